@@ -1,0 +1,1555 @@
+/*
+ * codec.c - jifen's plain structs to and from the protobuf-c wire types.
+ *
+ * Everything decoded here comes from the network or from disk, so nothing in
+ * it is trusted: every length is checked against the fixed buffers of
+ * jifen_types.h before a byte is copied, and every message is refused when it
+ * carries fields this schema does not know.
+ *
+ * Encoding streams the wire form one piece at a time into a ProtobufCBuffer
+ * instead of building a whole protobuf tree: a repeated field encodes as the
+ * concatenation of its elements, and proto3 omits empty fields, so packing
+ * Request{id} and then Request{commands: [c]} for each command produces
+ * exactly the bytes of the complete Request. The same holds for a Reply and
+ * its results. This keeps the request digest free of allocation and makes a
+ * reply of 8192 results cost one growing output buffer.
+ */
+#include "codec.h"
+
+#include "jifen/v1/jifen.pb-c.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args)
+#endif
+
+/* --- errors ------------------------------------------------------------- */
+
+/* The first problem found is the one reported; later checks become no-ops so
+ * that a run of checks needs no early returns. */
+typedef struct {
+    char *buf;
+    size_t len;
+    jifen_status status;
+} errbuf;
+
+static errbuf errbuf_start(char *buf, size_t len)
+{
+    if (buf != NULL && len > 0)
+        buf[0] = '\0';
+    return (errbuf){buf, len, JIFEN_STATUS_OK};
+}
+
+static bool failed(const errbuf *e)
+{
+    return e->status != JIFEN_STATUS_OK;
+}
+
+static void vfail(errbuf *e, jifen_status status, const char *fmt, va_list ap)
+    PRINTF_LIKE(3, 0);
+
+static void vfail(errbuf *e, jifen_status status, const char *fmt, va_list ap)
+{
+    if (failed(e))
+        return;
+    e->status = status;
+    if (e->buf != NULL && e->len > 0)
+        vsnprintf(e->buf, e->len, fmt, ap);
+}
+
+static void fail(errbuf *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static void fail(errbuf *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(e, JIFEN_STATUS_BAD_REQUEST, fmt, ap);
+    va_end(ap);
+}
+
+static void fail_nomem(errbuf *e)
+{
+    if (failed(e))
+        return;
+    e->status = JIFEN_STATUS_INTERNAL;
+    if (e->buf != NULL && e->len > 0)
+        snprintf(e->buf, e->len, "out of memory");
+}
+
+/* Puts where it happened ("command 3 (award)", "results[2]") in front of a
+ * failure reported by a nested check that did not know. */
+static void fail_context(errbuf *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static void fail_context(errbuf *e, const char *fmt, ...)
+{
+    char where[96];
+    char what[JIFEN_ERROR_MAX + 1];
+    va_list ap;
+
+    if (!failed(e) || e->buf == NULL || e->len == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(where, sizeof where, fmt, ap);
+    va_end(ap);
+    snprintf(what, sizeof what, "%s", e->buf);
+    snprintf(e->buf, e->len, "%s: %s", where, what);
+}
+
+/* --- names and enums ---------------------------------------------------- */
+
+static const struct {
+    jifen_status status;
+    Jifen__V1__Status wire;
+    const char *name;
+} STATUSES[] = {
+    {JIFEN_STATUS_UNSPECIFIED, JIFEN__V1__STATUS__STATUS_UNSPECIFIED,
+     "unspecified"},
+    {JIFEN_STATUS_OK, JIFEN__V1__STATUS__STATUS_OK, "ok"},
+    {JIFEN_STATUS_EXISTS, JIFEN__V1__STATUS__STATUS_EXISTS, "exists"},
+    {JIFEN_STATUS_ID_CONFLICT, JIFEN__V1__STATUS__STATUS_ID_CONFLICT,
+     "id_conflict"},
+    {JIFEN_STATUS_BAD_REQUEST, JIFEN__V1__STATUS__STATUS_BAD_REQUEST,
+     "bad_request"},
+    {JIFEN_STATUS_UNKNOWN_HOUSEHOLD,
+     JIFEN__V1__STATUS__STATUS_UNKNOWN_HOUSEHOLD, "unknown_household"},
+    {JIFEN_STATUS_HOUSEHOLD_EXISTS, JIFEN__V1__STATUS__STATUS_HOUSEHOLD_EXISTS,
+     "household_exists"},
+    {JIFEN_STATUS_INSUFFICIENT_POINTS,
+     JIFEN__V1__STATUS__STATUS_INSUFFICIENT_POINTS, "insufficient_points"},
+    {JIFEN_STATUS_CAP_EXCEEDED, JIFEN__V1__STATUS__STATUS_CAP_EXCEEDED,
+     "cap_exceeded"},
+    {JIFEN_STATUS_UNKNOWN_ACTIVITY, JIFEN__V1__STATUS__STATUS_UNKNOWN_ACTIVITY,
+     "unknown_activity"},
+    {JIFEN_STATUS_UNKNOWN_RULE, JIFEN__V1__STATUS__STATUS_UNKNOWN_RULE,
+     "unknown_rule"},
+    {JIFEN_STATUS_UNKNOWN_ENTRY, JIFEN__V1__STATUS__STATUS_UNKNOWN_ENTRY,
+     "unknown_entry"},
+    {JIFEN_STATUS_ALREADY_REVERSED,
+     JIFEN__V1__STATUS__STATUS_ALREADY_REVERSED, "already_reversed"},
+    {JIFEN_STATUS_NOT_REVERSIBLE, JIFEN__V1__STATUS__STATUS_NOT_REVERSIBLE,
+     "not_reversible"},
+    {JIFEN_STATUS_LEDGER_FULL, JIFEN__V1__STATUS__STATUS_LEDGER_FULL,
+     "ledger_full"},
+    {JIFEN_STATUS_FORBIDDEN, JIFEN__V1__STATUS__STATUS_FORBIDDEN, "forbidden"},
+    {JIFEN_STATUS_INTERNAL, JIFEN__V1__STATUS__STATUS_INTERNAL, "internal"},
+    {JIFEN_STATUS_TOO_LARGE, JIFEN__V1__STATUS__STATUS_TOO_LARGE, "too_large"},
+};
+#define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
+
+const char *jifen_status_name(jifen_status status)
+{
+    for (size_t i = 0; i < N_STATUSES; i++)
+        if (STATUSES[i].status == status)
+            return STATUSES[i].name;
+    return "unknown";
+}
+
+static Jifen__V1__Status status_to_wire(jifen_status status)
+{
+    for (size_t i = 0; i < N_STATUSES; i++)
+        if (STATUSES[i].status == status)
+            return STATUSES[i].wire;
+    return JIFEN__V1__STATUS__STATUS_UNSPECIFIED;
+}
+
+static void status_from_wire(Jifen__V1__Status wire, jifen_status *out,
+                             errbuf *e)
+{
+    for (size_t i = 0; i < N_STATUSES; i++) {
+        if (STATUSES[i].wire == wire) {
+            *out = STATUSES[i].status;
+            return;
+        }
+    }
+    fail(e, "status: unknown value %d", (int)wire);
+}
+
+const char *codec_asset_name(jifen_asset asset)
+{
+    switch (asset) {
+    case JIFEN_ASSET_POINTS:
+        return "points";
+    case JIFEN_ASSET_FEE:
+        return "fee";
+    case JIFEN_ASSET_UNSPECIFIED:
+        break;
+    }
+    return "unspecified";
+}
+
+static Jifen__V1__Asset asset_to_wire(jifen_asset asset)
+{
+    switch (asset) {
+    case JIFEN_ASSET_POINTS:
+        return JIFEN__V1__ASSET__ASSET_POINTS;
+    case JIFEN_ASSET_FEE:
+        return JIFEN__V1__ASSET__ASSET_FEE;
+    case JIFEN_ASSET_UNSPECIFIED:
+        break;
+    }
+    return JIFEN__V1__ASSET__ASSET_UNSPECIFIED;
+}
+
+static void asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
+{
+    switch (wire) {
+    case JIFEN__V1__ASSET__ASSET_UNSPECIFIED:
+        *out = JIFEN_ASSET_UNSPECIFIED;
+        return;
+    case JIFEN__V1__ASSET__ASSET_POINTS:
+        *out = JIFEN_ASSET_POINTS;
+        return;
+    case JIFEN__V1__ASSET__ASSET_FEE:
+        *out = JIFEN_ASSET_FEE;
+        return;
+    default:
+        break;
+    }
+    fail(e, "asset: unknown value %d", (int)wire);
+}
+
+/* --- decoding helpers --------------------------------------------------- */
+
+/*
+ * protobuf-c hands strings back NUL-terminated, so a string with an embedded
+ * NUL would silently arrive truncated. Unpacking with this allocator records
+ * each block's size, from which take_str learns a string's true wire length
+ * (protobuf-c 1.4 allocates exactly length + 1 bytes for a string).
+ */
+typedef union {
+    size_t size;
+    max_align_t align;
+} block_head;
+
+static void *sized_alloc(void *unused, size_t size)
+{
+    block_head *h;
+
+    (void)unused;
+    if (size > SIZE_MAX - sizeof *h)
+        return NULL;
+    h = malloc(sizeof *h + size);
+    if (h == NULL)
+        return NULL;
+    h->size = size;
+    return h + 1;
+}
+
+static void sized_free(void *unused, void *p)
+{
+    (void)unused;
+    if (p != NULL)
+        free((block_head *)p - 1);
+}
+
+static ProtobufCAllocator wire_allocator = {sized_alloc, sized_free, NULL};
+
+static size_t wire_strlen(const char *s)
+{
+    /* The default of an absent field is the library's static "". */
+    if (s == NULL || s == protobuf_c_empty_string)
+        return 0;
+    return ((const block_head *)s - 1)->size - 1;
+}
+
+/* Copies a decoded string into a fixed buffer of cap bytes (limit cap - 1). */
+static void take_str(errbuf *e, const char *field, char *dst, size_t cap,
+                     const char *src)
+{
+    size_t n = wire_strlen(src);
+
+    if (failed(e))
+        return;
+    if (n >= cap) {
+        fail(e, "%s: longer than %zu bytes", field, cap - 1);
+        return;
+    }
+    if (n > 0 && memchr(src, '\0', n) != NULL) {
+        fail(e, "%s: contains a NUL byte", field);
+        return;
+    }
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void take_hash(errbuf *e, const char *field, uint8_t dst[JIFEN_HASH_LEN],
+                      ProtobufCBinaryData src, bool may_be_empty)
+{
+    if (failed(e))
+        return;
+    if (src.len == 0 && may_be_empty) {
+        memset(dst, 0, JIFEN_HASH_LEN);
+        return;
+    }
+    if (src.len != JIFEN_HASH_LEN || src.data == NULL) {
+        fail(e, "%s: must be %d bytes, not %zu", field, JIFEN_HASH_LEN,
+             src.len);
+        return;
+    }
+    memcpy(dst, src.data, JIFEN_HASH_LEN);
+}
+
+static bool known_fields_only(errbuf *e, const ProtobufCMessage *m)
+{
+    if (failed(e))
+        return false;
+    if (m->n_unknown_fields != 0) {
+        fail(e, "unknown field %u in %s (not part of the jifen.v1 schema)",
+             (unsigned)m->unknown_fields[0].tag, m->descriptor->name);
+        return false;
+    }
+    return true;
+}
+
+/* --- checks on plain values --------------------------------------------- */
+
+static bool household_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+static bool code_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+static bool request_id_char(unsigned char c)
+{
+    return c >= 0x21 && c <= 0x7e;
+}
+
+/* 1..max characters, all accepted by ok(), NUL-terminated within cap. */
+static bool token_ok(const char *s, size_t cap, size_t max,
+                     bool (*ok)(unsigned char))
+{
+    size_t n = strnlen(s, cap);
+
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!ok((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Length of the UTF-8 sequence at s[0..n), 0 when it is not valid UTF-8 or
+ * is a control character (C0, DEL, C1). */
+static size_t text_char_len(const unsigned char *s, size_t n)
+{
+    size_t len;
+    uint32_t cp;
+    uint32_t min;
+
+    if (s[0] < 0x80)
+        return (s[0] < 0x20 || s[0] == 0x7f) ? 0 : 1;
+    if ((s[0] & 0xe0) == 0xc0) {
+        len = 2;
+        cp = s[0] & 0x1f;
+        min = 0x80;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        len = 3;
+        cp = s[0] & 0x0f;
+        min = 0x800;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        len = 4;
+        cp = s[0] & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    if (cp <= 0x9f)
+        return 0;
+    return len;
+}
+
+static bool text_ok(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    for (size_t i = 0; i < n;) {
+        size_t len = text_char_len(u + i, n - i);
+        if (len == 0)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static void check_household(errbuf *e, const char *s, size_t cap)
+{
+    if (!failed(e) &&
+        !token_ok(s, cap, JIFEN_HOUSEHOLD_MAX, household_char))
+        fail(e, "household: must be 1-%d characters of A-Z a-z 0-9 . _ -",
+             JIFEN_HOUSEHOLD_MAX);
+}
+
+static void check_code(errbuf *e, const char *field, const char *s, size_t cap)
+{
+    if (!failed(e) && !token_ok(s, cap, JIFEN_CODE_MAX, code_char))
+        fail(e, "%s: must be 1-%d characters of a-z 0-9 _ -", field,
+             JIFEN_CODE_MAX);
+}
+
+static void check_text(errbuf *e, const char *field, const char *s,
+                       size_t cap, bool required)
+{
+    size_t n = strnlen(s, cap);
+
+    if (failed(e))
+        return;
+    if (n == cap)
+        fail(e, "%s: longer than %zu bytes", field, cap - 1);
+    else if (n == 0 && required)
+        fail(e, "%s: required", field);
+    else if (!text_ok(s, n))
+        fail(e, "%s: must be UTF-8 text without control characters", field);
+}
+
+static void check_range(errbuf *e, const char *field, uint64_t v,
+                        uint64_t lo, uint64_t hi, const char *hint)
+{
+    if (!failed(e) && (v < lo || v > hi))
+        fail(e, "%s: must be %llu-%llu%s", field, (unsigned long long)lo,
+             (unsigned long long)hi, hint);
+}
+
+static unsigned digits(const char *s, size_t n)
+{
+    unsigned v = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0; /* no valid year or month is 0 */
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    return v;
+}
+
+static void check_period(errbuf *e, const char *p, size_t cap)
+{
+    bool ok = strnlen(p, cap) == JIFEN_PERIOD_LEN && p[4] == '-';
+
+    if (ok) {
+        unsigned year = digits(p, 4);
+        unsigned month = digits(p + 5, 2);
+        ok = year >= 2000 && year <= 2999 && month >= 1 && month <= 12;
+    }
+    if (!failed(e) && !ok)
+        fail(e, "period: must be YYYY-MM with year 2000-2999 and month "
+                "01-12");
+}
+
+static void check_request_id(errbuf *e, const char *id, size_t cap)
+{
+    if (!failed(e) &&
+        !token_ok(id, cap, JIFEN_REQUEST_ID_MAX, request_id_char))
+        fail(e, "request_id: must be 1-%d printable ASCII characters "
+                "(0x21-0x7e)",
+             JIFEN_REQUEST_ID_MAX);
+}
+
+/* --- commands, one set of functions per kind ---------------------------- */
+
+/* A Command and whichever payload it carries, built without allocating. */
+typedef struct {
+    Jifen__V1__Command msg;
+    union {
+        Jifen__V1__HouseholdAdd household_add;
+        Jifen__V1__Award award;
+        Jifen__V1__Deduct deduct;
+        Jifen__V1__Bill bill;
+        Jifen__V1__Pay pay;
+        Jifen__V1__Redeem redeem;
+        Jifen__V1__Reverse reverse;
+        Jifen__V1__BalanceQuery balance;
+        Jifen__V1__HistoryQuery history;
+        Jifen__V1__VerifyQuery verify;
+    } sub;
+} wire_command;
+
+/* protobuf-c's structs take char *, but packing never writes through them. */
+static char *wire_str(const char *s)
+{
+    return (char *)s;
+}
+
+#define POINTS_HINT " (0: the catalogue's value)"
+
+static void household_add_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_text(e, "name", c->name, sizeof c->name, false);
+}
+
+static void household_add_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HouseholdAdd *m = &w->sub.household_add;
+
+    jifen__v1__household_add__init(m);
+    m->household = wire_str(c->household);
+    m->name = wire_str(c->name);
+    m->area_centi_m2 = c->area_centi_m2;
+    w->msg.household_add = m;
+}
+
+static void household_add_from_wire(const ProtobufCMessage *sub,
+                                    jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__HouseholdAdd *m = (const Jifen__V1__HouseholdAdd *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    take_str(e, "name", c->name, sizeof c->name, m->name);
+    c->area_centi_m2 = m->area_centi_m2;
+}
+
+static void award_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_code(e, "activity", c->code, sizeof c->code);
+    check_range(e, "points", c->points, 0, JIFEN_POINTS_MAX, POINTS_HINT);
+    check_range(e, "hours", c->hours, 0, JIFEN_HOURS_MAX, "");
+    check_text(e, "note", c->note, sizeof c->note, false);
+}
+
+static void award_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Award *m = &w->sub.award;
+
+    jifen__v1__award__init(m);
+    m->household = wire_str(c->household);
+    m->activity = wire_str(c->code);
+    m->points = c->points;
+    m->hours = c->hours;
+    m->note = wire_str(c->note);
+    w->msg.award = m;
+}
+
+static void award_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                            errbuf *e)
+{
+    const Jifen__V1__Award *m = (const Jifen__V1__Award *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    take_str(e, "activity", c->code, sizeof c->code, m->activity);
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+    c->points = m->points;
+    c->hours = m->hours;
+}
+
+static void deduct_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_code(e, "rule", c->code, sizeof c->code);
+    check_range(e, "points", c->points, 0, JIFEN_POINTS_MAX,
+                " (0: the rule's value)");
+    check_text(e, "note", c->note, sizeof c->note, true);
+}
+
+static void deduct_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Deduct *m = &w->sub.deduct;
+
+    jifen__v1__deduct__init(m);
+    m->household = wire_str(c->household);
+    m->rule = wire_str(c->code);
+    m->points = c->points;
+    m->note = wire_str(c->note);
+    w->msg.deduct = m;
+}
+
+static void deduct_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Deduct *m = (const Jifen__V1__Deduct *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    take_str(e, "rule", c->code, sizeof c->code, m->rule);
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+    c->points = m->points;
+}
+
+static void bill_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    check_period(e, c->period, sizeof c->period);
+}
+
+static void bill_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Bill *m = &w->sub.bill;
+
+    jifen__v1__bill__init(m);
+    m->household = wire_str(c->household);
+    m->amount_fen = c->amount;
+    m->period = wire_str(c->period);
+    w->msg.bill = m;
+}
+
+static void bill_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                           errbuf *e)
+{
+    const Jifen__V1__Bill *m = (const Jifen__V1__Bill *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+    c->amount = m->amount_fen;
+}
+
+static void pay_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+}
+
+static void pay_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Pay *m = &w->sub.pay;
+
+    jifen__v1__pay__init(m);
+    m->household = wire_str(c->household);
+    m->amount_fen = c->amount;
+    w->msg.pay = m;
+}
+
+static void pay_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                          errbuf *e)
+{
+    const Jifen__V1__Pay *m = (const Jifen__V1__Pay *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    c->amount = m->amount_fen;
+}
+
+static void redeem_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_range(e, "points", c->amount, 1, JIFEN_POINTS_MAX, "");
+}
+
+static void redeem_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Redeem *m = &w->sub.redeem;
+
+    jifen__v1__redeem__init(m);
+    m->household = wire_str(c->household);
+    m->points = c->amount;
+    w->msg.redeem = m;
+}
+
+static void redeem_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Redeem *m = (const Jifen__V1__Redeem *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    c->amount = m->points;
+}
+
+static void reverse_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->entry == 0)
+        fail(e, "entry: required (journal entries count from 1)");
+    check_text(e, "note", c->note, sizeof c->note, true);
+}
+
+static void reverse_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Reverse *m = &w->sub.reverse;
+
+    jifen__v1__reverse__init(m);
+    m->entry = c->entry;
+    m->note = wire_str(c->note);
+    w->msg.reverse = m;
+}
+
+static void reverse_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    const Jifen__V1__Reverse *m = (const Jifen__V1__Reverse *)sub;
+
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+    c->entry = m->entry;
+}
+
+static void balance_query_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+}
+
+static void balance_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__BalanceQuery *m = &w->sub.balance;
+
+    jifen__v1__balance_query__init(m);
+    m->household = wire_str(c->household);
+    w->msg.balance = m;
+}
+
+static void balance_query_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    const Jifen__V1__BalanceQuery *m = (const Jifen__V1__BalanceQuery *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+}
+
+static void history_query_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_range(e, "limit", c->limit, 0, JIFEN_HISTORY_MAX,
+                " (0: the server's default)");
+}
+
+static void history_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HistoryQuery *m = &w->sub.history;
+
+    jifen__v1__history_query__init(m);
+    m->household = wire_str(c->household);
+    m->limit = c->limit;
+    w->msg.history = m;
+}
+
+static void history_query_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    const Jifen__V1__HistoryQuery *m = (const Jifen__V1__HistoryQuery *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household,
+             m->household);
+    c->limit = m->limit;
+}
+
+static void verify_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    (void)c;
+    jifen__v1__verify_query__init(&w->sub.verify);
+    w->msg.verify = &w->sub.verify;
+}
+
+typedef struct {
+    jifen_command_kind kind;
+    const char *name;
+    bool write;
+    Jifen__V1__Command__KindCase wire_case;
+    const ProtobufCMessageDescriptor *desc;
+    void (*check)(const jifen_command *c, errbuf *e);
+    void (*to_wire)(const jifen_command *c, wire_command *w);
+    void (*from_wire)(const ProtobufCMessage *sub, jifen_command *c,
+                      errbuf *e);
+} kind_info;
+
+static const kind_info KINDS[] = {
+    {JIFEN_CMD_HOUSEHOLD_ADD, "household_add", true,
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_ADD, &jifen__v1__household_add__descriptor,
+     household_add_check, household_add_to_wire, household_add_from_wire},
+    {JIFEN_CMD_AWARD, "award", true,
+     JIFEN__V1__COMMAND__KIND_AWARD, &jifen__v1__award__descriptor,
+     award_check, award_to_wire, award_from_wire},
+    {JIFEN_CMD_DEDUCT, "deduct", true,
+     JIFEN__V1__COMMAND__KIND_DEDUCT, &jifen__v1__deduct__descriptor,
+     deduct_check, deduct_to_wire, deduct_from_wire},
+    {JIFEN_CMD_BILL, "bill", true,
+     JIFEN__V1__COMMAND__KIND_BILL, &jifen__v1__bill__descriptor,
+     bill_check, bill_to_wire, bill_from_wire},
+    {JIFEN_CMD_PAY, "pay", true,
+     JIFEN__V1__COMMAND__KIND_PAY, &jifen__v1__pay__descriptor,
+     pay_check, pay_to_wire, pay_from_wire},
+    {JIFEN_CMD_REDEEM, "redeem", true,
+     JIFEN__V1__COMMAND__KIND_REDEEM, &jifen__v1__redeem__descriptor,
+     redeem_check, redeem_to_wire, redeem_from_wire},
+    {JIFEN_CMD_REVERSE, "reverse", true,
+     JIFEN__V1__COMMAND__KIND_REVERSE, &jifen__v1__reverse__descriptor,
+     reverse_check, reverse_to_wire, reverse_from_wire},
+    {JIFEN_CMD_BALANCE, "balance", false,
+     JIFEN__V1__COMMAND__KIND_BALANCE, &jifen__v1__balance_query__descriptor,
+     balance_query_check, balance_query_to_wire, balance_query_from_wire},
+    {JIFEN_CMD_HISTORY, "history", false,
+     JIFEN__V1__COMMAND__KIND_HISTORY, &jifen__v1__history_query__descriptor,
+     history_query_check, history_query_to_wire, history_query_from_wire},
+    {JIFEN_CMD_VERIFY, "verify", false,
+     JIFEN__V1__COMMAND__KIND_VERIFY, &jifen__v1__verify_query__descriptor,
+     NULL, verify_query_to_wire, NULL},
+};
+#define N_KINDS (sizeof KINDS / sizeof KINDS[0])
+
+static const kind_info *kind_info_of(jifen_command_kind kind)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (KINDS[i].kind == kind)
+            return &KINDS[i];
+    return NULL;
+}
+
+static const kind_info *kind_info_of_wire(Jifen__V1__Command__KindCase wire)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (KINDS[i].wire_case == wire)
+            return &KINDS[i];
+    return NULL;
+}
+
+const char *codec_command_name(jifen_command_kind kind)
+{
+    const kind_info *k = kind_info_of(kind);
+    return k != NULL ? k->name : "unknown";
+}
+
+bool jifen_command_is_write(jifen_command_kind kind)
+{
+    const kind_info *k = kind_info_of(kind);
+    return k != NULL && k->write;
+}
+
+static void command_check(const jifen_command *c, errbuf *e)
+{
+    const kind_info *k = kind_info_of(c->kind);
+
+    if (k == NULL)
+        fail(e, "unknown or empty command");
+    else if (k->check != NULL)
+        k->check(c, e);
+}
+
+jifen_status codec_command_validate(const jifen_command *cmd, char *err,
+                                    size_t errlen)
+{
+    errbuf e = errbuf_start(err, errlen);
+
+    command_check(cmd, &e);
+    return e.status;
+}
+
+/* An unknown kind encodes as an empty Command, which decoders refuse. */
+static void command_to_wire(const jifen_command *c, wire_command *w)
+{
+    const kind_info *k = kind_info_of(c->kind);
+
+    jifen__v1__command__init(&w->msg);
+    if (k == NULL)
+        return;
+    w->msg.kind_case = k->wire_case;
+    k->to_wire(c, w);
+}
+
+/* The payload of a Command's oneof, read where protobuf-c itself keeps it. */
+static const ProtobufCMessage *command_payload(const Jifen__V1__Command *w)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        w->base.descriptor, (unsigned)w->kind_case);
+    const ProtobufCMessage *sub;
+
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
+        return NULL;
+    memcpy(&sub, (const char *)w + f->offset, sizeof sub);
+    return sub;
+}
+
+/* Structure only (sizes, known fields, a known kind); command_check does the
+ * rest for requests. Returns the kind found, for error messages. */
+static const kind_info *command_from_wire(const Jifen__V1__Command *w,
+                                          jifen_command *c, errbuf *e)
+{
+    const kind_info *k;
+    const ProtobufCMessage *sub;
+
+    if (!known_fields_only(e, &w->base))
+        return NULL;
+    k = kind_info_of_wire(w->kind_case);
+    if (k == NULL) {
+        fail(e, "unknown or empty command");
+        return NULL;
+    }
+    sub = command_payload(w);
+    if (sub == NULL || sub->descriptor != k->desc) {
+        fail(e, "malformed %s command", k->name);
+        return k;
+    }
+    if (!known_fields_only(e, sub))
+        return k;
+    c->kind = k->kind;
+    if (k->from_wire != NULL)
+        k->from_wire(sub, c, e);
+    return k;
+}
+
+/* --- output sinks ------------------------------------------------------- */
+
+/* Collects packed bytes into a malloc'd buffer that grows as needed. */
+typedef struct {
+    ProtobufCBuffer base;
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    bool nomem;
+} grow_sink;
+
+static void grow_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
+{
+    grow_sink *s = (grow_sink *)b;
+
+    if (s->nomem || n == 0)
+        return;
+    if (n > s->cap - s->len) {
+        size_t cap = s->cap != 0 ? s->cap : 256;
+        uint8_t *p;
+        while (cap - s->len < n) {
+            if (cap > SIZE_MAX / 2) {
+                s->nomem = true;
+                return;
+            }
+            cap *= 2;
+        }
+        p = realloc(s->data, cap);
+        if (p == NULL) {
+            s->nomem = true;
+            return;
+        }
+        s->data = p;
+        s->cap = cap;
+    }
+    memcpy(s->data + s->len, data, n);
+    s->len += n;
+}
+
+static grow_sink grow_sink_start(void)
+{
+    return (grow_sink){.base = {grow_append}};
+}
+
+static int grow_sink_finish(grow_sink *s, uint8_t **out, size_t *out_len)
+{
+    /* An empty message is valid; the caller still gets something to free. */
+    if (!s->nomem && s->data == NULL) {
+        s->data = malloc(1);
+        s->nomem = s->data == NULL;
+    }
+    if (s->nomem) {
+        free(s->data);
+        *out = NULL;
+        *out_len = 0;
+        return -1;
+    }
+    *out = s->data;
+    *out_len = s->len;
+    return 0;
+}
+
+typedef struct {
+    ProtobufCBuffer base;
+    crypto_hash_sha256_state state;
+} hash_sink;
+
+static void hash_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
+{
+    hash_sink *s = (hash_sink *)b;
+    crypto_hash_sha256_update(&s->state, data, n);
+}
+
+/* --- requests ----------------------------------------------------------- */
+
+/* Packs the request piece by piece (see the top of this file). */
+static void request_pack(const jifen_request *req, bool with_id,
+                         ProtobufCBuffer *sink)
+{
+    Jifen__V1__Request piece = JIFEN__V1__REQUEST__INIT;
+
+    if (with_id) {
+        piece.request_id = wire_str(req->request_id);
+        protobuf_c_message_pack_to_buffer(&piece.base, sink);
+        piece.request_id = (char *)protobuf_c_empty_string;
+    }
+    for (size_t i = 0; i < req->n_commands; i++) {
+        wire_command wc;
+        Jifen__V1__Command *one = &wc.msg;
+        command_to_wire(&req->commands[i], &wc);
+        piece.n_commands = 1;
+        piece.commands = &one;
+        protobuf_c_message_pack_to_buffer(&piece.base, sink);
+    }
+}
+
+int codec_request_encode(const jifen_request *req, uint8_t **out,
+                         size_t *out_len)
+{
+    grow_sink sink = grow_sink_start();
+
+    request_pack(req, true, &sink.base);
+    return grow_sink_finish(&sink, out, out_len);
+}
+
+int codec_request_digest(const jifen_request *req,
+                         uint8_t digest[JIFEN_HASH_LEN])
+{
+    hash_sink sink = {.base = {hash_append}};
+
+    /* Idempotent and thread-safe; SHA-256 needs nothing else set up. */
+    if (sodium_init() < 0)
+        return -1;
+    crypto_hash_sha256_init(&sink.state);
+    request_pack(req, false, &sink.base);
+    crypto_hash_sha256_final(&sink.state, digest);
+    return 0;
+}
+
+void codec_request_clear(jifen_request *req)
+{
+    if (req == NULL)
+        return;
+    free(req->commands);
+    memset(req, 0, sizeof *req);
+}
+
+/* A batch is all writes or all queries, and writes carry a request id. */
+static void request_check(const jifen_request *req, errbuf *e)
+{
+    size_t first_write = 0, first_query = 0; /* 1-based; 0: none */
+
+    for (size_t i = 0; i < req->n_commands; i++) {
+        size_t *first = jifen_command_is_write(req->commands[i].kind)
+                            ? &first_write
+                            : &first_query;
+        if (*first == 0)
+            *first = i + 1;
+    }
+    if (first_write != 0 && first_query != 0) {
+        fail(e,
+             "a request is all writes or all queries: command %zu (%s) "
+             "writes, command %zu (%s) is a query",
+             first_write,
+             codec_command_name(req->commands[first_write - 1].kind),
+             first_query,
+             codec_command_name(req->commands[first_query - 1].kind));
+        return;
+    }
+    if (req->request_id[0] != '\0')
+        check_request_id(e, req->request_id, sizeof req->request_id);
+    else if (first_write != 0)
+        fail(e, "request_id: required for write requests");
+}
+
+static void request_from_wire(const Jifen__V1__Request *w, jifen_request *out,
+                              errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    take_str(e, "request_id", out->request_id, sizeof out->request_id,
+             w->request_id);
+    if (failed(e))
+        return;
+    if (w->n_commands == 0 || w->n_commands > JIFEN_BATCH_MAX) {
+        fail(e, "commands: %zu in the batch, must be 1-%d", w->n_commands,
+             JIFEN_BATCH_MAX);
+        return;
+    }
+    out->commands = calloc(w->n_commands, sizeof *out->commands);
+    if (out->commands == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    out->n_commands = w->n_commands;
+    for (size_t i = 0; i < w->n_commands && !failed(e); i++) {
+        const kind_info *k =
+            command_from_wire(w->commands[i], &out->commands[i], e);
+        command_check(&out->commands[i], e);
+        /* Counted from 1, as a person reading the message would. */
+        if (k != NULL)
+            fail_context(e, "command %zu (%s)", i + 1, k->name);
+        else
+            fail_context(e, "command %zu", i + 1);
+    }
+    request_check(out, e);
+}
+
+jifen_status codec_request_decode(const uint8_t *buf, size_t len,
+                                  jifen_request *out, char *err,
+                                  size_t errlen)
+{
+    errbuf e = errbuf_start(err, errlen);
+    Jifen__V1__Request *w;
+
+    memset(out, 0, sizeof *out);
+    if (buf == NULL && len > 0) {
+        fail(&e, "no request bytes");
+        return e.status;
+    }
+    w = jifen__v1__request__unpack(&wire_allocator, len, buf);
+    if (w == NULL) {
+        fail(&e, "not a valid jifen.v1.Request message");
+        return e.status;
+    }
+    request_from_wire(w, out, &e);
+    jifen__v1__request__free_unpacked(w, &wire_allocator);
+    if (failed(&e))
+        codec_request_clear(out);
+    return e.status;
+}
+
+/* --- postings and entries ----------------------------------------------- */
+
+static size_t postings_to_wire(const jifen_posting *p, size_t n,
+                               Jifen__V1__Posting *w, Jifen__V1__Posting **ptrs)
+{
+    if (n > JIFEN_POSTINGS_MAX)
+        n = JIFEN_POSTINGS_MAX;
+    for (size_t i = 0; i < n; i++) {
+        jifen__v1__posting__init(&w[i]);
+        w[i].asset = asset_to_wire(p[i].asset);
+        w[i].debit = wire_str(p[i].debit);
+        w[i].credit = wire_str(p[i].credit);
+        w[i].amount = p[i].amount;
+        ptrs[i] = &w[i];
+    }
+    return n;
+}
+
+static void posting_from_wire(const Jifen__V1__Posting *w, jifen_posting *p,
+                              errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    asset_from_wire(w->asset, &p->asset, e);
+    take_str(e, "debit", p->debit, sizeof p->debit, w->debit);
+    take_str(e, "credit", p->credit, sizeof p->credit, w->credit);
+    p->amount = w->amount;
+}
+
+static void postings_from_wire(Jifen__V1__Posting *const *w, size_t n,
+                               jifen_posting *out, size_t *n_out, errbuf *e)
+{
+    if (failed(e))
+        return;
+    if (n > JIFEN_POSTINGS_MAX) {
+        fail(e, "postings: %zu, at most %d", n, JIFEN_POSTINGS_MAX);
+        return;
+    }
+    for (size_t i = 0; i < n && !failed(e); i++) {
+        posting_from_wire(w[i], &out[i], e);
+        fail_context(e, "postings[%zu]", i);
+    }
+    *n_out = n;
+}
+
+/* An Entry with everything it points to, built without allocating. */
+typedef struct {
+    Jifen__V1__Entry msg;
+    wire_command command;
+    Jifen__V1__Posting postings[JIFEN_POSTINGS_MAX];
+    Jifen__V1__Posting *posting_ptrs[JIFEN_POSTINGS_MAX];
+} wire_entry;
+
+static void entry_to_wire(const jifen_entry *en, wire_entry *w)
+{
+    jifen__v1__entry__init(&w->msg);
+    w->msg.seq = en->seq;
+    w->msg.prev_hash.data = (uint8_t *)en->prev_hash;
+    w->msg.prev_hash.len = JIFEN_HASH_LEN;
+    w->msg.time_ms = en->time_ms;
+    w->msg.request_id = wire_str(en->request_id);
+    w->msg.author = wire_str(en->author);
+    command_to_wire(&en->command, &w->command);
+    w->msg.command = &w->command.msg;
+    w->msg.n_postings = postings_to_wire(en->postings, en->n_postings,
+                                         w->postings, w->posting_ptrs);
+    w->msg.postings = w->posting_ptrs;
+    w->msg.reverses = en->reverses;
+    w->msg.policy = wire_str(en->policy);
+}
+
+/* Structural checks only: an entry records what was applied, and reading it
+ * back must not depend on today's validation rules. */
+static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
+                            errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    en->seq = w->seq;
+    take_hash(e, "prev_hash", en->prev_hash, w->prev_hash, false);
+    en->time_ms = w->time_ms;
+    take_str(e, "request_id", en->request_id, sizeof en->request_id,
+             w->request_id);
+    take_str(e, "author", en->author, sizeof en->author, w->author);
+    if (!failed(e) && w->command == NULL)
+        fail(e, "command: missing");
+    if (!failed(e)) {
+        command_from_wire(w->command, &en->command, e);
+        fail_context(e, "command");
+    }
+    postings_from_wire(w->postings, w->n_postings, en->postings,
+                       &en->n_postings, e);
+    en->reverses = w->reverses;
+    take_str(e, "policy", en->policy, sizeof en->policy, w->policy);
+}
+
+/*
+ * Worst case of an encoded entry, from the bounds of jifen_types.h. Field
+ * numbers are below 16, so a tag is one byte; a varint takes at most 10; no
+ * length-delimited body here reaches 16384 bytes, so a length prefix takes at
+ * most 2. The command is bounded by the sum of every kind's payload, more
+ * than the one it carries, which keeps the bound obviously safe.
+ */
+#define W_VARINT (1 + 10)
+#define W_LEN(n) (1 + 2 + (n))
+#define W_HH W_LEN(JIFEN_HOUSEHOLD_MAX)
+#define W_CODE W_LEN(JIFEN_CODE_MAX)
+#define W_NOTE W_LEN(JIFEN_NOTE_MAX)
+#define W_COMMAND_BODY                                                         \
+    (W_LEN(W_HH + W_LEN(JIFEN_NAME_MAX) + W_VARINT) +                          \
+     W_LEN(W_HH + W_CODE + 2 * W_VARINT + W_NOTE) +                            \
+     W_LEN(W_HH + W_CODE + W_VARINT + W_NOTE) +                                \
+     W_LEN(W_HH + W_VARINT + W_LEN(JIFEN_PERIOD_LEN)) +                        \
+     2 * W_LEN(W_HH + W_VARINT) + W_LEN(W_VARINT + W_NOTE) + W_LEN(W_HH) +     \
+     W_LEN(W_HH + W_VARINT) + W_LEN(0))
+#define W_POSTING W_LEN(2 * W_VARINT + 2 * W_LEN(JIFEN_ACCOUNT_MAX))
+#define W_ENTRY                                                                \
+    (3 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
+     W_LEN(JIFEN_AUTHOR_MAX) + W_LEN(W_COMMAND_BODY) +                         \
+     JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX))
+
+/* A round number with room for the schema to grow; callers may size stack
+ * buffers with it. */
+#define ENTRY_MAX_SIZE 4096
+_Static_assert(W_COMMAND_BODY < 16384, "two-byte length prefix assumed");
+_Static_assert(W_ENTRY <= ENTRY_MAX_SIZE, "entry bound too small");
+
+size_t codec_entry_max_size(void)
+{
+    return ENTRY_MAX_SIZE;
+}
+
+size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap)
+{
+    wire_entry w;
+    size_t n;
+
+    if (entry->n_postings > JIFEN_POSTINGS_MAX)
+        return 0;
+    entry_to_wire(entry, &w);
+    n = protobuf_c_message_get_packed_size(&w.msg.base);
+    if (n > cap || buf == NULL)
+        return 0;
+    return protobuf_c_message_pack(&w.msg.base, buf);
+}
+
+jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
+                                jifen_entry *out, char *err, size_t errlen)
+{
+    errbuf e = errbuf_start(err, errlen);
+    Jifen__V1__Entry *w;
+
+    memset(out, 0, sizeof *out);
+    if (buf == NULL && len > 0) {
+        fail(&e, "no entry bytes");
+        return e.status;
+    }
+    w = jifen__v1__entry__unpack(&wire_allocator, len, buf);
+    if (w == NULL) {
+        fail(&e, "not a valid jifen.v1.Entry message");
+        return e.status;
+    }
+    entry_from_wire(w, out, &e);
+    jifen__v1__entry__free_unpacked(w, &wire_allocator);
+    if (failed(&e))
+        memset(out, 0, sizeof *out);
+    return e.status;
+}
+
+/* --- replies ------------------------------------------------------------ */
+
+/* A Result and what it points to, except its history (see history_buf). */
+typedef struct {
+    Jifen__V1__Result msg;
+    Jifen__V1__Posting postings[JIFEN_POSTINGS_MAX];
+    Jifen__V1__Posting *posting_ptrs[JIFEN_POSTINGS_MAX];
+    Jifen__V1__Balance balance;
+    Jifen__V1__VerifyReport verify;
+} wire_result;
+
+/* Room for the longest history of the reply, reused for every result. */
+typedef struct {
+    wire_entry *entries;
+    Jifen__V1__Entry **ptrs;
+} history_buf;
+
+static size_t result_history_len(const jifen_result *r)
+{
+    return r->history != NULL ? r->n_history : 0;
+}
+
+static int history_buf_init(history_buf *h, const jifen_reply *reply)
+{
+    size_t most = 0;
+
+    for (size_t i = 0; i < reply->n_results; i++)
+        if (result_history_len(&reply->results[i]) > most)
+            most = result_history_len(&reply->results[i]);
+    h->entries = NULL;
+    h->ptrs = NULL;
+    if (most == 0)
+        return 0;
+    h->entries = calloc(most, sizeof *h->entries);
+    h->ptrs = calloc(most, sizeof *h->ptrs);
+    return h->entries != NULL && h->ptrs != NULL ? 0 : -1;
+}
+
+static void history_buf_free(history_buf *h)
+{
+    free(h->entries);
+    free(h->ptrs);
+}
+
+static void balance_to_wire(const jifen_balance *b, Jifen__V1__Balance *w)
+{
+    jifen__v1__balance__init(w);
+    w->household = wire_str(b->household);
+    w->name = wire_str(b->name);
+    w->area_centi_m2 = b->area_centi_m2;
+    w->points = b->points;
+    w->fee_due_fen = b->fee_due_fen;
+}
+
+static void verify_report_to_wire(const jifen_verify_report *v,
+                                  Jifen__V1__VerifyReport *w)
+{
+    jifen__v1__verify_report__init(w);
+    w->ok = v->ok;
+    w->entries = v->entries;
+    w->head.data = (uint8_t *)v->head;
+    w->head.len = JIFEN_HASH_LEN;
+    w->problem = wire_str(v->problem);
+    w->bad_entry = v->bad_entry;
+}
+
+static void result_to_wire(const jifen_result *r, wire_result *w,
+                           history_buf *h)
+{
+    jifen__v1__result__init(&w->msg);
+    w->msg.status = status_to_wire(r->status);
+    w->msg.error = wire_str(r->error);
+    w->msg.entry = r->entry;
+    w->msg.n_postings = postings_to_wire(r->postings, r->n_postings,
+                                         w->postings, w->posting_ptrs);
+    w->msg.postings = w->posting_ptrs;
+    w->msg.points = r->points;
+    w->msg.offset_fen = r->offset_fen;
+    if (r->has_balance) {
+        balance_to_wire(&r->balance, &w->balance);
+        w->msg.balance = &w->balance;
+    }
+    w->msg.n_history = result_history_len(r);
+    for (size_t i = 0; i < w->msg.n_history; i++) {
+        entry_to_wire(&r->history[i], &h->entries[i]);
+        h->ptrs[i] = &h->entries[i].msg;
+    }
+    w->msg.history = h->ptrs;
+    if (r->has_verify) {
+        verify_report_to_wire(&r->verify, &w->verify);
+        w->msg.verify = &w->verify;
+    }
+}
+
+int codec_reply_encode(const jifen_reply *reply, uint8_t **out,
+                       size_t *out_len)
+{
+    grow_sink sink = grow_sink_start();
+    Jifen__V1__Reply piece = JIFEN__V1__REPLY__INIT;
+    history_buf h;
+
+    if (history_buf_init(&h, reply) != 0) {
+        history_buf_free(&h);
+        return -1;
+    }
+    piece.request_id = wire_str(reply->request_id);
+    piece.status = status_to_wire(reply->status);
+    piece.error = wire_str(reply->error);
+    protobuf_c_message_pack_to_buffer(&piece.base, &sink.base);
+
+    /* Then one Reply{results: [r]} per result (see the top of this file). */
+    jifen__v1__reply__init(&piece);
+    for (size_t i = 0; i < reply->n_results; i++) {
+        wire_result wr;
+        Jifen__V1__Result *one = &wr.msg;
+        result_to_wire(&reply->results[i], &wr, &h);
+        piece.n_results = 1;
+        piece.results = &one;
+        protobuf_c_message_pack_to_buffer(&piece.base, &sink.base);
+    }
+    history_buf_free(&h);
+    return grow_sink_finish(&sink, out, out_len);
+}
+
+static void balance_from_wire(const Jifen__V1__Balance *w, jifen_balance *b,
+                              errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    take_str(e, "household", b->household, sizeof b->household, w->household);
+    take_str(e, "name", b->name, sizeof b->name, w->name);
+    b->area_centi_m2 = w->area_centi_m2;
+    b->points = w->points;
+    b->fee_due_fen = w->fee_due_fen;
+}
+
+static void verify_report_from_wire(const Jifen__V1__VerifyReport *w,
+                                    jifen_verify_report *v, errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    v->ok = w->ok;
+    v->entries = w->entries;
+    take_hash(e, "head", v->head, w->head, true);
+    take_str(e, "problem", v->problem, sizeof v->problem, w->problem);
+    v->bad_entry = w->bad_entry;
+}
+
+static void history_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                              errbuf *e)
+{
+    if (failed(e) || w->n_history == 0)
+        return;
+    if (w->n_history > JIFEN_HISTORY_MAX) {
+        fail(e, "history: %zu entries, at most %u", w->n_history,
+             JIFEN_HISTORY_MAX);
+        return;
+    }
+    r->history = calloc(w->n_history, sizeof *r->history);
+    if (r->history == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_history = w->n_history;
+    for (size_t i = 0; i < w->n_history && !failed(e); i++) {
+        entry_from_wire(w->history[i], &r->history[i], e);
+        fail_context(e, "history[%zu]", i);
+    }
+}
+
+static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                             errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    status_from_wire(w->status, &r->status, e);
+    take_str(e, "error", r->error, sizeof r->error, w->error);
+    r->entry = w->entry;
+    postings_from_wire(w->postings, w->n_postings, r->postings,
+                       &r->n_postings, e);
+    r->points = w->points;
+    r->offset_fen = w->offset_fen;
+    if (w->balance != NULL && !failed(e)) {
+        r->has_balance = true;
+        balance_from_wire(w->balance, &r->balance, e);
+        fail_context(e, "balance");
+    }
+    history_from_wire(w, r, e);
+    if (w->verify != NULL && !failed(e)) {
+        r->has_verify = true;
+        verify_report_from_wire(w->verify, &r->verify, e);
+        fail_context(e, "verify");
+    }
+}
+
+static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
+                            errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    take_str(e, "request_id", out->request_id, sizeof out->request_id,
+             w->request_id);
+    status_from_wire(w->status, &out->status, e);
+    take_str(e, "error", out->error, sizeof out->error, w->error);
+    if (failed(e) || w->n_results == 0)
+        return;
+    if (w->n_results > JIFEN_BATCH_MAX) {
+        fail(e, "results: %zu, at most %d", w->n_results, JIFEN_BATCH_MAX);
+        return;
+    }
+    out->results = calloc(w->n_results, sizeof *out->results);
+    if (out->results == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    out->n_results = w->n_results;
+    for (size_t i = 0; i < w->n_results && !failed(e); i++) {
+        result_from_wire(w->results[i], &out->results[i], e);
+        fail_context(e, "results[%zu]", i);
+    }
+}
+
+jifen_status codec_reply_decode(const uint8_t *buf, size_t len,
+                                jifen_reply *out, char *err, size_t errlen)
+{
+    errbuf e = errbuf_start(err, errlen);
+    Jifen__V1__Reply *w;
+
+    memset(out, 0, sizeof *out);
+    if (buf == NULL && len > 0) {
+        fail(&e, "no reply bytes");
+        return e.status;
+    }
+    w = jifen__v1__reply__unpack(&wire_allocator, len, buf);
+    if (w == NULL) {
+        fail(&e, "not a valid jifen.v1.Reply message");
+        return e.status;
+    }
+    reply_from_wire(w, out, &e);
+    jifen__v1__reply__free_unpacked(w, &wire_allocator);
+    if (failed(&e))
+        codec_reply_clear(out);
+    return e.status;
+}
+
+void codec_result_clear(jifen_result *result)
+{
+    if (result == NULL)
+        return;
+    free(result->history);
+    result->history = NULL;
+    result->n_history = 0;
+}
+
+void codec_reply_clear(jifen_reply *reply)
+{
+    if (reply == NULL)
+        return;
+    for (size_t i = 0; reply->results != NULL && i < reply->n_results; i++)
+        codec_result_clear(&reply->results[i]);
+    free(reply->results);
+    memset(reply, 0, sizeof *reply);
+}
+
+void codec_reply_mark_replayed(jifen_reply *reply)
+{
+    for (size_t i = 0; i < reply->n_results; i++)
+        if (reply->results[i].status == JIFEN_STATUS_OK)
+            reply->results[i].status = JIFEN_STATUS_EXISTS;
+}

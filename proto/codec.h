@@ -1,0 +1,94 @@
+/*
+ * codec - the one module that touches the generated protobuf-c types.
+ *
+ * Converts the wire messages of proto/jifen/v1/jifen.proto to and from the
+ * plain structs of jifen_types.h, and validates everything it decodes: a
+ * decoded request is structurally sound (sizes, required fields, ranges,
+ * character sets, no unknown fields), so the ledger only checks domain rules.
+ *
+ * Error convention: functions that can fail return a jifen_status
+ * (JIFEN_STATUS_OK on success) and write a human-readable reason into
+ * err[errlen] that names the offending field.
+ */
+#ifndef JIFEN_CODEC_H
+#define JIFEN_CODEC_H
+
+#include "jifen_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- requests ----------------------------------------------------------- */
+
+/* Checks one command's fields against the bounds of jifen_types.h (used by
+ * the decoder, and by clients before they send anything). */
+jifen_status codec_command_validate(const jifen_command *cmd, char *err,
+                                    size_t errlen);
+
+/* Decodes and validates a request frame. Also refuses: an empty batch, more
+ * than JIFEN_BATCH_MAX commands, a mix of writes and queries, a write request
+ * without a request id. On success `out` owns its commands (free with
+ * codec_request_clear); on failure `out` is left cleared. */
+jifen_status codec_request_decode(const uint8_t *buf, size_t len,
+                                  jifen_request *out, char *err,
+                                  size_t errlen);
+
+/* Encodes a request. *out is malloc'd; the caller frees it. Returns 0, or -1
+ * when memory runs out. */
+int codec_request_encode(const jifen_request *req, uint8_t **out,
+                         size_t *out_len);
+
+/* SHA-256 of the request's commands in canonical encoding, request id left
+ * out: what idempotency compares. Returns 0, or -1 when memory runs out. */
+int codec_request_digest(const jifen_request *req,
+                         uint8_t digest[JIFEN_HASH_LEN]);
+
+void codec_request_clear(jifen_request *req);
+
+/* --- replies ------------------------------------------------------------ */
+
+/* Encodes a reply. *out is malloc'd; the caller frees it. 0 or -1 (memory). */
+int codec_reply_encode(const jifen_reply *reply, uint8_t **out,
+                       size_t *out_len);
+
+/* Decodes a reply (client side). On success `out` owns its results and their
+ * history arrays (free with codec_reply_clear). */
+jifen_status codec_reply_decode(const uint8_t *buf, size_t len,
+                                jifen_reply *out, char *err, size_t errlen);
+
+/* Frees what a decoded or assembled reply owns: every result's history
+ * array, then the results array. Leaves the reply zeroed. */
+void codec_reply_clear(jifen_reply *reply);
+
+/* Releases one result's history array (results built by the daemon). */
+void codec_result_clear(jifen_result *result);
+
+/* Rewrites a stored reply for an idempotent retry: every OK result becomes
+ * EXISTS. */
+void codec_reply_mark_replayed(jifen_reply *reply);
+
+/* --- journal entries ---------------------------------------------------- */
+
+/* Encodes an entry into buf[cap] without allocating. Returns the encoded
+ * size, or 0 when cap is too small (codec_entry_max_size() always fits). */
+size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap);
+
+/* Upper bound of an encoded entry's size. */
+size_t codec_entry_max_size(void);
+
+/* Decodes a stored entry. JIFEN_STATUS_OK, or BAD_REQUEST with a reason. */
+jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
+                                jifen_entry *out, char *err, size_t errlen);
+
+/* --- names -------------------------------------------------------------- */
+
+/* "household_add", "award", ... */
+const char *codec_command_name(jifen_command_kind kind);
+/* "points" / "fee" */
+const char *codec_asset_name(jifen_asset asset);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* JIFEN_CODEC_H */

@@ -1,0 +1,187 @@
+/*
+ * jifen_types.h - the plain C form of jifen's protocol messages.
+ *
+ * The daemon and the client library work with these structs; only codec.c
+ * converts them to and from the generated protobuf-c types (proto/jifen/v1).
+ * Strings are fixed-size, NUL-terminated buffers so that decoding a command
+ * allocates nothing per command and every length is bounded by construction.
+ * All amounts are integers: points, or fen (0.01 yuan).
+ */
+#ifndef JIFEN_TYPES_H
+#define JIFEN_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bounds enforced by the codec on every decoded message. */
+#define JIFEN_HOUSEHOLD_MAX 32    /* bytes, [A-Za-z0-9._-] */
+#define JIFEN_CODE_MAX 32         /* activity / rule code, [a-z0-9_-] */
+#define JIFEN_NAME_MAX 64         /* household name, UTF-8 bytes */
+#define JIFEN_NOTE_MAX 200        /* note, UTF-8 bytes */
+#define JIFEN_REQUEST_ID_MAX 64   /* printable ASCII */
+#define JIFEN_AUTHOR_MAX 64
+#define JIFEN_POLICY_MAX 64
+#define JIFEN_ACCOUNT_MAX 64      /* "household/<code>/points" fits */
+#define JIFEN_PERIOD_LEN 7        /* YYYY-MM */
+#define JIFEN_BATCH_MAX 8192      /* commands per request */
+#define JIFEN_POSTINGS_MAX 4      /* postings per entry */
+#define JIFEN_HASH_LEN 32         /* SHA-256 */
+#define JIFEN_POINTS_MAX 1000000u           /* one command, points */
+#define JIFEN_FEN_MAX 100000000000ull       /* one command, fen (1e9 yuan) */
+#define JIFEN_HOURS_MAX 24u
+#define JIFEN_HISTORY_DEFAULT 20u
+#define JIFEN_HISTORY_MAX 1000u
+
+typedef enum {
+    JIFEN_STATUS_UNSPECIFIED = 0,
+    JIFEN_STATUS_OK = 1,
+    JIFEN_STATUS_EXISTS = 2,
+    JIFEN_STATUS_ID_CONFLICT = 3,
+    JIFEN_STATUS_BAD_REQUEST = 4,
+    JIFEN_STATUS_UNKNOWN_HOUSEHOLD = 5,
+    JIFEN_STATUS_HOUSEHOLD_EXISTS = 6,
+    JIFEN_STATUS_INSUFFICIENT_POINTS = 7,
+    JIFEN_STATUS_CAP_EXCEEDED = 8,
+    JIFEN_STATUS_UNKNOWN_ACTIVITY = 9,
+    JIFEN_STATUS_UNKNOWN_RULE = 10,
+    JIFEN_STATUS_UNKNOWN_ENTRY = 11,
+    JIFEN_STATUS_ALREADY_REVERSED = 12,
+    JIFEN_STATUS_NOT_REVERSIBLE = 13,
+    JIFEN_STATUS_LEDGER_FULL = 14,
+    JIFEN_STATUS_FORBIDDEN = 15,
+    JIFEN_STATUS_INTERNAL = 16,
+    JIFEN_STATUS_TOO_LARGE = 17,
+} jifen_status;
+
+/* Short lowercase name of a status ("ok", "insufficient_points", ...). */
+const char *jifen_status_name(jifen_status status);
+
+typedef enum {
+    JIFEN_ASSET_UNSPECIFIED = 0,
+    JIFEN_ASSET_POINTS = 1,
+    JIFEN_ASSET_FEE = 2,
+} jifen_asset;
+
+typedef enum {
+    JIFEN_CMD_NONE = 0,
+    JIFEN_CMD_HOUSEHOLD_ADD,
+    JIFEN_CMD_AWARD,
+    JIFEN_CMD_DEDUCT,
+    JIFEN_CMD_BILL,
+    JIFEN_CMD_PAY,
+    JIFEN_CMD_REDEEM,
+    JIFEN_CMD_REVERSE,
+    JIFEN_CMD_BALANCE,
+    JIFEN_CMD_HISTORY,
+    JIFEN_CMD_VERIFY,
+} jifen_command_kind;
+
+/* True for the commands that write to the ledger. */
+bool jifen_command_is_write(jifen_command_kind kind);
+
+/*
+ * One command. Which fields are used depends on `kind`:
+ *   HOUSEHOLD_ADD household, name, area_centi_m2
+ *   AWARD         household, code (activity), points (0: catalogue), hours, note
+ *   DEDUCT        household, code (rule), points (0: rule default), note
+ *   BILL          household, amount (fen), period
+ *   PAY           household, amount (fen)
+ *   REDEEM        household, amount (points)
+ *   REVERSE       entry, note
+ *   BALANCE       household
+ *   HISTORY       household, limit
+ *   VERIFY        -
+ */
+typedef struct {
+    jifen_command_kind kind;
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    char code[JIFEN_CODE_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    char note[JIFEN_NOTE_MAX + 1];
+    char period[JIFEN_PERIOD_LEN + 1];
+    uint64_t amount;
+    uint32_t points;
+    uint32_t hours;
+    uint32_t area_centi_m2;
+    uint32_t limit;
+    uint64_t entry;
+} jifen_command;
+
+typedef struct {
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+    size_t n_commands;
+    jifen_command *commands; /* owned; see codec_request_clear */
+} jifen_request;
+
+typedef struct {
+    jifen_asset asset;
+    char debit[JIFEN_ACCOUNT_MAX + 1];
+    char credit[JIFEN_ACCOUNT_MAX + 1];
+    uint64_t amount;
+} jifen_posting;
+
+/* A journal entry; its stored form is the protobuf Entry message. */
+typedef struct {
+    uint64_t seq;
+    uint8_t prev_hash[JIFEN_HASH_LEN];
+    int64_t time_ms;
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+    char author[JIFEN_AUTHOR_MAX + 1];
+    jifen_command command;
+    size_t n_postings;
+    jifen_posting postings[JIFEN_POSTINGS_MAX];
+    uint64_t reverses;
+    char policy[JIFEN_POLICY_MAX + 1];
+} jifen_entry;
+
+typedef struct {
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    uint32_t area_centi_m2;
+    int64_t points;
+    int64_t fee_due_fen; /* negative: prepaid */
+} jifen_balance;
+
+typedef struct {
+    bool ok;
+    uint64_t entries;
+    uint8_t head[JIFEN_HASH_LEN];
+    char problem[256];
+    uint64_t bad_entry;
+} jifen_verify_report;
+
+#define JIFEN_ERROR_MAX 255
+
+typedef struct {
+    jifen_status status;
+    char error[JIFEN_ERROR_MAX + 1];
+    uint64_t entry;
+    size_t n_postings;
+    jifen_posting postings[JIFEN_POSTINGS_MAX];
+    uint64_t points;
+    uint64_t offset_fen;
+    bool has_balance;
+    jifen_balance balance;
+    size_t n_history;
+    jifen_entry *history; /* owned; see codec_reply_clear */
+    bool has_verify;
+    jifen_verify_report verify;
+} jifen_result;
+
+typedef struct {
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+    jifen_status status;
+    char error[JIFEN_ERROR_MAX + 1];
+    size_t n_results;
+    jifen_result *results; /* owned; see codec_reply_clear */
+} jifen_reply;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* JIFEN_TYPES_H */
