@@ -1,0 +1,43 @@
+#include "accounts.h"
+
+#include "storage.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void account_household_points(const char *household,
+                              char out[JIFEN_ACCOUNT_MAX + 1])
+{
+    snprintf(out, JIFEN_ACCOUNT_MAX + 1, "household/%s/points", household);
+}
+
+void account_household_fee(const char *household,
+                           char out[JIFEN_ACCOUNT_MAX + 1])
+{
+    snprintf(out, JIFEN_ACCOUNT_MAX + 1, "household/%s/fee", household);
+}
+
+bool account_is_household_points(const char *name)
+{
+    static const char prefix[] = "household/", suffix[] = "/points";
+    size_t n = strlen(name), np = sizeof prefix - 1, ns = sizeof suffix - 1;
+    return n > np + ns && memcmp(name, prefix, np) == 0 &&
+           memcmp(name + n - ns, suffix, ns) == 0;
+}
+
+void account_totals_encode(const account_totals *t,
+                           uint8_t out[BALANCE_RECORD_LEN])
+{
+    storage_be64_put(out, t->debits);
+    storage_be64_put(out + 8, t->credits);
+}
+
+int account_totals_decode(const void *data, size_t len, account_totals *t)
+{
+    if (len != BALANCE_RECORD_LEN)
+        return -1;
+    const uint8_t *p = data;
+    t->debits = storage_be64_get(p);
+    t->credits = storage_be64_get(p + 8);
+    return 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * hash - SHA-256 for the journal's hash chain (libsodium).
+ */
+#ifndef JIFEN_HASH_H
+#define JIFEN_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_LEN 32
+
+/* Initialises libsodium; call once before anything else. 0 or -1. */
+int hash_init(void);
+
+void hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN]);
+
+/* Lowercase hex of n bytes into buf (2n+1 bytes). Returns buf. */
+char *hash_hex(const uint8_t *bytes, size_t n, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,903 @@
+/*
+ * ledger - commands as postings; see ledger.h for the accounts and the
+ * write-path contract, DESIGN.md section 3 for the model.
+ *
+ * Every command handler first decides (reads only), then writes. Writes can
+ * fail only for storage reasons, which poison the transaction; the server
+ * then replays the whole group, so a handler never undoes anything itself.
+ */
+#include "ledger.h"
+
+#include "accounts.h"
+#include "codec.h"
+#include "hash.h"
+#include "log.h"
+#include "storage.h"
+#include "verify.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define META_HEAD "head"
+#define META_FORMAT "format"
+#define LEDGER_FORMAT "jifen-ledger-1"
+#define HOUSEHOLD_RECORD_FIXED 12 /* be64 registering entry, be32 area */
+
+struct ledger {
+    storage *st;
+    policy pol;
+    ledger_options opts;
+    storage_txn txn; /* the write transaction, when in_write */
+    bool in_write;
+    uint64_t head_seq; /* committed chain head */
+    uint8_t head_hash[JIFEN_HASH_LEN];
+    uint64_t next_seq; /* chain head inside the write transaction */
+    uint8_t next_hash[JIFEN_HASH_LEN];
+    uint8_t *entry_buf; /* one encoded entry; reused, never per entry */
+    size_t entry_cap;
+    char last_error[256];
+};
+
+typedef struct {
+    uint64_t registered; /* entry that registered it */
+    uint32_t area_centi_m2;
+    char name[JIFEN_NAME_MAX + 1];
+} household_record;
+
+/* What one write command is applied with. */
+typedef struct {
+    const char *request_id;
+    const char *author;
+    int64_t now_ms;
+} write_context;
+
+static void set_result(jifen_result *r, jifen_status status, const char *fmt,
+                       ...) __attribute__((format(printf, 3, 4)));
+
+static void set_result(jifen_result *r, jifen_status status, const char *fmt,
+                       ...)
+{
+    r->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+}
+
+static ledger_error from_storage(ledger *self, storage_error e,
+                                 const char *reason)
+{
+    if (e == STORAGE_OK)
+        return LEDGER_OK;
+    snprintf(self->last_error, sizeof self->last_error, "%s",
+             reason ? reason : storage_strerror(e));
+    switch (e) {
+    case STORAGE_MAP_FULL:
+    case STORAGE_DISK_FULL:
+        return LEDGER_FULL;
+    case STORAGE_IO:
+        return LEDGER_IO;
+    default:
+        return LEDGER_FAILED;
+    }
+}
+
+const char *ledger_strerror(const ledger *self)
+{
+    return self->last_error;
+}
+
+/* --- chain head ----------------------------------------------------------- */
+
+static int read_head(storage_txn *txn, uint64_t *seq,
+                     uint8_t hash[JIFEN_HASH_LEN])
+{
+    storage_val v;
+    storage_error e = storage_get(txn, TABLE_META, META_HEAD,
+                                  strlen(META_HEAD), &v);
+    if (e == STORAGE_NOT_FOUND) {
+        *seq = 0;
+        memset(hash, 0, JIFEN_HASH_LEN);
+        return 0;
+    }
+    if (e != STORAGE_OK || v.len != 8 + JIFEN_HASH_LEN)
+        return -1;
+    *seq = storage_be64_get(v.data);
+    memcpy(hash, (const uint8_t *)v.data + 8, JIFEN_HASH_LEN);
+    return 0;
+}
+
+void ledger_head(const ledger *self, uint64_t *seq,
+                 uint8_t hash[JIFEN_HASH_LEN])
+{
+    *seq = self->head_seq;
+    memcpy(hash, self->head_hash, JIFEN_HASH_LEN);
+}
+
+/* --- open / close --------------------------------------------------------- */
+
+static ledger_error load_head(ledger *self, char *err, size_t errlen)
+{
+    storage_txn txn;
+    storage_error e = storage_txn_begin(self->st, &txn, true);
+    if (e) {
+        snprintf(err, errlen, "begin: %s", storage_txn_strerror(&txn));
+        return from_storage(self, e, NULL);
+    }
+    storage_val v;
+    e = storage_get(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT), &v);
+    if (e == STORAGE_NOT_FOUND) {
+        e = storage_put(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
+                        LEDGER_FORMAT, strlen(LEDGER_FORMAT),
+                        STORAGE_PUT_NEW);
+    } else if (e == STORAGE_OK &&
+               (v.len != strlen(LEDGER_FORMAT) ||
+                memcmp(v.data, LEDGER_FORMAT, v.len) != 0)) {
+        snprintf(err, errlen, "not a %s ledger (format %.*s)", LEDGER_FORMAT,
+                 (int)(v.len > 64 ? 64 : v.len), (const char *)v.data);
+        storage_txn_abort(&txn);
+        return LEDGER_FAILED;
+    }
+    if (e == STORAGE_OK && read_head(&txn, &self->head_seq,
+                                     self->head_hash) != 0) {
+        snprintf(err, errlen, "the stored chain head is damaged");
+        storage_txn_abort(&txn);
+        return LEDGER_FAILED;
+    }
+    /* The head and the journal are written in one transaction, so the last
+     * journal key must be the head; anything else is damage. */
+    storage_cursor *c = NULL;
+    storage_val k;
+    if (e == STORAGE_OK)
+        e = storage_cursor_open(&txn, TABLE_JOURNAL, &c);
+    uint64_t last = 0;
+    if (e == STORAGE_OK) {
+        storage_error ce = storage_cursor_last(c, &k, NULL);
+        if (ce == STORAGE_OK && k.len == 8)
+            last = storage_be64_get(k.data);
+        else if (ce != STORAGE_NOT_FOUND)
+            e = ce;
+        storage_cursor_close(&c);
+    }
+    if (e == STORAGE_OK && last != self->head_seq) {
+        snprintf(err, errlen,
+                 "journal ends at entry %" PRIu64 " but the head says %" PRIu64,
+                 last, self->head_seq);
+        storage_txn_abort(&txn);
+        return LEDGER_FAILED;
+    }
+    if (e == STORAGE_OK)
+        e = storage_txn_commit(&txn);
+    else
+        storage_txn_abort(&txn);
+    if (e) {
+        snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
+        return from_storage(self, e, NULL);
+    }
+    return LEDGER_OK;
+}
+
+ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
+                         const ledger_options *opts, char *err, size_t errlen)
+{
+    *out = NULL;
+    ledger *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return LEDGER_FAILED;
+    }
+    self->pol = *pol;
+    self->opts = *opts;
+    if (self->opts.map_max < self->opts.map_size)
+        self->opts.map_max = self->opts.map_size;
+    self->entry_cap = codec_entry_max_size();
+    self->entry_buf = malloc(self->entry_cap);
+    ledger_error le = LEDGER_FAILED;
+    if (!self->entry_buf) {
+        snprintf(err, errlen, "out of memory");
+    } else if (storage_open(&self->st, dir, opts->map_size, err, errlen) ==
+               STORAGE_OK) {
+        le = load_head(self, err, errlen);
+    }
+    if (le != LEDGER_OK) {
+        ledger_close(&self);
+        return le;
+    }
+    *out = self;
+    return LEDGER_OK;
+}
+
+void ledger_close(ledger **self_p)
+{
+    ledger *self = *self_p;
+    if (!self)
+        return;
+    if (self->in_write)
+        ledger_write_abort(self);
+    storage_close(&self->st);
+    free(self->entry_buf);
+    free(self);
+    *self_p = NULL;
+}
+
+ledger_error ledger_grow(ledger *self)
+{
+    storage_error e = storage_grow(self->st, self->opts.map_max);
+    if (e == STORAGE_OK)
+        log_info("ledger map grown to %zu KiB",
+                 storage_map_size(self->st) >> 10);
+    return from_storage(self, e, e == STORAGE_MAP_FULL
+                                     ? "the ledger reached its largest size"
+                                     : NULL);
+}
+
+/* --- records -------------------------------------------------------------- */
+
+static storage_error get_totals(ledger *self, const char *account,
+                                account_totals *t)
+{
+    storage_val v;
+    storage_error e =
+        storage_get(&self->txn, TABLE_BALANCES, account, strlen(account), &v);
+    if (e == STORAGE_NOT_FOUND) {
+        t->debits = t->credits = 0;
+        return STORAGE_OK;
+    }
+    if (e == STORAGE_OK && account_totals_decode(v.data, v.len, t) != 0)
+        return STORAGE_CORRUPT;
+    return e;
+}
+
+static storage_error get_household(storage_txn *txn, const char *code,
+                                   household_record *h)
+{
+    storage_val v;
+    storage_error e =
+        storage_get(txn, TABLE_HOUSEHOLDS, code, strlen(code), &v);
+    if (e != STORAGE_OK)
+        return e;
+    if (v.len < HOUSEHOLD_RECORD_FIXED ||
+        v.len > HOUSEHOLD_RECORD_FIXED + JIFEN_NAME_MAX)
+        return STORAGE_CORRUPT;
+    const uint8_t *p = v.data;
+    h->registered = storage_be64_get(p);
+    h->area_centi_m2 = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+                       (uint32_t)p[10] << 8 | p[11];
+    size_t n = v.len - HOUSEHOLD_RECORD_FIXED;
+    memcpy(h->name, p + HOUSEHOLD_RECORD_FIXED, n);
+    h->name[n] = '\0';
+    return STORAGE_OK;
+}
+
+/* Points and fee due of a household, as seen in `txn`. */
+static storage_error household_balance(storage_txn *txn, const char *code,
+                                       jifen_balance *b)
+{
+    household_record h;
+    storage_error e = get_household(txn, code, &h);
+    if (e != STORAGE_OK)
+        return e;
+    memset(b, 0, sizeof *b);
+    snprintf(b->household, sizeof b->household, "%s", code);
+    memcpy(b->name, h.name, sizeof b->name);
+    b->area_centi_m2 = h.area_centi_m2;
+
+    char account[JIFEN_ACCOUNT_MAX + 1];
+    account_totals t;
+    storage_val v;
+    const char *names[2];
+    char fee[JIFEN_ACCOUNT_MAX + 1];
+    account_household_points(code, account);
+    account_household_fee(code, fee);
+    names[0] = account;
+    names[1] = fee;
+    for (int i = 0; i < 2; i++) {
+        e = storage_get(txn, TABLE_BALANCES, names[i], strlen(names[i]), &v);
+        if (e == STORAGE_NOT_FOUND) {
+            t.debits = t.credits = 0;
+        } else if (e != STORAGE_OK) {
+            return e;
+        } else if (account_totals_decode(v.data, v.len, &t) != 0) {
+            return STORAGE_CORRUPT;
+        }
+        if (i == 0)
+            b->points = (int64_t)(t.credits - t.debits);
+        else
+            b->fee_due_fen = (int64_t)(t.debits - t.credits);
+    }
+    return STORAGE_OK;
+}
+
+/* --- posting an entry ----------------------------------------------------- */
+
+static void make_posting(jifen_posting *p, jifen_asset asset,
+                         const char *debit, const char *credit,
+                         uint64_t amount)
+{
+    p->asset = asset;
+    snprintf(p->debit, sizeof p->debit, "%s", debit);
+    snprintf(p->credit, sizeof p->credit, "%s", credit);
+    p->amount = amount;
+}
+
+static void apply_totals(ledger *self, const char *account, uint64_t debit,
+                         uint64_t credit)
+{
+    account_totals t;
+    storage_error e = get_totals(self, account, &t);
+    if (e != STORAGE_OK) {
+        if (!self->txn.error)
+            self->txn.error = e;
+        return;
+    }
+    t.debits += debit;
+    t.credits += credit;
+    uint8_t rec[BALANCE_RECORD_LEN];
+    account_totals_encode(&t, rec);
+    storage_put(&self->txn, TABLE_BALANCES, account, strlen(account), rec,
+                sizeof rec, STORAGE_PUT_OVERWRITE);
+}
+
+/*
+ * Appends one journal entry with its postings and updates the derived state
+ * (balances, the household's history index). Storage errors land in the
+ * transaction's sticky error; the caller checks once.
+ */
+static void post_entry(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, const char *household,
+                       const jifen_posting *postings, size_t n_postings,
+                       uint64_t reverses, jifen_result *result)
+{
+    static jifen_entry entry; /* large; one writer thread, reused */
+    memset(&entry, 0, sizeof entry);
+    entry.seq = self->next_seq + 1;
+    memcpy(entry.prev_hash, self->next_hash, JIFEN_HASH_LEN);
+    entry.time_ms = ctx->now_ms;
+    snprintf(entry.request_id, sizeof entry.request_id, "%s", ctx->request_id);
+    snprintf(entry.author, sizeof entry.author, "%s", ctx->author);
+    entry.command = *cmd;
+    entry.n_postings = n_postings;
+    memcpy(entry.postings, postings, n_postings * sizeof *postings);
+    entry.reverses = reverses;
+    snprintf(entry.policy, sizeof entry.policy, "%s", self->pol.version);
+
+    size_t len = codec_entry_encode(&entry, self->entry_buf, self->entry_cap);
+    if (len == 0) {
+        self->txn.error = STORAGE_FAILED;
+        snprintf(self->last_error, sizeof self->last_error,
+                 "entry %" PRIu64 " does not encode", entry.seq);
+        return;
+    }
+    uint8_t key[8];
+    storage_be64_put(key, entry.seq);
+    storage_put(&self->txn, TABLE_JOURNAL, key, sizeof key, self->entry_buf,
+                len, STORAGE_PUT_APPEND);
+    for (size_t i = 0; i < n_postings; i++) {
+        apply_totals(self, postings[i].debit, postings[i].amount, 0);
+        apply_totals(self, postings[i].credit, 0, postings[i].amount);
+    }
+    if (household && household[0]) {
+        uint8_t hkey[JIFEN_HOUSEHOLD_MAX + 1 + 8];
+        size_t hlen = strlen(household);
+        memcpy(hkey, household, hlen);
+        hkey[hlen] = '\0';
+        storage_be64_put(hkey + hlen + 1, entry.seq);
+        storage_put(&self->txn, TABLE_HISTORY, hkey, hlen + 9, "", 0,
+                    STORAGE_PUT_OVERWRITE);
+    }
+    if (self->txn.error)
+        return;
+
+    self->next_seq = entry.seq;
+    hash_sha256(self->entry_buf, len, self->next_hash);
+    result->status = JIFEN_STATUS_OK;
+    result->entry = entry.seq;
+    result->n_postings = n_postings;
+    memcpy(result->postings, postings, n_postings * sizeof *postings);
+    if (household && household[0] &&
+        household_balance(&self->txn, household, &result->balance) ==
+            STORAGE_OK)
+        result->has_balance = true;
+}
+
+/* --- commands ------------------------------------------------------------- */
+
+typedef void (*command_handler)(ledger *self, const write_context *ctx,
+                                const jifen_command *cmd,
+                                jifen_result *result);
+
+/* Loads the household or refuses the command. Returns true when found. */
+static bool need_household(ledger *self, const char *code, jifen_balance *b,
+                           jifen_result *result)
+{
+    storage_error e = household_balance(&self->txn, code, b);
+    if (e == STORAGE_OK)
+        return true;
+    if (e == STORAGE_NOT_FOUND)
+        set_result(result, JIFEN_STATUS_UNKNOWN_HOUSEHOLD,
+                   "household %s is not registered", code);
+    else if (!self->txn.error)
+        self->txn.error = e; /* a damaged record stops the group */
+    return false;
+}
+
+static void cmd_household_add(ledger *self, const write_context *ctx,
+                              const jifen_command *cmd, jifen_result *result)
+{
+    household_record h;
+    storage_error e = get_household(&self->txn, cmd->household, &h);
+    if (e == STORAGE_OK) {
+        set_result(result, JIFEN_STATUS_HOUSEHOLD_EXISTS,
+                   "household %s is already registered (entry %" PRIu64 ")",
+                   cmd->household, h.registered);
+        return;
+    }
+    if (e != STORAGE_NOT_FOUND)
+        return;
+    uint8_t rec[HOUSEHOLD_RECORD_FIXED + JIFEN_NAME_MAX];
+    storage_be64_put(rec, self->next_seq + 1);
+    rec[8] = (uint8_t)(cmd->area_centi_m2 >> 24);
+    rec[9] = (uint8_t)(cmd->area_centi_m2 >> 16);
+    rec[10] = (uint8_t)(cmd->area_centi_m2 >> 8);
+    rec[11] = (uint8_t)cmd->area_centi_m2;
+    size_t n = strlen(cmd->name);
+    memcpy(rec + HOUSEHOLD_RECORD_FIXED, cmd->name, n);
+    storage_put(&self->txn, TABLE_HOUSEHOLDS, cmd->household,
+                strlen(cmd->household), rec, HOUSEHOLD_RECORD_FIXED + n,
+                STORAGE_PUT_NEW);
+    post_entry(self, ctx, cmd, cmd->household, NULL, 0, 0, result);
+}
+
+static void cmd_award(ledger *self, const write_context *ctx,
+                      const jifen_command *cmd, jifen_result *result)
+{
+    jifen_balance b;
+    if (!need_household(self, cmd->household, &b, result))
+        return;
+    uint32_t points = 0;
+    jifen_status s = policy_award_points(&self->pol, cmd, &points,
+                                         result->error, sizeof result->error);
+    if (s != JIFEN_STATUS_OK) {
+        result->status = s;
+        return;
+    }
+    char account[JIFEN_ACCOUNT_MAX + 1];
+    account_household_points(cmd->household, account);
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_POINTS, ACCOUNT_POINTS_ISSUED, account,
+                 points);
+    jifen_command applied = *cmd;
+    applied.points = points; /* the entry says what was really awarded */
+    post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
+    result->points = points;
+}
+
+static bool enough_points(const jifen_balance *b, uint64_t points,
+                          jifen_result *result)
+{
+    if (b->points >= 0 && (uint64_t)b->points >= points)
+        return true;
+    set_result(result, JIFEN_STATUS_INSUFFICIENT_POINTS,
+               "household %s has %" PRId64 " points, %" PRIu64 " needed",
+               b->household, b->points, points);
+    return false;
+}
+
+static void cmd_deduct(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, jifen_result *result)
+{
+    jifen_balance b;
+    if (!need_household(self, cmd->household, &b, result))
+        return;
+    uint32_t points = 0;
+    jifen_status s = policy_deduct_points(&self->pol, cmd, &points,
+                                          result->error, sizeof result->error);
+    if (s != JIFEN_STATUS_OK) {
+        result->status = s;
+        return;
+    }
+    if (!enough_points(&b, points, result))
+        return;
+    char account[JIFEN_ACCOUNT_MAX + 1];
+    account_household_points(cmd->household, account);
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_POINTS, account, ACCOUNT_POINTS_DEDUCTED,
+                 points);
+    jifen_command applied = *cmd;
+    applied.points = points;
+    post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
+    result->points = points;
+}
+
+static void cmd_bill(ledger *self, const write_context *ctx,
+                     const jifen_command *cmd, jifen_result *result)
+{
+    jifen_balance b;
+    if (!need_household(self, cmd->household, &b, result))
+        return;
+    char account[JIFEN_ACCOUNT_MAX + 1];
+    account_household_fee(cmd->household, account);
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_FEE, account, ACCOUNT_FEE_INCOME,
+                 cmd->amount);
+    post_entry(self, ctx, cmd, cmd->household, &p, 1, 0, result);
+}
+
+static void cmd_pay(ledger *self, const write_context *ctx,
+                    const jifen_command *cmd, jifen_result *result)
+{
+    jifen_balance b;
+    if (!need_household(self, cmd->household, &b, result))
+        return;
+    char account[JIFEN_ACCOUNT_MAX + 1];
+    account_household_fee(cmd->household, account);
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_FEE, ACCOUNT_CASH, account, cmd->amount);
+    post_entry(self, ctx, cmd, cmd->household, &p, 1, 0, result);
+}
+
+static void cmd_redeem(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, jifen_result *result)
+{
+    jifen_balance b;
+    if (!need_household(self, cmd->household, &b, result))
+        return;
+    if (!enough_points(&b, cmd->amount, result))
+        return;
+    uint64_t offset = 0;
+    jifen_status s =
+        policy_redeem_offset(&self->pol, cmd->amount, b.fee_due_fen, &offset,
+                             result->error, sizeof result->error);
+    if (s != JIFEN_STATUS_OK) {
+        result->status = s;
+        return;
+    }
+    char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1];
+    account_household_points(cmd->household, points);
+    account_household_fee(cmd->household, fee);
+    /* Both legs in one entry: the points leave and the fee falls together,
+     * and the funder now owes the property company the offset. */
+    jifen_posting p[2];
+    make_posting(&p[0], JIFEN_ASSET_POINTS, points, ACCOUNT_POINTS_REDEEMED,
+                 cmd->amount);
+    make_posting(&p[1], JIFEN_ASSET_FEE, ACCOUNT_POINTS_OFFSET, fee, offset);
+    post_entry(self, ctx, cmd, cmd->household, p, 2, 0, result);
+    result->points = cmd->amount;
+    result->offset_fen = offset;
+}
+
+/* The household an entry belongs to, for the history index. */
+static const char *entry_household(const jifen_entry *e)
+{
+    return e->command.household[0] ? e->command.household : NULL;
+}
+
+static void cmd_reverse(ledger *self, const write_context *ctx,
+                        const jifen_command *cmd, jifen_result *result)
+{
+    static jifen_entry original; /* large; one writer thread, reused */
+    uint8_t key[8];
+    storage_be64_put(key, cmd->entry);
+    storage_val v;
+    storage_error e =
+        storage_get(&self->txn, TABLE_JOURNAL, key, sizeof key, &v);
+    if (e == STORAGE_NOT_FOUND) {
+        set_result(result, JIFEN_STATUS_UNKNOWN_ENTRY,
+                   "there is no entry %" PRIu64, cmd->entry);
+        return;
+    }
+    char why[128];
+    if (e != STORAGE_OK)
+        return;
+    if (codec_entry_decode(v.data, v.len, &original, why, sizeof why) !=
+        JIFEN_STATUS_OK) {
+        self->txn.error = STORAGE_CORRUPT;
+        snprintf(self->last_error, sizeof self->last_error,
+                 "entry %" PRIu64 " does not decode: %s", cmd->entry, why);
+        return;
+    }
+    if (original.n_postings == 0 || original.reverses != 0) {
+        set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
+                   "entry %" PRIu64 " (%s) has nothing to reverse",
+                   cmd->entry, codec_command_name(original.command.kind));
+        return;
+    }
+    e = storage_get(&self->txn, TABLE_REVERSALS, key, sizeof key, &v);
+    if (e == STORAGE_OK && v.len == 8) {
+        set_result(result, JIFEN_STATUS_ALREADY_REVERSED,
+                   "entry %" PRIu64 " was already reversed by entry %" PRIu64,
+                   cmd->entry, storage_be64_get(v.data));
+        return;
+    }
+    if (e != STORAGE_NOT_FOUND)
+        return;
+
+    jifen_posting mirrored[JIFEN_POSTINGS_MAX];
+    for (size_t i = 0; i < original.n_postings; i++) {
+        const jifen_posting *p = &original.postings[i];
+        make_posting(&mirrored[i], p->asset, p->credit, p->debit, p->amount);
+        /* Taking back an award must not push the household below zero. */
+        if (account_is_household_points(p->credit)) {
+            account_totals t;
+            if (get_totals(self, p->credit, &t) != STORAGE_OK)
+                return;
+            if (t.credits - t.debits < p->amount) {
+                set_result(result, JIFEN_STATUS_INSUFFICIENT_POINTS,
+                           "reversing entry %" PRIu64 " needs %" PRIu64
+                           " points; %s has %" PRIu64,
+                           cmd->entry, p->amount, p->credit,
+                           t.credits - t.debits);
+                return;
+            }
+        }
+    }
+    uint8_t rev[8];
+    storage_be64_put(rev, self->next_seq + 1);
+    storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev, sizeof rev,
+                STORAGE_PUT_NEW);
+    jifen_command applied = *cmd;
+    snprintf(applied.household, sizeof applied.household, "%s",
+             original.command.household);
+    post_entry(self, ctx, &applied, entry_household(&original), mirrored,
+               original.n_postings, cmd->entry, result);
+}
+
+static const command_handler write_handlers[] = {
+    [JIFEN_CMD_HOUSEHOLD_ADD] = cmd_household_add,
+    [JIFEN_CMD_AWARD] = cmd_award,
+    [JIFEN_CMD_DEDUCT] = cmd_deduct,
+    [JIFEN_CMD_BILL] = cmd_bill,
+    [JIFEN_CMD_PAY] = cmd_pay,
+    [JIFEN_CMD_REDEEM] = cmd_redeem,
+    [JIFEN_CMD_REVERSE] = cmd_reverse,
+};
+
+/* --- the write path ------------------------------------------------------- */
+
+ledger_error ledger_write_begin(ledger *self)
+{
+    storage_error e = storage_txn_begin(self->st, &self->txn, true);
+    if (e)
+        return from_storage(self, e, storage_txn_strerror(&self->txn));
+    self->in_write = true;
+    self->next_seq = self->head_seq;
+    memcpy(self->next_hash, self->head_hash, JIFEN_HASH_LEN);
+    return LEDGER_OK;
+}
+
+void ledger_write_abort(ledger *self)
+{
+    storage_txn_abort(&self->txn);
+    self->in_write = false;
+}
+
+ledger_error ledger_write_commit(ledger *self)
+{
+    uint8_t head[8 + JIFEN_HASH_LEN];
+    storage_be64_put(head, self->next_seq);
+    memcpy(head + 8, self->next_hash, JIFEN_HASH_LEN);
+    storage_put(&self->txn, TABLE_META, META_HEAD, strlen(META_HEAD), head,
+                sizeof head, STORAGE_PUT_OVERWRITE);
+    storage_error e = storage_txn_commit(&self->txn);
+    self->in_write = false;
+    if (e)
+        return from_storage(self, e, storage_txn_strerror(&self->txn));
+    self->head_seq = self->next_seq;
+    memcpy(self->head_hash, self->next_hash, JIFEN_HASH_LEN);
+    return LEDGER_OK;
+}
+
+/* A retry: the stored reply, or a refusal when the content differs. */
+static ledger_error replay_request(ledger *self, const jifen_request *req,
+                                   const uint8_t digest[JIFEN_HASH_LEN],
+                                   const storage_val *stored,
+                                   jifen_reply *reply)
+{
+    if (stored->len < JIFEN_HASH_LEN)
+        return from_storage(self, STORAGE_CORRUPT, "damaged request record");
+    if (memcmp(stored->data, digest, JIFEN_HASH_LEN) != 0) {
+        reply->status = JIFEN_STATUS_ID_CONFLICT;
+        snprintf(reply->error, sizeof reply->error,
+                 "request id %s was already used for different commands",
+                 req->request_id);
+        return LEDGER_OK;
+    }
+    char why[128];
+    jifen_status s = codec_reply_decode(
+        (const uint8_t *)stored->data + JIFEN_HASH_LEN,
+        stored->len - JIFEN_HASH_LEN, reply, why, sizeof why);
+    if (s != JIFEN_STATUS_OK)
+        return from_storage(self, STORAGE_CORRUPT, "damaged stored reply");
+    codec_reply_mark_replayed(reply);
+    return LEDGER_OK;
+}
+
+static ledger_error remember_reply(ledger *self, const jifen_request *req,
+                                   const uint8_t digest[JIFEN_HASH_LEN],
+                                   const jifen_reply *reply)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (codec_reply_encode(reply, &bytes, &len) != 0)
+        return from_storage(self, STORAGE_FAILED, "out of memory");
+    uint8_t *rec = malloc(JIFEN_HASH_LEN + len);
+    if (!rec) {
+        free(bytes);
+        return from_storage(self, STORAGE_FAILED, "out of memory");
+    }
+    memcpy(rec, digest, JIFEN_HASH_LEN);
+    memcpy(rec + JIFEN_HASH_LEN, bytes, len);
+    storage_error e =
+        storage_put(&self->txn, TABLE_REQUESTS, req->request_id,
+                    strlen(req->request_id), rec, JIFEN_HASH_LEN + len,
+                    STORAGE_PUT_NEW);
+    free(rec);
+    free(bytes);
+    return from_storage(self, e, storage_txn_strerror(&self->txn));
+}
+
+ledger_error ledger_apply(ledger *self, const jifen_request *req,
+                          const uint8_t digest[JIFEN_HASH_LEN],
+                          const char *author, int64_t now_ms,
+                          jifen_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    snprintf(reply->request_id, sizeof reply->request_id, "%s",
+             req->request_id);
+    reply->status = JIFEN_STATUS_OK;
+
+    storage_val stored;
+    storage_error e = storage_get(&self->txn, TABLE_REQUESTS, req->request_id,
+                                  strlen(req->request_id), &stored);
+    if (e == STORAGE_OK)
+        return replay_request(self, req, digest, &stored, reply);
+    if (e != STORAGE_NOT_FOUND)
+        return from_storage(self, e, storage_txn_strerror(&self->txn));
+
+    reply->results = calloc(req->n_commands, sizeof *reply->results);
+    if (!reply->results)
+        return from_storage(self, STORAGE_FAILED, "out of memory");
+    reply->n_results = req->n_commands;
+
+    write_context ctx = {req->request_id, author, now_ms};
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const jifen_command *cmd = &req->commands[i];
+        jifen_result *result = &reply->results[i];
+        if (cmd->kind >= sizeof write_handlers / sizeof *write_handlers ||
+            !write_handlers[cmd->kind]) {
+            set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                       "command %zu is not a write", i + 1);
+            continue;
+        }
+        write_handlers[cmd->kind](self, &ctx, cmd, result);
+        if (self->txn.error) {
+            codec_reply_clear(reply);
+            return from_storage(self, self->txn.error,
+                                storage_txn_strerror(&self->txn));
+        }
+    }
+    ledger_error le = remember_reply(self, req, digest, reply);
+    if (le != LEDGER_OK)
+        codec_reply_clear(reply);
+    return le;
+}
+
+/* --- the read path -------------------------------------------------------- */
+
+static void query_balance(storage_txn *txn, const jifen_command *cmd,
+                          jifen_result *result)
+{
+    storage_error e = household_balance(txn, cmd->household, &result->balance);
+    if (e == STORAGE_OK) {
+        result->status = JIFEN_STATUS_OK;
+        result->has_balance = true;
+    } else if (e == STORAGE_NOT_FOUND) {
+        set_result(result, JIFEN_STATUS_UNKNOWN_HOUSEHOLD,
+                   "household %s is not registered", cmd->household);
+    } else {
+        set_result(result, JIFEN_STATUS_INTERNAL, "%s",
+                   storage_txn_strerror(txn));
+    }
+}
+
+static void query_history(storage_txn *txn, const jifen_command *cmd,
+                          jifen_result *result)
+{
+    query_balance(txn, cmd, result);
+    if (result->status != JIFEN_STATUS_OK)
+        return;
+    uint32_t limit = cmd->limit ? cmd->limit : JIFEN_HISTORY_DEFAULT;
+    if (limit > JIFEN_HISTORY_MAX)
+        limit = JIFEN_HISTORY_MAX;
+    result->history = calloc(limit, sizeof *result->history);
+    if (!result->history) {
+        set_result(result, JIFEN_STATUS_INTERNAL, "out of memory");
+        return;
+    }
+    /* Newest first: seek just past this household's last key, step back. */
+    size_t hlen = strlen(cmd->household);
+    uint8_t key[JIFEN_HOUSEHOLD_MAX + 1 + 8];
+    memcpy(key, cmd->household, hlen);
+    key[hlen] = '\0';
+    memset(key + hlen + 1, 0xff, 8);
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    storage_error e = storage_cursor_open(txn, TABLE_HISTORY, &c);
+    if (e == STORAGE_OK) {
+        e = storage_cursor_seek(c, key, hlen + 9, &k, NULL);
+        e = storage_cursor_prev(c, &k, NULL);
+    }
+    char why[128];
+    while (e == STORAGE_OK && result->n_history < limit &&
+           k.len == hlen + 9 && memcmp(k.data, key, hlen + 1) == 0) {
+        const uint8_t *seq = (const uint8_t *)k.data + hlen + 1;
+        if (storage_get(txn, TABLE_JOURNAL, seq, 8, &v) != STORAGE_OK ||
+            codec_entry_decode(v.data, v.len,
+                               &result->history[result->n_history], why,
+                               sizeof why) != JIFEN_STATUS_OK) {
+            set_result(result, JIFEN_STATUS_INTERNAL,
+                       "entry %" PRIu64 " cannot be read",
+                       storage_be64_get(seq));
+            break;
+        }
+        result->n_history++;
+        e = storage_cursor_prev(c, &k, NULL);
+    }
+    storage_cursor_close(&c);
+}
+
+ledger_error ledger_query(ledger *self, const jifen_request *req,
+                          jifen_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    snprintf(reply->request_id, sizeof reply->request_id, "%s",
+             req->request_id);
+    reply->status = JIFEN_STATUS_OK;
+    reply->results = calloc(req->n_commands, sizeof *reply->results);
+    if (!reply->results)
+        return from_storage(self, STORAGE_FAILED, "out of memory");
+    reply->n_results = req->n_commands;
+
+    storage_txn txn;
+    storage_error e = storage_txn_begin(self->st, &txn, false);
+    if (e) {
+        codec_reply_clear(reply);
+        return from_storage(self, e, storage_txn_strerror(&txn));
+    }
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const jifen_command *cmd = &req->commands[i];
+        jifen_result *result = &reply->results[i];
+        switch (cmd->kind) {
+        case JIFEN_CMD_BALANCE:
+            query_balance(&txn, cmd, result);
+            break;
+        case JIFEN_CMD_HISTORY:
+            query_history(&txn, cmd, result);
+            break;
+        case JIFEN_CMD_VERIFY:
+            verify_ledger(&txn, &result->verify);
+            result->has_verify = true;
+            result->status = JIFEN_STATUS_OK;
+            break;
+        default:
+            set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                       "command %zu is not a query", i + 1);
+        }
+    }
+    storage_txn_abort(&txn); /* read-only: nothing to commit */
+    return LEDGER_OK;
+}
+
+ledger_error ledger_verify(ledger *self, jifen_verify_report *report)
+{
+    storage_txn txn;
+    storage_error e = storage_txn_begin(self->st, &txn, false);
+    if (e)
+        return from_storage(self, e, storage_txn_strerror(&txn));
+    verify_ledger(&txn, report);
+    storage_txn_abort(&txn);
+    return LEDGER_OK;
+}

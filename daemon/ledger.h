@@ -1,0 +1,89 @@
+/*
+ * ledger - the double-entry ledger of points and fees: the domain rules of
+ * DESIGN.md section 3 on top of storage, policy and the codec.
+ *
+ * Write path (group commit): the server opens one write transaction, applies
+ * every waiting write request in it, commits once, then replies to all of
+ * them. A domain refusal (not enough points, unknown household, ...) is
+ * decided before anything is written, so it never leaves a partial command
+ * behind. A storage failure poisons the whole transaction: the server
+ * aborts, fixes what it can (grows the map) and replays the group.
+ *
+ * Accounts, and which side their balance is on:
+ *   household/<code>/points        credit balance: the household's points
+ *   household/<code>/fee           debit balance: fee due (credit: prepaid)
+ *   community/points-issued        source of awards
+ *   community/points-deducted      sink of deductions
+ *   community/points-redeemed      sink of redemptions
+ *   community/fee-income           credited by bills
+ *   community/cash                 debited by payments
+ *   community/points-offset        what the funder owes for redeemed points
+ */
+#ifndef JIFEN_LEDGER_H
+#define JIFEN_LEDGER_H
+
+#include "jifen_types.h"
+#include "policy.h"
+
+typedef struct ledger ledger;
+
+typedef enum {
+    LEDGER_OK = 0,
+    LEDGER_FULL,     /* map and growth limit reached, or disk full */
+    LEDGER_IO,       /* I/O error: the daemon must stop */
+    LEDGER_FAILED,   /* other storage failure */
+} ledger_error;
+
+typedef struct {
+    size_t map_size;     /* initial map size in bytes */
+    size_t map_max;      /* largest the map may grow to */
+} ledger_options;
+
+/* Opens the ledger in `dir` (which must exist) with a copy of `pol`.
+ * LEDGER_OK, or an error with the reason in err. */
+ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
+                         const ledger_options *opts, char *err, size_t errlen);
+void ledger_close(ledger **self_p);
+
+/* --- write path ---------------------------------------------------------- */
+
+ledger_error ledger_write_begin(ledger *self);
+
+/* Applies one decoded write request in the open transaction. `digest` is
+ * codec_request_digest of it. Fills reply->results (n_commands of them,
+ * malloc'd; free with codec_reply_clear), or for an idempotent retry the
+ * stored original reply with OK turned into EXISTS, or ID_CONFLICT. Returns
+ * LEDGER_OK, or a storage error that poisoned the transaction (the reply is
+ * then cleared). */
+ledger_error ledger_apply(ledger *self, const jifen_request *req,
+                          const uint8_t digest[JIFEN_HASH_LEN],
+                          const char *author, int64_t now_ms,
+                          jifen_reply *reply);
+
+/* Commits. On failure nothing of the group is kept (the in-memory chain
+ * head is rolled back too). */
+ledger_error ledger_write_commit(ledger *self);
+void ledger_write_abort(ledger *self);
+
+/* Grows the map after LEDGER_FULL, with no transaction active. LEDGER_OK
+ * when there is more room now. */
+ledger_error ledger_grow(ledger *self);
+
+/* Reason for the last storage failure. */
+const char *ledger_strerror(const ledger *self);
+
+/* --- read path ----------------------------------------------------------- */
+
+/* Answers a query-only request in its own read transaction (readers never
+ * block the writer). Fills reply->results. */
+ledger_error ledger_query(ledger *self, const jifen_request *req,
+                          jifen_reply *reply);
+
+/* Recomputes the hash chain and replays every posting, comparing with the
+ * stored balances and the invariants of DESIGN.md section 3. */
+ledger_error ledger_verify(ledger *self, jifen_verify_report *report);
+
+/* The committed chain head: number of entries and hash of the last. */
+void ledger_head(const ledger *self, uint64_t *seq, uint8_t hash[JIFEN_HASH_LEN]);
+
+#endif

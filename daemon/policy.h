@@ -1,0 +1,86 @@
+/*
+ * policy - the points policy: activity catalogue, deduction rules, the
+ * points-to-fen rate and the share of a fee that points may pay.
+ *
+ * Loaded once at start-up from a small INI-style file (see deploy/policy.conf,
+ * which is also the embedded default) and validated; a bad file stops
+ * start-up with "FILE:LINE: problem". The structure is fixed-size, so a
+ * policy is a plain value that can be copied and never needs freeing.
+ */
+#ifndef JIFEN_POLICY_H
+#define JIFEN_POLICY_H
+
+#include "jifen_types.h"
+
+#define POLICY_ACTIVITIES_MAX 64
+#define POLICY_RULES_MAX 64
+#define POLICY_DESCRIPTION_MAX 120
+
+typedef struct {
+    char code[JIFEN_CODE_MAX + 1];
+    char description[POLICY_DESCRIPTION_MAX + 1];
+    /* Points for one event, or for one hour when per_hour is set. */
+    uint32_t points;
+    bool per_hour;
+    /* per_hour only: the most hours one award may count (e.g. 2). */
+    uint32_t max_hours;
+    /* Largest points a committee may give instead of `points` (0: the
+     * catalogue value is fixed). Honours graded by level use this. */
+    uint32_t max_points;
+} policy_activity;
+
+typedef struct {
+    char code[JIFEN_CODE_MAX + 1];
+    char description[POLICY_DESCRIPTION_MAX + 1];
+    uint32_t points;     /* default deduction */
+    uint32_t max_points; /* largest allowed override (0: fixed) */
+} policy_rule;
+
+typedef struct {
+    char version[JIFEN_POLICY_MAX + 1];
+    uint32_t fen_per_point;      /* 1 .. 100000; 100 = 1 yuan per point */
+    uint32_t max_offset_percent; /* 1 .. 100: share of the fee due */
+    size_t n_activities;
+    policy_activity activities[POLICY_ACTIVITIES_MAX];
+    size_t n_rules;
+    policy_rule rules[POLICY_RULES_MAX];
+} policy;
+
+/* Parses policy text. `origin` names it in errors ("FILE:LINE: problem").
+ * Returns 0, or -1 with the reason in err. */
+int policy_parse(policy *out, const char *text, size_t len, const char *origin,
+                 char *err, size_t errlen);
+
+/* Reads and parses a policy file. Returns 0, or -1 with the reason in err. */
+int policy_load_file(policy *out, const char *path, char *err, size_t errlen);
+
+/* The embedded default policy (the text of deploy/policy.conf). */
+int policy_load_default(policy *out, char *err, size_t errlen);
+extern const char policy_default_text[];
+extern const size_t policy_default_text_len;
+
+const policy_activity *policy_find_activity(const policy *p, const char *code);
+const policy_rule *policy_find_rule(const policy *p, const char *code);
+
+/* Points an award is worth: the catalogue value, or per hour times hours
+ * (capped at max_hours: hours beyond it are not counted), or an override
+ * within max_points. Refuses unknown activities (UNKNOWN_ACTIVITY), hours on
+ * a per-event activity or missing hours on a per-hour one (BAD_REQUEST), and
+ * an override the activity does not allow (CAP_EXCEEDED). */
+jifen_status policy_award_points(const policy *p, const jifen_command *award,
+                                 uint32_t *points, char *err, size_t errlen);
+
+/* Points a deduction takes: the rule's value or an override within
+ * max_points. UNKNOWN_RULE, or CAP_EXCEEDED for an override too large. */
+jifen_status policy_deduct_points(const policy *p, const jifen_command *deduct,
+                                  uint32_t *points, char *err, size_t errlen);
+
+/* Fen that `points` pay off, given what the household owes: points times the
+ * rate, which must not exceed max_offset_percent of fee_due_fen (rounded
+ * down). CAP_EXCEEDED with the limit in err when it would, or when nothing
+ * is due. */
+jifen_status policy_redeem_offset(const policy *p, uint64_t points,
+                                  int64_t fee_due_fen, uint64_t *offset_fen,
+                                  char *err, size_t errlen);
+
+#endif /* JIFEN_POLICY_H */

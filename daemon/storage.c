@@ -1,0 +1,405 @@
+/*
+ * storage - LMDB, wrapped. See storage.h for the contract.
+ *
+ * Durability rules (DESIGN.md section 4): the environment is opened without
+ * MDB_NOSYNC, MDB_NOMETASYNC, MDB_WRITEMAP and MDB_MAPASYNC, so a commit that
+ * returned 0 is on disk. Nothing here ever makes a commit cheaper by making
+ * it less durable; throughput comes from committing many entries at once.
+ */
+#include "storage.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+struct storage {
+    MDB_env *env;
+    MDB_dbi dbi[TABLE_COUNT];
+    size_t map_size;
+};
+
+struct storage_cursor {
+    MDB_cursor *cursor;
+    storage_txn *txn;
+};
+
+static const char *const table_names[TABLE_COUNT] = {
+    [TABLE_JOURNAL] = "journal",       [TABLE_BALANCES] = "balances",
+    [TABLE_HOUSEHOLDS] = "households", [TABLE_REQUESTS] = "requests",
+    [TABLE_HISTORY] = "history",       [TABLE_REVERSALS] = "reversals",
+    [TABLE_META] = "meta",
+};
+
+void storage_be64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+uint64_t storage_be64_get(const void *in)
+{
+    const uint8_t *p = in;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* LMDB's codes mapped once, here, to what callers can act on. */
+static storage_error translate(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return STORAGE_OK;
+    case MDB_NOTFOUND:
+        return STORAGE_NOT_FOUND;
+    case MDB_KEYEXIST:
+        return STORAGE_EXISTS;
+    case MDB_MAP_FULL:
+        return STORAGE_MAP_FULL;
+    case ENOSPC:
+    case EDQUOT:
+        return STORAGE_DISK_FULL;
+    case EIO:
+        return STORAGE_IO;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_VERSION_MISMATCH:
+    case MDB_INVALID:
+        return STORAGE_CORRUPT;
+    default:
+        return STORAGE_FAILED;
+    }
+}
+
+const char *storage_strerror(storage_error err)
+{
+    switch (err) {
+    case STORAGE_OK:
+        return "success";
+    case STORAGE_NOT_FOUND:
+        return "not found";
+    case STORAGE_EXISTS:
+        return "key exists";
+    case STORAGE_MAP_FULL:
+        return "the ledger's map is full";
+    case STORAGE_DISK_FULL:
+        return "the disk is full";
+    case STORAGE_IO:
+        return "I/O error";
+    case STORAGE_CORRUPT:
+        return "the database file is damaged or of another version";
+    case STORAGE_FAILED:
+        break;
+    }
+    return "storage failure";
+}
+
+const char *storage_txn_strerror(const storage_txn *txn)
+{
+    return txn->mdb_rc ? mdb_strerror(txn->mdb_rc)
+                       : storage_strerror(txn->error);
+}
+
+/* Filesystems where LMDB's locking and mmap coherence do not hold. */
+static bool is_network_fs(const char *dir)
+{
+    struct statfs fs;
+    if (statfs(dir, &fs) != 0)
+        return false;
+    switch ((unsigned long)fs.f_type) {
+    case 0x6969UL:     /* NFS */
+    case 0xFF534D42UL: /* CIFS */
+    case 0xFE534D42UL: /* SMB2 */
+    case 0x517BUL:     /* SMB */
+    case 0x65735546UL: /* FUSE (sshfs and the like) */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static storage_error fail_open(storage *self, int rc, const char *what,
+                               const char *dir, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s: %s", dir, what, mdb_strerror(rc));
+    if (self->env)
+        mdb_env_close(self->env);
+    free(self);
+    return translate(rc);
+}
+
+storage_error storage_open(storage **out, const char *dir, size_t map_size,
+                           char *err, size_t errlen)
+{
+    *out = NULL;
+    if (is_network_fs(dir)) {
+        snprintf(err, errlen,
+                 "%s: on a network filesystem, where LMDB is not safe", dir);
+        return STORAGE_FAILED;
+    }
+    storage *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return STORAGE_FAILED;
+    }
+    int rc = mdb_env_create(&self->env);
+    if (rc)
+        return fail_open(self, rc, "create environment", dir, err, errlen);
+    mdb_env_set_maxdbs(self->env, TABLE_COUNT);
+    rc = mdb_env_set_mapsize(self->env, map_size);
+    if (rc)
+        return fail_open(self, rc, "set map size", dir, err, errlen);
+    /* MDB_NOTLS: read transactions are not tied to threads, so readers can
+     * be handed between threads. No flag here weakens durability. */
+    rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
+    if (rc)
+        return fail_open(self, rc, "open environment", dir, err, errlen);
+
+    /* A process killed during a read leaves its reader slot behind, which
+     * pins old pages and makes the file grow: reclaim those at start. */
+    int dead = 0;
+    if (mdb_reader_check(self->env, &dead) == 0 && dead > 0)
+        log_warn("reclaimed %d stale reader slot(s) in %s", dead, dir);
+
+    MDB_txn *txn;
+    rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc)
+        return fail_open(self, rc, "begin", dir, err, errlen);
+    for (int t = 0; t < TABLE_COUNT; t++) {
+        rc = mdb_dbi_open(txn, table_names[t], MDB_CREATE, &self->dbi[t]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return fail_open(self, rc, table_names[t], dir, err, errlen);
+        }
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc)
+        return fail_open(self, rc, "commit", dir, err, errlen);
+
+    MDB_envinfo info;
+    mdb_env_info(self->env, &info);
+    self->map_size = info.me_mapsize;
+    *out = self;
+    return STORAGE_OK;
+}
+
+void storage_close(storage **self_p)
+{
+    storage *self = *self_p;
+    if (!self)
+        return;
+    mdb_env_close(self->env);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t storage_map_size(const storage *self)
+{
+    return self->map_size;
+}
+
+storage_error storage_grow(storage *self, size_t max_bytes)
+{
+    if (self->map_size >= max_bytes)
+        return STORAGE_MAP_FULL;
+    size_t next = self->map_size * 2;
+    if (next > max_bytes || next < self->map_size)
+        next = max_bytes;
+    int rc = mdb_env_set_mapsize(self->env, next);
+    if (rc)
+        return translate(rc);
+    self->map_size = next;
+    return STORAGE_OK;
+}
+
+static storage_error txn_fail(storage_txn *txn, int rc)
+{
+    storage_error e = translate(rc);
+    /* Not-found and key-exists are answers, not failures: LMDB does not
+     * poison the transaction for them, and neither do we. */
+    if (e != STORAGE_NOT_FOUND && e != STORAGE_EXISTS) {
+        txn->error = e;
+        txn->mdb_rc = rc;
+    }
+    return e;
+}
+
+storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
+{
+    memset(txn, 0, sizeof *txn);
+    txn->owner = self;
+    txn->write = write;
+    MDB_txn *t = NULL;
+    int rc = mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t);
+    if (rc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt its size and try again. */
+        mdb_env_set_mapsize(self->env, 0);
+        rc = mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t);
+    }
+    if (rc)
+        return txn_fail(txn, rc);
+    txn->txn = t;
+    return STORAGE_OK;
+}
+
+storage_error storage_txn_commit(storage_txn *txn)
+{
+    if (!txn->txn)
+        return txn->error ? txn->error : STORAGE_FAILED;
+    if (txn->error) {
+        storage_txn_abort(txn);
+        return txn->error;
+    }
+    int rc = mdb_txn_commit(txn->txn);
+    txn->txn = NULL; /* freed by LMDB whatever rc is */
+    if (rc)
+        return txn_fail(txn, rc);
+    return STORAGE_OK;
+}
+
+void storage_txn_abort(storage_txn *txn)
+{
+    if (txn->txn)
+        mdb_txn_abort(txn->txn);
+    txn->txn = NULL;
+}
+
+storage_error storage_get(storage_txn *txn, storage_table table,
+                          const void *key, size_t key_len, storage_val *val)
+{
+    if (txn->error)
+        return txn->error;
+    MDB_val k = {key_len, (void *)key}, v;
+    int rc = mdb_get(txn->txn, txn->owner->dbi[table], &k, &v);
+    if (rc)
+        return txn_fail(txn, rc);
+    val->data = v.mv_data;
+    val->len = v.mv_size;
+    return STORAGE_OK;
+}
+
+storage_error storage_put(storage_txn *txn, storage_table table,
+                          const void *key, size_t key_len, const void *data,
+                          size_t data_len, storage_put_mode mode)
+{
+    if (txn->error)
+        return txn->error;
+    static const unsigned flags[] = {
+        [STORAGE_PUT_OVERWRITE] = 0,
+        [STORAGE_PUT_NEW] = MDB_NOOVERWRITE,
+        [STORAGE_PUT_APPEND] = MDB_APPEND,
+    };
+    MDB_val k = {key_len, (void *)key}, v = {data_len, (void *)data};
+    int rc = mdb_put(txn->txn, txn->owner->dbi[table], &k, &v, flags[mode]);
+    if (rc)
+        return txn_fail(txn, rc);
+    return STORAGE_OK;
+}
+
+storage_error storage_count(storage_txn *txn, storage_table table,
+                            uint64_t *count)
+{
+    if (txn->error)
+        return txn->error;
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, txn->owner->dbi[table], &st);
+    if (rc)
+        return txn_fail(txn, rc);
+    *count = st.ms_entries;
+    return STORAGE_OK;
+}
+
+storage_error storage_cursor_open(storage_txn *txn, storage_table table,
+                                  storage_cursor **out)
+{
+    *out = NULL;
+    if (txn->error)
+        return txn->error;
+    storage_cursor *c = calloc(1, sizeof *c);
+    if (!c)
+        return STORAGE_FAILED;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &c->cursor);
+    if (rc) {
+        free(c);
+        return txn_fail(txn, rc);
+    }
+    c->txn = txn;
+    *out = c;
+    return STORAGE_OK;
+}
+
+void storage_cursor_close(storage_cursor **self_p)
+{
+    storage_cursor *c = *self_p;
+    if (!c)
+        return;
+    mdb_cursor_close(c->cursor);
+    free(c);
+    *self_p = NULL;
+}
+
+static storage_error cursor_get(storage_cursor *c, MDB_val *k,
+                                MDB_cursor_op op, storage_val *key,
+                                storage_val *val)
+{
+    if (c->txn->error)
+        return c->txn->error;
+    MDB_val v;
+    int rc = mdb_cursor_get(c->cursor, k, &v, op);
+    if (rc)
+        return txn_fail(c->txn, rc);
+    if (key) {
+        key->data = k->mv_data;
+        key->len = k->mv_size;
+    }
+    if (val) {
+        val->data = v.mv_data;
+        val->len = v.mv_size;
+    }
+    return STORAGE_OK;
+}
+
+storage_error storage_cursor_first(storage_cursor *c, storage_val *key,
+                                   storage_val *val)
+{
+    MDB_val k = {0, NULL};
+    return cursor_get(c, &k, MDB_FIRST, key, val);
+}
+
+storage_error storage_cursor_last(storage_cursor *c, storage_val *key,
+                                  storage_val *val)
+{
+    MDB_val k = {0, NULL};
+    return cursor_get(c, &k, MDB_LAST, key, val);
+}
+
+storage_error storage_cursor_seek(storage_cursor *c, const void *key,
+                                  size_t key_len, storage_val *key_out,
+                                  storage_val *val)
+{
+    MDB_val k = {key_len, (void *)key};
+    return cursor_get(c, &k, MDB_SET_RANGE, key_out, val);
+}
+
+storage_error storage_cursor_next(storage_cursor *c, storage_val *key,
+                                  storage_val *val)
+{
+    MDB_val k = {0, NULL};
+    return cursor_get(c, &k, MDB_NEXT, key, val);
+}
+
+storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
+                                  storage_val *val)
+{
+    MDB_val k = {0, NULL};
+    return cursor_get(c, &k, MDB_PREV, key, val);
+}

@@ -1,0 +1,124 @@
+/*
+ * storage - the LMDB environment behind the ledger; the only module that
+ * includes lmdb.h.
+ *
+ * The ledger lives in one environment with one named database per table.
+ * LMDB's single writer is jifen's serial order: one write transaction at a
+ * time, many readers that never block it.
+ *
+ * Errors are translated here into the small set of codes below. A
+ * transaction carries a sticky error (as in Knot DNS): after the first
+ * failed operation every later operation on it returns the same error, so
+ * callers write straight-line code and check once. A failed write poisons
+ * the transaction: the only thing left to do is storage_txn_abort.
+ *
+ * Lifetimes: values returned by storage_get and cursors point into the map
+ * and stay valid until the transaction ends.
+ */
+#ifndef JIFEN_STORAGE_H
+#define JIFEN_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    STORAGE_OK = 0,
+    STORAGE_NOT_FOUND,  /* no such key (not an error for the txn) */
+    STORAGE_EXISTS,     /* key exists (STORAGE_PUT_NEW) */
+    STORAGE_MAP_FULL,   /* the map is full: grow it and replay */
+    STORAGE_DISK_FULL,  /* the filesystem is full */
+    STORAGE_IO,         /* I/O error: stop, do not retry */
+    STORAGE_CORRUPT,    /* the file is damaged or of another version */
+    STORAGE_FAILED,     /* anything else; see storage_txn_strerror */
+} storage_error;
+
+typedef enum {
+    TABLE_JOURNAL,    /* be64 seq -> stored Entry bytes */
+    TABLE_BALANCES,   /* account name -> be64 debits, be64 credits */
+    TABLE_HOUSEHOLDS, /* household code -> household record */
+    TABLE_REQUESTS,   /* request id -> digest + stored reply */
+    TABLE_HISTORY,    /* household code, NUL, be64 seq -> (empty) */
+    TABLE_REVERSALS,  /* be64 reversed seq -> be64 reversing seq */
+    TABLE_META,       /* name -> value (chain head, format version) */
+    TABLE_COUNT
+} storage_table;
+
+typedef struct {
+    const void *data;
+    size_t len;
+} storage_val;
+
+typedef struct storage storage;
+
+typedef struct {
+    void *txn; /* MDB_txn */
+    storage *owner;
+    bool write;
+    storage_error error; /* sticky */
+    int mdb_rc;          /* LMDB's code behind `error`, for messages */
+} storage_txn;
+
+typedef struct storage_cursor storage_cursor;
+
+/* Opens (creating if needed) the environment in directory `dir`, with a map
+ * of map_size bytes. Clears stale reader slots left by killed processes.
+ * Returns STORAGE_OK or an error with the reason in err. */
+storage_error storage_open(storage **out, const char *dir, size_t map_size,
+                           char *err, size_t errlen);
+void storage_close(storage **self_p);
+
+/* Doubles the map size (up to max_bytes). No transaction may be active.
+ * STORAGE_OK, or STORAGE_MAP_FULL when already at the maximum. */
+storage_error storage_grow(storage *self, size_t max_bytes);
+size_t storage_map_size(const storage *self);
+
+storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write);
+/* Commits, or aborts when the txn carries an error. The txn is over either
+ * way (LMDB frees a failed commit's handle: it must not be aborted again). */
+storage_error storage_txn_commit(storage_txn *txn);
+void storage_txn_abort(storage_txn *txn);
+/* Human-readable reason of the txn's error. */
+const char *storage_txn_strerror(const storage_txn *txn);
+const char *storage_strerror(storage_error err);
+
+storage_error storage_get(storage_txn *txn, storage_table table,
+                          const void *key, size_t key_len, storage_val *val);
+
+typedef enum {
+    STORAGE_PUT_OVERWRITE = 0,
+    STORAGE_PUT_NEW = 1,    /* STORAGE_EXISTS when the key exists */
+    STORAGE_PUT_APPEND = 2, /* key sorts after every key (journal) */
+} storage_put_mode;
+
+storage_error storage_put(storage_txn *txn, storage_table table,
+                          const void *key, size_t key_len, const void *data,
+                          size_t data_len, storage_put_mode mode);
+
+/* Number of records in a table. */
+storage_error storage_count(storage_txn *txn, storage_table table,
+                            uint64_t *count);
+
+/* Cursors: positioned by first/last/seek (first key >= the given key), then
+ * moved with next/prev. Each returns STORAGE_OK with key and value, or
+ * STORAGE_NOT_FOUND past either end. */
+storage_error storage_cursor_open(storage_txn *txn, storage_table table,
+                                  storage_cursor **out);
+void storage_cursor_close(storage_cursor **self_p);
+storage_error storage_cursor_first(storage_cursor *c, storage_val *key,
+                                   storage_val *val);
+storage_error storage_cursor_last(storage_cursor *c, storage_val *key,
+                                  storage_val *val);
+storage_error storage_cursor_seek(storage_cursor *c, const void *key,
+                                  size_t key_len, storage_val *key_out,
+                                  storage_val *val);
+storage_error storage_cursor_next(storage_cursor *c, storage_val *key,
+                                  storage_val *val);
+storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
+                                  storage_val *val);
+
+/* Big-endian keys sort numerically in LMDB's byte order. */
+void storage_be64_put(uint8_t out[8], uint64_t v);
+uint64_t storage_be64_get(const void *in);
+
+#endif

@@ -1,0 +1,245 @@
+#include "verify.h"
+
+#include "accounts.h"
+#include "codec.h"
+#include "hash.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replayed totals per account: an open-addressing table keyed by name. */
+typedef struct {
+    char name[JIFEN_ACCOUNT_MAX + 1];
+    jifen_asset asset;
+    account_totals totals;
+} replayed_account;
+
+typedef struct {
+    replayed_account *slots;
+    size_t cap; /* power of two */
+    size_t used;
+} account_table;
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static replayed_account *table_slot(account_table *t, const char *name)
+{
+    size_t i = (size_t)name_hash(name) & (t->cap - 1);
+    while (t->slots[i].name[0] && strcmp(t->slots[i].name, name) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return &t->slots[i];
+}
+
+static int table_grow(account_table *t)
+{
+    account_table bigger = {calloc(t->cap * 2, sizeof *t->slots), t->cap * 2,
+                            t->used};
+    if (!bigger.slots)
+        return -1;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i].name[0])
+            *table_slot(&bigger, t->slots[i].name) = t->slots[i];
+    free(t->slots);
+    *t = bigger;
+    return 0;
+}
+
+/* The account's replayed totals, created on first use; NULL on OOM. */
+static replayed_account *table_get(account_table *t, const char *name)
+{
+    if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t) != 0)
+        return NULL;
+    replayed_account *a = table_slot(t, name);
+    if (!a->name[0]) {
+        snprintf(a->name, sizeof a->name, "%s", name);
+        t->used++;
+    }
+    return a;
+}
+
+static void fail(jifen_verify_report *r, uint64_t entry, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(jifen_verify_report *r, uint64_t entry, const char *fmt, ...)
+{
+    r->ok = false;
+    r->bad_entry = entry;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->problem, sizeof r->problem, fmt, ap);
+    va_end(ap);
+}
+
+/* Applies one entry's postings to the replay, checking as it goes. */
+static bool replay_entry(account_table *t, const jifen_entry *e,
+                         uint64_t sums[3][2], jifen_verify_report *r)
+{
+    for (size_t i = 0; i < e->n_postings; i++) {
+        const jifen_posting *p = &e->postings[i];
+        if (p->asset != JIFEN_ASSET_POINTS && p->asset != JIFEN_ASSET_FEE) {
+            fail(r, e->seq, "posting %zu has no asset", i + 1);
+            return false;
+        }
+        const char *sides[2] = {p->debit, p->credit};
+        for (int s = 0; s < 2; s++) {
+            replayed_account *a = table_get(t, sides[s]);
+            if (!a) {
+                fail(r, e->seq, "out of memory");
+                return false;
+            }
+            if (a->asset && a->asset != p->asset) {
+                fail(r, e->seq, "account %s holds both assets", a->name);
+                return false;
+            }
+            a->asset = p->asset;
+            if (s == 0)
+                a->totals.debits += p->amount;
+            else
+                a->totals.credits += p->amount;
+            sums[p->asset][s] += p->amount;
+        }
+    }
+    /* Only a debit can lower a points balance: check those accounts. */
+    for (size_t i = 0; i < e->n_postings; i++) {
+        const char *debit = e->postings[i].debit;
+        if (!account_is_household_points(debit))
+            continue;
+        replayed_account *a = table_slot(t, debit);
+        if (a->totals.debits > a->totals.credits) {
+            fail(r, e->seq, "%s goes below zero", debit);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Walks the journal: sequence, chain, decoding, replay. */
+static bool check_journal(storage_txn *txn, account_table *t,
+                          jifen_verify_report *r)
+{
+    static jifen_entry e; /* large; verification is single-threaded */
+    uint64_t sums[3][2] = {{0}};
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    storage_error se = storage_cursor_open(txn, TABLE_JOURNAL, &c);
+    if (se == STORAGE_OK)
+        se = storage_cursor_first(c, &k, &v);
+    char why[128];
+    bool ok = true;
+    while (ok && se == STORAGE_OK) {
+        uint64_t expect = r->entries + 1;
+        uint64_t seq = k.len == 8 ? storage_be64_get(k.data) : 0;
+        if (seq != expect) {
+            fail(r, expect, "journal key %" PRIu64 " where entry %" PRIu64
+                            " should be", seq, expect);
+            ok = false;
+        } else if (codec_entry_decode(v.data, v.len, &e, why, sizeof why) !=
+                   JIFEN_STATUS_OK) {
+            fail(r, seq, "entry does not decode: %s", why);
+            ok = false;
+        } else if (e.seq != seq) {
+            fail(r, seq, "entry says it is number %" PRIu64, e.seq);
+            ok = false;
+        } else if (memcmp(e.prev_hash, r->head, JIFEN_HASH_LEN) != 0) {
+            fail(r, seq, "hash chain broken: previous hash does not match");
+            ok = false;
+        } else {
+            ok = replay_entry(t, &e, sums, r);
+            hash_sha256(v.data, v.len, r->head);
+            r->entries = seq;
+            se = storage_cursor_next(c, &k, &v);
+        }
+    }
+    storage_cursor_close(&c);
+    if (ok && se != STORAGE_NOT_FOUND) {
+        fail(r, r->entries + 1, "journal unreadable: %s",
+             storage_txn_strerror(txn));
+        return false;
+    }
+    for (int a = JIFEN_ASSET_POINTS; ok && a <= JIFEN_ASSET_FEE; a++) {
+        if (sums[a][0] != sums[a][1]) {
+            fail(r, 0, "%s: debits %" PRIu64 " != credits %" PRIu64,
+                 codec_asset_name((jifen_asset)a), sums[a][0], sums[a][1]);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Every stored balance equals the replay, and nothing is missing. */
+static bool check_balances(storage_txn *txn, account_table *t,
+                           jifen_verify_report *r)
+{
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    size_t seen = 0;
+    storage_error se = storage_cursor_open(txn, TABLE_BALANCES, &c);
+    if (se == STORAGE_OK)
+        se = storage_cursor_first(c, &k, &v);
+    bool ok = true;
+    while (ok && se == STORAGE_OK) {
+        char name[JIFEN_ACCOUNT_MAX + 1];
+        account_totals stored;
+        snprintf(name, sizeof name, "%.*s", (int)k.len, (const char *)k.data);
+        replayed_account *a = table_slot(t, name);
+        if (k.len > JIFEN_ACCOUNT_MAX ||
+            account_totals_decode(v.data, v.len, &stored) != 0) {
+            fail(r, 0, "balance record of %s is damaged", name);
+            ok = false;
+        } else if (!a->name[0] ||
+                   a->totals.debits != stored.debits ||
+                   a->totals.credits != stored.credits) {
+            fail(r, 0, "balance of %s differs from the journal's replay",
+                 name);
+            ok = false;
+        } else {
+            seen++;
+            se = storage_cursor_next(c, &k, &v);
+        }
+    }
+    storage_cursor_close(&c);
+    if (ok && seen != t->used) {
+        fail(r, 0, "%zu accounts in the journal, %zu stored balances",
+             t->used, seen);
+        ok = false;
+    }
+    return ok;
+}
+
+static bool check_head(storage_txn *txn, jifen_verify_report *r)
+{
+    storage_val v;
+    storage_error se = storage_get(txn, TABLE_META, "head", 4, &v);
+    if (se == STORAGE_NOT_FOUND && r->entries == 0)
+        return true;
+    if (se != STORAGE_OK || v.len != 8 + JIFEN_HASH_LEN ||
+        storage_be64_get(v.data) != r->entries ||
+        memcmp((const uint8_t *)v.data + 8, r->head, JIFEN_HASH_LEN) != 0) {
+        fail(r, r->entries, "the stored chain head does not match the journal");
+        return false;
+    }
+    return true;
+}
+
+void verify_ledger(storage_txn *txn, jifen_verify_report *report)
+{
+    memset(report, 0, sizeof *report);
+    report->ok = true;
+    account_table t = {calloc(1024, sizeof(replayed_account)), 1024, 0};
+    if (!t.slots) {
+        fail(report, 0, "out of memory");
+        return;
+    }
+    if (check_journal(txn, &t, report) && check_balances(txn, &t, report))
+        check_head(txn, report);
+    free(t.slots);
+}
