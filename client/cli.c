@@ -1,0 +1,756 @@
+/*
+ * cli.c - the `jifen` command: arguments in, one request out, one outcome.
+ *
+ *     jifen [--server ENDPOINT] [--json] [--timeout MS] [--retries N]
+ *           COMMAND ARGS... [COMMAND OPTIONS]
+ *
+ * Commands are rows of a table: the positional arguments and options a
+ * command takes, and which command fields they fill. Every argument and
+ * option has one parser that writes one field, so the commands share all of
+ * their parsing, sending and printing, and adding a command is adding a row.
+ *
+ * Exit codes are part of the interface that scripts rely on (see `jifen
+ * help`): 0 done, 1 refused by the ledger, 2 usage error, 3 no reply.
+ */
+#include "cli_output.h"
+#include "jifen.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef JIFEN_VERSION
+#define JIFEN_VERSION "unknown"
+#endif
+
+enum {
+    EXIT_DONE = 0,
+    EXIT_REFUSED = 1, /* also: a bad reply, verify found a problem */
+    EXIT_USAGE = 2,
+    EXIT_UNREACHABLE = 3,
+};
+
+#define CLI_ERR_MAX 512
+#define CLI_MAX_WORDS 8 /* command words plus positionals, with room */
+#define CLI_MAX_ARGS 2  /* positionals of the widest command */
+#define CLI_TIMEOUT_MAX_MS 3600000u
+#define CLI_RETRIES_MAX 100u
+
+/* --- parsers: text -> one field ------------------------------------------ */
+
+/* Writes "what: ..." into err. Always returns -1, so that parsers can end
+ * with `return fail(...)`. */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A whole number in [min, max]: digits only, so "+5", "-5", " 5", "5x",
+ * "0x10" and "1e3" are all refused instead of half-read as strtoul would. */
+static int parse_count(const char *text, uint64_t min, uint64_t max,
+                       uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (*text == '\0')
+        return -1;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        uint64_t d = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int count_arg(const char *text, const char *what, uint64_t min,
+                     uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+    if (parse_count(text, min, max, out) != 0)
+        return fail(err, errlen,
+                    "%s: '%s' is not a whole number from %llu to %llu", what,
+                    text, (unsigned long long)min, (unsigned long long)max);
+    return 0;
+}
+
+/* Copies text into a fixed field; too long is an error, never a cut. */
+static int text_arg(char *dst, size_t cap, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    size_t n = strlen(text);
+
+    if (n == 0)
+        return fail(err, errlen, "%s: empty", what);
+    if (n >= cap)
+        return fail(err, errlen, "%s: longer than %zu bytes", what, cap - 1);
+    memcpy(dst, text, n + 1);
+    return 0;
+}
+
+typedef int (*field_parser)(jifen_command *c, const char *text,
+                            const char *what, char *err, size_t errlen);
+
+static int set_household(jifen_command *c, const char *text, const char *what,
+                         char *err, size_t errlen)
+{
+    return text_arg(c->household, sizeof c->household, text, what, err, errlen);
+}
+
+static int set_code(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    return text_arg(c->code, sizeof c->code, text, what, err, errlen);
+}
+
+static int set_name(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    return text_arg(c->name, sizeof c->name, text, what, err, errlen);
+}
+
+static int set_note(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    return text_arg(c->note, sizeof c->note, text, what, err, errlen);
+}
+
+static int set_period(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    return text_arg(c->period, sizeof c->period, text, what, err, errlen);
+}
+
+static int set_yuan(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    if (jifen_parse_yuan(text, &c->amount) != 0)
+        return fail(err, errlen,
+                    "%s: '%s' is not an amount of yuan (digits with at most "
+                    "two decimals, above zero, such as 128.50)",
+                    what, text);
+    return 0;
+}
+
+/* Floor area in m2 has the same shape as yuan (two decimals, exact), so it
+ * goes through the same parser and only the range differs. */
+static int set_area(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    uint64_t centi = 0;
+
+    if (jifen_parse_yuan(text, &centi) != 0 || centi > UINT32_MAX)
+        return fail(err, errlen,
+                    "%s: '%s' is not an area in m2 (digits with at most two "
+                    "decimals, above zero, such as 75.5)",
+                    what, text);
+    c->area_centi_m2 = (uint32_t)centi;
+    return 0;
+}
+
+static int set_redeem_points(jifen_command *c, const char *text,
+                             const char *what, char *err, size_t errlen)
+{
+    return count_arg(text, what, 1, JIFEN_POINTS_MAX, &c->amount, err, errlen);
+}
+
+static int set_entry(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return count_arg(text, what, 1, UINT64_MAX, &c->entry, err, errlen);
+}
+
+/* The uint32 fields, through a uint64 so that range errors read the same. */
+static int set_u32(uint32_t *field, uint64_t max, const char *text,
+                   const char *what, char *err, size_t errlen)
+{
+    uint64_t v = 0;
+
+    if (count_arg(text, what, 1, max, &v, err, errlen) != 0)
+        return -1;
+    *field = (uint32_t)v;
+    return 0;
+}
+
+static int set_points(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    return set_u32(&c->points, JIFEN_POINTS_MAX, text, what, err, errlen);
+}
+
+static int set_hours(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return set_u32(&c->hours, JIFEN_HOURS_MAX, text, what, err, errlen);
+}
+
+static int set_limit(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return set_u32(&c->limit, JIFEN_HISTORY_MAX, text, what, err, errlen);
+}
+
+/* --- options ------------------------------------------------------------- */
+
+typedef enum {
+    /* command options: each fills a command field */
+    OPT_NAME,
+    OPT_AREA,
+    OPT_POINTS,
+    OPT_HOURS,
+    OPT_NOTE,
+    OPT_PERIOD,
+    OPT_LIMIT,
+    /* every write; fills the request, not the command */
+    OPT_REQUEST_ID,
+    /* global options, accepted before or after the command */
+    OPT_SERVER,
+    OPT_JSON,
+    OPT_TIMEOUT,
+    OPT_RETRIES,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_COUNT
+} opt_id;
+
+#define BIT(o) (1u << (o))
+#define GLOBAL_OPTS                                                            \
+    (BIT(OPT_SERVER) | BIT(OPT_JSON) | BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) |   \
+     BIT(OPT_HELP) | BIT(OPT_VERSION))
+
+typedef struct {
+    const char *name;
+    const char *alias; /* a short spelling, or NULL */
+    const char *arg;   /* the value's name in help; NULL for a flag */
+    field_parser set;  /* NULL: not a command field */
+} option_def;
+
+static const option_def options[OPT_COUNT] = {
+    [OPT_NAME] = {"--name", NULL, "N", set_name},
+    [OPT_AREA] = {"--area", NULL, "M2", set_area},
+    [OPT_POINTS] = {"--points", NULL, "N", set_points},
+    [OPT_HOURS] = {"--hours", NULL, "N", set_hours},
+    [OPT_NOTE] = {"--note", NULL, "T", set_note},
+    [OPT_PERIOD] = {"--period", NULL, "YYYY-MM", set_period},
+    [OPT_LIMIT] = {"--limit", NULL, "N", set_limit},
+    [OPT_REQUEST_ID] = {"--request-id", NULL, "ID", NULL},
+    [OPT_SERVER] = {"--server", NULL, "ENDPOINT", NULL},
+    [OPT_JSON] = {"--json", NULL, NULL, NULL},
+    [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
+    [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
+    [OPT_HELP] = {"--help", "-h", NULL, NULL},
+    [OPT_VERSION] = {"--version", NULL, NULL, NULL},
+};
+
+/* --- commands ------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    field_parser set;
+} arg_def;
+
+/* One row per command; the table reads best unformatted. */
+/* clang-format off */
+#define ARG_H {"H", set_household}
+#define ARG_AMOUNT {"AMOUNT", set_yuan}
+
+typedef struct {
+    const char *name;
+    const char *sub; /* second word ("household add"), or NULL */
+    jifen_command_kind kind;
+    arg_def args[CLI_MAX_ARGS]; /* positionals, in order; unused: {NULL} */
+    unsigned opts;              /* command options it takes */
+    unsigned required;          /* ... of which it cannot do without */
+    const char *help;
+} command_def;
+
+static const command_def commands[] = {
+    {"household", "add", JIFEN_CMD_HOUSEHOLD_ADD, {ARG_H},
+     BIT(OPT_NAME) | BIT(OPT_AREA), 0,
+     "Register household H (a door number such as 3-2-501); M2 is its floor "
+     "area, with up to two decimals."},
+    {"award", NULL, JIFEN_CMD_AWARD, {ARG_H, {"ACTIVITY", set_code}},
+     BIT(OPT_POINTS) | BIT(OPT_HOURS) | BIT(OPT_NOTE), 0,
+     "Award points for an activity of the policy catalogue: --hours for "
+     "activities counted per hour, --points where the activity allows it."},
+    {"deduct", NULL, JIFEN_CMD_DEDUCT, {ARG_H, {"RULE", set_code}},
+     BIT(OPT_POINTS) | BIT(OPT_NOTE), BIT(OPT_NOTE),
+     "Deduct points by a published rule (default: the rule's points); the "
+     "note says why."},
+    {"bill", NULL, JIFEN_CMD_BILL, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_PERIOD), BIT(OPT_PERIOD),
+     "Bill AMOUNT yuan of property fee for a month."},
+    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT}, 0, 0,
+     "Record a payment of AMOUNT yuan (partial payments and prepayment "
+     "are fine)."},
+    {"redeem", NULL, JIFEN_CMD_REDEEM, {ARG_H, {"POINTS", set_redeem_points}},
+     0, 0,
+     "Pay part of the fee due with POINTS points, at the policy's rate and "
+     "within its cap."},
+    {"reverse", NULL, JIFEN_CMD_REVERSE, {{"ENTRY", set_entry}},
+     BIT(OPT_NOTE), BIT(OPT_NOTE),
+     "Post the mirror image of journal entry ENTRY (once per entry)."},
+    {"balance", NULL, JIFEN_CMD_BALANCE, {ARG_H}, 0, 0,
+     "Show the points and the fee due of household H."},
+    {"history", NULL, JIFEN_CMD_HISTORY, {ARG_H}, BIT(OPT_LIMIT), 0,
+     "Show the journal entries of household H, newest first (default 20, "
+     "at most 1000)."},
+    {"verify", NULL, JIFEN_CMD_VERIFY, {{NULL, NULL}}, 0, 0,
+     "Recompute the journal's hash chain and check every balance against "
+     "it."},
+};
+/* clang-format on */
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static size_t n_args(const command_def *d)
+{
+    size_t n = 0;
+    while (n < CLI_MAX_ARGS && d->args[n].name != NULL)
+        n++;
+    return n;
+}
+
+static bool is_write(const command_def *d)
+{
+    return jifen_command_is_write(d->kind);
+}
+
+static unsigned allowed_opts(const command_def *d)
+{
+    return d->opts | GLOBAL_OPTS | (is_write(d) ? BIT(OPT_REQUEST_ID) : 0);
+}
+
+/* --- help ---------------------------------------------------------------- */
+
+static void print_synopsis(FILE *f, const command_def *d, bool all)
+{
+    fprintf(f, "%s", d->name);
+    if (d->sub != NULL)
+        fprintf(f, " %s", d->sub);
+    for (size_t i = 0; i < n_args(d); i++)
+        fprintf(f, " %s", d->args[i].name);
+    for (int o = 0; o < OPT_COUNT; o++) {
+        bool wanted =
+            (d->opts & BIT(o)) || (all && o == OPT_REQUEST_ID && is_write(d));
+        if (!wanted)
+            continue;
+        bool required = d->required & BIT(o);
+        fprintf(f, " %s%s %s%s", required ? "" : "[", options[o].name,
+                options[o].arg, required ? "" : "]");
+    }
+}
+
+static void print_help(FILE *f)
+{
+    fputs("usage: jifen [--server ENDPOINT] [--json] [--timeout MS] "
+          "[--retries N] COMMAND ...\n\ncommands:\n",
+          f);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        fputs("  ", f);
+        print_synopsis(f, &commands[i], false);
+        fprintf(f, "\n      %s\n", commands[i].help);
+    }
+    fprintf(
+        f,
+        "  help [COMMAND]\n      This text, or one command's.\n\n"
+        "Every write (household add, award, deduct, bill, pay, redeem,\n"
+        "reverse) takes --request-id ID; without it a random id is made. A\n"
+        "request that gets no reply is resent with the same id, and the\n"
+        "ledger applies an id once: resending it by hand is safe too.\n"
+        "H is a household code such as 3-2-501. AMOUNT is yuan with at most\n"
+        "two decimals: 128, 128.5, 128.50.\n\n"
+        "options (before or after the command):\n"
+        "  --server ENDPOINT  jifend's ZeroMQ endpoint (default: $JIFEN_SERVER,"
+        "\n                     else %s)\n"
+        "  --json             print one JSON object on stdout\n"
+        "  --timeout MS       wait per try in milliseconds (default %d)\n"
+        "  --retries N        resends when no reply comes (default %d)\n"
+        "  -h, --help         this text\n"
+        "  --version          the version\n\n"
+        "exit codes:\n"
+        "  0  done (also: the retry of a request the ledger already applied)\n"
+        "  1  refused by the ledger, reason on stderr; also a reply that\n"
+        "     cannot be read, and verify finding a problem\n"
+        "  2  usage error\n"
+        "  3  no reply from the server\n",
+        JIFEN_DEFAULT_ENDPOINT, JIFEN_DEFAULT_TIMEOUT_MS,
+        JIFEN_DEFAULT_RETRIES);
+}
+
+static void print_command_help(FILE *f, const command_def *d)
+{
+    fputs("usage: jifen [OPTIONS] ", f);
+    print_synopsis(f, d, true);
+    fprintf(f, "\n\n%s\nRun 'jifen help' for the options and exit codes.\n",
+            d->help);
+}
+
+/* --- the command line ---------------------------------------------------- */
+
+typedef struct {
+    const char *opt[OPT_COUNT]; /* value; "" for a flag; NULL: not given */
+    const char *words[CLI_MAX_WORDS];
+    size_t n_words;
+    char err[CLI_ERR_MAX]; /* the first problem found */
+} cli_args;
+
+/* Records the first problem only, and parsing goes on: a --json further
+ * along the line still decides how the problem is reported. */
+static void note_error(cli_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note_error(cli_args *a, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (a->err[0] != '\0')
+        return;
+    va_start(ap, fmt);
+    vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+}
+
+/* "-5" and "-.5" are mistyped amounts, not options, and get the amount's
+ * error message; a lone "-" is an argument too. */
+static bool looks_like_option(const char *t)
+{
+    return t[0] == '-' && t[1] != '\0' && t[1] != '.' &&
+           (t[1] < '0' || t[1] > '9');
+}
+
+static int find_option(const char *t, size_t len)
+{
+    for (int o = 0; o < OPT_COUNT; o++) {
+        const char *alias = options[o].alias;
+        if ((strlen(options[o].name) == len &&
+             strncmp(options[o].name, t, len) == 0) ||
+            (alias != NULL && strlen(alias) == len &&
+             strncmp(alias, t, len) == 0))
+            return o;
+    }
+    return -1;
+}
+
+/* One option at argv[*i], as "--opt value" or "--opt=value". */
+static void parse_option(cli_args *a, int argc, char **argv, int *i)
+{
+    const char *t = argv[*i];
+    const char *eq = strchr(t, '=');
+    int o = find_option(t, eq != NULL ? (size_t)(eq - t) : strlen(t));
+
+    if (o < 0) {
+        note_error(a, "unknown option '%s'", t);
+        return;
+    }
+    const char *value = "";
+    if (options[o].arg == NULL && eq != NULL) {
+        note_error(a, "%s takes no value", options[o].name);
+        return;
+    }
+    if (options[o].arg != NULL) {
+        if (eq != NULL)
+            value = eq + 1;
+        else if (*i + 1 < argc)
+            value = argv[++*i];
+        else {
+            note_error(a, "%s needs a value", options[o].name);
+            return;
+        }
+    }
+    if (a->opt[o] != NULL)
+        note_error(a, "%s given twice", options[o].name);
+    a->opt[o] = value;
+}
+
+static void parse_command_line(int argc, char **argv, cli_args *a)
+{
+    bool options_done = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *t = argv[i];
+        if (!options_done && strcmp(t, "--") == 0)
+            options_done = true;
+        else if (!options_done && looks_like_option(t))
+            parse_option(a, argc, argv, &i);
+        else if (a->n_words < CLI_MAX_WORDS)
+            a->words[a->n_words++] = t;
+        else
+            note_error(a, "too many arguments, from '%s' on", t);
+    }
+}
+
+/* The command named by the first one or two words; *used says how many. */
+static const command_def *find_command(const char *const *words, size_t n,
+                                       size_t *used, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const command_def *d = &commands[i];
+        if (strcmp(words[0], d->name) != 0)
+            continue;
+        if (d->sub == NULL) {
+            *used = 1;
+            return d;
+        }
+        if (n > 1 && strcmp(words[1], d->sub) == 0) {
+            *used = 2;
+            return d;
+        }
+        fail(err, errlen, "%s: expected '%s %s'", words[0], d->name, d->sub);
+        return NULL;
+    }
+    fail(err, errlen, "unknown command '%s'", words[0]);
+    return NULL;
+}
+
+/* Fills cmd from the positionals and the options, after checking that the
+ * command takes exactly what was given. */
+static int build_command(const command_def *d, const cli_args *a, size_t first,
+                         jifen_command *cmd, char *err, size_t errlen)
+{
+    size_t want = n_args(d);
+    size_t have = a->n_words - first;
+
+    if (have < want)
+        return fail(err, errlen, "%s missing", d->args[have].name);
+    if (have > want)
+        return fail(err, errlen, "unexpected argument '%s'",
+                    a->words[first + want]);
+    memset(cmd, 0, sizeof *cmd);
+    cmd->kind = d->kind;
+    for (size_t i = 0; i < want; i++)
+        if (d->args[i].set(cmd, a->words[first + i], d->args[i].name, err,
+                           errlen) != 0)
+            return -1;
+    for (int o = 0; o < OPT_COUNT; o++) {
+        if (a->opt[o] == NULL) {
+            if (d->required & BIT(o))
+                return fail(err, errlen, "%s is required", options[o].name);
+            continue;
+        }
+        if (!(allowed_opts(d) & BIT(o)))
+            return fail(err, errlen, "%s does not apply here", options[o].name);
+        if (options[o].set != NULL &&
+            options[o].set(cmd, a->opt[o], options[o].name, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* --- one run ------------------------------------------------------------- */
+
+typedef struct {
+    cli_output out;
+    const command_def *def; /* NULL until the command is known */
+    const char *server;
+    int timeout_ms;
+    int retries;
+    jifen_command cmd;
+    jifen_request req;
+} cli_run;
+
+static int usage_error(const cli_run *r, const char *message)
+{
+    cli_print_failure(&r->out, "usage", message, NULL);
+    if (r->def != NULL) {
+        fputs("usage: jifen [OPTIONS] ", r->out.err);
+        print_synopsis(r->out.err, r->def, true);
+        fputc('\n', r->out.err);
+    }
+    fputs("Run 'jifen help' for the list of commands and options.\n",
+          r->out.err);
+    return EXIT_USAGE;
+}
+
+/* Server, timeout and retries: options first, then the environment. */
+static int configure(cli_run *r, const cli_args *a, char *err, size_t errlen)
+{
+    const char *env = getenv("JIFEN_SERVER");
+    uint64_t v = 0;
+
+    r->server = a->opt[OPT_SERVER] != NULL    ? a->opt[OPT_SERVER]
+                : env != NULL && *env != '\0' ? env
+                                              : JIFEN_DEFAULT_ENDPOINT;
+    if (*r->server == '\0')
+        return fail(err, errlen, "--server: empty");
+    r->timeout_ms = JIFEN_DEFAULT_TIMEOUT_MS;
+    r->retries = JIFEN_DEFAULT_RETRIES;
+    if (a->opt[OPT_TIMEOUT] != NULL) {
+        if (count_arg(a->opt[OPT_TIMEOUT], "--timeout", 1, CLI_TIMEOUT_MAX_MS,
+                      &v, err, errlen) != 0)
+            return -1;
+        r->timeout_ms = (int)v;
+    }
+    if (a->opt[OPT_RETRIES] != NULL) {
+        if (count_arg(a->opt[OPT_RETRIES], "--retries", 0, CLI_RETRIES_MAX, &v,
+                      err, errlen) != 0)
+            return -1;
+        r->retries = (int)v;
+    }
+    return 0;
+}
+
+/* The request id is made here, before anything is sent, and the library
+ * resends that same id: this is what makes a timed-out write safe to retry. */
+static int make_request(cli_run *r, const cli_args *a, char *err, size_t errlen)
+{
+    r->req.n_commands = 1;
+    r->req.commands = &r->cmd;
+    if (!is_write(r->def))
+        return 0;
+    if (a->opt[OPT_REQUEST_ID] != NULL)
+        return text_arg(r->req.request_id, sizeof r->req.request_id,
+                        a->opt[OPT_REQUEST_ID], "--request-id", err, errlen);
+    jifen_request_id_new(r->req.request_id);
+    return 0;
+}
+
+/* What a successful result of this kind must carry to be printed. */
+static const char *missing_part(jifen_command_kind kind,
+                                const jifen_result *res)
+{
+    if (kind == JIFEN_CMD_BALANCE && !res->has_balance)
+        return "no balance in the reply";
+    if (kind == JIFEN_CMD_VERIFY && !res->has_verify)
+        return "no verify report in the reply";
+    if (jifen_command_is_write(kind) && res->entry == 0)
+        return "no journal entry in the reply";
+    return NULL;
+}
+
+static int bad_reply(const cli_run *r, const char *why)
+{
+    char msg[CLI_ERR_MAX];
+    snprintf(msg, sizeof msg, "bad reply from %s: %s", r->server, why);
+    cli_print_failure(&r->out, "bad_reply", msg, r->req.request_id);
+    return EXIT_REFUSED;
+}
+
+static int report_reply(const cli_run *r, const jifen_reply *reply)
+{
+    if (reply->status != JIFEN_STATUS_OK) {
+        cli_print_refusal(&r->out, reply->status, reply->error);
+        return EXIT_REFUSED;
+    }
+    const jifen_result *res = &reply->results[0];
+    if (res->status != JIFEN_STATUS_OK && res->status != JIFEN_STATUS_EXISTS) {
+        cli_print_refusal(&r->out, res->status, res->error);
+        return EXIT_REFUSED;
+    }
+    const char *missing = missing_part(r->cmd.kind, res);
+    if (missing != NULL)
+        return bad_reply(r, missing);
+    cli_print_result(&r->out, &r->cmd, r->req.request_id, res);
+    if (r->cmd.kind == JIFEN_CMD_VERIFY && !res->verify.ok)
+        return EXIT_REFUSED;
+    return EXIT_DONE;
+}
+
+/* No reply at all: a write may or may not have been applied, so tell the
+ * operator the id that settles it either way. */
+static int report_unreachable(const cli_run *r)
+{
+    char msg[CLI_ERR_MAX];
+    int n = snprintf(msg, sizeof msg, "no reply from %s after %d tries",
+                     r->server, r->retries + 1);
+    if (r->req.request_id[0] != '\0' && n > 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n,
+                 " (to retry safely, run it again with --request-id %s)",
+                 r->req.request_id);
+    cli_print_failure(&r->out, "unreachable", msg, r->req.request_id);
+    return EXIT_UNREACHABLE;
+}
+
+static int send_request(cli_run *r)
+{
+    char err[CLI_ERR_MAX] = "";
+    jifen_reply reply;
+    jifen_client *client = jifen_client_new(r->server);
+
+    if (client == NULL) {
+        cli_print_failure(&r->out, "error", "cannot set up ZeroMQ", NULL);
+        return EXIT_REFUSED;
+    }
+    jifen_client_set_timeout(client, r->timeout_ms, r->retries);
+    jifen_call_status st =
+        jifen_client_call(client, &r->req, &reply, err, sizeof err);
+    jifen_client_destroy(&client);
+
+    switch (st) {
+    case JIFEN_CALL_OK: {
+        int rc = report_reply(r, &reply);
+        jifen_reply_clear(&reply);
+        return rc;
+    }
+    case JIFEN_CALL_INVALID:
+        return usage_error(r, err); /* caught before sending */
+    case JIFEN_CALL_UNREACHABLE:
+        return report_unreachable(r);
+    case JIFEN_CALL_BAD_REPLY:
+        return bad_reply(r, err);
+    default:
+        cli_print_failure(&r->out, "error", "out of memory", NULL);
+        return EXIT_REFUSED;
+    }
+}
+
+/* `jifen help [COMMAND]`, `jifen --help`, `jifen COMMAND --help`. */
+static int run_help(cli_run *r, const cli_args *a, size_t first)
+{
+    char err[CLI_ERR_MAX];
+    size_t used = 0;
+
+    if (a->n_words <= first) {
+        print_help(stdout);
+        return EXIT_DONE;
+    }
+    const command_def *d = find_command(a->words + first, a->n_words - first,
+                                        &used, err, sizeof err);
+    if (d == NULL)
+        return usage_error(r, err);
+    print_command_help(stdout, d);
+    return EXIT_DONE;
+}
+
+int main(int argc, char **argv)
+{
+    cli_args a = {0};
+    cli_run r = {.out = {.out = stdout, .err = stderr}};
+    char err[CLI_ERR_MAX];
+    size_t used = 0;
+
+    parse_command_line(argc, argv, &a);
+    r.out.json = a.opt[OPT_JSON] != NULL;
+    if (a.err[0] != '\0')
+        return usage_error(&r, a.err);
+    if (a.opt[OPT_VERSION] != NULL) {
+        printf("jifen %s\n", JIFEN_VERSION);
+        return EXIT_DONE;
+    }
+    if (a.n_words > 0 && strcmp(a.words[0], "help") == 0)
+        return run_help(&r, &a, 1);
+    if (a.opt[OPT_HELP] != NULL)
+        return run_help(&r, &a, 0);
+    if (a.n_words == 0)
+        return usage_error(&r, "no command given");
+
+    r.def = find_command(a.words, a.n_words, &used, err, sizeof err);
+    if (r.def == NULL ||
+        build_command(r.def, &a, used, &r.cmd, err, sizeof err) != 0 ||
+        configure(&r, &a, err, sizeof err) != 0 ||
+        make_request(&r, &a, err, sizeof err) != 0)
+        return usage_error(&r, err);
+    return send_request(&r);
+}

@@ -1,0 +1,469 @@
+/*
+ * cli_output.c - human lines and JSON objects for the jifen CLI.
+ *
+ * The JSON writer is a few functions rather than a library: the output is
+ * small, flat and known in advance, and all it must get right is commas and
+ * string escaping. Amounts stay integers in JSON (fen, points); only the
+ * human form shows yuan.
+ */
+#include "cli_output.h"
+
+#include "codec.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+/* --- a tiny JSON writer --------------------------------------------------- */
+
+typedef struct {
+    FILE *f;
+    bool need_comma; /* a value was written at this level */
+} json_writer;
+
+/* Quotes and escapes a string. Bytes >= 0x80 pass through: the codec only
+ * lets valid UTF-8 into names and notes, and JSON is UTF-8. */
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\b':
+            fputs("\\b", f);
+            break;
+        case '\f':
+            fputs("\\f", f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* The separator and, inside an object, the key of the next value. */
+static void jw_key(json_writer *w, const char *key)
+{
+    if (w->need_comma)
+        fputc(',', w->f);
+    if (key != NULL) {
+        json_string(w->f, key);
+        fputc(':', w->f);
+    }
+    w->need_comma = true;
+}
+
+static void jw_open(json_writer *w, const char *key, char bracket)
+{
+    jw_key(w, key);
+    fputc(bracket, w->f);
+    w->need_comma = false;
+}
+
+static void jw_close(json_writer *w, char bracket)
+{
+    fputc(bracket, w->f);
+    w->need_comma = true;
+}
+
+static void jw_str(json_writer *w, const char *key, const char *v)
+{
+    jw_key(w, key);
+    json_string(w->f, v);
+}
+
+static void jw_u64(json_writer *w, const char *key, uint64_t v)
+{
+    jw_key(w, key);
+    fprintf(w->f, "%" PRIu64, v);
+}
+
+static void jw_i64(json_writer *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    fprintf(w->f, "%" PRId64, v);
+}
+
+static void jw_bool(json_writer *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    fputs(v ? "true" : "false", w->f);
+}
+
+static json_writer jw_begin(FILE *f)
+{
+    json_writer w = {.f = f, .need_comma = false};
+    jw_open(&w, NULL, '{');
+    return w;
+}
+
+static void jw_end(json_writer *w)
+{
+    jw_close(w, '}');
+    fputc('\n', w->f);
+}
+
+/* --- shared pieces -------------------------------------------------------- */
+
+static const char *result_status_name(const jifen_result *r)
+{
+    return r->status == JIFEN_STATUS_EXISTS ? "exists" : "ok";
+}
+
+static void json_postings(json_writer *w, const jifen_posting *p, size_t n)
+{
+    jw_open(w, "postings", '[');
+    for (size_t i = 0; i < n; i++) {
+        jw_open(w, NULL, '{');
+        jw_str(w, "asset", codec_asset_name(p[i].asset));
+        jw_str(w, "debit", p[i].debit);
+        jw_str(w, "credit", p[i].credit);
+        jw_u64(w, "amount", p[i].amount);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+static void json_balance(json_writer *w, const char *key,
+                         const jifen_balance *b)
+{
+    jw_open(w, key, '{');
+    jw_str(w, "household", b->household);
+    jw_str(w, "name", b->name);
+    jw_i64(w, "points", b->points);
+    jw_i64(w, "fee_due_fen", b->fee_due_fen);
+    jw_u64(w, "area_centi_m2", b->area_centi_m2);
+    jw_close(w, '}');
+}
+
+/* "128.50 yuan" owed, or "prepaid 10.00 yuan" when the household paid
+ * ahead: a negative "fee due" reads like a mistake at a front desk. */
+static void print_fee(FILE *f, int64_t fee_due_fen)
+{
+    char yuan[32];
+    if (fee_due_fen < 0)
+        fprintf(f, "prepaid %s yuan",
+                jifen_format_yuan(-fee_due_fen, yuan, sizeof yuan));
+    else
+        fprintf(f, "fee due %s yuan",
+                jifen_format_yuan(fee_due_fen, yuan, sizeof yuan));
+}
+
+static void print_balance_tail(FILE *f, const jifen_balance *b)
+{
+    fprintf(f, "%" PRId64 " points, ", b->points);
+    print_fee(f, b->fee_due_fen);
+}
+
+/* An asset amount for people: points as a count, fen as yuan. */
+static void print_asset_amount(FILE *f, jifen_asset asset, uint64_t amount)
+{
+    char yuan[32];
+    if (asset == JIFEN_ASSET_FEE)
+        fprintf(f, "%s yuan",
+                jifen_format_yuan((int64_t)amount, yuan, sizeof yuan));
+    else
+        fprintf(f, "%" PRIu64 " points", amount);
+}
+
+/* A note with a line break in it must not split a history line, which
+ * scripts and eyes both read as one entry. */
+static void print_one_line(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fputc(*p < 0x20 ? ' ' : *p, f);
+}
+
+/* --- writes --------------------------------------------------------------- */
+
+/* The middle of "entry 42: awarded 3 points to 3-2-501 (volunteer)". */
+static void describe_write(FILE *f, const jifen_command *c,
+                           const jifen_result *r)
+{
+    char yuan[32];
+
+    switch (c->kind) {
+    case JIFEN_CMD_HOUSEHOLD_ADD:
+        fprintf(f, "registered household %s", c->household);
+        if (c->name[0] != '\0')
+            fprintf(f, " (%s)", c->name);
+        if (c->area_centi_m2 != 0)
+            fprintf(f, ", %s m2",
+                    jifen_format_yuan(c->area_centi_m2, yuan, sizeof yuan));
+        break;
+    case JIFEN_CMD_AWARD:
+        fprintf(f, "awarded %" PRIu64 " points to %s (%s)", r->points,
+                c->household, c->code);
+        break;
+    case JIFEN_CMD_DEDUCT:
+        fprintf(f, "deducted %" PRIu64 " points from %s (%s)", r->points,
+                c->household, c->code);
+        break;
+    case JIFEN_CMD_BILL:
+        fprintf(f, "billed %s %s yuan for %s", c->household,
+                jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan),
+                c->period);
+        break;
+    case JIFEN_CMD_PAY:
+        fprintf(f, "received %s yuan from %s",
+                jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan),
+                c->household);
+        break;
+    case JIFEN_CMD_REDEEM:
+        fprintf(f, "redeemed %" PRIu64 " points of %s for %s yuan of fees",
+                r->points, c->household,
+                jifen_format_yuan((int64_t)r->offset_fen, yuan, sizeof yuan));
+        break;
+    case JIFEN_CMD_REVERSE:
+        fprintf(f, "reversed entry %" PRIu64, c->entry);
+        break;
+    default:
+        fputs(codec_command_name(c->kind), f);
+    }
+}
+
+static void print_write_human(FILE *f, const jifen_command *c,
+                              const jifen_result *r)
+{
+    fprintf(f, "entry %" PRIu64 ": ", r->entry);
+    describe_write(f, c, r);
+    if (r->has_balance) {
+        fputs("; balance ", f);
+        print_balance_tail(f, &r->balance);
+    }
+    if (r->status == JIFEN_STATUS_EXISTS)
+        fputs(" (already recorded; this retry changed nothing)", f);
+    fputc('\n', f);
+}
+
+/* Which of the optional result figures a command's JSON carries. */
+static bool moves_points(jifen_command_kind k)
+{
+    return k == JIFEN_CMD_AWARD || k == JIFEN_CMD_DEDUCT ||
+           k == JIFEN_CMD_REDEEM;
+}
+
+static void print_write_json(FILE *f, const jifen_command *c,
+                             const char *request_id, const jifen_result *r)
+{
+    json_writer w = jw_begin(f);
+    jw_str(&w, "status", result_status_name(r));
+    jw_u64(&w, "entry", r->entry);
+    jw_str(&w, "request_id", request_id);
+    json_postings(&w, r->postings, r->n_postings);
+    if (moves_points(c->kind))
+        jw_u64(&w, "points", r->points);
+    if (c->kind == JIFEN_CMD_REDEEM)
+        jw_u64(&w, "offset_fen", r->offset_fen);
+    if (r->has_balance)
+        json_balance(&w, "balance", &r->balance);
+    jw_end(&w);
+}
+
+/* --- queries -------------------------------------------------------------- */
+
+static void print_balance_human(FILE *f, const jifen_balance *b)
+{
+    char area[32];
+
+    fputs(b->household, f);
+    if (b->name[0] != '\0' || b->area_centi_m2 != 0) {
+        fputs(" (", f);
+        if (b->name[0] != '\0')
+            fprintf(f, "%s%s", b->name, b->area_centi_m2 ? ", " : "");
+        if (b->area_centi_m2 != 0)
+            fprintf(f, "%s m2",
+                    jifen_format_yuan(b->area_centi_m2, area, sizeof area));
+        fputc(')', f);
+    }
+    fputs(": ", f);
+    print_balance_tail(f, b);
+    fputc('\n', f);
+}
+
+/* Local time in ISO-8601 with a colon in the offset ("+08:00"), which is
+ * what strftime's %z leaves out. */
+static void format_local_time(int64_t time_ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(time_ms / 1000);
+    struct tm tm;
+    char zone[8];
+
+    if (localtime_r(&t, &tm) == NULL ||
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+        strftime(zone, sizeof zone, "%z", &tm) != 5) {
+        snprintf(buf, len, "@%" PRId64 "ms", time_ms);
+        return;
+    }
+    size_t used = strlen(buf);
+    snprintf(buf + used, len - used, "%.3s:%.2s", zone, zone + 3);
+}
+
+/* "award volunteer", "bill 2024-05", "reverse of 42". */
+static void print_entry_command(FILE *f, const jifen_entry *e)
+{
+    const jifen_command *c = &e->command;
+
+    fputs(codec_command_name(c->kind), f);
+    if (c->code[0] != '\0')
+        fprintf(f, " %s", c->code);
+    if (c->kind == JIFEN_CMD_BILL)
+        fprintf(f, " %s", c->period);
+    if (e->reverses != 0)
+        fprintf(f, " of entry %" PRIu64, e->reverses);
+}
+
+static void print_entry_human(FILE *f, const jifen_entry *e)
+{
+    char when[48];
+
+    format_local_time(e->time_ms, when, sizeof when);
+    fprintf(f, "%" PRIu64 "  %s  ", e->seq, when);
+    print_entry_command(f, e);
+    for (size_t i = 0; i < e->n_postings; i++) {
+        const jifen_posting *p = &e->postings[i];
+        fprintf(f, "%s %s -> %s ", i == 0 ? ":" : ",", p->debit, p->credit);
+        print_asset_amount(f, p->asset, p->amount);
+    }
+    fprintf(f, "  by %s", e->author[0] != '\0' ? e->author : "?");
+    if (e->command.note[0] != '\0') {
+        fputs("  \"", f);
+        print_one_line(f, e->command.note);
+        fputc('"', f);
+    }
+    fputc('\n', f);
+}
+
+static void print_history_human(FILE *f, const char *household,
+                                const jifen_result *r)
+{
+    if (r->n_history == 0) {
+        fprintf(f, "no entries for %s\n", household);
+        return;
+    }
+    for (size_t i = 0; i < r->n_history; i++)
+        print_entry_human(f, &r->history[i]);
+}
+
+static void print_history_json(FILE *f, const char *household,
+                               const jifen_result *r)
+{
+    json_writer w = jw_begin(f);
+    jw_str(&w, "household", household);
+    jw_open(&w, "entries", '[');
+    for (size_t i = 0; i < r->n_history; i++) {
+        const jifen_entry *e = &r->history[i];
+        jw_open(&w, NULL, '{');
+        jw_u64(&w, "entry", e->seq);
+        jw_i64(&w, "time_ms", e->time_ms);
+        jw_str(&w, "command", codec_command_name(e->command.kind));
+        jw_str(&w, "request_id", e->request_id);
+        jw_str(&w, "author", e->author);
+        jw_str(&w, "note", e->command.note);
+        json_postings(&w, e->postings, e->n_postings);
+        jw_u64(&w, "reverses", e->reverses);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+static void print_verify(const cli_output *o, const jifen_verify_report *v)
+{
+    char head[2 * JIFEN_HASH_LEN + 1];
+
+    jifen_hex(v->head, sizeof v->head, head, sizeof head);
+    if (o->json) {
+        json_writer w = jw_begin(o->out);
+        jw_bool(&w, "ok", v->ok);
+        jw_u64(&w, "entries", v->entries);
+        jw_str(&w, "head", head);
+        jw_str(&w, "problem", v->problem);
+        jw_u64(&w, "bad_entry", v->bad_entry);
+        jw_end(&w);
+    } else if (v->ok) {
+        fprintf(o->out, "ok: %" PRIu64 " entries, head %s\n", v->entries, head);
+    } else {
+        fprintf(o->out, "FAILED at entry %" PRIu64 ": %s\n", v->bad_entry,
+                v->problem);
+    }
+}
+
+/* --- entry points --------------------------------------------------------- */
+
+void cli_print_result(const cli_output *o, const jifen_command *cmd,
+                      const char *request_id, const jifen_result *r)
+{
+    switch (cmd->kind) {
+    case JIFEN_CMD_BALANCE:
+        if (o->json) {
+            json_writer w = {.f = o->out, .need_comma = false};
+            json_balance(&w, NULL, &r->balance);
+            fputc('\n', o->out);
+        } else {
+            print_balance_human(o->out, &r->balance);
+        }
+        break;
+    case JIFEN_CMD_HISTORY:
+        if (o->json)
+            print_history_json(o->out, cmd->household, r);
+        else
+            print_history_human(o->out, cmd->household, r);
+        break;
+    case JIFEN_CMD_VERIFY:
+        print_verify(o, &r->verify);
+        break;
+    default:
+        if (o->json)
+            print_write_json(o->out, cmd, request_id, r);
+        else
+            print_write_human(o->out, cmd, r);
+    }
+}
+
+void cli_print_refusal(const cli_output *o, jifen_status status,
+                       const char *error)
+{
+    const char *name = jifen_status_name(status);
+
+    fprintf(o->err, "jifen: %s: %s\n", name,
+            error[0] != '\0' ? error : "refused by the ledger");
+    if (o->json) {
+        json_writer w = jw_begin(o->out);
+        jw_str(&w, "status", name);
+        jw_str(&w, "error", error);
+        jw_end(&w);
+    }
+}
+
+void cli_print_failure(const cli_output *o, const char *kind,
+                       const char *message, const char *request_id)
+{
+    fprintf(o->err, "jifen: %s\n", message);
+    if (o->json) {
+        json_writer w = jw_begin(o->out);
+        jw_str(&w, "status", kind);
+        jw_str(&w, "error", message);
+        if (request_id != NULL && request_id[0] != '\0')
+            jw_str(&w, "request_id", request_id);
+        jw_end(&w);
+    }
+}

@@ -1,0 +1,40 @@
+/*
+ * cli_output - everything the jifen CLI prints about an outcome.
+ *
+ * Two forms: short human lines on stdout (diagnostics on stderr), or with
+ * --json exactly one JSON object on stdout per run, whatever the outcome,
+ * so that scripts can always parse what they get. Diagnostics still go to
+ * stderr in JSON mode.
+ */
+#ifndef JIFEN_CLI_OUTPUT_H
+#define JIFEN_CLI_OUTPUT_H
+
+#include "jifen.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct {
+    FILE *out; /* results */
+    FILE *err; /* diagnostics */
+    bool json;
+} cli_output;
+
+/* A result with status OK or EXISTS for the command that was sent: a write
+ * confirmation, a balance, a history page or a verify report. */
+void cli_print_result(const cli_output *o, const jifen_command *cmd,
+                      const char *request_id, const jifen_result *r);
+
+/* The ledger refused: "jifen: <status_name>: <error>" on stderr, and the
+ * JSON {"status","error"} on stdout. */
+void cli_print_refusal(const cli_output *o, jifen_status status,
+                       const char *error);
+
+/* The run failed before the ledger could answer (usage error, unreachable
+ * server, bad reply): "jifen: <message>" on stderr, and in JSON mode
+ * {"status":kind,"error":message[,"request_id"]} on stdout. request_id may
+ * be NULL or empty. */
+void cli_print_failure(const cli_output *o, const char *kind,
+                       const char *message, const char *request_id);
+
+#endif
