@@ -1,0 +1,474 @@
+/*
+ * ledger: the accounting rules of DESIGN.md section 3 against a real LMDB
+ * environment in a temporary directory, with the embedded default policy.
+ */
+#include "codec.h"
+#include "hash.h"
+#include "ledger.h"
+#include "storage.h"
+#include "testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+typedef struct {
+    char *dir;
+    ledger *led;
+    policy pol;
+    int next_id;
+} fixture;
+
+static int setup(void **state)
+{
+    static fixture f;
+    char err[512];
+    memset(&f, 0, sizeof f);
+    assert_int_equal(hash_init(), 0);
+    f.dir = testutil_tmpdir();
+    assert_non_null(f.dir);
+    assert_int_equal(policy_load_default(&f.pol, err, sizeof err), 0);
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_equal(ledger_open(&f.led, f.dir, &f.pol, &lo, err, sizeof err),
+                     LEDGER_OK);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    ledger_close(&f->led);
+    assert_null(f->led);
+    testutil_rmtree(&f->dir);
+    return 0;
+}
+
+static jifen_command make(jifen_command_kind kind, const char *household)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    snprintf(c.household, sizeof c.household, "%s", household);
+    return c;
+}
+
+static jifen_command award(const char *h, const char *activity, uint32_t hours)
+{
+    jifen_command c = make(JIFEN_CMD_AWARD, h);
+    snprintf(c.code, sizeof c.code, "%s", activity);
+    c.hours = hours;
+    return c;
+}
+
+static jifen_command with_amount(jifen_command_kind kind, const char *h,
+                                 uint64_t amount)
+{
+    jifen_command c = make(kind, h);
+    c.amount = amount;
+    if (kind == JIFEN_CMD_BILL)
+        snprintf(c.period, sizeof c.period, "2026-11");
+    return c;
+}
+
+/* Applies one request of one command in its own group commit; the result
+ * is copied out and the reply freed. */
+static jifen_result run_as(fixture *f, const char *request_id,
+                           jifen_command cmd, jifen_status *reply_status)
+{
+    jifen_request req;
+    memset(&req, 0, sizeof req);
+    snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
+    req.n_commands = 1;
+    req.commands = &cmd;
+    uint8_t digest[JIFEN_HASH_LEN];
+    assert_int_equal(codec_request_digest(&req, digest), 0);
+    jifen_reply reply;
+    assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
+    assert_int_equal(ledger_apply(f->led, &req, digest, "test", 1700000000000,
+                                  &reply),
+                     LEDGER_OK);
+    assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
+    jifen_result r;
+    memset(&r, 0, sizeof r);
+    if (reply_status)
+        *reply_status = reply.status;
+    if (reply.n_results == 1) {
+        r = reply.results[0];
+        r.history = NULL;
+        r.n_history = 0;
+    } else {
+        r.status = reply.status;
+    }
+    codec_reply_clear(&reply);
+    return r;
+}
+
+static jifen_result run(fixture *f, jifen_command cmd)
+{
+    char id[32];
+    snprintf(id, sizeof id, "req-%d", ++f->next_id);
+    return run_as(f, id, cmd, NULL);
+}
+
+static jifen_result query(fixture *f, jifen_command cmd)
+{
+    jifen_request req;
+    memset(&req, 0, sizeof req);
+    req.n_commands = 1;
+    req.commands = &cmd;
+    jifen_reply reply;
+    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
+    assert_int_equal(reply.n_results, 1);
+    jifen_result r = reply.results[0];
+    r.history = NULL;
+    r.n_history = 0;
+    codec_reply_clear(&reply);
+    return r;
+}
+
+static jifen_balance balance(fixture *f, const char *h)
+{
+    jifen_result r = query(f, make(JIFEN_CMD_BALANCE, h));
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    return r.balance;
+}
+
+static void assert_verifies(fixture *f, uint64_t entries)
+{
+    jifen_verify_report rep;
+    assert_int_equal(ledger_verify(f->led, &rep), LEDGER_OK);
+    if (!rep.ok)
+        fail_msg("verify: entry %llu: %s", (unsigned long long)rep.bad_entry,
+                 rep.problem);
+    assert_int_equal(rep.entries, entries);
+}
+
+static void add_household(fixture *f, const char *h)
+{
+    jifen_command c = make(JIFEN_CMD_HOUSEHOLD_ADD, h);
+    snprintf(c.name, sizeof c.name, "Resident of %s", h);
+    c.area_centi_m2 = 8550;
+    assert_int_equal(run(f, c).status, JIFEN_STATUS_OK);
+}
+
+static void test_register_twice_is_refused(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "3-2-501");
+    jifen_result r = run(f, make(JIFEN_CMD_HOUSEHOLD_ADD, "3-2-501"));
+    assert_int_equal(r.status, JIFEN_STATUS_HOUSEHOLD_EXISTS);
+    jifen_balance b = balance(f, "3-2-501");
+    assert_string_equal(b.name, "Resident of 3-2-501");
+    assert_int_equal(b.area_centi_m2, 8550);
+    assert_int_equal(b.points, 0);
+    assert_verifies(f, 1);
+}
+
+static void test_award_posts_issuance_to_household(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    jifen_result r = run(f, award("h1", "meeting", 0));
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    const policy_activity *meeting = policy_find_activity(&f->pol, "meeting");
+    assert_non_null(meeting);
+    assert_int_equal(r.points, meeting->points);
+    assert_int_equal(r.entry, 2);
+    assert_int_equal(r.n_postings, 1);
+    assert_string_equal(r.postings[0].debit, "community/points-issued");
+    assert_string_equal(r.postings[0].credit, "household/h1/points");
+    assert_true(r.has_balance);
+    assert_int_equal(r.balance.points, meeting->points);
+
+    /* per-hour activity: hours beyond the cap are not counted */
+    const policy_activity *vol = policy_find_activity(&f->pol, "volunteer");
+    assert_non_null(vol);
+    assert_true(vol->per_hour && vol->max_hours > 0);
+    r = run(f, award("h1", "volunteer", vol->max_hours + 5));
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_int_equal(r.points, vol->points * vol->max_hours);
+    assert_int_equal(balance(f, "h1").points,
+                     meeting->points + vol->points * vol->max_hours);
+    assert_verifies(f, 3);
+}
+
+static void test_refusals_change_nothing(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    assert_int_equal(run(f, award("h1", "meeting", 0)).status,
+                     JIFEN_STATUS_OK);
+    uint64_t seq_before;
+    uint8_t head_before[32], head_after[32];
+    ledger_head(f->led, &seq_before, head_before);
+    jifen_balance before = balance(f, "h1");
+
+    jifen_command deduct = make(JIFEN_CMD_DEDUCT, "h1");
+    snprintf(deduct.code, sizeof deduct.code, "free-riding");
+    deduct.points = (uint32_t)before.points + 1;
+    snprintf(deduct.note, sizeof deduct.note, "too much");
+    jifen_result r = run(f, deduct);
+    /* either the rule's cap or the balance refuses it; never applied */
+    assert_true(r.status == JIFEN_STATUS_INSUFFICIENT_POINTS ||
+                r.status == JIFEN_STATUS_CAP_EXCEEDED);
+    assert_int_equal(run(f, award("nobody", "meeting", 0)).status,
+                     JIFEN_STATUS_UNKNOWN_HOUSEHOLD);
+    assert_int_equal(run(f, award("h1", "no-such-activity", 0)).status,
+                     JIFEN_STATUS_UNKNOWN_ACTIVITY);
+    assert_int_equal(
+        run(f, with_amount(JIFEN_CMD_REDEEM, "h1", (uint64_t)before.points + 1))
+            .status,
+        JIFEN_STATUS_INSUFFICIENT_POINTS);
+
+    uint64_t seq_after;
+    ledger_head(f->led, &seq_after, head_after);
+    assert_int_equal(seq_after, seq_before);
+    assert_memory_equal(head_after, head_before, 32);
+    jifen_balance after = balance(f, "h1");
+    assert_int_equal(after.points, before.points);
+    assert_int_equal(after.fee_due_fen, before.fee_due_fen);
+    assert_verifies(f, seq_before);
+}
+
+static void test_bill_pay_and_redeem_with_rate_and_cap(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(run(f, award("h1", "meeting", 0)).status,
+                         JIFEN_STATUS_OK);
+    int64_t points = balance(f, "h1").points;
+
+    /* nothing due yet: points cannot pay anything */
+    assert_int_equal(run(f, with_amount(JIFEN_CMD_REDEEM, "h1", 1)).status,
+                     JIFEN_STATUS_CAP_EXCEEDED);
+
+    assert_int_equal(run(f, with_amount(JIFEN_CMD_BILL, "h1", 6050)).status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(run(f, with_amount(JIFEN_CMD_PAY, "h1", 2050)).status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(balance(f, "h1").fee_due_fen, 4000);
+
+    /* the cap: at most max_offset_percent of the fee due */
+    uint64_t cap_fen = 4000ull * f->pol.max_offset_percent / 100;
+    uint64_t most = cap_fen / f->pol.fen_per_point;
+    assert_true(most >= 1 && (int64_t)most <= points);
+    assert_int_equal(
+        run(f, with_amount(JIFEN_CMD_REDEEM, "h1", most + 1)).status,
+        JIFEN_STATUS_CAP_EXCEEDED);
+
+    jifen_result r = run(f, with_amount(JIFEN_CMD_REDEEM, "h1", most));
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_int_equal(r.points, most);
+    assert_int_equal(r.offset_fen, most * f->pol.fen_per_point);
+    assert_int_equal(r.n_postings, 2);
+    assert_string_equal(r.postings[0].debit, "household/h1/points");
+    assert_string_equal(r.postings[0].credit, "community/points-redeemed");
+    assert_string_equal(r.postings[1].debit, "community/points-offset");
+    assert_string_equal(r.postings[1].credit, "household/h1/fee");
+    jifen_balance b = balance(f, "h1");
+    assert_int_equal(b.points, points - (int64_t)most);
+    assert_int_equal(b.fee_due_fen,
+                     4000 - (int64_t)(most * f->pol.fen_per_point));
+    assert_verifies(f, 1 + 20 + 2 + 1);
+}
+
+static void test_reverse_once_and_only_once(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    jifen_result bill = run(f, with_amount(JIFEN_CMD_BILL, "h1", 5000));
+    assert_int_equal(bill.status, JIFEN_STATUS_OK);
+
+    jifen_command rev = make(JIFEN_CMD_REVERSE, "");
+    rev.entry = bill.entry;
+    snprintf(rev.note, sizeof rev.note, "billed twice by mistake");
+    jifen_result r = run(f, rev);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_string_equal(r.postings[0].debit, "community/fee-income");
+    assert_string_equal(r.postings[0].credit, "household/h1/fee");
+    assert_int_equal(balance(f, "h1").fee_due_fen, 0);
+
+    assert_int_equal(run(f, rev).status, JIFEN_STATUS_ALREADY_REVERSED);
+    rev.entry = r.entry; /* a reversal itself */
+    assert_int_equal(run(f, rev).status, JIFEN_STATUS_NOT_REVERSIBLE);
+    rev.entry = 1; /* the registration */
+    assert_int_equal(run(f, rev).status, JIFEN_STATUS_NOT_REVERSIBLE);
+    rev.entry = 999;
+    assert_int_equal(run(f, rev).status, JIFEN_STATUS_UNKNOWN_ENTRY);
+    assert_verifies(f, 3);
+}
+
+static void test_reversing_spent_award_is_refused(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    jifen_result a = run(f, award("h1", "meeting", 0));
+    assert_int_equal(run(f, with_amount(JIFEN_CMD_BILL, "h1", 100000)).status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(
+        run(f, with_amount(JIFEN_CMD_REDEEM, "h1", a.points)).status,
+        JIFEN_STATUS_OK);
+    jifen_command rev = make(JIFEN_CMD_REVERSE, "");
+    rev.entry = a.entry;
+    snprintf(rev.note, sizeof rev.note, "did not attend");
+    assert_int_equal(run(f, rev).status, JIFEN_STATUS_INSUFFICIENT_POINTS);
+    assert_int_equal(balance(f, "h1").points, 0);
+    assert_verifies(f, 4);
+}
+
+static void test_retry_applies_once_and_conflict_is_refused(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    jifen_status rs;
+    jifen_result first = run_as(f, "fixed-id", award("h1", "meeting", 0), &rs);
+    assert_int_equal(first.status, JIFEN_STATUS_OK);
+    jifen_result again = run_as(f, "fixed-id", award("h1", "meeting", 0), &rs);
+    assert_int_equal(rs, JIFEN_STATUS_OK);
+    assert_int_equal(again.status, JIFEN_STATUS_EXISTS);
+    assert_int_equal(again.entry, first.entry);
+    assert_int_equal(balance(f, "h1").points, first.points);
+
+    run_as(f, "fixed-id", award("h1", "volunteer", 1), &rs);
+    assert_int_equal(rs, JIFEN_STATUS_ID_CONFLICT);
+    assert_int_equal(balance(f, "h1").points, first.points);
+    assert_verifies(f, 2);
+}
+
+static void test_history_newest_first(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    add_household(f, "h10"); /* a code that extends h1's must not mix in */
+    for (int i = 0; i < 5; i++)
+        run(f, award("h1", "meeting", 0));
+    run(f, award("h10", "meeting", 0));
+
+    jifen_command q = make(JIFEN_CMD_HISTORY, "h1");
+    q.limit = 3;
+    jifen_request req = {.n_commands = 1, .commands = &q};
+    jifen_reply reply;
+    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
+    jifen_result *r = &reply.results[0];
+    assert_int_equal(r->status, JIFEN_STATUS_OK);
+    assert_int_equal(r->n_history, 3);
+    assert_int_equal(r->history[0].seq, 7);
+    assert_int_equal(r->history[1].seq, 6);
+    assert_int_equal(r->history[2].seq, 5);
+    assert_string_equal(r->history[0].author, "test");
+    codec_reply_clear(&reply);
+
+    q.limit = 100;
+    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
+    assert_int_equal(reply.results[0].n_history, 6); /* 5 awards + add */
+    assert_int_equal(reply.results[0].history[5].command.kind,
+                     JIFEN_CMD_HOUSEHOLD_ADD);
+    codec_reply_clear(&reply);
+}
+
+/* An edited entry, even one whose own bytes are consistent, breaks the
+ * chain at the next entry or the head. */
+static void test_verify_catches_tampering(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    run(f, award("h1", "meeting", 0));
+    run(f, award("h1", "meeting", 0));
+    assert_verifies(f, 3);
+    ledger_close(&f->led);
+
+    /* rewrite entry 2 behind the daemon's back: same length, one byte */
+    char err[256];
+    storage *st;
+    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    storage_txn txn;
+    storage_val v;
+    uint8_t key[8], copy[4096];
+    storage_be64_put(key, 2);
+    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
+    assert_int_equal(storage_get(&txn, TABLE_JOURNAL, key, 8, &v), STORAGE_OK);
+    memcpy(copy, v.data, v.len);
+    size_t len = v.len;
+    copy[len - 1] ^= 0x01;
+    storage_put(&txn, TABLE_JOURNAL, key, 8, copy, len, STORAGE_PUT_OVERWRITE);
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
+                                 sizeof err),
+                     LEDGER_OK);
+    jifen_verify_report rep;
+    assert_int_equal(ledger_verify(f->led, &rep), LEDGER_OK);
+    assert_false(rep.ok);
+    assert_true(rep.bad_entry == 2 || rep.bad_entry == 3);
+}
+
+/* A full map refuses the group cleanly; after growing, the same work
+ * commits and nothing earlier is lost. */
+static void test_map_full_then_grow(void **state)
+{
+    fixture *f = *state;
+    ledger_close(&f->led);
+    testutil_rmtree(&f->dir);
+    f->dir = testutil_tmpdir();
+    char err[256];
+    ledger_options lo = {256 << 10, 64 << 20};
+    assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
+                                 sizeof err),
+                     LEDGER_OK);
+    int added = 0;
+    ledger_error le = LEDGER_OK;
+    while (le == LEDGER_OK && added < 100000) {
+        char h[32];
+        snprintf(h, sizeof h, "h%d", added);
+        jifen_command c = make(JIFEN_CMD_HOUSEHOLD_ADD, h);
+        jifen_request req = {.n_commands = 1, .commands = &c};
+        snprintf(req.request_id, sizeof req.request_id, "add-%d", added);
+        uint8_t digest[32];
+        codec_request_digest(&req, digest);
+        jifen_reply reply;
+        assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
+        le = ledger_apply(f->led, &req, digest, "test", 1, &reply);
+        if (le == LEDGER_OK)
+            le = ledger_write_commit(f->led);
+        else
+            ledger_write_abort(f->led);
+        codec_reply_clear(&reply);
+        if (le == LEDGER_OK)
+            added++;
+    }
+    assert_int_equal(le, LEDGER_FULL);
+    assert_true(added > 10);
+    assert_verifies(f, (uint64_t)added);
+    assert_int_equal(ledger_grow(f->led), LEDGER_OK);
+    add_household(f, "after-growth");
+    assert_verifies(f, (uint64_t)added + 1);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_register_twice_is_refused),
+        T(test_award_posts_issuance_to_household),
+        T(test_refusals_change_nothing),
+        T(test_bill_pay_and_redeem_with_rate_and_cap),
+        T(test_reverse_once_and_only_once),
+        T(test_reversing_spent_award_is_refused),
+        T(test_retry_applies_once_and_conflict_is_refused),
+        T(test_history_newest_first),
+        T(test_verify_catches_tampering),
+        T(test_map_full_then_grow),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,130 @@
+/* nftw() is an XSI interface. */
+#define _XOPEN_SOURCE 700
+
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+char *testutil_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    size_t len = strlen(base) + sizeof "/jifen-test-XXXXXX";
+    char *path = malloc(len);
+    if (!path)
+        return NULL;
+    snprintf(path, len, "%s/jifen-test-XXXXXX", base);
+    if (!mkdtemp(path)) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag,
+                      struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void testutil_rmtree(char **path_p)
+{
+    if (!*path_p)
+        return;
+    nftw(*path_p, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(*path_p);
+    *path_p = NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Looks for "serving ENDPOINT" in the daemon's log. */
+static int find_endpoint(const char *log_path, char *endpoint, size_t len)
+{
+    FILE *f = fopen(log_path, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    int found = -1;
+    while (found != 0 && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, " serving ");
+        if (p) {
+            p += strlen(" serving ");
+            p[strcspn(p, "\r\n")] = '\0';
+            snprintf(endpoint, len, "%s", p);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+int testutil_daemon_start(testutil_daemon *d, const char *data_dir,
+                          const char *const *extra_args)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->log_path, sizeof d->log_path, "%s.log", data_dir);
+    const char *argv[32] = {JIFEND_PATH, "--data", data_dir, "--listen",
+                            "tcp://127.0.0.1:*"};
+    size_t n = 5;
+    for (size_t i = 0; extra_args && extra_args[i] && n < 30; i++)
+        argv[n++] = extra_args[i];
+    argv[n] = NULL;
+
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    d->pid = pid;
+    for (int i = 0; i < 1000; i++) { /* up to 10 s */
+        if (find_endpoint(d->log_path, d->endpoint, sizeof d->endpoint) == 0)
+            return 0;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            d->pid = 0;
+            return -1;
+        }
+        sleep_ms(10);
+    }
+    testutil_daemon_stop(d, SIGKILL);
+    return -1;
+}
+
+int testutil_daemon_stop(testutil_daemon *d, int sig)
+{
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, sig);
+    int status = 0;
+    pid_t r;
+    do {
+        r = waitpid(d->pid, &status, 0);
+    } while (r < 0 && errno == EINTR);
+    d->pid = 0;
+    return r < 0 ? -1 : status;
+}
