@@ -360,7 +360,8 @@ static void post_entry(ledger *self, const write_context *ctx,
     snprintf(entry.author, sizeof entry.author, "%s", ctx->author);
     entry.command = *cmd;
     entry.n_postings = n_postings;
-    memcpy(entry.postings, postings, n_postings * sizeof *postings);
+    if (n_postings) /* a registration has none, and postings is NULL */
+        memcpy(entry.postings, postings, n_postings * sizeof *postings);
     entry.reverses = reverses;
     snprintf(entry.policy, sizeof entry.policy, "%s", self->pol.version);
 
@@ -396,7 +397,8 @@ static void post_entry(ledger *self, const write_context *ctx,
     result->status = JIFEN_STATUS_OK;
     result->entry = entry.seq;
     result->n_postings = n_postings;
-    memcpy(result->postings, postings, n_postings * sizeof *postings);
+    if (n_postings)
+        memcpy(result->postings, postings, n_postings * sizeof *postings);
     if (household && household[0] &&
         household_balance(&self->txn, household, &result->balance) ==
             STORAGE_OK)

@@ -175,12 +175,13 @@ static void print_policy(const policy *pol)
             printf("  activity %-20s %u per hour, at most %u hours\n",
                    a->code, a->points, a->max_hours);
         else
-            printf("  activity %-20s %u points%s\n", a->code, a->points,
-                   a->max_points ? " (or more, by level)" : "");
+            printf("  activity %-20s %u point%s%s\n", a->code, a->points,
+                   a->points == 1 ? "" : "s",
+                   a->max_points ? " (up to max_points, by level)" : "");
     }
     for (size_t i = 0; i < pol->n_rules; i++)
-        printf("  rule     %-20s %u points\n", pol->rules[i].code,
-               pol->rules[i].points);
+        printf("  rule     %-20s %u point%s\n", pol->rules[i].code,
+               pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
 }
 
 static int ensure_data_dir(const char *dir)
