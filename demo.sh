@@ -18,7 +18,8 @@ if $JIFEN balance demo-probe >/dev/null 2>&1 || [ $? -ne 3 ]; then
   echo "== jifend already answers on the default endpoint; using it"
 else
   echo "== starting jifend (ledger ./jifen-data, endpoint tcp://127.0.0.1:7400)"
-  $JIFEND 2>>jifend.log &
+  # Detached from this terminal's pipes so the demo can end while it runs.
+  $JIFEND </dev/null >>jifend.log 2>&1 &
   started=$!
   for _ in $(seq 50); do
     grep -q " serving " jifend.log 2>/dev/null && break
@@ -29,7 +30,7 @@ fi
 
 run() {
   echo
-  echo "\$ jifen $*"
+  printf '$ jifen'; printf ' %q' "$@"; echo
   $JIFEN "$@" || echo "(exit $?)"
 }
 

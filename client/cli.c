@@ -279,37 +279,30 @@ typedef struct {
 static const command_def commands[] = {
     {"household", "add", JIFEN_CMD_HOUSEHOLD_ADD, {ARG_H},
      BIT(OPT_NAME) | BIT(OPT_AREA), 0,
-     "Register household H (a door number such as 3-2-501); M2 is its floor "
-     "area, with up to two decimals."},
+     "Register household H (a door number such as 3-2-501); area in m2."},
     {"award", NULL, JIFEN_CMD_AWARD, {ARG_H, {"ACTIVITY", set_code}},
      BIT(OPT_POINTS) | BIT(OPT_HOURS) | BIT(OPT_NOTE), 0,
-     "Award points for an activity of the policy catalogue: --hours for "
-     "activities counted per hour, --points where the activity allows it."},
+     "Award points for a catalogue activity (--hours: per-hour ones)."},
     {"deduct", NULL, JIFEN_CMD_DEDUCT, {ARG_H, {"RULE", set_code}},
      BIT(OPT_POINTS) | BIT(OPT_NOTE), BIT(OPT_NOTE),
-     "Deduct points by a published rule (default: the rule's points); the "
-     "note says why."},
+     "Deduct points by a published rule; the note says why."},
     {"bill", NULL, JIFEN_CMD_BILL, {ARG_H, ARG_AMOUNT},
      BIT(OPT_PERIOD), BIT(OPT_PERIOD),
-     "Bill AMOUNT yuan of property fee for a month."},
+     "Bill AMOUNT yuan of property fee for the month YYYY-MM."},
     {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT}, 0, 0,
-     "Record a payment of AMOUNT yuan (partial payments and prepayment "
-     "are fine)."},
+     "Record a payment of AMOUNT yuan (partial or in advance is fine)."},
     {"redeem", NULL, JIFEN_CMD_REDEEM, {ARG_H, {"POINTS", set_redeem_points}},
      0, 0,
-     "Pay part of the fee due with POINTS points, at the policy's rate and "
-     "within its cap."},
+     "Pay fee due with POINTS points, at the policy's rate and cap."},
     {"reverse", NULL, JIFEN_CMD_REVERSE, {{"ENTRY", set_entry}},
      BIT(OPT_NOTE), BIT(OPT_NOTE),
-     "Post the mirror image of journal entry ENTRY (once per entry)."},
+     "Post the mirror image of journal entry ENTRY (once only)."},
     {"balance", NULL, JIFEN_CMD_BALANCE, {ARG_H}, 0, 0,
-     "Show the points and the fee due of household H."},
+     "Show household H's points and fee due."},
     {"history", NULL, JIFEN_CMD_HISTORY, {ARG_H}, BIT(OPT_LIMIT), 0,
-     "Show the journal entries of household H, newest first (default 20, "
-     "at most 1000)."},
+     "Show H's journal entries, newest first (default 20, at most 1000)."},
     {"verify", NULL, JIFEN_CMD_VERIFY, {{NULL, NULL}}, 0, 0,
-     "Recompute the journal's hash chain and check every balance against "
-     "it."},
+     "Recompute the hash chain and check the balances against the journal."},
 };
 /* clang-format on */
 
@@ -355,8 +348,8 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
 
 static void print_help(FILE *f)
 {
-    fputs("usage: jifen [--server ENDPOINT] [--json] [--timeout MS] "
-          "[--retries N] COMMAND ...\n\ncommands:\n",
+    fputs("usage: jifen [--server ENDPOINT] [--json] [--timeout MS]\n"
+          "             [--retries N] COMMAND ...\n\ncommands:\n",
           f);
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fputs("  ", f);
@@ -470,7 +463,8 @@ static void parse_option(cli_args *a, int argc, char **argv, int *i)
             return;
         }
     }
-    if (a->opt[o] != NULL)
+    /* A repeated flag is harmless; a repeated value is ambiguous. */
+    if (a->opt[o] != NULL && options[o].arg != NULL)
         note_error(a, "%s given twice", options[o].name);
     a->opt[o] = value;
 }
@@ -663,8 +657,8 @@ static int report_reply(const cli_run *r, const jifen_reply *reply)
 static int report_unreachable(const cli_run *r)
 {
     char msg[CLI_ERR_MAX];
-    int n = snprintf(msg, sizeof msg, "no reply from %s after %d tries",
-                     r->server, r->retries + 1);
+    int n = snprintf(msg, sizeof msg, "no reply from %s after %d %s", r->server,
+                     r->retries + 1, r->retries ? "tries" : "try");
     if (r->req.request_id[0] != '\0' && n > 0 && (size_t)n < sizeof msg)
         snprintf(msg + n, sizeof msg - (size_t)n,
                  " (to retry safely, run it again with --request-id %s)",

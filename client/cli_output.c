@@ -167,9 +167,15 @@ static void print_fee(FILE *f, int64_t fee_due_fen)
                 jifen_format_yuan(fee_due_fen, yuan, sizeof yuan));
 }
 
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void print_balance_tail(FILE *f, const jifen_balance *b)
 {
-    fprintf(f, "%" PRId64 " points, ", b->points);
+    fprintf(f, "%" PRId64 " point%s, ", b->points,
+            plural((uint64_t)b->points));
     print_fee(f, b->fee_due_fen);
 }
 
@@ -181,7 +187,7 @@ static void print_asset_amount(FILE *f, jifen_asset asset, uint64_t amount)
         fprintf(f, "%s yuan",
                 jifen_format_yuan((int64_t)amount, yuan, sizeof yuan));
     else
-        fprintf(f, "%" PRIu64 " points", amount);
+        fprintf(f, "%" PRIu64 " point%s", amount, plural(amount));
 }
 
 /* A note with a line break in it must not split a history line, which
@@ -210,12 +216,12 @@ static void describe_write(FILE *f, const jifen_command *c,
                     jifen_format_yuan(c->area_centi_m2, yuan, sizeof yuan));
         break;
     case JIFEN_CMD_AWARD:
-        fprintf(f, "awarded %" PRIu64 " points to %s (%s)", r->points,
-                c->household, c->code);
+        fprintf(f, "awarded %" PRIu64 " point%s to %s (%s)", r->points,
+                plural(r->points), c->household, c->code);
         break;
     case JIFEN_CMD_DEDUCT:
-        fprintf(f, "deducted %" PRIu64 " points from %s (%s)", r->points,
-                c->household, c->code);
+        fprintf(f, "deducted %" PRIu64 " point%s from %s (%s)", r->points,
+                plural(r->points), c->household, c->code);
         break;
     case JIFEN_CMD_BILL:
         fprintf(f, "billed %s %s yuan for %s", c->household,
@@ -228,8 +234,8 @@ static void describe_write(FILE *f, const jifen_command *c,
                 c->household);
         break;
     case JIFEN_CMD_REDEEM:
-        fprintf(f, "redeemed %" PRIu64 " points of %s for %s yuan of fees",
-                r->points, c->household,
+        fprintf(f, "redeemed %" PRIu64 " point%s of %s for %s yuan of fees",
+                r->points, plural(r->points), c->household,
                 jifen_format_yuan((int64_t)r->offset_fen, yuan, sizeof yuan));
         break;
     case JIFEN_CMD_REVERSE:
@@ -287,8 +293,10 @@ static void print_balance_human(FILE *f, const jifen_balance *b)
     fputs(b->household, f);
     if (b->name[0] != '\0' || b->area_centi_m2 != 0) {
         fputs(" (", f);
-        if (b->name[0] != '\0')
-            fprintf(f, "%s%s", b->name, b->area_centi_m2 ? ", " : "");
+        if (b->name[0] != '\0') {
+            print_one_line(f, b->name);
+            fputs(b->area_centi_m2 != 0 ? ", " : "", f);
+        }
         if (b->area_centi_m2 != 0)
             fprintf(f, "%s m2",
                     jifen_format_yuan(b->area_centi_m2, area, sizeof area));

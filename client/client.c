@@ -97,7 +97,8 @@ void jifen_client_destroy(jifen_client **self_p)
 }
 
 /* A fresh REQ socket. LINGER 0: a request the server never took must not
- * keep the process alive at exit or leak into the next try. */
+ * keep the process alive at exit or leak into the next try. Returns 0, or
+ * the errno of the call that failed. */
 static int open_socket(jifen_client *self)
 {
     const int linger = 0;
@@ -106,17 +107,25 @@ static int open_socket(jifen_client *self)
 
     self->sock = zmq_socket(self->ctx, ZMQ_REQ);
     if (self->sock == NULL)
-        return -1;
+        return errno;
     if (zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) !=
             0 ||
         zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo) !=
             0 ||
         zmq_connect(self->sock, self->endpoint) != 0) {
+        int e = errno;
         close_socket(self);
-        return -1;
+        return e;
     }
     return 0;
+}
+
+/* zmq_connect refuses at once an endpoint it cannot parse. No retry can fix
+ * that, so it is the caller's mistake rather than an unreachable server. */
+static bool is_endpoint_error(int e)
+{
+    return e == EINVAL || e == EPROTONOSUPPORT || e == ENOCOMPATPROTO;
 }
 
 static int64_t now_ms(void)
@@ -147,14 +156,12 @@ static int wait_readable(void *sock, int timeout_ms)
     }
 }
 
-/* One try: send the frame, wait, receive. 0 and *msg holds the reply, or
- * -1 and the caller drops the socket (whatever went wrong, a new socket is
- * the remedy). */
+/* One try on an open socket: send the frame, wait, receive. 0 and *msg
+ * holds the reply, or -1 and the caller drops the socket (whatever went
+ * wrong, a new socket is the remedy). */
 static int try_once(jifen_client *self, const uint8_t *frame, size_t len,
                     zmq_msg_t *msg)
 {
-    if (self->sock == NULL && open_socket(self) != 0)
-        return -1;
     if (zmq_send(self->sock, frame, len, 0) != (int)len)
         return -1;
     if (wait_readable(self->sock, self->timeout_ms) != 1)
@@ -164,22 +171,36 @@ static int try_once(jifen_client *self, const uint8_t *frame, size_t len,
     return 0;
 }
 
-/* Sends the same frame up to 1 + retries times. */
+/* Sends the same frame up to 1 + retries times, each on a fresh socket
+ * (or on the one a previous call left in good order). */
 static jifen_call_status exchange(jifen_client *self, const uint8_t *frame,
-                                  size_t len, zmq_msg_t *msg)
+                                  size_t len, zmq_msg_t *msg, char *err,
+                                  size_t errlen)
 {
     for (int attempt = 0; attempt <= self->retries; attempt++) {
-        if (try_once(self, frame, len, msg) == 0)
+        if (self->sock == NULL) {
+            int e = open_socket(self);
+            if (e != 0 && is_endpoint_error(e)) {
+                char why[JIFEN_ERROR_MAX + 1];
+                snprintf(why, sizeof why, "endpoint '%s': %s", self->endpoint,
+                         zmq_strerror(e));
+                set_err(err, errlen, why);
+                return JIFEN_CALL_INVALID;
+            }
+        }
+        if (self->sock != NULL && try_once(self, frame, len, msg) == 0)
             return JIFEN_CALL_OK;
         close_socket(self);
     }
+    set_err(err, errlen, "no reply");
     return JIFEN_CALL_UNREACHABLE;
 }
 
-static int is_printable_ascii(const char *s)
+/* The daemon's rule for ids: visible ASCII, no blanks (0x21-0x7e). */
+static int is_visible_ascii(const char *s)
 {
     for (; *s != '\0'; s++)
-        if (*s < 0x20 || *s > 0x7e)
+        if (*s < 0x21 || *s > 0x7e)
             return 0;
     return 1;
 }
@@ -198,10 +219,10 @@ static jifen_call_status validate_request(const jifen_request *req, char *err,
         return JIFEN_CALL_INVALID;
     }
     if (memchr(req->request_id, '\0', sizeof req->request_id) == NULL ||
-        !is_printable_ascii(req->request_id)) {
+        !is_visible_ascii(req->request_id)) {
         set_err(err, errlen,
-                "request_id: must be printable ASCII, at most "
-                "64 characters");
+                "request_id: must be 1-64 printable ASCII characters "
+                "(0x21-0x7e)");
         return JIFEN_CALL_INVALID;
     }
     bool writes = jifen_command_is_write(req->commands[0].kind);
@@ -271,11 +292,9 @@ jifen_call_status jifen_client_call(jifen_client *self,
     }
 
     zmq_msg_init(&msg);
-    rc = exchange(self, frame, len, &msg);
+    rc = exchange(self, frame, len, &msg, err, errlen);
     if (rc == JIFEN_CALL_OK)
         rc = accept_reply(request, &msg, reply, err, errlen);
-    else
-        set_err(err, errlen, "no reply");
     zmq_msg_close(&msg);
     free(frame);
     return rc;

@@ -132,8 +132,8 @@ static const struct {
      "unknown_rule"},
     {JIFEN_STATUS_UNKNOWN_ENTRY, JIFEN__V1__STATUS__STATUS_UNKNOWN_ENTRY,
      "unknown_entry"},
-    {JIFEN_STATUS_ALREADY_REVERSED,
-     JIFEN__V1__STATUS__STATUS_ALREADY_REVERSED, "already_reversed"},
+    {JIFEN_STATUS_ALREADY_REVERSED, JIFEN__V1__STATUS__STATUS_ALREADY_REVERSED,
+     "already_reversed"},
     {JIFEN_STATUS_NOT_REVERSIBLE, JIFEN__V1__STATUS__STATUS_NOT_REVERSIBLE,
      "not_reversible"},
     {JIFEN_STATUS_LEDGER_FULL, JIFEN__V1__STATUS__STATUS_LEDGER_FULL,
@@ -303,8 +303,8 @@ static bool known_fields_only(errbuf *e, const ProtobufCMessage *m)
     if (failed(e))
         return false;
     if (m->n_unknown_fields != 0) {
-        fail(e, "unknown field %u in %s (not part of the jifen.v1 schema)",
-             (unsigned)m->unknown_fields[0].tag, m->descriptor->name);
+        fail(e, "unknown field %u in %s", (unsigned)m->unknown_fields[0].tag,
+             m->descriptor->name);
         return false;
     }
     return true;
@@ -398,8 +398,7 @@ static bool text_ok(const char *s, size_t n)
 
 static void check_household(errbuf *e, const char *s, size_t cap)
 {
-    if (!failed(e) &&
-        !token_ok(s, cap, JIFEN_HOUSEHOLD_MAX, household_char))
+    if (!failed(e) && !token_ok(s, cap, JIFEN_HOUSEHOLD_MAX, household_char))
         fail(e, "household: must be 1-%d characters of A-Z a-z 0-9 . _ -",
              JIFEN_HOUSEHOLD_MAX);
 }
@@ -411,8 +410,8 @@ static void check_code(errbuf *e, const char *field, const char *s, size_t cap)
              JIFEN_CODE_MAX);
 }
 
-static void check_text(errbuf *e, const char *field, const char *s,
-                       size_t cap, bool required)
+static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
+                       bool required)
 {
     size_t n = strnlen(s, cap);
 
@@ -426,8 +425,8 @@ static void check_text(errbuf *e, const char *field, const char *s,
         fail(e, "%s: must be UTF-8 text without control characters", field);
 }
 
-static void check_range(errbuf *e, const char *field, uint64_t v,
-                        uint64_t lo, uint64_t hi, const char *hint)
+static void check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
+                        uint64_t hi, const char *hint)
 {
     if (!failed(e) && (v < lo || v > hi))
         fail(e, "%s: must be %llu-%llu%s", field, (unsigned long long)lo,
@@ -462,10 +461,10 @@ static void check_period(errbuf *e, const char *p, size_t cap)
 
 static void check_request_id(errbuf *e, const char *id, size_t cap)
 {
-    if (!failed(e) &&
-        !token_ok(id, cap, JIFEN_REQUEST_ID_MAX, request_id_char))
-        fail(e, "request_id: must be 1-%d printable ASCII characters "
-                "(0x21-0x7e)",
+    if (!failed(e) && !token_ok(id, cap, JIFEN_REQUEST_ID_MAX, request_id_char))
+        fail(e,
+             "request_id: must be 1-%d printable ASCII characters "
+             "(0x21-0x7e)",
              JIFEN_REQUEST_ID_MAX);
 }
 
@@ -518,8 +517,7 @@ static void household_add_from_wire(const ProtobufCMessage *sub,
 {
     const Jifen__V1__HouseholdAdd *m = (const Jifen__V1__HouseholdAdd *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "name", c->name, sizeof c->name, m->name);
     c->area_centi_m2 = m->area_centi_m2;
 }
@@ -551,8 +549,7 @@ static void award_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 {
     const Jifen__V1__Award *m = (const Jifen__V1__Award *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "activity", c->code, sizeof c->code, m->activity);
     take_str(e, "note", c->note, sizeof c->note, m->note);
     c->points = m->points;
@@ -585,8 +582,7 @@ static void deduct_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 {
     const Jifen__V1__Deduct *m = (const Jifen__V1__Deduct *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "rule", c->code, sizeof c->code, m->rule);
     take_str(e, "note", c->note, sizeof c->note, m->note);
     c->points = m->points;
@@ -615,8 +611,7 @@ static void bill_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 {
     const Jifen__V1__Bill *m = (const Jifen__V1__Bill *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "period", c->period, sizeof c->period, m->period);
     c->amount = m->amount_fen;
 }
@@ -642,8 +637,7 @@ static void pay_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 {
     const Jifen__V1__Pay *m = (const Jifen__V1__Pay *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     c->amount = m->amount_fen;
 }
 
@@ -668,8 +662,7 @@ static void redeem_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 {
     const Jifen__V1__Redeem *m = (const Jifen__V1__Redeem *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     c->amount = m->points;
 }
 
@@ -713,13 +706,12 @@ static void balance_query_to_wire(const jifen_command *c, wire_command *w)
     w->msg.balance = m;
 }
 
-static void balance_query_from_wire(const ProtobufCMessage *sub, jifen_command *c,
-                              errbuf *e)
+static void balance_query_from_wire(const ProtobufCMessage *sub,
+                                    jifen_command *c, errbuf *e)
 {
     const Jifen__V1__BalanceQuery *m = (const Jifen__V1__BalanceQuery *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
 }
 
 static void history_query_check(const jifen_command *c, errbuf *e)
@@ -739,13 +731,12 @@ static void history_query_to_wire(const jifen_command *c, wire_command *w)
     w->msg.history = m;
 }
 
-static void history_query_from_wire(const ProtobufCMessage *sub, jifen_command *c,
-                              errbuf *e)
+static void history_query_from_wire(const ProtobufCMessage *sub,
+                                    jifen_command *c, errbuf *e)
 {
     const Jifen__V1__HistoryQuery *m = (const Jifen__V1__HistoryQuery *)sub;
 
-    take_str(e, "household", c->household, sizeof c->household,
-             m->household);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
     c->limit = m->limit;
 }
 
@@ -764,41 +755,38 @@ typedef struct {
     const ProtobufCMessageDescriptor *desc;
     void (*check)(const jifen_command *c, errbuf *e);
     void (*to_wire)(const jifen_command *c, wire_command *w);
-    void (*from_wire)(const ProtobufCMessage *sub, jifen_command *c,
-                      errbuf *e);
+    void (*from_wire)(const ProtobufCMessage *sub, jifen_command *c, errbuf *e);
 } kind_info;
 
 static const kind_info KINDS[] = {
     {JIFEN_CMD_HOUSEHOLD_ADD, "household_add", true,
-     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_ADD, &jifen__v1__household_add__descriptor,
-     household_add_check, household_add_to_wire, household_add_from_wire},
-    {JIFEN_CMD_AWARD, "award", true,
-     JIFEN__V1__COMMAND__KIND_AWARD, &jifen__v1__award__descriptor,
-     award_check, award_to_wire, award_from_wire},
-    {JIFEN_CMD_DEDUCT, "deduct", true,
-     JIFEN__V1__COMMAND__KIND_DEDUCT, &jifen__v1__deduct__descriptor,
-     deduct_check, deduct_to_wire, deduct_from_wire},
-    {JIFEN_CMD_BILL, "bill", true,
-     JIFEN__V1__COMMAND__KIND_BILL, &jifen__v1__bill__descriptor,
-     bill_check, bill_to_wire, bill_from_wire},
-    {JIFEN_CMD_PAY, "pay", true,
-     JIFEN__V1__COMMAND__KIND_PAY, &jifen__v1__pay__descriptor,
-     pay_check, pay_to_wire, pay_from_wire},
-    {JIFEN_CMD_REDEEM, "redeem", true,
-     JIFEN__V1__COMMAND__KIND_REDEEM, &jifen__v1__redeem__descriptor,
-     redeem_check, redeem_to_wire, redeem_from_wire},
-    {JIFEN_CMD_REVERSE, "reverse", true,
-     JIFEN__V1__COMMAND__KIND_REVERSE, &jifen__v1__reverse__descriptor,
-     reverse_check, reverse_to_wire, reverse_from_wire},
-    {JIFEN_CMD_BALANCE, "balance", false,
-     JIFEN__V1__COMMAND__KIND_BALANCE, &jifen__v1__balance_query__descriptor,
-     balance_query_check, balance_query_to_wire, balance_query_from_wire},
-    {JIFEN_CMD_HISTORY, "history", false,
-     JIFEN__V1__COMMAND__KIND_HISTORY, &jifen__v1__history_query__descriptor,
-     history_query_check, history_query_to_wire, history_query_from_wire},
-    {JIFEN_CMD_VERIFY, "verify", false,
-     JIFEN__V1__COMMAND__KIND_VERIFY, &jifen__v1__verify_query__descriptor,
-     NULL, verify_query_to_wire, NULL},
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_ADD,
+     &jifen__v1__household_add__descriptor, household_add_check,
+     household_add_to_wire, household_add_from_wire},
+    {JIFEN_CMD_AWARD, "award", true, JIFEN__V1__COMMAND__KIND_AWARD,
+     &jifen__v1__award__descriptor, award_check, award_to_wire,
+     award_from_wire},
+    {JIFEN_CMD_DEDUCT, "deduct", true, JIFEN__V1__COMMAND__KIND_DEDUCT,
+     &jifen__v1__deduct__descriptor, deduct_check, deduct_to_wire,
+     deduct_from_wire},
+    {JIFEN_CMD_BILL, "bill", true, JIFEN__V1__COMMAND__KIND_BILL,
+     &jifen__v1__bill__descriptor, bill_check, bill_to_wire, bill_from_wire},
+    {JIFEN_CMD_PAY, "pay", true, JIFEN__V1__COMMAND__KIND_PAY,
+     &jifen__v1__pay__descriptor, pay_check, pay_to_wire, pay_from_wire},
+    {JIFEN_CMD_REDEEM, "redeem", true, JIFEN__V1__COMMAND__KIND_REDEEM,
+     &jifen__v1__redeem__descriptor, redeem_check, redeem_to_wire,
+     redeem_from_wire},
+    {JIFEN_CMD_REVERSE, "reverse", true, JIFEN__V1__COMMAND__KIND_REVERSE,
+     &jifen__v1__reverse__descriptor, reverse_check, reverse_to_wire,
+     reverse_from_wire},
+    {JIFEN_CMD_BALANCE, "balance", false, JIFEN__V1__COMMAND__KIND_BALANCE,
+     &jifen__v1__balance_query__descriptor, balance_query_check,
+     balance_query_to_wire, balance_query_from_wire},
+    {JIFEN_CMD_HISTORY, "history", false, JIFEN__V1__COMMAND__KIND_HISTORY,
+     &jifen__v1__history_query__descriptor, history_query_check,
+     history_query_to_wire, history_query_from_wire},
+    {JIFEN_CMD_VERIFY, "verify", false, JIFEN__V1__COMMAND__KIND_VERIFY,
+     &jifen__v1__verify_query__descriptor, NULL, verify_query_to_wire, NULL},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1091,8 +1079,7 @@ static void request_from_wire(const Jifen__V1__Request *w, jifen_request *out,
 }
 
 jifen_status codec_request_decode(const uint8_t *buf, size_t len,
-                                  jifen_request *out, char *err,
-                                  size_t errlen)
+                                  jifen_request *out, char *err, size_t errlen)
 {
     errbuf e = errbuf_start(err, errlen);
     Jifen__V1__Request *w;
@@ -1377,8 +1364,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
 }
 
-int codec_reply_encode(const jifen_reply *reply, uint8_t **out,
-                       size_t *out_len)
+int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
 {
     grow_sink sink = grow_sink_start();
     Jifen__V1__Reply piece = JIFEN__V1__REPLY__INIT;
@@ -1461,8 +1447,8 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     status_from_wire(w->status, &r->status, e);
     take_str(e, "error", r->error, sizeof r->error, w->error);
     r->entry = w->entry;
-    postings_from_wire(w->postings, w->n_postings, r->postings,
-                       &r->n_postings, e);
+    postings_from_wire(w->postings, w->n_postings, r->postings, &r->n_postings,
+                       e);
     r->points = w->points;
     r->offset_fen = w->offset_fen;
     if (w->balance != NULL && !failed(e)) {

@@ -10,6 +10,8 @@
 # the tally and exits non-zero when anything failed. Daemons started here
 # are killed on any exit, and every wait has a limit.
 
+# Variables set here are read by the scripts that source this file.
+# shellcheck disable=SC2034
 set -euo pipefail
 
 : "${JIFEND:?JIFEND must name the jifend binary}"
@@ -44,6 +46,7 @@ _cleanup() {
     local jobs_left
     jobs_left=$(jobs -pr)
     if [ -n "$jobs_left" ]; then
+        # shellcheck disable=SC2086 # one pid per word
         kill $jobs_left 2>/dev/null
         wait 2>/dev/null
     fi
