@@ -39,6 +39,8 @@ struct ledger {
     uint8_t *entry_buf; /* one encoded entry; reused, never per entry */
     size_t entry_cap;
     char last_error[256];
+    ledger_commit_hook hook; /* see ledger_set_commit_hook */
+    void *hook_ctx;
 };
 
 typedef struct {
@@ -676,8 +678,22 @@ void ledger_write_abort(ledger *self)
     self->in_write = false;
 }
 
+void ledger_set_commit_hook(ledger *self, ledger_commit_hook hook, void *ctx)
+{
+    self->hook = hook;
+    self->hook_ctx = ctx;
+}
+
+storage *ledger_storage(ledger *self)
+{
+    return self->st;
+}
+
 ledger_error ledger_write_commit(ledger *self)
 {
+    if (self->hook && self->next_seq != self->head_seq)
+        self->hook(self->hook_ctx, &self->txn, self->head_seq, self->next_seq,
+                   self->next_hash);
     uint8_t head[8 + JIFEN_HASH_LEN];
     storage_be64_put(head, self->next_seq);
     memcpy(head + 8, self->next_hash, JIFEN_HASH_LEN);

@@ -24,6 +24,7 @@
 
 #include "jifen_types.h"
 #include "policy.h"
+#include "storage.h"
 
 typedef struct ledger ledger;
 
@@ -82,6 +83,19 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
 /* Recomputes the hash chain and replays every posting, comparing with the
  * stored balances and the invariants of DESIGN.md section 3. */
 ledger_error ledger_verify(ledger *self, jifen_verify_report *report);
+
+/* Called inside every write transaction that added entries, just before
+ * it commits, with the head before (from_seq) and after (seq, hash): what
+ * it writes in `txn` commits atomically with the entries (signed
+ * checkpoints use it). A failed write poisons the transaction as usual. */
+typedef void (*ledger_commit_hook)(void *ctx, storage_txn *txn,
+                                   uint64_t from_seq, uint64_t seq,
+                                   const uint8_t hash[JIFEN_HASH_LEN]);
+void ledger_set_commit_hook(ledger *self, ledger_commit_hook hook, void *ctx);
+
+/* The storage underneath, for read-only queries of other modules (stats,
+ * checkpoints). */
+storage *ledger_storage(ledger *self);
 
 /* The committed chain head: number of entries and hash of the last. */
 void ledger_head(const ledger *self, uint64_t *seq, uint8_t hash[JIFEN_HASH_LEN]);
