@@ -12,6 +12,7 @@
 #include "notary.h"
 #include "notify.h"
 #include "offline.h"
+#include "ops.h"
 #include "policy.h"
 #include "server.h"
 #include "transport.h"
@@ -349,8 +350,10 @@ int main(int argc, char **argv)
     log_info("serving %s", bound);
     notify_send("READY=1");
 
-    server_options so = {"anonymous"};
-    rc = server_run(led, tp, &so, &stop_requested);
+    ops *metrics = ops_new();
+    server_options so = {"anonymous", metrics};
+    rc = metrics ? server_run(led, tp, &so, &stop_requested) : -1;
+    ops_destroy(&metrics);
     notify_send("STOPPING=1");
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);

@@ -79,6 +79,8 @@ typedef enum {
     JIFEN_CMD_BALANCE,
     JIFEN_CMD_HISTORY,
     JIFEN_CMD_VERIFY,
+    JIFEN_CMD_CHECKPOINT, /* operations queries (docs/operations.md) */
+    JIFEN_CMD_STATS,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -96,6 +98,8 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   BALANCE       household
  *   HISTORY       household, limit
  *   VERIFY        -
+ *   CHECKPOINT    entry (0: the latest checkpoint)
+ *   STATS         -
  */
 typedef struct {
     jifen_command_kind kind;
@@ -155,6 +159,22 @@ typedef struct {
     uint64_t bad_entry;
 } jifen_verify_report;
 
+#define JIFEN_CHECKPOINT_TEXT_MAX 255
+
+typedef struct {
+    char text[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* "" when none */
+    uint64_t entry;
+    bool has_entry_hash;
+    uint8_t entry_hash[JIFEN_HASH_LEN];
+} jifen_checkpoint_report;
+
+typedef struct {
+    uint64_t entries, commits, requests, write_requests;
+    uint64_t batch_avg_milli, batch_max;
+    uint64_t commit_p50_us, commit_p90_us, commit_p99_us, commit_max_us;
+    uint64_t map_bytes, map_used_bytes, uptime_s, peers;
+} jifen_stats;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -171,6 +191,10 @@ typedef struct {
     jifen_entry *history; /* owned; see codec_reply_clear */
     bool has_verify;
     jifen_verify_report verify;
+    bool has_checkpoint;
+    jifen_checkpoint_report checkpoint;
+    bool has_stats;
+    jifen_stats stats;
 } jifen_result;
 
 typedef struct {

@@ -35,6 +35,22 @@ check_match "checkpoint line format" '^jifen-cp1 10 [0-9]{4}-[0-9]{2}-[0-9]{2}T[
 CP10="$OUT"
 run "$JIFEND" --show-checkpoint "$DATA" --entry 3
 check_match "first checkpoint covering entry 3" '^jifen-cp1 (1|5) ' "$OUT"
+
+# The same over the wire: checkpoint and stats queries, online verification.
+run jf checkpoint
+check_eq "jifen checkpoint = the stored one" "$CP10" "$OUT"
+json_ok "checkpoint --entry 12" checkpoint --entry 12
+check_eq "no checkpoint covers entry 12 yet" "" "$(jget .checkpoint)"
+check_match "but the ledger's hash of entry 12 is given" '^[0-9a-f]{64}$' "$(jget .entry_hash)"
+run jf verify --checkpoint "$CP10" --checkpoint-key "$DATA/checkpoint.pub"
+check_rc "online verify against the checkpoint" 0
+check_contains "online verdict" "entry 10 matches" "$OUT"
+json_ok "stats" stats
+check_eq "stats: entries" 14 "$(jget .entries)"
+check_eq "stats: one commit per write here" "$(jget .write_requests)" "$(jget .commits)"
+check_le "stats: p50 <= p99" "$(jget .commit_p50_us)" "$(jget .commit_p99_us)"
+check_le "stats: p99 <= max" "$(jget .commit_p99_us)" "$(jget .commit_max_us)"
+check_le "stats: map use <= map size" "$(jget .map_used_bytes)" "$(jget .map_bytes)"
 stop_daemon
 
 run "$JIFEND" --export "$DATA" --to "$WORK/export.jsonl"
@@ -85,6 +101,13 @@ run python3 "$CHECKER" "$WORK/tampered.jsonl"
 check_rc "the tampered export has a consistent chain" 0
 run python3 "$CHECKER" "$WORK/tampered.jsonl" --checkpoint "$CP10" --checkpoint-key "$WORK/genuine/checkpoint.pub"
 check_rc "the independent checker catches it too" 1
+start_daemon "$DATA"
+run jf verify
+check_rc "online plain verify is fooled too" 0
+run jf verify --checkpoint "$CP10" --checkpoint-key "$WORK/genuine/checkpoint.pub"
+check_rc "online checkpoint verification catches it" 1
+check_contains "online: rewrite named" "history was rewritten" "$OUT"
+stop_daemon
 run "$JIFEND" --verify "$WORK/genuine" --checkpoint "$CP10" --checkpoint-key "$WORK/genuine/checkpoint.pub" --json
 check_rc "the genuine copy matches the checkpoint" 0
 check_eq "json verdict" "true true" "$(jq -r '"\(.ok) \(.checkpoint_ok)"' <<<"$OUT")"
