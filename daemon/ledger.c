@@ -39,6 +39,7 @@ struct ledger {
     uint8_t *entry_buf; /* one encoded entry; reused, never per entry */
     size_t entry_cap;
     char last_error[256];
+    storage_error last_storage_error; /* behind last_error */
     ledger_commit_hook hook; /* see ledger_set_commit_hook */
     void *hook_ctx;
 };
@@ -76,6 +77,7 @@ static ledger_error from_storage(ledger *self, storage_error e,
         return LEDGER_OK;
     snprintf(self->last_error, sizeof self->last_error, "%s",
              reason ? reason : storage_strerror(e));
+    self->last_storage_error = e;
     switch (e) {
     case STORAGE_MAP_FULL:
     case STORAGE_DISK_FULL:
@@ -227,6 +229,10 @@ void ledger_close(ledger **self_p)
 
 ledger_error ledger_grow(ledger *self)
 {
+    /* A full disk is not cured by a larger map: growing would only hide
+     * the real reason (kept in last_error) behind "largest size". */
+    if (self->last_storage_error == STORAGE_DISK_FULL)
+        return LEDGER_FULL;
     storage_error e = storage_grow(self->st, self->opts.map_max);
     if (e == STORAGE_OK)
         log_info("ledger map grown to %zu KiB",

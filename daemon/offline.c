@@ -28,6 +28,8 @@ const char *offline_usage(void)
            "[--json]\n"
            "      --export DIR --to FILE   every entry as JSON lines (FILE "
            "- is stdout)\n"
+           "        [--from N]             ... from entry N on (incremental "
+           "exports)\n"
            "      --show-checkpoint DIR [--entry N]  the latest checkpoint "
            "(or the first\n"
            "                               covering entry N)\n";
@@ -61,6 +63,8 @@ int offline_option(offline_request *req, const char *name, const char *arg)
         req->checkpoint_key = arg;
     else if (strcmp(name, "entry") == 0)
         req->entry = arg;
+    else if (strcmp(name, "from") == 0)
+        req->from = arg;
     else if (strcmp(name, "json") == 0)
         req->json = true;
     return 0;
@@ -225,19 +229,27 @@ static int run_verify(const offline_request *req)
 
 /* --- show-checkpoint ------------------------------------------------------ */
 
+/* An optional entry number option; 0 when absent. 0, or -1 (reported). */
+static int entry_option(const char *name, const char *text, uint64_t *out)
+{
+    *out = 0;
+    if (!text)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    *out = strtoull(text, &end, 10);
+    if (errno || !*text || *end || text[0] < '0' || text[0] > '9') {
+        fprintf(stderr, "jifend: %s: not an entry number: %s\n", name, text);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_show_checkpoint(const offline_request *req)
 {
     uint64_t entry = 0;
-    if (req->entry) {
-        char *end = NULL;
-        errno = 0;
-        entry = strtoull(req->entry, &end, 10);
-        if (errno || !*req->entry || *end || req->entry[0] == '-') {
-            fprintf(stderr, "jifend: --entry: not an entry number: %s\n",
-                    req->entry);
-            return 2;
-        }
-    }
+    if (entry_option("--entry", req->entry, &entry) != 0)
+        return 2;
     storage *st = open_ro(req->dir);
     if (!st)
         return 1;
@@ -334,7 +346,8 @@ static void export_entry(FILE *f, const storage_val *v, const jifen_entry *e,
 
 /* Writes every entry; a stored entry that does not decode stops the export
  * (verify says why). */
-static int export_journal(storage_txn *txn, FILE *f, uint64_t *count)
+static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
+                          uint64_t *count)
 {
     static jifen_entry e; /* large; single-threaded tool */
     size_t b64cap = sodium_base64_ENCODED_LEN(codec_entry_max_size(),
@@ -343,11 +356,12 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t *count)
     storage_cursor *c = NULL;
     storage_val k, v;
     char why[160];
-    uint8_t hash[32];
+    uint8_t hash[32], key[8];
+    storage_be64_put(key, from);
     storage_error se = b64 ? storage_cursor_open(txn, TABLE_JOURNAL, &c)
                            : STORAGE_FAILED;
     if (se == STORAGE_OK)
-        se = storage_cursor_first(c, &k, &v);
+        se = storage_cursor_seek(c, key, sizeof key, &k, &v);
     while (se == STORAGE_OK) {
         if (v.len > codec_entry_max_size() ||
             codec_entry_decode(v.data, v.len, &e, why, sizeof why) !=
@@ -368,10 +382,13 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t *count)
 
 static int run_export(const offline_request *req)
 {
+    uint64_t from = 0;
     if (!req->to) {
         fprintf(stderr, "jifend: --export needs --to FILE (- for stdout)\n");
         return 2;
     }
+    if (entry_option("--from", req->from, &from) != 0)
+        return 2;
     storage *st = open_ro(req->dir);
     if (!st)
         return 1;
@@ -385,7 +402,7 @@ static int run_export(const offline_request *req)
     storage_txn txn;
     uint64_t count = 0;
     int rc = storage_txn_begin(st, &txn, false) == STORAGE_OK
-                 ? export_journal(&txn, f, &count)
+                 ? export_journal(&txn, f, from, &count)
                  : -1;
     storage_txn_abort(&txn);
     storage_close(&st);

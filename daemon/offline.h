@@ -7,7 +7,8 @@
  *
  *   jifend --backup DIR --to DEST      compacting copy, then verified
  *   jifend --verify DIR [--checkpoint TEXT --checkpoint-key PUBFILE] [--json]
- *   jifend --export DIR --to FILE|-    JSON lines (docs/export-format.md)
+ *   jifend --export DIR --to FILE|- [--from N]   JSON lines
+ *                                      (docs/export-format.md)
  *   jifend --show-checkpoint DIR [--entry N]
  *
  * Exit status: 0 done (and verified), 1 verification failed or the copy
@@ -34,6 +35,7 @@ typedef struct {
     const char *checkpoint;     /* text of a checkpoint to verify against */
     const char *checkpoint_key; /* public key file */
     const char *entry;          /* --entry N for --show-checkpoint */
+    const char *from;           /* --from N for --export */
     bool json;
 } offline_request;
 
@@ -47,6 +49,7 @@ typedef struct {
         {"checkpoint", required_argument, NULL, val},                      \
         {"checkpoint-key", required_argument, NULL, val},                  \
         {"entry", required_argument, NULL, val},                           \
+        {"from", required_argument, NULL, val},                            \
         {"json", no_argument, NULL, val}
 
 /* Records one offline option. 0, or 2 (usage error, reported). */

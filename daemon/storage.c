@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 
 struct storage {
@@ -334,6 +335,27 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
     return STORAGE_OK;
 }
 
+/* LMDB reports a short write as EIO, and a write that hits a full disk is
+ * usually short: say so, so that the operator frees space rather than
+ * suspects the hardware. Still an I/O error: the daemon stops (DESIGN.md
+ * section 4), and restarting on the same files is safe because the meta
+ * page was never written. */
+static void explain_eio(storage *self)
+{
+    const char *path = NULL;
+    struct statvfs fs;
+    if (mdb_env_get_path(self->env, &path) != 0 || !path ||
+        statvfs(path, &fs) != 0)
+        return;
+    unsigned long long free_kib =
+        (unsigned long long)fs.f_bavail * fs.f_frsize / 1024;
+    if (free_kib < 1024)
+        log_error("commit failed with EIO and %s has %llu KiB free: most "
+                  "likely a short write on a full disk; free space, then "
+                  "restart (nothing committed is lost)",
+                  path, free_kib);
+}
+
 storage_error storage_txn_commit(storage_txn *txn)
 {
     if (!txn->txn)
@@ -344,6 +366,8 @@ storage_error storage_txn_commit(storage_txn *txn)
     }
     int rc = mdb_txn_commit(txn->txn);
     txn->txn = NULL; /* freed by LMDB whatever rc is */
+    if (rc == EIO)
+        explain_eio(txn->owner);
     if (rc)
         return txn_fail(txn, rc);
     return STORAGE_OK;
