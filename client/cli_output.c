@@ -426,6 +426,7 @@ static void print_stats(const cli_output *o, const jifen_stats *s)
         STAT(batch_avg_milli) STAT(batch_max) STAT(commit_p50_us)
         STAT(commit_p90_us) STAT(commit_p99_us) STAT(commit_max_us)
         STAT(map_bytes) STAT(map_used_bytes) STAT(uptime_s) STAT(peers)
+        STAT(replica_lag)
 #undef STAT
         jw_end(&w);
         return;
@@ -443,6 +444,9 @@ static void print_stats(const cli_output *o, const jifen_stats *s)
             s->commits, s->batch_avg_milli / 1000, s->batch_avg_milli % 1000,
             s->batch_max, s->commit_p50_us, s->commit_p90_us, s->commit_p99_us,
             s->commit_max_us, s->map_used_bytes >> 10, s->map_bytes >> 10);
+    if (s->replica_lag)
+        fprintf(o->out, "replica      %" PRIu64 " entries behind the primary\n",
+                s->replica_lag);
 }
 
 static void print_checkpoint(const cli_output *o,

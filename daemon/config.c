@@ -36,6 +36,7 @@ static const option_row table[] = {
      * keeps the table small. */
     NUM("checkpoint_seconds", checkpoint_seconds, 60, 86400),
     {"log_level", OPT_LEVEL, offsetof(config, log_level), 0, 0, 0},
+    STR("replica_of", replica_of),
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -99,7 +100,9 @@ int config_set(config *cfg, const char *key, const char *value, char *err,
     char *field = (char *)cfg + row->offset;
     switch (row->type) {
     case OPT_STRING:
-        if (*value == '\0' && row->offset != offsetof(config, policy)) {
+        /* Only the optional ones may be empty. */
+        if (*value == '\0' && row->offset != offsetof(config, policy) &&
+            row->offset != offsetof(config, replica_of)) {
             snprintf(err, errlen, "%s: must not be empty", key);
             return -1;
         }

@@ -25,6 +25,7 @@ typedef struct {
     unsigned long checkpoint_entries;  /* sign the head every N entries */
     unsigned long checkpoint_seconds;  /* ... and at least this often */
     unsigned long log_level;           /* a log_level value */
+    char replica_of[CONFIG_ENDPOINT_MAX]; /* "" = a primary; else follow it */
 } config;
 
 /* The built-in defaults (the values deploy/jifend.conf shows). */

@@ -66,6 +66,15 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
 ledger_error ledger_write_commit(ledger *self);
 void ledger_write_abort(ledger *self);
 
+/* Replication: appends an entry received from the primary, as stored
+ * there, in the open write transaction, after checking that it follows the
+ * chain head (sequence and previous hash); updates the derived state as the
+ * primary's write path does. LEDGER_OK, or LEDGER_FAILED with the reason in
+ * err (the entry does not decode or does not follow: nothing of it is
+ * written), or a storage error that poisoned the transaction. */
+ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
+                              char *err, size_t errlen);
+
 /* Grows the map after LEDGER_FULL, with no transaction active. LEDGER_OK
  * when there is more room now. */
 ledger_error ledger_grow(ledger *self);

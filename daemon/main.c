@@ -14,6 +14,7 @@
 #include "offline.h"
 #include "ops.h"
 #include "policy.h"
+#include "replica.h"
 #include "server.h"
 #include "transport.h"
 
@@ -66,6 +67,8 @@ static void usage(FILE *out)
             "grows by itself\n"
             "      --map-max MIB     largest map size (default 65536)\n"
             "      --log-level L     debug, info, warn or error\n"
+            "      --replica-of ENDPOINT  run as a read-only replica of that "
+            "primary\n"
             "  -v, --verbose         log debug messages\n"
             "  -h, --help            this text\n"
             "      --version         the version\n"
@@ -107,7 +110,7 @@ static int add_override(options *o, const char *key, const char *value)
 static int parse_options(int argc, char **argv, options *o)
 {
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
-           OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE };
+           OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -118,6 +121,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
         {"map-max", required_argument, NULL, OPT_MAP_MAX},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"replica-of", required_argument, NULL, OPT_REPLICA_OF},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -155,6 +159,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_LOG_LEVEL:
             rc = add_override(o, "log_level", optarg);
+            break;
+        case OPT_REPLICA_OF:
+            rc = add_override(o, "replica_of", optarg);
             break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
@@ -244,6 +251,19 @@ static void print_policy(const policy *pol)
                pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
 }
 
+static int start_notary(const options *o, ledger *led, notary **nt)
+{
+    char err[1200];
+    if (notary_open(nt, o->cfg.data, ledger_storage(led),
+                    o->cfg.checkpoint_entries, o->cfg.checkpoint_seconds, err,
+                    sizeof err) != 0) {
+        fprintf(stderr, "jifend: checkpoint key: %s\n", err);
+        return -1;
+    }
+    ledger_set_commit_hook(led, notary_on_commit, *nt);
+    return 0;
+}
+
 static int ensure_data_dir(const char *dir)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -317,22 +337,27 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
+    /* A primary signs checkpoints; a replica stores its primary's. */
     notary *nt = NULL;
-    if (notary_open(&nt, o.cfg.data, ledger_storage(led),
-                    o.cfg.checkpoint_entries, o.cfg.checkpoint_seconds, err,
-                    sizeof err) != 0) {
-        fprintf(stderr, "jifend: checkpoint key: %s\n", err);
+    replica *rep = NULL;
+    ops *metrics = ops_new();
+    if (!metrics ||
+        (o.cfg.replica_of[0]
+             ? !(rep = replica_new(led, metrics, o.cfg.replica_of))
+             : start_notary(&o, led, &nt) != 0)) {
+        ops_destroy(&metrics);
         ledger_close(&led);
         free(pol);
         return 1;
     }
-    ledger_set_commit_hook(led, notary_on_commit, nt);
     transport *tp = NULL;
     char bound[256];
     if (transport_bind(&tp, o.cfg.listen, REQUEST_MAX_BYTES, bound, sizeof bound,
                        err, sizeof err) != 0) {
         fprintf(stderr, "jifend: %s\n", err);
+        replica_destroy(&rep);
         notary_close(&nt);
+        ops_destroy(&metrics);
         ledger_close(&led);
         free(pol);
         return 1;
@@ -350,9 +375,12 @@ int main(int argc, char **argv)
     log_info("serving %s", bound);
     notify_send("READY=1");
 
-    ops *metrics = ops_new();
-    server_options so = {"anonymous", metrics};
-    rc = metrics ? server_run(led, tp, &so, &stop_requested) : -1;
+    if (rep)
+        log_info("read-only replica of %s", o.cfg.replica_of);
+    server_options so = {"anonymous", metrics, rep != NULL,
+                         rep ? replica_poll : NULL, rep};
+    rc = server_run(led, tp, &so, &stop_requested);
+    replica_destroy(&rep);
     ops_destroy(&metrics);
     notify_send("STOPPING=1");
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");

@@ -19,6 +19,7 @@ struct ops {
     uint64_t commit_max_us;
     uint64_t latency[LAT_BUCKETS];
     uint64_t peers;
+    uint64_t replica_lag;
     uint64_t peer_seen[PEER_SLOTS]; /* hashes of peer ids, 0 = empty */
 };
 
@@ -130,6 +131,89 @@ static void fill_stats(const ops *self, ledger *led, jifen_stats *s)
     storage_usage(ledger_storage(led), &s->map_bytes, &s->map_used_bytes);
     s->uptime_s = (uint64_t)(now_s() - self->started);
     s->peers = self->peers;
+    s->replica_lag = self->replica_lag;
+}
+
+void ops_set_replica_lag(ops *self, uint64_t lag)
+{
+    self->replica_lag = lag;
+}
+
+/* Appends one stored entry to the feed, growing its buffer. 0 or -1. */
+static int feed_add(jifen_feed *f, size_t *cap, const storage_val *v)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < f->n_entries; i++)
+        used += f->lens[i];
+    if (used + v->len > *cap) {
+        size_t next = (*cap ? *cap * 2 : 64 * 1024) + v->len;
+        uint8_t *b = realloc(f->bytes, next);
+        if (!b)
+            return -1;
+        f->bytes = b;
+        *cap = next;
+    }
+    memcpy(f->bytes + used, v->data, v->len);
+    f->lens[f->n_entries++] = v->len;
+    return 0;
+}
+
+/* The signed checkpoints of entries first..last, in order. */
+static storage_error feed_checkpoints(storage_txn *txn, jifen_feed *f,
+                                      uint64_t first, uint64_t last)
+{
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    uint8_t key[8];
+    storage_be64_put(key, first);
+    storage_error e = storage_cursor_open(txn, TABLE_CHECKPOINTS, &c);
+    if (e == STORAGE_NOT_FOUND)
+        return STORAGE_OK;
+    if (e == STORAGE_OK)
+        e = storage_cursor_seek(c, key, sizeof key, &k, &v);
+    while (e == STORAGE_OK && storage_be64_get(k.data) <= last &&
+           f->n_checkpoints < JIFEN_FEED_MAX) {
+        if (v.len < sizeof f->checkpoints[0]) {
+            memcpy(f->checkpoints[f->n_checkpoints], v.data, v.len);
+            f->checkpoints[f->n_checkpoints++][v.len] = '\0';
+        }
+        e = storage_cursor_next(c, &k, &v);
+    }
+    storage_cursor_close(&c);
+    return e == STORAGE_NOT_FOUND || e == STORAGE_OK ? STORAGE_OK : e;
+}
+
+/* Entries cmd->entry.. (at most cmd->limit) as stored, for a replica. */
+static void fill_feed(storage_txn *txn, ledger *led, const jifen_command *cmd,
+                      jifen_result *r)
+{
+    jifen_feed *f = &r->feed;
+    uint8_t head[JIFEN_HASH_LEN], key[8];
+    ledger_head(led, &f->head, head);
+    r->has_feed = true;
+    f->lens = calloc(cmd->limit, sizeof *f->lens);
+    f->checkpoints = calloc(JIFEN_FEED_MAX, sizeof *f->checkpoints);
+    size_t cap = 0;
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    storage_be64_put(key, cmd->entry);
+    storage_error e = f->lens && f->checkpoints
+                          ? storage_cursor_open(txn, TABLE_JOURNAL, &c)
+                          : STORAGE_FAILED;
+    if (e == STORAGE_OK)
+        e = storage_cursor_seek(c, key, sizeof key, &k, &v);
+    while (e == STORAGE_OK && f->n_entries < cmd->limit &&
+           storage_be64_get(k.data) == cmd->entry + f->n_entries) {
+        e = feed_add(f, &cap, &v) == 0 ? storage_cursor_next(c, &k, &v)
+                                        : STORAGE_FAILED;
+    }
+    storage_cursor_close(&c);
+    if (e == STORAGE_OK || e == STORAGE_NOT_FOUND)
+        e = feed_checkpoints(txn, f, cmd->entry,
+                             cmd->entry + f->n_entries - 1);
+    r->status = e == STORAGE_OK ? JIFEN_STATUS_OK : JIFEN_STATUS_INTERNAL;
+    if (e != STORAGE_OK)
+        snprintf(r->error, sizeof r->error, "the journal is unreadable");
 }
 
 static void fill_checkpoint(storage_txn *txn, uint64_t entry,
@@ -155,10 +239,15 @@ static void fill_checkpoint(storage_txn *txn, uint64_t entry,
                         STORAGE_OK;
 }
 
+static bool ops_handles_kind(jifen_command_kind k)
+{
+    return k == JIFEN_CMD_CHECKPOINT || k == JIFEN_CMD_STATS ||
+           k == JIFEN_CMD_FEED;
+}
+
 bool ops_handles(const jifen_request *req)
 {
-    jifen_command_kind k = req->commands[0].kind;
-    return k == JIFEN_CMD_CHECKPOINT || k == JIFEN_CMD_STATS;
+    return ops_handles_kind(req->commands[0].kind);
 }
 
 int ops_query(ops *self, ledger *led, const jifen_request *req,
@@ -183,10 +272,11 @@ int ops_query(ops *self, ledger *led, const jifen_request *req,
             r->status = JIFEN_STATUS_OK;
         } else if (cmd->kind == JIFEN_CMD_CHECKPOINT && have_txn) {
             fill_checkpoint(&txn, cmd->entry, r);
+        } else if (cmd->kind == JIFEN_CMD_FEED && have_txn) {
+            fill_feed(&txn, led, cmd, r);
         } else {
-            r->status = cmd->kind == JIFEN_CMD_CHECKPOINT
-                            ? JIFEN_STATUS_INTERNAL
-                            : JIFEN_STATUS_BAD_REQUEST;
+            r->status = ops_handles_kind(cmd->kind) ? JIFEN_STATUS_INTERNAL
+                                                    : JIFEN_STATUS_BAD_REQUEST;
             snprintf(r->error, sizeof r->error, "%s",
                      have_txn ? "send ledger queries in a separate request"
                               : "storage unreadable");

@@ -1,7 +1,7 @@
 /*
  * ops - the operations side of a running jifend: metrics gathered by the
  * server loop (commits, batch sizes, commit latency, requests, peers) and
- * the operations queries (stats, checkpoint) answered from them and from
+ * the operations queries (stats, checkpoint, the replication feed) answered from them and from
  * the ledger's storage.
  *
  * Recording is a few additions per commit and per request: nothing on the
@@ -27,6 +27,9 @@ void ops_record_commit(ops *self, size_t requests, uint64_t us);
 /* One request answered; `peer` is its routing id (for counting peers). */
 void ops_record_request(ops *self, const void *peer, size_t peer_len,
                         bool write);
+
+/* A replica's distance behind its primary, for stats. */
+void ops_set_replica_lag(ops *self, uint64_t lag);
 
 /* True when the request is an operations query (stats, checkpoint). */
 bool ops_handles(const jifen_request *req);

@@ -114,8 +114,12 @@ static bool admit(server *s, transport_message *msg)
     bool write = jifen_command_is_write(p->request.commands[0].kind);
     if (s->opts->ops)
         ops_record_request(s->opts->ops, msg->peer, msg->peer_len, write);
-    if (!write) {
-        answer_query(s, msg, &p->request);
+    if (!write || s->opts->read_only) {
+        if (write)
+            refuse(s, msg, p->request.request_id, JIFEN_STATUS_FORBIDDEN,
+                   "this is a read-only replica: send writes to the primary");
+        else
+            answer_query(s, msg, &p->request);
         codec_request_clear(&p->request);
         return false;
     }
@@ -240,6 +244,8 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
         }
         if (s.n_writes > 0)
             rc = commit_group(&s);
+        if (opts->idle)
+            opts->idle(opts->idle_ctx);
     }
     free(s.writes);
     return rc;
