@@ -12,9 +12,11 @@
  * Exit codes are part of the interface that scripts rely on (see `jifen
  * help`): 0 done, 1 refused by the ledger, 2 usage error, 3 no reply.
  */
+#include "checkpoint.h"
 #include "cli_output.h"
 #include "jifen.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -213,6 +215,10 @@ typedef enum {
     OPT_NOTE,
     OPT_PERIOD,
     OPT_LIMIT,
+    OPT_ENTRY,
+    /* verify against a signed checkpoint; not command fields */
+    OPT_CHECKPOINT,
+    OPT_CHECKPOINT_KEY,
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
@@ -245,6 +251,9 @@ static const option_def options[OPT_COUNT] = {
     [OPT_NOTE] = {"--note", NULL, "T", set_note},
     [OPT_PERIOD] = {"--period", NULL, "YYYY-MM", set_period},
     [OPT_LIMIT] = {"--limit", NULL, "N", set_limit},
+    [OPT_ENTRY] = {"--entry", NULL, "N", set_entry},
+    [OPT_CHECKPOINT] = {"--checkpoint", NULL, "TEXT", NULL},
+    [OPT_CHECKPOINT_KEY] = {"--checkpoint-key", NULL, "PUBFILE", NULL},
     [OPT_REQUEST_ID] = {"--request-id", NULL, "ID", NULL},
     [OPT_SERVER] = {"--server", NULL, "ENDPOINT", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
@@ -301,8 +310,14 @@ static const command_def commands[] = {
      "Show household H's points and fee due."},
     {"history", NULL, JIFEN_CMD_HISTORY, {ARG_H}, BIT(OPT_LIMIT), 0,
      "Show H's journal entries, newest first (default 20, at most 1000)."},
-    {"verify", NULL, JIFEN_CMD_VERIFY, {{NULL, NULL}}, 0, 0,
-     "Recompute the hash chain and check the balances against the journal."},
+    {"verify", NULL, JIFEN_CMD_VERIFY, {{NULL, NULL}},
+     BIT(OPT_CHECKPOINT) | BIT(OPT_CHECKPOINT_KEY), 0,
+     "Recompute the hash chain and check the balances against the journal;\n"
+     "with --checkpoint, also that entry N matches a signed checkpoint."},
+    {"checkpoint", NULL, JIFEN_CMD_CHECKPOINT, {{NULL, NULL}}, BIT(OPT_ENTRY), 0,
+     "Show the latest signed checkpoint (--entry: the first covering N)."},
+    {"stats", NULL, JIFEN_CMD_STATS, {{NULL, NULL}}, 0, 0,
+     "Show the daemon's metrics: commits, batch sizes, latency, map use."},
 };
 /* clang-format on */
 
@@ -619,6 +634,10 @@ static const char *missing_part(jifen_command_kind kind,
         return "no balance in the reply";
     if (kind == JIFEN_CMD_VERIFY && !res->has_verify)
         return "no verify report in the reply";
+    if (kind == JIFEN_CMD_STATS && !res->has_stats)
+        return "no stats in the reply";
+    if (kind == JIFEN_CMD_CHECKPOINT && !res->has_checkpoint)
+        return "no checkpoint in the reply";
     if (jifen_command_is_write(kind) && res->entry == 0)
         return "no journal entry in the reply";
     return NULL;
@@ -667,10 +686,11 @@ static int report_unreachable(const cli_run *r)
     return EXIT_UNREACHABLE;
 }
 
-static int send_request(cli_run *r)
+/* Sends r->req. EXIT_DONE with *reply filled (the caller clears it), or the
+ * failure reported and its exit code. */
+static int call_server(cli_run *r, jifen_reply *reply)
 {
     char err[CLI_ERR_MAX] = "";
-    jifen_reply reply;
     jifen_client *client = jifen_client_new(r->server);
 
     if (client == NULL) {
@@ -679,15 +699,12 @@ static int send_request(cli_run *r)
     }
     jifen_client_set_timeout(client, r->timeout_ms, r->retries);
     jifen_call_status st =
-        jifen_client_call(client, &r->req, &reply, err, sizeof err);
+        jifen_client_call(client, &r->req, reply, err, sizeof err);
     jifen_client_destroy(&client);
 
     switch (st) {
-    case JIFEN_CALL_OK: {
-        int rc = report_reply(r, &reply);
-        jifen_reply_clear(&reply);
-        return rc;
-    }
+    case JIFEN_CALL_OK:
+        return EXIT_DONE;
     case JIFEN_CALL_INVALID:
         return usage_error(r, err); /* caught before sending */
     case JIFEN_CALL_UNREACHABLE:
@@ -698,6 +715,102 @@ static int send_request(cli_run *r)
         cli_print_failure(&r->out, "error", "out of memory", NULL);
         return EXIT_REFUSED;
     }
+}
+
+static int send_request(cli_run *r)
+{
+    jifen_reply reply;
+    int rc = call_server(r, &reply);
+    if (rc != EXIT_DONE)
+        return rc;
+    rc = report_reply(r, &reply);
+    jifen_reply_clear(&reply);
+    return rc;
+}
+
+/* One query for the run's single command; its result, or the exit code of
+ * the failure (reported). */
+static int query_one(cli_run *r, jifen_reply *reply, const jifen_result **res)
+{
+    int rc = call_server(r, reply);
+    if (rc != EXIT_DONE)
+        return rc;
+    *res = &reply->results[0];
+    if (reply->status != JIFEN_STATUS_OK || (*res)->status != JIFEN_STATUS_OK) {
+        cli_print_refusal(&r->out, reply->status != JIFEN_STATUS_OK
+                                       ? reply->status : (*res)->status,
+                          reply->status != JIFEN_STATUS_OK ? reply->error
+                                                           : (*res)->error);
+        jifen_reply_clear(reply);
+        return EXIT_REFUSED;
+    }
+    return EXIT_DONE;
+}
+
+/* Asks the ledger for its hash of entry cp->entry and compares it with a
+ * checkpoint whose signature already holds: *match and the verdict in msg.
+ * EXIT_DONE, or the exit code of a failure to ask (reported). */
+static int compare_with_checkpoint(cli_run *r, const checkpoint *cp,
+                                   bool *match, char *msg, size_t msglen)
+{
+    jifen_reply reply;
+    const jifen_result *res = NULL;
+    memset(&r->cmd, 0, sizeof r->cmd);
+    r->cmd.kind = JIFEN_CMD_CHECKPOINT;
+    r->cmd.entry = cp->entry;
+    int rc = query_one(r, &reply, &res);
+    if (rc != EXIT_DONE)
+        return rc;
+    if (!res->has_checkpoint || !res->checkpoint.has_entry_hash)
+        snprintf(msg, msglen, "the ledger has no entry %" PRIu64
+                 " (it was cut short)", cp->entry);
+    else if (memcmp(res->checkpoint.entry_hash, cp->hash, JIFEN_HASH_LEN) != 0)
+        snprintf(msg, msglen, "entry %" PRIu64 " differs from the signed "
+                 "checkpoint: history was rewritten", cp->entry);
+    else
+        snprintf(msg, msglen, "entry %" PRIu64 " matches the checkpoint",
+                 cp->entry);
+    *match = res->has_checkpoint && res->checkpoint.has_entry_hash &&
+             memcmp(res->checkpoint.entry_hash, cp->hash, JIFEN_HASH_LEN) == 0;
+    jifen_reply_clear(&reply);
+    return EXIT_DONE;
+}
+
+/* `jifen verify --checkpoint TEXT --checkpoint-key PUBFILE`: the signature
+ * is checked here, with the key the auditor trusts, before asking the
+ * daemon anything; then the chain, then entry N against the checkpoint. */
+static int verify_with_checkpoint(cli_run *r, const cli_args *a)
+{
+    char err[CLI_ERR_MAX];
+    checkpoint cp;
+    uint8_t pub[CHECKPOINT_PUBLIC_LEN];
+    if (!a->opt[OPT_CHECKPOINT_KEY])
+        return usage_error(r, "--checkpoint needs --checkpoint-key PUBFILE");
+    if (checkpoint_parse(&cp, a->opt[OPT_CHECKPOINT], err, sizeof err) != 0)
+        return usage_error(r, err);
+    if (checkpoint_read_public_key(a->opt[OPT_CHECKPOINT_KEY], pub, err,
+                                   sizeof err) != 0)
+        return usage_error(r, err);
+    if (checkpoint_check_signature(&cp, pub) != 0) {
+        cli_print_failure(&r->out, "forged_checkpoint",
+                          "the checkpoint's signature does not hold for this "
+                          "public key: it is not genuine", NULL);
+        return EXIT_REFUSED;
+    }
+    jifen_reply reply;
+    const jifen_result *res = NULL;
+    int rc = query_one(r, &reply, &res);
+    if (rc != EXIT_DONE)
+        return rc;
+    jifen_verify_report v = res->verify;
+    jifen_reply_clear(&reply);
+    bool match = false;
+    char msg[CLI_ERR_MAX];
+    rc = compare_with_checkpoint(r, &cp, &match, msg, sizeof msg);
+    if (rc != EXIT_DONE)
+        return rc;
+    cli_print_verify_checkpoint(&r->out, &v, match, msg);
+    return v.ok && match ? EXIT_DONE : EXIT_REFUSED;
 }
 
 /* `jifen help [COMMAND]`, `jifen --help`, `jifen COMMAND --help`. */
@@ -746,5 +859,7 @@ int main(int argc, char **argv)
         configure(&r, &a, err, sizeof err) != 0 ||
         make_request(&r, &a, err, sizeof err) != 0)
         return usage_error(&r, err);
+    if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
+        return verify_with_checkpoint(&r, &a);
     return send_request(&r);
 }

@@ -415,6 +415,83 @@ static void print_verify(const cli_output *o, const jifen_verify_report *v)
     }
 }
 
+/* --- operations queries -------------------------------------------------- */
+
+static void print_stats(const cli_output *o, const jifen_stats *s)
+{
+    if (o->json) {
+        json_writer w = jw_begin(o->out);
+#define STAT(f) jw_u64(&w, #f, s->f);
+        STAT(entries) STAT(commits) STAT(requests) STAT(write_requests)
+        STAT(batch_avg_milli) STAT(batch_max) STAT(commit_p50_us)
+        STAT(commit_p90_us) STAT(commit_p99_us) STAT(commit_max_us)
+        STAT(map_bytes) STAT(map_used_bytes) STAT(uptime_s) STAT(peers)
+        STAT(replica_lag)
+#undef STAT
+        jw_end(&w);
+        return;
+    }
+    fprintf(o->out,
+            "entries      %" PRIu64 "\n"
+            "requests     %" PRIu64 " (%" PRIu64 " writes) from %" PRIu64
+            " connections, up %" PRIu64 " s\n"
+            "commits      %" PRIu64 ", %" PRIu64 ".%03" PRIu64
+            " requests per commit on average, at most %" PRIu64 "\n"
+            "commit time  p50 %" PRIu64 " us, p90 %" PRIu64 " us, p99 %" PRIu64
+            " us, max %" PRIu64 " us\n"
+            "map          %" PRIu64 " KiB used of %" PRIu64 " KiB\n",
+            s->entries, s->requests, s->write_requests, s->peers, s->uptime_s,
+            s->commits, s->batch_avg_milli / 1000, s->batch_avg_milli % 1000,
+            s->batch_max, s->commit_p50_us, s->commit_p90_us, s->commit_p99_us,
+            s->commit_max_us, s->map_used_bytes >> 10, s->map_bytes >> 10);
+    if (s->replica_lag)
+        fprintf(o->out, "replica      %" PRIu64 " entries behind the primary\n",
+                s->replica_lag);
+}
+
+static void print_checkpoint(const cli_output *o,
+                             const jifen_checkpoint_report *c)
+{
+    char hash[2 * JIFEN_HASH_LEN + 1] = "";
+    if (c->has_entry_hash)
+        jifen_hex(c->entry_hash, sizeof c->entry_hash, hash, sizeof hash);
+    if (o->json) {
+        json_writer w = jw_begin(o->out);
+        jw_str(&w, "checkpoint", c->text);
+        jw_u64(&w, "entry", c->entry);
+        jw_str(&w, "entry_hash", hash);
+        jw_end(&w);
+    } else if (c->text[0]) {
+        fprintf(o->out, "%s\n", c->text);
+    } else {
+        fprintf(o->out, "no checkpoint covers entry %" PRIu64 " yet\n",
+                c->entry);
+    }
+}
+
+void cli_print_verify_checkpoint(const cli_output *o,
+                                 const jifen_verify_report *v, bool cp_ok,
+                                 const char *cp_message)
+{
+    if (!o->json) {
+        print_verify(o, v);
+        fprintf(o->out, "checkpoint: %s%s\n", cp_ok ? "ok, " : "FAILED: ",
+                cp_message);
+        return;
+    }
+    char head[2 * JIFEN_HASH_LEN + 1];
+    jifen_hex(v->head, sizeof v->head, head, sizeof head);
+    json_writer w = jw_begin(o->out);
+    jw_bool(&w, "ok", v->ok && cp_ok);
+    jw_bool(&w, "chain_ok", v->ok);
+    jw_u64(&w, "entries", v->entries);
+    jw_str(&w, "head", head);
+    jw_str(&w, "problem", v->problem);
+    jw_bool(&w, "checkpoint_ok", cp_ok);
+    jw_str(&w, "checkpoint", cp_message);
+    jw_end(&w);
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -438,6 +515,12 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         break;
     case JIFEN_CMD_VERIFY:
         print_verify(o, &r->verify);
+        break;
+    case JIFEN_CMD_STATS:
+        print_stats(o, &r->stats);
+        break;
+    case JIFEN_CMD_CHECKPOINT:
+        print_checkpoint(o, &r->checkpoint);
         break;
     default:
         if (o->json)

@@ -25,6 +25,12 @@ typedef struct {
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
                       const char *request_id, const jifen_result *r);
 
+/* `verify --checkpoint`: the verify report and the checkpoint's verdict,
+ * one JSON object in JSON mode. */
+void cli_print_verify_checkpoint(const cli_output *o,
+                                 const jifen_verify_report *v, bool cp_ok,
+                                 const char *cp_message);
+
 /* The ledger refused: "jifen: <status_name>: <error>" on stderr, and the
  * JSON {"status","error"} on stdout. */
 void cli_print_refusal(const cli_output *o, jifen_status status,

@@ -39,6 +39,9 @@ struct ledger {
     uint8_t *entry_buf; /* one encoded entry; reused, never per entry */
     size_t entry_cap;
     char last_error[256];
+    storage_error last_storage_error; /* behind last_error */
+    ledger_commit_hook hook; /* see ledger_set_commit_hook */
+    void *hook_ctx;
 };
 
 typedef struct {
@@ -74,6 +77,7 @@ static ledger_error from_storage(ledger *self, storage_error e,
         return LEDGER_OK;
     snprintf(self->last_error, sizeof self->last_error, "%s",
              reason ? reason : storage_strerror(e));
+    self->last_storage_error = e;
     switch (e) {
     case STORAGE_MAP_FULL:
     case STORAGE_DISK_FULL:
@@ -225,6 +229,10 @@ void ledger_close(ledger **self_p)
 
 ledger_error ledger_grow(ledger *self)
 {
+    /* A full disk is not cured by a larger map: growing would only hide
+     * the real reason (kept in last_error) behind "largest size". */
+    if (self->last_storage_error == STORAGE_DISK_FULL)
+        return LEDGER_FULL;
     storage_error e = storage_grow(self->st, self->opts.map_max);
     if (e == STORAGE_OK)
         log_info("ledger map grown to %zu KiB",
@@ -342,6 +350,35 @@ static void apply_totals(ledger *self, const char *account, uint64_t debit,
 }
 
 /*
+ * Appends the stored bytes of entry `seq` to the journal and updates the
+ * derived state: balances from its postings, the household's history index.
+ * Shared by the write path and replication (ledger_replicate), so that a
+ * replica's derived state is the primary's by construction.
+ */
+static void index_entry(ledger *self, uint64_t seq, const uint8_t *stored,
+                        size_t len, const char *household,
+                        const jifen_posting *postings, size_t n_postings)
+{
+    uint8_t key[8];
+    storage_be64_put(key, seq);
+    storage_put(&self->txn, TABLE_JOURNAL, key, sizeof key, stored, len,
+                STORAGE_PUT_APPEND);
+    for (size_t i = 0; i < n_postings; i++) {
+        apply_totals(self, postings[i].debit, postings[i].amount, 0);
+        apply_totals(self, postings[i].credit, 0, postings[i].amount);
+    }
+    if (household && household[0]) {
+        uint8_t hkey[JIFEN_HOUSEHOLD_MAX + 1 + 8];
+        size_t hlen = strlen(household);
+        memcpy(hkey, household, hlen);
+        hkey[hlen] = '\0';
+        storage_be64_put(hkey + hlen + 1, seq);
+        storage_put(&self->txn, TABLE_HISTORY, hkey, hlen + 9, "", 0,
+                    STORAGE_PUT_OVERWRITE);
+    }
+}
+
+/*
  * Appends one journal entry with its postings and updates the derived state
  * (balances, the household's history index). Storage errors land in the
  * transaction's sticky error; the caller checks once.
@@ -372,23 +409,8 @@ static void post_entry(ledger *self, const write_context *ctx,
                  "entry %" PRIu64 " does not encode", entry.seq);
         return;
     }
-    uint8_t key[8];
-    storage_be64_put(key, entry.seq);
-    storage_put(&self->txn, TABLE_JOURNAL, key, sizeof key, self->entry_buf,
-                len, STORAGE_PUT_APPEND);
-    for (size_t i = 0; i < n_postings; i++) {
-        apply_totals(self, postings[i].debit, postings[i].amount, 0);
-        apply_totals(self, postings[i].credit, 0, postings[i].amount);
-    }
-    if (household && household[0]) {
-        uint8_t hkey[JIFEN_HOUSEHOLD_MAX + 1 + 8];
-        size_t hlen = strlen(household);
-        memcpy(hkey, household, hlen);
-        hkey[hlen] = '\0';
-        storage_be64_put(hkey + hlen + 1, entry.seq);
-        storage_put(&self->txn, TABLE_HISTORY, hkey, hlen + 9, "", 0,
-                    STORAGE_PUT_OVERWRITE);
-    }
+    index_entry(self, entry.seq, self->entry_buf, len, household, postings,
+                n_postings);
     if (self->txn.error)
         return;
 
@@ -426,6 +448,22 @@ static bool need_household(ledger *self, const char *code, jifen_balance *b,
     return false;
 }
 
+/* The household record of a registration made by entry `seq`. */
+static void put_household(ledger *self, uint64_t seq, const jifen_command *cmd)
+{
+    uint8_t rec[HOUSEHOLD_RECORD_FIXED + JIFEN_NAME_MAX];
+    storage_be64_put(rec, seq);
+    rec[8] = (uint8_t)(cmd->area_centi_m2 >> 24);
+    rec[9] = (uint8_t)(cmd->area_centi_m2 >> 16);
+    rec[10] = (uint8_t)(cmd->area_centi_m2 >> 8);
+    rec[11] = (uint8_t)cmd->area_centi_m2;
+    size_t n = strlen(cmd->name);
+    memcpy(rec + HOUSEHOLD_RECORD_FIXED, cmd->name, n);
+    storage_put(&self->txn, TABLE_HOUSEHOLDS, cmd->household,
+                strlen(cmd->household), rec, HOUSEHOLD_RECORD_FIXED + n,
+                STORAGE_PUT_NEW);
+}
+
 static void cmd_household_add(ledger *self, const write_context *ctx,
                               const jifen_command *cmd, jifen_result *result)
 {
@@ -439,17 +477,7 @@ static void cmd_household_add(ledger *self, const write_context *ctx,
     }
     if (e != STORAGE_NOT_FOUND)
         return;
-    uint8_t rec[HOUSEHOLD_RECORD_FIXED + JIFEN_NAME_MAX];
-    storage_be64_put(rec, self->next_seq + 1);
-    rec[8] = (uint8_t)(cmd->area_centi_m2 >> 24);
-    rec[9] = (uint8_t)(cmd->area_centi_m2 >> 16);
-    rec[10] = (uint8_t)(cmd->area_centi_m2 >> 8);
-    rec[11] = (uint8_t)cmd->area_centi_m2;
-    size_t n = strlen(cmd->name);
-    memcpy(rec + HOUSEHOLD_RECORD_FIXED, cmd->name, n);
-    storage_put(&self->txn, TABLE_HOUSEHOLDS, cmd->household,
-                strlen(cmd->household), rec, HOUSEHOLD_RECORD_FIXED + n,
-                STORAGE_PUT_NEW);
+    put_household(self, self->next_seq + 1, cmd);
     post_entry(self, ctx, cmd, cmd->household, NULL, 0, 0, result);
 }
 
@@ -676,8 +704,22 @@ void ledger_write_abort(ledger *self)
     self->in_write = false;
 }
 
+void ledger_set_commit_hook(ledger *self, ledger_commit_hook hook, void *ctx)
+{
+    self->hook = hook;
+    self->hook_ctx = ctx;
+}
+
+storage *ledger_storage(ledger *self)
+{
+    return self->st;
+}
+
 ledger_error ledger_write_commit(ledger *self)
 {
+    if (self->hook && self->next_seq != self->head_seq)
+        self->hook(self->hook_ctx, &self->txn, self->head_seq, self->next_seq,
+                   self->next_hash);
     uint8_t head[8 + JIFEN_HASH_LEN];
     storage_be64_put(head, self->next_seq);
     memcpy(head + 8, self->next_hash, JIFEN_HASH_LEN);
@@ -901,5 +943,70 @@ ledger_error ledger_verify(ledger *self, jifen_verify_report *report)
         return from_storage(self, e, storage_txn_strerror(&txn));
     verify_ledger(&txn, report);
     storage_txn_abort(&txn);
+    return LEDGER_OK;
+}
+
+/* --- replication ---------------------------------------------------------- */
+
+/* The household a reversal is filed under: its original's, as cmd_reverse
+ * does (a stored Reverse command does not carry it). "" when unknown. */
+static void reversed_household(ledger *self, uint64_t original,
+                               char out[JIFEN_HOUSEHOLD_MAX + 1])
+{
+    static jifen_entry e; /* large; one writer thread, reused */
+    char why[128];
+    uint8_t key[8];
+    storage_val v;
+    out[0] = '\0';
+    storage_be64_put(key, original);
+    if (storage_get(&self->txn, TABLE_JOURNAL, key, sizeof key, &v) ==
+            STORAGE_OK &&
+        codec_entry_decode(v.data, v.len, &e, why, sizeof why) ==
+            JIFEN_STATUS_OK && entry_household(&e))
+        memcpy(out, e.command.household, JIFEN_HOUSEHOLD_MAX + 1);
+}
+
+ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
+                              char *err, size_t errlen)
+{
+    static jifen_entry e; /* large; one writer thread, reused */
+    char why[160];
+    uint8_t hash[JIFEN_HASH_LEN];
+    if (codec_entry_decode(stored, len, &e, why, sizeof why) !=
+        JIFEN_STATUS_OK) {
+        snprintf(err, errlen, "entry %" PRIu64 " does not decode: %s",
+                 self->next_seq + 1, why);
+        return LEDGER_FAILED;
+    }
+    /* The chain, re-checked: a replica never takes an entry that does not
+     * follow its own head. */
+    if (e.seq != self->next_seq + 1 ||
+        memcmp(e.prev_hash, self->next_hash, JIFEN_HASH_LEN) != 0) {
+        snprintf(err, errlen, "entry %" PRIu64 " does not follow entry %" PRIu64
+                 " here: %s", e.seq, self->next_seq,
+                 e.seq != self->next_seq + 1 ? "out of sequence"
+                                              : "previous hash differs");
+        return LEDGER_FAILED;
+    }
+    if (e.command.kind == JIFEN_CMD_HOUSEHOLD_ADD)
+        put_household(self, e.seq, &e.command);
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    memcpy(household, e.command.household, sizeof household);
+    if (e.reverses) {
+        uint8_t key[8], rev[8];
+        storage_be64_put(key, e.reverses);
+        storage_be64_put(rev, e.seq);
+        storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev,
+                    sizeof rev, STORAGE_PUT_NEW);
+        reversed_household(self, e.reverses, household);
+    }
+    index_entry(self, e.seq, stored, len, household, e.postings,
+                e.n_postings);
+    if (self->txn.error)
+        return from_storage(self, self->txn.error,
+                            storage_txn_strerror(&self->txn));
+    self->next_seq = e.seq;
+    hash_sha256(stored, len, hash);
+    memcpy(self->next_hash, hash, JIFEN_HASH_LEN);
     return LEDGER_OK;
 }

@@ -24,6 +24,7 @@
 
 #include "jifen_types.h"
 #include "policy.h"
+#include "storage.h"
 
 typedef struct ledger ledger;
 
@@ -65,6 +66,15 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
 ledger_error ledger_write_commit(ledger *self);
 void ledger_write_abort(ledger *self);
 
+/* Replication: appends an entry received from the primary, as stored
+ * there, in the open write transaction, after checking that it follows the
+ * chain head (sequence and previous hash); updates the derived state as the
+ * primary's write path does. LEDGER_OK, or LEDGER_FAILED with the reason in
+ * err (the entry does not decode or does not follow: nothing of it is
+ * written), or a storage error that poisoned the transaction. */
+ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
+                              char *err, size_t errlen);
+
 /* Grows the map after LEDGER_FULL, with no transaction active. LEDGER_OK
  * when there is more room now. */
 ledger_error ledger_grow(ledger *self);
@@ -82,6 +92,19 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
 /* Recomputes the hash chain and replays every posting, comparing with the
  * stored balances and the invariants of DESIGN.md section 3. */
 ledger_error ledger_verify(ledger *self, jifen_verify_report *report);
+
+/* Called inside every write transaction that added entries, just before
+ * it commits, with the head before (from_seq) and after (seq, hash): what
+ * it writes in `txn` commits atomically with the entries (signed
+ * checkpoints use it). A failed write poisons the transaction as usual. */
+typedef void (*ledger_commit_hook)(void *ctx, storage_txn *txn,
+                                   uint64_t from_seq, uint64_t seq,
+                                   const uint8_t hash[JIFEN_HASH_LEN]);
+void ledger_set_commit_hook(ledger *self, ledger_commit_hook hook, void *ctx);
+
+/* The storage underneath, for read-only queries of other modules (stats,
+ * checkpoints). */
+storage *ledger_storage(ledger *self);
 
 /* The committed chain head: number of entries and hash of the last. */
 void ledger_head(const ledger *self, uint64_t *seq, uint8_t hash[JIFEN_HASH_LEN]);

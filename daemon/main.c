@@ -5,10 +5,16 @@
  * terminal) owns its lifetime. SIGTERM or SIGINT stops it after the commit
  * in flight.
  */
+#include "config.h"
 #include "hash.h"
 #include "ledger.h"
 #include "log.h"
+#include "notary.h"
+#include "notify.h"
+#include "offline.h"
+#include "ops.h"
 #include "policy.h"
+#include "replica.h"
 #include "server.h"
 #include "transport.h"
 
@@ -22,11 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_DATA_DIR "jifen-data"
-#define DEFAULT_LISTEN "tcp://127.0.0.1:7400"
-#define DEFAULT_MAP_MIB 64
-#define DEFAULT_MAP_MAX_MIB (64 * 1024)
 #define REQUEST_MAX_BYTES (4u << 20)
+#define MAX_OVERRIDES 16
 
 #ifndef JIFEN_VERSION
 #define JIFEN_VERSION "0.1.0"
@@ -47,90 +50,124 @@ static void usage(FILE *out)
             "The jifen points ledger daemon: keeps the ledger in DIR and "
             "serves it on ENDPOINT.\n"
             "\n"
+            "  -c, --config FILE     read options from FILE (see "
+            "deploy/jifend.conf);\n"
+            "                        the options below override it\n"
+            "      --check-config FILE  validate FILE, print the settings, "
+            "and exit 0/1\n"
             "  -d, --data DIR        ledger directory, created if missing "
-            "(default: ./" DEFAULT_DATA_DIR ")\n"
-            "  -l, --listen ENDPOINT ZeroMQ endpoint (default: " DEFAULT_LISTEN
-            ");\n"
+            "(default: ./jifen-data)\n"
+            "  -l, --listen ENDPOINT ZeroMQ endpoint (default: "
+            "tcp://127.0.0.1:7400);\n"
             "                        a port of * picks a free one\n"
             "  -p, --policy FILE     points policy (default: the embedded "
             "one, see deploy/policy.conf)\n"
             "      --check-policy    validate the policy, print it, and exit\n"
-            "      --map-size MIB    initial LMDB map size (default %d); it "
+            "      --map-size MIB    initial LMDB map size (default 64); it "
             "grows by itself\n"
-            "      --map-max MIB     largest map size (default %d)\n"
+            "      --map-max MIB     largest map size (default 65536)\n"
+            "      --log-level L     debug, info, warn or error\n"
+            "      --replica-of ENDPOINT  run as a read-only replica of that "
+            "primary\n"
             "  -v, --verbose         log debug messages\n"
             "  -h, --help            this text\n"
             "      --version         the version\n"
             "\n"
+            "Offline tools (no daemon needed; safe next to a running one):\n"
+            "%s"
+            "\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit status: 0 clean stop, "
             "1 start-up error, 2 usage error, 3 fatal I/O error.\n",
-            DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB);
+            offline_usage());
 }
 
 typedef struct {
-    const char *data_dir;
-    const char *listen;
-    const char *policy_path;
+    const char *key;
+    const char *value;
+} override;
+
+typedef struct {
+    config cfg;
+    const char *config_path;
+    bool check_config;
     bool check_policy;
-    unsigned long map_mib;
-    unsigned long map_max_mib;
+    override overrides[MAX_OVERRIDES]; /* applied after the file */
+    size_t n_overrides;
+    offline_request offline;
 } options;
 
-static int parse_mib(const char *text, unsigned long *out)
+static int add_override(options *o, const char *key, const char *value)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (errno || end == text || *end || text[0] == '-' || v < 1 ||
-        v > 16UL * 1024 * 1024)
-        return -1;
-    *out = v;
+    if (o->n_overrides == MAX_OVERRIDES) {
+        fprintf(stderr, "jifend: too many options\n");
+        return 2;
+    }
+    o->overrides[o->n_overrides++] = (override){key, value};
     return 0;
 }
 
-/* Returns -1 to exit 0 (help, version), 0 to run, 2 for a usage error. */
+/* Returns -1 to exit 0 (help, version), 0 to go on, 2 for a usage error. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK };
+    enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
+           OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF };
     static const struct option longs[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
         {"data", required_argument, NULL, 'd'},
         {"listen", required_argument, NULL, 'l'},
         {"policy", required_argument, NULL, 'p'},
         {"check-policy", no_argument, NULL, OPT_CHECK},
         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
         {"map-max", required_argument, NULL, OPT_MAP_MAX},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"replica-of", required_argument, NULL, OPT_REPLICA_OF},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        OFFLINE_LONG_OPTIONS(OPT_OFFLINE),
         {NULL, 0, NULL, 0},
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "d:l:p:vh", longs, NULL)) != -1) {
+    int c, idx = 0, rc = 0;
+    while (rc == 0 &&
+           (c = getopt_long(argc, argv, "c:d:l:p:vh", longs, &idx)) != -1) {
         switch (c) {
+        case 'c':
+            o->config_path = optarg;
+            break;
+        case OPT_CHECK_CONFIG:
+            o->config_path = optarg;
+            o->check_config = true;
+            break;
         case 'd':
-            o->data_dir = optarg;
+            rc = add_override(o, "data", optarg);
             break;
         case 'l':
-            o->listen = optarg;
+            rc = add_override(o, "listen", optarg);
             break;
         case 'p':
-            o->policy_path = optarg;
+            rc = add_override(o, "policy", optarg);
             break;
         case OPT_CHECK:
             o->check_policy = true;
             break;
         case OPT_MAP_SIZE:
+            rc = add_override(o, "map_size_mib", optarg);
+            break;
         case OPT_MAP_MAX:
-            if (parse_mib(optarg, c == OPT_MAP_SIZE ? &o->map_mib
-                                                    : &o->map_max_mib) != 0) {
-                fprintf(stderr, "jifend: %s: not a size in MiB: %s\n",
-                        c == OPT_MAP_SIZE ? "--map-size" : "--map-max",
-                        optarg);
-                return 2;
-            }
+            rc = add_override(o, "map_max_mib", optarg);
+            break;
+        case OPT_LOG_LEVEL:
+            rc = add_override(o, "log_level", optarg);
+            break;
+        case OPT_REPLICA_OF:
+            rc = add_override(o, "replica_of", optarg);
             break;
         case 'v':
-            log_set_level(LOG_LEVEL_DEBUG);
+            rc = add_override(o, "log_level", "debug");
+            break;
+        case OPT_OFFLINE:
+            rc = offline_option(&o->offline, longs[idx].name, optarg);
             break;
         case 'h':
             usage(stdout);
@@ -143,6 +180,8 @@ static int parse_options(int argc, char **argv, options *o)
             return 2;
         }
     }
+    if (rc != 0)
+        return rc;
     if (optind < argc) {
         fprintf(stderr, "jifend: unexpected argument '%s'\nTry 'jifend --help'.\n",
                 argv[optind]);
@@ -151,12 +190,40 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
+/* The file first, then the command line over it, both through the table.
+ * 0, 1 (a bad file: start-up error) or 2 (a bad option: usage error). */
+static int settle_config(options *o)
+{
+    char err[2048];
+    config_defaults(&o->cfg);
+    if (o->config_path &&
+        config_load(&o->cfg, o->config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: bad configuration: %s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < o->n_overrides; i++) {
+        if (config_set(&o->cfg, o->overrides[i].key, o->overrides[i].value,
+                       err, sizeof err) != 0) {
+            fprintf(stderr, "jifend: command line: %s\n", err);
+            return 2;
+        }
+    }
+    if (config_check(&o->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: bad configuration%s%s: %s\n",
+                o->config_path ? " in " : "",
+                o->config_path ? o->config_path : "", err);
+        return 1;
+    }
+    log_set_level((log_level)o->cfg.log_level);
+    return 0;
+}
+
 static int load_policy(const options *o, policy *pol)
 {
     char err[512];
-    int rc = o->policy_path ? policy_load_file(pol, o->policy_path, err,
-                                               sizeof err)
-                            : policy_load_default(pol, err, sizeof err);
+    int rc = o->cfg.policy[0] ? policy_load_file(pol, o->cfg.policy, err,
+                                                 sizeof err)
+                              : policy_load_default(pol, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "jifend: bad policy: %s\n", err);
         return -1;
@@ -182,6 +249,19 @@ static void print_policy(const policy *pol)
     for (size_t i = 0; i < pol->n_rules; i++)
         printf("  rule     %-20s %u point%s\n", pol->rules[i].code,
                pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
+}
+
+static int start_notary(const options *o, ledger *led, notary **nt)
+{
+    char err[1200];
+    if (notary_open(nt, o->cfg.data, ledger_storage(led),
+                    o->cfg.checkpoint_entries, o->cfg.checkpoint_seconds, err,
+                    sizeof err) != 0) {
+        fprintf(stderr, "jifend: checkpoint key: %s\n", err);
+        return -1;
+    }
+    ledger_set_commit_hook(led, notary_on_commit, *nt);
+    return 0;
 }
 
 static int ensure_data_dir(const char *dir)
@@ -213,42 +293,71 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-    options o = {DEFAULT_DATA_DIR, DEFAULT_LISTEN, NULL, false,
-                 DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB};
+    static options o; /* large (paths); not on the stack */
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (hash_init() != 0)
+        return 1;
+    if (o.offline.mode != OFFLINE_NONE)
+        return offline_run(&o.offline);
+    rc = settle_config(&o);
+    if (rc != 0)
+        return rc;
 
     policy *pol = malloc(sizeof *pol);
-    if (!pol || hash_init() != 0 || load_policy(&o, pol) != 0) {
+    if (!pol || load_policy(&o, pol) != 0) {
         free(pol);
         return 1;
+    }
+    if (o.check_config) {
+        printf("%s: ok\n", o.config_path);
+        config_print(&o.cfg, stdout);
+        free(pol);
+        return 0;
     }
     if (o.check_policy) {
         print_policy(pol);
         free(pol);
         return 0;
     }
-    if (ensure_data_dir(o.data_dir) != 0) {
+    if (ensure_data_dir(o.cfg.data) != 0) {
         free(pol);
         return 1;
     }
 
     char err[512];
     ledger *led = NULL;
-    ledger_options lo = {(size_t)o.map_mib << 20, (size_t)o.map_max_mib << 20};
-    if (ledger_open(&led, o.data_dir, pol, &lo, err, sizeof err) !=
+    ledger_options lo = {(size_t)o.cfg.map_size_mib << 20,
+                         (size_t)o.cfg.map_max_mib << 20};
+    if (ledger_open(&led, o.cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
-                o.data_dir, err);
+                o.cfg.data, err);
+        free(pol);
+        return 1;
+    }
+    /* A primary signs checkpoints; a replica stores its primary's. */
+    notary *nt = NULL;
+    replica *rep = NULL;
+    ops *metrics = ops_new();
+    if (!metrics ||
+        (o.cfg.replica_of[0]
+             ? !(rep = replica_new(led, metrics, o.cfg.replica_of))
+             : start_notary(&o, led, &nt) != 0)) {
+        ops_destroy(&metrics);
+        ledger_close(&led);
         free(pol);
         return 1;
     }
     transport *tp = NULL;
     char bound[256];
-    if (transport_bind(&tp, o.listen, REQUEST_MAX_BYTES, bound, sizeof bound,
+    if (transport_bind(&tp, o.cfg.listen, REQUEST_MAX_BYTES, bound, sizeof bound,
                        err, sizeof err) != 0) {
         fprintf(stderr, "jifend: %s\n", err);
+        replica_destroy(&rep);
+        notary_close(&nt);
+        ops_destroy(&metrics);
         ledger_close(&led);
         free(pol);
         return 1;
@@ -259,17 +368,25 @@ int main(int argc, char **argv)
     char hex[65];
     ledger_head(led, &seq, head);
     log_info("jifend %s: ledger %s, %" PRIu64 " entries, head %s", JIFEN_VERSION,
-             o.data_dir, seq, hash_hex(head, sizeof head, hex, sizeof hex));
+             o.cfg.data, seq, hash_hex(head, sizeof head, hex, sizeof hex));
     log_info("policy %s (%s)", pol->version,
-             o.policy_path ? o.policy_path : "embedded default");
+             o.cfg.policy[0] ? o.cfg.policy : "embedded default");
     install_signals();
     log_info("serving %s", bound);
+    notify_send("READY=1");
 
-    server_options so = {"anonymous"};
+    if (rep)
+        log_info("read-only replica of %s", o.cfg.replica_of);
+    server_options so = {"anonymous", metrics, rep != NULL,
+                         rep ? replica_poll : NULL, rep};
     rc = server_run(led, tp, &so, &stop_requested);
+    replica_destroy(&rep);
+    ops_destroy(&metrics);
+    notify_send("STOPPING=1");
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);
     ledger_close(&led);
+    notary_close(&nt);
     free(pol);
     return rc == 0 ? 0 : 3;
 }

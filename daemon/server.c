@@ -65,7 +65,13 @@ static void answer_query(server *s, const transport_message *msg,
                          const jifen_request *req)
 {
     jifen_reply reply;
-    if (ledger_query(s->led, req, &reply) != LEDGER_OK) {
+    if (s->opts->ops && ops_handles(req)) {
+        if (ops_query(s->opts->ops, s->led, req, &reply) != 0) {
+            refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
+                   "out of memory");
+            return;
+        }
+    } else if (ledger_query(s->led, req, &reply) != LEDGER_OK) {
         refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
                ledger_strerror(s->led));
         return;
@@ -105,8 +111,15 @@ static bool admit(server *s, transport_message *msg)
         refuse(s, msg, NULL, st, err);
         return false;
     }
-    if (!jifen_command_is_write(p->request.commands[0].kind)) {
-        answer_query(s, msg, &p->request);
+    bool write = jifen_command_is_write(p->request.commands[0].kind);
+    if (s->opts->ops)
+        ops_record_request(s->opts->ops, msg->peer, msg->peer_len, write);
+    if (!write || s->opts->read_only) {
+        if (write)
+            refuse(s, msg, p->request.request_id, JIFEN_STATUS_FORBIDDEN,
+                   "this is a read-only replica: send writes to the primary");
+        else
+            answer_query(s, msg, &p->request);
         codec_request_clear(&p->request);
         return false;
     }
@@ -154,8 +167,16 @@ static ledger_error apply_group(server *s)
 
 /* Commits the group, growing the map and replaying when it is full, then
  * replies. Returns -1 when the daemon must stop. */
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static int commit_group(server *s)
 {
+    uint64_t started = now_us();
     ledger_error le = apply_group(s);
     for (int i = 0; le == LEDGER_FULL && i < GROW_ATTEMPTS; i++) {
         if (ledger_grow(s->led) != LEDGER_OK)
@@ -163,6 +184,8 @@ static int commit_group(server *s)
         le = apply_group(s);
     }
     int rc = 0;
+    if (le == LEDGER_OK && s->opts->ops)
+        ops_record_commit(s->opts->ops, s->n_writes, now_us() - started);
     if (le == LEDGER_OK) {
         for (size_t i = 0; i < s->n_writes; i++)
             send_reply(s, &s->writes[i].msg, &s->writes[i].reply);
@@ -221,6 +244,8 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
         }
         if (s.n_writes > 0)
             rc = commit_group(&s);
+        if (opts->idle)
+            opts->idle(opts->idle_ctx);
     }
     free(s.writes);
     return rc;

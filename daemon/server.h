@@ -10,6 +10,7 @@
 #define JIFEN_SERVER_H
 
 #include "ledger.h"
+#include "ops.h"
 #include "transport.h"
 
 #include <signal.h>
@@ -20,6 +21,10 @@
 
 typedef struct {
     const char *author; /* recorded in every entry until keys exist */
+    ops *ops;           /* metrics and operations queries; may be NULL */
+    bool read_only;     /* a replica: writes are refused */
+    void (*idle)(void *ctx); /* called every turn of the loop (replication) */
+    void *idle_ctx;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 
 struct storage {
     MDB_env *env;
     MDB_dbi dbi[TABLE_COUNT];
+    bool missing[TABLE_COUNT]; /* read-only open of an older file */
     size_t map_size;
 };
 
@@ -33,7 +35,7 @@ static const char *const table_names[TABLE_COUNT] = {
     [TABLE_JOURNAL] = "journal",       [TABLE_BALANCES] = "balances",
     [TABLE_HOUSEHOLDS] = "households", [TABLE_REQUESTS] = "requests",
     [TABLE_HISTORY] = "history",       [TABLE_REVERSALS] = "reversals",
-    [TABLE_META] = "meta",
+    [TABLE_META] = "meta",             [TABLE_CHECKPOINTS] = "checkpoints",
 };
 
 void storage_be64_put(uint8_t out[8], uint64_t v)
@@ -137,6 +139,44 @@ static storage_error fail_open(storage *self, int rc, const char *what,
     return translate(rc);
 }
 
+/* Creates and opens the environment (map_size 0: the file's own) and clears
+ * stale reader slots. 0 with *out set, or LMDB's code (err filled, nothing
+ * left open). */
+static int open_env(storage **out, const char *dir, size_t map_size,
+                    unsigned flags, char *err, size_t errlen)
+{
+    storage *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return ENOMEM;
+    }
+    int rc = mdb_env_create(&self->env);
+    if (rc) {
+        fail_open(self, rc, "create environment", dir, err, errlen);
+        return rc;
+    }
+    mdb_env_set_maxdbs(self->env, TABLE_COUNT);
+    if (map_size) {
+        rc = mdb_env_set_mapsize(self->env, map_size);
+        if (rc) {
+            fail_open(self, rc, "set map size", dir, err, errlen);
+            return rc;
+        }
+    }
+    rc = mdb_env_open(self->env, dir, flags, 0600);
+    if (rc) {
+        fail_open(self, rc, "open environment", dir, err, errlen);
+        return rc;
+    }
+    /* A process killed during a read leaves its reader slot behind, which
+     * pins old pages and makes the file grow: reclaim those at start. */
+    int dead = 0;
+    if (mdb_reader_check(self->env, &dead) == 0 && dead > 0)
+        log_warn("reclaimed %d stale reader slot(s) in %s", dead, dir);
+    *out = self;
+    return 0;
+}
+
 storage_error storage_open(storage **out, const char *dir, size_t map_size,
                            char *err, size_t errlen)
 {
@@ -146,29 +186,12 @@ storage_error storage_open(storage **out, const char *dir, size_t map_size,
                  "%s: on a network filesystem, where LMDB is not safe", dir);
         return STORAGE_FAILED;
     }
-    storage *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return STORAGE_FAILED;
-    }
-    int rc = mdb_env_create(&self->env);
-    if (rc)
-        return fail_open(self, rc, "create environment", dir, err, errlen);
-    mdb_env_set_maxdbs(self->env, TABLE_COUNT);
-    rc = mdb_env_set_mapsize(self->env, map_size);
-    if (rc)
-        return fail_open(self, rc, "set map size", dir, err, errlen);
+    storage *self = NULL;
     /* MDB_NOTLS: read transactions are not tied to threads, so readers can
      * be handed between threads. No flag here weakens durability. */
-    rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
+    int rc = open_env(&self, dir, map_size, MDB_NOTLS, err, errlen);
     if (rc)
-        return fail_open(self, rc, "open environment", dir, err, errlen);
-
-    /* A process killed during a read leaves its reader slot behind, which
-     * pins old pages and makes the file grow: reclaim those at start. */
-    int dead = 0;
-    if (mdb_reader_check(self->env, &dead) == 0 && dead > 0)
-        log_warn("reclaimed %d stale reader slot(s) in %s", dead, dir);
+        return translate(rc);
 
     MDB_txn *txn;
     rc = mdb_txn_begin(self->env, NULL, 0, &txn);
@@ -190,6 +213,67 @@ storage_error storage_open(storage **out, const char *dir, size_t map_size,
     self->map_size = info.me_mapsize;
     *out = self;
     return STORAGE_OK;
+}
+
+/* The read-only twin of the table opening in storage_open: nothing is
+ * created, and a table the file lacks is remembered as missing. */
+static int open_tables_readonly(storage *self)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    for (int t = 0; t < TABLE_COUNT && rc == 0; t++) {
+        rc = mdb_dbi_open(txn, table_names[t], 0, &self->dbi[t]);
+        if (rc == MDB_NOTFOUND) {
+            self->missing[t] = true;
+            rc = 0;
+        }
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    /* Committing the read txn is what makes the handles usable later. */
+    return mdb_txn_commit(txn);
+}
+
+storage_error storage_open_readonly(storage **out, const char *dir, char *err,
+                                    size_t errlen)
+{
+    *out = NULL;
+    storage *self = NULL;
+    /* No map size: a read-only open adopts the one recorded in the file. */
+    int rc = open_env(&self, dir, 0, MDB_RDONLY | MDB_NOTLS, err, errlen);
+    if (rc)
+        return translate(rc);
+    rc = open_tables_readonly(self);
+    if (rc)
+        return fail_open(self, rc, "open tables", dir, err, errlen);
+    MDB_envinfo info;
+    mdb_env_info(self->env, &info);
+    self->map_size = info.me_mapsize;
+    *out = self;
+    return STORAGE_OK;
+}
+
+storage_error storage_copy(storage *self, const char *dest_dir, char *err,
+                           size_t errlen)
+{
+    int rc = mdb_env_copy2(self->env, dest_dir, MDB_CP_COMPACT);
+    if (rc)
+        snprintf(err, errlen, "copy to %s: %s", dest_dir, mdb_strerror(rc));
+    return translate(rc);
+}
+
+void storage_usage(storage *self, uint64_t *map_bytes, uint64_t *used_bytes)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_env_info(self->env, &info);
+    mdb_env_stat(self->env, &st);
+    *map_bytes = info.me_mapsize;
+    *used_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 }
 
 void storage_close(storage **self_p)
@@ -251,6 +335,27 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
     return STORAGE_OK;
 }
 
+/* LMDB reports a short write as EIO, and a write that hits a full disk is
+ * usually short: say so, so that the operator frees space rather than
+ * suspects the hardware. Still an I/O error: the daemon stops (DESIGN.md
+ * section 4), and restarting on the same files is safe because the meta
+ * page was never written. */
+static void explain_eio(storage *self)
+{
+    const char *path = NULL;
+    struct statvfs fs;
+    if (mdb_env_get_path(self->env, &path) != 0 || !path ||
+        statvfs(path, &fs) != 0)
+        return;
+    unsigned long long free_kib =
+        (unsigned long long)fs.f_bavail * fs.f_frsize / 1024;
+    if (free_kib < 1024)
+        log_error("commit failed with EIO and %s has %llu KiB free: most "
+                  "likely a short write on a full disk; free space, then "
+                  "restart (nothing committed is lost)",
+                  path, free_kib);
+}
+
 storage_error storage_txn_commit(storage_txn *txn)
 {
     if (!txn->txn)
@@ -261,6 +366,8 @@ storage_error storage_txn_commit(storage_txn *txn)
     }
     int rc = mdb_txn_commit(txn->txn);
     txn->txn = NULL; /* freed by LMDB whatever rc is */
+    if (rc == EIO)
+        explain_eio(txn->owner);
     if (rc)
         return txn_fail(txn, rc);
     return STORAGE_OK;
@@ -278,6 +385,8 @@ storage_error storage_get(storage_txn *txn, storage_table table,
 {
     if (txn->error)
         return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_NOT_FOUND;
     MDB_val k = {key_len, (void *)key}, v;
     int rc = mdb_get(txn->txn, txn->owner->dbi[table], &k, &v);
     if (rc)
@@ -310,6 +419,10 @@ storage_error storage_count(storage_txn *txn, storage_table table,
 {
     if (txn->error)
         return txn->error;
+    if (txn->owner->missing[table]) {
+        *count = 0;
+        return STORAGE_OK;
+    }
     MDB_stat st;
     int rc = mdb_stat(txn->txn, txn->owner->dbi[table], &st);
     if (rc)
@@ -324,6 +437,8 @@ storage_error storage_cursor_open(storage_txn *txn, storage_table table,
     *out = NULL;
     if (txn->error)
         return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_NOT_FOUND;
     storage_cursor *c = calloc(1, sizeof *c);
     if (!c)
         return STORAGE_FAILED;

@@ -41,6 +41,7 @@ typedef enum {
     TABLE_HISTORY,    /* household code, NUL, be64 seq -> (empty) */
     TABLE_REVERSALS,  /* be64 reversed seq -> be64 reversing seq */
     TABLE_META,       /* name -> value (chain head, format version) */
+    TABLE_CHECKPOINTS, /* be64 seq -> signed checkpoint text (checkpoint.h) */
     TABLE_COUNT
 } storage_table;
 
@@ -67,6 +68,21 @@ typedef struct storage_cursor storage_cursor;
 storage_error storage_open(storage **out, const char *dir, size_t map_size,
                            char *err, size_t errlen);
 void storage_close(storage **self_p);
+
+/* Opens an existing environment read-only, for the offline tools (backup,
+ * verify, export). Safe next to a running jifend: LMDB readers never block
+ * the writer. Tables the file does not have read as empty. */
+storage_error storage_open_readonly(storage **out, const char *dir, char *err,
+                                    size_t errlen);
+
+/* Writes a compacted copy of the environment into the existing, empty
+ * directory dest_dir (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). The copy
+ * is one read transaction's snapshot: consistent while writes go on. */
+storage_error storage_copy(storage *self, const char *dest_dir, char *err,
+                           size_t errlen);
+
+/* Map size and bytes in use (last page used x page size), for stats. */
+void storage_usage(storage *self, uint64_t *map_bytes, uint64_t *used_bytes);
 
 /* Doubles the map size (up to max_bytes). No transaction may be active.
  * STORAGE_OK, or STORAGE_MAP_FULL when already at the maximum. */

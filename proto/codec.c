@@ -484,6 +484,9 @@ typedef struct {
         Jifen__V1__BalanceQuery balance;
         Jifen__V1__HistoryQuery history;
         Jifen__V1__VerifyQuery verify;
+        Jifen__V1__CheckpointQuery checkpoint;
+        Jifen__V1__StatsQuery stats;
+        Jifen__V1__FeedQuery feed;
     } sub;
 } wire_command;
 
@@ -747,6 +750,50 @@ static void verify_query_to_wire(const jifen_command *c, wire_command *w)
     w->msg.verify = &w->sub.verify;
 }
 
+static void checkpoint_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__checkpoint_query__init(&w->sub.checkpoint);
+    w->sub.checkpoint.entry = c->entry;
+    w->msg.checkpoint = &w->sub.checkpoint;
+}
+
+static void checkpoint_query_from_wire(const ProtobufCMessage *sub,
+                                       jifen_command *c, errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__CheckpointQuery *)sub)->entry;
+}
+
+static void stats_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    (void)c;
+    jifen__v1__stats_query__init(&w->sub.stats);
+    w->msg.stats = &w->sub.stats;
+}
+
+static void feed_query_check(const jifen_command *c, errbuf *e)
+{
+    check_range(e, "limit", c->limit, 1, JIFEN_FEED_MAX, "");
+    check_range(e, "entry", c->entry, 1, UINT64_MAX, "");
+}
+
+static void feed_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__feed_query__init(&w->sub.feed);
+    w->sub.feed.from = c->entry;
+    w->sub.feed.max = c->limit;
+    w->msg.feed = &w->sub.feed;
+}
+
+static void feed_query_from_wire(const ProtobufCMessage *sub,
+                                 jifen_command *c, errbuf *e)
+{
+    (void)e;
+    const Jifen__V1__FeedQuery *m = (const Jifen__V1__FeedQuery *)sub;
+    c->entry = m->from;
+    c->limit = m->max;
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -787,6 +834,15 @@ static const kind_info KINDS[] = {
      history_query_to_wire, history_query_from_wire},
     {JIFEN_CMD_VERIFY, "verify", false, JIFEN__V1__COMMAND__KIND_VERIFY,
      &jifen__v1__verify_query__descriptor, NULL, verify_query_to_wire, NULL},
+    {JIFEN_CMD_CHECKPOINT, "checkpoint", false,
+     JIFEN__V1__COMMAND__KIND_CHECKPOINT,
+     &jifen__v1__checkpoint_query__descriptor, NULL, checkpoint_query_to_wire,
+     checkpoint_query_from_wire},
+    {JIFEN_CMD_STATS, "stats", false, JIFEN__V1__COMMAND__KIND_STATS,
+     &jifen__v1__stats_query__descriptor, NULL, stats_query_to_wire, NULL},
+    {JIFEN_CMD_FEED, "feed", false, JIFEN__V1__COMMAND__KIND_FEED,
+     &jifen__v1__feed_query__descriptor, feed_query_check, feed_query_to_wire,
+     feed_query_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1279,6 +1335,11 @@ typedef struct {
     Jifen__V1__Posting *posting_ptrs[JIFEN_POSTINGS_MAX];
     Jifen__V1__Balance balance;
     Jifen__V1__VerifyReport verify;
+    Jifen__V1__CheckpointReport checkpoint;
+    Jifen__V1__Stats stats;
+    Jifen__V1__Feed feed;
+    ProtobufCBinaryData feed_entries[JIFEN_FEED_MAX];
+    char *feed_checkpoints[JIFEN_FEED_MAX];
 } wire_result;
 
 /* Room for the longest history of the reply, reused for every result. */
@@ -1336,6 +1397,120 @@ static void verify_report_to_wire(const jifen_verify_report *v,
     w->bad_entry = v->bad_entry;
 }
 
+/* The Stats fields, which are the same in both structs. */
+#define STATS_FIELDS(X)                                                       \
+    X(entries) X(commits) X(requests) X(write_requests) X(batch_avg_milli)    \
+    X(batch_max) X(commit_p50_us) X(commit_p90_us) X(commit_p99_us)           \
+    X(commit_max_us) X(map_bytes) X(map_used_bytes) X(uptime_s) X(peers)     \
+    X(replica_lag)
+
+static void feed_to_wire(const jifen_feed *f, wire_result *w)
+{
+    jifen__v1__feed__init(&w->feed);
+    w->feed.head = f->head;
+    size_t off = 0;
+    for (size_t i = 0; i < f->n_entries && i < JIFEN_FEED_MAX; i++) {
+        w->feed_entries[i].data = f->bytes + off;
+        w->feed_entries[i].len = f->lens[i];
+        off += f->lens[i];
+    }
+    w->feed.n_entries = f->n_entries < JIFEN_FEED_MAX ? f->n_entries
+                                                      : JIFEN_FEED_MAX;
+    w->feed.entries = w->feed_entries;
+    for (size_t i = 0; i < f->n_checkpoints && i < JIFEN_FEED_MAX; i++)
+        w->feed_checkpoints[i] = wire_str(f->checkpoints[i]);
+    w->feed.n_checkpoints = f->n_checkpoints < JIFEN_FEED_MAX
+                                ? f->n_checkpoints
+                                : JIFEN_FEED_MAX;
+    w->feed.checkpoints = w->feed_checkpoints;
+    w->msg.feed = &w->feed;
+}
+
+/* Copies a decoded Feed into owned arrays (see jifen_feed). */
+static void feed_from_wire(const Jifen__V1__Feed *w, jifen_feed *f, errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    if (w->n_entries > JIFEN_FEED_MAX || w->n_checkpoints > JIFEN_FEED_MAX) {
+        fail(e, "feed: more than %d entries or checkpoints", JIFEN_FEED_MAX);
+        return;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < w->n_entries; i++)
+        total += w->entries[i].len;
+    f->head = w->head;
+    f->bytes = malloc(total ? total : 1);
+    f->lens = calloc(w->n_entries ? w->n_entries : 1, sizeof *f->lens);
+    f->checkpoints = calloc(w->n_checkpoints ? w->n_checkpoints : 1,
+                            sizeof *f->checkpoints);
+    if (!f->bytes || !f->lens || !f->checkpoints) {
+        fail_nomem(e);
+        return;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < w->n_entries; i++) {
+        if (w->entries[i].len)
+            memcpy(f->bytes + off, w->entries[i].data, w->entries[i].len);
+        f->lens[i] = w->entries[i].len;
+        off += w->entries[i].len;
+    }
+    f->n_entries = w->n_entries;
+    for (size_t i = 0; i < w->n_checkpoints && !failed(e); i++)
+        take_str(e, "feed.checkpoints", f->checkpoints[i],
+                 sizeof f->checkpoints[i], w->checkpoints[i]);
+    f->n_checkpoints = w->n_checkpoints;
+}
+
+static void ops_to_wire(const jifen_result *r, wire_result *w)
+{
+    if (r->has_feed)
+        feed_to_wire(&r->feed, w);
+    if (r->has_checkpoint) {
+        Jifen__V1__CheckpointReport *c = &w->checkpoint;
+        jifen__v1__checkpoint_report__init(c);
+        c->text = wire_str(r->checkpoint.text);
+        c->entry = r->checkpoint.entry;
+        if (r->checkpoint.has_entry_hash) {
+            c->entry_hash.data = (uint8_t *)r->checkpoint.entry_hash;
+            c->entry_hash.len = JIFEN_HASH_LEN;
+        }
+        w->msg.checkpoint = c;
+    }
+    if (r->has_stats) {
+        jifen__v1__stats__init(&w->stats);
+#define TO_WIRE(f) w->stats.f = r->stats.f;
+        STATS_FIELDS(TO_WIRE)
+#undef TO_WIRE
+        w->msg.stats = &w->stats;
+    }
+}
+
+static void ops_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                          errbuf *e)
+{
+    if (w->checkpoint != NULL && !failed(e) &&
+        known_fields_only(e, &w->checkpoint->base)) {
+        r->has_checkpoint = true;
+        take_str(e, "checkpoint.text", r->checkpoint.text,
+                 sizeof r->checkpoint.text, w->checkpoint->text);
+        r->checkpoint.entry = w->checkpoint->entry;
+        r->checkpoint.has_entry_hash = w->checkpoint->entry_hash.len != 0;
+        take_hash(e, "checkpoint.entry_hash", r->checkpoint.entry_hash,
+                  w->checkpoint->entry_hash, true);
+    }
+    if (w->feed != NULL && !failed(e)) {
+        r->has_feed = true;
+        feed_from_wire(w->feed, &r->feed, e);
+    }
+    if (w->stats != NULL && !failed(e) &&
+        known_fields_only(e, &w->stats->base)) {
+        r->has_stats = true;
+#define FROM_WIRE(f) r->stats.f = w->stats->f;
+        STATS_FIELDS(FROM_WIRE)
+#undef FROM_WIRE
+    }
+}
+
 static void result_to_wire(const jifen_result *r, wire_result *w,
                            history_buf *h)
 {
@@ -1362,6 +1537,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
         verify_report_to_wire(&r->verify, &w->verify);
         w->msg.verify = &w->verify;
     }
+    ops_to_wire(r, w);
 }
 
 int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
@@ -1462,6 +1638,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
         verify_report_from_wire(w->verify, &r->verify, e);
         fail_context(e, "verify");
     }
+    ops_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -1521,6 +1698,11 @@ void codec_result_clear(jifen_result *result)
     free(result->history);
     result->history = NULL;
     result->n_history = 0;
+    free(result->feed.bytes);
+    free(result->feed.lens);
+    free(result->feed.checkpoints);
+    memset(&result->feed, 0, sizeof result->feed);
+    result->has_feed = false;
 }
 
 void codec_reply_clear(jifen_reply *reply)

@@ -79,6 +79,9 @@ typedef enum {
     JIFEN_CMD_BALANCE,
     JIFEN_CMD_HISTORY,
     JIFEN_CMD_VERIFY,
+    JIFEN_CMD_CHECKPOINT, /* operations queries (docs/operations.md) */
+    JIFEN_CMD_STATS,
+    JIFEN_CMD_FEED,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -96,6 +99,9 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   BALANCE       household
  *   HISTORY       household, limit
  *   VERIFY        -
+ *   CHECKPOINT    entry (0: the latest checkpoint)
+ *   STATS         -
+ *   FEED          entry (first entry wanted), limit (at most this many)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -155,6 +161,33 @@ typedef struct {
     uint64_t bad_entry;
 } jifen_verify_report;
 
+#define JIFEN_CHECKPOINT_TEXT_MAX 255
+
+typedef struct {
+    char text[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* "" when none */
+    uint64_t entry;
+    bool has_entry_hash;
+    uint8_t entry_hash[JIFEN_HASH_LEN];
+} jifen_checkpoint_report;
+
+typedef struct {
+    uint64_t entries, commits, requests, write_requests;
+    uint64_t batch_avg_milli, batch_max;
+    uint64_t commit_p50_us, commit_p90_us, commit_p99_us, commit_max_us;
+    uint64_t map_bytes, map_used_bytes, uptime_s, peers, replica_lag;
+} jifen_stats;
+
+#define JIFEN_FEED_MAX 500 /* entries per feed reply */
+
+typedef struct {
+    uint64_t head;       /* the primary's number of entries */
+    size_t n_entries;
+    uint8_t *bytes;      /* owned: the stored entries, back to back */
+    size_t *lens;        /* owned: n_entries lengths */
+    size_t n_checkpoints;
+    char (*checkpoints)[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* owned */
+} jifen_feed;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -171,6 +204,12 @@ typedef struct {
     jifen_entry *history; /* owned; see codec_reply_clear */
     bool has_verify;
     jifen_verify_report verify;
+    bool has_checkpoint;
+    jifen_checkpoint_report checkpoint;
+    bool has_stats;
+    jifen_stats stats;
+    bool has_feed;
+    jifen_feed feed;
 } jifen_result;
 
 typedef struct {

@@ -1,0 +1,218 @@
+/*
+ * config - the option table. Adding an option is adding a row here, a field
+ * in config.h and a documented line in deploy/jifend.conf.
+ */
+#include "config.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { OPT_STRING, OPT_NUMBER, OPT_LEVEL } option_type;
+
+typedef struct {
+    const char *key;
+    option_type type;
+    size_t offset;
+    size_t size;               /* strings: buffer size */
+    unsigned long min, max;    /* numbers: inclusive range */
+} option_row;
+
+#define STR(k, f) {k, OPT_STRING, offsetof(config, f), sizeof(((config *)0)->f), 0, 0}
+#define NUM(k, f, lo, hi) {k, OPT_NUMBER, offsetof(config, f), 0, lo, hi}
+
+static const option_row table[] = {
+    STR("data", data),
+    STR("listen", listen),
+    STR("policy", policy),
+    NUM("map_size_mib", map_size_mib, 1, 16UL * 1024 * 1024),
+    NUM("map_max_mib", map_max_mib, 1, 16UL * 1024 * 1024),
+    NUM("checkpoint_entries", checkpoint_entries, 1, 100000000),
+    /* At least daily is the promise to residents; at most once a minute
+     * keeps the table small. */
+    NUM("checkpoint_seconds", checkpoint_seconds, 60, 86400),
+    {"log_level", OPT_LEVEL, offsetof(config, log_level), 0, 0, 0},
+    STR("replica_of", replica_of),
+};
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void config_defaults(config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->data, sizeof cfg->data, "jifen-data");
+    snprintf(cfg->listen, sizeof cfg->listen, "tcp://127.0.0.1:7400");
+    cfg->map_size_mib = 64;
+    cfg->map_max_mib = 64 * 1024;
+    cfg->checkpoint_entries = 1000;
+    cfg->checkpoint_seconds = 86400;
+    cfg->log_level = LOG_LEVEL_INFO;
+}
+
+static const option_row *find_row(const char *key)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].key, key) == 0)
+            return &table[i];
+    return NULL;
+}
+
+/* Digits only: strtoul would take "-1", " 5" and "5x" half-read. */
+static int parse_number(const char *text, unsigned long *out)
+{
+    if (*text == '\0' || strspn(text, "0123456789") != strlen(text))
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(text, NULL, 10);
+    if (errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_level(unsigned long *field, const char *key, const char *value,
+                     char *err, size_t errlen)
+{
+    for (unsigned long i = 0; i < sizeof level_names / sizeof *level_names;
+         i++) {
+        if (strcmp(value, level_names[i]) == 0) {
+            *field = i;
+            return 0;
+        }
+    }
+    snprintf(err, errlen,
+             "%s: '%s' is not one of debug, info, warn, error", key, value);
+    return -1;
+}
+
+int config_set(config *cfg, const char *key, const char *value, char *err,
+               size_t errlen)
+{
+    const option_row *row = find_row(key);
+    if (!row) {
+        snprintf(err, errlen, "unknown option '%s'", key);
+        return -1;
+    }
+    char *field = (char *)cfg + row->offset;
+    switch (row->type) {
+    case OPT_STRING:
+        /* Only the optional ones may be empty. */
+        if (*value == '\0' && row->offset != offsetof(config, policy) &&
+            row->offset != offsetof(config, replica_of)) {
+            snprintf(err, errlen, "%s: must not be empty", key);
+            return -1;
+        }
+        if (strlen(value) >= row->size) {
+            snprintf(err, errlen, "%s: '%.40s...' is longer than %zu bytes",
+                     key, value, row->size - 1);
+            return -1;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    case OPT_NUMBER: {
+        unsigned long v;
+        if (parse_number(value, &v) != 0 || v < row->min || v > row->max) {
+            snprintf(err, errlen, "%s: '%s' is not a whole number from %lu to %lu",
+                     key, value, row->min, row->max);
+            return -1;
+        }
+        memcpy(field, &v, sizeof v);
+        return 0;
+    }
+    case OPT_LEVEL:
+        return set_level((unsigned long *)(void *)field, key, value, err,
+                         errlen);
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* One line: blank, comment, or key = value. */
+static int load_line(config *cfg, char *line, char *err, size_t errlen)
+{
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        snprintf(err, errlen, "'%s' is not 'key = value'", s);
+        return -1;
+    }
+    *eq = '\0';
+    return config_set(cfg, trim(s), trim(eq + 1), err, errlen);
+}
+
+int config_load(config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048], why[1536];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(why, sizeof why, "line longer than %zu bytes",
+                     sizeof line - 2);
+            rc = -1;
+        } else {
+            rc = load_line(cfg, line, why, sizeof why);
+        }
+        if (rc != 0)
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_check(const config *cfg, char *err, size_t errlen)
+{
+    if (cfg->map_size_mib > cfg->map_max_mib) {
+        snprintf(err, errlen,
+                 "map_size_mib (%lu) is larger than map_max_mib (%lu)",
+                 cfg->map_size_mib, cfg->map_max_mib);
+        return -1;
+    }
+    return 0;
+}
+
+void config_print(const config *cfg, void *file)
+{
+    FILE *f = file;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        const char *field = (const char *)cfg + table[i].offset;
+        unsigned long v;
+        switch (table[i].type) {
+        case OPT_STRING:
+            fprintf(f, "%s = %s\n", table[i].key, field);
+            break;
+        case OPT_NUMBER:
+            memcpy(&v, field, sizeof v);
+            fprintf(f, "%s = %lu\n", table[i].key, v);
+            break;
+        case OPT_LEVEL:
+            memcpy(&v, field, sizeof v);
+            fprintf(f, "%s = %s\n", table[i].key, level_names[v]);
+            break;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+#include "notary.h"
+
+#include "hash.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_FILE "checkpoint.key"
+#define PUB_FILE "checkpoint.pub"
+
+struct notary {
+    uint8_t secret[crypto_sign_SECRETKEYBYTES];
+    uint64_t every_entries;
+    uint64_t every_seconds;
+    int64_t last_time; /* of the latest checkpoint; 0 = none yet */
+};
+
+static int write_hex_file(const char *path, const uint8_t *b, size_t n,
+                          mode_t mode, char *err, size_t errlen)
+{
+    char hex[2 * crypto_sign_SECRETKEYBYTES + 2];
+    hash_hex(b, n, hex, sizeof hex - 1);
+    strcat(hex, "\n");
+    /* O_EXCL: never overwrite a key that exists; a lost race is an error. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t len = strlen(hex);
+    bool ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
+    close(fd);
+    if (!ok) {
+        snprintf(err, errlen, "%s: write failed", path);
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_hex_file(const char *path, uint8_t *b, size_t n, char *err,
+                         size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[2 * crypto_sign_SECRETKEYBYTES + 8];
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    size_t bin_len = 0;
+    if (sodium_hex2bin(b, n, buf, got, " \r\n\t", &bin_len, NULL) != 0 ||
+        bin_len != n) {
+        snprintf(err, errlen, "%s: not a key of %zu hex bytes", path, n);
+        return -1;
+    }
+    return 0;
+}
+
+static int make_keys(notary *self, const char *key_path, const char *pub_path,
+                     char *err, size_t errlen)
+{
+    uint8_t pub[crypto_sign_PUBLICKEYBYTES];
+    crypto_sign_keypair(pub, self->secret);
+    if (write_hex_file(key_path, self->secret, sizeof self->secret, 0600, err,
+                       errlen) != 0)
+        return -1;
+    if (write_hex_file(pub_path, pub, sizeof pub, 0644, err, errlen) != 0) {
+        unlink(key_path);
+        return -1;
+    }
+    log_info("made the checkpoint signing key %s (public key in %s)",
+             key_path, pub_path);
+    return 0;
+}
+
+static int load_keys(notary *self, const char *dir, char *err, size_t errlen)
+{
+    char key_path[1200], pub_path[1200];
+    snprintf(key_path, sizeof key_path, "%s/" KEY_FILE, dir);
+    snprintf(pub_path, sizeof pub_path, "%s/" PUB_FILE, dir);
+    if (access(key_path, F_OK) != 0)
+        return make_keys(self, key_path, pub_path, err, errlen);
+    struct stat st;
+    if (stat(key_path, &st) == 0 && (st.st_mode & 077))
+        log_warn("%s is readable by others (mode %o): chmod 600 it", key_path,
+                 (unsigned)(st.st_mode & 0777));
+    if (read_hex_file(key_path, self->secret, sizeof self->secret, err,
+                      errlen) != 0)
+        return -1;
+    /* The public key is the secret key's second half in libsodium's format:
+     * refuse a .pub that does not match, which would make every checkpoint
+     * look forged. */
+    uint8_t pub[crypto_sign_PUBLICKEYBYTES];
+    if (read_hex_file(pub_path, pub, sizeof pub, err, errlen) != 0)
+        return -1;
+    if (memcmp(pub, self->secret + 32, sizeof pub) != 0) {
+        snprintf(err, errlen, "%s does not belong to %s", pub_path, key_path);
+        return -1;
+    }
+    return 0;
+}
+
+int notary_open(notary **out, const char *data_dir, storage *st,
+                uint64_t every_entries, uint64_t every_seconds, char *err,
+                size_t errlen)
+{
+    *out = NULL;
+    notary *self = sodium_malloc(sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(self, 0, sizeof *self);
+    self->every_entries = every_entries;
+    self->every_seconds = every_seconds;
+    if (load_keys(self, data_dir, err, errlen) != 0) {
+        sodium_free(self);
+        return -1;
+    }
+    storage_txn txn;
+    checkpoint cp;
+    if (storage_txn_begin(st, &txn, false) == STORAGE_OK &&
+        notary_find(&txn, 0, &cp) == STORAGE_OK)
+        self->last_time = cp.time_s;
+    storage_txn_abort(&txn);
+    *out = self;
+    return 0;
+}
+
+void notary_close(notary **self_p)
+{
+    if (*self_p)
+        sodium_free(*self_p); /* zeroes the secret key */
+    *self_p = NULL;
+}
+
+void notary_on_commit(void *ctx, storage_txn *txn, uint64_t from_seq,
+                      uint64_t seq, const uint8_t hash[32])
+{
+    notary *self = ctx;
+    int64_t now = (int64_t)time(NULL);
+    bool crossed = from_seq / self->every_entries != seq / self->every_entries;
+    bool due = now - self->last_time >= (int64_t)self->every_seconds;
+    if (!crossed && !due)
+        return;
+    checkpoint cp;
+    if (checkpoint_sign(&cp, seq, hash, now, self->secret) != 0)
+        return;
+    uint8_t key[8];
+    storage_be64_put(key, seq);
+    if (storage_put(txn, TABLE_CHECKPOINTS, key, sizeof key, cp.text,
+                    strlen(cp.text), STORAGE_PUT_OVERWRITE) == STORAGE_OK)
+        /* Taken as signed now; if the commit fails the group is replayed and
+         * the next commit signs again, one interval later at worst. */
+        self->last_time = now;
+}
+
+static storage_error load_checkpoint(const storage_val *v, checkpoint *cp)
+{
+    char text[CHECKPOINT_TEXT_MAX], err[160];
+    if (v->len >= sizeof text)
+        return STORAGE_CORRUPT;
+    memcpy(text, v->data, v->len);
+    text[v->len] = '\0';
+    return checkpoint_parse(cp, text, err, sizeof err) == 0 ? STORAGE_OK
+                                                            : STORAGE_CORRUPT;
+}
+
+storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
+{
+    storage_cursor *c = NULL;
+    storage_error e = storage_cursor_open(txn, TABLE_CHECKPOINTS, &c);
+    if (e != STORAGE_OK)
+        return e;
+    storage_val k, v;
+    uint8_t key[8];
+    storage_be64_put(key, entry);
+    e = entry == 0 ? storage_cursor_last(c, &k, &v)
+                   : storage_cursor_seek(c, key, sizeof key, &k, &v);
+    storage_cursor_close(&c);
+    return e == STORAGE_OK ? load_checkpoint(&v, cp) : e;
+}
+
+storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,
+                                uint8_t hash[32])
+{
+    uint8_t key[8];
+    storage_be64_put(key, seq);
+    storage_val v;
+    storage_error e = storage_get(txn, TABLE_JOURNAL, key, sizeof key, &v);
+    if (e == STORAGE_OK)
+        hash_sha256(v.data, v.len, hash);
+    return e;
+}

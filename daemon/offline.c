@@ -1,0 +1,436 @@
+#include "offline.h"
+
+#include "codec.h"
+#include "hash.h"
+#include "notary.h"
+#include "storage.h"
+#include "verify.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *offline_usage(void)
+{
+    return "      --backup DIR --to DEST   compacting copy of the ledger in "
+           "DIR into the new\n"
+           "                               directory DEST, then verify the "
+           "copy\n"
+           "      --verify DIR             check the chain, balances and "
+           "invariants\n"
+           "        [--checkpoint TEXT --checkpoint-key PUBFILE]  ... and "
+           "that the ledger\n"
+           "                               matches a signed checkpoint "
+           "[--json]\n"
+           "      --export DIR --to FILE   every entry as JSON lines (FILE "
+           "- is stdout)\n"
+           "        [--from N]             ... from entry N on (incremental "
+           "exports)\n"
+           "      --show-checkpoint DIR [--entry N]  the latest checkpoint "
+           "(or the first\n"
+           "                               covering entry N)\n";
+}
+
+int offline_option(offline_request *req, const char *name, const char *arg)
+{
+    static const struct {
+        const char *name;
+        offline_mode mode;
+    } modes[] = {{"backup", OFFLINE_BACKUP},
+                 {"verify", OFFLINE_VERIFY},
+                 {"export", OFFLINE_EXPORT},
+                 {"show-checkpoint", OFFLINE_SHOW_CHECKPOINT}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        if (strcmp(name, modes[i].name) != 0)
+            continue;
+        if (req->mode != OFFLINE_NONE) {
+            fprintf(stderr, "jifend: one offline tool at a time\n");
+            return 2;
+        }
+        req->mode = modes[i].mode;
+        req->dir = arg;
+        return 0;
+    }
+    if (strcmp(name, "to") == 0)
+        req->to = arg;
+    else if (strcmp(name, "checkpoint") == 0)
+        req->checkpoint = arg;
+    else if (strcmp(name, "checkpoint-key") == 0)
+        req->checkpoint_key = arg;
+    else if (strcmp(name, "entry") == 0)
+        req->entry = arg;
+    else if (strcmp(name, "from") == 0)
+        req->from = arg;
+    else if (strcmp(name, "json") == 0)
+        req->json = true;
+    return 0;
+}
+
+static storage *open_ro(const char *dir)
+{
+    storage *st = NULL;
+    char err[512];
+    if (storage_open_readonly(&st, dir, err, sizeof err) != STORAGE_OK) {
+        fprintf(stderr, "jifend: cannot open the ledger: %s\n", err);
+        return NULL;
+    }
+    return st;
+}
+
+/* Full verification of an open ledger, in one read transaction. */
+static int verify_storage(storage *st, jifen_verify_report *r)
+{
+    storage_txn txn;
+    memset(r, 0, sizeof *r);
+    if (storage_txn_begin(st, &txn, false) != STORAGE_OK) {
+        snprintf(r->problem, sizeof r->problem, "cannot read: %s",
+                 storage_txn_strerror(&txn));
+        return -1;
+    }
+    verify_ledger(&txn, r);
+    storage_txn_abort(&txn);
+    return r->ok ? 0 : -1;
+}
+
+static void print_report(const char *what, const jifen_verify_report *r)
+{
+    char hex[65];
+    hash_hex(r->head, sizeof r->head, hex, sizeof hex);
+    if (r->ok)
+        printf("%s: ok, %" PRIu64 " entries, head %s\n", what, r->entries,
+               hex);
+    else
+        printf("%s: FAILED at entry %" PRIu64 ": %s\n", what, r->bad_entry,
+               r->problem);
+}
+
+/* --- backup --------------------------------------------------------------- */
+
+static int run_backup(const offline_request *req)
+{
+    if (!req->to) {
+        fprintf(stderr, "jifend: --backup needs --to DEST\n");
+        return 2;
+    }
+    if (mkdir(req->to, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
+                req->to, strerror(errno));
+        return 1;
+    }
+    storage *st = open_ro(req->dir);
+    if (!st)
+        return 1;
+    char err[512];
+    storage_error e = storage_copy(st, req->to, err, sizeof err);
+    storage_close(&st);
+    if (e != STORAGE_OK) {
+        fprintf(stderr, "jifend: backup failed: %s\n", err);
+        return 1;
+    }
+    /* The restore check: the copy must verify on its own. */
+    st = open_ro(req->to);
+    if (!st)
+        return 1;
+    jifen_verify_report r;
+    int rc = verify_storage(st, &r);
+    storage_close(&st);
+    char what[1100];
+    snprintf(what, sizeof what, "backup %s", req->to);
+    print_report(what, &r);
+    return rc == 0 ? 0 : 1;
+}
+
+static void json_string(FILE *f, const char *s);
+
+/* --- verify --------------------------------------------------------------- */
+
+/* Compares entry cp->entry of the ledger with a signed checkpoint. */
+static int check_checkpoint(storage *st, const offline_request *req,
+                            char *why, size_t whylen)
+{
+    checkpoint cp;
+    uint8_t pub[CHECKPOINT_PUBLIC_LEN], have[32];
+    if (!req->checkpoint_key) {
+        snprintf(why, whylen, "--checkpoint needs --checkpoint-key PUBFILE");
+        return -1;
+    }
+    if (checkpoint_parse(&cp, req->checkpoint, why, whylen) != 0 ||
+        checkpoint_read_public_key(req->checkpoint_key, pub, why, whylen) !=
+            0)
+        return -1;
+    if (checkpoint_check_signature(&cp, pub) != 0) {
+        snprintf(why, whylen, "the checkpoint's signature does not hold for "
+                              "this public key: it is not genuine");
+        return -1;
+    }
+    storage_txn txn;
+    storage_error e = storage_txn_begin(st, &txn, false);
+    if (e == STORAGE_OK)
+        e = notary_entry_hash(&txn, cp.entry, have);
+    storage_txn_abort(&txn);
+    if (e == STORAGE_NOT_FOUND) {
+        snprintf(why, whylen, "the ledger has no entry %" PRIu64
+                              " (it was cut short)", cp.entry);
+        return -1;
+    }
+    if (e != STORAGE_OK) {
+        snprintf(why, whylen, "cannot read entry %" PRIu64, cp.entry);
+        return -1;
+    }
+    if (sodium_memcmp(have, cp.hash, 32) != 0) {
+        snprintf(why, whylen, "entry %" PRIu64 " differs from the signed "
+                 "checkpoint: history was rewritten", cp.entry);
+        return -1;
+    }
+    snprintf(why, whylen, "entry %" PRIu64 " matches the checkpoint signed "
+             "at %.20s", cp.entry, cp.text + strlen(CHECKPOINT_PREFIX) + 1 +
+             strcspn(cp.text + strlen(CHECKPOINT_PREFIX) + 1, " ") + 1);
+    return 0;
+}
+
+static int run_verify(const offline_request *req)
+{
+    storage *st = open_ro(req->dir);
+    if (!st)
+        return 1;
+    jifen_verify_report r;
+    int rc = verify_storage(st, &r);
+    char why[300] = "";
+    int cprc = 0;
+    if (req->checkpoint)
+        cprc = check_checkpoint(st, req, why, sizeof why);
+    storage_close(&st);
+    char hex[65];
+    hash_hex(r.head, sizeof r.head, hex, sizeof hex);
+    if (req->json) {
+        printf("{\"ok\":%s,\"chain_ok\":%s,\"entries\":%" PRIu64
+               ",\"head\":\"%s\",\"bad_entry\":%" PRIu64 ",\"problem\":",
+               rc == 0 && cprc == 0 ? "true" : "false",
+               rc == 0 ? "true" : "false", r.entries, hex, r.bad_entry);
+        json_string(stdout, r.problem);
+        if (req->checkpoint) {
+            printf(",\"checkpoint_ok\":%s,\"checkpoint\":",
+                   cprc == 0 ? "true" : "false");
+            json_string(stdout, why);
+        }
+        printf("}\n");
+    } else {
+        print_report(req->dir, &r);
+        if (req->checkpoint)
+            printf("checkpoint: %s%s\n", cprc == 0 ? "ok, " : "FAILED: ",
+                   why);
+    }
+    return rc == 0 && cprc == 0 ? 0 : 1;
+}
+
+/* --- show-checkpoint ------------------------------------------------------ */
+
+/* An optional entry number option; 0 when absent. 0, or -1 (reported). */
+static int entry_option(const char *name, const char *text, uint64_t *out)
+{
+    *out = 0;
+    if (!text)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    *out = strtoull(text, &end, 10);
+    if (errno || !*text || *end || text[0] < '0' || text[0] > '9') {
+        fprintf(stderr, "jifend: %s: not an entry number: %s\n", name, text);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_show_checkpoint(const offline_request *req)
+{
+    uint64_t entry = 0;
+    if (entry_option("--entry", req->entry, &entry) != 0)
+        return 2;
+    storage *st = open_ro(req->dir);
+    if (!st)
+        return 1;
+    storage_txn txn;
+    checkpoint cp;
+    storage_error e = storage_txn_begin(st, &txn, false);
+    if (e == STORAGE_OK)
+        e = notary_find(&txn, entry, &cp);
+    storage_txn_abort(&txn);
+    storage_close(&st);
+    if (e != STORAGE_OK) {
+        fprintf(stderr, "jifend: no checkpoint%s\n",
+                e == STORAGE_NOT_FOUND ? " yet" : ": unreadable");
+        return 1;
+    }
+    printf("%s\n", cp.text);
+    return 0;
+}
+
+/* --- export --------------------------------------------------------------- */
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_field(FILE *f, const char *key, const char *value)
+{
+    if (!*value)
+        return;
+    fprintf(f, ",\"%s\":", key);
+    json_string(f, value);
+}
+
+static void export_command(FILE *f, const jifen_command *c)
+{
+    fprintf(f, ",\"command\":{\"kind\":\"%s\"", codec_command_name(c->kind));
+    json_field(f, "household", c->household);
+    json_field(f, "code", c->code);
+    json_field(f, "name", c->name);
+    json_field(f, "note", c->note);
+    json_field(f, "period", c->period);
+    if (c->amount)
+        fprintf(f, ",\"amount\":%" PRIu64, c->amount);
+    if (c->points)
+        fprintf(f, ",\"points\":%" PRIu32, c->points);
+    if (c->hours)
+        fprintf(f, ",\"hours\":%" PRIu32, c->hours);
+    if (c->area_centi_m2)
+        fprintf(f, ",\"area_centi_m2\":%" PRIu32, c->area_centi_m2);
+    if (c->entry)
+        fprintf(f, ",\"entry\":%" PRIu64, c->entry);
+    fputc('}', f);
+}
+
+static void export_entry(FILE *f, const storage_val *v, const jifen_entry *e,
+                         const uint8_t hash[32], char *b64, size_t b64cap)
+{
+    char prev[65], hex[65];
+    sodium_bin2base64(b64, b64cap, v->data, v->len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    fprintf(f, "{\"seq\":%" PRIu64 ",\"stored\":\"%s\",\"prev_hash\":\"%s\","
+               "\"hash\":\"%s\",\"time_ms\":%" PRId64,
+            e->seq, b64, hash_hex(e->prev_hash, 32, prev, sizeof prev),
+            hash_hex(hash, 32, hex, sizeof hex), e->time_ms);
+    json_field(f, "request_id", e->request_id);
+    json_field(f, "author", e->author);
+    json_field(f, "policy", e->policy);
+    export_command(f, &e->command);
+    fprintf(f, ",\"postings\":[");
+    for (size_t i = 0; i < e->n_postings; i++) {
+        const jifen_posting *p = &e->postings[i];
+        fprintf(f, "%s{\"asset\":\"%s\",\"debit\":", i ? "," : "",
+                codec_asset_name(p->asset));
+        json_string(f, p->debit);
+        fprintf(f, ",\"credit\":");
+        json_string(f, p->credit);
+        fprintf(f, ",\"amount\":%" PRIu64 "}", p->amount);
+    }
+    fputc(']', f);
+    if (e->reverses)
+        fprintf(f, ",\"reverses\":%" PRIu64, e->reverses);
+    fprintf(f, "}\n");
+}
+
+/* Writes every entry; a stored entry that does not decode stops the export
+ * (verify says why). */
+static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
+                          uint64_t *count)
+{
+    static jifen_entry e; /* large; single-threaded tool */
+    size_t b64cap = sodium_base64_ENCODED_LEN(codec_entry_max_size(),
+                                              sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(b64cap);
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    char why[160];
+    uint8_t hash[32], key[8];
+    storage_be64_put(key, from);
+    storage_error se = b64 ? storage_cursor_open(txn, TABLE_JOURNAL, &c)
+                           : STORAGE_FAILED;
+    if (se == STORAGE_OK)
+        se = storage_cursor_seek(c, key, sizeof key, &k, &v);
+    while (se == STORAGE_OK) {
+        if (v.len > codec_entry_max_size() ||
+            codec_entry_decode(v.data, v.len, &e, why, sizeof why) !=
+                JIFEN_STATUS_OK) {
+            fprintf(stderr, "jifend: entry %" PRIu64 " does not decode\n",
+                    storage_be64_get(k.data));
+            break;
+        }
+        hash_sha256(v.data, v.len, hash);
+        export_entry(f, &v, &e, hash, b64, b64cap);
+        (*count)++;
+        se = storage_cursor_next(c, &k, &v);
+    }
+    storage_cursor_close(&c);
+    free(b64);
+    return se == STORAGE_NOT_FOUND ? 0 : -1;
+}
+
+static int run_export(const offline_request *req)
+{
+    uint64_t from = 0;
+    if (!req->to) {
+        fprintf(stderr, "jifend: --export needs --to FILE (- for stdout)\n");
+        return 2;
+    }
+    if (entry_option("--from", req->from, &from) != 0)
+        return 2;
+    storage *st = open_ro(req->dir);
+    if (!st)
+        return 1;
+    bool to_stdout = strcmp(req->to, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(req->to, "w");
+    if (!f) {
+        fprintf(stderr, "jifend: %s: %s\n", req->to, strerror(errno));
+        storage_close(&st);
+        return 1;
+    }
+    storage_txn txn;
+    uint64_t count = 0;
+    int rc = storage_txn_begin(st, &txn, false) == STORAGE_OK
+                 ? export_journal(&txn, f, from, &count)
+                 : -1;
+    storage_txn_abort(&txn);
+    storage_close(&st);
+    if (fflush(f) != 0 || ferror(f))
+        rc = -1;
+    if (!to_stdout && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "jifend: export to %s failed\n", req->to);
+        return 1;
+    }
+    fprintf(stderr, "exported %" PRIu64 " entries to %s\n", count, req->to);
+    return 0;
+}
+
+int offline_run(const offline_request *req)
+{
+    switch (req->mode) {
+    case OFFLINE_BACKUP:
+        return run_backup(req);
+    case OFFLINE_VERIFY:
+        return run_verify(req);
+    case OFFLINE_EXPORT:
+        return run_export(req);
+    case OFFLINE_SHOW_CHECKPOINT:
+        return run_show_checkpoint(req);
+    case OFFLINE_NONE:
+        break;
+    }
+    return 2;
+}

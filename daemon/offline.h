@@ -1,0 +1,64 @@
+/*
+ * offline - jifend's tools that work on a ledger directory without serving
+ * it: backup, verify (optionally against a signed checkpoint), export, and
+ * show a checkpoint. They open the environment read-only, so they are safe
+ * next to a running jifend (LMDB readers never block the writer), on a
+ * backup copy, or on a directory copied from another machine.
+ *
+ *   jifend --backup DIR --to DEST      compacting copy, then verified
+ *   jifend --verify DIR [--checkpoint TEXT --checkpoint-key PUBFILE] [--json]
+ *   jifend --export DIR --to FILE|- [--from N]   JSON lines
+ *                                      (docs/export-format.md)
+ *   jifend --show-checkpoint DIR [--entry N]
+ *
+ * Exit status: 0 done (and verified), 1 verification failed or the copy
+ * failed, 2 usage error.
+ */
+#ifndef JIFEN_OFFLINE_H
+#define JIFEN_OFFLINE_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+typedef enum {
+    OFFLINE_NONE = 0,
+    OFFLINE_BACKUP,
+    OFFLINE_VERIFY,
+    OFFLINE_EXPORT,
+    OFFLINE_SHOW_CHECKPOINT,
+} offline_mode;
+
+typedef struct {
+    offline_mode mode;
+    const char *dir;
+    const char *to;
+    const char *checkpoint;     /* text of a checkpoint to verify against */
+    const char *checkpoint_key; /* public key file */
+    const char *entry;          /* --entry N for --show-checkpoint */
+    const char *from;           /* --from N for --export */
+    bool json;
+} offline_request;
+
+/* getopt_long rows of the offline options, all returning `val`. */
+#define OFFLINE_LONG_OPTIONS(val)                                          \
+    {"backup", required_argument, NULL, val},                              \
+        {"verify", required_argument, NULL, val},                          \
+        {"export", required_argument, NULL, val},                          \
+        {"show-checkpoint", required_argument, NULL, val},                 \
+        {"to", required_argument, NULL, val},                              \
+        {"checkpoint", required_argument, NULL, val},                      \
+        {"checkpoint-key", required_argument, NULL, val},                  \
+        {"entry", required_argument, NULL, val},                           \
+        {"from", required_argument, NULL, val},                            \
+        {"json", no_argument, NULL, val}
+
+/* Records one offline option. 0, or 2 (usage error, reported). */
+int offline_option(offline_request *req, const char *name, const char *arg);
+
+/* Runs the requested tool; returns the exit status. */
+int offline_run(const offline_request *req);
+
+/* The usage lines of the offline tools. */
+const char *offline_usage(void);
+
+#endif

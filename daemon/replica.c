@@ -1,0 +1,182 @@
+#include "replica.h"
+
+#include "jifen.h"
+#include "log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FEED_BATCH 500          /* entries asked for at a time */
+#define POLL_MS 100             /* when caught up, ask this often */
+#define RETRY_MS 1000           /* after the primary did not answer */
+#define PRIMARY_TIMEOUT_MS 1000 /* one try; the loop is the retry */
+
+struct replica {
+    ledger *led;
+    ops *metrics;
+    jifen_client *client;
+    char primary[256];
+    int64_t next_poll_ms;
+    bool reachable;
+    bool stopped; /* the chain did not follow: replication stopped */
+    const jifen_feed *pending; /* checkpoints to store with this batch */
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ledger_commit_hook: the primary's checkpoints of the batch, verbatim, in
+ * the batch's transaction. */
+static void store_checkpoints(void *ctx, storage_txn *txn, uint64_t from_seq,
+                              uint64_t seq, const uint8_t hash[32])
+{
+    (void)from_seq;
+    (void)seq;
+    (void)hash;
+    replica *self = ctx;
+    const jifen_feed *f = self->pending;
+    for (size_t i = 0; f && i < f->n_checkpoints; i++) {
+        const char *text = f->checkpoints[i];
+        unsigned long long entry = 0;
+        if (sscanf(text, "jifen-cp1 %llu ", &entry) != 1 || entry == 0)
+            continue;
+        uint8_t key[8];
+        storage_be64_put(key, entry);
+        storage_put(txn, TABLE_CHECKPOINTS, key, sizeof key, text,
+                    strlen(text), STORAGE_PUT_OVERWRITE);
+    }
+}
+
+replica *replica_new(ledger *led, ops *metrics, const char *primary)
+{
+    replica *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->client = jifen_client_new(primary);
+    if (!self->client) {
+        free(self);
+        return NULL;
+    }
+    jifen_client_set_timeout(self->client, PRIMARY_TIMEOUT_MS, 0);
+    self->led = led;
+    self->metrics = metrics;
+    self->reachable = true;
+    snprintf(self->primary, sizeof self->primary, "%s", primary);
+    ledger_set_commit_hook(led, store_checkpoints, self);
+    return self;
+}
+
+void replica_destroy(replica **self_p)
+{
+    replica *self = *self_p;
+    if (!self)
+        return;
+    ledger_set_commit_hook(self->led, NULL, NULL);
+    jifen_client_destroy(&self->client);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Applies a feed in one transaction. Returns the entries applied, or -1
+ * when the chain did not follow (replication must stop). */
+static long apply_feed(replica *self, const jifen_feed *f)
+{
+    char err[256];
+    ledger_error le = ledger_write_begin(self->led);
+    size_t off = 0, i = 0;
+    for (; le == LEDGER_OK && i < f->n_entries; i++) {
+        le = ledger_replicate(self->led, f->bytes + off, f->lens[i], err,
+                              sizeof err);
+        off += f->lens[i];
+    }
+    if (le == LEDGER_FAILED) {
+        ledger_write_abort(self->led);
+        log_error("replica: %s; the primary's history differs from the one "
+                  "replicated here: replication stopped", err);
+        return -1;
+    }
+    if (le != LEDGER_OK) {
+        ledger_write_abort(self->led);
+        if (le == LEDGER_FULL)
+            ledger_grow(self->led); /* and try again next time */
+        else
+            log_error("replica: %s", ledger_strerror(self->led));
+        return 0;
+    }
+    self->pending = f;
+    le = ledger_write_commit(self->led);
+    self->pending = NULL;
+    if (le != LEDGER_OK) {
+        log_error("replica: commit failed: %s", ledger_strerror(self->led));
+        return 0;
+    }
+    return (long)f->n_entries;
+}
+
+/* Asks for the entries after the head. Returns the entries applied, 0 when
+ * there were none (or the primary did not answer), -1 to stop. */
+static long fetch(replica *self, uint64_t *primary_head)
+{
+    uint64_t seq;
+    uint8_t hash[32];
+    ledger_head(self->led, &seq, hash);
+    jifen_command cmd = {.kind = JIFEN_CMD_FEED, .entry = seq + 1,
+                         .limit = FEED_BATCH};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
+    jifen_reply reply;
+    char err[256];
+    jifen_call_status st =
+        jifen_client_call(self->client, &req, &reply, err, sizeof err);
+    if (st != JIFEN_CALL_OK) {
+        if (self->reachable)
+            log_warn("replica: primary %s does not answer; serving what is "
+                     "here and trying again", self->primary);
+        self->reachable = false;
+        return 0;
+    }
+    if (!self->reachable)
+        log_info("replica: primary %s answers again", self->primary);
+    self->reachable = true;
+    long n = 0;
+    const jifen_result *r = reply.n_results ? &reply.results[0] : NULL;
+    if (reply.status != JIFEN_STATUS_OK || !r || !r->has_feed ||
+        r->status != JIFEN_STATUS_OK) {
+        log_warn("replica: the primary refused the feed: %s",
+                 r ? r->error : reply.error);
+    } else {
+        *primary_head = r->feed.head;
+        n = apply_feed(self, &r->feed);
+    }
+    jifen_reply_clear(&reply);
+    return n;
+}
+
+void replica_poll(void *ctx)
+{
+    replica *self = ctx;
+    int64_t now = mono_ms();
+    if (self->stopped || now < self->next_poll_ms)
+        return;
+    uint64_t primary_head = 0, seq;
+    uint8_t hash[32];
+    long n = fetch(self, &primary_head);
+    if (n < 0) {
+        self->stopped = true;
+        return;
+    }
+    ledger_head(self->led, &seq, hash);
+    if (self->reachable && self->metrics)
+        ops_set_replica_lag(self->metrics,
+                            primary_head > seq ? primary_head - seq : 0);
+    /* A full batch means more is waiting: ask again at once. */
+    self->next_poll_ms = now + (n == FEED_BATCH ? 0
+                                : self->reachable ? POLL_MS
+                                                  : RETRY_MS);
+}

@@ -1,0 +1,33 @@
+/*
+ * replica - a read-only jifend that follows a primary: it asks the primary
+ * for the committed entries after its own head (the feed query, over the
+ * same ZeroMQ protocol as any client, through libjifen), re-checks that
+ * each one follows its chain (sequence number and previous hash) and
+ * applies it with the primary's own write-path code (ledger_replicate), with
+ * the primary's signed checkpoints, in one transaction per batch.
+ *
+ * It runs in the server loop's idle turns (server_options.idle), so the
+ * ledger is only ever touched from one thread. A replica that was stopped
+ * or cut off simply asks from its head again: catching up is the normal
+ * path. An entry that does not follow the chain stops replication (the
+ * replica keeps serving what it has, and says why in the log): the primary's
+ * history was rewritten, which is what a replica is there to notice.
+ */
+#ifndef JIFEN_REPLICA_H
+#define JIFEN_REPLICA_H
+
+#include "ledger.h"
+#include "ops.h"
+
+typedef struct replica replica;
+
+/* A follower of `primary` (a ZeroMQ endpoint) into `led`. NULL when
+ * memory or ZeroMQ cannot be had. */
+replica *replica_new(ledger *led, ops *metrics, const char *primary);
+void replica_destroy(replica **self_p);
+
+/* One step: fetch and apply a batch if it is time. For
+ * server_options.idle (ctx is the replica). */
+void replica_poll(void *ctx);
+
+#endif

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# replica.sh - a read-only replica following a primary: it catches up in
+# batches, serves the same answers (balances, history, verify, checkpoints),
+# refuses writes, catches up after it was stopped and after the primary was
+# killed and restarted, and stops following - while still serving what it
+# has - when the primary's history was rewritten behind its back.
+source "$(dirname "$0")/lib.sh"
+: "${BURST:?BURST must name the burst test tool}"
+: "${TAMPER:?TAMPER must name the tamper test tool}"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PRIMARY="tcp://127.0.0.1:$PORT"
+CONF="$WORK/primary.conf"
+printf 'checkpoint_entries = 100\n' >"$CONF"
+start_primary() {
+    start_daemon "$WORK/p" --config "$CONF" --listen "$PRIMARY"
+    P_PID=$PID
+    P_LOG=$DAEMON_LOG
+}
+start_replica() {
+    start_daemon "$WORK/r" --replica-of "$PRIMARY"
+    R_PID=$PID
+    R_EP=$ENDPOINT
+    R_LOG=$DAEMON_LOG
+}
+# on EP CMD...: the CLI against that daemon
+on() { local ep=$1; shift; "$JIFEN" --server "$ep" --timeout 3000 --retries 1 "$@"; }
+entries_of() { on "$1" --json verify 2>/dev/null | jq -r .entries; }
+# wait_caught_up: until the replica has as many entries as the primary
+wait_caught_up() {
+    local want have i
+    want=$(entries_of "$PRIMARY")
+    for ((i = 0; i < 200; i++)); do
+        have=$(entries_of "$R_EP")
+        [ "$have" = "$want" ] && { pass "replica caught up: $have entries"; return 0; }
+        sleep 0.05
+    done
+    fail "replica has $have entries, primary $want (10 s)"
+}
+same_answers() { # WHAT: balances, history, verify head equal on both
+    local q
+    for q in "balance h0" "balance h1" "history h0 --limit 1000" "history h1 --limit 1000" "verify" "checkpoint"; do
+        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086
+        check_eq "$1: '$q' same on both (sha256 of the JSON answer)" \
+            "$(on "$PRIMARY" --json $q | sha256sum | cut -c1-16)" "$(on "$R_EP" --json $q | sha256sum | cut -c1-16)"
+    done
+}
+
+start_primary
+for h in h0 h1; do on "$PRIMARY" household add "$h" >/dev/null || die "household add $h"; done
+"$BURST" "$PRIMARY" h0 a 200 3 0 3000 >/dev/null || die "burst h0"
+"$BURST" "$PRIMARY" h1 b 200 3 0 3000 >/dev/null || die "burst h1"
+on "$PRIMARY" bill h1 88.80 --period 2026-11 >/dev/null
+on "$PRIMARY" reverse 5 --note "entered twice" >/dev/null || die "reverse"
+
+start_replica
+wait_caught_up # 1,204 entries: several feed batches of 500
+same_answers "first catch-up"
+run on "$R_EP" award h0 volunteer --hours 1
+check_rc "a write to the replica is refused" 1
+check_contains "with a clear reason" "read-only replica" "$ERR"
+run on "$R_EP" verify --checkpoint "$(on "$PRIMARY" checkpoint)" --checkpoint-key "$WORK/p/checkpoint.pub"
+check_rc "the replica matches the primary's signed checkpoint" 0
+[ ! -e "$WORK/r/checkpoint.key" ] && pass "a replica has no signing key" || fail "replica made a key"
+
+# Stopped replica: catches up on restart.
+stop_daemon
+"$BURST" "$PRIMARY" h0 c 50 2 0 3000 >/dev/null || die "burst c"
+start_replica
+wait_caught_up
+same_answers "after the replica was stopped"
+
+# Primary killed: the replica serves reads; primary back: it follows again.
+kill -KILL "$P_PID"
+wait "$P_PID" 2>/dev/null || true
+run on "$R_EP" balance h0
+check_rc "reads from the replica while the primary is down" 0
+for ((i = 0; i < 60; i++)); do grep -q "does not answer" "$R_LOG" && break; sleep 0.05; done
+check_contains "the replica logs the lost primary" "does not answer" "$(cat "$R_LOG")"
+start_primary
+"$BURST" "$PRIMARY" h1 d 50 2 0 3000 >/dev/null || die "burst d"
+wait_caught_up
+same_answers "after the primary came back"
+run on "$R_EP" --json stats
+check_eq "replica lag is 0 when caught up" 0 "$(jget .replica_lag)"
+
+# Rewritten history: stop the primary, rewrite entry 7 with a recomputed
+# chain, restart, write. The replica refuses what does not follow its chain.
+PID=$P_PID; stop_daemon
+run "$TAMPER" "$WORK/p" 7 999
+check_rc "history rewritten on the primary" 0
+start_primary
+"$BURST" "$PRIMARY" h0 e 5 1 0 3000 >/dev/null || die "burst e"
+for ((i = 0; i < 100; i++)); do grep -q "replication stopped" "$R_LOG" && break; sleep 0.05; done
+check_contains "the replica notices the rewrite" "previous hash differs" "$(cat "$R_LOG")"
+check_contains "and stops following" "replication stopped" "$(cat "$R_LOG")"
+run on "$R_EP" verify
+check_rc "the replica still verifies (its genuine copy)" 0
+check_eq "and keeps serving it" "$(( $(entries_of "$PRIMARY") - 5 ))" "$(entries_of "$R_EP")"
+finish

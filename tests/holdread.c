@@ -1,0 +1,28 @@
+/*
+ * holdread - opens a ledger read-only, begins a read transaction and holds
+ * it until killed: a reader that dies with kill -9 leaves its slot in
+ * LMDB's lock file, which jifend must reclaim at start (stale_readers.sh).
+ *
+ *   holdread DIR     prints "holding" once the transaction is open
+ */
+#include "storage.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    storage *st = NULL;
+    storage_txn txn;
+    char err[512];
+    if (argc != 2 ||
+        storage_open_readonly(&st, argv[1], err, sizeof err) != STORAGE_OK ||
+        storage_txn_begin(st, &txn, false) != STORAGE_OK) {
+        fprintf(stderr, "holdread: cannot open %s\n", argc > 1 ? argv[1] : "");
+        return 1;
+    }
+    printf("holding\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
