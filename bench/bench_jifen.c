@@ -478,8 +478,9 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
     }
     if (ctx)
         zmq_ctx_term(ctx);
-    if (rc != 0)
-        fprintf(stderr, "jifen_bench: the jifen run failed; kept %s\n", dir);
+    if (rc != 0 || getenv("JIFEN_BENCH_KEEP"))
+        fprintf(stderr, "jifen_bench: %s kept in %s\n",
+                rc ? "the failed jifen run" : "the jifen run", dir);
     else
         bench_rmtree(&dir);
     free(dir);

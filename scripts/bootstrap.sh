@@ -7,7 +7,7 @@ set -euo pipefail
 JIFEN_PACKAGES=(
   build-essential cmake pkg-config
   liblmdb-dev lmdb-utils libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-  protobuf-compiler libsodium-dev libcmocka-dev jq
+  protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
 )
 
 missing_packages() {
