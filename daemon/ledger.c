@@ -39,6 +39,12 @@ struct ledger {
     uint8_t *entry_buf; /* one encoded entry; reused, never per entry */
     size_t entry_cap;
     char last_error[256];
+    /* The query path runs on the server thread while the committer thread
+     * writes, so it has its own read transaction (kept and renewed, not
+     * begun per query) and its own error text. */
+    storage_txn reader;
+    bool have_reader;
+    char query_error[256];
 };
 
 typedef struct {
@@ -217,6 +223,8 @@ void ledger_close(ledger **self_p)
         return;
     if (self->in_write)
         ledger_write_abort(self);
+    if (self->have_reader)
+        storage_txn_abort(&self->reader);
     storage_close(&self->st);
     free(self->entry_buf);
     free(self);
@@ -851,6 +859,34 @@ static void query_history(storage_txn *txn, const jifen_command *cmd,
     storage_cursor_close(&c);
 }
 
+/* The query path's read transaction on the newest snapshot, lent as a
+ * copy (its sticky error and all) and taken back by end_reader. */
+static storage_error begin_reader(ledger *self, storage_txn *txn)
+{
+    storage_error e = STORAGE_FAILED;
+    if (self->have_reader) {
+        e = storage_txn_renew(&self->reader);
+        if (e != STORAGE_OK)
+            storage_txn_abort(&self->reader);
+    }
+    if (e != STORAGE_OK)
+        e = storage_txn_begin(self->st, &self->reader, false);
+    self->have_reader = e == STORAGE_OK;
+    *txn = self->reader;
+    return e;
+}
+
+static void end_reader(ledger *self, storage_txn *txn)
+{
+    self->reader = *txn;
+    storage_txn_reset(&self->reader); /* read-only: nothing to commit */
+}
+
+const char *ledger_query_strerror(const ledger *self)
+{
+    return self->query_error;
+}
+
 ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply)
 {
@@ -859,15 +895,20 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
              req->request_id);
     reply->status = JIFEN_STATUS_OK;
     reply->results = calloc(req->n_commands, sizeof *reply->results);
-    if (!reply->results)
-        return from_storage(self, STORAGE_FAILED, "out of memory");
+    if (!reply->results) {
+        snprintf(self->query_error, sizeof self->query_error,
+                 "out of memory");
+        return LEDGER_FAILED;
+    }
     reply->n_results = req->n_commands;
 
     storage_txn txn;
-    storage_error e = storage_txn_begin(self->st, &txn, false);
+    storage_error e = begin_reader(self, &txn);
     if (e) {
         codec_reply_clear(reply);
-        return from_storage(self, e, storage_txn_strerror(&txn));
+        snprintf(self->query_error, sizeof self->query_error, "%s",
+                 storage_txn_strerror(&txn));
+        return LEDGER_FAILED;
     }
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
@@ -889,7 +930,7 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
                        "command %zu is not a query", i + 1);
         }
     }
-    storage_txn_abort(&txn); /* read-only: nothing to commit */
+    end_reader(self, &txn);
     return LEDGER_OK;
 }
 

@@ -75,9 +75,12 @@ const char *ledger_strerror(const ledger *self);
 /* --- read path ----------------------------------------------------------- */
 
 /* Answers a query-only request in its own read transaction (readers never
- * block the writer). Fills reply->results. */
+ * block the writer). Fills reply->results. It may run on one thread while
+ * the write path runs on another, but on one thread at a time: it reuses
+ * one read transaction. Its failures are told by ledger_query_strerror. */
 ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply);
+const char *ledger_query_strerror(const ledger *self);
 
 /* Recomputes the hash chain and replays every posting, comparing with the
  * stored balances and the invariants of DESIGN.md section 3. */
