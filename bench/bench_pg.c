@@ -87,7 +87,9 @@ static int exec_ok(PGconn *c, PGresult *r)
 
 static int setup(PGconn *c, unsigned households)
 {
-    if (exec_ok(c, PQexec(c, schema_sql)) != 0)
+    /* DROP ... IF EXISTS would chat about the tables it did not find. */
+    if (exec_ok(c, PQexec(c, "SET client_min_messages = warning")) != 0 ||
+        exec_ok(c, PQexec(c, schema_sql)) != 0)
         return -1;
     /* Two statements: PQexecParams takes one, so the count goes inline. */
     char sql[sizeof accounts_sql + 32];
