@@ -45,6 +45,13 @@ struct ledger {
     storage_txn reader;
     bool have_reader;
     char query_error[256];
+    /* The household balance need_household read for the command being
+     * applied, so that the balance after it is computed from its postings
+     * instead of read again; valid for that one command only. */
+    jifen_balance before;
+    /* The stored (and to be sent) encoding of the last applied reply. */
+    uint8_t *reply_bytes;
+    size_t reply_len;
 };
 
 typedef struct {
@@ -226,6 +233,7 @@ void ledger_close(ledger **self_p)
     if (self->have_reader)
         storage_txn_abort(&self->reader);
     storage_close(&self->st);
+    free(self->reply_bytes);
     free(self->entry_buf);
     free(self);
     *self_p = NULL;
@@ -349,6 +357,29 @@ static void apply_totals(ledger *self, const char *account, uint64_t debit,
                 sizeof rec, STORAGE_PUT_OVERWRITE);
 }
 
+/* The household's balance after `postings`: from the one need_household
+ * read before them when there is one, else from storage. */
+static storage_error balance_after(ledger *self, const char *household,
+                                   const jifen_posting *postings,
+                                   size_t n_postings, jifen_balance *b)
+{
+    if (strcmp(self->before.household, household) != 0)
+        return household_balance(&self->txn, household, b);
+    *b = self->before;
+    char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1];
+    account_household_points(household, points);
+    account_household_fee(household, fee);
+    for (size_t i = 0; i < n_postings; i++) {
+        const jifen_posting *p = &postings[i];
+        int64_t amount = (int64_t)p->amount;
+        b->points += (strcmp(p->credit, points) == 0 ? amount : 0) -
+                     (strcmp(p->debit, points) == 0 ? amount : 0);
+        b->fee_due_fen += (strcmp(p->debit, fee) == 0 ? amount : 0) -
+                          (strcmp(p->credit, fee) == 0 ? amount : 0);
+    }
+    return STORAGE_OK;
+}
+
 /*
  * Appends one journal entry with its postings and updates the derived state
  * (balances, the household's history index). Storage errors land in the
@@ -408,8 +439,8 @@ static void post_entry(ledger *self, const write_context *ctx,
     if (n_postings)
         memcpy(result->postings, postings, n_postings * sizeof *postings);
     if (household && household[0] &&
-        household_balance(&self->txn, household, &result->balance) ==
-            STORAGE_OK)
+        balance_after(self, household, postings, n_postings,
+                      &result->balance) == STORAGE_OK)
         result->has_balance = true;
 }
 
@@ -424,8 +455,10 @@ static bool need_household(ledger *self, const char *code, jifen_balance *b,
                            jifen_result *result)
 {
     storage_error e = household_balance(&self->txn, code, b);
-    if (e == STORAGE_OK)
+    if (e == STORAGE_OK) {
+        self->before = *b;
         return true;
+    }
     if (e == STORAGE_NOT_FOUND)
         set_result(result, JIFEN_STATUS_UNKNOWN_HOUSEHOLD,
                    "household %s is not registered", code);
@@ -745,7 +778,13 @@ static ledger_error remember_reply(ledger *self, const jifen_request *req,
                     strlen(req->request_id), rec, JIFEN_HASH_LEN + len,
                     STORAGE_PUT_NEW);
     free(rec);
-    free(bytes);
+    /* Kept: the server sends these same bytes rather than encode the reply
+     * a second time (a 1,000-command reply is ~200 KB of protobuf). */
+    free(self->reply_bytes);
+    self->reply_bytes = e == STORAGE_OK ? bytes : NULL;
+    self->reply_len = e == STORAGE_OK ? len : 0;
+    if (e != STORAGE_OK)
+        free(bytes);
     return from_storage(self, e, storage_txn_strerror(&self->txn));
 }
 
@@ -758,6 +797,9 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
     snprintf(reply->request_id, sizeof reply->request_id, "%s",
              req->request_id);
     reply->status = JIFEN_STATUS_OK;
+    free(self->reply_bytes); /* never another request's bytes */
+    self->reply_bytes = NULL;
+    self->reply_len = 0;
 
     storage_val stored;
     storage_error e = storage_get(&self->txn, TABLE_REQUESTS, req->request_id,
@@ -782,6 +824,7 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
                        "command %zu is not a write", i + 1);
             continue;
         }
+        self->before.household[0] = '\0'; /* nothing read yet */
         write_handlers[cmd->kind](self, &ctx, cmd, result);
         if (self->txn.error) {
             codec_reply_clear(reply);
@@ -793,6 +836,14 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
     if (le != LEDGER_OK)
         codec_reply_clear(reply);
     return le;
+}
+
+void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len)
+{
+    *bytes = self->reply_bytes;
+    *len = self->reply_len;
+    self->reply_bytes = NULL;
+    self->reply_len = 0;
 }
 
 /* --- the read path -------------------------------------------------------- */

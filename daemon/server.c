@@ -18,6 +18,8 @@ typedef struct {
     jifen_request request;
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
+    uint8_t *reply_bytes; /* the reply as stored, when the ledger kept it */
+    size_t reply_len;
 } pending;
 
 typedef struct {
@@ -125,10 +127,28 @@ static bool admit(server *s, transport_message *msg)
     return true;
 }
 
+static void clear_reply(pending *p)
+{
+    codec_reply_clear(&p->reply);
+    free(p->reply_bytes);
+    p->reply_bytes = NULL;
+    p->reply_len = 0;
+}
+
 static void clear_replies(server *s)
 {
     for (size_t i = 0; i < s->n_writes; i++)
-        codec_reply_clear(&s->writes[i].reply);
+        clear_reply(&s->writes[i]);
+}
+
+/* A write's reply: the bytes the ledger stored, or an encoding. */
+static void send_write_reply(server *s, const pending *p)
+{
+    if (p->reply_bytes)
+        transport_send(s->tp, p->msg.peer, p->msg.peer_len, p->reply_bytes,
+                       p->reply_len);
+    else
+        send_reply(s, &p->msg, &p->reply);
 }
 
 /* One attempt at the whole group in one transaction. */
@@ -142,6 +162,8 @@ static ledger_error apply_group(server *s)
         pending *p = &s->writes[i];
         le = ledger_apply(s->led, &p->request, p->digest, s->opts->author, now,
                           &p->reply);
+        if (le == LEDGER_OK)
+            ledger_take_reply_bytes(s->led, &p->reply_bytes, &p->reply_len);
     }
     if (le != LEDGER_OK) {
         ledger_write_abort(s->led);
@@ -171,7 +193,7 @@ static void clear_group(server *s)
 {
     for (size_t i = 0; i < s->n_writes; i++) {
         pending *p = &s->writes[i];
-        codec_reply_clear(&p->reply);
+        clear_reply(p);
         codec_request_clear(&p->request);
         transport_message_clear(&p->msg);
     }
@@ -187,7 +209,7 @@ static int finish_group(server *s, ledger_error le)
     int rc = 0;
     if (le == LEDGER_OK) {
         for (size_t i = 0; i < s->n_writes; i++)
-            send_reply(s, &s->writes[i].msg, &s->writes[i].reply);
+            send_write_reply(s, &s->writes[i]);
     } else if (le == LEDGER_IO) {
         /* The disk failed under a commit: after EIO nothing about the file
          * can be trusted, so stop rather than retry (DESIGN.md section 4).
