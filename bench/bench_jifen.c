@@ -86,13 +86,22 @@ static int daemon_start(const bench_options *o, daemon_proc *d,
     return 0;
 }
 
-static void daemon_stop(daemon_proc *d)
+/* Stops the daemon as an operator would. Its exit status counts: under
+ * AddressSanitizer a leak or an error makes it non-zero, and the smoke run
+ * in ctest then fails. 0 or -1. */
+static int daemon_stop(daemon_proc *d)
 {
     if (d->pid <= 0)
-        return;
+        return 0;
+    int status = 0;
     kill(d->pid, SIGTERM);
-    waitpid(d->pid, NULL, 0);
+    waitpid(d->pid, &status, 0);
     d->pid = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    fprintf(stderr, "jifen_bench: jifend stopped badly (status 0x%x); log: %s\n",
+            (unsigned)status, d->log);
+    return -1;
 }
 
 /* --- one client connection ------------------------------------------------ */
@@ -474,7 +483,8 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
     int rc = -1;
     if (ctx && daemon_start(o, &d, dir) == 0) {
         rc = run_scenarios(o, ctx, &d, res);
-        daemon_stop(&d);
+        if (daemon_stop(&d) != 0)
+            rc = -1;
     }
     if (ctx)
         zmq_ctx_term(ctx);
