@@ -80,6 +80,15 @@ static void set_result(jifen_result *r, jifen_status status, const char *fmt,
     va_end(ap);
 }
 
+/* snprintf(dst, cap, "%s", src) without the format machinery, which
+ * showed in the write path's profile. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static ledger_error from_storage(ledger *self, storage_error e,
                                  const char *reason)
 {
@@ -297,7 +306,7 @@ static storage_error household_balance(storage_txn *txn, const char *code,
     if (e != STORAGE_OK)
         return e;
     memset(b, 0, sizeof *b);
-    snprintf(b->household, sizeof b->household, "%s", code);
+    copy_text(b->household, sizeof b->household, code);
     memcpy(b->name, h.name, sizeof b->name);
     b->area_centi_m2 = h.area_centi_m2;
 
@@ -334,8 +343,8 @@ static void make_posting(jifen_posting *p, jifen_asset asset,
                          uint64_t amount)
 {
     p->asset = asset;
-    snprintf(p->debit, sizeof p->debit, "%s", debit);
-    snprintf(p->credit, sizeof p->credit, "%s", credit);
+    copy_text(p->debit, sizeof p->debit, debit);
+    copy_text(p->credit, sizeof p->credit, credit);
     p->amount = amount;
 }
 
