@@ -31,17 +31,17 @@ double samples_quantile(const samples *s, double q);
 /* One line of the table and one object of the JSON. */
 typedef struct {
     char scenario[32];
-    char system[16];      /* jifen | postgresql | lmdb-raw */
-    unsigned clients;     /* concurrent clients (threads) */
-    unsigned batch;       /* commands per request, or transfers per commit */
-    uint64_t ops;         /* commands (entries) done */
-    uint64_t requests;    /* round trips (or commits) */
-    uint64_t errors;      /* refused commands or failed calls */
+    char system[16];   /* jifen | postgresql | lmdb-raw */
+    unsigned clients;  /* concurrent clients (threads) */
+    unsigned batch;    /* commands per request, or transfers per commit */
+    uint64_t ops;      /* commands (entries) done */
+    uint64_t requests; /* round trips (or commits) */
+    uint64_t errors;   /* refused commands or failed calls */
     double seconds;
     double ops_per_s;
     double p50_ms, p99_ms, p999_ms; /* per request (or commit) */
-    double peak_rss_mb;   /* VmHWM; -1 when not measured */
-    double peak_anon_mb;  /* peak RssAnon: RSS besides the mapped file */
+    double peak_rss_mb;             /* VmHWM; -1 when not measured */
+    double peak_anon_mb; /* peak RssAnon: RSS besides the mapped file */
 } bench_row;
 
 /* Fills ops_per_s and the quantiles from the samples (which it sorts). */
@@ -52,9 +52,9 @@ typedef struct {
     unsigned clients;
     unsigned batch;
     double seconds;
-    const char *jifend;   /* daemon binary */
+    const char *jifend;      /* daemon binary */
     const char *pg_conninfo; /* NULL: no PostgreSQL baseline */
-    const char *out;      /* JSON file, or NULL */
+    const char *out;         /* JSON file, or NULL */
     bool smoke;
 } bench_options;
 

@@ -69,8 +69,7 @@ static int wait_serving(daemon_proc *d)
     return -1;
 }
 
-static int daemon_start(const bench_options *o, daemon_proc *d,
-                        const char *dir)
+static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "%s/ledger", dir);
@@ -99,7 +98,8 @@ static int daemon_stop(daemon_proc *d)
     d->pid = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    fprintf(stderr, "jifen_bench: jifend stopped badly (status 0x%x); log: %s\n",
+    fprintf(stderr,
+            "jifen_bench: jifend stopped badly (status 0x%x); log: %s\n",
             (unsigned)status, d->log);
     return -1;
 }
@@ -138,9 +138,9 @@ static int call(void *sock, const jifen_request *req, jifen_reply *reply)
     if (rc == 0 && zmq_msg_recv(&msg, sock, 0) < 0)
         rc = -1;
     char err[256];
-    if (rc == 0 && codec_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
-                                      reply, err, sizeof err) !=
-                       JIFEN_STATUS_OK)
+    if (rc == 0 &&
+        codec_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), reply, err,
+                           sizeof err) != JIFEN_STATUS_OK)
         rc = -1;
     zmq_msg_close(&msg);
     return rc;
@@ -162,7 +162,8 @@ static uint64_t count_errors(int rc, const jifen_request *req,
     return bad;
 }
 
-/* --- batched scenarios: registration, billing ------------------------------ */
+/* --- batched scenarios: registration, billing ------------------------------
+ */
 
 typedef void (*fill_command)(jifen_command *cmd, unsigned household);
 
@@ -182,9 +183,8 @@ static void fill_bill(jifen_command *cmd, unsigned household)
 }
 
 /* One client sends every household once, `batch` commands per request. */
-static int run_batched(const bench_options *o, void *ctx,
-                       const daemon_proc *d, const char *scenario,
-                       fill_command fill, bench_row *row)
+static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
+                       const char *scenario, fill_command fill, bench_row *row)
 {
     void *sock = open_req(ctx, d->endpoint);
     jifen_command *cmds = calloc(o->batch, sizeof *cmds);
@@ -195,8 +195,8 @@ static int run_batched(const bench_options *o, void *ctx,
     samples lat = {0};
     double start = bench_now();
     for (unsigned first = 0; first < o->households; first += o->batch) {
-        unsigned n = o->households - first < o->batch ? o->households - first
-                                                      : o->batch;
+        unsigned n =
+            o->households - first < o->batch ? o->households - first : o->batch;
         memset(cmds, 0, n * sizeof *cmds);
         for (unsigned i = 0; i < n; i++)
             fill(&cmds[i], first + i);
@@ -225,7 +225,8 @@ static int run_batched(const bench_options *o, void *ctx,
     return 0;
 }
 
-/* --- closed-loop scenarios: award storm, mixed ------------------------------ */
+/* --- closed-loop scenarios: award storm, mixed ------------------------------
+ */
 
 enum { OP_BALANCE, OP_AWARD, OP_REDEEM, OP_KINDS };
 static const char *const op_names[OP_KINDS] = {"balance", "award", "redeem"};
@@ -250,8 +251,8 @@ static int pick_op(worker *w, uint64_t *rng)
     return r < 80 ? OP_BALANCE : r < 95 ? OP_AWARD : OP_REDEEM;
 }
 
-static void fill_op(jifen_request *req, int op, bool mixed,
-                    unsigned household, unsigned id, uint64_t n)
+static void fill_op(jifen_request *req, int op, bool mixed, unsigned household,
+                    unsigned id, uint64_t n)
 {
     jifen_command *cmd = req->commands;
     memset(cmd, 0, sizeof *cmd);
@@ -371,7 +372,8 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
     return 0;
 }
 
-/* --- verification ----------------------------------------------------------- */
+/* --- verification -----------------------------------------------------------
+ */
 
 static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
 {
@@ -395,9 +397,9 @@ static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
         row->ops = reply.results[0].verify.entries;
     else
         fprintf(stderr, "jifen_bench: verify failed: %s\n",
-                rc ? "no reply"
-                   : reply.n_results ? reply.results[0].verify.problem
-                                     : reply.error);
+                rc                ? "no reply"
+                : reply.n_results ? reply.results[0].verify.problem
+                                  : reply.error);
     row->errors = !ok;
     row->requests = 1;
     row->clients = 1;

@@ -123,8 +123,7 @@ static int do_work(raw_db *db, MDB_txn *txn, work_kind kind, uint64_t i,
         break;
     }
     snprintf(account, sizeof account, "household/%s/points", hh);
-    return transfer(db, txn, rid, "community/points-issued", account, 2,
-                    false);
+    return transfer(db, txn, rid, "community/points-issued", account, 2, false);
 }
 
 /* `total` transfers, `batch` per durable commit; one latency per commit. */
@@ -176,8 +175,8 @@ int bench_lmdb_run(const bench_options *o, bench_results *res)
     printf("lmdb-raw: the same transfers in-process, durable commits\n");
     /* Every household account exists before the timed runs, as in jifen
      * after registration; setup commits are large and untimed. */
-    int rc = run_commits(&db, WORK_SETUP, 0, o->households, 8192,
-                         o->households, 0, NULL);
+    int rc = run_commits(&db, WORK_SETUP, 0, o->households, 8192, o->households,
+                         0, NULL);
     /* The award storm's best case for jifen is one commit for every client
      * waiting, so the raw limit commits `clients` awards at a time. */
     bench_row *award = bench_results_add(res, "award_storm", "lmdb-raw");

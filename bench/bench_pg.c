@@ -156,10 +156,11 @@ static int batch_send(PGconn *c, pg_batch *b)
     }
     const char *params[5] = {b->ids, b->debits, b->credits, b->amounts,
                              b->checks};
-    PGresult *r = PQexecParams(
-        c, "SELECT transfer_many($1::text[], $2::text[], $3::text[],"
-           " $4::bigint[], $5::bool[])",
-        5, NULL, params, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c,
+                     "SELECT transfer_many($1::text[], $2::text[], $3::text[],"
+                     " $4::bigint[], $5::bool[])",
+                     5, NULL, params, NULL, NULL, 0);
     memset(b->len, 0, sizeof b->len);
     return exec_ok(c, r);
 }
@@ -239,7 +240,8 @@ static int run_awards(const bench_options *o, bench_row *row)
     return 0;
 }
 
-/* --- billing: one connection, B transfers per transaction ------------------ */
+/* --- billing: one connection, B transfers per transaction ------------------
+ */
 
 static int run_billing(const bench_options *o, PGconn *c, bench_row *row)
 {
@@ -249,8 +251,7 @@ static int run_billing(const bench_options *o, PGconn *c, bench_row *row)
     samples lat = {0};
     double start = bench_now();
     int rc = 0;
-    for (unsigned first = 0; first < o->households && !rc;
-         first += o->batch) {
+    for (unsigned first = 0; first < o->households && !rc; first += o->batch) {
         unsigned n = 0;
         for (; n < o->batch && first + n < o->households; n++) {
             char hh[16], account[64], id[48];

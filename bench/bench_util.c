@@ -3,8 +3,8 @@
 #include "bench.h"
 
 #include <ftw.h>
-#include <stdatomic.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

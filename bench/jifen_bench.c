@@ -63,19 +63,36 @@ static int parse_options(int argc, char **argv, bench_options *o)
     unsigned secs = 0;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
-        case HOUSEHOLDS: bad |= parse_uint(optarg, &o->households); break;
-        case CLIENTS: bad |= parse_uint(optarg, &o->clients); break;
-        case BATCH: bad |= parse_uint(optarg, &o->batch); break;
+        case HOUSEHOLDS:
+            bad |= parse_uint(optarg, &o->households);
+            break;
+        case CLIENTS:
+            bad |= parse_uint(optarg, &o->clients);
+            break;
+        case BATCH:
+            bad |= parse_uint(optarg, &o->batch);
+            break;
         case SECONDS:
             bad |= parse_uint(optarg, &secs);
             o->seconds = secs;
             break;
-        case JIFEND: o->jifend = optarg; break;
-        case PG: o->pg_conninfo = optarg; break;
-        case OUT: o->out = optarg; break;
-        case SMOKE: o->smoke = true; break;
-        case 'h': usage(stdout); exit(0);
-        default: bad = 1;
+        case JIFEND:
+            o->jifend = optarg;
+            break;
+        case PG:
+            o->pg_conninfo = optarg;
+            break;
+        case OUT:
+            o->out = optarg;
+            break;
+        case SMOKE:
+            o->smoke = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            bad = 1;
         }
     }
     if (o->batch > 8192) /* JIFEN_BATCH_MAX */
@@ -147,14 +164,16 @@ static int write_json(const char *path, const bench_options *o,
         perror(path);
         return -1;
     }
-    fprintf(f, "{\"households\": %u, \"clients\": %u, \"batch\": %u, "
-               "\"seconds\": %.0f, \"results\": [\n",
+    fprintf(f,
+            "{\"households\": %u, \"clients\": %u, \"batch\": %u, "
+            "\"seconds\": %.0f, \"results\": [\n",
             o->households, o->clients, o->batch, o->seconds);
     for (size_t i = 0; i < res->n; i++) {
         const bench_row *r = &res->rows[i];
-        fprintf(f, "  {\"scenario\": \"%s\", \"system\": \"%s\", "
-                   "\"clients\": %u, \"batch\": %u, \"ops\": %llu, "
-                   "\"requests\": %llu, \"errors\": %llu, ",
+        fprintf(f,
+                "  {\"scenario\": \"%s\", \"system\": \"%s\", "
+                "\"clients\": %u, \"batch\": %u, \"ops\": %llu, "
+                "\"requests\": %llu, \"errors\": %llu, ",
                 r->scenario, r->system, r->clients, r->batch,
                 (unsigned long long)r->ops, (unsigned long long)r->requests,
                 (unsigned long long)r->errors);

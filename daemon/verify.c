@@ -33,11 +33,11 @@ static uint64_t name_hash(const char *s)
 }
 
 static replayed_account *slot_for(account_table *t, const char *name,
-                                   uint64_t hash)
+                                  uint64_t hash)
 {
     size_t i = (size_t)hash & (t->cap - 1);
-    while (t->slots[i].name[0] && (t->slots[i].hash != hash ||
-                                   strcmp(t->slots[i].name, name) != 0))
+    while (t->slots[i].name[0] &&
+           (t->slots[i].hash != hash || strcmp(t->slots[i].name, name) != 0))
         i = (i + 1) & (t->cap - 1);
     return &t->slots[i];
 }
