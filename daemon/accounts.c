@@ -2,19 +2,37 @@
 
 #include "storage.h"
 
-#include <stdio.h>
 #include <string.h>
+
+/* "household/<code><suffix>", cut at JIFEN_ACCOUNT_MAX as snprintf would
+ * cut it. Plain copies: these names are built several times per command on
+ * the write path, where snprintf's format machinery showed in profiles. */
+static void household_account(const char *household, const char *suffix,
+                              char out[JIFEN_ACCOUNT_MAX + 1])
+{
+    static const char prefix[] = "household/";
+    const char *parts[3] = {prefix, household, suffix};
+    size_t len = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(parts[i]);
+        if (n > JIFEN_ACCOUNT_MAX - len)
+            n = JIFEN_ACCOUNT_MAX - len;
+        memcpy(out + len, parts[i], n);
+        len += n;
+    }
+    out[len] = '\0';
+}
 
 void account_household_points(const char *household,
                               char out[JIFEN_ACCOUNT_MAX + 1])
 {
-    snprintf(out, JIFEN_ACCOUNT_MAX + 1, "household/%s/points", household);
+    household_account(household, "/points", out);
 }
 
 void account_household_fee(const char *household,
                            char out[JIFEN_ACCOUNT_MAX + 1])
 {
-    snprintf(out, JIFEN_ACCOUNT_MAX + 1, "household/%s/fee", household);
+    household_account(household, "/fee", out);
 }
 
 bool account_is_household_points(const char *name)

@@ -1,5 +1,5 @@
 /*
- * hash - SHA-256 for the journal's hash chain (libsodium).
+ * hash - SHA-256 for the journal's hash chain (nettle; hex via libsodium).
  */
 #ifndef JIFEN_HASH_H
 #define JIFEN_HASH_H

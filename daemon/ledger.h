@@ -61,6 +61,12 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
                           const char *author, int64_t now_ms,
                           jifen_reply *reply);
 
+/* The encoded reply of the request ledger_apply just applied for the first
+ * time (the bytes it stored for idempotent retries), for the server to send
+ * as they are; the caller frees them. NULL when the last call replayed or
+ * failed: then encode the reply struct. */
+void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len);
+
 /* Commits. On failure nothing of the group is kept (the in-memory chain
  * head is rolled back too). */
 ledger_error ledger_write_commit(ledger *self);
@@ -85,9 +91,12 @@ const char *ledger_strerror(const ledger *self);
 /* --- read path ----------------------------------------------------------- */
 
 /* Answers a query-only request in its own read transaction (readers never
- * block the writer). Fills reply->results. */
+ * block the writer). Fills reply->results. It may run on one thread while
+ * the write path runs on another, but on one thread at a time: it reuses
+ * one read transaction. Its failures are told by ledger_query_strerror. */
 ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply);
+const char *ledger_query_strerror(const ledger *self);
 
 /* Recomputes the hash chain and replays every posting, comparing with the
  * stored balances and the invariants of DESIGN.md section 3. */
@@ -107,6 +116,6 @@ void ledger_set_commit_hook(ledger *self, ledger_commit_hook hook, void *ctx);
 storage *ledger_storage(ledger *self);
 
 /* The committed chain head: number of entries and hash of the last. */
-void ledger_head(const ledger *self, uint64_t *seq, uint8_t hash[JIFEN_HASH_LEN]);
+void ledger_head(ledger *self, uint64_t *seq, uint8_t hash[JIFEN_HASH_LEN]);
 
 #endif

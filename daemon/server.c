@@ -3,10 +3,12 @@
 #include "codec.h"
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* How many times one group is replayed after growing the map. */
 #define GROW_ATTEMPTS 8
@@ -16,6 +18,8 @@ typedef struct {
     jifen_request request;
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
+    uint8_t *reply_bytes; /* the reply as stored, when the ledger kept it */
+    size_t reply_len;
 } pending;
 
 typedef struct {
@@ -26,6 +30,13 @@ typedef struct {
     size_t n_writes;
     size_t n_commands;
 } server;
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static int64_t now_ms(void)
 {
@@ -73,7 +84,7 @@ static void answer_query(server *s, const transport_message *msg,
         }
     } else if (ledger_query(s->led, req, &reply) != LEDGER_OK) {
         refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
-               ledger_strerror(s->led));
+               ledger_query_strerror(s->led));
         return;
     }
     send_reply(s, msg, &reply);
@@ -136,10 +147,28 @@ static bool admit(server *s, transport_message *msg)
     return true;
 }
 
+static void clear_reply(pending *p)
+{
+    codec_reply_clear(&p->reply);
+    free(p->reply_bytes);
+    p->reply_bytes = NULL;
+    p->reply_len = 0;
+}
+
 static void clear_replies(server *s)
 {
     for (size_t i = 0; i < s->n_writes; i++)
-        codec_reply_clear(&s->writes[i].reply);
+        clear_reply(&s->writes[i]);
+}
+
+/* A write's reply: the bytes the ledger stored, or an encoding. */
+static void send_write_reply(server *s, const pending *p)
+{
+    if (p->reply_bytes)
+        transport_send(s->tp, p->msg.peer, p->msg.peer_len, p->reply_bytes,
+                       p->reply_len);
+    else
+        send_reply(s, &p->msg, &p->reply);
 }
 
 /* One attempt at the whole group in one transaction. */
@@ -153,6 +182,8 @@ static ledger_error apply_group(server *s)
         pending *p = &s->writes[i];
         le = ledger_apply(s->led, &p->request, p->digest, s->opts->author, now,
                           &p->reply);
+        if (le == LEDGER_OK)
+            ledger_take_reply_bytes(s->led, &p->reply_bytes, &p->reply_len);
     }
     if (le != LEDGER_OK) {
         ledger_write_abort(s->led);
@@ -165,30 +196,42 @@ static ledger_error apply_group(server *s)
     return le;
 }
 
-/* Commits the group, growing the map and replaying when it is full, then
- * replies. Returns -1 when the daemon must stop. */
-static uint64_t now_us(void)
+/* Applies and commits the group, growing the map and replaying when it is
+ * full. Runs on the committer thread. */
+static ledger_error commit_with_growth(server *s)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int commit_group(server *s)
-{
-    uint64_t started = now_us();
     ledger_error le = apply_group(s);
     for (int i = 0; le == LEDGER_FULL && i < GROW_ATTEMPTS; i++) {
         if (ledger_grow(s->led) != LEDGER_OK)
             break;
         le = apply_group(s);
     }
+    return le;
+}
+
+static void clear_group(server *s)
+{
+    for (size_t i = 0; i < s->n_writes; i++) {
+        pending *p = &s->writes[i];
+        clear_reply(p);
+        codec_request_clear(&p->request);
+        transport_message_clear(&p->msg);
+    }
+    s->n_writes = 0;
+    s->n_commands = 0;
+}
+
+/* Replies to a group whose commit returned `le`: only now, after the
+ * commit, does any of its clients hear back. Returns -1 when the daemon
+ * must stop. */
+static int finish_group(server *s, ledger_error le, uint64_t commit_us)
+{
     int rc = 0;
     if (le == LEDGER_OK && s->opts->ops)
-        ops_record_commit(s->opts->ops, s->n_writes, now_us() - started);
+        ops_record_commit(s->opts->ops, s->n_writes, commit_us);
     if (le == LEDGER_OK) {
         for (size_t i = 0; i < s->n_writes; i++)
-            send_reply(s, &s->writes[i].msg, &s->writes[i].reply);
+            send_write_reply(s, &s->writes[i]);
     } else if (le == LEDGER_IO) {
         /* The disk failed under a commit: after EIO nothing about the file
          * can be trusted, so stop rather than retry (DESIGN.md section 4).
@@ -208,15 +251,137 @@ static int commit_group(server *s)
                        : "storage failure; nothing of this request was "
                          "committed");
     }
-    for (size_t i = 0; i < s->n_writes; i++) {
-        pending *p = &s->writes[i];
-        codec_reply_clear(&p->reply);
-        codec_request_clear(&p->request);
-        transport_message_clear(&p->msg);
+    clear_group(s);
+    return rc;
+}
+
+/*
+ * The committer: a thread that owns LMDB's write transaction and does
+ * nothing else. While it waits for the disk (a commit is mostly fsync),
+ * the server thread keeps receiving, decoding, answering queries and
+ * gathering the next group, then sends this group's replies once the
+ * commit returned. Only the server thread touches the socket.
+ */
+typedef struct {
+    server group; /* the group in flight; its own pending array */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool has_work; /* under lock: a group was handed over */
+    bool quit;     /* under lock */
+    bool busy;     /* server thread only: a group is out, not yet finished */
+    ledger_error result;
+    uint64_t commit_us; /* under lock: how long apply + commit took */
+    int done[2]; /* pipe: one byte per finished group, to wake the poll */
+} committer;
+
+static void *committer_main(void *arg)
+{
+    committer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->has_work && !c->quit)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (!c->has_work)
+            break;
+        pthread_mutex_unlock(&c->lock);
+        uint64_t started = now_us();
+        ledger_error le = commit_with_growth(&c->group);
+        uint64_t took = now_us() - started;
+        pthread_mutex_lock(&c->lock);
+        c->result = le;
+        c->commit_us = took;
+        c->has_work = false;
+        if (write(c->done[1], "", 1) != 1)
+            log_error("cannot wake the server thread");
     }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static int committer_start(committer *c, const server *s)
+{
+    memset(c, 0, sizeof *c);
+    c->group = *s;
+    c->group.writes = calloc(SERVER_GROUP_REQUESTS, sizeof(pending));
+    c->done[0] = c->done[1] = -1;
+    if (!c->group.writes || pipe(c->done) != 0) {
+        free(c->group.writes);
+        return -1;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+        close(c->done[0]);
+        close(c->done[1]);
+        free(c->group.writes);
+        return -1;
+    }
+    return 0;
+}
+
+static void committer_stop(committer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->quit = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    clear_group(&c->group);
+    free(c->group.writes);
+    close(c->done[0]);
+    close(c->done[1]);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake);
+}
+
+/* Gives the gathered group to the committer, and takes its empty array
+ * back for the next one. */
+static void hand_over(server *s, committer *c)
+{
+    pending *spare = c->group.writes;
+    c->group.writes = s->writes;
+    c->group.n_writes = s->n_writes;
+    c->group.n_commands = s->n_commands;
+    s->writes = spare;
     s->n_writes = 0;
     s->n_commands = 0;
-    return rc;
+    c->busy = true;
+    pthread_mutex_lock(&c->lock);
+    c->has_work = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* The committer finished: reply to its group. */
+static int collect(committer *c)
+{
+    char byte;
+    if (read(c->done[0], &byte, 1) != 1)
+        return 0; /* spurious wake-up; the group is still out */
+    pthread_mutex_lock(&c->lock);
+    ledger_error le = c->result;
+    uint64_t took = c->commit_us;
+    pthread_mutex_unlock(&c->lock);
+    c->busy = false;
+    return finish_group(&c->group, le, took);
+}
+
+static bool group_full(const server *s)
+{
+    return s->n_writes == SERVER_GROUP_REQUESTS ||
+           s->n_commands >= SERVER_GROUP_COMMANDS;
+}
+
+/* Takes whatever is already waiting on the socket, never waiting for more
+ * to arrive: queries are answered at once, writes join the group. */
+static void gather(server *s)
+{
+    transport_message msg;
+    while (!group_full(s) && transport_recv(s->tp, &msg, 0) == 1) {
+        admit(s, &msg);
+        transport_message_clear(&msg);
+    }
 }
 
 int server_run(ledger *led, transport *tp, const server_options *opts,
@@ -224,29 +389,34 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
 {
     server s = {led, tp, opts, calloc(SERVER_GROUP_REQUESTS, sizeof(pending)),
                 0, 0};
-    if (!s.writes) {
-        log_error("out of memory");
+    committer c;
+    if (!s.writes || committer_start(&c, &s) != 0) {
+        log_error("out of memory, or no thread for the committer");
+        free(s.writes);
         return -1;
     }
     int rc = 0;
-    while (!*stop && rc == 0) {
-        transport_message msg;
-        /* Block for the first message, then take whatever else is already
-         * waiting: that is the group. Never wait for more to arrive. */
-        int got = transport_recv(tp, &msg, 200);
-        while (got == 1) {
-            admit(&s, &msg);
-            transport_message_clear(&msg);
-            if (s.n_writes == SERVER_GROUP_REQUESTS ||
-                s.n_commands >= SERVER_GROUP_COMMANDS)
-                break;
-            got = transport_recv(tp, &msg, 0);
-        }
-        if (s.n_writes > 0)
-            rc = commit_group(&s);
-        if (opts->idle)
+    while (rc == 0) {
+        /* The group goes out as soon as the committer is free: the
+         * requests that arrive during a commit make the next group. */
+        if (!c.busy && s.n_writes > 0)
+            hand_over(&s, &c);
+        bool stopping = *stop;
+        if (stopping && !c.busy && s.n_writes == 0)
+            break; /* the commit in flight, and what it left, are done */
+        bool take = !stopping && !group_full(&s);
+        int ready = transport_wait(tp, c.done[0], take, 200);
+        if (ready > 0 && (ready & TRANSPORT_READY_FD))
+            rc = collect(&c);
+        if (ready > 0 && (ready & TRANSPORT_READY_MESSAGE) && rc == 0)
+            gather(&s);
+        /* Replication writes through the ledger too: only while the
+         * committer holds no group, so one write transaction at a time. */
+        if (opts->idle && !c.busy)
             opts->idle(opts->idle_ctx);
     }
+    committer_stop(&c);
+    clear_group(&s);
     free(s.writes);
     return rc;
 }

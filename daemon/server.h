@@ -1,10 +1,13 @@
 /*
  * server - jifend's event loop: receive, decode, group-commit, reply.
  *
- * Each turn takes every request waiting on the socket (up to a bound),
- * applies all the writes among them in one write transaction, commits once,
- * and only then replies to each of them. Queries are answered after the
- * writes of the same turn, each in its own read transaction.
+ * Two threads. The server thread owns the socket: it takes every request
+ * waiting (up to a bound), answers queries at once from a read transaction,
+ * and gathers writes into a group. The committer thread owns LMDB's write
+ * transaction: it applies a whole group, commits once, and hands it back;
+ * only then does the server thread reply to each of its requests. While one
+ * group is being committed (mostly waiting for fsync) the next is gathered,
+ * and queries never wait behind a commit.
  */
 #ifndef JIFEN_SERVER_H
 #define JIFEN_SERVER_H

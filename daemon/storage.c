@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@ struct storage {
     MDB_dbi dbi[TABLE_COUNT];
     bool missing[TABLE_COUNT]; /* read-only open of an older file */
     size_t map_size;
+    /* Read transactions of other threads hold it shared; growing the map
+     * (which remaps it) holds it exclusively, so no reader is ever inside
+     * the map while it moves. */
+    pthread_rwlock_t map_lock;
 };
 
 struct storage_cursor {
@@ -135,6 +140,7 @@ static storage_error fail_open(storage *self, int rc, const char *what,
     snprintf(err, errlen, "%s: %s: %s", dir, what, mdb_strerror(rc));
     if (self->env)
         mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->map_lock);
     free(self);
     return translate(rc);
 }
@@ -150,6 +156,7 @@ static int open_env(storage **out, const char *dir, size_t map_size,
         snprintf(err, errlen, "out of memory");
         return ENOMEM;
     }
+    pthread_rwlock_init(&self->map_lock, NULL); /* fail_open destroys it */
     int rc = mdb_env_create(&self->env);
     if (rc) {
         fail_open(self, rc, "create environment", dir, err, errlen);
@@ -282,6 +289,7 @@ void storage_close(storage **self_p)
     if (!self)
         return;
     mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->map_lock);
     free(self);
     *self_p = NULL;
 }
@@ -298,7 +306,9 @@ storage_error storage_grow(storage *self, size_t max_bytes)
     size_t next = self->map_size * 2;
     if (next > max_bytes || next < self->map_size)
         next = max_bytes;
+    pthread_rwlock_wrlock(&self->map_lock);
     int rc = mdb_env_set_mapsize(self->env, next);
+    pthread_rwlock_unlock(&self->map_lock);
     if (rc)
         return translate(rc);
     self->map_size = next;
@@ -317,20 +327,37 @@ static storage_error txn_fail(storage_txn *txn, int rc)
     return e;
 }
 
+static void reader_lock(storage_txn *txn)
+{
+    pthread_rwlock_rdlock(&txn->owner->map_lock);
+    txn->holds_map = true;
+}
+
+static void reader_unlock(storage_txn *txn)
+{
+    if (txn->holds_map)
+        pthread_rwlock_unlock(&txn->owner->map_lock);
+    txn->holds_map = false;
+}
+
 storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
 {
     memset(txn, 0, sizeof *txn);
     txn->owner = self;
     txn->write = write;
     MDB_txn *t = NULL;
+    if (!write)
+        reader_lock(txn);
     int rc = mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t);
     if (rc == MDB_MAP_RESIZED) {
         /* Another process grew the map: adopt its size and try again. */
         mdb_env_set_mapsize(self->env, 0);
         rc = mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t);
     }
-    if (rc)
+    if (rc) {
+        reader_unlock(txn);
         return txn_fail(txn, rc);
+    }
     txn->txn = t;
     return STORAGE_OK;
 }
@@ -356,6 +383,29 @@ static void explain_eio(storage *self)
                   path, free_kib);
 }
 
+void storage_txn_reset(storage_txn *txn)
+{
+    if (txn->txn && !txn->write) {
+        mdb_txn_reset(txn->txn);
+        reader_unlock(txn);
+    }
+}
+
+storage_error storage_txn_renew(storage_txn *txn)
+{
+    if (!txn->txn || txn->write)
+        return STORAGE_FAILED;
+    txn->error = STORAGE_OK;
+    txn->mdb_rc = 0;
+    reader_lock(txn);
+    int rc = mdb_txn_renew(txn->txn);
+    if (rc) {
+        reader_unlock(txn);
+        return txn_fail(txn, rc);
+    }
+    return STORAGE_OK;
+}
+
 storage_error storage_txn_commit(storage_txn *txn)
 {
     if (!txn->txn)
@@ -368,6 +418,7 @@ storage_error storage_txn_commit(storage_txn *txn)
     txn->txn = NULL; /* freed by LMDB whatever rc is */
     if (rc == EIO)
         explain_eio(txn->owner);
+    reader_unlock(txn);
     if (rc)
         return txn_fail(txn, rc);
     return STORAGE_OK;
@@ -378,6 +429,7 @@ void storage_txn_abort(storage_txn *txn)
     if (txn->txn)
         mdb_txn_abort(txn->txn);
     txn->txn = NULL;
+    reader_unlock(txn);
 }
 
 storage_error storage_get(storage_txn *txn, storage_table table,

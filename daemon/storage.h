@@ -58,6 +58,7 @@ typedef struct {
     bool write;
     storage_error error; /* sticky */
     int mdb_rc;          /* LMDB's code behind `error`, for messages */
+    bool holds_map;      /* a reader inside the map (see storage_grow) */
 } storage_txn;
 
 typedef struct storage_cursor storage_cursor;
@@ -84,7 +85,8 @@ storage_error storage_copy(storage *self, const char *dest_dir, char *err,
 /* Map size and bytes in use (last page used x page size), for stats. */
 void storage_usage(storage *self, uint64_t *map_bytes, uint64_t *used_bytes);
 
-/* Doubles the map size (up to max_bytes). No transaction may be active.
+/* Doubles the map size (up to max_bytes). No write transaction may be
+ * active; read transactions of other threads are waited for.
  * STORAGE_OK, or STORAGE_MAP_FULL when already at the maximum. */
 storage_error storage_grow(storage *self, size_t max_bytes);
 size_t storage_map_size(const storage *self);
@@ -94,6 +96,12 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write);
  * way (LMDB frees a failed commit's handle: it must not be aborted again). */
 storage_error storage_txn_commit(storage_txn *txn);
 void storage_txn_abort(storage_txn *txn);
+/* A read transaction kept for reuse: reset lets go of its snapshot (and of
+ * the map, so that it may grow), renew takes the newest one. Cheaper than
+ * abort and begin, which allocate and look for a reader slot each time. A
+ * reset transaction is ended with storage_txn_abort. */
+void storage_txn_reset(storage_txn *txn);
+storage_error storage_txn_renew(storage_txn *txn);
 /* Human-readable reason of the txn's error. */
 const char *storage_txn_strerror(const storage_txn *txn);
 const char *storage_strerror(storage_error err);

@@ -252,6 +252,38 @@ static void sized_free(void *unused, void *p)
 
 static ProtobufCAllocator wire_allocator = {sized_alloc, sized_free, NULL};
 
+/*
+ * An arena for decoding one journal entry: verification decodes every
+ * entry of the chain, and a dozen malloc/free pairs per entry were a third
+ * of its time. Blocks carry the same size header as sized_alloc's, so
+ * wire_strlen works on both; what does not fit falls back to the heap.
+ */
+typedef struct {
+    _Alignas(max_align_t) unsigned char space[8192];
+    size_t used;
+} arena;
+
+static void *arena_alloc(void *arena_p, size_t size)
+{
+    arena *a = arena_p;
+    size_t align = sizeof(max_align_t);
+    size_t need = sizeof(block_head) + (size + align - 1) / align * align;
+    if (size > sizeof a->space || need > sizeof a->space - a->used)
+        return sized_alloc(NULL, size);
+    block_head *h = (block_head *)(a->space + a->used);
+    a->used += need;
+    h->size = size;
+    return h + 1;
+}
+
+static void arena_free(void *arena_p, void *p)
+{
+    arena *a = arena_p;
+    uintptr_t c = (uintptr_t)p, base = (uintptr_t)a->space;
+    if (c < base || c >= base + sizeof a->space)
+        sized_free(NULL, p); /* a heap block, or NULL */
+}
+
 static size_t wire_strlen(const char *s)
 {
     /* The default of an absent field is the library's static "". */
@@ -1314,13 +1346,16 @@ jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
         fail(&e, "no entry bytes");
         return e.status;
     }
-    w = jifen__v1__entry__unpack(&wire_allocator, len, buf);
+    arena a;
+    a.used = 0;
+    ProtobufCAllocator alloc = {arena_alloc, arena_free, &a};
+    w = jifen__v1__entry__unpack(&alloc, len, buf);
     if (w == NULL) {
         fail(&e, "not a valid jifen.v1.Entry message");
         return e.status;
     }
     entry_from_wire(w, out, &e);
-    jifen__v1__entry__free_unpacked(w, &wire_allocator);
+    jifen__v1__entry__free_unpacked(w, &alloc);
     if (failed(&e))
         memset(out, 0, sizeof *out);
     return e.status;

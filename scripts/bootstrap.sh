@@ -7,7 +7,8 @@ set -euo pipefail
 JIFEN_PACKAGES=(
   build-essential cmake pkg-config
   liblmdb-dev lmdb-utils libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-  protobuf-compiler libsodium-dev libcmocka-dev jq python3-zmq python3-protobuf
+  protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
+  python3-zmq python3-protobuf
 )
 
 missing_packages() {

@@ -197,8 +197,9 @@ start_daemon() {
     shift
     N_DAEMONS=$((N_DAEMONS + 1))
     DAEMON_LOG="$WORK/jifend.$N_DAEMONS.log"
-    # Made here, not by the background job's redirection, which may come
-    # after the first look below (a race seen once in hundreds of starts).
+    # Made here, not by the background job's redirection: on a loaded
+    # machine the first sed below could run before the job opened it, and
+    # under set -e that missing file ended the whole script.
     : >"$DAEMON_LOG"
     "$JIFEND" --data "$data" --listen 'tcp://127.0.0.1:*' "$@" 2>"$DAEMON_LOG" &
     PID=$!

@@ -1,0 +1,107 @@
+/*
+ * bench - jifen's benchmark: the real jifend over loopback against two
+ * baselines doing the same ledger work, PostgreSQL and LMDB in-process.
+ *
+ * Shared pieces: latency samples, result rows, timing, and the options of
+ * one run. Each system has its own file (bench_jifen.c, bench_lmdb.c,
+ * bench_pg.c); jifen_bench.c runs them and prints the table and the JSON.
+ */
+#ifndef JIFEN_BENCH_H
+#define JIFEN_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Per-request latencies in milliseconds; sorted when summarised. */
+typedef struct {
+    double *v;
+    size_t n;
+    size_t cap;
+} samples;
+
+void samples_add(samples *s, double ms);
+void samples_merge(samples *dst, const samples *src);
+void samples_free(samples *s);
+/* Sorts, then reads a quantile (0..1) by nearest rank. 0 when empty. */
+void samples_sort(samples *s);
+double samples_quantile(const samples *s, double q);
+
+/* One line of the table and one object of the JSON. */
+typedef struct {
+    char scenario[32];
+    char system[16];   /* jifen | postgresql | lmdb-raw */
+    unsigned clients;  /* concurrent clients (threads) */
+    unsigned batch;    /* commands per request, or transfers per commit */
+    uint64_t ops;      /* commands (entries) done */
+    uint64_t requests; /* round trips (or commits) */
+    uint64_t errors;   /* refused commands or failed calls */
+    double seconds;
+    double ops_per_s;
+    double p50_ms, p99_ms, p999_ms; /* per request (or commit) */
+    double peak_rss_mb;             /* VmHWM; -1 when not measured */
+    double peak_anon_mb; /* peak RssAnon: RSS besides the mapped file */
+} bench_row;
+
+/* Fills ops_per_s and the quantiles from the samples (which it sorts). */
+void bench_row_finish(bench_row *r, samples *lat);
+
+typedef struct {
+    unsigned households;
+    unsigned clients;
+    unsigned batch;
+    double seconds;
+    const char *jifend;      /* daemon binary */
+    const char *pg_conninfo; /* NULL: no PostgreSQL baseline */
+    const char *out;         /* JSON file, or NULL */
+    bool smoke;
+} bench_options;
+
+typedef struct {
+    bench_row *rows;
+    size_t n;
+    size_t cap;
+} bench_results;
+
+bench_row *bench_results_add(bench_results *res, const char *scenario,
+                             const char *system);
+
+double bench_now(void); /* seconds, monotonic */
+double bench_ms_since(double start);
+
+/* A temporary directory (malloc'd path) and its removal. */
+char *bench_tmpdir(const char *tag);
+void bench_rmtree(char **path_p);
+
+/* Peak memory of a process: VmHWM and RssAnon from /proc/PID/status, in MB;
+ * -1 when unreadable. bench_rss_reset starts a new peak (clear_refs 5). */
+double bench_proc_mb(pid_t pid, const char *field);
+void bench_rss_reset(pid_t pid);
+
+/* A thread that samples RssAnon of `pid` every few ms and keeps the peak:
+ * VmHWM counts the pages of the mapped database file too, and the target
+ * is for the memory besides the map. */
+typedef struct rss_monitor rss_monitor;
+rss_monitor *rss_monitor_start(pid_t pid);
+double rss_monitor_stop(rss_monitor **m_p); /* peak RssAnon in MB */
+
+/* Small fast per-thread random numbers (xorshift64*). */
+static inline uint64_t bench_rand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 2685821657736338717ull;
+}
+
+/* "H0000042": the household codes every system uses. */
+void bench_household(unsigned i, char out[16]);
+
+int bench_jifen_run(const bench_options *o, bench_results *res);
+int bench_lmdb_run(const bench_options *o, bench_results *res);
+int bench_pg_run(const bench_options *o, bench_results *res);
+
+#endif

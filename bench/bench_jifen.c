@@ -1,0 +1,500 @@
+/*
+ * bench_jifen - the scenarios against the real jifend: started from an
+ * empty data directory on a loopback wildcard port, driven over ZeroMQ with
+ * the project's own codec, one REQ socket per client thread (a shared
+ * context, so 64 clients do not bring 64 I/O threads onto two cores).
+ */
+#include "bench.h"
+
+#include "codec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define CALL_TIMEOUT_MS 30000
+
+typedef struct {
+    pid_t pid;
+    char dir[512];
+    char log[600];
+    char endpoint[128];
+} daemon_proc;
+
+/* --- the daemon ----------------------------------------------------------- */
+
+static void exec_daemon(const bench_options *o, const daemon_proc *d)
+{
+    int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    /* A map large enough for the whole run: growing it mid-scenario would
+     * replay a group and show up as a latency spike that is not the steady
+     * state. The file only takes what is written. */
+    execl(o->jifend, "jifend", "--data", d->dir, "--listen",
+          "tcp://127.0.0.1:*", "--map-size", "4096", (char *)NULL);
+    _exit(127);
+}
+
+/* Reads the endpoint from the "serving tcp://..." log line. */
+static int wait_serving(daemon_proc *d)
+{
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(d->log, "r");
+        char line[512];
+        while (f && fgets(line, sizeof line, f)) {
+            const char *p = strstr(line, " serving tcp://");
+            if (p && sscanf(p, " serving %127s", d->endpoint) == 1) {
+                fclose(f);
+                return 0;
+            }
+        }
+        if (f)
+            fclose(f);
+        if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+            return -1;
+        usleep(10000);
+    }
+    return -1;
+}
+
+static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->dir, sizeof d->dir, "%s/ledger", dir);
+    snprintf(d->log, sizeof d->log, "%s/jifend.log", dir);
+    d->pid = fork();
+    if (d->pid == 0)
+        exec_daemon(o, d);
+    if (d->pid < 0 || wait_serving(d) != 0) {
+        fprintf(stderr, "jifen_bench: jifend did not start (%s); log: %s\n",
+                o->jifend, d->log);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stops the daemon as an operator would. Its exit status counts: under
+ * AddressSanitizer a leak or an error makes it non-zero, and the smoke run
+ * in ctest then fails. 0 or -1. */
+static int daemon_stop(daemon_proc *d)
+{
+    if (d->pid <= 0)
+        return 0;
+    int status = 0;
+    kill(d->pid, SIGTERM);
+    waitpid(d->pid, &status, 0);
+    d->pid = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    fprintf(stderr,
+            "jifen_bench: jifend stopped badly (status 0x%x); log: %s\n",
+            (unsigned)status, d->log);
+    return -1;
+}
+
+/* --- one client connection ------------------------------------------------ */
+
+static void *open_req(void *ctx, const char *endpoint)
+{
+    void *s = zmq_socket(ctx, ZMQ_REQ);
+    int linger = 0;
+    if (s) {
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(s, endpoint) != 0) {
+            zmq_close(s);
+            s = NULL;
+        }
+    }
+    return s;
+}
+
+/* One round trip, as a client does it: encode, send, wait, decode. 0 with
+ * *reply filled (codec_reply_clear), or -1. */
+static int call(void *sock, const jifen_request *req, jifen_reply *reply)
+{
+    uint8_t *frame = NULL;
+    size_t len = 0;
+    if (codec_request_encode(req, &frame, &len) != 0)
+        return -1;
+    int rc = zmq_send(sock, frame, len, 0) == (int)len ? 0 : -1;
+    free(frame);
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    if (rc == 0 && zmq_poll(&item, 1, CALL_TIMEOUT_MS) != 1)
+        rc = -1;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (rc == 0 && zmq_msg_recv(&msg, sock, 0) < 0)
+        rc = -1;
+    char err[256];
+    if (rc == 0 &&
+        codec_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), reply, err,
+                           sizeof err) != JIFEN_STATUS_OK)
+        rc = -1;
+    zmq_msg_close(&msg);
+    return rc;
+}
+
+/* Commands of the reply that did not succeed (the whole request when the
+ * call failed or the request was refused). */
+static uint64_t count_errors(int rc, const jifen_request *req,
+                             const jifen_reply *reply)
+{
+    if (rc != 0 || reply->status != JIFEN_STATUS_OK)
+        return req->n_commands;
+    /* A redeem from a household with no points left is the ledger doing
+     * its job, not a failure of the run. */
+    uint64_t bad = 0;
+    for (size_t i = 0; i < reply->n_results; i++)
+        bad += reply->results[i].status != JIFEN_STATUS_OK &&
+               reply->results[i].status != JIFEN_STATUS_INSUFFICIENT_POINTS;
+    return bad;
+}
+
+/* --- batched scenarios: registration, billing ------------------------------
+ */
+
+typedef void (*fill_command)(jifen_command *cmd, unsigned household);
+
+static void fill_register(jifen_command *cmd, unsigned household)
+{
+    cmd->kind = JIFEN_CMD_HOUSEHOLD_ADD;
+    bench_household(household, cmd->household);
+    cmd->area_centi_m2 = 8000 + household % 5000;
+}
+
+static void fill_bill(jifen_command *cmd, unsigned household)
+{
+    cmd->kind = JIFEN_CMD_BILL;
+    bench_household(household, cmd->household);
+    cmd->amount = 12000; /* 120 yuan */
+    memcpy(cmd->period, "2026-11", 8);
+}
+
+/* One client sends every household once, `batch` commands per request. */
+static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
+                       const char *scenario, fill_command fill, bench_row *row)
+{
+    void *sock = open_req(ctx, d->endpoint);
+    jifen_command *cmds = calloc(o->batch, sizeof *cmds);
+    if (!sock || !cmds) {
+        free(cmds);
+        return -1;
+    }
+    samples lat = {0};
+    double start = bench_now();
+    for (unsigned first = 0; first < o->households; first += o->batch) {
+        unsigned n =
+            o->households - first < o->batch ? o->households - first : o->batch;
+        memset(cmds, 0, n * sizeof *cmds);
+        for (unsigned i = 0; i < n; i++)
+            fill(&cmds[i], first + i);
+        jifen_request req = {{0}, n, cmds};
+        snprintf(req.request_id, sizeof req.request_id, "%s-%u", scenario,
+                 first);
+        jifen_reply reply;
+        memset(&reply, 0, sizeof reply);
+        double t0 = bench_now();
+        int rc = call(sock, &req, &reply);
+        samples_add(&lat, bench_ms_since(t0));
+        row->errors += count_errors(rc, &req, &reply);
+        row->ops += n;
+        row->requests++;
+        codec_reply_clear(&reply);
+        if (rc != 0)
+            break;
+    }
+    row->seconds = bench_now() - start;
+    row->clients = 1;
+    row->batch = o->batch;
+    bench_row_finish(row, &lat);
+    samples_free(&lat);
+    free(cmds);
+    zmq_close(sock);
+    return 0;
+}
+
+/* --- closed-loop scenarios: award storm, mixed ------------------------------
+ */
+
+enum { OP_BALANCE, OP_AWARD, OP_REDEEM, OP_KINDS };
+static const char *const op_names[OP_KINDS] = {"balance", "award", "redeem"};
+
+typedef struct {
+    void *ctx;
+    const char *endpoint;
+    const bench_options *o;
+    unsigned id;
+    bool mixed; /* false: awards only */
+    atomic_int *stop;
+    samples lat[OP_KINDS];
+    uint64_t ops[OP_KINDS];
+    uint64_t errors[OP_KINDS];
+} worker;
+
+static int pick_op(worker *w, uint64_t *rng)
+{
+    if (!w->mixed)
+        return OP_AWARD;
+    unsigned r = (unsigned)(bench_rand(rng) % 100);
+    return r < 80 ? OP_BALANCE : r < 95 ? OP_AWARD : OP_REDEEM;
+}
+
+static void fill_op(jifen_request *req, int op, bool mixed, unsigned household,
+                    unsigned id, uint64_t n)
+{
+    jifen_command *cmd = req->commands;
+    memset(cmd, 0, sizeof *cmd);
+    bench_household(household, cmd->household);
+    req->request_id[0] = '\0';
+    if (op == OP_BALANCE) {
+        cmd->kind = JIFEN_CMD_BALANCE;
+        return;
+    }
+    /* The scenario in the id: a storm's ids must not collide with the
+     * mixed run's, or the daemon would answer ID_CONFLICT. */
+    snprintf(req->request_id, sizeof req->request_id, "%c%u-%llu",
+             mixed ? 'm' : 's', id, (unsigned long long)n);
+    if (op == OP_AWARD) {
+        cmd->kind = JIFEN_CMD_AWARD;
+        memcpy(cmd->code, "meeting", 8);
+    } else {
+        cmd->kind = JIFEN_CMD_REDEEM;
+        cmd->amount = 1;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    void *sock = open_req(w->ctx, w->endpoint);
+    uint64_t rng = 0x9e3779b97f4a7c15ull * (w->id + 1);
+    jifen_command cmd;
+    jifen_request req = {{0}, 1, &cmd};
+    uint64_t n = 0;
+    while (sock && !atomic_load(w->stop)) {
+        int op = pick_op(w, &rng);
+        unsigned household = (unsigned)(bench_rand(&rng) % w->o->households);
+        fill_op(&req, op, w->mixed, household, w->id, n++);
+        jifen_reply reply;
+        memset(&reply, 0, sizeof reply);
+        double t0 = bench_now();
+        int rc = call(sock, &req, &reply);
+        samples_add(&w->lat[op], bench_ms_since(t0));
+        w->ops[op]++;
+        w->errors[op] += count_errors(rc, &req, &reply);
+        codec_reply_clear(&reply);
+        if (rc != 0)
+            break;
+    }
+    if (sock)
+        zmq_close(sock);
+    return NULL;
+}
+
+static void add_closed_row(bench_results *res, const char *scenario,
+                           const bench_options *o, worker *ws, int op,
+                           double seconds, double hwm, double anon)
+{
+    bench_row *row = bench_results_add(res, scenario, "jifen");
+    samples lat = {0};
+    for (unsigned i = 0; i < o->clients; i++) {
+        for (int k = 0; k < OP_KINDS; k++) {
+            if (op >= 0 && k != op)
+                continue;
+            samples_merge(&lat, &ws[i].lat[k]);
+            row->ops += ws[i].ops[k];
+            row->errors += ws[i].errors[k];
+        }
+    }
+    row->requests = row->ops;
+    row->clients = o->clients;
+    row->batch = 1;
+    row->seconds = seconds;
+    row->peak_rss_mb = hwm;
+    row->peak_anon_mb = anon;
+    bench_row_finish(row, &lat);
+    samples_free(&lat);
+}
+
+/* C client threads in a closed loop for o->seconds. */
+static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
+                      bool mixed, bench_results *res)
+{
+    worker *ws = calloc(o->clients, sizeof *ws);
+    pthread_t *th = calloc(o->clients, sizeof *th);
+    atomic_int stop = 0;
+    if (!ws || !th) {
+        free(ws);
+        free(th);
+        return -1;
+    }
+    bench_rss_reset(d->pid);
+    rss_monitor *mon = rss_monitor_start(d->pid);
+    double start = bench_now();
+    for (unsigned i = 0; i < o->clients; i++) {
+        ws[i] = (worker){ctx, d->endpoint, o, i, mixed, &stop, {{0}}, {0}, {0}};
+        pthread_create(&th[i], NULL, worker_main, &ws[i]);
+    }
+    usleep((useconds_t)(o->seconds * 1e6));
+    atomic_store(&stop, 1);
+    for (unsigned i = 0; i < o->clients; i++)
+        pthread_join(th[i], NULL);
+    double seconds = bench_now() - start;
+    double anon = rss_monitor_stop(&mon);
+    double hwm = bench_proc_mb(d->pid, "VmHWM");
+    if (!mixed) {
+        add_closed_row(res, "award_storm", o, ws, OP_AWARD, seconds, hwm, anon);
+    } else {
+        add_closed_row(res, "mixed", o, ws, -1, seconds, hwm, anon);
+        for (int k = 0; k < OP_KINDS; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "mixed_%s", op_names[k]);
+            add_closed_row(res, name, o, ws, k, seconds, hwm, anon);
+        }
+    }
+    for (unsigned i = 0; i < o->clients; i++)
+        for (int k = 0; k < OP_KINDS; k++)
+            samples_free(&ws[i].lat[k]);
+    free(ws);
+    free(th);
+    return 0;
+}
+
+/* --- verification -----------------------------------------------------------
+ */
+
+static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
+{
+    void *sock = open_req(ctx, d->endpoint);
+    if (!sock)
+        return -1;
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_VERIFY;
+    jifen_request req = {{0}, 1, &cmd};
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    samples lat = {0};
+    double t0 = bench_now();
+    int rc = call(sock, &req, &reply);
+    double ms = bench_ms_since(t0);
+    samples_add(&lat, ms);
+    bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_verify &&
+              reply.results[0].verify.ok;
+    if (ok)
+        row->ops = reply.results[0].verify.entries;
+    else
+        fprintf(stderr, "jifen_bench: verify failed: %s\n",
+                rc                ? "no reply"
+                : reply.n_results ? reply.results[0].verify.problem
+                                  : reply.error);
+    row->errors = !ok;
+    row->requests = 1;
+    row->clients = 1;
+    row->batch = 1;
+    row->seconds = ms / 1000.0;
+    bench_row_finish(row, &lat);
+    samples_free(&lat);
+    codec_reply_clear(&reply);
+    zmq_close(sock);
+    return ok ? 0 : -1;
+}
+
+/* --- the run -------------------------------------------------------------- */
+
+static void finish_row(bench_row *row, const daemon_proc *d, rss_monitor *mon)
+{
+    row->peak_anon_mb = rss_monitor_stop(&mon);
+    row->peak_rss_mb = bench_proc_mb(d->pid, "VmHWM");
+    printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+           "%llu errors)\n",
+           row->scenario, row->ops_per_s, row->p50_ms, row->p99_ms,
+           (unsigned long long)row->ops, (unsigned long long)row->errors);
+    fflush(stdout);
+}
+
+static int run_one_batched(const bench_options *o, void *ctx,
+                           const daemon_proc *d, bench_results *res,
+                           const char *scenario, fill_command fill)
+{
+    bench_row *row = bench_results_add(res, scenario, "jifen");
+    bench_rss_reset(d->pid);
+    rss_monitor *mon = rss_monitor_start(d->pid);
+    int rc = run_batched(o, ctx, d, scenario, fill, row);
+    finish_row(row, d, mon);
+    return rc;
+}
+
+static void print_closed(const bench_results *res, size_t from)
+{
+    for (size_t i = from; i < res->n; i++)
+        printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+               "%llu errors)\n",
+               res->rows[i].scenario, res->rows[i].ops_per_s,
+               res->rows[i].p50_ms, res->rows[i].p99_ms,
+               (unsigned long long)res->rows[i].ops,
+               (unsigned long long)res->rows[i].errors);
+    fflush(stdout);
+}
+
+static int run_scenarios(const bench_options *o, void *ctx,
+                         const daemon_proc *d, bench_results *res)
+{
+    if (run_one_batched(o, ctx, d, res, "register", fill_register) != 0)
+        return -1;
+    size_t from = res->n;
+    if (run_closed(o, ctx, d, false, res) != 0)
+        return -1;
+    print_closed(res, from);
+    if (run_one_batched(o, ctx, d, res, "billing", fill_bill) != 0)
+        return -1;
+    from = res->n;
+    if (run_closed(o, ctx, d, true, res) != 0)
+        return -1;
+    print_closed(res, from);
+    bench_row *row = bench_results_add(res, "verify", "jifen");
+    bench_rss_reset(d->pid);
+    rss_monitor *mon = rss_monitor_start(d->pid);
+    int rc = run_verify(ctx, d, row);
+    finish_row(row, d, mon);
+    return rc;
+}
+
+int bench_jifen_run(const bench_options *o, bench_results *res)
+{
+    char *dir = bench_tmpdir("jifen");
+    if (!dir)
+        return -1;
+    printf("jifen: %u households, %u clients, batch %u, %.0f s per timed "
+           "scenario\n",
+           o->households, o->clients, o->batch, o->seconds);
+    daemon_proc d;
+    void *ctx = zmq_ctx_new();
+    int rc = -1;
+    if (ctx && daemon_start(o, &d, dir) == 0) {
+        rc = run_scenarios(o, ctx, &d, res);
+        if (daemon_stop(&d) != 0)
+            rc = -1;
+    }
+    if (ctx)
+        zmq_ctx_term(ctx);
+    if (rc != 0 || getenv("JIFEN_BENCH_KEEP"))
+        fprintf(stderr, "jifen_bench: %s kept in %s\n",
+                rc ? "the failed jifen run" : "the jifen run", dir);
+    else
+        bench_rmtree(&dir);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/* bench_util - samples, timing, temporary directories, memory of a process. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "bench.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void samples_add(samples *s, double ms)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        double *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return; /* a lost sample, not a lost run */
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = ms;
+}
+
+void samples_merge(samples *dst, const samples *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        samples_add(dst, src->v[i]);
+}
+
+void samples_free(samples *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void samples_sort(samples *s)
+{
+    if (s->n)
+        qsort(s->v, s->n, sizeof *s->v, cmp_double);
+}
+
+double samples_quantile(const samples *s, double q)
+{
+    if (!s->n)
+        return 0;
+    size_t rank = (size_t)(q * (double)s->n + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > s->n)
+        rank = s->n;
+    return s->v[rank - 1];
+}
+
+void bench_row_finish(bench_row *r, samples *lat)
+{
+    samples_sort(lat);
+    r->ops_per_s = r->seconds > 0 ? (double)r->ops / r->seconds : 0;
+    r->p50_ms = samples_quantile(lat, 0.50);
+    r->p99_ms = samples_quantile(lat, 0.99);
+    r->p999_ms = samples_quantile(lat, 0.999);
+}
+
+bench_row *bench_results_add(bench_results *res, const char *scenario,
+                             const char *system)
+{
+    if (res->n == res->cap) {
+        size_t cap = res->cap ? res->cap * 2 : 32;
+        bench_row *rows = realloc(res->rows, cap * sizeof *rows);
+        if (!rows) {
+            perror("jifen_bench");
+            exit(1);
+        }
+        res->rows = rows;
+        res->cap = cap;
+    }
+    bench_row *r = &res->rows[res->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->scenario, sizeof r->scenario, "%s", scenario);
+    snprintf(r->system, sizeof r->system, "%s", system);
+    r->peak_rss_mb = r->peak_anon_mb = -1;
+    return r;
+}
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_ms_since(double start)
+{
+    return (bench_now() - start) * 1000.0;
+}
+
+char *bench_tmpdir(const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/jifen-bench-%s.XXXXXX",
+             base && *base ? base : "/tmp", tag);
+    if (!mkdtemp(path))
+        return NULL;
+    return strdup(path);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void bench_rmtree(char **path_p)
+{
+    if (*path_p)
+        nftw(*path_p, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(*path_p);
+    *path_p = NULL;
+}
+
+double bench_proc_mb(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t flen = strlen(field);
+    double mb = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, field, flen) == 0 && line[flen] == ':') {
+            mb = strtod(line + flen + 1, NULL) / 1024.0; /* kB */
+            break;
+        }
+    }
+    fclose(f);
+    return mb;
+}
+
+void bench_rss_reset(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/clear_refs", (int)pid);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("5", f); /* resets VmHWM to the current RSS */
+        fclose(f);
+    }
+}
+
+struct rss_monitor {
+    pthread_t thread;
+    pid_t pid;
+    atomic_int stop;
+    double peak;
+};
+
+static void *monitor_main(void *arg)
+{
+    rss_monitor *m = arg;
+    while (!m->stop) {
+        double mb = bench_proc_mb(m->pid, "RssAnon");
+        if (mb > m->peak)
+            m->peak = mb;
+        usleep(20000);
+    }
+    return NULL;
+}
+
+rss_monitor *rss_monitor_start(pid_t pid)
+{
+    rss_monitor *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->pid = pid;
+    m->peak = bench_proc_mb(pid, "RssAnon");
+    if (pthread_create(&m->thread, NULL, monitor_main, m) != 0) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+double rss_monitor_stop(rss_monitor **m_p)
+{
+    rss_monitor *m = *m_p;
+    if (!m)
+        return -1;
+    m->stop = 1;
+    pthread_join(m->thread, NULL);
+    double mb = bench_proc_mb(m->pid, "RssAnon");
+    double peak = mb > m->peak ? mb : m->peak;
+    free(m);
+    *m_p = NULL;
+    return peak;
+}
+
+void bench_household(unsigned i, char out[16])
+{
+    snprintf(out, 16, "H%07u", i);
+}

@@ -1,0 +1,212 @@
+/*
+ * jifen_bench - one run of the benchmark: jifen, then the raw LMDB limit,
+ * then PostgreSQL when a conninfo is given; a table with the ratios on
+ * stdout and every row as JSON in --out.
+ *
+ *   jifen_bench [--households N] [--clients C] [--batch B] [--seconds S]
+ *               [--jifend PATH] [--pg CONNINFO] [--out FILE] [--smoke]
+ *
+ * bench.sh at the top of the tree builds it in Release, starts and removes
+ * the PostgreSQL cluster, and runs it.
+ */
+#include "bench.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef JIFEND_PATH
+#define JIFEND_PATH "jifend"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: jifen_bench [OPTIONS]\n"
+            "  --households N  households registered (default 100000)\n"
+            "  --clients C     concurrent clients (default 64)\n"
+            "  --batch B       commands per billing request (default 1000)\n"
+            "  --seconds S     length of each timed scenario (default 10)\n"
+            "  --jifend PATH   the daemon (default: the one built with it)\n"
+            "  --pg CONNINFO   PostgreSQL to compare with (default: none)\n"
+            "  --out FILE      write the results as JSON\n"
+            "  --smoke         a few seconds, small N, no PostgreSQL\n");
+}
+
+static int parse_uint(const char *text, unsigned *out)
+{
+    char *end = NULL;
+    unsigned long v = strtoul(text, &end, 10);
+    if (!*text || *end || v < 1 || v > 10000000UL)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, bench_options *o)
+{
+    enum { HOUSEHOLDS = 256, CLIENTS, BATCH, SECONDS, JIFEND, PG, OUT, SMOKE };
+    static const struct option longs[] = {
+        {"households", required_argument, NULL, HOUSEHOLDS},
+        {"clients", required_argument, NULL, CLIENTS},
+        {"batch", required_argument, NULL, BATCH},
+        {"seconds", required_argument, NULL, SECONDS},
+        {"jifend", required_argument, NULL, JIFEND},
+        {"pg", required_argument, NULL, PG},
+        {"out", required_argument, NULL, OUT},
+        {"smoke", no_argument, NULL, SMOKE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, bad = 0;
+    unsigned secs = 0;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case HOUSEHOLDS:
+            bad |= parse_uint(optarg, &o->households);
+            break;
+        case CLIENTS:
+            bad |= parse_uint(optarg, &o->clients);
+            break;
+        case BATCH:
+            bad |= parse_uint(optarg, &o->batch);
+            break;
+        case SECONDS:
+            bad |= parse_uint(optarg, &secs);
+            o->seconds = secs;
+            break;
+        case JIFEND:
+            o->jifend = optarg;
+            break;
+        case PG:
+            o->pg_conninfo = optarg;
+            break;
+        case OUT:
+            o->out = optarg;
+            break;
+        case SMOKE:
+            o->smoke = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            bad = 1;
+        }
+    }
+    if (o->batch > 8192) /* JIFEN_BATCH_MAX */
+        bad = 1;
+    if (bad || optind < argc) {
+        usage(stderr);
+        return -1;
+    }
+    if (o->smoke) {
+        o->households = 2000;
+        o->clients = 8;
+        o->batch = 500;
+        o->seconds = 1;
+        o->pg_conninfo = NULL;
+    }
+    return 0;
+}
+
+static const bench_row *find(const bench_results *res, const char *scenario,
+                             const char *system)
+{
+    for (size_t i = 0; i < res->n; i++)
+        if (!strcmp(res->rows[i].scenario, scenario) &&
+            !strcmp(res->rows[i].system, system))
+            return &res->rows[i];
+    return NULL;
+}
+
+static void print_ratio(const bench_row *jifen, const bench_row *other)
+{
+    if (other && other->ops_per_s > 0)
+        printf(" %9.2fx", jifen->ops_per_s / other->ops_per_s);
+    else
+        printf(" %10s", "-");
+}
+
+static void print_table(const bench_results *res)
+{
+    printf("\n%-15s %-10s %7s %6s %12s %9s %9s %9s %8s %8s %10s %10s\n",
+           "scenario", "system", "clients", "batch", "ops/s", "p50 ms",
+           "p99 ms", "p99.9 ms", "rss MB", "anon MB", "vs pg", "vs lmdb");
+    for (size_t i = 0; i < res->n; i++) {
+        const bench_row *r = &res->rows[i];
+        printf("%-15s %-10s %7u %6u %12.0f %9.3f %9.3f %9.3f %8.1f %8.1f",
+               r->scenario, r->system, r->clients, r->batch, r->ops_per_s,
+               r->p50_ms, r->p99_ms, r->p999_ms, r->peak_rss_mb,
+               r->peak_anon_mb);
+        if (!strcmp(r->system, "jifen")) {
+            print_ratio(r, find(res, r->scenario, "postgresql"));
+            print_ratio(r, find(res, r->scenario, "lmdb-raw"));
+        }
+        printf("%s\n", r->errors ? "  (errors!)" : "");
+    }
+}
+
+static void json_number(FILE *f, const char *name, double v, bool last)
+{
+    if (v < 0)
+        fprintf(f, "\"%s\": null%s", name, last ? "" : ", ");
+    else
+        fprintf(f, "\"%s\": %.3f%s", name, v, last ? "" : ", ");
+}
+
+static int write_json(const char *path, const bench_options *o,
+                      const bench_results *res)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    fprintf(f,
+            "{\"households\": %u, \"clients\": %u, \"batch\": %u, "
+            "\"seconds\": %.0f, \"results\": [\n",
+            o->households, o->clients, o->batch, o->seconds);
+    for (size_t i = 0; i < res->n; i++) {
+        const bench_row *r = &res->rows[i];
+        fprintf(f,
+                "  {\"scenario\": \"%s\", \"system\": \"%s\", "
+                "\"clients\": %u, \"batch\": %u, \"ops\": %llu, "
+                "\"requests\": %llu, \"errors\": %llu, ",
+                r->scenario, r->system, r->clients, r->batch,
+                (unsigned long long)r->ops, (unsigned long long)r->requests,
+                (unsigned long long)r->errors);
+        json_number(f, "seconds", r->seconds, false);
+        json_number(f, "ops_per_s", r->ops_per_s, false);
+        json_number(f, "p50_ms", r->p50_ms, false);
+        json_number(f, "p99_ms", r->p99_ms, false);
+        json_number(f, "p999_ms", r->p999_ms, false);
+        json_number(f, "peak_rss_mb", r->peak_rss_mb, false);
+        json_number(f, "peak_anon_mb", r->peak_anon_mb, true);
+        fprintf(f, "}%s\n", i + 1 < res->n ? "," : "");
+    }
+    fprintf(f, "]}\n");
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    bench_options o = {100000, 64, 1000, 10, JIFEND_PATH, NULL, NULL, false};
+    if (parse_options(argc, argv, &o) != 0)
+        return 2;
+    bench_results res = {0};
+    int rc = bench_jifen_run(&o, &res);
+    if (rc == 0)
+        rc = bench_lmdb_run(&o, &res);
+    if (rc == 0 && o.pg_conninfo)
+        rc = bench_pg_run(&o, &res);
+    print_table(&res);
+    if (o.out && write_json(o.out, &o, &res) != 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < res.n; i++)
+        if (res.rows[i].errors)
+            rc = -1; /* a run with refused commands measured something else */
+    free(res.rows);
+    return rc == 0 ? 0 : 1;
+}
