@@ -5,7 +5,9 @@
  * terminal) owns its lifetime. SIGTERM or SIGINT stops it after the commit
  * in flight.
  */
+#include "codec.h"
 #include "hash.h"
+#include "identity.h"
 #include "ledger.h"
 #include "log.h"
 #include "policy.h"
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define DEFAULT_DATA_DIR "jifen-data"
 #define DEFAULT_LISTEN "tcp://127.0.0.1:7400"
@@ -58,9 +61,21 @@ static void usage(FILE *out)
             "      --map-size MIB    initial LMDB map size (default %d); it "
             "grows by itself\n"
             "      --map-max MIB     largest map size (default %d)\n"
+            "      --enrol-admin KEY enrol KEY (Z85, or a .pub file) as an "
+            "admin key,\n"
+            "                        with --label NAME, and exit; jifend must "
+            "not be running\n"
+            "      --enrol KEY --role ROLE --label NAME\n"
+            "                        the same for any role (committee, "
+            "terminal, auditor,\n"
+            "                        admin)\n"
             "  -v, --verbose         log debug messages\n"
             "  -h, --help            this text\n"
             "      --version         the version\n"
+            "\n"
+            "Clients connect with CURVE: DIR/" IDENTITY_PUBLIC_FILE " is the "
+            "server key they need\n(made on first start). Only enrolled keys "
+            "get in; see docs/security.md.\n"
             "\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit status: 0 clean stop, "
             "1 start-up error, 2 usage error, 3 fatal I/O error.\n",
@@ -74,6 +89,9 @@ typedef struct {
     bool check_policy;
     unsigned long map_mib;
     unsigned long map_max_mib;
+    const char *enrol_key; /* offline enrolment, then exit */
+    const char *enrol_role;
+    const char *enrol_label;
 } options;
 
 static int parse_mib(const char *text, unsigned long *out)
@@ -91,7 +109,16 @@ static int parse_mib(const char *text, unsigned long *out)
 /* Returns -1 to exit 0 (help, version), 0 to run, 2 for a usage error. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK };
+    enum {
+        OPT_VERSION = 256,
+        OPT_MAP_SIZE,
+        OPT_MAP_MAX,
+        OPT_CHECK,
+        OPT_ENROL_ADMIN,
+        OPT_ENROL,
+        OPT_ROLE,
+        OPT_LABEL
+    };
     static const struct option longs[] = {
         {"data", required_argument, NULL, 'd'},
         {"listen", required_argument, NULL, 'l'},
@@ -99,6 +126,10 @@ static int parse_options(int argc, char **argv, options *o)
         {"check-policy", no_argument, NULL, OPT_CHECK},
         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
         {"map-max", required_argument, NULL, OPT_MAP_MAX},
+        {"enrol-admin", required_argument, NULL, OPT_ENROL_ADMIN},
+        {"enrol", required_argument, NULL, OPT_ENROL},
+        {"role", required_argument, NULL, OPT_ROLE},
+        {"label", required_argument, NULL, OPT_LABEL},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -129,6 +160,18 @@ static int parse_options(int argc, char **argv, options *o)
                 return 2;
             }
             break;
+        case OPT_ENROL_ADMIN:
+            o->enrol_role = "admin";
+            /* fall through */
+        case OPT_ENROL:
+            o->enrol_key = optarg;
+            break;
+        case OPT_ROLE:
+            o->enrol_role = optarg;
+            break;
+        case OPT_LABEL:
+            o->enrol_label = optarg;
+            break;
         case 'v':
             log_set_level(LOG_LEVEL_DEBUG);
             break;
@@ -146,6 +189,11 @@ static int parse_options(int argc, char **argv, options *o)
     if (optind < argc) {
         fprintf(stderr, "jifend: unexpected argument '%s'\nTry 'jifend --help'.\n",
                 argv[optind]);
+        return 2;
+    }
+    if (o->enrol_key && (!o->enrol_role || !o->enrol_label)) {
+        fprintf(stderr, "jifend: enrolling a key needs --role ROLE and "
+                        "--label NAME\nTry 'jifend --help'.\n");
         return 2;
     }
     return 0;
@@ -191,12 +239,102 @@ static int ensure_data_dir(const char *dir)
                 strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "jifend: %s is not a directory\n", dir);
+    char err[512];
+    if (identity_check_dir(dir, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: %s\n", err);
         return -1;
     }
     return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The command of --enrol / --enrol-admin, checked as the network would. */
+static int enrol_command(const options *o, jifen_command *cmd)
+{
+    char err[512];
+    uint8_t raw[KEYFILE_KEY_LEN];
+    memset(cmd, 0, sizeof *cmd);
+    cmd->kind = JIFEN_CMD_KEY_ENROL;
+    cmd->role = jifen_role_from_name(o->enrol_role);
+    snprintf(cmd->name, sizeof cmd->name, "%s", o->enrol_label);
+    if (keyfile_read_public(o->enrol_key, raw, err, sizeof err) == 0) {
+        keyfile_z85_encode(raw, cmd->key);
+        if (codec_command_validate(cmd, err, sizeof err) == JIFEN_STATUS_OK)
+            return 0;
+    }
+    fprintf(stderr, "jifend: cannot enrol: %s\n", err);
+    return -1;
+}
+
+/* The first admin key, enrolled on the server machine without the network:
+ * a journal entry like any enrolment, written by "local-operator". */
+static int enrol_offline(ledger *led, const options *o)
+{
+    jifen_command cmd;
+    if (enrol_command(o, &cmd) != 0)
+        return 2;
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
+    snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
+             now_ms());
+    static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
+    uint8_t digest[JIFEN_HASH_LEN];
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    ledger_error le = codec_request_digest(&req, digest) == 0
+                          ? ledger_write_begin(led)
+                          : LEDGER_FAILED;
+    if (le == LEDGER_OK)
+        le = ledger_apply(led, &req, digest, &local, now_ms(), &reply);
+    le = le == LEDGER_OK ? ledger_write_commit(led) : le;
+    if (le != LEDGER_OK) {
+        fprintf(stderr, "jifend: cannot enrol: %s\n", ledger_strerror(led));
+        codec_reply_clear(&reply);
+        return 1;
+    }
+    const jifen_result *r = &reply.results[0];
+    int rc = r->status == JIFEN_STATUS_OK ? 0 : 1;
+    if (rc == 0)
+        printf("enrolled %s as %s \"%s\" (journal entry %" PRIu64 ")\n",
+               cmd.key, jifen_role_name(cmd.role), cmd.name, r->entry);
+    else
+        fprintf(stderr, "jifend: cannot enrol: %s: %s\n",
+                jifen_status_name(r->status), r->error);
+    codec_reply_clear(&reply);
+    return rc;
+}
+
+/* The ZAP handler's question, answered from the ledger's key snapshot. */
+static bool admit_key(void *arg, const char *z85)
+{
+    return ledger_key_admitted(arg, z85);
+}
+
+/* Loads (or makes) the daemon's key pair and binds the CURVE socket. */
+static int bind_secure(transport **tp, ledger *led, const options *o,
+                       char *bound, size_t bound_len)
+{
+    char err[512], pub_path[4096];
+    int created = 0;
+    transport_security sec = {.admit = admit_key, .admit_arg = led};
+    if (identity_load(o->data_dir, sec.secret_key, pub_path, sizeof pub_path,
+                      &created, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: server key: %s\n", err);
+        return -1;
+    }
+    log_info("%s server key; clients need its public key: %s",
+             created ? "made a new" : "using the", pub_path);
+    int rc = transport_bind(tp, o->listen, REQUEST_MAX_BYTES, &sec, bound,
+                            bound_len, err, sizeof err);
+    explicit_bzero(sec.secret_key, sizeof sec.secret_key);
+    if (rc != 0)
+        fprintf(stderr, "jifend: %s\n", err);
+    return rc;
 }
 
 static void install_signals(void)
@@ -214,7 +352,7 @@ static void install_signals(void)
 int main(int argc, char **argv)
 {
     options o = {DEFAULT_DATA_DIR, DEFAULT_LISTEN, NULL, false,
-                 DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB};
+                 DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB, NULL, NULL, NULL};
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
@@ -229,12 +367,16 @@ int main(int argc, char **argv)
         free(pol);
         return 0;
     }
-    if (ensure_data_dir(o.data_dir) != 0) {
+    char err[512] = "";
+    int lock = -1;
+    if (ensure_data_dir(o.data_dir) != 0 ||
+        (lock = identity_lock(o.data_dir, err, sizeof err)) < 0) {
+        if (lock < 0 && err[0])
+            fprintf(stderr, "jifend: %s\n", err);
         free(pol);
         return 1;
     }
 
-    char err[512];
     ledger *led = NULL;
     ledger_options lo = {(size_t)o.map_mib << 20, (size_t)o.map_max_mib << 20};
     if (ledger_open(&led, o.data_dir, pol, &lo, err, sizeof err) !=
@@ -244,11 +386,15 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
+    if (o.enrol_key) {
+        rc = enrol_offline(led, &o);
+        ledger_close(&led);
+        free(pol);
+        return rc;
+    }
     transport *tp = NULL;
     char bound[256];
-    if (transport_bind(&tp, o.listen, REQUEST_MAX_BYTES, bound, sizeof bound,
-                       err, sizeof err) != 0) {
-        fprintf(stderr, "jifend: %s\n", err);
+    if (bind_secure(&tp, led, &o, bound, sizeof bound) != 0) {
         ledger_close(&led);
         free(pol);
         return 1;
@@ -265,7 +411,7 @@ int main(int argc, char **argv)
     install_signals();
     log_info("serving %s", bound);
 
-    server_options so = {"anonymous"};
+    server_options so = {NULL};
     rc = server_run(led, tp, &so, &stop_requested);
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);

@@ -19,7 +19,7 @@
 #define SERVER_GROUP_COMMANDS 16384
 
 typedef struct {
-    const char *author; /* recorded in every entry until keys exist */
+    const char *author; /* unused: entries record the label of their key */
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

@@ -41,6 +41,7 @@ typedef enum {
     TABLE_HISTORY,    /* household code, NUL, be64 seq -> (empty) */
     TABLE_REVERSALS,  /* be64 reversed seq -> be64 reversing seq */
     TABLE_META,       /* name -> value (chain head, format version) */
+    TABLE_KEYS,       /* client public key (Z85) -> key record (keys.h) */
     TABLE_COUNT
 } storage_table;
 
