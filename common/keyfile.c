@@ -168,12 +168,14 @@ int keyfile_read_secret(const char *path, uint8_t key[KEYFILE_KEY_LEN],
 int keyfile_read_public(const char *z85_or_path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen)
 {
-    if (keyfile_z85_decode(z85_or_path, strlen(z85_or_path), key) == 0)
-        return 0;
+    /* A file first: a 40-character path can also be valid Z85. */
     int fd = open(z85_or_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        if (keyfile_z85_decode(z85_or_path, strlen(z85_or_path), key) == 0)
+            return 0;
         return fail(err, errlen, z85_or_path,
                     "neither a public key (40 Z85 characters) nor a file");
+    }
     char line[128];
     int rc = read_line(fd, z85_or_path, line, sizeof line, err, errlen);
     close(fd);

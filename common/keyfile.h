@@ -42,8 +42,8 @@ int keyfile_generate(const char *secret_path, const char *public_path,
 int keyfile_read_secret(const char *path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen);
 
-/* A public key given as 40 characters of Z85, or as the name of a file
- * holding them. */
+/* A public key given as the name of a file holding it, or as 40
+ * characters of Z85 (the file wins when both could be meant). */
 int keyfile_read_public(const char *z85_or_path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen);
 
