@@ -165,11 +165,19 @@ bool keys_role_may(jifen_role role, jifen_command_kind kind)
 
 /* Whoever may write an entry of a kind may reverse it: the committee its
  * awards and deductions, the terminals their bills, payments and
- * redemptions. Entries without postings are not reversible anyway. */
+ * redemptions. Only those kinds carry postings to mirror. */
 bool keys_role_may_reverse(jifen_role role, jifen_command_kind original)
 {
-    return original != JIFEN_CMD_REVERSE && original != JIFEN_CMD_HOUSEHOLD_ADD &&
-           jifen_command_is_write(original) && in_matrix(role, original);
+    switch (original) {
+    case JIFEN_CMD_AWARD:
+    case JIFEN_CMD_DEDUCT:
+    case JIFEN_CMD_BILL:
+    case JIFEN_CMD_PAY:
+    case JIFEN_CMD_REDEEM:
+        return in_matrix(role, JIFEN_CMD_REVERSE) && in_matrix(role, original);
+    default:
+        return false;
+    }
 }
 
 /* --- the snapshot the ZAP handler reads ------------------------------------------ */
