@@ -279,6 +279,9 @@ start_daemon() {
     fi
     N_DAEMONS=$((N_DAEMONS + 1))
     DAEMON_LOG="$WORK/jifend.$N_DAEMONS.log"
+    # Made here: the background job opens it only when it gets to run, and
+    # a sed on a missing file would end the script (set -e, pipefail).
+    : >"$DAEMON_LOG"
     "$JIFEND" --data "$data" --listen 'tcp://127.0.0.1:*' "$@" 2>"$DAEMON_LOG" &
     PID=$!
     DAEMON_PIDS+=("$PID")
