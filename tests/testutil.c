@@ -6,6 +6,7 @@
 #include "keyfile.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -88,27 +89,39 @@ void testutil_key_path(const testutil_daemon *d, const char *role, char *out,
     snprintf(out, len, "%s/%s.key", d->keys_dir, role);
 }
 
-int testutil_jifend_run(const testutil_daemon *d, const char *const *args)
+/* Starts JIFEND_PATH with `fixed` then `extra` arguments (either may be
+ * NULL-terminated lists; extra may be NULL), stderr (and stdout when
+ * `with_stdout`) appended to the log. Returns the child's pid, or -1. */
+static pid_t spawn_jifend(const testutil_daemon *d, const char *const *fixed,
+                          const char *const *extra, bool with_stdout)
 {
     const char *argv[32] = {JIFEND_PATH};
     size_t n = 1;
-    for (size_t i = 0; args[i] && n < 31; i++)
-        argv[n++] = args[i];
+    for (size_t i = 0; fixed[i] && n < 31; i++)
+        argv[n++] = fixed[i];
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
     argv[n] = NULL;
     pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    int fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+        if (with_stdout)
+            dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+int testutil_jifend_run(const testutil_daemon *d, const char *const *args)
+{
+    pid_t pid = spawn_jifend(d, args, NULL, true);
+    int status = 0;
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        int fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
@@ -146,25 +159,11 @@ int testutil_daemon_start(testutil_daemon *d, const char *data_dir,
     unlink(d->log_path);
     if (enrol_test_keys(d, data_dir) != 0)
         return -1;
-    const char *argv[32] = {JIFEND_PATH, "--data", data_dir, "--listen",
-                            "tcp://127.0.0.1:*"};
-    size_t n = 5;
-    for (size_t i = 0; extra_args && extra_args[i] && n < 30; i++)
-        argv[n++] = extra_args[i];
-    argv[n] = NULL;
-
-    pid_t pid = fork();
+    const char *fixed[] = {"--data", data_dir, "--listen", "tcp://127.0.0.1:*",
+                           NULL};
+    pid_t pid = spawn_jifend(d, fixed, extra_args, false);
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        int fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
     d->pid = pid;
     for (int i = 0; i < 1000; i++) { /* up to 10 s */
         if (find_endpoint(d->log_path, d->endpoint, sizeof d->endpoint) == 0)
