@@ -87,6 +87,7 @@ static int write_line(const char *path, const char *z85, mode_t mode,
     snprintf(line, sizeof line, "%s\n", z85);
     ssize_t n = write(fd, line, strlen(line));
     int rc = (n == (ssize_t)strlen(line) && fsync(fd) == 0) ? 0 : -1;
+    sodium_memzero(line, sizeof line);
     if (close(fd) != 0)
         rc = -1;
     if (rc != 0) {
@@ -94,6 +95,15 @@ static int write_line(const char *path, const char *z85, mode_t mode,
         return fail(err, errlen, path, "cannot write the key");
     }
     return 0;
+}
+
+int keyfile_write_public(const char *path,
+                         const uint8_t public_key[KEYFILE_KEY_LEN], char *err,
+                         size_t errlen)
+{
+    char z85[KEYFILE_Z85_LEN + 1];
+    keyfile_z85_encode(public_key, z85);
+    return write_line(path, z85, 0644, err, errlen);
 }
 
 int keyfile_generate(const char *secret_path, const char *public_path,

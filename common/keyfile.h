@@ -38,6 +38,11 @@ int keyfile_generate(const char *secret_path, const char *public_path,
                      char pub_z85[KEYFILE_Z85_LEN + 1], char *err,
                      size_t errlen);
 
+/* Writes a public key file (mode 0644, never over an existing file). */
+int keyfile_write_public(const char *path,
+                         const uint8_t public_key[KEYFILE_KEY_LEN], char *err,
+                         size_t errlen);
+
 /* Reads a secret key file; refuses one that group or others may read. */
 int keyfile_read_secret(const char *path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen);

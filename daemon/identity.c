@@ -47,7 +47,15 @@ int identity_load(const char *dir, uint8_t secret[KEYFILE_KEY_LEN],
             return -1;
         *created = 1;
     }
-    return keyfile_read_secret(secret_path, secret, err, errlen);
+    if (keyfile_read_secret(secret_path, secret, err, errlen) != 0)
+        return -1;
+    /* The public half is derived data: remake it when it went missing. */
+    uint8_t pub[KEYFILE_KEY_LEN];
+    if (access(public_path, F_OK) != 0 &&
+        (keyfile_public_of(secret, pub) != 0 ||
+         keyfile_write_public(public_path, pub, err, errlen) != 0))
+        return -1;
+    return 0;
 }
 
 int identity_lock(const char *dir, char *err, size_t errlen)

@@ -173,7 +173,10 @@ check_rc "a secret key readable by others: refused" 1
 check_contains "readable key: the reason" "group or others" "$ERR"
 check_not_contains "readable key: the message has no key" "$SECRET" "$ERR"
 chmod 600 "$DATA/jifend.key"
+PUB=$(cat "$DATA/jifend.pub")
+rm "$DATA/jifend.pub"
 start_daemon "$DATA"
 check_eq "restarted: the same ledger" "$before" "$(verify_state)"
+check_eq "a lost jifend.pub is made again from the secret key" "$PUB" "$(cat "$DATA/jifend.pub")"
 stop_daemon TERM
 finish
