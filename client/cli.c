@@ -546,7 +546,7 @@ static void parse_command_line(int argc, char **argv, cli_args *a)
 static const command_def *find_command(const char *const *words, size_t n,
                                        size_t *used, char *err, size_t errlen)
 {
-    const command_def *first = NULL; /* of that name, for the message */
+    char subs[128] = ""; /* the second words there are, for the message */
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const command_def *d = &commands[i];
         if (strcmp(words[0], d->name) != 0)
@@ -559,12 +559,12 @@ static const command_def *find_command(const char *const *words, size_t n,
             *used = 2;
             return d;
         }
-        if (first == NULL)
-            first = d;
+        size_t len = strlen(subs);
+        snprintf(subs + len, sizeof subs - len, "%s'%s %s'", len ? ", " : "",
+                 d->name, d->sub);
     }
-    if (first != NULL)
-        fail(err, errlen, "%s: expected '%s %s'", words[0], first->name,
-             first->sub);
+    if (subs[0] != '\0')
+        fail(err, errlen, "%s: expected %s", words[0], subs);
     else
         fail(err, errlen, "unknown command '%s'", words[0]);
     return NULL;
