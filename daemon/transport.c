@@ -104,6 +104,11 @@ static void *zap_main(void *arg)
     transport *self = arg;
     while (zap_serve_one(self) == 0)
         ;
+    /* Without the handler libzmq refuses every handshake (enforced
+     * domain): safe, but nobody can connect, which must be seen. */
+    if (zmq_errno() != ETERM)
+        log_error("the ZAP handler stopped (%s): no client can connect",
+                  zmq_strerror(zmq_errno()));
     zmq_close(self->zap);
     return NULL;
 }
