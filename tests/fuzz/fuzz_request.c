@@ -4,8 +4,11 @@
  * and validate (codec), authorize (as an enrolled admin key, which walks
  * the role matrix and the reversal lookups), then apply (writes, in a
  * write transaction that is committed) or answer (queries), and encode the
- * reply. The same bytes also go through the client's reply decoder and the
- * journal entry decoder, which read untrusted bytes too.
+ * reply. Writes are applied as the enrolled key whose role may send the
+ * first command (so the checks inside the write transaction run too), or
+ * as the local operator when no role may. The same bytes also go through
+ * the client's reply decoder and the journal entry decoder, which read
+ * untrusted bytes too.
  *
  * The ledger lives in a temporary directory made on the first input and
  * removed at exit. Every 4096 inputs the whole ledger is verified (hash
@@ -21,6 +24,7 @@
 #include "codec.h"
 #include "hash.h"
 #include "keyfile.h"
+#include "keys.h"
 #include "ledger.h"
 #include "policy.h"
 #include "testutil.h"
@@ -33,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static ledger *led;
 static char *dir;
-static char admin_key[JIFEN_KEY_Z85_LEN + 1];
+static ledger_caller callers[JIFEN_ROLE_ADMIN + 1]; /* by role */
 static unsigned long runs;
 static const ledger_caller LOCAL = {"", JIFEN_ROLE_NONE, "fuzz"};
 
@@ -75,21 +79,37 @@ static void apply_write(const jifen_request *req, const ledger_caller *who,
     abort();
 }
 
-static void enrol_admin(void)
+/* One key per role, enrolled by the local operator. */
+static void enrol_keys(void)
 {
-    uint8_t pub[KEYFILE_KEY_LEN], sec[KEYFILE_KEY_LEN];
-    jifen_command cmd = {.kind = JIFEN_CMD_KEY_ENROL,
-                         .role = JIFEN_ROLE_ADMIN};
-    jifen_request req = {.request_id = "fuzz-enrol", .n_commands = 1,
-                         .commands = &cmd};
-    jifen_reply reply;
-    if (keyfile_keypair(pub, sec) != 0)
-        abort();
-    keyfile_z85_encode(pub, admin_key);
-    memcpy(cmd.key, admin_key, sizeof cmd.key);
-    snprintf(cmd.name, sizeof cmd.name, "fuzz admin");
-    apply_write(&req, &LOCAL, &reply);
-    codec_reply_clear(&reply);
+    for (int role = JIFEN_ROLE_COMMITTEE; role <= JIFEN_ROLE_ADMIN; role++) {
+        uint8_t pub[KEYFILE_KEY_LEN], sec[KEYFILE_KEY_LEN];
+        jifen_command cmd = {.kind = JIFEN_CMD_KEY_ENROL,
+                             .role = (jifen_role)role};
+        jifen_request req = {.n_commands = 1, .commands = &cmd};
+        jifen_reply reply;
+        ledger_caller *c = &callers[role];
+        if (keyfile_keypair(pub, sec) != 0)
+            abort();
+        keyfile_z85_encode(pub, c->key);
+        c->role = (jifen_role)role;
+        snprintf(c->author, sizeof c->author, "fuzz %s",
+                 jifen_role_name(c->role));
+        memcpy(cmd.key, c->key, sizeof cmd.key);
+        snprintf(cmd.name, sizeof cmd.name, "%s", c->author);
+        snprintf(req.request_id, sizeof req.request_id, "fuzz-enrol-%d", role);
+        apply_write(&req, &LOCAL, &reply);
+        codec_reply_clear(&reply);
+    }
+}
+
+/* The key whose role may send the request's first command. */
+static const ledger_caller *caller_for(const jifen_request *req)
+{
+    for (int role = JIFEN_ROLE_COMMITTEE; role <= JIFEN_ROLE_ADMIN; role++)
+        if (keys_role_may((jifen_role)role, req->commands[0].kind))
+            return &callers[role];
+    return &LOCAL;
 }
 
 static void setup(void)
@@ -109,7 +129,7 @@ static void setup(void)
     if (!registered)
         atexit(cleanup);
     registered = true;
-    enrol_admin();
+    enrol_keys();
 }
 
 static void check_invariants(void)
@@ -130,12 +150,14 @@ static void serve(const jifen_request *req)
     ledger_caller caller;
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
+    const ledger_caller *who = caller_for(req);
     jifen_status st =
-        ledger_authorize(led, admin_key, req, &caller, err, sizeof err);
-    if (st != JIFEN_STATUS_OK && st != JIFEN_STATUS_FORBIDDEN)
+        ledger_authorize(led, who->key, req, &caller, err, sizeof err);
+    if (who->key[0] != '\0' && st != JIFEN_STATUS_OK &&
+        st != JIFEN_STATUS_FORBIDDEN)
         abort(); /* nothing here may fail inside the ledger */
     if (jifen_command_is_write(req->commands[0].kind))
-        apply_write(req, &LOCAL, &reply);
+        apply_write(req, who, &reply);
     else if (ledger_query(led, req, &reply) != LEDGER_OK)
         abort();
     uint8_t *bytes = NULL;
