@@ -1,8 +1,8 @@
 /*
  * cli.c - the `jifen` command: arguments in, one request out, one outcome.
  *
- *     jifen [--server ENDPOINT] [--json] [--timeout MS] [--retries N]
- *           COMMAND ARGS... [COMMAND OPTIONS]
+ *     jifen [--server ENDPOINT] [--key FILE] [--server-key KEY] [--json]
+ *           [--timeout MS] [--retries N] COMMAND ARGS... [COMMAND OPTIONS]
  *
  * Commands are rows of a table: the positional arguments and options a
  * command takes, and which command fields they fill. Every argument and
@@ -10,7 +10,8 @@
  * their parsing, sending and printing, and adding a command is adding a row.
  *
  * Exit codes are part of the interface that scripts rely on (see `jifen
- * help`): 0 done, 1 refused by the ledger, 2 usage error, 3 no reply.
+ * help`): 0 done, 1 refused by the ledger, 2 usage error, 3 no reply,
+ * 4 forbidden (the key's role may not do this).
  */
 #include "checkpoint.h"
 #include "cli_output.h"
@@ -31,6 +32,7 @@ enum {
     EXIT_REFUSED = 1, /* also: a bad reply, verify found a problem */
     EXIT_USAGE = 2,
     EXIT_UNREACHABLE = 3,
+    EXIT_FORBIDDEN = 4, /* the ledger refused the key's role: see help */
 };
 
 #define CLI_ERR_MAX 512
@@ -204,6 +206,27 @@ static int set_limit(jifen_command *c, const char *text, const char *what,
     return set_u32(&c->limit, JIFEN_HISTORY_MAX, text, what, err, errlen);
 }
 
+/* A public key as Z85, or the name of a .pub file holding it. */
+static int set_pubkey(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    char why[CLI_ERR_MAX];
+    if (jifen_key_z85_read(text, c->key, why, sizeof why) != 0)
+        return fail(err, errlen, "%s: %s", what, why);
+    return 0;
+}
+
+static int set_role(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    c->role = jifen_role_from_name(text);
+    if (c->role == JIFEN_ROLE_NONE)
+        return fail(err, errlen,
+                    "%s: '%s' is not committee, terminal, auditor or admin",
+                    what, text);
+    return 0;
+}
+
 /* --- options ------------------------------------------------------------- */
 
 typedef enum {
@@ -219,10 +242,14 @@ typedef enum {
     /* verify against a signed checkpoint; not command fields */
     OPT_CHECKPOINT,
     OPT_CHECKPOINT_KEY,
+    OPT_LABEL,
+    OPT_OUT, /* keygen's file prefix; not a command field */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
     OPT_SERVER,
+    OPT_KEY,
+    OPT_SERVER_KEY,
     OPT_JSON,
     OPT_TIMEOUT,
     OPT_RETRIES,
@@ -233,8 +260,8 @@ typedef enum {
 
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS                                                            \
-    (BIT(OPT_SERVER) | BIT(OPT_JSON) | BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) |   \
-     BIT(OPT_HELP) | BIT(OPT_VERSION))
+    (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) | BIT(OPT_JSON) |    \
+     BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION))
 
 typedef struct {
     const char *name;
@@ -254,8 +281,12 @@ static const option_def options[OPT_COUNT] = {
     [OPT_ENTRY] = {"--entry", NULL, "N", set_entry},
     [OPT_CHECKPOINT] = {"--checkpoint", NULL, "TEXT", NULL},
     [OPT_CHECKPOINT_KEY] = {"--checkpoint-key", NULL, "PUBFILE", NULL},
+    [OPT_LABEL] = {"--label", NULL, "NAME", set_name},
+    [OPT_OUT] = {"--out", NULL, "PREFIX", NULL},
     [OPT_REQUEST_ID] = {"--request-id", NULL, "ID", NULL},
     [OPT_SERVER] = {"--server", NULL, "ENDPOINT", NULL},
+    [OPT_KEY] = {"--key", NULL, "FILE", NULL},
+    [OPT_SERVER_KEY] = {"--server-key", NULL, "KEY", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
@@ -318,6 +349,18 @@ static const command_def commands[] = {
      "Show the latest signed checkpoint (--entry: the first covering N)."},
     {"stats", NULL, JIFEN_CMD_STATS, {{NULL, NULL}}, 0, 0,
      "Show the daemon's metrics: commits, batch sizes, latency, map use."},
+    {"key", "enrol", JIFEN_CMD_KEY_ENROL,
+     {{"PUBKEY", set_pubkey}, {"ROLE", set_role}}, BIT(OPT_LABEL),
+     BIT(OPT_LABEL),
+     "Admin: let PUBKEY (Z85 or a .pub file) in as committee, terminal,\n"
+     "      auditor or admin; the label names who writes with it."},
+    {"key", "revoke", JIFEN_CMD_KEY_REVOKE, {{"PUBKEY", set_pubkey}}, 0, 0,
+     "Admin: shut PUBKEY out, from its next request on."},
+    {"key", "list", JIFEN_CMD_KEY_LIST, {{NULL, NULL}}, 0, 0,
+     "Admin, auditor: every enrolled key, with role, label and state."},
+    {"keygen", NULL, JIFEN_CMD_NONE, {{NULL, NULL}}, BIT(OPT_OUT), 0,
+     "Make a key pair: PREFIX.key (secret, 0600) and PREFIX.pub (default\n"
+     "      PREFIX: jifen). Give the .pub to the admin to enrol."},
 };
 /* clang-format on */
 
@@ -380,9 +423,19 @@ static void print_help(FILE *f)
         "ledger applies an id once: resending it by hand is safe too.\n"
         "H is a household code such as 3-2-501. AMOUNT is yuan with at most\n"
         "two decimals: 128, 128.5, 128.50.\n\n"
+        "Every connection is encrypted and authenticated with CURVE keys:\n"
+        "make a pair with 'jifen keygen', have an admin enrol the .pub with\n"
+        "a role, and give --key and --server-key. Roles: committee (household\n"
+        "add, award, deduct, reverse of those), terminal (bill, pay, redeem,\n"
+        "reverse of those), auditor (verify, key list), admin (key enrol,\n"
+        "revoke, list; verify); all of them: balance, history.\n\n"
         "options (before or after the command):\n"
         "  --server ENDPOINT  jifend's ZeroMQ endpoint (default: $JIFEN_SERVER,"
         "\n                     else %s)\n"
+        "  --key FILE         this client's secret key file (default: "
+        "$JIFEN_KEY)\n"
+        "  --server-key KEY   jifend's public key, Z85 or a file such as\n"
+        "                     DATA/jifend.pub (default: $JIFEN_SERVER_KEY)\n"
         "  --json             print one JSON object on stdout\n"
         "  --timeout MS       wait per try in milliseconds (default %d)\n"
         "  --retries N        resends when no reply comes (default %d)\n"
@@ -393,7 +446,10 @@ static void print_help(FILE *f)
         "  1  refused by the ledger, reason on stderr; also a reply that\n"
         "     cannot be read, and verify finding a problem\n"
         "  2  usage error\n"
-        "  3  no reply from the server\n",
+        "  3  no reply from the server (also: a key the server does not\n"
+        "     admit, or the wrong server key: the handshake never completes)\n"
+        "  4  forbidden: this key's role may not do this, or the key was\n"
+        "     revoked; nothing was changed\n",
         JIFEN_DEFAULT_ENDPOINT, JIFEN_DEFAULT_TIMEOUT_MS,
         JIFEN_DEFAULT_RETRIES);
 }
@@ -505,6 +561,7 @@ static void parse_command_line(int argc, char **argv, cli_args *a)
 static const command_def *find_command(const char *const *words, size_t n,
                                        size_t *used, char *err, size_t errlen)
 {
+    char subs[128] = ""; /* the second words there are, for the message */
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const command_def *d = &commands[i];
         if (strcmp(words[0], d->name) != 0)
@@ -517,10 +574,14 @@ static const command_def *find_command(const char *const *words, size_t n,
             *used = 2;
             return d;
         }
-        fail(err, errlen, "%s: expected '%s %s'", words[0], d->name, d->sub);
-        return NULL;
+        size_t len = strlen(subs);
+        snprintf(subs + len, sizeof subs - len, "%s'%s %s'", len ? ", " : "",
+                 d->name, d->sub);
     }
-    fail(err, errlen, "unknown command '%s'", words[0]);
+    if (subs[0] != '\0')
+        fail(err, errlen, "%s: expected %s", words[0], subs);
+    else
+        fail(err, errlen, "unknown command '%s'", words[0]);
     return NULL;
 }
 
@@ -564,6 +625,8 @@ typedef struct {
     cli_output out;
     const command_def *def; /* NULL until the command is known */
     const char *server;
+    const char *key;        /* client secret key file, or NULL */
+    const char *server_key; /* jifend's public key (Z85 or file) */
     int timeout_ms;
     int retries;
     jifen_command cmd;
@@ -583,11 +646,29 @@ static int usage_error(const cli_run *r, const char *message)
     return EXIT_USAGE;
 }
 
-/* Server, timeout and retries: options first, then the environment. */
+/* An option, else the environment variable, else NULL ("" counts as
+ * unset). */
+static const char *opt_or_env(const cli_args *a, opt_id o, const char *var)
+{
+    const char *env = getenv(var);
+    if (a->opt[o] != NULL)
+        return a->opt[o];
+    return env != NULL && *env != '\0' ? env : NULL;
+}
+
+/* Server, keys, timeout and retries: options first, then the
+ * environment. */
 static int configure(cli_run *r, const cli_args *a, char *err, size_t errlen)
 {
     const char *env = getenv("JIFEN_SERVER");
     uint64_t v = 0;
+
+    r->key = opt_or_env(a, OPT_KEY, "JIFEN_KEY");
+    r->server_key = opt_or_env(a, OPT_SERVER_KEY, "JIFEN_SERVER_KEY");
+    if (r->key != NULL && r->server_key == NULL)
+        return fail(err, errlen,
+                    "--key needs the server's public key too: --server-key "
+                    "(or JIFEN_SERVER_KEY), the daemon's jifend.pub");
 
     r->server = a->opt[OPT_SERVER] != NULL    ? a->opt[OPT_SERVER]
                 : env != NULL && *env != '\0' ? env
@@ -651,17 +732,21 @@ static int bad_reply(const cli_run *r, const char *why)
     return EXIT_REFUSED;
 }
 
+/* A refusal's exit code: a role problem is told apart from the ledger's
+ * own refusals, so that scripts can see a key set up wrongly. */
+static int refused(const cli_run *r, jifen_status status, const char *error)
+{
+    cli_print_refusal(&r->out, status, error);
+    return status == JIFEN_STATUS_FORBIDDEN ? EXIT_FORBIDDEN : EXIT_REFUSED;
+}
+
 static int report_reply(const cli_run *r, const jifen_reply *reply)
 {
-    if (reply->status != JIFEN_STATUS_OK) {
-        cli_print_refusal(&r->out, reply->status, reply->error);
-        return EXIT_REFUSED;
-    }
+    if (reply->status != JIFEN_STATUS_OK)
+        return refused(r, reply->status, reply->error);
     const jifen_result *res = &reply->results[0];
-    if (res->status != JIFEN_STATUS_OK && res->status != JIFEN_STATUS_EXISTS) {
-        cli_print_refusal(&r->out, res->status, res->error);
-        return EXIT_REFUSED;
-    }
+    if (res->status != JIFEN_STATUS_OK && res->status != JIFEN_STATUS_EXISTS)
+        return refused(r, res->status, res->error);
     const char *missing = missing_part(r->cmd.kind, res);
     if (missing != NULL)
         return bad_reply(r, missing);
@@ -682,6 +767,9 @@ static int report_unreachable(const cli_run *r)
         snprintf(msg + n, sizeof msg - (size_t)n,
                  " (to retry safely, run it again with --request-id %s)",
                  r->req.request_id);
+    if (r->key == NULL && n > 0 && strlen(msg) + 80 < sizeof msg)
+        strcat(msg, "; jifend only answers enrolled CURVE keys: give --key "
+                    "and --server-key");
     cli_print_failure(&r->out, "unreachable", msg, r->req.request_id);
     return EXIT_UNREACHABLE;
 }
@@ -698,6 +786,13 @@ static int call_server(cli_run *r, jifen_reply *reply)
         return EXIT_REFUSED;
     }
     jifen_client_set_timeout(client, r->timeout_ms, r->retries);
+    if (r->key != NULL &&
+        jifen_client_set_curve(client, r->key, r->server_key, err,
+                               sizeof err) != 0) {
+        jifen_client_destroy(&client);
+        cli_print_failure(&r->out, "usage", err, NULL);
+        return EXIT_USAGE;
+    }
     jifen_call_status st =
         jifen_client_call(client, &r->req, reply, err, sizeof err);
     jifen_client_destroy(&client);
@@ -813,6 +908,32 @@ static int verify_with_checkpoint(cli_run *r, const cli_args *a)
     return v.ok && match ? EXIT_DONE : EXIT_REFUSED;
 }
 
+/* `jifen keygen [--out PREFIX]`: local, nothing is sent. Prints the public
+ * key, the one part that may be shown and passed on. */
+static int run_keygen(cli_run *r, const cli_args *a)
+{
+    char err[CLI_ERR_MAX];
+    char pub[JIFEN_KEY_Z85_LEN + 1];
+    const char *prefix = a->opt[OPT_OUT] != NULL ? a->opt[OPT_OUT] : "jifen";
+
+    if (*prefix == '\0')
+        return usage_error(r, "--out: empty");
+    if (jifen_keygen(prefix, pub, err, sizeof err) != 0) {
+        cli_print_failure(&r->out, "error", err, NULL);
+        return EXIT_REFUSED;
+    }
+    if (r->out.json)
+        fprintf(r->out.out,
+                "{\"public_key\":\"%s\",\"secret_file\":\"%s.key\","
+                "\"public_file\":\"%s.pub\"}\n",
+                pub, prefix, prefix);
+    else
+        printf("%s\nwrote %s.key (secret, keep it) and %s.pub (give it to "
+               "the admin to enrol)\n",
+               pub, prefix, prefix);
+    return EXIT_DONE;
+}
+
 /* `jifen help [COMMAND]`, `jifen --help`, `jifen COMMAND --help`. */
 static int run_help(cli_run *r, const cli_args *a, size_t first)
 {
@@ -854,6 +975,11 @@ int main(int argc, char **argv)
         return usage_error(&r, "no command given");
 
     r.def = find_command(a.words, a.n_words, &used, err, sizeof err);
+    if (r.def != NULL && r.def->kind == JIFEN_CMD_NONE) {
+        if (build_command(r.def, &a, used, &r.cmd, err, sizeof err) != 0)
+            return usage_error(&r, err);
+        return run_keygen(&r, &a);
+    }
     if (r.def == NULL ||
         build_command(r.def, &a, used, &r.cmd, err, sizeof err) != 0 ||
         configure(&r, &a, err, sizeof err) != 0 ||

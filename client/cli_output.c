@@ -241,6 +241,14 @@ static void describe_write(FILE *f, const jifen_command *c,
     case JIFEN_CMD_REVERSE:
         fprintf(f, "reversed entry %" PRIu64, c->entry);
         break;
+    case JIFEN_CMD_KEY_ENROL:
+        fprintf(f, "enrolled key %s as %s (", c->key, jifen_role_name(c->role));
+        print_one_line(f, c->name);
+        fputc(')', f);
+        break;
+    case JIFEN_CMD_KEY_REVOKE:
+        fprintf(f, "revoked key %s", c->key);
+        break;
     default:
         fputs(codec_command_name(c->kind), f);
     }
@@ -492,6 +500,40 @@ void cli_print_verify_checkpoint(const cli_output *o,
     jw_end(&w);
 }
 
+static void print_key_human(FILE *f, const jifen_key_info *k)
+{
+    fprintf(f, "%s  %-9s  ", k->key, jifen_role_name(k->role));
+    print_one_line(f, k->label);
+    fprintf(f, "  enrolled by entry %" PRIu64, k->enrolled_entry);
+    if (k->revoked)
+        fprintf(f, ", REVOKED by entry %" PRIu64, k->revoked_entry);
+    fputc('\n', f);
+}
+
+static void print_keys(const cli_output *o, const jifen_result *r)
+{
+    if (!o->json) {
+        for (size_t i = 0; i < r->n_keys; i++)
+            print_key_human(o->out, &r->keys[i]);
+        return;
+    }
+    json_writer w = jw_begin(o->out);
+    jw_open(&w, "keys", '[');
+    for (size_t i = 0; i < r->n_keys; i++) {
+        const jifen_key_info *k = &r->keys[i];
+        jw_open(&w, NULL, '{');
+        jw_str(&w, "public_key", k->key);
+        jw_str(&w, "role", jifen_role_name(k->role));
+        jw_str(&w, "label", k->label);
+        jw_bool(&w, "revoked", k->revoked);
+        jw_u64(&w, "enrolled_entry", k->enrolled_entry);
+        jw_u64(&w, "revoked_entry", k->revoked_entry);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -521,6 +563,9 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         break;
     case JIFEN_CMD_CHECKPOINT:
         print_checkpoint(o, &r->checkpoint);
+        break;
+    case JIFEN_CMD_KEY_LIST:
+        print_keys(o, r);
         break;
     default:
         if (o->json)

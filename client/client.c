@@ -15,6 +15,7 @@
 #include "jifen.h"
 
 #include "codec.h"
+#include "keyfile.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -39,6 +40,10 @@ struct jifen_client {
     char *endpoint;
     int timeout_ms;
     int retries;
+    bool curve;
+    uint8_t public_key[KEYFILE_KEY_LEN];
+    uint8_t secret_key[KEYFILE_KEY_LEN];
+    uint8_t server_key[KEYFILE_KEY_LEN];
 };
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -75,6 +80,51 @@ void jifen_client_set_timeout(jifen_client *self, int timeout_ms, int retries)
     self->retries = retries > CLIENT_MAX_RETRIES ? CLIENT_MAX_RETRIES : retries;
 }
 
+int jifen_client_set_curve(jifen_client *self, const char *client_secret,
+                           const char *server_public, char *err,
+                           size_t errlen)
+{
+    if (self == NULL || client_secret == NULL || server_public == NULL) {
+        set_err(err, errlen, "null argument");
+        return -1;
+    }
+    if (keyfile_read_secret(client_secret, self->secret_key, err, errlen) !=
+            0 ||
+        keyfile_public_of(self->secret_key, self->public_key) != 0 ||
+        keyfile_read_public(server_public, self->server_key, err, errlen) !=
+            0) {
+        sodium_memzero(self->secret_key, sizeof self->secret_key);
+        self->curve = false;
+        return -1;
+    }
+    self->curve = true;
+    return 0;
+}
+
+int jifen_keygen(const char *prefix, char pub_z85[JIFEN_KEY_Z85_LEN + 1],
+                 char *err, size_t errlen)
+{
+    char sec_path[4096], pub_path[4096];
+    int n = snprintf(sec_path, sizeof sec_path, "%s.key", prefix);
+    if (n < 0 || (size_t)n >= sizeof sec_path) {
+        set_err(err, errlen, "key file name too long");
+        return -1;
+    }
+    snprintf(pub_path, sizeof pub_path, "%s.pub", prefix);
+    return keyfile_generate(sec_path, pub_path, pub_z85, err, errlen);
+}
+
+int jifen_key_z85_read(const char *z85_or_path,
+                       char out[JIFEN_KEY_Z85_LEN + 1], char *err,
+                       size_t errlen)
+{
+    uint8_t raw[KEYFILE_KEY_LEN];
+    if (keyfile_read_public(z85_or_path, raw, err, errlen) != 0)
+        return -1;
+    keyfile_z85_encode(raw, out);
+    return 0;
+}
+
 static void close_socket(jifen_client *self)
 {
     if (self->sock != NULL) {
@@ -92,8 +142,26 @@ void jifen_client_destroy(jifen_client **self_p)
     if (self->ctx != NULL)
         zmq_ctx_term(self->ctx);
     free(self->endpoint);
+    sodium_memzero(self, sizeof *self);
     free(self);
     *self_p = NULL;
+}
+
+/* The client side of CURVE: our pair and the server's public key. A wrong
+ * server key or an unenrolled client key makes the handshake fail, and the
+ * call then ends as "no reply". */
+static int set_curve(jifen_client *self)
+{
+    if (!self->curve)
+        return 0;
+    return zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, self->server_key,
+                          KEYFILE_KEY_LEN) != 0 ||
+                   zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY,
+                                  self->public_key, KEYFILE_KEY_LEN) != 0 ||
+                   zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY,
+                                  self->secret_key, KEYFILE_KEY_LEN) != 0
+               ? -1
+               : 0;
 }
 
 /* A fresh REQ socket. LINGER 0: a request the server never took must not
@@ -113,7 +181,7 @@ static int open_socket(jifen_client *self)
             0 ||
         zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo) !=
             0 ||
-        zmq_connect(self->sock, self->endpoint) != 0) {
+        set_curve(self) != 0 || zmq_connect(self->sock, self->endpoint) != 0) {
         int e = errno;
         close_socket(self);
         return e;

@@ -42,6 +42,29 @@ typedef struct jifen_client jifen_client;
  * NULL when memory or a ZeroMQ context cannot be had. */
 jifen_client *jifen_client_new(const char *endpoint);
 
+/* CURVE: every connection to jifend is encrypted and authenticated.
+ * `client_secret` is the client's secret key file (made by `jifen keygen`,
+ * mode 0600; refused when group or others may read it); `server_public` is
+ * jifend's public key, as 40 characters of Z85 or the name of a file holding
+ * them (the daemon's DATA/jifend.pub). Without this call the client speaks
+ * plain ZeroMQ, which jifend never answers. Returns 0, or -1 with the reason
+ * in err (which never contains key material). */
+int jifen_client_set_curve(jifen_client *self, const char *client_secret,
+                           const char *server_public, char *err,
+                           size_t errlen);
+
+/* Writes a new key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub
+ * (public, Z85), never over existing files. The public key's Z85 goes to
+ * pub_z85. Returns 0, or -1 with the reason in err. */
+int jifen_keygen(const char *prefix, char pub_z85[JIFEN_KEY_Z85_LEN + 1],
+                 char *err, size_t errlen);
+
+/* Reads a public key given as Z85 or as a file holding it, and writes its
+ * Z85 to out. Returns 0, or -1 with the reason in err. */
+int jifen_key_z85_read(const char *z85_or_path,
+                       char out[JIFEN_KEY_Z85_LEN + 1], char *err,
+                       size_t errlen);
+
 /* Per-try timeout and number of resends (defaults above). */
 void jifen_client_set_timeout(jifen_client *self, int timeout_ms, int retries);
 

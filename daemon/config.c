@@ -37,6 +37,7 @@ static const option_row table[] = {
     NUM("checkpoint_seconds", checkpoint_seconds, 60, 86400),
     {"log_level", OPT_LEVEL, offsetof(config, log_level), 0, 0, 0},
     STR("replica_of", replica_of),
+    STR("replica_server_key", replica_server_key),
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -102,7 +103,8 @@ int config_set(config *cfg, const char *key, const char *value, char *err,
     case OPT_STRING:
         /* Only the optional ones may be empty. */
         if (*value == '\0' && row->offset != offsetof(config, policy) &&
-            row->offset != offsetof(config, replica_of)) {
+            row->offset != offsetof(config, replica_of) &&
+            row->offset != offsetof(config, replica_server_key)) {
             snprintf(err, errlen, "%s: must not be empty", key);
             return -1;
         }
@@ -190,6 +192,11 @@ int config_check(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "map_size_mib (%lu) is larger than map_max_mib (%lu)",
                  cfg->map_size_mib, cfg->map_max_mib);
+        return -1;
+    }
+    if (cfg->replica_of[0] && !cfg->replica_server_key[0]) {
+        snprintf(err, errlen, "replica_of needs replica_server_key (the "
+                              "primary's public key)");
         return -1;
     }
     return 0;

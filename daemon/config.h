@@ -26,6 +26,10 @@ typedef struct {
     unsigned long checkpoint_seconds;  /* ... and at least this often */
     unsigned long log_level;           /* a log_level value */
     char replica_of[CONFIG_ENDPOINT_MAX]; /* "" = a primary; else follow it */
+    /* A replica's primary's public key (Z85, or a file holding it, such as
+     * a copy of the primary's DATA/jifend.pub). The replica logs in with its
+     * own DATA/jifend.key, enrolled on the primary as an auditor key. */
+    char replica_server_key[CONFIG_PATH_MAX];
 } config;
 
 /* The built-in defaults (the values deploy/jifend.conf shows). */

@@ -11,6 +11,7 @@
 #include "accounts.h"
 #include "codec.h"
 #include "hash.h"
+#include "keys.h"
 #include "log.h"
 #include "storage.h"
 #include "verify.h"
@@ -60,6 +61,8 @@ struct ledger {
     /* The stored (and to be sent) encoding of the last applied reply. */
     uint8_t *reply_bytes;
     size_t reply_len;
+    keys_snapshot keys;  /* active keys, for the ZAP handler's thread */
+    bool keys_changed;   /* the write transaction enrolled or revoked */
 };
 
 typedef struct {
@@ -73,6 +76,7 @@ typedef struct {
     const char *request_id;
     const char *author;
     int64_t now_ms;
+    const ledger_caller *caller;
 } write_context;
 
 static void set_result(jifen_result *r, jifen_status status, const char *fmt,
@@ -213,6 +217,20 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
     return LEDGER_OK;
 }
 
+/* Rebuilds the ZAP handler's snapshot from the committed key table. */
+static storage_error reload_keys(ledger *self)
+{
+    storage_txn txn;
+    storage_error e = storage_txn_begin(self->st, &txn, false);
+    if (e == STORAGE_OK)
+        e = keys_snapshot_load(&self->keys, &txn);
+    if (e != STORAGE_OK)
+        snprintf(self->last_error, sizeof self->last_error, "%s",
+                 storage_strerror(e));
+    storage_txn_abort(&txn);
+    return e;
+}
+
 ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
                          const ledger_options *opts, char *err, size_t errlen)
 {
@@ -225,6 +243,7 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     pthread_mutex_init(&self->head_lock, NULL);
     self->pol = *pol;
     self->opts = *opts;
+    keys_snapshot_init(&self->keys);
     if (self->opts.map_max < self->opts.map_size)
         self->opts.map_max = self->opts.map_size;
     self->entry_cap = codec_entry_max_size();
@@ -235,6 +254,11 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     } else if (storage_open(&self->st, dir, opts->map_size, err, errlen) ==
                STORAGE_OK) {
         le = load_head(self, err, errlen);
+    }
+    if (le == LEDGER_OK && reload_keys(self) != STORAGE_OK) {
+        snprintf(err, errlen, "the key table cannot be read: %s",
+                 self->last_error);
+        le = LEDGER_FAILED;
     }
     if (le != LEDGER_OK) {
         ledger_close(&self);
@@ -255,6 +279,7 @@ void ledger_close(ledger **self_p)
         storage_txn_abort(&self->reader);
     storage_close(&self->st);
     free(self->reply_bytes);
+    keys_snapshot_destroy(&self->keys);
     free(self->entry_buf);
     pthread_mutex_destroy(&self->head_lock);
     free(self);
@@ -694,6 +719,16 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                    cmd->entry, codec_command_name(original.command.kind));
         return;
     }
+    /* ledger_authorize refused this already; kept here so that the rule
+     * holds whoever calls ledger_apply. */
+    if (ctx->caller->key[0] != '\0' &&
+        !keys_role_may_reverse(ctx->caller->role, original.command.kind)) {
+        set_result(result, JIFEN_STATUS_FORBIDDEN,
+                   "a %s key may not reverse a %s entry",
+                   jifen_role_name(ctx->caller->role),
+                   codec_command_name(original.command.kind));
+        return;
+    }
     e = storage_get(&self->txn, TABLE_REVERSALS, key, sizeof key, &v);
     if (e == STORAGE_OK && v.len == 8) {
         set_result(result, JIFEN_STATUS_ALREADY_REVERSED,
@@ -734,6 +769,56 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                original.n_postings, cmd->entry, result);
 }
 
+/* Enrolments and revocations are journal entries without postings, so that
+ * who may do what is in the hash chain; TABLE_KEYS is derived state. */
+static void cmd_key_enrol(ledger *self, const write_context *ctx,
+                          const jifen_command *cmd, jifen_result *result)
+{
+    keys_record rec;
+    storage_error e = keys_get(&self->txn, cmd->key, &rec);
+    if (e == STORAGE_OK) {
+        set_result(result, JIFEN_STATUS_KEY_EXISTS,
+                   "key %s is already enrolled (entry %" PRIu64 ")%s",
+                   cmd->key, rec.enrolled_entry,
+                   rec.revoked ? " and was revoked; make a new key" : "");
+        return;
+    }
+    if (e != STORAGE_NOT_FOUND) {
+        if (!self->txn.error)
+            self->txn.error = e;
+        return;
+    }
+    memset(&rec, 0, sizeof rec);
+    rec.role = cmd->role;
+    rec.enrolled_entry = self->next_seq + 1;
+    snprintf(rec.label, sizeof rec.label, "%s", cmd->name);
+    keys_put(&self->txn, cmd->key, &rec);
+    post_entry(self, ctx, cmd, NULL, NULL, 0, 0, result);
+    self->keys_changed = true;
+}
+
+static void cmd_key_revoke(ledger *self, const write_context *ctx,
+                           const jifen_command *cmd, jifen_result *result)
+{
+    keys_record rec;
+    storage_error e = keys_get(&self->txn, cmd->key, &rec);
+    if (e == STORAGE_NOT_FOUND || (e == STORAGE_OK && rec.revoked)) {
+        set_result(result, JIFEN_STATUS_UNKNOWN_KEY,
+                   "key %s is not enrolled, or already revoked", cmd->key);
+        return;
+    }
+    if (e != STORAGE_OK) {
+        if (!self->txn.error)
+            self->txn.error = e;
+        return;
+    }
+    rec.revoked = true;
+    rec.revoked_entry = self->next_seq + 1;
+    keys_put(&self->txn, cmd->key, &rec);
+    post_entry(self, ctx, cmd, NULL, NULL, 0, 0, result);
+    self->keys_changed = true;
+}
+
 static const command_handler write_handlers[] = {
     [JIFEN_CMD_HOUSEHOLD_ADD] = cmd_household_add,
     [JIFEN_CMD_AWARD] = cmd_award,
@@ -742,6 +827,8 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_PAY] = cmd_pay,
     [JIFEN_CMD_REDEEM] = cmd_redeem,
     [JIFEN_CMD_REVERSE] = cmd_reverse,
+    [JIFEN_CMD_KEY_ENROL] = cmd_key_enrol,
+    [JIFEN_CMD_KEY_REVOKE] = cmd_key_revoke,
 };
 
 /* --- the write path ------------------------------------------------------- */
@@ -752,6 +839,7 @@ ledger_error ledger_write_begin(ledger *self)
     if (e)
         return from_storage(self, e, storage_txn_strerror(&self->txn));
     self->in_write = true;
+    self->keys_changed = false;
     self->next_seq = self->head_seq;
     memcpy(self->next_hash, self->head_hash, JIFEN_HASH_LEN);
     return LEDGER_OK;
@@ -792,7 +880,113 @@ ledger_error ledger_write_commit(ledger *self)
     self->head_seq = self->next_seq;
     memcpy(self->head_hash, self->next_hash, JIFEN_HASH_LEN);
     pthread_mutex_unlock(&self->head_lock);
+    /* Committed: the ZAP handler must see enrolments and revocations now.
+     * A failed reload empties the snapshot, which admits nobody. */
+    if (self->keys_changed && reload_keys(self) != STORAGE_OK)
+        log_error("cannot reload the key table, no key is admitted: %s",
+                  self->last_error);
+    self->keys_changed = false;
     return LEDGER_OK;
+}
+
+/* --- authorization ---------------------------------------------------------- */
+
+static jifen_status deny(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static jifen_status deny(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return JIFEN_STATUS_FORBIDDEN;
+}
+
+/* A reversal is the business of whoever writes the kind of entry it
+ * reverses. An entry that does not exist or cannot be reversed passes
+ * here: the ledger gives the precise answer (unknown_entry, ...). */
+static jifen_status check_reversal(storage_txn *txn, jifen_role role,
+                                   const jifen_command *cmd, size_t i,
+                                   char *err, size_t errlen)
+{
+    jifen_entry original;
+    uint8_t key[8];
+    storage_val v;
+    storage_be64_put(key, cmd->entry);
+    storage_error e = storage_get(txn, TABLE_JOURNAL, key, sizeof key, &v);
+    if (e == STORAGE_NOT_FOUND)
+        return JIFEN_STATUS_OK;
+    if (e != STORAGE_OK ||
+        codec_entry_decode(v.data, v.len, &original, err, errlen) !=
+            JIFEN_STATUS_OK) {
+        snprintf(err, errlen, "entry %" PRIu64 " cannot be read", cmd->entry);
+        return JIFEN_STATUS_INTERNAL;
+    }
+    if (original.n_postings == 0 || original.reverses != 0 ||
+        keys_role_may_reverse(role, original.command.kind))
+        return JIFEN_STATUS_OK;
+    return deny(err, errlen,
+                "command %zu (reverse): a %s key may not reverse entry %" PRIu64
+                " (%s)",
+                i + 1, jifen_role_name(role), cmd->entry,
+                codec_command_name(original.command.kind));
+}
+
+/* The rules of ledger_authorize, in whichever transaction is given. */
+static jifen_status authorize_in(storage_txn *txn, const char *z85,
+                                 const jifen_request *req,
+                                 ledger_caller *caller, char *err,
+                                 size_t errlen)
+{
+    keys_record rec;
+    storage_error e = keys_get(txn, z85, &rec);
+    if (e == STORAGE_NOT_FOUND || (e == STORAGE_OK && rec.revoked))
+        return deny(err, errlen, "this key is not enrolled, or was revoked");
+    if (e != STORAGE_OK) {
+        snprintf(err, errlen, "the key table: %s", storage_strerror(e));
+        return JIFEN_STATUS_INTERNAL;
+    }
+    memset(caller, 0, sizeof *caller);
+    snprintf(caller->key, sizeof caller->key, "%s", z85);
+    caller->role = rec.role;
+    snprintf(caller->author, sizeof caller->author, "%s", rec.label);
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const jifen_command *cmd = &req->commands[i];
+        if (!keys_role_may(rec.role, cmd->kind))
+            return deny(err, errlen,
+                        "command %zu (%s) is not allowed for a %s key", i + 1,
+                        codec_command_name(cmd->kind),
+                        jifen_role_name(rec.role));
+        if (cmd->kind == JIFEN_CMD_REVERSE) {
+            jifen_status st =
+                check_reversal(txn, rec.role, cmd, i, err, errlen);
+            if (st != JIFEN_STATUS_OK)
+                return st;
+        }
+    }
+    return JIFEN_STATUS_OK;
+}
+
+jifen_status ledger_authorize(ledger *self, const char *z85,
+                              const jifen_request *req, ledger_caller *caller,
+                              char *err, size_t errlen)
+{
+    storage_txn txn;
+    if (z85 == NULL || z85[0] == '\0')
+        return deny(err, errlen, "no authenticated key");
+    if (storage_txn_begin(self->st, &txn, false) != STORAGE_OK) {
+        snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
+        return JIFEN_STATUS_INTERNAL;
+    }
+    jifen_status st = authorize_in(&txn, z85, req, caller, err, errlen);
+    storage_txn_abort(&txn);
+    return st;
+}
+
+bool ledger_key_admitted(ledger *self, const char *z85)
+{
+    return keys_snapshot_has(&self->keys, z85);
 }
 
 /* A retry: the stored reply, or a refusal when the content differs. */
@@ -850,14 +1044,35 @@ static ledger_error remember_reply(ledger *self, const jifen_request *req,
     return from_storage(self, e, storage_txn_strerror(&self->txn));
 }
 
+/* Authorizes again inside the write transaction, in the serial order: a
+ * key revoked by an earlier request of the same group is refused. Returns
+ * false when the request must not be applied (reply->status says why). */
+static bool authorized_in_write(ledger *self, const ledger_caller *caller,
+                                const jifen_request *req,
+                                ledger_caller *checked, jifen_reply *reply)
+{
+    if (caller->key[0] == '\0') {
+        *checked = *caller;
+        return true;
+    }
+    reply->status = authorize_in(&self->txn, caller->key, req, checked,
+                                 reply->error, sizeof reply->error);
+    return reply->status == JIFEN_STATUS_OK;
+}
+
 ledger_error ledger_apply(ledger *self, const jifen_request *req,
                           const uint8_t digest[JIFEN_HASH_LEN],
-                          const char *author, int64_t now_ms,
+                          const ledger_caller *caller, int64_t now_ms,
                           jifen_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
     snprintf(reply->request_id, sizeof reply->request_id, "%s",
              req->request_id);
+    ledger_caller who;
+    if (!authorized_in_write(self, caller, req, &who, reply))
+        return self->txn.error ? from_storage(self, self->txn.error,
+                                              storage_txn_strerror(&self->txn))
+                               : LEDGER_OK;
     reply->status = JIFEN_STATUS_OK;
     free(self->reply_bytes); /* never another request's bytes */
     self->reply_bytes = NULL;
@@ -876,7 +1091,7 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
         return from_storage(self, STORAGE_FAILED, "out of memory");
     reply->n_results = req->n_commands;
 
-    write_context ctx = {req->request_id, author, now_ms};
+    write_context ctx = {req->request_id, who.author, now_ms, &who};
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *result = &reply->results[i];
@@ -1000,6 +1215,19 @@ const char *ledger_query_strerror(const ledger *self)
     return self->query_error;
 }
 
+static void query_keys(storage_txn *txn, jifen_result *result)
+{
+    storage_error e = keys_list(txn, &result->keys, &result->n_keys);
+    if (e == STORAGE_OK && result->n_keys <= JIFEN_KEYS_MAX) {
+        result->status = JIFEN_STATUS_OK;
+        return;
+    }
+    codec_result_clear(result);
+    set_result(result, JIFEN_STATUS_INTERNAL, "the key table: %s",
+               e != STORAGE_OK ? storage_strerror(e)
+                               : "too many keys to list in one reply");
+}
+
 ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply)
 {
@@ -1037,6 +1265,9 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
             verify_ledger(&txn, &result->verify);
             result->has_verify = true;
             result->status = JIFEN_STATUS_OK;
+            break;
+        case JIFEN_CMD_KEY_LIST:
+            query_keys(&txn, result);
             break;
         default:
             set_result(result, JIFEN_STATUS_BAD_REQUEST,

@@ -46,6 +46,30 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
                          const ledger_options *opts, char *err, size_t errlen);
 void ledger_close(ledger **self_p);
 
+/* --- callers ------------------------------------------------------------- */
+
+/* Who sends a request: an enrolled key (from ZAP's User-Id) with its role
+ * and label, or the local operator (key ""), who is checked by nobody: that
+ * is jifend run by hand on the server machine (--enrol-admin) and tests. */
+typedef struct {
+    char key[JIFEN_KEY_Z85_LEN + 1];
+    jifen_role role;
+    char author[JIFEN_AUTHOR_MAX + 1]; /* the key's label */
+} ledger_caller;
+
+/* Decides whether the key `z85` may send `req` now, against the committed
+ * state: the key must be enrolled and not revoked, its role must allow every
+ * command (keys.h), and a reversal must be of an entry its role may write.
+ * JIFEN_STATUS_OK with *caller filled, FORBIDDEN with the reason in err, or
+ * INTERNAL. Server thread only (it uses a read transaction). */
+jifen_status ledger_authorize(ledger *self, const char *z85,
+                              const jifen_request *req, ledger_caller *caller,
+                              char *err, size_t errlen);
+
+/* True when z85 is an enrolled, unrevoked key: what the ZAP handler asks.
+ * Reads an in-memory snapshot; safe from any thread. */
+bool ledger_key_admitted(ledger *self, const char *z85);
+
 /* --- write path ---------------------------------------------------------- */
 
 ledger_error ledger_write_begin(ledger *self);
@@ -53,12 +77,14 @@ ledger_error ledger_write_begin(ledger *self);
 /* Applies one decoded write request in the open transaction. `digest` is
  * codec_request_digest of it. Fills reply->results (n_commands of them,
  * malloc'd; free with codec_reply_clear), or for an idempotent retry the
- * stored original reply with OK turned into EXISTS, or ID_CONFLICT. Returns
- * LEDGER_OK, or a storage error that poisoned the transaction (the reply is
- * then cleared). */
+ * stored original reply with OK turned into EXISTS, or ID_CONFLICT. A caller
+ * with a key is authorized again inside the transaction (a revocation
+ * earlier in the same group counts): when refused, the reply is FORBIDDEN
+ * and nothing is written. Returns LEDGER_OK, or a storage error that
+ * poisoned the transaction (the reply is then cleared). */
 ledger_error ledger_apply(ledger *self, const jifen_request *req,
                           const uint8_t digest[JIFEN_HASH_LEN],
-                          const char *author, int64_t now_ms,
+                          const ledger_caller *caller, int64_t now_ms,
                           jifen_reply *reply);
 
 /* The encoded reply of the request ledger_apply just applied for the first

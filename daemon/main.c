@@ -5,8 +5,10 @@
  * terminal) owns its lifetime. SIGTERM or SIGINT stops it after the commit
  * in flight.
  */
+#include "codec.h"
 #include "config.h"
 #include "hash.h"
+#include "identity.h"
 #include "ledger.h"
 #include "log.h"
 #include "notary.h"
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define REQUEST_MAX_BYTES (4u << 20)
 #define MAX_OVERRIDES 16
@@ -69,9 +72,22 @@ static void usage(FILE *out)
             "      --log-level L     debug, info, warn or error\n"
             "      --replica-of ENDPOINT  run as a read-only replica of that "
             "primary\n"
+            "      --replica-server-key KEY  the primary's public key (Z85 "
+            "or file)\n"
+            "      --enrol-admin KEY --label NAME\n"
+            "                        enrol KEY (Z85, or a .pub file) as an "
+            "admin key and exit;\n"
+            "                        jifend must not be running\n"
+            "      --enrol KEY --role ROLE --label NAME\n"
+            "                        the same for any role (committee, "
+            "terminal, auditor, admin)\n"
             "  -v, --verbose         log debug messages\n"
             "  -h, --help            this text\n"
             "      --version         the version\n"
+            "\n"
+            "Clients connect with CURVE: DIR/" IDENTITY_PUBLIC_FILE " is the "
+            "server key they need\n(made on first start). Only enrolled keys "
+            "get in; see docs/security.md.\n"
             "\n"
             "Offline tools (no daemon needed; safe next to a running one):\n"
             "%s"
@@ -94,6 +110,9 @@ typedef struct {
     override overrides[MAX_OVERRIDES]; /* applied after the file */
     size_t n_overrides;
     offline_request offline;
+    const char *enrol_key; /* offline enrolment, then exit */
+    const char *enrol_role;
+    const char *enrol_label;
 } options;
 
 static int add_override(options *o, const char *key, const char *value)
@@ -110,7 +129,8 @@ static int add_override(options *o, const char *key, const char *value)
 static int parse_options(int argc, char **argv, options *o)
 {
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
-           OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF };
+           OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
+           OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -122,6 +142,11 @@ static int parse_options(int argc, char **argv, options *o)
         {"map-max", required_argument, NULL, OPT_MAP_MAX},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"replica-of", required_argument, NULL, OPT_REPLICA_OF},
+        {"replica-server-key", required_argument, NULL, OPT_REPLICA_KEY},
+        {"enrol-admin", required_argument, NULL, OPT_ENROL_ADMIN},
+        {"enrol", required_argument, NULL, OPT_ENROL},
+        {"role", required_argument, NULL, OPT_ROLE},
+        {"label", required_argument, NULL, OPT_LABEL},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -163,6 +188,21 @@ static int parse_options(int argc, char **argv, options *o)
         case OPT_REPLICA_OF:
             rc = add_override(o, "replica_of", optarg);
             break;
+        case OPT_REPLICA_KEY:
+            rc = add_override(o, "replica_server_key", optarg);
+            break;
+        case OPT_ENROL_ADMIN:
+            o->enrol_role = "admin";
+            /* fall through */
+        case OPT_ENROL:
+            o->enrol_key = optarg;
+            break;
+        case OPT_ROLE:
+            o->enrol_role = optarg;
+            break;
+        case OPT_LABEL:
+            o->enrol_label = optarg;
+            break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
             break;
@@ -185,6 +225,11 @@ static int parse_options(int argc, char **argv, options *o)
     if (optind < argc) {
         fprintf(stderr, "jifend: unexpected argument '%s'\nTry 'jifend --help'.\n",
                 argv[optind]);
+        return 2;
+    }
+    if (o->enrol_key && (!o->enrol_role || !o->enrol_label)) {
+        fprintf(stderr, "jifend: enrolling a key needs --role ROLE and "
+                        "--label NAME\nTry 'jifend --help'.\n");
         return 2;
     }
     return 0;
@@ -271,12 +316,116 @@ static int ensure_data_dir(const char *dir)
                 strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "jifend: %s is not a directory\n", dir);
+    char err[512];
+    if (identity_check_dir(dir, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: %s\n", err);
         return -1;
     }
     return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The command of --enrol / --enrol-admin, checked as the network would. */
+static int enrol_command(const options *o, jifen_command *cmd)
+{
+    char err[512];
+    uint8_t raw[KEYFILE_KEY_LEN];
+    memset(cmd, 0, sizeof *cmd);
+    cmd->kind = JIFEN_CMD_KEY_ENROL;
+    cmd->role = jifen_role_from_name(o->enrol_role);
+    snprintf(cmd->name, sizeof cmd->name, "%s", o->enrol_label);
+    if (keyfile_read_public(o->enrol_key, raw, err, sizeof err) == 0) {
+        keyfile_z85_encode(raw, cmd->key);
+        if (codec_command_validate(cmd, err, sizeof err) == JIFEN_STATUS_OK)
+            return 0;
+    }
+    fprintf(stderr, "jifend: cannot enrol: %s\n", err);
+    return -1;
+}
+
+/* The first admin key, enrolled on the server machine without the network:
+ * a journal entry like any enrolment, written by "local-operator". */
+static int enrol_offline(ledger *led, const options *o)
+{
+    jifen_command cmd;
+    if (enrol_command(o, &cmd) != 0)
+        return 2;
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
+    snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
+             now_ms());
+    static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
+    uint8_t digest[JIFEN_HASH_LEN];
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    ledger_error le = codec_request_digest(&req, digest) == 0
+                          ? ledger_write_begin(led)
+                          : LEDGER_FAILED;
+    if (le == LEDGER_OK)
+        le = ledger_apply(led, &req, digest, &local, now_ms(), &reply);
+    le = le == LEDGER_OK ? ledger_write_commit(led) : le;
+    if (le != LEDGER_OK) {
+        fprintf(stderr, "jifend: cannot enrol: %s\n", ledger_strerror(led));
+        codec_reply_clear(&reply);
+        return 1;
+    }
+    const jifen_result *r = &reply.results[0];
+    int rc = r->status == JIFEN_STATUS_OK ? 0 : 1;
+    if (rc == 0)
+        printf("enrolled %s as %s \"%s\" (journal entry %" PRIu64 ")\n",
+               cmd.key, jifen_role_name(cmd.role), cmd.name, r->entry);
+    else
+        fprintf(stderr, "jifend: cannot enrol: %s: %s\n",
+                jifen_status_name(r->status), r->error);
+    codec_reply_clear(&reply);
+    return rc;
+}
+
+/* The ZAP handler's question, answered from the ledger's key snapshot. */
+static bool admit_key(void *arg, const char *z85)
+{
+    return ledger_key_admitted(arg, z85);
+}
+
+/* Loads (or makes) the daemon's key pair and binds the CURVE socket. */
+static int bind_secure(transport **tp, ledger *led, const options *o,
+                       char *bound, size_t bound_len)
+{
+    char err[512], pub_path[4096];
+    int created = 0;
+    transport_security sec = {.admit = admit_key, .admit_arg = led};
+    if (identity_load(o->cfg.data, sec.secret_key, pub_path, sizeof pub_path,
+                      &created, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: server key: %s\n", err);
+        return -1;
+    }
+    log_info("%s server key; clients need its public key: %s",
+             created ? "made a new" : "using the", pub_path);
+    int rc = transport_bind(tp, o->cfg.listen, REQUEST_MAX_BYTES, &sec, bound,
+                            bound_len, err, sizeof err);
+    explicit_bzero(sec.secret_key, sizeof sec.secret_key);
+    if (rc != 0)
+        fprintf(stderr, "jifend: %s\n", err);
+    return rc;
+}
+
+/* A replica follows its primary as a client, with this daemon's own key. */
+static replica *start_replica(const options *o, ledger *led, ops *metrics)
+{
+    char err[512], secret[CONFIG_PATH_MAX + 32];
+    snprintf(secret, sizeof secret, "%s/%s", o->cfg.data,
+             IDENTITY_SECRET_FILE);
+    replica *rep = replica_new(led, metrics, o->cfg.replica_of, secret,
+                               o->cfg.replica_server_key, err, sizeof err);
+    if (!rep)
+        fprintf(stderr, "jifend: replica of %s: %s\n", o->cfg.replica_of,
+                err);
+    return rep;
 }
 
 static void install_signals(void)
@@ -321,12 +470,16 @@ int main(int argc, char **argv)
         free(pol);
         return 0;
     }
-    if (ensure_data_dir(o.cfg.data) != 0) {
+    char err[512] = "";
+    int lock = -1;
+    if (ensure_data_dir(o.cfg.data) != 0 ||
+        (lock = identity_lock(o.cfg.data, err, sizeof err)) < 0) {
+        if (lock < 0 && err[0])
+            fprintf(stderr, "jifend: %s\n", err);
         free(pol);
         return 1;
     }
 
-    char err[512];
     ledger *led = NULL;
     ledger_options lo = {(size_t)o.cfg.map_size_mib << 20,
                          (size_t)o.cfg.map_max_mib << 20};
@@ -337,26 +490,23 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
-    /* A primary signs checkpoints; a replica stores its primary's. */
-    notary *nt = NULL;
-    replica *rep = NULL;
-    ops *metrics = ops_new();
-    if (!metrics ||
-        (o.cfg.replica_of[0]
-             ? !(rep = replica_new(led, metrics, o.cfg.replica_of))
-             : start_notary(&o, led, &nt) != 0)) {
-        ops_destroy(&metrics);
+    if (o.enrol_key) {
+        rc = enrol_offline(led, &o);
         ledger_close(&led);
         free(pol);
-        return 1;
+        return rc;
     }
+    /* A primary signs checkpoints; a replica stores its primary's. The
+     * server key is made first: a replica logs in to its primary with it. */
+    notary *nt = NULL;
+    replica *rep = NULL;
     transport *tp = NULL;
     char bound[256];
-    if (transport_bind(&tp, o.cfg.listen, REQUEST_MAX_BYTES, bound, sizeof bound,
-                       err, sizeof err) != 0) {
-        fprintf(stderr, "jifend: %s\n", err);
-        replica_destroy(&rep);
-        notary_close(&nt);
+    ops *metrics = ops_new();
+    if (!metrics || bind_secure(&tp, led, &o, bound, sizeof bound) != 0 ||
+        (o.cfg.replica_of[0] ? !(rep = start_replica(&o, led, metrics))
+                             : start_notary(&o, led, &nt) != 0)) {
+        transport_destroy(&tp);
         ops_destroy(&metrics);
         ledger_close(&led);
         free(pol);
@@ -377,7 +527,7 @@ int main(int argc, char **argv)
 
     if (rep)
         log_info("read-only replica of %s", o.cfg.replica_of);
-    server_options so = {"anonymous", metrics, rep != NULL,
+    server_options so = {NULL, metrics, rep != NULL,
                          rep ? replica_poll : NULL, rep};
     rc = server_run(led, tp, &so, &stop_requested);
     replica_destroy(&rep);

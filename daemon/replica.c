@@ -54,13 +54,24 @@ static void store_checkpoints(void *ctx, storage_txn *txn, uint64_t from_seq,
     }
 }
 
-replica *replica_new(ledger *led, ops *metrics, const char *primary)
+replica *replica_new(ledger *led, ops *metrics, const char *primary,
+                     const char *client_secret, const char *server_public,
+                     char *err, size_t errlen)
 {
     replica *self = calloc(1, sizeof *self);
-    if (!self)
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
+    }
     self->client = jifen_client_new(primary);
     if (!self->client) {
+        snprintf(err, errlen, "no ZeroMQ client for %s", primary);
+        free(self);
+        return NULL;
+    }
+    if (jifen_client_set_curve(self->client, client_secret, server_public,
+                               err, errlen) != 0) {
+        jifen_client_destroy(&self->client);
         free(self);
         return NULL;
     }

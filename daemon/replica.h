@@ -21,9 +21,14 @@
 
 typedef struct replica replica;
 
-/* A follower of `primary` (a ZeroMQ endpoint) into `led`. NULL when
- * memory or ZeroMQ cannot be had. */
-replica *replica_new(ledger *led, ops *metrics, const char *primary);
+/* A follower of `primary` (a ZeroMQ endpoint) into `led`, logging in over
+ * CURVE with the secret key file `client_secret` (the replica's own
+ * DATA/jifend.key, enrolled on the primary as an auditor key) and checking
+ * the primary against `server_public` (Z85 or a file). NULL with the reason
+ * in err when memory, ZeroMQ or the keys cannot be had. */
+replica *replica_new(ledger *led, ops *metrics, const char *primary,
+                     const char *client_secret, const char *server_public,
+                     char *err, size_t errlen);
 void replica_destroy(replica **self_p);
 
 /* One step: fetch and apply a batch if it is time. For

@@ -15,6 +15,7 @@
 
 typedef struct {
     transport_message msg;
+    ledger_caller caller;
     jifen_request request;
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
@@ -72,6 +73,24 @@ static void refuse(server *s, const transport_message *msg,
     send_reply(s, msg, &reply);
 }
 
+/* Every request is checked against its key's role as the ledger stands
+ * now: a key revoked while its connection stays open is refused at its
+ * next request. The key comes from ZAP's User-Id, never the routing id. */
+static bool permitted(server *s, const transport_message *msg,
+                      const jifen_request *req, ledger_caller *caller)
+{
+    char err[JIFEN_ERROR_MAX + 1];
+    jifen_status st = ledger_authorize(s->led, msg->user_id, req, caller, err,
+                                       sizeof err);
+    if (st == JIFEN_STATUS_OK)
+        return true;
+    if (st == JIFEN_STATUS_FORBIDDEN)
+        log_info("refused %s: %s", msg->user_id[0] ? msg->user_id : "(no key)",
+                 err);
+    refuse(s, msg, req->request_id, st, err);
+    return false;
+}
+
 static void answer_query(server *s, const transport_message *msg,
                          const jifen_request *req)
 {
@@ -120,6 +139,10 @@ static bool admit(server *s, transport_message *msg)
                                            &p->request, err, sizeof err);
     if (st != JIFEN_STATUS_OK) {
         refuse(s, msg, NULL, st, err);
+        return false;
+    }
+    if (!permitted(s, msg, &p->request, &p->caller)) {
+        codec_request_clear(&p->request);
         return false;
     }
     bool write = jifen_command_is_write(p->request.commands[0].kind);
@@ -180,7 +203,7 @@ static ledger_error apply_group(server *s)
     int64_t now = now_ms();
     for (size_t i = 0; i < s->n_writes && le == LEDGER_OK; i++) {
         pending *p = &s->writes[i];
-        le = ledger_apply(s->led, &p->request, p->digest, s->opts->author, now,
+        le = ledger_apply(s->led, &p->request, p->digest, &p->caller, now,
                           &p->reply);
         if (le == LEDGER_OK)
             ledger_take_reply_bytes(s->led, &p->reply_bytes, &p->reply_len);

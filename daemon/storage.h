@@ -42,6 +42,7 @@ typedef enum {
     TABLE_REVERSALS,  /* be64 reversed seq -> be64 reversing seq */
     TABLE_META,       /* name -> value (chain head, format version) */
     TABLE_CHECKPOINTS, /* be64 seq -> signed checkpoint text (checkpoint.h) */
+    TABLE_KEYS,       /* client public key (Z85) -> key record (keys.h) */
     TABLE_COUNT
 } storage_table;
 

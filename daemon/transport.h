@@ -11,6 +11,16 @@
  * drop a peer that sends a monstrous frame before it is buffered whole;
  * frames between the two limits are received, discarded, and answered with
  * TOO_LARGE so that an honest client learns why.
+ *
+ * Security (DESIGN.md section 6): the socket is a CURVE server, and a ZAP
+ * handler running in its own thread decides every handshake by asking the
+ * daemon's admit function about the client's public key. It answers every
+ * ZAP request, admits only what admit() accepts, and hands the key (Z85) to
+ * libzmq as the User-Id, which transport_recv returns with each message.
+ * ZMQ_ZAP_ENFORCE_DOMAIN makes libzmq refuse handshakes when the handler is
+ * missing, so nothing gets in without it (fails closed). A client that does
+ * not speak CURVE, uses the wrong server key, or whose key is unknown never
+ * completes the handshake and never reaches the server loop.
  */
 #ifndef JIFEN_TRANSPORT_H
 #define JIFEN_TRANSPORT_H
@@ -20,6 +30,8 @@
 #include <stdint.h>
 
 #define TRANSPORT_PEER_MAX 256
+#define TRANSPORT_USER_ID_MAX 64
+#define TRANSPORT_KEY_LEN 32
 
 typedef enum {
     TRANSPORT_MESSAGE_OK,
@@ -34,16 +46,29 @@ typedef struct {
     transport_message_state state;
     uint8_t *payload; /* owned (malloc); NULL unless state is OK */
     size_t payload_len;
+    /* The client's CURVE public key (Z85) as the ZAP handler vouched for
+     * it; "" when libzmq gave none (never trust such a message). */
+    char user_id[TRANSPORT_USER_ID_MAX + 1];
 } transport_message;
 
 typedef struct transport transport;
+
+/* Whether the client key z85 may connect. Called from the ZAP thread, so
+ * it must be thread-safe. */
+typedef bool (*transport_admit_fn)(void *arg, const char *z85);
+
+typedef struct {
+    uint8_t secret_key[TRANSPORT_KEY_LEN]; /* the daemon's CURVE secret */
+    transport_admit_fn admit;
+    void *admit_arg;
+} transport_security;
 
 /* Binds a ROUTER socket to `endpoint`; a wildcard port ("tcp://127.0.0.1:*")
  * is allowed, and bound_endpoint receives the real one. `max_request` is the
  * largest payload accepted. 0, or -1 with the reason in err. */
 int transport_bind(transport **out, const char *endpoint, size_t max_request,
-                   char *bound_endpoint, size_t bound_len, char *err,
-                   size_t errlen);
+                   const transport_security *sec, char *bound_endpoint,
+                   size_t bound_len, char *err, size_t errlen);
 void transport_destroy(transport **self_p);
 
 /* Waits up to timeout_ms (0: do not wait) for a message. 1 with *msg

@@ -17,6 +17,7 @@
 #include "codec.h"
 
 #include "jifen/v1/jifen.pb-c.h"
+#include "keyfile.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -141,6 +142,10 @@ static const struct {
     {JIFEN_STATUS_FORBIDDEN, JIFEN__V1__STATUS__STATUS_FORBIDDEN, "forbidden"},
     {JIFEN_STATUS_INTERNAL, JIFEN__V1__STATUS__STATUS_INTERNAL, "internal"},
     {JIFEN_STATUS_TOO_LARGE, JIFEN__V1__STATUS__STATUS_TOO_LARGE, "too_large"},
+    {JIFEN_STATUS_UNKNOWN_KEY, JIFEN__V1__STATUS__STATUS_UNKNOWN_KEY,
+     "unknown_key"},
+    {JIFEN_STATUS_KEY_EXISTS, JIFEN__V1__STATUS__STATUS_KEY_EXISTS,
+     "key_exists"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -170,6 +175,51 @@ static void status_from_wire(Jifen__V1__Status wire, jifen_status *out,
         }
     }
     fail(e, "status: unknown value %d", (int)wire);
+}
+
+static const struct {
+    jifen_role role;
+    Jifen__V1__Role wire;
+    const char *name;
+} ROLES[] = {
+    {JIFEN_ROLE_COMMITTEE, JIFEN__V1__ROLE__ROLE_COMMITTEE, "committee"},
+    {JIFEN_ROLE_TERMINAL, JIFEN__V1__ROLE__ROLE_TERMINAL, "terminal"},
+    {JIFEN_ROLE_AUDITOR, JIFEN__V1__ROLE__ROLE_AUDITOR, "auditor"},
+    {JIFEN_ROLE_ADMIN, JIFEN__V1__ROLE__ROLE_ADMIN, "admin"},
+};
+#define N_ROLES (sizeof ROLES / sizeof ROLES[0])
+
+const char *jifen_role_name(jifen_role role)
+{
+    for (size_t i = 0; i < N_ROLES; i++)
+        if (ROLES[i].role == role)
+            return ROLES[i].name;
+    return "none";
+}
+
+jifen_role jifen_role_from_name(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < N_ROLES; i++)
+        if (strcmp(ROLES[i].name, name) == 0)
+            return ROLES[i].role;
+    return JIFEN_ROLE_NONE;
+}
+
+static Jifen__V1__Role role_to_wire(jifen_role role)
+{
+    for (size_t i = 0; i < N_ROLES; i++)
+        if (ROLES[i].role == role)
+            return ROLES[i].wire;
+    return JIFEN__V1__ROLE__ROLE_UNSPECIFIED;
+}
+
+/* Unknown values decode as NONE, which every check refuses. */
+static jifen_role role_from_wire(Jifen__V1__Role wire)
+{
+    for (size_t i = 0; i < N_ROLES; i++)
+        if (ROLES[i].wire == wire)
+            return ROLES[i].role;
+    return JIFEN_ROLE_NONE;
 }
 
 const char *codec_asset_name(jifen_asset asset)
@@ -491,6 +541,17 @@ static void check_period(errbuf *e, const char *p, size_t cap)
                 "01-12");
 }
 
+/* A CURVE public key: 40 characters that decode as Z85. */
+static void check_key(errbuf *e, const char *key, size_t cap)
+{
+    uint8_t raw[KEYFILE_KEY_LEN];
+
+    if (!failed(e) &&
+        keyfile_z85_decode(key, strnlen(key, cap), raw) != 0)
+        fail(e, "public_key: must be a CURVE public key, 40 characters of "
+                "Z85");
+}
+
 static void check_request_id(errbuf *e, const char *id, size_t cap)
 {
     if (!failed(e) && !token_ok(id, cap, JIFEN_REQUEST_ID_MAX, request_id_char))
@@ -519,6 +580,9 @@ typedef struct {
         Jifen__V1__CheckpointQuery checkpoint;
         Jifen__V1__StatsQuery stats;
         Jifen__V1__FeedQuery feed;
+        Jifen__V1__KeyEnrol key_enrol;
+        Jifen__V1__KeyRevoke key_revoke;
+        Jifen__V1__KeyListQuery key_list;
     } sub;
 } wire_command;
 
@@ -826,6 +890,64 @@ static void feed_query_from_wire(const ProtobufCMessage *sub,
     c->limit = m->max;
 }
 
+static void key_enrol_check(const jifen_command *c, errbuf *e)
+{
+    check_key(e, c->key, sizeof c->key);
+    if (!failed(e) && c->role == JIFEN_ROLE_NONE)
+        fail(e, "role: must be committee, terminal, auditor or admin");
+    check_text(e, "label", c->name, sizeof c->name, true);
+}
+
+static void key_enrol_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__KeyEnrol *m = &w->sub.key_enrol;
+
+    jifen__v1__key_enrol__init(m);
+    m->public_key = wire_str(c->key);
+    m->role = role_to_wire(c->role);
+    m->label = wire_str(c->name);
+    w->msg.key_enrol = m;
+}
+
+static void key_enrol_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                                errbuf *e)
+{
+    const Jifen__V1__KeyEnrol *m = (const Jifen__V1__KeyEnrol *)sub;
+
+    take_str(e, "public_key", c->key, sizeof c->key, m->public_key);
+    take_str(e, "label", c->name, sizeof c->name, m->label);
+    c->role = role_from_wire(m->role);
+}
+
+static void key_revoke_check(const jifen_command *c, errbuf *e)
+{
+    check_key(e, c->key, sizeof c->key);
+}
+
+static void key_revoke_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__KeyRevoke *m = &w->sub.key_revoke;
+
+    jifen__v1__key_revoke__init(m);
+    m->public_key = wire_str(c->key);
+    w->msg.key_revoke = m;
+}
+
+static void key_revoke_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                                 errbuf *e)
+{
+    const Jifen__V1__KeyRevoke *m = (const Jifen__V1__KeyRevoke *)sub;
+
+    take_str(e, "public_key", c->key, sizeof c->key, m->public_key);
+}
+
+static void key_list_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    (void)c;
+    jifen__v1__key_list_query__init(&w->sub.key_list);
+    w->msg.key_list = &w->sub.key_list;
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -875,6 +997,15 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_FEED, "feed", false, JIFEN__V1__COMMAND__KIND_FEED,
      &jifen__v1__feed_query__descriptor, feed_query_check, feed_query_to_wire,
      feed_query_from_wire},
+    {JIFEN_CMD_KEY_ENROL, "key_enrol", true, JIFEN__V1__COMMAND__KIND_KEY_ENROL,
+     &jifen__v1__key_enrol__descriptor, key_enrol_check, key_enrol_to_wire,
+     key_enrol_from_wire},
+    {JIFEN_CMD_KEY_REVOKE, "key_revoke", true,
+     JIFEN__V1__COMMAND__KIND_KEY_REVOKE, &jifen__v1__key_revoke__descriptor,
+     key_revoke_check, key_revoke_to_wire, key_revoke_from_wire},
+    {JIFEN_CMD_KEY_LIST, "key_list", false, JIFEN__V1__COMMAND__KIND_KEY_LIST,
+     &jifen__v1__key_list_query__descriptor, NULL, key_list_query_to_wire,
+     NULL},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1303,7 +1434,11 @@ static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
      W_LEN(W_HH + W_CODE + W_VARINT + W_NOTE) +                                \
      W_LEN(W_HH + W_VARINT + W_LEN(JIFEN_PERIOD_LEN)) +                        \
      2 * W_LEN(W_HH + W_VARINT) + W_LEN(W_VARINT + W_NOTE) + W_LEN(W_HH) +     \
-     W_LEN(W_HH + W_VARINT) + W_LEN(0))
+     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS)
+/* KeyEnrol, KeyRevoke, KeyListQuery. */
+#define W_KEY_COMMANDS                                                         \
+    (W_LEN(W_LEN(JIFEN_KEY_Z85_LEN) + W_VARINT + W_LEN(JIFEN_LABEL_MAX)) +     \
+     W_LEN(W_LEN(JIFEN_KEY_Z85_LEN)) + W_LEN(0))
 #define W_POSTING W_LEN(2 * W_VARINT + 2 * W_LEN(JIFEN_ACCOUNT_MAX))
 #define W_ENTRY                                                                \
     (3 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
@@ -1377,10 +1512,13 @@ typedef struct {
     char *feed_checkpoints[JIFEN_FEED_MAX];
 } wire_result;
 
-/* Room for the longest history of the reply, reused for every result. */
+/* Room for the longest history and key list of the reply, reused for
+ * every result. */
 typedef struct {
     wire_entry *entries;
     Jifen__V1__Entry **ptrs;
+    Jifen__V1__KeyInfo *keys;
+    Jifen__V1__KeyInfo **key_ptrs;
 } history_buf;
 
 static size_t result_history_len(const jifen_result *r)
@@ -1388,26 +1526,67 @@ static size_t result_history_len(const jifen_result *r)
     return r->history != NULL ? r->n_history : 0;
 }
 
+static size_t result_keys_len(const jifen_result *r)
+{
+    return r->keys != NULL ? r->n_keys : 0;
+}
+
 static int history_buf_init(history_buf *h, const jifen_reply *reply)
 {
-    size_t most = 0;
+    size_t most = 0, most_keys = 0;
 
-    for (size_t i = 0; i < reply->n_results; i++)
+    for (size_t i = 0; i < reply->n_results; i++) {
         if (result_history_len(&reply->results[i]) > most)
             most = result_history_len(&reply->results[i]);
-    h->entries = NULL;
-    h->ptrs = NULL;
-    if (most == 0)
-        return 0;
-    h->entries = calloc(most, sizeof *h->entries);
-    h->ptrs = calloc(most, sizeof *h->ptrs);
-    return h->entries != NULL && h->ptrs != NULL ? 0 : -1;
+        if (result_keys_len(&reply->results[i]) > most_keys)
+            most_keys = result_keys_len(&reply->results[i]);
+    }
+    memset(h, 0, sizeof *h);
+    if (most > 0) {
+        h->entries = calloc(most, sizeof *h->entries);
+        h->ptrs = calloc(most, sizeof *h->ptrs);
+        if (h->entries == NULL || h->ptrs == NULL)
+            return -1;
+    }
+    if (most_keys > 0) {
+        h->keys = calloc(most_keys, sizeof *h->keys);
+        h->key_ptrs = calloc(most_keys, sizeof *h->key_ptrs);
+        if (h->keys == NULL || h->key_ptrs == NULL)
+            return -1;
+    }
+    return 0;
 }
 
 static void history_buf_free(history_buf *h)
 {
     free(h->entries);
     free(h->ptrs);
+    free(h->keys);
+    free(h->key_ptrs);
+}
+
+static void key_info_to_wire(const jifen_key_info *k, Jifen__V1__KeyInfo *w)
+{
+    jifen__v1__key_info__init(w);
+    w->public_key = wire_str(k->key);
+    w->role = role_to_wire(k->role);
+    w->label = wire_str(k->label);
+    w->revoked = k->revoked;
+    w->enrolled_entry = k->enrolled_entry;
+    w->revoked_entry = k->revoked_entry;
+}
+
+static void key_info_from_wire(const Jifen__V1__KeyInfo *w, jifen_key_info *k,
+                               errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    take_str(e, "public_key", k->key, sizeof k->key, w->public_key);
+    take_str(e, "label", k->label, sizeof k->label, w->label);
+    k->role = role_from_wire(w->role);
+    k->revoked = w->revoked;
+    k->enrolled_entry = w->enrolled_entry;
+    k->revoked_entry = w->revoked_entry;
 }
 
 static void balance_to_wire(const jifen_balance *b, Jifen__V1__Balance *w)
@@ -1573,6 +1752,12 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
         w->msg.verify = &w->verify;
     }
     ops_to_wire(r, w);
+    w->msg.n_keys = result_keys_len(r);
+    for (size_t i = 0; i < w->msg.n_keys; i++) {
+        key_info_to_wire(&r->keys[i], &h->keys[i]);
+        h->key_ptrs[i] = &h->keys[i];
+    }
+    w->msg.keys = h->key_ptrs;
 }
 
 int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
@@ -1650,6 +1835,27 @@ static void history_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void keys_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                           errbuf *e)
+{
+    if (failed(e) || w->n_keys == 0)
+        return;
+    if (w->n_keys > JIFEN_KEYS_MAX) {
+        fail(e, "keys: %zu, at most %u", w->n_keys, JIFEN_KEYS_MAX);
+        return;
+    }
+    r->keys = calloc(w->n_keys, sizeof *r->keys);
+    if (r->keys == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_keys = w->n_keys;
+    for (size_t i = 0; i < w->n_keys && !failed(e); i++) {
+        key_info_from_wire(w->keys[i], &r->keys[i], e);
+        fail_context(e, "keys[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -1674,6 +1880,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
         fail_context(e, "verify");
     }
     ops_from_wire(w, r, e);
+    keys_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -1738,6 +1945,9 @@ void codec_result_clear(jifen_result *result)
     free(result->feed.checkpoints);
     memset(&result->feed, 0, sizeof result->feed);
     result->has_feed = false;
+    free(result->keys);
+    result->keys = NULL;
+    result->n_keys = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)

@@ -36,6 +36,9 @@ extern "C" {
 #define JIFEN_HOURS_MAX 24u
 #define JIFEN_HISTORY_DEFAULT 20u
 #define JIFEN_HISTORY_MAX 1000u
+#define JIFEN_KEY_Z85_LEN 40      /* a CURVE public key in Z85 */
+#define JIFEN_LABEL_MAX JIFEN_AUTHOR_MAX /* a key's label is the author */
+#define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
 
 typedef enum {
     JIFEN_STATUS_UNSPECIFIED = 0,
@@ -56,6 +59,8 @@ typedef enum {
     JIFEN_STATUS_FORBIDDEN = 15,
     JIFEN_STATUS_INTERNAL = 16,
     JIFEN_STATUS_TOO_LARGE = 17,
+    JIFEN_STATUS_UNKNOWN_KEY = 18,
+    JIFEN_STATUS_KEY_EXISTS = 19,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -66,6 +71,19 @@ typedef enum {
     JIFEN_ASSET_POINTS = 1,
     JIFEN_ASSET_FEE = 2,
 } jifen_asset;
+
+typedef enum {
+    JIFEN_ROLE_NONE = 0,
+    JIFEN_ROLE_COMMITTEE = 1,
+    JIFEN_ROLE_TERMINAL = 2,
+    JIFEN_ROLE_AUDITOR = 3,
+    JIFEN_ROLE_ADMIN = 4,
+} jifen_role;
+
+/* "committee", "terminal", "auditor", "admin"; "none" otherwise. */
+const char *jifen_role_name(jifen_role role);
+/* The role named `name`, or JIFEN_ROLE_NONE. */
+jifen_role jifen_role_from_name(const char *name);
 
 typedef enum {
     JIFEN_CMD_NONE = 0,
@@ -82,6 +100,9 @@ typedef enum {
     JIFEN_CMD_CHECKPOINT, /* operations queries (docs/operations.md) */
     JIFEN_CMD_STATS,
     JIFEN_CMD_FEED,
+    JIFEN_CMD_KEY_ENROL,
+    JIFEN_CMD_KEY_REVOKE,
+    JIFEN_CMD_KEY_LIST,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -102,6 +123,9 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   CHECKPOINT    entry (0: the latest checkpoint)
  *   STATS         -
  *   FEED          entry (first entry wanted), limit (at most this many)
+ *   KEY_ENROL     key, role, name (the key's label)
+ *   KEY_REVOKE    key
+ *   KEY_LIST      -
  */
 typedef struct {
     jifen_command_kind kind;
@@ -116,6 +140,8 @@ typedef struct {
     uint32_t area_centi_m2;
     uint32_t limit;
     uint64_t entry;
+    char key[JIFEN_KEY_Z85_LEN + 1];
+    jifen_role role;
 } jifen_command;
 
 typedef struct {
@@ -187,6 +213,15 @@ typedef struct {
     size_t n_checkpoints;
     char (*checkpoints)[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* owned */
 } jifen_feed;
+/* An enrolled client key, as listed by KEY_LIST. */
+typedef struct {
+    char key[JIFEN_KEY_Z85_LEN + 1];
+    jifen_role role;
+    char label[JIFEN_LABEL_MAX + 1];
+    bool revoked;
+    uint64_t enrolled_entry;
+    uint64_t revoked_entry;
+} jifen_key_info;
 
 #define JIFEN_ERROR_MAX 255
 
@@ -210,6 +245,8 @@ typedef struct {
     jifen_stats stats;
     bool has_feed;
     jifen_feed feed;
+    size_t n_keys;
+    jifen_key_info *keys; /* owned; see codec_reply_clear */
 } jifen_result;
 
 typedef struct {

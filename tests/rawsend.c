@@ -17,14 +17,21 @@
  *   no-id          a well-formed write request without a request id
  *   bad-value      a well-formed award with --hours out of range
  *   hex HEX        the bytes given in hex
+ *   parts N        a valid verify query followed by N - 1 more frames
  * --dealer sends from a DEALER socket without the empty delimiter frame (a
  * message with no REQ envelope); --count sends the frame N times in a row.
+ *
+ * CURVE: with JIFEN_KEY (a secret key file) and JIFEN_SERVER_KEY (the
+ * daemon's public key, Z85 or file) in the environment it authenticates as
+ * that key; without them it speaks plain ZeroMQ, which jifend never
+ * answers.
  *
  * For every reply it prints one line "status=NAME results=N error=TEXT";
  * exit 0 when every frame got a reply, 3 when one did not within the
  * timeout ("no reply"), 2 for a usage error, 1 for anything else.
  */
 #include "codec.h"
+#include "keyfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +42,7 @@ typedef struct {
     uint8_t *bytes;
     size_t len;
     size_t split; /* multipart: first frame is bytes[0, split) */
+    long extra_parts; /* parts: this many empty frames after the request */
 } frame;
 
 static int usage(void)
@@ -156,6 +164,10 @@ static int build(const char *kind, const char *arg, frame *f)
         award_cmd(&cmds[0], 99);
         return encode(cmds, 1, "raw-bad-value", f);
     }
+    if (strcmp(kind, "parts") == 0 && arg && atol(arg) >= 1) {
+        f->extra_parts = atol(arg) - 1;
+        return verify_frame(f);
+    }
     if (strcmp(kind, "hex") == 0 && arg) {
         size_t n = strlen(arg);
         if (n % 2)
@@ -177,6 +189,14 @@ static int build(const char *kind, const char *arg, frame *f)
 
 static int send_frame(void *sock, const frame *f)
 {
+    if (f->extra_parts) {
+        if (zmq_send(sock, f->bytes, f->len, ZMQ_SNDMORE) < 0)
+            return -1;
+        for (long i = 1; i < f->extra_parts; i++)
+            if (zmq_send(sock, "x", 1, ZMQ_SNDMORE) < 0)
+                return -1;
+        return zmq_send(sock, "x", 1, 0) < 0 ? -1 : 0;
+    }
     if (f->split) {
         if (zmq_send(sock, f->bytes, f->split, ZMQ_SNDMORE) < 0)
             return -1;
@@ -225,6 +245,27 @@ static int receive_reply(void *sock, int timeout_ms, int dealer)
     return rc;
 }
 
+/* The client side of CURVE, from JIFEN_KEY and JIFEN_SERVER_KEY. */
+static int set_curve(void *sock)
+{
+    const char *key = getenv("JIFEN_KEY"), *server = getenv("JIFEN_SERVER_KEY");
+    uint8_t sec[KEYFILE_KEY_LEN], pub[KEYFILE_KEY_LEN], srv[KEYFILE_KEY_LEN];
+    char err[256];
+    if (!key || !*key || !server || !*server)
+        return 0;
+    if (keyfile_read_secret(key, sec, err, sizeof err) != 0 ||
+        keyfile_public_of(sec, pub) != 0 ||
+        keyfile_read_public(server, srv, err, sizeof err) != 0) {
+        fprintf(stderr, "rawsend: %s\n", err);
+        return -1;
+    }
+    return zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, srv, sizeof srv) ||
+                   zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, sizeof pub) ||
+                   zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, sizeof sec)
+               ? -1
+               : 0;
+}
+
 int main(int argc, char **argv)
 {
     int timeout_ms = 3000, count = 1, dealer = 0, i = 1;
@@ -244,7 +285,7 @@ int main(int argc, char **argv)
     const char *endpoint = argv[i], *kind = argv[i + 1];
     const char *arg = argc - i == 3 ? argv[i + 2] : NULL;
 
-    frame f;
+    frame f = {0};
     if (build(kind, arg, &f) != 0) {
         free(f.bytes);
         return usage();
@@ -253,7 +294,7 @@ int main(int argc, char **argv)
     void *sock = ctx ? zmq_socket(ctx, dealer ? ZMQ_DEALER : ZMQ_REQ) : NULL;
     int linger = 0;
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
-        zmq_connect(sock, endpoint) != 0) {
+        set_curve(sock) != 0 || zmq_connect(sock, endpoint) != 0) {
         fprintf(stderr, "rawsend: %s: %s\n", endpoint,
                 zmq_strerror(zmq_errno()));
         return 1;

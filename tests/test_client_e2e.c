@@ -4,6 +4,11 @@
  * gets its own result, query batches, a mixed batch refused by the daemon,
  * idempotent retries, the Lazy Pirate resend while the daemon is stopped
  * (applied exactly once), and "unreachable" when nothing listens.
+ *
+ * Every client speaks CURVE with a key enrolled for its role (testutil);
+ * each call goes out with the key of the role its commands need. The
+ * journal starts with the four enrolments, so entry numbers count from
+ * f->base.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +19,7 @@
 
 #include "codec.h"
 #include "jifen.h"
+#include "keyfile.h"
 #include "policy.h"
 #include "testutil.h"
 
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,9 +36,42 @@
 typedef struct {
     char *dir;
     testutil_daemon d;
-    jifen_client *client;
+    jifen_client *client;     /* the committee's */
+    jifen_client *clients[4]; /* by testutil_roles: committee terminal auditor admin */
+    uint64_t base;            /* journal entries before the test (enrolments) */
     policy pol; /* the daemon runs the embedded default: the same text */
 } fixture;
+
+enum { COMMITTEE, TERMINAL, AUDITOR, ADMIN };
+
+/* A library client on the daemon that authenticates as `role`'s key. */
+static jifen_client *client_as(const testutil_daemon *d, int role)
+{
+    char key[600], err[256];
+    jifen_client *c = jifen_client_new(d->endpoint);
+    assert_non_null(c);
+    testutil_key_path(d, testutil_roles[role], key, sizeof key);
+    if (jifen_client_set_curve(c, key, d->server_key, err, sizeof err) != 0)
+        fail_msg("curve keys: %s", err);
+    return c;
+}
+
+/* The role whose key may send commands of this kind. */
+static int role_for(jifen_command_kind kind)
+{
+    switch (kind) {
+    case JIFEN_CMD_HOUSEHOLD_ADD:
+    case JIFEN_CMD_AWARD:
+    case JIFEN_CMD_DEDUCT:
+        return COMMITTEE;
+    case JIFEN_CMD_BILL:
+    case JIFEN_CMD_PAY:
+    case JIFEN_CMD_REDEEM:
+        return TERMINAL;
+    default:
+        return AUDITOR;
+    }
+}
 
 static int64_t now_ms(void)
 {
@@ -50,9 +90,12 @@ static int setup(void **state)
     assert_non_null(f->dir);
     if (testutil_daemon_start(&f->d, f->dir, NULL) != 0)
         fail_msg("jifend did not start; see %s", f->d.log_path);
-    f->client = jifen_client_new(f->d.endpoint);
-    assert_non_null(f->client);
-    jifen_client_set_timeout(f->client, 5000, 2);
+    for (int r = 0; r < 4; r++) {
+        f->clients[r] = client_as(&f->d, r);
+        jifen_client_set_timeout(f->clients[r], 5000, 2);
+    }
+    f->client = f->clients[COMMITTEE];
+    f->base = 4; /* one enrolment per role */
     *state = f;
     return 0;
 }
@@ -60,7 +103,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    jifen_client_destroy(&f->client);
+    for (int r = 0; r < 4; r++)
+        jifen_client_destroy(&f->clients[r]);
+    f->client = NULL;
     if (f->d.pid > 0) {
         kill(f->d.pid, SIGCONT); /* in case a test left it stopped */
         int status = testutil_daemon_stop(&f->d, SIGTERM);
@@ -68,7 +113,9 @@ static int teardown(void **state)
             fail_msg("jifend did not stop cleanly on SIGTERM (status %d)",
                      status);
     }
-    unlink(f->d.log_path);
+    if (getenv("KEEP_LOG") == NULL) unlink(f->d.log_path);
+    char *keys = strdup(f->d.keys_dir); /* rmtree frees the path */
+    testutil_rmtree(&keys);
     testutil_rmtree(&f->dir);
     free(f);
     return 0;
@@ -144,8 +191,8 @@ static void call_ok(fixture *f, const char *id, jifen_command *cmds, size_t n,
 {
     char err[256];
     jifen_request req = request(id, cmds, n);
-    jifen_call_status st =
-        jifen_client_call(f->client, &req, reply, err, sizeof err);
+    jifen_call_status st = jifen_client_call(
+        f->clients[role_for(cmds[0].kind)], &req, reply, err, sizeof err);
     if (st != JIFEN_CALL_OK)
         fail_msg("call %s: status %d (%s)", id, (int)st, err);
     if (reply->status != JIFEN_STATUS_OK)
@@ -218,9 +265,10 @@ static void test_register_award_redeem(void **state)
     const uint32_t meeting = activity_points(f, "meeting");
     const uint64_t due = 10000;
 
-    assert_int_equal(write1(f, "add-1", household_add("e2e-1")), 1);
-    assert_int_equal(write1(f, "award-1", award("e2e-1", "meeting", 0)), 2);
-    assert_int_equal(write1(f, "bill-1", bill("e2e-1", due)), 3);
+    assert_int_equal(write1(f, "add-1", household_add("e2e-1")), f->base + 1);
+    assert_int_equal(write1(f, "award-1", award("e2e-1", "meeting", 0)),
+                     f->base + 2);
+    assert_int_equal(write1(f, "bill-1", bill("e2e-1", due)), f->base + 3);
 
     uint64_t most =
         (due * f->pol.max_offset_percent / 100) / f->pol.fen_per_point;
@@ -238,7 +286,7 @@ static void test_register_award_redeem(void **state)
     jifen_balance b = balance(f, "e2e-1");
     assert_int_equal(b.points, (int64_t)(meeting - n));
     assert_int_equal(b.fee_due_fen, (int64_t)(due - n * f->pol.fen_per_point));
-    assert_int_equal(verify(f).entries, 4);
+    assert_int_equal(verify(f).entries, f->base + 4);
 }
 
 static void test_batch_each_its_own_result(void **state)
@@ -254,14 +302,13 @@ static void test_batch_each_its_own_result(void **state)
         award("b-1", "meeting", 0),
         award("nobody", "meeting", 0), /* refused on its own */
         award("b-2", "volunteer", 1),
-        bill("b-1", 5000),
     };
     const size_t n = sizeof cmds / sizeof cmds[0];
     const jifen_status want[] = {
         JIFEN_STATUS_OK, JIFEN_STATUS_OK,
         JIFEN_STATUS_OK, JIFEN_STATUS_UNKNOWN_HOUSEHOLD,
-        JIFEN_STATUS_OK, JIFEN_STATUS_OK};
-    uint64_t entries[6];
+        JIFEN_STATUS_OK};
+    uint64_t entries[5];
     jifen_reply reply;
 
     call_ok(f, "batch-1", cmds, n, &reply);
@@ -281,7 +328,9 @@ static void test_batch_each_its_own_result(void **state)
     assert_int_equal(reply.results[2].points, meeting);
     assert_int_equal(reply.results[4].points, vol->points);
     jifen_reply_clear(&reply);
-    assert_int_equal(verify(f).entries, 5);
+    /* A batch holds one key's commands: the bill is the terminal's. */
+    write1(f, "batch-bill", bill("b-1", 5000));
+    assert_int_equal(verify(f).entries, f->base + 5);
 
     /* The whole batch again under its id: the same results, nothing new. */
     call_ok(f, "batch-1", cmds, n, &reply);
@@ -292,7 +341,7 @@ static void test_batch_each_its_own_result(void **state)
         assert_int_equal(reply.results[i].entry, entries[i]);
     }
     jifen_reply_clear(&reply);
-    assert_int_equal(verify(f).entries, 5);
+    assert_int_equal(verify(f).entries, f->base + 5);
     assert_int_equal(balance(f, "b-1").points, meeting);
     assert_int_equal(balance(f, "b-1").fee_due_fen, 5000);
     assert_int_equal(balance(f, "b-2").points, vol->points);
@@ -324,18 +373,35 @@ static void test_query_batch(void **state)
     assert_int_equal(reply.results[1].balance.points, 0);
     /* q-1's history, newest first: award 4, award 3, registration 1. */
     assert_int_equal(reply.results[2].n_history, 3);
-    assert_int_equal(reply.results[2].history[0].seq, 4);
-    assert_int_equal(reply.results[2].history[1].seq, 3);
-    assert_int_equal(reply.results[2].history[2].seq, 1);
+    assert_int_equal(reply.results[2].history[0].seq, f->base + 4);
+    assert_int_equal(reply.results[2].history[1].seq, f->base + 3);
+    assert_int_equal(reply.results[2].history[2].seq, f->base + 1);
+    /* Every entry names the key that wrote it. */
+    assert_string_equal(reply.results[2].history[0].author, "test-committee");
     assert_true(reply.results[3].has_verify);
     assert_true(reply.results[3].verify.ok);
-    assert_int_equal(reply.results[3].verify.entries, 4);
+    assert_int_equal(reply.results[3].verify.entries, f->base + 4);
     jifen_reply_clear(&reply);
 }
 
 /* Sends a frame on a raw REQ socket and decodes the reply. */
-static void raw_call(const char *endpoint, const uint8_t *frame, size_t len,
-                     jifen_reply *reply)
+/* The committee's key on a raw socket. */
+static void raw_curve(void *sock, const testutil_daemon *d)
+{
+    char path[600], err[256];
+    uint8_t sec[KEYFILE_KEY_LEN], pub[KEYFILE_KEY_LEN], srv[KEYFILE_KEY_LEN];
+    testutil_key_path(d, "committee", path, sizeof path);
+    assert_int_equal(keyfile_read_secret(path, sec, err, sizeof err), 0);
+    assert_int_equal(keyfile_public_of(sec, pub), 0);
+    assert_int_equal(keyfile_read_public(d->server_key, srv, err, sizeof err),
+                     0);
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, srv, 32), 0);
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 32), 0);
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 32), 0);
+}
+
+static void raw_call(const testutil_daemon *d, const uint8_t *frame,
+                     size_t len, jifen_reply *reply)
 {
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_REQ);
@@ -343,7 +409,8 @@ static void raw_call(const char *endpoint, const uint8_t *frame, size_t len,
     char err[256];
     assert_non_null(sock);
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(sock, endpoint), 0);
+    raw_curve(sock, d);
+    assert_int_equal(zmq_connect(sock, d->endpoint), 0);
     assert_int_equal(zmq_send(sock, frame, len, 0), (int)len);
     zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
     assert_int_equal(zmq_poll(&item, 1, 5000), 1);
@@ -379,7 +446,7 @@ static void test_mixed_batch_refused(void **state)
     uint8_t *frame = NULL;
     size_t len = 0;
     assert_int_equal(codec_request_encode(&req, &frame, &len), 0);
-    raw_call(f->d.endpoint, frame, len, &reply);
+    raw_call(&f->d, frame, len, &reply);
     free(frame);
     if (reply.status != JIFEN_STATUS_BAD_REQUEST)
         fail_msg("mixed batch: %s, expected bad_request",
@@ -389,7 +456,7 @@ static void test_mixed_batch_refused(void **state)
     codec_reply_clear(&reply);
 
     assert_int_equal(balance(f, "m-1").points, 0);
-    assert_int_equal(verify(f).entries, 1);
+    assert_int_equal(verify(f).entries, f->base + 1);
 }
 
 static void test_retry_and_conflict(void **state)
@@ -420,7 +487,7 @@ static void test_retry_and_conflict(void **state)
     jifen_reply_clear(&reply);
 
     assert_int_equal(balance(f, "r-1").points, meeting);
-    assert_int_equal(verify(f).entries, 2);
+    assert_int_equal(verify(f).entries, f->base + 2);
 }
 
 /* Lazy Pirate: the daemon is stopped (SIGSTOP) when the write goes out; a
@@ -435,8 +502,7 @@ static void test_lazy_pirate_while_stopped(void **state)
     write1(f, "lp-add", household_add("lp-1"));
     int64_t before = balance(f, "lp-1").points;
 
-    jifen_client *c = jifen_client_new(f->d.endpoint);
-    assert_non_null(c);
+    jifen_client *c = client_as(&f->d, COMMITTEE);
     jifen_client_set_timeout(c, 300, 5);
 
     assert_int_equal(kill(f->d.pid, SIGSTOP), 0);
@@ -482,7 +548,139 @@ static void test_lazy_pirate_while_stopped(void **state)
     assert_int_equal(reply.results[0].entry, entry);
     jifen_reply_clear(&reply);
     assert_int_equal(balance(f, "lp-1").points, before + meeting);
-    assert_int_equal(verify(f).entries, 2);
+    assert_int_equal(verify(f).entries, f->base + 2);
+}
+
+/* One write or query that must come back refused as a whole. */
+static void expect_forbidden(jifen_client *c, jifen_command cmd)
+{
+    char err[256];
+    jifen_reply reply;
+    jifen_request req = request(jifen_command_is_write(cmd.kind) ? "forbid-1"
+                                                                 : "",
+                                &cmd, 1);
+    jifen_call_status st = jifen_client_call(c, &req, &reply, err, sizeof err);
+    if (st != JIFEN_CALL_OK)
+        fail_msg("expected a forbidden reply, got call status %d (%s)",
+                 (int)st, err);
+    if (reply.status != JIFEN_STATUS_FORBIDDEN)
+        fail_msg("expected forbidden, got %s",
+                 jifen_status_name(reply.status));
+    assert_int_equal(reply.n_results, 0);
+    jifen_reply_clear(&reply);
+}
+
+/* Revocation acts on the next request of a connection that is already
+ * open (ZAP only runs at the handshake), and new connections of the
+ * revoked key never complete. */
+static void test_revoked_key_open_session(void **state)
+{
+    fixture *f = *state;
+    char pub[600], err[256];
+
+    write1(f, "rv-add", household_add("rv-1")); /* the session is open */
+    jifen_command revoke = query(JIFEN_CMD_KEY_REVOKE, NULL);
+    snprintf(pub, sizeof pub, "%s/committee.pub", f->d.keys_dir);
+    assert_int_equal(jifen_key_z85_read(pub, revoke.key, err, sizeof err), 0);
+    jifen_reply reply;
+    jifen_request req = request("rv-revoke", &revoke, 1);
+    assert_int_equal(jifen_client_call(f->clients[ADMIN], &req, &reply, err,
+                                       sizeof err),
+                     JIFEN_CALL_OK);
+    expect_result(&reply, 0, JIFEN_STATUS_OK);
+    jifen_reply_clear(&reply);
+    jifen_verify_report before = verify(f);
+
+    /* The same client object, the same open connection: refused. */
+    expect_forbidden(f->clients[COMMITTEE], award("rv-1", "meeting", 0));
+    expect_forbidden(f->clients[COMMITTEE], query(JIFEN_CMD_BALANCE, "rv-1"));
+    jifen_verify_report after = verify(f);
+    assert_int_equal(after.entries, before.entries);
+    assert_memory_equal(after.head, before.head, JIFEN_HASH_LEN);
+    assert_int_equal(balance(f, "rv-1").points, 0);
+
+    /* A new connection with the revoked key: no handshake, no reply. */
+    jifen_client *c = client_as(&f->d, COMMITTEE);
+    jifen_client_set_timeout(c, 300, 0);
+    jifen_command cmd = query(JIFEN_CMD_BALANCE, "rv-1");
+    req = request("", &cmd, 1);
+    assert_int_equal(jifen_client_call(c, &req, &reply, err, sizeof err),
+                     JIFEN_CALL_UNREACHABLE);
+    jifen_client_destroy(&c);
+}
+
+/* A key for nobody: a fresh pair in the keys directory. */
+static void fresh_key(const fixture *f, const char *name, char *path,
+                      size_t len)
+{
+    char prefix[560], pub[JIFEN_KEY_Z85_LEN + 1], err[256];
+    snprintf(prefix, sizeof prefix, "%s/%s", f->d.keys_dir, name);
+    assert_int_equal(jifen_keygen(prefix, pub, err, sizeof err), 0);
+    snprintf(path, len, "%s.key", prefix);
+}
+
+/* Sends a write that would be allowed for the committee and expects no
+ * reply at all: the handshake never completes. */
+static void expect_no_way_in(jifen_client *c)
+{
+    char err[256];
+    jifen_reply reply;
+    jifen_command cmd = household_add("intruder");
+    jifen_request req = request("intrude-1", &cmd, 1);
+    jifen_client_set_timeout(c, 300, 1);
+    assert_int_equal(jifen_client_call(c, &req, &reply, err, sizeof err),
+                     JIFEN_CALL_UNREACHABLE);
+}
+
+/* Plain ZeroMQ, the wrong server key, an unknown client key: nothing gets
+ * through, and the ledger does not change. */
+static void test_unauthenticated_get_nothing(void **state)
+{
+    fixture *f = *state;
+    char key[600], other[600], err[256];
+    jifen_verify_report before = verify(f);
+
+    jifen_client *plain = jifen_client_new(f->d.endpoint);
+    assert_non_null(plain);
+    expect_no_way_in(plain);
+    jifen_client_destroy(&plain);
+
+    /* The committee's own key, but another server's public key. */
+    fresh_key(f, "not-the-server", other, sizeof other);
+    snprintf(other + strlen(other) - 4, 5, ".pub");
+    testutil_key_path(&f->d, "committee", key, sizeof key);
+    jifen_client *wrong = jifen_client_new(f->d.endpoint);
+    assert_int_equal(
+        jifen_client_set_curve(wrong, key, other, err, sizeof err), 0);
+    expect_no_way_in(wrong);
+    jifen_client_destroy(&wrong);
+
+    fresh_key(f, "stranger", key, sizeof key);
+    jifen_client *stranger = jifen_client_new(f->d.endpoint);
+    assert_int_equal(jifen_client_set_curve(stranger, key, f->d.server_key,
+                                            err, sizeof err),
+                     0);
+    expect_no_way_in(stranger);
+    jifen_client_destroy(&stranger);
+
+    jifen_verify_report after = verify(f);
+    assert_int_equal(after.entries, before.entries);
+    assert_memory_equal(after.head, before.head, JIFEN_HASH_LEN);
+}
+
+/* A secret key that others may read is refused before anything is sent. */
+static void test_readable_secret_key_refused(void **state)
+{
+    fixture *f = *state;
+    char key[600], err[256];
+    testutil_key_path(&f->d, "auditor", key, sizeof key);
+    assert_int_equal(chmod(key, 0644), 0);
+    jifen_client *c = jifen_client_new(f->d.endpoint);
+    assert_int_equal(
+        jifen_client_set_curve(c, key, f->d.server_key, err, sizeof err), -1);
+    assert_non_null(strstr(err, "group or others"));
+    jifen_client_destroy(&c);
+    assert_int_equal(chmod(key, 0600), 0);
 }
 
 static void test_unreachable(void **state)
@@ -521,6 +719,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lazy_pirate_while_stopped, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_key_open_session, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unauthenticated_get_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readable_secret_key_refused,
+                                        setup, teardown),
         cmocka_unit_test(test_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

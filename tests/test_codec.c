@@ -95,6 +95,8 @@ static void assert_command_equal(const jifen_command *a, const jifen_command *b)
     assert_int_equal(a->area_centi_m2, b->area_centi_m2);
     assert_int_equal(a->limit, b->limit);
     assert_int_equal(a->entry, b->entry);
+    assert_string_equal(a->key, b->key);
+    assert_int_equal(a->role, b->role);
 }
 
 static void assert_entry_equal(const jifen_entry *a, const jifen_entry *b)
@@ -1255,6 +1257,117 @@ static void test_reply_truncated(void **state)
     free(buf);
 }
 
+/* --- key commands ---------------------------------------------------------*/
+
+#define KEY_A "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+
+static jifen_command key_command(jifen_command_kind kind)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    if (kind != JIFEN_CMD_KEY_LIST)
+        strcpy(c.key, KEY_A);
+    if (kind == JIFEN_CMD_KEY_ENROL) {
+        c.role = JIFEN_ROLE_TERMINAL;
+        strcpy(c.name, "前台 2");
+    }
+    return c;
+}
+
+static jifen_status roundtrip_one(jifen_command c, const char *id,
+                                  char *err, size_t errlen)
+{
+    jifen_request in = request_of(&c, 1, id), out;
+    jifen_status st = roundtrip_request(&in, &out, err, errlen);
+    if (st == JIFEN_STATUS_OK)
+        assert_command_equal(&out.commands[0], &c);
+    codec_request_clear(&out);
+    return st;
+}
+
+static void test_key_commands(void **state)
+{
+    char err[256];
+    (void)state;
+    assert_int_equal(roundtrip_one(key_command(JIFEN_CMD_KEY_ENROL), "k-1",
+                                   err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(roundtrip_one(key_command(JIFEN_CMD_KEY_REVOKE), "k-2",
+                                   err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(roundtrip_one(key_command(JIFEN_CMD_KEY_LIST), "", err,
+                                   sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_true(jifen_command_is_write(JIFEN_CMD_KEY_ENROL));
+    assert_true(jifen_command_is_write(JIFEN_CMD_KEY_REVOKE));
+    assert_false(jifen_command_is_write(JIFEN_CMD_KEY_LIST));
+
+    jifen_command c = key_command(JIFEN_CMD_KEY_ENROL);
+    c.role = JIFEN_ROLE_NONE;
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_prefix(err, "role");
+    c = key_command(JIFEN_CMD_KEY_ENROL);
+    c.name[0] = '\0';
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_prefix(err, "label");
+    c = key_command(JIFEN_CMD_KEY_REVOKE);
+    c.key[39] = ' '; /* not Z85 */
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_prefix(err, "public_key");
+    c.key[39] = '\0'; /* 39 characters */
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_string_equal(jifen_role_name(JIFEN_ROLE_AUDITOR), "auditor");
+    assert_int_equal(jifen_role_from_name("admin"), JIFEN_ROLE_ADMIN);
+    assert_int_equal(jifen_role_from_name("root"), JIFEN_ROLE_NONE);
+    assert_string_equal(jifen_status_name(JIFEN_STATUS_UNKNOWN_KEY),
+                        "unknown_key");
+    assert_string_equal(jifen_status_name(JIFEN_STATUS_KEY_EXISTS),
+                        "key_exists");
+}
+
+/* A key enrolment as a journal entry, and the widest one fits the bound. */
+static void test_key_entry_and_list_reply(void **state)
+{
+    jifen_entry e, out;
+    uint8_t buf[4096];
+    char err[256];
+    (void)state;
+    memset(&e, 0, sizeof e);
+    e.seq = 1;
+    strcpy(e.author, "local-operator");
+    e.command = key_command(JIFEN_CMD_KEY_ENROL);
+    fill(e.command.name, sizeof e.command.name, 'l');
+    size_t n = codec_entry_encode(&e, buf, sizeof buf);
+    assert_true(n > 0 && n <= codec_entry_max_size());
+    assert_int_equal(codec_entry_decode(buf, n, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_entry_equal(&e, &out);
+
+    jifen_key_info keys[2] = {{KEY_A, JIFEN_ROLE_ADMIN, "Li", false, 1, 0},
+                              {KEY_A, JIFEN_ROLE_COMMITTEE, "Wang", true, 2,
+                               5}};
+    jifen_result r = {.status = JIFEN_STATUS_OK, .n_keys = 2, .keys = keys};
+    jifen_reply reply = {.status = JIFEN_STATUS_OK, .n_results = 1,
+                         .results = &r}, back;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(codec_reply_encode(&reply, &bytes, &len), 0);
+    assert_int_equal(codec_reply_decode(bytes, len, &back, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(bytes);
+    assert_int_equal(back.results[0].n_keys, 2);
+    assert_string_equal(back.results[0].keys[1].label, "Wang");
+    assert_int_equal(back.results[0].keys[1].role, JIFEN_ROLE_COMMITTEE);
+    assert_true(back.results[0].keys[1].revoked);
+    assert_int_equal(back.results[0].keys[1].revoked_entry, 5);
+    codec_reply_clear(&back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1281,6 +1394,8 @@ int main(void)
         cmocka_unit_test(test_reply_mark_replayed),
         cmocka_unit_test(test_reply_refused),
         cmocka_unit_test(test_reply_truncated),
+        cmocka_unit_test(test_key_commands),
+        cmocka_unit_test(test_key_entry_and_list_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,9 @@
 
 #include <cmocka.h>
 
+/* The local operator: no key, so no role checks; "test" as the author. */
+static const ledger_caller LOCAL_TEST = {"", JIFEN_ROLE_NONE, "test"};
+
 typedef struct {
     char *dir;
     ledger *led;
@@ -90,7 +93,7 @@ static jifen_result run_as(fixture *f, const char *request_id,
     assert_int_equal(codec_request_digest(&req, digest), 0);
     jifen_reply reply;
     assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
-    assert_int_equal(ledger_apply(f->led, &req, digest, "test", 1700000000000,
+    assert_int_equal(ledger_apply(f->led, &req, digest, &LOCAL_TEST, 1700000000000,
                                   &reply),
                      LEDGER_OK);
     assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
@@ -437,7 +440,7 @@ static void test_map_full_then_grow(void **state)
         codec_request_digest(&req, digest);
         jifen_reply reply;
         assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
-        le = ledger_apply(f->led, &req, digest, "test", 1, &reply);
+        le = ledger_apply(f->led, &req, digest, &LOCAL_TEST, 1, &reply);
         if (le == LEDGER_OK)
             le = ledger_write_commit(f->led);
         else

@@ -3,13 +3,17 @@
 
 #include "testutil.h"
 
+#include "keyfile.h"
+
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,30 +80,90 @@ static int find_endpoint(const char *log_path, char *endpoint, size_t len)
     return found;
 }
 
+const char *const testutil_roles[4] = {"committee", "terminal", "auditor",
+                                       "admin"};
+
+void testutil_key_path(const testutil_daemon *d, const char *role, char *out,
+                       size_t len)
+{
+    snprintf(out, len, "%s/%s.key", d->keys_dir, role);
+}
+
+/* Starts JIFEND_PATH with `fixed` then `extra` arguments (either may be
+ * NULL-terminated lists; extra may be NULL), stderr (and stdout when
+ * `with_stdout`) appended to the log. Returns the child's pid, or -1. */
+static pid_t spawn_jifend(const testutil_daemon *d, const char *const *fixed,
+                          const char *const *extra, bool with_stdout)
+{
+    const char *argv[32] = {JIFEND_PATH};
+    size_t n = 1;
+    for (size_t i = 0; fixed[i] && n < 31; i++)
+        argv[n++] = fixed[i];
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    int fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+        if (with_stdout)
+            dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+int testutil_jifend_run(const testutil_daemon *d, const char *const *args)
+{
+    pid_t pid = spawn_jifend(d, args, NULL, true);
+    int status = 0;
+    if (pid < 0)
+        return -1;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return status;
+}
+
+/* One key pair per role, enrolled offline before the daemon first runs. */
+static int enrol_test_keys(const testutil_daemon *d, const char *data_dir)
+{
+    if (mkdir(d->keys_dir, 0700) != 0)
+        return errno == EEXIST ? 0 : -1; /* a restart: enrolled already */
+    for (size_t i = 0; i < 4; i++) {
+        char sec[600], pub[600], z85[KEYFILE_Z85_LEN + 1], err[256], label[64];
+        snprintf(sec, sizeof sec, "%s/%s.key", d->keys_dir, testutil_roles[i]);
+        snprintf(pub, sizeof pub, "%s/%s.pub", d->keys_dir, testutil_roles[i]);
+        snprintf(label, sizeof label, "test-%s", testutil_roles[i]);
+        if (keyfile_generate(sec, pub, z85, err, sizeof err) != 0)
+            return -1;
+        const char *args[] = {"--data", data_dir, "--enrol", pub, "--role",
+                              testutil_roles[i], "--label", label, NULL};
+        int st = testutil_jifend_run(d, args);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int testutil_daemon_start(testutil_daemon *d, const char *data_dir,
                           const char *const *extra_args)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->log_path, sizeof d->log_path, "%s.log", data_dir);
-    const char *argv[32] = {JIFEND_PATH, "--data", data_dir, "--listen",
-                            "tcp://127.0.0.1:*"};
-    size_t n = 5;
-    for (size_t i = 0; extra_args && extra_args[i] && n < 30; i++)
-        argv[n++] = extra_args[i];
-    argv[n] = NULL;
-
-    pid_t pid = fork();
+    snprintf(d->keys_dir, sizeof d->keys_dir, "%s.keys", data_dir);
+    snprintf(d->server_key, sizeof d->server_key, "%s/jifend.pub", data_dir);
+    unlink(d->log_path);
+    if (enrol_test_keys(d, data_dir) != 0)
+        return -1;
+    const char *fixed[] = {"--data", data_dir, "--listen", "tcp://127.0.0.1:*",
+                           NULL};
+    pid_t pid = spawn_jifend(d, fixed, extra_args, false);
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        int fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
     d->pid = pid;
     for (int i = 0; i < 1000; i++) { /* up to 10 s */
         if (find_endpoint(d->log_path, d->endpoint, sizeof d->endpoint) == 0)

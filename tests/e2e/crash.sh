@@ -50,7 +50,8 @@ client_loop() {
         n=$((n + 1))
         echo "$id" >>"$C/attempted.$c"
         rc=0
-        out=$("$JIFEN" --server "$ep" --timeout "$BURST_TIMEOUT" --retries "$BURST_RETRIES" \
+        out=$("$JIFEN" --server "$ep" --key "$(key_of committee)" --server-key "$SERVER_KEY" \
+            --timeout "$BURST_TIMEOUT" --retries "$BURST_RETRIES" \
             --json award "h$c" "${AWARD[@]}" --request-id "$id" 2>/dev/null) || rc=$?
         if [ "$rc" -eq 0 ] && [[ "$out" =~ \"status\":\"(ok|exists)\",\"entry\":([0-9]+) ]]; then
             echo "$id ${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$C/acked.$c"
@@ -128,7 +129,7 @@ check_acked() {
     : >"$C/bad-acked.$c"
     while read -r id _ entry; do
         rc=0
-        out=$("$JIFEN" --server "$ENDPOINT" --timeout 5000 --retries 2 --json \
+        out=$(JF_TIMEOUT=5000 JF_RETRIES=2 jf_as committee --json \
             award "h$c" "${AWARD[@]}" --request-id "$id" 2>&1) || rc=$?
         if [ "$rc" -ne 0 ] || [[ ! "$out" =~ \"status\":\"exists\",\"entry\":$entry, ]]; then
             echo "$id (acknowledged as entry $entry): retry gave exit $rc: $out" >>"$C/bad-acked.$c"
@@ -163,7 +164,7 @@ settle() {
     while read -r id; do
         for ((try = 0; try < 5; try++)); do
             rc=0
-            out=$("$JIFEN" --server "$ENDPOINT" --timeout 5000 --retries 2 --json \
+            out=$(JF_TIMEOUT=5000 JF_RETRIES=2 jf_as committee --json \
                 award "h$c" "${AWARD[@]}" --request-id "$id" 2>&1) || rc=$?
             [ "$rc" -eq 0 ] && break
         done
@@ -201,7 +202,7 @@ json_ok "verify" verify &&
     {
         check_eq "verify: ok" true "$(jget .ok)"
         check_eq "verify: entries = $N_CLIENTS registrations + $TOTAL_ATT writes" \
-            $((N_CLIENTS + TOTAL_ATT)) "$(jget .entries)"
+            $((BASE + N_CLIENTS + TOTAL_ATT)) "$(jget .entries)"
     }
 
 stop_daemon TERM

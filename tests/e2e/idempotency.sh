@@ -103,7 +103,7 @@ check_eq "aw-2 applied once" "$((MEETING * 2 - 1)) $((10000 - RATE))" "$(balance
 json_ok "verify" verify &&
     {
         check_eq "verify: ok" true "$(jget .ok)"
-        check_eq "verify: entries (reg, award, bill, redeem, award)" 5 "$(jget .entries)"
+        check_eq "verify: entries (reg, award, bill, redeem, award)" $((BASE + 5)) "$(jget .entries)"
     }
 stop_daemon TERM
 finish

@@ -6,6 +6,13 @@
 #   JIFEN_SOURCE_DIR     the source tree (for deploy/policy.conf)
 # Set KEEP_WORK=1 to keep the scratch directory for a post-mortem.
 #
+# Keys: jifend answers only enrolled CURVE keys. The first start_daemon on
+# a data directory makes one key pair per role in $KEYS (committee,
+# terminal, auditor, admin), enrols the admin offline (jifend --enrol-admin)
+# and, once the daemon serves, the other three through the admin key. `jf`
+# then picks the key whose role may run the command (JF_ROLE=ROLE forces
+# one); a reversal tries the committee, then the terminal.
+#
 # Every check prints one "PASS: ..." or "FAIL: ..." line; `finish` prints
 # the tally and exits non-zero when anything failed. Daemons started here
 # are killed on any exit, and every wait has a limit.
@@ -142,12 +149,80 @@ check_rc() {
 # jget FILTER: a jq filter applied to OUT (raw output; "" when it fails).
 jget() { jq -r "$1" <<<"$OUT" 2>/dev/null || true; }
 
+# --- keys ----------------------------------------------------------------------
+
+KEYS="$WORK/keys"
+ROLES=(committee terminal auditor admin)
+SERVER_KEY=""   # the public key file of the daemon started last
+
+# make_keys: one key pair per role in $KEYS (once per script).
+make_keys() {
+    [ -d "$KEYS" ] && return 0
+    mkdir -m 700 "$KEYS"
+    local r
+    for r in "${ROLES[@]}"; do
+        "$JIFEN" keygen --out "$KEYS/$r" >/dev/null || die "keygen $r"
+    done
+}
+
+# Journal entries a fresh ledger starts with: one enrolment per role.
+BASE=${#ROLES[@]}
+
+# seqs N...: the numbers N shifted by BASE, space-separated (entry numbers
+# as counted before keys existed).
+seqs() {
+    local out="" n
+    for n in "$@"; do out+="${out:+ }$((BASE + n))"; done
+    echo "$out"
+}
+
+# key_of ROLE: the secret key file of the role's test key.
+key_of() { echo "$KEYS/$1.key"; }
+
+# role_for ARGS...: the role whose key may run the CLI command in ARGS.
+role_for() {
+    local a
+    for a in "$@"; do
+        case "$a" in
+        household | award | deduct) echo committee; return ;;
+        bill | pay | redeem) echo terminal; return ;;
+        reverse) echo reverser; return ;;
+        key) echo admin; return ;;
+        balance | history | verify) echo auditor; return ;;
+        esac
+    done
+    echo auditor
+}
+
 # --- the CLI ---------------------------------------------------------------
 
 JF_TIMEOUT=${JF_TIMEOUT:-5000}
 JF_RETRIES=${JF_RETRIES:-2}
-# jf ARGS...: the real CLI against the daemon started last.
-jf() { "$JIFEN" --server "$ENDPOINT" --timeout "$JF_TIMEOUT" --retries "$JF_RETRIES" "$@"; }
+# jf_as ROLE ARGS...: the real CLI with ROLE's key against the daemon
+# started last.
+jf_as() {
+    local role=$1
+    shift
+    "$JIFEN" --server "$ENDPOINT" --key "$(key_of "$role")" --server-key "$SERVER_KEY" \
+        --timeout "$JF_TIMEOUT" --retries "$JF_RETRIES" "$@"
+}
+# jf ARGS...: jf_as with the role the command needs (or $JF_ROLE). A
+# reversal belongs to whoever writes the kind of entry reversed: the
+# committee is tried first and, when its key is refused (exit 4, nothing
+# changed), the terminal.
+jf() {
+    local role=${JF_ROLE:-$(role_for "$@")}
+    [ "$role" = reverser ] || { jf_as "$role" "$@"; return; }
+    local rc=0
+    jf_as committee "$@" >"$WORK/.rev.out" 2>"$WORK/.rev.err" || rc=$?
+    if [ "$rc" -eq 4 ]; then
+        jf_as terminal "$@"
+        return
+    fi
+    cat "$WORK/.rev.out"
+    cat "$WORK/.rev.err" >&2
+    return "$rc"
+}
 # jfj ARGS...: the same with --json.
 jfj() { jf --json "$@"; }
 
@@ -195,6 +270,13 @@ verify_state() {
 start_daemon() {
     local data=$1
     shift
+    local first=0
+    if [ ! -e "$data/data.mdb" ]; then
+        first=1
+        make_keys
+        "$JIFEND" --data "$data" --enrol-admin "$KEYS/admin.pub" --label test-admin \
+            >>"$WORK/enrol.log" 2>&1 || die "offline admin enrolment: $(tail -n 3 "$WORK/enrol.log")"
+    fi
     N_DAEMONS=$((N_DAEMONS + 1))
     DAEMON_LOG="$WORK/jifend.$N_DAEMONS.log"
     # Made here, not by the background job's redirection: on a loaded
@@ -209,7 +291,11 @@ start_daemon() {
     local i
     for ((i = 0; i < 200; i++)); do
         ENDPOINT=$(sed -n 's/.* serving \(tcp:\/\/127\.0\.0\.1:[0-9][0-9]*\).*/\1/p' "$DAEMON_LOG" | head -n 1)
-        [ -n "$ENDPOINT" ] && return 0
+        if [ -n "$ENDPOINT" ]; then
+            SERVER_KEY="$data/jifend.pub"
+            [ "$first" -eq 1 ] && enrol_roles
+            return 0
+        fi
         if ! kill -0 "$PID" 2>/dev/null; then
             local st=0
             wait "$PID" || st=$?
@@ -218,6 +304,16 @@ start_daemon() {
         sleep 0.05
     done
     die "jifend did not report 'serving' within 10 s"
+}
+
+# enrol_roles: the committee, terminal and auditor keys, enrolled by the
+# admin over the network (as an operator would).
+enrol_roles() {
+    local r
+    for r in committee terminal auditor; do
+        jf_as admin key enrol "$KEYS/$r.pub" "$r" --label "test-$r" >>"$WORK/enrol.log" 2>&1 ||
+            die "enrolling the $r key: $(tail -n 3 "$WORK/enrol.log")"
+    done
 }
 
 # stop_daemon [SIGNAL]: signals the daemon (TERM by default) and waits at

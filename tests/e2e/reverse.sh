@@ -106,7 +106,7 @@ json_ok "verify" verify &&
         check_eq "verify: ok" true "$(jget .ok)"
         # reg, award, bill, reverse, reverse bill, award, bill, redeem,
         # reverse redeem, reverse award
-        check_eq "verify: entries" 10 "$(jget .entries)"
+        check_eq "verify: entries" $((BASE + 10)) "$(jget .entries)"
     }
 stop_daemon TERM
 check_eq "SIGTERM: exit status" 0 "$DAEMON_STATUS"

@@ -21,7 +21,7 @@ H=3-2-501
 json_ok "household add (name, area)" household add "$H" --name "Wang Fang" --area 75.5 &&
     {
         check_eq "household add: status" ok "$(jget .status)"
-        check_eq "household add: first entry" 1 "$(jget .entry)"
+        check_eq "household add: first entry after the key enrolments" $((BASE + 1)) "$(jget .entry)"
         check_eq "household add: name" "Wang Fang" "$(jget .balance.name)"
         check_eq "household add: area in 0.01 m2" 7550 "$(jget .balance.area_centi_m2)"
     }
@@ -67,7 +67,7 @@ json_ok "redeem $R" redeem "$H" "$R" &&
     }
 POINTS=$((POINTS - R))
 DUE=$((DUE - R * RATE))
-N_ENTRIES=8 # 2 registrations, 3 awards, bill, pay, redeem
+N_ENTRIES=$((BASE + 8)) # the key enrolments; 2 registrations, 3 awards, bill, pay, redeem
 
 # --- balance ----------------------------------------------------------------
 json_ok "balance" balance "$H" &&
@@ -82,14 +82,14 @@ run jf balance "$H"
 check_rc "balance (human)" 0
 check_contains "balance human: points" "$POINTS points" "$OUT"
 check_contains "balance human: fee due in yuan" "fee due $(yuan "$DUE") yuan" "$OUT"
-run env JIFEN_SERVER="$ENDPOINT" "$JIFEN" --json balance "$H"
+run env JIFEN_SERVER="$ENDPOINT" JIFEN_KEY="$(key_of auditor)" JIFEN_SERVER_KEY="$SERVER_KEY" "$JIFEN" --json balance "$H"
 check_rc "JIFEN_SERVER instead of --server" 0
 check_eq "JIFEN_SERVER: same balance" "$POINTS" "$(jget .points)"
 
 # --- history ----------------------------------------------------------------
 json_ok "history" history "$H" &&
     {
-        check_eq "history: entries of $H, newest first" "8 7 6 5 4 3 1" \
+        check_eq "history: entries of $H, newest first" "$(seqs 8 7 6 5 4 3 1)" \
             "$(jget '[.entries[].entry] | map(tostring) | join(" ")')"
         check_eq "history: commands, newest first" \
             "redeem pay bill award award award household_add" \
@@ -97,11 +97,11 @@ json_ok "history" history "$H" &&
         check_eq "history: the note is kept" "June 议事会" "$(jget '.entries[5].note')"
     }
 json_ok "history --limit 2" history "$H" --limit 2 &&
-    check_eq "history --limit 2" "8 7" "$(jget '[.entries[].entry] | map(tostring) | join(" ")')"
+    check_eq "history --limit 2" "$(seqs 8 7)" "$(jget '[.entries[].entry] | map(tostring) | join(" ")')"
 run jf history "$H"
 check_rc "history (human)" 0
 check_eq "history human: one line per entry" 7 "$(grep -c . <<<"$OUT")"
-check_match "history human: newest first" "^8 .*redeem" "$(head -n 1 <<<"$OUT")"
+check_match "history human: newest first" "^$((BASE + 8)) .*redeem" "$(head -n 1 <<<"$OUT")"
 
 # --- verify -----------------------------------------------------------------
 json_ok "verify" verify &&

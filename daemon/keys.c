@@ -1,0 +1,243 @@
+#include "keys.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RECORD_FIXED 18 /* role, revoked, be64 enrolled, be64 revoked */
+
+/* --- records ---------------------------------------------------------------- */
+
+static storage_error decode_record(const storage_val *v, keys_record *out)
+{
+    const uint8_t *p = v->data;
+
+    if (v->len < RECORD_FIXED || v->len > RECORD_FIXED + JIFEN_LABEL_MAX ||
+        p[0] < JIFEN_ROLE_COMMITTEE || p[0] > JIFEN_ROLE_ADMIN || p[1] > 1)
+        return STORAGE_CORRUPT;
+    out->role = (jifen_role)p[0];
+    out->revoked = p[1] == 1;
+    out->enrolled_entry = storage_be64_get(p + 2);
+    out->revoked_entry = storage_be64_get(p + 10);
+    memcpy(out->label, p + RECORD_FIXED, v->len - RECORD_FIXED);
+    out->label[v->len - RECORD_FIXED] = '\0';
+    return STORAGE_OK;
+}
+
+storage_error keys_get(storage_txn *txn, const char *z85, keys_record *out)
+{
+    storage_val v;
+    storage_error e = storage_get(txn, TABLE_KEYS, z85, strlen(z85), &v);
+
+    return e == STORAGE_OK ? decode_record(&v, out) : e;
+}
+
+storage_error keys_put(storage_txn *txn, const char *z85,
+                       const keys_record *rec)
+{
+    uint8_t buf[RECORD_FIXED + JIFEN_LABEL_MAX];
+    size_t n = strnlen(rec->label, JIFEN_LABEL_MAX);
+
+    buf[0] = (uint8_t)rec->role;
+    buf[1] = rec->revoked ? 1 : 0;
+    storage_be64_put(buf + 2, rec->enrolled_entry);
+    storage_be64_put(buf + 10, rec->revoked_entry);
+    memcpy(buf + RECORD_FIXED, rec->label, n);
+    return storage_put(txn, TABLE_KEYS, z85, strlen(z85), buf,
+                       RECORD_FIXED + n, STORAGE_PUT_OVERWRITE);
+}
+
+/* Calls fn for every well-formed record, in key order. */
+static storage_error keys_each(storage_txn *txn,
+                               int (*fn)(void *arg, const storage_val *key,
+                                         const keys_record *rec),
+                               void *arg)
+{
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    storage_error e = storage_cursor_open(txn, TABLE_KEYS, &c);
+
+    if (e == STORAGE_OK)
+        e = storage_cursor_first(c, &k, &v);
+    while (e == STORAGE_OK) {
+        keys_record rec;
+        if (k.len != JIFEN_KEY_Z85_LEN || decode_record(&v, &rec) != 0) {
+            e = STORAGE_CORRUPT;
+            break;
+        }
+        if (fn(arg, &k, &rec) != 0) {
+            e = STORAGE_FAILED;
+            break;
+        }
+        e = storage_cursor_next(c, &k, &v);
+    }
+    storage_cursor_close(&c);
+    return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
+}
+
+typedef struct {
+    jifen_key_info *items;
+    size_t n, cap;
+    bool active_only;
+} key_vec;
+
+static int collect(void *arg, const storage_val *key, const keys_record *rec)
+{
+    key_vec *v = arg;
+
+    if (v->active_only && rec->revoked)
+        return 0;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        jifen_key_info *p = realloc(v->items, cap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        v->items = p;
+        v->cap = cap;
+    }
+    jifen_key_info *k = &v->items[v->n++];
+    memset(k, 0, sizeof *k);
+    memcpy(k->key, key->data, JIFEN_KEY_Z85_LEN);
+    k->role = rec->role;
+    memcpy(k->label, rec->label, sizeof k->label);
+    k->revoked = rec->revoked;
+    k->enrolled_entry = rec->enrolled_entry;
+    k->revoked_entry = rec->revoked_entry;
+    return 0;
+}
+
+static storage_error collect_keys(storage_txn *txn, bool active_only,
+                                  key_vec *v)
+{
+    memset(v, 0, sizeof *v);
+    v->active_only = active_only;
+    storage_error e = keys_each(txn, collect, v);
+    if (e != STORAGE_OK) {
+        free(v->items);
+        memset(v, 0, sizeof *v);
+    }
+    return e;
+}
+
+storage_error keys_list(storage_txn *txn, jifen_key_info **out, size_t *n)
+{
+    key_vec v;
+    storage_error e = collect_keys(txn, false, &v);
+
+    *out = v.items;
+    *n = v.n;
+    return e;
+}
+
+/* --- the role matrix ---------------------------------------------------------- */
+
+#define R(role) (1u << (role))
+#define READERS                                                                \
+    (R(JIFEN_ROLE_COMMITTEE) | R(JIFEN_ROLE_TERMINAL) | R(JIFEN_ROLE_AUDITOR) | \
+     R(JIFEN_ROLE_ADMIN))
+
+static const unsigned MATRIX[] = {
+    [JIFEN_CMD_HOUSEHOLD_ADD] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_AWARD] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_DEDUCT] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_BILL] = R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_PAY] = R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_REDEEM] = R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_REVERSE] = R(JIFEN_ROLE_COMMITTEE) | R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_BALANCE] = READERS,
+    [JIFEN_CMD_HISTORY] = READERS,
+    [JIFEN_CMD_VERIFY] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_KEY_ENROL] = R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_KEY_REVOKE] = R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_KEY_LIST] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
+    /* Checkpoints are for everybody to check against (they are printed on
+     * the notice board); metrics and the replication feed are for the
+     * people who run and audit the system. A replica follows its primary
+     * with an auditor key. */
+    [JIFEN_CMD_CHECKPOINT] = READERS,
+    [JIFEN_CMD_STATS] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_FEED] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
+};
+
+static bool in_matrix(jifen_role role, jifen_command_kind kind)
+{
+    return (unsigned)kind < sizeof MATRIX / sizeof MATRIX[0] &&
+           role >= JIFEN_ROLE_COMMITTEE && role <= JIFEN_ROLE_ADMIN &&
+           (MATRIX[kind] & R(role)) != 0;
+}
+
+bool keys_role_may(jifen_role role, jifen_command_kind kind)
+{
+    return in_matrix(role, kind);
+}
+
+/* Whoever may write an entry of a kind may reverse it: the committee its
+ * awards and deductions, the terminals their bills, payments and
+ * redemptions. Only those kinds carry postings to mirror. */
+bool keys_role_may_reverse(jifen_role role, jifen_command_kind original)
+{
+    switch (original) {
+    case JIFEN_CMD_AWARD:
+    case JIFEN_CMD_DEDUCT:
+    case JIFEN_CMD_BILL:
+    case JIFEN_CMD_PAY:
+    case JIFEN_CMD_REDEEM:
+        return in_matrix(role, JIFEN_CMD_REVERSE) && in_matrix(role, original);
+    default:
+        return false;
+    }
+}
+
+/* --- the snapshot the ZAP handler reads ------------------------------------------ */
+
+void keys_snapshot_init(keys_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+}
+
+void keys_snapshot_destroy(keys_snapshot *s)
+{
+    free(s->active);
+    s->active = NULL;
+    s->n = 0;
+    pthread_mutex_destroy(&s->lock);
+}
+
+storage_error keys_snapshot_load(keys_snapshot *s, storage_txn *txn)
+{
+    key_vec v;
+    storage_error e = collect_keys(txn, true, &v);
+    char (*active)[JIFEN_KEY_Z85_LEN + 1] =
+        v.n ? malloc(v.n * sizeof *active) : NULL;
+
+    if (v.n && active == NULL)
+        e = STORAGE_FAILED;
+    for (size_t i = 0; active != NULL && i < v.n; i++)
+        memcpy(active[i], v.items[i].key, sizeof active[i]);
+    free(v.items);
+    if (e != STORAGE_OK) {
+        free(active);
+        active = NULL;
+        v.n = 0;
+    }
+    pthread_mutex_lock(&s->lock);
+    free(s->active);
+    s->active = active;
+    s->n = v.n;
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+bool keys_snapshot_has(keys_snapshot *s, const char *z85)
+{
+    pthread_mutex_lock(&s->lock);
+    bool found = s->n > 0 &&
+                 bsearch(z85, s->active, s->n, sizeof s->active[0], cmp_key);
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}

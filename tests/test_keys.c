@@ -1,0 +1,162 @@
+/*
+ * keys: the role matrix cell by cell, key records in a real LMDB, the
+ * snapshot the ZAP handler reads, and Z85 (common/keyfile) against the
+ * RFC 32 test vector.
+ */
+#include "codec.h"
+#include "keyfile.h"
+#include "keys.h"
+#include "testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* docs/security.md, written out again: C committee, T terminal, A auditor,
+ * D admin. */
+static const struct {
+    jifen_command_kind kind;
+    const char *roles;
+} MATRIX[] = {
+    {JIFEN_CMD_HOUSEHOLD_ADD, "C"}, {JIFEN_CMD_AWARD, "C"},
+    {JIFEN_CMD_DEDUCT, "C"},        {JIFEN_CMD_BILL, "T"},
+    {JIFEN_CMD_PAY, "T"},           {JIFEN_CMD_REDEEM, "T"},
+    {JIFEN_CMD_REVERSE, "CT"},      {JIFEN_CMD_BALANCE, "CTAD"},
+    {JIFEN_CMD_HISTORY, "CTAD"},    {JIFEN_CMD_VERIFY, "AD"},
+    {JIFEN_CMD_KEY_ENROL, "D"},     {JIFEN_CMD_KEY_REVOKE, "D"},
+    {JIFEN_CMD_KEY_LIST, "AD"},
+};
+static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
+                                   [JIFEN_ROLE_TERMINAL] = 'T',
+                                   [JIFEN_ROLE_AUDITOR] = 'A',
+                                   [JIFEN_ROLE_ADMIN] = 'D'};
+
+static void test_matrix(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof MATRIX / sizeof MATRIX[0]; i++) {
+        for (int r = JIFEN_ROLE_COMMITTEE; r <= JIFEN_ROLE_ADMIN; r++) {
+            bool want = strchr(MATRIX[i].roles, ROLE_LETTER[r]) != NULL;
+            if (keys_role_may((jifen_role)r, MATRIX[i].kind) != want)
+                fail_msg("%s for %s: expected %s",
+                         codec_command_name(MATRIX[i].kind),
+                         jifen_role_name((jifen_role)r),
+                         want ? "allowed" : "refused");
+        }
+        /* No role, or one out of range: nothing at all. */
+        assert_false(keys_role_may(JIFEN_ROLE_NONE, MATRIX[i].kind));
+        assert_false(keys_role_may((jifen_role)99, MATRIX[i].kind));
+    }
+    assert_false(keys_role_may(JIFEN_ROLE_ADMIN, JIFEN_CMD_NONE));
+    assert_false(keys_role_may(JIFEN_ROLE_ADMIN, (jifen_command_kind)1000));
+}
+
+static void test_who_reverses_what(void **state)
+{
+    (void)state;
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_AWARD));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_DEDUCT));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_BILL));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_BILL));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_PAY));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REDEEM));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_AWARD));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_ADMIN, JIFEN_CMD_KEY_ENROL));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_AUDITOR, JIFEN_CMD_AWARD));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_HOUSEHOLD_ADD));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_REVERSE));
+}
+
+static void key_z85(uint8_t seed, char out[JIFEN_KEY_Z85_LEN + 1])
+{
+    uint8_t sec[KEYFILE_KEY_LEN], pub[KEYFILE_KEY_LEN];
+    memset(sec, seed, sizeof sec);
+    assert_int_equal(keyfile_public_of(sec, pub), 0);
+    keyfile_z85_encode(pub, out);
+}
+
+static void test_records_and_snapshot(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir(), err[256];
+    char a[JIFEN_KEY_Z85_LEN + 1], b[JIFEN_KEY_Z85_LEN + 1];
+    storage *st = NULL;
+    storage_txn txn;
+    keys_snapshot snap;
+    keys_record rec = {JIFEN_ROLE_TERMINAL, false, 7, 0, "Desk 1"}, got;
+
+    assert_int_equal(storage_open(&st, dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    key_z85(1, a);
+    key_z85(2, b);
+    keys_snapshot_init(&snap);
+    assert_false(keys_snapshot_has(&snap, a)); /* empty: nobody */
+
+    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
+    assert_int_equal(keys_put(&txn, a, &rec), STORAGE_OK);
+    rec.revoked = true;
+    rec.revoked_entry = 9;
+    assert_int_equal(keys_put(&txn, b, &rec), STORAGE_OK);
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+
+    assert_int_equal(storage_txn_begin(st, &txn, false), STORAGE_OK);
+    assert_int_equal(keys_get(&txn, a, &got), STORAGE_OK);
+    assert_int_equal(got.role, JIFEN_ROLE_TERMINAL);
+    assert_false(got.revoked);
+    assert_int_equal(got.enrolled_entry, 7);
+    assert_string_equal(got.label, "Desk 1");
+    assert_int_equal(keys_get(&txn, "nobody", &got), STORAGE_NOT_FOUND);
+    assert_int_equal(keys_snapshot_load(&snap, &txn), STORAGE_OK);
+    jifen_key_info *list = NULL;
+    size_t n = 0;
+    assert_int_equal(keys_list(&txn, &list, &n), STORAGE_OK);
+    assert_int_equal(n, 2);
+    free(list);
+    storage_txn_abort(&txn);
+
+    assert_true(keys_snapshot_has(&snap, a));
+    assert_false(keys_snapshot_has(&snap, b)); /* revoked */
+    assert_false(keys_snapshot_has(&snap, "x"));
+    keys_snapshot_destroy(&snap);
+    storage_close(&st);
+    testutil_rmtree(&dir);
+}
+
+/* ZeroMQ RFC 32's test vector, and what is not Z85. */
+static void test_z85(void **state)
+{
+    (void)state;
+    static const uint8_t rfc[8] = {0x86, 0x4F, 0xD2, 0x6F,
+                                   0xB5, 0x59, 0xF7, 0x5B};
+    uint8_t key[KEYFILE_KEY_LEN], back[KEYFILE_KEY_LEN];
+    char z85[KEYFILE_Z85_LEN + 1];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = rfc[i % 8];
+    keyfile_z85_encode(key, z85);
+    assert_memory_equal(z85, "HelloWorld", 10);
+    assert_int_equal(keyfile_z85_decode(z85, strlen(z85), back), 0);
+    assert_memory_equal(back, key, sizeof key);
+    assert_int_equal(keyfile_z85_decode(z85, 39, back), -1);
+    z85[3] = ' ';
+    assert_int_equal(keyfile_z85_decode(z85, 40, back), -1);
+    /* "#####" is 85^5 - 1, more than 32 bits. */
+    memcpy(z85, "#####", 5);
+    assert_int_equal(keyfile_z85_decode(z85, 40, back), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_who_reverses_what),
+        cmocka_unit_test(test_records_and_snapshot),
+        cmocka_unit_test(test_z85),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
