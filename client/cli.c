@@ -344,7 +344,7 @@ static const command_def commands[] = {
     {"verify", NULL, JIFEN_CMD_VERIFY, {{NULL, NULL}},
      BIT(OPT_CHECKPOINT) | BIT(OPT_CHECKPOINT_KEY), 0,
      "Recompute the hash chain and check the balances against the journal;\n"
-     "with --checkpoint, also that entry N matches a signed checkpoint."},
+     "      with --checkpoint, also that entry N matches a signed checkpoint."},
     {"checkpoint", NULL, JIFEN_CMD_CHECKPOINT, {{NULL, NULL}}, BIT(OPT_ENTRY), 0,
      "Show the latest signed checkpoint (--entry: the first covering N)."},
     {"stats", NULL, JIFEN_CMD_STATS, {{NULL, NULL}}, 0, 0,
@@ -427,8 +427,9 @@ static void print_help(FILE *f)
         "make a pair with 'jifen keygen', have an admin enrol the .pub with\n"
         "a role, and give --key and --server-key. Roles: committee (household\n"
         "add, award, deduct, reverse of those), terminal (bill, pay, redeem,\n"
-        "reverse of those), auditor (verify, key list), admin (key enrol,\n"
-        "revoke, list; verify); all of them: balance, history.\n\n"
+        "reverse of those), auditor (verify, key list, stats), admin (key\n"
+        "enrol, revoke, list; verify, stats); all of them: balance, history,\n"
+        "checkpoint.\n\n"
         "options (before or after the command):\n"
         "  --server ENDPOINT  jifend's ZeroMQ endpoint (default: $JIFEN_SERVER,"
         "\n                     else %s)\n"
