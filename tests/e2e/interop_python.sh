@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # interop_python.sh - the wire contract from another language: Debian's stock
 # protoc generates Python code from proto/jifen/v1/jifen.proto, and a Python
-# client with pyzmq registers, awards (a batch, then its retry), bills,
+# client with pyzmq (over CURVE, with the test keys) registers, awards (a batch, then its retry), bills,
 # redeems and recomputes the hash chain. The jifen CLI then sees the same
 # balance and the ledger verifies.
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +18,7 @@ protoc --proto_path="$JIFEN_SOURCE_DIR/proto" --python_out="$GEN" \
 
 start_daemon "$WORK/data"
 OUT=$(PYTHONPATH="$GEN" "$PY" "$JIFEN_SOURCE_DIR/tests/interop/jifen_client.py" \
-    "$ENDPOINT" py-1 2>&1) || true
+    "$ENDPOINT" "$SERVER_KEY" "$KEYS" py-1 2>&1) || true
 echo "$OUT"
 N=$(grep -c '^PASS:' <<<"$OUT" || true)
 check_eq "python client checks that passed" 7 "$N"

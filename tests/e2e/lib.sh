@@ -188,7 +188,7 @@ role_for() {
         bill | pay | redeem) echo terminal; return ;;
         reverse) echo reverser; return ;;
         key) echo admin; return ;;
-        balance | history | verify) echo auditor; return ;;
+        balance | history | verify | checkpoint | stats) echo auditor; return ;;
         esac
     done
     echo auditor
