@@ -13,7 +13,13 @@
  *
  *   burst ENDPOINT HOUSEHOLD PREFIX N BATCH [NOTE_BYTES] [TIMEOUT_MS] [FROM]
  *
- * Exit status: 0 all sent, 1 some refused, 3 the daemon stopped answering.
+ * jifend answers only enrolled CURVE keys: like the jifen CLI, burst takes
+ * its secret key file from JIFEN_KEY and the daemon's public key (file or
+ * Z85) from JIFEN_SERVER_KEY; both are required. The key must be enrolled
+ * with a role that may award (committee).
+ *
+ * Exit status: 0 all sent, 1 some refused, 2 usage or keys unusable, 3 the
+ * daemon stopped answering.
  */
 #include "jifen.h"
 
@@ -65,10 +71,22 @@ int main(int argc, char **argv)
     long from = argc > 8 ? atol(argv[8]) : 0;
     if (batch < 1 || batch > JIFEN_BATCH_MAX || note > JIFEN_NOTE_MAX)
         return 2;
+    const char *key = getenv("JIFEN_KEY"), *server_key = getenv("JIFEN_SERVER_KEY");
+    if (!key || !*key || !server_key || !*server_key) {
+        fprintf(stderr, "burst: JIFEN_KEY and JIFEN_SERVER_KEY must be set\n");
+        return 2;
+    }
     jifen_command *cmds = calloc((size_t)batch, sizeof *cmds);
     jifen_client *c = jifen_client_new(argv[1]);
     if (!cmds || !c)
         return 1;
+    char err[256];
+    if (jifen_client_set_curve(c, key, server_key, err, sizeof err) != 0) {
+        fprintf(stderr, "burst: %s\n", err);
+        jifen_client_destroy(&c);
+        free(cmds);
+        return 2;
+    }
     /* No resend: a lost reply must show as unacknowledged, not be hidden. */
     jifen_client_set_timeout(c, timeout, 0);
     for (long i = 0; i < batch; i++) {

@@ -13,7 +13,7 @@ for w in 0 1 2; do
     [ "$RC" -eq 0 ] || die "household add h$w: $ERR"
 done
 for w in 0 1 2; do
-    "$BURST" "$ENDPOINT" "h$w" "w$w" 1000000 5 50 3000 >"$WORK/w$w" 2>/dev/null &
+    JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" "$BURST" "$ENDPOINT" "h$w" "w$w" 1000000 5 50 3000 >"$WORK/w$w" 2>/dev/null &
     eval "W$w=\$!"
 done
 sleep 0.5

@@ -22,7 +22,7 @@ DATA="$MNT/data"
 start_daemon "$DATA" --map-size 1 --map-max 64
 run jf household add h1
 [ "$RC" -eq 0 ] || die "household add: $ERR"
-run "$BURST" "$ENDPOINT" h1 fill 400 20 200 3000
+run burst "$ENDPOINT" h1 fill 400 20 200 3000
 FILL_RC=$RC
 ACKED=$(grep -c '^ack' <<<"$OUT" || true)
 check_le "requests were acknowledged before the disk filled" 1 "$ACKED"
@@ -59,7 +59,7 @@ check_rc "a write succeeds once there is space" 0
 # The acknowledged requests again (answered as retries) and a few new ones;
 # what fits in the space that came back.
 N=$((ACKED + 5))
-run "$BURST" "$ENDPOINT" h1 fill "$N" 20 200 3000
+run burst "$ENDPOINT" h1 fill "$N" 20 200 3000
 check_rc "every request acknowledged now" 0
 # Unacknowledged requests of the first round may or may not have been
 # committed; now each is in exactly once.

@@ -262,6 +262,12 @@ verify_state() {
     jq -r '"\(.ok) \(.entries) \(.head)"' <<<"$o"
 }
 
+# burst ARGS...: the burst writer of the fault tests ($BURST, tests/burst.c)
+# with the committee key against the daemon started last ($SERVER_KEY).
+burst() {
+    JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" "$BURST" "$@"
+}
+
 # --- the daemon ------------------------------------------------------------
 
 # start_daemon DATA_DIR [JIFEND ARGS...]: starts jifend on a free loopback

@@ -13,13 +13,13 @@ run jf household add h1
 [ "$RC" -eq 0 ] || die "household add: $ERR"
 # 50 awards with 200-byte notes per request: about 40 KiB each, so the
 # 1 MiB map fills within a few dozen requests.
-run "$BURST" "$ENDPOINT" h1 fill 200 50 200 5000
+run burst "$ENDPOINT" h1 fill 200 50 200 5000
 check_rc "the writer saw a refusal" 1
 check_match "refused as ledger_full" 'refused fill-[0-9]+ ledger_full' "$OUT"
 ACKED=$(grep -c '^ack' <<<"$OUT" || true)
 check_le "some requests fit before the map filled" 1 "$ACKED"
 # Then single awards fill what is left, down to the last page.
-run "$BURST" "$ENDPOINT" h1 single 2000 1 0 5000
+run burst "$ENDPOINT" h1 single 2000 1 0 5000
 check_rc "single awards fill the rest" 1
 ACKED1=$(grep -c '^ack' <<<"$OUT" || true)
 check_contains "the daemon logged why" "the ledger reached its largest size" "$(cat "$DAEMON_LOG")"
@@ -41,7 +41,7 @@ check_eq "clean stop" 0 "$DAEMON_STATUS"
 start_daemon "$DATA" --map-size 1 --map-max 64
 run jf award h1 volunteer --hours 1 --request-id one-more
 check_rc "the refused request succeeds after the map may grow" 0
-run "$BURST" "$ENDPOINT" h1 fill 200 50 200 5000
+run burst "$ENDPOINT" h1 fill 200 50 200 5000
 check_rc "all 200 requests now acknowledged (the first ones as retries)" 0
 check_eq "balance: every request once" "$((200 * 50 + ACKED1 + 1)) 0" "$(balance_of h1)"
 check_contains "the map grew" "ledger map grown to" "$(cat "$DAEMON_LOG")"
