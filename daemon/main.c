@@ -5,6 +5,7 @@
  * terminal) owns its lifetime. SIGTERM or SIGINT stops it after the commit
  * in flight.
  */
+#include "clock.h"
 #include "hash.h"
 #include "ledger.h"
 #include "log.h"
@@ -58,6 +59,10 @@ static void usage(FILE *out)
             "      --map-size MIB    initial LMDB map size (default %d); it "
             "grows by itself\n"
             "      --map-max MIB     largest map size (default %d)\n"
+            "      --test-clock FILE TESTS ONLY: \"now\" is the Unix time in ms "
+            "written in FILE,\n"
+            "                        re-read every loop turn (also "
+            "JIFEN_TEST_CLOCK=FILE)\n"
             "  -v, --verbose         log debug messages\n"
             "  -h, --help            this text\n"
             "      --version         the version\n"
@@ -74,6 +79,7 @@ typedef struct {
     bool check_policy;
     unsigned long map_mib;
     unsigned long map_max_mib;
+    const char *test_clock;
 } options;
 
 static int parse_mib(const char *text, unsigned long *out)
@@ -91,7 +97,13 @@ static int parse_mib(const char *text, unsigned long *out)
 /* Returns -1 to exit 0 (help, version), 0 to run, 2 for a usage error. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK };
+    enum {
+        OPT_VERSION = 256,
+        OPT_MAP_SIZE,
+        OPT_MAP_MAX,
+        OPT_CHECK,
+        OPT_TEST_CLOCK
+    };
     static const struct option longs[] = {
         {"data", required_argument, NULL, 'd'},
         {"listen", required_argument, NULL, 'l'},
@@ -99,6 +111,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"check-policy", no_argument, NULL, OPT_CHECK},
         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
         {"map-max", required_argument, NULL, OPT_MAP_MAX},
+        {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -128,6 +141,9 @@ static int parse_options(int argc, char **argv, options *o)
                         optarg);
                 return 2;
             }
+            break;
+        case OPT_TEST_CLOCK:
+            o->test_clock = optarg;
             break;
         case 'v':
             log_set_level(LOG_LEVEL_DEBUG);
@@ -184,6 +200,23 @@ static void print_policy(const policy *pol)
                pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
 }
 
+/* Tests move the daemon's clock through a file (clock.h); say so loudly so
+ * that nobody runs a real ledger on it by mistake. */
+static int setup_test_clock(const options *o)
+{
+    const char *path = o->test_clock ? o->test_clock
+                                     : getenv("JIFEN_TEST_CLOCK");
+    if (!path || !*path)
+        return 0;
+    if (clock_use_test_file(path) != 0) {
+        fprintf(stderr, "jifend: --test-clock %s: cannot read a Unix time in "
+                        "ms from it\n", path);
+        return -1;
+    }
+    log_info("TEST CLOCK from %s: time is whatever that file says", path);
+    return 0;
+}
+
 static int ensure_data_dir(const char *dir)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -214,7 +247,7 @@ static void install_signals(void)
 int main(int argc, char **argv)
 {
     options o = {DEFAULT_DATA_DIR, DEFAULT_LISTEN, NULL, false,
-                 DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB};
+                 DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB, NULL};
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
@@ -229,7 +262,7 @@ int main(int argc, char **argv)
         free(pol);
         return 0;
     }
-    if (ensure_data_dir(o.data_dir) != 0) {
+    if (setup_test_clock(&o) != 0 || ensure_data_dir(o.data_dir) != 0) {
         free(pol);
         return 1;
     }
