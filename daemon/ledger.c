@@ -9,7 +9,9 @@
 #include "ledger.h"
 
 #include "accounts.h"
+#include "clock.h"
 #include "codec.h"
+#include "counters.h"
 #include "hash.h"
 #include "log.h"
 #include "storage.h"
@@ -29,6 +31,7 @@
 struct ledger {
     storage *st;
     policy pol;
+    const ruleset *rules; /* when set, rule sets by time replace pol */
     ledger_options opts;
     storage_txn txn; /* the write transaction, when in_write */
     bool in_write;
@@ -52,6 +55,7 @@ typedef struct {
     const char *request_id;
     const char *author;
     int64_t now_ms;
+    const policy *pol; /* the rule set in force at now_ms */
 } write_context;
 
 static void set_result(jifen_result *r, jifen_status status, const char *fmt,
@@ -363,7 +367,7 @@ static void post_entry(ledger *self, const write_context *ctx,
     if (n_postings) /* a registration has none, and postings is NULL */
         memcpy(entry.postings, postings, n_postings * sizeof *postings);
     entry.reverses = reverses;
-    snprintf(entry.policy, sizeof entry.policy, "%s", self->pol.version);
+    snprintf(entry.policy, sizeof entry.policy, "%s", ctx->pol->version);
 
     size_t len = codec_entry_encode(&entry, self->entry_buf, self->entry_cap);
     if (len == 0) {
@@ -453,6 +457,27 @@ static void cmd_household_add(ledger *self, const write_context *ctx,
     post_entry(self, ctx, cmd, cmd->household, NULL, 0, 0, result);
 }
 
+/* Caps count every award of the month and year, whichever rule set made
+ * it; the rule set in force now says how high they are. */
+static jifen_status check_award_caps(ledger *self, const write_context *ctx,
+                                     const jifen_command *cmd,
+                                     uint32_t points, jifen_result *result)
+{
+    uint64_t month = 0, year = 0;
+    storage_error e = counter_get_month_year(&self->txn, cmd->household,
+                                             cmd->code, ctx->now_ms, &month,
+                                             &year);
+    if (e != STORAGE_OK) {
+        self->txn.error = e;
+        return JIFEN_STATUS_INTERNAL;
+    }
+    char period[CLOCK_PERIOD_LEN + 1];
+    clock_period_of(ctx->now_ms, period);
+    return policy_award_caps(ctx->pol, cmd->code, cmd->household, period,
+                             month, year, points, result->error,
+                             sizeof result->error);
+}
+
 static void cmd_award(ledger *self, const write_context *ctx,
                       const jifen_command *cmd, jifen_result *result)
 {
@@ -460,12 +485,16 @@ static void cmd_award(ledger *self, const write_context *ctx,
     if (!need_household(self, cmd->household, &b, result))
         return;
     uint32_t points = 0;
-    jifen_status s = policy_award_points(&self->pol, cmd, &points,
+    jifen_status s = policy_award_points(ctx->pol, cmd, &points,
                                          result->error, sizeof result->error);
+    if (s == JIFEN_STATUS_OK)
+        s = check_award_caps(self, ctx, cmd, points, result);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
         return;
     }
+    counter_add_month_year(&self->txn, cmd->household, cmd->code,
+                           ctx->now_ms, points);
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(cmd->household, account);
     jifen_posting p;
@@ -495,7 +524,7 @@ static void cmd_deduct(ledger *self, const write_context *ctx,
     if (!need_household(self, cmd->household, &b, result))
         return;
     uint32_t points = 0;
-    jifen_status s = policy_deduct_points(&self->pol, cmd, &points,
+    jifen_status s = policy_deduct_points(ctx->pol, cmd, &points,
                                           result->error, sizeof result->error);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
@@ -541,6 +570,26 @@ static void cmd_pay(ledger *self, const write_context *ctx,
     post_entry(self, ctx, cmd, cmd->household, &p, 1, 0, result);
 }
 
+static jifen_status check_redeem_cap(ledger *self, const write_context *ctx,
+                                     const jifen_command *cmd,
+                                     jifen_result *result)
+{
+    uint64_t month = 0, year = 0;
+    storage_error e = counter_get_month_year(&self->txn, cmd->household,
+                                             COUNTER_REDEEM, ctx->now_ms,
+                                             &month, &year);
+    if (e != STORAGE_OK) {
+        self->txn.error = e;
+        return JIFEN_STATUS_INTERNAL;
+    }
+    char period[CLOCK_PERIOD_LEN + 1];
+    clock_period_of(ctx->now_ms, period);
+    period[4] = '\0';
+    return policy_redeem_cap(ctx->pol, cmd->household, period, year,
+                             cmd->amount, result->error,
+                             sizeof result->error);
+}
+
 static void cmd_redeem(ledger *self, const write_context *ctx,
                        const jifen_command *cmd, jifen_result *result)
 {
@@ -551,12 +600,16 @@ static void cmd_redeem(ledger *self, const write_context *ctx,
         return;
     uint64_t offset = 0;
     jifen_status s =
-        policy_redeem_offset(&self->pol, cmd->amount, b.fee_due_fen, &offset,
+        policy_redeem_offset(ctx->pol, cmd->amount, b.fee_due_fen, &offset,
                              result->error, sizeof result->error);
+    if (s == JIFEN_STATUS_OK)
+        s = check_redeem_cap(self, ctx, cmd, result);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
         return;
     }
+    counter_add_month_year(&self->txn, cmd->household, COUNTER_REDEEM,
+                           ctx->now_ms, (int64_t)cmd->amount);
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(cmd->household, points);
     account_household_fee(cmd->household, fee);
@@ -575,6 +628,19 @@ static void cmd_redeem(ledger *self, const write_context *ctx,
 static const char *entry_household(const jifen_entry *e)
 {
     return e->command.household[0] ? e->command.household : NULL;
+}
+
+/* A reversed award or redemption no longer counts against the caps of the
+ * period it was made in. */
+static void uncount(ledger *self, const jifen_entry *original)
+{
+    const jifen_command *c = &original->command;
+    if (c->kind == JIFEN_CMD_AWARD)
+        counter_add_month_year(&self->txn, c->household, c->code,
+                               original->time_ms, -(int64_t)c->points);
+    else if (c->kind == JIFEN_CMD_REDEEM)
+        counter_add_month_year(&self->txn, c->household, COUNTER_REDEEM,
+                               original->time_ms, -(int64_t)c->amount);
 }
 
 static void cmd_reverse(ledger *self, const write_context *ctx,
@@ -636,6 +702,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
             }
         }
     }
+    uncount(self, &original);
     uint8_t rev[8];
     storage_be64_put(rev, self->next_seq + 1);
     storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev, sizeof rev,
@@ -741,6 +808,22 @@ static ledger_error remember_reply(ledger *self, const jifen_request *req,
     return from_storage(self, e, storage_txn_strerror(&self->txn));
 }
 
+/* Before the first rule set takes effect nothing can be written: there is
+ * no rule to write it under. */
+static void refuse_no_rules(jifen_result *result, int64_t now_ms)
+{
+    char date[CLOCK_DATE_LEN + 1];
+    clock_date_text(now_ms, date);
+    set_result(result, JIFEN_STATUS_NO_RULE_SET,
+               "no rule set is in force on %s (the first takes effect later)",
+               date);
+}
+
+void ledger_use_rules(ledger *self, const ruleset *rules)
+{
+    self->rules = rules;
+}
+
 ledger_error ledger_apply(ledger *self, const jifen_request *req,
                           const uint8_t digest[JIFEN_HASH_LEN],
                           const char *author, int64_t now_ms,
@@ -764,10 +847,16 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
         return from_storage(self, STORAGE_FAILED, "out of memory");
     reply->n_results = req->n_commands;
 
-    write_context ctx = {req->request_id, author, now_ms};
+    write_context ctx = {req->request_id, author, now_ms,
+                         self->rules ? ruleset_at(self->rules, now_ms)
+                                     : &self->pol};
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *result = &reply->results[i];
+        if (!ctx.pol) {
+            refuse_no_rules(result, now_ms);
+            continue;
+        }
         if (cmd->kind >= sizeof write_handlers / sizeof *write_handlers ||
             !write_handlers[cmd->kind]) {
             set_result(result, JIFEN_STATUS_BAD_REQUEST,

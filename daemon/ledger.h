@@ -24,6 +24,7 @@
 
 #include "jifen_types.h"
 #include "policy.h"
+#include "ruleset.h"
 
 typedef struct ledger ledger;
 
@@ -44,6 +45,10 @@ typedef struct {
 ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
                          const ledger_options *opts, char *err, size_t errlen);
 void ledger_close(ledger **self_p);
+
+/* From now on each write uses the rule set in force at its time instead of
+ * the policy given to ledger_open. `rules` must outlive the ledger. */
+void ledger_use_rules(ledger *self, const ruleset *rules);
 
 /* --- write path ---------------------------------------------------------- */
 

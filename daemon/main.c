@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "policy.h"
+#include "ruleset.h"
 #include "server.h"
 #include "transport.h"
 
@@ -54,7 +55,9 @@ static void usage(FILE *out)
             ");\n"
             "                        a port of * picks a free one\n"
             "  -p, --policy FILE     points policy (default: the embedded "
-            "one, see deploy/policy.conf)\n"
+            "one, see deploy/policy.conf);\n"
+            "                        repeat for several rule sets, each "
+            "with its effective date\n"
             "      --check-policy    validate the policy, print it, and exit\n"
             "      --map-size MIB    initial LMDB map size (default %d); it "
             "grows by itself\n"
@@ -76,6 +79,8 @@ typedef struct {
     const char *data_dir;
     const char *listen;
     const char *policy_path;
+    const char *policy_paths[RULESET_MAX]; /* every --policy, in order */
+    size_t n_policies;
     bool check_policy;
     unsigned long map_mib;
     unsigned long map_max_mib;
@@ -128,6 +133,12 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case 'p':
             o->policy_path = optarg;
+            if (o->n_policies == RULESET_MAX) {
+                fprintf(stderr, "jifend: at most %d --policy files\n",
+                        RULESET_MAX);
+                return 2;
+            }
+            o->policy_paths[o->n_policies++] = optarg;
             break;
         case OPT_CHECK:
             o->check_policy = true;
@@ -167,12 +178,19 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
-static int load_policy(const options *o, policy *pol)
+/* Every --policy file is one rule set; with none, the embedded default is
+ * the only one and applies from the beginning. */
+static int load_policy(const options *o, policy *pol, ruleset **rules)
 {
     char err[512];
-    int rc = o->policy_path ? policy_load_file(pol, o->policy_path, err,
-                                               sizeof err)
-                            : policy_load_default(pol, err, sizeof err);
+    int rc = o->n_policies
+                 ? ruleset_load_files(rules, o->policy_paths, o->n_policies,
+                                      err, sizeof err)
+                 : policy_load_default(pol, err, sizeof err);
+    if (rc == 0 && o->n_policies)
+        *pol = *ruleset_get(*rules, 0);
+    else if (rc == 0)
+        rc = ruleset_from_policy(rules, pol, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "jifend: bad policy: %s\n", err);
         return -1;
@@ -182,6 +200,10 @@ static int load_policy(const options *o, policy *pol)
 
 static void print_policy(const policy *pol)
 {
+    if (pol->effective[0] || pol->resolution[0])
+        printf("rule set %s: in force from %s; adopted by %s\n", pol->version,
+               pol->effective[0] ? pol->effective : "the beginning",
+               pol->resolution[0] ? pol->resolution : "(no resolution given)");
     printf("policy %s: %u fen per point, points pay at most %u%% of the fee "
            "due\n",
            pol->version, pol->fen_per_point, pol->max_offset_percent);
@@ -198,6 +220,12 @@ static void print_policy(const policy *pol)
     for (size_t i = 0; i < pol->n_rules; i++)
         printf("  rule     %-20s %u point%s\n", pol->rules[i].code,
                pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
+}
+
+static void print_rules(const ruleset *rules)
+{
+    for (size_t i = 0; i < ruleset_count(rules); i++)
+        print_policy(ruleset_get(rules, i));
 }
 
 /* Tests move the daemon's clock through a file (clock.h); say so loudly so
@@ -246,23 +274,28 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-    options o = {DEFAULT_DATA_DIR, DEFAULT_LISTEN, NULL, false,
-                 DEFAULT_MAP_MIB, DEFAULT_MAP_MAX_MIB, NULL};
+    options o = {.data_dir = DEFAULT_DATA_DIR,
+                 .listen = DEFAULT_LISTEN,
+                 .map_mib = DEFAULT_MAP_MIB,
+                 .map_max_mib = DEFAULT_MAP_MAX_MIB};
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
 
     policy *pol = malloc(sizeof *pol);
-    if (!pol || hash_init() != 0 || load_policy(&o, pol) != 0) {
+    ruleset *rules = NULL;
+    if (!pol || hash_init() != 0 || load_policy(&o, pol, &rules) != 0) {
         free(pol);
         return 1;
     }
     if (o.check_policy) {
-        print_policy(pol);
+        print_rules(rules);
+        ruleset_destroy(&rules);
         free(pol);
         return 0;
     }
     if (setup_test_clock(&o) != 0 || ensure_data_dir(o.data_dir) != 0) {
+        ruleset_destroy(&rules);
         free(pol);
         return 1;
     }
@@ -274,15 +307,18 @@ int main(int argc, char **argv)
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
                 o.data_dir, err);
+        ruleset_destroy(&rules);
         free(pol);
         return 1;
     }
+    ledger_use_rules(led, rules);
     transport *tp = NULL;
     char bound[256];
     if (transport_bind(&tp, o.listen, REQUEST_MAX_BYTES, bound, sizeof bound,
                        err, sizeof err) != 0) {
         fprintf(stderr, "jifend: %s\n", err);
         ledger_close(&led);
+        ruleset_destroy(&rules);
         free(pol);
         return 1;
     }
@@ -295,6 +331,9 @@ int main(int argc, char **argv)
              o.data_dir, seq, hash_hex(head, sizeof head, hex, sizeof hex));
     log_info("policy %s (%s)", pol->version,
              o.policy_path ? o.policy_path : "embedded default");
+    for (size_t i = 1; i < ruleset_count(rules); i++)
+        log_info("rule set %s from %s", ruleset_get(rules, i)->version,
+                 ruleset_get(rules, i)->effective);
     install_signals();
     log_info("serving %s", bound);
 
@@ -303,6 +342,7 @@ int main(int argc, char **argv)
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);
     ledger_close(&led);
+    ruleset_destroy(&rules);
     free(pol);
     return rc == 0 ? 0 : 3;
 }

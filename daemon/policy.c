@@ -9,6 +9,8 @@
  */
 #include "policy.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -67,11 +69,16 @@ typedef enum {
     KEY_VERSION,
     KEY_FEN_PER_POINT,
     KEY_MAX_OFFSET_PERCENT,
+    KEY_EFFECTIVE,
+    KEY_RESOLUTION,
+    KEY_MAX_REDEEM_PER_YEAR,
     KEY_ACT_DESCRIPTION,
     KEY_ACT_POINTS,
     KEY_ACT_POINTS_PER_HOUR,
     KEY_ACT_MAX_HOURS,
     KEY_ACT_MAX_POINTS,
+    KEY_ACT_MAX_PER_MONTH,
+    KEY_ACT_MAX_PER_YEAR,
     KEY_RULE_DESCRIPTION,
     KEY_RULE_POINTS,
     KEY_RULE_MAX_POINTS,
@@ -100,6 +107,13 @@ static const key_spec keys[KEY_COUNT] = {
                            FIELD(policy, fen_per_point)},
     [KEY_MAX_OFFSET_PERCENT] = {"max_offset_percent", SEC_TOP, VAL_UINT, true,
                                 1, 100, FIELD(policy, max_offset_percent)},
+    [KEY_EFFECTIVE] = {"effective", SEC_TOP, VAL_TEXT, false, POLICY_DATE_LEN,
+                       POLICY_DATE_LEN, FIELD(policy, effective)},
+    [KEY_RESOLUTION] = {"resolution", SEC_TOP, VAL_TEXT, false, 1,
+                        POLICY_DESCRIPTION_MAX, FIELD(policy, resolution)},
+    [KEY_MAX_REDEEM_PER_YEAR] = {"max_redeem_points_per_year", SEC_TOP,
+                                 VAL_UINT, false, 1, JIFEN_POINTS_MAX,
+                                 FIELD(policy, max_redeem_per_year)},
     [KEY_ACT_DESCRIPTION] = {"description", SEC_ACTIVITY, VAL_TEXT, false, 1,
                              POLICY_DESCRIPTION_MAX,
                              FIELD(policy_activity, description)},
@@ -113,6 +127,12 @@ static const key_spec keys[KEY_COUNT] = {
     [KEY_ACT_MAX_POINTS] = {"max_points", SEC_ACTIVITY, VAL_UINT, false, 1,
                             JIFEN_POINTS_MAX,
                             FIELD(policy_activity, max_points)},
+    [KEY_ACT_MAX_PER_MONTH] = {"max_per_month", SEC_ACTIVITY, VAL_UINT, false,
+                               1, JIFEN_POINTS_MAX,
+                               FIELD(policy_activity, max_per_month)},
+    [KEY_ACT_MAX_PER_YEAR] = {"max_per_year", SEC_ACTIVITY, VAL_UINT, false, 1,
+                              JIFEN_POINTS_MAX,
+                              FIELD(policy_activity, max_per_year)},
     [KEY_RULE_DESCRIPTION] = {"description", SEC_RULE, VAL_TEXT, false, 1,
                               POLICY_DESCRIPTION_MAX,
                               FIELD(policy_rule, description)},
@@ -444,6 +464,14 @@ static int finish_activity(parser *ps)
                 a->code);
         return -1;
     }
+    if (a->max_per_month && a->max_per_year &&
+        a->max_per_month > a->max_per_year) {
+        fail_at(ps, line,
+                "[activity %s] has max_per_month %" PRIu32
+                " above max_per_year %" PRIu32,
+                a->code, a->max_per_month, a->max_per_year);
+        return -1;
+    }
     if (SEEN(ps, KEY_ACT_MAX_POINTS) && a->max_points < a->points) {
         fail_at(ps, line,
                 "[activity %s] has max_points %" PRIu32
@@ -658,6 +686,23 @@ static int parse_line(parser *ps, const char *raw, size_t n)
     return key_value_line(ps, line);
 }
 
+/* `effective` is a calendar date; the rule set starts at its 00:00 in
+ * Asia/Shanghai. Without one it applies from the beginning. */
+static int finish_effective(parser *ps)
+{
+    policy *p = ps->p;
+    if (p->effective[0] == '\0') {
+        p->effective_ms = INT64_MIN;
+        return 0;
+    }
+    if (clock_parse_date(p->effective, &p->effective_ms) != 0) {
+        fail_at(ps, 0, "effective must be a date YYYY-MM-DD, not %s",
+                p->effective);
+        return -1;
+    }
+    return 0;
+}
+
 /* The checks that need the whole file. */
 static int finish_file(parser *ps)
 {
@@ -672,6 +717,8 @@ static int finish_file(parser *ps)
             return -1;
         }
     }
+    if (finish_effective(ps) < 0)
+        return -1;
     if (ps->p->n_activities == 0) {
         fail_at(ps, 0,
                 "no [activity CODE] sections: nothing could earn "
@@ -987,4 +1034,54 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
     }
     *offset_fen = points * p->fen_per_point;
     return JIFEN_STATUS_OK;
+}
+
+/* --- public: caps ----------------------------------------------------- */
+
+static jifen_status over_cap(const char *what, uint32_t cap,
+                             const char *household, const char *period,
+                             uint64_t so_far, uint64_t asked, char *err,
+                             size_t errlen)
+{
+    uint64_t left = so_far >= cap ? 0 : cap - so_far;
+    set_err(err, errlen,
+            "cap %s: %" PRIu32 " points per household in %s; %s has %" PRIu64
+            " already, %" PRIu64 " left, %" PRIu64 " asked",
+            what, cap, period, household, so_far, left, asked);
+    return JIFEN_STATUS_CAP_EXCEEDED;
+}
+
+jifen_status policy_award_caps(const policy *p, const char *activity,
+                               const char *household, const char *month,
+                               uint64_t month_so_far, uint64_t year_so_far,
+                               uint32_t points, char *err, size_t errlen)
+{
+    const policy_activity *a = policy_find_activity(p, activity);
+    if (a == NULL)
+        return JIFEN_STATUS_UNKNOWN_ACTIVITY;
+    char what[JIFEN_CODE_MAX + 32];
+    if (a->max_per_month && month_so_far + points > a->max_per_month) {
+        snprintf(what, sizeof what, "%s.max_per_month", a->code);
+        return over_cap(what, a->max_per_month, household, month,
+                        month_so_far, points, err, errlen);
+    }
+    if (a->max_per_year && year_so_far + points > a->max_per_year) {
+        char year[5];
+        snprintf(year, sizeof year, "%.4s", month);
+        snprintf(what, sizeof what, "%s.max_per_year", a->code);
+        return over_cap(what, a->max_per_year, household, year, year_so_far,
+                        points, err, errlen);
+    }
+    return JIFEN_STATUS_OK;
+}
+
+jifen_status policy_redeem_cap(const policy *p, const char *household,
+                               const char *year, uint64_t year_so_far,
+                               uint64_t points, char *err, size_t errlen)
+{
+    if (p->max_redeem_per_year == 0 ||
+        year_so_far + points <= p->max_redeem_per_year)
+        return JIFEN_STATUS_OK;
+    return over_cap("max_redeem_points_per_year", p->max_redeem_per_year,
+                    household, year, year_so_far, points, err, errlen);
 }

@@ -56,6 +56,7 @@ typedef enum {
     JIFEN_STATUS_FORBIDDEN = 15,
     JIFEN_STATUS_INTERNAL = 16,
     JIFEN_STATUS_TOO_LARGE = 17,
+    JIFEN_STATUS_NO_RULE_SET = 30,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */

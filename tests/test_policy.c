@@ -859,6 +859,43 @@ static void test_redeem_overflow(void **state)
     free(p);
 }
 
+/* The keys of versioned rule sets and caps (docs/policy.md). */
+static void test_rule_set_keys(void **state)
+{
+    (void)state;
+    policy *p = new_policy();
+    char err[256];
+    assert_int_equal(
+        parse_str(p,
+                  TOP "effective = 2026-03-15\nresolution = minutes No.2\n"
+                      "max_redeem_points_per_year = 300\n"
+                      "[activity volunteer]\npoints_per_hour = 1\n"
+                      "max_per_month = 8\nmax_per_year = 60\n",
+                  err, sizeof err),
+        0);
+    assert_string_equal(p->effective, "2026-03-15");
+    assert_int_equal(p->effective_ms, 1773504000000LL);
+    assert_string_equal(p->resolution, "minutes No.2");
+    assert_int_equal(p->max_redeem_per_year, 300);
+    assert_int_equal(p->activities[0].max_per_month, 8);
+    assert_int_equal(p->activities[0].max_per_year, 60);
+    /* Without `effective` a rule set applies from the beginning. */
+    assert_int_equal(parse_str(p, TOP MEETING, err, sizeof err), 0);
+    assert_true(p->effective_ms == INT64_MIN);
+    assert_int_equal(parse_str(p, TOP "effective = 2026-13-01\n" MEETING, err,
+                               sizeof err),
+                     -1);
+    assert_contains(err, "effective must be a date YYYY-MM-DD");
+    assert_int_equal(parse_str(p,
+                               TOP "[activity meeting]\npoints = 2\n"
+                                   "max_per_month = 9\nmax_per_year = 8\n",
+                               err, sizeof err),
+                     -1);
+    assert_contains(err, "t.conf:4: [activity meeting] has max_per_month 9 "
+                         "above max_per_year 8");
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_redeem),
         cmocka_unit_test(test_redeem_rounding_exhaustive),
         cmocka_unit_test(test_redeem_overflow),
+        cmocka_unit_test(test_rule_set_keys),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
