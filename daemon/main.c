@@ -198,6 +198,16 @@ static int load_policy(const options *o, policy *pol, ruleset **rules)
     return 0;
 }
 
+/* ", at most 8 a month, 60 a year", or nothing without caps. */
+static void print_caps(const policy_activity *a)
+{
+    if (a->max_per_month)
+        printf(", at most %u a month", a->max_per_month);
+    if (a->max_per_year)
+        printf(", at most %u a year", a->max_per_year);
+    printf("\n");
+}
+
 static void print_policy(const policy *pol)
 {
     if (pol->effective[0] || pol->resolution[0])
@@ -207,15 +217,19 @@ static void print_policy(const policy *pol)
     printf("policy %s: %u fen per point, points pay at most %u%% of the fee "
            "due\n",
            pol->version, pol->fen_per_point, pol->max_offset_percent);
+    if (pol->max_redeem_per_year)
+        printf("  at most %u points redeemed per household a year\n",
+               pol->max_redeem_per_year);
     for (size_t i = 0; i < pol->n_activities; i++) {
         const policy_activity *a = &pol->activities[i];
         if (a->per_hour)
-            printf("  activity %-20s %u per hour, at most %u hours\n",
-                   a->code, a->points, a->max_hours);
+            printf("  activity %-20s %u per hour, at most %u hours", a->code,
+                   a->points, a->max_hours);
         else
-            printf("  activity %-20s %u point%s%s\n", a->code, a->points,
+            printf("  activity %-20s %u point%s%s", a->code, a->points,
                    a->points == 1 ? "" : "s",
                    a->max_points ? " (up to max_points, by level)" : "");
+        print_caps(a);
     }
     for (size_t i = 0; i < pol->n_rules; i++)
         printf("  rule     %-20s %u point%s\n", pol->rules[i].code,
