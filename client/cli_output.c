@@ -352,6 +352,8 @@ static void print_entry_human(FILE *f, const jifen_entry *e)
         print_asset_amount(f, p->asset, p->amount);
     }
     fprintf(f, "  by %s", e->author[0] != '\0' ? e->author : "?");
+    if (e->policy[0] != '\0')
+        fprintf(f, "  rules %s", e->policy);
     if (e->command.note[0] != '\0') {
         fputs("  \"", f);
         print_one_line(f, e->command.note);
@@ -388,6 +390,7 @@ static void print_history_json(FILE *f, const char *household,
         jw_str(&w, "note", e->command.note);
         json_postings(&w, e->postings, e->n_postings);
         jw_u64(&w, "reverses", e->reverses);
+        jw_str(&w, "policy", e->policy); /* the rule set it was made under */
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
