@@ -127,6 +127,13 @@ static int set_note(jifen_command *c, const char *text, const char *what,
     return text_arg(c->note, sizeof c->note, text, what, err, errlen);
 }
 
+/* A rule set version travels in `name` (see jifen_types.h, POLICY). */
+static int set_version(jifen_command *c, const char *text, const char *what,
+                       char *err, size_t errlen)
+{
+    return text_arg(c->name, sizeof c->name, text, what, err, errlen);
+}
+
 static int set_period(jifen_command *c, const char *text, const char *what,
                       char *err, size_t errlen)
 {
@@ -303,6 +310,10 @@ static const command_def commands[] = {
      "Show H's journal entries, newest first (default 20, at most 1000)."},
     {"verify", NULL, JIFEN_CMD_VERIFY, {{NULL, NULL}}, 0, 0,
      "Recompute the hash chain and check the balances against the journal."},
+    {"policy", "list", JIFEN_CMD_POLICY, {{NULL, NULL}}, 0, 0,
+     "List the rule sets: version, effective date, resolution; * in force."},
+    {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
+     "Print rule set VERSION as a policy file (caps, rates, catalogue)."},
 };
 /* clang-format on */
 
@@ -490,6 +501,7 @@ static void parse_command_line(int argc, char **argv, cli_args *a)
 static const command_def *find_command(const char *const *words, size_t n,
                                        size_t *used, char *err, size_t errlen)
 {
+    const command_def *near = NULL; /* right first word, wrong second */
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const command_def *d = &commands[i];
         if (strcmp(words[0], d->name) != 0)
@@ -502,10 +514,13 @@ static const command_def *find_command(const char *const *words, size_t n,
             *used = 2;
             return d;
         }
-        fail(err, errlen, "%s: expected '%s %s'", words[0], d->name, d->sub);
-        return NULL;
+        near = d; /* a word may have several subcommands: keep looking */
     }
-    fail(err, errlen, "unknown command '%s'", words[0]);
+    if (near)
+        fail(err, errlen, "%s: expected '%s %s'", words[0], near->name,
+             near->sub);
+    else
+        fail(err, errlen, "unknown command '%s'", words[0]);
     return NULL;
 }
 

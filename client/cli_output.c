@@ -418,6 +418,44 @@ static void print_verify(const cli_output *o, const jifen_verify_report *v)
     }
 }
 
+/* --- rule sets ------------------------------------------------------------- */
+
+static void print_rule_sets_json(FILE *f, const jifen_result *r)
+{
+    json_writer w = jw_begin(f);
+    jw_open(&w, "rule_sets", '[');
+    for (size_t i = 0; i < r->n_rule_sets; i++) {
+        const jifen_rule_set *s = &r->rule_sets[i];
+        jw_open(&w, NULL, '{');
+        jw_str(&w, "version", s->version);
+        jw_str(&w, "effective", s->effective);
+        jw_str(&w, "resolution", s->resolution);
+        jw_bool(&w, "in_force", s->in_force);
+        if (s->text != NULL)
+            jw_str(&w, "text", s->text);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+/* `policy list`: one line each, * marking the one in force; `policy show`:
+ * the rule set as a file, which jifend --policy would load as it is. */
+static void print_rule_sets_human(FILE *f, const jifen_result *r)
+{
+    for (size_t i = 0; i < r->n_rule_sets; i++) {
+        const jifen_rule_set *s = &r->rule_sets[i];
+        if (s->text != NULL) {
+            fprintf(f, "# rule set %s%s\n%s", s->version,
+                    s->in_force ? " (in force now)" : "", s->text);
+            continue;
+        }
+        fprintf(f, "%c %-24s from %-14s %s\n", s->in_force ? '*' : ' ',
+                s->version, s->effective[0] ? s->effective : "the beginning",
+                s->resolution);
+    }
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -441,6 +479,12 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         break;
     case JIFEN_CMD_VERIFY:
         print_verify(o, &r->verify);
+        break;
+    case JIFEN_CMD_POLICY:
+        if (o->json)
+            print_rule_sets_json(o->out, r);
+        else
+            print_rule_sets_human(o->out, r);
         break;
     default:
         if (o->json)

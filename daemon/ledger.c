@@ -940,6 +940,17 @@ static void query_history(storage_txn *txn, const jifen_command *cmd,
     storage_cursor_close(&c);
 }
 
+/* The rule sets are configuration, not ledger state: no transaction. */
+static void query_policy(ledger *self, const jifen_command *cmd,
+                         jifen_result *result)
+{
+    if (!self->rules) {
+        set_result(result, JIFEN_STATUS_INTERNAL, "no rule sets loaded");
+        return;
+    }
+    ruleset_describe(self->rules, cmd->name, clock_now_ms(), result);
+}
+
 ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply)
 {
@@ -972,6 +983,9 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
             verify_ledger(&txn, &result->verify);
             result->has_verify = true;
             result->status = JIFEN_STATUS_OK;
+            break;
+        case JIFEN_CMD_POLICY:
+            query_policy(self, cmd, result);
             break;
         default:
             set_result(result, JIFEN_STATUS_BAD_REQUEST,

@@ -1085,3 +1085,74 @@ jifen_status policy_redeem_cap(const policy *p, const char *household,
     return over_cap("max_redeem_points_per_year", p->max_redeem_per_year,
                     household, year, year_so_far, points, err, errlen);
 }
+
+/* --- public: formatting ----------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+} text_out;
+
+static void out(text_out *t, const char *fmt, ...) POLICY_PRINTF(2, 3);
+
+static void out(text_out *t, const char *fmt, ...)
+{
+    if (t->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= t->cap - t->len)
+        t->overflow = true;
+    else
+        t->len += (size_t)n;
+}
+
+/* An optional key: written only when set, as the parser reads it. */
+static void out_opt(text_out *t, const char *key, uint32_t v)
+{
+    if (v)
+        out(t, "%s = %" PRIu32 "\n", key, v);
+}
+
+static void format_activity(text_out *t, const policy_activity *a)
+{
+    out(t, "\n[activity %s]\n", a->code);
+    if (a->description[0])
+        out(t, "description = %s\n", a->description);
+    out(t, "%s = %" PRIu32 "\n", a->per_hour ? "points_per_hour" : "points",
+        a->points);
+    out_opt(t, "max_hours", a->max_hours);
+    out_opt(t, "max_points", a->max_points);
+    out_opt(t, "max_per_month", a->max_per_month);
+    out_opt(t, "max_per_year", a->max_per_year);
+}
+
+static void format_rule(text_out *t, const policy_rule *r)
+{
+    out(t, "\n[rule %s]\n", r->code);
+    if (r->description[0])
+        out(t, "description = %s\n", r->description);
+    out(t, "points = %" PRIu32 "\n", r->points);
+    out_opt(t, "max_points", r->max_points);
+}
+
+int policy_format(const policy *p, char *buf, size_t cap)
+{
+    text_out t = {buf, cap, 0, cap == 0};
+    out(&t, "version = %s\n", p->version);
+    if (p->effective[0])
+        out(&t, "effective = %s\n", p->effective);
+    if (p->resolution[0])
+        out(&t, "resolution = %s\n", p->resolution);
+    out(&t, "fen_per_point = %" PRIu32 "\n", p->fen_per_point);
+    out(&t, "max_offset_percent = %" PRIu32 "\n", p->max_offset_percent);
+    out_opt(&t, "max_redeem_points_per_year", p->max_redeem_per_year);
+    for (size_t i = 0; i < p->n_activities; i++)
+        format_activity(&t, &p->activities[i]);
+    for (size_t i = 0; i < p->n_rules; i++)
+        format_rule(&t, &p->rules[i]);
+    return t.overflow ? -1 : (int)t.len;
+}

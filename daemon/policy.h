@@ -98,6 +98,11 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen);
 
+/* Writes the policy as a policy file that parses back to the same policy
+ * (what `jifen policy show` prints). Returns the length, or -1 when it does
+ * not fit in buf[cap]. */
+int policy_format(const policy *p, char *buf, size_t cap);
+
 /* The caps of DESIGN.md "caps per household per activity per month and
  * per year": `month_so_far` / `year_so_far` are the points the household
  * already earned from the activity in the award's month and year. OK, or

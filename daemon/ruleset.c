@@ -5,6 +5,8 @@
  */
 #include "ruleset.h"
 
+#include "clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,4 +143,53 @@ const policy *ruleset_find(const ruleset *self, const char *version)
         if (strcmp(self->sets[i]->version, version) == 0)
             return self->sets[i];
     return NULL;
+}
+
+/* --- describing ------------------------------------------------------- */
+
+static int describe_one(const policy *p, bool in_force, bool with_text,
+                        jifen_rule_set *out)
+{
+    snprintf(out->version, sizeof out->version, "%s", p->version);
+    snprintf(out->effective, sizeof out->effective, "%s", p->effective);
+    snprintf(out->resolution, sizeof out->resolution, "%s", p->resolution);
+    out->in_force = in_force;
+    if (!with_text)
+        return 0;
+    out->text = malloc(JIFEN_RULE_SET_TEXT_MAX + 1);
+    if (!out->text)
+        return -1;
+    return policy_format(p, out->text, JIFEN_RULE_SET_TEXT_MAX + 1) < 0 ? -1
+                                                                       : 0;
+}
+
+void ruleset_describe(const ruleset *self, const char *version,
+                      int64_t now_ms, jifen_result *result)
+{
+    const policy *now = ruleset_at(self, now_ms);
+    const policy *one = version[0] ? ruleset_find(self, version) : NULL;
+    if (version[0] && !one) {
+        result->status = JIFEN_STATUS_UNKNOWN_RULE_SET;
+        snprintf(result->error, sizeof result->error,
+                 "there is no rule set %s (jifen policy list shows them)",
+                 version);
+        return;
+    }
+    size_t n = one ? 1 : self->n;
+    result->rule_sets = calloc(n, sizeof *result->rule_sets);
+    if (!result->rule_sets) {
+        result->status = JIFEN_STATUS_INTERNAL;
+        snprintf(result->error, sizeof result->error, "out of memory");
+        return;
+    }
+    result->n_rule_sets = n;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const policy *p = one ? one : self->sets[i];
+        rc = describe_one(p, p == now, one != NULL, &result->rule_sets[i]);
+    }
+    result->status = rc == 0 ? JIFEN_STATUS_OK : JIFEN_STATUS_INTERNAL;
+    if (rc != 0)
+        snprintf(result->error, sizeof result->error,
+                 "rule set %s does not fit in a reply", version);
 }

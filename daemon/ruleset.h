@@ -44,4 +44,11 @@ const policy *ruleset_get(const ruleset *self, size_t i);
 const policy *ruleset_at(const ruleset *self, int64_t ms);
 const policy *ruleset_find(const ruleset *self, const char *version);
 
+/* Answers a policy query (JIFEN_CMD_POLICY): with an empty version every
+ * rule set without text, else that one with its text. `now_ms` says which
+ * is in force. Fills result (its rule_sets are malloc'd, freed by
+ * codec_result_clear). */
+void ruleset_describe(const ruleset *self, const char *version,
+                      int64_t now_ms, jifen_result *result);
+
 #endif

@@ -143,6 +143,8 @@ static const struct {
     {JIFEN_STATUS_TOO_LARGE, JIFEN__V1__STATUS__STATUS_TOO_LARGE, "too_large"},
     {JIFEN_STATUS_NO_RULE_SET, JIFEN__V1__STATUS__STATUS_NO_RULE_SET,
      "no_rule_set"},
+    {JIFEN_STATUS_UNKNOWN_RULE_SET, JIFEN__V1__STATUS__STATUS_UNKNOWN_RULE_SET,
+     "unknown_rule_set"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -486,6 +488,7 @@ typedef struct {
         Jifen__V1__BalanceQuery balance;
         Jifen__V1__HistoryQuery history;
         Jifen__V1__VerifyQuery verify;
+        Jifen__V1__PolicyQuery policy;
     } sub;
 } wire_command;
 
@@ -749,6 +752,32 @@ static void verify_query_to_wire(const jifen_command *c, wire_command *w)
     w->msg.verify = &w->sub.verify;
 }
 
+/* A rule set version, as policy files allow it; empty asks for them all. */
+static void policy_query_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->name[0] != '\0' &&
+        !token_ok(c->name, sizeof c->name, JIFEN_POLICY_MAX, household_char))
+        fail(e, "version: must be 1-%d characters of A-Z a-z 0-9 . _ -",
+             JIFEN_POLICY_MAX);
+}
+
+static void policy_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__PolicyQuery *m = &w->sub.policy;
+
+    jifen__v1__policy_query__init(m);
+    m->version = wire_str(c->name);
+    w->msg.policy = m;
+}
+
+static void policy_query_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__PolicyQuery *m = (const Jifen__V1__PolicyQuery *)sub;
+
+    take_str(e, "version", c->name, sizeof c->name, m->version);
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -789,6 +818,9 @@ static const kind_info KINDS[] = {
      history_query_to_wire, history_query_from_wire},
     {JIFEN_CMD_VERIFY, "verify", false, JIFEN__V1__COMMAND__KIND_VERIFY,
      &jifen__v1__verify_query__descriptor, NULL, verify_query_to_wire, NULL},
+    {JIFEN_CMD_POLICY, "policy", false, JIFEN__V1__COMMAND__KIND_POLICY,
+     &jifen__v1__policy_query__descriptor, policy_query_check,
+     policy_query_to_wire, policy_query_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1281,6 +1313,8 @@ typedef struct {
     Jifen__V1__Posting *posting_ptrs[JIFEN_POSTINGS_MAX];
     Jifen__V1__Balance balance;
     Jifen__V1__VerifyReport verify;
+    Jifen__V1__RuleSet rule_sets[JIFEN_RULE_SETS_MAX];
+    Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
 } wire_result;
 
 /* Room for the longest history of the reply, reused for every result. */
@@ -1338,6 +1372,25 @@ static void verify_report_to_wire(const jifen_verify_report *v,
     w->bad_entry = v->bad_entry;
 }
 
+static void rule_sets_to_wire(const jifen_result *r, wire_result *w)
+{
+    size_t n = r->n_rule_sets < JIFEN_RULE_SETS_MAX ? r->n_rule_sets
+                                                    : JIFEN_RULE_SETS_MAX;
+    for (size_t i = 0; r->rule_sets != NULL && i < n; i++) {
+        const jifen_rule_set *s = &r->rule_sets[i];
+        Jifen__V1__RuleSet *m = &w->rule_sets[i];
+        jifen__v1__rule_set__init(m);
+        m->version = wire_str(s->version);
+        m->effective = wire_str(s->effective);
+        m->resolution = wire_str(s->resolution);
+        m->in_force = s->in_force;
+        m->text = wire_str(s->text != NULL ? s->text : "");
+        w->rule_set_ptrs[i] = m;
+    }
+    w->msg.n_rule_sets = r->rule_sets != NULL ? n : 0;
+    w->msg.rule_sets = w->rule_set_ptrs;
+}
+
 static void result_to_wire(const jifen_result *r, wire_result *w,
                            history_buf *h)
 {
@@ -1364,6 +1417,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
         verify_report_to_wire(&r->verify, &w->verify);
         w->msg.verify = &w->verify;
     }
+    rule_sets_to_wire(r, w);
 }
 
 int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
@@ -1441,6 +1495,65 @@ static void history_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+/* A rule set's text is the one unbounded string of a reply: bounded here. */
+static void take_text(errbuf *e, char **dst, const char *src)
+{
+    size_t n = wire_strlen(src);
+
+    if (failed(e) || n == 0)
+        return;
+    if (n > JIFEN_RULE_SET_TEXT_MAX) {
+        fail(e, "text: longer than %d bytes", JIFEN_RULE_SET_TEXT_MAX);
+        return;
+    }
+    if (memchr(src, '\0', n) != NULL) {
+        fail(e, "text: contains a NUL byte");
+        return;
+    }
+    *dst = malloc(n + 1);
+    if (*dst == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    memcpy(*dst, src, n);
+    (*dst)[n] = '\0';
+}
+
+static void rule_set_from_wire(const Jifen__V1__RuleSet *w, jifen_rule_set *s,
+                               errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    take_str(e, "version", s->version, sizeof s->version, w->version);
+    take_str(e, "effective", s->effective, sizeof s->effective, w->effective);
+    take_str(e, "resolution", s->resolution, sizeof s->resolution,
+             w->resolution);
+    s->in_force = w->in_force;
+    take_text(e, &s->text, w->text);
+}
+
+static void rule_sets_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                errbuf *e)
+{
+    if (failed(e) || w->n_rule_sets == 0)
+        return;
+    if (w->n_rule_sets > JIFEN_RULE_SETS_MAX) {
+        fail(e, "rule_sets: %zu, at most %d", w->n_rule_sets,
+             JIFEN_RULE_SETS_MAX);
+        return;
+    }
+    r->rule_sets = calloc(w->n_rule_sets, sizeof *r->rule_sets);
+    if (r->rule_sets == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_rule_sets = w->n_rule_sets;
+    for (size_t i = 0; i < w->n_rule_sets && !failed(e); i++) {
+        rule_set_from_wire(w->rule_sets[i], &r->rule_sets[i], e);
+        fail_context(e, "rule_sets[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -1464,6 +1577,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
         verify_report_from_wire(w->verify, &r->verify, e);
         fail_context(e, "verify");
     }
+    rule_sets_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -1523,6 +1637,12 @@ void codec_result_clear(jifen_result *result)
     free(result->history);
     result->history = NULL;
     result->n_history = 0;
+    for (size_t i = 0; result->rule_sets != NULL && i < result->n_rule_sets;
+         i++)
+        free(result->rule_sets[i].text);
+    free(result->rule_sets);
+    result->rule_sets = NULL;
+    result->n_rule_sets = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)

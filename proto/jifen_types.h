@@ -57,6 +57,7 @@ typedef enum {
     JIFEN_STATUS_INTERNAL = 16,
     JIFEN_STATUS_TOO_LARGE = 17,
     JIFEN_STATUS_NO_RULE_SET = 30,
+    JIFEN_STATUS_UNKNOWN_RULE_SET = 31,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -80,6 +81,7 @@ typedef enum {
     JIFEN_CMD_BALANCE,
     JIFEN_CMD_HISTORY,
     JIFEN_CMD_VERIFY,
+    JIFEN_CMD_POLICY,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -97,6 +99,7 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   BALANCE       household
  *   HISTORY       household, limit
  *   VERIFY        -
+ *   POLICY        name (a rule set version; empty: list them all)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -156,6 +159,18 @@ typedef struct {
     uint64_t bad_entry;
 } jifen_verify_report;
 
+#define JIFEN_RULE_SETS_MAX 32
+#define JIFEN_RESOLUTION_MAX 120
+#define JIFEN_RULE_SET_TEXT_MAX 65536
+
+typedef struct {
+    char version[JIFEN_POLICY_MAX + 1];
+    char effective[11]; /* YYYY-MM-DD, or empty: from the beginning */
+    char resolution[JIFEN_RESOLUTION_MAX + 1];
+    bool in_force;
+    char *text; /* owned, NUL-terminated; NULL when not asked for */
+} jifen_rule_set;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -172,6 +187,8 @@ typedef struct {
     jifen_entry *history; /* owned; see codec_reply_clear */
     bool has_verify;
     jifen_verify_report verify;
+    size_t n_rule_sets;
+    jifen_rule_set *rule_sets; /* owned; see codec_result_clear */
 } jifen_result;
 
 typedef struct {

@@ -1124,6 +1124,72 @@ static void test_reply_roundtrip(void **state)
     codec_reply_clear(&in); /* frees the history array too */
 }
 
+/* The policy query and its rule sets (new in the policy branch): version
+ * rules, the owned texts, and the names of the new statuses. */
+static void test_rule_sets_roundtrip(void **state)
+{
+    (void)state;
+    assert_string_equal(jifen_status_name(JIFEN_STATUS_NO_RULE_SET),
+                        "no_rule_set");
+    assert_string_equal(jifen_status_name(JIFEN_STATUS_UNKNOWN_RULE_SET),
+                        "unknown_rule_set");
+    assert_string_equal(codec_command_name(JIFEN_CMD_POLICY), "policy");
+    assert_false(jifen_command_is_write(JIFEN_CMD_POLICY));
+
+    jifen_command q;
+    memset(&q, 0, sizeof q);
+    q.kind = JIFEN_CMD_POLICY;
+    jifen_request in = request_of(&q, 1, ""), out;
+    char err[256];
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(out.commands[0].name, "");
+    codec_request_clear(&out);
+    snprintf(q.name, sizeof q.name, "2026-07-revised");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(out.commands[0].name, "2026-07-revised");
+    codec_request_clear(&out);
+    snprintf(q.name, sizeof q.name, "no spaces");
+    assert_int_equal(codec_command_validate(&q, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+
+    jifen_reply rin, rout;
+    memset(&rin, 0, sizeof rin);
+    rin.status = JIFEN_STATUS_OK;
+    rin.n_results = 1;
+    rin.results = calloc(1, sizeof *rin.results);
+    assert_non_null(rin.results);
+    jifen_result *r = &rin.results[0];
+    r->status = JIFEN_STATUS_OK;
+    r->n_rule_sets = 2;
+    r->rule_sets = calloc(2, sizeof *r->rule_sets);
+    assert_non_null(r->rule_sets);
+    snprintf(r->rule_sets[0].version, sizeof r->rule_sets[0].version, "a");
+    snprintf(r->rule_sets[1].version, sizeof r->rule_sets[1].version, "b");
+    snprintf(r->rule_sets[1].effective, 11, "2026-07-01");
+    snprintf(r->rule_sets[1].resolution, 64, "议事会 No.3");
+    r->rule_sets[1].in_force = true;
+    r->rule_sets[1].text = strdup("version = b\n");
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_reply_encode(&rin, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &rout, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    const jifen_result *o = &rout.results[0];
+    assert_int_equal(o->n_rule_sets, 2);
+    assert_string_equal(o->rule_sets[0].version, "a");
+    assert_null(o->rule_sets[0].text);
+    assert_false(o->rule_sets[0].in_force);
+    assert_string_equal(o->rule_sets[1].effective, "2026-07-01");
+    assert_string_equal(o->rule_sets[1].resolution, "议事会 No.3");
+    assert_true(o->rule_sets[1].in_force);
+    assert_string_equal(o->rule_sets[1].text, "version = b\n");
+    codec_reply_clear(&rout);
+    codec_reply_clear(&rin); /* frees the texts and the array */
+}
+
 /* A refused request: no results, just the status and why. */
 static void test_reply_refused_roundtrip(void **state)
 {
@@ -1277,6 +1343,7 @@ int main(void)
         cmocka_unit_test(test_entry_refused),
         cmocka_unit_test(test_entry_truncated),
         cmocka_unit_test(test_reply_roundtrip),
+        cmocka_unit_test(test_rule_sets_roundtrip),
         cmocka_unit_test(test_reply_refused_roundtrip),
         cmocka_unit_test(test_reply_mark_replayed),
         cmocka_unit_test(test_reply_refused),

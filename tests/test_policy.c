@@ -896,6 +896,38 @@ static void test_rule_set_keys(void **state)
     free(p);
 }
 
+/* `jifen policy show` prints policy_format's text: it must load back to
+ * the same rule set, for the default and for the worked revision. */
+static void test_format_round_trip(void **state)
+{
+    (void)state;
+    policy *p = new_policy(), *q = new_policy();
+    char err[256];
+    static char a[65536], b[65536];
+    load_default(p);
+    int n = policy_format(p, a, sizeof a);
+    assert_true(n > 0);
+    assert_int_equal(policy_parse(q, a, (size_t)n, "shown", err, sizeof err),
+                     0);
+    assert_int_equal(policy_format(q, b, sizeof b), n);
+    assert_string_equal(a, b);
+    assert_int_equal(policy_load_file(p, JIFEN_SOURCE_DIR
+                                      "/deploy/policy-2026-07.conf",
+                                      err, sizeof err),
+                     0);
+    n = policy_format(p, a, sizeof a);
+    assert_int_equal(policy_parse(q, a, (size_t)n, "shown", err, sizeof err),
+                     0);
+    assert_int_equal(policy_format(q, b, sizeof b), n);
+    assert_string_equal(a, b);
+    assert_contains(a, "effective = 2026-07-01\n");
+    assert_contains(a, "[activity volunteer]\ndescription = Volunteer");
+    assert_contains(a, "max_per_month = 20\nmax_per_year = 120\n");
+    assert_int_equal(policy_format(p, a, 10), -1); /* too small: refused */
+    free(p);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -917,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_redeem_rounding_exhaustive),
         cmocka_unit_test(test_redeem_overflow),
         cmocka_unit_test(test_rule_set_keys),
+        cmocka_unit_test(test_format_round_trip),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

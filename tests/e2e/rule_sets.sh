@@ -73,5 +73,30 @@ done
 run jfj award "$H" meeting
 check_eq "August cap survives a restart" cap_exceeded "$(jget .status)"
 
+# --- listing through the CLI -----------------------------------------------------
+json_ok "policy list" policy list &&
+    {
+        check_eq "policy list: versions, oldest first" "2026-01-default 2026-07-revised" "$(jget '[.rule_sets[].version] | join(" ")')"
+        check_eq "policy list: in force in August" "false true" "$(jget '[.rule_sets[].in_force | tostring] | join(" ")')"
+        check_eq "policy list: effective" "2026-07-01" "$(jget '.rule_sets[1].effective')"
+        check_contains "policy list: resolution" "2026-06-20" "$(jget '.rule_sets[1].resolution')"
+        check_eq "policy list: no text" null "$(jget '.rule_sets[0].text')"
+    }
+set_time "2026-06-30 23:59"
+run jf policy list
+check_match "policy list (human) on 30 June: the default is in force" '\* 2026-01-default' "$OUT"
+run jf policy show 2026-07-revised
+check_rc "policy show" 0
+check_contains "policy show: caps" "max_per_month = $MEETING_CAP" "$OUT"
+# What `policy show` prints is a policy file jifend loads as it is.
+printf '%s\n' "$OUT" >"$WORK/shown.conf"
+run "$JIFEND" --check-policy --policy "$WORK/shown.conf"
+check_rc "policy show output loads with --check-policy" 0
+run jfj policy show 2026-99-nope
+check_rc "policy show of an unknown version" 1
+check_eq "unknown version: status" unknown_rule_set "$(jget .status)"
+run jf policy lst
+check_rc "policy with an unknown subcommand" 2
+
 json_ok "verify" verify && check_eq "verify: ok" true "$(jget .ok)"
 finish
