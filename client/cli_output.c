@@ -151,6 +151,7 @@ static void json_balance(json_writer *w, const char *key,
     jw_i64(w, "points", b->points);
     jw_i64(w, "fee_due_fen", b->fee_due_fen);
     jw_u64(w, "area_centi_m2", b->area_centi_m2);
+    jw_i64(w, "pending_points", b->pending_points);
     jw_close(w, '}');
 }
 
@@ -176,6 +177,8 @@ static void print_balance_tail(FILE *f, const jifen_balance *b)
 {
     fprintf(f, "%" PRId64 " point%s, ", b->points,
             plural((uint64_t)b->points));
+    if (b->pending_points != 0)
+        fprintf(f, "%" PRId64 " under public notice, ", b->pending_points);
     print_fee(f, b->fee_due_fen);
 }
 
@@ -241,16 +244,32 @@ static void describe_write(FILE *f, const jifen_command *c,
     case JIFEN_CMD_REVERSE:
         fprintf(f, "reversed entry %" PRIu64, c->entry);
         break;
+    case JIFEN_CMD_OBJECT:
+        fprintf(f, "voided award %" PRIu64 " (%" PRIu64 " point%s) on "
+                   "objection",
+                c->entry, r->points, plural(r->points));
+        break;
+    case JIFEN_CMD_APPROVE:
+        fprintf(f, "approved award %" PRIu64, c->entry);
+        break;
     default:
         fputs(codec_command_name(c->kind), f);
     }
 }
+
+static void format_local_time(int64_t time_ms, char *buf, size_t len);
 
 static void print_write_human(FILE *f, const jifen_command *c,
                               const jifen_result *r)
 {
     fprintf(f, "entry %" PRIu64 ": ", r->entry);
     describe_write(f, c, r);
+    if (r->notice_ends_ms != 0) {
+        char when[48];
+        format_local_time(r->notice_ends_ms, when, sizeof when);
+        fprintf(f, ", under public notice until %s%s", when,
+                r->needs_approval ? " and a second approval" : "");
+    }
     if (r->has_balance) {
         fputs("; balance ", f);
         print_balance_tail(f, &r->balance);
@@ -279,6 +298,10 @@ static void print_write_json(FILE *f, const jifen_command *c,
         jw_u64(&w, "points", r->points);
     if (c->kind == JIFEN_CMD_REDEEM)
         jw_u64(&w, "offset_fen", r->offset_fen);
+    if (r->notice_ends_ms != 0) {
+        jw_i64(&w, "notice_ends_ms", r->notice_ends_ms);
+        jw_bool(&w, "needs_approval", r->needs_approval);
+    }
     if (r->has_balance)
         json_balance(&w, "balance", &r->balance);
     jw_end(&w);
@@ -456,6 +479,63 @@ static void print_rule_sets_human(FILE *f, const jifen_result *r)
     }
 }
 
+/* --- the notice list (公示) ------------------------------------------------ */
+
+static void print_notices_json(FILE *f, const jifen_command *c,
+                               const jifen_result *r)
+{
+    json_writer w = jw_begin(f);
+    jw_str(&w, "period", c->period);
+    jw_open(&w, "notices", '[');
+    for (size_t i = 0; i < r->n_notices; i++) {
+        const jifen_notice *n = &r->notices[i];
+        jw_open(&w, NULL, '{');
+        jw_u64(&w, "entry", n->entry);
+        jw_i64(&w, "time_ms", n->time_ms);
+        jw_str(&w, "household", n->household);
+        jw_str(&w, "name", n->name);
+        jw_str(&w, "activity", n->activity);
+        jw_u64(&w, "points", n->points);
+        jw_str(&w, "state", n->state);
+        jw_i64(&w, "ends_ms", n->ends_ms);
+        jw_bool(&w, "needs_approval", n->needs_approval);
+        jw_bool(&w, "approved", n->approved);
+        jw_u64(&w, "decided_by", n->decided_by);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+/* What a notice board shows: masked door and name, what for, how much,
+ * and where the notice stands. */
+static void print_notices_human(FILE *f, const jifen_result *r)
+{
+    if (r->n_notices == 0) {
+        fputs("no awards under public notice in this month\n", f);
+        return;
+    }
+    fprintf(f, "%-6s %-16s %-12s %-10s %-16s %6s  %s\n", "entry", "made",
+            "household", "name", "activity", "points", "state");
+    for (size_t i = 0; i < r->n_notices; i++) {
+        const jifen_notice *n = &r->notices[i];
+        char made[48], ends[48];
+        format_local_time(n->time_ms, made, sizeof made);
+        format_local_time(n->ends_ms, ends, sizeof ends);
+        fprintf(f, "%-6" PRIu64 " %-16.16s %-12s %-10s %-16s %6" PRIu64 "  %s",
+                n->entry, made, n->household, n->name, n->activity,
+                n->points, n->state);
+        if (strcmp(n->state, "pending") == 0)
+            fprintf(f, " until %.16s%s", ends,
+                    n->needs_approval && !n->approved
+                        ? ", needs a second approval"
+                        : "");
+        else
+            fprintf(f, " by entry %" PRIu64, n->decided_by);
+        fputc('\n', f);
+    }
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -479,6 +559,12 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         break;
     case JIFEN_CMD_VERIFY:
         print_verify(o, &r->verify);
+        break;
+    case JIFEN_CMD_NOTICES:
+        if (o->json)
+            print_notices_json(o->out, cmd, r);
+        else
+            print_notices_human(o->out, r);
         break;
     case JIFEN_CMD_POLICY:
         if (o->json)

@@ -17,6 +17,12 @@ void account_household_fee(const char *household,
     snprintf(out, JIFEN_ACCOUNT_MAX + 1, "household/%s/fee", household);
 }
 
+void account_household_pending(const char *household,
+                               char out[JIFEN_ACCOUNT_MAX + 1])
+{
+    snprintf(out, JIFEN_ACCOUNT_MAX + 1, "household/%s/pending", household);
+}
+
 bool account_is_household_points(const char *name)
 {
     static const char prefix[] = "household/", suffix[] = "/points";

@@ -32,6 +32,11 @@ void account_household_points(const char *household,
 void account_household_fee(const char *household,
                            char out[JIFEN_ACCOUNT_MAX + 1]);
 
+/* "household/<code>/pending": awards under public notice (公示), visible
+ * but not spendable until the notice window ends. */
+void account_household_pending(const char *household,
+                               char out[JIFEN_ACCOUNT_MAX + 1]);
+
 /* True for a household's points account: it may never go below zero. */
 bool account_is_household_points(const char *name);
 

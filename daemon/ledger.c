@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "counters.h"
+#include "notice.h"
 #include "hash.h"
 #include "log.h"
 #include "storage.h"
@@ -32,6 +33,10 @@ struct ledger {
     storage *st;
     policy pol;
     const ruleset *rules; /* when set, rule sets by time replace pol */
+    /* Public notice: when the timer next has work, and whether that must
+     * be found out again (after anything that opened or approved one). */
+    int64_t notice_next_ms;
+    bool notice_rescan;
     ledger_options opts;
     storage_txn txn; /* the write transaction, when in_write */
     bool in_write;
@@ -195,6 +200,7 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     }
     self->pol = *pol;
     self->opts = *opts;
+    self->notice_rescan = true; /* a restart finds what is still open */
     if (self->opts.map_max < self->opts.map_size)
         self->opts.map_max = self->opts.map_size;
     self->entry_cap = codec_entry_max_size();
@@ -292,13 +298,15 @@ static storage_error household_balance(storage_txn *txn, const char *code,
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_totals t;
     storage_val v;
-    const char *names[2];
-    char fee[JIFEN_ACCOUNT_MAX + 1];
+    char fee[JIFEN_ACCOUNT_MAX + 1], pending[JIFEN_ACCOUNT_MAX + 1];
+    const char *names[3];
     account_household_points(code, account);
     account_household_fee(code, fee);
+    account_household_pending(code, pending);
     names[0] = account;
     names[1] = fee;
-    for (int i = 0; i < 2; i++) {
+    names[2] = pending;
+    for (int i = 0; i < 3; i++) {
         e = storage_get(txn, TABLE_BALANCES, names[i], strlen(names[i]), &v);
         if (e == STORAGE_NOT_FOUND) {
             t.debits = t.credits = 0;
@@ -309,8 +317,10 @@ static storage_error household_balance(storage_txn *txn, const char *code,
         }
         if (i == 0)
             b->points = (int64_t)(t.credits - t.debits);
-        else
+        else if (i == 1)
             b->fee_due_fen = (int64_t)(t.debits - t.credits);
+        else
+            b->pending_points = (int64_t)(t.credits - t.debits);
     }
     return STORAGE_OK;
 }
@@ -478,6 +488,28 @@ static jifen_status check_award_caps(ledger *self, const write_context *ctx,
                              sizeof result->error);
 }
 
+static void open_notice(ledger *self, const write_context *ctx,
+                        const jifen_command *award, const char *name,
+                        bool needs_approval, jifen_result *result)
+{
+    notice_record r;
+    memset(&r, 0, sizeof r);
+    r.entry = result->entry;
+    r.time_ms = ctx->now_ms;
+    r.due_ms = notice_window_end(ctx->now_ms, ctx->pol->notice_days);
+    r.points = award->points;
+    r.state = NOTICE_PENDING;
+    r.needs_approval = needs_approval;
+    snprintf(r.household, sizeof r.household, "%s", award->household);
+    snprintf(r.name, sizeof r.name, "%s", name);
+    snprintf(r.activity, sizeof r.activity, "%s", award->code);
+    snprintf(r.author, sizeof r.author, "%s", ctx->author);
+    notice_put(&self->txn, &r);
+    result->notice_ends_ms = r.due_ms;
+    result->needs_approval = needs_approval;
+    self->notice_rescan = true;
+}
+
 static void cmd_award(ledger *self, const write_context *ctx,
                       const jifen_command *cmd, jifen_result *result)
 {
@@ -495,8 +527,14 @@ static void cmd_award(ledger *self, const write_context *ctx,
     }
     counter_add_month_year(&self->txn, cmd->household, cmd->code,
                            ctx->now_ms, points);
+    /* Under public notice the points wait in the pending account. */
+    bool needs_approval = false;
+    bool noticed = notice_applies(ctx->pol, points, &needs_approval);
     char account[JIFEN_ACCOUNT_MAX + 1];
-    account_household_points(cmd->household, account);
+    if (noticed)
+        account_household_pending(cmd->household, account);
+    else
+        account_household_points(cmd->household, account);
     jifen_posting p;
     make_posting(&p, JIFEN_ASSET_POINTS, ACCOUNT_POINTS_ISSUED, account,
                  points);
@@ -504,6 +542,8 @@ static void cmd_award(ledger *self, const write_context *ctx,
     applied.points = points; /* the entry says what was really awarded */
     post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
     result->points = points;
+    if (noticed && result->status == JIFEN_STATUS_OK)
+        open_notice(self, ctx, &applied, b.name, needs_approval, result);
 }
 
 static bool enough_points(const jifen_balance *b, uint64_t points,
@@ -643,6 +683,55 @@ static void uncount(ledger *self, const jifen_entry *original)
                                original->time_ms, -(int64_t)c->amount);
 }
 
+/*
+ * Entries of public notice are undone by notice itself: a pending award by
+ * an objection (voiding it), a release or an objection not at all. An
+ * award whose notice has posted is reversed from the household's points.
+ */
+static bool reversible_after_notice(ledger *self, const jifen_entry *original,
+                                    jifen_result *result)
+{
+    jifen_command_kind k = original->command.kind;
+    if (k == JIFEN_CMD_RELEASE || k == JIFEN_CMD_OBJECT) {
+        set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
+                   "entry %" PRIu64 " (%s) decided a public notice; reverse "
+                   "the award itself",
+                   original->seq, codec_command_name(k));
+        return false;
+    }
+    if (k != JIFEN_CMD_AWARD)
+        return true;
+    notice_record r;
+    storage_error e = notice_get(&self->txn, original->seq, &r);
+    if (e == STORAGE_NOT_FOUND)
+        return true;
+    if (e != STORAGE_OK) {
+        self->txn.error = e;
+        return false;
+    }
+    if (r.state == NOTICE_POSTED)
+        return true;
+    set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
+               r.state == NOTICE_PENDING
+                   ? "award %" PRIu64 " is under public notice: an objection "
+                     "(jifen object) voids it"
+                   : "award %" PRIu64 " was voided by an objection",
+               original->seq);
+    return false;
+}
+
+/* A posted award's points have moved from pending to the household's
+ * points: take them back from there. */
+static void posted_from_points(const jifen_entry *original, jifen_posting *p)
+{
+    char pending[JIFEN_ACCOUNT_MAX + 1];
+    if (original->command.kind != JIFEN_CMD_AWARD)
+        return;
+    account_household_pending(original->command.household, pending);
+    if (strcmp(p->debit, pending) == 0)
+        account_household_points(original->command.household, p->debit);
+}
+
 static void cmd_reverse(ledger *self, const write_context *ctx,
                         const jifen_command *cmd, jifen_result *result)
 {
@@ -673,6 +762,8 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                    cmd->entry, codec_command_name(original.command.kind));
         return;
     }
+    if (!reversible_after_notice(self, &original, result))
+        return;
     e = storage_get(&self->txn, TABLE_REVERSALS, key, sizeof key, &v);
     if (e == STORAGE_OK && v.len == 8) {
         set_result(result, JIFEN_STATUS_ALREADY_REVERSED,
@@ -687,6 +778,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
     for (size_t i = 0; i < original.n_postings; i++) {
         const jifen_posting *p = &original.postings[i];
         make_posting(&mirrored[i], p->asset, p->credit, p->debit, p->amount);
+        posted_from_points(&original, &mirrored[i]);
         /* Taking back an award must not push the household below zero. */
         if (account_is_household_points(p->credit)) {
             account_totals t;
@@ -714,6 +806,107 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                original.n_postings, cmd->entry, result);
 }
 
+/* --- public notice (公示) ---------------------------------------------------- */
+
+/* The notice of a pending award, or a refusal. */
+static bool need_pending(ledger *self, uint64_t entry, notice_record *r,
+                         jifen_result *result)
+{
+    storage_error e = notice_get(&self->txn, entry, r);
+    if (e == STORAGE_NOT_FOUND) {
+        set_result(result, JIFEN_STATUS_UNKNOWN_ENTRY,
+                   "entry %" PRIu64 " is not an award under public notice",
+                   entry);
+        return false;
+    }
+    if (e != STORAGE_OK) {
+        self->txn.error = e;
+        return false;
+    }
+    if (r->state == NOTICE_PENDING)
+        return true;
+    set_result(result, JIFEN_STATUS_NOTICE_CLOSED,
+               "the notice of award %" PRIu64 " is closed: it was %s by "
+               "entry %" PRIu64,
+               entry, r->state == NOTICE_POSTED ? "posted" : "voided",
+               r->decided_by);
+    return false;
+}
+
+/* Moves a pending award to the household's points (release) or back to
+ * issuance (objection), and closes its notice in the same entry. */
+static void decide_notice(ledger *self, const write_context *ctx,
+                          const jifen_command *cmd, notice_record *r,
+                          jifen_result *result)
+{
+    bool release = cmd->kind == JIFEN_CMD_RELEASE;
+    char pending[JIFEN_ACCOUNT_MAX + 1], points[JIFEN_ACCOUNT_MAX + 1];
+    account_household_pending(r->household, pending);
+    account_household_points(r->household, points);
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_POINTS, pending,
+                 release ? points : ACCOUNT_POINTS_ISSUED, r->points);
+    if (!release) /* a voided award no longer counts against the caps */
+        counter_add_month_year(&self->txn, r->household, r->activity,
+                               r->time_ms, -(int64_t)r->points);
+    post_entry(self, ctx, cmd, r->household, &p, 1, 0, result);
+    if (result->status != JIFEN_STATUS_OK)
+        return;
+    r->state = release ? NOTICE_POSTED : NOTICE_VOIDED;
+    r->decided_by = result->entry;
+    notice_put(&self->txn, r);
+    result->points = r->points;
+}
+
+static void cmd_object(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, jifen_result *result)
+{
+    notice_record r;
+    if (need_pending(self, cmd->entry, &r, result))
+        decide_notice(self, ctx, cmd, &r, result);
+}
+
+static void cmd_approve(ledger *self, const write_context *ctx,
+                        const jifen_command *cmd, jifen_result *result)
+{
+    notice_record r;
+    if (!need_pending(self, cmd->entry, &r, result))
+        return;
+    if (!r.needs_approval || r.approved) {
+        set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                   "award %" PRIu64 " %s", cmd->entry,
+                   r.approved ? "is already approved"
+                              : "does not need a second approval");
+        return;
+    }
+    /* Two people, not one: whoever recorded the award cannot approve it. */
+    if (strcmp(r.author, ctx->author) == 0) {
+        set_result(result, JIFEN_STATUS_FORBIDDEN,
+                   "award %" PRIu64 " was recorded by %s, who may not also "
+                   "approve it; another committee member must",
+                   cmd->entry, r.author);
+        return;
+    }
+    post_entry(self, ctx, cmd, r.household, NULL, 0, 0, result);
+    if (result->status != JIFEN_STATUS_OK)
+        return;
+    r.approved = true;
+    notice_put(&self->txn, &r);
+    self->notice_rescan = true;
+}
+
+static void cmd_release_refused(ledger *self, const write_context *ctx,
+                                const jifen_command *cmd,
+                                jifen_result *result)
+{
+    (void)self;
+    (void)ctx;
+    (void)cmd;
+    set_result(result, JIFEN_STATUS_FORBIDDEN,
+               "release entries are written by jifend itself when a notice "
+               "window ends");
+}
+
 static const command_handler write_handlers[] = {
     [JIFEN_CMD_HOUSEHOLD_ADD] = cmd_household_add,
     [JIFEN_CMD_AWARD] = cmd_award,
@@ -722,6 +915,9 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_PAY] = cmd_pay,
     [JIFEN_CMD_REDEEM] = cmd_redeem,
     [JIFEN_CMD_REVERSE] = cmd_reverse,
+    [JIFEN_CMD_OBJECT] = cmd_object,
+    [JIFEN_CMD_APPROVE] = cmd_approve,
+    [JIFEN_CMD_RELEASE] = cmd_release_refused,
 };
 
 /* --- the write path ------------------------------------------------------- */
@@ -757,6 +953,66 @@ ledger_error ledger_write_commit(ledger *self)
     self->head_seq = self->next_seq;
     memcpy(self->head_hash, self->next_hash, JIFEN_HASH_LEN);
     return LEDGER_OK;
+}
+
+/* --- the daemon's own writes: the timer ------------------------------------ */
+
+#define TICK_BATCH 256 /* releases per tick; more wait for the next turn */
+
+/* Posts one award whose window has ended. The request id is derived from
+ * the award, so the entry says which notice it closed. */
+static void release_one(ledger *self, const policy *pol, int64_t now_ms,
+                        uint64_t award)
+{
+    notice_record r;
+    storage_error e = notice_get(&self->txn, award, &r);
+    if (e != STORAGE_OK) {
+        self->txn.error = e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;
+        return;
+    }
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+    snprintf(request_id, sizeof request_id, "notice-%" PRIu64, award);
+    write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, pol};
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_RELEASE;
+    cmd.entry = award;
+    static jifen_result result; /* one writer thread */
+    memset(&result, 0, sizeof result);
+    decide_notice(self, &ctx, &cmd, &r, &result);
+}
+
+ledger_error ledger_tick(ledger *self, int64_t now_ms)
+{
+    if (!self->notice_rescan && now_ms < self->notice_next_ms)
+        return LEDGER_OK;
+    ledger_error le = ledger_write_begin(self);
+    if (le != LEDGER_OK)
+        return le;
+    uint64_t due[TICK_BATCH];
+    size_t n = 0;
+    int64_t next = INT64_MAX;
+    storage_error e =
+        notice_due(&self->txn, now_ms, due, TICK_BATCH, &n, &next);
+    const policy *pol =
+        self->rules ? ruleset_at(self->rules, now_ms) : &self->pol;
+    for (size_t i = 0; e == STORAGE_OK && pol && i < n; i++)
+        release_one(self, pol, now_ms, due[i]);
+    if (e == STORAGE_OK)
+        e = self->txn.error;
+    if (e != STORAGE_OK || n == 0 || !pol) {
+        ledger_write_abort(self);
+        if (e != STORAGE_OK)
+            return from_storage(self, e, storage_txn_strerror(&self->txn));
+        self->notice_next_ms = next;
+        self->notice_rescan = false;
+        return LEDGER_OK;
+    }
+    le = ledger_write_commit(self);
+    self->notice_rescan = true; /* find out when the next one is due */
+    if (le == LEDGER_OK)
+        log_info("public notice: %zu award(s) posted", n);
+    return le;
 }
 
 /* A retry: the stored reply, or a refusal when the content differs. */
@@ -940,6 +1196,22 @@ static void query_history(storage_txn *txn, const jifen_command *cmd,
     storage_cursor_close(&c);
 }
 
+/* The notice list of a month (this one by default), masked. */
+static void query_notices(storage_txn *txn, const jifen_command *cmd,
+                          jifen_result *result)
+{
+    int64_t month = clock_month_start_ms(clock_now_ms());
+    if (cmd->period[0] && clock_parse_period(cmd->period, &month) != 0) {
+        set_result(result, JIFEN_STATUS_BAD_REQUEST, "period: not YYYY-MM");
+        return;
+    }
+    if (notice_list(txn, month, result) == STORAGE_OK)
+        result->status = JIFEN_STATUS_OK;
+    else
+        set_result(result, JIFEN_STATUS_INTERNAL, "the notice list cannot be "
+                                                  "read");
+}
+
 /* The rule sets are configuration, not ledger state: no transaction. */
 static void query_policy(ledger *self, const jifen_command *cmd,
                          jifen_result *result)
@@ -986,6 +1258,9 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
             break;
         case JIFEN_CMD_POLICY:
             query_policy(self, cmd, result);
+            break;
+        case JIFEN_CMD_NOTICES:
+            query_notices(&txn, cmd, result);
             break;
         default:
             set_result(result, JIFEN_STATUS_BAD_REQUEST,

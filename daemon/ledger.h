@@ -74,6 +74,17 @@ void ledger_write_abort(ledger *self);
  * when there is more room now. */
 ledger_error ledger_grow(ledger *self);
 
+/* The author of the entries jifend writes by itself (notice releases). */
+#define LEDGER_DAEMON_AUTHOR "jifend"
+
+/* Does, with no client asking, what is due at now_ms: posts the awards whose
+ * public notice has ended (notice.h), in a write transaction of its own,
+ * between group commits. Cheap when nothing is due (no transaction). A
+ * crash at any point leaves each notice either decided with its entry or
+ * open, so the next tick neither skips nor repeats one. LEDGER_OK or a
+ * storage error (LEDGER_FULL: grow and it is retried on the next tick). */
+ledger_error ledger_tick(ledger *self, int64_t now_ms);
+
 /* Reason for the last storage failure. */
 const char *ledger_strerror(const ledger *self);
 

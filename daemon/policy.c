@@ -72,6 +72,8 @@ typedef enum {
     KEY_EFFECTIVE,
     KEY_RESOLUTION,
     KEY_MAX_REDEEM_PER_YEAR,
+    KEY_NOTICE_DAYS,
+    KEY_APPROVAL_ABOVE,
     KEY_ACT_DESCRIPTION,
     KEY_ACT_POINTS,
     KEY_ACT_POINTS_PER_HOUR,
@@ -114,6 +116,10 @@ static const key_spec keys[KEY_COUNT] = {
     [KEY_MAX_REDEEM_PER_YEAR] = {"max_redeem_points_per_year", SEC_TOP,
                                  VAL_UINT, false, 1, JIFEN_POINTS_MAX,
                                  FIELD(policy, max_redeem_per_year)},
+    [KEY_NOTICE_DAYS] = {"notice_days", SEC_TOP, VAL_UINT, false, 1,
+                         POLICY_NOTICE_DAYS_MAX, FIELD(policy, notice_days)},
+    [KEY_APPROVAL_ABOVE] = {"approval_above", SEC_TOP, VAL_UINT, false, 1,
+                            JIFEN_POINTS_MAX, FIELD(policy, approval_above)},
     [KEY_ACT_DESCRIPTION] = {"description", SEC_ACTIVITY, VAL_TEXT, false, 1,
                              POLICY_DESCRIPTION_MAX,
                              FIELD(policy_activity, description)},
@@ -1150,6 +1156,8 @@ int policy_format(const policy *p, char *buf, size_t cap)
     out(&t, "fen_per_point = %" PRIu32 "\n", p->fen_per_point);
     out(&t, "max_offset_percent = %" PRIu32 "\n", p->max_offset_percent);
     out_opt(&t, "max_redeem_points_per_year", p->max_redeem_per_year);
+    out_opt(&t, "notice_days", p->notice_days);
+    out_opt(&t, "approval_above", p->approval_above);
     for (size_t i = 0; i < p->n_activities; i++)
         format_activity(&t, &p->activities[i]);
     for (size_t i = 0; i < p->n_rules; i++)

@@ -42,6 +42,7 @@ typedef struct {
 } policy_rule;
 
 #define POLICY_DATE_LEN 10 /* YYYY-MM-DD */
+#define POLICY_NOTICE_DAYS_MAX 60
 
 typedef struct {
     char version[JIFEN_POLICY_MAX + 1];
@@ -55,6 +56,12 @@ typedef struct {
     uint32_t max_offset_percent; /* 1 .. 100: share of the fee due */
     /* Most points one household may redeem in a calendar year; 0: none. */
     uint32_t max_redeem_per_year;
+    /* Public notice (公示): an award stays pending for notice_days full
+     * days after the day it was made, and posts at 00:00 Shanghai after
+     * them; 0: awards post at once. Awards of more than approval_above
+     * points also need a second committee member's approval; 0: never. */
+    uint32_t notice_days;
+    uint32_t approval_above;
     size_t n_activities;
     policy_activity activities[POLICY_ACTIVITIES_MAX];
     size_t n_rules;

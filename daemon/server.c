@@ -196,6 +196,24 @@ static int commit_group(server *s)
     return rc;
 }
 
+/* Time-driven work (public notice windows ending) runs every turn, also
+ * when no client sends anything: the poll above wakes at least every 200 ms.
+ * Returns -1 when the daemon must stop. */
+static int run_timers(server *s)
+{
+    ledger_error le = ledger_tick(s->led, now_ms());
+    if (le == LEDGER_FULL && ledger_grow(s->led) == LEDGER_OK)
+        le = ledger_tick(s->led, now_ms());
+    if (le == LEDGER_IO) {
+        log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
+        return -1;
+    }
+    if (le != LEDGER_OK)
+        log_error("timer: %s (retried on the next turn)",
+                  ledger_strerror(s->led));
+    return 0;
+}
+
 int server_run(ledger *led, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
@@ -221,6 +239,8 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
         }
         if (s.n_writes > 0)
             rc = commit_group(&s);
+        if (rc == 0)
+            rc = run_timers(&s);
     }
     free(s.writes);
     return rc;

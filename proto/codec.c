@@ -145,6 +145,8 @@ static const struct {
      "no_rule_set"},
     {JIFEN_STATUS_UNKNOWN_RULE_SET, JIFEN__V1__STATUS__STATUS_UNKNOWN_RULE_SET,
      "unknown_rule_set"},
+    {JIFEN_STATUS_NOTICE_CLOSED, JIFEN__V1__STATUS__STATUS_NOTICE_CLOSED,
+     "notice_closed"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -489,6 +491,10 @@ typedef struct {
         Jifen__V1__HistoryQuery history;
         Jifen__V1__VerifyQuery verify;
         Jifen__V1__PolicyQuery policy;
+        Jifen__V1__Object object;
+        Jifen__V1__Approve approve;
+        Jifen__V1__Release release;
+        Jifen__V1__NoticeQuery notices;
     } sub;
 } wire_command;
 
@@ -778,6 +784,82 @@ static void policy_query_from_wire(const ProtobufCMessage *sub,
     take_str(e, "version", c->name, sizeof c->name, m->version);
 }
 
+/* Public notice: object (like reverse: an entry and why), approve and
+ * release (an entry), the notice list (a month, or this one). */
+static void object_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Object *m = &w->sub.object;
+
+    jifen__v1__object__init(m);
+    m->entry = c->entry;
+    m->note = wire_str(c->note);
+    w->msg.object = m;
+}
+
+static void object_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Object *m = (const Jifen__V1__Object *)sub;
+
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+    c->entry = m->entry;
+}
+
+static void entry_only_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->entry == 0)
+        fail(e, "entry: required (journal entries count from 1)");
+}
+
+static void approve_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__approve__init(&w->sub.approve);
+    w->sub.approve.entry = c->entry;
+    w->msg.approve = &w->sub.approve;
+}
+
+static void approve_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__Approve *)sub)->entry;
+}
+
+static void release_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__release__init(&w->sub.release);
+    w->sub.release.entry = c->entry;
+    w->msg.release = &w->sub.release;
+}
+
+static void release_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__Release *)sub)->entry;
+}
+
+static void notices_check(const jifen_command *c, errbuf *e)
+{
+    if (c->period[0] != '\0')
+        check_period(e, c->period, sizeof c->period);
+}
+
+static void notice_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__notice_query__init(&w->sub.notices);
+    w->sub.notices.period = wire_str(c->period);
+    w->msg.notices = &w->sub.notices;
+}
+
+static void notice_query_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__NoticeQuery *m = (const Jifen__V1__NoticeQuery *)sub;
+
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -821,6 +903,18 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_POLICY, "policy", false, JIFEN__V1__COMMAND__KIND_POLICY,
      &jifen__v1__policy_query__descriptor, policy_query_check,
      policy_query_to_wire, policy_query_from_wire},
+    {JIFEN_CMD_OBJECT, "object", true, JIFEN__V1__COMMAND__KIND_OBJECT,
+     &jifen__v1__object__descriptor, reverse_check, object_to_wire,
+     object_from_wire},
+    {JIFEN_CMD_APPROVE, "approve", true, JIFEN__V1__COMMAND__KIND_APPROVE,
+     &jifen__v1__approve__descriptor, entry_only_check, approve_to_wire,
+     approve_from_wire},
+    {JIFEN_CMD_RELEASE, "release", true, JIFEN__V1__COMMAND__KIND_RELEASE,
+     &jifen__v1__release__descriptor, entry_only_check, release_to_wire,
+     release_from_wire},
+    {JIFEN_CMD_NOTICES, "notices", false, JIFEN__V1__COMMAND__KIND_NOTICES,
+     &jifen__v1__notice_query__descriptor, notices_check, notice_query_to_wire,
+     notice_query_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1358,6 +1452,7 @@ static void balance_to_wire(const jifen_balance *b, Jifen__V1__Balance *w)
     w->area_centi_m2 = b->area_centi_m2;
     w->points = b->points;
     w->fee_due_fen = b->fee_due_fen;
+    w->pending_points = b->pending_points;
 }
 
 static void verify_report_to_wire(const jifen_verify_report *v,
@@ -1418,6 +1513,54 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
         w->msg.verify = &w->verify;
     }
     rule_sets_to_wire(r, w);
+    w->msg.notice_ends_ms = r->notice_ends_ms;
+    w->msg.needs_approval = r->needs_approval;
+}
+
+/* The notice list can be long: its wire form is allocated per result and
+ * freed right after packing (notices_wire_free). 0, or -1 out of memory. */
+static int notices_to_wire(const jifen_result *r, wire_result *w,
+                           Jifen__V1__NoticeItem **items)
+{
+    *items = NULL;
+    size_t n = r->notices != NULL ? r->n_notices : 0;
+    if (n == 0)
+        return 0;
+    *items = calloc(n, sizeof **items);
+    Jifen__V1__NoticeItem **ptrs = calloc(n, sizeof *ptrs);
+    if (*items == NULL || ptrs == NULL) {
+        free(*items);
+        free(ptrs);
+        *items = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const jifen_notice *s = &r->notices[i];
+        Jifen__V1__NoticeItem *m = &(*items)[i];
+        jifen__v1__notice_item__init(m);
+        m->entry = s->entry;
+        m->time_ms = s->time_ms;
+        m->household = wire_str(s->household);
+        m->name = wire_str(s->name);
+        m->activity = wire_str(s->activity);
+        m->points = s->points;
+        m->state = wire_str(s->state);
+        m->ends_ms = s->ends_ms;
+        m->needs_approval = s->needs_approval;
+        m->approved = s->approved;
+        m->decided_by = s->decided_by;
+        ptrs[i] = m;
+    }
+    w->msg.n_notices = n;
+    w->msg.notices = ptrs;
+    return 0;
+}
+
+static void notices_wire_free(wire_result *w, Jifen__V1__NoticeItem *items)
+{
+    free(items);
+    if (w->msg.n_notices)
+        free(w->msg.notices);
 }
 
 int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
@@ -1440,10 +1583,17 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
     for (size_t i = 0; i < reply->n_results; i++) {
         wire_result wr;
         Jifen__V1__Result *one = &wr.msg;
+        Jifen__V1__NoticeItem *items;
         result_to_wire(&reply->results[i], &wr, &h);
+        if (notices_to_wire(&reply->results[i], &wr, &items) != 0) {
+            history_buf_free(&h);
+            free(sink.data);
+            return -1;
+        }
         piece.n_results = 1;
         piece.results = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, &sink.base);
+        notices_wire_free(&wr, items);
     }
     history_buf_free(&h);
     return grow_sink_finish(&sink, out, out_len);
@@ -1459,6 +1609,7 @@ static void balance_from_wire(const Jifen__V1__Balance *w, jifen_balance *b,
     b->area_centi_m2 = w->area_centi_m2;
     b->points = w->points;
     b->fee_due_fen = w->fee_due_fen;
+    b->pending_points = w->pending_points;
 }
 
 static void verify_report_from_wire(const Jifen__V1__VerifyReport *w,
@@ -1554,6 +1705,47 @@ static void rule_sets_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void notice_from_wire(const Jifen__V1__NoticeItem *w, jifen_notice *s,
+                             errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    s->entry = w->entry;
+    s->time_ms = w->time_ms;
+    take_str(e, "household", s->household, sizeof s->household, w->household);
+    take_str(e, "name", s->name, sizeof s->name, w->name);
+    take_str(e, "activity", s->activity, sizeof s->activity, w->activity);
+    s->points = w->points;
+    take_str(e, "state", s->state, sizeof s->state, w->state);
+    s->ends_ms = w->ends_ms;
+    s->needs_approval = w->needs_approval;
+    s->approved = w->approved;
+    s->decided_by = w->decided_by;
+}
+
+static void notices_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                              errbuf *e)
+{
+    r->notice_ends_ms = w->notice_ends_ms;
+    r->needs_approval = w->needs_approval;
+    if (failed(e) || w->n_notices == 0)
+        return;
+    if (w->n_notices > JIFEN_NOTICES_MAX) {
+        fail(e, "notices: %zu, at most %d", w->n_notices, JIFEN_NOTICES_MAX);
+        return;
+    }
+    r->notices = calloc(w->n_notices, sizeof *r->notices);
+    if (r->notices == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_notices = w->n_notices;
+    for (size_t i = 0; i < w->n_notices && !failed(e); i++) {
+        notice_from_wire(w->notices[i], &r->notices[i], e);
+        fail_context(e, "notices[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -1578,6 +1770,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
         fail_context(e, "verify");
     }
     rule_sets_from_wire(w, r, e);
+    notices_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -1643,6 +1836,9 @@ void codec_result_clear(jifen_result *result)
     free(result->rule_sets);
     result->rule_sets = NULL;
     result->n_rule_sets = 0;
+    free(result->notices);
+    result->notices = NULL;
+    result->n_notices = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)

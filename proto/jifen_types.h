@@ -58,6 +58,7 @@ typedef enum {
     JIFEN_STATUS_TOO_LARGE = 17,
     JIFEN_STATUS_NO_RULE_SET = 30,
     JIFEN_STATUS_UNKNOWN_RULE_SET = 31,
+    JIFEN_STATUS_NOTICE_CLOSED = 32,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -82,6 +83,10 @@ typedef enum {
     JIFEN_CMD_HISTORY,
     JIFEN_CMD_VERIFY,
     JIFEN_CMD_POLICY,
+    JIFEN_CMD_OBJECT,
+    JIFEN_CMD_APPROVE,
+    JIFEN_CMD_RELEASE,
+    JIFEN_CMD_NOTICES,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -100,6 +105,10 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   HISTORY       household, limit
  *   VERIFY        -
  *   POLICY        name (a rule set version; empty: list them all)
+ *   OBJECT        entry (a pending award), note
+ *   APPROVE       entry (a pending award)
+ *   RELEASE       entry (written by jifend only)
+ *   NOTICES       period (empty: this month)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -149,6 +158,7 @@ typedef struct {
     uint32_t area_centi_m2;
     int64_t points;
     int64_t fee_due_fen; /* negative: prepaid */
+    int64_t pending_points; /* under public notice, not spendable */
 } jifen_balance;
 
 typedef struct {
@@ -171,6 +181,24 @@ typedef struct {
     char *text; /* owned, NUL-terminated; NULL when not asked for */
 } jifen_rule_set;
 
+#define JIFEN_NOTICES_MAX 5000
+#define JIFEN_NOTICE_STATE_MAX 15
+
+/* One line of the notice list (公示): personal data already masked. */
+typedef struct {
+    uint64_t entry;
+    int64_t time_ms;
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    char activity[JIFEN_CODE_MAX + 1];
+    uint64_t points;
+    char state[JIFEN_NOTICE_STATE_MAX + 1]; /* pending, posted, voided */
+    int64_t ends_ms;
+    bool needs_approval;
+    bool approved;
+    uint64_t decided_by;
+} jifen_notice;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -189,6 +217,10 @@ typedef struct {
     jifen_verify_report verify;
     size_t n_rule_sets;
     jifen_rule_set *rule_sets; /* owned; see codec_result_clear */
+    int64_t notice_ends_ms; /* award under notice: when it posts */
+    bool needs_approval;
+    size_t n_notices;
+    jifen_notice *notices; /* owned; see codec_result_clear */
 } jifen_result;
 
 typedef struct {

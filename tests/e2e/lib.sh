@@ -197,6 +197,8 @@ start_daemon() {
     shift
     N_DAEMONS=$((N_DAEMONS + 1))
     DAEMON_LOG="$WORK/jifend.$N_DAEMONS.log"
+    # Created here: the background shell may open it after the first sed.
+    : >"$DAEMON_LOG"
     "$JIFEND" --data "$data" --listen 'tcp://127.0.0.1:*' "$@" 2>"$DAEMON_LOG" &
     PID=$!
     DAEMON_PIDS+=("$PID")
