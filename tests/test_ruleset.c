@@ -101,22 +101,10 @@ static int64_t at(int y, int mo, int d, int h, int mi)
 
 static jifen_result run_at(fixture *f, int64_t now, jifen_command cmd)
 {
-    jifen_request req;
-    memset(&req, 0, sizeof req);
-    snprintf(req.request_id, sizeof req.request_id, "req-%d", ++f->next_id);
-    req.n_commands = 1;
-    req.commands = &cmd;
-    uint8_t digest[JIFEN_HASH_LEN];
-    assert_int_equal(codec_request_digest(&req, digest), 0);
-    jifen_reply reply;
-    assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
-    assert_int_equal(ledger_apply(f->led, &req, digest, "test", now, &reply),
-                     LEDGER_OK);
-    assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
-    assert_int_equal(reply.n_results, 1);
-    jifen_result r = reply.results[0];
-    r.history = NULL;
-    codec_reply_clear(&reply);
+    char id[32];
+    snprintf(id, sizeof id, "req-%d", ++f->next_id);
+    jifen_result r;
+    assert_int_equal(testutil_write(f->led, now, "test", id, &cmd, &r), 0);
     return r;
 }
 

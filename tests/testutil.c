@@ -3,6 +3,8 @@
 
 #include "testutil.h"
 
+#include "codec.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -127,4 +129,37 @@ int testutil_daemon_stop(testutil_daemon *d, int sig)
     } while (r < 0 && errno == EINTR);
     d->pid = 0;
     return r < 0 ? -1 : status;
+}
+
+int testutil_write(ledger *led, int64_t now_ms, const char *author,
+                   const char *request_id, const jifen_command *cmd,
+                   jifen_result *out)
+{
+    jifen_command one = *cmd;
+    jifen_request req = {.n_commands = 1, .commands = &one};
+    snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
+    uint8_t digest[JIFEN_HASH_LEN];
+    jifen_reply reply;
+    memset(out, 0, sizeof *out);
+    if (codec_request_digest(&req, digest) != 0 ||
+        ledger_write_begin(led) != LEDGER_OK)
+        return -1;
+    if (ledger_apply(led, &req, digest, author, now_ms, &reply) !=
+        LEDGER_OK) {
+        ledger_write_abort(led);
+        return -1;
+    }
+    if (ledger_write_commit(led) != LEDGER_OK || reply.n_results != 1) {
+        codec_reply_clear(&reply);
+        return -1;
+    }
+    *out = reply.results[0];
+    out->history = NULL;
+    out->n_history = 0;
+    out->notices = NULL;
+    out->n_notices = 0;
+    out->rule_sets = NULL;
+    out->n_rule_sets = 0;
+    codec_reply_clear(&reply);
+    return 0;
 }

@@ -5,6 +5,8 @@
 #ifndef JIFEN_TESTUTIL_H
 #define JIFEN_TESTUTIL_H
 
+#include "ledger.h"
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,5 +29,12 @@ int testutil_daemon_start(testutil_daemon *d, const char *data_dir,
 /* Sends `sig` and waits for the exit. Returns the exit status as from
  * waitpid, or -1. */
 int testutil_daemon_stop(testutil_daemon *d, int sig);
+
+/* Applies one write command as one request in its own group commit, at
+ * now_ms by `author`, and copies the single result out (its history and
+ * notices dropped). Returns 0, or -1 when the ledger itself failed. */
+int testutil_write(ledger *led, int64_t now_ms, const char *author,
+                   const char *request_id, const jifen_command *cmd,
+                   jifen_result *out);
 
 #endif
