@@ -15,6 +15,7 @@
 #define ACCOUNT_POINTS_ISSUED "community/points-issued"
 #define ACCOUNT_POINTS_DEDUCTED "community/points-deducted"
 #define ACCOUNT_POINTS_REDEEMED "community/points-redeemed"
+#define ACCOUNT_POINTS_EXPIRED "community/points-expired"
 #define ACCOUNT_FEE_INCOME "community/fee-income"
 #define ACCOUNT_CASH "community/cash"
 #define ACCOUNT_POINTS_OFFSET "community/points-offset"

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "counters.h"
+#include "expiry.h"
 #include "notice.h"
 #include "hash.h"
 #include "log.h"
@@ -33,10 +34,11 @@ struct ledger {
     storage *st;
     policy pol;
     const ruleset *rules; /* when set, rule sets by time replace pol */
-    /* Public notice: when the timer next has work, and whether that must
-     * be found out again (after anything that opened or approved one). */
-    int64_t notice_next_ms;
-    bool notice_rescan;
+    /* The timer (public notice, expiry): when it next has work, and whether
+     * that must be found out again (after anything that opened or approved
+     * a notice or credited points that expire). */
+    int64_t timer_next_ms;
+    bool timer_rescan;
     ledger_options opts;
     storage_txn txn; /* the write transaction, when in_write */
     bool in_write;
@@ -200,7 +202,7 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     }
     self->pol = *pol;
     self->opts = *opts;
-    self->notice_rescan = true; /* a restart finds what is still open */
+    self->timer_rescan = true; /* a restart finds what is still open */
     if (self->opts.map_max < self->opts.map_size)
         self->opts.map_max = self->opts.map_size;
     self->entry_cap = codec_entry_max_size();
@@ -488,6 +490,17 @@ static jifen_status check_award_caps(ledger *self, const write_context *ctx,
                              sizeof result->error);
 }
 
+/* Points credited now start their life towards expiry. */
+static void earn(ledger *self, const write_context *ctx, const char *household,
+                 uint64_t points)
+{
+    int64_t expires = policy_expiry_of(ctx->pol, ctx->now_ms);
+    if (expires == INT64_MAX)
+        return;
+    expiry_earn(&self->txn, household, expires, points);
+    self->timer_rescan = true;
+}
+
 static void open_notice(ledger *self, const write_context *ctx,
                         const jifen_command *award, const char *name,
                         bool needs_approval, jifen_result *result)
@@ -507,7 +520,7 @@ static void open_notice(ledger *self, const write_context *ctx,
     notice_put(&self->txn, &r);
     result->notice_ends_ms = r.due_ms;
     result->needs_approval = needs_approval;
-    self->notice_rescan = true;
+    self->timer_rescan = true;
 }
 
 static void cmd_award(ledger *self, const write_context *ctx,
@@ -544,6 +557,8 @@ static void cmd_award(ledger *self, const write_context *ctx,
     result->points = points;
     if (noticed && result->status == JIFEN_STATUS_OK)
         open_notice(self, ctx, &applied, b.name, needs_approval, result);
+    else if (result->status == JIFEN_STATUS_OK)
+        earn(self, ctx, cmd->household, points);
 }
 
 static bool enough_points(const jifen_balance *b, uint64_t points,
@@ -856,6 +871,8 @@ static void decide_notice(ledger *self, const write_context *ctx,
     r->decided_by = result->entry;
     notice_put(&self->txn, r);
     result->points = r->points;
+    if (release)
+        earn(self, ctx, r->household, r->points);
 }
 
 static void cmd_object(ledger *self, const write_context *ctx,
@@ -892,19 +909,19 @@ static void cmd_approve(ledger *self, const write_context *ctx,
         return;
     r.approved = true;
     notice_put(&self->txn, &r);
-    self->notice_rescan = true;
+    self->timer_rescan = true;
 }
 
-static void cmd_release_refused(ledger *self, const write_context *ctx,
-                                const jifen_command *cmd,
-                                jifen_result *result)
+/* Release and Expire entries follow from the rules and the clock alone. */
+static void cmd_daemon_only(ledger *self, const write_context *ctx,
+                            const jifen_command *cmd, jifen_result *result)
 {
     (void)self;
     (void)ctx;
-    (void)cmd;
     set_result(result, JIFEN_STATUS_FORBIDDEN,
-               "release entries are written by jifend itself when a notice "
-               "window ends");
+               "%s entries are written by jifend itself when their time "
+               "comes",
+               codec_command_name(cmd->kind));
 }
 
 static const command_handler write_handlers[] = {
@@ -917,7 +934,8 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_REVERSE] = cmd_reverse,
     [JIFEN_CMD_OBJECT] = cmd_object,
     [JIFEN_CMD_APPROVE] = cmd_approve,
-    [JIFEN_CMD_RELEASE] = cmd_release_refused,
+    [JIFEN_CMD_RELEASE] = cmd_daemon_only,
+    [JIFEN_CMD_EXPIRE] = cmd_daemon_only,
 };
 
 /* --- the write path ------------------------------------------------------- */
@@ -982,36 +1000,89 @@ static void release_one(ledger *self, const policy *pol, int64_t now_ms,
     decide_notice(self, &ctx, &cmd, &r, &result);
 }
 
+/* Posts what is left of one expired lot (oldest points first). */
+static void expire_lot(ledger *self, const policy *pol, int64_t now_ms,
+                       const expiry_lot *lot)
+{
+    char points[JIFEN_ACCOUNT_MAX + 1];
+    account_household_points(lot->household, points);
+    account_totals t;
+    storage_error e = get_totals(self, points, &t);
+    uint64_t amount = 0;
+    if (e == STORAGE_OK)
+        e = expiry_close(&self->txn, lot, t.debits, &amount);
+    if (e != STORAGE_OK) {
+        if (!self->txn.error)
+            self->txn.error = e;
+        return;
+    }
+    if (amount == 0)
+        return; /* all of it was spent in time */
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_EXPIRE;
+    snprintf(cmd.household, sizeof cmd.household, "%s", lot->household);
+    clock_period_of(lot->expires_ms, cmd.period);
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+    snprintf(request_id, sizeof request_id, "expire-%s-%s", cmd.period,
+             lot->household);
+    write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, pol};
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_POINTS, points, ACCOUNT_POINTS_EXPIRED,
+                 amount);
+    static jifen_result result; /* one writer thread */
+    memset(&result, 0, sizeof result);
+    post_entry(self, &ctx, &cmd, lot->household, &p, 1, 0, &result);
+}
+
+/* Closes the lots due by now_ms, posting what is left of each. Runs after
+ * the releases of the same tick, whose points may start new lots. */
+static storage_error expire_due(ledger *self, const policy *pol,
+                                int64_t now_ms, size_t *n, int64_t *next)
+{
+    static expiry_lot lots[TICK_BATCH]; /* one writer thread */
+    storage_error e =
+        expiry_due(&self->txn, now_ms, lots, TICK_BATCH, n, next);
+    for (size_t i = 0; e == STORAGE_OK && i < *n && !self->txn.error; i++)
+        expire_lot(self, pol, now_ms, &lots[i]);
+    return e;
+}
+
 ledger_error ledger_tick(ledger *self, int64_t now_ms)
 {
-    if (!self->notice_rescan && now_ms < self->notice_next_ms)
+    if (!self->timer_rescan && now_ms < self->timer_next_ms)
         return LEDGER_OK;
     ledger_error le = ledger_write_begin(self);
     if (le != LEDGER_OK)
         return le;
     uint64_t due[TICK_BATCH];
-    size_t n = 0;
-    int64_t next = INT64_MAX;
+    size_t n = 0, n_lots = 0;
+    int64_t next = INT64_MAX, next_lot = INT64_MAX;
     storage_error e =
         notice_due(&self->txn, now_ms, due, TICK_BATCH, &n, &next);
     const policy *pol =
         self->rules ? ruleset_at(self->rules, now_ms) : &self->pol;
     for (size_t i = 0; e == STORAGE_OK && pol && i < n; i++)
         release_one(self, pol, now_ms, due[i]);
+    if (e == STORAGE_OK && pol && !self->txn.error)
+        e = expire_due(self, pol, now_ms, &n_lots, &next_lot);
+    if (next_lot < next)
+        next = next_lot;
+    n += n_lots;
     if (e == STORAGE_OK)
         e = self->txn.error;
     if (e != STORAGE_OK || n == 0 || !pol) {
         ledger_write_abort(self);
         if (e != STORAGE_OK)
             return from_storage(self, e, storage_txn_strerror(&self->txn));
-        self->notice_next_ms = next;
-        self->notice_rescan = false;
+        self->timer_next_ms = next;
+        self->timer_rescan = false;
         return LEDGER_OK;
     }
     le = ledger_write_commit(self);
-    self->notice_rescan = true; /* find out when the next one is due */
+    self->timer_rescan = true; /* find out when the next one is due */
     if (le == LEDGER_OK)
-        log_info("public notice: %zu award(s) posted", n);
+        log_info("timer: %zu notice(s) posted or lot(s) expired", n);
     return le;
 }
 

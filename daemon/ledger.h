@@ -12,9 +12,12 @@
  * Accounts, and which side their balance is on:
  *   household/<code>/points        credit balance: the household's points
  *   household/<code>/fee           debit balance: fee due (credit: prepaid)
+ *   household/<code>/pending       credit balance: awards under public
+ *                                  notice (notice.h), not spendable
  *   community/points-issued        source of awards
  *   community/points-deducted      sink of deductions
  *   community/points-redeemed      sink of redemptions
+ *   community/points-expired       sink of expired points (expiry.h)
  *   community/fee-income           credited by bills
  *   community/cash                 debited by payments
  *   community/points-offset        what the funder owes for redeemed points

@@ -74,6 +74,8 @@ typedef enum {
     KEY_MAX_REDEEM_PER_YEAR,
     KEY_NOTICE_DAYS,
     KEY_APPROVAL_ABOVE,
+    KEY_EXPIRY,
+    KEY_EXPIRY_MONTHS,
     KEY_ACT_DESCRIPTION,
     KEY_ACT_POINTS,
     KEY_ACT_POINTS_PER_HOUR,
@@ -120,6 +122,11 @@ static const key_spec keys[KEY_COUNT] = {
                          POLICY_NOTICE_DAYS_MAX, FIELD(policy, notice_days)},
     [KEY_APPROVAL_ABOVE] = {"approval_above", SEC_TOP, VAL_UINT, false, 1,
                             JIFEN_POINTS_MAX, FIELD(policy, approval_above)},
+    [KEY_EXPIRY] = {"expiry", SEC_TOP, VAL_NAME, false, 1,
+                    POLICY_EXPIRY_TEXT_MAX, FIELD(policy, expiry)},
+    [KEY_EXPIRY_MONTHS] = {"expiry_months", SEC_TOP, VAL_UINT, false, 1,
+                           POLICY_EXPIRY_MONTHS_MAX,
+                           FIELD(policy, expiry_months)},
     [KEY_ACT_DESCRIPTION] = {"description", SEC_ACTIVITY, VAL_TEXT, false, 1,
                              POLICY_DESCRIPTION_MAX,
                              FIELD(policy_activity, description)},
@@ -709,6 +716,34 @@ static int finish_effective(parser *ps)
     return 0;
 }
 
+/* expiry names one of three schemes; expiry_months goes with "months". */
+static int finish_expiry(parser *ps)
+{
+    policy *p = ps->p;
+    static const char *const names[] = {
+        [POLICY_EXPIRY_NEVER] = "never",
+        [POLICY_EXPIRY_MONTHS] = "months",
+        [POLICY_EXPIRY_FOLLOWING_YEAR_END] = "end-of-following-year",
+    };
+    int kind = p->expiry[0] ? -1 : POLICY_EXPIRY_NEVER;
+    for (int i = 0; kind < 0 && i < 3; i++)
+        if (strcmp(p->expiry, names[i]) == 0)
+            kind = i;
+    if (kind < 0) {
+        fail_at(ps, 0, "expiry must be never, months or "
+                       "end-of-following-year, not %s",
+                p->expiry);
+        return -1;
+    }
+    p->expiry_kind = (policy_expiry)kind;
+    if ((kind == POLICY_EXPIRY_MONTHS) != (p->expiry_months != 0)) {
+        fail_at(ps, 0, "expiry_months goes with expiry = months, and only "
+                       "with it");
+        return -1;
+    }
+    return 0;
+}
+
 /* The checks that need the whole file. */
 static int finish_file(parser *ps)
 {
@@ -723,7 +758,7 @@ static int finish_file(parser *ps)
             return -1;
         }
     }
-    if (finish_effective(ps) < 0)
+    if (finish_effective(ps) < 0 || finish_expiry(ps) < 0)
         return -1;
     if (ps->p->n_activities == 0) {
         fail_at(ps, 0,
@@ -1158,9 +1193,24 @@ int policy_format(const policy *p, char *buf, size_t cap)
     out_opt(&t, "max_redeem_points_per_year", p->max_redeem_per_year);
     out_opt(&t, "notice_days", p->notice_days);
     out_opt(&t, "approval_above", p->approval_above);
+    if (p->expiry[0])
+        out(&t, "expiry = %s\n", p->expiry);
+    out_opt(&t, "expiry_months", p->expiry_months);
     for (size_t i = 0; i < p->n_activities; i++)
         format_activity(&t, &p->activities[i]);
     for (size_t i = 0; i < p->n_rules; i++)
         format_rule(&t, &p->rules[i]);
     return t.overflow ? -1 : (int)t.len;
+}
+
+int64_t policy_expiry_of(const policy *p, int64_t earned_ms)
+{
+    switch (p->expiry_kind) {
+    case POLICY_EXPIRY_MONTHS:
+        return clock_add_months_start_ms(earned_ms, (int)p->expiry_months + 1);
+    case POLICY_EXPIRY_FOLLOWING_YEAR_END:
+        return clock_date_start_ms(clock_date_of(earned_ms).year + 2, 1, 1);
+    default:
+        return INT64_MAX;
+    }
 }

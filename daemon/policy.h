@@ -43,6 +43,14 @@ typedef struct {
 
 #define POLICY_DATE_LEN 10 /* YYYY-MM-DD */
 #define POLICY_NOTICE_DAYS_MAX 60
+#define POLICY_EXPIRY_TEXT_MAX 24
+#define POLICY_EXPIRY_MONTHS_MAX 120
+
+typedef enum {
+    POLICY_EXPIRY_NEVER = 0,
+    POLICY_EXPIRY_MONTHS,
+    POLICY_EXPIRY_FOLLOWING_YEAR_END,
+} policy_expiry;
 
 typedef struct {
     char version[JIFEN_POLICY_MAX + 1];
@@ -62,6 +70,12 @@ typedef struct {
      * points also need a second committee member's approval; 0: never. */
     uint32_t notice_days;
     uint32_t approval_above;
+    /* When earned points expire (oldest first): `expiry` is "never" (also
+     * when absent), "months" (at the end of the expiry_months-th month
+     * after the month earned) or "end-of-following-year". */
+    char expiry[POLICY_EXPIRY_TEXT_MAX + 1];
+    policy_expiry expiry_kind;
+    uint32_t expiry_months;
     size_t n_activities;
     policy_activity activities[POLICY_ACTIVITIES_MAX];
     size_t n_rules;
@@ -104,6 +118,10 @@ jifen_status policy_deduct_points(const policy *p, const jifen_command *deduct,
 jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen);
+
+/* Unix ms at which points earned at earned_ms expire under p (always the
+ * start of a month, Asia/Shanghai), or INT64_MAX when they never do. */
+int64_t policy_expiry_of(const policy *p, int64_t earned_ms);
 
 /* Writes the policy as a policy file that parses back to the same policy
  * (what `jifen policy show` prints). Returns the length, or -1 when it does

@@ -495,6 +495,7 @@ typedef struct {
         Jifen__V1__Approve approve;
         Jifen__V1__Release release;
         Jifen__V1__NoticeQuery notices;
+        Jifen__V1__Expire expire;
     } sub;
 } wire_command;
 
@@ -860,6 +861,29 @@ static void notice_query_from_wire(const ProtobufCMessage *sub,
     take_str(e, "period", c->period, sizeof c->period, m->period);
 }
 
+static void expire_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_period(e, c->period, sizeof c->period);
+}
+
+static void expire_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__expire__init(&w->sub.expire);
+    w->sub.expire.household = wire_str(c->household);
+    w->sub.expire.period = wire_str(c->period);
+    w->msg.expire = &w->sub.expire;
+}
+
+static void expire_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Expire *m = (const Jifen__V1__Expire *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -915,6 +939,9 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_NOTICES, "notices", false, JIFEN__V1__COMMAND__KIND_NOTICES,
      &jifen__v1__notice_query__descriptor, notices_check, notice_query_to_wire,
      notice_query_from_wire},
+    {JIFEN_CMD_EXPIRE, "expire", true, JIFEN__V1__COMMAND__KIND_EXPIRE,
+     &jifen__v1__expire__descriptor, expire_check, expire_to_wire,
+     expire_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 

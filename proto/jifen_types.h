@@ -87,6 +87,7 @@ typedef enum {
     JIFEN_CMD_APPROVE,
     JIFEN_CMD_RELEASE,
     JIFEN_CMD_NOTICES,
+    JIFEN_CMD_EXPIRE,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -109,6 +110,7 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   APPROVE       entry (a pending award)
  *   RELEASE       entry (written by jifend only)
  *   NOTICES       period (empty: this month)
+ *   EXPIRE        household, period (written by jifend only)
  */
 typedef struct {
     jifen_command_kind kind;

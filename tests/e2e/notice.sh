@@ -103,5 +103,23 @@ check_eq "balance unchanged by the second restart" "2 0" "$(pending_of "$H")"
 json_ok "notices" notices --period 2026-07 &&
     check_eq "the late award: posted" posted "$(jget ".notices[] | select(.entry == $LATE) | .state")"
 
+# Expiry of the revision: points earned in 2026 expire on 1 January 2028
+# 00:00 Shanghai, posted by the daemon with no client writing.
+json_ok "award meeting in September" award "$H" meeting
+set_time "2026-09-20 00:00"
+wait_for "September award posted" "4 0" pending_of "$H"
+json_ok "redeem 1 (the oldest point goes first)" redeem "$H" 1
+set_time "2027-12-31 23:59"
+sleep 0.5
+check_eq "31 Dec 2027 23:59: nothing expired yet" "3 0" "$(pending_of "$H")"
+set_time "2028-01-01 00:00"
+wait_for "1 Jan 2028 00:00: 2026 points expired" "0 0" pending_of "$H"
+json_ok "history" history "$H" --limit 1 &&
+    {
+        check_eq "an expire entry" expire "$(jget '.entries[0].command')"
+        check_eq "to points-expired" "household/$H/points community/points-expired 3" "$(jget '.entries[0].postings[0] | "\(.debit) \(.credit) \(.amount)"')"
+        check_eq "by jifend" jifend "$(jget '.entries[0].author')"
+    }
+
 json_ok "verify" verify && check_eq "verify: ok" true "$(jget .ok)"
 finish
