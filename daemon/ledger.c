@@ -490,11 +490,11 @@ static jifen_status check_award_caps(ledger *self, const write_context *ctx,
                              sizeof result->error);
 }
 
-/* Points credited now start their life towards expiry. */
+/* Points credited (earned at earned_ms) start their life towards expiry. */
 static void earn(ledger *self, const write_context *ctx, const char *household,
-                 uint64_t points)
+                 int64_t earned_ms, uint64_t points)
 {
-    int64_t expires = policy_expiry_of(ctx->pol, ctx->now_ms);
+    int64_t expires = policy_expiry_of(ctx->pol, earned_ms);
     if (expires == INT64_MAX)
         return;
     expiry_earn(&self->txn, household, expires, points);
@@ -558,7 +558,7 @@ static void cmd_award(ledger *self, const write_context *ctx,
     if (noticed && result->status == JIFEN_STATUS_OK)
         open_notice(self, ctx, &applied, b.name, needs_approval, result);
     else if (result->status == JIFEN_STATUS_OK)
-        earn(self, ctx, cmd->household, points);
+        earn(self, ctx, cmd->household, ctx->now_ms, points);
 }
 
 static bool enough_points(const jifen_balance *b, uint64_t points,
@@ -871,8 +871,9 @@ static void decide_notice(ledger *self, const write_context *ctx,
     r->decided_by = result->entry;
     notice_put(&self->txn, r);
     result->points = r->points;
+    /* Earned when the window ended, however late the timer ran. */
     if (release)
-        earn(self, ctx, r->household, r->points);
+        earn(self, ctx, r->household, r->due_ms, r->points);
 }
 
 static void cmd_object(ledger *self, const write_context *ctx,

@@ -34,6 +34,11 @@
     "version = exp-never\nfen_per_point = 100\nmax_offset_percent = 100\n"     \
     "[activity honour]\npoints = 5\nmax_points = 50\n"
 
+#define NOTICED                                                                \
+    "version = exp-notice\nfen_per_point = 100\nmax_offset_percent = 100\n"    \
+    "expiry = months\nexpiry_months = 2\nnotice_days = 7\n"                   \
+    "[activity honour]\npoints = 5\nmax_points = 50\n"
+
 #define H "3-2-501"
 
 typedef struct {
@@ -263,6 +268,23 @@ static void test_year_end_and_never(void **state)
     stop(f);
 }
 
+/* An award under notice is earned when its window ends (5 April), not
+ * when the timer first runs: a first tick on 1 July posts it and, in the
+ * same tick, expires it (April points expire on 1 July). */
+static void test_earned_at_window_end(void **state)
+{
+    (void)state;
+    fixture *f = start(NOTICED);
+    setup_household(f);
+    run_at(f, at(2026, 3, 28, 9, 0), JIFEN_CMD_AWARD, 10);
+    uint64_t h0 = head(f);
+    tick(f, at(2026, 7, 1, 0, 0));
+    assert_int_equal(head(f), h0 + 2); /* release, then expire */
+    assert_int_equal(points(f), 0);
+    assert_verifies(f);
+    stop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_oldest_first_at_the_boundary),
         cmocka_unit_test(test_expire_unspent_after_restart),
         cmocka_unit_test(test_year_end_and_never),
+        cmocka_unit_test(test_earned_at_window_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
