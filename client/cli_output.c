@@ -270,6 +270,11 @@ static void print_write_human(FILE *f, const jifen_command *c,
         fprintf(f, ", under public notice until %s%s", when,
                 r->needs_approval ? " and a second approval" : "");
     }
+    if (r->suspended_until_ms != 0) {
+        char when[48];
+        format_local_time(r->suspended_until_ms, when, sizeof when);
+        fprintf(f, ", redemption suspended until %s", when);
+    }
     if (r->has_balance) {
         fputs("; balance ", f);
         print_balance_tail(f, &r->balance);
@@ -298,6 +303,8 @@ static void print_write_json(FILE *f, const jifen_command *c,
         jw_u64(&w, "points", r->points);
     if (c->kind == JIFEN_CMD_REDEEM)
         jw_u64(&w, "offset_fen", r->offset_fen);
+    if (r->suspended_until_ms != 0)
+        jw_i64(&w, "suspended_until_ms", r->suspended_until_ms);
     if (r->notice_ends_ms != 0) {
         jw_i64(&w, "notice_ends_ms", r->notice_ends_ms);
         jw_bool(&w, "needs_approval", r->needs_approval);

@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "expiry.h"
 #include "notice.h"
+#include "sanction.h"
 #include "hash.h"
 #include "log.h"
 #include "storage.h"
@@ -572,6 +573,18 @@ static bool enough_points(const jifen_balance *b, uint64_t points,
     return false;
 }
 
+/* A rule with suspend_months is a sanction: it also suspends redemption. */
+static void sanction(ledger *self, const write_context *ctx,
+                     const jifen_command *cmd, jifen_result *result)
+{
+    const policy_rule *rule = policy_find_rule(ctx->pol, cmd->code);
+    int64_t until = rule ? policy_suspended_until(rule, ctx->now_ms) : 0;
+    if (until == 0)
+        return;
+    sanction_put(&self->txn, cmd->household, result->entry, until);
+    result->suspended_until_ms = until;
+}
+
 static void cmd_deduct(ledger *self, const write_context *ctx,
                        const jifen_command *cmd, jifen_result *result)
 {
@@ -596,6 +609,8 @@ static void cmd_deduct(ledger *self, const write_context *ctx,
     applied.points = points;
     post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
     result->points = points;
+    if (result->status == JIFEN_STATUS_OK)
+        sanction(self, ctx, cmd, result);
 }
 
 static void cmd_bill(ledger *self, const write_context *ctx,
@@ -645,13 +660,37 @@ static jifen_status check_redeem_cap(ledger *self, const write_context *ctx,
                              sizeof result->error);
 }
 
+/* Refuses the redemption while a sanction suspends it. */
+static bool suspended(ledger *self, const write_context *ctx,
+                      const char *household, jifen_result *result)
+{
+    uint64_t entry = 0;
+    int64_t until = 0;
+    storage_error e = sanction_active(&self->txn, household, ctx->now_ms,
+                                      &entry, &until);
+    if (e != STORAGE_OK) {
+        self->txn.error = e;
+        return true;
+    }
+    if (entry == 0)
+        return false;
+    char date[CLOCK_DATE_LEN + 1];
+    clock_date_text(until, date);
+    set_result(result, JIFEN_STATUS_REDEMPTION_SUSPENDED,
+               "redemption by %s is suspended until %s 00:00 by the "
+               "deduction in entry %" PRIu64 "; an appeal upheld lifts it",
+               household, date, entry);
+    return true;
+}
+
 static void cmd_redeem(ledger *self, const write_context *ctx,
                        const jifen_command *cmd, jifen_result *result)
 {
     jifen_balance b;
     if (!need_household(self, cmd->household, &b, result))
         return;
-    if (!enough_points(&b, cmd->amount, result))
+    if (!enough_points(&b, cmd->amount, result) ||
+        suspended(self, ctx, cmd->household, result))
         return;
     uint64_t offset = 0;
     jifen_status s =
@@ -810,6 +849,8 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
         }
     }
     uncount(self, &original);
+    if (original.command.kind == JIFEN_CMD_DEDUCT) /* an appeal upheld */
+        sanction_lift(&self->txn, original.command.household, cmd->entry);
     uint8_t rev[8];
     storage_be64_put(rev, self->next_seq + 1);
     storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev, sizeof rev,

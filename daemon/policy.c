@@ -86,6 +86,7 @@ typedef enum {
     KEY_RULE_DESCRIPTION,
     KEY_RULE_POINTS,
     KEY_RULE_MAX_POINTS,
+    KEY_RULE_SUSPEND_MONTHS,
     KEY_COUNT
 } key_id;
 
@@ -153,6 +154,9 @@ static const key_spec keys[KEY_COUNT] = {
                          JIFEN_POINTS_MAX, FIELD(policy_rule, points)},
     [KEY_RULE_MAX_POINTS] = {"max_points", SEC_RULE, VAL_UINT, false, 1,
                              JIFEN_POINTS_MAX, FIELD(policy_rule, max_points)},
+    [KEY_RULE_SUSPEND_MONTHS] = {"suspend_months", SEC_RULE, VAL_UINT, false,
+                                 1, POLICY_SUSPEND_MONTHS_MAX,
+                                 FIELD(policy_rule, suspend_months)},
 };
 
 /* --- parser state ------------------------------------------------------- */
@@ -1178,6 +1182,7 @@ static void format_rule(text_out *t, const policy_rule *r)
         out(t, "description = %s\n", r->description);
     out(t, "points = %" PRIu32 "\n", r->points);
     out_opt(t, "max_points", r->max_points);
+    out_opt(t, "suspend_months", r->suspend_months);
 }
 
 int policy_format(const policy *p, char *buf, size_t cap)
@@ -1213,4 +1218,11 @@ int64_t policy_expiry_of(const policy *p, int64_t earned_ms)
     default:
         return INT64_MAX;
     }
+}
+
+int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms)
+{
+    if (rule->suspend_months == 0)
+        return 0;
+    return clock_add_months_start_ms(deducted_ms, (int)rule->suspend_months + 1);
 }

@@ -39,12 +39,16 @@ typedef struct {
     char description[POLICY_DESCRIPTION_MAX + 1];
     uint32_t points;     /* default deduction */
     uint32_t max_points; /* largest allowed override (0: fixed) */
+    /* A sanction: a deduction under this rule also suspends the household's
+     * redemptions for the rest of the month and this many more (0: none). */
+    uint32_t suspend_months;
 } policy_rule;
 
 #define POLICY_DATE_LEN 10 /* YYYY-MM-DD */
 #define POLICY_NOTICE_DAYS_MAX 60
 #define POLICY_EXPIRY_TEXT_MAX 24
 #define POLICY_EXPIRY_MONTHS_MAX 120
+#define POLICY_SUSPEND_MONTHS_MAX 24
 
 typedef enum {
     POLICY_EXPIRY_NEVER = 0,
@@ -122,6 +126,10 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
 /* Unix ms at which points earned at earned_ms expire under p (always the
  * start of a month, Asia/Shanghai), or INT64_MAX when they never do. */
 int64_t policy_expiry_of(const policy *p, int64_t earned_ms);
+
+/* Until when (Unix ms, a month start in Shanghai) a deduction made at
+ * deducted_ms under `rule` suspends redemption; 0 when it does not. */
+int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms);
 
 /* Writes the policy as a policy file that parses back to the same policy
  * (what `jifen policy show` prints). Returns the length, or -1 when it does

@@ -147,6 +147,8 @@ static const struct {
      "unknown_rule_set"},
     {JIFEN_STATUS_NOTICE_CLOSED, JIFEN__V1__STATUS__STATUS_NOTICE_CLOSED,
      "notice_closed"},
+    {JIFEN_STATUS_REDEMPTION_SUSPENDED,
+     JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -1542,6 +1544,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     rule_sets_to_wire(r, w);
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
+    w->msg.suspended_until_ms = r->suspended_until_ms;
 }
 
 /* The notice list can be long: its wire form is allocated per result and
@@ -1755,6 +1758,7 @@ static void notices_from_wire(const Jifen__V1__Result *w, jifen_result *r,
 {
     r->notice_ends_ms = w->notice_ends_ms;
     r->needs_approval = w->needs_approval;
+    r->suspended_until_ms = w->suspended_until_ms;
     if (failed(e) || w->n_notices == 0)
         return;
     if (w->n_notices > JIFEN_NOTICES_MAX) {

@@ -59,6 +59,7 @@ typedef enum {
     JIFEN_STATUS_NO_RULE_SET = 30,
     JIFEN_STATUS_UNKNOWN_RULE_SET = 31,
     JIFEN_STATUS_NOTICE_CLOSED = 32,
+    JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -223,6 +224,7 @@ typedef struct {
     bool needs_approval;
     size_t n_notices;
     jifen_notice *notices; /* owned; see codec_result_clear */
+    int64_t suspended_until_ms; /* deduct: a sanction's suspension */
 } jifen_result;
 
 typedef struct {

@@ -121,5 +121,27 @@ json_ok "history" history "$H" --limit 1 &&
         check_eq "by jifend" jifend "$(jget '.entries[0].author')"
     }
 
+# A sanction of the revision: free riding suspends redemption for the rest
+# of the month and two more; the fee is untouched; an appeal upheld lifts it.
+S=5-1-101
+json_ok "household add $S" household add "$S" || die "household add"
+json_ok "bill $S" bill "$S" 50 --period 2028-01
+json_ok "award $S" award "$S" meeting
+json_ok "award $S again" award "$S" meeting
+set_time "2028-01-10 09:00"
+wait_for "$S: awards posted" "4 0" pending_of "$S"
+json_ok "deduct free-riding" deduct "$S" free-riding --points 1 --note "refused the stairwell cleaning share" &&
+    {
+        SANCTION=$(jget .entry)
+        check_eq "suspended until 1 April 00:00 Shanghai" "$(ms_of '2028-04-01 00:00')" "$(jget .suspended_until_ms)"
+        check_eq "the fee is untouched" 5000 "$(jget .balance.fee_due_fen)"
+    }
+run jfj redeem "$S" 1
+check_eq "redeem while suspended" redemption_suspended "$(jget .status)"
+json_ok "pay while suspended" pay "$S" 10
+json_ok "appeal upheld" appeal "$SANCTION" --note "the share was paid in cash to the building head" &&
+    check_eq "appeal: the point comes back" 4 "$(jget .balance.points)"
+json_ok "redeem after the appeal" redeem "$S" 1
+
 json_ok "verify" verify && check_eq "verify: ok" true "$(jget .ok)"
 finish
