@@ -220,6 +220,7 @@ typedef enum {
     OPT_NOTE,
     OPT_PERIOD,
     OPT_LIMIT,
+    OPT_CSV, /* reports: comma-separated values instead of a table */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
@@ -255,6 +256,7 @@ static const option_def options[OPT_COUNT] = {
     [OPT_REQUEST_ID] = {"--request-id", NULL, "ID", NULL},
     [OPT_SERVER] = {"--server", NULL, "ENDPOINT", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
+    [OPT_CSV] = {"--csv", NULL, NULL, NULL},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
     [OPT_HELP] = {"--help", "-h", NULL, NULL},
@@ -320,6 +322,19 @@ static const command_def commands[] = {
      "Approve a large award under notice (not by whoever recorded it)."},
     {"notices", NULL, JIFEN_CMD_NOTICES, {{NULL, NULL}}, BIT(OPT_PERIOD), 0,
      "The notice list (公示) of a month, default this one; data masked."},
+    {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
+     "Record the funder paying AMOUNT yuan for redeemed points."},
+    {"report", "statement", JIFEN_CMD_REPORT, {ARG_H},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "H's month: points earned, spent, expired; fees billed, paid, due."},
+    {"report", "liability", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "What the funder owes for redeemed points; points outstanding."},
+    {"report", "ageing", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "Fees due by age (0-30, 31-90, 91-180, >180 days); collection rate."},
+    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV),
+     0, "Every account's debits and credits; totals per asset."},
     {"policy", "list", JIFEN_CMD_POLICY, {{NULL, NULL}}, 0, 0,
      "List the rule sets: version, effective date, resolution; * in force."},
     {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
@@ -362,8 +377,9 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
         if (!wanted)
             continue;
         bool required = d->required & BIT(o);
-        fprintf(f, " %s%s %s%s", required ? "" : "[", options[o].name,
-                options[o].arg, required ? "" : "]");
+        fprintf(f, " %s%s%s%s%s", required ? "" : "[", options[o].name,
+                options[o].arg ? " " : "", /* a flag has no value */
+                options[o].arg ? options[o].arg : "", required ? "" : "]");
     }
 }
 
@@ -549,6 +565,8 @@ static int build_command(const command_def *d, const cli_args *a, size_t first,
                     a->words[first + want]);
     memset(cmd, 0, sizeof *cmd);
     cmd->kind = d->kind;
+    if (d->kind == JIFEN_CMD_REPORT) /* the second word names the report */
+        snprintf(cmd->code, sizeof cmd->code, "%s", d->sub);
     for (size_t i = 0; i < want; i++)
         if (d->args[i].set(cmd, a->words[first + i], d->args[i].name, err,
                            errlen) != 0)
@@ -644,6 +662,8 @@ static const char *missing_part(jifen_command_kind kind,
         return "no balance in the reply";
     if (kind == JIFEN_CMD_VERIFY && !res->has_verify)
         return "no verify report in the reply";
+    if (kind == JIFEN_CMD_REPORT && res->report == NULL)
+        return "no report in the reply";
     if (jifen_command_is_write(kind) && res->entry == 0)
         return "no journal entry in the reply";
     return NULL;
@@ -752,6 +772,7 @@ int main(int argc, char **argv)
 
     parse_command_line(argc, argv, &a);
     r.out.json = a.opt[OPT_JSON] != NULL;
+    r.out.csv = a.opt[OPT_CSV] != NULL;
     if (a.err[0] != '\0')
         return usage_error(&r, a.err);
     if (a.opt[OPT_VERSION] != NULL) {

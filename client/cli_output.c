@@ -11,6 +11,7 @@
 #include "codec.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -251,6 +252,10 @@ static void describe_write(FILE *f, const jifen_command *c,
         break;
     case JIFEN_CMD_APPROVE:
         fprintf(f, "approved award %" PRIu64, c->entry);
+        break;
+    case JIFEN_CMD_SETTLE:
+        fprintf(f, "the funder paid %s yuan for redeemed points",
+                jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan));
         break;
     default:
         fputs(codec_command_name(c->kind), f);
@@ -543,6 +548,95 @@ static void print_notices_human(FILE *f, const jifen_result *r)
     }
 }
 
+/* --- reports ----------------------------------------------------------------- */
+
+/* A cell that is a whole number is written as a JSON number. */
+static bool is_integer(const char *s)
+{
+    const char *p = s + (*s == '-');
+    if (*p == '\0')
+        return false;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+static void print_report_json(FILE *f, const jifen_report *r)
+{
+    json_writer w = jw_begin(f);
+    jw_str(&w, "title", r->title);
+    jw_open(&w, "rows", '[');
+    for (size_t i = 0; i < r->n_rows; i++) {
+        jw_open(&w, NULL, '{');
+        for (size_t j = 0; j < r->n_columns; j++) {
+            const char *cell = r->rows[i].cells[j];
+            if (is_integer(cell))
+                jw_i64(&w, r->columns[j], strtoll(cell, NULL, 10));
+            else
+                jw_str(&w, r->columns[j], cell);
+        }
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
+static void csv_cell(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_line(FILE *f, const char (*cells)[JIFEN_REPORT_CELL_MAX + 1],
+                     size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (j)
+            fputc(',', f);
+        csv_cell(f, cells[j]);
+    }
+    fputs("\r\n", f);
+}
+
+static void print_report_csv(FILE *f, const jifen_report *r)
+{
+    csv_line(f, r->columns, r->n_columns);
+    for (size_t i = 0; i < r->n_rows; i++)
+        csv_line(f, r->rows[i].cells, r->n_columns);
+}
+
+static void print_report_human(FILE *f, const jifen_report *r)
+{
+    size_t width[JIFEN_REPORT_COLUMNS_MAX];
+    for (size_t j = 0; j < r->n_columns; j++) {
+        width[j] = strlen(r->columns[j]);
+        for (size_t i = 0; i < r->n_rows; i++)
+            if (strlen(r->rows[i].cells[j]) > width[j])
+                width[j] = strlen(r->rows[i].cells[j]);
+    }
+    fprintf(f, "%s\n", r->title);
+    for (size_t j = 0; j < r->n_columns; j++)
+        fprintf(f, j ? "  %*s" : "%-*s", (int)width[j], r->columns[j]);
+    fputc('\n', f);
+    for (size_t i = 0; i < r->n_rows; i++) {
+        for (size_t j = 0; j < r->n_columns; j++)
+            fprintf(f, j ? "  %*s" : "%-*s", (int)width[j],
+                    r->rows[i].cells[j]);
+        fputc('\n', f);
+    }
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -566,6 +660,16 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         break;
     case JIFEN_CMD_VERIFY:
         print_verify(o, &r->verify);
+        break;
+    case JIFEN_CMD_REPORT:
+        if (r->report == NULL)
+            fputs("no report in the reply\n", o->err);
+        else if (o->json)
+            print_report_json(o->out, r->report);
+        else if (o->csv)
+            print_report_csv(o->out, r->report);
+        else
+            print_report_human(o->out, r->report);
         break;
     case JIFEN_CMD_NOTICES:
         if (o->json)

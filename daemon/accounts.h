@@ -38,6 +38,10 @@ void account_household_fee(const char *household,
 void account_household_pending(const char *household,
                                char out[JIFEN_ACCOUNT_MAX + 1]);
 
+/* The asset an account holds: FEE for household fee accounts, fee income,
+ * cash and the points-offset receivable; POINTS for the rest. */
+jifen_asset account_asset(const char *name);
+
 /* True for a household's points account: it may never go below zero. */
 bool account_is_household_points(const char *name);
 

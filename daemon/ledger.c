@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "expiry.h"
 #include "notice.h"
+#include "reports.h"
 #include "sanction.h"
 #include "hash.h"
 #include "log.h"
@@ -954,6 +955,30 @@ static void cmd_approve(ledger *self, const write_context *ctx,
     self->timer_rescan = true;
 }
 
+/* The funder pays the property company for redeemed points; never more
+ * than it owes, so the receivable cannot turn into a debt the other way. */
+static void cmd_settle(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, jifen_result *result)
+{
+    account_totals t;
+    if (get_totals(self, ACCOUNT_POINTS_OFFSET, &t) != STORAGE_OK) {
+        self->txn.error = STORAGE_CORRUPT;
+        return;
+    }
+    uint64_t owed = t.debits > t.credits ? t.debits - t.credits : 0;
+    if (cmd->amount > owed) {
+        set_result(result, JIFEN_STATUS_CAP_EXCEEDED,
+                   "the funder owes %" PRIu64 ".%02" PRIu64 " yuan for "
+                   "redeemed points; settle at most that",
+                   owed / 100, owed % 100);
+        return;
+    }
+    jifen_posting p;
+    make_posting(&p, JIFEN_ASSET_FEE, ACCOUNT_CASH, ACCOUNT_POINTS_OFFSET,
+                 cmd->amount);
+    post_entry(self, ctx, cmd, NULL, &p, 1, 0, result);
+}
+
 /* Release and Expire entries follow from the rules and the clock alone. */
 static void cmd_daemon_only(ledger *self, const write_context *ctx,
                             const jifen_command *cmd, jifen_result *result)
@@ -978,6 +1003,7 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_APPROVE] = cmd_approve,
     [JIFEN_CMD_RELEASE] = cmd_daemon_only,
     [JIFEN_CMD_EXPIRE] = cmd_daemon_only,
+    [JIFEN_CMD_SETTLE] = cmd_settle,
 };
 
 /* --- the write path ------------------------------------------------------- */
@@ -1375,6 +1401,13 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
         case JIFEN_CMD_NOTICES:
             query_notices(&txn, cmd, result);
             break;
+        case JIFEN_CMD_REPORT: {
+            int64_t now = clock_now_ms();
+            const policy *pol =
+                self->rules ? ruleset_at(self->rules, now) : &self->pol;
+            reports_run(&txn, cmd, pol ? pol : &self->pol, now, result);
+            break;
+        }
         default:
             set_result(result, JIFEN_STATUS_BAD_REQUEST,
                        "command %zu is not a query", i + 1);

@@ -498,6 +498,8 @@ typedef struct {
         Jifen__V1__Release release;
         Jifen__V1__NoticeQuery notices;
         Jifen__V1__Expire expire;
+        Jifen__V1__ReportQuery report;
+        Jifen__V1__Settle settle;
     } sub;
 } wire_command;
 
@@ -886,6 +888,59 @@ static void expire_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     take_str(e, "period", c->period, sizeof c->period, m->period);
 }
 
+static void report_check(const jifen_command *c, errbuf *e)
+{
+    check_code(e, "kind", c->code, sizeof c->code);
+    if (c->period[0] != '\0')
+        check_period(e, c->period, sizeof c->period);
+    if (c->household[0] != '\0')
+        check_household(e, c->household, sizeof c->household);
+}
+
+static void report_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__ReportQuery *m = &w->sub.report;
+
+    jifen__v1__report_query__init(m);
+    m->kind = wire_str(c->code);
+    m->period = wire_str(c->period);
+    m->household = wire_str(c->household);
+    w->msg.report = m;
+}
+
+static void report_query_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__ReportQuery *m = (const Jifen__V1__ReportQuery *)sub;
+
+    take_str(e, "kind", c->code, sizeof c->code, m->kind);
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+}
+
+static void settle_check(const jifen_command *c, errbuf *e)
+{
+    check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    check_text(e, "note", c->note, sizeof c->note, false);
+}
+
+static void settle_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__settle__init(&w->sub.settle);
+    w->sub.settle.amount_fen = c->amount;
+    w->sub.settle.note = wire_str(c->note);
+    w->msg.settle = &w->sub.settle;
+}
+
+static void settle_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Settle *m = (const Jifen__V1__Settle *)sub;
+
+    c->amount = m->amount_fen;
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -944,6 +999,12 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_EXPIRE, "expire", true, JIFEN__V1__COMMAND__KIND_EXPIRE,
      &jifen__v1__expire__descriptor, expire_check, expire_to_wire,
      expire_from_wire},
+    {JIFEN_CMD_REPORT, "report", false, JIFEN__V1__COMMAND__KIND_REPORT,
+     &jifen__v1__report_query__descriptor, report_check, report_query_to_wire,
+     report_query_from_wire},
+    {JIFEN_CMD_SETTLE, "settle", true, JIFEN__V1__COMMAND__KIND_SETTLE,
+     &jifen__v1__settle__descriptor, settle_check, settle_to_wire,
+     settle_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1586,6 +1647,58 @@ static int notices_to_wire(const jifen_result *r, wire_result *w,
     return 0;
 }
 
+/* A report's wire form: one block holding the table, its rows and the
+ * pointer arrays, freed after packing. 0, or -1 out of memory. */
+typedef struct {
+    Jifen__V1__ReportTable table;
+    Jifen__V1__ReportRow *rows;
+    Jifen__V1__ReportRow **row_ptrs;
+    char **cells; /* n_rows * n_columns pointers into the C rows */
+    char *columns[JIFEN_REPORT_COLUMNS_MAX];
+} wire_report;
+
+static int report_to_wire(const jifen_result *r, wire_result *w,
+                          wire_report *out)
+{
+    memset(out, 0, sizeof *out);
+    const jifen_report *rep = r->report;
+    if (rep == NULL)
+        return 0;
+    size_t nr = rep->n_rows, nc = rep->n_columns;
+    jifen__v1__report_table__init(&out->table);
+    out->table.title = wire_str(rep->title);
+    for (size_t i = 0; i < nc; i++)
+        out->columns[i] = wire_str(rep->columns[i]);
+    out->table.n_columns = nc;
+    out->table.columns = out->columns;
+    if (nr > 0) {
+        out->rows = calloc(nr, sizeof *out->rows);
+        out->row_ptrs = calloc(nr, sizeof *out->row_ptrs);
+        out->cells = calloc(nr * (nc ? nc : 1), sizeof *out->cells);
+        if (!out->rows || !out->row_ptrs || !out->cells)
+            return -1;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        jifen__v1__report_row__init(&out->rows[i]);
+        for (size_t j = 0; j < nc; j++)
+            out->cells[i * nc + j] = wire_str(rep->rows[i].cells[j]);
+        out->rows[i].n_cells = nc;
+        out->rows[i].cells = &out->cells[i * nc];
+        out->row_ptrs[i] = &out->rows[i];
+    }
+    out->table.n_rows = nr;
+    out->table.rows = out->row_ptrs;
+    w->msg.report = &out->table;
+    return 0;
+}
+
+static void report_wire_free(wire_report *w)
+{
+    free(w->rows);
+    free(w->row_ptrs);
+    free(w->cells);
+}
+
 static void notices_wire_free(wire_result *w, Jifen__V1__NoticeItem *items)
 {
     free(items);
@@ -1614,8 +1727,13 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         wire_result wr;
         Jifen__V1__Result *one = &wr.msg;
         Jifen__V1__NoticeItem *items;
+        wire_report wrep;
         result_to_wire(&reply->results[i], &wr, &h);
-        if (notices_to_wire(&reply->results[i], &wr, &items) != 0) {
+        int bad = notices_to_wire(&reply->results[i], &wr, &items);
+        if (report_to_wire(&reply->results[i], &wr, &wrep) != 0 || bad) {
+            if (!bad)
+                notices_wire_free(&wr, items);
+            report_wire_free(&wrep);
             history_buf_free(&h);
             free(sink.data);
             return -1;
@@ -1624,6 +1742,7 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         piece.results = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, &sink.base);
         notices_wire_free(&wr, items);
+        report_wire_free(&wrep);
     }
     history_buf_free(&h);
     return grow_sink_finish(&sink, out, out_len);
@@ -1777,6 +1896,57 @@ static void notices_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void report_row_from_wire(const Jifen__V1__ReportRow *w,
+                                 jifen_report_row *row, size_t nc, errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    if (w->n_cells != nc) {
+        fail(e, "cells: %zu, the table has %zu columns", w->n_cells, nc);
+        return;
+    }
+    for (size_t j = 0; j < nc && !failed(e); j++)
+        take_str(e, "cell", row->cells[j], sizeof row->cells[j], w->cells[j]);
+}
+
+static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                             errbuf *e)
+{
+    const Jifen__V1__ReportTable *t = w->report;
+    if (failed(e) || t == NULL || !known_fields_only(e, &t->base))
+        return;
+    if (t->n_columns > JIFEN_REPORT_COLUMNS_MAX ||
+        t->n_rows > JIFEN_REPORT_ROWS_MAX) {
+        fail(e, "report: %zu columns and %zu rows, at most %d and %d",
+             t->n_columns, t->n_rows, JIFEN_REPORT_COLUMNS_MAX,
+             JIFEN_REPORT_ROWS_MAX);
+        return;
+    }
+    jifen_report *rep = calloc(1, sizeof *rep);
+    if (rep == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->report = rep;
+    take_str(e, "title", rep->title, sizeof rep->title, t->title);
+    rep->n_columns = t->n_columns;
+    for (size_t j = 0; j < t->n_columns && !failed(e); j++)
+        take_str(e, "column", rep->columns[j], sizeof rep->columns[j],
+                 t->columns[j]);
+    if (failed(e) || t->n_rows == 0)
+        return;
+    rep->rows = calloc(t->n_rows, sizeof *rep->rows);
+    if (rep->rows == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    rep->n_rows = t->n_rows;
+    for (size_t i = 0; i < t->n_rows && !failed(e); i++) {
+        report_row_from_wire(t->rows[i], &rep->rows[i], t->n_columns, e);
+        fail_context(e, "report.rows[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -1802,6 +1972,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
     rule_sets_from_wire(w, r, e);
     notices_from_wire(w, r, e);
+    report_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -1870,6 +2041,10 @@ void codec_result_clear(jifen_result *result)
     free(result->notices);
     result->notices = NULL;
     result->n_notices = 0;
+    if (result->report != NULL)
+        free(result->report->rows);
+    free(result->report);
+    result->report = NULL;
 }
 
 void codec_reply_clear(jifen_reply *reply)

@@ -89,6 +89,8 @@ typedef enum {
     JIFEN_CMD_RELEASE,
     JIFEN_CMD_NOTICES,
     JIFEN_CMD_EXPIRE,
+    JIFEN_CMD_REPORT,
+    JIFEN_CMD_SETTLE,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -112,6 +114,8 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   RELEASE       entry (written by jifend only)
  *   NOTICES       period (empty: this month)
  *   EXPIRE        household, period (written by jifend only)
+ *   REPORT        code (kind), period (empty: this month), household
+ *   SETTLE        amount (fen), note
  */
 typedef struct {
     jifen_command_kind kind;
@@ -202,6 +206,23 @@ typedef struct {
     uint64_t decided_by;
 } jifen_notice;
 
+#define JIFEN_REPORT_TITLE_MAX 255
+#define JIFEN_REPORT_COLUMNS_MAX 12
+#define JIFEN_REPORT_CELL_MAX 63
+#define JIFEN_REPORT_ROWS_MAX 20000
+
+typedef struct {
+    char cells[JIFEN_REPORT_COLUMNS_MAX][JIFEN_REPORT_CELL_MAX + 1];
+} jifen_report_row;
+
+typedef struct {
+    char title[JIFEN_REPORT_TITLE_MAX + 1];
+    size_t n_columns;
+    char columns[JIFEN_REPORT_COLUMNS_MAX][JIFEN_REPORT_CELL_MAX + 1];
+    size_t n_rows;
+    jifen_report_row *rows; /* owned, with the report */
+} jifen_report;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -225,6 +246,7 @@ typedef struct {
     size_t n_notices;
     jifen_notice *notices; /* owned; see codec_result_clear */
     int64_t suspended_until_ms; /* deduct: a sanction's suspension */
+    jifen_report *report; /* owned; see codec_result_clear */
 } jifen_result;
 
 typedef struct {
