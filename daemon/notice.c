@@ -187,6 +187,18 @@ storage_error notice_due(storage_txn *txn, int64_t now_ms, uint64_t *entries,
     return e;
 }
 
+static int add_open(const notice_record *r, void *arg)
+{
+    *(uint64_t *)arg += r->points;
+    return 0;
+}
+
+storage_error notice_open_total(storage_txn *txn, uint64_t *points)
+{
+    *points = 0;
+    return each_record(txn, KEY_OPEN, add_open, points);
+}
+
 /* --- the notice list ------------------------------------------------------ */
 
 static const char *const state_names[] = {

@@ -67,6 +67,10 @@ bool notice_releasable(const notice_record *r, int64_t now_ms);
 storage_error notice_due(storage_txn *txn, int64_t now_ms, uint64_t *entries,
                          size_t max, size_t *n, int64_t *next_ms);
 
+/* Points of every notice still pending: what the households' pending
+ * accounts must hold between them (verify checks it). */
+storage_error notice_open_total(storage_txn *txn, uint64_t *points);
+
 /* The notice list of the month starting at month_ms: every award under
  * notice made in it, masked. Fills result->notices (malloc'd). */
 storage_error notice_list(storage_txn *txn, int64_t month_ms,

@@ -11,6 +11,7 @@
 #include "ledger.h"
 #include "notice.h"
 #include "ruleset.h"
+#include "storage.h"
 #include "testutil.h"
 
 #include <setjmp.h>
@@ -414,6 +415,35 @@ static void test_notice_list(void **state)
     codec_reply_clear(&reply);
 }
 
+/* verify checks that the pending accounts hold exactly the open notices:
+ * a notice record lost behind the daemon's back is found. */
+static void test_verify_checks_notices(void **state)
+{
+    fixture *f = *state;
+    add_household(f);
+    jifen_result a = award(f, at(2026, 7, 3, 15, 0), "meeting", 0);
+    assert_verifies(f);
+    ledger_close(&f->led);
+    char err[256];
+    storage *st;
+    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    storage_txn txn;
+    notice_record r;
+    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
+    assert_int_equal(notice_get(&txn, a.entry, &r), STORAGE_OK);
+    r.state = NOTICE_VOIDED; /* closed without its entry */
+    notice_put(&txn, &r);
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+    open_ledger(f);
+    jifen_verify_report rep;
+    assert_int_equal(ledger_verify(f->led, &rep), LEDGER_OK);
+    assert_false(rep.ok);
+    assert_contains(rep.problem, "awards under notice total 0 points, the "
+                                 "pending accounts hold 2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +459,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverse_and_notice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_notice_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_checks_notices, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
