@@ -320,7 +320,8 @@ static const command_def commands[] = {
      "Void award ENTRY under public notice: an objection upheld (why)."},
     {"approve", NULL, JIFEN_CMD_APPROVE, {{"ENTRY", set_entry}}, 0, 0,
      "Approve a large award under notice (not by whoever recorded it)."},
-    {"notices", NULL, JIFEN_CMD_NOTICES, {{NULL, NULL}}, BIT(OPT_PERIOD), 0,
+    {"notices", NULL, JIFEN_CMD_NOTICES, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
      "The notice list (公示) of a month, default this one; data masked."},
     {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
      "Record the funder paying AMOUNT yuan for redeemed points."},
@@ -397,7 +398,8 @@ static void print_help(FILE *f)
         f,
         "  help [COMMAND]\n      This text, or one command's.\n\n"
         "Every write (household add, award, deduct, bill, pay, redeem,\n"
-        "reverse) takes --request-id ID; without it a random id is made. A\n"
+        "reverse, appeal, object, approve, settle) takes --request-id ID;\n"
+        "without it a random id is made. A\n"
         "request that gets no reply is resent with the same id, and the\n"
         "ledger applies an id once: resending it by hand is safe too.\n"
         "H is a household code such as 3-2-501. AMOUNT is yuan with at most\n"

@@ -519,6 +519,27 @@ static void print_notices_json(FILE *f, const jifen_command *c,
     jw_end(&w);
 }
 
+static void csv_cell(FILE *f, const char *s);
+
+/* The same for a spreadsheet: times as Unix ms, as in --json. */
+static void print_notices_csv(FILE *f, const jifen_result *r)
+{
+    fputs("entry,time_ms,household,name,activity,points,state,ends_ms,"
+          "needs_approval,approved,decided_by\r\n",
+          f);
+    for (size_t i = 0; i < r->n_notices; i++) {
+        const jifen_notice *n = &r->notices[i];
+        fprintf(f, "%" PRIu64 ",%" PRId64 ",", n->entry, n->time_ms);
+        csv_cell(f, n->household);
+        fputc(',', f);
+        csv_cell(f, n->name);
+        fprintf(f, ",%s,%" PRIu64 ",%s,%" PRId64 ",%s,%s,%" PRIu64 "\r\n",
+                n->activity, n->points, n->state, n->ends_ms,
+                n->needs_approval ? "true" : "false",
+                n->approved ? "true" : "false", n->decided_by);
+    }
+}
+
 /* What a notice board shows: masked door and name, what for, how much,
  * and where the notice stands. */
 static void print_notices_human(FILE *f, const jifen_result *r)
@@ -674,6 +695,8 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
     case JIFEN_CMD_NOTICES:
         if (o->json)
             print_notices_json(o->out, cmd, r);
+        else if (o->csv)
+            print_notices_csv(o->out, r);
         else
             print_notices_human(o->out, r);
         break;

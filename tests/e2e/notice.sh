@@ -71,6 +71,9 @@ json_ok "notices" notices --period 2026-07 &&
     }
 run jf notices
 check_contains "notices (human), this month by default" "李*" "$OUT"
+run jf notices --period 2026-07 --csv
+check_eq "notices --csv: header" "entry,time_ms,household,name,activity,points,state,ends_ms,needs_approval,approved,decided_by" "$(head -1 <<<"$OUT" | tr -d '\r')"
+check_contains "notices --csv: a masked row" ",3-2-5**,张*,meeting,2,voided," "$OUT"
 
 # The last minute of the window: still pending, whatever the daemon does.
 set_time "2026-07-10 23:59"
