@@ -41,52 +41,21 @@
 
 #define H "3-2-501"
 
-typedef struct {
-    char *dir;
-    ledger *led;
-    ruleset *rules;
-    policy pol;
-    int next_id;
-} fixture;
-
-static void open_ledger(fixture *f)
-{
-    char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
-                                 sizeof err),
-                     LEDGER_OK);
-    ledger_use_rules(f->led, f->rules);
-}
+typedef testutil_book fixture;
 
 static fixture *start(const char *rules)
 {
     static fixture f;
-    char err[256];
-    memset(&f, 0, sizeof f);
-    assert_int_equal(hash_init(), 0);
-    if (policy_parse(&f.pol, rules, strlen(rules), "e.conf", err,
-                     sizeof err) != 0)
-        fail_msg("%s", err);
-    assert_int_equal(ruleset_from_policy(&f.rules, &f.pol, err, sizeof err),
-                     0);
-    f.dir = testutil_tmpdir();
-    assert_non_null(f.dir);
-    open_ledger(&f);
+    assert_int_equal(testutil_book_open(&f, &rules, 1), 0);
     return &f;
 }
 
 static void stop(fixture *f)
 {
-    ledger_close(&f->led);
-    ruleset_destroy(&f->rules);
-    testutil_rmtree(&f->dir);
+    testutil_book_close(f);
 }
 
-static int64_t at(int y, int mo, int d, int h, int mi)
-{
-    return clock_date_start_ms(y, mo, d) + ((int64_t)h * 60 + mi) * 60000;
-}
+#define at testutil_at
 
 static jifen_result run_at(fixture *f, int64_t now, jifen_command_kind kind,
                            uint64_t amount)
@@ -104,35 +73,20 @@ static jifen_result run_at(fixture *f, int64_t now, jifen_command_kind kind,
     } else {
         c.amount = amount;
     }
-    char id[32];
-    snprintf(id, sizeof id, "req-%d", ++f->next_id);
     jifen_result r;
-    assert_int_equal(testutil_write(f->led, now, "clerk", id, &c, &r), 0);
+    assert_int_equal(testutil_book_write(f, now, "clerk", &c, &r), 0);
     assert_int_equal(r.status, JIFEN_STATUS_OK);
     return r;
 }
 
 static int64_t points(fixture *f)
 {
-    jifen_command q;
-    memset(&q, 0, sizeof q);
-    q.kind = JIFEN_CMD_BALANCE;
-    snprintf(q.household, sizeof q.household, H);
-    jifen_request req = {.n_commands = 1, .commands = &q};
-    jifen_reply reply;
-    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
-    int64_t p = reply.results[0].balance.points;
-    codec_reply_clear(&reply);
-    return p;
+    jifen_balance b;
+    assert_int_equal(testutil_book_balance(f, H, &b), 0);
+    return b.points;
 }
 
-static uint64_t head(fixture *f)
-{
-    uint64_t seq;
-    uint8_t hash[JIFEN_HASH_LEN];
-    ledger_head(f->led, &seq, hash);
-    return seq;
-}
+#define head testutil_book_head
 
 static void tick(fixture *f, int64_t now)
 {
@@ -211,8 +165,7 @@ static void test_oldest_first_at_the_boundary(void **state)
     assert_int_equal(points(f), 0);
     /* Once: again, and after a reopen. */
     tick(f, at(2026, 8, 1, 0, 0));
-    ledger_close(&f->led);
-    open_ledger(f);
+    assert_int_equal(testutil_book_reopen(f), 0);
     tick(f, at(2026, 9, 1, 0, 0));
     assert_int_equal(head(f), h0 + 1);
     assert_verifies(f);
@@ -229,8 +182,7 @@ static void test_expire_unspent_after_restart(void **state)
     run_at(f, at(2026, 3, 15, 9, 0), JIFEN_CMD_AWARD, 10);
     run_at(f, at(2026, 6, 1, 0, 0) - 1, JIFEN_CMD_AWARD, 7); /* May */
     run_at(f, at(2026, 5, 20, 9, 0), JIFEN_CMD_REDEEM, 4);
-    ledger_close(&f->led);
-    open_ledger(f);
+    assert_int_equal(testutil_book_reopen(f), 0);
     uint64_t h0 = head(f);
     tick(f, at(2026, 7, 15, 0, 0)); /* late: 6 of March's 10 are left */
     assert_int_equal(head(f), h0 + 1);

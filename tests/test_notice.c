@@ -40,55 +40,29 @@
             fail_msg("expected \"%s\" in \"%s\"", (sub), (hay));               \
     } while (0)
 
-typedef struct {
-    char *dir;
-    ledger *led;
-    ruleset *rules;
-    policy pol;
-    int next_id;
-} fixture;
-
-static void open_ledger(fixture *f)
-{
-    char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
-                                 sizeof err),
-                     LEDGER_OK);
-    ledger_use_rules(f->led, f->rules);
-}
+typedef testutil_book fixture;
 
 static int setup(void **state)
 {
     static fixture f;
-    char err[256];
-    memset(&f, 0, sizeof f);
-    assert_int_equal(hash_init(), 0);
-    assert_int_equal(policy_parse(&f.pol, RULES, strlen(RULES), "n.conf", err,
-                                  sizeof err),
-                     0);
-    assert_int_equal(ruleset_from_policy(&f.rules, &f.pol, err, sizeof err),
-                     0);
-    f.dir = testutil_tmpdir();
-    assert_non_null(f.dir);
-    open_ledger(&f);
+    const char *rules = RULES;
+    assert_int_equal(testutil_book_open(&f, &rules, 1), 0);
     *state = &f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    ledger_close(&f->led);
-    ruleset_destroy(&f->rules);
-    testutil_rmtree(&f->dir);
+    testutil_book_close(*state);
     return 0;
 }
 
-static int64_t at(int y, int mo, int d, int h, int mi)
+static void open_ledger(fixture *f)
 {
-    return clock_date_start_ms(y, mo, d) + ((int64_t)h * 60 + mi) * 60000;
+    assert_int_equal(testutil_book_reopen(f), 0);
 }
+
+#define at testutil_at
 
 static jifen_command make(jifen_command_kind kind, uint64_t entry)
 {
@@ -103,10 +77,8 @@ static jifen_command make(jifen_command_kind kind, uint64_t entry)
 static jifen_result run_by(fixture *f, int64_t now, const char *author,
                            jifen_command cmd)
 {
-    char id[32];
-    snprintf(id, sizeof id, "req-%d", ++f->next_id);
     jifen_result r;
-    assert_int_equal(testutil_write(f->led, now, author, id, &cmd, &r), 0);
+    assert_int_equal(testutil_book_write(f, now, author, &cmd, &r), 0);
     return r;
 }
 
@@ -126,23 +98,12 @@ static jifen_result award(fixture *f, int64_t now, const char *activity,
 
 static jifen_balance balance(fixture *f)
 {
-    jifen_command q = make(JIFEN_CMD_BALANCE, 0);
-    jifen_request req = {.n_commands = 1, .commands = &q};
-    jifen_reply reply;
-    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
-    assert_int_equal(reply.results[0].status, JIFEN_STATUS_OK);
-    jifen_balance b = reply.results[0].balance;
-    codec_reply_clear(&reply);
+    jifen_balance b;
+    assert_int_equal(testutil_book_balance(f, H, &b), 0);
     return b;
 }
 
-static uint64_t head(fixture *f)
-{
-    uint64_t seq;
-    uint8_t hash[JIFEN_HASH_LEN];
-    ledger_head(f->led, &seq, hash);
-    return seq;
-}
+#define head testutil_book_head
 
 static void assert_verifies(fixture *f)
 {
@@ -226,7 +187,6 @@ static void test_pending_then_posted_once(void **state)
     assert_int_equal(b.pending_points, 0);
     /* Again, and after a reopen (a restart): nothing more. */
     assert_int_equal(ledger_tick(f->led, at(2026, 7, 12, 0, 0)), LEDGER_OK);
-    ledger_close(&f->led);
     open_ledger(f);
     assert_int_equal(ledger_tick(f->led, at(2026, 7, 13, 0, 0)), LEDGER_OK);
     assert_int_equal(head(f), before + 1);
@@ -251,12 +211,10 @@ static void test_restart_during_window(void **state)
     add_household(f);
     assert_int_equal(award(f, at(2026, 7, 3, 15, 0), "meeting", 0).status,
                      JIFEN_STATUS_OK);
-    ledger_close(&f->led);
     open_ledger(f);
     uint64_t before = head(f);
     assert_int_equal(ledger_tick(f->led, at(2026, 7, 5, 0, 0)), LEDGER_OK);
     assert_int_equal(head(f), before);
-    ledger_close(&f->led);
     open_ledger(f);
     assert_int_equal(ledger_tick(f->led, at(2026, 8, 20, 0, 0)), LEDGER_OK);
     assert_int_equal(head(f), before + 1);

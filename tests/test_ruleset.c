@@ -47,12 +47,25 @@
             fail_msg("expected \"%s\" in \"%s\"", (sub), (hay));               \
     } while (0)
 
-typedef struct {
-    char *dir;
-    ledger *led;
-    ruleset *rules;
-    int next_id;
-} fixture;
+typedef testutil_book fixture;
+
+static int setup(void **state)
+{
+    static fixture f;
+    /* Given newest first: the book orders them by effective date. */
+    const char *texts[] = {V2, V1};
+    assert_int_equal(testutil_book_open(&f, texts, 2), 0);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    testutil_book_close(*state);
+    return 0;
+}
+
+#define at testutil_at
 
 static void parse(policy *p, const char *text)
 {
@@ -61,50 +74,10 @@ static void parse(policy *p, const char *text)
         fail_msg("%s", err);
 }
 
-static int setup(void **state)
-{
-    static fixture f;
-    static policy p1, p2;
-    char err[512];
-    memset(&f, 0, sizeof f);
-    assert_int_equal(hash_init(), 0);
-    parse(&p1, V1);
-    parse(&p2, V2);
-    /* Added newest first: the book orders them by effective date. */
-    assert_int_equal(ruleset_from_policy(&f.rules, &p2, err, sizeof err), 0);
-    assert_int_equal(ruleset_add(f.rules, &p1, "v1.conf", err, sizeof err), 0);
-    f.dir = testutil_tmpdir();
-    assert_non_null(f.dir);
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(ledger_open(&f.led, f.dir, &p1, &lo, err, sizeof err),
-                     LEDGER_OK);
-    ledger_use_rules(f.led, f.rules);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    ledger_close(&f->led);
-    ruleset_destroy(&f->rules);
-    assert_null(f->rules);
-    testutil_rmtree(&f->dir);
-    return 0;
-}
-
-/* Shanghai wall-clock time to Unix ms. */
-static int64_t at(int y, int mo, int d, int h, int mi)
-{
-    return clock_date_start_ms(y, mo, d) + ((int64_t)h * 60 + mi) * 60000;
-}
-
 static jifen_result run_at(fixture *f, int64_t now, jifen_command cmd)
 {
-    char id[32];
-    snprintf(id, sizeof id, "req-%d", ++f->next_id);
     jifen_result r;
-    assert_int_equal(testutil_write(f->led, now, "test", id, &cmd, &r), 0);
+    assert_int_equal(testutil_book_write(f, now, "test", &cmd, &r), 0);
     return r;
 }
 

@@ -28,15 +28,9 @@
     "[rule littering]\npoints = 1\n"
 #define H "3-2-501"
 
-static ledger *led;
-static ruleset *rules;
-static char *dir;
-static int next_id;
+static testutil_book book;
 
-static int64_t at(int y, int mo, int d, int h, int mi)
-{
-    return clock_date_start_ms(y, mo, d) + ((int64_t)h * 60 + mi) * 60000;
-}
+#define at testutil_at
 
 static jifen_result run_at(int64_t now, jifen_command_kind kind,
                            const char *code, uint64_t amount)
@@ -56,42 +50,23 @@ static jifen_result run_at(int64_t now, jifen_command_kind kind,
         c.amount = amount;
     if (kind == JIFEN_CMD_BILL)
         snprintf(c.period, sizeof c.period, "2026-07");
-    char id[32];
-    snprintf(id, sizeof id, "req-%d", ++next_id);
     jifen_result r;
-    assert_int_equal(testutil_write(led, now, "clerk", id, &c, &r), 0);
+    assert_int_equal(testutil_book_write(&book, now, "clerk", &c, &r), 0);
     return r;
 }
 
 static jifen_balance balance(void)
 {
-    jifen_command q;
-    memset(&q, 0, sizeof q);
-    q.kind = JIFEN_CMD_BALANCE;
-    snprintf(q.household, sizeof q.household, H);
-    jifen_request req = {.n_commands = 1, .commands = &q};
-    jifen_reply reply;
-    assert_int_equal(ledger_query(led, &req, &reply), LEDGER_OK);
-    jifen_balance b = reply.results[0].balance;
-    codec_reply_clear(&reply);
+    jifen_balance b;
+    assert_int_equal(testutil_book_balance(&book, H, &b), 0);
     return b;
 }
 
 static void test_sanction_and_appeal(void **state)
 {
     (void)state;
-    char err[256];
-    policy p;
-    assert_int_equal(hash_init(), 0);
-    assert_int_equal(policy_parse(&p, RULES, strlen(RULES), "s", err,
-                                  sizeof err),
-                     0);
-    assert_int_equal(ruleset_from_policy(&rules, &p, err, sizeof err), 0);
-    dir = testutil_tmpdir();
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(ledger_open(&led, dir, &p, &lo, err, sizeof err),
-                     LEDGER_OK);
-    ledger_use_rules(led, rules);
+    const char *rules = RULES;
+    assert_int_equal(testutil_book_open(&book, &rules, 1), 0);
 
     int64_t t = at(2026, 7, 15, 9, 0);
     assert_int_equal(run_at(t, JIFEN_CMD_HOUSEHOLD_ADD, NULL, 0).status,
@@ -140,11 +115,9 @@ static void test_sanction_and_appeal(void **state)
                      JIFEN_STATUS_OK);
 
     jifen_verify_report rep;
-    assert_int_equal(ledger_verify(led, &rep), LEDGER_OK);
+    assert_int_equal(ledger_verify(book.led, &rep), LEDGER_OK);
     assert_true(rep.ok);
-    ledger_close(&led);
-    ruleset_destroy(&rules);
-    testutil_rmtree(&dir);
+    testutil_book_close(&book);
 }
 
 int main(void)
