@@ -492,6 +492,15 @@ static jifen_status check_award_caps(ledger *self, const write_context *ctx,
                              sizeof result->error);
 }
 
+/* New work for the timer at ms: only ever earlier, so no scan is needed.
+ * (A group that then fails to commit leaves it too early: harmless, the
+ * tick finds nothing and looks again.) */
+static void timer_due_by(ledger *self, int64_t ms)
+{
+    if (ms < self->timer_next_ms)
+        self->timer_next_ms = ms;
+}
+
 /* Points credited (earned at earned_ms) start their life towards expiry. */
 static void earn(ledger *self, const write_context *ctx, const char *household,
                  int64_t earned_ms, uint64_t points)
@@ -500,7 +509,7 @@ static void earn(ledger *self, const write_context *ctx, const char *household,
     if (expires == INT64_MAX)
         return;
     expiry_earn(&self->txn, household, expires, points);
-    self->timer_rescan = true;
+    timer_due_by(self, expires);
 }
 
 static void open_notice(ledger *self, const write_context *ctx,
@@ -522,7 +531,8 @@ static void open_notice(ledger *self, const write_context *ctx,
     notice_put(&self->txn, &r);
     result->notice_ends_ms = r.due_ms;
     result->needs_approval = needs_approval;
-    self->timer_rescan = true;
+    if (!needs_approval)
+        timer_due_by(self, r.due_ms);
 }
 
 static void cmd_award(ledger *self, const write_context *ctx,
@@ -952,7 +962,7 @@ static void cmd_approve(ledger *self, const write_context *ctx,
         return;
     r.approved = true;
     notice_put(&self->txn, &r);
-    self->timer_rescan = true;
+    timer_due_by(self, r.due_ms);
 }
 
 /* The funder pays the property company for redeemed points; never more
