@@ -59,8 +59,7 @@ int64_t clock_date_start_ms(int year, int month, int day)
     /* Normalise month overflow so callers can ask for "month 13". */
     int64_t y = year + floor_div(month - 1, 12);
     int m = (int)(month - 1 - floor_div(month - 1, 12) * 12) + 1;
-    return days_from_civil(y, m, day) * CLOCK_DAY_MS -
-           CLOCK_SHANGHAI_OFFSET_MS;
+    return days_from_civil(y, m, day) * CLOCK_DAY_MS - CLOCK_SHANGHAI_OFFSET_MS;
 }
 
 int64_t clock_month_start_ms(int64_t ms)
@@ -105,8 +104,7 @@ void clock_date_text(int64_t ms, char out[CLOCK_DATE_LEN + 1])
 {
     clock_date d = clock_date_of(ms);
     char buf[48];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year % 10000, d.month,
-             d.day);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year % 10000, d.month, d.day);
     memcpy(out, buf, CLOCK_DATE_LEN);
     out[CLOCK_DATE_LEN] = '\0';
 }

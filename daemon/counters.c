@@ -8,8 +8,8 @@
 
 #define COUNTER_KEY_MAX (6 + JIFEN_HOUSEHOLD_MAX + 1 + JIFEN_CODE_MAX + 1 + 7)
 
-static size_t counter_key(uint8_t *key, const char *household,
-                          const char *what, const char *period)
+static size_t counter_key(uint8_t *key, const char *household, const char *what,
+                          const char *period)
 {
     size_t n = 0, len;
     memcpy(key, "count/", 6);

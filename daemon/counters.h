@@ -19,8 +19,7 @@
 
 /* The total, 0 when never counted. */
 storage_error counter_get(storage_txn *txn, const char *household,
-                          const char *what, const char *period,
-                          uint64_t *out);
+                          const char *what, const char *period, uint64_t *out);
 
 /* Adds delta (negative for a reversal; the total never goes below 0).
  * Storage errors land in the txn's sticky error. */

@@ -16,7 +16,7 @@
  * then household, name, activity, author as NUL-terminated fixed fields. */
 #define FIXED (4 * 8 + 3)
 #define RECORD_LEN                                                             \
-    (FIXED + JIFEN_HOUSEHOLD_MAX + 1 + JIFEN_NAME_MAX + 1 + JIFEN_CODE_MAX +  \
+    (FIXED + JIFEN_HOUSEHOLD_MAX + 1 + JIFEN_NAME_MAX + 1 + JIFEN_CODE_MAX +   \
      1 + JIFEN_AUTHOR_MAX + 1)
 
 bool notice_applies(const policy *p, uint32_t points, bool *needs_approval)

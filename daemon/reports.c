@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- tables ---------------------------------------------------------------- */
+/* --- tables ----------------------------------------------------------------
+ */
 
 typedef struct {
     jifen_report *r;
@@ -80,7 +81,8 @@ static void item(table *t, const char *label, int64_t v)
     table_row(t, cells);
 }
 
-/* --- walking entries ------------------------------------------------------- */
+/* --- walking entries -------------------------------------------------------
+ */
 
 typedef void (*entry_fn)(const jifen_entry *e, void *arg);
 
@@ -157,7 +159,8 @@ static int64_t credit_to(const jifen_posting *p, const char *account,
     return 0;
 }
 
-/* --- statement -------------------------------------------------------------- */
+/* --- statement --------------------------------------------------------------
+ */
 
 typedef struct {
     int64_t from, to;
@@ -264,7 +267,8 @@ static storage_error report_statement(storage_txn *txn,
     return e;
 }
 
-/* --- funder liability ------------------------------------------------------- */
+/* --- funder liability -------------------------------------------------------
+ */
 
 typedef struct {
     int64_t from, to;
@@ -325,7 +329,8 @@ static storage_error report_liability(storage_txn *txn, const policy *pol,
     return e;
 }
 
-/* --- arrears ageing ---------------------------------------------------------- */
+/* --- arrears ageing ----------------------------------------------------------
+ */
 
 #define AGE_BUCKETS 4
 
@@ -443,7 +448,8 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
 
-/* --- trial balance ----------------------------------------------------------- */
+/* --- trial balance -----------------------------------------------------------
+ */
 
 static storage_error report_trial_balance(storage_txn *txn, table *t,
                                           bool *balanced)
@@ -468,7 +474,8 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
         credits[asset] += at.credits;
         snprintf(d, sizeof d, "%" PRIu64, at.debits);
         snprintf(cr, sizeof cr, "%" PRIu64, at.credits);
-        snprintf(bal, sizeof bal, "%" PRId64, (int64_t)(at.debits - at.credits));
+        snprintf(bal, sizeof bal, "%" PRId64,
+                 (int64_t)(at.debits - at.credits));
         const char *cells[] = {name, codec_asset_name(asset), d, cr, bal};
         table_row(t, cells);
         e = storage_cursor_next(c, &k, &v);
@@ -481,7 +488,8 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
                  codec_asset_name((jifen_asset)a));
         snprintf(d, sizeof d, "%" PRIu64, debits[a]);
         snprintf(cr, sizeof cr, "%" PRIu64, credits[a]);
-        snprintf(bal, sizeof bal, "%" PRId64, (int64_t)(debits[a] - credits[a]));
+        snprintf(bal, sizeof bal, "%" PRId64,
+                 (int64_t)(debits[a] - credits[a]));
         const char *cells[] = {label, codec_asset_name((jifen_asset)a), d, cr,
                                bal};
         table_row(t, cells);
@@ -490,11 +498,12 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
 
-/* --- the query ------------------------------------------------------------- */
+/* --- the query -------------------------------------------------------------
+ */
 
 static const char *const ITEM_COLUMNS[] = {"item", "value"};
-static const char *const AGEING_COLUMNS[] = {"household", "days_0_30",
-                                             "days_31_90", "days_91_180",
+static const char *const AGEING_COLUMNS[] = {"household",     "days_0_30",
+                                             "days_31_90",    "days_91_180",
                                              "days_over_180", "total_fen"};
 static const char *const TRIAL_COLUMNS[] = {"account", "asset", "debits",
                                             "credits", "balance"};
@@ -528,8 +537,8 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
         return report_statement(txn, cmd, t, from, to);
     }
     if (strcmp(kind, "liability") == 0) {
-        table_title(t, "funder liability for %s (as of the end of %s)",
-                    period, date);
+        table_title(t, "funder liability for %s (as of the end of %s)", period,
+                    date);
         return report_liability(txn, pol, t, from, to);
     }
     if (strcmp(kind, "ageing") == 0) {
@@ -583,8 +592,8 @@ static const report_kind *find_kind(const jifen_command *cmd,
     return NULL;
 }
 
-void reports_run(storage_txn *txn, const jifen_command *cmd,
-                 const policy *pol, int64_t now_ms, jifen_result *result)
+void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
+                 int64_t now_ms, jifen_result *result)
 {
     const report_kind *k = find_kind(cmd, result);
     int64_t from = clock_month_start_ms(now_ms);
@@ -601,8 +610,8 @@ void reports_run(storage_txn *txn, const jifen_command *cmd,
         refuse(result, JIFEN_STATUS_INTERNAL, "out of memory");
         return;
     }
-    storage_error e = run(txn, cmd, pol, &t, from,
-                          clock_next_month_start_ms(from), period);
+    storage_error e =
+        run(txn, cmd, pol, &t, from, clock_next_month_start_ms(from), period);
     if (e != STORAGE_OK || t.failed)
         refuse(result, JIFEN_STATUS_INTERNAL,
                "the report could not be made (storage or memory)");

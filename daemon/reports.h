@@ -27,7 +27,7 @@
 
 /* Fills result (status, error, report). `pol` is the rule set in force at
  * the end of the period (for the points-to-fen rate). */
-void reports_run(storage_txn *txn, const jifen_command *cmd,
-                 const policy *pol, int64_t now_ms, jifen_result *result);
+void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
+                 int64_t now_ms, jifen_result *result);
 
 #endif

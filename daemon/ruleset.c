@@ -22,8 +22,10 @@ static int conflict(const ruleset *self, const policy *p, const char *origin,
     for (size_t i = 0; i < self->n; i++) {
         const policy *q = self->sets[i];
         if (strcmp(q->version, p->version) == 0) {
-            snprintf(err, errlen, "%s: version %s is already used by another "
-                                  "rule set", origin, p->version);
+            snprintf(err, errlen,
+                     "%s: version %s is already used by another "
+                     "rule set",
+                     origin, p->version);
             return -1;
         }
         if (q->effective_ms == p->effective_ms) {
@@ -160,11 +162,11 @@ static int describe_one(const policy *p, bool in_force, bool with_text,
     if (!out->text)
         return -1;
     return policy_format(p, out->text, JIFEN_RULE_SET_TEXT_MAX + 1) < 0 ? -1
-                                                                       : 0;
+                                                                        : 0;
 }
 
-void ruleset_describe(const ruleset *self, const char *version,
-                      int64_t now_ms, jifen_result *result)
+void ruleset_describe(const ruleset *self, const char *version, int64_t now_ms,
+                      jifen_result *result)
 {
     const policy *now = ruleset_at(self, now_ms);
     const policy *one = version[0] ? ruleset_find(self, version) : NULL;

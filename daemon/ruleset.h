@@ -48,7 +48,7 @@ const policy *ruleset_find(const ruleset *self, const char *version);
  * rule set without text, else that one with its text. `now_ms` says which
  * is in force. Fills result (its rule_sets are malloc'd, freed by
  * codec_result_clear). */
-void ruleset_describe(const ruleset *self, const char *version,
-                      int64_t now_ms, jifen_result *result);
+void ruleset_describe(const ruleset *self, const char *version, int64_t now_ms,
+                      jifen_result *result);
 
 #endif

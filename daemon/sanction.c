@@ -40,8 +40,8 @@ storage_error sanction_lift(storage_txn *txn, const char *household,
                             uint64_t entry)
 {
     uint8_t key[KEY_MAX];
-    storage_error e = storage_del(txn, TABLE_META, key,
-                                  sanction_key(key, household, entry));
+    storage_error e =
+        storage_del(txn, TABLE_META, key, sanction_key(key, household, entry));
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
 

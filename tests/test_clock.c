@@ -82,7 +82,7 @@ static void test_parse(void **state)
     assert_int_equal(ms, MAR_2026_MS);
     assert_int_equal(clock_parse_date("2026-03-01", &ms), 0);
     assert_int_equal(ms, MAR_2026_MS);
-    const char *bad[] = {"2026-3",  "2026-13", "2026-00", "26-03",
+    const char *bad[] = {"2026-3",  "2026-13",  "2026-00", "26-03",
                          "2026/03", "2026-03x", "",        "1969-12"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(clock_parse_period(bad[i], &ms), -1);

@@ -36,7 +36,7 @@
 
 #define NOTICED                                                                \
     "version = exp-notice\nfen_per_point = 100\nmax_offset_percent = 100\n"    \
-    "expiry = months\nexpiry_months = 2\nnotice_days = 7\n"                   \
+    "expiry = months\nexpiry_months = 2\nnotice_days = 7\n"                    \
     "[activity honour]\npoints = 5\nmax_points = 50\n"
 
 #define H "3-2-501"
@@ -112,23 +112,20 @@ static void test_expiry_dates(void **state)
     (void)state;
     policy p;
     char err[256];
-    assert_int_equal(policy_parse(&p, MONTHS, strlen(MONTHS), "m", err,
-                                  sizeof err),
-                     0);
+    assert_int_equal(
+        policy_parse(&p, MONTHS, strlen(MONTHS), "m", err, sizeof err), 0);
     assert_int_equal(policy_expiry_of(&p, at(2026, 3, 31, 23, 59)),
                      at(2026, 6, 1, 0, 0));
     assert_int_equal(policy_expiry_of(&p, at(2026, 11, 1, 0, 0)),
                      at(2027, 2, 1, 0, 0));
-    assert_int_equal(policy_parse(&p, YEAR_END, strlen(YEAR_END), "y", err,
-                                  sizeof err),
-                     0);
+    assert_int_equal(
+        policy_parse(&p, YEAR_END, strlen(YEAR_END), "y", err, sizeof err), 0);
     assert_int_equal(policy_expiry_of(&p, at(2026, 12, 31, 23, 59)),
                      at(2028, 1, 1, 0, 0));
     assert_int_equal(policy_expiry_of(&p, at(2027, 1, 1, 0, 0)),
                      at(2029, 1, 1, 0, 0));
-    assert_int_equal(policy_parse(&p, NEVER, strlen(NEVER), "n", err,
-                                  sizeof err),
-                     0);
+    assert_int_equal(
+        policy_parse(&p, NEVER, strlen(NEVER), "n", err, sizeof err), 0);
     assert_true(policy_expiry_of(&p, 0) == INT64_MAX);
     const char *bad = "version = x\nfen_per_point = 1\nmax_offset_percent = 1\n"
                       "expiry = monthly\n[activity a]\npoints = 1\n";

@@ -177,8 +177,7 @@ static void test_pending_then_posted_once(void **state)
                      JIFEN_STATUS_INSUFFICIENT_POINTS);
 
     uint64_t before = head(f);
-    assert_int_equal(ledger_tick(f->led, at(2026, 7, 11, 0, 0) - 1),
-                     LEDGER_OK);
+    assert_int_equal(ledger_tick(f->led, at(2026, 7, 11, 0, 0) - 1), LEDGER_OK);
     assert_int_equal(head(f), before);
     assert_int_equal(ledger_tick(f->led, at(2026, 7, 11, 0, 0)), LEDGER_OK);
     assert_int_equal(head(f), before + 1);
@@ -259,7 +258,7 @@ static void test_objection_voids(void **state)
 
     assert_int_equal(ledger_tick(f->led, at(2026, 7, 11, 0, 0)), LEDGER_OK);
     jifen_balance b = balance(f);
-    assert_int_equal(b.points, 2); /* the unobjected first-day award */
+    assert_int_equal(b.points, 2);         /* the unobjected first-day award */
     assert_int_equal(b.pending_points, 2); /* the one of 10 July */
     obj.entry = 999;
     assert_int_equal(run_at(f, at(2026, 7, 11, 9, 0), obj).status,
@@ -410,10 +409,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_restart_during_window, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_objection_voids, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_second_approval, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_objection_voids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_approval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverse_and_notice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_notice_list, setup, teardown),

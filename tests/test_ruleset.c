@@ -25,7 +25,7 @@
 /* Adopted at the start: volunteering 1 point an hour, at most 4 points a
  * month and 10 a year per household. */
 #define V1                                                                     \
-    "version = 2026-01-v1\nresolution = 议事会 2025-12 minutes No.7\n"         \
+    "version = 2026-01-v1\nresolution = 议事会 2025-12 minutes No.7\n"      \
     "fen_per_point = 100\nmax_offset_percent = 50\n"                           \
     "[activity volunteer]\npoints_per_hour = 1\nmax_hours = 4\n"               \
     "max_per_month = 4\nmax_per_year = 10\n"                                   \
@@ -34,7 +34,7 @@
  * most 5 points redeemed a year. */
 #define V2                                                                     \
     "version = 2026-03-v2\neffective = 2026-03-15\n"                           \
-    "resolution = 议事会 2026-03 minutes No.2\n"                               \
+    "resolution = 议事会 2026-03 minutes No.2\n"                            \
     "fen_per_point = 100\nmax_offset_percent = 100\n"                          \
     "max_redeem_points_per_year = 5\n"                                         \
     "[activity volunteer]\npoints_per_hour = 2\nmax_hours = 4\n"               \
@@ -132,8 +132,7 @@ static void test_book_order_and_lookup(void **state)
     assert_string_equal(ruleset_at(f->rules, change - 1)->version,
                         "2026-01-v1");
     assert_string_equal(ruleset_at(f->rules, change)->version, "2026-03-v2");
-    assert_string_equal(ruleset_at(f->rules, INT64_MIN)->version,
-                        "2026-01-v1");
+    assert_string_equal(ruleset_at(f->rules, INT64_MIN)->version, "2026-01-v1");
     assert_non_null(ruleset_find(f->rules, "2026-03-v2"));
     assert_null(ruleset_find(f->rules, "nope"));
 }
@@ -151,13 +150,12 @@ static void test_conflicts_are_refused(void **state)
     snprintf(text, sizeof text, "%s", V2);
     memcpy(strstr(text, "v2"), "v3", 2);
     parse(&p, text);
-    assert_int_equal(ruleset_add(f->rules, &p, "v3.conf", err, sizeof err),
-                     -1);
+    assert_int_equal(ruleset_add(f->rules, &p, "v3.conf", err, sizeof err), -1);
     assert_contains(err, "take effect at the same time (2026-03-15)");
     assert_int_equal(ruleset_count(f->rules), 2);
-    assert_int_equal(policy_parse(&p, "effective = 2026-02-30\n", 23, "x",
-                                  err, sizeof err),
-                     -1);
+    assert_int_equal(
+        policy_parse(&p, "effective = 2026-02-30\n", 23, "x", err, sizeof err),
+        -1);
 }
 
 /*
@@ -190,10 +188,10 @@ static void test_change_mid_month_and_caps(void **state)
     assert_int_equal(r.status, JIFEN_STATUS_CAP_EXCEEDED);
     assert_contains(r.error, "volunteer.max_per_month: 6 points");
     /* Another activity has no cap. */
-    assert_int_equal(run_at(f, at(2026, 3, 31, 23, 59),
-                            cmd(JIFEN_CMD_AWARD, "meeting", 0))
-                         .status,
-                     JIFEN_STATUS_OK);
+    assert_int_equal(
+        run_at(f, at(2026, 3, 31, 23, 59), cmd(JIFEN_CMD_AWARD, "meeting", 0))
+            .status,
+        JIFEN_STATUS_OK);
 
     /* A new month, 00:00 Shanghai (16:00 UTC the day before). */
     r = volunteer(f, at(2026, 4, 1, 0, 0), 3);
@@ -226,8 +224,7 @@ static void test_redeem_per_year(void **state)
 {
     fixture *f = *state;
     int64_t t = at(2026, 6, 1, 9, 0);
-    assert_int_equal(run_at(f, t, cmd(JIFEN_CMD_HOUSEHOLD_ADD, NULL, 0))
-                         .status,
+    assert_int_equal(run_at(f, t, cmd(JIFEN_CMD_HOUSEHOLD_ADD, NULL, 0)).status,
                      JIFEN_STATUS_OK);
     jifen_command bill = cmd(JIFEN_CMD_BILL, NULL, 0);
     bill.amount = 100000;
@@ -279,8 +276,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_change_mid_month_and_caps, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_redeem_per_year, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_redeem_per_year, setup, teardown),
         cmocka_unit_test_setup_teardown(test_before_the_first_rule_set, setup,
                                         teardown),
     };

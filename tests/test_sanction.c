@@ -97,22 +97,22 @@ static void test_sanction_and_appeal(void **state)
     /* Paying the fee is never suspended. */
     assert_int_equal(run_at(t, JIFEN_CMD_PAY, NULL, 100).status,
                      JIFEN_STATUS_OK);
-    assert_int_equal(run_at(at(2026, 10, 1, 0, 0), JIFEN_CMD_REDEEM, NULL, 1)
-                         .status,
-                     JIFEN_STATUS_OK);
+    assert_int_equal(
+        run_at(at(2026, 10, 1, 0, 0), JIFEN_CMD_REDEEM, NULL, 1).status,
+        JIFEN_STATUS_OK);
 
     /* A second sanction, appealed: the points and the right come back. */
     r = run_at(at(2026, 10, 2, 9, 0), JIFEN_CMD_DEDUCT, "free-riding", 0);
     sanction = r.entry;
-    assert_int_equal(run_at(at(2026, 10, 3, 9, 0), JIFEN_CMD_REDEEM, NULL, 1)
-                         .status,
-                     JIFEN_STATUS_REDEMPTION_SUSPENDED);
+    assert_int_equal(
+        run_at(at(2026, 10, 3, 9, 0), JIFEN_CMD_REDEEM, NULL, 1).status,
+        JIFEN_STATUS_REDEMPTION_SUSPENDED);
     r = run_at(at(2026, 10, 5, 9, 0), JIFEN_CMD_REVERSE, NULL, sanction);
     assert_int_equal(r.status, JIFEN_STATUS_OK);
     assert_int_equal(balance().points, 22);
-    assert_int_equal(run_at(at(2026, 10, 5, 9, 1), JIFEN_CMD_REDEEM, NULL, 1)
-                         .status,
-                     JIFEN_STATUS_OK);
+    assert_int_equal(
+        run_at(at(2026, 10, 5, 9, 1), JIFEN_CMD_REDEEM, NULL, 1).status,
+        JIFEN_STATUS_OK);
 
     jifen_verify_report rep;
     assert_int_equal(ledger_verify(book.led, &rep), LEDGER_OK);
