@@ -7,17 +7,17 @@
  * then replays the whole group, so a handler never undoes anything itself.
  */
 #include "ledger.h"
+#include "ledger_internal.h"
 
 #include "accounts.h"
 #include "clock.h"
 #include "codec.h"
 #include "counters.h"
-#include "expiry.h"
+#include "hash.h"
+#include "log.h"
 #include "notice.h"
 #include "reports.h"
 #include "sanction.h"
-#include "hash.h"
-#include "log.h"
 #include "storage.h"
 #include "verify.h"
 
@@ -59,13 +59,7 @@ typedef struct {
     char name[JIFEN_NAME_MAX + 1];
 } household_record;
 
-/* What one write command is applied with. */
-typedef struct {
-    const char *request_id;
-    const char *author;
-    int64_t now_ms;
-    const policy *pol; /* the rule set in force at now_ms */
-} write_context;
+/* write_context: see ledger_internal.h */
 
 static void set_result(jifen_result *r, jifen_status status, const char *fmt,
                        ...) __attribute__((format(printf, 3, 4)));
@@ -471,69 +465,6 @@ static void cmd_household_add(ledger *self, const write_context *ctx,
     post_entry(self, ctx, cmd, cmd->household, NULL, 0, 0, result);
 }
 
-/* Caps count every award of the month and year, whichever rule set made
- * it; the rule set in force now says how high they are. */
-static jifen_status check_award_caps(ledger *self, const write_context *ctx,
-                                     const jifen_command *cmd,
-                                     uint32_t points, jifen_result *result)
-{
-    uint64_t month = 0, year = 0;
-    storage_error e = counter_get_month_year(&self->txn, cmd->household,
-                                             cmd->code, ctx->now_ms, &month,
-                                             &year);
-    if (e != STORAGE_OK) {
-        self->txn.error = e;
-        return JIFEN_STATUS_INTERNAL;
-    }
-    char period[CLOCK_PERIOD_LEN + 1];
-    clock_period_of(ctx->now_ms, period);
-    return policy_award_caps(ctx->pol, cmd->code, cmd->household, period,
-                             month, year, points, result->error,
-                             sizeof result->error);
-}
-
-/* New work for the timer at ms: only ever earlier, so no scan is needed.
- * (A group that then fails to commit leaves it too early: harmless, the
- * tick finds nothing and looks again.) */
-static void timer_due_by(ledger *self, int64_t ms)
-{
-    if (ms < self->timer_next_ms)
-        self->timer_next_ms = ms;
-}
-
-/* Points credited (earned at earned_ms) start their life towards expiry. */
-static void earn(ledger *self, const write_context *ctx, const char *household,
-                 int64_t earned_ms, uint64_t points)
-{
-    int64_t expires = policy_expiry_of(ctx->pol, earned_ms);
-    if (expires == INT64_MAX)
-        return;
-    expiry_earn(&self->txn, household, expires, points);
-    timer_due_by(self, expires);
-}
-
-static void open_notice(ledger *self, const write_context *ctx,
-                        const jifen_command *award, const char *name,
-                        bool needs_approval, jifen_result *result)
-{
-    notice_record r;
-    memset(&r, 0, sizeof r);
-    r.entry = result->entry;
-    r.time_ms = ctx->now_ms;
-    r.due_ms = notice_window_end(ctx->now_ms, ctx->pol->notice_days);
-    r.points = award->points;
-    r.state = NOTICE_PENDING;
-    r.needs_approval = needs_approval;
-    snprintf(r.household, sizeof r.household, "%s", award->household);
-    snprintf(r.name, sizeof r.name, "%s", name);
-    snprintf(r.activity, sizeof r.activity, "%s", award->code);
-    snprintf(r.author, sizeof r.author, "%s", ctx->author);
-    notice_put(&self->txn, &r);
-    result->notice_ends_ms = r.due_ms;
-    result->needs_approval = needs_approval;
-    if (!needs_approval)
-        timer_due_by(self, r.due_ms);
-}
 
 static void cmd_award(ledger *self, const write_context *ctx,
                       const jifen_command *cmd, jifen_result *result)
@@ -545,7 +476,7 @@ static void cmd_award(ledger *self, const write_context *ctx,
     jifen_status s = policy_award_points(ctx->pol, cmd, &points,
                                          result->error, sizeof result->error);
     if (s == JIFEN_STATUS_OK)
-        s = check_award_caps(self, ctx, cmd, points, result);
+        s = rules_check_award_caps(self, ctx, cmd, points, result);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
         return;
@@ -568,9 +499,9 @@ static void cmd_award(ledger *self, const write_context *ctx,
     post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
     result->points = points;
     if (noticed && result->status == JIFEN_STATUS_OK)
-        open_notice(self, ctx, &applied, b.name, needs_approval, result);
+        rules_open_notice(self, ctx, &applied, b.name, needs_approval, result);
     else if (result->status == JIFEN_STATUS_OK)
-        earn(self, ctx, cmd->household, ctx->now_ms, points);
+        rules_earn(self, ctx, cmd->household, ctx->now_ms, points);
 }
 
 static bool enough_points(const jifen_balance *b, uint64_t points,
@@ -582,18 +513,6 @@ static bool enough_points(const jifen_balance *b, uint64_t points,
                "household %s has %" PRId64 " points, %" PRIu64 " needed",
                b->household, b->points, points);
     return false;
-}
-
-/* A rule with suspend_months is a sanction: it also suspends redemption. */
-static void sanction(ledger *self, const write_context *ctx,
-                     const jifen_command *cmd, jifen_result *result)
-{
-    const policy_rule *rule = policy_find_rule(ctx->pol, cmd->code);
-    int64_t until = rule ? policy_suspended_until(rule, ctx->now_ms) : 0;
-    if (until == 0)
-        return;
-    sanction_put(&self->txn, cmd->household, result->entry, until);
-    result->suspended_until_ms = until;
 }
 
 static void cmd_deduct(ledger *self, const write_context *ctx,
@@ -621,7 +540,7 @@ static void cmd_deduct(ledger *self, const write_context *ctx,
     post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
     result->points = points;
     if (result->status == JIFEN_STATUS_OK)
-        sanction(self, ctx, cmd, result);
+        rules_sanction(self, ctx, cmd, result);
 }
 
 static void cmd_bill(ledger *self, const write_context *ctx,
@@ -651,49 +570,6 @@ static void cmd_pay(ledger *self, const write_context *ctx,
     post_entry(self, ctx, cmd, cmd->household, &p, 1, 0, result);
 }
 
-static jifen_status check_redeem_cap(ledger *self, const write_context *ctx,
-                                     const jifen_command *cmd,
-                                     jifen_result *result)
-{
-    uint64_t month = 0, year = 0;
-    storage_error e = counter_get_month_year(&self->txn, cmd->household,
-                                             COUNTER_REDEEM, ctx->now_ms,
-                                             &month, &year);
-    if (e != STORAGE_OK) {
-        self->txn.error = e;
-        return JIFEN_STATUS_INTERNAL;
-    }
-    char period[CLOCK_PERIOD_LEN + 1];
-    clock_period_of(ctx->now_ms, period);
-    period[4] = '\0';
-    return policy_redeem_cap(ctx->pol, cmd->household, period, year,
-                             cmd->amount, result->error,
-                             sizeof result->error);
-}
-
-/* Refuses the redemption while a sanction suspends it. */
-static bool suspended(ledger *self, const write_context *ctx,
-                      const char *household, jifen_result *result)
-{
-    uint64_t entry = 0;
-    int64_t until = 0;
-    storage_error e = sanction_active(&self->txn, household, ctx->now_ms,
-                                      &entry, &until);
-    if (e != STORAGE_OK) {
-        self->txn.error = e;
-        return true;
-    }
-    if (entry == 0)
-        return false;
-    char date[CLOCK_DATE_LEN + 1];
-    clock_date_text(until, date);
-    set_result(result, JIFEN_STATUS_REDEMPTION_SUSPENDED,
-               "redemption by %s is suspended until %s 00:00 by the "
-               "deduction in entry %" PRIu64 "; an appeal upheld lifts it",
-               household, date, entry);
-    return true;
-}
-
 static void cmd_redeem(ledger *self, const write_context *ctx,
                        const jifen_command *cmd, jifen_result *result)
 {
@@ -701,14 +577,14 @@ static void cmd_redeem(ledger *self, const write_context *ctx,
     if (!need_household(self, cmd->household, &b, result))
         return;
     if (!enough_points(&b, cmd->amount, result) ||
-        suspended(self, ctx, cmd->household, result))
+        rules_suspended(self, ctx, cmd->household, result))
         return;
     uint64_t offset = 0;
     jifen_status s =
         policy_redeem_offset(ctx->pol, cmd->amount, b.fee_due_fen, &offset,
                              result->error, sizeof result->error);
     if (s == JIFEN_STATUS_OK)
-        s = check_redeem_cap(self, ctx, cmd, result);
+        s = rules_check_redeem_cap(self, ctx, cmd, result);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
         return;
@@ -733,68 +609,6 @@ static void cmd_redeem(ledger *self, const write_context *ctx,
 static const char *entry_household(const jifen_entry *e)
 {
     return e->command.household[0] ? e->command.household : NULL;
-}
-
-/* A reversed award or redemption no longer counts against the caps of the
- * period it was made in. */
-static void uncount(ledger *self, const jifen_entry *original)
-{
-    const jifen_command *c = &original->command;
-    if (c->kind == JIFEN_CMD_AWARD)
-        counter_add_month_year(&self->txn, c->household, c->code,
-                               original->time_ms, -(int64_t)c->points);
-    else if (c->kind == JIFEN_CMD_REDEEM)
-        counter_add_month_year(&self->txn, c->household, COUNTER_REDEEM,
-                               original->time_ms, -(int64_t)c->amount);
-}
-
-/*
- * Entries of public notice are undone by notice itself: a pending award by
- * an objection (voiding it), a release or an objection not at all. An
- * award whose notice has posted is reversed from the household's points.
- */
-static bool reversible_after_notice(ledger *self, const jifen_entry *original,
-                                    jifen_result *result)
-{
-    jifen_command_kind k = original->command.kind;
-    if (k == JIFEN_CMD_RELEASE || k == JIFEN_CMD_OBJECT) {
-        set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
-                   "entry %" PRIu64 " (%s) decided a public notice; reverse "
-                   "the award itself",
-                   original->seq, codec_command_name(k));
-        return false;
-    }
-    if (k != JIFEN_CMD_AWARD)
-        return true;
-    notice_record r;
-    storage_error e = notice_get(&self->txn, original->seq, &r);
-    if (e == STORAGE_NOT_FOUND)
-        return true;
-    if (e != STORAGE_OK) {
-        self->txn.error = e;
-        return false;
-    }
-    if (r.state == NOTICE_POSTED)
-        return true;
-    set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
-               r.state == NOTICE_PENDING
-                   ? "award %" PRIu64 " is under public notice: an objection "
-                     "(jifen object) voids it"
-                   : "award %" PRIu64 " was voided by an objection",
-               original->seq);
-    return false;
-}
-
-/* A posted award's points have moved from pending to the household's
- * points: take them back from there. */
-static void posted_from_points(const jifen_entry *original, jifen_posting *p)
-{
-    char pending[JIFEN_ACCOUNT_MAX + 1];
-    if (original->command.kind != JIFEN_CMD_AWARD)
-        return;
-    account_household_pending(original->command.household, pending);
-    if (strcmp(p->debit, pending) == 0)
-        account_household_points(original->command.household, p->debit);
 }
 
 static void cmd_reverse(ledger *self, const write_context *ctx,
@@ -827,7 +641,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                    cmd->entry, codec_command_name(original.command.kind));
         return;
     }
-    if (!reversible_after_notice(self, &original, result))
+    if (!rules_reversible_after_notice(self, &original, result))
         return;
     e = storage_get(&self->txn, TABLE_REVERSALS, key, sizeof key, &v);
     if (e == STORAGE_OK && v.len == 8) {
@@ -843,7 +657,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
     for (size_t i = 0; i < original.n_postings; i++) {
         const jifen_posting *p = &original.postings[i];
         make_posting(&mirrored[i], p->asset, p->credit, p->debit, p->amount);
-        posted_from_points(&original, &mirrored[i]);
+        rules_posted_from_points(&original, &mirrored[i]);
         /* Taking back an award must not push the household below zero. */
         if (account_is_household_points(p->credit)) {
             account_totals t;
@@ -859,7 +673,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
             }
         }
     }
-    uncount(self, &original);
+    rules_uncount(self, &original);
     if (original.command.kind == JIFEN_CMD_DEDUCT) /* an appeal upheld */
         sanction_lift(&self->txn, original.command.household, cmd->entry);
     uint8_t rev[8];
@@ -873,134 +687,6 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                original.n_postings, cmd->entry, result);
 }
 
-/* --- public notice (公示) ---------------------------------------------------- */
-
-/* The notice of a pending award, or a refusal. */
-static bool need_pending(ledger *self, uint64_t entry, notice_record *r,
-                         jifen_result *result)
-{
-    storage_error e = notice_get(&self->txn, entry, r);
-    if (e == STORAGE_NOT_FOUND) {
-        set_result(result, JIFEN_STATUS_UNKNOWN_ENTRY,
-                   "entry %" PRIu64 " is not an award under public notice",
-                   entry);
-        return false;
-    }
-    if (e != STORAGE_OK) {
-        self->txn.error = e;
-        return false;
-    }
-    if (r->state == NOTICE_PENDING)
-        return true;
-    set_result(result, JIFEN_STATUS_NOTICE_CLOSED,
-               "the notice of award %" PRIu64 " is closed: it was %s by "
-               "entry %" PRIu64,
-               entry, r->state == NOTICE_POSTED ? "posted" : "voided",
-               r->decided_by);
-    return false;
-}
-
-/* Moves a pending award to the household's points (release) or back to
- * issuance (objection), and closes its notice in the same entry. */
-static void decide_notice(ledger *self, const write_context *ctx,
-                          const jifen_command *cmd, notice_record *r,
-                          jifen_result *result)
-{
-    bool release = cmd->kind == JIFEN_CMD_RELEASE;
-    char pending[JIFEN_ACCOUNT_MAX + 1], points[JIFEN_ACCOUNT_MAX + 1];
-    account_household_pending(r->household, pending);
-    account_household_points(r->household, points);
-    jifen_posting p;
-    make_posting(&p, JIFEN_ASSET_POINTS, pending,
-                 release ? points : ACCOUNT_POINTS_ISSUED, r->points);
-    if (!release) /* a voided award no longer counts against the caps */
-        counter_add_month_year(&self->txn, r->household, r->activity,
-                               r->time_ms, -(int64_t)r->points);
-    post_entry(self, ctx, cmd, r->household, &p, 1, 0, result);
-    if (result->status != JIFEN_STATUS_OK)
-        return;
-    r->state = release ? NOTICE_POSTED : NOTICE_VOIDED;
-    r->decided_by = result->entry;
-    notice_put(&self->txn, r);
-    result->points = r->points;
-    /* Earned when the window ended, however late the timer ran. */
-    if (release)
-        earn(self, ctx, r->household, r->due_ms, r->points);
-}
-
-static void cmd_object(ledger *self, const write_context *ctx,
-                       const jifen_command *cmd, jifen_result *result)
-{
-    notice_record r;
-    if (need_pending(self, cmd->entry, &r, result))
-        decide_notice(self, ctx, cmd, &r, result);
-}
-
-static void cmd_approve(ledger *self, const write_context *ctx,
-                        const jifen_command *cmd, jifen_result *result)
-{
-    notice_record r;
-    if (!need_pending(self, cmd->entry, &r, result))
-        return;
-    if (!r.needs_approval || r.approved) {
-        set_result(result, JIFEN_STATUS_BAD_REQUEST,
-                   "award %" PRIu64 " %s", cmd->entry,
-                   r.approved ? "is already approved"
-                              : "does not need a second approval");
-        return;
-    }
-    /* Two people, not one: whoever recorded the award cannot approve it. */
-    if (strcmp(r.author, ctx->author) == 0) {
-        set_result(result, JIFEN_STATUS_FORBIDDEN,
-                   "award %" PRIu64 " was recorded by %s, who may not also "
-                   "approve it; another committee member must",
-                   cmd->entry, r.author);
-        return;
-    }
-    post_entry(self, ctx, cmd, r.household, NULL, 0, 0, result);
-    if (result->status != JIFEN_STATUS_OK)
-        return;
-    r.approved = true;
-    notice_put(&self->txn, &r);
-    timer_due_by(self, r.due_ms);
-}
-
-/* The funder pays the property company for redeemed points; never more
- * than it owes, so the receivable cannot turn into a debt the other way. */
-static void cmd_settle(ledger *self, const write_context *ctx,
-                       const jifen_command *cmd, jifen_result *result)
-{
-    account_totals t;
-    if (get_totals(self, ACCOUNT_POINTS_OFFSET, &t) != STORAGE_OK) {
-        self->txn.error = STORAGE_CORRUPT;
-        return;
-    }
-    uint64_t owed = t.debits > t.credits ? t.debits - t.credits : 0;
-    if (cmd->amount > owed) {
-        set_result(result, JIFEN_STATUS_CAP_EXCEEDED,
-                   "the funder owes %" PRIu64 ".%02" PRIu64 " yuan for "
-                   "redeemed points; settle at most that",
-                   owed / 100, owed % 100);
-        return;
-    }
-    jifen_posting p;
-    make_posting(&p, JIFEN_ASSET_FEE, ACCOUNT_CASH, ACCOUNT_POINTS_OFFSET,
-                 cmd->amount);
-    post_entry(self, ctx, cmd, NULL, &p, 1, 0, result);
-}
-
-/* Release and Expire entries follow from the rules and the clock alone. */
-static void cmd_daemon_only(ledger *self, const write_context *ctx,
-                            const jifen_command *cmd, jifen_result *result)
-{
-    (void)self;
-    (void)ctx;
-    set_result(result, JIFEN_STATUS_FORBIDDEN,
-               "%s entries are written by jifend itself when their time "
-               "comes",
-               codec_command_name(cmd->kind));
-}
-
 static const command_handler write_handlers[] = {
     [JIFEN_CMD_HOUSEHOLD_ADD] = cmd_household_add,
     [JIFEN_CMD_AWARD] = cmd_award,
@@ -1009,12 +695,60 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_PAY] = cmd_pay,
     [JIFEN_CMD_REDEEM] = cmd_redeem,
     [JIFEN_CMD_REVERSE] = cmd_reverse,
-    [JIFEN_CMD_OBJECT] = cmd_object,
-    [JIFEN_CMD_APPROVE] = cmd_approve,
-    [JIFEN_CMD_RELEASE] = cmd_daemon_only,
-    [JIFEN_CMD_EXPIRE] = cmd_daemon_only,
-    [JIFEN_CMD_SETTLE] = cmd_settle,
+    [JIFEN_CMD_OBJECT] = rules_cmd_object,
+    [JIFEN_CMD_APPROVE] = rules_cmd_approve,
+    [JIFEN_CMD_RELEASE] = rules_cmd_daemon_only,
+    [JIFEN_CMD_EXPIRE] = rules_cmd_daemon_only,
+    [JIFEN_CMD_SETTLE] = rules_cmd_settle,
 };
+
+/* --- for ledger_rules.c (ledger_internal.h) ------------------------------- */
+
+storage_txn *ledger_txn(ledger *self)
+{
+    return &self->txn;
+}
+
+void ledger_set_result(jifen_result *r, jifen_status status, const char *fmt,
+                       ...)
+{
+    r->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+}
+
+storage_error ledger_get_totals(ledger *self, const char *account,
+                                account_totals *t)
+{
+    return get_totals(self, account, t);
+}
+
+void ledger_make_posting(jifen_posting *p, jifen_asset asset,
+                         const char *debit, const char *credit,
+                         uint64_t amount)
+{
+    make_posting(p, asset, debit, credit, amount);
+}
+
+void ledger_post_entry(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, const char *household,
+                       const jifen_posting *postings, size_t n_postings,
+                       uint64_t reverses, jifen_result *result)
+{
+    post_entry(self, ctx, cmd, household, postings, n_postings, reverses,
+               result);
+}
+
+/* New work for the timer at ms: only ever earlier, so no scan is needed.
+ * (A group that then fails to commit leaves it too early: harmless, the
+ * tick finds nothing and looks again.) */
+void ledger_timer_due_by(ledger *self, int64_t ms)
+{
+    if (ms < self->timer_next_ms)
+        self->timer_next_ms = ms;
+}
 
 /* --- the write path ------------------------------------------------------- */
 
@@ -1053,78 +787,6 @@ ledger_error ledger_write_commit(ledger *self)
 
 /* --- the daemon's own writes: the timer ------------------------------------ */
 
-#define TICK_BATCH 256 /* releases per tick; more wait for the next turn */
-
-/* Posts one award whose window has ended. The request id is derived from
- * the award, so the entry says which notice it closed. */
-static void release_one(ledger *self, const policy *pol, int64_t now_ms,
-                        uint64_t award)
-{
-    notice_record r;
-    storage_error e = notice_get(&self->txn, award, &r);
-    if (e != STORAGE_OK) {
-        self->txn.error = e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;
-        return;
-    }
-    char request_id[JIFEN_REQUEST_ID_MAX + 1];
-    snprintf(request_id, sizeof request_id, "notice-%" PRIu64, award);
-    write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, pol};
-    jifen_command cmd;
-    memset(&cmd, 0, sizeof cmd);
-    cmd.kind = JIFEN_CMD_RELEASE;
-    cmd.entry = award;
-    static jifen_result result; /* one writer thread */
-    memset(&result, 0, sizeof result);
-    decide_notice(self, &ctx, &cmd, &r, &result);
-}
-
-/* Posts what is left of one expired lot (oldest points first). */
-static void expire_lot(ledger *self, const policy *pol, int64_t now_ms,
-                       const expiry_lot *lot)
-{
-    char points[JIFEN_ACCOUNT_MAX + 1];
-    account_household_points(lot->household, points);
-    account_totals t;
-    storage_error e = get_totals(self, points, &t);
-    uint64_t amount = 0;
-    if (e == STORAGE_OK)
-        e = expiry_close(&self->txn, lot, t.debits, &amount);
-    if (e != STORAGE_OK) {
-        if (!self->txn.error)
-            self->txn.error = e;
-        return;
-    }
-    if (amount == 0)
-        return; /* all of it was spent in time */
-    jifen_command cmd;
-    memset(&cmd, 0, sizeof cmd);
-    cmd.kind = JIFEN_CMD_EXPIRE;
-    snprintf(cmd.household, sizeof cmd.household, "%s", lot->household);
-    clock_period_of(lot->expires_ms, cmd.period);
-    char request_id[JIFEN_REQUEST_ID_MAX + 1];
-    snprintf(request_id, sizeof request_id, "expire-%s-%s", cmd.period,
-             lot->household);
-    write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, pol};
-    jifen_posting p;
-    make_posting(&p, JIFEN_ASSET_POINTS, points, ACCOUNT_POINTS_EXPIRED,
-                 amount);
-    static jifen_result result; /* one writer thread */
-    memset(&result, 0, sizeof result);
-    post_entry(self, &ctx, &cmd, lot->household, &p, 1, 0, &result);
-}
-
-/* Closes the lots due by now_ms, posting what is left of each. Runs after
- * the releases of the same tick, whose points may start new lots. */
-static storage_error expire_due(ledger *self, const policy *pol,
-                                int64_t now_ms, size_t *n, int64_t *next)
-{
-    static expiry_lot lots[TICK_BATCH]; /* one writer thread */
-    storage_error e =
-        expiry_due(&self->txn, now_ms, lots, TICK_BATCH, n, next);
-    for (size_t i = 0; e == STORAGE_OK && i < *n && !self->txn.error; i++)
-        expire_lot(self, pol, now_ms, &lots[i]);
-    return e;
-}
 
 ledger_error ledger_tick(ledger *self, int64_t now_ms)
 {
@@ -1141,9 +803,9 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
     const policy *pol =
         self->rules ? ruleset_at(self->rules, now_ms) : &self->pol;
     for (size_t i = 0; e == STORAGE_OK && pol && i < n; i++)
-        release_one(self, pol, now_ms, due[i]);
+        rules_release_one(self, pol, now_ms, due[i]);
     if (e == STORAGE_OK && pol && !self->txn.error)
-        e = expire_due(self, pol, now_ms, &n_lots, &next_lot);
+        e = rules_expire_due(self, pol, now_ms, &n_lots, &next_lot);
     if (next_lot < next)
         next = next_lot;
     n += n_lots;
@@ -1345,22 +1007,6 @@ static void query_history(storage_txn *txn, const jifen_command *cmd,
     storage_cursor_close(&c);
 }
 
-/* The notice list of a month (this one by default), masked. */
-static void query_notices(storage_txn *txn, const jifen_command *cmd,
-                          jifen_result *result)
-{
-    int64_t month = clock_month_start_ms(clock_now_ms());
-    if (cmd->period[0] && clock_parse_period(cmd->period, &month) != 0) {
-        set_result(result, JIFEN_STATUS_BAD_REQUEST, "period: not YYYY-MM");
-        return;
-    }
-    if (notice_list(txn, month, result) == STORAGE_OK)
-        result->status = JIFEN_STATUS_OK;
-    else
-        set_result(result, JIFEN_STATUS_INTERNAL, "the notice list cannot be "
-                                                  "read");
-}
-
 /* The rule sets are configuration, not ledger state: no transaction. */
 static void query_policy(ledger *self, const jifen_command *cmd,
                          jifen_result *result)
@@ -1409,7 +1055,7 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
             query_policy(self, cmd, result);
             break;
         case JIFEN_CMD_NOTICES:
-            query_notices(&txn, cmd, result);
+            rules_query_notices(&txn, cmd, result);
             break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();
