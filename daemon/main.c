@@ -78,7 +78,6 @@ static void usage(FILE *out)
 typedef struct {
     const char *data_dir;
     const char *listen;
-    const char *policy_path;
     const char *policy_paths[RULESET_MAX]; /* every --policy, in order */
     size_t n_policies;
     bool check_policy;
@@ -132,7 +131,6 @@ static int parse_options(int argc, char **argv, options *o)
             o->listen = optarg;
             break;
         case 'p':
-            o->policy_path = optarg;
             if (o->n_policies == RULESET_MAX) {
                 fprintf(stderr, "jifend: at most %d --policy files\n",
                         RULESET_MAX);
@@ -344,7 +342,8 @@ int main(int argc, char **argv)
     log_info("jifend %s: ledger %s, %" PRIu64 " entries, head %s", JIFEN_VERSION,
              o.data_dir, seq, hash_hex(head, sizeof head, hex, sizeof hex));
     log_info("policy %s (%s)", pol->version,
-             o.policy_path ? o.policy_path : "embedded default");
+             o.n_policies ? "first of the --policy rule sets"
+                          : "embedded default");
     for (size_t i = 1; i < ruleset_count(rules); i++)
         log_info("rule set %s from %s", ruleset_get(rules, i)->version,
                  ruleset_get(rules, i)->effective);
