@@ -35,11 +35,18 @@
 #endif
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -54,10 +61,12 @@ static void usage(FILE *out)
             "  -l, --listen ENDPOINT ZeroMQ endpoint (default: " DEFAULT_LISTEN
             ");\n"
             "                        a port of * picks a free one\n"
-            "  -p, --policy FILE     points policy (default: the embedded "
+            "  -p, --policy PATH     points policy (default: the embedded "
             "one, see deploy/policy.conf);\n"
             "                        repeat for several rule sets, each "
-            "with its effective date\n"
+            "with its effective date;\n"
+            "                        a directory: every *.conf in it. "
+            "SIGHUP re-reads them\n"
             "      --check-policy    validate the policy, print it, and exit\n"
             "      --map-size MIB    initial LMDB map size (default %d); it "
             "grows by itself\n"
@@ -182,7 +191,7 @@ static int load_policy(const options *o, policy *pol, ruleset **rules)
 {
     char err[512];
     int rc = o->n_policies
-                 ? ruleset_load_files(rules, o->policy_paths, o->n_policies,
+                 ? ruleset_load_paths(rules, o->policy_paths, o->n_policies,
                                       err, sizeof err)
                  : policy_load_default(pol, err, sizeof err);
     if (rc == 0 && o->n_policies)
@@ -257,6 +266,41 @@ static int setup_test_clock(const options *o)
     return 0;
 }
 
+/*
+ * SIGHUP: a residents' meeting adopted a new rule set and its file was put
+ * in place. Re-read every --policy path; take the result only if it keeps
+ * history intact (ruleset_check_successor), else keep what is in use.
+ */
+typedef struct {
+    const options *o;
+    ledger *led;
+    ruleset **rules;
+} reloader;
+
+static void reload_rules(void *arg)
+{
+    reloader *r = arg;
+    char err[512];
+    ruleset *next = NULL;
+    if (r->o->n_policies == 0) {
+        log_info("SIGHUP: the embedded policy is in use; nothing to re-read");
+        return;
+    }
+    if (ruleset_load_paths(&next, r->o->policy_paths, r->o->n_policies, err,
+                           sizeof err) != 0 ||
+        ruleset_check_successor(*r->rules, next, clock_now_ms(), err,
+                                sizeof err) != 0) {
+        log_error("rule sets not reloaded (still %zu in use): %s",
+                  ruleset_count(*r->rules), err);
+        ruleset_destroy(&next);
+        return;
+    }
+    ledger_use_rules(r->led, next);
+    ruleset_destroy(r->rules);
+    *r->rules = next;
+    log_info("rule sets reloaded: %zu", ruleset_count(next));
+}
+
 static int ensure_data_dir(const char *dir)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -281,6 +325,8 @@ static void install_signals(void)
     /* No SA_RESTART: the poll in the server loop must wake up. */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -350,7 +396,8 @@ int main(int argc, char **argv)
     install_signals();
     log_info("serving %s", bound);
 
-    server_options so = {"anonymous"};
+    reloader rl = {&o, led, &rules};
+    server_options so = {"anonymous", &reload_requested, reload_rules, &rl};
     rc = server_run(led, tp, &so, &stop_requested);
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);

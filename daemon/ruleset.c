@@ -7,9 +7,11 @@
 
 #include "clock.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct ruleset {
     size_t n;
@@ -108,6 +110,122 @@ int ruleset_load_files(ruleset **out, const char *const *paths, size_t n,
     if (rc != 0)
         ruleset_destroy(out);
     return rc;
+}
+
+/* --- directories and reloading -------------------------------------------- */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_conf(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".conf") == 0;
+}
+
+/* Appends the *.conf files of dir (sorted) to names; -1 when unreadable or
+ * when there are more than fit. */
+static int list_dir(const char *dir, char **names, size_t *n, char *err,
+                    size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: cannot read the directory", dir);
+        return -1;
+    }
+    size_t first = *n;
+    int rc = 0;
+    for (struct dirent *e = readdir(d); e && rc == 0; e = readdir(d)) {
+        if (!is_conf(e->d_name))
+            continue;
+        size_t len = strlen(dir) + 1 + strlen(e->d_name) + 1;
+        if (*n == RULESET_MAX || !(names[*n] = malloc(len))) {
+            snprintf(err, errlen, "%s: more than %d rule sets", dir,
+                     RULESET_MAX);
+            rc = -1;
+            break;
+        }
+        snprintf(names[(*n)++], len, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    qsort(names + first, *n - first, sizeof *names, by_name);
+    return rc;
+}
+
+int ruleset_load_paths(ruleset **out, const char *const *paths, size_t n,
+                       char *err, size_t errlen)
+{
+    char *files[RULESET_MAX];
+    size_t n_files = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = list_dir(paths[i], files, &n_files, err, errlen);
+        } else if (n_files < RULESET_MAX &&
+                   (files[n_files] = strdup(paths[i])) != NULL) {
+            n_files++;
+        } else {
+            snprintf(err, errlen,
+                     "%s: more than %d rule sets, or out of "
+                     "memory",
+                     paths[i], RULESET_MAX);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && n_files == 0) {
+        snprintf(err, errlen, "no rule set (*.conf) in %s", paths[0]);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = ruleset_load_files(out, (const char *const *)files, n_files, err,
+                                errlen);
+    for (size_t i = 0; i < n_files; i++)
+        free(files[i]);
+    return rc;
+}
+
+/* Two rule sets are the same when they print the same policy file. */
+static bool same_rules(const policy *a, const policy *b)
+{
+    static char ta[JIFEN_RULE_SET_TEXT_MAX + 1],
+        tb[JIFEN_RULE_SET_TEXT_MAX + 1];
+    int na = policy_format(a, ta, sizeof ta);
+    int nb = policy_format(b, tb, sizeof tb);
+    return na >= 0 && na == nb && memcmp(ta, tb, (size_t)na) == 0;
+}
+
+int ruleset_check_successor(const ruleset *now_rules, const ruleset *next,
+                            int64_t now_ms, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < now_rules->n; i++) {
+        const policy *old = now_rules->sets[i];
+        if (old->effective_ms > now_ms)
+            continue; /* not in force yet: may change or go */
+        const policy *p = ruleset_find(next, old->version);
+        if (!p || !same_rules(old, p)) {
+            snprintf(err, errlen,
+                     "rule set %s is in force and has judged entries; it "
+                     "must stay as it is (%s)",
+                     old->version, p ? "it was changed" : "it is missing");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < next->n; i++) {
+        const policy *p = next->sets[i];
+        const policy *old = ruleset_find(now_rules, p->version);
+        if ((!old || !same_rules(old, p)) && p->effective_ms <= now_ms) {
+            snprintf(err, errlen,
+                     "rule set %s would take effect in the past (%s); a new "
+                     "rule set needs a future effective date",
+                     p->version,
+                     p->effective[0] ? p->effective : "no effective date");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void ruleset_destroy(ruleset **self_p)

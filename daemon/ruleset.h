@@ -26,6 +26,18 @@ typedef struct ruleset ruleset;
 int ruleset_load_files(ruleset **out, const char *const *paths, size_t n,
                        char *err, size_t errlen);
 
+/* Like ruleset_load_files, where a path may also be a directory: every
+ * "*.conf" in it, in name order, is a rule set. */
+int ruleset_load_paths(ruleset **out, const char *const *paths, size_t n,
+                       char *err, size_t errlen);
+
+/* Whether `next` may replace `now_rules` at now_ms without rewriting
+ * history: every rule set already in force is still there, unchanged, and
+ * every new or changed one takes effect later than now. 0, or -1 with the
+ * reason in err. */
+int ruleset_check_successor(const ruleset *now_rules, const ruleset *next,
+                            int64_t now_ms, char *err, size_t errlen);
+
 /* A book of one rule set (the embedded default, or tests). */
 int ruleset_from_policy(ruleset **out, const policy *p, char *err,
                         size_t errlen);

@@ -196,6 +196,15 @@ static int commit_group(server *s)
     return rc;
 }
 
+/* Configuration swapped between turns, never under a transaction. */
+static void maybe_reload(const server_options *opts)
+{
+    if (opts->reload && *opts->reload && opts->on_reload) {
+        *opts->reload = 0;
+        opts->on_reload(opts->reload_arg);
+    }
+}
+
 /* Time-driven work (public notice windows ending) runs every turn, also
  * when no client sends anything: the poll above wakes at least every 200 ms.
  * Returns -1 when the daemon must stop. */
@@ -225,6 +234,7 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
     }
     int rc = 0;
     while (!*stop && rc == 0) {
+        maybe_reload(opts);
         transport_message msg;
         /* Block for the first message, then take whatever else is already
          * waiting: that is the group. Never wait for more to arrive. */

@@ -20,6 +20,12 @@
 
 typedef struct {
     const char *author; /* recorded in every entry until keys exist */
+    /* When *reload becomes non-zero (SIGHUP) the loop clears it and calls
+     * on_reload(reload_arg) between turns, with no transaction open.
+     * NULL: no reloading. */
+    volatile sig_atomic_t *reload;
+    void (*on_reload)(void *arg);
+    void *reload_arg;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

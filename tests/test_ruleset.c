@@ -267,6 +267,62 @@ static void test_before_the_first_rule_set(void **state)
     ruleset_destroy(&only_v2);
 }
 
+/* Reloading may add the future, never rewrite the past. */
+static void test_successor_keeps_history(void **state)
+{
+    fixture *f = *state; /* V1 from the beginning, V2 from 15 March */
+    char err[256];
+    policy p1, p2, p3;
+    parse(&p1, V1);
+    parse(&p2, V2);
+    char v3[sizeof V2 + 8];
+    snprintf(v3, sizeof v3, "%s", V2);
+    memcpy(strstr(v3, "v2"), "v3", 2);
+    memcpy(strstr(v3, "2026-03-15"), "2026-09-01", 10);
+    parse(&p3, v3);
+    ruleset *next = NULL;
+    assert_int_equal(ruleset_from_policy(&next, &p1, err, sizeof err), 0);
+    assert_int_equal(ruleset_add(next, &p2, "v2", err, sizeof err), 0);
+    assert_int_equal(ruleset_add(next, &p3, "v3", err, sizeof err), 0);
+    /* In June: V3 (September) is new and in the future: fine. */
+    assert_int_equal(ruleset_check_successor(
+                         f->rules, next, at(2026, 6, 1, 0, 0), err, sizeof err),
+                     0);
+    /* On 1 September at 00:00 it would already be in force: refused. */
+    assert_int_equal(ruleset_check_successor(
+                         f->rules, next, at(2026, 9, 1, 0, 0), err, sizeof err),
+                     -1);
+    assert_contains(err, "rule set 2026-03-v3 would take effect in the past");
+    ruleset_destroy(&next);
+
+    /* Dropping V2 once in force is refused; before 15 March it is not. */
+    assert_int_equal(ruleset_from_policy(&next, &p1, err, sizeof err), 0);
+    assert_int_equal(ruleset_check_successor(f->rules, next,
+                                             at(2026, 3, 15, 0, 0), err,
+                                             sizeof err),
+                     -1);
+    assert_contains(err, "rule set 2026-03-v2 is in force");
+    assert_contains(err, "it is missing");
+    assert_int_equal(ruleset_check_successor(f->rules, next,
+                                             at(2026, 3, 14, 23, 59), err,
+                                             sizeof err),
+                     0);
+    ruleset_destroy(&next);
+
+    /* Changing V1 (in force) is refused. */
+    char v1b[sizeof V1 + 8];
+    snprintf(v1b, sizeof v1b, "%s", V1);
+    memcpy(strstr(v1b, "max_per_month = 4"), "max_per_month = 5", 17);
+    parse(&p1, v1b);
+    assert_int_equal(ruleset_from_policy(&next, &p1, err, sizeof err), 0);
+    assert_int_equal(ruleset_add(next, &p2, "v2", err, sizeof err), 0);
+    assert_int_equal(ruleset_check_successor(
+                         f->rules, next, at(2026, 1, 1, 0, 0), err, sizeof err),
+                     -1);
+    assert_contains(err, "it was changed");
+    ruleset_destroy(&next);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +334,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_redeem_per_year, setup, teardown),
         cmocka_unit_test_setup_teardown(test_before_the_first_rule_set, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_successor_keeps_history, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

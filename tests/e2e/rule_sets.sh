@@ -99,4 +99,32 @@ run jf policy lst
 check_rc "policy with an unknown subcommand" 2
 
 json_ok "verify" verify && check_eq "verify: ok" true "$(jget .ok)"
+
+# --- adopting a rule set without a restart: a directory and SIGHUP ------------------
+stop_daemon
+RULES="$WORK/rules.d"
+mkdir -p "$RULES"
+cp "$DEFAULT_POLICY" "$RULES/2026-01-default.conf"
+set_time "2026-06-20 09:00"
+start_daemon "$WORK/data2" --test-clock "$CLOCK" --policy "$RULES"
+count_rule_sets() { jfj policy list | jq -r '.rule_sets | length'; }
+check_eq "a directory of one rule set" 1 "$(count_rule_sets)"
+cp "$REVISED" "$RULES/2026-07-revised.conf"
+kill -HUP "$PID"
+for ((i = 0; i < 50; i++)); do
+    [ "$(count_rule_sets)" = 2 ] && break
+    sleep 0.1
+done
+check_eq "SIGHUP adopted the July rule set" 2 "$(count_rule_sets)"
+# Changing a rule set already in force is refused; the old ones stay.
+sed -i 's/^fen_per_point = 100/fen_per_point = 50/' "$RULES/2026-01-default.conf"
+kill -HUP "$PID"
+for ((i = 0; i < 50; i++)); do
+    grep -q "rule sets not reloaded" "$DAEMON_LOG" && break
+    sleep 0.1
+done
+check_contains "changing a rule set in force is refused" "rule set 2026-01-default is in force" "$(cat "$DAEMON_LOG")"
+run jf policy show 2026-01-default
+check_contains "the rule set in force is unchanged" "fen_per_point = 100" "$OUT"
+check_eq "both rule sets still in use" 2 "$(count_rule_sets)"
 finish
