@@ -131,6 +131,13 @@ static int set_note(jifen_command *c, const char *text, const char *what,
     return text_arg(c->note, sizeof c->note, text, what, err, errlen);
 }
 
+/* A rule set version travels in `name` (see jifen_types.h, POLICY). */
+static int set_version(jifen_command *c, const char *text, const char *what,
+                       char *err, size_t errlen)
+{
+    return text_arg(c->name, sizeof c->name, text, what, err, errlen);
+}
+
 static int set_period(jifen_command *c, const char *text, const char *what,
                       char *err, size_t errlen)
 {
@@ -244,6 +251,7 @@ typedef enum {
     OPT_CHECKPOINT_KEY,
     OPT_LABEL,
     OPT_OUT, /* keygen's file prefix; not a command field */
+    OPT_CSV, /* reports: comma-separated values instead of a table */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
@@ -288,6 +296,7 @@ static const option_def options[OPT_COUNT] = {
     [OPT_KEY] = {"--key", NULL, "FILE", NULL},
     [OPT_SERVER_KEY] = {"--server-key", NULL, "KEY", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
+    [OPT_CSV] = {"--csv", NULL, NULL, NULL},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
     [OPT_HELP] = {"--help", "-h", NULL, NULL},
@@ -361,6 +370,34 @@ static const command_def commands[] = {
     {"keygen", NULL, JIFEN_CMD_NONE, {{NULL, NULL}}, BIT(OPT_OUT), 0,
      "Make a key pair: PREFIX.key (secret, 0600) and PREFIX.pub (default\n"
      "      PREFIX: jifen). Give the .pub to the admin to enrol."},
+    {"appeal", NULL, JIFEN_CMD_REVERSE, {{"ENTRY", set_entry}},
+     BIT(OPT_NOTE), BIT(OPT_NOTE),
+     "Uphold an appeal: reverse deduction ENTRY and lift its suspension."},
+    {"object", NULL, JIFEN_CMD_OBJECT, {{"ENTRY", set_entry}},
+     BIT(OPT_NOTE), BIT(OPT_NOTE),
+     "Void award ENTRY under public notice: an objection upheld (why)."},
+    {"approve", NULL, JIFEN_CMD_APPROVE, {{"ENTRY", set_entry}}, 0, 0,
+     "Approve a large award under notice (not by whoever recorded it)."},
+    {"notices", NULL, JIFEN_CMD_NOTICES, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "The notice list (公示) of a month, default this one; data masked."},
+    {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
+     "Record the funder paying AMOUNT yuan for redeemed points."},
+    {"report", "statement", JIFEN_CMD_REPORT, {ARG_H},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "H's month: points earned, spent, expired; fees billed, paid, due."},
+    {"report", "liability", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "What the funder owes for redeemed points; points outstanding."},
+    {"report", "ageing", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "Fees due by age (0-30, 31-90, 91-180, >180 days); collection rate."},
+    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV),
+     0, "Every account's debits and credits; totals per asset."},
+    {"policy", "list", JIFEN_CMD_POLICY, {{NULL, NULL}}, 0, 0,
+     "List the rule sets: version, effective date, resolution; * in force."},
+    {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
+     "Print rule set VERSION as a policy file (caps, rates, catalogue)."},
 };
 /* clang-format on */
 
@@ -399,8 +436,9 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
         if (!wanted)
             continue;
         bool required = d->required & BIT(o);
-        fprintf(f, " %s%s %s%s", required ? "" : "[", options[o].name,
-                options[o].arg, required ? "" : "]");
+        fprintf(f, " %s%s%s%s%s", required ? "" : "[", options[o].name,
+                options[o].arg ? " " : "", /* a flag has no value */
+                options[o].arg ? options[o].arg : "", required ? "" : "]");
     }
 }
 
@@ -418,7 +456,8 @@ static void print_help(FILE *f)
         f,
         "  help [COMMAND]\n      This text, or one command's.\n\n"
         "Every write (household add, award, deduct, bill, pay, redeem,\n"
-        "reverse) takes --request-id ID; without it a random id is made. A\n"
+        "reverse, appeal, object, approve, settle) takes --request-id ID;\n"
+        "without it a random id is made. A\n"
         "request that gets no reply is resent with the same id, and the\n"
         "ledger applies an id once: resending it by hand is safe too.\n"
         "H is a household code such as 3-2-501. AMOUNT is yuan with at most\n"
@@ -601,6 +640,8 @@ static int build_command(const command_def *d, const cli_args *a, size_t first,
                     a->words[first + want]);
     memset(cmd, 0, sizeof *cmd);
     cmd->kind = d->kind;
+    if (d->kind == JIFEN_CMD_REPORT) /* the second word names the report */
+        snprintf(cmd->code, sizeof cmd->code, "%s", d->sub);
     for (size_t i = 0; i < want; i++)
         if (d->args[i].set(cmd, a->words[first + i], d->args[i].name, err,
                            errlen) != 0)
@@ -720,6 +761,8 @@ static const char *missing_part(jifen_command_kind kind,
         return "no stats in the reply";
     if (kind == JIFEN_CMD_CHECKPOINT && !res->has_checkpoint)
         return "no checkpoint in the reply";
+    if (kind == JIFEN_CMD_REPORT && res->report == NULL)
+        return "no report in the reply";
     if (jifen_command_is_write(kind) && res->entry == 0)
         return "no journal entry in the reply";
     return NULL;
@@ -962,6 +1005,7 @@ int main(int argc, char **argv)
 
     parse_command_line(argc, argv, &a);
     r.out.json = a.opt[OPT_JSON] != NULL;
+    r.out.csv = a.opt[OPT_CSV] != NULL;
     if (a.err[0] != '\0')
         return usage_error(&r, a.err);
     if (a.opt[OPT_VERSION] != NULL) {

@@ -11,6 +11,7 @@
 #include "codec.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -151,6 +152,7 @@ static void json_balance(json_writer *w, const char *key,
     jw_i64(w, "points", b->points);
     jw_i64(w, "fee_due_fen", b->fee_due_fen);
     jw_u64(w, "area_centi_m2", b->area_centi_m2);
+    jw_i64(w, "pending_points", b->pending_points);
     jw_close(w, '}');
 }
 
@@ -176,6 +178,8 @@ static void print_balance_tail(FILE *f, const jifen_balance *b)
 {
     fprintf(f, "%" PRId64 " point%s, ", b->points,
             plural((uint64_t)b->points));
+    if (b->pending_points != 0)
+        fprintf(f, "%" PRId64 " under public notice, ", b->pending_points);
     print_fee(f, b->fee_due_fen);
 }
 
@@ -249,16 +253,41 @@ static void describe_write(FILE *f, const jifen_command *c,
     case JIFEN_CMD_KEY_REVOKE:
         fprintf(f, "revoked key %s", c->key);
         break;
+    case JIFEN_CMD_OBJECT:
+        fprintf(f, "voided award %" PRIu64 " (%" PRIu64 " point%s) on "
+                   "objection",
+                c->entry, r->points, plural(r->points));
+        break;
+    case JIFEN_CMD_APPROVE:
+        fprintf(f, "approved award %" PRIu64, c->entry);
+        break;
+    case JIFEN_CMD_SETTLE:
+        fprintf(f, "the funder paid %s yuan for redeemed points",
+                jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan));
+        break;
     default:
         fputs(codec_command_name(c->kind), f);
     }
 }
+
+static void format_local_time(int64_t time_ms, char *buf, size_t len);
 
 static void print_write_human(FILE *f, const jifen_command *c,
                               const jifen_result *r)
 {
     fprintf(f, "entry %" PRIu64 ": ", r->entry);
     describe_write(f, c, r);
+    if (r->notice_ends_ms != 0) {
+        char when[48];
+        format_local_time(r->notice_ends_ms, when, sizeof when);
+        fprintf(f, ", under public notice until %s%s", when,
+                r->needs_approval ? " and a second approval" : "");
+    }
+    if (r->suspended_until_ms != 0) {
+        char when[48];
+        format_local_time(r->suspended_until_ms, when, sizeof when);
+        fprintf(f, ", redemption suspended until %s", when);
+    }
     if (r->has_balance) {
         fputs("; balance ", f);
         print_balance_tail(f, &r->balance);
@@ -287,6 +316,12 @@ static void print_write_json(FILE *f, const jifen_command *c,
         jw_u64(&w, "points", r->points);
     if (c->kind == JIFEN_CMD_REDEEM)
         jw_u64(&w, "offset_fen", r->offset_fen);
+    if (r->suspended_until_ms != 0)
+        jw_i64(&w, "suspended_until_ms", r->suspended_until_ms);
+    if (r->notice_ends_ms != 0) {
+        jw_i64(&w, "notice_ends_ms", r->notice_ends_ms);
+        jw_bool(&w, "needs_approval", r->needs_approval);
+    }
     if (r->has_balance)
         json_balance(&w, "balance", &r->balance);
     jw_end(&w);
@@ -360,6 +395,8 @@ static void print_entry_human(FILE *f, const jifen_entry *e)
         print_asset_amount(f, p->asset, p->amount);
     }
     fprintf(f, "  by %s", e->author[0] != '\0' ? e->author : "?");
+    if (e->policy[0] != '\0')
+        fprintf(f, "  rules %s", e->policy);
     if (e->command.note[0] != '\0') {
         fputs("  \"", f);
         print_one_line(f, e->command.note);
@@ -396,6 +433,7 @@ static void print_history_json(FILE *f, const char *household,
         jw_str(&w, "note", e->command.note);
         json_postings(&w, e->postings, e->n_postings);
         jw_u64(&w, "reverses", e->reverses);
+        jw_str(&w, "policy", e->policy); /* the rule set it was made under */
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
@@ -534,6 +572,211 @@ static void print_keys(const cli_output *o, const jifen_result *r)
     jw_end(&w);
 }
 
+/* --- rule sets ------------------------------------------------------------- */
+
+static void print_rule_sets_json(FILE *f, const jifen_result *r)
+{
+    json_writer w = jw_begin(f);
+    jw_open(&w, "rule_sets", '[');
+    for (size_t i = 0; i < r->n_rule_sets; i++) {
+        const jifen_rule_set *s = &r->rule_sets[i];
+        jw_open(&w, NULL, '{');
+        jw_str(&w, "version", s->version);
+        jw_str(&w, "effective", s->effective);
+        jw_str(&w, "resolution", s->resolution);
+        jw_bool(&w, "in_force", s->in_force);
+        if (s->text != NULL)
+            jw_str(&w, "text", s->text);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+/* `policy list`: one line each, * marking the one in force; `policy show`:
+ * the rule set as a file, which jifend --policy would load as it is. */
+static void print_rule_sets_human(FILE *f, const jifen_result *r)
+{
+    for (size_t i = 0; i < r->n_rule_sets; i++) {
+        const jifen_rule_set *s = &r->rule_sets[i];
+        if (s->text != NULL) {
+            fprintf(f, "# rule set %s%s\n%s", s->version,
+                    s->in_force ? " (in force now)" : "", s->text);
+            continue;
+        }
+        fprintf(f, "%c %-24s from %-14s %s\n", s->in_force ? '*' : ' ',
+                s->version, s->effective[0] ? s->effective : "the beginning",
+                s->resolution);
+    }
+}
+
+/* --- the notice list (公示) ------------------------------------------------ */
+
+static void print_notices_json(FILE *f, const jifen_command *c,
+                               const jifen_result *r)
+{
+    json_writer w = jw_begin(f);
+    jw_str(&w, "period", c->period);
+    jw_open(&w, "notices", '[');
+    for (size_t i = 0; i < r->n_notices; i++) {
+        const jifen_notice *n = &r->notices[i];
+        jw_open(&w, NULL, '{');
+        jw_u64(&w, "entry", n->entry);
+        jw_i64(&w, "time_ms", n->time_ms);
+        jw_str(&w, "household", n->household);
+        jw_str(&w, "name", n->name);
+        jw_str(&w, "activity", n->activity);
+        jw_u64(&w, "points", n->points);
+        jw_str(&w, "state", n->state);
+        jw_i64(&w, "ends_ms", n->ends_ms);
+        jw_bool(&w, "needs_approval", n->needs_approval);
+        jw_bool(&w, "approved", n->approved);
+        jw_u64(&w, "decided_by", n->decided_by);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+static void csv_cell(FILE *f, const char *s);
+
+/* The same for a spreadsheet: times as Unix ms, as in --json. */
+static void print_notices_csv(FILE *f, const jifen_result *r)
+{
+    fputs("entry,time_ms,household,name,activity,points,state,ends_ms,"
+          "needs_approval,approved,decided_by\r\n",
+          f);
+    for (size_t i = 0; i < r->n_notices; i++) {
+        const jifen_notice *n = &r->notices[i];
+        fprintf(f, "%" PRIu64 ",%" PRId64 ",", n->entry, n->time_ms);
+        csv_cell(f, n->household);
+        fputc(',', f);
+        csv_cell(f, n->name);
+        fprintf(f, ",%s,%" PRIu64 ",%s,%" PRId64 ",%s,%s,%" PRIu64 "\r\n",
+                n->activity, n->points, n->state, n->ends_ms,
+                n->needs_approval ? "true" : "false",
+                n->approved ? "true" : "false", n->decided_by);
+    }
+}
+
+/* What a notice board shows: masked door and name, what for, how much,
+ * and where the notice stands. */
+static void print_notices_human(FILE *f, const jifen_result *r)
+{
+    if (r->n_notices == 0) {
+        fputs("no awards under public notice in this month\n", f);
+        return;
+    }
+    fprintf(f, "%-6s %-16s %-12s %-10s %-16s %6s  %s\n", "entry", "made",
+            "household", "name", "activity", "points", "state");
+    for (size_t i = 0; i < r->n_notices; i++) {
+        const jifen_notice *n = &r->notices[i];
+        char made[48], ends[48];
+        format_local_time(n->time_ms, made, sizeof made);
+        format_local_time(n->ends_ms, ends, sizeof ends);
+        fprintf(f, "%-6" PRIu64 " %-16.16s %-12s %-10s %-16s %6" PRIu64 "  %s",
+                n->entry, made, n->household, n->name, n->activity,
+                n->points, n->state);
+        if (strcmp(n->state, "pending") == 0)
+            fprintf(f, " until %.16s%s", ends,
+                    n->needs_approval && !n->approved
+                        ? ", needs a second approval"
+                        : "");
+        else
+            fprintf(f, " by entry %" PRIu64, n->decided_by);
+        fputc('\n', f);
+    }
+}
+
+/* --- reports ----------------------------------------------------------------- */
+
+/* A cell that is a whole number is written as a JSON number. */
+static bool is_integer(const char *s)
+{
+    const char *p = s + (*s == '-');
+    if (*p == '\0')
+        return false;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+static void print_report_json(FILE *f, const jifen_report *r)
+{
+    json_writer w = jw_begin(f);
+    jw_str(&w, "title", r->title);
+    jw_open(&w, "rows", '[');
+    for (size_t i = 0; i < r->n_rows; i++) {
+        jw_open(&w, NULL, '{');
+        for (size_t j = 0; j < r->n_columns; j++) {
+            const char *cell = r->rows[i].cells[j];
+            if (is_integer(cell))
+                jw_i64(&w, r->columns[j], strtoll(cell, NULL, 10));
+            else
+                jw_str(&w, r->columns[j], cell);
+        }
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+}
+
+/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
+static void csv_cell(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_line(FILE *f, const char (*cells)[JIFEN_REPORT_CELL_MAX + 1],
+                     size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (j)
+            fputc(',', f);
+        csv_cell(f, cells[j]);
+    }
+    fputs("\r\n", f);
+}
+
+static void print_report_csv(FILE *f, const jifen_report *r)
+{
+    csv_line(f, r->columns, r->n_columns);
+    for (size_t i = 0; i < r->n_rows; i++)
+        csv_line(f, r->rows[i].cells, r->n_columns);
+}
+
+static void print_report_human(FILE *f, const jifen_report *r)
+{
+    size_t width[JIFEN_REPORT_COLUMNS_MAX];
+    for (size_t j = 0; j < r->n_columns; j++) {
+        width[j] = strlen(r->columns[j]);
+        for (size_t i = 0; i < r->n_rows; i++)
+            if (strlen(r->rows[i].cells[j]) > width[j])
+                width[j] = strlen(r->rows[i].cells[j]);
+    }
+    fprintf(f, "%s\n", r->title);
+    for (size_t j = 0; j < r->n_columns; j++)
+        fprintf(f, j ? "  %*s" : "%-*s", (int)width[j], r->columns[j]);
+    fputc('\n', f);
+    for (size_t i = 0; i < r->n_rows; i++) {
+        for (size_t j = 0; j < r->n_columns; j++)
+            fprintf(f, j ? "  %*s" : "%-*s", (int)width[j],
+                    r->rows[i].cells[j]);
+        fputc('\n', f);
+    }
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -566,6 +809,30 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         break;
     case JIFEN_CMD_KEY_LIST:
         print_keys(o, r);
+        break;
+    case JIFEN_CMD_REPORT:
+        if (r->report == NULL)
+            fputs("no report in the reply\n", o->err);
+        else if (o->json)
+            print_report_json(o->out, r->report);
+        else if (o->csv)
+            print_report_csv(o->out, r->report);
+        else
+            print_report_human(o->out, r->report);
+        break;
+    case JIFEN_CMD_NOTICES:
+        if (o->json)
+            print_notices_json(o->out, cmd, r);
+        else if (o->csv)
+            print_notices_csv(o->out, r);
+        else
+            print_notices_human(o->out, r);
+        break;
+    case JIFEN_CMD_POLICY:
+        if (o->json)
+            print_rule_sets_json(o->out, r);
+        else
+            print_rule_sets_human(o->out, r);
         break;
     default:
         if (o->json)

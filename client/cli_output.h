@@ -18,6 +18,7 @@ typedef struct {
     FILE *out; /* results */
     FILE *err; /* diagnostics */
     bool json;
+    bool csv; /* reports only */
 } cli_output;
 
 /* A result with status OK or EXISTS for the command that was sent: a write

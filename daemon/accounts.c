@@ -35,6 +35,28 @@ void account_household_fee(const char *household,
     household_account(household, "/fee", out);
 }
 
+void account_household_pending(const char *household,
+                               char out[JIFEN_ACCOUNT_MAX + 1])
+{
+    household_account(household, "/pending", out);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+jifen_asset account_asset(const char *name)
+{
+    if ((strncmp(name, "household/", 10) == 0 && ends_with(name, "/fee")) ||
+        strcmp(name, ACCOUNT_FEE_INCOME) == 0 ||
+        strcmp(name, ACCOUNT_CASH) == 0 ||
+        strcmp(name, ACCOUNT_POINTS_OFFSET) == 0)
+        return JIFEN_ASSET_FEE;
+    return JIFEN_ASSET_POINTS;
+}
+
 bool account_is_household_points(const char *name)
 {
     static const char prefix[] = "household/", suffix[] = "/points";

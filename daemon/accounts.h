@@ -15,6 +15,7 @@
 #define ACCOUNT_POINTS_ISSUED "community/points-issued"
 #define ACCOUNT_POINTS_DEDUCTED "community/points-deducted"
 #define ACCOUNT_POINTS_REDEEMED "community/points-redeemed"
+#define ACCOUNT_POINTS_EXPIRED "community/points-expired"
 #define ACCOUNT_FEE_INCOME "community/fee-income"
 #define ACCOUNT_CASH "community/cash"
 #define ACCOUNT_POINTS_OFFSET "community/points-offset"
@@ -31,6 +32,15 @@ void account_household_points(const char *household,
                               char out[JIFEN_ACCOUNT_MAX + 1]);
 void account_household_fee(const char *household,
                            char out[JIFEN_ACCOUNT_MAX + 1]);
+
+/* "household/<code>/pending": awards under public notice (公示), visible
+ * but not spendable until the notice window ends. */
+void account_household_pending(const char *household,
+                               char out[JIFEN_ACCOUNT_MAX + 1]);
+
+/* The asset an account holds: FEE for household fee accounts, fee income,
+ * cash and the points-offset receivable; POINTS for the rest. */
+jifen_asset account_asset(const char *name);
 
 /* True for a household's points account: it may never go below zero. */
 bool account_is_household_points(const char *name);

@@ -156,6 +156,18 @@ static const unsigned MATRIX[] = {
     [JIFEN_CMD_CHECKPOINT] = READERS,
     [JIFEN_CMD_STATS] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
     [JIFEN_CMD_FEED] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
+    /* The points policy (docs/policy.md). The committee runs public notice:
+     * it upholds objections and gives the second approval. The funder's
+     * payment for redeemed points reaches the property company, whose
+     * terminal records it. Rule sets, the notice list and the reports are
+     * public within the system. Releases and expiry are the daemon's own
+     * entries: no key may send them. */
+    [JIFEN_CMD_OBJECT] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_APPROVE] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_SETTLE] = R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_POLICY] = READERS,
+    [JIFEN_CMD_NOTICES] = READERS,
+    [JIFEN_CMD_REPORT] = READERS,
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)

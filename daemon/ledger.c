@@ -7,12 +7,18 @@
  * then replays the whole group, so a handler never undoes anything itself.
  */
 #include "ledger.h"
+#include "ledger_internal.h"
 
 #include "accounts.h"
+#include "clock.h"
 #include "codec.h"
+#include "counters.h"
 #include "hash.h"
 #include "keys.h"
 #include "log.h"
+#include "notice.h"
+#include "reports.h"
+#include "sanction.h"
 #include "storage.h"
 #include "verify.h"
 
@@ -31,6 +37,12 @@
 struct ledger {
     storage *st;
     policy pol;
+    const ruleset *rules; /* when set, rule sets by time replace pol */
+    /* The timer (public notice, expiry): when it next has work, and whether
+     * that must be found out again (after anything that opened or approved
+     * a notice or credited points that expire). */
+    int64_t timer_next_ms;
+    bool timer_rescan;
     ledger_options opts;
     storage_txn txn; /* the write transaction, when in_write */
     bool in_write;
@@ -71,13 +83,7 @@ typedef struct {
     char name[JIFEN_NAME_MAX + 1];
 } household_record;
 
-/* What one write command is applied with. */
-typedef struct {
-    const char *request_id;
-    const char *author;
-    int64_t now_ms;
-    const ledger_caller *caller;
-} write_context;
+/* write_context: see ledger_internal.h */
 
 static void set_result(jifen_result *r, jifen_status status, const char *fmt,
                        ...) __attribute__((format(printf, 3, 4)));
@@ -244,6 +250,7 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     self->pol = *pol;
     self->opts = *opts;
     keys_snapshot_init(&self->keys);
+    self->timer_rescan = true; /* a restart finds what is still open */
     if (self->opts.map_max < self->opts.map_size)
         self->opts.map_max = self->opts.map_size;
     self->entry_cap = codec_entry_max_size();
@@ -355,13 +362,15 @@ static storage_error household_balance(storage_txn *txn, const char *code,
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_totals t;
     storage_val v;
-    const char *names[2];
-    char fee[JIFEN_ACCOUNT_MAX + 1];
+    char fee[JIFEN_ACCOUNT_MAX + 1], pending[JIFEN_ACCOUNT_MAX + 1];
+    const char *names[3];
     account_household_points(code, account);
     account_household_fee(code, fee);
+    account_household_pending(code, pending);
     names[0] = account;
     names[1] = fee;
-    for (int i = 0; i < 2; i++) {
+    names[2] = pending;
+    for (int i = 0; i < 3; i++) {
         e = storage_get(txn, TABLE_BALANCES, names[i], strlen(names[i]), &v);
         if (e == STORAGE_NOT_FOUND) {
             t.debits = t.credits = 0;
@@ -372,8 +381,10 @@ static storage_error household_balance(storage_txn *txn, const char *code,
         }
         if (i == 0)
             b->points = (int64_t)(t.credits - t.debits);
-        else
+        else if (i == 1)
             b->fee_due_fen = (int64_t)(t.debits - t.credits);
+        else
+            b->pending_points = (int64_t)(t.credits - t.debits);
     }
     return STORAGE_OK;
 }
@@ -482,7 +493,7 @@ static void post_entry(ledger *self, const write_context *ctx,
     if (n_postings) /* a registration has none, and postings is NULL */
         memcpy(entry.postings, postings, n_postings * sizeof *postings);
     entry.reverses = reverses;
-    snprintf(entry.policy, sizeof entry.policy, "%s", self->pol.version);
+    snprintf(entry.policy, sizeof entry.policy, "%s", ctx->pol->version);
 
     size_t len = codec_entry_encode(&entry, self->entry_buf, self->entry_cap);
     if (len == 0) {
@@ -565,6 +576,7 @@ static void cmd_household_add(ledger *self, const write_context *ctx,
     post_entry(self, ctx, cmd, cmd->household, NULL, 0, 0, result);
 }
 
+
 static void cmd_award(ledger *self, const write_context *ctx,
                       const jifen_command *cmd, jifen_result *result)
 {
@@ -572,14 +584,24 @@ static void cmd_award(ledger *self, const write_context *ctx,
     if (!need_household(self, cmd->household, &b, result))
         return;
     uint32_t points = 0;
-    jifen_status s = policy_award_points(&self->pol, cmd, &points,
+    jifen_status s = policy_award_points(ctx->pol, cmd, &points,
                                          result->error, sizeof result->error);
+    if (s == JIFEN_STATUS_OK)
+        s = rules_check_award_caps(self, ctx, cmd, points, result);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
         return;
     }
+    counter_add_month_year(&self->txn, cmd->household, cmd->code,
+                           ctx->now_ms, points);
+    /* Under public notice the points wait in the pending account. */
+    bool needs_approval = false;
+    bool noticed = notice_applies(ctx->pol, points, &needs_approval);
     char account[JIFEN_ACCOUNT_MAX + 1];
-    account_household_points(cmd->household, account);
+    if (noticed)
+        account_household_pending(cmd->household, account);
+    else
+        account_household_points(cmd->household, account);
     jifen_posting p;
     make_posting(&p, JIFEN_ASSET_POINTS, ACCOUNT_POINTS_ISSUED, account,
                  points);
@@ -587,6 +609,10 @@ static void cmd_award(ledger *self, const write_context *ctx,
     applied.points = points; /* the entry says what was really awarded */
     post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
     result->points = points;
+    if (noticed && result->status == JIFEN_STATUS_OK)
+        rules_open_notice(self, ctx, &applied, b.name, needs_approval, result);
+    else if (result->status == JIFEN_STATUS_OK)
+        rules_earn(self, ctx, cmd->household, ctx->now_ms, points);
 }
 
 static bool enough_points(const jifen_balance *b, uint64_t points,
@@ -607,7 +633,7 @@ static void cmd_deduct(ledger *self, const write_context *ctx,
     if (!need_household(self, cmd->household, &b, result))
         return;
     uint32_t points = 0;
-    jifen_status s = policy_deduct_points(&self->pol, cmd, &points,
+    jifen_status s = policy_deduct_points(ctx->pol, cmd, &points,
                                           result->error, sizeof result->error);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
@@ -624,6 +650,8 @@ static void cmd_deduct(ledger *self, const write_context *ctx,
     applied.points = points;
     post_entry(self, ctx, &applied, cmd->household, &p, 1, 0, result);
     result->points = points;
+    if (result->status == JIFEN_STATUS_OK)
+        rules_sanction(self, ctx, cmd, result);
 }
 
 static void cmd_bill(ledger *self, const write_context *ctx,
@@ -659,16 +687,21 @@ static void cmd_redeem(ledger *self, const write_context *ctx,
     jifen_balance b;
     if (!need_household(self, cmd->household, &b, result))
         return;
-    if (!enough_points(&b, cmd->amount, result))
+    if (!enough_points(&b, cmd->amount, result) ||
+        rules_suspended(self, ctx, cmd->household, result))
         return;
     uint64_t offset = 0;
     jifen_status s =
-        policy_redeem_offset(&self->pol, cmd->amount, b.fee_due_fen, &offset,
+        policy_redeem_offset(ctx->pol, cmd->amount, b.fee_due_fen, &offset,
                              result->error, sizeof result->error);
+    if (s == JIFEN_STATUS_OK)
+        s = rules_check_redeem_cap(self, ctx, cmd, result);
     if (s != JIFEN_STATUS_OK) {
         result->status = s;
         return;
     }
+    counter_add_month_year(&self->txn, cmd->household, COUNTER_REDEEM,
+                           ctx->now_ms, (int64_t)cmd->amount);
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(cmd->household, points);
     account_household_fee(cmd->household, fee);
@@ -721,7 +754,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
     }
     /* ledger_authorize refused this already; kept here so that the rule
      * holds whoever calls ledger_apply. */
-    if (ctx->caller->key[0] != '\0' &&
+    if (ctx->caller && ctx->caller->key[0] != '\0' &&
         !keys_role_may_reverse(ctx->caller->role, original.command.kind)) {
         set_result(result, JIFEN_STATUS_FORBIDDEN,
                    "a %s key may not reverse a %s entry",
@@ -729,6 +762,8 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
                    codec_command_name(original.command.kind));
         return;
     }
+    if (!rules_reversible_after_notice(self, &original, result))
+        return;
     e = storage_get(&self->txn, TABLE_REVERSALS, key, sizeof key, &v);
     if (e == STORAGE_OK && v.len == 8) {
         set_result(result, JIFEN_STATUS_ALREADY_REVERSED,
@@ -743,6 +778,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
     for (size_t i = 0; i < original.n_postings; i++) {
         const jifen_posting *p = &original.postings[i];
         make_posting(&mirrored[i], p->asset, p->credit, p->debit, p->amount);
+        rules_posted_from_points(&original, &mirrored[i]);
         /* Taking back an award must not push the household below zero. */
         if (account_is_household_points(p->credit)) {
             account_totals t;
@@ -758,6 +794,9 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
             }
         }
     }
+    rules_uncount(self, &original);
+    if (original.command.kind == JIFEN_CMD_DEDUCT) /* an appeal upheld */
+        sanction_lift(&self->txn, original.command.household, cmd->entry);
     uint8_t rev[8];
     storage_be64_put(rev, self->next_seq + 1);
     storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev, sizeof rev,
@@ -829,7 +868,60 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_REVERSE] = cmd_reverse,
     [JIFEN_CMD_KEY_ENROL] = cmd_key_enrol,
     [JIFEN_CMD_KEY_REVOKE] = cmd_key_revoke,
+    [JIFEN_CMD_OBJECT] = rules_cmd_object,
+    [JIFEN_CMD_APPROVE] = rules_cmd_approve,
+    [JIFEN_CMD_RELEASE] = rules_cmd_daemon_only,
+    [JIFEN_CMD_EXPIRE] = rules_cmd_daemon_only,
+    [JIFEN_CMD_SETTLE] = rules_cmd_settle,
 };
+
+/* --- for ledger_rules.c (ledger_internal.h) ------------------------------- */
+
+storage_txn *ledger_txn(ledger *self)
+{
+    return &self->txn;
+}
+
+void ledger_set_result(jifen_result *r, jifen_status status, const char *fmt,
+                       ...)
+{
+    r->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+}
+
+storage_error ledger_get_totals(ledger *self, const char *account,
+                                account_totals *t)
+{
+    return get_totals(self, account, t);
+}
+
+void ledger_make_posting(jifen_posting *p, jifen_asset asset,
+                         const char *debit, const char *credit,
+                         uint64_t amount)
+{
+    make_posting(p, asset, debit, credit, amount);
+}
+
+void ledger_post_entry(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, const char *household,
+                       const jifen_posting *postings, size_t n_postings,
+                       uint64_t reverses, jifen_result *result)
+{
+    post_entry(self, ctx, cmd, household, postings, n_postings, reverses,
+               result);
+}
+
+/* New work for the timer at ms: only ever earlier, so no scan is needed.
+ * (A group that then fails to commit leaves it too early: harmless, the
+ * tick finds nothing and looks again.) */
+void ledger_timer_due_by(ledger *self, int64_t ms)
+{
+    if (ms < self->timer_next_ms)
+        self->timer_next_ms = ms;
+}
 
 /* --- the write path ------------------------------------------------------- */
 
@@ -989,6 +1081,47 @@ bool ledger_key_admitted(ledger *self, const char *z85)
     return keys_snapshot_has(&self->keys, z85);
 }
 
+/* --- the daemon's own writes: the timer ------------------------------------ */
+
+
+ledger_error ledger_tick(ledger *self, int64_t now_ms)
+{
+    if (!self->timer_rescan && now_ms < self->timer_next_ms)
+        return LEDGER_OK;
+    ledger_error le = ledger_write_begin(self);
+    if (le != LEDGER_OK)
+        return le;
+    uint64_t due[TICK_BATCH];
+    size_t n = 0, n_lots = 0;
+    int64_t next = INT64_MAX, next_lot = INT64_MAX;
+    storage_error e =
+        notice_due(&self->txn, now_ms, due, TICK_BATCH, &n, &next);
+    const policy *pol =
+        self->rules ? ruleset_at(self->rules, now_ms) : &self->pol;
+    for (size_t i = 0; e == STORAGE_OK && pol && i < n; i++)
+        rules_release_one(self, pol, now_ms, due[i]);
+    if (e == STORAGE_OK && pol && !self->txn.error)
+        e = rules_expire_due(self, pol, now_ms, &n_lots, &next_lot);
+    if (next_lot < next)
+        next = next_lot;
+    n += n_lots;
+    if (e == STORAGE_OK)
+        e = self->txn.error;
+    if (e != STORAGE_OK || n == 0 || !pol) {
+        ledger_write_abort(self);
+        if (e != STORAGE_OK)
+            return from_storage(self, e, storage_txn_strerror(&self->txn));
+        self->timer_next_ms = next;
+        self->timer_rescan = false;
+        return LEDGER_OK;
+    }
+    le = ledger_write_commit(self);
+    self->timer_rescan = true; /* find out when the next one is due */
+    if (le == LEDGER_OK)
+        log_info("timer: %zu notice(s) posted or lot(s) expired", n);
+    return le;
+}
+
 /* A retry: the stored reply, or a refusal when the content differs. */
 static ledger_error replay_request(ledger *self, const jifen_request *req,
                                    const uint8_t digest[JIFEN_HASH_LEN],
@@ -1060,6 +1193,22 @@ static bool authorized_in_write(ledger *self, const ledger_caller *caller,
     return reply->status == JIFEN_STATUS_OK;
 }
 
+/* Before the first rule set takes effect nothing can be written: there is
+ * no rule to write it under. */
+static void refuse_no_rules(jifen_result *result, int64_t now_ms)
+{
+    char date[CLOCK_DATE_LEN + 1];
+    clock_date_text(now_ms, date);
+    set_result(result, JIFEN_STATUS_NO_RULE_SET,
+               "no rule set is in force on %s (the first takes effect later)",
+               date);
+}
+
+void ledger_use_rules(ledger *self, const ruleset *rules)
+{
+    self->rules = rules;
+}
+
 ledger_error ledger_apply(ledger *self, const jifen_request *req,
                           const uint8_t digest[JIFEN_HASH_LEN],
                           const ledger_caller *caller, int64_t now_ms,
@@ -1091,10 +1240,17 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
         return from_storage(self, STORAGE_FAILED, "out of memory");
     reply->n_results = req->n_commands;
 
-    write_context ctx = {req->request_id, who.author, now_ms, &who};
+    write_context ctx = {req->request_id, who.author, now_ms,
+                         self->rules ? ruleset_at(self->rules, now_ms)
+                                     : &self->pol,
+                         &who};
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *result = &reply->results[i];
+        if (!ctx.pol) {
+            refuse_no_rules(result, now_ms);
+            continue;
+        }
         if (cmd->kind >= sizeof write_handlers / sizeof *write_handlers ||
             !write_handlers[cmd->kind]) {
             set_result(result, JIFEN_STATUS_BAD_REQUEST,
@@ -1228,6 +1384,17 @@ static void query_keys(storage_txn *txn, jifen_result *result)
                                : "too many keys to list in one reply");
 }
 
+/* The rule sets are configuration, not ledger state: no transaction. */
+static void query_policy(ledger *self, const jifen_command *cmd,
+                         jifen_result *result)
+{
+    if (!self->rules) {
+        set_result(result, JIFEN_STATUS_INTERNAL, "no rule sets loaded");
+        return;
+    }
+    ruleset_describe(self->rules, cmd->name, clock_now_ms(), result);
+}
+
 ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply)
 {
@@ -1269,6 +1436,19 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
         case JIFEN_CMD_KEY_LIST:
             query_keys(&txn, result);
             break;
+        case JIFEN_CMD_POLICY:
+            query_policy(self, cmd, result);
+            break;
+        case JIFEN_CMD_NOTICES:
+            rules_query_notices(&txn, cmd, result);
+            break;
+        case JIFEN_CMD_REPORT: {
+            int64_t now = clock_now_ms();
+            const policy *pol =
+                self->rules ? ruleset_at(self->rules, now) : &self->pol;
+            reports_run(&txn, cmd, pol ? pol : &self->pol, now, result);
+            break;
+        }
         default:
             set_result(result, JIFEN_STATUS_BAD_REQUEST,
                        "command %zu is not a query", i + 1);

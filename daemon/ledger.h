@@ -12,9 +12,12 @@
  * Accounts, and which side their balance is on:
  *   household/<code>/points        credit balance: the household's points
  *   household/<code>/fee           debit balance: fee due (credit: prepaid)
+ *   household/<code>/pending       credit balance: awards under public
+ *                                  notice (notice.h), not spendable
  *   community/points-issued        source of awards
  *   community/points-deducted      sink of deductions
  *   community/points-redeemed      sink of redemptions
+ *   community/points-expired       sink of expired points (expiry.h)
  *   community/fee-income           credited by bills
  *   community/cash                 debited by payments
  *   community/points-offset        what the funder owes for redeemed points
@@ -25,6 +28,7 @@
 #include "jifen_types.h"
 #include "policy.h"
 #include "storage.h"
+#include "ruleset.h"
 
 typedef struct ledger ledger;
 
@@ -69,6 +73,9 @@ jifen_status ledger_authorize(ledger *self, const char *z85,
 /* True when z85 is an enrolled, unrevoked key: what the ZAP handler asks.
  * Reads an in-memory snapshot; safe from any thread. */
 bool ledger_key_admitted(ledger *self, const char *z85);
+/* From now on each write uses the rule set in force at its time instead of
+ * the policy given to ledger_open. `rules` must outlive the ledger. */
+void ledger_use_rules(ledger *self, const ruleset *rules);
 
 /* --- write path ---------------------------------------------------------- */
 
@@ -110,6 +117,17 @@ ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
 /* Grows the map after LEDGER_FULL, with no transaction active. LEDGER_OK
  * when there is more room now. */
 ledger_error ledger_grow(ledger *self);
+
+/* The author of the entries jifend writes by itself (notice releases). */
+#define LEDGER_DAEMON_AUTHOR "jifend"
+
+/* Does, with no client asking, what is due at now_ms: posts the awards whose
+ * public notice has ended (notice.h), in a write transaction of its own,
+ * between group commits. Cheap when nothing is due (no transaction). A
+ * crash at any point leaves each notice either decided with its entry or
+ * open, so the next tick neither skips nor repeats one. LEDGER_OK or a
+ * storage error (LEDGER_FULL: grow and it is retried on the next tick). */
+ledger_error ledger_tick(ledger *self, int64_t now_ms);
 
 /* Reason for the last storage failure. */
 const char *ledger_strerror(const ledger *self);

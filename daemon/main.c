@@ -5,6 +5,7 @@
  * terminal) owns its lifetime. SIGTERM or SIGINT stops it after the commit
  * in flight.
  */
+#include "clock.h"
 #include "codec.h"
 #include "config.h"
 #include "hash.h"
@@ -17,6 +18,7 @@
 #include "ops.h"
 #include "policy.h"
 #include "replica.h"
+#include "ruleset.h"
 #include "server.h"
 #include "transport.h"
 
@@ -39,11 +41,18 @@
 #endif
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -63,13 +72,21 @@ static void usage(FILE *out)
             "  -l, --listen ENDPOINT ZeroMQ endpoint (default: "
             "tcp://127.0.0.1:7400);\n"
             "                        a port of * picks a free one\n"
-            "  -p, --policy FILE     points policy (default: the embedded "
-            "one, see deploy/policy.conf)\n"
+            "  -p, --policy PATH     points policy (default: the embedded "
+            "one, see deploy/policy.conf);\n"
+            "                        repeat for several rule sets, each "
+            "with its effective date;\n"
+            "                        a directory: every *.conf in it. "
+            "SIGHUP re-reads them\n"
             "      --check-policy    validate the policy, print it, and exit\n"
             "      --map-size MIB    initial LMDB map size (default 64); it "
             "grows by itself\n"
             "      --map-max MIB     largest map size (default 65536)\n"
             "      --log-level L     debug, info, warn or error\n"
+            "      --test-clock FILE TESTS ONLY: \"now\" is the Unix time in ms "
+            "written in FILE,\n"
+            "                        re-read every loop turn (also "
+            "JIFEN_TEST_CLOCK=FILE)\n"
             "      --replica-of ENDPOINT  run as a read-only replica of that "
             "primary\n"
             "      --replica-server-key KEY  the primary's public key (Z85 "
@@ -113,6 +130,11 @@ typedef struct {
     const char *enrol_key; /* offline enrolment, then exit */
     const char *enrol_role;
     const char *enrol_label;
+    /* Every --policy, in order; without any, the configuration's policy
+     * path, else the embedded default. */
+    const char *policy_paths[RULESET_MAX];
+    size_t n_policies;
+    const char *test_clock;
 } options;
 
 static int add_override(options *o, const char *key, const char *value)
@@ -130,7 +152,8 @@ static int parse_options(int argc, char **argv, options *o)
 {
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
            OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
-           OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL };
+           OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL,
+           OPT_TEST_CLOCK };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -147,6 +170,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"enrol", required_argument, NULL, OPT_ENROL},
         {"role", required_argument, NULL, OPT_ROLE},
         {"label", required_argument, NULL, OPT_LABEL},
+        {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -171,7 +195,12 @@ static int parse_options(int argc, char **argv, options *o)
             rc = add_override(o, "listen", optarg);
             break;
         case 'p':
-            rc = add_override(o, "policy", optarg);
+            if (o->n_policies == RULESET_MAX) {
+                fprintf(stderr, "jifend: at most %d --policy files\n",
+                        RULESET_MAX);
+                return 2;
+            }
+            o->policy_paths[o->n_policies++] = optarg;
             break;
         case OPT_CHECK:
             o->check_policy = true;
@@ -202,6 +231,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_LABEL:
             o->enrol_label = optarg;
+            break;
+        case OPT_TEST_CLOCK:
+            o->test_clock = optarg;
             break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
@@ -263,12 +295,22 @@ static int settle_config(options *o)
     return 0;
 }
 
-static int load_policy(const options *o, policy *pol)
+/* Every --policy path is one rule set (a directory: each *.conf in it);
+ * without any, the configuration's policy path; without that, the embedded
+ * default is the only rule set and applies from the beginning. */
+static int load_policy(options *o, policy *pol, ruleset **rules)
 {
     char err[512];
-    int rc = o->cfg.policy[0] ? policy_load_file(pol, o->cfg.policy, err,
-                                                 sizeof err)
-                              : policy_load_default(pol, err, sizeof err);
+    if (o->n_policies == 0 && o->cfg.policy[0])
+        o->policy_paths[o->n_policies++] = o->cfg.policy;
+    int rc = o->n_policies
+                 ? ruleset_load_paths(rules, o->policy_paths, o->n_policies,
+                                      err, sizeof err)
+                 : policy_load_default(pol, err, sizeof err);
+    if (rc == 0 && o->n_policies)
+        *pol = *ruleset_get(*rules, 0);
+    else if (rc == 0)
+        rc = ruleset_from_policy(rules, pol, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "jifend: bad policy: %s\n", err);
         return -1;
@@ -276,25 +318,102 @@ static int load_policy(const options *o, policy *pol)
     return 0;
 }
 
+/* ", at most 8 a month, 60 a year", or nothing without caps. */
+static void print_caps(const policy_activity *a)
+{
+    if (a->max_per_month)
+        printf(", at most %u a month", a->max_per_month);
+    if (a->max_per_year)
+        printf(", at most %u a year", a->max_per_year);
+    printf("\n");
+}
+
 static void print_policy(const policy *pol)
 {
+    if (pol->effective[0] || pol->resolution[0])
+        printf("rule set %s: in force from %s; adopted by %s\n", pol->version,
+               pol->effective[0] ? pol->effective : "the beginning",
+               pol->resolution[0] ? pol->resolution : "(no resolution given)");
     printf("policy %s: %u fen per point, points pay at most %u%% of the fee "
            "due\n",
            pol->version, pol->fen_per_point, pol->max_offset_percent);
+    if (pol->max_redeem_per_year)
+        printf("  at most %u points redeemed per household a year\n",
+               pol->max_redeem_per_year);
     for (size_t i = 0; i < pol->n_activities; i++) {
         const policy_activity *a = &pol->activities[i];
         if (a->per_hour)
-            printf("  activity %-20s %u per hour, at most %u hours\n",
-                   a->code, a->points, a->max_hours);
+            printf("  activity %-20s %u per hour, at most %u hours", a->code,
+                   a->points, a->max_hours);
         else
-            printf("  activity %-20s %u point%s%s\n", a->code, a->points,
+            printf("  activity %-20s %u point%s%s", a->code, a->points,
                    a->points == 1 ? "" : "s",
                    a->max_points ? " (up to max_points, by level)" : "");
+        print_caps(a);
     }
     for (size_t i = 0; i < pol->n_rules; i++)
         printf("  rule     %-20s %u point%s\n", pol->rules[i].code,
                pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
 }
+
+static void print_rules(const ruleset *rules)
+{
+    for (size_t i = 0; i < ruleset_count(rules); i++)
+        print_policy(ruleset_get(rules, i));
+}
+
+/* Tests move the daemon's clock through a file (clock.h); say so loudly so
+ * that nobody runs a real ledger on it by mistake. */
+static int setup_test_clock(const options *o)
+{
+    const char *path = o->test_clock ? o->test_clock
+                                     : getenv("JIFEN_TEST_CLOCK");
+    if (!path || !*path)
+        return 0;
+    if (clock_use_test_file(path) != 0) {
+        fprintf(stderr, "jifend: --test-clock %s: cannot read a Unix time in "
+                        "ms from it\n", path);
+        return -1;
+    }
+    log_info("TEST CLOCK from %s: time is whatever that file says", path);
+    return 0;
+}
+
+/*
+ * SIGHUP: a residents' meeting adopted a new rule set and its file was put
+ * in place. Re-read every --policy path; take the result only if it keeps
+ * history intact (ruleset_check_successor), else keep what is in use.
+ */
+typedef struct {
+    const options *o;
+    ledger *led;
+    ruleset **rules;
+} reloader;
+
+static void reload_rules(void *arg)
+{
+    reloader *r = arg;
+    char err[512];
+    ruleset *next = NULL;
+    if (r->o->n_policies == 0) {
+        log_info("SIGHUP: the embedded policy is in use; nothing to re-read");
+        return;
+    }
+    if (ruleset_load_paths(&next, r->o->policy_paths, r->o->n_policies, err,
+                           sizeof err) != 0 ||
+        ruleset_check_successor(*r->rules, next, clock_now_ms(), err,
+                                sizeof err) != 0) {
+        log_error("rule sets not reloaded (still %zu in use): %s",
+                  ruleset_count(*r->rules), err);
+        ruleset_destroy(&next);
+        return;
+    }
+    ledger_use_rules(r->led, next);
+    ruleset_destroy(r->rules);
+    *r->rules = next;
+    log_info("rule sets reloaded: %zu", ruleset_count(next));
+}
+
 
 static int start_notary(const options *o, ledger *led, notary **nt)
 {
@@ -437,7 +556,94 @@ static void install_signals(void)
     /* No SA_RESTART: the poll in the server loop must wake up. */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+/* Everything after the options and the policy: checks, the ledger, the
+ * keys, the socket, the loop. Returns main's exit status. */
+static int serve(options *o, policy *pol, ruleset **rules)
+{
+    if (o->check_config) {
+        printf("%s: ok\n", o->config_path);
+        config_print(&o->cfg, stdout);
+        return 0;
+    }
+    if (o->check_policy) {
+        print_rules(*rules);
+        return 0;
+    }
+    char err[512] = "";
+    int lock = -1;
+    if (setup_test_clock(o) != 0 || ensure_data_dir(o->cfg.data) != 0 ||
+        (lock = identity_lock(o->cfg.data, err, sizeof err)) < 0) {
+        if (lock < 0 && err[0])
+            fprintf(stderr, "jifend: %s\n", err);
+        return 1;
+    }
+    ledger *led = NULL;
+    ledger_options lo = {(size_t)o->cfg.map_size_mib << 20,
+                         (size_t)o->cfg.map_max_mib << 20};
+    if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
+        LEDGER_OK) {
+        fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
+                o->cfg.data, err);
+        return 1;
+    }
+    ledger_use_rules(led, *rules);
+    if (o->enrol_key) {
+        int rc = enrol_offline(led, o);
+        ledger_close(&led);
+        return rc;
+    }
+    /* A primary signs checkpoints; a replica stores its primary's. The
+     * server key is made first: a replica logs in to its primary with it. */
+    notary *nt = NULL;
+    replica *rep = NULL;
+    transport *tp = NULL;
+    char bound[256];
+    ops *metrics = ops_new();
+    if (!metrics || bind_secure(&tp, led, o, bound, sizeof bound) != 0 ||
+        (o->cfg.replica_of[0] ? !(rep = start_replica(o, led, metrics))
+                              : start_notary(o, led, &nt) != 0)) {
+        transport_destroy(&tp);
+        ops_destroy(&metrics);
+        ledger_close(&led);
+        return 1;
+    }
+
+    uint64_t seq;
+    uint8_t head[32];
+    char hex[65];
+    ledger_head(led, &seq, head);
+    log_info("jifend %s: ledger %s, %" PRIu64 " entries, head %s", JIFEN_VERSION,
+             o->cfg.data, seq, hash_hex(head, sizeof head, hex, sizeof hex));
+    for (size_t i = 0; i < ruleset_count(*rules); i++) {
+        const policy *r = ruleset_get(*rules, i);
+        log_info("rule set %s, in force from %s (%s)", r->version,
+                 r->effective[0] ? r->effective : "the beginning",
+                 o->n_policies ? "--policy" : "embedded default");
+    }
+    install_signals();
+    log_info("serving %s", bound);
+    notify_send("READY=1");
+
+    if (rep)
+        log_info("read-only replica of %s", o->cfg.replica_of);
+    reloader rl = {o, led, rules};
+    server_options so = {NULL, metrics, rep != NULL,
+                         rep ? replica_poll : NULL, rep,
+                         &reload_requested, reload_rules, &rl};
+    int rc = server_run(led, tp, &so, &stop_requested);
+    replica_destroy(&rep);
+    ops_destroy(&metrics);
+    notify_send("STOPPING=1");
+    log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
+    transport_destroy(&tp);
+    ledger_close(&led);
+    notary_close(&nt);
+    return rc == 0 ? 0 : 3;
 }
 
 int main(int argc, char **argv)
@@ -455,88 +661,13 @@ int main(int argc, char **argv)
         return rc;
 
     policy *pol = malloc(sizeof *pol);
-    if (!pol || load_policy(&o, pol) != 0) {
+    ruleset *rules = NULL;
+    if (!pol || load_policy(&o, pol, &rules) != 0) {
         free(pol);
         return 1;
     }
-    if (o.check_config) {
-        printf("%s: ok\n", o.config_path);
-        config_print(&o.cfg, stdout);
-        free(pol);
-        return 0;
-    }
-    if (o.check_policy) {
-        print_policy(pol);
-        free(pol);
-        return 0;
-    }
-    char err[512] = "";
-    int lock = -1;
-    if (ensure_data_dir(o.cfg.data) != 0 ||
-        (lock = identity_lock(o.cfg.data, err, sizeof err)) < 0) {
-        if (lock < 0 && err[0])
-            fprintf(stderr, "jifend: %s\n", err);
-        free(pol);
-        return 1;
-    }
-
-    ledger *led = NULL;
-    ledger_options lo = {(size_t)o.cfg.map_size_mib << 20,
-                         (size_t)o.cfg.map_max_mib << 20};
-    if (ledger_open(&led, o.cfg.data, pol, &lo, err, sizeof err) !=
-        LEDGER_OK) {
-        fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
-                o.cfg.data, err);
-        free(pol);
-        return 1;
-    }
-    if (o.enrol_key) {
-        rc = enrol_offline(led, &o);
-        ledger_close(&led);
-        free(pol);
-        return rc;
-    }
-    /* A primary signs checkpoints; a replica stores its primary's. The
-     * server key is made first: a replica logs in to its primary with it. */
-    notary *nt = NULL;
-    replica *rep = NULL;
-    transport *tp = NULL;
-    char bound[256];
-    ops *metrics = ops_new();
-    if (!metrics || bind_secure(&tp, led, &o, bound, sizeof bound) != 0 ||
-        (o.cfg.replica_of[0] ? !(rep = start_replica(&o, led, metrics))
-                             : start_notary(&o, led, &nt) != 0)) {
-        transport_destroy(&tp);
-        ops_destroy(&metrics);
-        ledger_close(&led);
-        free(pol);
-        return 1;
-    }
-
-    uint64_t seq;
-    uint8_t head[32];
-    char hex[65];
-    ledger_head(led, &seq, head);
-    log_info("jifend %s: ledger %s, %" PRIu64 " entries, head %s", JIFEN_VERSION,
-             o.cfg.data, seq, hash_hex(head, sizeof head, hex, sizeof hex));
-    log_info("policy %s (%s)", pol->version,
-             o.cfg.policy[0] ? o.cfg.policy : "embedded default");
-    install_signals();
-    log_info("serving %s", bound);
-    notify_send("READY=1");
-
-    if (rep)
-        log_info("read-only replica of %s", o.cfg.replica_of);
-    server_options so = {NULL, metrics, rep != NULL,
-                         rep ? replica_poll : NULL, rep};
-    rc = server_run(led, tp, &so, &stop_requested);
-    replica_destroy(&rep);
-    ops_destroy(&metrics);
-    notify_send("STOPPING=1");
-    log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
-    transport_destroy(&tp);
-    ledger_close(&led);
-    notary_close(&nt);
+    rc = serve(&o, pol, &rules);
+    ruleset_destroy(&rules);
     free(pol);
-    return rc == 0 ? 0 : 3;
+    return rc;
 }

@@ -9,6 +9,8 @@
  */
 #include "policy.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -67,14 +69,24 @@ typedef enum {
     KEY_VERSION,
     KEY_FEN_PER_POINT,
     KEY_MAX_OFFSET_PERCENT,
+    KEY_EFFECTIVE,
+    KEY_RESOLUTION,
+    KEY_MAX_REDEEM_PER_YEAR,
+    KEY_NOTICE_DAYS,
+    KEY_APPROVAL_ABOVE,
+    KEY_EXPIRY,
+    KEY_EXPIRY_MONTHS,
     KEY_ACT_DESCRIPTION,
     KEY_ACT_POINTS,
     KEY_ACT_POINTS_PER_HOUR,
     KEY_ACT_MAX_HOURS,
     KEY_ACT_MAX_POINTS,
+    KEY_ACT_MAX_PER_MONTH,
+    KEY_ACT_MAX_PER_YEAR,
     KEY_RULE_DESCRIPTION,
     KEY_RULE_POINTS,
     KEY_RULE_MAX_POINTS,
+    KEY_RULE_SUSPEND_MONTHS,
     KEY_COUNT
 } key_id;
 
@@ -100,6 +112,22 @@ static const key_spec keys[KEY_COUNT] = {
                            FIELD(policy, fen_per_point)},
     [KEY_MAX_OFFSET_PERCENT] = {"max_offset_percent", SEC_TOP, VAL_UINT, true,
                                 1, 100, FIELD(policy, max_offset_percent)},
+    [KEY_EFFECTIVE] = {"effective", SEC_TOP, VAL_TEXT, false, POLICY_DATE_LEN,
+                       POLICY_DATE_LEN, FIELD(policy, effective)},
+    [KEY_RESOLUTION] = {"resolution", SEC_TOP, VAL_TEXT, false, 1,
+                        POLICY_DESCRIPTION_MAX, FIELD(policy, resolution)},
+    [KEY_MAX_REDEEM_PER_YEAR] = {"max_redeem_points_per_year", SEC_TOP,
+                                 VAL_UINT, false, 1, JIFEN_POINTS_MAX,
+                                 FIELD(policy, max_redeem_per_year)},
+    [KEY_NOTICE_DAYS] = {"notice_days", SEC_TOP, VAL_UINT, false, 1,
+                         POLICY_NOTICE_DAYS_MAX, FIELD(policy, notice_days)},
+    [KEY_APPROVAL_ABOVE] = {"approval_above", SEC_TOP, VAL_UINT, false, 1,
+                            JIFEN_POINTS_MAX, FIELD(policy, approval_above)},
+    [KEY_EXPIRY] = {"expiry", SEC_TOP, VAL_NAME, false, 1,
+                    POLICY_EXPIRY_TEXT_MAX, FIELD(policy, expiry)},
+    [KEY_EXPIRY_MONTHS] = {"expiry_months", SEC_TOP, VAL_UINT, false, 1,
+                           POLICY_EXPIRY_MONTHS_MAX,
+                           FIELD(policy, expiry_months)},
     [KEY_ACT_DESCRIPTION] = {"description", SEC_ACTIVITY, VAL_TEXT, false, 1,
                              POLICY_DESCRIPTION_MAX,
                              FIELD(policy_activity, description)},
@@ -113,6 +141,12 @@ static const key_spec keys[KEY_COUNT] = {
     [KEY_ACT_MAX_POINTS] = {"max_points", SEC_ACTIVITY, VAL_UINT, false, 1,
                             JIFEN_POINTS_MAX,
                             FIELD(policy_activity, max_points)},
+    [KEY_ACT_MAX_PER_MONTH] = {"max_per_month", SEC_ACTIVITY, VAL_UINT, false,
+                               1, JIFEN_POINTS_MAX,
+                               FIELD(policy_activity, max_per_month)},
+    [KEY_ACT_MAX_PER_YEAR] = {"max_per_year", SEC_ACTIVITY, VAL_UINT, false, 1,
+                              JIFEN_POINTS_MAX,
+                              FIELD(policy_activity, max_per_year)},
     [KEY_RULE_DESCRIPTION] = {"description", SEC_RULE, VAL_TEXT, false, 1,
                               POLICY_DESCRIPTION_MAX,
                               FIELD(policy_rule, description)},
@@ -120,6 +154,9 @@ static const key_spec keys[KEY_COUNT] = {
                          JIFEN_POINTS_MAX, FIELD(policy_rule, points)},
     [KEY_RULE_MAX_POINTS] = {"max_points", SEC_RULE, VAL_UINT, false, 1,
                              JIFEN_POINTS_MAX, FIELD(policy_rule, max_points)},
+    [KEY_RULE_SUSPEND_MONTHS] = {"suspend_months", SEC_RULE, VAL_UINT, false,
+                                 1, POLICY_SUSPEND_MONTHS_MAX,
+                                 FIELD(policy_rule, suspend_months)},
 };
 
 /* --- parser state ------------------------------------------------------- */
@@ -444,6 +481,14 @@ static int finish_activity(parser *ps)
                 a->code);
         return -1;
     }
+    if (a->max_per_month && a->max_per_year &&
+        a->max_per_month > a->max_per_year) {
+        fail_at(ps, line,
+                "[activity %s] has max_per_month %" PRIu32
+                " above max_per_year %" PRIu32,
+                a->code, a->max_per_month, a->max_per_year);
+        return -1;
+    }
     if (SEEN(ps, KEY_ACT_MAX_POINTS) && a->max_points < a->points) {
         fail_at(ps, line,
                 "[activity %s] has max_points %" PRIu32
@@ -658,6 +703,51 @@ static int parse_line(parser *ps, const char *raw, size_t n)
     return key_value_line(ps, line);
 }
 
+/* `effective` is a calendar date; the rule set starts at its 00:00 in
+ * Asia/Shanghai. Without one it applies from the beginning. */
+static int finish_effective(parser *ps)
+{
+    policy *p = ps->p;
+    if (p->effective[0] == '\0') {
+        p->effective_ms = INT64_MIN;
+        return 0;
+    }
+    if (clock_parse_date(p->effective, &p->effective_ms) != 0) {
+        fail_at(ps, 0, "effective must be a date YYYY-MM-DD, not %s",
+                p->effective);
+        return -1;
+    }
+    return 0;
+}
+
+/* expiry names one of three schemes; expiry_months goes with "months". */
+static int finish_expiry(parser *ps)
+{
+    policy *p = ps->p;
+    static const char *const names[] = {
+        [POLICY_EXPIRY_NEVER] = "never",
+        [POLICY_EXPIRY_MONTHS] = "months",
+        [POLICY_EXPIRY_FOLLOWING_YEAR_END] = "end-of-following-year",
+    };
+    int kind = p->expiry[0] ? -1 : POLICY_EXPIRY_NEVER;
+    for (int i = 0; kind < 0 && i < 3; i++)
+        if (strcmp(p->expiry, names[i]) == 0)
+            kind = i;
+    if (kind < 0) {
+        fail_at(ps, 0, "expiry must be never, months or "
+                       "end-of-following-year, not %s",
+                p->expiry);
+        return -1;
+    }
+    p->expiry_kind = (policy_expiry)kind;
+    if ((kind == POLICY_EXPIRY_MONTHS) != (p->expiry_months != 0)) {
+        fail_at(ps, 0, "expiry_months goes with expiry = months, and only "
+                       "with it");
+        return -1;
+    }
+    return 0;
+}
+
 /* The checks that need the whole file. */
 static int finish_file(parser *ps)
 {
@@ -672,6 +762,8 @@ static int finish_file(parser *ps)
             return -1;
         }
     }
+    if (finish_effective(ps) < 0 || finish_expiry(ps) < 0)
+        return -1;
     if (ps->p->n_activities == 0) {
         fail_at(ps, 0,
                 "no [activity CODE] sections: nothing could earn "
@@ -987,4 +1079,150 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
     }
     *offset_fen = points * p->fen_per_point;
     return JIFEN_STATUS_OK;
+}
+
+/* --- public: caps ----------------------------------------------------- */
+
+static jifen_status over_cap(const char *what, uint32_t cap,
+                             const char *household, const char *period,
+                             uint64_t so_far, uint64_t asked, char *err,
+                             size_t errlen)
+{
+    uint64_t left = so_far >= cap ? 0 : cap - so_far;
+    set_err(err, errlen,
+            "cap %s: %" PRIu32 " points per household in %s; %s has %" PRIu64
+            " already, %" PRIu64 " left, %" PRIu64 " asked",
+            what, cap, period, household, so_far, left, asked);
+    return JIFEN_STATUS_CAP_EXCEEDED;
+}
+
+jifen_status policy_award_caps(const policy *p, const char *activity,
+                               const char *household, const char *month,
+                               uint64_t month_so_far, uint64_t year_so_far,
+                               uint32_t points, char *err, size_t errlen)
+{
+    const policy_activity *a = policy_find_activity(p, activity);
+    if (a == NULL)
+        return JIFEN_STATUS_UNKNOWN_ACTIVITY;
+    char what[JIFEN_CODE_MAX + 32];
+    if (a->max_per_month && month_so_far + points > a->max_per_month) {
+        snprintf(what, sizeof what, "%s.max_per_month", a->code);
+        return over_cap(what, a->max_per_month, household, month,
+                        month_so_far, points, err, errlen);
+    }
+    if (a->max_per_year && year_so_far + points > a->max_per_year) {
+        char year[5];
+        snprintf(year, sizeof year, "%.4s", month);
+        snprintf(what, sizeof what, "%s.max_per_year", a->code);
+        return over_cap(what, a->max_per_year, household, year, year_so_far,
+                        points, err, errlen);
+    }
+    return JIFEN_STATUS_OK;
+}
+
+jifen_status policy_redeem_cap(const policy *p, const char *household,
+                               const char *year, uint64_t year_so_far,
+                               uint64_t points, char *err, size_t errlen)
+{
+    if (p->max_redeem_per_year == 0 ||
+        year_so_far + points <= p->max_redeem_per_year)
+        return JIFEN_STATUS_OK;
+    return over_cap("max_redeem_points_per_year", p->max_redeem_per_year,
+                    household, year, year_so_far, points, err, errlen);
+}
+
+/* --- public: formatting ----------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+} text_out;
+
+static void out(text_out *t, const char *fmt, ...) POLICY_PRINTF(2, 3);
+
+static void out(text_out *t, const char *fmt, ...)
+{
+    if (t->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= t->cap - t->len)
+        t->overflow = true;
+    else
+        t->len += (size_t)n;
+}
+
+/* An optional key: written only when set, as the parser reads it. */
+static void out_opt(text_out *t, const char *key, uint32_t v)
+{
+    if (v)
+        out(t, "%s = %" PRIu32 "\n", key, v);
+}
+
+static void format_activity(text_out *t, const policy_activity *a)
+{
+    out(t, "\n[activity %s]\n", a->code);
+    if (a->description[0])
+        out(t, "description = %s\n", a->description);
+    out(t, "%s = %" PRIu32 "\n", a->per_hour ? "points_per_hour" : "points",
+        a->points);
+    out_opt(t, "max_hours", a->max_hours);
+    out_opt(t, "max_points", a->max_points);
+    out_opt(t, "max_per_month", a->max_per_month);
+    out_opt(t, "max_per_year", a->max_per_year);
+}
+
+static void format_rule(text_out *t, const policy_rule *r)
+{
+    out(t, "\n[rule %s]\n", r->code);
+    if (r->description[0])
+        out(t, "description = %s\n", r->description);
+    out(t, "points = %" PRIu32 "\n", r->points);
+    out_opt(t, "max_points", r->max_points);
+    out_opt(t, "suspend_months", r->suspend_months);
+}
+
+int policy_format(const policy *p, char *buf, size_t cap)
+{
+    text_out t = {buf, cap, 0, cap == 0};
+    out(&t, "version = %s\n", p->version);
+    if (p->effective[0])
+        out(&t, "effective = %s\n", p->effective);
+    if (p->resolution[0])
+        out(&t, "resolution = %s\n", p->resolution);
+    out(&t, "fen_per_point = %" PRIu32 "\n", p->fen_per_point);
+    out(&t, "max_offset_percent = %" PRIu32 "\n", p->max_offset_percent);
+    out_opt(&t, "max_redeem_points_per_year", p->max_redeem_per_year);
+    out_opt(&t, "notice_days", p->notice_days);
+    out_opt(&t, "approval_above", p->approval_above);
+    if (p->expiry[0])
+        out(&t, "expiry = %s\n", p->expiry);
+    out_opt(&t, "expiry_months", p->expiry_months);
+    for (size_t i = 0; i < p->n_activities; i++)
+        format_activity(&t, &p->activities[i]);
+    for (size_t i = 0; i < p->n_rules; i++)
+        format_rule(&t, &p->rules[i]);
+    return t.overflow ? -1 : (int)t.len;
+}
+
+int64_t policy_expiry_of(const policy *p, int64_t earned_ms)
+{
+    switch (p->expiry_kind) {
+    case POLICY_EXPIRY_MONTHS:
+        return clock_add_months_start_ms(earned_ms, (int)p->expiry_months + 1);
+    case POLICY_EXPIRY_FOLLOWING_YEAR_END:
+        return clock_date_start_ms(clock_date_of(earned_ms).year + 2, 1, 1);
+    default:
+        return INT64_MAX;
+    }
+}
+
+int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms)
+{
+    if (rule->suspend_months == 0)
+        return 0;
+    return clock_add_months_start_ms(deducted_ms, (int)rule->suspend_months + 1);
 }

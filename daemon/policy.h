@@ -27,6 +27,11 @@ typedef struct {
     /* Largest points a committee may give instead of `points` (0: the
      * catalogue value is fixed). Honours graded by level use this. */
     uint32_t max_points;
+    /* Most points one household may earn from this activity in a calendar
+     * month / year (Asia/Shanghai), counting every award of the period
+     * whichever rule set made it; 0: no cap. Stops farming points. */
+    uint32_t max_per_month;
+    uint32_t max_per_year;
 } policy_activity;
 
 typedef struct {
@@ -34,12 +39,47 @@ typedef struct {
     char description[POLICY_DESCRIPTION_MAX + 1];
     uint32_t points;     /* default deduction */
     uint32_t max_points; /* largest allowed override (0: fixed) */
+    /* A sanction: a deduction under this rule also suspends the household's
+     * redemptions for the rest of the month and this many more (0: none). */
+    uint32_t suspend_months;
 } policy_rule;
+
+#define POLICY_DATE_LEN 10 /* YYYY-MM-DD */
+#define POLICY_NOTICE_DAYS_MAX 60
+#define POLICY_EXPIRY_TEXT_MAX 24
+#define POLICY_EXPIRY_MONTHS_MAX 120
+#define POLICY_SUSPEND_MONTHS_MAX 24
+
+typedef enum {
+    POLICY_EXPIRY_NEVER = 0,
+    POLICY_EXPIRY_MONTHS,
+    POLICY_EXPIRY_FOLLOWING_YEAR_END,
+} policy_expiry;
 
 typedef struct {
     char version[JIFEN_POLICY_MAX + 1];
+    /* A rule set applies from 00:00 Asia/Shanghai of `effective` until the
+     * next rule set's; empty: from the beginning of the ledger. */
+    char effective[POLICY_DATE_LEN + 1];
+    int64_t effective_ms; /* INT64_MIN when effective is empty */
+    /* Which resolution adopted it (e.g. the 议事会 minutes' reference). */
+    char resolution[POLICY_DESCRIPTION_MAX + 1];
     uint32_t fen_per_point;      /* 1 .. 100000; 100 = 1 yuan per point */
     uint32_t max_offset_percent; /* 1 .. 100: share of the fee due */
+    /* Most points one household may redeem in a calendar year; 0: none. */
+    uint32_t max_redeem_per_year;
+    /* Public notice (公示): an award stays pending for notice_days full
+     * days after the day it was made, and posts at 00:00 Shanghai after
+     * them; 0: awards post at once. Awards of more than approval_above
+     * points also need a second committee member's approval; 0: never. */
+    uint32_t notice_days;
+    uint32_t approval_above;
+    /* When earned points expire (oldest first): `expiry` is "never" (also
+     * when absent), "months" (at the end of the expiry_months-th month
+     * after the month earned) or "end-of-following-year". */
+    char expiry[POLICY_EXPIRY_TEXT_MAX + 1];
+    policy_expiry expiry_kind;
+    uint32_t expiry_months;
     size_t n_activities;
     policy_activity activities[POLICY_ACTIVITIES_MAX];
     size_t n_rules;
@@ -82,5 +122,32 @@ jifen_status policy_deduct_points(const policy *p, const jifen_command *deduct,
 jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen);
+
+/* Unix ms at which points earned at earned_ms expire under p (always the
+ * start of a month, Asia/Shanghai), or INT64_MAX when they never do. */
+int64_t policy_expiry_of(const policy *p, int64_t earned_ms);
+
+/* Until when (Unix ms, a month start in Shanghai) a deduction made at
+ * deducted_ms under `rule` suspends redemption; 0 when it does not. */
+int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms);
+
+/* Writes the policy as a policy file that parses back to the same policy
+ * (what `jifen policy show` prints). Returns the length, or -1 when it does
+ * not fit in buf[cap]. */
+int policy_format(const policy *p, char *buf, size_t cap);
+
+/* The caps of DESIGN.md "caps per household per activity per month and
+ * per year": `month_so_far` / `year_so_far` are the points the household
+ * already earned from the activity in the award's month and year. OK, or
+ * CAP_EXCEEDED naming the cap, the period and what is left. */
+jifen_status policy_award_caps(const policy *p, const char *activity,
+                               const char *household, const char *month,
+                               uint64_t month_so_far, uint64_t year_so_far,
+                               uint32_t points, char *err, size_t errlen);
+
+/* The yearly redemption cap: `year_so_far` points redeemed this year. */
+jifen_status policy_redeem_cap(const policy *p, const char *household,
+                               const char *year, uint64_t year_so_far,
+                               uint64_t points, char *err, size_t errlen);
 
 #endif /* JIFEN_POLICY_H */

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include "clock.h"
 #include "codec.h"
 #include "log.h"
 
@@ -39,11 +40,10 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The real clock, or the test clock file (clock.h). */
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_now_ms();
 }
 
 static void send_reply(server *s, const transport_message *msg,
@@ -407,6 +407,33 @@ static void gather(server *s)
     }
 }
 
+/* Configuration swapped between turns, never under a transaction. */
+static void maybe_reload(const server_options *opts)
+{
+    if (opts->reload && *opts->reload && opts->on_reload) {
+        *opts->reload = 0;
+        opts->on_reload(opts->reload_arg);
+    }
+}
+
+/* Time-driven work (public notice windows ending) runs every turn, also
+ * when no client sends anything: the poll above wakes at least every 200 ms.
+ * Returns -1 when the daemon must stop. */
+static int run_timers(server *s)
+{
+    ledger_error le = ledger_tick(s->led, now_ms());
+    if (le == LEDGER_FULL && ledger_grow(s->led) == LEDGER_OK)
+        le = ledger_tick(s->led, now_ms());
+    if (le == LEDGER_IO) {
+        log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
+        return -1;
+    }
+    if (le != LEDGER_OK)
+        log_error("timer: %s (retried on the next turn)",
+                  ledger_strerror(s->led));
+    return 0;
+}
+
 int server_run(ledger *led, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
@@ -420,11 +447,20 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
     }
     int rc = 0;
     while (rc == 0) {
+        bool stopping = *stop;
+        /* Rule-set reloads and time-driven postings (notice windows ending,
+         * expiry) use the ledger's write transaction too: they run between
+         * groups, while the committer holds none. */
+        if (!c.busy && !stopping) {
+            maybe_reload(opts);
+            rc = run_timers(&s);
+            if (rc != 0)
+                break;
+        }
         /* The group goes out as soon as the committer is free: the
          * requests that arrive during a commit make the next group. */
         if (!c.busy && s.n_writes > 0)
             hand_over(&s, &c);
-        bool stopping = *stop;
         if (stopping && !c.busy && s.n_writes == 0)
             break; /* the commit in flight, and what it left, are done */
         bool take = !stopping && !group_full(&s);

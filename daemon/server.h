@@ -28,6 +28,12 @@ typedef struct {
     bool read_only;     /* a replica: writes are refused */
     void (*idle)(void *ctx); /* called every turn of the loop (replication) */
     void *idle_ctx;
+    /* When *reload becomes non-zero (SIGHUP) the loop clears it and calls
+     * on_reload(reload_arg) between turns, with no transaction open.
+     * NULL: no reloading. */
+    volatile sig_atomic_t *reload;
+    void (*on_reload)(void *arg);
+    void *reload_arg;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

@@ -467,6 +467,20 @@ storage_error storage_put(storage_txn *txn, storage_table table,
     return STORAGE_OK;
 }
 
+storage_error storage_del(storage_txn *txn, storage_table table,
+                          const void *key, size_t key_len)
+{
+    if (txn->error)
+        return txn->error;
+    MDB_val k = {key_len, (void *)key};
+    int rc = mdb_del(txn->txn, txn->owner->dbi[table], &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return STORAGE_NOT_FOUND; /* not an error for the txn */
+    if (rc)
+        return txn_fail(txn, rc);
+    return STORAGE_OK;
+}
+
 storage_error storage_count(storage_txn *txn, storage_table table,
                             uint64_t *count)
 {

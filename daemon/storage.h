@@ -120,6 +120,10 @@ storage_error storage_put(storage_txn *txn, storage_table table,
                           const void *key, size_t key_len, const void *data,
                           size_t data_len, storage_put_mode mode);
 
+/* Deletes a key. STORAGE_NOT_FOUND (the txn stays usable) when absent. */
+storage_error storage_del(storage_txn *txn, storage_table table,
+                          const void *key, size_t key_len);
+
 /* Number of records in a table. */
 storage_error storage_count(storage_txn *txn, storage_table table,
                             uint64_t *count);

@@ -3,6 +3,7 @@
 #include "accounts.h"
 #include "codec.h"
 #include "hash.h"
+#include "notice.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -245,6 +246,37 @@ static bool check_head(storage_txn *txn, jifen_verify_report *r)
     return true;
 }
 
+/* Public notice: the pending accounts hold exactly the open notices, and
+ * none is negative (notice.h). */
+static bool check_notices(storage_txn *txn, const account_table *t,
+                          jifen_verify_report *r)
+{
+    static const char suffix[] = "/pending";
+    uint64_t open = 0, held = 0;
+    for (size_t i = 0; i < t->cap; i++) {
+        const replayed_account *a = &t->slots[i];
+        size_t n = strlen(a->name);
+        if (n < sizeof suffix || strcmp(a->name + n - (sizeof suffix - 1),
+                                        suffix) != 0)
+            continue;
+        if (a->totals.debits > a->totals.credits) {
+            fail(r, 0, "%s is below zero", a->name);
+            return false;
+        }
+        held += a->totals.credits - a->totals.debits;
+    }
+    if (notice_open_total(txn, &open) != STORAGE_OK) {
+        fail(r, 0, "the notice records cannot be read");
+        return false;
+    }
+    if (open != held) {
+        fail(r, 0, "awards under notice total %" PRIu64 " points, the "
+                   "pending accounts hold %" PRIu64, open, held);
+        return false;
+    }
+    return true;
+}
+
 void verify_ledger(storage_txn *txn, jifen_verify_report *report)
 {
     memset(report, 0, sizeof *report);
@@ -261,7 +293,8 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
         fail(report, 0, "out of memory");
         return;
     }
-    if (check_journal(txn, &t, report) && check_balances(txn, &t, report))
+    if (check_journal(txn, &t, report) && check_balances(txn, &t, report) &&
+        check_notices(txn, &t, report))
         check_head(txn, report);
     free(t.slots);
 }

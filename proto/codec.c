@@ -146,6 +146,14 @@ static const struct {
      "unknown_key"},
     {JIFEN_STATUS_KEY_EXISTS, JIFEN__V1__STATUS__STATUS_KEY_EXISTS,
      "key_exists"},
+    {JIFEN_STATUS_NO_RULE_SET, JIFEN__V1__STATUS__STATUS_NO_RULE_SET,
+     "no_rule_set"},
+    {JIFEN_STATUS_UNKNOWN_RULE_SET, JIFEN__V1__STATUS__STATUS_UNKNOWN_RULE_SET,
+     "unknown_rule_set"},
+    {JIFEN_STATUS_NOTICE_CLOSED, JIFEN__V1__STATUS__STATUS_NOTICE_CLOSED,
+     "notice_closed"},
+    {JIFEN_STATUS_REDEMPTION_SUSPENDED,
+     JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -583,6 +591,14 @@ typedef struct {
         Jifen__V1__KeyEnrol key_enrol;
         Jifen__V1__KeyRevoke key_revoke;
         Jifen__V1__KeyListQuery key_list;
+        Jifen__V1__PolicyQuery policy;
+        Jifen__V1__Object object;
+        Jifen__V1__Approve approve;
+        Jifen__V1__Release release;
+        Jifen__V1__NoticeQuery notices;
+        Jifen__V1__Expire expire;
+        Jifen__V1__ReportQuery report;
+        Jifen__V1__Settle settle;
     } sub;
 } wire_command;
 
@@ -948,6 +964,184 @@ static void key_list_query_to_wire(const jifen_command *c, wire_command *w)
     w->msg.key_list = &w->sub.key_list;
 }
 
+/* A rule set version, as policy files allow it; empty asks for them all. */
+static void policy_query_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->name[0] != '\0' &&
+        !token_ok(c->name, sizeof c->name, JIFEN_POLICY_MAX, household_char))
+        fail(e, "version: must be 1-%d characters of A-Z a-z 0-9 . _ -",
+             JIFEN_POLICY_MAX);
+}
+
+static void policy_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__PolicyQuery *m = &w->sub.policy;
+
+    jifen__v1__policy_query__init(m);
+    m->version = wire_str(c->name);
+    w->msg.policy = m;
+}
+
+static void policy_query_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__PolicyQuery *m = (const Jifen__V1__PolicyQuery *)sub;
+
+    take_str(e, "version", c->name, sizeof c->name, m->version);
+}
+
+/* Public notice: object (like reverse: an entry and why), approve and
+ * release (an entry), the notice list (a month, or this one). */
+static void object_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Object *m = &w->sub.object;
+
+    jifen__v1__object__init(m);
+    m->entry = c->entry;
+    m->note = wire_str(c->note);
+    w->msg.object = m;
+}
+
+static void object_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Object *m = (const Jifen__V1__Object *)sub;
+
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+    c->entry = m->entry;
+}
+
+static void entry_only_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->entry == 0)
+        fail(e, "entry: required (journal entries count from 1)");
+}
+
+static void approve_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__approve__init(&w->sub.approve);
+    w->sub.approve.entry = c->entry;
+    w->msg.approve = &w->sub.approve;
+}
+
+static void approve_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__Approve *)sub)->entry;
+}
+
+static void release_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__release__init(&w->sub.release);
+    w->sub.release.entry = c->entry;
+    w->msg.release = &w->sub.release;
+}
+
+static void release_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                              errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__Release *)sub)->entry;
+}
+
+static void notices_check(const jifen_command *c, errbuf *e)
+{
+    if (c->period[0] != '\0')
+        check_period(e, c->period, sizeof c->period);
+}
+
+static void notice_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__notice_query__init(&w->sub.notices);
+    w->sub.notices.period = wire_str(c->period);
+    w->msg.notices = &w->sub.notices;
+}
+
+static void notice_query_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__NoticeQuery *m = (const Jifen__V1__NoticeQuery *)sub;
+
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+}
+
+static void expire_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_period(e, c->period, sizeof c->period);
+}
+
+static void expire_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__expire__init(&w->sub.expire);
+    w->sub.expire.household = wire_str(c->household);
+    w->sub.expire.period = wire_str(c->period);
+    w->msg.expire = &w->sub.expire;
+}
+
+static void expire_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Expire *m = (const Jifen__V1__Expire *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+}
+
+static void report_check(const jifen_command *c, errbuf *e)
+{
+    check_code(e, "kind", c->code, sizeof c->code);
+    if (c->period[0] != '\0')
+        check_period(e, c->period, sizeof c->period);
+    if (c->household[0] != '\0')
+        check_household(e, c->household, sizeof c->household);
+}
+
+static void report_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__ReportQuery *m = &w->sub.report;
+
+    jifen__v1__report_query__init(m);
+    m->kind = wire_str(c->code);
+    m->period = wire_str(c->period);
+    m->household = wire_str(c->household);
+    w->msg.report = m;
+}
+
+static void report_query_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__ReportQuery *m = (const Jifen__V1__ReportQuery *)sub;
+
+    take_str(e, "kind", c->code, sizeof c->code, m->kind);
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+}
+
+static void settle_check(const jifen_command *c, errbuf *e)
+{
+    check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    check_text(e, "note", c->note, sizeof c->note, false);
+}
+
+static void settle_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__settle__init(&w->sub.settle);
+    w->sub.settle.amount_fen = c->amount;
+    w->sub.settle.note = wire_str(c->note);
+    w->msg.settle = &w->sub.settle;
+}
+
+static void settle_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Settle *m = (const Jifen__V1__Settle *)sub;
+
+    c->amount = m->amount_fen;
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -1006,6 +1200,30 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_KEY_LIST, "key_list", false, JIFEN__V1__COMMAND__KIND_KEY_LIST,
      &jifen__v1__key_list_query__descriptor, NULL, key_list_query_to_wire,
      NULL},
+    {JIFEN_CMD_POLICY, "policy", false, JIFEN__V1__COMMAND__KIND_POLICY,
+     &jifen__v1__policy_query__descriptor, policy_query_check,
+     policy_query_to_wire, policy_query_from_wire},
+    {JIFEN_CMD_OBJECT, "object", true, JIFEN__V1__COMMAND__KIND_OBJECT,
+     &jifen__v1__object__descriptor, reverse_check, object_to_wire,
+     object_from_wire},
+    {JIFEN_CMD_APPROVE, "approve", true, JIFEN__V1__COMMAND__KIND_APPROVE,
+     &jifen__v1__approve__descriptor, entry_only_check, approve_to_wire,
+     approve_from_wire},
+    {JIFEN_CMD_RELEASE, "release", true, JIFEN__V1__COMMAND__KIND_RELEASE,
+     &jifen__v1__release__descriptor, entry_only_check, release_to_wire,
+     release_from_wire},
+    {JIFEN_CMD_NOTICES, "notices", false, JIFEN__V1__COMMAND__KIND_NOTICES,
+     &jifen__v1__notice_query__descriptor, notices_check, notice_query_to_wire,
+     notice_query_from_wire},
+    {JIFEN_CMD_EXPIRE, "expire", true, JIFEN__V1__COMMAND__KIND_EXPIRE,
+     &jifen__v1__expire__descriptor, expire_check, expire_to_wire,
+     expire_from_wire},
+    {JIFEN_CMD_REPORT, "report", false, JIFEN__V1__COMMAND__KIND_REPORT,
+     &jifen__v1__report_query__descriptor, report_check, report_query_to_wire,
+     report_query_from_wire},
+    {JIFEN_CMD_SETTLE, "settle", true, JIFEN__V1__COMMAND__KIND_SETTLE,
+     &jifen__v1__settle__descriptor, settle_check, settle_to_wire,
+     settle_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1510,6 +1728,8 @@ typedef struct {
     Jifen__V1__Feed feed;
     ProtobufCBinaryData feed_entries[JIFEN_FEED_MAX];
     char *feed_checkpoints[JIFEN_FEED_MAX];
+    Jifen__V1__RuleSet rule_sets[JIFEN_RULE_SETS_MAX];
+    Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
 } wire_result;
 
 /* Room for the longest history and key list of the reply, reused for
@@ -1597,6 +1817,7 @@ static void balance_to_wire(const jifen_balance *b, Jifen__V1__Balance *w)
     w->area_centi_m2 = b->area_centi_m2;
     w->points = b->points;
     w->fee_due_fen = b->fee_due_fen;
+    w->pending_points = b->pending_points;
 }
 
 static void verify_report_to_wire(const jifen_verify_report *v,
@@ -1725,6 +1946,25 @@ static void ops_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void rule_sets_to_wire(const jifen_result *r, wire_result *w)
+{
+    size_t n = r->n_rule_sets < JIFEN_RULE_SETS_MAX ? r->n_rule_sets
+                                                    : JIFEN_RULE_SETS_MAX;
+    for (size_t i = 0; r->rule_sets != NULL && i < n; i++) {
+        const jifen_rule_set *s = &r->rule_sets[i];
+        Jifen__V1__RuleSet *m = &w->rule_sets[i];
+        jifen__v1__rule_set__init(m);
+        m->version = wire_str(s->version);
+        m->effective = wire_str(s->effective);
+        m->resolution = wire_str(s->resolution);
+        m->in_force = s->in_force;
+        m->text = wire_str(s->text != NULL ? s->text : "");
+        w->rule_set_ptrs[i] = m;
+    }
+    w->msg.n_rule_sets = r->rule_sets != NULL ? n : 0;
+    w->msg.rule_sets = w->rule_set_ptrs;
+}
+
 static void result_to_wire(const jifen_result *r, wire_result *w,
                            history_buf *h)
 {
@@ -1758,6 +1998,108 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
         h->key_ptrs[i] = &h->keys[i];
     }
     w->msg.keys = h->key_ptrs;
+    rule_sets_to_wire(r, w);
+    w->msg.notice_ends_ms = r->notice_ends_ms;
+    w->msg.needs_approval = r->needs_approval;
+    w->msg.suspended_until_ms = r->suspended_until_ms;
+}
+
+/* The notice list can be long: its wire form is allocated per result and
+ * freed right after packing (notices_wire_free). 0, or -1 out of memory. */
+static int notices_to_wire(const jifen_result *r, wire_result *w,
+                           Jifen__V1__NoticeItem **items)
+{
+    *items = NULL;
+    size_t n = r->notices != NULL ? r->n_notices : 0;
+    if (n == 0)
+        return 0;
+    *items = calloc(n, sizeof **items);
+    Jifen__V1__NoticeItem **ptrs = calloc(n, sizeof *ptrs);
+    if (*items == NULL || ptrs == NULL) {
+        free(*items);
+        free(ptrs);
+        *items = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const jifen_notice *s = &r->notices[i];
+        Jifen__V1__NoticeItem *m = &(*items)[i];
+        jifen__v1__notice_item__init(m);
+        m->entry = s->entry;
+        m->time_ms = s->time_ms;
+        m->household = wire_str(s->household);
+        m->name = wire_str(s->name);
+        m->activity = wire_str(s->activity);
+        m->points = s->points;
+        m->state = wire_str(s->state);
+        m->ends_ms = s->ends_ms;
+        m->needs_approval = s->needs_approval;
+        m->approved = s->approved;
+        m->decided_by = s->decided_by;
+        ptrs[i] = m;
+    }
+    w->msg.n_notices = n;
+    w->msg.notices = ptrs;
+    return 0;
+}
+
+/* A report's wire form: one block holding the table, its rows and the
+ * pointer arrays, freed after packing. 0, or -1 out of memory. */
+typedef struct {
+    Jifen__V1__ReportTable table;
+    Jifen__V1__ReportRow *rows;
+    Jifen__V1__ReportRow **row_ptrs;
+    char **cells; /* n_rows * n_columns pointers into the C rows */
+    char *columns[JIFEN_REPORT_COLUMNS_MAX];
+} wire_report;
+
+static int report_to_wire(const jifen_result *r, wire_result *w,
+                          wire_report *out)
+{
+    memset(out, 0, sizeof *out);
+    const jifen_report *rep = r->report;
+    if (rep == NULL)
+        return 0;
+    size_t nr = rep->n_rows, nc = rep->n_columns;
+    jifen__v1__report_table__init(&out->table);
+    out->table.title = wire_str(rep->title);
+    for (size_t i = 0; i < nc; i++)
+        out->columns[i] = wire_str(rep->columns[i]);
+    out->table.n_columns = nc;
+    out->table.columns = out->columns;
+    if (nr > 0) {
+        out->rows = calloc(nr, sizeof *out->rows);
+        out->row_ptrs = calloc(nr, sizeof *out->row_ptrs);
+        out->cells = calloc(nr * (nc ? nc : 1), sizeof *out->cells);
+        if (!out->rows || !out->row_ptrs || !out->cells)
+            return -1;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        jifen__v1__report_row__init(&out->rows[i]);
+        for (size_t j = 0; j < nc; j++)
+            out->cells[i * nc + j] = wire_str(rep->rows[i].cells[j]);
+        out->rows[i].n_cells = nc;
+        out->rows[i].cells = &out->cells[i * nc];
+        out->row_ptrs[i] = &out->rows[i];
+    }
+    out->table.n_rows = nr;
+    out->table.rows = out->row_ptrs;
+    w->msg.report = &out->table;
+    return 0;
+}
+
+static void report_wire_free(wire_report *w)
+{
+    free(w->rows);
+    free(w->row_ptrs);
+    free(w->cells);
+}
+
+static void notices_wire_free(wire_result *w, Jifen__V1__NoticeItem *items)
+{
+    free(items);
+    if (w->msg.n_notices)
+        free(w->msg.notices);
 }
 
 int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
@@ -1780,10 +2122,23 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
     for (size_t i = 0; i < reply->n_results; i++) {
         wire_result wr;
         Jifen__V1__Result *one = &wr.msg;
+        Jifen__V1__NoticeItem *items;
+        wire_report wrep;
         result_to_wire(&reply->results[i], &wr, &h);
+        int bad = notices_to_wire(&reply->results[i], &wr, &items);
+        if (report_to_wire(&reply->results[i], &wr, &wrep) != 0 || bad) {
+            if (!bad)
+                notices_wire_free(&wr, items);
+            report_wire_free(&wrep);
+            history_buf_free(&h);
+            free(sink.data);
+            return -1;
+        }
         piece.n_results = 1;
         piece.results = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, &sink.base);
+        notices_wire_free(&wr, items);
+        report_wire_free(&wrep);
     }
     history_buf_free(&h);
     return grow_sink_finish(&sink, out, out_len);
@@ -1799,6 +2154,7 @@ static void balance_from_wire(const Jifen__V1__Balance *w, jifen_balance *b,
     b->area_centi_m2 = w->area_centi_m2;
     b->points = w->points;
     b->fee_due_fen = w->fee_due_fen;
+    b->pending_points = w->pending_points;
 }
 
 static void verify_report_from_wire(const Jifen__V1__VerifyReport *w,
@@ -1856,6 +2212,158 @@ static void keys_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+/* A rule set's text is the one unbounded string of a reply: bounded here. */
+static void take_text(errbuf *e, char **dst, const char *src)
+{
+    size_t n = wire_strlen(src);
+
+    if (failed(e) || n == 0)
+        return;
+    if (n > JIFEN_RULE_SET_TEXT_MAX) {
+        fail(e, "text: longer than %d bytes", JIFEN_RULE_SET_TEXT_MAX);
+        return;
+    }
+    if (memchr(src, '\0', n) != NULL) {
+        fail(e, "text: contains a NUL byte");
+        return;
+    }
+    *dst = malloc(n + 1);
+    if (*dst == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    memcpy(*dst, src, n);
+    (*dst)[n] = '\0';
+}
+
+static void rule_set_from_wire(const Jifen__V1__RuleSet *w, jifen_rule_set *s,
+                               errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    take_str(e, "version", s->version, sizeof s->version, w->version);
+    take_str(e, "effective", s->effective, sizeof s->effective, w->effective);
+    take_str(e, "resolution", s->resolution, sizeof s->resolution,
+             w->resolution);
+    s->in_force = w->in_force;
+    take_text(e, &s->text, w->text);
+}
+
+static void rule_sets_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                errbuf *e)
+{
+    if (failed(e) || w->n_rule_sets == 0)
+        return;
+    if (w->n_rule_sets > JIFEN_RULE_SETS_MAX) {
+        fail(e, "rule_sets: %zu, at most %d", w->n_rule_sets,
+             JIFEN_RULE_SETS_MAX);
+        return;
+    }
+    r->rule_sets = calloc(w->n_rule_sets, sizeof *r->rule_sets);
+    if (r->rule_sets == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_rule_sets = w->n_rule_sets;
+    for (size_t i = 0; i < w->n_rule_sets && !failed(e); i++) {
+        rule_set_from_wire(w->rule_sets[i], &r->rule_sets[i], e);
+        fail_context(e, "rule_sets[%zu]", i);
+    }
+}
+
+static void notice_from_wire(const Jifen__V1__NoticeItem *w, jifen_notice *s,
+                             errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    s->entry = w->entry;
+    s->time_ms = w->time_ms;
+    take_str(e, "household", s->household, sizeof s->household, w->household);
+    take_str(e, "name", s->name, sizeof s->name, w->name);
+    take_str(e, "activity", s->activity, sizeof s->activity, w->activity);
+    s->points = w->points;
+    take_str(e, "state", s->state, sizeof s->state, w->state);
+    s->ends_ms = w->ends_ms;
+    s->needs_approval = w->needs_approval;
+    s->approved = w->approved;
+    s->decided_by = w->decided_by;
+}
+
+static void notices_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                              errbuf *e)
+{
+    r->notice_ends_ms = w->notice_ends_ms;
+    r->needs_approval = w->needs_approval;
+    r->suspended_until_ms = w->suspended_until_ms;
+    if (failed(e) || w->n_notices == 0)
+        return;
+    if (w->n_notices > JIFEN_NOTICES_MAX) {
+        fail(e, "notices: %zu, at most %d", w->n_notices, JIFEN_NOTICES_MAX);
+        return;
+    }
+    r->notices = calloc(w->n_notices, sizeof *r->notices);
+    if (r->notices == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_notices = w->n_notices;
+    for (size_t i = 0; i < w->n_notices && !failed(e); i++) {
+        notice_from_wire(w->notices[i], &r->notices[i], e);
+        fail_context(e, "notices[%zu]", i);
+    }
+}
+
+static void report_row_from_wire(const Jifen__V1__ReportRow *w,
+                                 jifen_report_row *row, size_t nc, errbuf *e)
+{
+    if (!known_fields_only(e, &w->base))
+        return;
+    if (w->n_cells != nc) {
+        fail(e, "cells: %zu, the table has %zu columns", w->n_cells, nc);
+        return;
+    }
+    for (size_t j = 0; j < nc && !failed(e); j++)
+        take_str(e, "cell", row->cells[j], sizeof row->cells[j], w->cells[j]);
+}
+
+static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                             errbuf *e)
+{
+    const Jifen__V1__ReportTable *t = w->report;
+    if (failed(e) || t == NULL || !known_fields_only(e, &t->base))
+        return;
+    if (t->n_columns > JIFEN_REPORT_COLUMNS_MAX ||
+        t->n_rows > JIFEN_REPORT_ROWS_MAX) {
+        fail(e, "report: %zu columns and %zu rows, at most %d and %d",
+             t->n_columns, t->n_rows, JIFEN_REPORT_COLUMNS_MAX,
+             JIFEN_REPORT_ROWS_MAX);
+        return;
+    }
+    jifen_report *rep = calloc(1, sizeof *rep);
+    if (rep == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->report = rep;
+    take_str(e, "title", rep->title, sizeof rep->title, t->title);
+    rep->n_columns = t->n_columns;
+    for (size_t j = 0; j < t->n_columns && !failed(e); j++)
+        take_str(e, "column", rep->columns[j], sizeof rep->columns[j],
+                 t->columns[j]);
+    if (failed(e) || t->n_rows == 0)
+        return;
+    rep->rows = calloc(t->n_rows, sizeof *rep->rows);
+    if (rep->rows == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    rep->n_rows = t->n_rows;
+    for (size_t i = 0; i < t->n_rows && !failed(e); i++) {
+        report_row_from_wire(t->rows[i], &rep->rows[i], t->n_columns, e);
+        fail_context(e, "report.rows[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -1881,6 +2389,9 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
     ops_from_wire(w, r, e);
     keys_from_wire(w, r, e);
+    rule_sets_from_wire(w, r, e);
+    notices_from_wire(w, r, e);
+    report_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -1948,6 +2459,19 @@ void codec_result_clear(jifen_result *result)
     free(result->keys);
     result->keys = NULL;
     result->n_keys = 0;
+    for (size_t i = 0; result->rule_sets != NULL && i < result->n_rule_sets;
+         i++)
+        free(result->rule_sets[i].text);
+    free(result->rule_sets);
+    result->rule_sets = NULL;
+    result->n_rule_sets = 0;
+    free(result->notices);
+    result->notices = NULL;
+    result->n_notices = 0;
+    if (result->report != NULL)
+        free(result->report->rows);
+    free(result->report);
+    result->report = NULL;
 }
 
 void codec_reply_clear(jifen_reply *reply)

@@ -61,6 +61,10 @@ typedef enum {
     JIFEN_STATUS_TOO_LARGE = 17,
     JIFEN_STATUS_UNKNOWN_KEY = 18,
     JIFEN_STATUS_KEY_EXISTS = 19,
+    JIFEN_STATUS_NO_RULE_SET = 30,
+    JIFEN_STATUS_UNKNOWN_RULE_SET = 31,
+    JIFEN_STATUS_NOTICE_CLOSED = 32,
+    JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -103,6 +107,14 @@ typedef enum {
     JIFEN_CMD_KEY_ENROL,
     JIFEN_CMD_KEY_REVOKE,
     JIFEN_CMD_KEY_LIST,
+    JIFEN_CMD_POLICY,
+    JIFEN_CMD_OBJECT,
+    JIFEN_CMD_APPROVE,
+    JIFEN_CMD_RELEASE,
+    JIFEN_CMD_NOTICES,
+    JIFEN_CMD_EXPIRE,
+    JIFEN_CMD_REPORT,
+    JIFEN_CMD_SETTLE,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -126,6 +138,14 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   KEY_ENROL     key, role, name (the key's label)
  *   KEY_REVOKE    key
  *   KEY_LIST      -
+ *   POLICY        name (a rule set version; empty: list them all)
+ *   OBJECT        entry (a pending award), note
+ *   APPROVE       entry (a pending award)
+ *   RELEASE       entry (written by jifend only)
+ *   NOTICES       period (empty: this month)
+ *   EXPIRE        household, period (written by jifend only)
+ *   REPORT        code (kind), period (empty: this month), household
+ *   SETTLE        amount (fen), note
  */
 typedef struct {
     jifen_command_kind kind;
@@ -177,6 +197,7 @@ typedef struct {
     uint32_t area_centi_m2;
     int64_t points;
     int64_t fee_due_fen; /* negative: prepaid */
+    int64_t pending_points; /* under public notice, not spendable */
 } jifen_balance;
 
 typedef struct {
@@ -222,6 +243,52 @@ typedef struct {
     uint64_t enrolled_entry;
     uint64_t revoked_entry;
 } jifen_key_info;
+#define JIFEN_RULE_SETS_MAX 32
+#define JIFEN_RESOLUTION_MAX 120
+#define JIFEN_RULE_SET_TEXT_MAX 65536
+
+typedef struct {
+    char version[JIFEN_POLICY_MAX + 1];
+    char effective[11]; /* YYYY-MM-DD, or empty: from the beginning */
+    char resolution[JIFEN_RESOLUTION_MAX + 1];
+    bool in_force;
+    char *text; /* owned, NUL-terminated; NULL when not asked for */
+} jifen_rule_set;
+
+#define JIFEN_NOTICES_MAX 5000
+#define JIFEN_NOTICE_STATE_MAX 15
+
+/* One line of the notice list (公示): personal data already masked. */
+typedef struct {
+    uint64_t entry;
+    int64_t time_ms;
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    char activity[JIFEN_CODE_MAX + 1];
+    uint64_t points;
+    char state[JIFEN_NOTICE_STATE_MAX + 1]; /* pending, posted, voided */
+    int64_t ends_ms;
+    bool needs_approval;
+    bool approved;
+    uint64_t decided_by;
+} jifen_notice;
+
+#define JIFEN_REPORT_TITLE_MAX 255
+#define JIFEN_REPORT_COLUMNS_MAX 12
+#define JIFEN_REPORT_CELL_MAX 63
+#define JIFEN_REPORT_ROWS_MAX 20000
+
+typedef struct {
+    char cells[JIFEN_REPORT_COLUMNS_MAX][JIFEN_REPORT_CELL_MAX + 1];
+} jifen_report_row;
+
+typedef struct {
+    char title[JIFEN_REPORT_TITLE_MAX + 1];
+    size_t n_columns;
+    char columns[JIFEN_REPORT_COLUMNS_MAX][JIFEN_REPORT_CELL_MAX + 1];
+    size_t n_rows;
+    jifen_report_row *rows; /* owned, with the report */
+} jifen_report;
 
 #define JIFEN_ERROR_MAX 255
 
@@ -247,6 +314,14 @@ typedef struct {
     jifen_feed feed;
     size_t n_keys;
     jifen_key_info *keys; /* owned; see codec_reply_clear */
+    size_t n_rule_sets;
+    jifen_rule_set *rule_sets; /* owned; see codec_result_clear */
+    int64_t notice_ends_ms; /* award under notice: when it posts */
+    bool needs_approval;
+    size_t n_notices;
+    jifen_notice *notices; /* owned; see codec_result_clear */
+    int64_t suspended_until_ms; /* deduct: a sanction's suspension */
+    jifen_report *report; /* owned; see codec_result_clear */
 } jifen_result;
 
 typedef struct {

@@ -1126,6 +1126,216 @@ static void test_reply_roundtrip(void **state)
     codec_reply_clear(&in); /* frees the history array too */
 }
 
+/* The policy query and its rule sets (new in the policy branch): version
+ * rules, the owned texts, and the names of the new statuses. */
+static void test_rule_sets_roundtrip(void **state)
+{
+    (void)state;
+    assert_string_equal(jifen_status_name(JIFEN_STATUS_NO_RULE_SET),
+                        "no_rule_set");
+    assert_string_equal(jifen_status_name(JIFEN_STATUS_UNKNOWN_RULE_SET),
+                        "unknown_rule_set");
+    assert_string_equal(codec_command_name(JIFEN_CMD_POLICY), "policy");
+    assert_false(jifen_command_is_write(JIFEN_CMD_POLICY));
+
+    jifen_command q;
+    memset(&q, 0, sizeof q);
+    q.kind = JIFEN_CMD_POLICY;
+    jifen_request in = request_of(&q, 1, ""), out;
+    char err[256];
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(out.commands[0].name, "");
+    codec_request_clear(&out);
+    snprintf(q.name, sizeof q.name, "2026-07-revised");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(out.commands[0].name, "2026-07-revised");
+    codec_request_clear(&out);
+    snprintf(q.name, sizeof q.name, "no spaces");
+    assert_int_equal(codec_command_validate(&q, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+
+    jifen_reply rin, rout;
+    memset(&rin, 0, sizeof rin);
+    rin.status = JIFEN_STATUS_OK;
+    rin.n_results = 1;
+    rin.results = calloc(1, sizeof *rin.results);
+    assert_non_null(rin.results);
+    jifen_result *r = &rin.results[0];
+    r->status = JIFEN_STATUS_OK;
+    r->n_rule_sets = 2;
+    r->rule_sets = calloc(2, sizeof *r->rule_sets);
+    assert_non_null(r->rule_sets);
+    snprintf(r->rule_sets[0].version, sizeof r->rule_sets[0].version, "a");
+    snprintf(r->rule_sets[1].version, sizeof r->rule_sets[1].version, "b");
+    snprintf(r->rule_sets[1].effective, 11, "2026-07-01");
+    snprintf(r->rule_sets[1].resolution, 64, "议事会 No.3");
+    r->rule_sets[1].in_force = true;
+    r->rule_sets[1].text = strdup("version = b\n");
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_reply_encode(&rin, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &rout, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    const jifen_result *o = &rout.results[0];
+    assert_int_equal(o->n_rule_sets, 2);
+    assert_string_equal(o->rule_sets[0].version, "a");
+    assert_null(o->rule_sets[0].text);
+    assert_false(o->rule_sets[0].in_force);
+    assert_string_equal(o->rule_sets[1].effective, "2026-07-01");
+    assert_string_equal(o->rule_sets[1].resolution, "议事会 No.3");
+    assert_true(o->rule_sets[1].in_force);
+    assert_string_equal(o->rule_sets[1].text, "version = b\n");
+    codec_reply_clear(&rout);
+    codec_reply_clear(&rin); /* frees the texts and the array */
+}
+
+/* The commands of the policy work round-trip field for field, and their
+ * checks refuse what the daemon must never see. */
+static jifen_command policy_command(jifen_command_kind kind)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    switch (kind) {
+    case JIFEN_CMD_OBJECT:
+        c.entry = 7;
+        strcpy(c.note, "不在场 not there");
+        break;
+    case JIFEN_CMD_APPROVE:
+    case JIFEN_CMD_RELEASE:
+        c.entry = 7;
+        break;
+    case JIFEN_CMD_NOTICES:
+        strcpy(c.period, "2026-07");
+        break;
+    case JIFEN_CMD_EXPIRE:
+        strcpy(c.household, HOUSEHOLD);
+        strcpy(c.period, "2028-01");
+        break;
+    case JIFEN_CMD_REPORT:
+        strcpy(c.code, "statement");
+        strcpy(c.household, HOUSEHOLD);
+        strcpy(c.period, "2026-03");
+        break;
+    case JIFEN_CMD_SETTLE:
+        c.amount = 1000;
+        strcpy(c.note, "transfer 2026-03");
+        break;
+    default:
+        break;
+    }
+    return c;
+}
+
+static void test_policy_commands(void **state)
+{
+    (void)state;
+    static const jifen_command_kind kinds[] = {
+        JIFEN_CMD_OBJECT, JIFEN_CMD_APPROVE, JIFEN_CMD_RELEASE,
+        JIFEN_CMD_NOTICES, JIFEN_CMD_EXPIRE, JIFEN_CMD_REPORT,
+        JIFEN_CMD_SETTLE,
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        jifen_command c = policy_command(kinds[i]);
+        jifen_request in = request_of(&c, 1,
+                                      jifen_command_is_write(kinds[i]) ? "w-1"
+                                                                       : ""),
+                      out;
+        assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                         JIFEN_STATUS_OK);
+        assert_command_equal(&out.commands[0], &c);
+        codec_request_clear(&out);
+    }
+    jifen_command c = policy_command(JIFEN_CMD_OBJECT);
+    c.note[0] = '\0';
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST); /* an objection says why */
+    c = policy_command(JIFEN_CMD_APPROVE);
+    c.entry = 0;
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    c = policy_command(JIFEN_CMD_NOTICES);
+    strcpy(c.period, "2026-13");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    c = policy_command(JIFEN_CMD_REPORT);
+    strcpy(c.code, "Bad Kind");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    c = policy_command(JIFEN_CMD_SETTLE);
+    c.amount = 0;
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_true(jifen_command_is_write(JIFEN_CMD_SETTLE));
+    assert_false(jifen_command_is_write(JIFEN_CMD_REPORT));
+    assert_false(jifen_command_is_write(JIFEN_CMD_NOTICES));
+}
+
+/* Notices, a sanction's date and a report table survive the reply codec
+ * (negative numbers too: report cells are text, times are int64). */
+static void test_notices_and_report_roundtrip(void **state)
+{
+    (void)state;
+    jifen_reply in, out;
+    memset(&in, 0, sizeof in);
+    in.status = JIFEN_STATUS_OK;
+    in.n_results = 1;
+    in.results = calloc(1, sizeof *in.results);
+    assert_non_null(in.results);
+    jifen_result *r = &in.results[0];
+    r->status = JIFEN_STATUS_OK;
+    r->notice_ends_ms = 1783699200000;
+    r->needs_approval = true;
+    r->suspended_until_ms = 1790784000000;
+    r->n_notices = 1;
+    r->notices = calloc(1, sizeof *r->notices);
+    r->report = calloc(1, sizeof *r->report);
+    assert_non_null(r->notices);
+    assert_non_null(r->report);
+    r->notices[0] = (jifen_notice){.entry = 3, .time_ms = -5, .points = 2,
+                                   .ends_ms = 9, .needs_approval = true,
+                                   .decided_by = 4};
+    strcpy(r->notices[0].household, "3-2-5**");
+    strcpy(r->notices[0].name, "张*");
+    strcpy(r->notices[0].activity, "meeting");
+    strcpy(r->notices[0].state, "voided");
+    strcpy(r->report->title, "statement");
+    r->report->n_columns = 2;
+    strcpy(r->report->columns[0], "item");
+    strcpy(r->report->columns[1], "value");
+    r->report->n_rows = 1;
+    r->report->rows = calloc(1, sizeof *r->report->rows);
+    assert_non_null(r->report->rows);
+    strcpy(r->report->rows[0].cells[0], "points_opening");
+    strcpy(r->report->rows[0].cells[1], "-3");
+    uint8_t *buf;
+    size_t len;
+    char err[256];
+    assert_int_equal(codec_reply_encode(&in, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    const jifen_result *o = &out.results[0];
+    assert_int_equal(o->notice_ends_ms, 1783699200000);
+    assert_true(o->needs_approval);
+    assert_int_equal(o->suspended_until_ms, 1790784000000);
+    assert_int_equal(o->n_notices, 1);
+    assert_int_equal(o->notices[0].time_ms, -5);
+    assert_string_equal(o->notices[0].name, "张*");
+    assert_string_equal(o->notices[0].state, "voided");
+    assert_int_equal(o->notices[0].decided_by, 4);
+    assert_string_equal(o->report->title, "statement");
+    assert_int_equal(o->report->n_rows, 1);
+    assert_string_equal(o->report->columns[1], "value");
+    assert_string_equal(o->report->rows[0].cells[1], "-3");
+    codec_reply_clear(&out);
+    codec_reply_clear(&in);
+}
+
 /* A refused request: no results, just the status and why. */
 static void test_reply_refused_roundtrip(void **state)
 {
@@ -1390,6 +1600,9 @@ int main(void)
         cmocka_unit_test(test_entry_refused),
         cmocka_unit_test(test_entry_truncated),
         cmocka_unit_test(test_reply_roundtrip),
+        cmocka_unit_test(test_rule_sets_roundtrip),
+        cmocka_unit_test(test_policy_commands),
+        cmocka_unit_test(test_notices_and_report_roundtrip),
         cmocka_unit_test(test_reply_refused_roundtrip),
         cmocka_unit_test(test_reply_mark_replayed),
         cmocka_unit_test(test_reply_refused),

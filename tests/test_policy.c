@@ -859,6 +859,75 @@ static void test_redeem_overflow(void **state)
     free(p);
 }
 
+/* The keys of versioned rule sets and caps (docs/policy.md). */
+static void test_rule_set_keys(void **state)
+{
+    (void)state;
+    policy *p = new_policy();
+    char err[256];
+    assert_int_equal(
+        parse_str(p,
+                  TOP "effective = 2026-03-15\nresolution = minutes No.2\n"
+                      "max_redeem_points_per_year = 300\n"
+                      "[activity volunteer]\npoints_per_hour = 1\n"
+                      "max_per_month = 8\nmax_per_year = 60\n",
+                  err, sizeof err),
+        0);
+    assert_string_equal(p->effective, "2026-03-15");
+    assert_int_equal(p->effective_ms, 1773504000000LL);
+    assert_string_equal(p->resolution, "minutes No.2");
+    assert_int_equal(p->max_redeem_per_year, 300);
+    assert_int_equal(p->activities[0].max_per_month, 8);
+    assert_int_equal(p->activities[0].max_per_year, 60);
+    /* Without `effective` a rule set applies from the beginning. */
+    assert_int_equal(parse_str(p, TOP MEETING, err, sizeof err), 0);
+    assert_true(p->effective_ms == INT64_MIN);
+    assert_int_equal(parse_str(p, TOP "effective = 2026-13-01\n" MEETING, err,
+                               sizeof err),
+                     -1);
+    assert_contains(err, "effective must be a date YYYY-MM-DD");
+    assert_int_equal(parse_str(p,
+                               TOP "[activity meeting]\npoints = 2\n"
+                                   "max_per_month = 9\nmax_per_year = 8\n",
+                               err, sizeof err),
+                     -1);
+    assert_contains(err, "t.conf:4: [activity meeting] has max_per_month 9 "
+                         "above max_per_year 8");
+    free(p);
+}
+
+/* `jifen policy show` prints policy_format's text: it must load back to
+ * the same rule set, for the default and for the worked revision. */
+static void test_format_round_trip(void **state)
+{
+    (void)state;
+    policy *p = new_policy(), *q = new_policy();
+    char err[256];
+    static char a[65536], b[65536];
+    load_default(p);
+    int n = policy_format(p, a, sizeof a);
+    assert_true(n > 0);
+    assert_int_equal(policy_parse(q, a, (size_t)n, "shown", err, sizeof err),
+                     0);
+    assert_int_equal(policy_format(q, b, sizeof b), n);
+    assert_string_equal(a, b);
+    assert_int_equal(policy_load_file(p, JIFEN_SOURCE_DIR
+                                      "/deploy/policy-2026-07.conf",
+                                      err, sizeof err),
+                     0);
+    n = policy_format(p, a, sizeof a);
+    assert_int_equal(policy_parse(q, a, (size_t)n, "shown", err, sizeof err),
+                     0);
+    assert_int_equal(policy_format(q, b, sizeof b), n);
+    assert_string_equal(a, b);
+    assert_contains(a, "effective = 2026-07-01\n");
+    assert_contains(a, "[activity volunteer]\ndescription = Volunteer");
+    assert_contains(a, "max_per_month = 20\nmax_per_year = 120\n");
+    assert_int_equal(policy_format(p, a, 10), -1); /* too small: refused */
+    free(p);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +948,8 @@ int main(void)
         cmocka_unit_test(test_redeem),
         cmocka_unit_test(test_redeem_rounding_exhaustive),
         cmocka_unit_test(test_redeem_overflow),
+        cmocka_unit_test(test_rule_set_keys),
+        cmocka_unit_test(test_format_round_trip),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,9 @@
 #ifndef JIFEN_TESTUTIL_H
 #define JIFEN_TESTUTIL_H
 
+#include "ledger.h"
+#include "ruleset.h"
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -42,5 +45,38 @@ int testutil_jifend_run(const testutil_daemon *d, const char *const *args);
 /* Sends `sig` and waits for the exit. Returns the exit status as from
  * waitpid, or -1. */
 int testutil_daemon_stop(testutil_daemon *d, int sig);
+
+/* Applies one write command as one request in its own group commit, at
+ * now_ms by `author`, and copies the single result out (its history and
+ * notices dropped). Returns 0, or -1 when the ledger itself failed. */
+int testutil_write(ledger *led, int64_t now_ms, const char *author,
+                   const char *request_id, const jifen_command *cmd,
+                   jifen_result *out);
+
+/* A ledger in a fresh temporary directory judged by rule sets given as
+ * policy texts (the tests of rule sets, notice, expiry, sanctions). */
+typedef struct {
+    char *dir;
+    ledger *led;
+    ruleset *rules;
+    policy pol; /* the first text's rule set, for ledger_open */
+    int next_id;
+} testutil_book;
+
+/* Parses the texts (a bad one is printed), opens the ledger. 0 or -1. */
+int testutil_book_open(testutil_book *b, const char *const *texts, size_t n);
+/* Closes and opens the ledger again, as a restart does. 0 or -1. */
+int testutil_book_reopen(testutil_book *b);
+void testutil_book_close(testutil_book *b);
+/* testutil_write with a fresh request id. */
+int testutil_book_write(testutil_book *b, int64_t now_ms, const char *author,
+                        const jifen_command *cmd, jifen_result *out);
+/* The household's balance; 0, or -1 when it cannot be read. */
+int testutil_book_balance(testutil_book *b, const char *household,
+                          jifen_balance *out);
+/* The number of journal entries. */
+uint64_t testutil_book_head(testutil_book *b);
+/* Unix ms of a wall-clock time in Asia/Shanghai. */
+int64_t testutil_at(int year, int month, int day, int hour, int minute);
 
 #endif

@@ -184,11 +184,11 @@ role_for() {
     local a
     for a in "$@"; do
         case "$a" in
-        household | award | deduct) echo committee; return ;;
-        bill | pay | redeem) echo terminal; return ;;
+        household | award | deduct | object | approve | appeal) echo committee; return ;;
+        bill | pay | redeem | settle) echo terminal; return ;;
         reverse) echo reverser; return ;;
         key) echo admin; return ;;
-        balance | history | verify | checkpoint | stats) echo auditor; return ;;
+        balance | history | verify | checkpoint | stats | notices | report | policy) echo auditor; return ;;
         esac
     done
     echo auditor

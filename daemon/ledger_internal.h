@@ -1,0 +1,104 @@
+/*
+ * ledger_internal - what ledger.c and ledger_rules.c share, and nobody
+ * else: the write context, a few primitives of the write path, and the
+ * rules of the points policy (caps, public notice, expiry, sanctions,
+ * settlement) that ledger.c's command handlers call.
+ *
+ * Kept out of ledger.c so that the accounting core stays small and the
+ * policy work lives in its own module (ledger_rules.c); everything here
+ * runs on the single writer thread, inside its open write transaction.
+ */
+#ifndef JIFEN_LEDGER_INTERNAL_H
+#define JIFEN_LEDGER_INTERNAL_H
+
+#include "accounts.h"
+#include "ledger.h"
+#include "notice.h"
+#include "storage.h"
+
+#define TICK_BATCH 256 /* timer work per tick; more waits for the next turn */
+
+/* What one write command is applied with. */
+typedef struct {
+    const char *request_id;
+    const char *author;
+    int64_t now_ms;
+    const policy *pol; /* the rule set in force at now_ms */
+    /* The key that sent the request; NULL for the daemon's own entries
+     * (notice releases, expiry), which no key writes. */
+    const ledger_caller *caller;
+} write_context;
+
+/* --- ledger.c, for ledger_rules.c ------------------------------------------
+ */
+
+storage_txn *ledger_txn(ledger *self);
+void ledger_set_result(jifen_result *r, jifen_status status, const char *fmt,
+                       ...) __attribute__((format(printf, 3, 4)));
+storage_error ledger_get_totals(ledger *self, const char *account,
+                                account_totals *t);
+void ledger_make_posting(jifen_posting *p, jifen_asset asset, const char *debit,
+                         const char *credit, uint64_t amount);
+/* Appends an entry with its postings (see post_entry in ledger.c). */
+void ledger_post_entry(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, const char *household,
+                       const jifen_posting *postings, size_t n_postings,
+                       uint64_t reverses, jifen_result *result);
+/* The timer has work at ms (it only ever moves earlier). */
+void ledger_timer_due_by(ledger *self, int64_t ms);
+
+/* --- ledger_rules.c, for ledger.c ------------------------------------------
+ */
+
+/* Caps (policy_award_caps, policy_redeem_cap) against the counters. */
+jifen_status rules_check_award_caps(ledger *self, const write_context *ctx,
+                                    const jifen_command *cmd, uint32_t points,
+                                    jifen_result *result);
+jifen_status rules_check_redeem_cap(ledger *self, const write_context *ctx,
+                                    const jifen_command *cmd,
+                                    jifen_result *result);
+/* A reversed award or redemption leaves the caps of its period. */
+void rules_uncount(ledger *self, const jifen_entry *original);
+
+/* Points credited at earned_ms start a lot towards expiry (expiry.h). */
+void rules_earn(ledger *self, const write_context *ctx, const char *household,
+                int64_t earned_ms, uint64_t points);
+/* An award just posted to pending opens its public notice (notice.h). */
+void rules_open_notice(ledger *self, const write_context *ctx,
+                       const jifen_command *award, const char *name,
+                       bool needs_approval, jifen_result *result);
+/* Reversal under notice: refuses (false) what notice itself undoes, and
+ * takes a posted award back from the household's points. */
+bool rules_reversible_after_notice(ledger *self, const jifen_entry *original,
+                                   jifen_result *result);
+void rules_posted_from_points(const jifen_entry *original, jifen_posting *p);
+
+/* A deduction under a sanction rule suspends redemption (sanction.h);
+ * rules_suspended refuses a redemption while one does. */
+void rules_sanction(ledger *self, const write_context *ctx,
+                    const jifen_command *cmd, jifen_result *result);
+bool rules_suspended(ledger *self, const write_context *ctx,
+                     const char *household, jifen_result *result);
+
+/* Command handlers. */
+void rules_cmd_object(ledger *self, const write_context *ctx,
+                      const jifen_command *cmd, jifen_result *result);
+void rules_cmd_approve(ledger *self, const write_context *ctx,
+                       const jifen_command *cmd, jifen_result *result);
+void rules_cmd_settle(ledger *self, const write_context *ctx,
+                      const jifen_command *cmd, jifen_result *result);
+void rules_cmd_daemon_only(ledger *self, const write_context *ctx,
+                           const jifen_command *cmd, jifen_result *result);
+
+/* The timer's work in the open transaction: post one award whose notice
+ * ended; close the lots due, expiring what is left of them. */
+void rules_release_one(ledger *self, const policy *pol, int64_t now_ms,
+                       uint64_t award);
+storage_error rules_expire_due(ledger *self, const policy *pol, int64_t now_ms,
+                               size_t *n, int64_t *next);
+
+/* The notice list query, in a read transaction. */
+void rules_query_notices(storage_txn *txn, const jifen_command *cmd,
+                         jifen_result *result);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * reports - the monthly reports committees, property companies, residents
+ * and auditors read, computed by jifend from the ledger in a read
+ * transaction (readers never block the writer):
+ *
+ *   statement      one household's month: points opening, earned, deducted,
+ *                  redeemed, expired, closing, pending; fee opening, billed,
+ *                  paid, offset by points, outstanding
+ *   liability      what the funder owes the property company: offsets of the
+ *                  month, settled in it, owed at its end; points outstanding
+ *                  and pending at its end and what they would cost
+ *   ageing         each household's fee due at the month's end by the age of
+ *                  the bills it comes from (0-30, 31-90, 91-180, >180 days;
+ *                  payments pay the oldest bills first), and the collection
+ *                  rate
+ *   trial-balance  every account's debits and credits now, with a total per
+ *                  asset (debits equal credits)
+ *
+ * Each is a table of strings (jifen_report); amounts are integers: points,
+ * or fen.
+ */
+#ifndef JIFEN_REPORTS_H
+#define JIFEN_REPORTS_H
+
+#include "policy.h"
+#include "storage.h"
+
+/* Fills result (status, error, report). `pol` is the rule set in force at
+ * the end of the period (for the points-to-fen rate). */
+void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
+                 int64_t now_ms, jifen_result *result);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * test_clock - the Asia/Shanghai calendar and the test clock file.
+ *
+ * Every boundary is checked against a Unix time worked out by hand (or by
+ * `TZ=Asia/Shanghai date -d ... +%s`), so an off-by-one in the offset or in
+ * the civil-date arithmetic fails here, not in a monthly report.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+
+/* 2026-03-01 00:00 +08:00 = 2026-02-28 16:00 UTC. */
+#define MAR_2026_MS 1772294400000LL
+
+static void test_month_boundary(void **state)
+{
+    (void)state;
+    char p[8];
+    clock_period_of(MAR_2026_MS, p);
+    assert_string_equal(p, "2026-03");
+    /* One millisecond earlier is still February in Shanghai, though it is
+     * already 28 February 15:59 UTC: the offset, not UTC, decides. */
+    clock_period_of(MAR_2026_MS - 1, p);
+    assert_string_equal(p, "2026-02");
+    assert_int_equal(clock_month_start_ms(MAR_2026_MS + 12345), MAR_2026_MS);
+    assert_int_equal(clock_month_start_ms(MAR_2026_MS - 1),
+                     MAR_2026_MS - 28 * CLOCK_DAY_MS);
+    assert_int_equal(clock_next_month_start_ms(MAR_2026_MS - 1), MAR_2026_MS);
+    assert_int_equal(clock_next_month_start_ms(MAR_2026_MS),
+                     MAR_2026_MS + 31 * CLOCK_DAY_MS);
+}
+
+static void test_year_boundary(void **state)
+{
+    (void)state;
+    /* 2027-01-01 00:00 +08:00 = 2026-12-31 16:00 UTC. */
+    int64_t y2027 = 1798732800000LL;
+    char p[8], d[11];
+    clock_period_of(y2027 - 1, p);
+    assert_string_equal(p, "2026-12");
+    clock_date_text(y2027 - 1, d);
+    assert_string_equal(d, "2026-12-31");
+    clock_period_of(y2027, p);
+    assert_string_equal(p, "2027-01");
+    assert_int_equal(clock_year_start_ms(y2027 - 1),
+                     clock_date_start_ms(2026, 1, 1));
+    assert_int_equal(clock_next_year_start_ms(y2027 - 1), y2027);
+    assert_int_equal(clock_date_start_ms(2026, 13, 1), y2027);
+    assert_int_equal(clock_add_months_start_ms(MAR_2026_MS, 10), y2027);
+    assert_int_equal(clock_add_months_start_ms(MAR_2026_MS, 0), MAR_2026_MS);
+}
+
+static void test_leap_years(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_int_equal(clock_parse_date("2028-02-29", &ms), 0);
+    char d[11];
+    clock_date_text(ms, d);
+    assert_string_equal(d, "2028-02-29");
+    assert_int_equal(clock_parse_date("2026-02-29", &ms), -1);
+    assert_int_equal(clock_parse_date("2100-02-29", &ms), -1);
+    assert_int_equal(clock_parse_date("2000-02-29", &ms), 0);
+    assert_int_equal(clock_next_month_start_ms(clock_date_start_ms(2028, 2, 1)),
+                     clock_date_start_ms(2028, 2, 1) + 29 * CLOCK_DAY_MS);
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+    assert_int_equal(clock_parse_period("2026-03", &ms), 0);
+    assert_int_equal(ms, MAR_2026_MS);
+    assert_int_equal(clock_parse_date("2026-03-01", &ms), 0);
+    assert_int_equal(ms, MAR_2026_MS);
+    const char *bad[] = {"2026-3",  "2026-13",  "2026-00", "26-03",
+                         "2026/03", "2026-03x", "",        "1969-12"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(clock_parse_period(bad[i], &ms), -1);
+    assert_int_equal(clock_parse_date("2026-04-31", &ms), -1);
+    assert_int_equal(clock_parse_date("2026-04-30", &ms), 0);
+}
+
+/* Every day of many years round-trips through date text and back. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    int64_t start = clock_date_start_ms(1999, 1, 1);
+    for (int64_t day = 0; day < 366 * 40; day++) {
+        int64_t ms = start + day * CLOCK_DAY_MS;
+        char d[11];
+        clock_date_text(ms + CLOCK_DAY_MS - 1, d);
+        int64_t back;
+        assert_int_equal(clock_parse_date(d, &back), 0);
+        assert_int_equal(back, ms);
+    }
+}
+
+static void test_test_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/jifen-clock-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "1772294400000\n", 14), 14);
+    close(fd);
+    assert_int_equal(clock_use_test_file(path), 0);
+    assert_true(clock_is_test());
+    assert_int_equal(clock_now_ms(), MAR_2026_MS);
+    FILE *f = fopen(path, "w");
+    fputs("1772294400999", f);
+    fclose(f);
+    assert_int_equal(clock_now_ms(), MAR_2026_MS + 999);
+    /* A half-written file keeps the last good time. */
+    f = fopen(path, "w");
+    fputs("17723x", f);
+    fclose(f);
+    assert_int_equal(clock_now_ms(), MAR_2026_MS + 999);
+    unlink(path);
+    assert_int_equal(clock_now_ms(), MAR_2026_MS + 999);
+    assert_int_equal(clock_use_test_file(path), -1); /* gone */
+    assert_false(clock_is_test());
+    assert_true(clock_now_ms() > MAR_2026_MS); /* the real clock again */
+    assert_int_equal(clock_use_test_file(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_month_boundary),
+        cmocka_unit_test(test_year_boundary),
+        cmocka_unit_test(test_leap_years),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_test_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
