@@ -90,6 +90,15 @@ json_ok "history" history "$H" --limit 1 &&
 json_ok "redeem now" redeem "$H" 2
 check_eq "the unapproved honour still waits" "0 30" "$(pending_of 3-2-502)"
 
+# A second committee member, with a key and label of their own, approves
+# it; its window is over, so the daemon posts it right away.
+"$JIFEN" keygen --out "$KEYS/committee2" >/dev/null
+run jf_as admin key enrol "$KEYS/committee2.pub" committee --label "second committee member"
+check_rc "enrol a second committee key" 0
+run jf_as committee2 --json approve "$BIG"
+check_eq "another committee member may approve" ok "$(jget .status)"
+wait_for "approved after the window: posted by the daemon" "30 0" pending_of 3-2-502
+
 # kill -9 with an award whose window will have ended at the restart.
 json_ok "award meeting 12 July" award "$H" meeting
 LATE=$(jget .entry)
