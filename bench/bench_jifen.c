@@ -3,10 +3,18 @@
  * empty data directory on a loopback wildcard port, driven over ZeroMQ with
  * the project's own codec, one REQ socket per client thread (a shared
  * context, so 64 clients do not bring 64 I/O threads onto two cores).
+ *
+ * jifend answers only enrolled CURVE keys, each checked against its role:
+ * before the daemon starts, the bench makes a key pair per role it needs
+ * (committee: registration and awards; terminal: bills and redemptions;
+ * auditor: verify) and enrols them offline (jifend --enrol), as an operator
+ * would; every socket is a CURVE client with the role's key and the
+ * daemon's public key (DATA/jifend.pub, made on its first start).
  */
 #include "bench.h"
 
 #include "codec.h"
+#include "keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,11 +30,18 @@
 
 #define CALL_TIMEOUT_MS 30000
 
+enum { KEY_COMMITTEE, KEY_TERMINAL, KEY_AUDITOR, N_KEYS };
+static const char *const key_roles[N_KEYS] = {"committee", "terminal",
+                                              "auditor"};
+
 typedef struct {
     pid_t pid;
     char dir[512];
     char log[600];
     char endpoint[128];
+    char server_key[KEYFILE_Z85_LEN + 1];   /* DATA/jifend.pub */
+    char pub[N_KEYS][KEYFILE_Z85_LEN + 1];  /* the bench's client keys */
+    char secret[N_KEYS][KEYFILE_Z85_LEN + 1];
 } daemon_proc;
 
 /* --- the daemon ----------------------------------------------------------- */
@@ -69,15 +84,61 @@ static int wait_serving(daemon_proc *d)
     return -1;
 }
 
+/* `jifend --data DIR --enrol PUB --role ROLE --label L`, offline, before
+ * the daemon runs (its output goes to the log). 0 or -1. */
+static int enrol_offline(const bench_options *o, const daemon_proc *d, int k)
+{
+    char label[32];
+    snprintf(label, sizeof label, "bench %s", key_roles[k]);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(o->jifend, "jifend", "--data", d->dir, "--enrol", d->pub[k],
+              "--role", key_roles[k], "--label", label, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "jifen_bench: enrolling the %s key failed; log: %s\n",
+                key_roles[k], d->log);
+        return -1;
+    }
+    return 0;
+}
+
+/* The daemon's public key, as Z85 (jifend writes it on first start). */
+static int read_server_key(daemon_proc *d)
+{
+    char path[600], err[256];
+    uint8_t raw[KEYFILE_KEY_LEN];
+    snprintf(path, sizeof path, "%s/jifend.pub", d->dir);
+    if (keyfile_read_public(path, raw, err, sizeof err) != 0) {
+        fprintf(stderr, "jifen_bench: %s\n", err);
+        return -1;
+    }
+    keyfile_z85_encode(raw, d->server_key);
+    return 0;
+}
+
 static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "%s/ledger", dir);
     snprintf(d->log, sizeof d->log, "%s/jifend.log", dir);
+    for (int k = 0; k < N_KEYS; k++)
+        if (zmq_curve_keypair(d->pub[k], d->secret[k]) != 0 ||
+            enrol_offline(o, d, k) != 0)
+            return -1;
     d->pid = fork();
     if (d->pid == 0)
         exec_daemon(o, d);
-    if (d->pid < 0 || wait_serving(d) != 0) {
+    if (d->pid < 0 || wait_serving(d) != 0 || read_server_key(d) != 0) {
         fprintf(stderr, "jifen_bench: jifend did not start (%s); log: %s\n",
                 o->jifend, d->log);
         return -1;
@@ -106,13 +167,20 @@ static int daemon_stop(daemon_proc *d)
 
 /* --- one client connection ------------------------------------------------ */
 
-static void *open_req(void *ctx, const char *endpoint)
+/* A REQ socket to the daemon, a CURVE client with the key of role k. */
+static void *open_req(void *ctx, const daemon_proc *d, int k)
 {
     void *s = zmq_socket(ctx, ZMQ_REQ);
     int linger = 0;
     if (s) {
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-        if (zmq_connect(s, endpoint) != 0) {
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, d->server_key,
+                           sizeof d->server_key) != 0 ||
+            zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, d->pub[k],
+                           sizeof d->pub[k]) != 0 ||
+            zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, d->secret[k],
+                           sizeof d->secret[k]) != 0 ||
+            zmq_connect(s, d->endpoint) != 0) {
             zmq_close(s);
             s = NULL;
         }
@@ -184,9 +252,10 @@ static void fill_bill(jifen_command *cmd, unsigned household)
 
 /* One client sends every household once, `batch` commands per request. */
 static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
-                       const char *scenario, fill_command fill, bench_row *row)
+                       const char *scenario, fill_command fill, int key,
+                       bench_row *row)
 {
-    void *sock = open_req(ctx, d->endpoint);
+    void *sock = open_req(ctx, d, key);
     jifen_command *cmds = calloc(o->batch, sizeof *cmds);
     if (!sock || !cmds) {
         free(cmds);
@@ -233,7 +302,7 @@ static const char *const op_names[OP_KINDS] = {"balance", "award", "redeem"};
 
 typedef struct {
     void *ctx;
-    const char *endpoint;
+    const daemon_proc *d;
     const bench_options *o;
     unsigned id;
     bool mixed; /* false: awards only */
@@ -278,19 +347,21 @@ static void fill_op(jifen_request *req, int op, bool mixed, unsigned household,
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    void *sock = open_req(w->ctx, w->endpoint);
+    /* Awards and balances as the committee, redemptions as a terminal. */
+    void *sock = open_req(w->ctx, w->d, KEY_COMMITTEE);
+    void *till = w->mixed ? open_req(w->ctx, w->d, KEY_TERMINAL) : NULL;
     uint64_t rng = 0x9e3779b97f4a7c15ull * (w->id + 1);
     jifen_command cmd;
     jifen_request req = {{0}, 1, &cmd};
     uint64_t n = 0;
-    while (sock && !atomic_load(w->stop)) {
+    while (sock && (till || !w->mixed) && !atomic_load(w->stop)) {
         int op = pick_op(w, &rng);
         unsigned household = (unsigned)(bench_rand(&rng) % w->o->households);
         fill_op(&req, op, w->mixed, household, w->id, n++);
         jifen_reply reply;
         memset(&reply, 0, sizeof reply);
         double t0 = bench_now();
-        int rc = call(sock, &req, &reply);
+        int rc = call(op == OP_REDEEM ? till : sock, &req, &reply);
         samples_add(&w->lat[op], bench_ms_since(t0));
         w->ops[op]++;
         w->errors[op] += count_errors(rc, &req, &reply);
@@ -300,6 +371,8 @@ static void *worker_main(void *arg)
     }
     if (sock)
         zmq_close(sock);
+    if (till)
+        zmq_close(till);
     return NULL;
 }
 
@@ -344,7 +417,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
     rss_monitor *mon = rss_monitor_start(d->pid);
     double start = bench_now();
     for (unsigned i = 0; i < o->clients; i++) {
-        ws[i] = (worker){ctx, d->endpoint, o, i, mixed, &stop, {{0}}, {0}, {0}};
+        ws[i] = (worker){ctx, d, o, i, mixed, &stop, {{0}}, {0}, {0}};
         pthread_create(&th[i], NULL, worker_main, &ws[i]);
     }
     usleep((useconds_t)(o->seconds * 1e6));
@@ -377,7 +450,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
 
 static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
 {
-    void *sock = open_req(ctx, d->endpoint);
+    void *sock = open_req(ctx, d, KEY_AUDITOR);
     if (!sock)
         return -1;
     jifen_command cmd;
@@ -427,12 +500,12 @@ static void finish_row(bench_row *row, const daemon_proc *d, rss_monitor *mon)
 
 static int run_one_batched(const bench_options *o, void *ctx,
                            const daemon_proc *d, bench_results *res,
-                           const char *scenario, fill_command fill)
+                           const char *scenario, fill_command fill, int key)
 {
     bench_row *row = bench_results_add(res, scenario, "jifen");
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
-    int rc = run_batched(o, ctx, d, scenario, fill, row);
+    int rc = run_batched(o, ctx, d, scenario, fill, key, row);
     finish_row(row, d, mon);
     return rc;
 }
@@ -452,13 +525,14 @@ static void print_closed(const bench_results *res, size_t from)
 static int run_scenarios(const bench_options *o, void *ctx,
                          const daemon_proc *d, bench_results *res)
 {
-    if (run_one_batched(o, ctx, d, res, "register", fill_register) != 0)
+    if (run_one_batched(o, ctx, d, res, "register", fill_register,
+                        KEY_COMMITTEE) != 0)
         return -1;
     size_t from = res->n;
     if (run_closed(o, ctx, d, false, res) != 0)
         return -1;
     print_closed(res, from);
-    if (run_one_batched(o, ctx, d, res, "billing", fill_bill) != 0)
+    if (run_one_batched(o, ctx, d, res, "billing", fill_bill, KEY_TERMINAL) != 0)
         return -1;
     from = res->n;
     if (run_closed(o, ctx, d, true, res) != 0)

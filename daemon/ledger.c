@@ -809,7 +809,31 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
 }
 
 /* Enrolments and revocations are journal entries without postings, so that
- * who may do what is in the hash chain; TABLE_KEYS is derived state. */
+ * who may do what is in the hash chain; TABLE_KEYS is derived state, written
+ * by these two for entry `seq`. Shared by the write path and replication
+ * (ledger_replicate), so that a replica admits the keys its primary admits.
+ * The key snapshot is reloaded after the commit (ledger_write_commit). */
+static void index_key_enrol(ledger *self, uint64_t seq,
+                            const jifen_command *cmd)
+{
+    keys_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.role = cmd->role;
+    rec.enrolled_entry = seq;
+    snprintf(rec.label, sizeof rec.label, "%s", cmd->name);
+    keys_put(&self->txn, cmd->key, &rec);
+    self->keys_changed = true;
+}
+
+static void index_key_revoke(ledger *self, uint64_t seq, const char *key,
+                             keys_record *rec)
+{
+    rec->revoked = true;
+    rec->revoked_entry = seq;
+    keys_put(&self->txn, key, rec);
+    self->keys_changed = true;
+}
+
 static void cmd_key_enrol(ledger *self, const write_context *ctx,
                           const jifen_command *cmd, jifen_result *result)
 {
@@ -827,13 +851,8 @@ static void cmd_key_enrol(ledger *self, const write_context *ctx,
             self->txn.error = e;
         return;
     }
-    memset(&rec, 0, sizeof rec);
-    rec.role = cmd->role;
-    rec.enrolled_entry = self->next_seq + 1;
-    snprintf(rec.label, sizeof rec.label, "%s", cmd->name);
-    keys_put(&self->txn, cmd->key, &rec);
+    index_key_enrol(self, self->next_seq + 1, cmd);
     post_entry(self, ctx, cmd, NULL, NULL, 0, 0, result);
-    self->keys_changed = true;
 }
 
 static void cmd_key_revoke(ledger *self, const write_context *ctx,
@@ -851,11 +870,8 @@ static void cmd_key_revoke(ledger *self, const write_context *ctx,
             self->txn.error = e;
         return;
     }
-    rec.revoked = true;
-    rec.revoked_entry = self->next_seq + 1;
-    keys_put(&self->txn, cmd->key, &rec);
+    index_key_revoke(self, self->next_seq + 1, cmd->key, &rec);
     post_entry(self, ctx, cmd, NULL, NULL, 0, 0, result);
-    self->keys_changed = true;
 }
 
 static const command_handler write_handlers[] = {
@@ -1515,6 +1531,25 @@ ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
     }
     if (e.command.kind == JIFEN_CMD_HOUSEHOLD_ADD)
         put_household(self, e.seq, &e.command);
+    if (e.command.kind == JIFEN_CMD_KEY_ENROL) {
+        index_key_enrol(self, e.seq, &e.command);
+    } else if (e.command.kind == JIFEN_CMD_KEY_REVOKE) {
+        /* The primary revokes only enrolled, unrevoked keys: anything else
+         * here means the replicated key table differs from the primary's. */
+        keys_record rec;
+        storage_error ke = keys_get(&self->txn, e.command.key, &rec);
+        if (ke == STORAGE_OK && !rec.revoked) {
+            index_key_revoke(self, e.seq, e.command.key, &rec);
+        } else if (ke == STORAGE_OK || ke == STORAGE_NOT_FOUND) {
+            snprintf(err, errlen,
+                     "entry %" PRIu64 " revokes key %s, which is not "
+                     "enrolled here",
+                     e.seq, e.command.key);
+            return LEDGER_FAILED;
+        } else if (!self->txn.error) {
+            self->txn.error = ke;
+        }
+    }
     char household[JIFEN_HOUSEHOLD_MAX + 1];
     memcpy(household, e.command.household, sizeof household);
     if (e.reverses) {

@@ -4,6 +4,8 @@
  */
 #include "codec.h"
 #include "hash.h"
+#include "keyfile.h"
+#include "keys.h"
 #include "ledger.h"
 #include "storage.h"
 #include "testutil.h"
@@ -13,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -457,6 +460,142 @@ static void test_map_full_then_grow(void **state)
     assert_verifies(f, (uint64_t)added + 1);
 }
 
+/* A fresh CURVE public key, as Z85. */
+static void new_key(char out[KEYFILE_Z85_LEN + 1])
+{
+    uint8_t pub[KEYFILE_KEY_LEN], sec[KEYFILE_KEY_LEN];
+    assert_int_equal(keyfile_keypair(pub, sec), 0);
+    keyfile_z85_encode(pub, out);
+}
+
+static jifen_command key_command(jifen_command_kind kind, const char *z85,
+                                 jifen_role role, const char *label)
+{
+    jifen_command c = make(kind, "");
+    snprintf(c.key, sizeof c.key, "%s", z85);
+    c.role = role;
+    snprintf(c.name, sizeof c.name, "%s", label);
+    return c;
+}
+
+/* A replica derives the key table from the replicated key entries, as the
+ * primary's write path does: it admits what the primary admits, and its
+ * key records (role, label, entries) are the primary's. */
+static void test_replica_rebuilds_key_table(void **state)
+{
+    fixture *f = *state;
+    char kept[KEYFILE_Z85_LEN + 1], gone[KEYFILE_Z85_LEN + 1], err[512];
+    new_key(kept);
+    new_key(gone);
+    add_household(f, "1-1-101");
+    assert_int_equal(run(f, key_command(JIFEN_CMD_KEY_ENROL, kept,
+                                        JIFEN_ROLE_AUDITOR, "Auditor Wu"))
+                         .status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(run(f, key_command(JIFEN_CMD_KEY_ENROL, gone,
+                                        JIFEN_ROLE_TERMINAL, "Desk 9"))
+                         .status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(run(f, key_command(JIFEN_CMD_KEY_REVOKE, gone,
+                                        JIFEN_ROLE_NONE, ""))
+                         .status,
+                     JIFEN_STATUS_OK);
+    assert_true(ledger_key_admitted(f->led, kept));
+    assert_false(ledger_key_admitted(f->led, gone));
+
+    char *dir = testutil_tmpdir();
+    assert_non_null(dir);
+    ledger *rep = NULL;
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_equal(ledger_open(&rep, dir, &f->pol, &lo, err, sizeof err),
+                     LEDGER_OK);
+    /* Entry by entry, one batch (one transaction) each. */
+    storage_txn txn;
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
+                     STORAGE_OK);
+    for (uint64_t seq = 1;; seq++) {
+        uint8_t key[8];
+        storage_val v;
+        storage_be64_put(key, seq);
+        if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
+            STORAGE_OK)
+            break;
+        assert_int_equal(ledger_write_begin(rep), LEDGER_OK);
+        assert_int_equal(ledger_replicate(rep, v.data, v.len, err, sizeof err),
+                         LEDGER_OK);
+        assert_int_equal(ledger_write_commit(rep), LEDGER_OK);
+        /* The snapshot follows each commit: admitted from the enrolment,
+         * refused again from the revocation. */
+        if (seq == 3)
+            assert_true(ledger_key_admitted(rep, gone));
+    }
+    storage_txn_abort(&txn);
+    assert_true(ledger_key_admitted(rep, kept));
+    assert_false(ledger_key_admitted(rep, gone));
+
+    storage_txn pt, rt;
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &pt, false),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_begin(ledger_storage(rep), &rt, false),
+                     STORAGE_OK);
+    const char *both[] = {kept, gone};
+    for (size_t i = 0; i < 2; i++) {
+        keys_record a, b;
+        assert_int_equal(keys_get(&pt, both[i], &a), STORAGE_OK);
+        assert_int_equal(keys_get(&rt, both[i], &b), STORAGE_OK);
+        assert_int_equal(a.role, b.role);
+        assert_int_equal(a.revoked, b.revoked);
+        assert_int_equal(a.enrolled_entry, b.enrolled_entry);
+        assert_int_equal(a.revoked_entry, b.revoked_entry);
+        assert_string_equal(a.label, b.label);
+    }
+    storage_txn_abort(&pt);
+    storage_txn_abort(&rt);
+
+    /* A revocation of a key the replica does not hold is a diverged
+     * history: refused, nothing applied. */
+    char stranger[KEYFILE_Z85_LEN + 1];
+    new_key(stranger);
+    assert_int_equal(run(f, key_command(JIFEN_CMD_KEY_ENROL, stranger,
+                                        JIFEN_ROLE_AUDITOR, "x"))
+                         .status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(run(f, key_command(JIFEN_CMD_KEY_REVOKE, stranger,
+                                        JIFEN_ROLE_NONE, ""))
+                         .status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
+                     STORAGE_OK);
+    uint8_t key[8];
+    storage_val v;
+    storage_be64_put(key, 6); /* the revocation, without its enrolment */
+    assert_int_equal(storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v),
+                     STORAGE_OK);
+    /* Made to follow the replica's chain, so that only the key table can
+     * tell. */
+    static jifen_entry e;
+    assert_int_equal(codec_entry_decode(v.data, v.len, &e, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    storage_txn_abort(&txn);
+    assert_int_equal(e.command.kind, JIFEN_CMD_KEY_REVOKE);
+    ledger_head(rep, &e.seq, e.prev_hash);
+    e.seq++;
+    size_t cap = codec_entry_max_size();
+    uint8_t *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t len = codec_entry_encode(&e, buf, cap);
+    assert_true(len > 0);
+    assert_int_equal(ledger_write_begin(rep), LEDGER_OK);
+    assert_int_equal(ledger_replicate(rep, buf, len, err, sizeof err),
+                     LEDGER_FAILED);
+    assert_non_null(strstr(err, "not enrolled here"));
+    ledger_write_abort(rep);
+    free(buf);
+
+    ledger_close(&rep);
+    testutil_rmtree(&dir);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -471,6 +610,7 @@ int main(void)
         T(test_history_newest_first),
         T(test_verify_catches_tampering),
         T(test_map_full_then_grow),
+        T(test_replica_rebuilds_key_table),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

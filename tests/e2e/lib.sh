@@ -277,7 +277,9 @@ start_daemon() {
     local data=$1
     shift
     local first=0
-    if [ ! -e "$data/data.mdb" ]; then
+    # A replica's ledger is a copy of its primary's: nothing is enrolled
+    # into it; the primary's enrolments arrive by replication.
+    if [ ! -e "$data/data.mdb" ] && [[ " $* " != *" --replica-of "* ]]; then
         first=1
         make_keys
         "$JIFEND" --data "$data" --enrol-admin "$KEYS/admin.pub" --label test-admin \

@@ -4,6 +4,10 @@
 # refuses writes, catches up after it was stopped and after the primary was
 # killed and restarted, and stops following - while still serving what it
 # has - when the primary's history was rewritten behind its back.
+# Keys: the replica logs in to the primary with its own key pair (made here
+# with `jifen keygen` as DATA/jifend.key/.pub, enrolled on the primary as an
+# auditor) and the primary's public key; its clients are the primary's
+# enrolled keys, which the replica learns from the replicated enrolments.
 source "$(dirname "$0")/lib.sh"
 : "${BURST:?BURST must name the burst test tool}"
 : "${TAMPER:?TAMPER must name the tamper test tool}"
@@ -18,20 +22,35 @@ start_primary() {
     P_LOG=$DAEMON_LOG
 }
 start_replica() {
-    start_daemon "$WORK/r" --replica-of "$PRIMARY"
+    start_daemon "$WORK/r" --replica-of "$PRIMARY" --replica-server-key "$WORK/p/jifend.pub"
     R_PID=$PID
     R_EP=$ENDPOINT
     R_LOG=$DAEMON_LOG
 }
-# on EP CMD...: the CLI against that daemon
-on() { local ep=$1; shift; "$JIFEN" --server "$ep" --timeout 3000 --retries 1 "$@"; }
-entries_of() { on "$1" --json verify 2>/dev/null | jq -r .entries; }
+# on EP CMD...: the CLI against that daemon, with the key of the role the
+# command needs ($ON_KEY, a secret key file, overrides it).
+on() {
+    local ep=$1 sk=$WORK/r/jifend.pub
+    shift
+    [ "$ep" = "$PRIMARY" ] && sk=$WORK/p/jifend.pub
+    "$JIFEN" --server "$ep" --key "${ON_KEY:-$(key_of "$(role_for "$@")")}" --server-key "$sk" \
+        --timeout "${ON_TIMEOUT:-3000}" --retries 1 "$@"
+}
+# pburst ARGS...: the burst writer against the primary, as the committee.
+pburst() {
+    JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$WORK/p/jifend.pub" "$BURST" "$PRIMARY" "$@"
+}
+# entries_of EP: its entry count ("" when it does not answer: set -e must
+# not end the script silently, the caller says what failed).
+entries_of() { on "$1" --json verify 2>/dev/null | jq -r .entries || true; }
 # wait_caught_up: until the replica has as many entries as the primary
 wait_caught_up() {
-    local want have i
+    local want have i end=$((SECONDS + 10))
     want=$(entries_of "$PRIMARY")
-    for ((i = 0; i < 200; i++)); do
-        have=$(entries_of "$R_EP")
+    # At most 200 tries and 10 s: a replica that refuses the key costs a
+    # client timeout per try.
+    for ((i = 0; i < 200 && SECONDS < end; i++)); do
+        have=$(ON_TIMEOUT=500 entries_of "$R_EP")
         [ "$have" = "$want" ] && { pass "replica caught up: $have entries"; return 0; }
         sleep 0.05
     done
@@ -39,7 +58,7 @@ wait_caught_up() {
 }
 same_answers() { # WHAT: balances, history, verify head equal on both
     local q
-    for q in "balance h0" "balance h1" "history h0 --limit 1000" "history h1 --limit 1000" "verify" "checkpoint"; do
+    for q in "balance h0" "balance h1" "history h0 --limit 1000" "history h1 --limit 1000" "verify" "checkpoint" "key list"; do
         # shellcheck disable=SC2086
         # shellcheck disable=SC2086
         check_eq "$1: '$q' same on both (sha256 of the JSON answer)" \
@@ -49,16 +68,24 @@ same_answers() { # WHAT: balances, history, verify head equal on both
 
 start_primary
 for h in h0 h1; do on "$PRIMARY" household add "$h" >/dev/null || die "household add $h"; done
-"$BURST" "$PRIMARY" h0 a 200 3 0 3000 >/dev/null || die "burst h0"
-"$BURST" "$PRIMARY" h1 b 200 3 0 3000 >/dev/null || die "burst h1"
+pburst h0 a 200 3 0 3000 >/dev/null || die "burst h0"
+pburst h1 b 200 3 0 3000 >/dev/null || die "burst h1"
 on "$PRIMARY" bill h1 88.80 --period 2026-11 >/dev/null
-on "$PRIMARY" reverse 5 --note "entered twice" >/dev/null || die "reverse"
+# An award (entry 5 counted before the BASE enrolments), the committee's.
+ON_KEY=$(key_of committee) on "$PRIMARY" reverse "$(seqs 5)" --note "entered twice" >/dev/null || die "reverse"
+# The replica's key pair, where jifend looks for its own (DATA/jifend.key),
+# enrolled on the primary as an auditor: the replica reads the feed with it.
+mkdir -m 700 "$WORK/r"
+"$JIFEN" keygen --out "$WORK/r/jifend" >/dev/null || die "keygen for the replica"
+on "$PRIMARY" key enrol "$WORK/r/jifend.pub" auditor --label "replica r" >/dev/null || die "enrol the replica's key"
 
 start_replica
-wait_caught_up # 1,204 entries: several feed batches of 500
+wait_caught_up # BASE + 1,205 entries: several feed batches of 500
 same_answers "first catch-up"
 run on "$R_EP" award h0 volunteer --hours 1
-check_rc "a write to the replica is refused" 1
+# Status forbidden (docs/operations.md), which the CLI reports as exit 4
+# since roles exist (docs/security.md).
+check_rc "a write to the replica is refused" 4
 check_contains "with a clear reason" "read-only replica" "$ERR"
 run on "$R_EP" verify --checkpoint "$(on "$PRIMARY" checkpoint)" --checkpoint-key "$WORK/p/checkpoint.pub"
 check_rc "the replica matches the primary's signed checkpoint" 0
@@ -66,7 +93,7 @@ check_rc "the replica matches the primary's signed checkpoint" 0
 
 # Stopped replica: catches up on restart.
 stop_daemon
-"$BURST" "$PRIMARY" h0 c 50 2 0 3000 >/dev/null || die "burst c"
+pburst h0 c 50 2 0 3000 >/dev/null || die "burst c"
 start_replica
 wait_caught_up
 same_answers "after the replica was stopped"
@@ -79,19 +106,38 @@ check_rc "reads from the replica while the primary is down" 0
 for ((i = 0; i < 60; i++)); do grep -q "does not answer" "$R_LOG" && break; sleep 0.05; done
 check_contains "the replica logs the lost primary" "does not answer" "$(cat "$R_LOG")"
 start_primary
-"$BURST" "$PRIMARY" h1 d 50 2 0 3000 >/dev/null || die "burst d"
+pburst h1 d 50 2 0 3000 >/dev/null || die "burst d"
 wait_caught_up
 same_answers "after the primary came back"
 run on "$R_EP" --json stats
 check_eq "replica lag is 0 when caught up" 0 "$(jget .replica_lag)"
 
-# Rewritten history: stop the primary, rewrite entry 7 with a recomputed
-# chain, restart, write. The replica refuses what does not follow its chain.
+# Keys enrolled and revoked on the primary while the replica follows: the
+# replica admits and refuses them as the primary does (TABLE_KEYS is
+# rebuilt from the replicated key entries, the ZAP snapshot reloaded).
+"$JIFEN" keygen --out "$KEYS/late" >/dev/null || die "keygen late"
+run on "$PRIMARY" key enrol "$KEYS/late.pub" auditor --label "late auditor"
+check_rc "an auditor key enrolled on the primary" 0
+wait_caught_up
+ON_KEY="$KEYS/late.key" run on "$R_EP" --json balance h0
+check_rc "the replica answers the newly enrolled auditor key" 0
+check_eq "with the primary's answer" "$(on "$PRIMARY" --json balance h0)" "$OUT"
+same_answers "after a key enrolment"
+run on "$PRIMARY" key revoke "$KEYS/late.pub"
+check_rc "the auditor key revoked on the primary" 0
+wait_caught_up
+ON_KEY="$KEYS/late.key" ON_TIMEOUT=1000 run on "$R_EP" --json balance h0
+check_rc "the replica refuses the revoked key (no handshake, no reply)" 3
+same_answers "after a key revocation"
+
+# Rewritten history: stop the primary, rewrite an award (entry 7 before the
+# BASE enrolments) with a recomputed chain, restart, write. The replica
+# refuses what does not follow its chain.
 PID=$P_PID; stop_daemon
-run "$TAMPER" "$WORK/p" 7 999
+run "$TAMPER" "$WORK/p" "$(seqs 7)" 999
 check_rc "history rewritten on the primary" 0
 start_primary
-"$BURST" "$PRIMARY" h0 e 5 1 0 3000 >/dev/null || die "burst e"
+pburst h0 e 5 1 0 3000 >/dev/null || die "burst e"
 for ((i = 0; i < 100; i++)); do grep -q "replication stopped" "$R_LOG" && break; sleep 0.05; done
 check_contains "the replica notices the rewrite" "previous hash differs" "$(cat "$R_LOG")"
 check_contains "and stops following" "replication stopped" "$(cat "$R_LOG")"

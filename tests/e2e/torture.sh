@@ -70,7 +70,8 @@ for ((cycle = 1; cycle <= CYCLES; cycle++)); do
     pids=()
     for ((w = 0; w < WRITERS; w++)); do
         # Each writer continues its own numbering, so ids never repeat.
-        "$BURST" "$ENDPOINT" "h$w" "w$w" 1000000 "$BATCH" 0 100 "${NEXT[w]}" >"$L/w$w.cycle" 2>/dev/null &
+        JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" \
+            "$BURST" "$ENDPOINT" "h$w" "w$w" 1000000 "$BATCH" 0 100 "${NEXT[w]}" >"$L/w$w.cycle" 2>/dev/null &
         pids+=($!)
     done
     # Tens of ms of writing, varied so the kill lands at every phase:
