@@ -453,7 +453,10 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
          * groups, while the committer holds none. */
         if (!c.busy && !stopping) {
             maybe_reload(opts);
-            rc = run_timers(&s);
+            /* A replica writes only what its primary wrote: the primary's
+             * releases and expiries reach it through the feed, and a timer
+             * of its own would fork its journal from the primary's. */
+            rc = opts->read_only ? 0 : run_timers(&s);
             if (rc != 0)
                 break;
         }
