@@ -439,13 +439,16 @@ void rules_query_notices(storage_txn *txn, const jifen_command *cmd,
  * from each replicated entry with the helpers the write path uses above.
  */
 
-/* The notice an entry decides or approves; false (and the transaction
- * poisoned) when the primary had one and this replica has not. */
+/* The notice an entry decides or approves. A replica that followed this
+ * primary before replicas kept notices has none for the awards it took
+ * then: nothing to close, and no reason to stop following (the chain is
+ * checked; verify still matches the pending accounts to the open notices).
+ * Other read errors poison the transaction. */
 static bool replicated_notice(ledger *self, uint64_t award, notice_record *r)
 {
     storage_error e = notice_get(ledger_txn(self), award, r);
-    if (e != STORAGE_OK && !ledger_txn(self)->error)
-        ledger_txn(self)->error = e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;
+    if (e != STORAGE_OK && e != STORAGE_NOT_FOUND && !ledger_txn(self)->error)
+        ledger_txn(self)->error = e;
     return e == STORAGE_OK;
 }
 
