@@ -794,9 +794,7 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
             }
         }
     }
-    rules_uncount(self, &original);
-    if (original.command.kind == JIFEN_CMD_DEDUCT) /* an appeal upheld */
-        sanction_lift(&self->txn, original.command.household, cmd->entry);
+    rules_reversed(self, &original); /* caps; an appeal upheld */
     uint8_t rev[8];
     storage_be64_put(rev, self->next_seq + 1);
     storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev, sizeof rev,
@@ -1489,22 +1487,52 @@ ledger_error ledger_verify(ledger *self, jifen_verify_report *report)
 
 /* --- replication ---------------------------------------------------------- */
 
-/* The household a reversal is filed under: its original's, as cmd_reverse
- * does (a stored Reverse command does not carry it). "" when unknown. */
-static void reversed_household(ledger *self, uint64_t original,
-                               char out[JIFEN_HOUSEHOLD_MAX + 1])
+/* The entry a replicated reversal reverses, or NULL when it is not here
+ * (the chain check in ledger_replicate has the last word). */
+static const jifen_entry *replicated_original(ledger *self, uint64_t seq)
 {
     static jifen_entry e; /* large; one writer thread, reused */
     char why[128];
     uint8_t key[8];
     storage_val v;
-    out[0] = '\0';
-    storage_be64_put(key, original);
+    storage_be64_put(key, seq);
     if (storage_get(&self->txn, TABLE_JOURNAL, key, sizeof key, &v) ==
             STORAGE_OK &&
         codec_entry_decode(v.data, v.len, &e, why, sizeof why) ==
-            JIFEN_STATUS_OK && entry_household(&e))
-        memcpy(out, e.command.household, JIFEN_HOUSEHOLD_MAX + 1);
+            JIFEN_STATUS_OK)
+        return &e;
+    return NULL;
+}
+
+/* The rule set an entry was written under: the version it names, else the
+ * one in force at its time (a replica is given the primary's --policy
+ * files; docs/operations.md). */
+static const policy *replicated_policy(ledger *self, const jifen_entry *e)
+{
+    const policy *pol = NULL;
+    if (self->rules) {
+        pol = ruleset_find(self->rules, e->policy);
+        if (!pol)
+            pol = ruleset_at(self->rules, e->time_ms);
+    }
+    return pol ? pol : &self->pol;
+}
+
+/* The policy's derived state in the meta table, as the write path left it
+ * on the primary (ledger_rules.c). */
+static void replicate_rules(ledger *self, const jifen_entry *e,
+                            const jifen_entry *original,
+                            char household[JIFEN_HOUSEHOLD_MAX + 1])
+{
+    household_record h;
+    memset(&h, 0, sizeof h);
+    if (e->command.kind == JIFEN_CMD_AWARD) {
+        storage_error he = get_household(&self->txn, e->command.household, &h);
+        if (he != STORAGE_OK && !self->txn.error)
+            self->txn.error = he == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : he;
+    }
+    rules_replicate(self, replicated_policy(self, e), e, original, h.name,
+                    household);
 }
 
 ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
@@ -1550,16 +1578,24 @@ ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
             self->txn.error = ke;
         }
     }
+    /* As cmd_reverse does: a reversal is filed under its original's
+     * household (a stored Reverse command does not carry it). */
     char household[JIFEN_HOUSEHOLD_MAX + 1];
     memcpy(household, e.command.household, sizeof household);
+    const jifen_entry *original = NULL;
     if (e.reverses) {
         uint8_t key[8], rev[8];
         storage_be64_put(key, e.reverses);
         storage_be64_put(rev, e.seq);
         storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev,
                     sizeof rev, STORAGE_PUT_NEW);
-        reversed_household(self, e.reverses, household);
+        original = replicated_original(self, e.reverses);
+        if (original && entry_household(original))
+            memcpy(household, original->command.household, sizeof household);
+        else
+            household[0] = '\0';
     }
+    replicate_rules(self, &e, original, household);
     index_entry(self, e.seq, stored, len, household, e.postings,
                 e.n_postings);
     if (self->txn.error)

@@ -57,8 +57,9 @@ jifen_status rules_check_award_caps(ledger *self, const write_context *ctx,
 jifen_status rules_check_redeem_cap(ledger *self, const write_context *ctx,
                                     const jifen_command *cmd,
                                     jifen_result *result);
-/* A reversed award or redemption leaves the caps of its period. */
-void rules_uncount(ledger *self, const jifen_entry *original);
+/* A reversed award or redemption leaves the caps of its period; a
+ * reversed deduction lifts its suspension. */
+void rules_reversed(ledger *self, const jifen_entry *original);
 
 /* Points credited at earned_ms start a lot towards expiry (expiry.h). */
 void rules_earn(ledger *self, const write_context *ctx, const char *household,
@@ -96,6 +97,16 @@ void rules_release_one(ledger *self, const policy *pol, int64_t now_ms,
                        uint64_t award);
 storage_error rules_expire_due(ledger *self, const policy *pol, int64_t now_ms,
                                size_t *n, int64_t *next);
+
+/* Replication: rebuilds the derived state (notices, cap counters, expiry
+ * lots, sanctions) that entry e left on the primary, under `pol` (the rule
+ * set it names). original: the entry e reverses, or NULL; name: the
+ * household's name, for a notice. An entry deciding or approving a notice
+ * carries no household in its command, but the primary filed it under the
+ * award's: filed_under is set to that one. */
+void rules_replicate(ledger *self, const policy *pol, const jifen_entry *e,
+                     const jifen_entry *original, const char *name,
+                     char filed_under[JIFEN_HOUSEHOLD_MAX + 1]);
 
 /* The notice list query, in a read transaction. */
 void rules_query_notices(storage_txn *txn, const jifen_command *cmd,

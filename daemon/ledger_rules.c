@@ -132,10 +132,17 @@ bool rules_suspended(ledger *self, const write_context *ctx,
 }
 
 /* A reversed award or redemption no longer counts against the caps of the
- * period it was made in. */
-void rules_uncount(ledger *self, const jifen_entry *original)
+ * period it was made in; a reversed deduction (an appeal upheld) lifts its
+ * suspension. */
+void rules_reversed(ledger *self, const jifen_entry *original)
 {
     const jifen_command *c = &original->command;
+    if (c->kind == JIFEN_CMD_DEDUCT) {
+        storage_error e =
+            sanction_lift(ledger_txn(self), c->household, original->seq);
+        if (e != STORAGE_OK && !ledger_txn(self)->error)
+            ledger_txn(self)->error = e;
+    }
     if (c->kind == JIFEN_CMD_AWARD)
         counter_add_month_year(ledger_txn(self), c->household, c->code,
                                original->time_ms, -(int64_t)c->points);
@@ -220,6 +227,22 @@ static bool need_pending(ledger *self, uint64_t entry, notice_record *r,
     return false;
 }
 
+/* Closes a decided notice: a voided award leaves the caps, a posted one
+ * starts its lot towards expiry (earned when the window ended, however
+ * late the timer ran). Shared by the write path and replication. */
+static void close_notice(ledger *self, const write_context *ctx,
+                         notice_record *r, bool release, uint64_t decided_by)
+{
+    if (!release)
+        counter_add_month_year(ledger_txn(self), r->household, r->activity,
+                               r->time_ms, -(int64_t)r->points);
+    r->state = release ? NOTICE_POSTED : NOTICE_VOIDED;
+    r->decided_by = decided_by;
+    notice_put(ledger_txn(self), r);
+    if (release)
+        rules_earn(self, ctx, r->household, r->due_ms, r->points);
+}
+
 /* Moves a pending award to the household's points (release) or back to
  * issuance (objection), and closes its notice in the same entry. */
 static void decide_notice(ledger *self, const write_context *ctx,
@@ -233,19 +256,19 @@ static void decide_notice(ledger *self, const write_context *ctx,
     jifen_posting p;
     ledger_make_posting(&p, JIFEN_ASSET_POINTS, pending,
                         release ? points : ACCOUNT_POINTS_ISSUED, r->points);
-    if (!release) /* a voided award no longer counts against the caps */
-        counter_add_month_year(ledger_txn(self), r->household, r->activity,
-                               r->time_ms, -(int64_t)r->points);
     ledger_post_entry(self, ctx, cmd, r->household, &p, 1, 0, result);
     if (result->status != JIFEN_STATUS_OK)
         return;
-    r->state = release ? NOTICE_POSTED : NOTICE_VOIDED;
-    r->decided_by = result->entry;
-    notice_put(ledger_txn(self), r);
+    close_notice(self, ctx, r, release, result->entry);
     result->points = r->points;
-    /* Earned when the window ended, however late the timer ran. */
-    if (release)
-        rules_earn(self, ctx, r->household, r->due_ms, r->points);
+}
+
+/* The second committee member approved: the timer may post it when due. */
+static void approve_notice(ledger *self, notice_record *r)
+{
+    r->approved = true;
+    notice_put(ledger_txn(self), r);
+    ledger_timer_due_by(self, r->due_ms);
 }
 
 void rules_cmd_object(ledger *self, const write_context *ctx,
@@ -279,11 +302,8 @@ void rules_cmd_approve(ledger *self, const write_context *ctx,
         return;
     }
     ledger_post_entry(self, ctx, cmd, r.household, NULL, 0, 0, result);
-    if (result->status != JIFEN_STATUS_OK)
-        return;
-    r.approved = true;
-    notice_put(ledger_txn(self), &r);
-    ledger_timer_due_by(self, r.due_ms);
+    if (result->status == JIFEN_STATUS_OK)
+        approve_notice(self, &r);
 }
 
 /* The funder pays the property company for redeemed points; never more
@@ -410,4 +430,109 @@ void rules_query_notices(storage_txn *txn, const jifen_command *cmd,
         ledger_set_result(result, JIFEN_STATUS_INTERNAL,
                           "the notice list cannot be "
                           "read");
+}
+
+/* --- replication ----------------------------------------------------------
+ *
+ * A replica writes no entries of its own, but keeps the same derived state
+ * as its primary (notices, cap counters, expiry lots, sanctions), rebuilt
+ * from each replicated entry with the helpers the write path uses above.
+ */
+
+/* The notice an entry decides or approves. A replica that followed this
+ * primary before replicas kept notices has none for the awards it took
+ * then: nothing to close, and no reason to stop following (the chain is
+ * checked; verify still matches the pending accounts to the open notices).
+ * Other read errors poison the transaction. */
+static bool replicated_notice(ledger *self, uint64_t award, notice_record *r)
+{
+    storage_error e = notice_get(ledger_txn(self), award, r);
+    if (e != STORAGE_OK && e != STORAGE_NOT_FOUND && !ledger_txn(self)->error)
+        ledger_txn(self)->error = e;
+    return e == STORAGE_OK;
+}
+
+/* An award posted to pending went under notice; one posted to points
+ * starts its expiry lot at once (as cmd_award in ledger.c). */
+static void replicate_award(ledger *self, const write_context *ctx,
+                            const jifen_entry *e, const char *name,
+                            jifen_result *result)
+{
+    const jifen_command *c = &e->command;
+    counter_add_month_year(ledger_txn(self), c->household, c->code,
+                           e->time_ms, c->points);
+    char pending[JIFEN_ACCOUNT_MAX + 1];
+    account_household_pending(c->household, pending);
+    bool noticed = e->n_postings == 1 &&
+                   strcmp(e->postings[0].credit, pending) == 0;
+    bool needs_approval = false;
+    if (noticed) {
+        notice_applies(ctx->pol, c->points, &needs_approval);
+        rules_open_notice(self, ctx, c, name, needs_approval, result);
+    } else {
+        rules_earn(self, ctx, c->household, e->time_ms, c->points);
+    }
+}
+
+/* The primary closes lots when they are due, posting an Expire entry only
+ * for what is left; what a close stores does not depend on how much is
+ * left, so closing every lot due by the entry's time converges. */
+static void replicate_expiry(ledger *self, int64_t now_ms)
+{
+    static expiry_lot lots[TICK_BATCH]; /* one writer thread */
+    size_t n = TICK_BATCH;
+    int64_t next = 0;
+    uint64_t left = 0;
+    while (n == TICK_BATCH && !ledger_txn(self)->error) {
+        storage_error e =
+            expiry_due(ledger_txn(self), now_ms, lots, TICK_BATCH, &n, &next);
+        for (size_t i = 0; e == STORAGE_OK && i < n; i++)
+            e = expiry_close(ledger_txn(self), &lots[i], 0, &left);
+        if (e != STORAGE_OK)
+            ledger_txn(self)->error = e;
+    }
+}
+
+void rules_replicate(ledger *self, const policy *pol, const jifen_entry *e,
+                     const jifen_entry *original, const char *name,
+                     char filed_under[JIFEN_HOUSEHOLD_MAX + 1])
+{
+    write_context ctx = {e->request_id, e->author, e->time_ms, pol, NULL};
+    static jifen_result result; /* one writer thread */
+    memset(&result, 0, sizeof result);
+    result.entry = e->seq;
+    const jifen_command *c = &e->command;
+    notice_record r;
+    replicate_expiry(self, e->time_ms);
+    switch (c->kind) {
+    case JIFEN_CMD_AWARD:
+        replicate_award(self, &ctx, e, name, &result);
+        break;
+    case JIFEN_CMD_DEDUCT:
+        rules_sanction(self, &ctx, c, &result);
+        break;
+    case JIFEN_CMD_REDEEM:
+        counter_add_month_year(ledger_txn(self), c->household, COUNTER_REDEEM,
+                               e->time_ms, (int64_t)c->amount);
+        break;
+    case JIFEN_CMD_RELEASE:
+    case JIFEN_CMD_OBJECT:
+        if (!replicated_notice(self, c->entry, &r))
+            break;
+        close_notice(self, &ctx, &r, c->kind == JIFEN_CMD_RELEASE, e->seq);
+        memcpy(filed_under, r.household, JIFEN_HOUSEHOLD_MAX + 1);
+        break;
+    case JIFEN_CMD_APPROVE:
+        if (!replicated_notice(self, c->entry, &r))
+            break;
+        approve_notice(self, &r);
+        memcpy(filed_under, r.household, JIFEN_HOUSEHOLD_MAX + 1);
+        break;
+    case JIFEN_CMD_REVERSE:
+        if (original)
+            rules_reversed(self, original);
+        break;
+    default:
+        break;
+    }
 }

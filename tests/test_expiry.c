@@ -52,6 +52,8 @@ static fixture *start(const char *rules)
 
 static void stop(fixture *f)
 {
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
     testutil_book_close(f);
 }
 

@@ -509,27 +509,12 @@ static void test_replica_rebuilds_key_table(void **state)
     ledger_options lo = {1 << 20, 256 << 20};
     assert_int_equal(ledger_open(&rep, dir, &f->pol, &lo, err, sizeof err),
                      LEDGER_OK);
-    /* Entry by entry, one batch (one transaction) each. */
-    storage_txn txn;
-    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
-                     STORAGE_OK);
-    for (uint64_t seq = 1;; seq++) {
-        uint8_t key[8];
-        storage_val v;
-        storage_be64_put(key, seq);
-        if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
-            STORAGE_OK)
-            break;
-        assert_int_equal(ledger_write_begin(rep), LEDGER_OK);
-        assert_int_equal(ledger_replicate(rep, v.data, v.len, err, sizeof err),
-                         LEDGER_OK);
-        assert_int_equal(ledger_write_commit(rep), LEDGER_OK);
-        /* The snapshot follows each commit: admitted from the enrolment,
-         * refused again from the revocation. */
-        if (seq == 3)
-            assert_true(ledger_key_admitted(rep, gone));
-    }
-    storage_txn_abort(&txn);
+    /* Entry by entry, one batch (one transaction) each. The snapshot
+     * follows each commit: admitted from the enrolment, refused again from
+     * the revocation. */
+    assert_int_equal(testutil_replicate(f->led, rep, 3), 0);
+    assert_true(ledger_key_admitted(rep, gone));
+    assert_int_equal(testutil_replicate(f->led, rep, 0), 0);
     assert_true(ledger_key_admitted(rep, kept));
     assert_false(ledger_key_admitted(rep, gone));
 
@@ -564,6 +549,7 @@ static void test_replica_rebuilds_key_table(void **state)
                                         JIFEN_ROLE_NONE, ""))
                          .status,
                      JIFEN_STATUS_OK);
+    storage_txn txn;
     assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
                      STORAGE_OK);
     uint8_t key[8];

@@ -200,6 +200,8 @@ static void test_pending_then_posted_once(void **state)
     assert_int_equal(run_at(f, at(2026, 7, 13, 9, 0), redeem).status,
                      JIFEN_STATUS_OK);
     assert_verifies(f);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 /* A restart during the window: the notice survives and posts once when
@@ -264,6 +266,8 @@ static void test_objection_voids(void **state)
     assert_int_equal(run_at(f, at(2026, 7, 11, 9, 0), obj).status,
                      JIFEN_STATUS_UNKNOWN_ENTRY);
     assert_verifies(f);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 /* Above approval_above: a second committee member must approve, never the
@@ -303,6 +307,8 @@ static void test_second_approval(void **state)
     r = run_at(f, at(2026, 7, 13, 9, 0), make(JIFEN_CMD_RELEASE, big));
     assert_int_equal(r.status, JIFEN_STATUS_FORBIDDEN);
     assert_verifies(f);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 /* A posted award is reversed from the household's points; a pending one
@@ -330,6 +336,8 @@ static void test_reverse_and_notice(void **state)
     assert_int_equal(b.points, 0);
     assert_int_equal(b.pending_points, 0);
     assert_verifies(f);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 static void test_notice_list(void **state)
@@ -370,6 +378,8 @@ static void test_notice_list(void **state)
     assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
     assert_int_equal(reply.results[0].n_notices, 1);
     codec_reply_clear(&reply);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 /* verify checks that the pending accounts hold exactly the open notices:

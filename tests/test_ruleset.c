@@ -218,6 +218,8 @@ static void test_change_mid_month_and_caps(void **state)
     assert_int_equal(r.status, JIFEN_STATUS_OK);
     assert_int_equal(r.points, 6);
     assert_verifies(f);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 static void test_redeem_per_year(void **state)
@@ -246,6 +248,8 @@ static void test_redeem_per_year(void **state)
     assert_int_equal(run_at(f, at(2027, 1, 1, 0, 0), red).status,
                      JIFEN_STATUS_OK);
     assert_verifies(f);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
 static void test_before_the_first_rule_set(void **state)

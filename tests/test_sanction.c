@@ -117,6 +117,8 @@ static void test_sanction_and_appeal(void **state)
     jifen_verify_report rep;
     assert_int_equal(ledger_verify(book.led, &rep), LEDGER_OK);
     assert_true(rep.ok);
+    /* A replica rebuilds the same notices, counters, lots, sanctions. */
+    assert_int_equal(testutil_book_replica_check(&book), 0);
     testutil_book_close(&book);
 }
 

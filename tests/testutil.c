@@ -9,6 +9,7 @@
 #include "hash.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -323,4 +324,132 @@ int64_t testutil_at(int year, int month, int day, int hour, int minute)
 {
     return clock_date_start_ms(year, month, day) +
            ((int64_t)hour * 60 + minute) * 60000;
+}
+
+/* --- a replica of a book ---------------------------------------------------
+ */
+
+int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
+{
+    char err[256];
+    storage_txn txn;
+    uint64_t seq;
+    uint8_t head[JIFEN_HASH_LEN];
+    ledger_head(to, &seq, head);
+    if (storage_txn_begin(ledger_storage(from), &txn, false) != STORAGE_OK)
+        return -1;
+    int rc = 0;
+    for (seq++; rc == 0 && (upto == 0 || seq <= upto); seq++) {
+        uint8_t key[8];
+        storage_val v;
+        storage_be64_put(key, seq);
+        if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
+            STORAGE_OK)
+            break;
+        rc = ledger_write_begin(to) == LEDGER_OK &&
+                     ledger_replicate(to, v.data, v.len, err, sizeof err) ==
+                         LEDGER_OK &&
+                     ledger_write_commit(to) == LEDGER_OK
+                 ? 0
+                 : -1;
+        if (rc != 0)
+            fprintf(stderr, "replicating entry %" PRIu64 ": %s\n", seq, err);
+    }
+    storage_txn_abort(&txn);
+    return rc;
+}
+
+/* The policy's derived state: what the rules keep in the meta table. */
+static bool is_policy_state(const storage_val *k)
+{
+    static const char *const prefixes[] = {"notice/", "notice-open/", "count/",
+                                           "expiry-lot/", "sanction/"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (k->len >= n && memcmp(k->data, prefixes[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The next policy-state row at or after the cursor's; false at the end. */
+static bool next_policy_row(storage_cursor *c, storage_error *e,
+                            storage_val *k, storage_val *v)
+{
+    while (*e == STORAGE_OK && !is_policy_state(k))
+        *e = storage_cursor_next(c, k, v);
+    return *e == STORAGE_OK;
+}
+
+static bool same_val(const storage_val *a, const storage_val *b)
+{
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* Row by row, the policy state of two ledgers; 0 when equal. */
+static int compare_policy_state(ledger *a, ledger *b)
+{
+    storage_txn ta, tb;
+    storage_cursor *ca = NULL, *cb = NULL;
+    storage_val ka, va, kb, vb;
+    if (storage_txn_begin(ledger_storage(a), &ta, false) != STORAGE_OK)
+        return -1;
+    if (storage_txn_begin(ledger_storage(b), &tb, false) != STORAGE_OK) {
+        storage_txn_abort(&ta);
+        return -1;
+    }
+    storage_error ea = storage_cursor_open(&ta, TABLE_META, &ca);
+    storage_error eb = storage_cursor_open(&tb, TABLE_META, &cb);
+    if (ea == STORAGE_OK)
+        ea = storage_cursor_first(ca, &ka, &va);
+    if (eb == STORAGE_OK)
+        eb = storage_cursor_first(cb, &kb, &vb);
+    int rc = 0, rows = 0;
+    for (;; rows++) {
+        bool more_a = next_policy_row(ca, &ea, &ka, &va);
+        bool more_b = next_policy_row(cb, &eb, &kb, &vb);
+        if (!more_a && !more_b)
+            break;
+        if (more_a != more_b || !same_val(&ka, &kb) || !same_val(&va, &vb)) {
+            fprintf(stderr, "policy state differs at row %d: %.*s / %.*s\n",
+                    rows, more_a ? (int)ka.len : 5,
+                    more_a ? (const char *)ka.data : "(end)",
+                    more_b ? (int)kb.len : 5,
+                    more_b ? (const char *)kb.data : "(end)");
+            rc = -1;
+            break;
+        }
+        ea = storage_cursor_next(ca, &ka, &va);
+        eb = storage_cursor_next(cb, &kb, &vb);
+    }
+    if ((ea != STORAGE_OK && ea != STORAGE_NOT_FOUND) ||
+        (eb != STORAGE_OK && eb != STORAGE_NOT_FOUND))
+        rc = -1;
+    storage_cursor_close(&ca);
+    storage_cursor_close(&cb);
+    storage_txn_abort(&ta);
+    storage_txn_abort(&tb);
+    return rc;
+}
+
+int testutil_book_replica_check(testutil_book *b)
+{
+    char err[256];
+    char *dir = testutil_tmpdir();
+    ledger *rep = NULL;
+    ledger_options lo = {1 << 20, 256 << 20};
+    if (!dir)
+        return -1;
+    int rc = -1;
+    if (ledger_open(&rep, dir, &b->pol, &lo, err, sizeof err) == LEDGER_OK) {
+        ledger_use_rules(rep, b->rules);
+        rc = testutil_replicate(b->led, rep, 0);
+        if (rc == 0)
+            rc = compare_policy_state(b->led, rep);
+    } else {
+        fprintf(stderr, "ledger_open: %s\n", err);
+    }
+    ledger_close(&rep);
+    testutil_rmtree(&dir);
+    return rc;
 }
