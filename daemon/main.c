@@ -632,7 +632,7 @@ static int serve(options *o, policy *pol, ruleset **rules)
     if (rep)
         log_info("read-only replica of %s", o->cfg.replica_of);
     reloader rl = {o, led, rules};
-    server_options so = {NULL, metrics, rep != NULL,
+    server_options so = {metrics, rep != NULL,
                          rep ? replica_poll : NULL, rep,
                          &reload_requested, reload_rules, &rl};
     int rc = server_run(led, tp, &so, &stop_requested);

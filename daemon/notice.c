@@ -115,7 +115,8 @@ void notice_put(storage_txn *txn, const notice_record *r)
         storage_del(txn, TABLE_META, key, klen); /* absent is fine */
 }
 
-bool notice_releasable(const notice_record *r, int64_t now_ms)
+/* Ready to post: pending, window ended by now_ms, approved when needed. */
+static bool notice_releasable(const notice_record *r, int64_t now_ms)
 {
     return r->state == NOTICE_PENDING && now_ms >= r->due_ms &&
            (!r->needs_approval || r->approved);

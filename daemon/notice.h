@@ -58,9 +58,6 @@ storage_error notice_get(storage_txn *txn, uint64_t entry, notice_record *r);
  * Errors land in the txn's sticky error. */
 void notice_put(storage_txn *txn, const notice_record *r);
 
-/* Ready to post: pending, window ended by now_ms, approved when needed. */
-bool notice_releasable(const notice_record *r, int64_t now_ms);
-
 /* The awards ready to post at now_ms, oldest first, at most max; and the
  * earliest time anything still open becomes ready (INT64_MAX: never
  * without an approval or nothing open). */

@@ -89,8 +89,9 @@ int ruleset_from_policy(ruleset **out, const policy *p, char *err,
     return 0;
 }
 
-int ruleset_load_files(ruleset **out, const char *const *paths, size_t n,
-                       char *err, size_t errlen)
+/* One rule set per file (ruleset_load_paths has expanded directories). */
+static int ruleset_load_files(ruleset **out, const char *const *paths,
+                              size_t n, char *err, size_t errlen)
 {
     *out = ruleset_new(err, errlen);
     policy *p = malloc(sizeof *p);

@@ -21,13 +21,9 @@
 
 typedef struct ruleset ruleset;
 
-/* Loads one rule set per file. 0, or -1 with "FILE:LINE: problem" or the
- * conflict between two files in err. */
-int ruleset_load_files(ruleset **out, const char *const *paths, size_t n,
-                       char *err, size_t errlen);
-
-/* Like ruleset_load_files, where a path may also be a directory: every
- * "*.conf" in it, in name order, is a rule set. */
+/* Loads one rule set per path; a path may also be a directory: every
+ * "*.conf" in it, in name order, is a rule set. 0, or -1 with
+ * "FILE:LINE: problem" or the conflict between two files in err. */
 int ruleset_load_paths(ruleset **out, const char *const *paths, size_t n,
                        char *err, size_t errlen);
 

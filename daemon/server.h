@@ -23,7 +23,6 @@
 #define SERVER_GROUP_COMMANDS 16384
 
 typedef struct {
-    const char *author; /* unused: entries record the label of their key */
     ops *ops;           /* metrics and operations queries; may be NULL */
     bool read_only;     /* a replica: writes are refused */
     void (*idle)(void *ctx); /* called every turn of the loop (replication) */
