@@ -168,6 +168,9 @@ static const unsigned MATRIX[] = {
     [JIFEN_CMD_POLICY] = READERS,
     [JIFEN_CMD_NOTICES] = READERS,
     [JIFEN_CMD_REPORT] = READERS,
+    /* Adopting a rule set carries out a residents' meeting's resolution;
+     * whoever runs the system does it, not one of the parties it judges. */
+    [JIFEN_CMD_POLICY_LOAD] = R(JIFEN_ROLE_ADMIN),
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)

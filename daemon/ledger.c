@@ -37,7 +37,9 @@
 struct ledger {
     storage *st;
     policy pol;
-    const ruleset *rules; /* when set, rule sets by time replace pol */
+    /* The rule sets, by time (ledger_open starts it with pol and the ones
+     * adopted in the ledger; ledger_use_rules adds the operator's). */
+    rulebook *book;
     /* The timer (public notice, expiry): when it next has work, and whether
      * that must be found out again (after anything that opened or approved
      * a notice or credited points that expire). */
@@ -223,6 +225,12 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
     return LEDGER_OK;
 }
 
+/* The rule set in force at ms, or NULL before the first takes effect. */
+static const policy *in_force(const ledger *self, int64_t ms)
+{
+    return ruleset_at(rulebook_current(self->book), ms);
+}
+
 /* Rebuilds the ZAP handler's snapshot from the committed key table. */
 static storage_error reload_keys(ledger *self)
 {
@@ -235,6 +243,24 @@ static storage_error reload_keys(ledger *self)
                  storage_strerror(e));
     storage_txn_abort(&txn);
     return e;
+}
+
+/* Adds the rule sets adopted in the ledger to `rules`; on failure (err
+ * says why) destroys them. */
+static int with_adopted(ledger *self, ruleset *rules, char *err, size_t errlen)
+{
+    storage_txn txn;
+    storage_error e = storage_txn_begin(self->st, &txn, false);
+    int rc = e == STORAGE_OK ? adopt_merge_stored(&txn, rules, err, errlen)
+                             : -1;
+    if (e != STORAGE_OK)
+        snprintf(err, errlen, "%s", storage_strerror(e));
+    storage_txn_abort(&txn);
+    if (rc != 0) {
+        ruleset *doomed = rules;
+        ruleset_destroy(&doomed);
+    }
+    return rc;
 }
 
 ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
@@ -267,6 +293,15 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
                  self->last_error);
         le = LEDGER_FAILED;
     }
+    ruleset *rules = NULL;
+    if (le == LEDGER_OK &&
+        (ruleset_from_policy(&rules, pol, err, errlen) != 0 ||
+         with_adopted(self, rules, err, errlen) != 0 ||
+         !(self->book = rulebook_new(rules)))) {
+        if (!self->book && rules)
+            snprintf(err, errlen, "out of memory");
+        le = LEDGER_FAILED;
+    }
     if (le != LEDGER_OK) {
         ledger_close(&self);
         return le;
@@ -287,6 +322,7 @@ void ledger_close(ledger **self_p)
     storage_close(&self->st);
     free(self->reply_bytes);
     keys_snapshot_destroy(&self->keys);
+    rulebook_close(&self->book);
     free(self->entry_buf);
     pthread_mutex_destroy(&self->head_lock);
     free(self);
@@ -887,6 +923,7 @@ static const command_handler write_handlers[] = {
     [JIFEN_CMD_RELEASE] = rules_cmd_daemon_only,
     [JIFEN_CMD_EXPIRE] = rules_cmd_daemon_only,
     [JIFEN_CMD_SETTLE] = rules_cmd_settle,
+    [JIFEN_CMD_POLICY_LOAD] = adopt_cmd_policy_load,
 };
 
 /* --- for ledger_rules.c (ledger_internal.h) ------------------------------- */
@@ -928,6 +965,11 @@ void ledger_post_entry(ledger *self, const write_context *ctx,
                result);
 }
 
+rulebook *ledger_rulebook(ledger *self)
+{
+    return self->book;
+}
+
 /* New work for the timer at ms: only ever earlier, so no scan is needed.
  * (A group that then fails to commit leaves it too early: harmless, the
  * tick finds nothing and looks again.) */
@@ -955,6 +997,7 @@ void ledger_write_abort(ledger *self)
 {
     storage_txn_abort(&self->txn);
     self->in_write = false;
+    rulebook_abort(self->book);
 }
 
 void ledger_set_commit_hook(ledger *self, ledger_commit_hook hook, void *ctx)
@@ -980,8 +1023,11 @@ ledger_error ledger_write_commit(ledger *self)
                 sizeof head, STORAGE_PUT_OVERWRITE);
     storage_error e = storage_txn_commit(&self->txn);
     self->in_write = false;
-    if (e)
+    if (e) {
+        rulebook_abort(self->book);
         return from_storage(self, e, storage_txn_strerror(&self->txn));
+    }
+    rulebook_commit(self->book); /* rule sets a PolicyLoad adopted */
     pthread_mutex_lock(&self->head_lock);
     self->head_seq = self->next_seq;
     memcpy(self->head_hash, self->next_hash, JIFEN_HASH_LEN);
@@ -1135,8 +1181,7 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
     int64_t next = INT64_MAX, next_lot = INT64_MAX;
     storage_error e =
         notice_due(&self->txn, now_ms, due, TICK_BATCH, &n, &next);
-    const policy *pol =
-        self->rules ? ruleset_at(self->rules, now_ms) : &self->pol;
+    const policy *pol = in_force(self, now_ms);
     for (size_t i = 0; e == STORAGE_OK && pol && i < n; i++)
         rules_release_one(self, pol, now_ms, due[i]);
     if (e == STORAGE_OK && pol && !self->txn.error)
@@ -1243,9 +1288,36 @@ static void refuse_no_rules(jifen_result *result, int64_t now_ms)
                date);
 }
 
-void ledger_use_rules(ledger *self, const ruleset *rules)
+int ledger_use_rules(ledger *self, const ruleset *rules, char *err,
+                     size_t errlen)
 {
-    self->rules = rules;
+    ruleset *next = NULL;
+    if (ruleset_copy(&next, rules, err, errlen) != 0 ||
+        with_adopted(self, next, err, errlen) != 0)
+        return -1;
+    rulebook_publish(self->book, next);
+    return 0;
+}
+
+int ledger_replace_rules(ledger *self, const ruleset *rules, int64_t now_ms,
+                         char *err, size_t errlen)
+{
+    ruleset *next = NULL;
+    if (ruleset_copy(&next, rules, err, errlen) != 0 ||
+        with_adopted(self, next, err, errlen) != 0)
+        return -1;
+    if (ruleset_check_successor(rulebook_current(self->book), next, now_ms,
+                                err, errlen) != 0) {
+        ruleset_destroy(&next);
+        return -1;
+    }
+    rulebook_publish(self->book, next);
+    return 0;
+}
+
+const ruleset *ledger_rules(const ledger *self)
+{
+    return rulebook_current(self->book);
 }
 
 ledger_error ledger_apply(ledger *self, const jifen_request *req,
@@ -1280,9 +1352,7 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
     reply->n_results = req->n_commands;
 
     write_context ctx = {req->request_id, who.author, now_ms,
-                         self->rules ? ruleset_at(self->rules, now_ms)
-                                     : &self->pol,
-                         &who};
+                         in_force(self, now_ms), &who};
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *result = &reply->results[i];
@@ -1404,11 +1474,8 @@ static void query_keys(storage_txn *txn, jifen_result *result)
 static void query_policy(ledger *self, const jifen_command *cmd,
                          jifen_result *result)
 {
-    if (!self->rules) {
-        set_result(result, JIFEN_STATUS_INTERNAL, "no rule sets loaded");
-        return;
-    }
-    ruleset_describe(self->rules, cmd->name, clock_now_ms(), result);
+    ruleset_describe(rulebook_current(self->book), cmd->name, clock_now_ms(),
+                     result);
 }
 
 ledger_error ledger_query(ledger *self, const jifen_request *req,
@@ -1460,8 +1527,7 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
             break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();
-            const policy *pol =
-                self->rules ? ruleset_at(self->rules, now) : &self->pol;
+            const policy *pol = in_force(self, now);
             reports_run(&txn, cmd, pol ? pol : &self->pol, now, result);
             break;
         }
@@ -1509,12 +1575,10 @@ static const jifen_entry *replicated_original(ledger *self, uint64_t seq)
  * files; docs/operations.md). */
 static const policy *replicated_policy(ledger *self, const jifen_entry *e)
 {
-    const policy *pol = NULL;
-    if (self->rules) {
-        pol = ruleset_find(self->rules, e->policy);
-        if (!pol)
-            pol = ruleset_at(self->rules, e->time_ms);
-    }
+    const ruleset *rules = rulebook_for_write(self->book);
+    const policy *pol = ruleset_find(rules, e->policy);
+    if (!pol)
+        pol = ruleset_at(rules, e->time_ms);
     return pol ? pol : &self->pol;
 }
 
@@ -1535,44 +1599,61 @@ static void replicate_rules(ledger *self, const jifen_entry *e,
                     household);
 }
 
+static ledger_error replicate_entry(ledger *self, const jifen_entry *e,
+                                   const uint8_t *stored, size_t len,
+                                   char *err, size_t errlen);
+
 ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
                               char *err, size_t errlen)
 {
     static jifen_entry e; /* large; one writer thread, reused */
     char why[160];
-    uint8_t hash[JIFEN_HASH_LEN];
-    if (codec_entry_decode(stored, len, &e, why, sizeof why) !=
+    if (codec_entry_decode_text(stored, len, &e, why, sizeof why) !=
         JIFEN_STATUS_OK) {
         snprintf(err, errlen, "entry %" PRIu64 " does not decode: %s",
                  self->next_seq + 1, why);
         return LEDGER_FAILED;
     }
+    ledger_error le = replicate_entry(self, &e, stored, len, err, errlen);
+    free(e.command.text);
+    e.command.text = NULL;
+    return le;
+}
+
+static ledger_error replicate_entry(ledger *self, const jifen_entry *e,
+                                   const uint8_t *stored, size_t len,
+                                   char *err, size_t errlen)
+{
+    uint8_t hash[JIFEN_HASH_LEN];
     /* The chain, re-checked: a replica never takes an entry that does not
      * follow its own head. */
-    if (e.seq != self->next_seq + 1 ||
-        memcmp(e.prev_hash, self->next_hash, JIFEN_HASH_LEN) != 0) {
+    if (e->seq != self->next_seq + 1 ||
+        memcmp(e->prev_hash, self->next_hash, JIFEN_HASH_LEN) != 0) {
         snprintf(err, errlen, "entry %" PRIu64 " does not follow entry %" PRIu64
-                 " here: %s", e.seq, self->next_seq,
-                 e.seq != self->next_seq + 1 ? "out of sequence"
+                 " here: %s", e->seq, self->next_seq,
+                 e->seq != self->next_seq + 1 ? "out of sequence"
                                               : "previous hash differs");
         return LEDGER_FAILED;
     }
-    if (e.command.kind == JIFEN_CMD_HOUSEHOLD_ADD)
-        put_household(self, e.seq, &e.command);
-    if (e.command.kind == JIFEN_CMD_KEY_ENROL) {
-        index_key_enrol(self, e.seq, &e.command);
-    } else if (e.command.kind == JIFEN_CMD_KEY_REVOKE) {
+    if (e->command.kind == JIFEN_CMD_HOUSEHOLD_ADD)
+        put_household(self, e->seq, &e->command);
+    if (e->command.kind == JIFEN_CMD_POLICY_LOAD &&
+        adopt_replicate(self, e, err, errlen) != 0)
+        return LEDGER_FAILED;
+    if (e->command.kind == JIFEN_CMD_KEY_ENROL) {
+        index_key_enrol(self, e->seq, &e->command);
+    } else if (e->command.kind == JIFEN_CMD_KEY_REVOKE) {
         /* The primary revokes only enrolled, unrevoked keys: anything else
          * here means the replicated key table differs from the primary's. */
         keys_record rec;
-        storage_error ke = keys_get(&self->txn, e.command.key, &rec);
+        storage_error ke = keys_get(&self->txn, e->command.key, &rec);
         if (ke == STORAGE_OK && !rec.revoked) {
-            index_key_revoke(self, e.seq, e.command.key, &rec);
+            index_key_revoke(self, e->seq, e->command.key, &rec);
         } else if (ke == STORAGE_OK || ke == STORAGE_NOT_FOUND) {
             snprintf(err, errlen,
                      "entry %" PRIu64 " revokes key %s, which is not "
                      "enrolled here",
-                     e.seq, e.command.key);
+                     e->seq, e->command.key);
             return LEDGER_FAILED;
         } else if (!self->txn.error) {
             self->txn.error = ke;
@@ -1581,27 +1662,27 @@ ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
     /* As cmd_reverse does: a reversal is filed under its original's
      * household (a stored Reverse command does not carry it). */
     char household[JIFEN_HOUSEHOLD_MAX + 1];
-    memcpy(household, e.command.household, sizeof household);
+    memcpy(household, e->command.household, sizeof household);
     const jifen_entry *original = NULL;
-    if (e.reverses) {
+    if (e->reverses) {
         uint8_t key[8], rev[8];
-        storage_be64_put(key, e.reverses);
-        storage_be64_put(rev, e.seq);
+        storage_be64_put(key, e->reverses);
+        storage_be64_put(rev, e->seq);
         storage_put(&self->txn, TABLE_REVERSALS, key, sizeof key, rev,
                     sizeof rev, STORAGE_PUT_NEW);
-        original = replicated_original(self, e.reverses);
+        original = replicated_original(self, e->reverses);
         if (original && entry_household(original))
             memcpy(household, original->command.household, sizeof household);
         else
             household[0] = '\0';
     }
-    replicate_rules(self, &e, original, household);
-    index_entry(self, e.seq, stored, len, household, e.postings,
-                e.n_postings);
+    replicate_rules(self, e, original, household);
+    index_entry(self, e->seq, stored, len, household, e->postings,
+                e->n_postings);
     if (self->txn.error)
         return from_storage(self, self->txn.error,
                             storage_txn_strerror(&self->txn));
-    self->next_seq = e.seq;
+    self->next_seq = e->seq;
     hash_sha256(stored, len, hash);
     memcpy(self->next_hash, hash, JIFEN_HASH_LEN);
     return LEDGER_OK;

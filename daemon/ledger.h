@@ -73,9 +73,22 @@ jifen_status ledger_authorize(ledger *self, const char *z85,
 /* True when z85 is an enrolled, unrevoked key: what the ZAP handler asks.
  * Reads an in-memory snapshot; safe from any thread. */
 bool ledger_key_admitted(ledger *self, const char *z85);
-/* From now on each write uses the rule set in force at its time instead of
- * the policy given to ledger_open. `rules` must outlive the ledger. */
-void ledger_use_rules(ledger *self, const ruleset *rules);
+/* From now on each write uses the rule set in force at its time, from
+ * `rules` (copied) and the rule sets adopted in the ledger (PolicyLoad;
+ * where both have a version, the ledger's applies), instead of the policy
+ * given to ledger_open. No write transaction may be open. 0, or -1 with
+ * why in err (two rule sets take effect at the same time, ...). */
+int ledger_use_rules(ledger *self, const ruleset *rules, char *err,
+                     size_t errlen);
+
+/* The same for a change of the operator's files while serving (SIGHUP):
+ * refused (-1, why in err, nothing changed) unless it keeps history intact
+ * at now_ms (ruleset_check_successor). */
+int ledger_replace_rules(ledger *self, const ruleset *rules, int64_t now_ms,
+                         char *err, size_t errlen);
+
+/* The rule sets in use; valid until the ledger is closed. Any thread. */
+const ruleset *ledger_rules(const ledger *self);
 
 /* --- write path ---------------------------------------------------------- */
 

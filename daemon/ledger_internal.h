@@ -14,6 +14,7 @@
 #include "accounts.h"
 #include "ledger.h"
 #include "notice.h"
+#include "rulebook.h"
 #include "storage.h"
 
 #define TICK_BATCH 256 /* timer work per tick; more waits for the next turn */
@@ -46,6 +47,8 @@ void ledger_post_entry(ledger *self, const write_context *ctx,
                        uint64_t reverses, jifen_result *result);
 /* The timer has work at ms (it only ever moves earlier). */
 void ledger_timer_due_by(ledger *self, int64_t ms);
+/* The rule sets the ledger applies (rulebook.h). */
+rulebook *ledger_rulebook(ledger *self);
 
 /* --- ledger_rules.c, for ledger.c ------------------------------------------
  */
@@ -111,5 +114,21 @@ void rules_replicate(ledger *self, const policy *pol, const jifen_entry *e,
 /* The notice list query, in a read transaction. */
 void rules_query_notices(storage_txn *txn, const jifen_command *cmd,
                          jifen_result *result);
+
+/* --- ledger_adopt.c, for ledger.c ------------------------------------------
+ */
+/* PolicyLoad: parses, checks against history, journals the canonical text
+ * and stages the new rule sets (published when the transaction commits). */
+void adopt_cmd_policy_load(ledger *self, const write_context *ctx,
+                           const jifen_command *cmd, jifen_result *result);
+/* A replica applies the primary's adoption entry (decoded with its text).
+ * 0, or -1 with why in err. */
+int adopt_replicate(ledger *self, const jifen_entry *e, char *err,
+                    size_t errlen);
+/* Puts every rule set adopted in the ledger into `into`, in place of a
+ * file's of the same version (the ledger's is the adopted one). 0, or -1
+ * with why in err. */
+int adopt_merge_stored(storage_txn *txn, ruleset *into, char *err,
+                       size_t errlen);
 
 #endif

@@ -387,7 +387,6 @@ static int setup_test_clock(const options *o)
 typedef struct {
     const options *o;
     ledger *led;
-    ruleset **rules;
 } reloader;
 
 static void reload_rules(void *arg)
@@ -401,17 +400,15 @@ static void reload_rules(void *arg)
     }
     if (ruleset_load_paths(&next, r->o->policy_paths, r->o->n_policies, err,
                            sizeof err) != 0 ||
-        ruleset_check_successor(*r->rules, next, clock_now_ms(), err,
-                                sizeof err) != 0) {
+        ledger_replace_rules(r->led, next, clock_now_ms(), err, sizeof err) !=
+            0) {
         log_error("rule sets not reloaded (still %zu in use): %s",
-                  ruleset_count(*r->rules), err);
+                  ruleset_count(ledger_rules(r->led)), err);
         ruleset_destroy(&next);
         return;
     }
-    ledger_use_rules(r->led, next);
-    ruleset_destroy(r->rules);
-    *r->rules = next;
-    log_info("rule sets reloaded: %zu", ruleset_count(next));
+    ruleset_destroy(&next); /* the ledger keeps its own copy */
+    log_info("rule sets reloaded: %zu", ruleset_count(ledger_rules(r->led)));
 }
 
 
@@ -591,7 +588,12 @@ static int serve(options *o, policy *pol, ruleset **rules)
                 o->cfg.data, err);
         return 1;
     }
-    ledger_use_rules(led, *rules);
+    if (ledger_use_rules(led, *rules, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: the rule sets do not fit together: %s\n",
+                err);
+        ledger_close(&led);
+        return 1;
+    }
     if (o->enrol_key) {
         int rc = enrol_offline(led, o);
         ledger_close(&led);
@@ -619,19 +621,22 @@ static int serve(options *o, policy *pol, ruleset **rules)
     ledger_head(led, &seq, head);
     log_info("jifend %s: ledger %s, %" PRIu64 " entries, head %s", JIFEN_VERSION,
              o->cfg.data, seq, hash_hex(head, sizeof head, hex, sizeof hex));
-    for (size_t i = 0; i < ruleset_count(*rules); i++) {
-        const policy *r = ruleset_get(*rules, i);
+    const ruleset *in_use = ledger_rules(led);
+    for (size_t i = 0; i < ruleset_count(in_use); i++) {
+        const policy *r = ruleset_get(in_use, i);
+        const policy *given = ruleset_find(*rules, r->version);
         log_info("rule set %s, in force from %s (%s)", r->version,
                  r->effective[0] ? r->effective : "the beginning",
-                 o->n_policies ? "--policy" : "embedded default");
-    }
-    install_signals();
+                 !given || !ruleset_same(given, r) ? "adopted in the ledger"
+                 : o->n_policies                   ? "--policy"
+                                                   : "embedded default");
+    }    install_signals();
     log_info("serving %s", bound);
     notify_send("READY=1");
 
     if (rep)
         log_info("read-only replica of %s", o->cfg.replica_of);
-    reloader rl = {o, led, rules};
+    reloader rl = {o, led};
     server_options so = {metrics, rep != NULL,
                          rep ? replica_poll : NULL, rep,
                          &reload_requested, reload_rules, &rl};

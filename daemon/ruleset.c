@@ -188,14 +188,52 @@ int ruleset_load_paths(ruleset **out, const char *const *paths, size_t n,
     return rc;
 }
 
-/* Two rule sets are the same when they print the same policy file. */
-static bool same_rules(const policy *a, const policy *b)
+/* Two rule sets are the same when they print the same policy file. The
+ * buffers are per thread: the server thread (SIGHUP) and the writer thread
+ * (PolicyLoad) both compare. */
+bool ruleset_same(const policy *a, const policy *b)
 {
-    static char ta[JIFEN_RULE_SET_TEXT_MAX + 1],
+    static _Thread_local char ta[JIFEN_RULE_SET_TEXT_MAX + 1],
         tb[JIFEN_RULE_SET_TEXT_MAX + 1];
     int na = policy_format(a, ta, sizeof ta);
     int nb = policy_format(b, tb, sizeof tb);
     return na >= 0 && na == nb && memcmp(ta, tb, (size_t)na) == 0;
+}
+
+int ruleset_copy(ruleset **out, const ruleset *src, char *err, size_t errlen)
+{
+    *out = ruleset_new(err, errlen);
+    int rc = *out ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < src->n; i++)
+        rc = ruleset_add(*out, src->sets[i], src->sets[i]->version, err,
+                         errlen);
+    if (rc != 0)
+        ruleset_destroy(out);
+    return rc;
+}
+
+int ruleset_put(ruleset *self, const policy *p, const char *origin, char *err,
+                size_t errlen)
+{
+    for (size_t i = 0; i < self->n; i++) {
+        if (strcmp(self->sets[i]->version, p->version) != 0)
+            continue;
+        policy *old = self->sets[i];
+        memmove(&self->sets[i], &self->sets[i + 1],
+                (self->n - i - 1) * sizeof *self->sets);
+        self->n--;
+        if (ruleset_add(self, p, origin, err, errlen) == 0) {
+            free(old);
+            return 0;
+        }
+        /* Put the old one back where it was: it still fits. */
+        memmove(&self->sets[i + 1], &self->sets[i],
+                (self->n - i) * sizeof *self->sets);
+        self->sets[i] = old;
+        self->n++;
+        return -1;
+    }
+    return ruleset_add(self, p, origin, err, errlen);
 }
 
 int ruleset_check_successor(const ruleset *now_rules, const ruleset *next,
@@ -206,7 +244,7 @@ int ruleset_check_successor(const ruleset *now_rules, const ruleset *next,
         if (old->effective_ms > now_ms)
             continue; /* not in force yet: may change or go */
         const policy *p = ruleset_find(next, old->version);
-        if (!p || !same_rules(old, p)) {
+        if (!p || !ruleset_same(old, p)) {
             snprintf(err, errlen,
                      "rule set %s is in force and has judged entries; it "
                      "must stay as it is (%s)",
@@ -217,7 +255,7 @@ int ruleset_check_successor(const ruleset *now_rules, const ruleset *next,
     for (size_t i = 0; i < next->n; i++) {
         const policy *p = next->sets[i];
         const policy *old = ruleset_find(now_rules, p->version);
-        if ((!old || !same_rules(old, p)) && p->effective_ms <= now_ms) {
+        if ((!old || !ruleset_same(old, p)) && p->effective_ms <= now_ms) {
             snprintf(err, errlen,
                      "rule set %s would take effect in the past (%s); a new "
                      "rule set needs a future effective date",

@@ -43,6 +43,17 @@ int ruleset_from_policy(ruleset **out, const policy *p, char *err,
 int ruleset_add(ruleset *self, const policy *p, const char *origin, char *err,
                 size_t errlen);
 
+/* A copy of src (the policies copied too). 0, or -1 with why in err. */
+int ruleset_copy(ruleset **out, const ruleset *src, char *err, size_t errlen);
+
+/* Adds p, or replaces the rule set of the same version with it. 0, or -1
+ * with the conflict in err (nothing changed). */
+int ruleset_put(ruleset *self, const policy *p, const char *origin, char *err,
+                size_t errlen);
+
+/* Whether two rule sets are the same rules (they print the same file). */
+bool ruleset_same(const policy *a, const policy *b);
+
 void ruleset_destroy(ruleset **self_p);
 
 size_t ruleset_count(const ruleset *self);

@@ -154,6 +154,8 @@ static const struct {
      "notice_closed"},
     {JIFEN_STATUS_REDEMPTION_SUSPENDED,
      JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
+    {JIFEN_STATUS_RULE_SET_REFUSED, JIFEN__V1__STATUS__STATUS_RULE_SET_REFUSED,
+     "rule_set_refused"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -369,6 +371,32 @@ static void take_str(errbuf *e, const char *field, char *dst, size_t cap,
     if (n > 0)
         memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+/* A long string into a malloc'd copy (*dst stays NULL when src is empty):
+ * rule-set texts, the only strings too long for a fixed buffer. */
+static void take_owned_text(errbuf *e, const char *field, char **dst,
+                            const char *src, size_t max)
+{
+    size_t n = wire_strlen(src);
+
+    if (failed(e) || n == 0)
+        return;
+    if (n > max) {
+        fail(e, "%s: longer than %zu bytes", field, max);
+        return;
+    }
+    if (memchr(src, '\0', n) != NULL) {
+        fail(e, "%s: contains a NUL byte", field);
+        return;
+    }
+    *dst = malloc(n + 1);
+    if (*dst == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    memcpy(*dst, src, n);
+    (*dst)[n] = '\0';
 }
 
 static void take_hash(errbuf *e, const char *field, uint8_t dst[JIFEN_HASH_LEN],
@@ -599,6 +627,7 @@ typedef struct {
         Jifen__V1__Expire expire;
         Jifen__V1__ReportQuery report;
         Jifen__V1__Settle settle;
+        Jifen__V1__PolicyLoad policy_load;
     } sub;
 } wire_command;
 
@@ -1142,6 +1171,42 @@ static void settle_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     take_str(e, "note", c->note, sizeof c->note, m->note);
 }
 
+/* Rule-set adoption. A request carries only the text; the journal carries
+ * the canonical text and what jifend read from it (see jifen.proto). */
+static void policy_load_check(const jifen_command *c, errbuf *e)
+{
+    if (failed(e))
+        return;
+    if (c->text == NULL)
+        fail(e, "text: the rule set's text (a policy file) is required");
+    else if (c->name[0] || c->effective[0] || c->note[0])
+        fail(e, "version, effective, resolution: jifend reads them from the "
+                "text; leave them empty");
+}
+
+static void policy_load_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__PolicyLoad *m = &w->sub.policy_load;
+
+    jifen__v1__policy_load__init(m);
+    m->text = wire_str(c->text ? c->text : "");
+    m->version = wire_str(c->name);
+    m->effective = wire_str(c->effective);
+    m->resolution = wire_str(c->note);
+    w->msg.policy_load = m;
+}
+
+static void policy_load_from_wire(const ProtobufCMessage *sub,
+                                  jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__PolicyLoad *m = (const Jifen__V1__PolicyLoad *)sub;
+
+    take_owned_text(e, "text", &c->text, m->text, JIFEN_RULE_SET_TEXT_MAX);
+    take_str(e, "version", c->name, sizeof c->name, m->version);
+    take_str(e, "effective", c->effective, sizeof c->effective, m->effective);
+    take_str(e, "resolution", c->note, sizeof c->note, m->resolution);
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -1224,6 +1289,9 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_SETTLE, "settle", true, JIFEN__V1__COMMAND__KIND_SETTLE,
      &jifen__v1__settle__descriptor, settle_check, settle_to_wire,
      settle_from_wire},
+    {JIFEN_CMD_POLICY_LOAD, "policy_load", true,
+     JIFEN__V1__COMMAND__KIND_POLICY_LOAD, &jifen__v1__policy_load__descriptor,
+     policy_load_check, policy_load_to_wire, policy_load_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1450,6 +1518,8 @@ void codec_request_clear(jifen_request *req)
 {
     if (req == NULL)
         return;
+    for (size_t i = 0; req->commands != NULL && i < req->n_commands; i++)
+        free(req->commands[i].text);
     free(req->commands);
     memset(req, 0, sizeof *req);
 }
@@ -1612,7 +1682,7 @@ static void entry_to_wire(const jifen_entry *en, wire_entry *w)
 /* Structural checks only: an entry records what was applied, and reading it
  * back must not depend on today's validation rules. */
 static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
-                            errbuf *e)
+                            bool keep_text, errbuf *e)
 {
     if (!known_fields_only(e, &w->base))
         return;
@@ -1632,17 +1702,26 @@ static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
                        &en->n_postings, e);
     en->reverses = w->reverses;
     take_str(e, "policy", en->policy, sizeof en->policy, w->policy);
+    if (!keep_text || failed(e)) {
+        free(en->command.text);
+        en->command.text = NULL;
+    }
 }
 
 /*
- * Worst case of an encoded entry, from the bounds of jifen_types.h. Field
- * numbers are below 16, so a tag is one byte; a varint takes at most 10; no
- * length-delimited body here reaches 16384 bytes, so a length prefix takes at
- * most 2. The command is bounded by the sum of every kind's payload, more
- * than the one it carries, which keeps the bound obviously safe.
+ * Worst case of an encoded entry, from the bounds of jifen_types.h. Inside
+ * the payloads field numbers are below 16, so a tag is one byte; a varint
+ * takes at most 10; a length-delimited body there stays below 16384 bytes,
+ * so its length prefix takes at most 2 (W_LEN). The command's own field
+ * number may reach 2047 (a two-byte tag) and a rule set's canonical text
+ * (PolicyLoad) is longer than 16383 bytes, so those take W_LEN3: a length
+ * below 2 MiB has a prefix of at most 3. The command is bounded by the sum
+ * of every kind's payload, more than the one it carries, which keeps the
+ * bound obviously safe.
  */
 #define W_VARINT (1 + 10)
 #define W_LEN(n) (1 + 2 + (n))
+#define W_LEN3(n) (2 + 3 + (n))
 #define W_HH W_LEN(JIFEN_HOUSEHOLD_MAX)
 #define W_CODE W_LEN(JIFEN_CODE_MAX)
 #define W_NOTE W_LEN(JIFEN_NOTE_MAX)
@@ -1652,7 +1731,11 @@ static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
      W_LEN(W_HH + W_CODE + W_VARINT + W_NOTE) +                                \
      W_LEN(W_HH + W_VARINT + W_LEN(JIFEN_PERIOD_LEN)) +                        \
      2 * W_LEN(W_HH + W_VARINT) + W_LEN(W_VARINT + W_NOTE) + W_LEN(W_HH) +     \
-     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS)
+     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS + W_POLICY_LOAD)
+/* PolicyLoad as journaled: canonical text, version, effective, resolution. */
+#define W_POLICY_LOAD                                                          \
+    W_LEN3(W_LEN3(JIFEN_RULE_SET_LOAD_MAX) + W_LEN(JIFEN_POLICY_MAX) +         \
+           W_LEN(JIFEN_DATE_LEN) + W_LEN(JIFEN_NOTE_MAX))
 /* KeyEnrol, KeyRevoke, KeyListQuery. */
 #define W_KEY_COMMANDS                                                         \
     (W_LEN(W_LEN(JIFEN_KEY_Z85_LEN) + W_VARINT + W_LEN(JIFEN_LABEL_MAX)) +     \
@@ -1660,13 +1743,13 @@ static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
 #define W_POSTING W_LEN(2 * W_VARINT + 2 * W_LEN(JIFEN_ACCOUNT_MAX))
 #define W_ENTRY                                                                \
     (3 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
-     W_LEN(JIFEN_AUTHOR_MAX) + W_LEN(W_COMMAND_BODY) +                         \
+     W_LEN(JIFEN_AUTHOR_MAX) + W_LEN3(W_COMMAND_BODY) +                         \
      JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX))
 
 /* A round number with room for the schema to grow; callers may size stack
  * buffers with it. */
-#define ENTRY_MAX_SIZE 4096
-_Static_assert(W_COMMAND_BODY < 16384, "two-byte length prefix assumed");
+#define ENTRY_MAX_SIZE (40 * 1024)
+_Static_assert(W_COMMAND_BODY < (1 << 21), "three-byte length prefix assumed");
 _Static_assert(W_ENTRY <= ENTRY_MAX_SIZE, "entry bound too small");
 
 size_t codec_entry_max_size(void)
@@ -1688,8 +1771,9 @@ size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap)
     return protobuf_c_message_pack(&w.msg.base, buf);
 }
 
-jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
-                                jifen_entry *out, char *err, size_t errlen)
+static jifen_status entry_decode(const uint8_t *buf, size_t len,
+                                 jifen_entry *out, bool keep_text, char *err,
+                                 size_t errlen)
 {
     errbuf e = errbuf_start(err, errlen);
     Jifen__V1__Entry *w;
@@ -1707,11 +1791,24 @@ jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
         fail(&e, "not a valid jifen.v1.Entry message");
         return e.status;
     }
-    entry_from_wire(w, out, &e);
+    entry_from_wire(w, out, keep_text, &e);
     jifen__v1__entry__free_unpacked(w, &alloc);
     if (failed(&e))
         memset(out, 0, sizeof *out);
     return e.status;
+}
+
+jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
+                                jifen_entry *out, char *err, size_t errlen)
+{
+    return entry_decode(buf, len, out, false, err, errlen);
+}
+
+jifen_status codec_entry_decode_text(const uint8_t *buf, size_t len,
+                                     jifen_entry *out, char *err,
+                                     size_t errlen)
+{
+    return entry_decode(buf, len, out, true, err, errlen);
 }
 
 /* --- replies ------------------------------------------------------------ */
@@ -2186,7 +2283,7 @@ static void history_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
     r->n_history = w->n_history;
     for (size_t i = 0; i < w->n_history && !failed(e); i++) {
-        entry_from_wire(w->history[i], &r->history[i], e);
+        entry_from_wire(w->history[i], &r->history[i], false, e);
         fail_context(e, "history[%zu]", i);
     }
 }
@@ -2215,25 +2312,7 @@ static void keys_from_wire(const Jifen__V1__Result *w, jifen_result *r,
 /* A rule set's text is the one unbounded string of a reply: bounded here. */
 static void take_text(errbuf *e, char **dst, const char *src)
 {
-    size_t n = wire_strlen(src);
-
-    if (failed(e) || n == 0)
-        return;
-    if (n > JIFEN_RULE_SET_TEXT_MAX) {
-        fail(e, "text: longer than %d bytes", JIFEN_RULE_SET_TEXT_MAX);
-        return;
-    }
-    if (memchr(src, '\0', n) != NULL) {
-        fail(e, "text: contains a NUL byte");
-        return;
-    }
-    *dst = malloc(n + 1);
-    if (*dst == NULL) {
-        fail_nomem(e);
-        return;
-    }
-    memcpy(*dst, src, n);
-    (*dst)[n] = '\0';
+    take_owned_text(e, "text", dst, src, JIFEN_RULE_SET_TEXT_MAX);
 }
 
 static void rule_set_from_wire(const Jifen__V1__RuleSet *w, jifen_rule_set *s,

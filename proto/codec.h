@@ -77,9 +77,17 @@ size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap);
 /* Upper bound of an encoded entry's size. */
 size_t codec_entry_max_size(void);
 
-/* Decodes a stored entry. JIFEN_STATUS_OK, or BAD_REQUEST with a reason. */
+/* Decodes a stored entry. JIFEN_STATUS_OK, or BAD_REQUEST with a reason.
+ * A rule-set adoption's text is left out (command.text NULL): most readers
+ * need only its version, and the entry struct stays free of heap memory. */
 jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
                                 jifen_entry *out, char *err, size_t errlen);
+
+/* The same, keeping a rule-set adoption's canonical text in
+ * out->command.text (malloc'd; the caller frees it). */
+jifen_status codec_entry_decode_text(const uint8_t *buf, size_t len,
+                                     jifen_entry *out, char *err,
+                                     size_t errlen);
 
 /* --- names -------------------------------------------------------------- */
 

@@ -28,6 +28,7 @@ extern "C" {
 #define JIFEN_POLICY_MAX 64
 #define JIFEN_ACCOUNT_MAX 64      /* "household/<code>/points" fits */
 #define JIFEN_PERIOD_LEN 7        /* YYYY-MM */
+#define JIFEN_DATE_LEN 10         /* YYYY-MM-DD */
 #define JIFEN_BATCH_MAX 8192      /* commands per request */
 #define JIFEN_POSTINGS_MAX 4      /* postings per entry */
 #define JIFEN_HASH_LEN 32         /* SHA-256 */
@@ -65,6 +66,7 @@ typedef enum {
     JIFEN_STATUS_UNKNOWN_RULE_SET = 31,
     JIFEN_STATUS_NOTICE_CLOSED = 32,
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
+    JIFEN_STATUS_RULE_SET_REFUSED = 34,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -115,6 +117,7 @@ typedef enum {
     JIFEN_CMD_EXPIRE,
     JIFEN_CMD_REPORT,
     JIFEN_CMD_SETTLE,
+    JIFEN_CMD_POLICY_LOAD,
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -146,6 +149,8 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   EXPIRE        household, period (written by jifend only)
  *   REPORT        code (kind), period (empty: this month), household
  *   SETTLE        amount (fen), note
+ *   POLICY_LOAD   text; in the journal also name (version), effective and
+ *                 note (resolution), and text is the canonical form
  */
 typedef struct {
     jifen_command_kind kind;
@@ -162,6 +167,11 @@ typedef struct {
     uint64_t entry;
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
+    char effective[JIFEN_DATE_LEN + 1];
+    /* POLICY_LOAD only, NUL-terminated, else NULL. Owned by the request
+     * (codec_request_clear frees it) or by whoever decoded an entry with
+     * codec_entry_decode_text; copies of the struct only borrow it. */
+    char *text;
 } jifen_command;
 
 typedef struct {
@@ -246,6 +256,8 @@ typedef struct {
 #define JIFEN_RULE_SETS_MAX 32
 #define JIFEN_RESOLUTION_MAX 120
 #define JIFEN_RULE_SET_TEXT_MAX 65536
+/* A rule set as journaled by PolicyLoad: its canonical text (no comments). */
+#define JIFEN_RULE_SET_LOAD_MAX 32768
 
 typedef struct {
     char version[JIFEN_POLICY_MAX + 1];

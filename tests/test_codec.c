@@ -858,7 +858,7 @@ static jifen_entry sample_entry(jifen_command_kind kind, uint64_t seq)
  * chain is over those bytes. */
 static void test_entry_roundtrip_byte_identical(void **state)
 {
-    uint8_t a[4096], b[4096];
+    static uint8_t a[40 * 1024], b[40 * 1024];
     char err[256];
 
     (void)state;
@@ -924,6 +924,70 @@ static void test_entry_max_size(void **state)
     assert_int_equal(codec_entry_encode(&e, buf, n), n);
     e.n_postings = JIFEN_POSTINGS_MAX + 1;
     assert_int_equal(codec_entry_encode(&e, buf, codec_entry_max_size()), 0);
+    free(buf);
+}
+
+/* A rule set travels as text: in a request as the admin sent it (owned by
+ * the request), in the journal as its canonical form, which only
+ * codec_entry_decode_text hands out. */
+static void test_policy_load(void **state)
+{
+    jifen_command c;
+    jifen_request out;
+    char err[256];
+
+    (void)state;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_POLICY_LOAD;
+    c.text = "version = v2\neffective = 2027-01-01\n";
+    jifen_request in = request_of(&c, 1, "load-1");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(out.commands[0].kind, JIFEN_CMD_POLICY_LOAD);
+    assert_string_equal(out.commands[0].text, c.text);
+    assert_true(out.commands[0].text != c.text); /* its own copy */
+    codec_request_clear(&out);
+
+    c.text = NULL; /* nothing to adopt */
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_non_null(strstr(err, "text: the rule set's text"));
+    c.text = "version = v2\n"; /* the daemon fills these in */
+    snprintf(c.name, sizeof c.name, "v2");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_non_null(strstr(err, "leave them empty"));
+
+    /* The longest canonical text, with every other field at its bound,
+     * fits an entry. */
+    static jifen_entry e, back;
+    static char text[JIFEN_RULE_SET_LOAD_MAX + 1];
+    uint8_t *buf = malloc(codec_entry_max_size());
+    assert_non_null(buf);
+    memset(&e, 0, sizeof e);
+    e.seq = UINT64_MAX;
+    e.time_ms = INT64_MIN;
+    fill(e.request_id, sizeof e.request_id, 'r');
+    fill(e.author, sizeof e.author, 'a');
+    fill(e.policy, sizeof e.policy, 'p');
+    e.command.kind = JIFEN_CMD_POLICY_LOAD;
+    fill(text, sizeof text, 't');
+    e.command.text = text;
+    fill(e.command.name, sizeof e.command.name, 'v');
+    fill(e.command.effective, sizeof e.command.effective, '2');
+    fill(e.command.note, sizeof e.command.note, 'n');
+    size_t n = codec_entry_encode(&e, buf, codec_entry_max_size());
+    assert_true(n > JIFEN_RULE_SET_LOAD_MAX && n <= codec_entry_max_size());
+    assert_int_equal(codec_entry_decode(buf, n, &back, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_null(back.command.text);
+    assert_string_equal(back.command.name, e.command.name);
+    assert_string_equal(back.command.effective, e.command.effective);
+    assert_string_equal(back.command.note, e.command.note);
+    assert_int_equal(codec_entry_decode_text(buf, n, &back, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(back.command.text, text);
+    free(back.command.text);
     free(buf);
 }
 
@@ -1597,6 +1661,7 @@ int main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_entry_roundtrip_byte_identical),
         cmocka_unit_test(test_entry_max_size),
+        cmocka_unit_test(test_policy_load),
         cmocka_unit_test(test_entry_refused),
         cmocka_unit_test(test_entry_truncated),
         cmocka_unit_test(test_reply_roundtrip),

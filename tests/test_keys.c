@@ -29,8 +29,17 @@ static const struct {
     {JIFEN_CMD_REVERSE, "CT"},      {JIFEN_CMD_BALANCE, "CTAD"},
     {JIFEN_CMD_HISTORY, "CTAD"},    {JIFEN_CMD_VERIFY, "AD"},
     {JIFEN_CMD_KEY_ENROL, "D"},     {JIFEN_CMD_KEY_REVOKE, "D"},
-    {JIFEN_CMD_KEY_LIST, "AD"},
+    {JIFEN_CMD_KEY_LIST, "AD"},     {JIFEN_CMD_CHECKPOINT, "CTAD"},
+    {JIFEN_CMD_STATS, "AD"},        {JIFEN_CMD_FEED, "AD"},
+    {JIFEN_CMD_POLICY, "CTAD"},     {JIFEN_CMD_OBJECT, "C"},
+    {JIFEN_CMD_APPROVE, "C"},       {JIFEN_CMD_RELEASE, ""},
+    {JIFEN_CMD_NOTICES, "CTAD"},    {JIFEN_CMD_EXPIRE, ""},
+    {JIFEN_CMD_REPORT, "CTAD"},     {JIFEN_CMD_SETTLE, "T"},
+    {JIFEN_CMD_POLICY_LOAD, "D"},
 };
+/* Every kind is in the table above: a new command must say who may. */
+_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_POLICY_LOAD,
+               "a command kind is missing from the test's matrix");
 static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
                                    [JIFEN_ROLE_TERMINAL] = 'T',
                                    [JIFEN_ROLE_AUDITOR] = 'A',

@@ -260,14 +260,14 @@ static void test_before_the_first_rule_set(void **state)
     parse(&p, V2);
     ruleset *only_v2 = NULL;
     assert_int_equal(ruleset_from_policy(&only_v2, &p, err, sizeof err), 0);
-    ledger_use_rules(f->led, only_v2);
+    assert_int_equal(ledger_use_rules(f->led, only_v2, err, sizeof err), 0);
     jifen_result r = run_at(f, at(2026, 3, 14, 23, 59),
                             cmd(JIFEN_CMD_HOUSEHOLD_ADD, NULL, 0));
     assert_int_equal(r.status, JIFEN_STATUS_NO_RULE_SET);
     assert_contains(r.error, "no rule set is in force on 2026-03-14");
     r = run_at(f, at(2026, 3, 15, 0, 0), cmd(JIFEN_CMD_HOUSEHOLD_ADD, NULL, 0));
     assert_int_equal(r.status, JIFEN_STATUS_OK);
-    ledger_use_rules(f->led, f->rules);
+    assert_int_equal(ledger_use_rules(f->led, f->rules, err, sizeof err), 0);
     ruleset_destroy(&only_v2);
 }
 
@@ -327,6 +327,109 @@ static void test_successor_keeps_history(void **state)
     ruleset_destroy(&next);
 }
 
+/* Adopted over the wire (PolicyLoad) in June for 1 September: 3 points an
+ * hour. */
+#define V3                                                                     \
+    "# adopted by the 议事会 in June\n"                                       \
+    "version = 2026-09-v3\neffective = 2026-09-01\n"                           \
+    "resolution = 议事会 2026-06 minutes No.4\n"                            \
+    "fen_per_point = 100\nmax_offset_percent = 100\n"                          \
+    "[activity volunteer]\npoints_per_hour = 3\nmax_hours = 4\n"               \
+    "[activity meeting]\npoints = 2\n"
+
+static jifen_result load_at(fixture *f, int64_t now, const char *text)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_POLICY_LOAD;
+    c.text = (char *)text;
+    return run_at(f, now, c);
+}
+
+/* A refusal names why and leaves the ledger as it was. */
+static void assert_load_refused(fixture *f, int64_t now, const char *text,
+                                const char *why)
+{
+    uint64_t head = testutil_book_head(f);
+    jifen_result r = load_at(f, now, text);
+    assert_int_equal(r.status, JIFEN_STATUS_RULE_SET_REFUSED);
+    assert_contains(r.error, why);
+    assert_int_equal(testutil_book_head(f), head);
+}
+
+static uint64_t volunteer_points(fixture *f, int64_t now)
+{
+    jifen_result r = volunteer(f, now, 1);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    return r.postings[0].amount;
+}
+
+/* Rule sets adopted through the admin interface: journaled, applied from
+ * their date, kept across a restart, never rewriting history. */
+static void test_policy_load(void **state)
+{
+    fixture *f = *state; /* V1 from the beginning, V2 from 15 March */
+    assert_int_equal(run_at(f, at(2026, 1, 5, 9, 0),
+                            cmd(JIFEN_CMD_HOUSEHOLD_ADD, NULL, 0))
+                         .status,
+                     JIFEN_STATUS_OK);
+    uint64_t head = testutil_book_head(f);
+    jifen_result r = load_at(f, at(2026, 6, 20, 10, 0), V3);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_int_equal(r.entry, head + 1);
+
+    /* V2 until the last minute of August, V3 from 1 September 00:00. */
+    assert_int_equal(volunteer_points(f, at(2026, 8, 31, 23, 59)), 2);
+    assert_newest_policy(f, "2026-03-v2");
+    assert_int_equal(volunteer_points(f, at(2026, 9, 1, 0, 0)), 3);
+    assert_newest_policy(f, "2026-09-v3");
+
+    /* A restart finds it in the ledger, with only V1 and V2 as files. */
+    assert_int_equal(testutil_book_reopen(f), 0);
+    assert_non_null(ruleset_find(ledger_rules(f->led), "2026-09-v3"));
+    assert_int_equal(volunteer_points(f, at(2026, 9, 2, 8, 0)), 3);
+
+    /* What would change history is refused, the ledger untouched. */
+    char changed[sizeof V3 + 8];
+    snprintf(changed, sizeof changed, "%s", V3);
+    memcpy(strstr(changed, "points_per_hour = 3"), "points_per_hour = 5", 19);
+    assert_load_refused(f, at(2026, 9, 2, 9, 0), changed,
+                        "rule set 2026-09-v3 is in force");
+    char past[sizeof V3 + 8];
+    snprintf(past, sizeof past, "%s", V3);
+    memcpy(strstr(past, "v3\neffective = 2026-09-01"),
+           "v4\neffective = 2026-09-02", 25);
+    assert_load_refused(f, at(2026, 9, 2, 9, 0), past,
+                        "would take effect in the past");
+    assert_load_refused(f, at(2026, 9, 2, 9, 0), V3,
+                        "already in use with exactly these rules");
+    assert_load_refused(f, at(2026, 9, 2, 9, 0),
+                        "version = x\nfen_per_point = 0\n", "rule set:2:");
+    assert_load_refused(f, at(2026, 9, 2, 9, 0),
+                        "version = 2026-03-v2-bis\neffective = 2026-03-15\n"
+                        "fen_per_point = 100\nmax_offset_percent = 50\n"
+                        "[activity meeting]\npoints = 2\n",
+                        "take effect at the same time");
+
+    /* A rule set not yet in force may be replaced; the last one counts,
+     * also after a restart. */
+    char v4[sizeof V3 + 8];
+    snprintf(v4, sizeof v4, "%s", V3);
+    memcpy(strstr(v4, "v3\neffective = 2026-09-01"),
+           "v4\neffective = 2027-01-01", 25);
+    assert_int_equal(load_at(f, at(2026, 10, 1, 0, 0), v4).status,
+                     JIFEN_STATUS_OK);
+    memcpy(strstr(v4, "points_per_hour = 3"), "points_per_hour = 4", 19);
+    assert_int_equal(load_at(f, at(2026, 10, 2, 0, 0), v4).status,
+                     JIFEN_STATUS_OK);
+    assert_int_equal(testutil_book_reopen(f), 0);
+    assert_int_equal(volunteer_points(f, at(2027, 1, 1, 0, 0)), 4);
+    assert_newest_policy(f, "2026-09-v4");
+    assert_verifies(f);
+    /* A replica learns the adopted rule sets from the journal alone. */
+    assert_int_equal(testutil_book_replica_check(f), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redeem_per_year, setup, teardown),
         cmocka_unit_test_setup_teardown(test_before_the_first_rule_set, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_policy_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_successor_keeps_history, setup,
                                         teardown),
     };

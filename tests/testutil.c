@@ -244,7 +244,10 @@ static int book_open_ledger(testutil_book *b)
         fprintf(stderr, "ledger_open: %s\n", err);
         return -1;
     }
-    ledger_use_rules(b->led, b->rules);
+    if (ledger_use_rules(b->led, b->rules, err, sizeof err) != 0) {
+        fprintf(stderr, "ledger_use_rules: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -442,8 +445,9 @@ int testutil_book_replica_check(testutil_book *b)
         return -1;
     int rc = -1;
     if (ledger_open(&rep, dir, &b->pol, &lo, err, sizeof err) == LEDGER_OK) {
-        ledger_use_rules(rep, b->rules);
-        rc = testutil_replicate(b->led, rep, 0);
+        rc = ledger_use_rules(rep, b->rules, err, sizeof err) == 0
+                 ? testutil_replicate(b->led, rep, 0)
+                 : -1;
         if (rc == 0)
             rc = compare_policy_state(b->led, rep);
     } else {
