@@ -17,9 +17,11 @@
 #include "cli_output.h"
 #include "jifen.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +138,38 @@ static int set_version(jifen_command *c, const char *text, const char *what,
                        char *err, size_t errlen)
 {
     return text_arg(c->name, sizeof c->name, text, what, err, errlen);
+}
+
+/* A rule set's text, from a policy file or "-" (standard input). */
+static int set_rule_set_file(jifen_command *c, const char *path,
+                             const char *what, char *err, size_t errlen)
+{
+    bool stdin_ = strcmp(path, "-") == 0;
+    FILE *f = stdin_ ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return fail(err, errlen, "%s %s: %s", what, path, strerror(errno));
+    char *text = malloc(JIFEN_RULE_SET_TEXT_MAX + 2);
+    size_t n = text ? fread(text, 1, JIFEN_RULE_SET_TEXT_MAX + 1, f) : 0;
+    int rc = 0;
+    if (text == NULL)
+        rc = fail(err, errlen, "out of memory");
+    else if (ferror(f))
+        rc = fail(err, errlen, "%s %s: cannot be read", what, path);
+    else if (n > JIFEN_RULE_SET_TEXT_MAX)
+        rc = fail(err, errlen, "%s %s: longer than %d bytes", what, path,
+                  JIFEN_RULE_SET_TEXT_MAX);
+    else if (n == 0 || memchr(text, '\0', n) != NULL)
+        rc = fail(err, errlen, "%s %s: %s", what, path,
+                  n == 0 ? "empty" : "not a text file (a NUL byte)");
+    if (!stdin_)
+        fclose(f);
+    if (rc != 0) {
+        free(text);
+        return rc;
+    }
+    text[n] = '\0';
+    c->text = text; /* freed by main */
+    return 0;
 }
 
 static int set_period(jifen_command *c, const char *text, const char *what,
@@ -398,6 +432,8 @@ static const command_def commands[] = {
      "List the rule sets: version, effective date, resolution; * in force."},
     {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
      "Print rule set VERSION as a policy file (caps, rates, catalogue)."},
+    {"policy", "load", JIFEN_CMD_POLICY_LOAD, {{"FILE", set_rule_set_file}}, 0, 0,
+     "Admin: adopt the rule set in policy FILE (- for stdin) from its date."},
 };
 /* clang-format on */
 
@@ -456,7 +492,8 @@ static void print_help(FILE *f)
         f,
         "  help [COMMAND]\n      This text, or one command's.\n\n"
         "Every write (household add, award, deduct, bill, pay, redeem,\n"
-        "reverse, appeal, object, approve, settle) takes --request-id ID;\n"
+        "reverse, appeal, object, approve, settle, policy load) takes\n"
+        "--request-id ID;\n"
         "without it a random id is made. A\n"
         "request that gets no reply is resent with the same id, and the\n"
         "ledger applies an id once: resending it by hand is safe too.\n"
@@ -465,10 +502,11 @@ static void print_help(FILE *f)
         "Every connection is encrypted and authenticated with CURVE keys:\n"
         "make a pair with 'jifen keygen', have an admin enrol the .pub with\n"
         "a role, and give --key and --server-key. Roles: committee (household\n"
-        "add, award, deduct, reverse of those), terminal (bill, pay, redeem,\n"
-        "reverse of those), auditor (verify, key list, stats), admin (key\n"
-        "enrol, revoke, list; verify, stats); all of them: balance, history,\n"
-        "checkpoint.\n\n"
+        "add, award, deduct, reverse of those; object, approve), terminal\n"
+        "(bill, pay, redeem, reverse of those; settle), auditor (verify,\n"
+        "key list, stats, feed), admin\n"
+        "(key enrol, revoke, list; policy load; verify, stats); all of them:\n"
+        "balance, history, checkpoint, policy list/show, notices, report.\n\n"
         "options (before or after the command):\n"
         "  --server ENDPOINT  jifend's ZeroMQ endpoint (default: $JIFEN_SERVER,"
         "\n                     else %s)\n"
@@ -1025,12 +1063,16 @@ int main(int argc, char **argv)
             return usage_error(&r, err);
         return run_keygen(&r, &a);
     }
+    int rc;
     if (r.def == NULL ||
         build_command(r.def, &a, used, &r.cmd, err, sizeof err) != 0 ||
         configure(&r, &a, err, sizeof err) != 0 ||
         make_request(&r, &a, err, sizeof err) != 0)
-        return usage_error(&r, err);
-    if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
-        return verify_with_checkpoint(&r, &a);
-    return send_request(&r);
+        rc = usage_error(&r, err);
+    else if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
+        rc = verify_with_checkpoint(&r, &a);
+    else
+        rc = send_request(&r);
+    free(r.cmd.text); /* policy load's file, if any */
+    return rc;
 }

@@ -265,6 +265,15 @@ static void describe_write(FILE *f, const jifen_command *c,
         fprintf(f, "the funder paid %s yuan for redeemed points",
                 jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan));
         break;
+    case JIFEN_CMD_POLICY_LOAD:
+        if (r->n_rule_sets == 1)
+            fprintf(f, "rule set %s adopted, in force from %s (%s)",
+                    r->rule_sets[0].version, r->rule_sets[0].effective,
+                    r->rule_sets[0].resolution[0] ? r->rule_sets[0].resolution
+                                                  : "no resolution given");
+        else
+            fputs("rule set adopted", f);
+        break;
     default:
         fputs(codec_command_name(c->kind), f);
     }
@@ -324,6 +333,11 @@ static void print_write_json(FILE *f, const jifen_command *c,
     }
     if (r->has_balance)
         json_balance(&w, "balance", &r->balance);
+    if (c->kind == JIFEN_CMD_POLICY_LOAD && r->n_rule_sets == 1) {
+        jw_str(&w, "version", r->rule_sets[0].version);
+        jw_str(&w, "effective", r->rule_sets[0].effective);
+        jw_str(&w, "resolution", r->rule_sets[0].resolution);
+    }
     jw_end(&w);
 }
 

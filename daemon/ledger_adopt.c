@@ -121,8 +121,7 @@ int adopt_replicate(ledger *self, const jifen_entry *e, char *err,
         snprintf(err, errlen,
                  "entry %" PRIu64 " adopts rule set %s, which does not read "
                  "back: %s",
-                 e->seq, e->command.name,
-                 e->command.text ? why : "no text");
+                 e->seq, e->command.name, e->command.text ? why : "no text");
         return -1;
     }
     /* The primary checked it against history; a replica takes it as the
@@ -152,8 +151,10 @@ static int read_adopted(storage_txn *txn, uint64_t seq, policy *p, char *err,
     if (storage_get(txn, TABLE_JOURNAL, key, sizeof key, &v) != STORAGE_OK ||
         codec_entry_decode_text(v.data, v.len, &e, why, sizeof why) !=
             JIFEN_STATUS_OK) {
-        snprintf(err, errlen, "entry %" PRIu64 " (a rule set's adoption) "
-                 "cannot be read", seq);
+        snprintf(err, errlen,
+                 "entry %" PRIu64 " (a rule set's adoption) "
+                 "cannot be read",
+                 seq);
         return -1;
     }
     int rc = e.command.kind == JIFEN_CMD_POLICY_LOAD && e.command.text &&
@@ -163,8 +164,10 @@ static int read_adopted(storage_txn *txn, uint64_t seq, policy *p, char *err,
                  : -1;
     free(e.command.text);
     if (rc != 0)
-        snprintf(err, errlen, "entry %" PRIu64 " does not hold a rule set "
-                 "that reads back", seq);
+        snprintf(err, errlen,
+                 "entry %" PRIu64 " does not hold a rule set "
+                 "that reads back",
+                 seq);
     return rc;
 }
 
@@ -174,8 +177,8 @@ int adopt_merge_stored(storage_txn *txn, ruleset *into, char *err,
     policy *p = malloc(sizeof *p);
     storage_cursor *c = NULL;
     storage_val k, v;
-    storage_error se = p ? storage_cursor_open(txn, TABLE_META, &c)
-                         : STORAGE_FAILED;
+    storage_error se =
+        p ? storage_cursor_open(txn, TABLE_META, &c) : STORAGE_FAILED;
     if (se == STORAGE_OK)
         se = storage_cursor_seek(c, ADOPTED_PREFIX, ADOPTED_PREFIX_LEN, &k, &v);
     int rc = 0;

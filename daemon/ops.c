@@ -139,6 +139,11 @@ void ops_set_replica_lag(ops *self, uint64_t lag)
     self->replica_lag = lag;
 }
 
+/* Entries are a few hundred bytes, but a rule set's adoption carries its
+ * text (up to ~40 KiB): a feed reply stops at this many bytes of entries,
+ * well inside what a client accepts in one message (8 MiB). */
+#define FEED_BYTES_MAX (2u << 20)
+
 /* Appends one stored entry to the feed, growing its buffer. 0 or -1. */
 static int feed_add(jifen_feed *f, size_t *cap, const storage_val *v)
 {
@@ -202,8 +207,11 @@ static void fill_feed(storage_txn *txn, ledger *led, const jifen_command *cmd,
                           : STORAGE_FAILED;
     if (e == STORAGE_OK)
         e = storage_cursor_seek(c, key, sizeof key, &k, &v);
+    size_t bytes = 0;
     while (e == STORAGE_OK && f->n_entries < cmd->limit &&
-           storage_be64_get(k.data) == cmd->entry + f->n_entries) {
+           storage_be64_get(k.data) == cmd->entry + f->n_entries &&
+           (f->n_entries == 0 || bytes + v.len <= FEED_BYTES_MAX)) {
+        bytes += v.len;
         e = feed_add(f, &cap, &v) == 0 ? storage_cursor_next(c, &k, &v)
                                         : STORAGE_FAILED;
     }

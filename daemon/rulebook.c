@@ -8,7 +8,7 @@
 
 struct rulebook {
     ruleset *_Atomic current;
-    ruleset *staged;  /* writer thread only */
+    ruleset *staged;   /* writer thread only */
     ruleset **retired; /* replaced collections, freed by rulebook_close */
     size_t n_retired;
     size_t cap_retired;

@@ -119,10 +119,7 @@ check_eq "SIGHUP adopted the July rule set" 2 "$(count_rule_sets)"
 # Changing a rule set already in force is refused; the old ones stay.
 sed -i 's/^fen_per_point = 100/fen_per_point = 50/' "$RULES/2026-01-default.conf"
 kill -HUP "$PID"
-for ((i = 0; i < 50; i++)); do
-    grep -q "rule sets not reloaded" "$DAEMON_LOG" && break
-    sleep 0.1
-done
+wait_for_log "rule sets not reloaded" || true
 check_contains "changing a rule set in force is refused" "rule set 2026-01-default is in force" "$(cat "$DAEMON_LOG")"
 run jf policy show 2026-01-default
 check_contains "the rule set in force is unchanged" "fen_per_point = 100" "$OUT"

@@ -62,6 +62,11 @@ args_for() {
         jf_as admin key enrol "$WORK/old-$N.pub" auditor --label "old $N" >/dev/null || die "enrol old-$N"
         ARGS=(key revoke "$WORK/old-$N.pub") ;;
     key-list) ARGS=(key list) ;;
+    policy-load) # a new version for a new year each time: never a repeat
+        sed -e "s/^version = .*/version = matrix-$N/" \
+            -e "s/^effective = .*/effective = $((2040 + N))-01-01/" \
+            "$JIFEN_SOURCE_DIR/deploy/policy-2026-07.conf" >"$WORK/rules-$N.conf"
+        ARGS=(policy load "$WORK/rules-$N.conf") ;;
     esac
 }
 
@@ -74,9 +79,10 @@ declare -A MATRIX=(
     [history]="committee terminal auditor admin"
     [verify]="auditor admin"
     [key-enrol]=admin [key-revoke]=admin [key-list]="auditor admin"
+    [policy-load]=admin
 )
 COMMANDS=(household-add award deduct bill pay redeem reverse-award reverse-bill
-    balance history verify key-enrol key-revoke key-list)
+    balance history verify key-enrol key-revoke key-list policy-load)
 
 # --- 1. the role x command matrix ------------------------------------------
 for cmd in "${COMMANDS[@]}"; do
