@@ -95,5 +95,22 @@ on "$PRIMARY" appeal "$SANCTION" --note "paid in cash" >/dev/null || die "appeal
 on "$PRIMARY" redeem "$S" 1 >/dev/null || die "redeem after the appeal"
 wait_caught_up "after a sanction"
 same_answers "after a sanction"
+
+# A rule set adopted over the wire on the primary reaches the replica in
+# its entry (the replica was given no file for it), and applies there from
+# its date too.
+sed -e 's/^version = .*/version = 2026-09-wire/' -e 's/^effective = .*/effective = 2026-09-01/' \
+    -e 's/^points = 2$/points = 3/' "$REVISED" >"$WORK/wire.conf"
+on "$PRIMARY" policy load "$WORK/wire.conf" >/dev/null || die "policy load on the primary"
+wait_caught_up "after a rule set's adoption"
+check_eq "replica: the adopted rule set is listed" \
+    "$(on "$PRIMARY" --json policy list | jq -S .)" "$(on "$R_EP" --json policy list | jq -S .)"
+check_eq "replica: the adopted rule set's text" \
+    "$(on "$PRIMARY" policy show 2026-09-wire)" "$(on "$R_EP" policy show 2026-09-wire)"
+set_time "2026-09-01 00:00"
+on "$PRIMARY" award "$S" meeting >/dev/null || die "award under the adopted rules"
+wait_caught_up "after an award under the adopted rules"
+check_eq "replica: the award was made under the adopted rules" 2026-09-wire \
+    "$(on "$R_EP" --json history "$S" --limit 1 | jq -r '.entries[0].policy')"
 check_not_contains "the replica ran no timer of its own" "timer:" "$(cat "$R_LOG")"
 finish
