@@ -301,6 +301,9 @@ static void export_command(FILE *f, const jifen_command *c)
     json_field(f, "name", c->name);
     json_field(f, "note", c->note);
     json_field(f, "period", c->period);
+    json_field(f, "effective", c->effective);
+    if (c->text) /* a rule set's adoption: the rules themselves */
+        json_field(f, "text", c->text);
     if (c->amount)
         fprintf(f, ",\"amount\":%" PRIu64, c->amount);
     if (c->points)
@@ -364,7 +367,7 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
         se = storage_cursor_seek(c, key, sizeof key, &k, &v);
     while (se == STORAGE_OK) {
         if (v.len > codec_entry_max_size() ||
-            codec_entry_decode(v.data, v.len, &e, why, sizeof why) !=
+            codec_entry_decode_text(v.data, v.len, &e, why, sizeof why) !=
                 JIFEN_STATUS_OK) {
             fprintf(stderr, "jifend: entry %" PRIu64 " does not decode\n",
                     storage_be64_get(k.data));
@@ -372,6 +375,8 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
         }
         hash_sha256(v.data, v.len, hash);
         export_entry(f, &v, &e, hash, b64, b64cap);
+        free(e.command.text);
+        e.command.text = NULL;
         (*count)++;
         se = storage_cursor_next(c, &k, &v);
     }
