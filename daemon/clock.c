@@ -6,14 +6,17 @@
 #include "clock.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static char test_path[4096];
-static int64_t test_last_ms;
+static char test_path[4096]; /* set once at start-up, then only read */
+/* The server and committer threads both ask for the time: the last good
+ * reading of the test file is shared between them. */
+static _Atomic int64_t test_last_ms;
 
 /* Days since 1970-01-01 of a civil date. */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -181,10 +184,12 @@ int clock_use_test_file(const char *path)
     if (strlen(path) >= sizeof test_path)
         return -1;
     snprintf(test_path, sizeof test_path, "%s", path);
-    if (read_test_file(&test_last_ms) != 0) {
+    int64_t v;
+    if (read_test_file(&v) != 0) {
         test_path[0] = '\0';
         return -1;
     }
+    atomic_store(&test_last_ms, v);
     return 0;
 }
 
@@ -198,8 +203,8 @@ int64_t clock_now_ms(void)
     if (test_path[0]) {
         int64_t v;
         if (read_test_file(&v) == 0)
-            test_last_ms = v;
-        return test_last_ms;
+            atomic_store(&test_last_ms, v);
+        return atomic_load(&test_last_ms);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
