@@ -171,6 +171,34 @@ static void invalid_requests(void)
     write_bytes("empty", (const uint8_t *)"", 0);
 }
 
+/* Adopting a rule set: one that parses (a future date, so it is taken),
+ * one that does not, and one that would take effect in the past. Last, so
+ * the earlier seeds keep their names. */
+static void policy_requests(void)
+{
+    static const char *const texts[] = {
+        "version = seed-2099\neffective = 2099-01-01\n"
+        "resolution = seed minutes\nfen_per_point = 100\n"
+        "max_offset_percent = 50\nnotice_days = 7\napproval_above = 20\n"
+        "expiry = end-of-following-year\n"
+        "[activity meeting]\npoints = 2\nmax_per_month = 8\n"
+        "[activity volunteer]\npoints_per_hour = 1\nmax_hours = 2\n"
+        "[rule littering]\npoints = 1\nmax_points = 5\nsuspend_months = 1\n",
+        "version = seed-bad\nfen_per_point = 0\n[activity x]\n",
+        "version = seed-past\neffective = 2001-01-01\nfen_per_point = 1\n"
+        "max_offset_percent = 1\n[activity meeting]\npoints = 2\n",
+    };
+    static const char *const names[] = {"policy-load", "policy-load-bad",
+                                        "policy-load-past"};
+    for (size_t i = 0; i < 3; i++) {
+        jifen_command c = cmd(JIFEN_CMD_POLICY_LOAD, "");
+        c.text = (char *)texts[i];
+        char id[16];
+        snprintf(id, sizeof id, "p-%zu", i);
+        write_request(names[i], id, &c, 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -180,6 +208,7 @@ int main(int argc, char **argv)
     out_dir = argv[1];
     valid_requests();
     invalid_requests();
+    policy_requests();
     printf("%d files in %s\n", n_files, out_dir);
     return 0;
 }
