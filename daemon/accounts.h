@@ -45,6 +45,28 @@ jifen_asset account_asset(const char *name);
 /* True for a household's points account: it may never go below zero. */
 bool account_is_household_points(const char *name);
 
+/*
+ * A household's history index lives in the balances table, next to the
+ * household's accounts: "household/<code>/" NUL be64(seq) -> (empty). The
+ * NUL sorts these keys just before "household/<code>/fee", so the history
+ * key an entry adds and the balance it changes usually share one B-tree
+ * leaf: one 4 KiB page written per award instead of two. No account name
+ * holds a NUL, which is how readers of balances tell the two apart
+ * (account_key_is_history). Derived state, like the balances: the journal
+ * and its hash chain do not change.
+ */
+#define ACCOUNT_HISTORY_KEY_MAX                                                \
+    (sizeof "household/" + JIFEN_HOUSEHOLD_MAX + 1 + 8)
+
+/* Writes the key of entry `seq` in the household's history; returns its
+ * length. Its first (length - 8) bytes are the household's prefix, the
+ * same for all its entries; the last 8 are the big-endian seq. */
+size_t account_history_key(const char *household, uint64_t seq,
+                           uint8_t out[ACCOUNT_HISTORY_KEY_MAX]);
+
+/* True when a key of the balances table is a history key, not an account. */
+bool account_key_is_history(const void *key, size_t len);
+
 void account_totals_encode(const account_totals *t,
                            uint8_t out[BALANCE_RECORD_LEN]);
 /* 0, or -1 when the record has the wrong size. */

@@ -31,7 +31,11 @@
 
 #define META_HEAD "head"
 #define META_FORMAT "format"
-#define LEDGER_FORMAT "jifen-ledger-1"
+/* Format 2 keeps the history index next to the balances (accounts.h);
+ * format 1 had it in a table of its own. A format 1 ledger is moved to 2
+ * when it is opened (migrate_history). The journal is the same in both. */
+#define LEDGER_FORMAT "jifen-ledger-2"
+#define LEDGER_FORMAT_1 "jifen-ledger-1"
 #define HOUSEHOLD_RECORD_FIXED 12 /* be64 registering entry, be32 area */
 
 struct ledger {
@@ -162,6 +166,53 @@ void ledger_head(ledger *self, uint64_t *seq,
 
 /* --- open / close --------------------------------------------------------- */
 
+static bool format_is(const storage_val *v, const char *format)
+{
+    return v->len == strlen(format) && memcmp(v->data, format, v->len) == 0;
+}
+
+/* Format 1 -> 2: the history index moves from its own table into the
+ * balances table, next to each household's accounts; then the format
+ * record says 2. One write transaction: all of it, or none. */
+static storage_error migrate_history(storage_txn *txn, uint64_t *moved)
+{
+    storage_cursor *c = NULL;
+    storage_val k;
+    *moved = 0;
+    storage_error e = storage_cursor_open(txn, TABLE_HISTORY, &c);
+    if (e == STORAGE_OK)
+        e = storage_cursor_first(c, &k, NULL);
+    while (e == STORAGE_OK) {
+        /* household code, NUL, be64 seq */
+        size_t hlen = strnlen(k.data, k.len);
+        if (hlen == 0 || hlen > JIFEN_HOUSEHOLD_MAX || k.len != hlen + 9) {
+            e = STORAGE_CORRUPT;
+            break;
+        }
+        char household[JIFEN_HOUSEHOLD_MAX + 1];
+        memcpy(household, k.data, hlen);
+        household[hlen] = '\0';
+        uint8_t key[ACCOUNT_HISTORY_KEY_MAX];
+        size_t klen = account_history_key(
+            household, storage_be64_get((const uint8_t *)k.data + hlen + 1),
+            key);
+        e = storage_put(txn, TABLE_BALANCES, key, klen, "", 0,
+                        STORAGE_PUT_OVERWRITE);
+        if (e == STORAGE_OK) {
+            (*moved)++;
+            e = storage_cursor_next(c, &k, NULL);
+        }
+    }
+    storage_cursor_close(&c);
+    if (e == STORAGE_NOT_FOUND)
+        e = storage_clear(txn, TABLE_HISTORY);
+    if (e == STORAGE_OK)
+        e = storage_put(txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
+                        LEDGER_FORMAT, strlen(LEDGER_FORMAT),
+                        STORAGE_PUT_OVERWRITE);
+    return e;
+}
+
 static ledger_error load_head(ledger *self, char *err, size_t errlen)
 {
     storage_txn txn;
@@ -171,14 +222,24 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         return from_storage(self, e, NULL);
     }
     storage_val v;
+    bool migrating = false;
+    uint64_t moved = 0;
     e = storage_get(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT), &v);
     if (e == STORAGE_NOT_FOUND) {
         e = storage_put(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
                         LEDGER_FORMAT, strlen(LEDGER_FORMAT),
                         STORAGE_PUT_NEW);
-    } else if (e == STORAGE_OK &&
-               (v.len != strlen(LEDGER_FORMAT) ||
-                memcmp(v.data, LEDGER_FORMAT, v.len) != 0)) {
+    } else if (e == STORAGE_OK && format_is(&v, LEDGER_FORMAT_1)) {
+        migrating = true;
+        e = migrate_history(&txn, &moved);
+        if (e != STORAGE_OK) {
+            snprintf(err, errlen, "moving the ledger to format 2: %s",
+                     e == STORAGE_CORRUPT ? "a damaged history key"
+                                          : storage_txn_strerror(&txn));
+            storage_txn_abort(&txn);
+            return from_storage(self, e, NULL);
+        }
+    } else if (e == STORAGE_OK && !format_is(&v, LEDGER_FORMAT)) {
         snprintf(err, errlen, "not a %s ledger (format %.*s)", LEDGER_FORMAT,
                  (int)(v.len > 64 ? 64 : v.len), (const char *)v.data);
         storage_txn_abort(&txn);
@@ -220,6 +281,10 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
         return from_storage(self, e, NULL);
     }
+    if (migrating)
+        log_info("ledger format 1 -> 2: the history index (%" PRIu64
+                 " keys) now lies next to the balances",
+                 moved);
     return LEDGER_OK;
 }
 
@@ -461,12 +526,9 @@ static void index_entry(ledger *self, uint64_t seq, const uint8_t *stored,
         apply_totals(self, postings[i].credit, 0, postings[i].amount);
     }
     if (household && household[0]) {
-        uint8_t hkey[JIFEN_HOUSEHOLD_MAX + 1 + 8];
-        size_t hlen = strlen(household);
-        memcpy(hkey, household, hlen);
-        hkey[hlen] = '\0';
-        storage_be64_put(hkey + hlen + 1, seq);
-        storage_put(&self->txn, TABLE_HISTORY, hkey, hlen + 9, "", 0,
+        uint8_t hkey[ACCOUNT_HISTORY_KEY_MAX];
+        size_t hlen = account_history_key(household, seq, hkey);
+        storage_put(&self->txn, TABLE_BALANCES, hkey, hlen, "", 0,
                     STORAGE_PUT_OVERWRITE);
     }
 }
@@ -1351,22 +1413,20 @@ static void query_history(storage_txn *txn, const jifen_command *cmd,
         return;
     }
     /* Newest first: seek just past this household's last key, step back. */
-    size_t hlen = strlen(cmd->household);
-    uint8_t key[JIFEN_HOUSEHOLD_MAX + 1 + 8];
-    memcpy(key, cmd->household, hlen);
-    key[hlen] = '\0';
-    memset(key + hlen + 1, 0xff, 8);
+    uint8_t key[ACCOUNT_HISTORY_KEY_MAX];
+    size_t klen = account_history_key(cmd->household, UINT64_MAX, key);
+    size_t plen = klen - 8; /* the household's prefix */
     storage_cursor *c = NULL;
     storage_val k, v;
-    storage_error e = storage_cursor_open(txn, TABLE_HISTORY, &c);
+    storage_error e = storage_cursor_open(txn, TABLE_BALANCES, &c);
     if (e == STORAGE_OK) {
-        e = storage_cursor_seek(c, key, hlen + 9, &k, NULL);
+        e = storage_cursor_seek(c, key, klen, &k, NULL);
         e = storage_cursor_prev(c, &k, NULL);
     }
     char why[128];
-    while (e == STORAGE_OK && result->n_history < limit &&
-           k.len == hlen + 9 && memcmp(k.data, key, hlen + 1) == 0) {
-        const uint8_t *seq = (const uint8_t *)k.data + hlen + 1;
+    while (e == STORAGE_OK && result->n_history < limit && k.len == klen &&
+           memcmp(k.data, key, plen) == 0) {
+        const uint8_t *seq = (const uint8_t *)k.data + plen;
         if (storage_get(txn, TABLE_JOURNAL, seq, 8, &v) != STORAGE_OK ||
             codec_entry_decode(v.data, v.len,
                                &result->history[result->n_history], why,

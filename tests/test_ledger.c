@@ -379,6 +379,137 @@ static void test_history_newest_first(void **state)
     codec_reply_clear(&reply);
 }
 
+/* Opens the closed ledger's files directly, in a write transaction, to
+ * change them behind the ledger's back. */
+static storage *raw_begin(fixture *f, storage_txn *txn)
+{
+    char err[256];
+    storage *st = NULL;
+    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_begin(st, txn, true), STORAGE_OK);
+    return st;
+}
+
+static void reopen(fixture *f)
+{
+    char err[256];
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_equal(
+        ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
+}
+
+/* The seqs of a household's history, newest first; returns how many. */
+static size_t history_seqs(fixture *f, const char *h, uint64_t *seqs,
+                           size_t max)
+{
+    jifen_command q = make(JIFEN_CMD_HISTORY, h);
+    q.limit = (uint32_t)max;
+    jifen_request req = {.n_commands = 1, .commands = &q};
+    jifen_reply reply;
+    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
+    assert_int_equal(reply.results[0].status, JIFEN_STATUS_OK);
+    size_t n = reply.results[0].n_history;
+    for (size_t i = 0; i < n && i < max; i++)
+        seqs[i] = reply.results[0].history[i].seq;
+    codec_reply_clear(&reply);
+    return n;
+}
+
+static void put_format(storage_txn *txn, const char *format)
+{
+    assert_int_equal(storage_put(txn, TABLE_META, "format", 6, format,
+                                 strlen(format), STORAGE_PUT_OVERWRITE),
+                     STORAGE_OK);
+}
+
+/* A ledger written by format 1 (the history index in a table of its own)
+ * opens as format 2 with the same history, and verifies; a format this
+ * build does not know is refused with a clear message. */
+static void test_format_1_ledger_moves_to_format_2(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    add_household(f, "h10");
+    run(f, award("h1", "meeting", 0));
+    run(f, award("h10", "meeting", 0));
+    run(f, award("h1", "meeting", 0));
+    ledger_close(&f->led);
+
+    /* Put the history index back where format 1 kept it: household code,
+     * NUL, be64 seq in the history table. */
+    storage_txn txn;
+    storage *st = raw_begin(f, &txn);
+    uint8_t keys[16][64];
+    size_t lens[16], n = 0;
+    storage_cursor *c = NULL;
+    storage_val k;
+    assert_int_equal(storage_cursor_open(&txn, TABLE_BALANCES, &c), STORAGE_OK);
+    storage_error e = storage_cursor_first(c, &k, NULL);
+    for (; e == STORAGE_OK; e = storage_cursor_next(c, &k, NULL)) {
+        if (memchr(k.data, '\0', k.len) == NULL)
+            continue; /* an account */
+        assert_true(n < 16 && k.len <= sizeof keys[0]);
+        memcpy(keys[n], k.data, k.len);
+        lens[n++] = k.len;
+    }
+    storage_cursor_close(&c);
+    assert_int_equal(n, 5); /* 2 registrations, 3 awards */
+    for (size_t i = 0; i < n; i++) {
+        /* "household/<code>/" NUL seq -> "<code>" NUL seq */
+        const char *code = (const char *)keys[i] + strlen("household/");
+        size_t clen = strlen(code) - 1; /* without the '/' */
+        uint8_t old[64];
+        memcpy(old, code, clen);
+        old[clen] = '\0';
+        memcpy(old + clen + 1, keys[i] + lens[i] - 8, 8);
+        assert_int_equal(storage_put(&txn, TABLE_HISTORY, old, clen + 9, "", 0,
+                                     STORAGE_PUT_NEW),
+                         STORAGE_OK);
+        assert_int_equal(storage_del(&txn, TABLE_BALANCES, keys[i], lens[i]),
+                         STORAGE_OK);
+    }
+    put_format(&txn, "jifen-ledger-1");
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+
+    reopen(f);
+    uint64_t seqs[8];
+    assert_int_equal(history_seqs(f, "h1", seqs, 8), 3);
+    assert_int_equal(seqs[0], 5);
+    assert_int_equal(seqs[1], 3);
+    assert_int_equal(seqs[2], 1);
+    assert_int_equal(history_seqs(f, "h10", seqs, 8), 2);
+    assert_int_equal(seqs[0], 4);
+    assert_int_equal(seqs[1], 2);
+    assert_verifies(f, 5);
+    /* new entries go to the new place, next to the old ones */
+    run(f, award("h1", "meeting", 0));
+    assert_int_equal(history_seqs(f, "h1", seqs, 8), 4);
+    assert_int_equal(seqs[0], 6);
+    assert_verifies(f, 6);
+    ledger_close(&f->led);
+
+    uint64_t left = 1;
+    st = raw_begin(f, &txn);
+    assert_int_equal(storage_count(&txn, TABLE_HISTORY, &left), STORAGE_OK);
+    assert_int_equal(left, 0);
+    storage_val v;
+    assert_int_equal(storage_get(&txn, TABLE_META, "format", 6, &v),
+                     STORAGE_OK);
+    assert_int_equal(v.len, strlen("jifen-ledger-2"));
+    assert_memory_equal(v.data, "jifen-ledger-2", v.len);
+    put_format(&txn, "jifen-ledger-9");
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+    char err[256];
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_not_equal(
+        ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
+    assert_non_null(strstr(err, "not a jifen-ledger-2 ledger"));
+    assert_null(f->led);
+}
+
 /* An edited entry, even one whose own bytes are consistent, breaks the
  * chain at the next entry or the head. */
 static void test_verify_catches_tampering(void **state)
@@ -391,15 +522,11 @@ static void test_verify_catches_tampering(void **state)
     ledger_close(&f->led);
 
     /* rewrite entry 2 behind the daemon's back: same length, one byte */
-    char err[256];
-    storage *st;
-    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
-                     STORAGE_OK);
     storage_txn txn;
+    storage *st = raw_begin(f, &txn);
     storage_val v;
     uint8_t key[8], copy[4096];
     storage_be64_put(key, 2);
-    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
     assert_int_equal(storage_get(&txn, TABLE_JOURNAL, key, 8, &v), STORAGE_OK);
     memcpy(copy, v.data, v.len);
     size_t len = v.len;
@@ -408,10 +535,7 @@ static void test_verify_catches_tampering(void **state)
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
 
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
-                                 sizeof err),
-                     LEDGER_OK);
+    reopen(f);
     jifen_verify_report rep;
     assert_int_equal(ledger_verify(f->led, &rep), LEDGER_OK);
     assert_false(rep.ok);
@@ -594,6 +718,7 @@ int main(void)
         T(test_reversing_spent_award_is_refused),
         T(test_retry_applies_once_and_conflict_is_refused),
         T(test_history_newest_first),
+        T(test_format_1_ledger_moves_to_format_2),
         T(test_verify_catches_tampering),
         T(test_map_full_then_grow),
         T(test_replica_rebuilds_key_table),
