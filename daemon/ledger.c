@@ -74,9 +74,6 @@ struct ledger {
      * applied, so that the balance after it is computed from its postings
      * instead of read again; valid for that one command only. */
     jifen_balance before;
-    /* The stored (and to be sent) encoding of the last applied reply. */
-    uint8_t *reply_bytes;
-    size_t reply_len;
     keys_snapshot keys;  /* active keys, for the ZAP handler's thread */
     bool keys_changed;   /* the write transaction enrolled or revoked */
 };
@@ -350,7 +347,6 @@ void ledger_close(ledger **self_p)
     if (self->have_reader)
         storage_txn_abort(&self->reader);
     storage_close(&self->st);
-    free(self->reply_bytes);
     keys_snapshot_destroy(&self->keys);
     free(self->entry_buf);
     pthread_mutex_destroy(&self->head_lock);
@@ -1223,6 +1219,43 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
     return le;
 }
 
+/*
+ * The idempotency record of a request: the digest of its commands, then
+ * its reply. Written compactly: REPLY_COMPACT, then the reply's protobuf
+ * without what the ledger holds anyway, the request id (the record's key)
+ * and each result's postings (those of the journal entry the result
+ * names: post_entry sets both from the same array). A retry puts them
+ * back, so it gets the original reply, field for field. Records written
+ * before (digest, then the whole reply) start with a protobuf tag, never
+ * 0x00 (there is no field 0), and are read as they are.
+ */
+#define REPLY_COMPACT 0x00
+
+/* Puts back each result's postings from its journal entry. */
+static storage_error refill_postings(storage_txn *txn, jifen_reply *reply)
+{
+    static jifen_entry entry; /* large; one writer thread, reused */
+    char why[128];
+    for (size_t i = 0; i < reply->n_results; i++) {
+        jifen_result *r = &reply->results[i];
+        if (r->entry == 0)
+            continue;
+        uint8_t key[8];
+        storage_val v;
+        storage_be64_put(key, r->entry);
+        storage_error e = storage_get(txn, TABLE_JOURNAL, key, 8, &v);
+        if (e != STORAGE_OK)
+            return e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;
+        if (codec_entry_decode(v.data, v.len, &entry, why, sizeof why) !=
+            JIFEN_STATUS_OK)
+            return STORAGE_CORRUPT;
+        r->n_postings = entry.n_postings;
+        memcpy(r->postings, entry.postings,
+               entry.n_postings * sizeof *entry.postings);
+    }
+    return STORAGE_OK;
+}
+
 /* A retry: the stored reply, or a refusal when the content differs. */
 static ledger_error replay_request(ledger *self, const jifen_request *req,
                                    const uint8_t digest[JIFEN_HASH_LEN],
@@ -1238,43 +1271,63 @@ static ledger_error replay_request(ledger *self, const jifen_request *req,
                  req->request_id);
         return LEDGER_OK;
     }
+    const uint8_t *bytes = (const uint8_t *)stored->data + JIFEN_HASH_LEN;
+    size_t len = stored->len - JIFEN_HASH_LEN;
+    bool compact = len > 0 && bytes[0] == REPLY_COMPACT;
     char why[128];
-    jifen_status s = codec_reply_decode(
-        (const uint8_t *)stored->data + JIFEN_HASH_LEN,
-        stored->len - JIFEN_HASH_LEN, reply, why, sizeof why);
+    jifen_status s = codec_reply_decode(bytes + compact, len - compact, reply,
+                                        why, sizeof why);
     if (s != JIFEN_STATUS_OK)
         return from_storage(self, STORAGE_CORRUPT, "damaged stored reply");
+    if (compact) {
+        memcpy(reply->request_id, req->request_id, sizeof reply->request_id);
+        storage_error e = refill_postings(&self->txn, reply);
+        if (e != STORAGE_OK)
+            return from_storage(self, e,
+                                e == STORAGE_CORRUPT
+                                    ? "a stored reply names a damaged entry"
+                                    : storage_txn_strerror(&self->txn));
+    }
     codec_reply_mark_replayed(reply);
     return LEDGER_OK;
 }
 
 static ledger_error remember_reply(ledger *self, const jifen_request *req,
                                    const uint8_t digest[JIFEN_HASH_LEN],
-                                   const jifen_reply *reply)
+                                   jifen_reply *reply)
 {
+    /* Encodes the reply without its request id and its results' postings,
+     * then puts them back: the server sends the whole reply. */
+    static uint8_t n_postings[JIFEN_BATCH_MAX];
+    char id[sizeof reply->request_id];
+    memcpy(id, reply->request_id, sizeof id);
+    reply->request_id[0] = '\0';
+    for (size_t i = 0; i < reply->n_results && i < JIFEN_BATCH_MAX; i++) {
+        n_postings[i] = (uint8_t)reply->results[i].n_postings;
+        if (reply->results[i].entry != 0)
+            reply->results[i].n_postings = 0;
+    }
     uint8_t *bytes = NULL;
     size_t len = 0;
-    if (codec_reply_encode(reply, &bytes, &len) != 0)
+    int rc = codec_reply_encode(reply, &bytes, &len);
+    memcpy(reply->request_id, id, sizeof id);
+    for (size_t i = 0; i < reply->n_results && i < JIFEN_BATCH_MAX; i++)
+        reply->results[i].n_postings = n_postings[i];
+    if (rc != 0)
         return from_storage(self, STORAGE_FAILED, "out of memory");
-    uint8_t *rec = malloc(JIFEN_HASH_LEN + len);
+    uint8_t *rec = malloc(JIFEN_HASH_LEN + 1 + len);
     if (!rec) {
         free(bytes);
         return from_storage(self, STORAGE_FAILED, "out of memory");
     }
     memcpy(rec, digest, JIFEN_HASH_LEN);
-    memcpy(rec + JIFEN_HASH_LEN, bytes, len);
-    storage_error e =
-        storage_put(&self->txn, TABLE_REQUESTS, req->request_id,
-                    strlen(req->request_id), rec, JIFEN_HASH_LEN + len,
-                    STORAGE_PUT_NEW);
+    rec[JIFEN_HASH_LEN] = REPLY_COMPACT;
+    memcpy(rec + JIFEN_HASH_LEN + 1, bytes, len);
+    free(bytes);
+    storage_error e = storage_put(&self->txn, TABLE_REQUESTS, req->request_id,
+                                  strlen(req->request_id), rec,
+                                  JIFEN_HASH_LEN + 1 + len, STORAGE_PUT_NEW);
     free(rec);
-    /* Kept: the server sends these same bytes rather than encode the reply
-     * a second time (a 1,000-command reply is ~200 KB of protobuf). */
-    free(self->reply_bytes);
-    self->reply_bytes = e == STORAGE_OK ? bytes : NULL;
-    self->reply_len = e == STORAGE_OK ? len : 0;
-    if (e != STORAGE_OK)
-        free(bytes);
     return from_storage(self, e, storage_txn_strerror(&self->txn));
 }
 
@@ -1324,9 +1377,6 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
                                               storage_txn_strerror(&self->txn))
                                : LEDGER_OK;
     reply->status = JIFEN_STATUS_OK;
-    free(self->reply_bytes); /* never another request's bytes */
-    self->reply_bytes = NULL;
-    self->reply_len = 0;
 
     storage_val stored;
     storage_error e = storage_get(&self->txn, TABLE_REQUESTS, req->request_id,
@@ -1370,14 +1420,6 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
     if (le != LEDGER_OK)
         codec_reply_clear(reply);
     return le;
-}
-
-void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len)
-{
-    *bytes = self->reply_bytes;
-    *len = self->reply_len;
-    self->reply_bytes = NULL;
-    self->reply_len = 0;
 }
 
 /* --- the read path -------------------------------------------------------- */

@@ -348,6 +348,94 @@ static void test_retry_applies_once_and_conflict_is_refused(void **state)
     assert_verifies(f, 2);
 }
 
+/* Opens the closed ledger's files directly, in a write transaction, to
+ * change them behind the ledger's back. */
+static storage *raw_begin(fixture *f, storage_txn *txn)
+{
+    char err[256];
+    storage *st = NULL;
+    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_begin(st, txn, true), STORAGE_OK);
+    return st;
+}
+
+static void reopen(fixture *f)
+{
+    char err[256];
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_equal(
+        ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
+}
+
+/* Applies `req` in its own commit; the reply is the caller's to clear. */
+static void apply_one(fixture *f, jifen_request *req, jifen_reply *reply)
+{
+    uint8_t digest[JIFEN_HASH_LEN];
+    assert_int_equal(codec_request_digest(req, digest), 0);
+    assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
+    assert_int_equal(
+        ledger_apply(f->led, req, digest, &LOCAL_TEST, 1700000000000, reply),
+        LEDGER_OK);
+    assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
+}
+
+/* A retry's reply is the original, byte for byte, but for OK -> EXISTS:
+ * from the compact record (request id and postings put back), across a
+ * restart, and from a record stored whole as earlier builds wrote it. */
+static void test_retry_replays_the_original_reply(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    add_household(f, "h2");
+    jifen_command cmds[3] = {award("h1", "meeting", 0),
+                             with_amount(JIFEN_CMD_BILL, "h2", 12000),
+                             with_amount(JIFEN_CMD_REDEEM, "h1", 999999)};
+    jifen_request req = {.n_commands = 3, .commands = cmds};
+    snprintf(req.request_id, sizeof req.request_id, "batch-1");
+    jifen_reply first, again;
+    apply_one(f, &req, &first);
+    assert_int_equal(first.results[0].n_postings, 1);
+    assert_int_not_equal(first.results[2].status, JIFEN_STATUS_OK);
+    codec_reply_mark_replayed(&first); /* what a retry must answer */
+    uint8_t *want = NULL, *got = NULL;
+    size_t want_len = 0, got_len = 0;
+    assert_int_equal(codec_reply_encode(&first, &want, &want_len), 0);
+
+    for (int round = 0; round < 3; round++) {
+        if (round == 1) { /* across a restart */
+            ledger_close(&f->led);
+            reopen(f);
+        }
+        if (round == 2) { /* a record as earlier builds stored it */
+            ledger_close(&f->led);
+            storage_txn txn;
+            storage *st = raw_begin(f, &txn);
+            uint8_t digest[JIFEN_HASH_LEN], rec[8192];
+            assert_int_equal(codec_request_digest(&req, digest), 0);
+            assert_true(JIFEN_HASH_LEN + want_len <= sizeof rec);
+            memcpy(rec, digest, JIFEN_HASH_LEN);
+            memcpy(rec + JIFEN_HASH_LEN, want, want_len);
+            assert_int_equal(storage_put(&txn, TABLE_REQUESTS, "batch-1", 7,
+                                         rec, JIFEN_HASH_LEN + want_len,
+                                         STORAGE_PUT_OVERWRITE),
+                             STORAGE_OK);
+            assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+            storage_close(&st);
+            reopen(f);
+        }
+        apply_one(f, &req, &again);
+        assert_int_equal(codec_reply_encode(&again, &got, &got_len), 0);
+        assert_int_equal(got_len, want_len);
+        assert_memory_equal(got, want, want_len);
+        free(got);
+        codec_reply_clear(&again);
+    }
+    free(want);
+    codec_reply_clear(&first);
+    assert_verifies(f, 4);
+}
+
 static void test_history_newest_first(void **state)
 {
     fixture *f = *state;
@@ -377,26 +465,6 @@ static void test_history_newest_first(void **state)
     assert_int_equal(reply.results[0].history[5].command.kind,
                      JIFEN_CMD_HOUSEHOLD_ADD);
     codec_reply_clear(&reply);
-}
-
-/* Opens the closed ledger's files directly, in a write transaction, to
- * change them behind the ledger's back. */
-static storage *raw_begin(fixture *f, storage_txn *txn)
-{
-    char err[256];
-    storage *st = NULL;
-    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
-                     STORAGE_OK);
-    assert_int_equal(storage_txn_begin(st, txn, true), STORAGE_OK);
-    return st;
-}
-
-static void reopen(fixture *f)
-{
-    char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(
-        ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
 }
 
 /* The seqs of a household's history, newest first; returns how many. */
@@ -717,6 +785,7 @@ int main(void)
         T(test_reverse_once_and_only_once),
         T(test_reversing_spent_award_is_refused),
         T(test_retry_applies_once_and_conflict_is_refused),
+        T(test_retry_replays_the_original_reply),
         T(test_history_newest_first),
         T(test_format_1_ledger_moves_to_format_2),
         T(test_verify_catches_tampering),
