@@ -53,7 +53,8 @@ typedef struct {
     unsigned households;
     unsigned clients;
     unsigned batch;
-    unsigned window; /* billing/registration requests in flight */
+    unsigned window;  /* billing/registration requests in flight */
+    unsigned threads; /* harness threads driving the C clients */
     double seconds;
     const char *jifend;      /* daemon binary */
     const char *pg_conninfo; /* NULL: no PostgreSQL baseline */

@@ -368,19 +368,26 @@ static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
 enum { OP_BALANCE, OP_AWARD, OP_REDEEM, OP_KINDS };
 static const char *const op_names[OP_KINDS] = {"balance", "award", "redeem"};
 
+/* One closed-loop client: its sockets, its request in flight, its
+ * figures. */
 typedef struct {
-    void *ctx;
-    const daemon_proc *d;
     const bench_options *o;
-    unsigned id;
     bool mixed; /* false: awards only */
-    atomic_int *stop;
+    void *sock; /* committee: awards and balances */
+    void *till; /* terminal: redemptions (mixed only) */
+    uint64_t rng;
+    int op;    /* of the request in flight */
+    double t0; /* when it was sent */
+    bool busy; /* a request is in flight */
+    bool dead; /* a call failed: this client stops */
+    jifen_command cmd;
+    jifen_request req;
     samples lat[OP_KINDS];
     uint64_t ops[OP_KINDS];
     uint64_t errors[OP_KINDS];
 } worker;
 
-static int pick_op(worker *w, uint64_t *rng)
+static int pick_op(const worker *w, uint64_t *rng)
 {
     if (!w->mixed)
         return OP_AWARD;
@@ -410,34 +417,98 @@ static void fill_op(jifen_request *req, int op, unsigned household)
     }
 }
 
-static void *worker_main(void *arg)
+static void *target(const worker *w)
 {
-    worker *w = arg;
-    /* Awards and balances as the committee, redemptions as a terminal. */
-    void *sock = open_req(w->ctx, w->d, KEY_COMMITTEE);
-    void *till = w->mixed ? open_req(w->ctx, w->d, KEY_TERMINAL) : NULL;
-    uint64_t rng = 0x9e3779b97f4a7c15ull * (w->id + 1);
-    jifen_command cmd;
-    jifen_request req = {{0}, 1, &cmd};
-    while (sock && (till || !w->mixed) && !atomic_load(w->stop)) {
-        int op = pick_op(w, &rng);
-        unsigned household = (unsigned)(bench_rand(&rng) % w->o->households);
-        fill_op(&req, op, household);
-        jifen_reply reply;
-        memset(&reply, 0, sizeof reply);
-        double t0 = bench_now();
-        int rc = call(op == OP_REDEEM ? till : sock, &req, &reply);
-        samples_add(&w->lat[op], bench_ms_since(t0));
-        w->ops[op]++;
-        w->errors[op] += count_errors(rc, &req, &reply);
-        codec_reply_clear(&reply);
-        if (rc != 0)
-            break;
+    return w->op == OP_REDEEM ? w->till : w->sock;
+}
+
+/* Sends the client's next request. */
+static void client_send(worker *w)
+{
+    w->op = pick_op(w, &w->rng);
+    fill_op(&w->req, w->op, (unsigned)(bench_rand(&w->rng) % w->o->households));
+    w->t0 = bench_now();
+    w->busy = send_request(target(w), false, &w->req) == 0;
+    if (!w->busy) {
+        w->errors[w->op]++;
+        w->dead = true;
     }
-    if (sock)
-        zmq_close(sock);
-    if (till)
-        zmq_close(till);
+}
+
+/* Takes the reply the client's socket has ready. */
+static void client_receive(worker *w)
+{
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = recv_reply(target(w), false, &reply);
+    samples_add(&w->lat[w->op], bench_ms_since(w->t0));
+    w->ops[w->op]++;
+    w->errors[w->op] += count_errors(rc, &w->req, &reply);
+    codec_reply_clear(&reply);
+    w->busy = false;
+    w->dead = rc != 0;
+}
+
+/* One harness thread drives its share of the clients, each in a closed
+ * loop: a client sends its next request as soon as its reply is in, and
+ * never has more than one in flight. Polling many sockets from a few
+ * threads instead of a thread per client keeps the harness's own CPU
+ * (64 threads waking one another) off the two cores the daemon needs. */
+typedef struct {
+    void *ctx;
+    const daemon_proc *d;
+    worker *ws;
+    size_t n;
+    atomic_int *stop;
+} driver;
+
+static void *driver_main(void *arg)
+{
+    driver *dr = arg;
+    zmq_pollitem_t *items = calloc(dr->n, sizeof *items);
+    worker **who = calloc(dr->n, sizeof *who);
+    for (size_t i = 0; i < dr->n; i++) {
+        worker *w = &dr->ws[i];
+        w->sock = open_req(dr->ctx, dr->d, KEY_COMMITTEE);
+        w->till = w->mixed ? open_req(dr->ctx, dr->d, KEY_TERMINAL) : NULL;
+        w->dead = !items || !who || !w->sock || (w->mixed && !w->till);
+        if (w->dead)
+            w->errors[OP_AWARD]++;
+        else
+            client_send(w);
+    }
+    while (items && who) {
+        size_t k = 0;
+        for (size_t i = 0; i < dr->n; i++)
+            if (dr->ws[i].busy) {
+                items[k] =
+                    (zmq_pollitem_t){target(&dr->ws[i]), 0, ZMQ_POLLIN, 0};
+                who[k++] = &dr->ws[i];
+            }
+        if (k == 0)
+            break;
+        if (zmq_poll(items, (int)k, CALL_TIMEOUT_MS) <= 0) {
+            for (size_t j = 0; j < k; j++) /* no reply in time */
+                who[j]->errors[who[j]->op]++;
+            break;
+        }
+        bool stopping = atomic_load(dr->stop);
+        for (size_t j = 0; j < k; j++) {
+            if (!(items[j].revents & ZMQ_POLLIN))
+                continue;
+            client_receive(who[j]);
+            if (!stopping && !who[j]->dead)
+                client_send(who[j]);
+        }
+    }
+    for (size_t i = 0; i < dr->n; i++) {
+        if (dr->ws[i].sock)
+            zmq_close(dr->ws[i].sock);
+        if (dr->ws[i].till)
+            zmq_close(dr->ws[i].till);
+    }
+    free(items);
+    free(who);
     return NULL;
 }
 
@@ -466,29 +537,43 @@ static void add_closed_row(bench_results *res, const char *scenario,
     samples_free(&lat);
 }
 
-/* C client threads in a closed loop for o->seconds. */
+/* C clients in a closed loop for o->seconds, driven by o->threads
+ * harness threads (each client in one thread's share). */
 static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
                       bool mixed, bench_results *res)
 {
+    unsigned nt = o->threads < o->clients ? o->threads : o->clients;
     worker *ws = calloc(o->clients, sizeof *ws);
-    pthread_t *th = calloc(o->clients, sizeof *th);
+    driver *drs = calloc(nt, sizeof *drs);
+    pthread_t *th = calloc(nt, sizeof *th);
     atomic_int stop = 0;
-    if (!ws || !th) {
+    if (!ws || !drs || !th) {
         free(ws);
+        free(drs);
         free(th);
         return -1;
+    }
+    for (unsigned i = 0; i < o->clients; i++) {
+        worker *w = &ws[i];
+        w->o = o;
+        w->mixed = mixed;
+        w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+        w->req.n_commands = 1;
+        w->req.commands = &w->cmd;
     }
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     double start = bench_now();
-    for (unsigned i = 0; i < o->clients; i++) {
-        ws[i] = (worker){ctx, d, o, i, mixed, &stop, {{0}}, {0}, {0}};
-        pthread_create(&th[i], NULL, worker_main, &ws[i]);
+    for (unsigned t = 0, first = 0; t < nt; t++) {
+        unsigned n = o->clients / nt + (t < o->clients % nt);
+        drs[t] = (driver){ctx, d, &ws[first], n, &stop};
+        first += n;
+        pthread_create(&th[t], NULL, driver_main, &drs[t]);
     }
     usleep((useconds_t)(o->seconds * 1e6));
     atomic_store(&stop, 1);
-    for (unsigned i = 0; i < o->clients; i++)
-        pthread_join(th[i], NULL);
+    for (unsigned t = 0; t < nt; t++)
+        pthread_join(th[t], NULL);
     double seconds = bench_now() - start;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
@@ -506,6 +591,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
         for (int k = 0; k < OP_KINDS; k++)
             samples_free(&ws[i].lat[k]);
     free(ws);
+    free(drs);
     free(th);
     return 0;
 }
