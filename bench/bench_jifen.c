@@ -537,6 +537,42 @@ static void add_closed_row(bench_results *res, const char *scenario,
     samples_free(&lat);
 }
 
+/* The daemon's commit counters (the stats query, as the auditor). */
+static int daemon_stats(void *ctx, const daemon_proc *d, jifen_stats *st)
+{
+    void *sock = open_req(ctx, d, KEY_AUDITOR);
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_STATS;
+    jifen_request req = {{0}, 1, &cmd};
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = sock ? call(sock, &req, &reply) : -1;
+    bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_stats;
+    if (ok)
+        *st = reply.results[0].stats;
+    codec_reply_clear(&reply);
+    if (sock)
+        zmq_close(sock);
+    return ok ? 0 : -1;
+}
+
+/* How the daemon grouped a scenario's writes: commits, writes per commit,
+ * and the time a group took to apply and commit (the daemon's histogram
+ * since its start, so also the scenarios before). */
+static void print_grouping(const jifen_stats *a, const jifen_stats *b,
+                           double seconds)
+{
+    uint64_t commits = b->commits - a->commits;
+    uint64_t writes = b->write_requests - a->write_requests;
+    printf("  (daemon: %llu commits, %.0f/s, %.1f write requests per "
+           "commit; apply+commit p50 %llu us, p99 %llu us)\n",
+           (unsigned long long)commits, commits / seconds,
+           commits ? (double)writes / commits : 0.0,
+           (unsigned long long)b->commit_p50_us,
+           (unsigned long long)b->commit_p99_us);
+}
+
 /* C clients in a closed loop for o->seconds, driven by o->threads
  * harness threads (each client in one thread's share). */
 static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
@@ -561,6 +597,8 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
         w->req.n_commands = 1;
         w->req.commands = &w->cmd;
     }
+    jifen_stats before, after;
+    bool stats = daemon_stats(ctx, d, &before) == 0;
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     double start = bench_now();
@@ -577,6 +615,8 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
     double seconds = bench_now() - start;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
+    if (stats && daemon_stats(ctx, d, &after) == 0)
+        print_grouping(&before, &after, seconds);
     if (!mixed) {
         add_closed_row(res, "award_storm", o, ws, OP_AWARD, seconds, hwm, anon);
     } else {
