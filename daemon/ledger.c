@@ -31,9 +31,10 @@
 
 #define META_HEAD "head"
 #define META_FORMAT "format"
-/* Format 2 keeps the history index next to the balances (accounts.h);
- * format 1 had it in a table of its own. A format 1 ledger is moved to 2
- * when it is opened (migrate_history). The journal is the same in both. */
+/* Format 2 keeps the history index and the cap counters next to the
+ * balances (accounts.h, counters.h); format 1 had them in the history and
+ * meta tables. A format 1 ledger is moved to 2 when it is opened
+ * (migrate_history). The journal is the same in both. */
 #define LEDGER_FORMAT "jifen-ledger-2"
 #define LEDGER_FORMAT_1 "jifen-ledger-1"
 #define HOUSEHOLD_RECORD_FIXED 12 /* be64 registering entry, be32 area */
@@ -168,9 +169,10 @@ static bool format_is(const storage_val *v, const char *format)
     return v->len == strlen(format) && memcmp(v->data, format, v->len) == 0;
 }
 
-/* Format 1 -> 2: the history index moves from its own table into the
- * balances table, next to each household's accounts; then the format
- * record says 2. One write transaction: all of it, or none. */
+/* Format 1 -> 2: the history index moves from its own table, and the cap
+ * counters from the meta table, into the balances table, next to each
+ * household's accounts; then the format record says 2. One write
+ * transaction: all of it, or none. */
 static storage_error migrate_history(storage_txn *txn, uint64_t *moved)
 {
     storage_cursor *c = NULL;
@@ -203,6 +205,10 @@ static storage_error migrate_history(storage_txn *txn, uint64_t *moved)
     storage_cursor_close(&c);
     if (e == STORAGE_NOT_FOUND)
         e = storage_clear(txn, TABLE_HISTORY);
+    uint64_t counters = 0;
+    if (e == STORAGE_OK)
+        e = counter_migrate(txn, &counters);
+    *moved += counters;
     if (e == STORAGE_OK)
         e = storage_put(txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
                         LEDGER_FORMAT, strlen(LEDGER_FORMAT),
@@ -279,8 +285,8 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         return from_storage(self, e, NULL);
     }
     if (migrating)
-        log_info("ledger format 1 -> 2: the history index (%" PRIu64
-                 " keys) now lies next to the balances",
+        log_info("ledger format 1 -> 2: the history index and the counters "
+                 "(%" PRIu64 " keys) now lie next to the balances",
                  moved);
     return LEDGER_OK;
 }

@@ -459,7 +459,7 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
     if (e == STORAGE_OK)
         e = storage_cursor_first(c, &k, &v);
     while (e == STORAGE_OK && k.len <= JIFEN_ACCOUNT_MAX) {
-        if (account_key_is_history(k.data, k.len)) { /* not an account */
+        if (!account_key_is_account(k.data, k.len)) { /* history, counter */
             e = storage_cursor_next(c, &k, &v);
             continue;
         }

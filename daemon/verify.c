@@ -203,7 +203,7 @@ static bool check_balances(storage_txn *txn, account_table *t,
         se = storage_cursor_first(c, &k, &v);
     bool ok = true;
     while (ok && se == STORAGE_OK) {
-        if (account_key_is_history(k.data, k.len)) { /* not an account */
+        if (!account_key_is_account(k.data, k.len)) { /* history, counter */
             se = storage_cursor_next(c, &k, &v);
             continue;
         }

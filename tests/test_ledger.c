@@ -504,39 +504,59 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     run(f, award("h1", "meeting", 0));
     ledger_close(&f->led);
 
-    /* Put the history index back where format 1 kept it: household code,
-     * NUL, be64 seq in the history table. */
+    /* Put the history index and the counters back where format 1 kept
+     * them: "<code>" NUL be64 seq in the history table, and
+     * "count/<code>" NUL "<what>" NUL "<period>" in the meta table. */
     storage_txn txn;
     storage *st = raw_begin(f, &txn);
-    uint8_t keys[16][64];
+    uint8_t keys[16][96], vals[16][8];
     size_t lens[16], n = 0;
     storage_cursor *c = NULL;
-    storage_val k;
+    storage_val k, v;
     assert_int_equal(storage_cursor_open(&txn, TABLE_BALANCES, &c), STORAGE_OK);
-    storage_error e = storage_cursor_first(c, &k, NULL);
-    for (; e == STORAGE_OK; e = storage_cursor_next(c, &k, NULL)) {
+    storage_error e = storage_cursor_first(c, &k, &v);
+    for (; e == STORAGE_OK; e = storage_cursor_next(c, &k, &v)) {
         if (memchr(k.data, '\0', k.len) == NULL)
             continue; /* an account */
-        assert_true(n < 16 && k.len <= sizeof keys[0]);
+        assert_true(n < 16 && k.len <= sizeof keys[0] && v.len <= 8);
         memcpy(keys[n], k.data, k.len);
+        memcpy(vals[n], v.data, v.len);
         lens[n++] = k.len;
     }
     storage_cursor_close(&c);
-    assert_int_equal(n, 5); /* 2 registrations, 3 awards */
+    size_t n_history = 0, n_counters = 0;
     for (size_t i = 0; i < n; i++) {
-        /* "household/<code>/" NUL seq -> "<code>" NUL seq */
         const char *code = (const char *)keys[i] + strlen("household/");
-        size_t clen = strlen(code) - 1; /* without the '/' */
-        uint8_t old[64];
-        memcpy(old, code, clen);
-        old[clen] = '\0';
-        memcpy(old + clen + 1, keys[i] + lens[i] - 8, 8);
-        assert_int_equal(storage_put(&txn, TABLE_HISTORY, old, clen + 9, "", 0,
-                                     STORAGE_PUT_NEW),
-                         STORAGE_OK);
+        size_t clen = strcspn(code, "/");
+        const uint8_t *rest = (const uint8_t *)code + clen + 1;
+        size_t rlen = lens[i] - (size_t)(rest - keys[i]);
+        uint8_t old[96];
+        size_t olen;
+        if (rest[0] == '\0') { /* history: "household/<code>/" NUL seq */
+            memcpy(old, code, clen);
+            old[clen] = '\0';
+            memcpy(old + clen + 1, rest + 1, 8);
+            assert_int_equal(storage_put(&txn, TABLE_HISTORY, old, clen + 9, "",
+                                         0, STORAGE_PUT_NEW),
+                             STORAGE_OK);
+            n_history++;
+        } else { /* counter: "household/<code>/" 0x01 what NUL period */
+            assert_int_equal(rest[0], 0x01);
+            memcpy(old, "count/", 6);
+            memcpy(old + 6, code, clen);
+            old[6 + clen] = '\0';
+            memcpy(old + 7 + clen, rest + 1, rlen - 1);
+            olen = 7 + clen + rlen - 1;
+            assert_int_equal(storage_put(&txn, TABLE_META, old, olen, vals[i],
+                                         8, STORAGE_PUT_NEW),
+                             STORAGE_OK);
+            n_counters++;
+        }
         assert_int_equal(storage_del(&txn, TABLE_BALANCES, keys[i], lens[i]),
                          STORAGE_OK);
     }
+    assert_int_equal(n_history, 5); /* 2 registrations, 3 awards */
+    assert_true(n_counters > 0);    /* month and year, per household */
     put_format(&txn, "jifen-ledger-1");
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
@@ -562,7 +582,22 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     st = raw_begin(f, &txn);
     assert_int_equal(storage_count(&txn, TABLE_HISTORY, &left), STORAGE_OK);
     assert_int_equal(left, 0);
-    storage_val v;
+    /* every counter is back where format 2 keeps it; h10's unchanged */
+    for (size_t i = 0; i < n; i++) {
+        const char *code = (const char *)keys[i] + strlen("household/");
+        if (code[strcspn(code, "/") + 1] != 0x01)
+            continue; /* history */
+        assert_int_equal(
+            storage_get(&txn, TABLE_BALANCES, keys[i], lens[i], &v),
+            STORAGE_OK);
+        if (memcmp(keys[i], "household/h10/", 14) == 0)
+            assert_memory_equal(v.data, vals[i], 8);
+    }
+    assert_int_equal(storage_cursor_open(&txn, TABLE_META, &c), STORAGE_OK);
+    e = storage_cursor_seek(c, "count/", 6, &k, NULL);
+    assert_true(e != STORAGE_OK || k.len < 6 ||
+                memcmp(k.data, "count/", 6) != 0);
+    storage_cursor_close(&c);
     assert_int_equal(storage_get(&txn, TABLE_META, "format", 6, &v),
                      STORAGE_OK);
     assert_int_equal(v.len, strlen("jifen-ledger-2"));
