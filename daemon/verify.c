@@ -285,19 +285,17 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
 {
     memset(report, 0, sizeof *report);
     report->ok = true;
-    /* Sized for the stored balances (one per account) at the start, so the
-     * replay does not rehash the table again and again as it grows. The
-     * balances table also holds the history index, one key per entry of a
-     * household: less the journal's length, its count is the accounts
-     * (a few less when entries name no household; the table grows then). */
-    uint64_t keys = 0, entries = 0;
+    /* Sized at the start for one account per household (points, fee and
+     * pending come to one to three; grown when they outnumber it), so the
+     * replay does not rehash again and again as it grows. Not from the
+     * balances table's count: that holds the households' history keys and
+     * counters too, and a table twice too large costs cache misses and
+     * memory. */
+    uint64_t households = 0;
     size_t cap = 1024;
-    if (storage_count(txn, TABLE_BALANCES, &keys) == STORAGE_OK &&
-        storage_count(txn, TABLE_JOURNAL, &entries) == STORAGE_OK) {
-        uint64_t accounts = keys > entries ? keys - entries : 0;
-        while (cap < (1u << 26) && cap * 3 < accounts * 4 + 4)
+    if (storage_count(txn, TABLE_HOUSEHOLDS, &households) == STORAGE_OK)
+        while (cap < (1u << 26) && cap * 3 < (households + 64) * 4)
             cap *= 2;
-    }
     account_table t = {calloc(cap, sizeof(replayed_account)), cap, 0};
     if (!t.slots) {
         fail(report, 0, "out of memory");
