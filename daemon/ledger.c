@@ -75,6 +75,10 @@ struct ledger {
      * applied, so that the balance after it is computed from its postings
      * instead of read again; valid for that one command only. */
     jifen_balance before;
+    /* The stored (and to be sent) encoding of the last applied reply, when
+     * it was stored whole (remember_reply). */
+    uint8_t *reply_bytes;
+    size_t reply_len;
     keys_snapshot keys;  /* active keys, for the ZAP handler's thread */
     bool keys_changed;   /* the write transaction enrolled or revoked */
 };
@@ -353,6 +357,7 @@ void ledger_close(ledger **self_p)
     if (self->have_reader)
         storage_txn_abort(&self->reader);
     storage_close(&self->st);
+    free(self->reply_bytes);
     keys_snapshot_destroy(&self->keys);
     free(self->entry_buf);
     pthread_mutex_destroy(&self->head_lock);
@@ -1227,15 +1232,24 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
 
 /*
  * The idempotency record of a request: the digest of its commands, then
- * its reply. Written compactly: REPLY_COMPACT, then the reply's protobuf
- * without what the ledger holds anyway, the request id (the record's key)
- * and each result's postings (those of the journal entry the result
- * names: post_entry sets both from the same array). A retry puts them
- * back, so it gets the original reply, field for field. Records written
- * before (digest, then the whole reply) start with a protobuf tag, never
- * 0x00 (there is no field 0), and are read as they are.
+ * its reply, in one of two forms:
+ *
+ * - compact, for requests of up to REPLY_COMPACT_MAX commands (awards,
+ *   redemptions: where the pages a commit writes are the limit):
+ *   REPLY_COMPACT, then the reply's protobuf without what the ledger holds
+ *   anyway, the request id (the record's key) and each result's postings
+ *   (those of the journal entry the result names: post_entry sets both
+ *   from the same array). A retry puts them back.
+ * - whole, for larger batches (billing: where CPU is the limit): the
+ *   reply's protobuf as sent, encoded once; the server sends these bytes.
+ *
+ * Either way a retry gets the original reply, field for field. A whole
+ * reply starts with a protobuf tag, never 0x00 (there is no field 0), so
+ * the two tell themselves apart, and records of earlier builds (whole)
+ * read as they are.
  */
 #define REPLY_COMPACT 0x00
+#define REPLY_COMPACT_MAX 16
 
 /* Puts back each result's postings from its journal entry. */
 static storage_error refill_postings(storage_txn *txn, jifen_reply *reply)
@@ -1298,42 +1312,56 @@ static ledger_error replay_request(ledger *self, const jifen_request *req,
     return LEDGER_OK;
 }
 
-static ledger_error remember_reply(ledger *self, const jifen_request *req,
-                                   const uint8_t digest[JIFEN_HASH_LEN],
-                                   jifen_reply *reply)
+/* The reply's protobuf without its request id and its results' postings
+ * (which are put back after): 0, or -1 when out of memory. */
+static int encode_compact(jifen_reply *reply, uint8_t **bytes, size_t *len)
 {
-    /* Encodes the reply without its request id and its results' postings,
-     * then puts them back: the server sends the whole reply. */
-    static uint8_t n_postings[JIFEN_BATCH_MAX];
+    uint8_t n_postings[REPLY_COMPACT_MAX];
     char id[sizeof reply->request_id];
     memcpy(id, reply->request_id, sizeof id);
     reply->request_id[0] = '\0';
-    for (size_t i = 0; i < reply->n_results && i < JIFEN_BATCH_MAX; i++) {
+    for (size_t i = 0; i < reply->n_results; i++) {
         n_postings[i] = (uint8_t)reply->results[i].n_postings;
         if (reply->results[i].entry != 0)
             reply->results[i].n_postings = 0;
     }
+    int rc = codec_reply_encode(reply, bytes, len);
+    memcpy(reply->request_id, id, sizeof id);
+    for (size_t i = 0; i < reply->n_results; i++)
+        reply->results[i].n_postings = n_postings[i];
+    return rc;
+}
+
+static ledger_error remember_reply(ledger *self, const jifen_request *req,
+                                   const uint8_t digest[JIFEN_HASH_LEN],
+                                   jifen_reply *reply)
+{
+    bool compact = reply->n_results <= REPLY_COMPACT_MAX;
     uint8_t *bytes = NULL;
     size_t len = 0;
-    int rc = codec_reply_encode(reply, &bytes, &len);
-    memcpy(reply->request_id, id, sizeof id);
-    for (size_t i = 0; i < reply->n_results && i < JIFEN_BATCH_MAX; i++)
-        reply->results[i].n_postings = n_postings[i];
-    if (rc != 0)
+    if ((compact ? encode_compact(reply, &bytes, &len)
+                 : codec_reply_encode(reply, &bytes, &len)) != 0)
         return from_storage(self, STORAGE_FAILED, "out of memory");
-    uint8_t *rec = malloc(JIFEN_HASH_LEN + 1 + len);
+    uint8_t *rec = malloc(JIFEN_HASH_LEN + compact + len);
     if (!rec) {
         free(bytes);
         return from_storage(self, STORAGE_FAILED, "out of memory");
     }
     memcpy(rec, digest, JIFEN_HASH_LEN);
-    rec[JIFEN_HASH_LEN] = REPLY_COMPACT;
-    memcpy(rec + JIFEN_HASH_LEN + 1, bytes, len);
-    free(bytes);
-    storage_error e = storage_put(&self->txn, TABLE_REQUESTS, req->request_id,
-                                  strlen(req->request_id), rec,
-                                  JIFEN_HASH_LEN + 1 + len, STORAGE_PUT_NEW);
+    rec[JIFEN_HASH_LEN] = REPLY_COMPACT; /* overwritten when whole */
+    memcpy(rec + JIFEN_HASH_LEN + compact, bytes, len);
+    storage_error e = storage_put(
+        &self->txn, TABLE_REQUESTS, req->request_id, strlen(req->request_id),
+        rec, JIFEN_HASH_LEN + compact + len, STORAGE_PUT_NEW);
     free(rec);
+    /* A whole reply is kept for the server to send as it is, rather than
+     * encoded a second time (a 1,000-command reply is ~200 KB). */
+    if (!compact && e == STORAGE_OK) {
+        self->reply_bytes = bytes;
+        self->reply_len = len;
+    } else {
+        free(bytes);
+    }
     return from_storage(self, e, storage_txn_strerror(&self->txn));
 }
 
@@ -1383,6 +1411,9 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
                                               storage_txn_strerror(&self->txn))
                                : LEDGER_OK;
     reply->status = JIFEN_STATUS_OK;
+    free(self->reply_bytes); /* never another request's bytes */
+    self->reply_bytes = NULL;
+    self->reply_len = 0;
 
     storage_val stored;
     storage_error e = storage_get(&self->txn, TABLE_REQUESTS, req->request_id,
@@ -1426,6 +1457,14 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
     if (le != LEDGER_OK)
         codec_reply_clear(reply);
     return le;
+}
+
+void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len)
+{
+    *bytes = self->reply_bytes;
+    *len = self->reply_len;
+    self->reply_bytes = NULL;
+    self->reply_len = 0;
 }
 
 /* --- the read path -------------------------------------------------------- */

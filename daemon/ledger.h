@@ -94,6 +94,12 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
                           const ledger_caller *caller, int64_t now_ms,
                           jifen_reply *reply);
 
+/* The encoded reply of the request ledger_apply just applied for the first
+ * time (the bytes it stored for idempotent retries), for the server to send
+ * as they are; the caller frees them. NULL when the last call replayed or
+ * failed: then encode the reply struct. */
+void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len);
+
 /* Commits. On failure nothing of the group is kept (the in-memory chain
  * head is rolled back too). */
 ledger_error ledger_write_commit(ledger *self);

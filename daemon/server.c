@@ -20,6 +20,8 @@ typedef struct {
     jifen_request request;
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
+    uint8_t *reply_bytes; /* the reply as stored, when the ledger kept it */
+    size_t reply_len;
 } pending;
 
 typedef struct {
@@ -171,6 +173,9 @@ static bool admit(server *s, transport_message *msg)
 static void clear_reply(pending *p)
 {
     codec_reply_clear(&p->reply);
+    free(p->reply_bytes);
+    p->reply_bytes = NULL;
+    p->reply_len = 0;
 }
 
 static void clear_replies(server *s)
@@ -179,11 +184,14 @@ static void clear_replies(server *s)
         clear_reply(&s->writes[i]);
 }
 
-/* A write's reply, encoded here on the server thread: the ledger stores
- * a compact form of it, not these bytes. */
+/* A write's reply: the bytes the ledger stored, or an encoding. */
 static void send_write_reply(server *s, const pending *p)
 {
-    send_reply(s, &p->msg, &p->reply);
+    if (p->reply_bytes)
+        transport_send(s->tp, p->msg.peer, p->msg.peer_len, p->reply_bytes,
+                       p->reply_len);
+    else
+        send_reply(s, &p->msg, &p->reply);
 }
 
 /* One attempt at the whole group in one transaction. */
@@ -197,6 +205,8 @@ static ledger_error apply_group(server *s)
         pending *p = &s->writes[i];
         le = ledger_apply(s->led, &p->request, p->digest, &p->caller, now,
                           &p->reply);
+        if (le == LEDGER_OK)
+            ledger_take_reply_bytes(s->led, &p->reply_bytes, &p->reply_len);
     }
     if (le != LEDGER_OK) {
         ledger_write_abort(s->led);

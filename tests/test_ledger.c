@@ -433,7 +433,25 @@ static void test_retry_replays_the_original_reply(void **state)
     }
     free(want);
     codec_reply_clear(&first);
-    assert_verifies(f, 4);
+
+    /* a batch larger than the compact form's: stored whole */
+    jifen_command many[20];
+    for (int i = 0; i < 20; i++)
+        many[i] = with_amount(JIFEN_CMD_BILL, i % 2 ? "h1" : "h2", 100 + i);
+    jifen_request big = {.n_commands = 20, .commands = many};
+    snprintf(big.request_id, sizeof big.request_id, "batch-2");
+    apply_one(f, &big, &first);
+    codec_reply_mark_replayed(&first);
+    assert_int_equal(codec_reply_encode(&first, &want, &want_len), 0);
+    apply_one(f, &big, &again);
+    assert_int_equal(codec_reply_encode(&again, &got, &got_len), 0);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    free(got);
+    free(want);
+    codec_reply_clear(&again);
+    codec_reply_clear(&first);
+    assert_verifies(f, 24);
 }
 
 static void test_history_newest_first(void **state)
