@@ -209,7 +209,9 @@ static bool check_balances(storage_txn *txn, account_table *t,
         }
         char name[JIFEN_ACCOUNT_MAX + 1];
         account_totals stored;
-        snprintf(name, sizeof name, "%.*s", (int)k.len, (const char *)k.data);
+        size_t n = k.len < JIFEN_ACCOUNT_MAX ? k.len : JIFEN_ACCOUNT_MAX;
+        memcpy(name, k.data, n); /* snprintf's machinery showed in profiles */
+        name[n] = '\0';
         replayed_account *a = table_slot(t, name);
         if (k.len > JIFEN_ACCOUNT_MAX ||
             account_totals_decode(v.data, v.len, &stored) != 0) {
