@@ -241,7 +241,7 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         e = migrate_history(&txn, &moved);
         if (e != STORAGE_OK) {
             snprintf(err, errlen, "moving the ledger to format 2: %s",
-                     e == STORAGE_CORRUPT ? "a damaged history key"
+                     e == STORAGE_CORRUPT ? "a damaged history or counter key"
                                           : storage_txn_strerror(&txn));
             storage_txn_abort(&txn);
             return from_storage(self, e, NULL);
