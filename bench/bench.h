@@ -47,10 +47,14 @@ typedef struct {
 /* Fills ops_per_s and the quantiles from the samples (which it sorts). */
 void bench_row_finish(bench_row *r, samples *lat);
 
+#define BENCH_WINDOW_MAX 16
+
 typedef struct {
     unsigned households;
     unsigned clients;
     unsigned batch;
+    unsigned window;  /* billing/registration requests in flight */
+    unsigned threads; /* harness threads driving the C clients */
     double seconds;
     const char *jifend;      /* daemon binary */
     const char *pg_conninfo; /* NULL: no PostgreSQL baseline */

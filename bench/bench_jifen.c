@@ -14,6 +14,7 @@
 #include "bench.h"
 
 #include "codec.h"
+#include "jifen.h"
 #include "keyfile.h"
 
 #include <errno.h>
@@ -39,8 +40,8 @@ typedef struct {
     char dir[512];
     char log[600];
     char endpoint[128];
-    char server_key[KEYFILE_Z85_LEN + 1];   /* DATA/jifend.pub */
-    char pub[N_KEYS][KEYFILE_Z85_LEN + 1];  /* the bench's client keys */
+    char server_key[KEYFILE_Z85_LEN + 1];  /* DATA/jifend.pub */
+    char pub[N_KEYS][KEYFILE_Z85_LEN + 1]; /* the bench's client keys */
     char secret[N_KEYS][KEYFILE_Z85_LEN + 1];
 } daemon_proc;
 
@@ -167,10 +168,11 @@ static int daemon_stop(daemon_proc *d)
 
 /* --- one client connection ------------------------------------------------ */
 
-/* A REQ socket to the daemon, a CURVE client with the key of role k. */
-static void *open_req(void *ctx, const daemon_proc *d, int k)
+/* A socket of `type` (REQ, DEALER) to the daemon, a CURVE client with the
+ * key of role k. */
+static void *open_sock(void *ctx, const daemon_proc *d, int k, int type)
 {
-    void *s = zmq_socket(ctx, ZMQ_REQ);
+    void *s = zmq_socket(ctx, type);
     int linger = 0;
     if (s) {
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
@@ -188,21 +190,39 @@ static void *open_req(void *ctx, const daemon_proc *d, int k)
     return s;
 }
 
-/* One round trip, as a client does it: encode, send, wait, decode. 0 with
- * *reply filled (codec_reply_clear), or -1. */
-static int call(void *sock, const jifen_request *req, jifen_reply *reply)
+static void *open_req(void *ctx, const daemon_proc *d, int k)
+{
+    return open_sock(ctx, d, k, ZMQ_REQ);
+}
+
+/* Encodes and sends one request; a DEALER socket first sends the empty
+ * delimiter frame a REQ socket adds by itself. 0 or -1. */
+static int send_request(void *sock, bool dealer, const jifen_request *req)
 {
     uint8_t *frame = NULL;
     size_t len = 0;
     if (codec_request_encode(req, &frame, &len) != 0)
         return -1;
-    int rc = zmq_send(sock, frame, len, 0) == (int)len ? 0 : -1;
+    int rc = (!dealer || zmq_send(sock, "", 0, ZMQ_SNDMORE) == 0) &&
+                     zmq_send(sock, frame, len, 0) == (int)len
+                 ? 0
+                 : -1;
     free(frame);
+    return rc;
+}
+
+/* Waits for the next reply and decodes it (on a DEALER socket, after the
+ * empty delimiter frame). 0 with *reply filled (codec_reply_clear), or -1. */
+static int recv_reply(void *sock, bool dealer, jifen_reply *reply)
+{
     zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-    if (rc == 0 && zmq_poll(&item, 1, CALL_TIMEOUT_MS) != 1)
-        rc = -1;
+    if (zmq_poll(&item, 1, CALL_TIMEOUT_MS) != 1)
+        return -1;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
+    int rc = 0;
+    if (dealer && (zmq_msg_recv(&msg, sock, 0) != 0 || !zmq_msg_more(&msg)))
+        rc = -1;
     if (rc == 0 && zmq_msg_recv(&msg, sock, 0) < 0)
         rc = -1;
     char err[256];
@@ -212,6 +232,15 @@ static int call(void *sock, const jifen_request *req, jifen_reply *reply)
         rc = -1;
     zmq_msg_close(&msg);
     return rc;
+}
+
+/* One round trip, as a client does it: encode, send, wait, decode. 0 with
+ * *reply filled (codec_reply_clear), or -1. */
+static int call(void *sock, const jifen_request *req, jifen_reply *reply)
+{
+    if (send_request(sock, false, req) != 0)
+        return -1;
+    return recv_reply(sock, false, reply);
 }
 
 /* Commands of the reply that did not succeed (the whole request when the
@@ -250,40 +279,79 @@ static void fill_bill(jifen_command *cmd, unsigned household)
     memcpy(cmd->period, "2026-11", 8);
 }
 
-/* One client sends every household once, `batch` commands per request. */
+typedef struct {
+    double t0;
+    unsigned n;
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+} in_flight;
+
+/*
+ * One client sends every household once, `batch` commands per request,
+ * with up to o->window requests (--window) in flight on one DEALER socket: the
+ * daemon decodes request k+1 while it commits request k, and the client
+ * encodes the next while it waits, as a billing terminal that does not
+ * need one batch's reply to send the next would. The protocol allows it:
+ * the daemon answers each request (in order, after its own commit), and
+ * the replies are matched by request id. Latency is per request, from its
+ * send to its reply.
+ */
 static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
-                       const char *scenario, fill_command fill, int key,
-                       bench_row *row)
+                       fill_command fill, int key, bench_row *row)
 {
-    void *sock = open_req(ctx, d, key);
+    void *sock = open_sock(ctx, d, key, ZMQ_DEALER);
     jifen_command *cmds = calloc(o->batch, sizeof *cmds);
     if (!sock || !cmds) {
         free(cmds);
+        if (sock)
+            zmq_close(sock);
         return -1;
     }
     samples lat = {0};
+    in_flight win[BENCH_WINDOW_MAX];
+    unsigned head = 0, count = 0, first = 0;
+    int rc = 0;
     double start = bench_now();
-    for (unsigned first = 0; first < o->households; first += o->batch) {
-        unsigned n =
-            o->households - first < o->batch ? o->households - first : o->batch;
-        memset(cmds, 0, n * sizeof *cmds);
-        for (unsigned i = 0; i < n; i++)
-            fill(&cmds[i], first + i);
-        jifen_request req = {{0}, n, cmds};
-        snprintf(req.request_id, sizeof req.request_id, "%s-%u", scenario,
-                 first);
+    while (rc == 0 && (first < o->households || count > 0)) {
+        if (first < o->households && count < o->window) {
+            unsigned n = o->households - first < o->batch
+                             ? o->households - first
+                             : o->batch;
+            memset(cmds, 0, n * sizeof *cmds);
+            for (unsigned i = 0; i < n; i++)
+                fill(&cmds[i], first + i);
+            jifen_request req = {{0}, n, cmds};
+            jifen_request_id_new(req.request_id); /* as libjifen's callers */
+            in_flight *f = &win[(head + count) % o->window];
+            f->t0 = bench_now();
+            f->n = n;
+            memcpy(f->request_id, req.request_id, sizeof f->request_id);
+            if (send_request(sock, true, &req) != 0) {
+                row->errors += n;
+                rc = -1;
+                break;
+            }
+            count++;
+            first += n;
+            continue;
+        }
+        in_flight *f = &win[head];
         jifen_reply reply;
         memset(&reply, 0, sizeof reply);
-        double t0 = bench_now();
-        int rc = call(sock, &req, &reply);
-        samples_add(&lat, bench_ms_since(t0));
-        row->errors += count_errors(rc, &req, &reply);
-        row->ops += n;
+        rc = recv_reply(sock, true, &reply);
+        samples_add(&lat, bench_ms_since(f->t0));
+        jifen_request sent = {{0}, f->n, NULL};
+        memcpy(sent.request_id, f->request_id, sizeof sent.request_id);
+        if (rc == 0 && strcmp(reply.request_id, f->request_id) != 0)
+            rc = -1; /* replies come in order; anything else is a fault */
+        row->errors += count_errors(rc, &sent, &reply);
+        row->ops += f->n;
         row->requests++;
         codec_reply_clear(&reply);
-        if (rc != 0)
-            break;
+        head = (head + 1) % o->window;
+        count--;
     }
+    for (; count > 0; count--, head = (head + 1) % o->window)
+        row->errors += win[head].n; /* never answered */
     row->seconds = bench_now() - start;
     row->clients = 1;
     row->batch = o->batch;
@@ -291,7 +359,7 @@ static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
     samples_free(&lat);
     free(cmds);
     zmq_close(sock);
-    return 0;
+    return rc;
 }
 
 /* --- closed-loop scenarios: award storm, mixed ------------------------------
@@ -300,19 +368,26 @@ static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
 enum { OP_BALANCE, OP_AWARD, OP_REDEEM, OP_KINDS };
 static const char *const op_names[OP_KINDS] = {"balance", "award", "redeem"};
 
+/* One closed-loop client: its sockets, its request in flight, its
+ * figures. */
 typedef struct {
-    void *ctx;
-    const daemon_proc *d;
     const bench_options *o;
-    unsigned id;
     bool mixed; /* false: awards only */
-    atomic_int *stop;
+    void *sock; /* committee: awards and balances */
+    void *till; /* terminal: redemptions (mixed only) */
+    uint64_t rng;
+    int op;    /* of the request in flight */
+    double t0; /* when it was sent */
+    bool busy; /* a request is in flight */
+    bool dead; /* a call failed: this client stops */
+    jifen_command cmd;
+    jifen_request req;
     samples lat[OP_KINDS];
     uint64_t ops[OP_KINDS];
     uint64_t errors[OP_KINDS];
 } worker;
 
-static int pick_op(worker *w, uint64_t *rng)
+static int pick_op(const worker *w, uint64_t *rng)
 {
     if (!w->mixed)
         return OP_AWARD;
@@ -320,8 +395,7 @@ static int pick_op(worker *w, uint64_t *rng)
     return r < 80 ? OP_BALANCE : r < 95 ? OP_AWARD : OP_REDEEM;
 }
 
-static void fill_op(jifen_request *req, int op, bool mixed, unsigned household,
-                    unsigned id, uint64_t n)
+static void fill_op(jifen_request *req, int op, unsigned household)
 {
     jifen_command *cmd = req->commands;
     memset(cmd, 0, sizeof *cmd);
@@ -331,10 +405,9 @@ static void fill_op(jifen_request *req, int op, bool mixed, unsigned household,
         cmd->kind = JIFEN_CMD_BALANCE;
         return;
     }
-    /* The scenario in the id: a storm's ids must not collide with the
-     * mixed run's, or the daemon would answer ID_CONFLICT. */
-    snprintf(req->request_id, sizeof req->request_id, "%c%u-%llu",
-             mixed ? 'm' : 's', id, (unsigned long long)n);
+    /* Ids as libjifen makes them (time-ordered, random tail), so the
+     * daemon's idempotency table sees what real clients send. */
+    jifen_request_id_new(req->request_id);
     if (op == OP_AWARD) {
         cmd->kind = JIFEN_CMD_AWARD;
         memcpy(cmd->code, "meeting", 8);
@@ -344,35 +417,98 @@ static void fill_op(jifen_request *req, int op, bool mixed, unsigned household,
     }
 }
 
-static void *worker_main(void *arg)
+static void *target(const worker *w)
 {
-    worker *w = arg;
-    /* Awards and balances as the committee, redemptions as a terminal. */
-    void *sock = open_req(w->ctx, w->d, KEY_COMMITTEE);
-    void *till = w->mixed ? open_req(w->ctx, w->d, KEY_TERMINAL) : NULL;
-    uint64_t rng = 0x9e3779b97f4a7c15ull * (w->id + 1);
-    jifen_command cmd;
-    jifen_request req = {{0}, 1, &cmd};
-    uint64_t n = 0;
-    while (sock && (till || !w->mixed) && !atomic_load(w->stop)) {
-        int op = pick_op(w, &rng);
-        unsigned household = (unsigned)(bench_rand(&rng) % w->o->households);
-        fill_op(&req, op, w->mixed, household, w->id, n++);
-        jifen_reply reply;
-        memset(&reply, 0, sizeof reply);
-        double t0 = bench_now();
-        int rc = call(op == OP_REDEEM ? till : sock, &req, &reply);
-        samples_add(&w->lat[op], bench_ms_since(t0));
-        w->ops[op]++;
-        w->errors[op] += count_errors(rc, &req, &reply);
-        codec_reply_clear(&reply);
-        if (rc != 0)
-            break;
+    return w->op == OP_REDEEM ? w->till : w->sock;
+}
+
+/* Sends the client's next request. */
+static void client_send(worker *w)
+{
+    w->op = pick_op(w, &w->rng);
+    fill_op(&w->req, w->op, (unsigned)(bench_rand(&w->rng) % w->o->households));
+    w->t0 = bench_now();
+    w->busy = send_request(target(w), false, &w->req) == 0;
+    if (!w->busy) {
+        w->errors[w->op]++;
+        w->dead = true;
     }
-    if (sock)
-        zmq_close(sock);
-    if (till)
-        zmq_close(till);
+}
+
+/* Takes the reply the client's socket has ready. */
+static void client_receive(worker *w)
+{
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = recv_reply(target(w), false, &reply);
+    samples_add(&w->lat[w->op], bench_ms_since(w->t0));
+    w->ops[w->op]++;
+    w->errors[w->op] += count_errors(rc, &w->req, &reply);
+    codec_reply_clear(&reply);
+    w->busy = false;
+    w->dead = rc != 0;
+}
+
+/* One harness thread drives its share of the clients, each in a closed
+ * loop: a client sends its next request as soon as its reply is in, and
+ * never has more than one in flight. Polling many sockets from a few
+ * threads instead of a thread per client keeps the harness's own CPU
+ * (64 threads waking one another) off the two cores the daemon needs. */
+typedef struct {
+    void *ctx;
+    const daemon_proc *d;
+    worker *ws;
+    size_t n;
+    atomic_int *stop;
+} driver;
+
+static void *driver_main(void *arg)
+{
+    driver *dr = arg;
+    zmq_pollitem_t *items = calloc(dr->n, sizeof *items);
+    worker **who = calloc(dr->n, sizeof *who);
+    for (size_t i = 0; i < dr->n; i++) {
+        worker *w = &dr->ws[i];
+        w->sock = open_req(dr->ctx, dr->d, KEY_COMMITTEE);
+        w->till = w->mixed ? open_req(dr->ctx, dr->d, KEY_TERMINAL) : NULL;
+        w->dead = !items || !who || !w->sock || (w->mixed && !w->till);
+        if (w->dead)
+            w->errors[OP_AWARD]++;
+        else
+            client_send(w);
+    }
+    while (items && who) {
+        size_t k = 0;
+        for (size_t i = 0; i < dr->n; i++)
+            if (dr->ws[i].busy) {
+                items[k] =
+                    (zmq_pollitem_t){target(&dr->ws[i]), 0, ZMQ_POLLIN, 0};
+                who[k++] = &dr->ws[i];
+            }
+        if (k == 0)
+            break;
+        if (zmq_poll(items, (int)k, CALL_TIMEOUT_MS) <= 0) {
+            for (size_t j = 0; j < k; j++) /* no reply in time */
+                who[j]->errors[who[j]->op]++;
+            break;
+        }
+        bool stopping = atomic_load(dr->stop);
+        for (size_t j = 0; j < k; j++) {
+            if (!(items[j].revents & ZMQ_POLLIN))
+                continue;
+            client_receive(who[j]);
+            if (!stopping && !who[j]->dead)
+                client_send(who[j]);
+        }
+    }
+    for (size_t i = 0; i < dr->n; i++) {
+        if (dr->ws[i].sock)
+            zmq_close(dr->ws[i].sock);
+        if (dr->ws[i].till)
+            zmq_close(dr->ws[i].till);
+    }
+    free(items);
+    free(who);
     return NULL;
 }
 
@@ -401,32 +537,86 @@ static void add_closed_row(bench_results *res, const char *scenario,
     samples_free(&lat);
 }
 
-/* C client threads in a closed loop for o->seconds. */
+/* The daemon's commit counters (the stats query, as the auditor). */
+static int daemon_stats(void *ctx, const daemon_proc *d, jifen_stats *st)
+{
+    void *sock = open_req(ctx, d, KEY_AUDITOR);
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_STATS;
+    jifen_request req = {{0}, 1, &cmd};
+    jifen_reply reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = sock ? call(sock, &req, &reply) : -1;
+    bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_stats;
+    if (ok)
+        *st = reply.results[0].stats;
+    codec_reply_clear(&reply);
+    if (sock)
+        zmq_close(sock);
+    return ok ? 0 : -1;
+}
+
+/* How the daemon grouped a scenario's writes: commits, writes per commit,
+ * and the time a group took to apply and commit (the daemon's histogram
+ * since its start, so also the scenarios before). */
+static void print_grouping(const jifen_stats *a, const jifen_stats *b,
+                           double seconds)
+{
+    uint64_t commits = b->commits - a->commits;
+    uint64_t writes = b->write_requests - a->write_requests;
+    printf("  (daemon: %llu commits, %.0f/s, %.1f write requests per "
+           "commit; apply+commit p50 %llu us, p99 %llu us)\n",
+           (unsigned long long)commits, commits / seconds,
+           commits ? (double)writes / commits : 0.0,
+           (unsigned long long)b->commit_p50_us,
+           (unsigned long long)b->commit_p99_us);
+}
+
+/* C clients in a closed loop for o->seconds, driven by o->threads
+ * harness threads (each client in one thread's share). */
 static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
                       bool mixed, bench_results *res)
 {
+    unsigned nt = o->threads < o->clients ? o->threads : o->clients;
     worker *ws = calloc(o->clients, sizeof *ws);
-    pthread_t *th = calloc(o->clients, sizeof *th);
+    driver *drs = calloc(nt, sizeof *drs);
+    pthread_t *th = calloc(nt, sizeof *th);
     atomic_int stop = 0;
-    if (!ws || !th) {
+    if (!ws || !drs || !th) {
         free(ws);
+        free(drs);
         free(th);
         return -1;
     }
+    for (unsigned i = 0; i < o->clients; i++) {
+        worker *w = &ws[i];
+        w->o = o;
+        w->mixed = mixed;
+        w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+        w->req.n_commands = 1;
+        w->req.commands = &w->cmd;
+    }
+    jifen_stats before, after;
+    bool stats = daemon_stats(ctx, d, &before) == 0;
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     double start = bench_now();
-    for (unsigned i = 0; i < o->clients; i++) {
-        ws[i] = (worker){ctx, d, o, i, mixed, &stop, {{0}}, {0}, {0}};
-        pthread_create(&th[i], NULL, worker_main, &ws[i]);
+    for (unsigned t = 0, first = 0; t < nt; t++) {
+        unsigned n = o->clients / nt + (t < o->clients % nt);
+        drs[t] = (driver){ctx, d, &ws[first], n, &stop};
+        first += n;
+        pthread_create(&th[t], NULL, driver_main, &drs[t]);
     }
     usleep((useconds_t)(o->seconds * 1e6));
     atomic_store(&stop, 1);
-    for (unsigned i = 0; i < o->clients; i++)
-        pthread_join(th[i], NULL);
+    for (unsigned t = 0; t < nt; t++)
+        pthread_join(th[t], NULL);
     double seconds = bench_now() - start;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
+    if (stats && daemon_stats(ctx, d, &after) == 0)
+        print_grouping(&before, &after, seconds);
     if (!mixed) {
         add_closed_row(res, "award_storm", o, ws, OP_AWARD, seconds, hwm, anon);
     } else {
@@ -441,6 +631,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
         for (int k = 0; k < OP_KINDS; k++)
             samples_free(&ws[i].lat[k]);
     free(ws);
+    free(drs);
     free(th);
     return 0;
 }
@@ -505,7 +696,7 @@ static int run_one_batched(const bench_options *o, void *ctx,
     bench_row *row = bench_results_add(res, scenario, "jifen");
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
-    int rc = run_batched(o, ctx, d, scenario, fill, key, row);
+    int rc = run_batched(o, ctx, d, fill, key, row);
     finish_row(row, d, mon);
     return rc;
 }
@@ -532,7 +723,8 @@ static int run_scenarios(const bench_options *o, void *ctx,
     if (run_closed(o, ctx, d, false, res) != 0)
         return -1;
     print_closed(res, from);
-    if (run_one_batched(o, ctx, d, res, "billing", fill_bill, KEY_TERMINAL) != 0)
+    if (run_one_batched(o, ctx, d, res, "billing", fill_bill, KEY_TERMINAL) !=
+        0)
         return -1;
     from = res->n;
     if (run_closed(o, ctx, d, true, res) != 0)

@@ -22,16 +22,19 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: jifen_bench [OPTIONS]\n"
-            "  --households N  households registered (default 100000)\n"
-            "  --clients C     concurrent clients (default 64)\n"
-            "  --batch B       commands per billing request (default 1000)\n"
-            "  --seconds S     length of each timed scenario (default 10)\n"
-            "  --jifend PATH   the daemon (default: the one built with it)\n"
-            "  --pg CONNINFO   PostgreSQL to compare with (default: none)\n"
-            "  --out FILE      write the results as JSON\n"
-            "  --smoke         a few seconds, small N, no PostgreSQL\n");
+    fprintf(
+        out,
+        "Usage: jifen_bench [OPTIONS]\n"
+        "  --households N  households registered (default 100000)\n"
+        "  --clients C     concurrent clients (default 64)\n"
+        "  --batch B       commands per billing request (default 1000)\n"
+        "  --window W      billing requests in flight (default 3)\n"
+        "  --threads T     harness threads driving the clients (default 4)\n"
+        "  --seconds S     length of each timed scenario (default 10)\n"
+        "  --jifend PATH   the daemon (default: the one built with it)\n"
+        "  --pg CONNINFO   PostgreSQL to compare with (default: none)\n"
+        "  --out FILE      write the results as JSON\n"
+        "  --smoke         a few seconds, small N, no PostgreSQL\n");
 }
 
 static int parse_uint(const char *text, unsigned *out)
@@ -46,11 +49,24 @@ static int parse_uint(const char *text, unsigned *out)
 
 static int parse_options(int argc, char **argv, bench_options *o)
 {
-    enum { HOUSEHOLDS = 256, CLIENTS, BATCH, SECONDS, JIFEND, PG, OUT, SMOKE };
+    enum {
+        HOUSEHOLDS = 256,
+        CLIENTS,
+        BATCH,
+        WINDOW,
+        THREADS,
+        SECONDS,
+        JIFEND,
+        PG,
+        OUT,
+        SMOKE
+    };
     static const struct option longs[] = {
         {"households", required_argument, NULL, HOUSEHOLDS},
         {"clients", required_argument, NULL, CLIENTS},
         {"batch", required_argument, NULL, BATCH},
+        {"window", required_argument, NULL, WINDOW},
+        {"threads", required_argument, NULL, THREADS},
         {"seconds", required_argument, NULL, SECONDS},
         {"jifend", required_argument, NULL, JIFEND},
         {"pg", required_argument, NULL, PG},
@@ -71,6 +87,12 @@ static int parse_options(int argc, char **argv, bench_options *o)
             break;
         case BATCH:
             bad |= parse_uint(optarg, &o->batch);
+            break;
+        case WINDOW:
+            bad |= parse_uint(optarg, &o->window);
+            break;
+        case THREADS:
+            bad |= parse_uint(optarg, &o->threads);
             break;
         case SECONDS:
             bad |= parse_uint(optarg, &secs);
@@ -95,7 +117,7 @@ static int parse_options(int argc, char **argv, bench_options *o)
             bad = 1;
         }
     }
-    if (o->batch > 8192) /* JIFEN_BATCH_MAX */
+    if (o->batch > 8192 || o->window > BENCH_WINDOW_MAX) /* JIFEN_BATCH_MAX */
         bad = 1;
     if (bad || optind < argc) {
         usage(stderr);
@@ -192,7 +214,8 @@ static int write_json(const char *path, const bench_options *o,
 
 int main(int argc, char **argv)
 {
-    bench_options o = {100000, 64, 1000, 10, JIFEND_PATH, NULL, NULL, false};
+    bench_options o = {100000, 64,          1000, 3,    4,
+                       10,     JIFEND_PATH, NULL, NULL, false};
     if (parse_options(argc, argv, &o) != 0)
         return 2;
     bench_results res = {0};

@@ -50,8 +50,7 @@ jifen_client *jifen_client_new(const char *endpoint);
  * plain ZeroMQ, which jifend never answers. Returns 0, or -1 with the reason
  * in err (which never contains key material). */
 int jifen_client_set_curve(jifen_client *self, const char *client_secret,
-                           const char *server_public, char *err,
-                           size_t errlen);
+                           const char *server_public, char *err, size_t errlen);
 
 /* Writes a new key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub
  * (public, Z85), never over existing files. The public key's Z85 goes to
@@ -61,9 +60,8 @@ int jifen_keygen(const char *prefix, char pub_z85[JIFEN_KEY_Z85_LEN + 1],
 
 /* Reads a public key given as Z85 or as a file holding it, and writes its
  * Z85 to out. Returns 0, or -1 with the reason in err. */
-int jifen_key_z85_read(const char *z85_or_path,
-                       char out[JIFEN_KEY_Z85_LEN + 1], char *err,
-                       size_t errlen);
+int jifen_key_z85_read(const char *z85_or_path, char out[JIFEN_KEY_Z85_LEN + 1],
+                       char *err, size_t errlen);
 
 /* Per-try timeout and number of resends (defaults above). */
 void jifen_client_set_timeout(jifen_client *self, int timeout_ms, int retries);
@@ -80,7 +78,9 @@ jifen_call_status jifen_client_call(jifen_client *self,
 
 void jifen_reply_clear(jifen_reply *reply);
 
-/* Writes a fresh random request id (32 hex characters) into buf. */
+/* Writes a fresh request id (32 hex characters) into buf: 12 of the time
+ * in milliseconds, then 20 random (80 bits), so ids sort by time (as a
+ * UUIDv7 does) and the daemon's idempotency index stays cheap to extend. */
 void jifen_request_id_new(char buf[JIFEN_REQUEST_ID_MAX + 1]);
 
 /* Parses yuan with at most two decimals ("128", "128.5", "128.50") exactly

@@ -41,6 +41,32 @@ void account_household_pending(const char *household,
     household_account(household, "/pending", out);
 }
 
+size_t account_household_prefix(const char *household, uint8_t *out)
+{
+    static const char prefix[] = "household/";
+    size_t len = sizeof prefix - 1;
+    size_t hlen = strnlen(household, JIFEN_HOUSEHOLD_MAX);
+    memcpy(out, prefix, len);
+    memcpy(out + len, household, hlen);
+    len += hlen;
+    out[len++] = '/';
+    return len;
+}
+
+size_t account_history_key(const char *household, uint64_t seq,
+                           uint8_t out[ACCOUNT_HISTORY_KEY_MAX])
+{
+    size_t len = account_household_prefix(household, out);
+    out[len++] = '\0';
+    storage_be64_put(out + len, seq);
+    return len + 8;
+}
+
+bool account_key_is_account(const void *key, size_t len)
+{
+    return memchr(key, '\0', len) == NULL;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);

@@ -45,6 +45,34 @@ jifen_asset account_asset(const char *name);
 /* True for a household's points account: it may never go below zero. */
 bool account_is_household_points(const char *name);
 
+/*
+ * A household's history index lives in the balances table, next to the
+ * household's accounts: "household/<code>/" NUL be64(seq) -> (empty). The
+ * NUL sorts these keys just before "household/<code>/fee", so the history
+ * key an entry adds and the balance it changes usually share one B-tree
+ * leaf: one 4 KiB page written per award instead of two. The household's
+ * cap counters lie there too ("household/<code>/" 0x01 ..., counters.h).
+ * No account name holds a NUL, which is how readers of balances tell the
+ * accounts from the rest (account_key_is_account). Derived state, like
+ * the balances: the journal and its hash chain do not change.
+ */
+#define ACCOUNT_HISTORY_KEY_MAX                                                \
+    (sizeof "household/" + JIFEN_HOUSEHOLD_MAX + 1 + 8)
+
+/* Writes the key of entry `seq` in the household's history; returns its
+ * length. Its first (length - 8) bytes are the household's prefix, the
+ * same for all its entries; the last 8 are the big-endian seq. */
+size_t account_history_key(const char *household, uint64_t seq,
+                           uint8_t out[ACCOUNT_HISTORY_KEY_MAX]);
+
+/* Writes "household/<code>/" and returns its length (at most
+ * sizeof "household/" + JIFEN_HOUSEHOLD_MAX bytes). */
+size_t account_household_prefix(const char *household, uint8_t *out);
+
+/* True when a key of the balances table names an account (not a history
+ * key or a counter). */
+bool account_key_is_account(const void *key, size_t len);
+
 void account_totals_encode(const account_totals *t,
                            uint8_t out[BALANCE_RECORD_LEN]);
 /* 0, or -1 when the record has the wrong size. */

@@ -5,17 +5,26 @@
  * as the entries that change them, so a cap can never be raced past inside
  * one group commit.
  *
- * Stored in the meta table under "count/<household>\0<what>\0<period>"
- * (what: an activity code, or "#redeem"; period: "YYYY-MM" or "YYYY"), a
- * be64 value. Kept out of a table of their own so the storage layout stays
- * as it is.
+ * Stored in the balances table next to the household's accounts, under
+ * "household/<code>/" 0x01 "<what>\0<period>" (what: an activity code, or
+ * "#redeem"; period: "YYYY-MM" or "YYYY"), a be64 value: an award then
+ * dirties the leaf its balance is in anyway, not a random one of its own.
+ * Format 1 ledgers kept them in the meta table under
+ * "count/<household>\0<what>\0<period>" (counter_migrate).
  */
 #ifndef JIFEN_COUNTERS_H
 #define JIFEN_COUNTERS_H
 
+#include "jifen_types.h"
 #include "storage.h"
 
 #define COUNTER_REDEEM "#redeem"
+#define COUNTER_MARK 0x01 /* after the household's prefix */
+#define COUNTER_KEY_MAX                                                        \
+    (sizeof "household/" + JIFEN_HOUSEHOLD_MAX + 1 + JIFEN_CODE_MAX + 1 + 7)
+
+/* Format 1 -> 2: moves the counters from the meta table to theirs. */
+storage_error counter_migrate(storage_txn *txn, uint64_t *moved);
 
 /* The total, 0 when never counted. */
 storage_error counter_get(storage_txn *txn, const char *household,

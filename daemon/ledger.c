@@ -31,7 +31,12 @@
 
 #define META_HEAD "head"
 #define META_FORMAT "format"
-#define LEDGER_FORMAT "jifen-ledger-1"
+/* Format 2 keeps the history index and the cap counters next to the
+ * balances (accounts.h, counters.h); format 1 had them in the history and
+ * meta tables. A format 1 ledger is moved to 2 when it is opened
+ * (migrate_history). The journal is the same in both. */
+#define LEDGER_FORMAT "jifen-ledger-2"
+#define LEDGER_FORMAT_1 "jifen-ledger-1"
 #define HOUSEHOLD_RECORD_FIXED 12 /* be64 registering entry, be32 area */
 
 struct ledger {
@@ -72,7 +77,8 @@ struct ledger {
      * applied, so that the balance after it is computed from its postings
      * instead of read again; valid for that one command only. */
     jifen_balance before;
-    /* The stored (and to be sent) encoding of the last applied reply. */
+    /* The stored (and to be sent) encoding of the last applied reply, when
+     * it was stored whole (remember_reply). */
     uint8_t *reply_bytes;
     size_t reply_len;
     keys_snapshot keys;  /* active keys, for the ZAP handler's thread */
@@ -164,6 +170,58 @@ void ledger_head(ledger *self, uint64_t *seq,
 
 /* --- open / close --------------------------------------------------------- */
 
+static bool format_is(const storage_val *v, const char *format)
+{
+    return v->len == strlen(format) && memcmp(v->data, format, v->len) == 0;
+}
+
+/* Format 1 -> 2: the history index moves from its own table, and the cap
+ * counters from the meta table, into the balances table, next to each
+ * household's accounts; then the format record says 2. One write
+ * transaction: all of it, or none. */
+static storage_error migrate_history(storage_txn *txn, uint64_t *moved)
+{
+    storage_cursor *c = NULL;
+    storage_val k;
+    *moved = 0;
+    storage_error e = storage_cursor_open(txn, TABLE_HISTORY, &c);
+    if (e == STORAGE_OK)
+        e = storage_cursor_first(c, &k, NULL);
+    while (e == STORAGE_OK) {
+        /* household code, NUL, be64 seq */
+        size_t hlen = strnlen(k.data, k.len);
+        if (hlen == 0 || hlen > JIFEN_HOUSEHOLD_MAX || k.len != hlen + 9) {
+            e = STORAGE_CORRUPT;
+            break;
+        }
+        char household[JIFEN_HOUSEHOLD_MAX + 1];
+        memcpy(household, k.data, hlen);
+        household[hlen] = '\0';
+        uint8_t key[ACCOUNT_HISTORY_KEY_MAX];
+        size_t klen = account_history_key(
+            household, storage_be64_get((const uint8_t *)k.data + hlen + 1),
+            key);
+        e = storage_put(txn, TABLE_BALANCES, key, klen, "", 0,
+                        STORAGE_PUT_OVERWRITE);
+        if (e == STORAGE_OK) {
+            (*moved)++;
+            e = storage_cursor_next(c, &k, NULL);
+        }
+    }
+    storage_cursor_close(&c);
+    if (e == STORAGE_NOT_FOUND)
+        e = storage_clear(txn, TABLE_HISTORY);
+    uint64_t counters = 0;
+    if (e == STORAGE_OK)
+        e = counter_migrate(txn, &counters);
+    *moved += counters;
+    if (e == STORAGE_OK)
+        e = storage_put(txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
+                        LEDGER_FORMAT, strlen(LEDGER_FORMAT),
+                        STORAGE_PUT_OVERWRITE);
+    return e;
+}
+
 static ledger_error load_head(ledger *self, char *err, size_t errlen)
 {
     storage_txn txn;
@@ -173,14 +231,24 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         return from_storage(self, e, NULL);
     }
     storage_val v;
+    bool migrating = false;
+    uint64_t moved = 0;
     e = storage_get(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT), &v);
     if (e == STORAGE_NOT_FOUND) {
         e = storage_put(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
                         LEDGER_FORMAT, strlen(LEDGER_FORMAT),
                         STORAGE_PUT_NEW);
-    } else if (e == STORAGE_OK &&
-               (v.len != strlen(LEDGER_FORMAT) ||
-                memcmp(v.data, LEDGER_FORMAT, v.len) != 0)) {
+    } else if (e == STORAGE_OK && format_is(&v, LEDGER_FORMAT_1)) {
+        migrating = true;
+        e = migrate_history(&txn, &moved);
+        if (e != STORAGE_OK) {
+            snprintf(err, errlen, "moving the ledger to format 2: %s",
+                     e == STORAGE_CORRUPT ? "a damaged history or counter key"
+                                          : storage_txn_strerror(&txn));
+            storage_txn_abort(&txn);
+            return from_storage(self, e, NULL);
+        }
+    } else if (e == STORAGE_OK && !format_is(&v, LEDGER_FORMAT)) {
         snprintf(err, errlen, "not a %s ledger (format %.*s)", LEDGER_FORMAT,
                  (int)(v.len > 64 ? 64 : v.len), (const char *)v.data);
         storage_txn_abort(&txn);
@@ -222,6 +290,10 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
         return from_storage(self, e, NULL);
     }
+    if (migrating)
+        log_info("ledger format 1 -> 2: the history index and the counters "
+                 "(%" PRIu64 " keys) now lie next to the balances",
+                 moved);
     return LEDGER_OK;
 }
 
@@ -497,12 +569,9 @@ static void index_entry(ledger *self, uint64_t seq, const uint8_t *stored,
         apply_totals(self, postings[i].credit, 0, postings[i].amount);
     }
     if (household && household[0]) {
-        uint8_t hkey[JIFEN_HOUSEHOLD_MAX + 1 + 8];
-        size_t hlen = strlen(household);
-        memcpy(hkey, household, hlen);
-        hkey[hlen] = '\0';
-        storage_be64_put(hkey + hlen + 1, seq);
-        storage_put(&self->txn, TABLE_HISTORY, hkey, hlen + 9, "", 0,
+        uint8_t hkey[ACCOUNT_HISTORY_KEY_MAX];
+        size_t hlen = account_history_key(household, seq, hkey);
+        storage_put(&self->txn, TABLE_BALANCES, hkey, hlen, "", 0,
                     STORAGE_PUT_OVERWRITE);
     }
 }
@@ -1206,6 +1275,52 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
     return le;
 }
 
+/*
+ * The idempotency record of a request: the digest of its commands, then
+ * its reply, in one of two forms:
+ *
+ * - compact, for requests of up to REPLY_COMPACT_MAX commands (awards,
+ *   redemptions: where the pages a commit writes are the limit):
+ *   REPLY_COMPACT, then the reply's protobuf without what the ledger holds
+ *   anyway, the request id (the record's key) and each result's postings
+ *   (those of the journal entry the result names: post_entry sets both
+ *   from the same array). A retry puts them back.
+ * - whole, for larger batches (billing: where CPU is the limit): the
+ *   reply's protobuf as sent, encoded once; the server sends these bytes.
+ *
+ * Either way a retry gets the original reply, field for field. A whole
+ * reply starts with a protobuf tag, never 0x00 (there is no field 0), so
+ * the two tell themselves apart, and records of earlier builds (whole)
+ * read as they are.
+ */
+#define REPLY_COMPACT 0x00
+#define REPLY_COMPACT_MAX 16
+
+/* Puts back each result's postings from its journal entry. */
+static storage_error refill_postings(storage_txn *txn, jifen_reply *reply)
+{
+    static jifen_entry entry; /* large; one writer thread, reused */
+    char why[128];
+    for (size_t i = 0; i < reply->n_results; i++) {
+        jifen_result *r = &reply->results[i];
+        if (r->entry == 0)
+            continue;
+        uint8_t key[8];
+        storage_val v;
+        storage_be64_put(key, r->entry);
+        storage_error e = storage_get(txn, TABLE_JOURNAL, key, 8, &v);
+        if (e != STORAGE_OK)
+            return e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;
+        if (codec_entry_decode(v.data, v.len, &entry, why, sizeof why) !=
+            JIFEN_STATUS_OK)
+            return STORAGE_CORRUPT;
+        r->n_postings = entry.n_postings;
+        memcpy(r->postings, entry.postings,
+               entry.n_postings * sizeof *entry.postings);
+    }
+    return STORAGE_OK;
+}
+
 /* A retry: the stored reply, or a refusal when the content differs. */
 static ledger_error replay_request(ledger *self, const jifen_request *req,
                                    const uint8_t digest[JIFEN_HASH_LEN],
@@ -1221,43 +1336,77 @@ static ledger_error replay_request(ledger *self, const jifen_request *req,
                  req->request_id);
         return LEDGER_OK;
     }
+    const uint8_t *bytes = (const uint8_t *)stored->data + JIFEN_HASH_LEN;
+    size_t len = stored->len - JIFEN_HASH_LEN;
+    bool compact = len > 0 && bytes[0] == REPLY_COMPACT;
     char why[128];
-    jifen_status s = codec_reply_decode(
-        (const uint8_t *)stored->data + JIFEN_HASH_LEN,
-        stored->len - JIFEN_HASH_LEN, reply, why, sizeof why);
+    jifen_status s = codec_reply_decode(bytes + compact, len - compact, reply,
+                                        why, sizeof why);
     if (s != JIFEN_STATUS_OK)
         return from_storage(self, STORAGE_CORRUPT, "damaged stored reply");
+    if (compact) {
+        memcpy(reply->request_id, req->request_id, sizeof reply->request_id);
+        storage_error e = refill_postings(&self->txn, reply);
+        if (e != STORAGE_OK)
+            return from_storage(self, e,
+                                e == STORAGE_CORRUPT
+                                    ? "a stored reply names a damaged entry"
+                                    : storage_txn_strerror(&self->txn));
+    }
     codec_reply_mark_replayed(reply);
     return LEDGER_OK;
 }
 
+/* The reply's protobuf without its request id and its results' postings
+ * (which are put back after): 0, or -1 when out of memory. */
+static int encode_compact(jifen_reply *reply, uint8_t **bytes, size_t *len)
+{
+    uint8_t n_postings[REPLY_COMPACT_MAX];
+    char id[sizeof reply->request_id];
+    memcpy(id, reply->request_id, sizeof id);
+    reply->request_id[0] = '\0';
+    for (size_t i = 0; i < reply->n_results; i++) {
+        n_postings[i] = (uint8_t)reply->results[i].n_postings;
+        if (reply->results[i].entry != 0)
+            reply->results[i].n_postings = 0;
+    }
+    int rc = codec_reply_encode(reply, bytes, len);
+    memcpy(reply->request_id, id, sizeof id);
+    for (size_t i = 0; i < reply->n_results; i++)
+        reply->results[i].n_postings = n_postings[i];
+    return rc;
+}
+
 static ledger_error remember_reply(ledger *self, const jifen_request *req,
                                    const uint8_t digest[JIFEN_HASH_LEN],
-                                   const jifen_reply *reply)
+                                   jifen_reply *reply)
 {
+    bool compact = reply->n_results <= REPLY_COMPACT_MAX;
     uint8_t *bytes = NULL;
     size_t len = 0;
-    if (codec_reply_encode(reply, &bytes, &len) != 0)
+    if ((compact ? encode_compact(reply, &bytes, &len)
+                 : codec_reply_encode(reply, &bytes, &len)) != 0)
         return from_storage(self, STORAGE_FAILED, "out of memory");
-    uint8_t *rec = malloc(JIFEN_HASH_LEN + len);
+    uint8_t *rec = malloc(JIFEN_HASH_LEN + compact + len);
     if (!rec) {
         free(bytes);
         return from_storage(self, STORAGE_FAILED, "out of memory");
     }
     memcpy(rec, digest, JIFEN_HASH_LEN);
-    memcpy(rec + JIFEN_HASH_LEN, bytes, len);
-    storage_error e =
-        storage_put(&self->txn, TABLE_REQUESTS, req->request_id,
-                    strlen(req->request_id), rec, JIFEN_HASH_LEN + len,
-                    STORAGE_PUT_NEW);
+    rec[JIFEN_HASH_LEN] = REPLY_COMPACT; /* overwritten when whole */
+    memcpy(rec + JIFEN_HASH_LEN + compact, bytes, len);
+    storage_error e = storage_put(
+        &self->txn, TABLE_REQUESTS, req->request_id, strlen(req->request_id),
+        rec, JIFEN_HASH_LEN + compact + len, STORAGE_PUT_NEW);
     free(rec);
-    /* Kept: the server sends these same bytes rather than encode the reply
-     * a second time (a 1,000-command reply is ~200 KB of protobuf). */
-    free(self->reply_bytes);
-    self->reply_bytes = e == STORAGE_OK ? bytes : NULL;
-    self->reply_len = e == STORAGE_OK ? len : 0;
-    if (e != STORAGE_OK)
+    /* A whole reply is kept for the server to send as it is, rather than
+     * encoded a second time (a 1,000-command reply is ~200 KB). */
+    if (!compact && e == STORAGE_OK) {
+        self->reply_bytes = bytes;
+        self->reply_len = len;
+    } else {
         free(bytes);
+    }
     return from_storage(self, e, storage_txn_strerror(&self->txn));
 }
 
@@ -1421,22 +1570,20 @@ static void query_history(storage_txn *txn, const jifen_command *cmd,
         return;
     }
     /* Newest first: seek just past this household's last key, step back. */
-    size_t hlen = strlen(cmd->household);
-    uint8_t key[JIFEN_HOUSEHOLD_MAX + 1 + 8];
-    memcpy(key, cmd->household, hlen);
-    key[hlen] = '\0';
-    memset(key + hlen + 1, 0xff, 8);
+    uint8_t key[ACCOUNT_HISTORY_KEY_MAX];
+    size_t klen = account_history_key(cmd->household, UINT64_MAX, key);
+    size_t plen = klen - 8; /* the household's prefix */
     storage_cursor *c = NULL;
     storage_val k, v;
-    storage_error e = storage_cursor_open(txn, TABLE_HISTORY, &c);
+    storage_error e = storage_cursor_open(txn, TABLE_BALANCES, &c);
     if (e == STORAGE_OK) {
-        e = storage_cursor_seek(c, key, hlen + 9, &k, NULL);
+        e = storage_cursor_seek(c, key, klen, &k, NULL);
         e = storage_cursor_prev(c, &k, NULL);
     }
     char why[128];
-    while (e == STORAGE_OK && result->n_history < limit &&
-           k.len == hlen + 9 && memcmp(k.data, key, hlen + 1) == 0) {
-        const uint8_t *seq = (const uint8_t *)k.data + hlen + 1;
+    while (e == STORAGE_OK && result->n_history < limit && k.len == klen &&
+           memcmp(k.data, key, plen) == 0) {
+        const uint8_t *seq = (const uint8_t *)k.data + plen;
         if (storage_get(txn, TABLE_JOURNAL, seq, 8, &v) != STORAGE_OK ||
             codec_entry_decode(v.data, v.len,
                                &result->history[result->n_history], why,

@@ -108,18 +108,16 @@ static storage_error each_household_entry(storage_txn *txn,
                                           const char *household, entry_fn fn,
                                           void *arg)
 {
-    size_t hlen = strlen(household);
-    uint8_t key[JIFEN_HOUSEHOLD_MAX + 1 + 8];
-    memcpy(key, household, hlen);
-    memset(key + hlen, 0, 9);
+    uint8_t key[ACCOUNT_HISTORY_KEY_MAX];
+    size_t klen = account_history_key(household, 0, key);
+    size_t plen = klen - 8; /* the household's prefix */
     storage_cursor *c = NULL;
     storage_val k;
-    storage_error e = storage_cursor_open(txn, TABLE_HISTORY, &c);
+    storage_error e = storage_cursor_open(txn, TABLE_BALANCES, &c);
     if (e == STORAGE_OK)
-        e = storage_cursor_seek(c, key, hlen + 9, &k, NULL);
-    while (e == STORAGE_OK && k.len == hlen + 9 &&
-           memcmp(k.data, key, hlen + 1) == 0) {
-        e = visit(txn, (const uint8_t *)k.data + hlen + 1, fn, arg);
+        e = storage_cursor_seek(c, key, klen, &k, NULL);
+    while (e == STORAGE_OK && k.len == klen && memcmp(k.data, key, plen) == 0) {
+        e = visit(txn, (const uint8_t *)k.data + plen, fn, arg);
         if (e == STORAGE_OK)
             e = storage_cursor_next(c, &k, NULL);
     }
@@ -461,6 +459,10 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
     if (e == STORAGE_OK)
         e = storage_cursor_first(c, &k, &v);
     while (e == STORAGE_OK && k.len <= JIFEN_ACCOUNT_MAX) {
+        if (!account_key_is_account(k.data, k.len)) { /* history, counter */
+            e = storage_cursor_next(c, &k, &v);
+            continue;
+        }
         char name[JIFEN_ACCOUNT_MAX + 1], d[32], cr[32], bal[32];
         account_totals at;
         memcpy(name, k.data, k.len);

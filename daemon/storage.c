@@ -481,6 +481,14 @@ storage_error storage_del(storage_txn *txn, storage_table table,
     return STORAGE_OK;
 }
 
+storage_error storage_clear(storage_txn *txn, storage_table table)
+{
+    if (txn->error)
+        return txn->error;
+    int rc = mdb_drop(txn->txn, txn->owner->dbi[table], 0);
+    return rc ? txn_fail(txn, rc) : STORAGE_OK;
+}
+
 storage_error storage_count(storage_txn *txn, storage_table table,
                             uint64_t *count)
 {

@@ -34,15 +34,18 @@ typedef enum {
 } storage_error;
 
 typedef enum {
-    TABLE_JOURNAL,    /* be64 seq -> stored Entry bytes */
-    TABLE_BALANCES,   /* account name -> be64 debits, be64 credits */
-    TABLE_HOUSEHOLDS, /* household code -> household record */
-    TABLE_REQUESTS,   /* request id -> digest + stored reply */
-    TABLE_HISTORY,    /* household code, NUL, be64 seq -> (empty) */
-    TABLE_REVERSALS,  /* be64 reversed seq -> be64 reversing seq */
-    TABLE_META,       /* name -> value (chain head, format version) */
+    TABLE_JOURNAL,     /* be64 seq -> stored Entry bytes */
+    TABLE_BALANCES,    /* account name -> be64 debits, be64 credits; and
+                          the history index (account_history_key) */
+    TABLE_HOUSEHOLDS,  /* household code -> household record */
+    TABLE_REQUESTS,    /* request id -> digest + stored reply */
+    TABLE_HISTORY,     /* format 1 only: household code, NUL, be64 seq ->
+                          (empty); format 2 keeps the history index in
+                          TABLE_BALANCES (accounts.h) and leaves it empty */
+    TABLE_REVERSALS,   /* be64 reversed seq -> be64 reversing seq */
+    TABLE_META,        /* name -> value (chain head, format version) */
     TABLE_CHECKPOINTS, /* be64 seq -> signed checkpoint text (checkpoint.h) */
-    TABLE_KEYS,       /* client public key (Z85) -> key record (keys.h) */
+    TABLE_KEYS,        /* client public key (Z85) -> key record (keys.h) */
     TABLE_COUNT
 } storage_table;
 
@@ -123,6 +126,9 @@ storage_error storage_put(storage_txn *txn, storage_table table,
 /* Deletes a key. STORAGE_NOT_FOUND (the txn stays usable) when absent. */
 storage_error storage_del(storage_txn *txn, storage_table table,
                           const void *key, size_t key_len);
+
+/* Deletes every record of a table (write transactions; the table stays). */
+storage_error storage_clear(storage_txn *txn, storage_table table);
 
 /* Number of records in a table. */
 storage_error storage_count(storage_txn *txn, storage_table table,

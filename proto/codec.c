@@ -321,6 +321,7 @@ static ProtobufCAllocator wire_allocator = {sized_alloc, sized_free, NULL};
 typedef struct {
     _Alignas(max_align_t) unsigned char space[8192];
     size_t used;
+    bool spilled; /* something went to the heap: free it */
 } arena;
 
 static void *arena_alloc(void *arena_p, size_t size)
@@ -328,8 +329,10 @@ static void *arena_alloc(void *arena_p, size_t size)
     arena *a = arena_p;
     size_t align = sizeof(max_align_t);
     size_t need = sizeof(block_head) + (size + align - 1) / align * align;
-    if (size > sizeof a->space || need > sizeof a->space - a->used)
+    if (size > sizeof a->space || need > sizeof a->space - a->used) {
+        a->spilled = true;
         return sized_alloc(NULL, size);
+    }
     block_head *h = (block_head *)(a->space + a->used);
     a->used += need;
     h->size = size;
@@ -1785,6 +1788,7 @@ static jifen_status entry_decode(const uint8_t *buf, size_t len,
     }
     arena a;
     a.used = 0;
+    a.spilled = false;
     ProtobufCAllocator alloc = {arena_alloc, arena_free, &a};
     w = jifen__v1__entry__unpack(&alloc, len, buf);
     if (w == NULL) {
@@ -1792,7 +1796,10 @@ static jifen_status entry_decode(const uint8_t *buf, size_t len,
         return e.status;
     }
     entry_from_wire(w, out, keep_text, &e);
-    jifen__v1__entry__free_unpacked(w, &alloc);
+    /* Walking the message only to free blocks of the stack arena was ~6 %
+     * of a verify: only when something went to the heap. */
+    if (a.spilled)
+        jifen__v1__entry__free_unpacked(w, &alloc);
     if (failed(&e))
         memset(out, 0, sizeof *out);
     return e.status;

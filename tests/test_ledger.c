@@ -348,6 +348,112 @@ static void test_retry_applies_once_and_conflict_is_refused(void **state)
     assert_verifies(f, 2);
 }
 
+/* Opens the closed ledger's files directly, in a write transaction, to
+ * change them behind the ledger's back. */
+static storage *raw_begin(fixture *f, storage_txn *txn)
+{
+    char err[256];
+    storage *st = NULL;
+    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_begin(st, txn, true), STORAGE_OK);
+    return st;
+}
+
+static void reopen(fixture *f)
+{
+    char err[256];
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_equal(
+        ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
+}
+
+/* Applies `req` in its own commit; the reply is the caller's to clear. */
+static void apply_one(fixture *f, jifen_request *req, jifen_reply *reply)
+{
+    uint8_t digest[JIFEN_HASH_LEN];
+    assert_int_equal(codec_request_digest(req, digest), 0);
+    assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
+    assert_int_equal(
+        ledger_apply(f->led, req, digest, &LOCAL_TEST, 1700000000000, reply),
+        LEDGER_OK);
+    assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
+}
+
+/* A retry's reply is the original, byte for byte, but for OK -> EXISTS:
+ * from the compact record (request id and postings put back), across a
+ * restart, and from a record stored whole as earlier builds wrote it. */
+static void test_retry_replays_the_original_reply(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    add_household(f, "h2");
+    jifen_command cmds[3] = {award("h1", "meeting", 0),
+                             with_amount(JIFEN_CMD_BILL, "h2", 12000),
+                             with_amount(JIFEN_CMD_REDEEM, "h1", 999999)};
+    jifen_request req = {.n_commands = 3, .commands = cmds};
+    snprintf(req.request_id, sizeof req.request_id, "batch-1");
+    jifen_reply first, again;
+    apply_one(f, &req, &first);
+    assert_int_equal(first.results[0].n_postings, 1);
+    assert_int_not_equal(first.results[2].status, JIFEN_STATUS_OK);
+    codec_reply_mark_replayed(&first); /* what a retry must answer */
+    uint8_t *want = NULL, *got = NULL;
+    size_t want_len = 0, got_len = 0;
+    assert_int_equal(codec_reply_encode(&first, &want, &want_len), 0);
+
+    for (int round = 0; round < 3; round++) {
+        if (round == 1) { /* across a restart */
+            ledger_close(&f->led);
+            reopen(f);
+        }
+        if (round == 2) { /* a record as earlier builds stored it */
+            ledger_close(&f->led);
+            storage_txn txn;
+            storage *st = raw_begin(f, &txn);
+            uint8_t digest[JIFEN_HASH_LEN], rec[8192];
+            assert_int_equal(codec_request_digest(&req, digest), 0);
+            assert_true(JIFEN_HASH_LEN + want_len <= sizeof rec);
+            memcpy(rec, digest, JIFEN_HASH_LEN);
+            memcpy(rec + JIFEN_HASH_LEN, want, want_len);
+            assert_int_equal(storage_put(&txn, TABLE_REQUESTS, "batch-1", 7,
+                                         rec, JIFEN_HASH_LEN + want_len,
+                                         STORAGE_PUT_OVERWRITE),
+                             STORAGE_OK);
+            assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+            storage_close(&st);
+            reopen(f);
+        }
+        apply_one(f, &req, &again);
+        assert_int_equal(codec_reply_encode(&again, &got, &got_len), 0);
+        assert_int_equal(got_len, want_len);
+        assert_memory_equal(got, want, want_len);
+        free(got);
+        codec_reply_clear(&again);
+    }
+    free(want);
+    codec_reply_clear(&first);
+
+    /* a batch larger than the compact form's: stored whole */
+    jifen_command many[20];
+    for (int i = 0; i < 20; i++)
+        many[i] = with_amount(JIFEN_CMD_BILL, i % 2 ? "h1" : "h2", 100 + i);
+    jifen_request big = {.n_commands = 20, .commands = many};
+    snprintf(big.request_id, sizeof big.request_id, "batch-2");
+    apply_one(f, &big, &first);
+    codec_reply_mark_replayed(&first);
+    assert_int_equal(codec_reply_encode(&first, &want, &want_len), 0);
+    apply_one(f, &big, &again);
+    assert_int_equal(codec_reply_encode(&again, &got, &got_len), 0);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    free(got);
+    free(want);
+    codec_reply_clear(&again);
+    codec_reply_clear(&first);
+    assert_verifies(f, 24);
+}
+
 static void test_history_newest_first(void **state)
 {
     fixture *f = *state;
@@ -379,6 +485,152 @@ static void test_history_newest_first(void **state)
     codec_reply_clear(&reply);
 }
 
+/* The seqs of a household's history, newest first; returns how many. */
+static size_t history_seqs(fixture *f, const char *h, uint64_t *seqs,
+                           size_t max)
+{
+    jifen_command q = make(JIFEN_CMD_HISTORY, h);
+    q.limit = (uint32_t)max;
+    jifen_request req = {.n_commands = 1, .commands = &q};
+    jifen_reply reply;
+    assert_int_equal(ledger_query(f->led, &req, &reply), LEDGER_OK);
+    assert_int_equal(reply.results[0].status, JIFEN_STATUS_OK);
+    size_t n = reply.results[0].n_history;
+    for (size_t i = 0; i < n && i < max; i++)
+        seqs[i] = reply.results[0].history[i].seq;
+    codec_reply_clear(&reply);
+    return n;
+}
+
+static void put_format(storage_txn *txn, const char *format)
+{
+    assert_int_equal(storage_put(txn, TABLE_META, "format", 6, format,
+                                 strlen(format), STORAGE_PUT_OVERWRITE),
+                     STORAGE_OK);
+}
+
+/* A ledger written by format 1 (the history index in a table of its own)
+ * opens as format 2 with the same history, and verifies; a format this
+ * build does not know is refused with a clear message. */
+static void test_format_1_ledger_moves_to_format_2(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    add_household(f, "h10");
+    run(f, award("h1", "meeting", 0));
+    run(f, award("h10", "meeting", 0));
+    run(f, award("h1", "meeting", 0));
+    ledger_close(&f->led);
+
+    /* Put the history index and the counters back where format 1 kept
+     * them: "<code>" NUL be64 seq in the history table, and
+     * "count/<code>" NUL "<what>" NUL "<period>" in the meta table. */
+    storage_txn txn;
+    storage *st = raw_begin(f, &txn);
+    uint8_t keys[16][96], vals[16][8];
+    size_t lens[16], n = 0;
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    assert_int_equal(storage_cursor_open(&txn, TABLE_BALANCES, &c), STORAGE_OK);
+    storage_error e = storage_cursor_first(c, &k, &v);
+    for (; e == STORAGE_OK; e = storage_cursor_next(c, &k, &v)) {
+        if (memchr(k.data, '\0', k.len) == NULL)
+            continue; /* an account */
+        assert_true(n < 16 && k.len <= sizeof keys[0] && v.len <= 8);
+        memcpy(keys[n], k.data, k.len);
+        memcpy(vals[n], v.data, v.len);
+        lens[n++] = k.len;
+    }
+    storage_cursor_close(&c);
+    size_t n_history = 0, n_counters = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *code = (const char *)keys[i] + strlen("household/");
+        size_t clen = strcspn(code, "/");
+        const uint8_t *rest = (const uint8_t *)code + clen + 1;
+        size_t rlen = lens[i] - (size_t)(rest - keys[i]);
+        uint8_t old[96];
+        size_t olen;
+        if (rest[0] == '\0') { /* history: "household/<code>/" NUL seq */
+            memcpy(old, code, clen);
+            old[clen] = '\0';
+            memcpy(old + clen + 1, rest + 1, 8);
+            assert_int_equal(storage_put(&txn, TABLE_HISTORY, old, clen + 9, "",
+                                         0, STORAGE_PUT_NEW),
+                             STORAGE_OK);
+            n_history++;
+        } else { /* counter: "household/<code>/" 0x01 what NUL period */
+            assert_int_equal(rest[0], 0x01);
+            memcpy(old, "count/", 6);
+            memcpy(old + 6, code, clen);
+            old[6 + clen] = '\0';
+            memcpy(old + 7 + clen, rest + 1, rlen - 1);
+            olen = 7 + clen + rlen - 1;
+            assert_int_equal(storage_put(&txn, TABLE_META, old, olen, vals[i],
+                                         8, STORAGE_PUT_NEW),
+                             STORAGE_OK);
+            n_counters++;
+        }
+        assert_int_equal(storage_del(&txn, TABLE_BALANCES, keys[i], lens[i]),
+                         STORAGE_OK);
+    }
+    assert_int_equal(n_history, 5); /* 2 registrations, 3 awards */
+    assert_true(n_counters > 0);    /* month and year, per household */
+    put_format(&txn, "jifen-ledger-1");
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+
+    reopen(f);
+    uint64_t seqs[8];
+    assert_int_equal(history_seqs(f, "h1", seqs, 8), 3);
+    assert_int_equal(seqs[0], 5);
+    assert_int_equal(seqs[1], 3);
+    assert_int_equal(seqs[2], 1);
+    assert_int_equal(history_seqs(f, "h10", seqs, 8), 2);
+    assert_int_equal(seqs[0], 4);
+    assert_int_equal(seqs[1], 2);
+    assert_verifies(f, 5);
+    /* new entries go to the new place, next to the old ones */
+    run(f, award("h1", "meeting", 0));
+    assert_int_equal(history_seqs(f, "h1", seqs, 8), 4);
+    assert_int_equal(seqs[0], 6);
+    assert_verifies(f, 6);
+    ledger_close(&f->led);
+
+    uint64_t left = 1;
+    st = raw_begin(f, &txn);
+    assert_int_equal(storage_count(&txn, TABLE_HISTORY, &left), STORAGE_OK);
+    assert_int_equal(left, 0);
+    /* every counter is back where format 2 keeps it; h10's unchanged */
+    for (size_t i = 0; i < n; i++) {
+        const char *code = (const char *)keys[i] + strlen("household/");
+        if (code[strcspn(code, "/") + 1] != 0x01)
+            continue; /* history */
+        assert_int_equal(
+            storage_get(&txn, TABLE_BALANCES, keys[i], lens[i], &v),
+            STORAGE_OK);
+        if (memcmp(keys[i], "household/h10/", 14) == 0)
+            assert_memory_equal(v.data, vals[i], 8);
+    }
+    assert_int_equal(storage_cursor_open(&txn, TABLE_META, &c), STORAGE_OK);
+    e = storage_cursor_seek(c, "count/", 6, &k, NULL);
+    assert_true(e != STORAGE_OK || k.len < 6 ||
+                memcmp(k.data, "count/", 6) != 0);
+    storage_cursor_close(&c);
+    assert_int_equal(storage_get(&txn, TABLE_META, "format", 6, &v),
+                     STORAGE_OK);
+    assert_int_equal(v.len, strlen("jifen-ledger-2"));
+    assert_memory_equal(v.data, "jifen-ledger-2", v.len);
+    put_format(&txn, "jifen-ledger-9");
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+    char err[256];
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_not_equal(
+        ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
+    assert_non_null(strstr(err, "not a jifen-ledger-2 ledger"));
+    assert_null(f->led);
+}
+
 /* An edited entry, even one whose own bytes are consistent, breaks the
  * chain at the next entry or the head. */
 static void test_verify_catches_tampering(void **state)
@@ -391,15 +643,11 @@ static void test_verify_catches_tampering(void **state)
     ledger_close(&f->led);
 
     /* rewrite entry 2 behind the daemon's back: same length, one byte */
-    char err[256];
-    storage *st;
-    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
-                     STORAGE_OK);
     storage_txn txn;
+    storage *st = raw_begin(f, &txn);
     storage_val v;
     uint8_t key[8], copy[4096];
     storage_be64_put(key, 2);
-    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
     assert_int_equal(storage_get(&txn, TABLE_JOURNAL, key, 8, &v), STORAGE_OK);
     memcpy(copy, v.data, v.len);
     size_t len = v.len;
@@ -408,10 +656,7 @@ static void test_verify_catches_tampering(void **state)
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
 
-    ledger_options lo = {1 << 20, 256 << 20};
-    assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
-                                 sizeof err),
-                     LEDGER_OK);
+    reopen(f);
     jifen_verify_report rep;
     assert_int_equal(ledger_verify(f->led, &rep), LEDGER_OK);
     assert_false(rep.ok);
@@ -593,7 +838,9 @@ int main(void)
         T(test_reverse_once_and_only_once),
         T(test_reversing_spent_award_is_refused),
         T(test_retry_applies_once_and_conflict_is_refused),
+        T(test_retry_replays_the_original_reply),
         T(test_history_newest_first),
+        T(test_format_1_ledger_moves_to_format_2),
         T(test_verify_catches_tampering),
         T(test_map_full_then_grow),
         T(test_replica_rebuilds_key_table),

@@ -36,10 +36,20 @@ if kill -0 "$PID" 2>/dev/null; then
     check_eq "the writer was refused" 1 "$FILL_RC"
     check_match "refused as ledger_full" 'refused fill-[0-9]+ ledger_full' "$OUT"
     check_contains "the log names the cause" "No space left on device" "$(cat "$DAEMON_LOG")"
+    # Full for a 20-command request need not be full for the CLI's single
+    # award: LMDB reuses the pages earlier commits freed, and how many a
+    # write needs depends on the ledger's layout. So the award is either
+    # refused with the clear message (nothing applied) or committed.
     run jf award h1 volunteer --hours 1 --note "$(printf 'x%.0s' {1..200})" --request-id after-full
-    check_rc "the CLI reports it" 1
-    check_contains "clear message" "nothing of this request was committed" "$ERR"
-    check_eq "balance: every acknowledged award, nothing refused" "$((ACKED * 20)) 0" "$(balance_of h1)"
+    if [ "$RC" -eq 0 ]; then
+        echo "the CLI's single award still fitted in freed pages"
+        AFTER_FULL=1
+    else
+        check_rc "the CLI reports it" 1
+        check_contains "clear message" "nothing of this request was committed" "$ERR"
+        AFTER_FULL=0
+    fi
+    check_eq "balance: every acknowledged award, nothing refused" "$((ACKED * 20 + AFTER_FULL)) 0" "$(balance_of h1)"
     run jf verify
     check_rc "verify on a full disk" 0
     rm -f "$MNT/ballast" # space returns: same daemon, no restart
