@@ -12,11 +12,14 @@ CLOCK="$WORK/clock"
 set_time() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )) >"$CLOCK"; }
 ms_of() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )); }
 start() { start_daemon "$WORK/data" --test-clock "$CLOCK" --policy "$DEFAULT_POLICY" --policy "$REVISED"; }
-# wait_for WHAT EXPECTED CMD...: polls (no writes) until CMD prints EXPECTED.
+# wait_for WHAT EXPECTED CMD...: polls (no writes) until CMD prints
+# EXPECTED, for up to 20 s: the daemon's timer runs within a fraction of a
+# second, but a CI machine running four test scripts at once can stall it
+# for seconds (a 5 s limit failed once that way).
 wait_for() {
     local what=$1 want=$2 got="" i
     shift 2
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 200; i++)); do
         got=$("$@")
         [ "$got" == "$want" ] && break
         sleep 0.1
