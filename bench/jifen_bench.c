@@ -151,6 +151,15 @@ static void print_ratio(const bench_row *jifen, const bench_row *other)
         printf(" %10s", "-");
 }
 
+/* A figure in the table, or "-" where it is not measured (negative). */
+static void print_mb(double mb)
+{
+    if (mb < 0)
+        printf(" %8s", "-");
+    else
+        printf(" %8.1f", mb);
+}
+
 static void print_table(const bench_results *res)
 {
     printf("\n%-15s %-10s %7s %6s %12s %9s %9s %9s %8s %8s %10s %10s\n",
@@ -158,10 +167,11 @@ static void print_table(const bench_results *res)
            "p99 ms", "p99.9 ms", "rss MB", "anon MB", "vs pg", "vs lmdb");
     for (size_t i = 0; i < res->n; i++) {
         const bench_row *r = &res->rows[i];
-        printf("%-15s %-10s %7u %6u %12.0f %9.3f %9.3f %9.3f %8.1f %8.1f",
-               r->scenario, r->system, r->clients, r->batch, r->ops_per_s,
-               r->p50_ms, r->p99_ms, r->p999_ms, r->peak_rss_mb,
-               r->peak_anon_mb);
+        printf("%-15s %-10s %7u %6u %12.0f %9.3f %9.3f %9.3f", r->scenario,
+               r->system, r->clients, r->batch, r->ops_per_s, r->p50_ms,
+               r->p99_ms, r->p999_ms);
+        print_mb(r->peak_rss_mb);
+        print_mb(r->peak_anon_mb);
         if (!strcmp(r->system, "jifen")) {
             print_ratio(r, find(res, r->scenario, "postgresql"));
             print_ratio(r, find(res, r->scenario, "lmdb-raw"));
