@@ -317,21 +317,20 @@ static storage_error reload_keys(ledger *self)
     return e;
 }
 
-/* Adds the rule sets adopted in the ledger to `rules`; on failure (err
- * says why) destroys them. */
-static int with_adopted(ledger *self, ruleset *rules, char *err, size_t errlen)
+/* Adds the rule sets adopted in the ledger to *rules; on failure (err
+ * says why) destroys them and sets *rules to NULL. */
+static int with_adopted(ledger *self, ruleset **rules, char *err,
+                        size_t errlen)
 {
     storage_txn txn;
     storage_error e = storage_txn_begin(self->st, &txn, false);
-    int rc = e == STORAGE_OK ? adopt_merge_stored(&txn, rules, err, errlen)
+    int rc = e == STORAGE_OK ? adopt_merge_stored(&txn, *rules, err, errlen)
                              : -1;
     if (e != STORAGE_OK)
         snprintf(err, errlen, "%s", storage_strerror(e));
     storage_txn_abort(&txn);
-    if (rc != 0) {
-        ruleset *doomed = rules;
-        ruleset_destroy(&doomed);
-    }
+    if (rc != 0)
+        ruleset_destroy(rules);
     return rc;
 }
 
@@ -368,10 +367,10 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     ruleset *rules = NULL;
     if (le == LEDGER_OK &&
         (ruleset_from_policy(&rules, pol, err, errlen) != 0 ||
-         with_adopted(self, rules, err, errlen) != 0 ||
-         !(self->book = rulebook_new(rules)))) {
-        if (!self->book && rules)
-            snprintf(err, errlen, "out of memory");
+         with_adopted(self, &rules, err, errlen) != 0)) {
+        le = LEDGER_FAILED;
+    } else if (le == LEDGER_OK && !(self->book = rulebook_new(rules))) {
+        snprintf(err, errlen, "out of memory");
         le = LEDGER_FAILED;
     }
     if (le != LEDGER_OK) {
@@ -1296,24 +1295,33 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
 #define REPLY_COMPACT 0x00
 #define REPLY_COMPACT_MAX 16
 
+storage_error ledger_read_entry(storage_txn *txn, uint64_t seq,
+                                jifen_entry *out, bool with_text)
+{
+    uint8_t key[8];
+    storage_val v;
+    char why[128];
+    storage_be64_put(key, seq);
+    storage_error e = storage_get(txn, TABLE_JOURNAL, key, sizeof key, &v);
+    if (e != STORAGE_OK)
+        return e;
+    jifen_status s =
+        with_text ? codec_entry_decode_text(v.data, v.len, out, why, sizeof why)
+                  : codec_entry_decode(v.data, v.len, out, why, sizeof why);
+    return s == JIFEN_STATUS_OK ? STORAGE_OK : STORAGE_CORRUPT;
+}
+
 /* Puts back each result's postings from its journal entry. */
 static storage_error refill_postings(storage_txn *txn, jifen_reply *reply)
 {
     static jifen_entry entry; /* large; one writer thread, reused */
-    char why[128];
     for (size_t i = 0; i < reply->n_results; i++) {
         jifen_result *r = &reply->results[i];
         if (r->entry == 0)
             continue;
-        uint8_t key[8];
-        storage_val v;
-        storage_be64_put(key, r->entry);
-        storage_error e = storage_get(txn, TABLE_JOURNAL, key, 8, &v);
+        storage_error e = ledger_read_entry(txn, r->entry, &entry, false);
         if (e != STORAGE_OK)
             return e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;
-        if (codec_entry_decode(v.data, v.len, &entry, why, sizeof why) !=
-            JIFEN_STATUS_OK)
-            return STORAGE_CORRUPT;
         r->n_postings = entry.n_postings;
         memcpy(r->postings, entry.postings,
                entry.n_postings * sizeof *entry.postings);
@@ -1442,7 +1450,7 @@ int ledger_use_rules(ledger *self, const ruleset *rules, char *err,
 {
     ruleset *next = NULL;
     if (ruleset_copy(&next, rules, err, errlen) != 0 ||
-        with_adopted(self, next, err, errlen) != 0)
+        with_adopted(self, &next, err, errlen) != 0)
         return -1;
     rulebook_publish(self->book, next);
     return 0;
@@ -1453,7 +1461,7 @@ int ledger_replace_rules(ledger *self, const ruleset *rules, int64_t now_ms,
 {
     ruleset *next = NULL;
     if (ruleset_copy(&next, rules, err, errlen) != 0 ||
-        with_adopted(self, next, err, errlen) != 0)
+        with_adopted(self, &next, err, errlen) != 0)
         return -1;
     if (ruleset_check_successor(rulebook_current(self->book), next, now_ms,
                                 err, errlen) != 0) {
@@ -1705,16 +1713,8 @@ ledger_error ledger_verify(ledger *self, jifen_verify_report *report)
 static const jifen_entry *replicated_original(ledger *self, uint64_t seq)
 {
     static jifen_entry e; /* large; one writer thread, reused */
-    char why[128];
-    uint8_t key[8];
-    storage_val v;
-    storage_be64_put(key, seq);
-    if (storage_get(&self->txn, TABLE_JOURNAL, key, sizeof key, &v) ==
-            STORAGE_OK &&
-        codec_entry_decode(v.data, v.len, &e, why, sizeof why) ==
-            JIFEN_STATUS_OK)
-        return &e;
-    return NULL;
+    return ledger_read_entry(&self->txn, seq, &e, false) == STORAGE_OK ? &e
+                                                                       : NULL;
 }
 
 /* The rule set an entry was written under: the version it names, else the

@@ -144,16 +144,10 @@ static int read_adopted(storage_txn *txn, uint64_t seq, policy *p, char *err,
                         size_t errlen)
 {
     static _Thread_local jifen_entry e; /* large */
-    uint8_t key[8];
-    storage_val v;
     char why[600];
-    storage_be64_put(key, seq);
-    if (storage_get(txn, TABLE_JOURNAL, key, sizeof key, &v) != STORAGE_OK ||
-        codec_entry_decode_text(v.data, v.len, &e, why, sizeof why) !=
-            JIFEN_STATUS_OK) {
+    if (ledger_read_entry(txn, seq, &e, true) != STORAGE_OK) {
         snprintf(err, errlen,
-                 "entry %" PRIu64 " (a rule set's adoption) "
-                 "cannot be read",
+                 "entry %" PRIu64 " (a rule set's adoption) cannot be read",
                  seq);
         return -1;
     }
@@ -163,10 +157,10 @@ static int read_adopted(storage_txn *txn, uint64_t seq, policy *p, char *err,
                  ? 0
                  : -1;
     free(e.command.text);
+    e.command.text = NULL;
     if (rc != 0)
         snprintf(err, errlen,
-                 "entry %" PRIu64 " does not hold a rule set "
-                 "that reads back",
+                 "entry %" PRIu64 " does not hold a rule set that reads back",
                  seq);
     return rc;
 }

@@ -47,6 +47,11 @@ void ledger_post_entry(ledger *self, const write_context *ctx,
                        uint64_t reverses, jifen_result *result);
 /* The timer has work at ms (it only ever moves earlier). */
 void ledger_timer_due_by(ledger *self, int64_t ms);
+/* Entry `seq` of the journal, decoded; with_text keeps a rule set's text
+ * (out->command.text, the caller frees it). STORAGE_NOT_FOUND when there is
+ * no such entry, STORAGE_CORRUPT when its bytes do not decode. */
+storage_error ledger_read_entry(storage_txn *txn, uint64_t seq,
+                                jifen_entry *out, bool with_text);
 /* The rule sets the ledger applies (rulebook.h). */
 rulebook *ledger_rulebook(ledger *self);
 

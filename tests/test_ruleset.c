@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "ledger.h"
 #include "ruleset.h"
+#include "storage.h"
 #include "testutil.h"
 
 #include <setjmp.h>
@@ -428,6 +429,26 @@ static void test_policy_load(void **state)
     assert_verifies(f);
     /* A replica learns the adopted rule sets from the journal alone. */
     assert_int_equal(testutil_book_replica_check(f), 0);
+
+    /* A damaged adoption record stops the ledger from opening, and says
+     * why (rather than guessing which rules applied). */
+    ledger_close(&f->led);
+    storage *st = NULL;
+    storage_txn txn;
+    char err[256];
+    assert_int_equal(storage_open(&st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
+    assert_int_equal(storage_put(&txn, TABLE_META, "rule-set/2026-09-v3", 19,
+                                 "bad", 3, STORAGE_PUT_OVERWRITE),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+    ledger_options lo = {1 << 20, 256 << 20};
+    assert_int_not_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
+                                     sizeof err),
+                         LEDGER_OK);
+    assert_contains(err, "adoption record is damaged");
 }
 
 int main(void)
