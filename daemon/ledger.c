@@ -12,6 +12,7 @@
 #include "accounts.h"
 #include "clock.h"
 #include "codec.h"
+#include "entry_codec.h"
 #include "counters.h"
 #include "hash.h"
 #include "keys.h"

@@ -12,6 +12,7 @@
 #include "ledger_internal.h"
 
 #include "codec.h"
+#include "entry_codec.h"
 #include "log.h"
 
 #include <inttypes.h>

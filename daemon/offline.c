@@ -1,6 +1,7 @@
 #include "offline.h"
 
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
 #include "notary.h"
 #include "storage.h"

@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "codec.h"
+#include "hash.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -157,12 +158,7 @@ static bool admit(server *s, transport_message *msg)
         codec_request_clear(&p->request);
         return false;
     }
-    if (codec_request_digest(&p->request, p->digest) != 0) {
-        refuse(s, msg, p->request.request_id, JIFEN_STATUS_INTERNAL,
-               "out of memory");
-        codec_request_clear(&p->request);
-        return false;
-    }
+    hash_request_digest(&p->request, p->digest);
     p->msg = *msg; /* takes the payload */
     memset(msg, 0, sizeof *msg);
     s->n_commands += p->request.n_commands;

@@ -593,3 +593,87 @@ storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
     MDB_val k = {0, NULL};
     return cursor_get(c, &k, MDB_PREV, key, val);
 }
+
+/* --- prefix walks ------------------------------------------------------------ */
+
+static bool has_prefix(const MDB_val *k, const void *prefix, size_t plen)
+{
+    return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+}
+
+storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
+                                     const void *prefix, size_t plen,
+                                     storage_visit_fn fn, void *ctx)
+{
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_OK;
+    struct storage_cursor c = {NULL, txn};
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &c.cursor);
+    if (rc)
+        return txn_fail(txn, rc);
+    MDB_val k = {plen, (void *)prefix}, v;
+    storage_error e = STORAGE_OK;
+    rc = mdb_cursor_get(c.cursor, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && has_prefix(&k, prefix, plen)) {
+        storage_val key = {k.mv_data, k.mv_size}, val = {v.mv_data, v.mv_size};
+        int stop = fn(ctx, &key, &val);
+        if (stop) {
+            e = stop < 0 ? STORAGE_CORRUPT : STORAGE_OK;
+            break;
+        }
+        rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c.cursor);
+    if (e == STORAGE_OK && rc != 0 && rc != MDB_NOTFOUND)
+        e = txn_fail(txn, rc);
+    return e;
+}
+
+storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
+                                       const void *prefix, size_t plen,
+                                       storage_val *key, storage_val *val)
+{
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_NOT_FOUND;
+    uint8_t after[STORAGE_PREFIX_MAX];
+    if (plen > sizeof after)
+        return STORAGE_FAILED;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
+    if (rc)
+        return txn_fail(txn, rc);
+    /* The first key after every key with the prefix is the prefix with its
+     * last byte that is not 0xff raised by one; the one before it is the
+     * last with the prefix, if it has the prefix. */
+    size_t alen = plen;
+    memcpy(after, prefix, alen);
+    while (alen > 0 && after[alen - 1] == 0xff)
+        alen--;
+    MDB_val k, v;
+    if (alen == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    } else {
+        after[alen - 1]++;
+        k = (MDB_val){alen, after};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = rc == 0 || rc == MDB_NOTFOUND
+                 ? mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST)
+                 : rc;
+    }
+    storage_error e = STORAGE_NOT_FOUND;
+    if (rc == 0 && has_prefix(&k, prefix, plen)) {
+        if (key)
+            *key = (storage_val){k.mv_data, k.mv_size};
+        if (val)
+            *val = (storage_val){v.mv_data, v.mv_size};
+        e = STORAGE_OK;
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        e = txn_fail(txn, rc);
+    }
+    mdb_cursor_close(cur);
+    return e;
+}

@@ -2,6 +2,7 @@
 
 #include "accounts.h"
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
 #include "notice.h"
 

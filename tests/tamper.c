@@ -9,6 +9,7 @@
  */
 #include "accounts.h"
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
 #include "storage.h"
 
