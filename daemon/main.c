@@ -15,6 +15,7 @@
 #include "notary.h"
 #include "notify.h"
 #include "offline.h"
+#include "progress.h"
 #include "ops.h"
 #include "policy.h"
 #include "replica.h"
@@ -579,8 +580,11 @@ static int serve(options *o, policy *pol, ruleset **rules)
         return 1;
     }
     ledger *led = NULL;
-    ledger_options lo = {(size_t)o->cfg.map_size_mib << 20,
-                         (size_t)o->cfg.map_max_mib << 20};
+    ledger_options lo = {.map_size = (size_t)o->cfg.map_size_mib << 20,
+                         .map_max = (size_t)o->cfg.map_max_mib << 20,
+                         .rules = *rules,
+                         .progress = progress_on_tty,
+                         .progress_ctx = (void *)"upgrading the ledger"};
     if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",

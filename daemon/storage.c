@@ -44,6 +44,11 @@ static const char *const table_names[TABLE_COUNT] = {
     [TABLE_KEYS] = "keys",
 };
 
+const char *storage_table_name(storage_table table)
+{
+    return table < TABLE_COUNT ? table_names[table] : "?";
+}
+
 void storage_be64_put(uint8_t out[8], uint64_t v)
 {
     for (int i = 7; i >= 0; i--) {
@@ -601,21 +606,60 @@ static bool has_prefix(const MDB_val *k, const void *prefix, size_t plen)
     return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
 }
 
-storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
-                                     const void *prefix, size_t plen,
-                                     storage_visit_fn fn, void *ctx)
+/* Positions c on the last record with the prefix: MDB_NOTFOUND when none. */
+static int seek_last_with_prefix(MDB_cursor *cur, const void *prefix,
+                                 size_t plen, MDB_val *k, MDB_val *v)
+{
+    /* The first key after every key with the prefix is the prefix with its
+     * last byte that is not 0xff raised by one; the one before it is the
+     * last with the prefix, if it has the prefix. */
+    uint8_t after[STORAGE_PREFIX_MAX];
+    size_t alen = plen;
+    memcpy(after, prefix, alen);
+    while (alen > 0 && after[alen - 1] == 0xff)
+        alen--;
+    int rc;
+    if (alen == 0) {
+        rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+    } else {
+        after[alen - 1]++;
+        *k = (MDB_val){alen, after};
+        rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(cur, k, v, rc == 0 ? MDB_PREV : MDB_LAST);
+    }
+    if (rc == 0 && !has_prefix(k, prefix, plen))
+        rc = MDB_NOTFOUND;
+    return rc;
+}
+
+/* Walks the records with the prefix (forward from `from` when given, else
+ * from the prefix's first, or backward from its last). */
+static storage_error walk_prefix(storage_txn *txn, storage_table table,
+                                 const void *prefix, size_t plen, bool back,
+                                 const storage_val *from, storage_visit_fn fn,
+                                 void *ctx)
 {
     if (txn->error)
         return txn->error;
     if (txn->owner->missing[table])
         return STORAGE_OK;
-    struct storage_cursor c = {NULL, txn};
-    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &c.cursor);
+    if (plen > STORAGE_PREFIX_MAX)
+        return STORAGE_FAILED;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
     if (rc)
         return txn_fail(txn, rc);
     MDB_val k = {plen, (void *)prefix}, v;
     storage_error e = STORAGE_OK;
-    rc = mdb_cursor_get(c.cursor, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    if (back) {
+        rc = seek_last_with_prefix(cur, prefix, plen, &k, &v);
+    } else if (from) {
+        k = (MDB_val){from->len, (void *)from->data};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    }
     while (rc == 0 && has_prefix(&k, prefix, plen)) {
         storage_val key = {k.mv_data, k.mv_size}, val = {v.mv_data, v.mv_size};
         int stop = fn(ctx, &key, &val);
@@ -623,12 +667,35 @@ storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
             e = stop < 0 ? STORAGE_CORRUPT : STORAGE_OK;
             break;
         }
-        rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT);
+        rc = mdb_cursor_get(cur, &k, &v, back ? MDB_PREV : MDB_NEXT);
     }
-    mdb_cursor_close(c.cursor);
+    mdb_cursor_close(cur);
     if (e == STORAGE_OK && rc != 0 && rc != MDB_NOTFOUND)
         e = txn_fail(txn, rc);
     return e;
+}
+
+storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
+                                     const void *prefix, size_t plen,
+                                     storage_visit_fn fn, void *ctx)
+{
+    return walk_prefix(txn, table, prefix, plen, false, NULL, fn, ctx);
+}
+
+storage_error storage_foreach_from(storage_txn *txn, storage_table table,
+                                   const void *key, size_t key_len,
+                                   storage_visit_fn fn, void *ctx)
+{
+    storage_val from = {key, key_len};
+    return walk_prefix(txn, table, NULL, 0, false, &from, fn, ctx);
+}
+
+storage_error storage_foreach_prefix_back(storage_txn *txn,
+                                          storage_table table,
+                                          const void *prefix, size_t plen,
+                                          storage_visit_fn fn, void *ctx)
+{
+    return walk_prefix(txn, table, prefix, plen, true, NULL, fn, ctx);
 }
 
 storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
@@ -639,39 +706,22 @@ storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
         return txn->error;
     if (txn->owner->missing[table])
         return STORAGE_NOT_FOUND;
-    uint8_t after[STORAGE_PREFIX_MAX];
-    if (plen > sizeof after)
+    if (plen > STORAGE_PREFIX_MAX)
         return STORAGE_FAILED;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
     if (rc)
         return txn_fail(txn, rc);
-    /* The first key after every key with the prefix is the prefix with its
-     * last byte that is not 0xff raised by one; the one before it is the
-     * last with the prefix, if it has the prefix. */
-    size_t alen = plen;
-    memcpy(after, prefix, alen);
-    while (alen > 0 && after[alen - 1] == 0xff)
-        alen--;
     MDB_val k, v;
-    if (alen == 0) {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    } else {
-        after[alen - 1]++;
-        k = (MDB_val){alen, after};
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        rc = rc == 0 || rc == MDB_NOTFOUND
-                 ? mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST)
-                 : rc;
-    }
+    rc = seek_last_with_prefix(cur, prefix, plen, &k, &v);
     storage_error e = STORAGE_NOT_FOUND;
-    if (rc == 0 && has_prefix(&k, prefix, plen)) {
+    if (rc == 0) {
         if (key)
             *key = (storage_val){k.mv_data, k.mv_size};
         if (val)
             *val = (storage_val){v.mv_data, v.mv_size};
         e = STORAGE_OK;
-    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+    } else if (rc != MDB_NOTFOUND) {
         e = txn_fail(txn, rc);
     }
     mdb_cursor_close(cur);

@@ -156,19 +156,32 @@ storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
  * prefix[plen] (plen 0: every record), in key order, without allocating.
  * fn returns 0 to go on, 1 to stop (STORAGE_OK), -1 to stop because the
  * record is damaged (STORAGE_CORRUPT). The values point into the map: valid
- * until the transaction ends; fn must not write to the table it walks. */
+ * until the transaction ends; fn must not write to the table it walks.
+ * Prefixes are at most STORAGE_PREFIX_MAX bytes. */
+#define STORAGE_PREFIX_MAX 128
 typedef int (*storage_visit_fn)(void *ctx, const storage_val *key,
                                 const storage_val *val);
 storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
                                      const void *prefix, size_t plen,
                                      storage_visit_fn fn, void *ctx);
+/* Every record from the first whose key is >= key[key_len] to the end. */
+storage_error storage_foreach_from(storage_txn *txn, storage_table table,
+                                   const void *key, size_t key_len,
+                                   storage_visit_fn fn, void *ctx);
+/* The same as storage_foreach_prefix, last key first. */
+storage_error storage_foreach_prefix_back(storage_txn *txn,
+                                          storage_table table,
+                                          const void *prefix, size_t plen,
+                                          storage_visit_fn fn, void *ctx);
 
 /* The last record whose key starts with prefix[plen], or
- * STORAGE_NOT_FOUND. Prefixes are at most STORAGE_PREFIX_MAX bytes. */
-#define STORAGE_PREFIX_MAX 128
+ * STORAGE_NOT_FOUND. */
 storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
                                        const void *prefix, size_t plen,
                                        storage_val *key, storage_val *val);
+
+/* "journal", "balances", ...: the table's name in the environment. */
+const char *storage_table_name(storage_table table);
 
 /* Big-endian keys sort numerically in LMDB's byte order. */
 void storage_be64_put(uint8_t out[8], uint64_t v);

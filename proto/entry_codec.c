@@ -109,6 +109,12 @@ void codec_entry_to_wire(const jifen_entry *en, wire_entry *w)
     w->msg.postings = w->posting_ptrs;
     w->msg.reverses = en->reverses;
     w->msg.policy = wire_str(en->policy);
+    w->msg.format = en->format;
+    w->msg.notice_ends_ms = en->notice_ends_ms;
+    w->msg.needs_approval = en->needs_approval;
+    w->msg.expires_ms = en->expires_ms;
+    w->msg.suspended_until_ms = en->suspended_until_ms;
+    w->msg.author_key = wire_str(en->author_key);
 }
 
 /* Structural checks only: an entry records what was applied, and reading it
@@ -134,6 +140,13 @@ void codec_entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
                        &en->n_postings, e);
     en->reverses = w->reverses;
     take_str(e, "policy", en->policy, sizeof en->policy, w->policy);
+    en->format = w->format;
+    en->notice_ends_ms = w->notice_ends_ms;
+    en->needs_approval = w->needs_approval;
+    en->expires_ms = w->expires_ms;
+    en->suspended_until_ms = w->suspended_until_ms;
+    take_str(e, "author_key", en->author_key, sizeof en->author_key,
+             w->author_key);
     if (!keep_text || failed(e)) {
         free(en->command.text);
         en->command.text = NULL;
@@ -174,7 +187,8 @@ void codec_entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
      W_LEN(W_LEN(JIFEN_KEY_Z85_LEN)) + W_LEN(0))
 #define W_POSTING W_LEN(2 * W_VARINT + 2 * W_LEN(JIFEN_ACCOUNT_MAX))
 #define W_ENTRY                                                                \
-    (3 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
+    (8 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
+     W_LEN(JIFEN_KEY_Z85_LEN) +                                                \
      W_LEN(JIFEN_AUTHOR_MAX) + W_LEN3(W_COMMAND_BODY) +                         \
      JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX))
 

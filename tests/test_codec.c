@@ -901,6 +901,9 @@ static void test_entry_max_size(void **state)
     fill(e.request_id, sizeof e.request_id, 'r');
     fill(e.author, sizeof e.author, 'a');
     fill(e.policy, sizeof e.policy, 'p');
+    fill(e.author_key, sizeof e.author_key, 'k');
+    e.needs_approval = true;
+    e.notice_ends_ms = INT64_MIN;
     memset(&e.command, 0, sizeof e.command);
     e.command.kind = JIFEN_CMD_AWARD;
     fill(e.command.household, sizeof e.command.household, 'h');

@@ -40,7 +40,7 @@ static int setup(void **state)
     f.dir = testutil_tmpdir();
     assert_non_null(f.dir);
     assert_int_equal(policy_load_default(&f.pol, err, sizeof err), 0);
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_equal(ledger_open(&f.led, f.dir, &f.pol, &lo, err, sizeof err),
                      LEDGER_OK);
     *state = &f;
@@ -364,7 +364,7 @@ static storage *raw_begin(fixture *f, storage_txn *txn)
 static void reopen(fixture *f)
 {
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_equal(
         ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
 }
@@ -513,7 +513,7 @@ static void put_format(storage_txn *txn, const char *format)
 /* A ledger written by format 1 (the history index in a table of its own)
  * opens as format 2 with the same history, and verifies; a format this
  * build does not know is refused with a clear message. */
-static void test_format_1_ledger_moves_to_format_2(void **state)
+static void test_format_1_ledger_is_migrated(void **state)
 {
     fixture *f = *state;
     add_household(f, "h1");
@@ -537,6 +537,10 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     for (; e == STORAGE_OK; e = storage_cursor_next(c, &k, &v)) {
         if (memchr(k.data, '\0', k.len) == NULL)
             continue; /* an account */
+        const char *hh = (const char *)k.data + strlen("household/");
+        uint8_t mark = (uint8_t)hh[strcspn(hh, "/") + 1];
+        if (mark == 0x02 || mark == 0x03)
+            continue; /* points lots: format 3 only, dropped below */
         assert_true(n < 16 && k.len <= sizeof keys[0] && v.len <= 8);
         memcpy(keys[n], k.data, k.len);
         memcpy(vals[n], v.data, v.len);
@@ -572,6 +576,31 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
             n_counters++;
         }
         assert_int_equal(storage_del(&txn, TABLE_BALANCES, keys[i], lens[i]),
+                         STORAGE_OK);
+    }
+    /* Format 1 had no lots: drop them (a migration rebuilds them). */
+    uint8_t lot_key[96];
+    for (;;) {
+        assert_int_equal(storage_cursor_open(&txn, TABLE_BALANCES, &c),
+                         STORAGE_OK);
+        bool found = false;
+        for (e = storage_cursor_first(c, &k, &v); e == STORAGE_OK;
+             e = storage_cursor_next(c, &k, &v)) {
+            const char *code = (const char *)k.data + strlen("household/");
+            if (memchr(k.data, '\0', k.len) == NULL &&
+                memchr(k.data, 0x02, k.len) == NULL)
+                continue; /* an account */
+            if ((uint8_t)code[strcspn(code, "/") + 1] == 0x02) {
+                memcpy(lot_key, k.data, k.len);
+                lens[15] = k.len;
+                found = true;
+                break;
+            }
+        }
+        storage_cursor_close(&c);
+        if (!found)
+            break;
+        assert_int_equal(storage_del(&txn, TABLE_BALANCES, lot_key, lens[15]),
                          STORAGE_OK);
     }
     assert_int_equal(n_history, 5); /* 2 registrations, 3 awards */
@@ -619,16 +648,16 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     storage_cursor_close(&c);
     assert_int_equal(storage_get(&txn, TABLE_META, "format", 6, &v),
                      STORAGE_OK);
-    assert_int_equal(v.len, strlen("jifen-ledger-2"));
-    assert_memory_equal(v.data, "jifen-ledger-2", v.len);
+    assert_int_equal(v.len, strlen("jifen-ledger-3"));
+    assert_memory_equal(v.data, "jifen-ledger-3", v.len);
     put_format(&txn, "jifen-ledger-9");
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_not_equal(
         ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
-    assert_non_null(strstr(err, "not a jifen-ledger-2 ledger"));
+    assert_non_null(strstr(err, "not a jifen-ledger-3 ledger"));
     assert_null(f->led);
 }
 
@@ -673,7 +702,7 @@ static void test_map_full_then_grow(void **state)
     testutil_rmtree(&f->dir);
     f->dir = testutil_tmpdir();
     char err[256];
-    ledger_options lo = {256 << 10, 64 << 20};
+    ledger_options lo = {.map_size = 256 << 10, .map_max = 64 << 20};
     assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
                                  sizeof err),
                      LEDGER_OK);
@@ -752,7 +781,7 @@ static void test_replica_rebuilds_key_table(void **state)
     char *dir = testutil_tmpdir();
     assert_non_null(dir);
     ledger *rep = NULL;
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_equal(ledger_open(&rep, dir, &f->pol, &lo, err, sizeof err),
                      LEDGER_OK);
     /* Entry by entry, one batch (one transaction) each. The snapshot
@@ -841,7 +870,7 @@ int main(void)
         T(test_retry_applies_once_and_conflict_is_refused),
         T(test_retry_replays_the_original_reply),
         T(test_history_newest_first),
-        T(test_format_1_ledger_moves_to_format_2),
+        T(test_format_1_ledger_is_migrated),
         T(test_verify_catches_tampering),
         T(test_map_full_then_grow),
         T(test_replica_rebuilds_key_table),
