@@ -58,15 +58,12 @@ static void fail(ledger *self, storage_error e)
         self->txn.error = e;
 }
 
-/* The rule set an entry of an earlier release was written under: the
- * version it names, else the one in force at its time. */
+/* The rule set an entry of an earlier release was written under, the
+ * version it names; NULL when the ledger has no rule set of that name (its
+ * file was not given). */
 static const policy *entry_policy(ledger *self, const jifen_entry *e)
 {
-    const ruleset *rules = rulebook_for_write(self->book);
-    const policy *pol = ruleset_find(rules, e->policy);
-    if (!pol)
-        pol = ruleset_at(rules, e->time_ms);
-    return pol ? pol : &self->pol;
+    return ruleset_find(rulebook_for_write(self->book), e->policy);
 }
 
 static bool credits_pending(const jifen_entry *e)
@@ -76,12 +73,21 @@ static bool credits_pending(const jifen_entry *e)
     return e->n_postings == 1 && strcmp(e->postings[0].credit, pending) == 0;
 }
 
+/* Whether working out an entry's effects needs its rule set. */
+static bool needs_rule_set(const jifen_entry *e)
+{
+    return e->format < JIFEN_ENTRY_FORMAT &&
+           (e->command.kind == JIFEN_CMD_AWARD ||
+            e->command.kind == JIFEN_CMD_RELEASE ||
+            e->command.kind == JIFEN_CMD_DEDUCT);
+}
+
 /* Before format 3 the rule set decided these at apply time; work them out
- * the same way. `notice` is the notice a release closes. */
-static void legacy_effects(ledger *self, const jifen_entry *e,
+ * the same way. `notice` is the notice a release closes; pol the rule set
+ * the entry names (needs_rule_set). */
+static void legacy_effects(const policy *pol, const jifen_entry *e,
                            const notice_record *notice, effects *fx)
 {
-    const policy *pol = entry_policy(self, e);
     const jifen_command *c = &e->command;
     switch (c->kind) {
     case JIFEN_CMD_AWARD:
@@ -110,20 +116,33 @@ static void legacy_effects(ledger *self, const jifen_entry *e,
     }
 }
 
-static void entry_effects(ledger *self, const jifen_entry *e,
-                          const notice_record *notice, effects *fx)
+/* The effects of entry e: 0, or -1 with why in err when it is an entry of
+ * an earlier release whose rule set the ledger does not have. */
+static int entry_effects(ledger *self, const jifen_entry *e,
+                         const notice_record *notice, effects *fx, char *err,
+                         size_t errlen)
 {
     memset(fx, 0, sizeof *fx);
     fx->expires_ms = LOTS_NEVER;
-    if (e->format < JIFEN_ENTRY_FORMAT) {
-        legacy_effects(self, e, notice, fx);
-        return;
+    if (needs_rule_set(e)) {
+        const policy *pol = entry_policy(self, e);
+        if (!pol)
+            return refuse(err, errlen,
+                          "it was written under rule set %s, which this "
+                          "jifend was not given: start it with that rule "
+                          "set's file (--policy)",
+                          e->policy);
+        legacy_effects(pol, e, notice, fx);
+        return 0;
     }
+    if (e->format < JIFEN_ENTRY_FORMAT)
+        return 0;
     fx->noticed = e->notice_ends_ms != 0;
     fx->notice_ends_ms = e->notice_ends_ms;
     fx->needs_approval = e->needs_approval;
     fx->expires_ms = e->expires_ms ? e->expires_ms : LOTS_NEVER;
     fx->suspended_until_ms = e->suspended_until_ms;
+    return 0;
 }
 
 /* --- balances and the history index --------------------------------------- */
@@ -316,7 +335,8 @@ static int apply_notice_decision(ledger *self, const jifen_entry *e,
                       "award %" PRIu64 " is released unapproved",
                       r->entry);
     effects fx;
-    entry_effects(self, e, r, &fx);
+    if (entry_effects(self, e, r, &fx, err, errlen) != 0)
+        return -1;
     r->state = release ? NOTICE_POSTED : NOTICE_VOIDED;
     r->decided_by = e->seq;
     notice_put(&self->txn, r);
@@ -430,14 +450,16 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
         rc = apply_household_add(self, e, err, errlen);
         break;
     case JIFEN_CMD_AWARD:
-        entry_effects(self, e, NULL, &fx);
-        rc = apply_award(self, e, &fx);
+        rc = entry_effects(self, e, NULL, &fx, err, errlen);
+        if (rc == 0)
+            rc = apply_award(self, e, &fx);
         break;
     case JIFEN_CMD_DEDUCT:
-        entry_effects(self, e, NULL, &fx);
-        rc = spent(lots_spend(&self->txn, c->household, e->seq,
-                              e->postings[0].amount),
-                   c->household, err, errlen);
+        rc = entry_effects(self, e, NULL, &fx, err, errlen);
+        if (rc == 0)
+            rc = spent(lots_spend(&self->txn, c->household, e->seq,
+                                  e->postings[0].amount),
+                       c->household, err, errlen);
         if (rc == 0 && fx.suspended_until_ms)
             sanction_put(&self->txn, c->household, e->seq,
                          fx.suspended_until_ms);

@@ -662,7 +662,7 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (hash_init() != 0)
         return 1;
-    if (o.offline.mode != OFFLINE_NONE)
+    if (o.offline.mode != OFFLINE_NONE && !offline_needs_rules(&o.offline))
         return offline_run(&o.offline);
     rc = settle_config(&o);
     if (rc != 0)
@@ -674,7 +674,13 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
-    rc = serve(&o, pol, &rules);
+    if (o.offline.mode != OFFLINE_NONE) {
+        o.offline.pol = pol;
+        o.offline.rules = rules;
+        rc = offline_run(&o.offline);
+    } else {
+        rc = serve(&o, pol, &rules);
+    }
     ruleset_destroy(&rules);
     free(pol);
     return rc;

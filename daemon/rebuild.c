@@ -4,6 +4,7 @@
 #include "rebuild.h"
 
 #include "journal.h"
+#include "keyspace.h"
 #include "ledger.h"
 #include "storage.h"
 
@@ -216,6 +217,12 @@ int rebuild_ledger(const char *src_dir, const char *dest_dir,
     storage_error se = storage_txn_begin(src, &txn, false);
     if (se == STORAGE_OK)
         se = journal_last(&txn, &last);
+    storage_val fv;
+    if (se == STORAGE_OK &&
+        storage_get(&txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
+                    &fv) == STORAGE_OK)
+        snprintf(report->source_format, sizeof report->source_format, "%.*s",
+                 (int)(fv.len < 31 ? fv.len : 31), (const char *)fv.data);
     if (se != STORAGE_OK) {
         snprintf(err, errlen, "reading %s: %s", src_dir, storage_strerror(se));
         storage_txn_abort(&txn);
@@ -241,7 +248,8 @@ int rebuild_ledger(const char *src_dir, const char *dest_dir,
     }
     if (rc == 0)
         rc = copy_local(ledger_storage(dest), &txn, err, errlen);
-    if (rc == 0 && opts->compare)
+    if (rc == 0 && opts->compare &&
+        strcmp(report->source_format, LEDGER_FORMAT) == 0)
         rc = compare_all(ledger_storage(dest), &txn, report, err, errlen);
     ledger_close(&dest);
     storage_txn_abort(&txn);

@@ -24,6 +24,9 @@
 
 typedef struct {
     uint64_t entries;  /* replayed */
+    /* The source's format; a ledger of an earlier format is not compared
+     * (its derived state is another release's), only rebuilt. */
+    char source_format[32];
     bool compared;
     bool same;         /* every derived table equal */
     /* The first difference: table, key (printable or hex) and what each
