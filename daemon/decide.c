@@ -379,6 +379,73 @@ static void mirror(const jifen_entry *original, const jifen_posting *p,
         account_household_points(original->command.household, out->debit);
 }
 
+/* What a household was billed and what points paid of it, net of
+ * reversals, from its history. */
+typedef struct {
+    char fee[JIFEN_ACCOUNT_MAX + 1];
+    int64_t billed, by_points;
+} fee_sums;
+
+static int add_fee_sums(void *ctx, uint64_t seq, const storage_val *stored,
+                        const jifen_entry *e)
+{
+    (void)seq;
+    (void)stored;
+    fee_sums *f = ctx;
+    for (size_t i = 0; i < e->n_postings; i++) {
+        const jifen_posting *p = &e->postings[i];
+        int64_t a = (int64_t)p->amount;
+        bool debit = strcmp(p->debit, f->fee) == 0;
+        bool credit = strcmp(p->credit, f->fee) == 0;
+        const char *other = debit ? p->credit : credit ? p->debit : NULL;
+        if (!other)
+            continue;
+        if (strcmp(other, ACCOUNT_FEE_INCOME) == 0)
+            f->billed += debit ? a : -a;
+        else if (strcmp(other, ACCOUNT_POINTS_OFFSET) == 0)
+            f->by_points += credit ? a : -a;
+    }
+    return 0;
+}
+
+/*
+ * Reversing a bill must not leave points paying more of the household's
+ * fees than the rule set lets them (issue 12): bill 100, redeem 50 at the
+ * 50 % cap, reverse the bill, and the household would hold 50 yuan of
+ * prepayment made of points. Such a reversal is refused until the
+ * redemptions are reversed first (their points go back to the household).
+ */
+static bool bill_reversal_keeps_cap(ledger *self, const write_context *ctx,
+                                    const jifen_entry *bill,
+                                    jifen_result *result)
+{
+    fee_sums f = {.billed = 0};
+    account_household_fee(bill->command.household, f.fee);
+    uint64_t bad = 0;
+    storage_error e = journal_household(&self->txn, bill->command.household,
+                                        false, add_fee_sums, &f, &bad);
+    if (e != STORAGE_OK) {
+        failed(self, e);
+        return false;
+    }
+    int64_t billed_after = f.billed - (int64_t)bill->command.amount;
+    if (billed_after < 0)
+        billed_after = 0;
+    /* 128 bits: percent x a sum of fen cannot overflow. */
+    __int128 may = (__int128)billed_after * ctx->pol->max_offset_percent / 100;
+    if (f.by_points <= may)
+        return true;
+    ledger_set_result(result, JIFEN_STATUS_CAP_EXCEEDED,
+                      "points paid %" PRId64 ".%02" PRId64 " yuan of %s's "
+                      "fees; without bill %" PRIu64 " they would pay more "
+                      "than max_offset_percent (%u %%) of what is billed: "
+                      "reverse the redemptions first",
+                      f.by_points / 100, f.by_points % 100,
+                      bill->command.household, bill->seq,
+                      ctx->pol->max_offset_percent);
+    return false;
+}
+
 /* Reading an entry the ledger holds: refused when it is not there, the
  * transaction poisoned when it is damaged. */
 static bool read_original(ledger *self, uint64_t seq, jifen_result *result)
@@ -441,6 +508,9 @@ static void decide_reverse(ledger *self, const write_context *ctx,
         failed(self, se == STORAGE_OK ? STORAGE_CORRUPT : se);
         return;
     }
+    if (original->command.kind == JIFEN_CMD_BILL &&
+        !bill_reversal_keeps_cap(self, ctx, original, result))
+        return;
     jifen_entry *e = new_draft(self, cmd);
     for (size_t i = 0; i < original->n_postings; i++) {
         const jifen_posting *p = &original->postings[i];

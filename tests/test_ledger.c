@@ -857,6 +857,83 @@ static void test_replica_rebuilds_key_table(void **state)
     testutil_rmtree(&dir);
 }
 
+/* Issue 12, item 1: reversing a bill that points already paid must never
+ * leave a prepayment made of points. Every order of bill 100 yuan, redeem
+ * 50 points (50 yuan, at the 50 % cap) and pay 50 yuan, then the bill
+ * reversed: refused while points would pay more than 50 % of what is
+ * billed; allowed once the redemption is reversed, the points back. */
+static int64_t fee_due(fixture *f, const char *h)
+{
+    jifen_result r = query(f, make(JIFEN_CMD_BALANCE, h));
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    return r.balance.fee_due_fen;
+}
+
+static void test_bill_reversal_after_points_paid(void **state)
+{
+    fixture *f = *state;
+    static const char orders[6][4] = {"BRP", "BPR", "RBP", "RPB", "PBR",
+                                      "PRB"};
+    for (int o = 0; o < 6; o++) {
+        char h[16];
+        snprintf(h, sizeof h, "h%d", o);
+        jifen_command add = make(JIFEN_CMD_HOUSEHOLD_ADD, h);
+        assert_int_equal(run(f, add).status, JIFEN_STATUS_OK);
+        jifen_command honour = award(h, "honour", 0);
+        honour.points = 50;
+        assert_int_equal(run(f, honour).status, JIFEN_STATUS_OK);
+        uint64_t bill = 0, redeem = 0;
+        int64_t cash = 0;
+        for (int i = 0; i < 3; i++) {
+            jifen_result r;
+            switch (orders[o][i]) {
+            case 'B':
+                r = run(f, with_amount(JIFEN_CMD_BILL, h, 10000));
+                assert_int_equal(r.status, JIFEN_STATUS_OK);
+                bill = r.entry;
+                break;
+            case 'R':
+                r = run(f, with_amount(JIFEN_CMD_REDEEM, h, 50));
+                /* nothing due before the bill (or after the payment): the
+                 * cap refuses */
+                if (r.status == JIFEN_STATUS_OK)
+                    redeem = r.entry;
+                else
+                    assert_int_equal(r.status, JIFEN_STATUS_CAP_EXCEEDED);
+                break;
+            case 'P':
+                assert_int_equal(
+                    run(f, with_amount(JIFEN_CMD_PAY, h, 5000)).status,
+                    JIFEN_STATUS_OK);
+                cash += 5000;
+                break;
+            }
+        }
+        jifen_command rev = make(JIFEN_CMD_REVERSE, "");
+        rev.entry = bill;
+        snprintf(rev.note, sizeof rev.note, "billed twice");
+        jifen_result r = run(f, rev);
+        if (redeem) {
+            /* points paid 50 of a bill that would be gone */
+            assert_int_equal(r.status, JIFEN_STATUS_CAP_EXCEEDED);
+            assert_non_null(strstr(r.error, "max_offset_percent"));
+            assert_non_null(strstr(r.error, "reverse the redemptions"));
+            rev.entry = redeem;
+            assert_int_equal(run(f, rev).status, JIFEN_STATUS_OK);
+            rev.entry = bill;
+            r = run(f, rev);
+        }
+        assert_int_equal(r.status, JIFEN_STATUS_OK);
+        /* Whatever the order: what is prepaid is cash, never points. */
+        assert_true(-fee_due(f, h) <= cash);
+        jifen_result b = query(f, make(JIFEN_CMD_BALANCE, h));
+        assert_int_equal(b.balance.points, 50);
+    }
+    jifen_verify_report vr;
+    assert_int_equal(ledger_verify(f->led, &vr), LEDGER_OK);
+    assert_true(vr.ok);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -874,6 +951,7 @@ int main(void)
         T(test_verify_catches_tampering),
         T(test_map_full_then_grow),
         T(test_replica_rebuilds_key_table),
+        T(test_bill_reversal_after_points_paid),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
