@@ -1,6 +1,7 @@
 /*
  * ledger - the double-entry ledger of points and fees: the domain rules of
- * DESIGN.md section 3 on top of storage, policy and the codec.
+ * accounting model (README.md, docs/policy.md) on top of storage, policy
+ * and the codec. docs/architecture.md shows how it is built.
  *
  * Write path (group commit): the server opens one write transaction, applies
  * every waiting write request in it, commits once, then replies to all of
@@ -168,7 +169,9 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
 const char *ledger_query_strerror(const ledger *self);
 
 /* Recomputes the hash chain and replays every posting, comparing with the
- * stored balances and the invariants of DESIGN.md section 3. */
+ * stored balances and the invariants of the accounting model (README.md):
+ * per asset debits = credits, no household points below zero, pending
+ * accounts = open notices, lots = points. */
 ledger_error ledger_verify(ledger *self, jifen_verify_report *report);
 
 /* Called inside every write transaction that added entries, just before

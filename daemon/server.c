@@ -253,7 +253,7 @@ static int finish_group(server *s, ledger_error le, uint64_t commit_us)
             send_write_reply(s, &s->writes[i]);
     } else if (le == LEDGER_IO) {
         /* The disk failed under a commit: after EIO nothing about the file
-         * can be trusted, so stop rather than retry (DESIGN.md section 4).
+         * can be trusted, so stop rather than retry (docs/architecture.md, "Durability").
          * Clients get no reply and keep their request ids for a retry. */
         log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
         rc = -1;

@@ -1,7 +1,7 @@
 /*
  * storage - LMDB, wrapped. See storage.h for the contract.
  *
- * Durability rules (DESIGN.md section 4): the environment is opened without
+ * Durability rules (docs/architecture.md, "Durability"): the environment is opened without
  * MDB_NOSYNC, MDB_NOMETASYNC, MDB_WRITEMAP and MDB_MAPASYNC, so a commit that
  * returned 0 is on disk. Nothing here ever makes a commit cheaper by making
  * it less durable; throughput comes from committing many entries at once.
@@ -370,8 +370,8 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
 
 /* LMDB reports a short write as EIO, and a write that hits a full disk is
  * usually short: say so, so that the operator frees space rather than
- * suspects the hardware. Still an I/O error: the daemon stops (DESIGN.md
- * section 4), and restarting on the same files is safe because the meta
+ * suspects the hardware. Still an I/O error: the daemon stops
+ * (docs/architecture.md, "Durability"), and restarting on the same files is safe because the meta
  * page was never written. */
 static void explain_eio(storage *self)
 {
@@ -603,7 +603,8 @@ storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
 
 static bool has_prefix(const MDB_val *k, const void *prefix, size_t plen)
 {
-    return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+    return plen == 0 ||
+           (k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0);
 }
 
 /* Positions c on the last record with the prefix: MDB_NOTFOUND when none. */
@@ -615,7 +616,8 @@ static int seek_last_with_prefix(MDB_cursor *cur, const void *prefix,
      * last with the prefix, if it has the prefix. */
     uint8_t after[STORAGE_PREFIX_MAX];
     size_t alen = plen;
-    memcpy(after, prefix, alen);
+    if (alen)
+        memcpy(after, prefix, alen);
     while (alen > 0 && after[alen - 1] == 0xff)
         alen--;
     int rc;

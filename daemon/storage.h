@@ -36,14 +36,16 @@ typedef enum {
 typedef enum {
     TABLE_JOURNAL,     /* be64 seq -> stored Entry bytes */
     TABLE_BALANCES,    /* account name -> be64 debits, be64 credits; and
-                          the history index (account_history_key) */
+                          next to them each household's history index,
+                          counters and points lots (keyspace.h) */
     TABLE_HOUSEHOLDS,  /* household code -> household record */
     TABLE_REQUESTS,    /* request id -> digest + stored reply */
     TABLE_HISTORY,     /* format 1 only: household code, NUL, be64 seq ->
                           (empty); format 2 keeps the history index in
                           TABLE_BALANCES (accounts.h) and leaves it empty */
     TABLE_REVERSALS,   /* be64 reversed seq -> be64 reversing seq */
-    TABLE_META,        /* name -> value (chain head, format version) */
+    TABLE_META,        /* chain head, format, rule-set adoptions, notices,
+                          suspensions, lots due (keyspace.h) */
     TABLE_CHECKPOINTS, /* be64 seq -> signed checkpoint text (checkpoint.h) */
     TABLE_KEYS,        /* client public key (Z85) -> key record (keys.h) */
     TABLE_COUNT

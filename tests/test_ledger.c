@@ -1,5 +1,5 @@
 /*
- * ledger: the accounting rules of DESIGN.md section 3 against a real LMDB
+ * ledger: the accounting rules (README.md, "Accounting model") against a real LMDB
  * environment in a temporary directory, with the embedded default policy.
  */
 #include "codec.h"

@@ -12,7 +12,7 @@
  *
  * The ledger lives in a temporary directory made on the first input and
  * removed at exit. Every 4096 inputs the whole ledger is verified (hash
- * chain, balances replayed, invariants of DESIGN.md section 3): a failure
+ * chain, balances replayed, invariants of the accounting model): a failure
  * aborts, so the fuzzer reports the input that broke an invariant. Every
  * 65536 inputs it starts over with a fresh ledger, so that verification
  * stays cheap and the map never reaches its limit.
