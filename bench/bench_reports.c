@@ -10,7 +10,8 @@
  * transaction, the reply over ZeroMQ and its decoding. The daemon's memory
  * besides the map (RssAnon) is sampled every 2 ms during each report. A
  * refusal is recorded as it is, with its reason: today ageing and the trial
- * balance refuse more than JIFEN_REPORT_ROWS_MAX rows.
+ * balance refuse more than JIFEN_REPORT_ROWS_MAX rows, and the notice list
+ * stops at JIFEN_NOTICES_MAX without saying so.
  */
 #include "bench_jifen.h"
 
@@ -95,6 +96,12 @@ static int time_report(const bench_options *o, void *sock,
             row->ops++;
             row->report_rows =
                 s->kind ? (r->report ? r->report->n_rows : 0) : r->n_notices;
+            /* The notice list stops at JIFEN_NOTICES_MAX and says nothing
+             * of the rest: recorded, so that the figure is not read as
+             * the whole month's. */
+            if (!s->kind && r->n_notices >= JIFEN_NOTICES_MAX)
+                snprintf(row->note, sizeof row->note, "cut at %d, silently",
+                         JIFEN_NOTICES_MAX);
         }
         codec_reply_clear(&reply);
     }

@@ -269,8 +269,10 @@ static void print_scale(const bench_results *res)
             char cell[40];
             if (!r)
                 snprintf(cell, sizeof cell, "-");
-            else if (r->note[0])
+            else if (!strncmp(r->note, "refused", 7))
                 snprintf(cell, sizeof cell, "%.0f (refused)", r->p50_ms);
+            else if (r->note[0])
+                snprintf(cell, sizeof cell, "%.2f (cut)", r->p50_ms);
             else
                 snprintf(cell, sizeof cell, "%.2f", r->p50_ms);
             printf(" %16s", cell);
@@ -278,8 +280,9 @@ static void print_scale(const bench_results *res)
         printf("\n");
     }
     printf("(refused: the daemon's row cap of %d rows per report; the time "
-           "is the walk it did before saying so)\n",
-           JIFEN_REPORT_ROWS_MAX);
+           "is the walk it did before saying so. cut: the notice list stops "
+           "at %d)\n",
+           JIFEN_REPORT_ROWS_MAX, JIFEN_NOTICES_MAX);
 }
 
 static void json_number(FILE *f, const char *name, double v, bool last)
