@@ -273,20 +273,8 @@ static void decide_redeem(ledger *self, const write_context *ctx,
 
 /* --- fees ------------------------------------------------------------------------- */
 
-static void decide_bill(ledger *self, const write_context *ctx,
-                        const jifen_command *cmd, jifen_result *result)
-{
-    jifen_balance b;
-    if (!need_household(self, cmd->household, &b, result))
-        return;
-    char account[JIFEN_ACCOUNT_MAX + 1];
-    account_household_fee(cmd->household, account);
-    jifen_entry *e = new_draft(self, cmd);
-    add_posting(e, JIFEN_ASSET_FEE, account, ACCOUNT_FEE_INCOME, cmd->amount);
-    ledger_post_draft(self, ctx, result);
-}
-
-static void decide_pay(ledger *self, const write_context *ctx,
+/* A bill (household owes more: fee <- income) or a payment (cash -> fee). */
+static void decide_fee(ledger *self, const write_context *ctx,
                        const jifen_command *cmd, jifen_result *result)
 {
     jifen_balance b;
@@ -295,7 +283,11 @@ static void decide_pay(ledger *self, const write_context *ctx,
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_household_fee(cmd->household, account);
     jifen_entry *e = new_draft(self, cmd);
-    add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_CASH, account, cmd->amount);
+    if (cmd->kind == JIFEN_CMD_BILL)
+        add_posting(e, JIFEN_ASSET_FEE, account, ACCOUNT_FEE_INCOME,
+                    cmd->amount);
+    else
+        add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_CASH, account, cmd->amount);
     ledger_post_draft(self, ctx, result);
 }
 
@@ -675,8 +667,8 @@ static const decision decisions[] = {
     [JIFEN_CMD_HOUSEHOLD_ADD] = decide_household_add,
     [JIFEN_CMD_AWARD] = decide_award,
     [JIFEN_CMD_DEDUCT] = decide_deduct,
-    [JIFEN_CMD_BILL] = decide_bill,
-    [JIFEN_CMD_PAY] = decide_pay,
+    [JIFEN_CMD_BILL] = decide_fee,
+    [JIFEN_CMD_PAY] = decide_fee,
     [JIFEN_CMD_REDEEM] = decide_redeem,
     [JIFEN_CMD_REVERSE] = decide_reverse,
     [JIFEN_CMD_KEY_ENROL] = decide_key_enrol,
