@@ -337,7 +337,7 @@ int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
             memset(cmds, 0, n * sizeof *cmds);
             for (unsigned i = 0; i < n; i++)
                 fill(&cmds[i], first + i);
-            jifen_request req = {{0}, n, cmds};
+            jifen_request req = {.n_commands = n, .commands = cmds};
             jifen_request_id_new(req.request_id); /* as libjifen's callers */
             in_flight *f = &win[(head + count) % o->window];
             f->t0 = bench_now();
@@ -357,7 +357,7 @@ int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
         memset(&reply, 0, sizeof reply);
         rc = recv_reply(sock, true, &reply);
         samples_add(&lat, bench_ms_since(f->t0));
-        jifen_request sent = {{0}, f->n, NULL};
+        jifen_request sent = {.n_commands = f->n};
         memcpy(sent.request_id, f->request_id, sizeof sent.request_id);
         if (rc == 0 && strcmp(reply.request_id, f->request_id) != 0)
             rc = -1; /* replies come in order; anything else is a fault */
@@ -565,7 +565,7 @@ int bench_daemon_stats(void *ctx, const bench_daemon *d, jifen_stats *st)
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_STATS;
-    jifen_request req = {{0}, 1, &cmd};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
     int rc = sock ? bench_call(sock, &req, &reply) : -1;
@@ -668,7 +668,7 @@ static int run_verify(void *ctx, const bench_daemon *d, bench_row *row)
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_VERIFY;
-    jifen_request req = {{0}, 1, &cmd};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
     samples lat = {0};

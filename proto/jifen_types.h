@@ -40,6 +40,10 @@ extern "C" {
 #define JIFEN_KEY_Z85_LEN 40      /* a CURVE public key in Z85 */
 #define JIFEN_LABEL_MAX JIFEN_AUTHOR_MAX /* a key's label is the author */
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
+#define JIFEN_COMMUNITY_MAX 32    /* community / street code, [A-Za-z0-9._-] */
+#define JIFEN_SCOPE_MAX 64        /* communities a service key lists */
+#define JIFEN_SCOPE_TEXT_MAX (JIFEN_SCOPE_MAX * (JIFEN_COMMUNITY_MAX + 1))
+#define JIFEN_COMMUNITIES_MAX 100000u /* communities listed in one reply */
 
 typedef enum {
     JIFEN_STATUS_UNSPECIFIED = 0,
@@ -67,6 +71,9 @@ typedef enum {
     JIFEN_STATUS_NOTICE_CLOSED = 32,
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
+    JIFEN_STATUS_UNKNOWN_COMMUNITY = 40,
+    JIFEN_STATUS_COMMUNITY_CLOSED = 41,
+    JIFEN_STATUS_COMMUNITY_EXISTS = 42,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -118,7 +125,15 @@ typedef enum {
     JIFEN_CMD_REPORT,
     JIFEN_CMD_SETTLE,
     JIFEN_CMD_POLICY_LOAD,
+    JIFEN_CMD_COMMUNITY_CREATE, /* many communities (docs/communities.md) */
+    JIFEN_CMD_COMMUNITY_CLOSE,
+    JIFEN_CMD_COMMUNITY_LIST,
+    JIFEN_CMD_ROLLUP,
 } jifen_command_kind;
+
+/* True for the commands of the service itself rather than a community's:
+ * they go to the service's journal or read across communities. */
+bool jifen_command_is_service(jifen_command_kind kind);
 
 /* True for the commands that write to the ledger. */
 bool jifen_command_is_write(jifen_command_kind kind);
@@ -151,6 +166,13 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   SETTLE        amount (fen), note
  *   POLICY_LOAD   text; in the journal also name (version), effective and
  *                 note (resolution), and text is the canonical form
+ *   COMMUNITY_CREATE community (code), name, street, text (founding rule set;
+ *                 in the journal its canonical form)
+ *   COMMUNITY_CLOSE community (code), note
+ *   COMMUNITY_LIST -
+ *   ROLLUP        period, street
+ *   KEY_ENROL     also, for a key of the service: all_communities, street,
+ *                 text (its communities, comma-separated)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -168,7 +190,11 @@ typedef struct {
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
     char effective[JIFEN_DATE_LEN + 1];
-    /* POLICY_LOAD only, NUL-terminated, else NULL. Owned by the request
+    char community[JIFEN_COMMUNITY_MAX + 1];
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    bool all_communities;
+    /* POLICY_LOAD and COMMUNITY_CREATE (a rule set's text), KEY_ENROL (a
+     * service key's communities), NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
      * codec_entry_decode_text; copies of the struct only borrow it. */
     char *text;
@@ -178,6 +204,7 @@ typedef struct {
     char request_id[JIFEN_REQUEST_ID_MAX + 1];
     size_t n_commands;
     jifen_command *commands; /* owned; see codec_request_clear */
+    char community[JIFEN_COMMUNITY_MAX + 1]; /* "": see Request.community */
 } jifen_request;
 
 typedef struct {
@@ -265,7 +292,22 @@ typedef struct {
     bool revoked;
     uint64_t enrolled_entry;
     uint64_t revoked_entry;
+    /* a key of the service: its scope */
+    bool all_communities;
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    char communities[JIFEN_SCOPE_TEXT_MAX + 1]; /* comma-separated */
 } jifen_key_info;
+
+/* One community of the service, as CommunityListQuery lists it. */
+typedef struct {
+    char code[JIFEN_COMMUNITY_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    bool closed;
+    uint64_t created_entry;
+    uint64_t closed_entry;
+    uint64_t entries;
+} jifen_community;
 #define JIFEN_RULE_SETS_MAX 32
 #define JIFEN_RESOLUTION_MAX 120
 #define JIFEN_RULE_SET_TEXT_MAX 65536
@@ -347,6 +389,8 @@ typedef struct {
     jifen_notice *notices; /* owned; see codec_result_clear */
     int64_t suspended_until_ms; /* deduct: a sanction's suspension */
     jifen_report *report; /* owned; see codec_result_clear */
+    size_t n_communities;
+    jifen_community *communities; /* owned; see codec_result_clear */
 } jifen_result;
 
 typedef struct {
