@@ -536,9 +536,28 @@ static void decide_reverse(ledger *self, const write_context *ctx,
 
 /* --- keys ------------------------------------------------------------------------ */
 
+static bool has_scope(const jifen_command *cmd)
+{
+    return cmd->all_communities || cmd->street[0] || cmd->text;
+}
+
 static void decide_key_enrol(ledger *self, const write_context *ctx,
                              const jifen_command *cmd, jifen_result *result)
 {
+    /* A key of the service is in the service's journal, with its scope; a
+     * key of one community is in that community's (docs/communities.md). */
+    if (has_scope(cmd) != self->service) {
+        ledger_set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                          self->service
+                              ? "a key of the service has a scope (all "
+                                "communities, a street, or a list); a key "
+                                "of one community is enrolled in that "
+                                "community"
+                              : "a key with a scope is a key of the service: "
+                                "enrol it with the service, naming no "
+                                "community");
+        return;
+    }
     keys_record rec;
     storage_error e = keys_get(&self->txn, cmd->key, &rec);
     if (e == STORAGE_OK) {
@@ -679,11 +698,33 @@ static const decision decisions[] = {
     [JIFEN_CMD_EXPIRE] = decide_daemon_only,
     [JIFEN_CMD_SETTLE] = decide_settle,
     [JIFEN_CMD_POLICY_LOAD] = adopt_decide,
+    [JIFEN_CMD_COMMUNITY_CREATE] = community_decide,
+    [JIFEN_CMD_COMMUNITY_CLOSE] = community_decide,
 };
+
+/* The service's ledger takes its own commands and keys; a community's
+ * everything else. */
+static bool fits_ledger(const ledger *self, jifen_command_kind kind)
+{
+    bool of_service = kind == JIFEN_CMD_COMMUNITY_CREATE ||
+                      kind == JIFEN_CMD_COMMUNITY_CLOSE;
+    bool keys = kind == JIFEN_CMD_KEY_ENROL || kind == JIFEN_CMD_KEY_REVOKE;
+    return keys || of_service == self->service;
+}
 
 void decide_command(ledger *self, const write_context *ctx,
                     const jifen_command *cmd, jifen_result *result)
 {
+    if (!fits_ledger(self, cmd->kind)) {
+        ledger_set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                          self->service
+                              ? "%s is a command of a community: name the "
+                                "community"
+                              : "%s is a command of the service: send it "
+                                "naming no community",
+                          codec_command_name(cmd->kind));
+        return;
+    }
     if ((size_t)cmd->kind >= sizeof decisions / sizeof *decisions ||
         !decisions[cmd->kind]) {
         ledger_set_result(result, JIFEN_STATUS_BAD_REQUEST,

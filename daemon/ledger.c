@@ -270,6 +270,7 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     self->pol = *pol;
     self->opts = *opts;
     self->opts.rules = NULL; /* not kept: the book has a copy */
+    self->service = opts->service;
     keys_snapshot_init(&self->keys);
     self->timer_rescan = true; /* a restart finds what is still open */
     self->timer_next_ms = INT64_MAX;
@@ -304,6 +305,14 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     }
     *out = self;
     return LEDGER_OK;
+}
+
+uint64_t ledger_entries(ledger *self)
+{
+    uint64_t seq;
+    uint8_t hash[JIFEN_HASH_LEN];
+    ledger_head(self, &seq, hash);
+    return seq;
 }
 
 void ledger_close(ledger **self_p)
@@ -523,6 +532,32 @@ static jifen_status check_reversal(storage_txn *txn, jifen_role role,
                 codec_command_name(original.command.kind));
 }
 
+/* The role matrix and the reversal rule for a key of `role`. */
+static jifen_status authorize_role(storage_txn *txn, const char *z85,
+                                   jifen_role role, const char *label,
+                                   const jifen_request *req,
+                                   ledger_caller *caller, char *err,
+                                   size_t errlen)
+{
+    memset(caller, 0, sizeof *caller);
+    snprintf(caller->key, sizeof caller->key, "%s", z85);
+    caller->role = role;
+    snprintf(caller->author, sizeof caller->author, "%s", label);
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const jifen_command *cmd = &req->commands[i];
+        if (!keys_role_may(role, cmd->kind))
+            return deny(err, errlen,
+                        "command %zu (%s) is not allowed for a %s key", i + 1,
+                        codec_command_name(cmd->kind), jifen_role_name(role));
+        if (cmd->kind == JIFEN_CMD_REVERSE) {
+            jifen_status st = check_reversal(txn, role, cmd, i, err, errlen);
+            if (st != JIFEN_STATUS_OK)
+                return st;
+        }
+    }
+    return JIFEN_STATUS_OK;
+}
+
 /* The rules of ledger_authorize, in whichever transaction is given. */
 static jifen_status authorize_in(storage_txn *txn, const char *z85,
                                  const jifen_request *req,
@@ -537,25 +572,8 @@ static jifen_status authorize_in(storage_txn *txn, const char *z85,
         snprintf(err, errlen, "the key table: %s", storage_strerror(e));
         return JIFEN_STATUS_INTERNAL;
     }
-    memset(caller, 0, sizeof *caller);
-    snprintf(caller->key, sizeof caller->key, "%s", z85);
-    caller->role = rec.role;
-    snprintf(caller->author, sizeof caller->author, "%s", rec.label);
-    for (size_t i = 0; i < req->n_commands; i++) {
-        const jifen_command *cmd = &req->commands[i];
-        if (!keys_role_may(rec.role, cmd->kind))
-            return deny(err, errlen,
-                        "command %zu (%s) is not allowed for a %s key", i + 1,
-                        codec_command_name(cmd->kind),
-                        jifen_role_name(rec.role));
-        if (cmd->kind == JIFEN_CMD_REVERSE) {
-            jifen_status st =
-                check_reversal(txn, rec.role, cmd, i, err, errlen);
-            if (st != JIFEN_STATUS_OK)
-                return st;
-        }
-    }
-    return JIFEN_STATUS_OK;
+    return authorize_role(txn, z85, rec.role, rec.label, req, caller, err,
+                          errlen);
 }
 
 jifen_status ledger_authorize(ledger *self, const char *z85,
@@ -572,6 +590,24 @@ jifen_status ledger_authorize(ledger *self, const char *z85,
         return JIFEN_STATUS_INTERNAL;
     }
     jifen_status st = authorize_in(&txn, z85, req, caller, err, errlen);
+    ledger_end_reader(self, &txn);
+    return st;
+}
+
+jifen_status ledger_authorize_as(ledger *self, const char *z85,
+                                 jifen_role role, const char *label,
+                                 const jifen_request *req,
+                                 ledger_caller *caller, char *err,
+                                 size_t errlen)
+{
+    storage_txn txn;
+    if (ledger_begin_reader(self, &txn) != STORAGE_OK) {
+        snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
+        return JIFEN_STATUS_INTERNAL;
+    }
+    jifen_status st =
+        authorize_role(&txn, z85, role, label, req, caller, err, errlen);
+    caller->of_service = true;
     ledger_end_reader(self, &txn);
     return st;
 }
@@ -717,7 +753,9 @@ static bool authorized_in_write(ledger *self, const ledger_caller *caller,
                                 const jifen_request *req,
                                 ledger_caller *checked, jifen_reply *reply)
 {
-    if (caller->key[0] == '\0') {
+    /* The local operator; or a key of the service, which the service
+     * authorized for this community (its table here does not hold it). */
+    if (caller->key[0] == '\0' || caller->of_service) {
         *checked = *caller;
         return true;
     }

@@ -51,6 +51,10 @@ typedef struct {
      * entries done of total (a terminal shows it); NULL: nothing. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* The service's own ledger (docs/communities.md): its journal holds
+     * communities created and closed and the service's keys, nothing
+     * else; a community's ledger refuses those commands. */
+    bool service;
 } ledger_options;
 
 /* Opens the ledger in `dir` (which must exist) with a copy of `pol`. A
@@ -71,6 +75,10 @@ typedef struct {
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
     char author[JIFEN_AUTHOR_MAX + 1]; /* the key's label */
+    /* A key of the service, authorized by the service (service.h) for this
+     * community: the community's own key table does not hold it, so the
+     * ledger does not look it up again inside the write transaction. */
+    bool of_service;
 } ledger_caller;
 
 /* Decides whether the key `z85` may send `req` now, against the committed
@@ -81,6 +89,15 @@ typedef struct {
 jifen_status ledger_authorize(ledger *self, const char *z85,
                               const jifen_request *req, ledger_caller *caller,
                               char *err, size_t errlen);
+
+/* Authorizes a key the ledger does not hold, with `role` and `label` given
+ * (a key of the service, whose scope the service checked): the role matrix
+ * and the reversal rule against this ledger. As ledger_authorize. */
+jifen_status ledger_authorize_as(ledger *self, const char *z85,
+                                 jifen_role role, const char *label,
+                                 const jifen_request *req,
+                                 ledger_caller *caller, char *err,
+                                 size_t errlen);
 
 /* True when z85 is an enrolled, unrevoked key: what the ZAP handler asks.
  * Reads an in-memory snapshot; safe from any thread. */
@@ -146,6 +163,16 @@ ledger_error ledger_grow(ledger *self);
 
 /* The author of the entries jifend writes by itself (notice releases). */
 #define LEDGER_DAEMON_AUTHOR "jifend"
+
+/* A new community's first entry: its founding rule set (the canonical text
+ * of a policy file), adopted from the beginning, written by jifend at
+ * now_ms in a transaction of its own. Only on an empty ledger. 0, or -1
+ * with why in err. */
+int ledger_found(ledger *self, const char *text, int64_t now_ms, char *err,
+                 size_t errlen);
+
+/* The number of entries (the committed head). */
+uint64_t ledger_entries(ledger *self);
 
 /* Does, with no client asking, what is due at now_ms: posts the awards whose
  * public notice has ended (notice.h), in a write transaction of its own,

@@ -93,6 +93,7 @@ struct ledger {
     size_t reply_len;
     keys_snapshot keys; /* active keys, for the ZAP handler's thread */
     bool keys_changed;  /* the write transaction enrolled or revoked */
+    bool service;       /* the service's own ledger (ledger_options) */
 };
 
 /* What one write command is decided with. */
@@ -145,7 +146,17 @@ storage_error ledger_household_balance(storage_txn *txn, const char *code,
 void decide_command(ledger *self, const write_context *ctx,
                     const jifen_command *cmd, jifen_result *result);
 
-/* --- adopt.c ----------------------------------------------------------------- */
+/* --- adopt.c, community.c ------------------------------------------------------- */
+
+/* CommunityCreate / CommunityClose in the service's ledger. */
+void community_decide(ledger *self, const write_context *ctx,
+                      const jifen_command *cmd, jifen_result *result);
+int community_apply(ledger *self, const jifen_entry *e, char *err,
+                    size_t errlen);
+/* Parses a rule set's text and writes its canonical form into
+ * self->scratch_text (valid until the next call); the policy in
+ * self->scratch_policy. 0, or -1 with why in err. */
+int adopt_canonical(ledger *self, const char *text, char *err, size_t errlen);
 
 /* PolicyLoad: parses, checks against history and drafts the entry with the
  * canonical text (in self->scratch text, valid until the next call). */

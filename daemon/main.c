@@ -476,7 +476,7 @@ static int enrol_offline(ledger *led, const options *o)
     jifen_request req = {.n_commands = 1, .commands = &cmd};
     snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
              now_ms());
-    static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
+    static const ledger_caller local = {.author = "local-operator"};
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);

@@ -1095,6 +1095,7 @@ static void community_create_to_wire(const jifen_command *c, wire_command *w)
     m->name = wire_str(c->name);
     m->street = wire_str(c->street);
     m->text = wire_str(c->text ? c->text : "");
+    m->file_rules = c->file_rules;
     w->msg.community_create = m;
 }
 
@@ -1108,6 +1109,7 @@ static void community_create_from_wire(const ProtobufCMessage *sub,
     take_str(e, "name", c->name, sizeof c->name, m->name);
     take_str(e, "street", c->street, sizeof c->street, m->street);
     take_owned_text(e, "text", &c->text, m->text, JIFEN_RULE_SET_TEXT_MAX);
+    c->file_rules = m->file_rules;
 }
 
 static void community_close_check(const jifen_command *c, errbuf *e)

@@ -193,6 +193,7 @@ typedef struct {
     char community[JIFEN_COMMUNITY_MAX + 1];
     char street[JIFEN_COMMUNITY_MAX + 1];
     bool all_communities;
+    bool file_rules; /* COMMUNITY_CREATE, by jifend only */
     /* POLICY_LOAD and COMMUNITY_CREATE (a rule set's text), KEY_ENROL (a
      * service key's communities), NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with

@@ -98,7 +98,9 @@ static void test_records_and_snapshot(void **state)
     storage *st = NULL;
     storage_txn txn;
     keys_snapshot snap;
-    keys_record rec = {JIFEN_ROLE_TERMINAL, false, 7, 0, "Desk 1"}, got;
+    keys_record rec = {.role = JIFEN_ROLE_TERMINAL, .enrolled_entry = 7,
+                       .label = "Desk 1"},
+                got;
 
     assert_int_equal(storage_open(&st, dir, 1 << 20, err, sizeof err),
                      STORAGE_OK);
