@@ -8,12 +8,12 @@
  */
 #include "cli_output.h"
 
+#include "calendar.h"
 #include "codec.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* --- a tiny JSON writer --------------------------------------------------- */
 
@@ -364,22 +364,16 @@ static void print_balance_human(FILE *f, const jifen_balance *b)
     fputc('\n', f);
 }
 
-/* Local time in ISO-8601 with a colon in the offset ("+08:00"), which is
- * what strftime's %z leaves out. */
+/* A time for people: Asia/Shanghai, the community's zone, whatever TZ
+ * the machine running the CLI has (common/calendar.h), RFC 3339 with its
+ * offset so that it is never ambiguous. */
 static void format_local_time(int64_t time_ms, char *buf, size_t len)
 {
-    time_t t = (time_t)(time_ms / 1000);
-    struct tm tm;
-    char zone[8];
-
-    if (localtime_r(&t, &tm) == NULL ||
-        strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
-        strftime(zone, sizeof zone, "%z", &tm) != 5) {
+    char text[CLOCK_TIME_LEN + 1];
+    if (clock_time_text(time_ms, text) == 0)
+        snprintf(buf, len, "%s", text);
+    else
         snprintf(buf, len, "@%" PRId64 "ms", time_ms);
-        return;
-    }
-    size_t used = strlen(buf);
-    snprintf(buf + used, len - used, "%.3s:%.2s", zone, zone + 3);
 }
 
 /* "award volunteer", "bill 2024-05", "reverse of 42". */

@@ -102,6 +102,13 @@ run jf history "$H"
 check_rc "history (human)" 0
 check_eq "history human: one line per entry" 7 "$(grep -c . <<<"$OUT")"
 check_match "history human: newest first" "^$((BASE + 8)) .*redeem" "$(head -n 1 <<<"$OUT")"
+# People read Asia/Shanghai time whatever the machine's zone is.
+for zone in UTC America/New_York; do
+    run env TZ="$zone" "$JIFEN" --server "$ENDPOINT" --key "$(key_of auditor)" \
+        --server-key "$SERVER_KEY" history "$H" --limit 1
+    check_match "history human under TZ=$zone: Shanghai time" \
+        "^$((BASE + 8))  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00  redeem" "$OUT"
+done
 
 # --- verify -----------------------------------------------------------------
 json_ok "verify" verify &&
