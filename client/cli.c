@@ -478,11 +478,32 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
     }
 }
 
+/* "usage: jifen [--server ENDPOINT] [--key FILE] ... COMMAND ...", from
+ * the options table, so that it names every global option there is. */
+static void print_usage_line(FILE *f)
+{
+    static const opt_id shown[] = {OPT_SERVER,  OPT_KEY,     OPT_SERVER_KEY,
+                                   OPT_JSON,    OPT_TIMEOUT, OPT_RETRIES};
+    size_t col = (size_t)fprintf(f, "usage: jifen");
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+        const option_def *o = &options[shown[i]];
+        char word[64];
+        int n = snprintf(word, sizeof word, " [%s%s%s]", o->name,
+                         o->arg ? " " : "", o->arg ? o->arg : "");
+        if (col + (size_t)n > 72) {
+            fputs("\n            ", f);
+            col = 12;
+        }
+        fputs(word, f);
+        col += (size_t)n;
+    }
+    fputs(" COMMAND ...\n", f);
+}
+
 static void print_help(FILE *f)
 {
-    fputs("usage: jifen [--server ENDPOINT] [--json] [--timeout MS]\n"
-          "             [--retries N] COMMAND ...\n\ncommands:\n",
-          f);
+    print_usage_line(f);
+    fputs("\ncommands:\n", f);
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fputs("  ", f);
         print_synopsis(f, &commands[i], false);

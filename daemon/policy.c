@@ -1059,8 +1059,8 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
     }
     if (fee_due_fen <= 0) {
         set_err(err, errlen,
-                "nothing is due: the household owes no fee, "
-                "so there is nothing for points to pay");
+                "cap max_offset_percent: nothing is due: the household owes "
+                "no fee, so there is nothing for points to pay");
         return JIFEN_STATUS_CAP_EXCEEDED;
     }
     due = (uint64_t)fee_due_fen;
@@ -1070,8 +1070,9 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
     most = limit / p->fen_per_point;
     if (points > most) {
         set_err(err, errlen,
-                "at most %" PRIu64 " points can be redeemed now: "
-                "points may pay %" PRIu32 "%% of the %" PRIu64 ".%02" PRIu64
+                "cap max_offset_percent: at most %" PRIu64 " points can be "
+                "redeemed now: points may pay %" PRIu32 "%% of the %" PRIu64
+                ".%02" PRIu64
                 " yuan due, that is up to %" PRIu64 ".%02" PRIu64 " yuan "
                 "(asked for %" PRIu64 " points)",
                 most, p->max_offset_percent, YUAN(due), YUAN(limit), points);

@@ -122,6 +122,14 @@ check_rc "verify (human)" 0
 check_match "verify human" "^ok: $N_ENTRIES entries, head [0-9a-f]{64}" "$OUT"
 BEFORE=$(verify_state)
 
+# --- help ----------------------------------------------------------------------
+run "$JIFEN" help
+check_rc "help" 0
+USAGE=$(sed -n '1,/COMMAND/p' <<<"$OUT")
+for opt in "--server ENDPOINT" "--key FILE" "--server-key KEY" "--json" "--timeout MS" "--retries N"; do
+    check_contains "help's usage line names $opt" "[$opt]" "$USAGE"
+done
+
 # --- usage errors: exit 2, nothing sent ---------------------------------------
 for amount in 1e3 -5 12.345 abc "" 0x10 1,5; do
     run jf bill "$H" "$amount" --period 2026-02
