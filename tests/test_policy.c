@@ -844,6 +844,12 @@ static void test_redeem_overflow(void **state)
                      JIFEN_STATUS_CAP_EXCEEDED);
     assert_contains(err, "92233720368547758.07 yuan due");
 
+    /* The largest redemption one command can ask for at the largest rate
+     * is the largest amount one command may move: 1e6 x 1e5 = 1e11 fen. */
+    assert_int_equal(redeem(p, JIFEN_POINTS_MAX, INT64_MAX, &off, err),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(off, JIFEN_FEN_MAX);
+
     /* percent of a fee where fee * percent overflows uint64. */
     p->fen_per_point = 1;
     p->max_offset_percent = 50;
