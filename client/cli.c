@@ -14,6 +14,7 @@
  * 4 forbidden (the key's role may not do this).
  */
 #include "checkpoint.h"
+#include "json_out.h"
 #include "cli_output.h"
 #include "jifen.h"
 
@@ -1025,12 +1026,16 @@ static int run_keygen(cli_run *r, const cli_args *a)
         cli_print_failure(&r->out, "error", err, NULL);
         return EXIT_REFUSED;
     }
-    if (r->out.json)
-        fprintf(r->out.out,
-                "{\"public_key\":\"%s\",\"secret_file\":\"%s.key\","
-                "\"public_file\":\"%s.pub\"}\n",
-                pub, prefix, prefix);
-    else
+    if (r->out.json) {
+        char file[4096];
+        json_out *j = json_out_new();
+        json_out_str(j, "public_key", pub);
+        snprintf(file, sizeof file, "%s.key", prefix);
+        json_out_str(j, "secret_file", file);
+        snprintf(file, sizeof file, "%s.pub", prefix);
+        json_out_str(j, "public_file", file);
+        json_out_print(r->out.out, &j);
+    } else
         printf("%s\nwrote %s.key (secret, keep it) and %s.pub (give it to "
                "the admin to enrol)\n",
                pub, prefix, prefix);

@@ -131,6 +131,15 @@ for opt in "--server ENDPOINT" "--key FILE" "--server-key KEY" "--json" "--timeo
 done
 
 # --- usage errors: exit 2, nothing sent ---------------------------------------
+# --json is valid JSON (strict UTF-8) also for what the user typed: an
+# option that is not UTF-8, a file prefix with a quote in it.
+is_json() { python3 -c 'import sys, json; json.loads(sys.stdin.buffer.read().decode("utf-8"))'; }
+run "$JIFEN" --json $'--b\xffd'
+check_rc "an option that is not UTF-8" 2
+is_json <<<"$OUT" && pass "... still gives valid JSON" || fail "invalid JSON: $OUT"
+run "$JIFEN" --json keygen --out "$WORK/a\"b"
+check_rc "keygen --out with a quote" 0
+is_json <<<"$OUT" && pass "keygen --json with a quote in the file name is valid JSON" || fail "invalid JSON: $OUT"
 for amount in 1e3 -5 12.345 abc "" 0x10 1,5; do
     run jf bill "$H" "$amount" --period 2026-02
     check_rc "bill with amount '$amount' is a usage error" 2
