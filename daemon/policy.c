@@ -657,7 +657,15 @@ static int section_line(parser *ps, char *line)
                                        : begin_rule(ps, code);
 }
 
-/* --- lines -------------------------------------------------------------- */
+/* --- lines --------------------------------------------------------------
+ *
+ * The line reader is ours, not an INI library's (inih is in Debian): a rule
+ * set's text is in the hash chain (PolicyLoad) and `policy show` must read
+ * back the same forever, so its grammar cannot depend on a library's build
+ * options (inih's continuation lines, ';' comments, truncation of long
+ * lines are compile-time choices of the packager). What a library would
+ * save is these few lines; the checks around them stay either way.
+ */
 
 /* Copies one raw line into buf (NUL-terminated) after the checks that need
  * the raw bytes: length, NUL, control characters. A final '\r' is dropped
