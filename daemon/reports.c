@@ -50,30 +50,32 @@ static void table_title(table *t, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Makes room for item n of an array of `size`-byte items that doubles as
- * it fills. false when out of memory (the array stays as it was). */
-static bool room_for(void **items, size_t *cap, size_t n, size_t size)
+/* An array of `size`-byte items that doubles as it fills, with room for
+ * item n: the array (moved, perhaps), or NULL when out of memory (the old
+ * one is left as it was). */
+static void *room_for(void *items, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
-        return true;
+        return items;
     size_t more = *cap ? *cap * 2 : 16;
-    void *p = realloc(*items, more * size);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = more;
-    return true;
+    void *p = realloc(items, more * size);
+    if (p)
+        *cap = more;
+    return p;
 }
 
 /* Adds a row; cells are strings, n_columns of them. */
 static void table_row(table *t, const char *const *cells)
 {
     jifen_report *r = t->r;
-    if (t->failed || r->n_rows == JIFEN_REPORT_ROWS_MAX ||
-        !room_for((void **)&r->rows, &t->cap, r->n_rows, sizeof *r->rows)) {
+    jifen_report_row *rows = NULL;
+    if (!t->failed && r->n_rows < JIFEN_REPORT_ROWS_MAX)
+        rows = room_for(r->rows, &t->cap, r->n_rows, sizeof *r->rows);
+    if (!rows) {
         t->failed = true;
         return;
     }
+    r->rows = rows;
     jifen_report_row *row = &r->rows[r->n_rows++];
     memset(row, 0, sizeof *row);
     for (size_t i = 0; i < r->n_columns; i++)
@@ -225,10 +227,13 @@ typedef struct {
 
 static void seq_set_add(seq_set *s, uint64_t seq)
 {
-    if (room_for((void **)&s->seqs, &s->cap, s->n, sizeof *s->seqs))
+    uint64_t *seqs = room_for(s->seqs, &s->cap, s->n, sizeof *s->seqs);
+    if (seqs) {
+        s->seqs = seqs;
         s->seqs[s->n++] = seq;
-    else
+    } else {
         s->nomem = true;
+    }
 }
 
 static bool seq_set_has(const seq_set *s, uint64_t seq)
