@@ -89,7 +89,8 @@ uint64_t arrears_settle(arrears *a)
 {
     /* Entry times rise with entry numbers on a sound clock; sorting makes
      * "oldest" mean the time whatever the clock did. */
-    qsort(a->charges, a->n, sizeof *a->charges, oldest_first);
+    if (a->n > 1) /* (qsort of no array at all is undefined) */
+        qsort(a->charges, a->n, sizeof *a->charges, oldest_first);
     uint64_t left = a->credit;
     for (size_t i = 0; i < a->n; i++) {
         arrears_charge *c = &a->charges[i];

@@ -288,6 +288,8 @@ static void test_oldest_first(void **state)
     (void)state;
     write_at(at(2026, 1, 5, 9, 0), JIFEN_CMD_HOUSEHOLD_ADD, H, 0);
     write_at(at(2026, 1, 5, 9, 0), JIFEN_CMD_HOUSEHOLD_ADD, H2, 0);
+    /* never billed, never paid (and first in order): not in the ageing */
+    write_at(at(2026, 1, 5, 9, 0), JIFEN_CMD_HOUSEHOLD_ADD, "1-1-101", 0);
     write_at(at(2026, 1, 5, 9, 0), JIFEN_CMD_BILL, H, 10000);   /* 87 d */
     write_at(at(2026, 3, 1, 9, 0), JIFEN_CMD_BILL, H, 10000);   /* 30 d */
     write_at(at(2026, 3, 20, 9, 0), JIFEN_CMD_PAY, H, 4000);
@@ -304,6 +306,7 @@ static void test_oldest_first(void **state)
     /* 5000 paid or offset: January's bill has 5000 left, March's all. */
     assert_string_equal(ages(rep, H), "10000 5000 0 0 15000");
     assert_null(row(rep, H2));
+    assert_null(row(rep, "1-1-101"));
     /* billed 250, outstanding 150: 40% collected */
     assert_true(title_has(rep, "collection rate 40.0% (billed 25000, "
                                "outstanding 15000)"));
