@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "keys.h"
 #include "log.h"
+#include "merkle_store.h"
 #include "notice.h"
 #include "reports.h"
 #include "sanction.h"
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define META_HEAD "head"
 #define META_FORMAT "format"
@@ -222,6 +224,19 @@ static storage_error migrate_history(storage_txn *txn, uint64_t *moved)
     return e;
 }
 
+/* The tree's migration on a terminal: a line that counts up, on stderr
+ * (the log stays quiet until it is done). */
+static void show_progress(void *ctx, uint64_t done, uint64_t todo)
+{
+    (void)ctx;
+    if (!isatty(STDERR_FILENO))
+        return;
+    fprintf(stderr, "\rjifend: building the Merkle tree: %" PRIu64
+                    " of %" PRIu64 " entries%s",
+            done, todo, done == todo ? "\n" : "");
+    fflush(stderr);
+}
+
 static ledger_error load_head(ledger *self, char *err, size_t errlen)
 {
     storage_txn txn;
@@ -282,6 +297,17 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         storage_txn_abort(&txn);
         return LEDGER_FAILED;
     }
+    uint64_t built = 0;
+    if (e == STORAGE_OK && !self->opts.merkle_off) {
+        e = merkle_store_catch_up(&txn, self->head_seq, show_progress, NULL,
+                                  &built);
+        if (e == STORAGE_CORRUPT) {
+            snprintf(err, errlen, "the Merkle tree does not match the "
+                                  "journal (damaged, or longer than it)");
+            storage_txn_abort(&txn);
+            return LEDGER_FAILED;
+        }
+    }
     if (e == STORAGE_OK)
         e = storage_txn_commit(&txn);
     else
@@ -290,6 +316,9 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
         return from_storage(self, e, NULL);
     }
+    if (built)
+        log_info("Merkle tree: built for %" PRIu64 " entries (%" PRIu64
+                 " now)", built, self->head_seq);
     if (migrating)
         log_info("ledger format 1 -> 2: the history index and the counters "
                  "(%" PRIu64 " keys) now lie next to the balances",
@@ -551,7 +580,8 @@ static storage_error balance_after(ledger *self, const char *household,
 
 /*
  * Appends the stored bytes of entry `seq` to the journal and updates the
- * derived state: balances from its postings, the household's history index.
+ * derived state: balances from its postings, the household's history index,
+ * the Merkle tree.
  * Shared by the write path and replication (ledger_replicate), so that a
  * replica's derived state is the primary's by construction.
  */
@@ -573,6 +603,9 @@ static void index_entry(ledger *self, uint64_t seq, const uint8_t *stored,
         storage_put(&self->txn, TABLE_BALANCES, hkey, hlen, "", 0,
                     STORAGE_PUT_OVERWRITE);
     }
+    /* The Merkle tree over the journal (merkle_store.h): its one call. */
+    if (!self->opts.merkle_off)
+        merkle_append(&self->txn, seq, stored, len);
 }
 
 /*

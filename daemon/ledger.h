@@ -42,6 +42,10 @@ typedef enum {
 typedef struct {
     size_t map_size;     /* initial map size in bytes */
     size_t map_max;      /* largest the map may grow to */
+    /* No Merkle tree (config merkle_tree = off; for benchmarks): entries
+     * are appended without it, checkpoints are jifen-cp1 lines and proofs
+     * are refused. The next open with the tree on builds what is missing. */
+    bool merkle_off;
 } ledger_options;
 
 /* Opens the ledger in `dir` (which must exist) with a copy of `pol`.

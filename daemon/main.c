@@ -581,7 +581,8 @@ static int serve(options *o, policy *pol, ruleset **rules)
     }
     ledger *led = NULL;
     ledger_options lo = {(size_t)o->cfg.map_size_mib << 20,
-                         (size_t)o->cfg.map_max_mib << 20};
+                         (size_t)o->cfg.map_max_mib << 20,
+                         o->cfg.merkle_tree == 0};
     if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",

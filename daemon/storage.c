@@ -41,7 +41,7 @@ static const char *const table_names[TABLE_COUNT] = {
     [TABLE_HOUSEHOLDS] = "households", [TABLE_REQUESTS] = "requests",
     [TABLE_HISTORY] = "history",       [TABLE_REVERSALS] = "reversals",
     [TABLE_META] = "meta",             [TABLE_CHECKPOINTS] = "checkpoints",
-    [TABLE_KEYS] = "keys",
+    [TABLE_KEYS] = "keys",             [TABLE_MERKLE] = "merkle",
 };
 
 void storage_be64_put(uint8_t out[8], uint64_t v)

@@ -39,7 +39,7 @@ static int setup(void **state)
     f.dir = testutil_tmpdir();
     assert_non_null(f.dir);
     assert_int_equal(policy_load_default(&f.pol, err, sizeof err), 0);
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {1 << 20, 256 << 20, false};
     assert_int_equal(ledger_open(&f.led, f.dir, &f.pol, &lo, err, sizeof err),
                      LEDGER_OK);
     *state = &f;
@@ -363,7 +363,7 @@ static storage *raw_begin(fixture *f, storage_txn *txn)
 static void reopen(fixture *f)
 {
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {1 << 20, 256 << 20, false};
     assert_int_equal(
         ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
 }
@@ -624,7 +624,7 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {1 << 20, 256 << 20, false};
     assert_int_not_equal(
         ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
     assert_non_null(strstr(err, "not a jifen-ledger-2 ledger"));
@@ -672,7 +672,7 @@ static void test_map_full_then_grow(void **state)
     testutil_rmtree(&f->dir);
     f->dir = testutil_tmpdir();
     char err[256];
-    ledger_options lo = {256 << 10, 64 << 20};
+    ledger_options lo = {256 << 10, 64 << 20, false};
     assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
                                  sizeof err),
                      LEDGER_OK);
@@ -751,7 +751,7 @@ static void test_replica_rebuilds_key_table(void **state)
     char *dir = testutil_tmpdir();
     assert_non_null(dir);
     ledger *rep = NULL;
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {1 << 20, 256 << 20, false};
     assert_int_equal(ledger_open(&rep, dir, &f->pol, &lo, err, sizeof err),
                      LEDGER_OK);
     /* Entry by entry, one batch (one transaction) each. The snapshot

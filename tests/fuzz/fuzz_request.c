@@ -116,7 +116,7 @@ static void setup(void)
 {
     char err[512];
     static policy pol;
-    ledger_options lo = {1u << 20, 1u << 30};
+    ledger_options lo = {1u << 20, 1u << 30, false};
     if (hash_init() != 0 || policy_load_default(&pol, err, sizeof err) != 0)
         abort();
     dir = testutil_tmpdir();

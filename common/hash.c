@@ -20,6 +20,16 @@ void hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN])
     sha256_digest(&ctx, HASH_LEN, out);
 }
 
+void hash_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+                   uint8_t out[HASH_LEN])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, alen, a);
+    sha256_update(&ctx, blen, b);
+    sha256_digest(&ctx, HASH_LEN, out);
+}
+
 char *hash_hex(const uint8_t *bytes, size_t n, char *buf, size_t len)
 {
     if (len < 2 * n + 1)
