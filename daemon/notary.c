@@ -2,6 +2,7 @@
 
 #include "hash.h"
 #include "log.h"
+#include "merkle_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,8 +157,17 @@ void notary_on_commit(void *ctx, storage_txn *txn, uint64_t from_seq,
     bool due = now - self->last_time >= (int64_t)self->every_seconds;
     if (!crossed && !due)
         return;
+    /* A signed tree head when the tree covers the entries (always, unless
+     * it is switched off: merkle_tree = 0), else the chain head alone. */
     checkpoint cp;
-    if (checkpoint_sign(&cp, seq, hash, now, self->secret) != 0)
+    uint64_t tree = 0;
+    merkle_hash root;
+    merkle_store_reader mr;
+    merkle_store_reader_init(&mr, txn);
+    bool sth = merkle_store_size(txn, &tree) == STORAGE_OK && tree == seq &&
+               merkle_store_root(&mr, seq, root) == STORAGE_OK;
+    if ((sth ? checkpoint_sign_tree(&cp, seq, root, hash, now, self->secret)
+             : checkpoint_sign(&cp, seq, hash, now, self->secret)) != 0)
         return;
     uint8_t key[8];
     storage_be64_put(key, seq);

@@ -1,8 +1,11 @@
 /*
- * notary - signs the chain head (Ed25519) every N entries and at least every
- * S seconds while entries are written, and keeps the signed checkpoints in
- * the ledger's checkpoints table, in the same write transaction as the
- * entries they cover.
+ * notary - signs the head of the ledger (Ed25519) every N entries and at
+ * least every S seconds while entries are written, and keeps the signed
+ * checkpoints in the ledger's checkpoints table, in the same write
+ * transaction as the entries they cover. A checkpoint is a signed tree head
+ * (jifen-sth1: size, Merkle root, chain head; checkpoint.h) whenever the
+ * Merkle tree covers the entries, i.e. unless it is switched off; older
+ * ledgers keep their jifen-cp1 lines, which stay valid.
  *
  * The keypair lives next to the ledger: DATA/checkpoint.key (secret, 0600)
  * and DATA/checkpoint.pub (the public key residents and auditors use), as

@@ -2,14 +2,20 @@
  * tamper - what a dishonest operator with write access to the files could
  * do: rewrite entry K's amount, recompute the hash chain of every later
  * entry, rebuild the balances and the stored head, so that the plain
- * verification (chain + replay + invariants) passes. Only a signed
- * checkpoint taken before the rewrite can tell. Test tool; never installed.
+ * verification (chain + replay + invariants) passes; recompute the Merkle
+ * tree too, and with --resign, as an operator who also holds the signing
+ * key (DIR/checkpoint.key), replace the stored checkpoints with one signed
+ * tree head of the rewritten ledger. Only a signed checkpoint taken before
+ * the rewrite can tell: against the old head the new one fails the
+ * consistency proof. Test tool; never installed.
  *
- *   tamper DIR K AMOUNT
+ *   tamper DIR K AMOUNT [--resign]
  */
 #include "accounts.h"
 #include "codec.h"
 #include "hash.h"
+#include "merkle_store.h"
+#include "notary.h"
 #include "storage.h"
 
 #include <inttypes.h>
@@ -44,8 +50,9 @@ static void add(const char *name, uint64_t debit, uint64_t credit)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: tamper DIR K AMOUNT\n");
+    bool resign = argc == 5 && strcmp(argv[4], "--resign") == 0;
+    if (argc != 4 && !resign) {
+        fprintf(stderr, "usage: tamper DIR K AMOUNT [--resign]\n");
         return 2;
     }
     uint64_t k = strtoull(argv[2], NULL, 10), amount = strtoull(argv[3], NULL, 10);
@@ -56,11 +63,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "tamper: %s\n", err);
         return 1;
     }
+    /* The signing key, loaded before the write transaction begins. */
+    notary *n = NULL;
+    if (resign && notary_open(&n, argv[1], st, 1, 86400, err, sizeof err)) {
+        fprintf(stderr, "tamper: %s\n", err);
+        return 1;
+    }
     storage_txn txn;
     storage_txn_begin(st, &txn, true);
     static jifen_entry e;
     size_t cap = codec_entry_max_size();
     uint8_t *buf = malloc(cap), prev[32] = {0};
+    uint64_t last = 0;
     for (uint64_t seq = 1;; seq++) {
         uint8_t key[8];
         storage_val v;
@@ -98,6 +112,15 @@ int main(int argc, char **argv)
         memcpy(head + 8, prev, 32);
         storage_put(&txn, TABLE_META, "head", 4, head, sizeof head,
                     STORAGE_PUT_OVERWRITE);
+        last = seq;
+    }
+    /* The tree of the rewritten journal, by jifend's own code. */
+    uint64_t built = 0;
+    storage_clear(&txn, TABLE_MERKLE);
+    merkle_store_catch_up(&txn, last, NULL, NULL, &built);
+    if (n) {
+        storage_clear(&txn, TABLE_CHECKPOINTS);
+        notary_on_commit(n, &txn, last - 1, last, prev);
     }
     for (size_t i = 0; i < n_accounts; i++) {
         uint8_t rec[BALANCE_RECORD_LEN];
@@ -108,6 +131,7 @@ int main(int argc, char **argv)
     }
     free(buf);
     storage_error se = storage_txn_commit(&txn);
+    notary_close(&n);
     storage_close(&st);
     if (se != STORAGE_OK) {
         fprintf(stderr, "tamper: commit failed\n");
