@@ -40,6 +40,11 @@ void notary_on_commit(void *ctx, storage_txn *txn, uint64_t from_seq,
  * 0 the latest. STORAGE_NOT_FOUND when there is none. */
 storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp);
 
+/* The same, signed tree heads (jifen-sth1) only: the first one covering
+ * `entry`, or with entry 0 the latest; cp1 lines are passed over. */
+storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
+                                    checkpoint *cp);
+
 /* SHA-256 of entry seq's stored bytes. STORAGE_NOT_FOUND past the end. */
 storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,
                                 uint8_t hash[32]);
