@@ -17,11 +17,6 @@
 
 /* --- a tiny JSON writer --------------------------------------------------- */
 
-typedef struct {
-    FILE *f;
-    bool need_comma; /* a value was written at this level */
-} json_writer;
-
 /* Quotes and escapes a string. Bytes >= 0x80 pass through: the codec only
  * lets valid UTF-8 into names and notes, and JSON is UTF-8. */
 static void json_string(FILE *f, const char *s)
@@ -72,51 +67,51 @@ static void jw_key(json_writer *w, const char *key)
     w->need_comma = true;
 }
 
-static void jw_open(json_writer *w, const char *key, char bracket)
+void jw_open(json_writer *w, const char *key, char bracket)
 {
     jw_key(w, key);
     fputc(bracket, w->f);
     w->need_comma = false;
 }
 
-static void jw_close(json_writer *w, char bracket)
+void jw_close(json_writer *w, char bracket)
 {
     fputc(bracket, w->f);
     w->need_comma = true;
 }
 
-static void jw_str(json_writer *w, const char *key, const char *v)
+void jw_str(json_writer *w, const char *key, const char *v)
 {
     jw_key(w, key);
     json_string(w->f, v);
 }
 
-static void jw_u64(json_writer *w, const char *key, uint64_t v)
+void jw_u64(json_writer *w, const char *key, uint64_t v)
 {
     jw_key(w, key);
     fprintf(w->f, "%" PRIu64, v);
 }
 
-static void jw_i64(json_writer *w, const char *key, int64_t v)
+void jw_i64(json_writer *w, const char *key, int64_t v)
 {
     jw_key(w, key);
     fprintf(w->f, "%" PRId64, v);
 }
 
-static void jw_bool(json_writer *w, const char *key, bool v)
+void jw_bool(json_writer *w, const char *key, bool v)
 {
     jw_key(w, key);
     fputs(v ? "true" : "false", w->f);
 }
 
-static json_writer jw_begin(FILE *f)
+json_writer jw_begin(FILE *f)
 {
     json_writer w = {.f = f, .need_comma = false};
     jw_open(&w, NULL, '{');
     return w;
 }
 
-static void jw_end(json_writer *w)
+void jw_end(json_writer *w)
 {
     jw_close(w, '}');
     fputc('\n', w->f);
@@ -396,7 +391,7 @@ static void print_entry_command(FILE *f, const jifen_entry *e)
         fprintf(f, " of entry %" PRIu64, e->reverses);
 }
 
-static void print_entry_human(FILE *f, const jifen_entry *e)
+void cli_print_entry(FILE *f, const jifen_entry *e)
 {
     char when[48];
 
@@ -427,7 +422,7 @@ static void print_history_human(FILE *f, const char *household,
         return;
     }
     for (size_t i = 0; i < r->n_history; i++)
-        print_entry_human(f, &r->history[i]);
+        cli_print_entry(f, &r->history[i]);
 }
 
 static void print_history_json(FILE *f, const char *household,
@@ -716,23 +711,28 @@ static bool is_integer(const char *s)
     return true;
 }
 
-static void print_report_json(FILE *f, const jifen_report *r)
+void cli_json_report(json_writer *w, const jifen_report *r)
 {
-    json_writer w = jw_begin(f);
-    jw_str(&w, "title", r->title);
-    jw_open(&w, "rows", '[');
+    jw_str(w, "title", r->title);
+    jw_open(w, "rows", '[');
     for (size_t i = 0; i < r->n_rows; i++) {
-        jw_open(&w, NULL, '{');
+        jw_open(w, NULL, '{');
         for (size_t j = 0; j < r->n_columns; j++) {
             const char *cell = r->rows[i].cells[j];
             if (is_integer(cell))
-                jw_i64(&w, r->columns[j], strtoll(cell, NULL, 10));
+                jw_i64(w, r->columns[j], strtoll(cell, NULL, 10));
             else
-                jw_str(&w, r->columns[j], cell);
+                jw_str(w, r->columns[j], cell);
         }
-        jw_close(&w, '}');
+        jw_close(w, '}');
     }
-    jw_close(&w, ']');
+    jw_close(w, ']');
+}
+
+static void print_report_json(FILE *f, const jifen_report *r)
+{
+    json_writer w = jw_begin(f);
+    cli_json_report(&w, r);
     jw_end(&w);
 }
 

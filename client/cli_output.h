@@ -12,6 +12,7 @@
 #include "jifen.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct {
@@ -43,5 +44,28 @@ void cli_print_refusal(const cli_output *o, jifen_status status,
  * be NULL or empty. */
 void cli_print_failure(const cli_output *o, const char *kind,
                        const char *message, const char *request_id);
+
+/* The one JSON writer of the CLI (also cli_proof.c's): objects and arrays
+ * with their commas; jw_begin opens an object, jw_end closes it and ends
+ * the line. */
+typedef struct {
+    FILE *f;
+    bool need_comma; /* a value was written at this level */
+} json_writer;
+
+json_writer jw_begin(FILE *f);
+void jw_end(json_writer *w);
+void jw_open(json_writer *w, const char *key, char bracket);
+void jw_close(json_writer *w, char bracket);
+void jw_str(json_writer *w, const char *key, const char *v);
+void jw_u64(json_writer *w, const char *key, uint64_t v);
+void jw_i64(json_writer *w, const char *key, int64_t v);
+void jw_bool(json_writer *w, const char *key, bool v);
+
+/* A report's title and rows, as `report --json` prints them, into w. */
+void cli_json_report(json_writer *w, const jifen_report *r);
+
+/* One journal entry as `history` prints it, on one line. */
+void cli_print_entry(FILE *f, const jifen_entry *e);
 
 #endif

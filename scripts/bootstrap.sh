@@ -8,7 +8,7 @@ JIFEN_PACKAGES=(
   build-essential cmake pkg-config
   liblmdb-dev lmdb-utils libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
-  python3-zmq python3-protobuf
+  python3-zmq python3-protobuf libqrencode-dev libpng-dev
 )
 
 missing_packages() {
