@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     char err[512];
     storage *st = NULL;
     if (hash_init() != 0 ||
-        storage_open(&st, argv[1], 1u << 20, err, sizeof err) != STORAGE_OK) {
+        storage_open(&st, argv[1], 64u << 20, err, sizeof err) != STORAGE_OK) {
         fprintf(stderr, "tamper: %s\n", err);
         return 1;
     }
