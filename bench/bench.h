@@ -60,6 +60,7 @@ typedef struct {
     const char *pg_conninfo; /* NULL: no PostgreSQL baseline */
     const char *out;         /* JSON file, or NULL */
     bool smoke;
+    bool no_tree; /* jifend with merkle_tree = 0: what the tree costs */
 } bench_options;
 
 typedef struct {
