@@ -6,8 +6,8 @@
  * The code is 8-bit mode, error correction level M (15 % of it may be
  * dirty or torn and it still reads), with the 4-module quiet zone the
  * standard asks for. A signed tree head (231 characters at most) makes a
- * version 10 code, 57 modules wide: 3 cm across at 300 dpi and 2 pixels a
- * module... printed at 5 mm a module it reads from across a corridor.
+ * version 10 code, 57 modules and 65 with the quiet zone: the SVG is 65 mm
+ * across at 1 mm a module, which a phone reads from an arm's length.
  */
 #ifndef JIFEN_QR_H
 #define JIFEN_QR_H
