@@ -56,6 +56,20 @@ static int refused(const cli_proof_env *env, jifen_reply *reply,
     return r->status == JIFEN_STATUS_FORBIDDEN ? 4 : REFUSED;
 }
 
+/* One query whose result must be OK and carry a proof: 0 with the reply
+ * and *r, or an exit code (reported, reply cleared). */
+static int ask_proof(const cli_proof_env *env, jifen_command *c,
+                     jifen_reply *reply, const jifen_result **r)
+{
+    int rc = ask(env, c, 1, reply);
+    if (rc != 0)
+        return rc;
+    *r = &reply->results[0];
+    if ((*r)->status != JIFEN_STATUS_OK || !(*r)->proof)
+        return refused(env, reply, *r);
+    return 0;
+}
+
 /* --- the signed tree head ------------------------------------------------- */
 
 typedef struct {
@@ -73,13 +87,11 @@ static int get_head(const cli_proof_env *env, const char *line,
     if (line == NULL) {
         jifen_command c = {.kind = JIFEN_CMD_TREE_HEAD, .entry = entry};
         jifen_reply reply;
-        int rc = ask(env, &c, 1, &reply);
+        const jifen_result *r = NULL;
+        int rc = ask_proof(env, &c, &reply, &r);
         if (rc != 0)
             return rc;
-        const jifen_result *r = &reply.results[0];
-        if (r->status != JIFEN_STATUS_OK)
-            return refused(env, &reply, r);
-        if (!r->proof || r->proof->tree_head[0] == '\0') {
+        if (r->proof->tree_head[0] == '\0') {
             jifen_reply_clear(&reply);
             cli_print_refusal(env->out, JIFEN_STATUS_NO_TREE_HEAD,
                               "no signed tree head yet covers this: the next "
@@ -218,11 +230,9 @@ int cli_proof_entry(const cli_proof_env *env, uint64_t entry)
     jifen_command c = {.kind = JIFEN_CMD_INCLUSION, .entry = entry,
                        .tree_size = h.cp.entry};
     jifen_reply reply;
-    if ((rc = ask(env, &c, 1, &reply)) != 0)
+    const jifen_result *r = NULL;
+    if ((rc = ask_proof(env, &c, &reply, &r)) != 0)
         return rc;
-    const jifen_result *r = &reply.results[0];
-    if (r->status != JIFEN_STATUS_OK || !r->proof)
-        return refused(env, &reply, r);
     inclusion_verdict v;
     check_inclusion(r->proof, entry, &h, &v);
     if (env->out->json) {
@@ -272,11 +282,9 @@ int cli_proof_consistency(const cli_proof_env *env, const char *old_line,
                        .old_size = old.cp.entry,
                        .tree_size = now.cp.entry};
     jifen_reply reply;
-    if ((rc = ask(env, &c, 1, &reply)) != 0)
+    const jifen_result *r = NULL;
+    if ((rc = ask_proof(env, &c, &reply, &r)) != 0)
         return rc;
-    const jifen_result *r = &reply.results[0];
-    if (r->status != JIFEN_STATUS_OK || !r->proof)
-        return refused(env, &reply, r);
     const jifen_tree_proof *p = r->proof;
     bool ok = p->old_size == old.cp.entry && p->tree_size == now.cp.entry &&
               merkle_verify_consistency(

@@ -189,23 +189,10 @@ static storage_error load_checkpoint(const storage_val *v, checkpoint *cp)
                                                             : STORAGE_CORRUPT;
 }
 
-storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
-{
-    storage_cursor *c = NULL;
-    storage_error e = storage_cursor_open(txn, TABLE_CHECKPOINTS, &c);
-    if (e != STORAGE_OK)
-        return e;
-    storage_val k, v;
-    uint8_t key[8];
-    storage_be64_put(key, entry);
-    e = entry == 0 ? storage_cursor_last(c, &k, &v)
-                   : storage_cursor_seek(c, key, sizeof key, &k, &v);
-    storage_cursor_close(&c);
-    return e == STORAGE_OK ? load_checkpoint(&v, cp) : e;
-}
-
-storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
-                                    checkpoint *cp)
+/* The first checkpoint at or after `entry` (0: the last one) that is a
+ * signed tree head, or with any_kind any checkpoint. */
+static storage_error find(storage_txn *txn, uint64_t entry, bool any_kind,
+                          checkpoint *cp)
 {
     storage_cursor *c = NULL;
     storage_error e = storage_cursor_open(txn, TABLE_CHECKPOINTS, &c);
@@ -218,13 +205,24 @@ storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
                    : storage_cursor_seek(c, key, sizeof key, &k, &v);
     while (e == STORAGE_OK) {
         e = load_checkpoint(&v, cp);
-        if (e != STORAGE_OK || cp->has_root)
+        if (e != STORAGE_OK || any_kind || cp->has_root)
             break;
         e = entry == 0 ? storage_cursor_prev(c, &k, &v)
                        : storage_cursor_next(c, &k, &v);
     }
     storage_cursor_close(&c);
     return e;
+}
+
+storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
+{
+    return find(txn, entry, true, cp);
+}
+
+storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
+                                    checkpoint *cp)
+{
+    return find(txn, entry, false, cp);
 }
 
 storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,

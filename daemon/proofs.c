@@ -88,19 +88,27 @@ static bool root_of(proofs_context *pc, uint64_t size, jifen_tree_proof *p,
     return true;
 }
 
+/* resolve_size, and the tree must hold `need` entries (an asked-for size
+ * is checked by the codec; the latest head's may be smaller). */
+static bool covering(proofs_context *pc, uint64_t asked, uint64_t need,
+                     const char *what, uint64_t *size, jifen_result *r)
+{
+    if (!resolve_size(pc, asked, size, r))
+        return false;
+    if (need > *size)
+        refuse(r, JIFEN_STATUS_NO_TREE_HEAD,
+               "%s %" PRIu64 " is not covered by a signed tree head yet (the "
+               "latest covers entries 1-%" PRIu64 ")",
+               what, need, *size);
+    return need <= *size;
+}
+
 static void inclusion(proofs_context *pc, const jifen_command *cmd,
                       jifen_tree_proof *p, jifen_result *r)
 {
     uint64_t size = 0;
-    if (!resolve_size(pc, cmd->tree_size, &size, r))
+    if (!covering(pc, cmd->tree_size, cmd->entry, "entry", &size, r))
         return;
-    if (cmd->entry > size) {
-        refuse(r, JIFEN_STATUS_NO_TREE_HEAD,
-               "entry %" PRIu64 " is not covered by a signed tree head yet "
-               "(the latest covers entries 1-%" PRIu64 ")",
-               cmd->entry, size);
-        return;
-    }
     uint8_t key[8];
     storage_val v;
     storage_be64_put(key, cmd->entry);
@@ -141,15 +149,8 @@ static void consistency(proofs_context *pc, const jifen_command *cmd,
                         jifen_tree_proof *p, jifen_result *r)
 {
     uint64_t size = 0;
-    if (!resolve_size(pc, cmd->tree_size, &size, r))
+    if (!covering(pc, cmd->tree_size, cmd->old_size, "old size", &size, r))
         return;
-    if (cmd->old_size > size) {
-        refuse(r, JIFEN_STATUS_NO_TREE_HEAD,
-               "old size %" PRIu64 " is larger than the latest signed tree "
-               "head's (%" PRIu64 ")",
-               cmd->old_size, size);
-        return;
-    }
     p->tree_size = size;
     p->old_size = cmd->old_size;
     storage_error e = merkle_store_consistency(&pc->tree, cmd->old_size, size,
