@@ -9,6 +9,7 @@
 #include "checkpoint.h"
 #include "clock.h"
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
 #include "merkle.h"
 #include "qr.h"

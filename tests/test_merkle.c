@@ -628,7 +628,8 @@ static void test_ledger_migration(void **state)
     /* The second ledger is written with the tree off and its table
      * emptied, as an older jifend leaves it. */
     ledger_close(&without.led);
-    ledger_options off = {1 << 20, 256 << 20, true};
+    ledger_options off = {.map_size = 1 << 20, .map_max = 256 << 20,
+                          .rules = without.rules, .merkle_off = true};
     char err[256];
     assert_int_equal(ledger_open(&without.led, without.dir, &without.pol,
                                  &off, err, sizeof err),
