@@ -238,6 +238,12 @@ static const unsigned MATRIX[] = {
     [JIFEN_CMD_COMMUNITY_CLOSE] = R(JIFEN_ROLE_ADMIN),
     [JIFEN_CMD_COMMUNITY_LIST] = READERS,
     [JIFEN_CMD_ROLLUP] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
+    /* Merkle proofs are what residents check their own entries with: like
+     * checkpoints, for every key (a resident's statement is printed at the
+     * desk or the committee's office). */
+    [JIFEN_CMD_INCLUSION] = READERS,
+    [JIFEN_CMD_CONSISTENCY] = READERS,
+    [JIFEN_CMD_TREE_HEAD] = READERS,
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)

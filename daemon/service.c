@@ -3,11 +3,13 @@
  */
 #include "service.h"
 
+#include "clock.h"
 #include "codec.h"
 #include "hash.h"
 #include "journal.h"
 #include "keys.h"
 #include "log.h"
+#include "reports.h"
 #include "storage.h"
 
 #include <errno.h>
@@ -678,6 +680,156 @@ static void list_communities(service *self, const ledger_caller *caller,
         o->closed_entry = c->rec.closed_entry;
         o->entries = ledger_entries(c->led);
     }
+    r->status = JIFEN_STATUS_OK;
+}
+
+/* --- the roll-up ------------------------------------------------------------- */
+
+static const char *const ROLLUP_COLUMNS[] = {
+    "community",       "name",          "street",
+    "households",      "points_issued", "points_redeemed",
+    "points_outstanding", "points_pending", "funder_owed_fen",
+    "billed_fen",      "collected_fen", "collection_rate",
+    "days_0_30",       "days_31_90",    "days_91_180",
+    "days_over_180",
+};
+#define ROLLUP_N (sizeof ROLLUP_COLUMNS / sizeof *ROLLUP_COLUMNS)
+_Static_assert(ROLLUP_N <= JIFEN_REPORT_COLUMNS_MAX, "roll-up columns");
+
+/* "93.5%" of billed collected; "-" when nothing was billed. */
+static void rate_cell(int64_t billed, int64_t collected, char *out, size_t cap)
+{
+    if (billed <= 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    __int128 permille = (__int128)collected * 1000 / billed;
+    snprintf(out, cap, "%d.%d%%", (int)(permille / 10), (int)(permille % 10));
+}
+
+static bool add_to(int64_t *sum, int64_t v)
+{
+    return !__builtin_add_overflow(*sum, v, sum);
+}
+
+/* One row: the community's figures, or the totals. */
+static bool rollup_row(jifen_report *rep, const char *code, const char *name,
+                       const char *street, const reports_totals *t)
+{
+    if (rep->n_rows == JIFEN_REPORT_ROWS_MAX)
+        return false;
+    jifen_report_row *row = &rep->rows[rep->n_rows++];
+    memset(row, 0, sizeof *row);
+    int64_t collected = t->billed_fen - t->outstanding_fen;
+    int64_t v[] = {(int64_t)t->households, t->points_issued,
+                   t->points_redeemed,     t->points_outstanding,
+                   t->points_pending,      t->funder_owed_fen,
+                   t->billed_fen,          collected};
+    snprintf(row->cells[0], sizeof row->cells[0], "%s", code);
+    snprintf(row->cells[1], sizeof row->cells[1], "%s", name);
+    snprintf(row->cells[2], sizeof row->cells[2], "%s", street);
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        snprintf(row->cells[3 + i], sizeof row->cells[3 + i], "%" PRId64,
+                 v[i]);
+    rate_cell(t->billed_fen, collected, row->cells[11], sizeof row->cells[11]);
+    for (int i = 0; i < 4; i++)
+        snprintf(row->cells[12 + i], sizeof row->cells[12 + i], "%" PRIu64,
+                 t->ageing_fen[i]);
+    return true;
+}
+
+/* Per community the caller may see (of the street asked for), its month
+ * computed by the functions of its own reports (reports_summary), one
+ * community at a time: memory holds one community's walk, never all of
+ * them. */
+static void service_rollup(service *self, const ledger_caller *caller,
+                           const jifen_command *cmd, jifen_result *r)
+{
+    int64_t from = clock_month_start_ms(clock_now_ms());
+    if (cmd->period[0] && clock_parse_period(cmd->period, &from) != 0) {
+        r->status = JIFEN_STATUS_BAD_REQUEST;
+        snprintf(r->error, sizeof r->error, "period: not YYYY-MM");
+        return;
+    }
+    int64_t to = clock_next_month_start_ms(from);
+    char period[CLOCK_PERIOD_LEN + 1];
+    clock_period_of(from, period);
+    jifen_report *rep = calloc(1, sizeof *rep);
+    size_t n = self->n + 1;
+    if (rep)
+        rep->rows = calloc(n < JIFEN_REPORT_ROWS_MAX ? n
+                                                     : JIFEN_REPORT_ROWS_MAX,
+                           sizeof *rep->rows);
+    if (!rep || !rep->rows) {
+        if (rep)
+            free(rep);
+        r->status = JIFEN_STATUS_INTERNAL;
+        snprintf(r->error, sizeof r->error, "out of memory");
+        return;
+    }
+    r->report = rep;
+    rep->n_columns = ROLLUP_N;
+    for (size_t i = 0; i < ROLLUP_N; i++)
+        snprintf(rep->columns[i], sizeof rep->columns[i], "%s",
+                 ROLLUP_COLUMNS[i]);
+    reports_totals all;
+    memset(&all, 0, sizeof all);
+    size_t shown = 0;
+    bool ok = true;
+    for (size_t i = 0; i < self->n && ok; i++) {
+        const community *c = &self->items[i];
+        if ((cmd->street[0] && strcmp(cmd->street, c->rec.street) != 0) ||
+            !may_see(self, caller, &c->rec))
+            continue;
+        reports_totals t;
+        storage_txn txn;
+        storage_error e = storage_txn_begin(ledger_storage(c->led), &txn,
+                                            false);
+        const policy *pol = ruleset_at(ledger_rules(c->led), to - 1);
+        if (!pol)
+            pol = self->opts.pol;
+        if (e == STORAGE_OK)
+            e = reports_summary(&txn, pol, from, to, &t);
+        storage_txn_abort(&txn);
+        if (e != STORAGE_OK || t.overflow) {
+            r->status = t.overflow ? JIFEN_STATUS_OVERFLOW
+                                   : JIFEN_STATUS_INTERNAL;
+            snprintf(r->error, sizeof r->error, "community %s: %s",
+                     c->rec.code,
+                     t.overflow ? "a total does not fit 64 bits"
+                                : storage_strerror(e));
+            return;
+        }
+        ok = rollup_row(rep, c->rec.code, c->rec.name, c->rec.street, &t);
+        all.households += t.households;
+        int64_t *sums[] = {&all.points_issued,   &all.points_redeemed,
+                           &all.points_outstanding, &all.points_pending,
+                           &all.funder_owed_fen,  &all.billed_fen,
+                           &all.outstanding_fen};
+        int64_t vals[] = {t.points_issued,      t.points_redeemed,
+                          t.points_outstanding, t.points_pending,
+                          t.funder_owed_fen,    t.billed_fen,
+                          t.outstanding_fen};
+        for (size_t k = 0; k < sizeof vals / sizeof *vals; k++)
+            ok = ok && add_to(sums[k], vals[k]);
+        for (int k = 0; k < 4; k++)
+            ok = ok && !__builtin_add_overflow(all.ageing_fen[k],
+                                               t.ageing_fen[k],
+                                               &all.ageing_fen[k]);
+        if (!ok) {
+            r->status = JIFEN_STATUS_OVERFLOW;
+            snprintf(r->error, sizeof r->error,
+                     "the roll-up's totals do not fit 64 bits");
+            return;
+        }
+        shown++;
+    }
+    rollup_row(rep, "TOTAL", "", cmd->street, &all);
+    snprintf(rep->title, sizeof rep->title,
+             "roll-up of %zu communit%s for %s%s%s (as of the end of the "
+             "month; fen and points)",
+             shown, shown == 1 ? "y" : "ies", period,
+             cmd->street[0] ? ", street " : "", cmd->street);
     r->status = JIFEN_STATUS_OK;
 }
 

@@ -223,6 +223,9 @@ typedef struct {
         Jifen__V1__CommunityClose community_close;
         Jifen__V1__CommunityListQuery community_list;
         Jifen__V1__RollupQuery rollup;
+        Jifen__V1__InclusionQuery inclusion;
+        Jifen__V1__ConsistencyQuery consistency;
+        Jifen__V1__TreeHeadQuery tree_head;
     } sub;
     /* A service key's communities (KeyEnrol), split from the command's
      * comma-separated text. */

@@ -74,6 +74,9 @@ typedef enum {
     JIFEN_STATUS_UNKNOWN_COMMUNITY = 40,
     JIFEN_STATUS_COMMUNITY_CLOSED = 41,
     JIFEN_STATUS_COMMUNITY_EXISTS = 42,
+    JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
+    JIFEN_STATUS_NO_TREE = 70,
+    JIFEN_STATUS_NO_TREE_HEAD = 71,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -129,6 +132,12 @@ typedef enum {
     JIFEN_CMD_COMMUNITY_CLOSE,
     JIFEN_CMD_COMMUNITY_LIST,
     JIFEN_CMD_ROLLUP,
+    JIFEN_CMD_INCLUSION, /* Merkle proofs (docs/proofs.md) */
+    JIFEN_CMD_CONSISTENCY,
+    JIFEN_CMD_TREE_HEAD,
+    /* New kinds go above this line: it counts them (tests/test_keys.c
+     * holds every kind to a row of its role matrix). */
+    JIFEN_CMD_KINDS
 } jifen_command_kind;
 
 /* True for the commands of the service itself rather than a community's:
@@ -173,6 +182,9 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   ROLLUP        period, street
  *   KEY_ENROL     also, for a key of the service: all_communities, street,
  *                 text (its communities, comma-separated)
+ *   INCLUSION     entry, tree_size (0: the latest signed tree head's)
+ *   CONSISTENCY   old_size, tree_size (0: the latest signed tree head's)
+ *   TREE_HEAD     entry (0: the latest signed tree head)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -194,6 +206,8 @@ typedef struct {
     char street[JIFEN_COMMUNITY_MAX + 1];
     bool all_communities;
     bool file_rules; /* COMMUNITY_CREATE, by jifend only */
+    uint64_t tree_size; /* Merkle queries */
+    uint64_t old_size;
     /* POLICY_LOAD and COMMUNITY_CREATE (a rule set's text), KEY_ENROL (a
      * service key's communities), NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
@@ -342,7 +356,7 @@ typedef struct {
 } jifen_notice;
 
 #define JIFEN_REPORT_TITLE_MAX 255
-#define JIFEN_REPORT_COLUMNS_MAX 12
+#define JIFEN_REPORT_COLUMNS_MAX 16
 #define JIFEN_REPORT_CELL_MAX 63
 #define JIFEN_REPORT_ROWS_MAX 20000
 
@@ -357,6 +371,23 @@ typedef struct {
     size_t n_rows;
     jifen_report_row *rows; /* owned, with the report */
 } jifen_report;
+
+/* Merkle proofs (docs/proofs.md). */
+#define JIFEN_PROOFS_MAX 1000u    /* inclusion + consistency per request */
+#define JIFEN_PROOF_PATH_MAX 64   /* hashes in one proof */
+
+typedef struct {
+    uint64_t tree_size;
+    uint64_t entry;         /* inclusion */
+    uint8_t *stored;        /* inclusion: the entry as stored; owned */
+    size_t stored_len;
+    uint64_t old_size;      /* consistency */
+    size_t n_path;
+    uint8_t path[JIFEN_PROOF_PATH_MAX][JIFEN_HASH_LEN];
+    char tree_head[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* tree head; "" none */
+    bool has_root;
+    uint8_t root[JIFEN_HASH_LEN];
+} jifen_tree_proof;
 
 #define JIFEN_ERROR_MAX 255
 
@@ -392,6 +423,7 @@ typedef struct {
     jifen_report *report; /* owned; see codec_result_clear */
     size_t n_communities;
     jifen_community *communities; /* owned; see codec_result_clear */
+    jifen_tree_proof *proof; /* owned; see codec_result_clear */
 } jifen_result;
 
 typedef struct {
