@@ -186,6 +186,11 @@ uint64_t ledger_entries(ledger *self);
  * storage error (LEDGER_FULL: grow and it is retried on the next tick). */
 ledger_error ledger_tick(ledger *self, int64_t now_ms);
 
+/* Whether ledger_tick has work at now_ms (cheap; false for a ledger whose
+ * timer waits for a later time). Call it only while no other thread writes
+ * to the ledger. */
+bool ledger_timer_due(const ledger *self, int64_t now_ms);
+
 /* Reason for the last storage failure. */
 const char *ledger_strerror(const ledger *self);
 

@@ -1,18 +1,22 @@
 /*
- * server - jifend's event loop: receive, decode, group-commit, reply.
+ * server - jifend's event loop: receive, decode, route to a community,
+ * group-commit, reply.
  *
- * Two threads. The server thread owns the socket: it takes every request
- * waiting (up to a bound), answers queries at once from a read transaction,
- * and gathers writes into a group. The committer thread owns LMDB's write
- * transaction: it applies a whole group, commits once, and hands it back;
- * only then does the server thread reply to each of its requests. While one
- * group is being committed (mostly waiting for fsync) the next is gathered,
- * and queries never wait behind a commit.
+ * The server thread owns the socket: it takes every request waiting (up to
+ * a bound), routes it to its ledger (service.h), answers queries at once
+ * from a read transaction, and gathers writes into a group per ledger.
+ * Committer threads own ledgers' write transactions, one ledger each at a
+ * time: a committer applies a whole group, commits once, and hands it
+ * back; only then does the server thread reply to each of its requests.
+ * While groups are being committed (mostly waiting for fsync) the next
+ * ones are gathered, communities commit in parallel, and queries never
+ * wait behind a commit.
  */
 #ifndef JIFEN_SERVER_H
 #define JIFEN_SERVER_H
 
 #include "ledger.h"
+#include "service.h"
 #include "ops.h"
 #include "transport.h"
 
@@ -33,12 +37,14 @@ typedef struct {
     volatile sig_atomic_t *reload;
     void (*on_reload)(void *arg);
     void *reload_arg;
+    /* Committer threads: ledgers whose groups commit at once (0: 2). */
+    int committers;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes
  * first). Returns 0 on a clean stop, -1 when the ledger failed in a way that
  * must stop the daemon (I/O error). */
-int server_run(ledger *led, transport *tp, const server_options *opts,
+int server_run(service *svc, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop);
 
 #endif

@@ -274,7 +274,7 @@ static int open_community(service *self, const community_record *rec,
     }
     /* Created, not founded yet (new, or a crash came between the
      * service's entry and the community's first): found it now. */
-    if (!rec->file_rules && ledger_entries(led) == 0) {
+    if (!rec->file_rules && !self->opts.replica && ledger_entries(led) == 0) {
         char *text = NULL;
         int rc = founding_text(self, rec->created_entry, &text, err, errlen);
         if (rc == 0 && ledger_found(led, text, wall_ms(), why,
@@ -303,6 +303,8 @@ static int open_community(service *self, const community_record *rec,
         pthread_rwlock_unlock(&self->lock);
         self->cap = cap;
     }
+    if (self->opts.on_open)
+        self->opts.on_open(self->opts.on_open_ctx, led);
     pthread_rwlock_wrlock(&self->lock);
     self->items[self->n].rec = *rec;
     self->items[self->n].led = led;
@@ -406,7 +408,9 @@ int service_open(service **out, const service_options *opts, char *err,
         }
     }
     ruleset_destroy(&rules);
-    if (rc == 0)
+    if (rc == 0 && opts->on_open)
+        opts->on_open(opts->on_open_ctx, self->own);
+    if (rc == 0 && !opts->replica)
         rc = ensure_first_community(self, err, errlen);
     if (rc == 0)
         rc = open_all(self, err, errlen);
@@ -519,6 +523,17 @@ jifen_status service_route(service *self, const jifen_request *req,
                  "community's");
         return JIFEN_STATUS_BAD_REQUEST;
     }
+    /* The service's own ledger by its address: a replica's feed of the
+     * service's journal, its key list, verify, stats. */
+    if (strcmp(req->community, JIFEN_SERVICE_ADDRESS) == 0) {
+        if (jifen_command_is_write(req->commands[0].kind)) {
+            snprintf(err, errlen, "the service's ledger is written by its own "
+                     "commands only: name no community");
+            return JIFEN_STATUS_BAD_REQUEST;
+        }
+        *target = self->own;
+        return JIFEN_STATUS_OK;
+    }
     if (of_service) {
         if (req->community[0] &&
             jifen_command_is_service(req->commands[0].kind)) {
@@ -586,6 +601,44 @@ static bool needs_whole_service(const jifen_request *req)
     return false;
 }
 
+static bool feed_only(const jifen_request *req)
+{
+    for (size_t i = 0; i < req->n_commands; i++)
+        if (req->commands[i].kind != JIFEN_CMD_FEED)
+            return false;
+    return true;
+}
+
+/*
+ * A replica follows the service's journal as well as its community's, with
+ * the auditor key its primary's community enrolled for it: the feed of the
+ * service's journal (communities created and closed, the service's keys:
+ * public keys, roles, labels, scopes) is open to a community's auditor or
+ * admin key, nothing else of the service.
+ */
+static jifen_status community_reader(service *self, const char *z85,
+                                     const jifen_request *req,
+                                     ledger_caller *caller, char *err,
+                                     size_t errlen, jifen_status refused)
+{
+    pthread_rwlock_rdlock(&self->lock);
+    jifen_status st = refused;
+    for (size_t i = 0; i < self->n && st != JIFEN_STATUS_OK; i++) {
+        char why[JIFEN_ERROR_MAX + 1];
+        ledger_caller who;
+        if (ledger_authorize(self->items[i].led, z85, req, &who, why,
+                             sizeof why) == JIFEN_STATUS_OK) {
+            *caller = who;
+            caller->of_service = true;
+            st = JIFEN_STATUS_OK;
+        }
+    }
+    pthread_rwlock_unlock(&self->lock);
+    if (st != JIFEN_STATUS_OK)
+        snprintf(err, errlen, "this key may not read the service's journal");
+    return st;
+}
+
 jifen_status service_authorize(service *self, const char *z85, ledger *target,
                                const community_record *rec,
                                const jifen_request *req,
@@ -595,6 +648,8 @@ jifen_status service_authorize(service *self, const char *z85, ledger *target,
     if (target == self->own) {
         jifen_status st =
             ledger_authorize(self->own, z85, req, caller, err, errlen);
+        if (st == JIFEN_STATUS_FORBIDDEN && feed_only(req))
+            return community_reader(self, z85, req, caller, err, errlen, st);
         if (st != JIFEN_STATUS_OK)
             return st;
         keys_record k;

@@ -50,8 +50,19 @@ typedef struct {
      * from an earlier release's ledger (new communities have theirs in
      * their journal). */
     const ruleset *files;
-    /* The code an adopted single-community ledger gets. */
+    /* The code of the service's first community (made at the first start,
+     * or given to an earlier release's one-community ledger it takes
+     * over). */
     const char *first_community;
+    /* Called for every ledger the service opens (its own, each community's,
+     * also those created while serving), before any write to it: where the
+     * daemon attaches what each ledger needs (its checkpoint notary). */
+    void (*on_open)(void *ctx, ledger *led);
+    void *on_open_ctx;
+    /* A replica (replica.h): its service's journal and its communities'
+     * come from the primary, so it makes no first community and founds
+     * none itself. */
+    bool replica;
 } service_options;
 
 /* Opens (creating, or taking over an earlier release's data directory)

@@ -97,6 +97,11 @@ static void expire_one(ledger *self, const policy *pol, int64_t now_ms,
     ledger_post_draft(self, &ctx, result);
 }
 
+bool ledger_timer_due(const ledger *self, int64_t now_ms)
+{
+    return self->timer_rescan || now_ms >= self->timer_next_ms;
+}
+
 ledger_error ledger_tick(ledger *self, int64_t now_ms)
 {
     if (!self->timer_rescan && now_ms < self->timer_next_ms)

@@ -337,9 +337,11 @@ static void check_community(errbuf *e, const char *field, const char *s,
 {
     if (failed(e) || (!required && s[0] == '\0'))
         return;
-    if (!token_ok(s, cap, JIFEN_COMMUNITY_MAX, household_char))
-        fail(e, "%s: must be 1-%d characters of A-Z a-z 0-9 . _ -", field,
-             JIFEN_COMMUNITY_MAX);
+    /* A community's code names its directory: never "." or "..". */
+    if (!token_ok(s, cap, JIFEN_COMMUNITY_MAX, household_char) || s[0] == '.')
+        fail(e, "%s: must be 1-%d characters of A-Z a-z 0-9 . _ -, not "
+                "starting with a dot",
+             field, JIFEN_COMMUNITY_MAX);
 }
 
 static void check_code(errbuf *e, const char *field, const char *s, size_t cap)
@@ -1658,8 +1660,9 @@ static void request_from_wire(const Jifen__V1__Request *w, jifen_request *out,
              w->request_id);
     take_str(e, "community", out->community, sizeof out->community,
              w->community);
-    check_community(e, "community", out->community, sizeof out->community,
-                    false);
+    if (strcmp(out->community, JIFEN_SERVICE_ADDRESS) != 0)
+        check_community(e, "community", out->community, sizeof out->community,
+                        false);
     if (failed(e))
         return;
     if (w->n_commands == 0 || w->n_commands > JIFEN_BATCH_MAX) {

@@ -41,6 +41,9 @@ extern "C" {
 #define JIFEN_LABEL_MAX JIFEN_AUTHOR_MAX /* a key's label is the author */
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
 #define JIFEN_COMMUNITY_MAX 32    /* community / street code, [A-Za-z0-9._-] */
+/* Request.community naming the service's own ledger (its journal, for a
+ * replica's feed): no community code starts with '@'. */
+#define JIFEN_SERVICE_ADDRESS "@service"
 #define JIFEN_SCOPE_MAX 64        /* communities a service key lists */
 #define JIFEN_SCOPE_TEXT_MAX (JIFEN_SCOPE_MAX * (JIFEN_COMMUNITY_MAX + 1))
 #define JIFEN_COMMUNITIES_MAX 100000u /* communities listed in one reply */

@@ -34,7 +34,7 @@ for p in "${DEAD[@]}"; do
 done
 pass "3 readers killed with kill -9 while holding read transactions"
 if command -v mdb_stat >/dev/null; then
-    run mdb_stat -r "$DATA"
+    run mdb_stat -r "$DATA/communities/default"
     check_contains "mdb_stat -r shows the dead readers' slots" " ${DEAD[2]} " "$OUT"
 fi
 
@@ -43,7 +43,7 @@ check_contains "jifend reclaimed them at start" "reclaimed 3 stale reader slot(s
 run jf award h1 volunteer --hours 1
 check_rc "writes go on" 0
 if command -v mdb_stat >/dev/null; then
-    run mdb_stat -r "$DATA"
+    run mdb_stat -r "$DATA/communities/default"
     check_not_contains "mdb_stat -r: the dead readers are gone" " ${DEAD[2]} " "$OUT"
     check_contains "mdb_stat -r: the live reader stays" " $ALIVE " "$OUT"
 fi
