@@ -123,6 +123,41 @@ static int set_code(jifen_command *c, const char *text, const char *what,
     return text_arg(c->code, sizeof c->code, text, what, err, errlen);
 }
 
+static int set_community(jifen_command *c, const char *text, const char *what,
+                         char *err, size_t errlen)
+{
+    return text_arg(c->community, sizeof c->community, text, what, err, errlen);
+}
+
+static int set_street(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    return text_arg(c->street, sizeof c->street, text, what, err, errlen);
+}
+
+static int set_all_communities(jifen_command *c, const char *text,
+                               const char *what, char *err, size_t errlen)
+{
+    (void)text;
+    (void)what;
+    (void)err;
+    (void)errlen;
+    c->all_communities = true;
+    return 0;
+}
+
+/* --communities A,B,C: a key of the service's list (text, owned). */
+static int set_communities(jifen_command *c, const char *text,
+                           const char *what, char *err, size_t errlen)
+{
+    if (!*text || strlen(text) > JIFEN_SCOPE_TEXT_MAX)
+        return fail(err, errlen, "%s: 1 to %d comma-separated codes", what,
+                    JIFEN_SCOPE_MAX);
+    free(c->text);
+    c->text = strdup(text);
+    return c->text ? 0 : fail(err, errlen, "out of memory");
+}
+
 static int set_name(jifen_command *c, const char *text, const char *what,
                     char *err, size_t errlen)
 {
@@ -324,12 +359,18 @@ typedef enum {
     OPT_QR,    /* checkpoint: as a QR code in the terminal */
     OPT_SVG,   /* ... as an SVG file */
     OPT_PNG,   /* ... as a PNG file */
+    /* many communities (docs/communities.md) */
+    OPT_STREET,          /* community create, key enrol, report rollup */
+    OPT_ALL_COMMUNITIES, /* key enrol: a key of the service for all */
+    OPT_COMMUNITIES,     /* key enrol: ... for a list */
+    OPT_POLICY_FILE,     /* community create: its founding rule set */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
     OPT_SERVER,
     OPT_KEY,
     OPT_SERVER_KEY,
+    OPT_COMMUNITY, /* the community the request is for */
     OPT_JSON,
     OPT_TIMEOUT,
     OPT_RETRIES,
@@ -338,10 +379,11 @@ typedef enum {
     OPT_COUNT
 } opt_id;
 
-#define BIT(o) (1u << (o))
+#define BIT(o) (UINT64_C(1) << (o))
 #define GLOBAL_OPTS                                                            \
-    (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) | BIT(OPT_JSON) |    \
-     BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION))
+    (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) |                    \
+     BIT(OPT_COMMUNITY) | BIT(OPT_JSON) | BIT(OPT_TIMEOUT) |                   \
+     BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION))
 
 typedef struct {
     const char *name;
@@ -367,12 +409,18 @@ static const option_def options[OPT_COUNT] = {
     [OPT_SERVER] = {"--server", NULL, "ENDPOINT", NULL},
     [OPT_KEY] = {"--key", NULL, "FILE", NULL},
     [OPT_SERVER_KEY] = {"--server-key", NULL, "KEY", NULL},
+    [OPT_COMMUNITY] = {"--community", NULL, "CODE", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
     [OPT_CSV] = {"--csv", NULL, NULL, NULL},
     [OPT_PROOF] = {"--proof", NULL, NULL, NULL},
     [OPT_QR] = {"--qr", NULL, NULL, NULL},
     [OPT_SVG] = {"--svg", NULL, "FILE", NULL},
     [OPT_PNG] = {"--png", NULL, "FILE", NULL},
+    [OPT_STREET] = {"--street", NULL, "CODE", set_street},
+    [OPT_ALL_COMMUNITIES] = {"--all-communities", NULL, NULL,
+                             set_all_communities},
+    [OPT_COMMUNITIES] = {"--communities", NULL, "A,B,...", set_communities},
+    [OPT_POLICY_FILE] = {"--policy", NULL, "FILE", set_rule_set_file},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
     [OPT_HELP] = {"--help", "-h", NULL, NULL},
@@ -396,8 +444,8 @@ typedef struct {
     const char *sub; /* second word ("household add"), or NULL */
     jifen_command_kind kind;
     arg_def args[CLI_MAX_ARGS]; /* positionals, in order; unused: {NULL} */
-    unsigned opts;              /* command options it takes */
-    unsigned required;          /* ... of which it cannot do without */
+    uint64_t opts;              /* command options it takes */
+    uint64_t required;          /* ... of which it cannot do without */
     const char *help;
 } command_def;
 
@@ -445,10 +493,14 @@ static const command_def commands[] = {
     {"stats", NULL, JIFEN_CMD_STATS, {{NULL, NULL}}, 0, 0,
      "Show the daemon's metrics: commits, batch sizes, latency, map use."},
     {"key", "enrol", JIFEN_CMD_KEY_ENROL,
-     {{"PUBKEY", set_pubkey}, {"ROLE", set_role}}, BIT(OPT_LABEL),
+     {{"PUBKEY", set_pubkey}, {"ROLE", set_role}},
+     BIT(OPT_LABEL) | BIT(OPT_ALL_COMMUNITIES) | BIT(OPT_STREET) |
+         BIT(OPT_COMMUNITIES),
      BIT(OPT_LABEL),
      "Admin: let PUBKEY (Z85 or a .pub file) in as committee, terminal,\n"
-     "      auditor or admin; the label names who writes with it."},
+     "      auditor or admin; the label names who writes with it. A key of\n"
+     "      the community (--community), or of the service for all its\n"
+     "      communities, a street's, or a list of them."},
     {"key", "revoke", JIFEN_CMD_KEY_REVOKE, {{"PUBKEY", set_pubkey}}, 0, 0,
      "Admin: shut PUBKEY out, from its next request on."},
     {"key", "list", JIFEN_CMD_KEY_LIST, {{NULL, NULL}}, 0, 0,
@@ -488,6 +540,20 @@ static const command_def commands[] = {
      "Print rule set VERSION as a policy file (caps, rates, catalogue)."},
     {"policy", "load", JIFEN_CMD_POLICY_LOAD, {{"FILE", set_rule_set_file}}, 0, 0,
      "Admin: adopt the rule set in policy FILE (- for stdin) from its date."},
+    {"community", "create", JIFEN_CMD_COMMUNITY_CREATE,
+     {{"CODE", set_community}},
+     BIT(OPT_NAME) | BIT(OPT_STREET) | BIT(OPT_POLICY_FILE), BIT(OPT_NAME),
+     "Admin of the service: a new community (小区) with its own ledger,\n"
+     "      founded with rule set FILE (default: the embedded one)."},
+    {"community", "close", JIFEN_CMD_COMMUNITY_CLOSE,
+     {{"CODE", set_community}}, BIT(OPT_NOTE), BIT(OPT_NOTE),
+     "Admin of the service: close community CODE (read, never written)."},
+    {"community", "list", JIFEN_CMD_COMMUNITY_LIST, {{NULL, NULL}}, 0, 0,
+     "The service's communities that this key may see."},
+    {"report", "rollup", JIFEN_CMD_ROLLUP, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_STREET) | BIT(OPT_CSV), 0,
+     "Every community side by side (of a street): households, points,\n"
+     "      funder owed, fees billed and collected, arrears by age."},
 };
 /* clang-format on */
 
@@ -506,7 +572,7 @@ static bool is_write(const command_def *d)
     return jifen_command_is_write(d->kind);
 }
 
-static unsigned allowed_opts(const command_def *d)
+static uint64_t allowed_opts(const command_def *d)
 {
     return d->opts | GLOBAL_OPTS | (is_write(d) ? BIT(OPT_REQUEST_ID) : 0);
 }
@@ -853,6 +919,15 @@ static int make_request(cli_run *r, const cli_args *a, char *err, size_t errlen)
 {
     r->req.n_commands = 1;
     r->req.commands = &r->cmd;
+    /* The service's own commands name no community, nor does enrolling a
+     * key of the service (one with a scope). */
+    const char *community = opt_or_env(a, OPT_COMMUNITY, "JIFEN_COMMUNITY");
+    bool scoped = r->cmd.kind == JIFEN_CMD_KEY_ENROL &&
+                  (r->cmd.all_communities || r->cmd.street[0] || r->cmd.text);
+    if (community && !scoped && !jifen_command_is_service(r->def->kind) &&
+        text_arg(r->req.community, sizeof r->req.community, community,
+                 "--community", err, errlen) != 0)
+        return -1;
     if (!is_write(r->def))
         return 0;
     if (a->opt[OPT_REQUEST_ID] != NULL)
@@ -874,7 +949,8 @@ static const char *missing_part(jifen_command_kind kind,
         return "no stats in the reply";
     if (kind == JIFEN_CMD_CHECKPOINT && !res->has_checkpoint)
         return "no checkpoint in the reply";
-    if (kind == JIFEN_CMD_REPORT && res->report == NULL)
+    if ((kind == JIFEN_CMD_REPORT || kind == JIFEN_CMD_ROLLUP) &&
+        res->report == NULL)
         return "no report in the reply";
     if (jifen_command_is_write(kind) && res->entry == 0)
         return "no journal entry in the reply";
