@@ -9,6 +9,7 @@
 #include "cli_output.h"
 
 #include "codec.h"
+#include "csv.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -652,8 +653,6 @@ static void print_notices_json(FILE *f, const jifen_command *c,
     jw_end(&w);
 }
 
-static void csv_cell(FILE *f, const char *s);
-
 /* The same for a spreadsheet: times as Unix ms, as in --json. */
 static void print_notices_csv(FILE *f, const jifen_result *r)
 {
@@ -666,8 +665,11 @@ static void print_notices_csv(FILE *f, const jifen_result *r)
         csv_cell(f, n->household);
         fputc(',', f);
         csv_cell(f, n->name);
-        fprintf(f, ",%s,%" PRIu64 ",%s,%" PRId64 ",%s,%s,%" PRIu64 "\r\n",
-                n->activity, n->points, n->state, n->ends_ms,
+        fputc(',', f);
+        csv_cell(f, n->activity);
+        fprintf(f, ",%" PRIu64 ",", n->points);
+        csv_cell(f, n->state);
+        fprintf(f, ",%" PRId64 ",%s,%s,%" PRIu64 "\r\n", n->ends_ms,
                 n->needs_approval ? "true" : "false",
                 n->approved ? "true" : "false", n->decided_by);
     }
@@ -734,22 +736,6 @@ static void print_report_json(FILE *f, const jifen_report *r)
     }
     jw_close(&w, ']');
     jw_end(&w);
-}
-
-/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
-static void csv_cell(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 static void csv_line(FILE *f, const char (*cells)[JIFEN_REPORT_CELL_MAX + 1],

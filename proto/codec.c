@@ -464,27 +464,28 @@ static bool token_ok(const char *s, size_t cap, size_t max,
     return true;
 }
 
-/* Length of the UTF-8 sequence at s[0..n), 0 when it is not valid UTF-8 or
- * is a control character (C0, DEL, C1). */
-static size_t text_char_len(const unsigned char *s, size_t n)
+/* Length of the UTF-8 sequence at s[0..n) with its code point in *cp, 0
+ * when it is not valid UTF-8. */
+static size_t utf8_char_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
     size_t len;
-    uint32_t cp;
     uint32_t min;
 
-    if (s[0] < 0x80)
-        return (s[0] < 0x20 || s[0] == 0x7f) ? 0 : 1;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
     if ((s[0] & 0xe0) == 0xc0) {
         len = 2;
-        cp = s[0] & 0x1f;
+        *cp = s[0] & 0x1f;
         min = 0x80;
     } else if ((s[0] & 0xf0) == 0xe0) {
         len = 3;
-        cp = s[0] & 0x0f;
+        *cp = s[0] & 0x0f;
         min = 0x800;
     } else if ((s[0] & 0xf8) == 0xf0) {
         len = 4;
-        cp = s[0] & 0x07;
+        *cp = s[0] & 0x07;
         min = 0x10000;
     } else {
         return 0;
@@ -494,24 +495,62 @@ static size_t text_char_len(const unsigned char *s, size_t n)
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
+        *cp = (*cp << 6) | (s[i] & 0x3f);
     }
     /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    if (cp <= 0x9f)
+    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
         return 0;
     return len;
 }
 
-static bool text_ok(const char *s, size_t n)
+/* Characters that change how text reads without showing themselves: with
+ * them a note or a name printed by history, --json or a report can read
+ * differently from what it holds (a bidi override turns "120" into "021";
+ * a zero-width space makes two names that look alike differ). What each
+ * is, for the error message; NULL for ordinary characters. */
+static const char *invisible_kind(uint32_t cp)
+{
+    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+        cp == 0x200e || cp == 0x200f || cp == 0x061c)
+        return "a bidirectional control";
+    if ((cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) ||
+        cp == 0xfeff || cp == 0x180e || cp == 0x00ad)
+        return "a zero-width character";
+    if (cp == 0x2028 || cp == 0x2029)
+        return "a line separator";
+    if ((cp >= 0x206a && cp <= 0x206f) || (cp >= 0xfff9 && cp <= 0xfffb) ||
+        (cp >= 0xe0000 && cp <= 0xe007f))
+        return "an invisible formatting character";
+    return NULL;
+}
+
+/* True when s[0..n) is UTF-8 text without control or invisible characters;
+ * otherwise why not in why[] (the code point named). */
+static bool text_ok(const char *s, size_t n, char *why, size_t whylen)
 {
     const unsigned char *u = (const unsigned char *)s;
 
     for (size_t i = 0; i < n;) {
-        size_t len = text_char_len(u + i, n - i);
-        if (len == 0)
+        uint32_t cp = 0;
+        size_t len = utf8_char_len(u + i, n - i, &cp);
+        const char *kind = len ? invisible_kind(cp) : NULL;
+        if (len == 0) {
+            snprintf(why, whylen, "is not UTF-8 text");
             return false;
+        }
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            snprintf(why, whylen, "must be text without control characters "
+                                  "(U+%04X at byte %zu)",
+                     (unsigned)cp, i + 1);
+            return false;
+        }
+        if (kind != NULL) {
+            snprintf(why, whylen,
+                     "holds U+%04X at byte %zu, %s, which can make the text "
+                     "read differently from what it holds; remove it",
+                     (unsigned)cp, i + 1, kind);
+            return false;
+        }
         i += len;
     }
     return true;
@@ -535,6 +574,7 @@ static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
                        bool required)
 {
     size_t n = strnlen(s, cap);
+    char why[160];
 
     if (failed(e))
         return;
@@ -542,8 +582,8 @@ static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
         fail(e, "%s: longer than %zu bytes", field, cap - 1);
     else if (n == 0 && required)
         fail(e, "%s: required", field);
-    else if (!text_ok(s, n))
-        fail(e, "%s: must be UTF-8 text without control characters", field);
+    else if (!text_ok(s, n, why, sizeof why))
+        fail(e, "%s: %s", field, why);
 }
 
 static void check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
