@@ -73,6 +73,8 @@ void rules_open_notice(ledger *self, const write_context *ctx,
     snprintf(r.name, sizeof r.name, "%s", name);
     snprintf(r.activity, sizeof r.activity, "%s", award->code);
     snprintf(r.author, sizeof r.author, "%s", ctx->author);
+    snprintf(r.author_key, sizeof r.author_key, "%s",
+             ctx->caller ? ctx->caller->key : "");
     notice_put(ledger_txn(self), &r);
     result->notice_ends_ms = r.due_ms;
     result->needs_approval = needs_approval;
@@ -292,8 +294,10 @@ void rules_cmd_approve(ledger *self, const write_context *ctx,
                                      : "does not need a second approval");
         return;
     }
-    /* Two people, not one: whoever recorded the award cannot approve it. */
-    if (strcmp(r.author, ctx->author) == 0) {
+    /* Two people, not one: whoever recorded the award cannot approve it
+     * (the recorder's key, or a key labelled like it: notice.h). */
+    if (notice_recorded_by(&r, ctx->caller ? ctx->caller->key : "",
+                           ctx->author)) {
         ledger_set_result(result, JIFEN_STATUS_FORBIDDEN,
                           "award %" PRIu64
                           " was recorded by %s, who may not also "
