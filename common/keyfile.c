@@ -1,5 +1,7 @@
 #include "keyfile.h"
 
+#include "privfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -80,9 +82,9 @@ static int fail(char *err, size_t errlen, const char *path, const char *why)
 static int write_line(const char *path, const char *z85, mode_t mode,
                       char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    int fd = privfile_create(path, mode, err, errlen);
     if (fd < 0)
-        return fail(err, errlen, path, strerror(errno));
+        return -1;
     char line[KEYFILE_Z85_LEN + 2];
     snprintf(line, sizeof line, "%s\n", z85);
     ssize_t n = write(fd, line, strlen(line));
@@ -154,20 +156,11 @@ static int decode_line(const char *path, const char *line,
 int keyfile_read_secret(const char *path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = privfile_open_secret(path, err, errlen);
     if (fd < 0)
-        return fail(err, errlen, path, strerror(errno));
-    struct stat st;
+        return -1;
     char line[128];
-    int rc = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        rc = fail(err, errlen, path, "not a regular file");
-    else if (st.st_mode & (S_IRWXG | S_IRWXO))
-        rc = fail(err, errlen, path,
-                  "secret key readable by group or others; run chmod 600 on "
-                  "it (and make a new key if others may have read it)");
-    else
-        rc = read_line(fd, path, line, sizeof line, err, errlen);
+    int rc = read_line(fd, path, line, sizeof line, err, errlen);
     close(fd);
     if (rc == 0)
         rc = decode_line(path, line, key, err, errlen);

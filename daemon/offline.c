@@ -3,6 +3,7 @@
 #include "codec.h"
 #include "hash.h"
 #include "notary.h"
+#include "privfile.h"
 #include "storage.h"
 #include "verify.h"
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *offline_usage(void)
 {
@@ -397,10 +399,19 @@ static int run_export(const offline_request *req)
     storage *st = open_ro(req->dir);
     if (!st)
         return 1;
+    /* The export holds residents' names and notes: a private file, new
+     * (never over an existing one or through a symlink: as root that would
+     * overwrite anything). */
     bool to_stdout = strcmp(req->to, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(req->to, "w");
+    char err[1200];
+    int fd = to_stdout ? -1 : privfile_create(req->to, 0600, err, sizeof err);
+    FILE *f = to_stdout ? stdout : fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        fprintf(stderr, "jifend: %s: %s\n", req->to, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            snprintf(err, sizeof err, "%s: %s", req->to, strerror(errno));
+        }
+        fprintf(stderr, "jifend: %s\n", err);
         storage_close(&st);
         return 1;
     }
@@ -413,9 +424,16 @@ static int run_export(const offline_request *req)
     storage_close(&st);
     if (fflush(f) != 0 || ferror(f))
         rc = -1;
-    if (!to_stdout && fclose(f) != 0)
-        rc = -1;
+    if (!to_stdout) {
+        if (fsync(fileno(f)) != 0)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+    }
     if (rc != 0) {
+        /* No half export left behind to be taken for a whole one. */
+        if (!to_stdout)
+            unlink(req->to);
         fprintf(stderr, "jifend: export to %s failed\n", req->to);
         return 1;
     }

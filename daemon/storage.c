@@ -9,6 +9,7 @@
 #include "storage.h"
 
 #include "log.h"
+#include "privfile.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 struct storage {
     MDB_env *env;
@@ -268,9 +270,24 @@ storage_error storage_open_readonly(storage **out, const char *dir, char *err,
 storage_error storage_copy(storage *self, const char *dest_dir, char *err,
                            size_t errlen)
 {
-    int rc = mdb_env_copy2(self->env, dest_dir, MDB_CP_COMPACT);
-    if (rc)
-        snprintf(err, errlen, "copy to %s: %s", dest_dir, mdb_strerror(rc));
+    /* Not mdb_env_copy2: it creates the file 0666 less the umask (0644, so
+     * a backup of a 0600 ledger would be readable by all) and never syncs
+     * it. Our own file is private from its creation and on disk before
+     * the copy is called done. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data.mdb", dest_dir);
+    int fd = privfile_create(path, 0600, err, errlen);
+    if (fd < 0)
+        return STORAGE_FAILED;
+    int rc = mdb_env_copyfd2(self->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc) {
+        snprintf(err, errlen, "copy to %s: %s", path, mdb_strerror(rc));
+        unlink(path);
+    }
     return translate(rc);
 }
 

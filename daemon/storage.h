@@ -81,8 +81,10 @@ storage_error storage_open_readonly(storage **out, const char *dir, char *err,
                                     size_t errlen);
 
 /* Writes a compacted copy of the environment into the existing, empty
- * directory dest_dir (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). The copy
- * is one read transaction's snapshot: consistent while writes go on. */
+ * directory dest_dir (LMDB's compacting copy): dest_dir/data.mdb, mode 0600
+ * whatever the umask, never over an existing file, fsync'd before it
+ * returns. The copy is one read transaction's snapshot: consistent while
+ * writes go on. */
 storage_error storage_copy(storage *self, const char *dest_dir, char *err,
                            size_t errlen);
 
