@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* renameat2 */
 #include "offline.h"
 
 #include "codec.h"
@@ -8,6 +9,7 @@
 #include "verify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -112,37 +114,122 @@ static void print_report(const char *what, const jifen_verify_report *r)
 
 /* --- backup --------------------------------------------------------------- */
 
+/* Removes what a failed backup left in its temporary directory. */
+static void remove_partial(const char *dir)
+{
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    char path[4300];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* fsync of a directory: its entries (a new file, a rename) on disk. */
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* The directory that holds `path` (".", for a bare name), in out. */
+static void parent_of(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+/* tmp becomes dest, never over anything that is there by then. */
+static int publish(const char *tmp, const char *dest)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* A filesystem without RENAME_NOREPLACE: rename would replace an empty
+     * directory that appeared meanwhile, so look first. */
+    struct stat st;
+    if (lstat(dest, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(tmp, dest);
+}
+
+/*
+ * Nothing that looks like a good backup until it is one: the copy is made
+ * in DEST.incomplete-PID next to DEST, synced, verified as a restore would
+ * use it, and only then renamed to DEST (and the rename synced). A backup
+ * killed on the way (a full disk, kill -9, a power cut) leaves at most a
+ * directory named incomplete, never a DEST.
+ */
 static int run_backup(const offline_request *req)
 {
     if (!req->to) {
         fprintf(stderr, "jifend: --backup needs --to DEST\n");
         return 2;
     }
-    if (mkdir(req->to, 0700) != 0) {
-        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
-                req->to, strerror(errno));
+    struct stat sb;
+    if (lstat(req->to, &sb) == 0) {
+        fprintf(stderr, "jifend: %s exists (DEST must be new; a backup is "
+                        "never written over anything)\n", req->to);
+        return 1;
+    }
+    char tmp[4200], parent[4200];
+    snprintf(tmp, sizeof tmp, "%s.incomplete-%ld", req->to, (long)getpid());
+    if (mkdir(tmp, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s\n", tmp,
+                strerror(errno));
         return 1;
     }
     storage *st = open_ro(req->dir);
-    if (!st)
+    if (!st) {
+        remove_partial(tmp);
         return 1;
-    char err[512];
-    storage_error e = storage_copy(st, req->to, err, sizeof err);
+    }
+    char err[8400];
+    storage_error e = storage_copy(st, tmp, err, sizeof err);
     storage_close(&st);
     if (e != STORAGE_OK) {
         fprintf(stderr, "jifend: backup failed: %s\n", err);
+        remove_partial(tmp);
         return 1;
     }
     /* The restore check: the copy must verify on its own. */
-    st = open_ro(req->to);
-    if (!st)
-        return 1;
+    st = open_ro(tmp);
+    bool checked = st != NULL;
     jifen_verify_report r;
-    int rc = verify_storage(st, &r);
+    int rc = checked ? verify_storage(st, &r) : -1;
     storage_close(&st);
-    char what[1100];
-    snprintf(what, sizeof what, "backup %s", req->to);
-    print_report(what, &r);
+    if (rc == 0 && (sync_dir(tmp) != 0 || publish(tmp, req->to) != 0)) {
+        fprintf(stderr, "jifend: cannot rename %s to %s: %s\n", tmp,
+                req->to, strerror(errno));
+        rc = -1;
+    }
+    parent_of(req->to, parent, sizeof parent);
+    if (rc == 0 && sync_dir(parent) != 0) {
+        fprintf(stderr, "jifend: cannot sync %s: %s\n", parent,
+                strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0 && lstat(tmp, &sb) == 0)
+        remove_partial(tmp);
+    if (checked && (rc == 0 || !r.ok)) {
+        char what[4300];
+        snprintf(what, sizeof what, "backup %s", req->to);
+        print_report(what, &r);
+    }
     return rc == 0 ? 0 : 1;
 }
 

@@ -148,12 +148,69 @@ static storage_error fail_open(storage *self, int rc, const char *what,
     return translate(rc);
 }
 
+/* LMDB maps the file and trusts it: a data.mdb cut short (an interrupted
+ * copy, a disk that filled during one) passes mdb_env_open, which reads
+ * only the two meta pages, and the first page past the end of the file
+ * kills the process with SIGBUS. So the file is measured against the
+ * environment's own bookkeeping (the newest meta page: last page in use,
+ * and the page size) before any other page is touched. 0, or -1 with err
+ * saying what is wrong and what to do. */
+static int check_file_size(MDB_env *env, const char *dir, char *err,
+                           size_t errlen)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat sb;
+    int fd = -1;
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &st) != 0 ||
+        mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0) {
+        snprintf(err, errlen, "%s: cannot measure data.mdb", dir);
+        return -1;
+    }
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if ((uint64_t)sb.st_size >= need)
+        return 0;
+    snprintf(err, errlen,
+             "%s/data.mdb is cut short: %llu bytes, but its own bookkeeping "
+             "has %llu pages of %u bytes in use (%llu bytes). It was "
+             "truncated (an interrupted copy, a full disk); nothing was read "
+             "from it or changed. Restore the latest backup that verifies "
+             "(jifend --verify BACKUP; docs/operations.md, section 4)",
+             dir, (unsigned long long)sb.st_size,
+             (unsigned long long)info.me_last_pgno + 1, st.ms_psize,
+             (unsigned long long)need);
+    return -1;
+}
+
+/* An empty data.mdb would be taken by LMDB for a new environment (and a
+ * ledger silently started afresh); one shorter than its two meta pages is
+ * no ledger either. Checked before LMDB opens it. */
+static int check_file_present(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &sb) != 0 || sb.st_size >= 2 * 4096)
+        return 0; /* missing: a new ledger; long enough: checked after */
+    snprintf(err, errlen,
+             "%s is %s (%lld bytes, shorter than its two header pages): it "
+             "was truncated (an interrupted copy, a full disk) and holds no "
+             "ledger; nothing was changed. Move it aside and restore the "
+             "latest backup that verifies (jifend --verify BACKUP; "
+             "docs/operations.md, section 4)",
+             path, sb.st_size ? "cut short" : "empty",
+             (long long)sb.st_size);
+    return -1;
+}
+
 /* Creates and opens the environment (map_size 0: the file's own) and clears
  * stale reader slots. 0 with *out set, or LMDB's code (err filled, nothing
  * left open). */
 static int open_env(storage **out, const char *dir, size_t map_size,
                     unsigned flags, char *err, size_t errlen)
 {
+    if (check_file_present(dir, err, errlen) != 0)
+        return MDB_INVALID;
     storage *self = calloc(1, sizeof *self);
     if (!self) {
         snprintf(err, errlen, "out of memory");
@@ -177,6 +234,12 @@ static int open_env(storage **out, const char *dir, size_t map_size,
     if (rc) {
         fail_open(self, rc, "open environment", dir, err, errlen);
         return rc;
+    }
+    if (check_file_size(self->env, dir, err, errlen) != 0) {
+        mdb_env_close(self->env);
+        pthread_rwlock_destroy(&self->map_lock);
+        free(self);
+        return MDB_CORRUPTED;
     }
     /* A process killed during a read leaves its reader slot behind, which
      * pins old pages and makes the file grow: reclaim those at start. */
