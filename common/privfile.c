@@ -51,3 +51,40 @@ int privfile_open_secret(const char *path, char *err, size_t errlen)
     close(fd);
     return -1;
 }
+
+int privfile_copy(const char *from, const char *to, bool secret, char *err,
+                  size_t errlen)
+{
+    char buf[4097];
+    int in = secret ? privfile_open_secret(from, err, errlen)
+                    : open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0) {
+        if (!secret)
+            snprintf(err, errlen, "%s: %s", from, strerror(errno));
+        return -1;
+    }
+    ssize_t n = read(in, buf, sizeof buf);
+    close(in);
+    if (n < 0 || (size_t)n == sizeof buf) {
+        snprintf(err, errlen, "%s: %s", from,
+                 n < 0 ? strerror(errno) : "larger than a key file");
+        explicit_bzero(buf, sizeof buf);
+        return -1;
+    }
+    int out = privfile_create(to, secret ? 0600 : 0644, err, errlen);
+    int rc = out < 0 ? -1 : 0;
+    if (out >= 0) {
+        if (write(out, buf, (size_t)n) != n || fsync(out) != 0) {
+            snprintf(err, errlen, "%s: %s", to, strerror(errno));
+            rc = -1;
+        }
+        if (close(out) != 0 && rc == 0) {
+            snprintf(err, errlen, "%s: %s", to, strerror(errno));
+            rc = -1;
+        }
+        if (rc != 0)
+            unlink(to);
+    }
+    explicit_bzero(buf, sizeof buf);
+    return rc;
+}

@@ -13,6 +13,7 @@
 #ifndef JIFEN_PRIVFILE_H
 #define JIFEN_PRIVFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,5 +25,12 @@ int privfile_create(const char *path, mode_t mode, char *err, size_t errlen);
 /* Opens the secret `path` for reading. A descriptor, or -1 with the reason
  * (and the chmod that fixes it) in err. */
 int privfile_open_secret(const char *path, char *err, size_t errlen);
+
+/* Copies the small file `from` (a key: at most 4 KiB) to the new file
+ * `to`, synced. A secret is read as privfile_open_secret reads it and
+ * written 0600; anything else is written 0644. 0, or -1 with err (`to` is
+ * removed again). */
+int privfile_copy(const char *from, const char *to, bool secret, char *err,
+                  size_t errlen);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "codec.h"
 #include "hash.h"
+#include "identity.h"
 #include "notary.h"
 #include "privfile.h"
 #include "storage.h"
@@ -21,9 +22,9 @@
 const char *offline_usage(void)
 {
     return "      --backup DIR --to DEST   compacting copy of the ledger in "
-           "DIR into the new\n"
-           "                               directory DEST, then verify the "
-           "copy\n"
+           "DIR, with the server\n"
+           "                               key pair, into the new directory "
+           "DEST, verified\n"
            "      --verify DIR             check the chain, balances and "
            "invariants\n"
            "        [--checkpoint TEXT --checkpoint-key PUBFILE]  ... and "
@@ -117,7 +118,9 @@ static void print_report(const char *what, const jifen_verify_report *r)
 /* Removes what a failed backup left in its temporary directory. */
 static void remove_partial(const char *dir)
 {
-    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    static const char *const files[] = {"data.mdb", "lock.mdb",
+                                        IDENTITY_SECRET_FILE,
+                                        IDENTITY_PUBLIC_FILE};
     char path[4300];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
@@ -148,6 +151,39 @@ static void parent_of(const char *path, char *out, size_t cap)
         out[1] = '\0';
     else
         *slash = '\0';
+}
+
+/* The server's identity goes with the ledger: restored without it, jifend
+ * would make a new key pair and every client, holding the old jifend.pub,
+ * would get no reply. jifend.key stays 0600 in the backup (which is as
+ * secret as the data directory: it holds residents' names too). The
+ * checkpoint signing key is not copied: it is kept apart, once, so that a
+ * stolen backup cannot sign checkpoints (docs/operations.md, section 4).
+ * 0, or -1 (reported). */
+static int copy_identity(const char *dir, const char *tmp)
+{
+    static const struct {
+        const char *name;
+        bool secret;
+    } files[] = {{IDENTITY_SECRET_FILE, true}, {IDENTITY_PUBLIC_FILE, false}};
+    char from[4300], to[4300], err[9000];
+    snprintf(from, sizeof from, "%s/%s", dir, IDENTITY_SECRET_FILE);
+    if (access(from, F_OK) != 0 && errno == ENOENT) {
+        fprintf(stderr, "jifend: note: %s has no %s (it never served): the "
+                        "backup holds the ledger only\n",
+                dir, IDENTITY_SECRET_FILE);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(from, sizeof from, "%s/%s", dir, files[i].name);
+        snprintf(to, sizeof to, "%s/%s", tmp, files[i].name);
+        if (privfile_copy(from, to, files[i].secret, err, sizeof err) != 0) {
+            fprintf(stderr, "jifend: backup of the server key failed: %s\n",
+                    err);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* tmp becomes dest, never over anything that is there by then. */
@@ -203,6 +239,10 @@ static int run_backup(const offline_request *req)
     storage_close(&st);
     if (e != STORAGE_OK) {
         fprintf(stderr, "jifend: backup failed: %s\n", err);
+        remove_partial(tmp);
+        return 1;
+    }
+    if (copy_identity(req->dir, tmp) != 0) {
         remove_partial(tmp);
         return 1;
     }
