@@ -434,6 +434,22 @@ static int run_timers(server *s)
     return 0;
 }
 
+/* Readers that died while jifend runs (a backup or an export killed)
+ * pin pages until their slots are cleared: look for them every
+ * SERVER_READER_CHECK_MS, from the loop's idle turn. */
+static void check_readers(server *s, uint64_t *last_us)
+{
+    uint64_t now = now_us();
+    if (now - *last_us < (uint64_t)SERVER_READER_CHECK_MS * 1000u)
+        return;
+    *last_us = now;
+    int dead = storage_reader_check(ledger_storage(s->led));
+    if (dead > 0)
+        log_warn("reclaimed %d stale reader slot(s) of processes that died "
+                 "reading the ledger",
+                 dead);
+}
+
 int server_run(ledger *led, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
@@ -446,8 +462,10 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
         return -1;
     }
     int rc = 0;
+    uint64_t readers_checked_us = now_us();
     while (rc == 0) {
         bool stopping = *stop;
+        check_readers(&s, &readers_checked_us);
         /* Rule-set reloads and time-driven postings (notice windows ending,
          * expiry) use the ledger's write transaction too: they run between
          * groups, while the committer holds none. */

@@ -18,6 +18,9 @@
 
 #include <signal.h>
 
+/* How often stale reader slots are looked for while serving. */
+#define SERVER_READER_CHECK_MS 5000
+
 /* Most requests gathered into one commit, and most commands. */
 #define SERVER_GROUP_REQUESTS 4096
 #define SERVER_GROUP_COMMANDS 16384

@@ -242,12 +242,19 @@ static int open_env(storage **out, const char *dir, size_t map_size,
         return MDB_CORRUPTED;
     }
     /* A process killed during a read leaves its reader slot behind, which
-     * pins old pages and makes the file grow: reclaim those at start. */
-    int dead = 0;
-    if (mdb_reader_check(self->env, &dead) == 0 && dead > 0)
+     * pins old pages and makes the file grow: reclaim those at start (and
+     * periodically while serving: storage_reader_check). */
+    int dead = storage_reader_check(self);
+    if (dead > 0)
         log_warn("reclaimed %d stale reader slot(s) in %s", dead, dir);
     *out = self;
     return 0;
+}
+
+int storage_reader_check(storage *self)
+{
+    int dead = 0;
+    return mdb_reader_check(self->env, &dead) == 0 ? dead : -1;
 }
 
 storage_error storage_open(storage **out, const char *dir, size_t map_size,
