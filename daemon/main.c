@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "identity.h"
 #include "ledger.h"
+#include "rlimits.h"
 #include "log.h"
 #include "notary.h"
 #include "notify.h"
@@ -605,6 +606,7 @@ static int serve(options *o, policy *pol, ruleset **rules)
     replica *rep = NULL;
     transport *tp = NULL;
     char bound[256];
+    rlimits_raise_nofile(); /* before the socket: connections are fds */
     ops *metrics = ops_new();
     if (!metrics || bind_secure(&tp, led, o, bound, sizeof bound) != 0 ||
         (o->cfg.replica_of[0] ? !(rep = start_replica(o, led, metrics))
