@@ -86,7 +86,8 @@ static void item(table *t, const char *label, int64_t v)
 
 typedef void (*entry_fn)(const jifen_entry *e, void *arg);
 
-static jifen_entry scratch; /* one reader at a time: the server thread */
+/* Large; one per thread: reports run on several query threads at once. */
+static _Thread_local jifen_entry scratch;
 
 static storage_error visit(storage_txn *txn, const void *seq, entry_fn fn,
                            void *arg)

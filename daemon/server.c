@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "querypool.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ typedef struct {
     pending *writes; /* SERVER_GROUP_REQUESTS of them */
     size_t n_writes;
     size_t n_commands;
+    querypool *queries; /* the threads that answer the ledger's queries */
 } server;
 
 static uint64_t now_us(void)
@@ -91,7 +93,11 @@ static bool permitted(server *s, const transport_message *msg,
     return false;
 }
 
-static void answer_query(server *s, const transport_message *msg,
+/* Operations queries (stats, checkpoint, the replication feed) are small
+ * and bounded, and read the server thread's metrics: answered here. Every
+ * other query goes to the query threads as its bytes, queued under its
+ * key (querypool.h); a key whose queue is full is told to wait. */
+static void answer_query(server *s, transport_message *msg,
                          const jifen_request *req)
 {
     jifen_reply reply;
@@ -101,13 +107,33 @@ static void answer_query(server *s, const transport_message *msg,
                    "out of memory");
             return;
         }
-    } else if (ledger_query(s->led, req, &reply) != LEDGER_OK) {
-        refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
-               ledger_query_strerror(s->led));
+        send_reply(s, msg, &reply);
+        codec_reply_clear(&reply);
         return;
     }
-    send_reply(s, msg, &reply);
-    codec_reply_clear(&reply);
+    if (querypool_submit(s->queries, s->led, msg->user_id, msg->peer,
+                         msg->peer_len, msg->payload, msg->payload_len)) {
+        msg->payload = NULL; /* the pool has it */
+        msg->payload_len = 0;
+        return;
+    }
+    char why[JIFEN_ERROR_MAX + 1];
+    snprintf(why, sizeof why,
+             "busy: too many queries of this key are waiting (at most %d, "
+             "%u MiB; %u MiB for all keys): retry once their replies came",
+             QUERYPOOL_KEY_REQUESTS, QUERYPOOL_KEY_BYTES >> 20,
+             QUERYPOOL_TOTAL_BYTES >> 20);
+    refuse(s, msg, req->request_id, JIFEN_STATUS_BUSY, why);
+}
+
+/* Sends every reply the query threads finished. */
+static void send_answers(server *s)
+{
+    querypool_reply r;
+    while (querypool_take(s->queries, &r)) {
+        transport_send(s->tp, r.peer, r.peer_len, r.bytes, r.len);
+        querypool_reply_clear(&r);
+    }
 }
 
 /*
@@ -454,10 +480,12 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
     server s = {led, tp, opts, calloc(SERVER_GROUP_REQUESTS, sizeof(pending)),
-                0, 0};
+                0, 0, querypool_new(QUERYPOOL_THREADS, false)};
     committer c;
-    if (!s.writes || committer_start(&c, &s) != 0) {
-        log_error("out of memory, or no thread for the committer");
+    if (!s.writes || !s.queries || committer_start(&c, &s) != 0) {
+        log_error("out of memory, or no threads for the committer and the "
+                  "queries");
+        querypool_destroy(&s.queries);
         free(s.writes);
         return -1;
     }
@@ -485,9 +513,12 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
         if (stopping && !c.busy && s.n_writes == 0)
             break; /* the commit in flight, and what it left, are done */
         bool take = !stopping && !group_full(&s);
-        int ready = transport_wait(tp, c.done[0], take, 200);
+        int ready = transport_wait(tp, c.done[0], querypool_fd(s.queries),
+                                   take, 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))
             rc = collect(&c);
+        if (ready > 0 && (ready & TRANSPORT_READY_FD2))
+            send_answers(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_MESSAGE) && rc == 0)
             gather(&s);
         /* Replication writes through the ledger too: only while the
@@ -496,6 +527,7 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
             opts->idle(opts->idle_ctx);
     }
     committer_stop(&c);
+    querypool_destroy(&s.queries);
     clear_group(&s);
     free(s.writes);
     return rc;

@@ -1,13 +1,16 @@
 /*
  * server - jifend's event loop: receive, decode, group-commit, reply.
  *
- * Two threads. The server thread owns the socket: it takes every request
- * waiting (up to a bound), answers queries at once from a read transaction,
- * and gathers writes into a group. The committer thread owns LMDB's write
- * transaction: it applies a whole group, commits once, and hands it back;
- * only then does the server thread reply to each of its requests. While one
- * group is being committed (mostly waiting for fsync) the next is gathered,
- * and queries never wait behind a commit.
+ * Three kinds of threads. The server thread owns the socket: it takes
+ * every request waiting (up to a bound), decodes and authorizes it, hands
+ * queries to the query threads (querypool.h: fair between keys, each
+ * request judged whole against its cost, querycost.h) and gathers writes
+ * into a group. The committer thread owns LMDB's write transaction: it
+ * applies a whole group, commits once, and hands it back; only then does
+ * the server thread reply to each of its requests. While one group is
+ * being committed (mostly waiting for fsync) the next is gathered; queries
+ * never wait behind a commit, and a long query (verify, a community
+ * report) holds one query thread, never the server thread.
  */
 #ifndef JIFEN_SERVER_H
 #define JIFEN_SERVER_H

@@ -329,17 +329,20 @@ int transport_send(transport *self, const uint8_t *peer, size_t peer_len,
     return 0;
 }
 
-int transport_wait(transport *self, int fd, bool messages, int timeout_ms)
+int transport_wait(transport *self, int fd, int fd2, bool messages,
+                   int timeout_ms)
 {
-    zmq_pollitem_t items[2] = {
+    zmq_pollitem_t items[3] = {
         {NULL, fd, ZMQ_POLLIN, 0},
+        {NULL, fd2, ZMQ_POLLIN, 0},
         {self->router, 0, ZMQ_POLLIN, 0},
     };
-    int rc = zmq_poll(items, messages ? 2 : 1, timeout_ms);
+    int rc = zmq_poll(items, messages ? 3 : 2, timeout_ms);
     if (rc <= 0)
         return rc < 0 ? -1 : 0;
     return ((items[0].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD : 0) |
-           ((messages && (items[1].revents & ZMQ_POLLIN))
+           ((items[1].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD2 : 0) |
+           ((messages && (items[2].revents & ZMQ_POLLIN))
                 ? TRANSPORT_READY_MESSAGE
                 : 0);
 }

@@ -85,12 +85,15 @@ void transport_message_clear(transport_message *msg);
 /* What transport_wait found ready (a bit mask). */
 #define TRANSPORT_READY_MESSAGE 1
 #define TRANSPORT_READY_FD 2
+#define TRANSPORT_READY_FD2 4
 
 /* Waits up to timeout_ms for a message on the socket (only when
  * `messages`; false leaves them queued, which is how a full group pushes
- * back) or for `fd` to become readable: the server thread sleeps in one
- * poll whether a client or the committer thread wakes it. Returns the
- * TRANSPORT_READY_* mask, 0 on timeout, -1 when interrupted or failing. */
-int transport_wait(transport *self, int fd, bool messages, int timeout_ms);
+ * back) or for `fd` or `fd2` to become readable: the server thread sleeps
+ * in one poll whether a client, the committer thread or a query thread
+ * wakes it. Returns the TRANSPORT_READY_* mask, 0 on timeout, -1 when
+ * interrupted or failing. */
+int transport_wait(transport *self, int fd, int fd2, bool messages,
+                   int timeout_ms);
 
 #endif

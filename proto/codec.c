@@ -156,6 +156,9 @@ static const struct {
      JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
     {JIFEN_STATUS_RULE_SET_REFUSED, JIFEN__V1__STATUS__STATUS_RULE_SET_REFUSED,
      "rule_set_refused"},
+    {JIFEN_STATUS_REQUEST_TOO_COSTLY,
+     JIFEN__V1__STATUS__STATUS_REQUEST_TOO_COSTLY, "request_too_costly"},
+    {JIFEN_STATUS_BUSY, JIFEN__V1__STATUS__STATUS_BUSY, "busy"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 

@@ -67,6 +67,8 @@ typedef enum {
     JIFEN_STATUS_NOTICE_CLOSED = 32,
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
+    JIFEN_STATUS_REQUEST_TOO_COSTLY = 36, /* a query request over its limits */
+    JIFEN_STATUS_BUSY = 37, /* the key's query queue is full */
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
