@@ -88,6 +88,10 @@ static void usage(FILE *out)
             "written in FILE,\n"
             "                        re-read every loop turn (also "
             "JIFEN_TEST_CLOCK=FILE)\n"
+            "      --test-hold-reads FILE  TESTS ONLY: while FILE exists, "
+            "take no request\n"
+            "                        from the socket (what libzmq holds for "
+            "a busy daemon)\n"
             "      --replica-of ENDPOINT  run as a read-only replica of that "
             "primary\n"
             "      --replica-server-key KEY  the primary's public key (Z85 "
@@ -136,6 +140,7 @@ typedef struct {
     const char *policy_paths[RULESET_MAX];
     size_t n_policies;
     const char *test_clock;
+    const char *test_hold_reads;
 } options;
 
 static int add_override(options *o, const char *key, const char *value)
@@ -154,7 +159,7 @@ static int parse_options(int argc, char **argv, options *o)
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
            OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
            OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL,
-           OPT_TEST_CLOCK };
+           OPT_TEST_CLOCK, OPT_TEST_HOLD_READS };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -172,6 +177,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"role", required_argument, NULL, OPT_ROLE},
         {"label", required_argument, NULL, OPT_LABEL},
         {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
+        {"test-hold-reads", required_argument, NULL, OPT_TEST_HOLD_READS},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -235,6 +241,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_TEST_CLOCK:
             o->test_clock = optarg;
+            break;
+        case OPT_TEST_HOLD_READS:
+            o->test_hold_reads = optarg;
             break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
@@ -641,7 +650,11 @@ static int serve(options *o, policy *pol, ruleset **rules)
     reloader rl = {o, led};
     server_options so = {metrics, rep != NULL,
                          rep ? replica_poll : NULL, rep,
-                         &reload_requested, reload_rules, &rl};
+                         &reload_requested, reload_rules, &rl,
+                         o->test_hold_reads};
+    if (o->test_hold_reads)
+        log_info("TEST: no request is taken while %s exists",
+                 o->test_hold_reads);
     int rc = server_run(led, tp, &so, &stop_requested);
     replica_destroy(&rep);
     ops_destroy(&metrics);

@@ -90,3 +90,11 @@ void querycost_reply_refusal(size_t at, size_t bytes, char *err,
              "most %u MiB per reply: split the request",
              at, bytes >> 20, QUERY_REPLY_MAX >> 20);
 }
+
+void querycost_wire_refusal(size_t bytes, char *err, size_t errlen)
+{
+    snprintf(err, errlen,
+             "request too costly: its reply would be %zu KiB on the wire; at "
+             "most %u MiB per reply: split the request",
+             bytes >> 10, QUERY_WIRE_MAX >> 20);
+}

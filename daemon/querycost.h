@@ -20,7 +20,9 @@
  * entries, report rows, notices, keys, rule sets): at most
  * QUERY_REPLY_MAX. Histories are counted before they run (their limit
  * times an entry's size); the rest as each command is answered, and the
- * request stops at the first command that takes it over.
+ * request stops at the first command that takes it over. Encoded, a reply
+ * may be at most QUERY_WIRE_MAX, as a request may: that bounds what the
+ * replies a client leaves unread make jifend hold (transport.h).
  */
 #ifndef JIFEN_QUERYCOST_H
 #define JIFEN_QUERYCOST_H
@@ -34,6 +36,8 @@
 #define QUERY_PASS_MIN 1000u      /* a pass costs at least this */
 #define QUERY_STATEMENT_WORK 100u /* one household's month */
 #define QUERY_REPLY_MAX (8u << 20)
+/* The encoded reply, as sent: at most what a request may be. */
+#define QUERY_WIRE_MAX (4u << 20)
 
 /* Entries command c is expected to read on a ledger of `entries`. */
 uint64_t querycost_work(const jifen_command *c, uint64_t entries);
@@ -45,6 +49,9 @@ jifen_status querycost_check(const jifen_request *req, uint64_t entries,
 
 /* The bytes a result holds besides its own struct. */
 size_t querycost_result_bytes(const jifen_result *r);
+
+/* The refusal of an encoded reply of `bytes`, over QUERY_WIRE_MAX. */
+void querycost_wire_refusal(size_t bytes, char *err, size_t errlen);
 
 /* The refusal of a reply that grew past QUERY_REPLY_MAX at command `at`
  * (1-based), holding `bytes` by then. */

@@ -138,7 +138,17 @@ static done *answer(const job *j)
         refuse(&reply, NULL, st, err);
     }
     done *d = calloc(1, sizeof *d);
-    if (d && codec_reply_encode(&reply, &d->reply.bytes, &d->reply.len) != 0) {
+    int rc = d ? codec_reply_encode(&reply, &d->reply.bytes, &d->reply.len)
+               : -1;
+    if (rc == 0 && d->reply.len > QUERY_WIRE_MAX) {
+        querycost_wire_refusal(d->reply.len, err, sizeof err);
+        char id[JIFEN_REQUEST_ID_MAX + 1];
+        memcpy(id, reply.request_id, sizeof id);
+        refuse(&reply, id, JIFEN_STATUS_REQUEST_TOO_COSTLY, err);
+        free(d->reply.bytes);
+        rc = codec_reply_encode(&reply, &d->reply.bytes, &d->reply.len);
+    }
+    if (d && rc != 0) {
         free(d);
         d = NULL;
     }

@@ -33,6 +33,7 @@ typedef struct {
     size_t n_writes;
     size_t n_commands;
     querypool *queries; /* the threads that answer the ledger's queries */
+    size_t n_bytes;     /* of the gathered writes' payloads */
 } server;
 
 static uint64_t now_us(void)
@@ -192,6 +193,7 @@ static bool admit(server *s, transport_message *msg)
     p->msg = *msg; /* takes the payload */
     memset(msg, 0, sizeof *msg);
     s->n_commands += p->request.n_commands;
+    s->n_bytes += p->msg.payload_len;
     s->n_writes++;
     return true;
 }
@@ -268,6 +270,7 @@ static void clear_group(server *s)
     }
     s->n_writes = 0;
     s->n_commands = 0;
+    s->n_bytes = 0;
 }
 
 /* Replies to a group whose commit returned `le`: only now, after the
@@ -392,9 +395,11 @@ static void hand_over(server *s, committer *c)
     c->group.writes = s->writes;
     c->group.n_writes = s->n_writes;
     c->group.n_commands = s->n_commands;
+    c->group.n_bytes = s->n_bytes;
     s->writes = spare;
     s->n_writes = 0;
     s->n_commands = 0;
+    s->n_bytes = 0;
     c->busy = true;
     pthread_mutex_lock(&c->lock);
     c->has_work = true;
@@ -419,7 +424,16 @@ static int collect(committer *c)
 static bool group_full(const server *s)
 {
     return s->n_writes == SERVER_GROUP_REQUESTS ||
-           s->n_commands >= SERVER_GROUP_COMMANDS;
+           s->n_commands >= SERVER_GROUP_COMMANDS ||
+           s->n_bytes >= SERVER_GROUP_BYTES;
+}
+
+/* Tests only: while the file named by --test-hold-reads exists, the loop
+ * leaves requests in the socket, as it does when a full group waits for
+ * the committer, so that a test can see what libzmq then holds. */
+static bool holding_reads(const server_options *opts)
+{
+    return opts->test_hold_reads && access(opts->test_hold_reads, F_OK) == 0;
 }
 
 /* Takes whatever is already waiting on the socket, never waiting for more
@@ -480,7 +494,7 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
     server s = {led, tp, opts, calloc(SERVER_GROUP_REQUESTS, sizeof(pending)),
-                0, 0, querypool_new(QUERYPOOL_THREADS, false)};
+                0, 0, querypool_new(QUERYPOOL_THREADS, false), 0};
     committer c;
     if (!s.writes || !s.queries || committer_start(&c, &s) != 0) {
         log_error("out of memory, or no threads for the committer and the "
@@ -512,7 +526,7 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
             hand_over(&s, &c);
         if (stopping && !c.busy && s.n_writes == 0)
             break; /* the commit in flight, and what it left, are done */
-        bool take = !stopping && !group_full(&s);
+        bool take = !stopping && !group_full(&s) && !holding_reads(opts);
         int ready = transport_wait(tp, c.done[0], querypool_fd(s.queries),
                                    take, 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))

@@ -27,6 +27,8 @@
 /* Most requests gathered into one commit, and most commands. */
 #define SERVER_GROUP_REQUESTS 4096
 #define SERVER_GROUP_COMMANDS 16384
+/* ... and most bytes of requests (rule sets are 64 KB commands). */
+#define SERVER_GROUP_BYTES (32u << 20)
 
 typedef struct {
     ops *ops;           /* metrics and operations queries; may be NULL */
@@ -39,6 +41,9 @@ typedef struct {
     volatile sig_atomic_t *reload;
     void (*on_reload)(void *arg);
     void *reload_arg;
+    /* TESTS ONLY (--test-hold-reads): while this file exists no request
+     * is taken from the socket. NULL in service. */
+    const char *test_hold_reads;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

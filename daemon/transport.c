@@ -179,7 +179,7 @@ int transport_bind(transport **out, const char *endpoint, size_t max_request,
         transport_destroy(&self);
         return -1;
     }
-    int64_t max_frame = (int64_t)max_request * 2;
+    int64_t max_frame = (int64_t)max_request + TRANSPORT_FRAME_SLACK;
     /* Replies to a vanished peer are dropped at once (not queued); an
      * unroutable reply is an error we see instead of a silent drop;
      * linger 0 so shutdown never waits on a dead client. */
@@ -191,8 +191,8 @@ int transport_bind(transport **out, const char *endpoint, size_t max_request,
         set_int(self->router, ZMQ_HEARTBEAT_IVL, HEARTBEAT_IVL_MS) != 0 ||
         set_int(self->router, ZMQ_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS) !=
             0 ||
-        set_int(self->router, ZMQ_RCVHWM, 100000) != 0 ||
-        set_int(self->router, ZMQ_SNDHWM, 100000) != 0 ||
+        set_int(self->router, ZMQ_RCVHWM, TRANSPORT_RCVHWM) != 0 ||
+        set_int(self->router, ZMQ_SNDHWM, TRANSPORT_SNDHWM) != 0 ||
         set_curve(self->router, sec) != 0) {
         snprintf(err, errlen, "socket options: %s", zmq_strerror(zmq_errno()));
         transport_destroy(&self);

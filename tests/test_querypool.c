@@ -235,6 +235,19 @@ static void test_reply_stopped_at_limit(void **state)
     assert_non_null(strstr(reply.error, "at command "));
     assert_non_null(strstr(reply.error, "at most 8 MiB per reply"));
     codec_reply_clear(&reply);
+    /* Fewer of them stay within what the results may hold, but not within
+     * what a reply may be on the wire (as much as a request). */
+    assert_true(submit(p, f, "key-A", &show, 2000, "fewer-shows"));
+    next_reply(p, &reply);
+    assert_int_equal(reply.status, JIFEN_STATUS_REQUEST_TOO_COSTLY);
+    assert_string_equal(reply.request_id, "fewer-shows");
+    assert_non_null(strstr(reply.error, "on the wire; at most 4 MiB"));
+    codec_reply_clear(&reply);
+    assert_true(submit(p, f, "key-A", &show, 100, "some-shows"));
+    next_reply(p, &reply);
+    assert_int_equal(reply.status, JIFEN_STATUS_OK);
+    assert_int_equal(reply.n_results, 100);
+    codec_reply_clear(&reply);
     querypool_destroy(&p);
 }
 
