@@ -7,7 +7,7 @@
  * enrolments and revocations themselves are journal entries (no postings),
  * so key changes are in the hash chain like everything else.
  *
- * The role matrix (DESIGN.md section 2; docs/security.md):
+ * The role matrix (docs/security.md):
  *
  *   command        committee  terminal  auditor  admin
  *   household add      x
@@ -18,6 +18,7 @@
  *   verify                                 x       x
  *   key enrol/revoke                               x
  *   key list                               x       x
+ *   checkpoint, proofs x         x         x       x
  *
  *   (1) of awards and deductions only; (2) of bills, payments and
  *   redemptions only: each side corrects its own kind of entry.

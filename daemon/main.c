@@ -16,6 +16,7 @@
 #include "notary.h"
 #include "notify.h"
 #include "offline.h"
+#include "progress.h"
 #include "ops.h"
 #include "policy.h"
 #include "replica.h"
@@ -450,13 +451,6 @@ static int ensure_data_dir(const char *dir)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The command of --enrol / --enrol-admin, checked as the network would. */
 static int enrol_command(const options *o, jifen_command *cmd)
 {
@@ -476,24 +470,26 @@ static int enrol_command(const options *o, jifen_command *cmd)
 }
 
 /* The first admin key, enrolled on the server machine without the network:
- * a journal entry like any enrolment, written by "local-operator". */
+ * a journal entry like any enrolment, written by "local-operator", dated by
+ * the daemon's clock (the test clock too, so that a test ledger's first
+ * entry is not dated after all that follow). */
 static int enrol_offline(ledger *led, const options *o)
 {
     jifen_command cmd;
     if (enrol_command(o, &cmd) != 0)
         return 2;
     jifen_request req = {.n_commands = 1, .commands = &cmd};
+    int64_t now = clock_now_ms();
     snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
-             now_ms());
+             now);
     static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
-    ledger_error le = codec_request_digest(&req, digest) == 0
-                          ? ledger_write_begin(led)
-                          : LEDGER_FAILED;
+    hash_request_digest(&req, digest);
+    ledger_error le = ledger_write_begin(led);
     if (le == LEDGER_OK)
-        le = ledger_apply(led, &req, digest, &local, now_ms(), &reply);
+        le = ledger_apply(led, &req, digest, &local, now, &reply);
     le = le == LEDGER_OK ? ledger_write_commit(led) : le;
     if (le != LEDGER_OK) {
         fprintf(stderr, "jifend: cannot enrol: %s\n", ledger_strerror(led));
@@ -590,8 +586,12 @@ static int serve(options *o, policy *pol, ruleset **rules)
         return 1;
     }
     ledger *led = NULL;
-    ledger_options lo = {(size_t)o->cfg.map_size_mib << 20,
-                         (size_t)o->cfg.map_max_mib << 20};
+    ledger_options lo = {.map_size = (size_t)o->cfg.map_size_mib << 20,
+                         .map_max = (size_t)o->cfg.map_max_mib << 20,
+                         .rules = *rules,
+                         .progress = progress_on_tty,
+                         .progress_ctx = (void *)"upgrading the ledger",
+                         .merkle_off = o->cfg.merkle_tree == 0};
     if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
@@ -674,7 +674,7 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (hash_init() != 0)
         return 1;
-    if (o.offline.mode != OFFLINE_NONE)
+    if (o.offline.mode != OFFLINE_NONE && !offline_needs_rules(&o.offline))
         return offline_run(&o.offline);
     rc = settle_config(&o);
     if (rc != 0)
@@ -686,7 +686,13 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
-    rc = serve(&o, pol, &rules);
+    if (o.offline.mode != OFFLINE_NONE) {
+        o.offline.pol = pol;
+        o.offline.rules = rules;
+        rc = offline_run(&o.offline);
+    } else {
+        rc = serve(&o, pol, &rules);
+    }
     ruleset_destroy(&rules);
     free(pol);
     return rc;

@@ -1,22 +1,13 @@
 /*
- * clock - see clock.h. The calendar arithmetic is Howard Hinnant's
+ * calendar - see calendar.h. The arithmetic is Howard Hinnant's
  * days_from_civil / civil_from_days (proleptic Gregorian), exact for every
  * date jifen can meet, with no table and no library time zone.
  */
-#include "clock.h"
+#include "calendar.h"
 
 #include <ctype.h>
-#include <stdatomic.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static char test_path[4096]; /* set once at start-up, then only read */
-/* The server and committer threads both ask for the time: the last good
- * reading of the test file is shared between them. */
-static _Atomic int64_t test_last_ms;
 
 /* Days since 1970-01-01 of a civil date. */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -153,60 +144,21 @@ int clock_parse_period(const char *text, int64_t *start_ms)
     return 0;
 }
 
-/* --- now ------------------------------------------------------------------ */
-
-static int read_test_file(int64_t *out)
+int clock_time_text(int64_t ms, char out[CLOCK_TIME_LEN + 1])
 {
-    FILE *f = fopen(test_path, "r");
-    if (!f)
+    /* Checked first: a time from the wire may be any int64, and adding the
+     * offset to one near the ends would overflow. */
+    if (ms < clock_date_start_ms(1, 1, 1) ||
+        ms >= clock_date_start_ms(10000, 1, 1))
         return -1;
+    int64_t local = ms + CLOCK_SHANGHAI_OFFSET_MS;
+    int64_t in_day = local - floor_div(local, CLOCK_DAY_MS) * CLOCK_DAY_MS;
+    clock_date d = clock_date_of(ms);
+    int s = (int)(in_day / 1000);
     char buf[64];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    while (end && isspace((unsigned char)*end))
-        end++;
-    if (errno || end == buf || *end || v < 0)
-        return -1;
-    *out = v;
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", d.year,
+             d.month, d.day, s / 3600, s / 60 % 60, s % 60);
+    memcpy(out, buf, CLOCK_TIME_LEN);
+    out[CLOCK_TIME_LEN] = '\0';
     return 0;
-}
-
-int clock_use_test_file(const char *path)
-{
-    if (!path) {
-        test_path[0] = '\0';
-        return 0;
-    }
-    if (strlen(path) >= sizeof test_path)
-        return -1;
-    snprintf(test_path, sizeof test_path, "%s", path);
-    int64_t v;
-    if (read_test_file(&v) != 0) {
-        test_path[0] = '\0';
-        return -1;
-    }
-    atomic_store(&test_last_ms, v);
-    return 0;
-}
-
-bool clock_is_test(void)
-{
-    return test_path[0] != '\0';
-}
-
-int64_t clock_now_ms(void)
-{
-    if (test_path[0]) {
-        int64_t v;
-        if (read_test_file(&v) == 0)
-            atomic_store(&test_last_ms, v);
-        return atomic_load(&test_last_ms);
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -1,37 +1,26 @@
 /*
- * clock - the daemon's idea of "now", and the calendar of Asia/Shanghai.
+ * calendar - the calendar and the clock face of Asia/Shanghai, for the
+ * daemon (periods, caps, notice windows, reports) and for the CLI (every
+ * time a person reads): one implementation for both.
  *
  * Periods (billing months, caps per month and per year, notice windows that
  * end at a day boundary) are calendar months in Asia/Shanghai. China has one
  * time zone, UTC+8, with no daylight saving since 1991, so local time is
  * computed arithmetically from Unix time: no tzdata, no TZ variable, no
- * localtime_r, and the same answer on every machine.
+ * localtime_r, and the same answer on every machine whatever its TZ.
  *
- * Tests drive time: with clock_use_test_file(FILE) (jifend --test-clock FILE
- * or JIFEN_TEST_CLOCK=FILE) "now" is the Unix time in milliseconds written in
- * FILE, re-read on every call, so a script moves the daemon's clock with
- * `echo MS > FILE`. Test-only: a production daemon never sets it.
+ * Pure functions of their arguments; "now" is the daemon's (clock.h).
  */
-#ifndef JIFEN_CLOCK_H
-#define JIFEN_CLOCK_H
+#ifndef JIFEN_CALENDAR_H
+#define JIFEN_CALENDAR_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #define CLOCK_SHANGHAI_OFFSET_MS (8LL * 3600 * 1000)
 #define CLOCK_DAY_MS (24LL * 3600 * 1000)
 #define CLOCK_PERIOD_LEN 7 /* "YYYY-MM" */
 #define CLOCK_DATE_LEN 10  /* "YYYY-MM-DD" */
-
-/* Makes clock_now_ms read FILE (NULL: back to the real clock). The path is
- * copied. Returns 0, or -1 when the file cannot be read now. */
-int clock_use_test_file(const char *path);
-bool clock_is_test(void);
-
-/* Unix time in ms: the real clock, or the test file's value (when the file
- * cannot be read or parsed, the last good value, so a half-written file
- * never moves time backwards). */
-int64_t clock_now_ms(void);
+#define CLOCK_TIME_LEN 25  /* "YYYY-MM-DDTHH:MM:SS+08:00" */
 
 /* A civil date in Asia/Shanghai. */
 typedef struct {
@@ -60,6 +49,10 @@ int64_t clock_add_months_start_ms(int64_t ms, int months);
 /* "YYYY-MM" of ms into out[8]; "YYYY-MM-DD" into out[11]. */
 void clock_period_of(int64_t ms, char out[CLOCK_PERIOD_LEN + 1]);
 void clock_date_text(int64_t ms, char out[CLOCK_DATE_LEN + 1]);
+/* RFC 3339 in Shanghai time with its offset, to the second:
+ * "2026-07-10T16:00:00+08:00" into out[26]. 0, or -1 (out untouched) for a
+ * time outside the years 1-9999. */
+int clock_time_text(int64_t ms, char out[CLOCK_TIME_LEN + 1]);
 
 /* Parses "YYYY-MM" (start of that month) or "YYYY-MM-DD" (start of that
  * day), Shanghai time, checking the calendar. 0, or -1 when malformed. */
