@@ -9,8 +9,8 @@
 
 int privfile_create(const char *path, mode_t mode, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  mode);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
                  errno == EEXIST ? " (it is never overwritten: give a new "

@@ -82,8 +82,7 @@ size_t querycost_result_bytes(const jifen_result *r)
     return n;
 }
 
-void querycost_reply_refusal(size_t at, size_t bytes, char *err,
-                             size_t errlen)
+void querycost_reply_refusal(size_t at, size_t bytes, char *err, size_t errlen)
 {
     snprintf(err, errlen,
              "request too costly: at command %zu its reply held %zu MiB; at "

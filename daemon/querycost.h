@@ -55,7 +55,6 @@ void querycost_wire_refusal(size_t bytes, char *err, size_t errlen);
 
 /* The refusal of a reply that grew past QUERY_REPLY_MAX at command `at`
  * (1-based), holding `bytes` by then. */
-void querycost_reply_refusal(size_t at, size_t bytes, char *err,
-                             size_t errlen);
+void querycost_reply_refusal(size_t at, size_t bytes, char *err, size_t errlen);
 
 #endif

@@ -94,8 +94,7 @@ static void run(ledger *led, const jifen_request *req, jifen_reply *reply)
     reply->results = calloc(req->n_commands, sizeof *reply->results);
     size_t bytes = 0;
     for (size_t i = 0; reply->results && i < req->n_commands; i++) {
-        jifen_request one = {.n_commands = 1,
-                             .commands = &req->commands[i]};
+        jifen_request one = {.n_commands = 1, .commands = &req->commands[i]};
         jifen_reply sub;
         if (ledger_query_txn(led, &txn, &one, &sub) != LEDGER_OK) {
             refuse(reply, req->request_id, JIFEN_STATUS_INTERNAL,
@@ -114,8 +113,7 @@ static void run(ledger *led, const jifen_request *req, jifen_reply *reply)
         }
     }
     if (!reply->results && reply->status == JIFEN_STATUS_OK)
-        refuse(reply, req->request_id, JIFEN_STATUS_INTERNAL,
-               "out of memory");
+        refuse(reply, req->request_id, JIFEN_STATUS_INTERNAL, "out of memory");
     storage_txn_abort(&txn);
 }
 
@@ -129,8 +127,8 @@ static done *answer(const job *j)
     memset(&reply, 0, sizeof reply);
     /* The server thread decoded these bytes before; this cannot fail
      * unless memory runs out. */
-    jifen_status st = codec_request_decode(j->payload, j->len, &req, err,
-                                           sizeof err);
+    jifen_status st =
+        codec_request_decode(j->payload, j->len, &req, err, sizeof err);
     if (st == JIFEN_STATUS_OK) {
         run(j->led, &req, &reply);
         codec_request_clear(&req);
@@ -138,8 +136,8 @@ static done *answer(const job *j)
         refuse(&reply, NULL, st, err);
     }
     done *d = calloc(1, sizeof *d);
-    int rc = d ? codec_reply_encode(&reply, &d->reply.bytes, &d->reply.len)
-               : -1;
+    int rc =
+        d ? codec_reply_encode(&reply, &d->reply.bytes, &d->reply.len) : -1;
     if (rc == 0 && d->reply.len > QUERY_WIRE_MAX) {
         querycost_wire_refusal(d->reply.len, err, sizeof err);
         char id[JIFEN_REQUEST_ID_MAX + 1];
@@ -162,7 +160,8 @@ static done *answer(const job *j)
     return d;
 }
 
-/* --- queues (under lock) ---------------------------------------------------- */
+/* --- queues (under lock) ----------------------------------------------------
+ */
 
 static lane *find_lane(querypool *p, const char *key)
 {
@@ -245,15 +244,15 @@ static void *worker_main(void *arg)
             p->done_tail = d;
             /* A full pipe already wakes the server: EAGAIN is fine. */
             if (write(p->pipe[1], "", 1) < 0 && errno != EAGAIN)
-                log_error("cannot wake the server thread: %s",
-                          strerror(errno));
+                log_error("cannot wake the server thread: %s", strerror(errno));
         }
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* --- the pool ---------------------------------------------------------------- */
+/* --- the pool ----------------------------------------------------------------
+ */
 
 querypool *querypool_new(unsigned threads, bool paused)
 {

@@ -11,7 +11,8 @@
  * SECONDS it sends such requests back to back for that long. It prints one
  * line per reply when it sends one, and at the end
  *
- *     sent=N ok=N too_costly=N busy=N other=N noreply=N p50_ms=X p99_ms=X max_ms=X
+ *     sent=N ok=N too_costly=N busy=N other=N noreply=N p50_ms=X p99_ms=X
+ * max_ms=X
  *
  * (latencies of the replies that came). Keys as for the CLI: JIFEN_KEY,
  * JIFEN_SERVER_KEY; HEAVY_TIMEOUT_MS (default 60000) per try, no retries.
@@ -57,7 +58,9 @@ static int fill(jifen_request *req, const char *kind, size_t n)
              * request may have within the limits. */
             c->kind = i == 0 ? JIFEN_CMD_VERIFY : JIFEN_CMD_BALANCE;
             snprintf(c->household, sizeof c->household, "%s",
-                     i == 0 ? "" : h ? h : "h1");
+                     i == 0 ? ""
+                     : h    ? h
+                            : "h1");
         } else if (strcmp(kind, "ageing") == 0) {
             c->kind = JIFEN_CMD_REPORT;
             snprintf(c->code, sizeof c->code, "ageing");
@@ -84,24 +87,25 @@ int main(int argc, char **argv)
         return 2;
     }
     jifen_client *c = jifen_client_new(argv[1]);
-    if (!c || jifen_client_set_curve(c, getenv("JIFEN_KEY") ? getenv("JIFEN_KEY") : "",
-                                     getenv("JIFEN_SERVER_KEY")
-                                         ? getenv("JIFEN_SERVER_KEY")
-                                         : "",
-                                     err, sizeof err) != 0) {
+    if (!c || jifen_client_set_curve(
+                  c, getenv("JIFEN_KEY") ? getenv("JIFEN_KEY") : "",
+                  getenv("JIFEN_SERVER_KEY") ? getenv("JIFEN_SERVER_KEY") : "",
+                  err, sizeof err) != 0) {
         fprintf(stderr, "heavy: keys: %s\n", err);
         return 2;
     }
     jifen_client_set_timeout(c, timeout ? atoi(timeout) : 60000, 0);
     size_t cap = 1024, n_lat = 0;
     double *lat = malloc(cap * sizeof *lat);
-    unsigned long sent = 0, ok = 0, costly = 0, busy = 0, other = 0, noreply = 0;
+    unsigned long sent = 0, ok = 0, costly = 0, busy = 0, other = 0,
+                  noreply = 0;
     double start = now_ms();
     do {
         jifen_reply reply;
         double t0 = now_ms();
         sent++;
-        jifen_call_status st = jifen_client_call(c, &req, &reply, err, sizeof err);
+        jifen_call_status st =
+            jifen_client_call(c, &req, &reply, err, sizeof err);
         double took = now_ms() - t0;
         if (st != JIFEN_CALL_OK) {
             noreply++;
@@ -135,9 +139,8 @@ int main(int argc, char **argv)
     qsort(lat, n_lat, sizeof *lat, cmp_double);
     printf("sent=%lu ok=%lu too_costly=%lu busy=%lu other=%lu noreply=%lu "
            "p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
-           sent, ok, costly, busy, other, noreply,
-           n_lat ? lat[n_lat / 2] : 0, n_lat ? lat[n_lat * 99 / 100] : 0,
-           n_lat ? lat[n_lat - 1] : 0);
+           sent, ok, costly, busy, other, noreply, n_lat ? lat[n_lat / 2] : 0,
+           n_lat ? lat[n_lat * 99 / 100] : 0, n_lat ? lat[n_lat - 1] : 0);
     free(lat);
     free(req.commands);
     jifen_client_destroy(&c);

@@ -52,9 +52,8 @@ static int setup(void **state)
     c.kind = JIFEN_CMD_HOUSEHOLD_ADD;
     snprintf(c.household, sizeof c.household, "h1");
     jifen_result r;
-    assert_int_equal(testutil_book_write(&f.book, 1700000000000, "clerk", &c,
-                                         &r),
-                     0);
+    assert_int_equal(
+        testutil_book_write(&f.book, 1700000000000, "clerk", &c, &r), 0);
     assert_int_equal(r.status, JIFEN_STATUS_OK);
     *state = &f;
     return 0;
@@ -102,8 +101,8 @@ static bool submit(querypool *p, fixture *f, const char *key,
     size_t len;
     uint8_t *bytes = encode(c, n, id, &len);
     const uint8_t peer[] = {1, 2, 3};
-    bool ok = querypool_submit(p, f->book.led, key, peer, sizeof peer, bytes,
-                               len);
+    bool ok =
+        querypool_submit(p, f->book.led, key, peer, sizeof peer, bytes, len);
     if (!ok)
         free(bytes);
     return ok;
@@ -264,8 +263,7 @@ static void test_same_answers(void **state)
     size_t len, dlen;
     assert_int_equal(codec_request_encode(&req, &bytes, &len), 0);
     const uint8_t peer[] = {1, 2, 3};
-    assert_true(
-        querypool_submit(p, f->book.led, "key-A", peer, 3, bytes, len));
+    assert_true(querypool_submit(p, f->book.led, "key-A", peer, 3, bytes, len));
     jifen_reply pooled, reply;
     next_reply(p, &pooled);
     assert_int_equal(ledger_query(f->book.led, &req, &reply), LEDGER_OK);
