@@ -47,7 +47,7 @@ jifen_status querycost_check(const jifen_request *req, uint64_t entries,
     uint64_t bytes = history * sizeof(jifen_entry);
     if (bytes > QUERY_REPLY_MAX) {
         snprintf(err, errlen,
-                 "request too costly: its %" PRIu64
+                 "its %" PRIu64
                  " history entries would make a reply of ~%" PRIu64
                  " MiB; the limit is %u MiB a reply (~%zu entries): ask for "
                  "fewer at a time",
@@ -58,7 +58,7 @@ jifen_status querycost_check(const jifen_request *req, uint64_t entries,
     uint64_t budget = pass(entries) + QUERY_WORK_MARGIN;
     if (work > budget) {
         snprintf(err, errlen,
-                 "request too costly: it would read ~%" PRIu64
+                 "it would read ~%" PRIu64
                  " entries (%zu whole-ledger command(s), %" PRIu64
                  " entries each); the limit is %" PRIu64
                  " (one pass, plus %u): send verify, community reports and "
@@ -85,7 +85,7 @@ size_t querycost_result_bytes(const jifen_result *r)
 void querycost_reply_refusal(size_t at, size_t bytes, char *err, size_t errlen)
 {
     snprintf(err, errlen,
-             "request too costly: at command %zu its reply held %zu MiB; at "
+             "at command %zu its reply held %zu MiB; at "
              "most %u MiB per reply: split the request",
              at, bytes >> 20, QUERY_REPLY_MAX >> 20);
 }
@@ -93,7 +93,7 @@ void querycost_reply_refusal(size_t at, size_t bytes, char *err, size_t errlen)
 void querycost_wire_refusal(size_t bytes, char *err, size_t errlen)
 {
     snprintf(err, errlen,
-             "request too costly: its reply would be %zu KiB on the wire; at "
+             "its reply would be %zu KiB on the wire; at "
              "most %u MiB per reply: split the request",
              bytes >> 10, QUERY_WIRE_MAX >> 20);
 }

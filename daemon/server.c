@@ -121,7 +121,7 @@ static void answer_query(server *s, transport_message *msg,
     }
     char why[JIFEN_ERROR_MAX + 1];
     snprintf(why, sizeof why,
-             "busy: too many queries of this key are waiting (at most %d, "
+             "too many queries of this key are waiting (at most %d, "
              "%u MiB; %u MiB for all keys): retry once their replies came",
              QUERYPOOL_KEY_REQUESTS, QUERYPOOL_KEY_BYTES >> 20,
              QUERYPOOL_TOTAL_BYTES >> 20);
