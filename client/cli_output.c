@@ -806,6 +806,21 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
             print_balance_human(o->out, &r->balance);
         }
         break;
+    case JIFEN_CMD_HOUSEHOLD_SEARCH:
+        if (o->json) {
+            json_writer w = jw_begin(o->out);
+            jw_open(&w, "households", '[');
+            for (size_t i = 0; i < r->n_households; i++)
+                json_balance(&w, NULL, &r->households[i]);
+            jw_close(&w, ']');
+            jw_end(&w);
+        } else if (r->n_households == 0) {
+            fputs("no household matches\n", o->out);
+        } else {
+            for (size_t i = 0; i < r->n_households; i++)
+                print_balance_human(o->out, &r->households[i]);
+        }
+        break;
     case JIFEN_CMD_HISTORY:
         if (o->json)
             print_history_json(o->out, cmd->household, r);

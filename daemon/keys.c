@@ -171,6 +171,9 @@ static const unsigned MATRIX[] = {
     /* Adopting a rule set carries out a residents' meeting's resolution;
      * whoever runs the system does it, not one of the parties it judges. */
     [JIFEN_CMD_POLICY_LOAD] = R(JIFEN_ROLE_ADMIN),
+    /* Finding a household by door number or name (the web console's desk
+     * and committee pages) shows what a balance query shows: readers. */
+    [JIFEN_CMD_HOUSEHOLD_SEARCH] = READERS,
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)

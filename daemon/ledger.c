@@ -496,6 +496,22 @@ static storage_error household_balance(storage_txn *txn, const char *code,
     return STORAGE_OK;
 }
 
+storage_error ledger_household_balance(storage_txn *txn, const char *code,
+                                       jifen_balance *b)
+{
+    return household_balance(txn, code, b);
+}
+
+storage_error ledger_household_name(storage_txn *txn, const char *code,
+                                    char name[JIFEN_NAME_MAX + 1])
+{
+    household_record h;
+    storage_error e = get_household(txn, code, &h);
+    if (e == STORAGE_OK)
+        memcpy(name, h.name, JIFEN_NAME_MAX + 1);
+    return e;
+}
+
 /* --- posting an entry ----------------------------------------------------- */
 
 static void make_posting(jifen_posting *p, jifen_asset asset,
@@ -1679,6 +1695,9 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
             break;
         case JIFEN_CMD_NOTICES:
             rules_query_notices(&txn, cmd, result);
+            break;
+        case JIFEN_CMD_HOUSEHOLD_SEARCH: /* search.c */
+            search_households(&txn, cmd, result);
             break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();

@@ -52,6 +52,13 @@ void ledger_timer_due_by(ledger *self, int64_t ms);
  * no such entry, STORAGE_CORRUPT when its bytes do not decode. */
 storage_error ledger_read_entry(storage_txn *txn, uint64_t seq,
                                 jifen_entry *out, bool with_text);
+/* A household's balance in `txn` (what a balance query answers);
+ * STORAGE_NOT_FOUND for a code not registered. */
+storage_error ledger_household_balance(storage_txn *txn, const char *code,
+                                       jifen_balance *b);
+/* Its resident's name, as registered. */
+storage_error ledger_household_name(storage_txn *txn, const char *code,
+                                    char name[JIFEN_NAME_MAX + 1]);
 /* The rule sets the ledger applies (rulebook.h). */
 rulebook *ledger_rulebook(ledger *self);
 
@@ -115,6 +122,12 @@ storage_error rules_expire_due(ledger *self, const policy *pol, int64_t now_ms,
 void rules_replicate(ledger *self, const policy *pol, const jifen_entry *e,
                      const jifen_entry *original, const char *name,
                      char filed_under[JIFEN_HOUSEHOLD_MAX + 1]);
+
+/* --- search.c, for ledger.c ----------------------------------------------
+ */
+/* The household search query (issue 17), in a read transaction. */
+void search_households(storage_txn *txn, const jifen_command *cmd,
+                       jifen_result *result);
 
 /* The notice list query, in a read transaction. */
 void rules_query_notices(storage_txn *txn, const jifen_command *cmd,

@@ -631,6 +631,7 @@ typedef struct {
         Jifen__V1__ReportQuery report;
         Jifen__V1__Settle settle;
         Jifen__V1__PolicyLoad policy_load;
+        Jifen__V1__HouseholdSearch household_search;
     } sub;
 } wire_command;
 
@@ -1210,6 +1211,34 @@ static void policy_load_from_wire(const ProtobufCMessage *sub,
     take_str(e, "resolution", c->note, sizeof c->note, m->resolution);
 }
 
+/* Household search (issue 17): the query is text like a name, 1-64 bytes. */
+static void household_search_check(const jifen_command *c, errbuf *e)
+{
+    check_text(e, "query", c->name, sizeof c->name, true);
+    check_range(e, "limit", c->limit, 0, JIFEN_SEARCH_MAX,
+                " (0: the server's default)");
+}
+
+static void household_search_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HouseholdSearch *m = &w->sub.household_search;
+
+    jifen__v1__household_search__init(m);
+    m->query = wire_str(c->name);
+    m->limit = c->limit;
+    w->msg.household_search = m;
+}
+
+static void household_search_from_wire(const ProtobufCMessage *sub,
+                                       jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__HouseholdSearch *m =
+        (const Jifen__V1__HouseholdSearch *)sub;
+
+    take_str(e, "query", c->name, sizeof c->name, m->query);
+    c->limit = m->limit;
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -1295,6 +1324,10 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_POLICY_LOAD, "policy_load", true,
      JIFEN__V1__COMMAND__KIND_POLICY_LOAD, &jifen__v1__policy_load__descriptor,
      policy_load_check, policy_load_to_wire, policy_load_from_wire},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "household_search", false,
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SEARCH,
+     &jifen__v1__household_search__descriptor, household_search_check,
+     household_search_to_wire, household_search_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1834,6 +1867,8 @@ typedef struct {
     char *feed_checkpoints[JIFEN_FEED_MAX];
     Jifen__V1__RuleSet rule_sets[JIFEN_RULE_SETS_MAX];
     Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
+    Jifen__V1__Balance households[JIFEN_SEARCH_MAX];
+    Jifen__V1__Balance *household_ptrs[JIFEN_SEARCH_MAX];
 } wire_result;
 
 /* Room for the longest history and key list of the reply, reused for
@@ -2103,6 +2138,15 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
     w->msg.keys = h->key_ptrs;
     rule_sets_to_wire(r, w);
+    size_t nh = r->households != NULL ? r->n_households : 0;
+    if (nh > JIFEN_SEARCH_MAX)
+        nh = JIFEN_SEARCH_MAX;
+    for (size_t i = 0; i < nh; i++) {
+        balance_to_wire(&r->households[i], &w->households[i]);
+        w->household_ptrs[i] = &w->households[i];
+    }
+    w->msg.n_households = nh;
+    w->msg.households = w->household_ptrs;
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
@@ -2450,6 +2494,28 @@ static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void households_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                 errbuf *e)
+{
+    if (failed(e) || w->n_households == 0)
+        return;
+    if (w->n_households > JIFEN_SEARCH_MAX) {
+        fail(e, "households: %zu, at most %u", w->n_households,
+             JIFEN_SEARCH_MAX);
+        return;
+    }
+    r->households = calloc(w->n_households, sizeof *r->households);
+    if (r->households == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_households = w->n_households;
+    for (size_t i = 0; i < w->n_households && !failed(e); i++) {
+        balance_from_wire(w->households[i], &r->households[i], e);
+        fail_context(e, "households[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -2478,6 +2544,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     rule_sets_from_wire(w, r, e);
     notices_from_wire(w, r, e);
     report_from_wire(w, r, e);
+    households_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -2558,6 +2625,9 @@ void codec_result_clear(jifen_result *result)
         free(result->report->rows);
     free(result->report);
     result->report = NULL;
+    free(result->households);
+    result->households = NULL;
+    result->n_households = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)
