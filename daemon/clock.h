@@ -22,6 +22,7 @@
 #define CLOCK_DAY_MS (24LL * 3600 * 1000)
 #define CLOCK_PERIOD_LEN 7 /* "YYYY-MM" */
 #define CLOCK_DATE_LEN 10  /* "YYYY-MM-DD" */
+#define CLOCK_MINUTE_LEN 16 /* "YYYY-MM-DD HH:MM" */
 
 /* Makes clock_now_ms read FILE (NULL: back to the real clock). The path is
  * copied. Returns 0, or -1 when the file cannot be read now. */
@@ -60,6 +61,8 @@ int64_t clock_add_months_start_ms(int64_t ms, int months);
 /* "YYYY-MM" of ms into out[8]; "YYYY-MM-DD" into out[11]. */
 void clock_period_of(int64_t ms, char out[CLOCK_PERIOD_LEN + 1]);
 void clock_date_text(int64_t ms, char out[CLOCK_DATE_LEN + 1]);
+/* "YYYY-MM-DD HH:MM", Shanghai time, for people (the web console). */
+void clock_minute_text(int64_t ms, char out[CLOCK_MINUTE_LEN + 1]);
 
 /* Parses "YYYY-MM" (start of that month) or "YYYY-MM-DD" (start of that
  * day), Shanghai time, checking the calendar. 0, or -1 when malformed. */

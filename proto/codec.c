@@ -2646,3 +2646,27 @@ void codec_reply_mark_replayed(jifen_reply *reply)
         if (reply->results[i].status == JIFEN_STATUS_OK)
             reply->results[i].status = JIFEN_STATUS_EXISTS;
 }
+
+/* --- the field rules, for clients that check a form before sending ------ */
+
+bool codec_household_ok(const char *s)
+{
+    return token_ok(s, JIFEN_HOUSEHOLD_MAX + 1, JIFEN_HOUSEHOLD_MAX,
+                    household_char);
+}
+
+bool codec_code_ok(const char *s)
+{
+    return token_ok(s, JIFEN_CODE_MAX + 1, JIFEN_CODE_MAX, code_char);
+}
+
+bool codec_request_id_ok(const char *s)
+{
+    return token_ok(s, JIFEN_REQUEST_ID_MAX + 1, JIFEN_REQUEST_ID_MAX,
+                    request_id_char);
+}
+
+bool codec_text_ok(const char *s, size_t n)
+{
+    return text_ok(s, n);
+}
