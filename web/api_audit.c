@@ -170,6 +170,8 @@ static void series(web_ctx *c)
             (json_int_t)item(li, "points_outstanding"), "points_pending",
             (json_int_t)item(li, "points_pending"), "offset_fen",
             (json_int_t)offset);
+        json_object_set_new(o, "billed_yuan", json_yuan(billed));
+        json_object_set_new(o, "outstanding_yuan", json_yuan(owed));
         /* Permille, integer: what people read as "87.5%". */
         if (billed > 0)
             json_object_set_new(
@@ -180,11 +182,14 @@ static void series(web_ctx *c)
                                 json_integer((json_int_t)(offset / per_point)));
         if (ag != NULL && ag->n_rows > 0) { /* the TOTAL row's buckets */
             const jifen_report_row *tot = &ag->rows[ag->n_rows - 1];
-            json_t *b = json_array();
-            for (size_t j = 1; j + 1 < ag->n_columns; j++)
-                json_array_append_new(
-                    b, json_integer(strtoll(tot->cells[j], NULL, 10)));
+            json_t *b = json_array(), *y = json_array();
+            for (size_t j = 1; j + 1 < ag->n_columns; j++) {
+                long long v = strtoll(tot->cells[j], NULL, 10);
+                json_array_append_new(b, json_integer(v));
+                json_array_append_new(y, json_yuan(v));
+            }
             json_object_set_new(o, "ageing_fen", b);
+            json_object_set_new(o, "ageing_yuan", y);
         }
         json_array_append_new(list, o);
     }

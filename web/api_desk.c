@@ -188,16 +188,23 @@ static void slip(web_ctx *c)
                              command(JIFEN_CMD_CHECKPOINT, "")};
     cmds[0].limit = JIFEN_HISTORY_MAX;
     cmds[1].entry = entry;
-    jifen_reply reply;
-    if (app_call(c, cmds, 2, NULL, &reply) != 0)
+    /* Two requests: jifend answers checkpoints apart from the ledger's
+     * queries and refuses a batch that mixes them. */
+    jifen_reply reply, cp;
+    if (app_call(c, &cmds[1], 1, NULL, &cp) != 0)
         return;
-    const jifen_result *hr = &reply.results[0], *cr = &reply.results[1];
+    if (app_call(c, cmds, 1, NULL, &reply) != 0) {
+        jifen_reply_clear(&cp);
+        return;
+    }
+    const jifen_result *hr = &reply.results[0], *cr = &cp.results[0];
     const jifen_entry *e = NULL;
     for (size_t i = 0; i < hr->n_history && e == NULL; i++)
         if (hr->history[i].seq == entry)
             e = &hr->history[i];
     if (e == NULL) {
         jifen_reply_clear(&reply);
+        jifen_reply_clear(&cp);
         reply_refusal(c, JIFEN_STATUS_UNKNOWN_ENTRY,
                       "not among the household's last 1000 entries");
         return;
@@ -213,6 +220,7 @@ static void slip(web_ctx *c)
     if (cr->has_checkpoint && cr->checkpoint.text[0])
         json_object_set_new(o, "checkpoint",
                             json_string(cr->checkpoint.text));
+    jifen_reply_clear(&cp);
     jifen_reply_clear(&reply);
     reply_json(c, 200, o);
 }

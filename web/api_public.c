@@ -32,18 +32,24 @@ static void board(web_ctx *c)
     };
     if (app_parse(c, fields) != 0)
         return;
-    jifen_reply reply;
-    if (app_call(c, cmds, 2, NULL, &reply) != 0)
+    /* Two requests: jifend answers the checkpoint apart from the ledger's
+     * queries and refuses a batch that mixes them. */
+    jifen_reply reply, cp;
+    if (app_call(c, &cmds[1], 1, NULL, &cp) != 0)
         return;
+    if (app_call(c, cmds, 1, NULL, &reply) != 0) {
+        jifen_reply_clear(&cp);
+        return;
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < reply.results[0].n_notices; i++)
         json_array_append_new(list, json_notice(&reply.results[0].notices[i]));
     char period[8];
     app_period_or_now(cmds[0].period, period);
     json_t *o = json_pack("{s:s, s:o, s:s}", "period", period, "notices",
-                          list, "checkpoint",
-                          reply.results[1].checkpoint.text);
+                          list, "checkpoint", cp.results[0].checkpoint.text);
     jifen_reply_clear(&reply);
+    jifen_reply_clear(&cp);
     reply_json(c, 200, o);
 }
 
@@ -90,9 +96,11 @@ static void statement(web_ctx *c)
     }
     char shown[8];
     app_period_or_now(period, shown);
+    json_t *report = json_report(reply.results[0].report);
+    if (json_is_object(report)) /* its title names the door unmasked */
+        json_object_set_new(report, "title", json_string(""));
     json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "period", shown, "balance",
-                          json_balance(&b), "statement",
-                          json_report(reply.results[0].report), "entries",
+                          json_balance(&b), "statement", report, "entries",
                           entries);
     jifen_reply_clear(&reply);
     reply_json(c, 200, o);

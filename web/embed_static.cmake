@@ -1,5 +1,7 @@
-# Writes OUTPUT, a C file holding every file of the list FILES (a ;-list)
+# Writes OUTPUT, a C file holding every file of the directory DIR
 # as a static_file (web/static_files.h).
+file(GLOB FILES ${DIR}/*)
+list(SORT FILES)
 set(body "#include \"static_files.h\"\n#include <string.h>\n\n")
 set(table "")
 set(i 0)

@@ -233,13 +233,14 @@ web_http *web_http_start(const web_http_options *opt, web_dispatch_fn fn,
     h->body_max = opt->body_max;
     h->tls = tls;
     struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)opt->threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)opt->connection_timeout_s,
          NULL},
         {MHD_OPTION_CONNECTION_LIMIT, 1000, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_done, NULL},
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
+        /* Plain HTTP: the list ends here. */
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
          (void *)opt->tls_cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opt->tls_key_pem},
