@@ -163,12 +163,17 @@ function writeForm(spec) {
     try {
       const reply = await api('POST', spec.path, body);
       const text = reply.status === 'exists' ? t('DESK_EXISTS', reply.entry) : t(spec.done || 'DESK_DONE', reply.entry);
-      status.replaceChildren(message(reply.status === 'exists' ? 'warn' : 'ok', text), spec.after ? spec.after(reply) : '');
+      status.replaceChildren(message(reply.status === 'exists' ? 'warn' : 'ok', text), el('div', null, spec.after ? spec.after(reply) : null));
       for (const [k, input] of Object.entries(inputs)) if (!(spec.keep || []).includes(k) && !input.matches('select')) input.value = '';
       await fresh();
       if (spec.onDone) spec.onDone(reply);
     } catch (e) {
       status.replaceChildren(message('error', e.hint() + (e.body.field ? ' (' + e.body.field + ')' : '')));
+      /* The ledger keeps a refused request under its id: the corrected
+       * form needs a new one. Only when no answer came (the network, the
+       * ledger out of reach) is the same id kept, so that submitting again
+       * is a safe retry of what may have been recorded. */
+      if (![0, 502, 503].includes(e.status)) await fresh();
     } finally {
       button.disabled = false;
       button.textContent = label;
@@ -461,32 +466,37 @@ async function committeePage() {
   loadNotices(notices);
 }
 
-async function loadNotices(box, period) {
-  const p = el('input', { id: 'notice-period', value: period || thisMonth(), placeholder: 'YYYY-MM', size: 8 });
+let noticeLoads = 0;
+async function loadNotices(box, period, note) {
+  /* Only the latest request draws: an older answer arriving late must not
+   * replace a newer month's list. */
+  const mine = ++noticeLoads;
+  const p = el('input', { id: 'notice-period', value: period || qs('period') || thisMonth(), placeholder: 'YYYY-MM', size: 8 });
   const head = el('form', { class: 'inline noprint' }, el('label', { for: 'notice-period', text: t('APP_PERIOD') }), p,
     el('button', { type: 'submit', text: t('APP_SHOW') }));
   head.addEventListener('submit', (ev) => { ev.preventDefault(); loadNotices(box, p.value); });
   box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head, el('p', { text: t('APP_LOADING') }));
   let d;
   try { d = await api('GET', '/api/notices?period=' + encodeURIComponent(p.value)); } catch (e) {
-    box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head, message('error', e.hint()));
+    if (mine === noticeLoads) box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head, message('error', e.hint()));
     return;
   }
+  if (mine !== noticeLoads) return;
   const status = el('div', { 'aria-live': 'polite' });
   const rows = d.notices.map((n) => {
     const actions = [];
     if (n.state === 'pending') {
       if (n.needs_approval && !n.approved) {
         actions.push(writeForm({ id: 'approve-' + n.entry, path: '/api/committee/approve', button: t('COMM_APPROVE'), done: 'COMM_DONE',
-          fields: [], extra: () => ({ entry: String(n.entry) }), onDone: () => loadNotices(box, p.value) }));
+          fields: [], extra: () => ({ entry: String(n.entry) }), onDone: (r) => loadNotices(box, p.value, message('ok', t('COMM_DONE', r.entry))) }));
       }
       actions.push(writeForm({ id: 'object-' + n.entry, path: '/api/committee/object', button: t('COMM_OBJECT'), done: 'COMM_DONE',
         fields: [{ name: 'note', label: t('COMM_OBJECT_NOTE'), required: true }],
-        extra: () => ({ entry: String(n.entry) }), onDone: () => loadNotices(box, p.value) }));
+        extra: () => ({ entry: String(n.entry) }), onDone: (r) => loadNotices(box, p.value, message('ok', t('COMM_DONE', r.entry))) }));
     }
     return [String(n.entry), n.time, n.household, n.name, n.activity, String(n.points), stateText(n), el('div', { class: 'actions' }, actions)];
   });
-  box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head,
+  box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head, note || null,
     table([t('BOARD_ENTRY'), t('BOARD_WHEN'), t('HH_CODE'), t('HH_NAME'), t('BOARD_ACTIVITY'), t('HH_POINTS'), t('BOARD_STATE'), ''], rows), status);
 }
 
