@@ -85,11 +85,12 @@ int session_create(session_table *t, const char *user, int role,
     for (size_t i = 0; i < t->max && pick == NULL; i++)
         if (!live(t, &t->slots[i], now_ms))
             pick = &t->slots[i];
-    for (size_t i = 0; pick == NULL && i < t->max; i++)
-        if (i == 0 || t->slots[i].info.seen_ms < pick->info.seen_ms)
-            pick = &t->slots[i];
-    if (pick == NULL) /* max is at least 1: never */
+    if (pick == NULL) { /* full: the one used least recently goes */
         pick = &t->slots[0];
+        for (size_t i = 1; i < t->max; i++)
+            if (t->slots[i].info.seen_ms < pick->info.seen_ms)
+                pick = &t->slots[i];
+    }
     memset(pick, 0, sizeof *pick);
     pick->used = true;
     hash_token(token_out, pick->token_hash);
@@ -273,11 +274,12 @@ void limiter_fail(limiter *l, const char *key, int64_t now_ms)
         for (size_t i = 0; i < l->n && c == NULL; i++)
             if (l->c[i].failures == 0 || stale(l, &l->c[i], now_ms))
                 c = &l->c[i];
-        for (size_t i = 0; c == NULL && i < l->n; i++)
-            if (i == 0 || l->c[i].last_ms < c->last_ms)
-                c = &l->c[i];
-        if (c == NULL)
+        if (c == NULL) {
             c = &l->c[0];
+            for (size_t i = 1; i < l->n; i++)
+                if (l->c[i].last_ms < c->last_ms)
+                    c = &l->c[i];
+        }
         memset(c, 0, sizeof *c);
         strncpy(c->key, key, LIMITER_KEY_MAX);
         c->first_ms = now_ms;
