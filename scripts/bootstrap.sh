@@ -9,6 +9,8 @@ JIFEN_PACKAGES=(
   liblmdb-dev lmdb-utils libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
   python3-zmq python3-protobuf
+  libmicrohttpd-dev libjansson-dev libxlsxwriter-dev curl
+  chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 
 missing_packages() {

@@ -45,12 +45,20 @@ check_eq "data directory mode" 700 "$(stat -c %a "$WEB_DATA")"
 check_eq "a user's secret key mode" 600 "$(stat -c %a "$WEB_DATA/keys/u-desk1.key")"
 run jf_as admin --json key list
 check_contains "every web user's key is enrolled under the user's name" '"label":"desk1"' "$OUT"
+run "$JIFEN_WEB" --check-config "$JIFEN_SOURCE_DIR/deploy/jifen-web.conf"
+check_rc "the shipped deploy/jifen-web.conf checks" 0
+printf 'listen = 0.0.0.0:8080\n' >"$WORK/open.conf"
+run "$JIFEN_WEB" --check-config "$WORK/open.conf"
+check_rc "plain HTTP beyond loopback is refused" 1
+check_contains "... saying HTTPS is needed" "needs HTTPS" "$ERR"
+run "$JIFEN_WEB" --help
+check_contains "--help names the user commands" "user add NAME --role ROLE" "$OUT"
 
 WEB_LOG="$WORK/jifen-web.log"
 : >"$WEB_LOG"
 # Not through web(): $! must be jifen-web itself, not a subshell.
 "$JIFEN_WEB" --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" \
-    --listen 127.0.0.1:0 2>"$WEB_LOG" &
+    --listen 127.0.0.1:0 --signin-failures 3 2>"$WEB_LOG" &
 WEB_PID=$!
 DAEMON_PIDS+=("$WEB_PID")
 DAEMON_LOGS+=("$WEB_LOG")
