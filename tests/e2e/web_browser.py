@@ -166,12 +166,24 @@ def shot(name):
         if lang == "en":
             css("#lang").click()
             time.sleep(0.3)
-        h = driver.execute_script("return Math.max(document.body.scrollHeight, 600)")
-        driver.set_window_size(1280, min(h + 40, 4000))
-        time.sleep(0.3)
+        driver.execute_script("window.scrollTo(0, 0)")
+        h = driver.execute_script("return Math.max(document.documentElement.scrollHeight, 600)")
+        driver.set_window_size(1280, min(h + 120, 4000))
+        time.sleep(0.4)
         driver.save_screenshot(os.path.join(SHOTS, "%s-%s.png" % (name, lang)))
     css("#lang").click()
     time.sleep(0.3)
+    driver.set_window_size(1280, 900)
+
+
+def shot_phone(name):
+    """The page on a phone-sized screen, in Chinese."""
+    if not SHOTS:
+        return
+    driver.set_window_size(400, 900)
+    time.sleep(0.4)
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(os.path.join(SHOTS, "%s-phone-zh.png" % name))
     driver.set_window_size(1280, 900)
 
 
@@ -287,6 +299,7 @@ try:
           css("#cap-points").text == "4" and css("#cap-yuan").text == "4.00",
           (css("#cap-points").text, css("#cap-yuan").text))
     shot("desk")
+    shot_phone("desk")
     rid = wait_request_id("pay")
     fill("pay", "amount", "50")
     ActionChains(driver).double_click(css("#pay button[type=submit]")).perform()
@@ -341,10 +354,12 @@ try:
     m = submit("award", household="3-2-502", activity="honour", points="30")
     check("a large award says it needs a second approval", "需要另一位委员审批" in m, m)
     wait_text("#notices table", "3-2-5**")
-    rows = driver.find_elements(By.CSS_SELECTOR, "#notices tbody tr")
-    check("the notice list has both awards, masked", len(rows) == 2 and "张*" in rows[0].text, [r.text for r in rows])
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('#notices tbody tr')].map((tr) => tr.textContent)")
+    check("the notice list has both awards, masked", len(rows) == 2 and "张*" in rows[0], rows)
+    entries = [int(x) for x in driver.execute_script(
+        "return [...document.querySelectorAll('#notices tbody tr td:first-child')].map((td) => td.textContent)")]
     shot("notices")
-    entries = [int(r.find_element(By.CSS_SELECTOR, "td").text) for r in rows]
     big = entries[1]
     approve = driver.find_elements(By.CSS_SELECTOR, "#approve-%d button" % big)
     if approve:
@@ -404,6 +419,7 @@ try:
     check("the notice board needs no sign-in and masks names", "张*" in board and "张伟" not in board, board)
     check("the board carries the checkpoint line", "jifen-cp1" in board or "-" in css(".checkpoint .mono").text)
     shot("board")
+    shot_phone("board")
     driver.get(link)
     wait_text("main", "3-2-5**")
     page = css("main").text

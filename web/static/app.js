@@ -410,8 +410,7 @@ async function slipPage() {
       el('dt', { text: t('HH_NAME') }), el('dd', { text: d.balance.name }),
       el('dt', { text: t('SLIP_WHAT') }), el('dd', { text: commandName(e.command) + (e.period ? ' ' + e.period : '') }),
       el('dt', { text: t('SLIP_AMOUNT') }), el('dd', { class: 'big', text: amountOf(e) }),
-      el('dt', { text: t('HH_FEE_DUE') }), el('dd', { text: '¥' + d.balance.fee_due_yuan }),
-      el('dt', { text: t('HH_POINTS') }), el('dd', { text: String(d.balance.points) }),
+      el('dt', { text: t('SLIP_NOW') }), el('dd', { text: t('HH_FEE_DUE') + ' ¥' + d.balance.fee_due_yuan + ', ' + t('HH_POINTS') + ' ' + d.balance.points }),
       el('dt', { text: t('SLIP_BY') }), el('dd', { text: e.author }),
       el('dt', { text: t('SLIP_HASH') }), el('dd', { class: 'mono', text: d.hash || '-' }),
       el('dt', { text: t('SLIP_CHECKPOINT') }), el('dd', { class: 'mono', text: d.checkpoint || t('SLIP_NO_CHECKPOINT') })),
@@ -496,7 +495,7 @@ async function loadNotices(box, period, note) {
     }
     return [String(n.entry), n.time, n.household, n.name, n.activity, String(n.points), stateText(n), el('div', { class: 'actions' }, actions)];
   });
-  box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head, note || null,
+  box.replaceChildren(el('h2', { text: t('COMM_NOTICES') }), head, ...(note ? [note] : []),
     table([t('BOARD_ENTRY'), t('BOARD_WHEN'), t('HH_CODE'), t('HH_NAME'), t('BOARD_ACTIVITY'), t('HH_POINTS'), t('BOARD_STATE'), ''], rows), status);
 }
 
@@ -554,8 +553,8 @@ async function auditPage() {
       const ageLabels = ['COL_days_0_30', 'COL_days_31_90', 'COL_days_91_180', 'COL_days_over_180'];
       charts.replaceChildren(
         barChart(t('AUDIT_RATE_CHART'), s.months.map((m) => ({ label: m.period.slice(2), value: m.rate_permille || 0, text: m.rate_permille === undefined ? '-' : permille(m.rate_permille) })), '#b5302a'),
-        barChart(t('AUDIT_POINTS_CHART') + ' — ' + t('AUDIT_REDEEMED'), s.months.map((m) => ({ label: m.period.slice(2), value: m.points_redeemed || 0, text: String(m.points_redeemed || 0) })), '#c98a1b'),
-        barChart(t('AUDIT_POINTS_CHART') + ' — ' + t('AUDIT_OUTSTANDING'), s.months.map((m) => ({ label: m.period.slice(2), value: m.points_outstanding, text: String(m.points_outstanding) })), '#2f6f4f'),
+        barChart(t('AUDIT_REDEEMED'), s.months.map((m) => ({ label: m.period.slice(2), value: m.points_redeemed || 0, text: String(m.points_redeemed || 0) })), '#c98a1b'),
+        barChart(t('AUDIT_OUTSTANDING'), s.months.map((m) => ({ label: m.period.slice(2), value: m.points_outstanding, text: String(m.points_outstanding) })), '#2f6f4f'),
         barChart(t('AUDIT_AGEING_CHART') + ' ' + last.period, (last.ageing_fen || []).map((v, i) => ({ label: t(ageLabels[i]), value: v, text: '¥' + last.ageing_yuan[i] })), '#6b4fa0'));
     } catch (e) { charts.replaceChildren(message('error', e.hint())); }
 
