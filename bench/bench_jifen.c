@@ -11,7 +11,7 @@
  * would; every socket is a CURVE client with the role's key and the
  * daemon's public key (DATA/jifend.pub, made on its first start).
  */
-#include "bench.h"
+#include "bench_jifen.h"
 
 #include "codec.h"
 #include "jifen.h"
@@ -31,23 +31,13 @@
 
 #define CALL_TIMEOUT_MS 30000
 
-enum { KEY_COMMITTEE, KEY_TERMINAL, KEY_AUDITOR, N_KEYS };
 static const char *const key_roles[N_KEYS] = {"committee", "terminal",
                                               "auditor"};
 
-typedef struct {
-    pid_t pid;
-    char dir[512];
-    char log[600];
-    char endpoint[128];
-    char server_key[KEYFILE_Z85_LEN + 1];  /* DATA/jifend.pub */
-    char pub[N_KEYS][KEYFILE_Z85_LEN + 1]; /* the bench's client keys */
-    char secret[N_KEYS][KEYFILE_Z85_LEN + 1];
-} daemon_proc;
-
 /* --- the daemon ----------------------------------------------------------- */
 
-static void exec_daemon(const bench_options *o, const daemon_proc *d)
+static void exec_daemon(const bench_options *o, const bench_daemon *d,
+                        const char *policy)
 {
     int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0) {
@@ -58,13 +48,18 @@ static void exec_daemon(const bench_options *o, const daemon_proc *d)
     /* A map large enough for the whole run: growing it mid-scenario would
      * replay a group and show up as a latency spike that is not the steady
      * state. The file only takes what is written. */
-    execl(o->jifend, "jifend", "--data", d->dir, "--listen",
-          "tcp://127.0.0.1:*", "--map-size", "4096", (char *)NULL);
+    if (policy)
+        execl(o->jifend, "jifend", "--data", d->dir, "--listen",
+              "tcp://127.0.0.1:*", "--map-size", "4096", "--policy", policy,
+              (char *)NULL);
+    else
+        execl(o->jifend, "jifend", "--data", d->dir, "--listen",
+              "tcp://127.0.0.1:*", "--map-size", "4096", (char *)NULL);
     _exit(127);
 }
 
 /* Reads the endpoint from the "serving tcp://..." log line. */
-static int wait_serving(daemon_proc *d)
+static int wait_serving(bench_daemon *d)
 {
     for (int i = 0; i < 1000; i++) {
         FILE *f = fopen(d->log, "r");
@@ -87,7 +82,7 @@ static int wait_serving(daemon_proc *d)
 
 /* `jifend --data DIR --enrol PUB --role ROLE --label L`, offline, before
  * the daemon runs (its output goes to the log). 0 or -1. */
-static int enrol_offline(const bench_options *o, const daemon_proc *d, int k)
+static int enrol_offline(const bench_options *o, const bench_daemon *d, int k)
 {
     char label[32];
     snprintf(label, sizeof label, "bench %s", key_roles[k]);
@@ -114,7 +109,7 @@ static int enrol_offline(const bench_options *o, const daemon_proc *d, int k)
 }
 
 /* The daemon's public key, as Z85 (jifend writes it on first start). */
-static int read_server_key(daemon_proc *d)
+static int read_server_key(bench_daemon *d)
 {
     char path[600], err[256];
     uint8_t raw[KEYFILE_KEY_LEN];
@@ -127,7 +122,30 @@ static int read_server_key(daemon_proc *d)
     return 0;
 }
 
-static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
+/* The daemon running now, for bench_interrupted. */
+static volatile sig_atomic_t running_daemon;
+
+/* Async-signal-safe: the daemon must not outlive an interrupted bench. */
+static void bench_interrupted(int sig)
+{
+    if (running_daemon > 0)
+        kill((pid_t)running_daemon, SIGKILL);
+    _exit(128 + sig);
+}
+
+void bench_on_interrupt(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = bench_interrupted;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int bench_daemon_start(const bench_options *o, bench_daemon *d, const char *dir,
+                       const char *policy)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "%s/ledger", dir);
@@ -138,7 +156,8 @@ static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
             return -1;
     d->pid = fork();
     if (d->pid == 0)
-        exec_daemon(o, d);
+        exec_daemon(o, d, policy);
+    running_daemon = d->pid > 0 ? d->pid : 0;
     if (d->pid < 0 || wait_serving(d) != 0 || read_server_key(d) != 0) {
         fprintf(stderr, "jifen_bench: jifend did not start (%s); log: %s\n",
                 o->jifend, d->log);
@@ -150,7 +169,7 @@ static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
 /* Stops the daemon as an operator would. Its exit status counts: under
  * AddressSanitizer a leak or an error makes it non-zero, and the smoke run
  * in ctest then fails. 0 or -1. */
-static int daemon_stop(daemon_proc *d)
+int bench_daemon_stop(bench_daemon *d)
 {
     if (d->pid <= 0)
         return 0;
@@ -158,6 +177,7 @@ static int daemon_stop(daemon_proc *d)
     kill(d->pid, SIGTERM);
     waitpid(d->pid, &status, 0);
     d->pid = 0;
+    running_daemon = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     fprintf(stderr,
@@ -170,7 +190,7 @@ static int daemon_stop(daemon_proc *d)
 
 /* A socket of `type` (REQ, DEALER) to the daemon, a CURVE client with the
  * key of role k. */
-static void *open_sock(void *ctx, const daemon_proc *d, int k, int type)
+static void *open_sock(void *ctx, const bench_daemon *d, int k, int type)
 {
     void *s = zmq_socket(ctx, type);
     int linger = 0;
@@ -190,7 +210,7 @@ static void *open_sock(void *ctx, const daemon_proc *d, int k, int type)
     return s;
 }
 
-static void *open_req(void *ctx, const daemon_proc *d, int k)
+void *bench_open_req(void *ctx, const bench_daemon *d, int k)
 {
     return open_sock(ctx, d, k, ZMQ_REQ);
 }
@@ -236,7 +256,7 @@ static int recv_reply(void *sock, bool dealer, jifen_reply *reply)
 
 /* One round trip, as a client does it: encode, send, wait, decode. 0 with
  * *reply filled (codec_reply_clear), or -1. */
-static int call(void *sock, const jifen_request *req, jifen_reply *reply)
+int bench_call(void *sock, const jifen_request *req, jifen_reply *reply)
 {
     if (send_request(sock, false, req) != 0)
         return -1;
@@ -262,16 +282,14 @@ static uint64_t count_errors(int rc, const jifen_request *req,
 /* --- batched scenarios: registration, billing ------------------------------
  */
 
-typedef void (*fill_command)(jifen_command *cmd, unsigned household);
-
-static void fill_register(jifen_command *cmd, unsigned household)
+void bench_fill_register(jifen_command *cmd, unsigned household)
 {
     cmd->kind = JIFEN_CMD_HOUSEHOLD_ADD;
     bench_household(household, cmd->household);
     cmd->area_centi_m2 = 8000 + household % 5000;
 }
 
-static void fill_bill(jifen_command *cmd, unsigned household)
+void bench_fill_bill(jifen_command *cmd, unsigned household)
 {
     cmd->kind = JIFEN_CMD_BILL;
     bench_household(household, cmd->household);
@@ -295,8 +313,8 @@ typedef struct {
  * the replies are matched by request id. Latency is per request, from its
  * send to its reply.
  */
-static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
-                       fill_command fill, int key, bench_row *row)
+int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
+                      bench_fill fill, int key, bench_row *row)
 {
     void *sock = open_sock(ctx, d, key, ZMQ_DEALER);
     jifen_command *cmds = calloc(o->batch, sizeof *cmds);
@@ -346,10 +364,12 @@ static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
         row->errors += count_errors(rc, &sent, &reply);
         row->ops += f->n;
         row->requests++;
+        bench_progress(row->scenario, row->ops, o->households);
         codec_reply_clear(&reply);
         head = (head + 1) % o->window;
         count--;
     }
+    bench_progress_done();
     for (; count > 0; count--, head = (head + 1) % o->window)
         row->errors += win[head].n; /* never answered */
     row->seconds = bench_now() - start;
@@ -456,7 +476,7 @@ static void client_receive(worker *w)
  * (64 threads waking one another) off the two cores the daemon needs. */
 typedef struct {
     void *ctx;
-    const daemon_proc *d;
+    const bench_daemon *d;
     worker *ws;
     size_t n;
     atomic_int *stop;
@@ -469,8 +489,9 @@ static void *driver_main(void *arg)
     worker **who = calloc(dr->n, sizeof *who);
     for (size_t i = 0; i < dr->n; i++) {
         worker *w = &dr->ws[i];
-        w->sock = open_req(dr->ctx, dr->d, KEY_COMMITTEE);
-        w->till = w->mixed ? open_req(dr->ctx, dr->d, KEY_TERMINAL) : NULL;
+        w->sock = bench_open_req(dr->ctx, dr->d, KEY_COMMITTEE);
+        w->till =
+            w->mixed ? bench_open_req(dr->ctx, dr->d, KEY_TERMINAL) : NULL;
         w->dead = !items || !who || !w->sock || (w->mixed && !w->till);
         if (w->dead)
             w->errors[OP_AWARD]++;
@@ -538,16 +559,16 @@ static void add_closed_row(bench_results *res, const char *scenario,
 }
 
 /* The daemon's commit counters (the stats query, as the auditor). */
-static int daemon_stats(void *ctx, const daemon_proc *d, jifen_stats *st)
+int bench_daemon_stats(void *ctx, const bench_daemon *d, jifen_stats *st)
 {
-    void *sock = open_req(ctx, d, KEY_AUDITOR);
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_STATS;
     jifen_request req = {{0}, 1, &cmd};
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
-    int rc = sock ? call(sock, &req, &reply) : -1;
+    int rc = sock ? bench_call(sock, &req, &reply) : -1;
     bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_stats;
     if (ok)
         *st = reply.results[0].stats;
@@ -565,17 +586,17 @@ static void print_grouping(const jifen_stats *a, const jifen_stats *b,
 {
     uint64_t commits = b->commits - a->commits;
     uint64_t writes = b->write_requests - a->write_requests;
-    printf("  (daemon: %llu commits, %.0f/s, %.1f write requests per "
-           "commit; apply+commit p50 %llu us, p99 %llu us)\n",
-           (unsigned long long)commits, commits / seconds,
-           commits ? (double)writes / commits : 0.0,
-           (unsigned long long)b->commit_p50_us,
-           (unsigned long long)b->commit_p99_us);
+    bench_say("  (daemon: %llu commits, %.0f/s, %.1f write requests per "
+              "commit; apply+commit p50 %llu us, p99 %llu us)\n",
+              (unsigned long long)commits, commits / seconds,
+              commits ? (double)writes / commits : 0.0,
+              (unsigned long long)b->commit_p50_us,
+              (unsigned long long)b->commit_p99_us);
 }
 
 /* C clients in a closed loop for o->seconds, driven by o->threads
  * harness threads (each client in one thread's share). */
-static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
+static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
                       bool mixed, bench_results *res)
 {
     unsigned nt = o->threads < o->clients ? o->threads : o->clients;
@@ -598,7 +619,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
         w->req.commands = &w->cmd;
     }
     jifen_stats before, after;
-    bool stats = daemon_stats(ctx, d, &before) == 0;
+    bool stats = bench_daemon_stats(ctx, d, &before) == 0;
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     double start = bench_now();
@@ -615,7 +636,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
     double seconds = bench_now() - start;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
-    if (stats && daemon_stats(ctx, d, &after) == 0)
+    if (stats && bench_daemon_stats(ctx, d, &after) == 0)
         print_grouping(&before, &after, seconds);
     if (!mixed) {
         add_closed_row(res, "award_storm", o, ws, OP_AWARD, seconds, hwm, anon);
@@ -639,9 +660,9 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
 /* --- verification -----------------------------------------------------------
  */
 
-static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
+static int run_verify(void *ctx, const bench_daemon *d, bench_row *row)
 {
-    void *sock = open_req(ctx, d, KEY_AUDITOR);
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
     if (!sock)
         return -1;
     jifen_command cmd;
@@ -652,7 +673,7 @@ static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
     memset(&reply, 0, sizeof reply);
     samples lat = {0};
     double t0 = bench_now();
-    int rc = call(sock, &req, &reply);
+    int rc = bench_call(sock, &req, &reply);
     double ms = bench_ms_since(t0);
     samples_add(&lat, ms);
     bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_verify &&
@@ -678,25 +699,24 @@ static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
 
 /* --- the run -------------------------------------------------------------- */
 
-static void finish_row(bench_row *row, const daemon_proc *d, rss_monitor *mon)
+static void finish_row(bench_row *row, const bench_daemon *d, rss_monitor *mon)
 {
     row->peak_anon_mb = rss_monitor_stop(&mon);
     row->peak_rss_mb = bench_proc_mb(d->pid, "VmHWM");
-    printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
-           "%llu errors)\n",
-           row->scenario, row->ops_per_s, row->p50_ms, row->p99_ms,
-           (unsigned long long)row->ops, (unsigned long long)row->errors);
-    fflush(stdout);
+    bench_say("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+              "%llu errors)\n",
+              row->scenario, row->ops_per_s, row->p50_ms, row->p99_ms,
+              (unsigned long long)row->ops, (unsigned long long)row->errors);
 }
 
 static int run_one_batched(const bench_options *o, void *ctx,
-                           const daemon_proc *d, bench_results *res,
-                           const char *scenario, fill_command fill, int key)
+                           const bench_daemon *d, bench_results *res,
+                           const char *scenario, bench_fill fill, int key)
 {
     bench_row *row = bench_results_add(res, scenario, "jifen");
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
-    int rc = run_batched(o, ctx, d, fill, key, row);
+    int rc = bench_run_batched(o, ctx, d, fill, key, row);
     finish_row(row, d, mon);
     return rc;
 }
@@ -704,32 +724,33 @@ static int run_one_batched(const bench_options *o, void *ctx,
 static void print_closed(const bench_results *res, size_t from)
 {
     for (size_t i = from; i < res->n; i++)
-        printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
-               "%llu errors)\n",
-               res->rows[i].scenario, res->rows[i].ops_per_s,
-               res->rows[i].p50_ms, res->rows[i].p99_ms,
-               (unsigned long long)res->rows[i].ops,
-               (unsigned long long)res->rows[i].errors);
-    fflush(stdout);
+        bench_say(
+            "  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+            "%llu errors)\n",
+            res->rows[i].scenario, res->rows[i].ops_per_s, res->rows[i].p50_ms,
+            res->rows[i].p99_ms, (unsigned long long)res->rows[i].ops,
+            (unsigned long long)res->rows[i].errors);
 }
 
 static int run_scenarios(const bench_options *o, void *ctx,
-                         const daemon_proc *d, bench_results *res)
+                         const bench_daemon *d, bench_results *res)
 {
-    if (run_one_batched(o, ctx, d, res, "register", fill_register,
+    if (run_one_batched(o, ctx, d, res, "register", bench_fill_register,
                         KEY_COMMITTEE) != 0)
         return -1;
     size_t from = res->n;
     if (run_closed(o, ctx, d, false, res) != 0)
         return -1;
     print_closed(res, from);
-    if (run_one_batched(o, ctx, d, res, "billing", fill_bill, KEY_TERMINAL) !=
-        0)
+    if (run_one_batched(o, ctx, d, res, "billing", bench_fill_bill,
+                        KEY_TERMINAL) != 0)
         return -1;
     from = res->n;
     if (run_closed(o, ctx, d, true, res) != 0)
         return -1;
     print_closed(res, from);
+    if (bench_reports_now(o, ctx, d, "report_", res) != 0)
+        return -1;
     bench_row *row = bench_results_add(res, "verify", "jifen");
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
@@ -743,24 +764,21 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
     char *dir = bench_tmpdir("jifen");
     if (!dir)
         return -1;
-    printf("jifen: %u households, %u clients, batch %u, %.0f s per timed "
-           "scenario\n",
-           o->households, o->clients, o->batch, o->seconds);
-    daemon_proc d;
+    bench_say("jifen: %u households, %u clients, batch %u, %.0f s per timed "
+              "scenario\n",
+              o->households, o->clients, o->batch, o->seconds);
+    bench_daemon d;
     void *ctx = zmq_ctx_new();
     int rc = -1;
-    if (ctx && daemon_start(o, &d, dir) == 0) {
+    if (ctx && bench_daemon_start(o, &d, dir, NULL) == 0) {
         rc = run_scenarios(o, ctx, &d, res);
-        if (daemon_stop(&d) != 0)
+        if (bench_daemon_stop(&d) != 0)
             rc = -1;
     }
+    if (ctx && rc == 0)
+        rc = bench_reports_scale(o, ctx, res);
     if (ctx)
         zmq_ctx_term(ctx);
-    if (rc != 0 || getenv("JIFEN_BENCH_KEEP"))
-        fprintf(stderr, "jifen_bench: %s kept in %s\n",
-                rc ? "the failed jifen run" : "the jifen run", dir);
-    else
-        bench_rmtree(&dir);
-    free(dir);
+    bench_tmpdir_done(&dir, "jifen", rc);
     return rc;
 }

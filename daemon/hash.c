@@ -1,5 +1,7 @@
 #include "hash.h"
 
+#include "codec.h"
+
 #include <nettle/sha2.h>
 #include <sodium.h>
 
@@ -17,6 +19,19 @@ void hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN])
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     sha256_update(&ctx, len, data);
+    sha256_digest(&ctx, HASH_LEN, out);
+}
+
+static void sha256_feed(void *ctx, const uint8_t *data, size_t len)
+{
+    sha256_update(ctx, len, data);
+}
+
+void hash_request_digest(const void *request, uint8_t out[HASH_LEN])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    codec_request_canonical(request, sha256_feed, &ctx);
     sha256_digest(&ctx, HASH_LEN, out);
 }
 

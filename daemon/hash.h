@@ -14,6 +14,10 @@ int hash_init(void);
 
 void hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN]);
 
+/* The idempotency digest of a request: SHA-256 of its commands in
+ * canonical encoding, request id left out (codec_request_canonical). */
+void hash_request_digest(const void *request, uint8_t out[HASH_LEN]);
+
 /* Lowercase hex of n bytes into buf (2n+1 bytes). Returns buf. */
 char *hash_hex(const uint8_t *bytes, size_t n, char *buf, size_t len);
 

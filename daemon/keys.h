@@ -7,7 +7,7 @@
  * enrolments and revocations themselves are journal entries (no postings),
  * so key changes are in the hash chain like everything else.
  *
- * The role matrix (DESIGN.md section 2; docs/security.md):
+ * The role matrix (docs/security.md):
  *
  *   command        committee  terminal  auditor  admin
  *   household add      x

@@ -15,6 +15,7 @@
 #include "notary.h"
 #include "notify.h"
 #include "offline.h"
+#include "progress.h"
 #include "ops.h"
 #include "policy.h"
 #include "replica.h"
@@ -479,9 +480,8 @@ static int enrol_offline(ledger *led, const options *o)
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
-    ledger_error le = codec_request_digest(&req, digest) == 0
-                          ? ledger_write_begin(led)
-                          : LEDGER_FAILED;
+    hash_request_digest(&req, digest);
+    ledger_error le = ledger_write_begin(led);
     if (le == LEDGER_OK)
         le = ledger_apply(led, &req, digest, &local, now_ms(), &reply);
     le = le == LEDGER_OK ? ledger_write_commit(led) : le;
@@ -580,8 +580,11 @@ static int serve(options *o, policy *pol, ruleset **rules)
         return 1;
     }
     ledger *led = NULL;
-    ledger_options lo = {(size_t)o->cfg.map_size_mib << 20,
-                         (size_t)o->cfg.map_max_mib << 20};
+    ledger_options lo = {.map_size = (size_t)o->cfg.map_size_mib << 20,
+                         .map_max = (size_t)o->cfg.map_max_mib << 20,
+                         .rules = *rules,
+                         .progress = progress_on_tty,
+                         .progress_ctx = (void *)"upgrading the ledger"};
     if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
@@ -659,7 +662,7 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (hash_init() != 0)
         return 1;
-    if (o.offline.mode != OFFLINE_NONE)
+    if (o.offline.mode != OFFLINE_NONE && !offline_needs_rules(&o.offline))
         return offline_run(&o.offline);
     rc = settle_config(&o);
     if (rc != 0)
@@ -671,7 +674,13 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
-    rc = serve(&o, pol, &rules);
+    if (o.offline.mode != OFFLINE_NONE) {
+        o.offline.pol = pol;
+        o.offline.rules = rules;
+        rc = offline_run(&o.offline);
+    } else {
+        rc = serve(&o, pol, &rules);
+    }
     ruleset_destroy(&rules);
     free(pol);
     return rc;

@@ -1,8 +1,11 @@
 #include "offline.h"
 
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
 #include "notary.h"
+#include "progress.h"
+#include "rebuild.h"
 #include "storage.h"
 #include "verify.h"
 
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *offline_usage(void)
 {
@@ -32,7 +36,14 @@ const char *offline_usage(void)
            "exports)\n"
            "      --show-checkpoint DIR [--entry N]  the latest checkpoint "
            "(or the first\n"
-           "                               covering entry N)\n";
+           "                               covering entry N)\n"
+           "      --rebuild DIR            re-derive every table from the "
+           "journal and\n"
+           "                               compare it with DIR's; with --to "
+           "DEST, keep the\n"
+           "                               rebuilt ledger there (recovery of "
+           "a damaged index)\n"
+           "                               [--policy FILE]... [--json]\n";
 }
 
 int offline_option(offline_request *req, const char *name, const char *arg)
@@ -43,7 +54,8 @@ int offline_option(offline_request *req, const char *name, const char *arg)
     } modes[] = {{"backup", OFFLINE_BACKUP},
                  {"verify", OFFLINE_VERIFY},
                  {"export", OFFLINE_EXPORT},
-                 {"show-checkpoint", OFFLINE_SHOW_CHECKPOINT}};
+                 {"show-checkpoint", OFFLINE_SHOW_CHECKPOINT},
+                 {"rebuild", OFFLINE_REBUILD}};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (strcmp(name, modes[i].name) != 0)
             continue;
@@ -423,6 +435,92 @@ static int run_export(const offline_request *req)
     return 0;
 }
 
+/* --- rebuild --------------------------------------------------------------- */
+
+static int run_rebuild(const offline_request *req)
+{
+    char tmp[] = "/tmp/jifen-rebuild.XXXXXX";
+    const char *dest = req->to;
+    if (dest && mkdir(dest, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
+                dest, strerror(errno));
+        return 2;
+    }
+    if (!dest) {
+        const char *base = getenv("TMPDIR");
+        char *made = NULL;
+        static char path[512];
+        if (base && snprintf(path, sizeof path, "%s/jifen-rebuild.XXXXXX",
+                             base) < (int)sizeof path)
+            made = mkdtemp(path);
+        if (!made)
+            made = mkdtemp(tmp);
+        if (!made) {
+            fprintf(stderr, "jifend: cannot make a scratch directory: %s\n",
+                    strerror(errno));
+            return 1;
+        }
+        dest = made;
+    }
+    rebuild_options ro = {.pol = req->pol,
+                          .rules = req->rules,
+                          .compare = true,
+                          .progress = req->json ? NULL : progress_on_tty,
+                          .progress_ctx = (void *)"rebuilding"};
+    rebuild_report r;
+    char err[600];
+    int rc = rebuild_ledger(req->dir, dest, &ro, &r, err, sizeof err);
+    if (!req->to) { /* the scratch copy goes */
+        char path[600];
+        snprintf(path, sizeof path, "%s/data.mdb", dest);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/lock.mdb", dest);
+        unlink(path);
+        rmdir(dest);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "jifend: cannot rebuild %s: %s\n", req->dir, err);
+        return 1;
+    }
+    if (req->json) {
+        printf("{\"entries\":%" PRIu64 ",\"compared\":%s,\"same\":%s,"
+               "\"source_format\":",
+               r.entries, r.compared ? "true" : "false",
+               r.same ? "true" : "false");
+        json_string(stdout, r.source_format);
+        printf(",\"difference\":");
+        json_string(stdout, r.difference);
+        if (req->to) {
+            printf(",\"to\":");
+            json_string(stdout, req->to);
+        }
+        printf("}\n");
+    } else if (!r.compared) {
+        printf("%s: %" PRIu64 " entries rebuilt; not compared: the ledger is "
+               "of format %s, an earlier release's (this jifend migrates it "
+               "when it opens it)%s%s\n",
+               req->dir, r.entries, r.source_format[0] ? r.source_format : "?",
+               req->to ? "; the rebuilt ledger is in " : "",
+               req->to ? req->to : "");
+    } else if (r.same) {
+        printf("%s: %" PRIu64 " entries rebuilt; every derived table is the "
+               "same%s%s\n",
+               req->dir, r.entries, req->to ? "; rebuilt ledger in " : "",
+               req->to ? req->to : "");
+    } else {
+        printf("%s: %" PRIu64 " entries rebuilt; DIFFERS: %s%s%s\n",
+               req->dir, r.entries, r.difference,
+               req->to ? "; the rebuilt ledger is in " : "",
+               req->to ? req->to : "");
+    }
+    return r.same || !r.compared ? 0 : 1;
+}
+
+bool offline_needs_rules(const offline_request *req)
+{
+    return req->mode == OFFLINE_REBUILD;
+}
+
 int offline_run(const offline_request *req)
 {
     switch (req->mode) {
@@ -434,6 +532,8 @@ int offline_run(const offline_request *req)
         return run_export(req);
     case OFFLINE_SHOW_CHECKPOINT:
         return run_show_checkpoint(req);
+    case OFFLINE_REBUILD:
+        return run_rebuild(req);
     case OFFLINE_NONE:
         break;
     }

@@ -2,10 +2,12 @@
  * policy - the points policy: activity catalogue, deduction rules, the
  * points-to-fen rate and the share of a fee that points may pay.
  *
- * Loaded once at start-up from a small INI-style file (see deploy/policy.conf,
- * which is also the embedded default) and validated; a bad file stops
- * start-up with "FILE:LINE: problem". The structure is fixed-size, so a
- * policy is a plain value that can be copied and never needs freeing.
+ * One rule set, parsed from a small INI-style text (see deploy/policy.conf,
+ * which is also the embedded default) and validated: the operator's files
+ * at start-up and on SIGHUP, or an admin's PolicyLoad over the wire (and
+ * its journal entry, read back); a bad text is refused with "FILE:LINE:
+ * problem". The structure is fixed-size, so a policy is a plain value that
+ * can be copied and never needs freeing. Rule sets over time: ruleset.h.
  */
 #ifndef JIFEN_POLICY_H
 #define JIFEN_POLICY_H
@@ -143,7 +145,7 @@ int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms);
  * not fit in buf[cap]. */
 int policy_format(const policy *p, char *buf, size_t cap);
 
-/* The caps of DESIGN.md "caps per household per activity per month and
+/* The caps of docs/policy.md ("caps per household per activity per month and
  * per year": `month_so_far` / `year_so_far` are the points the household
  * already earned from the activity in the award's month and year. OK, or
  * CAP_EXCEEDED naming the cap, the period and what is left. */

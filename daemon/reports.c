@@ -8,6 +8,7 @@
 #include "accounts.h"
 #include "clock.h"
 #include "codec.h"
+#include "entry_codec.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

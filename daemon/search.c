@@ -75,11 +75,11 @@ void search_households(storage_txn *txn, const jifen_command *cmd,
         code[k.len] = '\0';
         bool hit = same_start(code, k.len, q, qlen);
         if (!hit) {
-            char name[JIFEN_NAME_MAX + 1];
-            e = ledger_household_name(txn, code, name);
+            household_record h;
+            e = ledger_get_household(txn, code, &h);
             if (e != STORAGE_OK)
                 break;
-            hit = contains(name, strlen(name), q, qlen);
+            hit = contains(h.name, strlen(h.name), q, qlen);
         }
         if (hit) {
             e = ledger_household_balance(

@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "codec.h"
+#include "hash.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -157,12 +158,7 @@ static bool admit(server *s, transport_message *msg)
         codec_request_clear(&p->request);
         return false;
     }
-    if (codec_request_digest(&p->request, p->digest) != 0) {
-        refuse(s, msg, p->request.request_id, JIFEN_STATUS_INTERNAL,
-               "out of memory");
-        codec_request_clear(&p->request);
-        return false;
-    }
+    hash_request_digest(&p->request, p->digest);
     p->msg = *msg; /* takes the payload */
     memset(msg, 0, sizeof *msg);
     s->n_commands += p->request.n_commands;
@@ -257,7 +253,7 @@ static int finish_group(server *s, ledger_error le, uint64_t commit_us)
             send_write_reply(s, &s->writes[i]);
     } else if (le == LEDGER_IO) {
         /* The disk failed under a commit: after EIO nothing about the file
-         * can be trusted, so stop rather than retry (DESIGN.md section 4).
+         * can be trusted, so stop rather than retry (docs/architecture.md, "Durability").
          * Clients get no reply and keep their request ids for a retry. */
         log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
         rc = -1;

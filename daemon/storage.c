@@ -1,7 +1,7 @@
 /*
  * storage - LMDB, wrapped. See storage.h for the contract.
  *
- * Durability rules (DESIGN.md section 4): the environment is opened without
+ * Durability rules (docs/architecture.md, "Durability"): the environment is opened without
  * MDB_NOSYNC, MDB_NOMETASYNC, MDB_WRITEMAP and MDB_MAPASYNC, so a commit that
  * returned 0 is on disk. Nothing here ever makes a commit cheaper by making
  * it less durable; throughput comes from committing many entries at once.
@@ -43,6 +43,11 @@ static const char *const table_names[TABLE_COUNT] = {
     [TABLE_META] = "meta",             [TABLE_CHECKPOINTS] = "checkpoints",
     [TABLE_KEYS] = "keys",
 };
+
+const char *storage_table_name(storage_table table)
+{
+    return table < TABLE_COUNT ? table_names[table] : "?";
+}
 
 void storage_be64_put(uint8_t out[8], uint64_t v)
 {
@@ -365,8 +370,8 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
 
 /* LMDB reports a short write as EIO, and a write that hits a full disk is
  * usually short: say so, so that the operator frees space rather than
- * suspects the hardware. Still an I/O error: the daemon stops (DESIGN.md
- * section 4), and restarting on the same files is safe because the meta
+ * suspects the hardware. Still an I/O error: the daemon stops
+ * (docs/architecture.md, "Durability"), and restarting on the same files is safe because the meta
  * page was never written. */
 static void explain_eio(storage *self)
 {
@@ -592,4 +597,135 @@ storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
 {
     MDB_val k = {0, NULL};
     return cursor_get(c, &k, MDB_PREV, key, val);
+}
+
+/* --- prefix walks ------------------------------------------------------------ */
+
+static bool has_prefix(const MDB_val *k, const void *prefix, size_t plen)
+{
+    return plen == 0 ||
+           (k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0);
+}
+
+/* Positions c on the last record with the prefix: MDB_NOTFOUND when none. */
+static int seek_last_with_prefix(MDB_cursor *cur, const void *prefix,
+                                 size_t plen, MDB_val *k, MDB_val *v)
+{
+    /* The first key after every key with the prefix is the prefix with its
+     * last byte that is not 0xff raised by one; the one before it is the
+     * last with the prefix, if it has the prefix. */
+    uint8_t after[STORAGE_PREFIX_MAX];
+    size_t alen = plen;
+    if (alen)
+        memcpy(after, prefix, alen);
+    while (alen > 0 && after[alen - 1] == 0xff)
+        alen--;
+    int rc;
+    if (alen == 0) {
+        rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+    } else {
+        after[alen - 1]++;
+        *k = (MDB_val){alen, after};
+        rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(cur, k, v, rc == 0 ? MDB_PREV : MDB_LAST);
+    }
+    if (rc == 0 && !has_prefix(k, prefix, plen))
+        rc = MDB_NOTFOUND;
+    return rc;
+}
+
+/* Walks the records with the prefix (forward from `from` when given, else
+ * from the prefix's first, or backward from its last). */
+static storage_error walk_prefix(storage_txn *txn, storage_table table,
+                                 const void *prefix, size_t plen, bool back,
+                                 const storage_val *from, storage_visit_fn fn,
+                                 void *ctx)
+{
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_OK;
+    if (plen > STORAGE_PREFIX_MAX)
+        return STORAGE_FAILED;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
+    if (rc)
+        return txn_fail(txn, rc);
+    MDB_val k = {plen, (void *)prefix}, v;
+    storage_error e = STORAGE_OK;
+    if (back) {
+        rc = seek_last_with_prefix(cur, prefix, plen, &k, &v);
+    } else if (from) {
+        k = (MDB_val){from->len, (void *)from->data};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    }
+    while (rc == 0 && has_prefix(&k, prefix, plen)) {
+        storage_val key = {k.mv_data, k.mv_size}, val = {v.mv_data, v.mv_size};
+        int stop = fn(ctx, &key, &val);
+        if (stop) {
+            e = stop < 0 ? STORAGE_CORRUPT : STORAGE_OK;
+            break;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, back ? MDB_PREV : MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (e == STORAGE_OK && rc != 0 && rc != MDB_NOTFOUND)
+        e = txn_fail(txn, rc);
+    return e;
+}
+
+storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
+                                     const void *prefix, size_t plen,
+                                     storage_visit_fn fn, void *ctx)
+{
+    return walk_prefix(txn, table, prefix, plen, false, NULL, fn, ctx);
+}
+
+storage_error storage_foreach_from(storage_txn *txn, storage_table table,
+                                   const void *key, size_t key_len,
+                                   storage_visit_fn fn, void *ctx)
+{
+    storage_val from = {key, key_len};
+    return walk_prefix(txn, table, NULL, 0, false, &from, fn, ctx);
+}
+
+storage_error storage_foreach_prefix_back(storage_txn *txn,
+                                          storage_table table,
+                                          const void *prefix, size_t plen,
+                                          storage_visit_fn fn, void *ctx)
+{
+    return walk_prefix(txn, table, prefix, plen, true, NULL, fn, ctx);
+}
+
+storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
+                                       const void *prefix, size_t plen,
+                                       storage_val *key, storage_val *val)
+{
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_NOT_FOUND;
+    if (plen > STORAGE_PREFIX_MAX)
+        return STORAGE_FAILED;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
+    if (rc)
+        return txn_fail(txn, rc);
+    MDB_val k, v;
+    rc = seek_last_with_prefix(cur, prefix, plen, &k, &v);
+    storage_error e = STORAGE_NOT_FOUND;
+    if (rc == 0) {
+        if (key)
+            *key = (storage_val){k.mv_data, k.mv_size};
+        if (val)
+            *val = (storage_val){v.mv_data, v.mv_size};
+        e = STORAGE_OK;
+    } else if (rc != MDB_NOTFOUND) {
+        e = txn_fail(txn, rc);
+    }
+    mdb_cursor_close(cur);
+    return e;
 }

@@ -12,7 +12,7 @@
  * frames between the two limits are received, discarded, and answered with
  * TOO_LARGE so that an honest client learns why.
  *
- * Security (DESIGN.md section 6): the socket is a CURVE server, and a ZAP
+ * Security (docs/security.md): the socket is a CURVE server, and a ZAP
  * handler running in its own thread decides every handshake by asking the
  * daemon's admit function about the client's public key. It answers every
  * ZAP request, admits only what admit() accepts, and hands the key (Z85) to

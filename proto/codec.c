@@ -16,93 +16,14 @@
  */
 #include "codec.h"
 
-#include "jifen/v1/jifen.pb-c.h"
+#include "codec_internal.h"
 #include "keyfile.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__GNUC__)
-#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define PRINTF_LIKE(fmt, args)
-#endif
-
-/* --- errors ------------------------------------------------------------- */
-
-/* The first problem found is the one reported; later checks become no-ops so
- * that a run of checks needs no early returns. */
-typedef struct {
-    char *buf;
-    size_t len;
-    jifen_status status;
-} errbuf;
-
-static errbuf errbuf_start(char *buf, size_t len)
-{
-    if (buf != NULL && len > 0)
-        buf[0] = '\0';
-    return (errbuf){buf, len, JIFEN_STATUS_OK};
-}
-
-static bool failed(const errbuf *e)
-{
-    return e->status != JIFEN_STATUS_OK;
-}
-
-static void vfail(errbuf *e, jifen_status status, const char *fmt, va_list ap)
-    PRINTF_LIKE(3, 0);
-
-static void vfail(errbuf *e, jifen_status status, const char *fmt, va_list ap)
-{
-    if (failed(e))
-        return;
-    e->status = status;
-    if (e->buf != NULL && e->len > 0)
-        vsnprintf(e->buf, e->len, fmt, ap);
-}
-
-static void fail(errbuf *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void fail(errbuf *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(e, JIFEN_STATUS_BAD_REQUEST, fmt, ap);
-    va_end(ap);
-}
-
-static void fail_nomem(errbuf *e)
-{
-    if (failed(e))
-        return;
-    e->status = JIFEN_STATUS_INTERNAL;
-    if (e->buf != NULL && e->len > 0)
-        snprintf(e->buf, e->len, "out of memory");
-}
-
-/* Puts where it happened ("command 3 (award)", "results[2]") in front of a
- * failure reported by a nested check that did not know. */
-static void fail_context(errbuf *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void fail_context(errbuf *e, const char *fmt, ...)
-{
-    char where[96];
-    char what[JIFEN_ERROR_MAX + 1];
-    va_list ap;
-
-    if (!failed(e) || e->buf == NULL || e->len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(where, sizeof where, fmt, ap);
-    va_end(ap);
-    snprintf(what, sizeof what, "%s", e->buf);
-    snprintf(e->buf, e->len, "%s: %s", where, what);
-}
 
 /* --- names and enums ---------------------------------------------------- */
 
@@ -245,7 +166,7 @@ const char *codec_asset_name(jifen_asset asset)
     return "unspecified";
 }
 
-static Jifen__V1__Asset asset_to_wire(jifen_asset asset)
+Jifen__V1__Asset codec_asset_to_wire(jifen_asset asset)
 {
     switch (asset) {
     case JIFEN_ASSET_POINTS:
@@ -258,7 +179,7 @@ static Jifen__V1__Asset asset_to_wire(jifen_asset asset)
     return JIFEN__V1__ASSET__ASSET_UNSPECIFIED;
 }
 
-static void asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
+void codec_asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
 {
     switch (wire) {
     case JIFEN__V1__ASSET__ASSET_UNSPECIFIED:
@@ -276,105 +197,9 @@ static void asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
     fail(e, "asset: unknown value %d", (int)wire);
 }
 
-/* --- decoding helpers --------------------------------------------------- */
-
-/*
- * protobuf-c hands strings back NUL-terminated, so a string with an embedded
- * NUL would silently arrive truncated. Unpacking with this allocator records
- * each block's size, from which take_str learns a string's true wire length
- * (protobuf-c 1.4 allocates exactly length + 1 bytes for a string).
- */
-typedef union {
-    size_t size;
-    max_align_t align;
-} block_head;
-
-static void *sized_alloc(void *unused, size_t size)
-{
-    block_head *h;
-
-    (void)unused;
-    if (size > SIZE_MAX - sizeof *h)
-        return NULL;
-    h = malloc(sizeof *h + size);
-    if (h == NULL)
-        return NULL;
-    h->size = size;
-    return h + 1;
-}
-
-static void sized_free(void *unused, void *p)
-{
-    (void)unused;
-    if (p != NULL)
-        free((block_head *)p - 1);
-}
+/* --- decoding helpers ---------------------------------------------------- */
 
 static ProtobufCAllocator wire_allocator = {sized_alloc, sized_free, NULL};
-
-/*
- * An arena for decoding one journal entry: verification decodes every
- * entry of the chain, and a dozen malloc/free pairs per entry were a third
- * of its time. Blocks carry the same size header as sized_alloc's, so
- * wire_strlen works on both; what does not fit falls back to the heap.
- */
-typedef struct {
-    _Alignas(max_align_t) unsigned char space[8192];
-    size_t used;
-    bool spilled; /* something went to the heap: free it */
-} arena;
-
-static void *arena_alloc(void *arena_p, size_t size)
-{
-    arena *a = arena_p;
-    size_t align = sizeof(max_align_t);
-    size_t need = sizeof(block_head) + (size + align - 1) / align * align;
-    if (size > sizeof a->space || need > sizeof a->space - a->used) {
-        a->spilled = true;
-        return sized_alloc(NULL, size);
-    }
-    block_head *h = (block_head *)(a->space + a->used);
-    a->used += need;
-    h->size = size;
-    return h + 1;
-}
-
-static void arena_free(void *arena_p, void *p)
-{
-    arena *a = arena_p;
-    uintptr_t c = (uintptr_t)p, base = (uintptr_t)a->space;
-    if (c < base || c >= base + sizeof a->space)
-        sized_free(NULL, p); /* a heap block, or NULL */
-}
-
-static size_t wire_strlen(const char *s)
-{
-    /* The default of an absent field is the library's static "". */
-    if (s == NULL || s == protobuf_c_empty_string)
-        return 0;
-    return ((const block_head *)s - 1)->size - 1;
-}
-
-/* Copies a decoded string into a fixed buffer of cap bytes (limit cap - 1). */
-static void take_str(errbuf *e, const char *field, char *dst, size_t cap,
-                     const char *src)
-{
-    size_t n = wire_strlen(src);
-
-    if (failed(e))
-        return;
-    if (n >= cap) {
-        fail(e, "%s: longer than %zu bytes", field, cap - 1);
-        return;
-    }
-    if (n > 0 && memchr(src, '\0', n) != NULL) {
-        fail(e, "%s: contains a NUL byte", field);
-        return;
-    }
-    if (n > 0)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 /* A long string into a malloc'd copy (*dst stays NULL when src is empty):
  * rule-set texts, the only strings too long for a fixed buffer. */
@@ -400,35 +225,6 @@ static void take_owned_text(errbuf *e, const char *field, char **dst,
     }
     memcpy(*dst, src, n);
     (*dst)[n] = '\0';
-}
-
-static void take_hash(errbuf *e, const char *field, uint8_t dst[JIFEN_HASH_LEN],
-                      ProtobufCBinaryData src, bool may_be_empty)
-{
-    if (failed(e))
-        return;
-    if (src.len == 0 && may_be_empty) {
-        memset(dst, 0, JIFEN_HASH_LEN);
-        return;
-    }
-    if (src.len != JIFEN_HASH_LEN || src.data == NULL) {
-        fail(e, "%s: must be %d bytes, not %zu", field, JIFEN_HASH_LEN,
-             src.len);
-        return;
-    }
-    memcpy(dst, src.data, JIFEN_HASH_LEN);
-}
-
-static bool known_fields_only(errbuf *e, const ProtobufCMessage *m)
-{
-    if (failed(e))
-        return false;
-    if (m->n_unknown_fields != 0) {
-        fail(e, "unknown field %u in %s", (unsigned)m->unknown_fields[0].tag,
-             m->descriptor->name);
-        return false;
-    }
-    return true;
 }
 
 /* --- checks on plain values --------------------------------------------- */
@@ -601,45 +397,6 @@ static void check_request_id(errbuf *e, const char *id, size_t cap)
 }
 
 /* --- commands, one set of functions per kind ---------------------------- */
-
-/* A Command and whichever payload it carries, built without allocating. */
-typedef struct {
-    Jifen__V1__Command msg;
-    union {
-        Jifen__V1__HouseholdAdd household_add;
-        Jifen__V1__Award award;
-        Jifen__V1__Deduct deduct;
-        Jifen__V1__Bill bill;
-        Jifen__V1__Pay pay;
-        Jifen__V1__Redeem redeem;
-        Jifen__V1__Reverse reverse;
-        Jifen__V1__BalanceQuery balance;
-        Jifen__V1__HistoryQuery history;
-        Jifen__V1__VerifyQuery verify;
-        Jifen__V1__CheckpointQuery checkpoint;
-        Jifen__V1__StatsQuery stats;
-        Jifen__V1__FeedQuery feed;
-        Jifen__V1__KeyEnrol key_enrol;
-        Jifen__V1__KeyRevoke key_revoke;
-        Jifen__V1__KeyListQuery key_list;
-        Jifen__V1__PolicyQuery policy;
-        Jifen__V1__Object object;
-        Jifen__V1__Approve approve;
-        Jifen__V1__Release release;
-        Jifen__V1__NoticeQuery notices;
-        Jifen__V1__Expire expire;
-        Jifen__V1__ReportQuery report;
-        Jifen__V1__Settle settle;
-        Jifen__V1__PolicyLoad policy_load;
-        Jifen__V1__HouseholdSearch household_search;
-    } sub;
-} wire_command;
-
-/* protobuf-c's structs take char *, but packing never writes through them. */
-static char *wire_str(const char *s)
-{
-    return (char *)s;
-}
 
 #define POINTS_HINT " (0: the catalogue's value)"
 
@@ -1379,7 +1136,7 @@ jifen_status codec_command_validate(const jifen_command *cmd, char *err,
 }
 
 /* An unknown kind encodes as an empty Command, which decoders refuse. */
-static void command_to_wire(const jifen_command *c, wire_command *w)
+void codec_command_to_wire(const jifen_command *c, wire_command *w)
 {
     const kind_info *k = kind_info_of(c->kind);
 
@@ -1429,6 +1186,12 @@ static const kind_info *command_from_wire(const Jifen__V1__Command *w,
     if (k->from_wire != NULL)
         k->from_wire(sub, c, e);
     return k;
+}
+
+void codec_command_from_wire(const Jifen__V1__Command *w, jifen_command *c,
+                             errbuf *e)
+{
+    (void)command_from_wire(w, c, e);
 }
 
 /* --- output sinks ------------------------------------------------------- */
@@ -1493,15 +1256,17 @@ static int grow_sink_finish(grow_sink *s, uint8_t **out, size_t *out_len)
     return 0;
 }
 
+/* Hands packed bytes to a caller's function (the daemon's SHA-256). */
 typedef struct {
     ProtobufCBuffer base;
-    crypto_hash_sha256_state state;
-} hash_sink;
+    codec_bytes_fn fn;
+    void *ctx;
+} fn_sink;
 
-static void hash_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
+static void fn_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
 {
-    hash_sink *s = (hash_sink *)b;
-    crypto_hash_sha256_update(&s->state, data, n);
+    fn_sink *s = (fn_sink *)b;
+    s->fn(s->ctx, data, n);
 }
 
 /* --- requests ----------------------------------------------------------- */
@@ -1520,7 +1285,7 @@ static void request_pack(const jifen_request *req, bool with_id,
     for (size_t i = 0; i < req->n_commands; i++) {
         wire_command wc;
         Jifen__V1__Command *one = &wc.msg;
-        command_to_wire(&req->commands[i], &wc);
+        codec_command_to_wire(&req->commands[i], &wc);
         piece.n_commands = 1;
         piece.commands = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, sink);
@@ -1536,18 +1301,12 @@ int codec_request_encode(const jifen_request *req, uint8_t **out,
     return grow_sink_finish(&sink, out, out_len);
 }
 
-int codec_request_digest(const jifen_request *req,
-                         uint8_t digest[JIFEN_HASH_LEN])
+void codec_request_canonical(const jifen_request *req, codec_bytes_fn fn,
+                             void *ctx)
 {
-    hash_sink sink = {.base = {hash_append}};
+    fn_sink sink = {.base = {fn_append}, .fn = fn, .ctx = ctx};
 
-    /* Idempotent and thread-safe; SHA-256 needs nothing else set up. */
-    if (sodium_init() < 0)
-        return -1;
-    crypto_hash_sha256_init(&sink.state);
     request_pack(req, false, &sink.base);
-    crypto_hash_sha256_final(&sink.state, digest);
-    return 0;
 }
 
 void codec_request_clear(jifen_request *req)
@@ -1642,213 +1401,6 @@ jifen_status codec_request_decode(const uint8_t *buf, size_t len,
     if (failed(&e))
         codec_request_clear(out);
     return e.status;
-}
-
-/* --- postings and entries ----------------------------------------------- */
-
-static size_t postings_to_wire(const jifen_posting *p, size_t n,
-                               Jifen__V1__Posting *w, Jifen__V1__Posting **ptrs)
-{
-    if (n > JIFEN_POSTINGS_MAX)
-        n = JIFEN_POSTINGS_MAX;
-    for (size_t i = 0; i < n; i++) {
-        jifen__v1__posting__init(&w[i]);
-        w[i].asset = asset_to_wire(p[i].asset);
-        w[i].debit = wire_str(p[i].debit);
-        w[i].credit = wire_str(p[i].credit);
-        w[i].amount = p[i].amount;
-        ptrs[i] = &w[i];
-    }
-    return n;
-}
-
-static void posting_from_wire(const Jifen__V1__Posting *w, jifen_posting *p,
-                              errbuf *e)
-{
-    if (!known_fields_only(e, &w->base))
-        return;
-    asset_from_wire(w->asset, &p->asset, e);
-    take_str(e, "debit", p->debit, sizeof p->debit, w->debit);
-    take_str(e, "credit", p->credit, sizeof p->credit, w->credit);
-    p->amount = w->amount;
-}
-
-static void postings_from_wire(Jifen__V1__Posting *const *w, size_t n,
-                               jifen_posting *out, size_t *n_out, errbuf *e)
-{
-    if (failed(e))
-        return;
-    if (n > JIFEN_POSTINGS_MAX) {
-        fail(e, "postings: %zu, at most %d", n, JIFEN_POSTINGS_MAX);
-        return;
-    }
-    for (size_t i = 0; i < n && !failed(e); i++) {
-        posting_from_wire(w[i], &out[i], e);
-        fail_context(e, "postings[%zu]", i);
-    }
-    *n_out = n;
-}
-
-/* An Entry with everything it points to, built without allocating. */
-typedef struct {
-    Jifen__V1__Entry msg;
-    wire_command command;
-    Jifen__V1__Posting postings[JIFEN_POSTINGS_MAX];
-    Jifen__V1__Posting *posting_ptrs[JIFEN_POSTINGS_MAX];
-} wire_entry;
-
-static void entry_to_wire(const jifen_entry *en, wire_entry *w)
-{
-    jifen__v1__entry__init(&w->msg);
-    w->msg.seq = en->seq;
-    w->msg.prev_hash.data = (uint8_t *)en->prev_hash;
-    w->msg.prev_hash.len = JIFEN_HASH_LEN;
-    w->msg.time_ms = en->time_ms;
-    w->msg.request_id = wire_str(en->request_id);
-    w->msg.author = wire_str(en->author);
-    command_to_wire(&en->command, &w->command);
-    w->msg.command = &w->command.msg;
-    w->msg.n_postings = postings_to_wire(en->postings, en->n_postings,
-                                         w->postings, w->posting_ptrs);
-    w->msg.postings = w->posting_ptrs;
-    w->msg.reverses = en->reverses;
-    w->msg.policy = wire_str(en->policy);
-}
-
-/* Structural checks only: an entry records what was applied, and reading it
- * back must not depend on today's validation rules. */
-static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
-                            bool keep_text, errbuf *e)
-{
-    if (!known_fields_only(e, &w->base))
-        return;
-    en->seq = w->seq;
-    take_hash(e, "prev_hash", en->prev_hash, w->prev_hash, false);
-    en->time_ms = w->time_ms;
-    take_str(e, "request_id", en->request_id, sizeof en->request_id,
-             w->request_id);
-    take_str(e, "author", en->author, sizeof en->author, w->author);
-    if (!failed(e) && w->command == NULL)
-        fail(e, "command: missing");
-    if (!failed(e)) {
-        command_from_wire(w->command, &en->command, e);
-        fail_context(e, "command");
-    }
-    postings_from_wire(w->postings, w->n_postings, en->postings,
-                       &en->n_postings, e);
-    en->reverses = w->reverses;
-    take_str(e, "policy", en->policy, sizeof en->policy, w->policy);
-    if (!keep_text || failed(e)) {
-        free(en->command.text);
-        en->command.text = NULL;
-    }
-}
-
-/*
- * Worst case of an encoded entry, from the bounds of jifen_types.h. Inside
- * the payloads field numbers are below 16, so a tag is one byte; a varint
- * takes at most 10; a length-delimited body there stays below 16384 bytes,
- * so its length prefix takes at most 2 (W_LEN). The command's own field
- * number may reach 2047 (a two-byte tag) and a rule set's canonical text
- * (PolicyLoad) is longer than 16383 bytes, so those take W_LEN3: a length
- * below 2 MiB has a prefix of at most 3. The command is bounded by the sum
- * of every kind's payload, more than the one it carries, which keeps the
- * bound obviously safe.
- */
-#define W_VARINT (1 + 10)
-#define W_LEN(n) (1 + 2 + (n))
-#define W_LEN3(n) (2 + 3 + (n))
-#define W_HH W_LEN(JIFEN_HOUSEHOLD_MAX)
-#define W_CODE W_LEN(JIFEN_CODE_MAX)
-#define W_NOTE W_LEN(JIFEN_NOTE_MAX)
-#define W_COMMAND_BODY                                                         \
-    (W_LEN(W_HH + W_LEN(JIFEN_NAME_MAX) + W_VARINT) +                          \
-     W_LEN(W_HH + W_CODE + 2 * W_VARINT + W_NOTE) +                            \
-     W_LEN(W_HH + W_CODE + W_VARINT + W_NOTE) +                                \
-     W_LEN(W_HH + W_VARINT + W_LEN(JIFEN_PERIOD_LEN)) +                        \
-     2 * W_LEN(W_HH + W_VARINT) + W_LEN(W_VARINT + W_NOTE) + W_LEN(W_HH) +     \
-     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS + W_POLICY_LOAD)
-/* PolicyLoad as journaled: canonical text, version, effective, resolution. */
-#define W_POLICY_LOAD                                                          \
-    W_LEN3(W_LEN3(JIFEN_RULE_SET_LOAD_MAX) + W_LEN(JIFEN_POLICY_MAX) +         \
-           W_LEN(JIFEN_DATE_LEN) + W_LEN(JIFEN_NOTE_MAX))
-/* KeyEnrol, KeyRevoke, KeyListQuery. */
-#define W_KEY_COMMANDS                                                         \
-    (W_LEN(W_LEN(JIFEN_KEY_Z85_LEN) + W_VARINT + W_LEN(JIFEN_LABEL_MAX)) +     \
-     W_LEN(W_LEN(JIFEN_KEY_Z85_LEN)) + W_LEN(0))
-#define W_POSTING W_LEN(2 * W_VARINT + 2 * W_LEN(JIFEN_ACCOUNT_MAX))
-#define W_ENTRY                                                                \
-    (3 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
-     W_LEN(JIFEN_AUTHOR_MAX) + W_LEN3(W_COMMAND_BODY) +                         \
-     JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX))
-
-/* A round number with room for the schema to grow; callers may size stack
- * buffers with it. */
-#define ENTRY_MAX_SIZE (40 * 1024)
-_Static_assert(W_COMMAND_BODY < (1 << 21), "three-byte length prefix assumed");
-_Static_assert(W_ENTRY <= ENTRY_MAX_SIZE, "entry bound too small");
-
-size_t codec_entry_max_size(void)
-{
-    return ENTRY_MAX_SIZE;
-}
-
-size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap)
-{
-    wire_entry w;
-    size_t n;
-
-    if (entry->n_postings > JIFEN_POSTINGS_MAX)
-        return 0;
-    entry_to_wire(entry, &w);
-    n = protobuf_c_message_get_packed_size(&w.msg.base);
-    if (n > cap || buf == NULL)
-        return 0;
-    return protobuf_c_message_pack(&w.msg.base, buf);
-}
-
-static jifen_status entry_decode(const uint8_t *buf, size_t len,
-                                 jifen_entry *out, bool keep_text, char *err,
-                                 size_t errlen)
-{
-    errbuf e = errbuf_start(err, errlen);
-    Jifen__V1__Entry *w;
-
-    memset(out, 0, sizeof *out);
-    if (buf == NULL && len > 0) {
-        fail(&e, "no entry bytes");
-        return e.status;
-    }
-    arena a;
-    a.used = 0;
-    a.spilled = false;
-    ProtobufCAllocator alloc = {arena_alloc, arena_free, &a};
-    w = jifen__v1__entry__unpack(&alloc, len, buf);
-    if (w == NULL) {
-        fail(&e, "not a valid jifen.v1.Entry message");
-        return e.status;
-    }
-    entry_from_wire(w, out, keep_text, &e);
-    /* Walking the message only to free blocks of the stack arena was ~6 %
-     * of a verify: only when something went to the heap. */
-    if (a.spilled)
-        jifen__v1__entry__free_unpacked(w, &alloc);
-    if (failed(&e))
-        memset(out, 0, sizeof *out);
-    return e.status;
-}
-
-jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
-                                jifen_entry *out, char *err, size_t errlen)
-{
-    return entry_decode(buf, len, out, false, err, errlen);
-}
-
-jifen_status codec_entry_decode_text(const uint8_t *buf, size_t len,
-                                     jifen_entry *out, char *err,
-                                     size_t errlen)
-{
-    return entry_decode(buf, len, out, true, err, errlen);
 }
 
 /* --- replies ------------------------------------------------------------ */
@@ -2111,7 +1663,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     w->msg.status = status_to_wire(r->status);
     w->msg.error = wire_str(r->error);
     w->msg.entry = r->entry;
-    w->msg.n_postings = postings_to_wire(r->postings, r->n_postings,
+    w->msg.n_postings = codec_postings_to_wire(r->postings, r->n_postings,
                                          w->postings, w->posting_ptrs);
     w->msg.postings = w->posting_ptrs;
     w->msg.points = r->points;
@@ -2122,7 +1674,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
     w->msg.n_history = result_history_len(r);
     for (size_t i = 0; i < w->msg.n_history; i++) {
-        entry_to_wire(&r->history[i], &h->entries[i]);
+        codec_entry_to_wire(&r->history[i], &h->entries[i]);
         h->ptrs[i] = &h->entries[i].msg;
     }
     w->msg.history = h->ptrs;
@@ -2334,7 +1886,7 @@ static void history_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
     r->n_history = w->n_history;
     for (size_t i = 0; i < w->n_history && !failed(e); i++) {
-        entry_from_wire(w->history[i], &r->history[i], false, e);
+        codec_entry_from_wire(w->history[i], &r->history[i], false, e);
         fail_context(e, "history[%zu]", i);
     }
 }
@@ -2524,7 +2076,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     status_from_wire(w->status, &r->status, e);
     take_str(e, "error", r->error, sizeof r->error, w->error);
     r->entry = w->entry;
-    postings_from_wire(w->postings, w->n_postings, r->postings, &r->n_postings,
+    codec_postings_from_wire(w->postings, w->n_postings, r->postings, &r->n_postings,
                        e);
     r->points = w->points;
     r->offset_fen = w->offset_fen;

@@ -204,7 +204,20 @@ typedef struct {
     jifen_posting postings[JIFEN_POSTINGS_MAX];
     uint64_t reverses;
     char policy[JIFEN_POLICY_MAX + 1];
+    /* Format 3 on (JIFEN_ENTRY_FORMAT): the effects decided from the rule
+     * set, so that applying the entry needs nothing but the ledger before
+     * it (docs/entry-format.md). 0 / false / "" when not set. */
+    uint32_t format;
+    int64_t notice_ends_ms;
+    bool needs_approval;
+    int64_t expires_ms; /* 0: never */
+    int64_t suspended_until_ms;
+    char author_key[JIFEN_KEY_Z85_LEN + 1];
 } jifen_entry;
+
+/* The format of entries written by this release; entries of earlier ones
+ * read as format 0 (docs/entry-format.md). */
+#define JIFEN_ENTRY_FORMAT 3
 
 typedef struct {
     char household[JIFEN_HOUSEHOLD_MAX + 1];

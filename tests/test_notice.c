@@ -384,6 +384,43 @@ static void test_notice_list(void **state)
 
 /* verify checks that the pending accounts hold exactly the open notices:
  * a notice record lost behind the daemon's back is found. */
+/* Issue 11, item 4: an award's reply is the balance after it, its own
+ * points under notice included, also in a batch (testutil_book_write sends
+ * one command a request; a batch of two is sent here directly). */
+static void test_reply_counts_its_own_pending_points(void **state)
+{
+    fixture *f = *state;
+    add_household(f);
+    jifen_result r = award(f, at(2026, 7, 3, 10, 0), "meeting", 0);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_true(r.has_balance);
+    assert_int_equal(r.balance.pending_points, 2);
+    assert_int_equal(r.balance.points, 0);
+    r = award(f, at(2026, 7, 3, 10, 5), "meeting", 0);
+    assert_int_equal(r.balance.pending_points, 4);
+    assert_int_equal(balance(f).pending_points, 4);
+
+    jifen_command two[2];
+    two[0] = make(JIFEN_CMD_AWARD, 0);
+    snprintf(two[0].code, sizeof two[0].code, "honour");
+    two[1] = two[0];
+    two[1].points = 6;
+    jifen_request req = {.n_commands = 2, .commands = two};
+    snprintf(req.request_id, sizeof req.request_id, "batch-of-two");
+    uint8_t digest[JIFEN_HASH_LEN];
+    hash_request_digest(&req, digest);
+    ledger_caller local = {.author = "clerk-li"};
+    jifen_reply reply;
+    assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
+    assert_int_equal(ledger_apply(f->led, &req, digest, &local,
+                                  at(2026, 7, 3, 11, 0), &reply),
+                     LEDGER_OK);
+    assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
+    assert_int_equal(reply.results[0].balance.pending_points, 4 + 5);
+    assert_int_equal(reply.results[1].balance.pending_points, 4 + 5 + 6);
+    codec_reply_clear(&reply);
+}
+
 static void test_verify_checks_notices(void **state)
 {
     fixture *f = *state;
@@ -424,6 +461,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverse_and_notice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_notice_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reply_counts_its_own_pending_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_checks_notices, setup,
                                         teardown),
     };
