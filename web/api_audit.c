@@ -218,11 +218,8 @@ static void verify(web_ctx *c)
 
 static void checkpoint(web_ctx *c)
 {
-    jifen_command cmd;
-    memset(&cmd, 0, sizeof cmd);
-    cmd.kind = JIFEN_CMD_CHECKPOINT;
     jifen_reply reply;
-    if (app_call(c, &cmd, 1, NULL, &reply) != 0)
+    if (app_checkpoint(c, 0, &reply) != 0)
         return;
     reply_json(c, 200,
                json_pack("{s:s, s:I}", "checkpoint",

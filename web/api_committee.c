@@ -15,26 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static jifen_command command(jifen_command_kind kind)
-{
-    jifen_command c;
-    memset(&c, 0, sizeof c);
-    c.kind = kind;
-    return c;
-}
-
-static void write_one(web_ctx *c, jifen_command *cmd, const char *request_id)
-{
-    jifen_reply reply;
-    if (app_call(c, cmd, 1, request_id, &reply) != 0)
-        return;
-    reply_json(c, 200, json_write_result(&reply.results[0], request_id));
-    jifen_reply_clear(&reply);
-}
-
 static void add_household(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_HOUSEHOLD_ADD);
+    jifen_command cmd = app_command(JIFEN_CMD_HOUSEHOLD_ADD, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_FIELD("household", SPEC_HOUSEHOLD, true, &cmd.household),
@@ -44,12 +27,12 @@ static void add_household(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) == 0)
-        write_one(c, &cmd, id);
+        app_write(c, &cmd, id);
 }
 
 static void award(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_AWARD);
+    jifen_command cmd = app_command(JIFEN_CMD_AWARD, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     uint64_t points = 0, hours = 0;
     spec_field fields[] = {
@@ -65,12 +48,12 @@ static void award(web_ctx *c)
         return;
     cmd.points = (uint32_t)points;
     cmd.hours = (uint32_t)hours;
-    write_one(c, &cmd, id);
+    app_write(c, &cmd, id);
 }
 
 static void deduct(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_DEDUCT);
+    jifen_command cmd = app_command(JIFEN_CMD_DEDUCT, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     uint64_t points = 0;
     spec_field fields[] = {
@@ -84,12 +67,12 @@ static void deduct(web_ctx *c)
     if (app_parse(c, fields) != 0)
         return;
     cmd.points = (uint32_t)points;
-    write_one(c, &cmd, id);
+    app_write(c, &cmd, id);
 }
 
 static void object(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_OBJECT);
+    jifen_command cmd = app_command(JIFEN_CMD_OBJECT, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_UINT_FIELD("entry", true, &cmd.entry, UINT64_MAX),
@@ -98,12 +81,12 @@ static void object(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) == 0)
-        write_one(c, &cmd, id);
+        app_write(c, &cmd, id);
 }
 
 static void approve(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_APPROVE);
+    jifen_command cmd = app_command(JIFEN_CMD_APPROVE, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_UINT_FIELD("entry", true, &cmd.entry, UINT64_MAX),
@@ -111,12 +94,12 @@ static void approve(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) == 0)
-        write_one(c, &cmd, id);
+        app_write(c, &cmd, id);
 }
 
 static void notices(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_NOTICES);
+    jifen_command cmd = app_command(JIFEN_CMD_NOTICES, "");
     spec_field fields[] = {
         SPEC_FIELD("period", SPEC_PERIOD, false, &cmd.period),
         SPEC_END,

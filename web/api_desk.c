@@ -22,15 +22,6 @@
 
 #define SEARCH_SHOWN 20u
 
-static jifen_command command(jifen_command_kind kind, const char *household)
-{
-    jifen_command c;
-    memset(&c, 0, sizeof c);
-    c.kind = kind;
-    snprintf(c.household, sizeof c.household, "%s", household);
-    return c;
-}
-
 static void search(web_ctx *c)
 {
     char q[JIFEN_NAME_MAX + 1] = "";
@@ -44,7 +35,7 @@ static void search(web_ctx *c)
         return;
     if (limit == 0)
         limit = SEARCH_SHOWN;
-    jifen_command cmd = command(JIFEN_CMD_HOUSEHOLD_SEARCH, "");
+    jifen_command cmd = app_command(JIFEN_CMD_HOUSEHOLD_SEARCH, "");
     snprintf(cmd.name, sizeof cmd.name, "%s", q);
     cmd.limit = (uint32_t)limit + 1; /* one more says "there are more" */
     jifen_reply reply;
@@ -91,8 +82,8 @@ static void household(web_ctx *c)
     policy rules;
     if (app_rules(c, &rules) != 0)
         return;
-    jifen_command cmds[2] = {command(JIFEN_CMD_BALANCE, h),
-                             command(JIFEN_CMD_HISTORY, h)};
+    jifen_command cmds[2] = {app_command(JIFEN_CMD_BALANCE, h),
+                             app_command(JIFEN_CMD_HISTORY, h)};
     cmds[1].limit = 10;
     jifen_reply reply;
     if (app_call(c, cmds, 2, NULL, &reply) != 0)
@@ -116,19 +107,9 @@ static void household(web_ctx *c)
     reply_json(c, 200, o);
 }
 
-/* One write of one command under the form's request id. */
-static void write_one(web_ctx *c, jifen_command *cmd, const char *request_id)
-{
-    jifen_reply reply;
-    if (app_call(c, cmd, 1, request_id, &reply) != 0)
-        return;
-    reply_json(c, 200, json_write_result(&reply.results[0], request_id));
-    jifen_reply_clear(&reply);
-}
-
 static void pay(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_PAY, "");
+    jifen_command cmd = app_command(JIFEN_CMD_PAY, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_FIELD("household", SPEC_HOUSEHOLD, true, &cmd.household),
@@ -137,12 +118,12 @@ static void pay(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) == 0)
-        write_one(c, &cmd, id);
+        app_write(c, &cmd, id);
 }
 
 static void redeem(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_REDEEM, "");
+    jifen_command cmd = app_command(JIFEN_CMD_REDEEM, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_FIELD("household", SPEC_HOUSEHOLD, true, &cmd.household),
@@ -151,12 +132,12 @@ static void redeem(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) == 0)
-        write_one(c, &cmd, id);
+        app_write(c, &cmd, id);
 }
 
 static void bill(web_ctx *c)
 {
-    jifen_command cmd = command(JIFEN_CMD_BILL, "");
+    jifen_command cmd = app_command(JIFEN_CMD_BILL, "");
     char id[JIFEN_REQUEST_ID_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_FIELD("household", SPEC_HOUSEHOLD, true, &cmd.household),
@@ -166,7 +147,7 @@ static void bill(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) == 0)
-        write_one(c, &cmd, id);
+        app_write(c, &cmd, id);
 }
 
 /* A payment slip from what the protocol has today: the entry (number,
@@ -184,16 +165,12 @@ static void slip(web_ctx *c)
     };
     if (app_parse(c, fields) != 0)
         return;
-    jifen_command cmds[2] = {command(JIFEN_CMD_HISTORY, h),
-                             command(JIFEN_CMD_CHECKPOINT, "")};
-    cmds[0].limit = JIFEN_HISTORY_MAX;
-    cmds[1].entry = entry;
-    /* Two requests: jifend answers checkpoints apart from the ledger's
-     * queries and refuses a batch that mixes them. */
+    jifen_command cmd = app_command(JIFEN_CMD_HISTORY, h);
+    cmd.limit = JIFEN_HISTORY_MAX;
     jifen_reply reply, cp;
-    if (app_call(c, &cmds[1], 1, NULL, &cp) != 0)
+    if (app_checkpoint(c, entry, &cp) != 0)
         return;
-    if (app_call(c, cmds, 1, NULL, &reply) != 0) {
+    if (app_call(c, &cmd, 1, NULL, &reply) != 0) {
         jifen_reply_clear(&cp);
         return;
     }

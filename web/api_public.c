@@ -22,22 +22,17 @@
 
 static void board(web_ctx *c)
 {
-    jifen_command cmds[2];
-    memset(cmds, 0, sizeof cmds);
-    cmds[0].kind = JIFEN_CMD_NOTICES;
-    cmds[1].kind = JIFEN_CMD_CHECKPOINT;
+    jifen_command cmd = app_command(JIFEN_CMD_NOTICES, "");
     spec_field fields[] = {
-        SPEC_FIELD("period", SPEC_PERIOD, false, &cmds[0].period),
+        SPEC_FIELD("period", SPEC_PERIOD, false, &cmd.period),
         SPEC_END,
     };
     if (app_parse(c, fields) != 0)
         return;
-    /* Two requests: jifend answers the checkpoint apart from the ledger's
-     * queries and refuses a batch that mixes them. */
     jifen_reply reply, cp;
-    if (app_call(c, &cmds[1], 1, NULL, &cp) != 0)
+    if (app_checkpoint(c, 0, &cp) != 0)
         return;
-    if (app_call(c, cmds, 1, NULL, &reply) != 0) {
+    if (app_call(c, &cmd, 1, NULL, &reply) != 0) {
         jifen_reply_clear(&cp);
         return;
     }
@@ -45,7 +40,7 @@ static void board(web_ctx *c)
     for (size_t i = 0; i < reply.results[0].n_notices; i++)
         json_array_append_new(list, json_notice(&reply.results[0].notices[i]));
     char period[8];
-    app_period_or_now(cmds[0].period, period);
+    app_period_or_now(cmd.period, period);
     json_t *o = json_pack("{s:s, s:o, s:s}", "period", period, "notices",
                           list, "checkpoint", cp.results[0].checkpoint.text);
     jifen_reply_clear(&reply);

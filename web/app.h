@@ -103,6 +103,16 @@ int app_parse(web_ctx *c, const spec_field *fields);
 int app_call(web_ctx *c, jifen_command *cmds, size_t n,
              const char *request_id, jifen_reply *reply);
 
+/* A command of `kind` for `household` ("" for none), all else zero. */
+jifen_command app_command(jifen_command_kind kind, const char *household);
+/* One write under the form's request id; replies with its result (entry,
+ * ok or exists, the balance after it) or the refusal. */
+void app_write(web_ctx *c, jifen_command *cmd, const char *request_id);
+/* The first signed checkpoint covering `entry` (0: the latest), in a
+ * request of its own: jifend answers checkpoints apart from the ledger's
+ * queries and refuses a batch that mixes them. 0, or -1 replied. */
+int app_checkpoint(web_ctx *c, uint64_t entry, jifen_reply *cp);
+
 /* The rule set in force (fetched from jifend, parsed by the daemon's own
  * policy.c, cached for a minute). 0, or -1 replied. */
 int app_rules(web_ctx *c, policy *out);

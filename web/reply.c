@@ -155,6 +155,31 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
     return 0;
 }
 
+jifen_command app_command(jifen_command_kind kind, const char *household)
+{
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = kind;
+    snprintf(cmd.household, sizeof cmd.household, "%s", household);
+    return cmd;
+}
+
+void app_write(web_ctx *c, jifen_command *cmd, const char *request_id)
+{
+    jifen_reply reply;
+    if (app_call(c, cmd, 1, request_id, &reply) != 0)
+        return;
+    reply_json(c, 200, json_write_result(&reply.results[0], request_id));
+    jifen_reply_clear(&reply);
+}
+
+int app_checkpoint(web_ctx *c, uint64_t entry, jifen_reply *cp)
+{
+    jifen_command cmd = app_command(JIFEN_CMD_CHECKPOINT, "");
+    cmd.entry = entry;
+    return app_call(c, &cmd, 1, NULL, cp);
+}
+
 int app_rules(web_ctx *c, policy *out)
 {
     web_app *a = c->app;

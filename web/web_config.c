@@ -4,6 +4,8 @@
  */
 #include "web_config.h"
 
+#include "conffile.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -103,47 +105,16 @@ int web_config_set(web_config *cfg, const char *key, const char *value,
     return 0;
 }
 
-static char *trim(char *s)
+static int set_option(void *target, const char *key, const char *value,
+                      char *err, size_t errlen)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && strchr(" \t\r\n", s[n - 1]))
-        s[--n] = '\0';
-    return s;
+    return web_config_set(target, key, value, err, errlen);
 }
 
 int web_config_load(web_config *cfg, const char *path, char *err,
                     size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[2048], why[1536];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        char *s = trim(line), *eq;
-        if (!strchr(line, '\n') && !feof(f) && strlen(line) == sizeof line - 1) {
-            snprintf(why, sizeof why, "line longer than %zu bytes",
-                     sizeof line - 2);
-            rc = -1;
-        } else if (*s == '\0' || *s == '#') {
-            continue;
-        } else if ((eq = strchr(s, '=')) == NULL) {
-            snprintf(why, sizeof why, "'%.200s' is not 'key = value'", s);
-            rc = -1;
-        } else {
-            *eq = '\0';
-            rc = web_config_set(cfg, trim(s), trim(eq + 1), why, sizeof why);
-        }
-        if (rc != 0)
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-    }
-    fclose(f);
-    return rc;
+    return conffile_load(path, set_option, cfg, err, errlen);
 }
 
 int web_config_listen(const web_config *cfg, char *address, size_t cap,
