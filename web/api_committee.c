@@ -97,7 +97,7 @@ static void approve(web_ctx *c)
         app_write(c, &cmd, id);
 }
 
-static void notices(web_ctx *c)
+json_t *app_notice_list(web_ctx *c)
 {
     jifen_command cmd = app_command(JIFEN_CMD_NOTICES, "");
     spec_field fields[] = {
@@ -105,18 +105,24 @@ static void notices(web_ctx *c)
         SPEC_END,
     };
     if (app_parse(c, fields) != 0)
-        return;
+        return NULL;
     jifen_reply reply;
     if (app_call(c, &cmd, 1, NULL, &reply) != 0)
-        return;
+        return NULL;
     json_t *list = json_array();
     for (size_t i = 0; i < reply.results[0].n_notices; i++)
         json_array_append_new(list, json_notice(&reply.results[0].notices[i]));
     char period[8];
     app_period_or_now(cmd.period, period);
     jifen_reply_clear(&reply);
-    reply_json(c, 200,
-               json_pack("{s:s, s:o}", "period", period, "notices", list));
+    return json_pack("{s:s, s:o}", "period", period, "notices", list);
+}
+
+static void notices(web_ctx *c)
+{
+    json_t *o = app_notice_list(c);
+    if (o != NULL)
+        reply_json(c, 200, o);
 }
 
 static void rules(web_ctx *c)

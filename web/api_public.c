@@ -22,30 +22,16 @@
 
 static void board(web_ctx *c)
 {
-    jifen_command cmd = app_command(JIFEN_CMD_NOTICES, "");
-    spec_field fields[] = {
-        SPEC_FIELD("period", SPEC_PERIOD, false, &cmd.period),
-        SPEC_END,
-    };
-    if (app_parse(c, fields) != 0)
-        return;
-    jifen_reply reply, cp;
+    jifen_reply cp;
     if (app_checkpoint(c, 0, &cp) != 0)
         return;
-    if (app_call(c, &cmd, 1, NULL, &reply) != 0) {
-        jifen_reply_clear(&cp);
-        return;
+    json_t *o = app_notice_list(c);
+    if (o != NULL) {
+        json_object_set_new(o, "checkpoint",
+                            json_string(cp.results[0].checkpoint.text));
+        reply_json(c, 200, o);
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < reply.results[0].n_notices; i++)
-        json_array_append_new(list, json_notice(&reply.results[0].notices[i]));
-    char period[8];
-    app_period_or_now(cmd.period, period);
-    json_t *o = json_pack("{s:s, s:o, s:s}", "period", period, "notices",
-                          list, "checkpoint", cp.results[0].checkpoint.text);
-    jifen_reply_clear(&reply);
     jifen_reply_clear(&cp);
-    reply_json(c, 200, o);
 }
 
 static void statement(web_ctx *c)

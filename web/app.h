@@ -113,6 +113,11 @@ void app_write(web_ctx *c, jifen_command *cmd, const char *request_id);
  * queries and refuses a batch that mixes them. 0, or -1 replied. */
 int app_checkpoint(web_ctx *c, uint64_t entry, jifen_reply *cp);
 
+/* The notice list of the month in the request's `period` (default this
+ * one), masked by jifend: {period, notices}. NULL when it replied with a
+ * refusal. (api_committee.c; the board uses it too.) */
+json_t *app_notice_list(web_ctx *c);
+
 /* The rule set in force (fetched from jifend, parsed by the daemon's own
  * policy.c, cached for a minute). 0, or -1 replied. */
 int app_rules(web_ctx *c, policy *out);
