@@ -176,15 +176,20 @@ def shot(name):
     driver.set_window_size(1280, 900)
 
 
-def shot_phone(name):
-    """The page on a phone-sized screen, in Chinese."""
+def shot_phone(name, large=False):
+    """The page on a phone-sized screen, in Chinese (large text: the mode
+    for elderly residents)."""
     if not SHOTS:
         return
+    if large:
+        css("#large").click()
     driver.set_window_size(400, 900)
     time.sleep(0.4)
     driver.execute_script("window.scrollTo(0, 0)")
-    driver.save_screenshot(os.path.join(SHOTS, "%s-phone-zh.png" % name))
+    driver.save_screenshot(os.path.join(SHOTS, "%s-phone%s-zh.png" % (name, "-large" if large else "")))
     driver.set_window_size(1280, 900)
+    if large:
+        css("#large").click()
 
 
 def sign_in(user, password=PASSWORD, expect_home=True):
@@ -419,13 +424,14 @@ try:
     check("the notice board needs no sign-in and masks names", "张*" in board and "张伟" not in board, board)
     check("the board carries the checkpoint line", "jifen-cp1" in board or "-" in css(".checkpoint .mono").text)
     shot("board")
-    shot_phone("board")
+    shot_phone("board", large=True)
     driver.get(link)
     wait_text("main", "3-2-5**")
     page = css("main").text
     check("the resident's link shows their statement, masked", "3-2-5**" in page and "张*" in page and "张伟" not in page, page)
     check("... with the month's items in Chinese", "期末欠费" in page or "期末积分" in page, page)
     shot("resident")
+    shot_phone("resident", large=True)
     driver.get(link[:-4] + "0000")
     m = wait_text("main", "无效")
     check("a wrong token is refused with what to do", "无效" in m, m)
