@@ -10,7 +10,7 @@
 set -euo pipefail
 BUILD=$(cd "${1:?build directory}" && pwd)
 shift
-USERS=50 HOUSEHOLDS=1000 SECONDS_=20 THREADS=4 OUT=""
+USERS=50 HOUSEHOLDS=1000 SECONDS_=20 THREADS=8 OUT=""
 while [ $# -gt 0 ]; do
     case $1 in
     --users) USERS=$2; shift 2 ;;

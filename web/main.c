@@ -37,7 +37,7 @@ static const char USAGE[] =
     "  --server-key KEY   jifend's public key: DATA/jifend.pub or its Z85\n"
     "  --tls-cert FILE --tls-key FILE   HTTPS (PEM)\n"
     "  --public-url URL   the address printed in residents' links\n"
-    "  --threads N  --session-hours N  --idle-minutes N  --timeout-ms N\n"
+    "  --threads N (8)  --session-hours N  --idle-minutes N  --timeout-ms N\n"
     "  --signin-failures N  --address-failures N  --lock-minutes N\n"
     "\n"
     "Roles: terminal (front desk), committee (residents' committee),\n"

@@ -53,7 +53,7 @@ void web_config_defaults(web_config *cfg)
     snprintf(cfg->data, sizeof cfg->data, "jifen-web-data");
     snprintf(cfg->server, sizeof cfg->server, "tcp://127.0.0.1:7400");
     snprintf(cfg->server_key, sizeof cfg->server_key, "jifen-data/jifend.pub");
-    cfg->threads = 4;
+    cfg->threads = 8;
     cfg->session_hours = 8;
     cfg->idle_minutes = 30;
     cfg->signin_failures = 5;
