@@ -14,6 +14,7 @@
  * 4 forbidden (the key's role may not do this).
  */
 #include "checkpoint.h"
+#include "json_out.h"
 #include "cli_output.h"
 #include "jifen.h"
 
@@ -481,11 +482,32 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
     }
 }
 
+/* "usage: jifen [--server ENDPOINT] [--key FILE] ... COMMAND ...", from
+ * the options table, so that it names every global option there is. */
+static void print_usage_line(FILE *f)
+{
+    static const opt_id shown[] = {OPT_SERVER,  OPT_KEY,     OPT_SERVER_KEY,
+                                   OPT_JSON,    OPT_TIMEOUT, OPT_RETRIES};
+    size_t col = (size_t)fprintf(f, "usage: jifen");
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+        const option_def *o = &options[shown[i]];
+        char word[64];
+        int n = snprintf(word, sizeof word, " [%s%s%s]", o->name,
+                         o->arg ? " " : "", o->arg ? o->arg : "");
+        if (col + (size_t)n > 72) {
+            fputs("\n            ", f);
+            col = 12;
+        }
+        fputs(word, f);
+        col += (size_t)n;
+    }
+    fputs(" COMMAND ...\n", f);
+}
+
 static void print_help(FILE *f)
 {
-    fputs("usage: jifen [--server ENDPOINT] [--json] [--timeout MS]\n"
-          "             [--retries N] COMMAND ...\n\ncommands:\n",
-          f);
+    print_usage_line(f);
+    fputs("\ncommands:\n", f);
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fputs("  ", f);
         print_synopsis(f, &commands[i], false);
@@ -1007,12 +1029,16 @@ static int run_keygen(cli_run *r, const cli_args *a)
         cli_print_failure(&r->out, "error", err, NULL);
         return EXIT_REFUSED;
     }
-    if (r->out.json)
-        fprintf(r->out.out,
-                "{\"public_key\":\"%s\",\"secret_file\":\"%s.key\","
-                "\"public_file\":\"%s.pub\"}\n",
-                pub, prefix, prefix);
-    else
+    if (r->out.json) {
+        char file[4096];
+        json_out *j = json_out_new();
+        json_out_str(j, "public_key", pub);
+        snprintf(file, sizeof file, "%s.key", prefix);
+        json_out_str(j, "secret_file", file);
+        snprintf(file, sizeof file, "%s.pub", prefix);
+        json_out_str(j, "public_file", file);
+        json_out_print(r->out.out, &j);
+    } else
         printf("%s\nwrote %s.key (secret, keep it) and %s.pub (give it to "
                "the admin to enrol)\n",
                pub, prefix, prefix);

@@ -441,13 +441,6 @@ static int ensure_data_dir(const char *dir)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The command of --enrol / --enrol-admin, checked as the network would. */
 static int enrol_command(const options *o, jifen_command *cmd)
 {
@@ -467,15 +460,18 @@ static int enrol_command(const options *o, jifen_command *cmd)
 }
 
 /* The first admin key, enrolled on the server machine without the network:
- * a journal entry like any enrolment, written by "local-operator". */
+ * a journal entry like any enrolment, written by "local-operator", dated by
+ * the daemon's clock (the test clock too, so that a test ledger's first
+ * entry is not dated after all that follow). */
 static int enrol_offline(ledger *led, const options *o)
 {
     jifen_command cmd;
     if (enrol_command(o, &cmd) != 0)
         return 2;
     jifen_request req = {.n_commands = 1, .commands = &cmd};
+    int64_t now = clock_now_ms();
     snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
-             now_ms());
+             now);
     static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
@@ -483,7 +479,7 @@ static int enrol_offline(ledger *led, const options *o)
     hash_request_digest(&req, digest);
     ledger_error le = ledger_write_begin(led);
     if (le == LEDGER_OK)
-        le = ledger_apply(led, &req, digest, &local, now_ms(), &reply);
+        le = ledger_apply(led, &req, digest, &local, now, &reply);
     le = le == LEDGER_OK ? ledger_write_commit(led) : le;
     if (le != LEDGER_OK) {
         fprintf(stderr, "jifend: cannot enrol: %s\n", ledger_strerror(led));

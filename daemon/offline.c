@@ -3,6 +3,7 @@
 #include "codec.h"
 #include "entry_codec.h"
 #include "hash.h"
+#include "json_out.h"
 #include "notary.h"
 #include "progress.h"
 #include "rebuild.h"
@@ -156,8 +157,6 @@ static int run_backup(const offline_request *req)
     return rc == 0 ? 0 : 1;
 }
 
-static void json_string(FILE *f, const char *s);
-
 /* --- verify --------------------------------------------------------------- */
 
 /* Compares entry cp->entry of the ledger with a signed checkpoint. */
@@ -219,17 +218,18 @@ static int run_verify(const offline_request *req)
     char hex[65];
     hash_hex(r.head, sizeof r.head, hex, sizeof hex);
     if (req->json) {
-        printf("{\"ok\":%s,\"chain_ok\":%s,\"entries\":%" PRIu64
-               ",\"head\":\"%s\",\"bad_entry\":%" PRIu64 ",\"problem\":",
-               rc == 0 && cprc == 0 ? "true" : "false",
-               rc == 0 ? "true" : "false", r.entries, hex, r.bad_entry);
-        json_string(stdout, r.problem);
+        json_out *j = json_out_new();
+        json_out_bool(j, "ok", rc == 0 && cprc == 0);
+        json_out_bool(j, "chain_ok", rc == 0);
+        json_out_u64(j, "entries", r.entries);
+        json_out_str(j, "head", hex);
+        json_out_u64(j, "bad_entry", r.bad_entry);
+        json_out_str(j, "problem", r.problem);
         if (req->checkpoint) {
-            printf(",\"checkpoint_ok\":%s,\"checkpoint\":",
-                   cprc == 0 ? "true" : "false");
-            json_string(stdout, why);
+            json_out_bool(j, "checkpoint_ok", cprc == 0);
+            json_out_str(j, "checkpoint", why);
         }
-        printf("}\n");
+        json_out_print(stdout, &j);
     } else {
         print_report(req->dir, &r);
         if (req->checkpoint)
@@ -283,80 +283,56 @@ static int run_show_checkpoint(const offline_request *req)
 
 /* --- export --------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
+/* A field of the export, left out when empty or zero (docs/export-format.md). */
+static void opt_str(json_out *o, const char *key, const char *value)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    if (value && *value)
+        json_out_str(o, key, value);
 }
 
-static void json_field(FILE *f, const char *key, const char *value)
+static void opt_u64(json_out *o, const char *key, uint64_t value)
 {
-    if (!*value)
-        return;
-    fprintf(f, ",\"%s\":", key);
-    json_string(f, value);
+    if (value)
+        json_out_u64(o, key, value);
 }
 
-static void export_command(FILE *f, const jifen_command *c)
+static void export_command(json_out *o, const jifen_command *c)
 {
-    fprintf(f, ",\"command\":{\"kind\":\"%s\"", codec_command_name(c->kind));
-    json_field(f, "household", c->household);
-    json_field(f, "code", c->code);
-    json_field(f, "name", c->name);
-    json_field(f, "note", c->note);
-    json_field(f, "period", c->period);
-    json_field(f, "effective", c->effective);
-    if (c->text) /* a rule set's adoption: the rules themselves */
-        json_field(f, "text", c->text);
-    if (c->amount)
-        fprintf(f, ",\"amount\":%" PRIu64, c->amount);
-    if (c->points)
-        fprintf(f, ",\"points\":%" PRIu32, c->points);
-    if (c->hours)
-        fprintf(f, ",\"hours\":%" PRIu32, c->hours);
-    if (c->area_centi_m2)
-        fprintf(f, ",\"area_centi_m2\":%" PRIu32, c->area_centi_m2);
-    if (c->entry)
-        fprintf(f, ",\"entry\":%" PRIu64, c->entry);
-    fputc('}', f);
+    json_out_str(o, "kind", codec_command_name(c->kind));
+    opt_str(o, "household", c->household);
+    opt_str(o, "code", c->code);
+    opt_str(o, "name", c->name);
+    opt_str(o, "note", c->note);
+    opt_str(o, "period", c->period);
+    opt_str(o, "effective", c->effective);
+    opt_str(o, "text", c->text); /* a rule set's adoption: the rules */
+    opt_u64(o, "amount", c->amount);
+    opt_u64(o, "points", c->points);
+    opt_u64(o, "hours", c->hours);
+    opt_u64(o, "area_centi_m2", c->area_centi_m2);
+    opt_u64(o, "entry", c->entry);
 }
 
-static void export_entry(FILE *f, const storage_val *v, const jifen_entry *e,
-                         const uint8_t hash[32], char *b64, size_t b64cap)
+/* One line of the export. 0, or -1 when it could not be written. */
+static int export_entry(FILE *f, const storage_val *v, const jifen_entry *e,
+                        const uint8_t hash[32], char *b64, size_t b64cap)
 {
     char prev[65], hex[65];
     sodium_bin2base64(b64, b64cap, v->data, v->len,
                       sodium_base64_VARIANT_ORIGINAL);
-    fprintf(f, "{\"seq\":%" PRIu64 ",\"stored\":\"%s\",\"prev_hash\":\"%s\","
-               "\"hash\":\"%s\",\"time_ms\":%" PRId64,
-            e->seq, b64, hash_hex(e->prev_hash, 32, prev, sizeof prev),
-            hash_hex(hash, 32, hex, sizeof hex), e->time_ms);
-    json_field(f, "request_id", e->request_id);
-    json_field(f, "author", e->author);
-    json_field(f, "policy", e->policy);
-    export_command(f, &e->command);
-    fprintf(f, ",\"postings\":[");
-    for (size_t i = 0; i < e->n_postings; i++) {
-        const jifen_posting *p = &e->postings[i];
-        fprintf(f, "%s{\"asset\":\"%s\",\"debit\":", i ? "," : "",
-                codec_asset_name(p->asset));
-        json_string(f, p->debit);
-        fprintf(f, ",\"credit\":");
-        json_string(f, p->credit);
-        fprintf(f, ",\"amount\":%" PRIu64 "}", p->amount);
-    }
-    fputc(']', f);
-    if (e->reverses)
-        fprintf(f, ",\"reverses\":%" PRIu64, e->reverses);
-    fprintf(f, "}\n");
+    json_out *o = json_out_new();
+    json_out_u64(o, "seq", e->seq);
+    json_out_str(o, "stored", b64);
+    json_out_str(o, "prev_hash", hash_hex(e->prev_hash, 32, prev, sizeof prev));
+    json_out_str(o, "hash", hash_hex(hash, 32, hex, sizeof hex));
+    json_out_i64(o, "time_ms", e->time_ms);
+    opt_str(o, "request_id", e->request_id);
+    opt_str(o, "author", e->author);
+    opt_str(o, "policy", e->policy);
+    export_command(json_out_object(o, "command"), &e->command);
+    json_out_postings(o, e->postings, e->n_postings);
+    opt_u64(o, "reverses", e->reverses);
+    return json_out_write(f, &o);
 }
 
 /* Writes every entry; a stored entry that does not decode stops the export
@@ -386,9 +362,14 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
             break;
         }
         hash_sha256(v.data, v.len, hash);
-        export_entry(f, &v, &e, hash, b64, b64cap);
+        int written = export_entry(f, &v, &e, hash, b64, b64cap);
         free(e.command.text);
         e.command.text = NULL;
+        if (written != 0) {
+            fprintf(stderr, "jifend: entry %" PRIu64 " could not be written\n",
+                    storage_be64_get(k.data));
+            break;
+        }
         (*count)++;
         se = storage_cursor_next(c, &k, &v);
     }
@@ -483,18 +464,15 @@ static int run_rebuild(const offline_request *req)
         return 1;
     }
     if (req->json) {
-        printf("{\"entries\":%" PRIu64 ",\"compared\":%s,\"same\":%s,"
-               "\"source_format\":",
-               r.entries, r.compared ? "true" : "false",
-               r.same ? "true" : "false");
-        json_string(stdout, r.source_format);
-        printf(",\"difference\":");
-        json_string(stdout, r.difference);
-        if (req->to) {
-            printf(",\"to\":");
-            json_string(stdout, req->to);
-        }
-        printf("}\n");
+        json_out *j = json_out_new();
+        json_out_u64(j, "entries", r.entries);
+        json_out_bool(j, "compared", r.compared);
+        json_out_bool(j, "same", r.same);
+        json_out_str(j, "source_format", r.source_format);
+        json_out_str(j, "difference", r.difference);
+        if (req->to)
+            json_out_str(j, "to", req->to);
+        json_out_print(stdout, &j);
     } else if (!r.compared) {
         printf("%s: %" PRIu64 " entries rebuilt; not compared: the ledger is "
                "of format %s, an earlier release's (this jifend migrates it "

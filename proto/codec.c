@@ -77,6 +77,7 @@ static const struct {
      JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
     {JIFEN_STATUS_RULE_SET_REFUSED, JIFEN__V1__STATUS__STATUS_RULE_SET_REFUSED,
      "rule_set_refused"},
+    {JIFEN_STATUS_OVERFLOW, JIFEN__V1__STATUS__STATUS_OVERFLOW, "overflow"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 

@@ -69,6 +69,7 @@ typedef enum {
     JIFEN_STATUS_NOTICE_CLOSED = 32,
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
+    JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */

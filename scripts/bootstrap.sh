@@ -8,8 +8,9 @@ JIFEN_PACKAGES=(
   build-essential cmake pkg-config
   liblmdb-dev lmdb-utils libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
+  libjansson-dev libsystemd-dev
   python3-zmq python3-protobuf
-  libmicrohttpd-dev libjansson-dev libxlsxwriter-dev curl
+  libmicrohttpd-dev libxlsxwriter-dev curl
   chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 

@@ -285,7 +285,14 @@ start_daemon() {
     if [ ! -e "$data/data.mdb" ] && [[ " $* " != *" --replica-of "* ]]; then
         first=1
         make_keys
-        "$JIFEND" --data "$data" --enrol-admin "$KEYS/admin.pub" --label test-admin \
+        # On the daemon's test clock, if it has one: the enrolment is the
+        # ledger's first entry and is dated like the rest.
+        local clock=() a prev=""
+        for a in "$@"; do
+            [ "$prev" = --test-clock ] && clock=(--test-clock "$a")
+            prev=$a
+        done
+        "$JIFEND" --data "$data" --enrol-admin "$KEYS/admin.pub" --label test-admin "${clock[@]}" \
             >>"$WORK/enrol.log" 2>&1 || die "offline admin enrolment: $(tail -n 3 "$WORK/enrol.log")"
     fi
     N_DAEMONS=$((N_DAEMONS + 1))

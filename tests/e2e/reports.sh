@@ -109,4 +109,15 @@ json_ok "trial balance" report trial-balance &&
         check_eq "cash" "10000" "$(jget '.rows[] | select(.account == "community/cash") | .balance')"
     }
 json_ok "verify" verify && check_eq "verify: ok" true "$(jget .ok)"
+
+# The offline enrolment (entry 1) is dated by the test clock like every
+# entry after it: no entry is dated before the one it follows.
+stop_daemon
+run "$JIFEND" --export "$WORK/data" --to -
+check_rc "export" 0
+check_eq "entry 1 (offline enrolment) at the test clock's time" \
+    "$(( $(date -u -d "2026-01-05 10:00 +0800" +%s) * 1000 ))" \
+    "$(head -n 1 <<<"$OUT" | jq -r .time_ms)"
+check_eq "entry times never go back" true \
+    "$(jq -s '[.[].time_ms] | . == sort' <<<"$OUT")"
 finish
