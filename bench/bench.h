@@ -68,6 +68,7 @@ typedef struct {
     const char *out;         /* JSON file, or NULL */
     bool json;               /* the JSON on stdout, nothing else */
     bool smoke;
+    bool no_tree; /* jifend with merkle_tree = 0: what the tree costs */
 } bench_options;
 
 typedef struct {

@@ -36,9 +36,19 @@ static const char *const key_roles[N_KEYS] = {"committee", "terminal",
 
 /* --- the daemon ----------------------------------------------------------- */
 
+/* "jifen", or "jifen-notree" for the run without the Merkle tree. */
+static const char *run_system = "jifen";
+
 static void exec_daemon(const bench_options *o, const bench_daemon *d,
                         const char *policy)
 {
+    char conf[600];
+    snprintf(conf, sizeof conf, "%s.conf", d->dir);
+    FILE *cf = fopen(conf, "w");
+    if (cf) {
+        fprintf(cf, "merkle_tree = %d\n", o->no_tree ? 0 : 1);
+        fclose(cf);
+    }
     int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -49,12 +59,13 @@ static void exec_daemon(const bench_options *o, const bench_daemon *d,
      * replay a group and show up as a latency spike that is not the steady
      * state. The file only takes what is written. */
     if (policy)
-        execl(o->jifend, "jifend", "--data", d->dir, "--listen",
-              "tcp://127.0.0.1:*", "--map-size", "4096", "--policy", policy,
-              (char *)NULL);
+        execl(o->jifend, "jifend", "--config", conf, "--data", d->dir,
+              "--listen", "tcp://127.0.0.1:*", "--map-size", "4096",
+              "--policy", policy, (char *)NULL);
     else
-        execl(o->jifend, "jifend", "--data", d->dir, "--listen",
-              "tcp://127.0.0.1:*", "--map-size", "4096", (char *)NULL);
+        execl(o->jifend, "jifend", "--config", conf, "--data", d->dir,
+              "--listen", "tcp://127.0.0.1:*", "--map-size", "4096",
+              (char *)NULL);
     _exit(127);
 }
 
@@ -537,7 +548,7 @@ static void add_closed_row(bench_results *res, const char *scenario,
                            const bench_options *o, worker *ws, int op,
                            double seconds, double hwm, double anon)
 {
-    bench_row *row = bench_results_add(res, scenario, "jifen");
+    bench_row *row = bench_results_add(res, scenario, run_system);
     samples lat = {0};
     for (unsigned i = 0; i < o->clients; i++) {
         for (int k = 0; k < OP_KINDS; k++) {
@@ -697,6 +708,125 @@ static int run_verify(void *ctx, const bench_daemon *d, bench_row *row)
     return ok ? 0 : -1;
 }
 
+/* --- proofs (docs/proofs.md) --------------------------------------------- */
+
+/* One request, answered OK throughout; 0 or -1 (said why). */
+static int call_ok(void *sock, jifen_request *req, jifen_reply *reply,
+                   const char *what)
+{
+    memset(reply, 0, sizeof *reply);
+    int rc = bench_call(sock, req, reply);
+    for (size_t i = 0; rc == 0 && i < reply->n_results; i++)
+        if (reply->results[i].status != JIFEN_STATUS_OK)
+            rc = -1;
+    if (rc != 0 || reply->n_results != req->n_commands) {
+        fprintf(stderr, "jifen_bench: %s failed: %s\n", what,
+                reply->n_results ? reply->results[0].error : reply->error);
+        codec_reply_clear(reply);
+        return -1;
+    }
+    return 0;
+}
+
+/* A proof of one entry against the tree now, and a statement of 1,000
+ * entries with a proof of each (the history and the proofs, two round
+ * trips, as `jifen report statement --proof` makes them): the time per
+ * request, many times over. The household with 1,000 entries is written
+ * first, in one request. */
+static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
+                      bench_results *res)
+{
+    enum { STATEMENT = 1000 };
+    void *wsock = bench_open_req(ctx, d, KEY_COMMITTEE);
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
+    jifen_command *cmds = calloc(STATEMENT, sizeof *cmds);
+    int rc = wsock && sock && cmds ? 0 : -1;
+    jifen_reply reply;
+    char household[16];
+    bench_household(0, household);
+    for (unsigned i = 0; rc == 0 && i < STATEMENT; i++) {
+        cmds[i].kind = JIFEN_CMD_AWARD;
+        memcpy(cmds[i].household, household, sizeof household);
+        memcpy(cmds[i].code, "meeting", 8);
+    }
+    jifen_request req = {{0}, STATEMENT, cmds};
+    snprintf(req.request_id, sizeof req.request_id, "bench-statement");
+    if (rc == 0 && (rc = call_ok(wsock, &req, &reply, "the statement's "
+                                                      "awards")) == 0)
+        codec_reply_clear(&reply);
+    /* The tree's size now (proofs against it need no signed head). */
+    jifen_command th = {.kind = JIFEN_CMD_TREE_HEAD};
+    jifen_request treq = {{0}, 1, &th};
+    uint64_t size = 0;
+    if (rc == 0 && (rc = call_ok(sock, &treq, &reply, "tree head")) == 0) {
+        size = reply.results[0].proof ? reply.results[0].proof->tree_size : 0;
+        codec_reply_clear(&reply);
+    }
+    unsigned rounds = o->smoke ? 20 : 1000;
+    samples one = {0}, stmt = {0};
+    bench_row *r1 = bench_results_add(res, "proof-one", run_system);
+    for (unsigned i = 0; rc == 0 && i < rounds; i++) {
+        jifen_command c = {.kind = JIFEN_CMD_INCLUSION,
+                           .entry = 1 + (i * 7919u) % size,
+                           .tree_size = size};
+        jifen_request q = {{0}, 1, &c};
+        double t0 = bench_now();
+        rc = call_ok(sock, &q, &reply, "a proof");
+        samples_add(&one, bench_ms_since(t0));
+        if (rc == 0)
+            codec_reply_clear(&reply);
+    }
+    r1->ops = r1->requests = rounds;
+    r1->clients = r1->batch = 1;
+    unsigned srounds = o->smoke ? 3 : 50;
+    bench_row *r2 = bench_results_add(res, "statement-1000", run_system);
+    for (unsigned i = 0; rc == 0 && i < srounds; i++) {
+        jifen_command h = {.kind = JIFEN_CMD_HISTORY, .limit = STATEMENT};
+        memcpy(h.household, household, sizeof household);
+        jifen_request hq = {{0}, 1, &h};
+        double t0 = bench_now();
+        rc = call_ok(sock, &hq, &reply, "the statement's history");
+        size_t n = 0;
+        for (size_t k = 0; rc == 0 && k < reply.results[0].n_history; k++)
+            cmds[n++] = (jifen_command){
+                .kind = JIFEN_CMD_INCLUSION,
+                .entry = reply.results[0].history[k].seq,
+                .tree_size = size};
+        if (rc == 0)
+            codec_reply_clear(&reply);
+        jifen_request pq = {{0}, n, cmds};
+        if (rc == 0 && (rc = call_ok(sock, &pq, &reply, "the proofs")) == 0)
+            codec_reply_clear(&reply);
+        samples_add(&stmt, bench_ms_since(t0));
+        r2->ops += n;
+    }
+    r2->requests = 2 * srounds;
+    r2->clients = 1;
+    r2->batch = STATEMENT;
+    if (rc == 0) {
+        r1->seconds = 0;
+        for (size_t i = 0; i < one.n; i++)
+            r1->seconds += one.v[i] / 1000;
+        r2->seconds = 0;
+        for (size_t i = 0; i < stmt.n; i++)
+            r2->seconds += stmt.v[i] / 1000;
+        bench_row_finish(r1, &one);
+        bench_row_finish(r2, &stmt);
+        bench_say("  %-14s p50 %8.3f ms  p99 %8.3f ms  (one entry of %llu)\n",
+               r1->scenario, r1->p50_ms, r1->p99_ms, (unsigned long long)size);
+        bench_say("  %-14s p50 %8.3f ms  p99 %8.3f ms  (history + %u proofs)\n",
+               r2->scenario, r2->p50_ms, r2->p99_ms, STATEMENT);
+    }
+    samples_free(&one);
+    samples_free(&stmt);
+    free(cmds);
+    if (wsock)
+        zmq_close(wsock);
+    if (sock)
+        zmq_close(sock);
+    return rc;
+}
+
 /* --- the run -------------------------------------------------------------- */
 
 static void finish_row(bench_row *row, const bench_daemon *d, rss_monitor *mon)
@@ -713,7 +843,7 @@ static int run_one_batched(const bench_options *o, void *ctx,
                            const bench_daemon *d, bench_results *res,
                            const char *scenario, bench_fill fill, int key)
 {
-    bench_row *row = bench_results_add(res, scenario, "jifen");
+    bench_row *row = bench_results_add(res, scenario, run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     int rc = bench_run_batched(o, ctx, d, fill, key, row);
@@ -749,13 +879,16 @@ static int run_scenarios(const bench_options *o, void *ctx,
     if (run_closed(o, ctx, d, true, res) != 0)
         return -1;
     print_closed(res, from);
-    if (bench_reports_now(o, ctx, d, "report_", res) != 0)
+    /* The reports once, with the tree (they read, never write). */
+    if (!o->no_tree && bench_reports_now(o, ctx, d, "report_", res) != 0)
         return -1;
-    bench_row *row = bench_results_add(res, "verify", "jifen");
+    bench_row *row = bench_results_add(res, "verify", run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     int rc = run_verify(ctx, d, row);
     finish_row(row, d, mon);
+    if (rc == 0 && !o->no_tree)
+        rc = run_proofs(o, ctx, d, res);
     return rc;
 }
 
@@ -764,9 +897,10 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
     char *dir = bench_tmpdir("jifen");
     if (!dir)
         return -1;
-    bench_say("jifen: %u households, %u clients, batch %u, %.0f s per timed "
+    run_system = o->no_tree ? "jifen-notree" : "jifen";
+    bench_say("%s: %u households, %u clients, batch %u, %.0f s per timed "
               "scenario\n",
-              o->households, o->clients, o->batch, o->seconds);
+              run_system, o->households, o->clients, o->batch, o->seconds);
     bench_daemon d;
     void *ctx = zmq_ctx_new();
     int rc = -1;
@@ -775,7 +909,7 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
         if (bench_daemon_stop(&d) != 0)
             rc = -1;
     }
-    if (ctx && rc == 0)
+    if (ctx && rc == 0 && !o->no_tree)
         rc = bench_reports_scale(o, ctx, res);
     if (ctx)
         zmq_ctx_term(ctx);

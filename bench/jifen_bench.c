@@ -339,10 +339,33 @@ static int write_json(const char *path, const bench_options *o,
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* Tree on / tree off, for the write scenarios. */
+static void print_tree_cost(const bench_results *res)
+{
+    static const char *const scenarios[] = {"award_storm", "billing",
+                                            "register", "mixed_award"};
+    bench_say("\nthe Merkle tree's cost (jifen / jifen-notree, same run):\n");
+    for (size_t s = 0; s < sizeof scenarios / sizeof *scenarios; s++) {
+        const bench_row *on = NULL, *off = NULL;
+        for (size_t i = 0; i < res->n; i++) {
+            if (strcmp(res->rows[i].scenario, scenarios[s]) != 0)
+                continue;
+            if (!strcmp(res->rows[i].system, "jifen"))
+                on = &res->rows[i];
+            else if (!strcmp(res->rows[i].system, "jifen-notree"))
+                off = &res->rows[i];
+        }
+        if (on && off && off->ops_per_s > 0)
+            bench_say("  %-12s %10.0f / %10.0f ops/s = %.3f\n", scenarios[s],
+                   on->ops_per_s, off->ops_per_s,
+                   on->ops_per_s / off->ops_per_s);
+    }
+}
+
 int main(int argc, char **argv)
 {
     bench_options o = {100000,      64,   1000, 3,    4,     10,
-                       JIFEND_PATH, NULL, NULL, NULL, false, false};
+                       JIFEND_PATH, NULL, NULL, NULL, false, false, false};
     if (parse_options(argc, argv, &o) != 0)
         return 2;
     bench_say_enable(!o.json);
@@ -350,6 +373,14 @@ int main(int argc, char **argv)
     bench_on_interrupt();
     bench_results res = {0};
     int rc = bench_jifen_run(&o, &res);
+    /* The same daemon without its Merkle tree, in the same run: what the
+     * tree costs the write path, as a ratio (docs/performance.md). */
+    bench_options off = o;
+    off.no_tree = true;
+    if (rc == 0)
+        rc = bench_jifen_run(&off, &res);
+    if (rc == 0)
+        print_tree_cost(&res);
     if (rc == 0)
         rc = bench_lmdb_run(&o, &res);
     if (rc == 0 && o.pg_conninfo)

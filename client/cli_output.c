@@ -266,7 +266,7 @@ static void print_entry_command(FILE *f, const jifen_entry *e)
         fprintf(f, " of entry %" PRIu64, e->reverses);
 }
 
-static void print_entry_human(FILE *f, const jifen_entry *e)
+void cli_print_entry(FILE *f, const jifen_entry *e)
 {
     char when[48];
 
@@ -297,7 +297,7 @@ static void print_history_human(FILE *f, const char *household,
         return;
     }
     for (size_t i = 0; i < r->n_history; i++)
-        print_entry_human(f, &r->history[i]);
+        cli_print_entry(f, &r->history[i]);
 }
 
 static void print_history_json(FILE *f, const char *household,
@@ -578,9 +578,8 @@ static bool is_integer(const char *s)
     return true;
 }
 
-static void print_report_json(FILE *f, const jifen_report *r)
+void cli_json_report(json_out *o, const jifen_report *r)
 {
-    json_out *o = json_out_new();
     json_out_str(o, "title", r->title);
     json_out *rows = json_out_array(o, "rows");
     for (size_t i = 0; i < r->n_rows; i++) {
@@ -593,6 +592,12 @@ static void print_report_json(FILE *f, const jifen_report *r)
                 json_out_str(row, r->columns[j], cell);
         }
     }
+}
+
+static void print_report_json(FILE *f, const jifen_report *r)
+{
+    json_out *o = json_out_new();
+    cli_json_report(o, r);
     json_out_print(f, &o);
 }
 

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "journal.h"
+#include "merkle_store.h"
 #include "lots.h"
 #include "notice.h"
 #include "policy.h"
@@ -507,6 +508,9 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
     if (rc != 0 || self->txn.error)
         return rc;
     journal_append(&self->txn, e->seq, stored, len);
+    /* The Merkle tree over the journal (merkle_store.h): its one call. */
+    if (!self->opts.merkle_off)
+        merkle_append(&self->txn, e->seq, stored, len);
     post_balances(self, e);
     if (household[0])
         index_history(self, household, e->seq);

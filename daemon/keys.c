@@ -171,6 +171,12 @@ static const unsigned MATRIX[] = {
     /* Adopting a rule set carries out a residents' meeting's resolution;
      * whoever runs the system does it, not one of the parties it judges. */
     [JIFEN_CMD_POLICY_LOAD] = R(JIFEN_ROLE_ADMIN),
+    /* Merkle proofs are what residents check their own entries with: like
+     * checkpoints, for every key (a resident's statement is printed at the
+     * desk or the committee's office). */
+    [JIFEN_CMD_INCLUSION] = READERS,
+    [JIFEN_CMD_CONSISTENCY] = READERS,
+    [JIFEN_CMD_TREE_HEAD] = READERS,
     /* Finding a household by door number or name (the web console's desk
      * and committee pages) shows what a balance query shows: readers. */
     [JIFEN_CMD_HOUSEHOLD_SEARCH] = READERS,

@@ -18,6 +18,7 @@
  *   verify                                 x       x
  *   key enrol/revoke                               x
  *   key list                               x       x
+ *   checkpoint, proofs x         x         x       x
  *
  *   (1) of awards and deductions only; (2) of bills, payments and
  *   redemptions only: each side corrects its own kind of entry.

@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "keyspace.h"
 #include "log.h"
+#include "merkle_store.h"
 #include "storage.h"
 
 #include <inttypes.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* --- small things every module of the ledger uses --------------------------- */
 
@@ -204,6 +206,20 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         storage_txn_abort(&txn);
         return LEDGER_FAILED;
     }
+    uint64_t built = 0;
+    if (e == STORAGE_OK && !self->opts.merkle_off) {
+        /* A ledger written without the tree (by a jifend before it, or
+         * with merkle_tree = 0) gets the rest of it here, in the open's
+         * one write transaction. */
+        e = merkle_store_catch_up(&txn, self->head_seq, self->opts.progress,
+                                  self->opts.progress_ctx, &built);
+        if (e == STORAGE_CORRUPT) {
+            snprintf(err, errlen, "the Merkle tree does not match the "
+                                  "journal (damaged, or longer than it)");
+            storage_txn_abort(&txn);
+            return LEDGER_FAILED;
+        }
+    }
     if (e == STORAGE_OK)
         e = storage_txn_commit(&txn);
     else
@@ -212,6 +228,9 @@ static ledger_error load_head(ledger *self, char *err, size_t errlen)
         snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
         return ledger_fail(self, e, NULL);
     }
+    if (built)
+        log_info("Merkle tree: built for %" PRIu64 " entries (%" PRIu64
+                 " now)", built, self->head_seq);
     return LEDGER_OK;
 }
 

@@ -43,6 +43,10 @@ typedef enum {
 typedef struct {
     size_t map_size;     /* initial map size in bytes */
     size_t map_max;      /* largest the map may grow to */
+    /* No Merkle tree (config merkle_tree = off; for benchmarks): entries
+     * are appended without it, checkpoints are jifen-cp1 lines and proofs
+     * are refused. The next open with the tree on builds what is missing. */
+    bool merkle_off;
     /* The operator's rule sets (the --policy files; copied), or NULL for
      * `pol` alone. Besides the first ledger_use_rules, they judge the
      * entries of earlier releases when an older ledger is migrated. */

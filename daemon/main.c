@@ -580,7 +580,8 @@ static int serve(options *o, policy *pol, ruleset **rules)
                          .map_max = (size_t)o->cfg.map_max_mib << 20,
                          .rules = *rules,
                          .progress = progress_on_tty,
-                         .progress_ctx = (void *)"upgrading the ledger"};
+                         .progress_ctx = (void *)"upgrading the ledger",
+                         .merkle_off = o->cfg.merkle_tree == 0};
     if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",

@@ -2,6 +2,7 @@
 
 #include "hash.h"
 #include "log.h"
+#include "merkle_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,8 +157,17 @@ void notary_on_commit(void *ctx, storage_txn *txn, uint64_t from_seq,
     bool due = now - self->last_time >= (int64_t)self->every_seconds;
     if (!crossed && !due)
         return;
+    /* A signed tree head when the tree covers the entries (always, unless
+     * it is switched off: merkle_tree = 0), else the chain head alone. */
     checkpoint cp;
-    if (checkpoint_sign(&cp, seq, hash, now, self->secret) != 0)
+    uint64_t tree = 0;
+    merkle_hash root;
+    merkle_store_reader mr;
+    merkle_store_reader_init(&mr, txn);
+    bool sth = merkle_store_size(txn, &tree) == STORAGE_OK && tree == seq &&
+               merkle_store_root(&mr, seq, root) == STORAGE_OK;
+    if ((sth ? checkpoint_sign_tree(&cp, seq, root, hash, now, self->secret)
+             : checkpoint_sign(&cp, seq, hash, now, self->secret)) != 0)
         return;
     uint8_t key[8];
     storage_be64_put(key, seq);
@@ -179,7 +189,10 @@ static storage_error load_checkpoint(const storage_val *v, checkpoint *cp)
                                                             : STORAGE_CORRUPT;
 }
 
-storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
+/* The first checkpoint at or after `entry` (0: the last one) that is a
+ * signed tree head, or with any_kind any checkpoint. */
+static storage_error find(storage_txn *txn, uint64_t entry, bool any_kind,
+                          checkpoint *cp)
 {
     storage_cursor *c = NULL;
     storage_error e = storage_cursor_open(txn, TABLE_CHECKPOINTS, &c);
@@ -190,8 +203,26 @@ storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
     storage_be64_put(key, entry);
     e = entry == 0 ? storage_cursor_last(c, &k, &v)
                    : storage_cursor_seek(c, key, sizeof key, &k, &v);
+    while (e == STORAGE_OK) {
+        e = load_checkpoint(&v, cp);
+        if (e != STORAGE_OK || any_kind || cp->has_root)
+            break;
+        e = entry == 0 ? storage_cursor_prev(c, &k, &v)
+                       : storage_cursor_next(c, &k, &v);
+    }
     storage_cursor_close(&c);
-    return e == STORAGE_OK ? load_checkpoint(&v, cp) : e;
+    return e;
+}
+
+storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
+{
+    return find(txn, entry, true, cp);
+}
+
+storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
+                                    checkpoint *cp)
+{
+    return find(txn, entry, false, cp);
 }
 
 storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,

@@ -4,6 +4,7 @@
 #include "entry_codec.h"
 #include "hash.h"
 #include "json_out.h"
+#include "merkle_store.h"
 #include "notary.h"
 #include "progress.h"
 #include "rebuild.h"
@@ -179,9 +180,22 @@ static int check_checkpoint(storage *st, const offline_request *req,
         return -1;
     }
     storage_txn txn;
+    merkle_hash root;
+    uint64_t tree = 0;
     storage_error e = storage_txn_begin(st, &txn, false);
     if (e == STORAGE_OK)
         e = notary_entry_hash(&txn, cp.entry, have);
+    /* A signed tree head also names the Merkle root: the tree here must
+     * give it (it is what residents' proofs are checked against). */
+    bool root_ok = true;
+    if (e == STORAGE_OK && cp.has_root) {
+        merkle_store_reader mr;
+        merkle_store_reader_init(&mr, &txn);
+        root_ok = merkle_store_size(&txn, &tree) == STORAGE_OK &&
+                  tree >= cp.entry &&
+                  merkle_store_root(&mr, cp.entry, root) == STORAGE_OK &&
+                  sodium_memcmp(root, cp.root, 32) == 0;
+    }
     storage_txn_abort(&txn);
     if (e == STORAGE_NOT_FOUND) {
         snprintf(why, whylen, "the ledger has no entry %" PRIu64
@@ -197,9 +211,18 @@ static int check_checkpoint(storage *st, const offline_request *req,
                  "checkpoint: history was rewritten", cp.entry);
         return -1;
     }
-    snprintf(why, whylen, "entry %" PRIu64 " matches the checkpoint signed "
-             "at %.20s", cp.entry, cp.text + strlen(CHECKPOINT_PREFIX) + 1 +
-             strcspn(cp.text + strlen(CHECKPOINT_PREFIX) + 1, " ") + 1);
+    if (!root_ok) {
+        snprintf(why, whylen, "the Merkle tree of the first %" PRIu64
+                 " entries differs from the signed tree head (it needs "
+                 "rebuilding: start jifend once on a copy)", cp.entry);
+        return -1;
+    }
+    /* The signing time, as the line has it: the third field. */
+    const char *when = strchr(cp.text, ' ');
+    when = when ? strchr(when + 1, ' ') : NULL;
+    snprintf(why, whylen, "entry %" PRIu64 " matches the %s signed at %.20s",
+             cp.entry, cp.has_root ? "signed tree head" : "checkpoint",
+             when ? when + 1 : "?");
     return 0;
 }
 

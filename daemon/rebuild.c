@@ -21,7 +21,7 @@
  * local and copied (keyspace.h). */
 static const storage_table derived[] = {
     TABLE_JOURNAL, TABLE_BALANCES, TABLE_HOUSEHOLDS, TABLE_REVERSALS,
-    TABLE_KEYS,    TABLE_META,     TABLE_HISTORY,
+    TABLE_KEYS,    TABLE_META,     TABLE_HISTORY,  TABLE_MERKLE,
 };
 static const storage_table local[] = {TABLE_REQUESTS, TABLE_CHECKPOINTS};
 

@@ -41,7 +41,7 @@ static const char *const table_names[TABLE_COUNT] = {
     [TABLE_HOUSEHOLDS] = "households", [TABLE_REQUESTS] = "requests",
     [TABLE_HISTORY] = "history",       [TABLE_REVERSALS] = "reversals",
     [TABLE_META] = "meta",             [TABLE_CHECKPOINTS] = "checkpoints",
-    [TABLE_KEYS] = "keys",
+    [TABLE_KEYS] = "keys",             [TABLE_MERKLE] = "merkle",
 };
 
 const char *storage_table_name(storage_table table)

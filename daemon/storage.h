@@ -48,6 +48,13 @@ typedef enum {
                           suspensions, lots due (keyspace.h) */
     TABLE_CHECKPOINTS, /* be64 seq -> signed checkpoint text (checkpoint.h) */
     TABLE_KEYS,        /* client public key (Z85) -> key record (keys.h) */
+    TABLE_MERKLE,      /* the journal's Merkle tree (merkle_store.h):
+                          one kind of key, be64 n (n = 1, 2, 3, ... as the
+                          journal) -> the 1 + ctz(n) subtrees that entry n
+                          completes, 32 bytes each, leaf hash first: level
+                          L holds subtree (L, (n >> L) - 1), the one over
+                          entries n - 2^L + 1 .. n. 64 bytes of hashes per
+                          entry on average */
     TABLE_COUNT
 } storage_table;
 

@@ -6,6 +6,7 @@
 #include "hash.h"
 #include "keyspace.h"
 #include "lots.h"
+#include "merkle.h"
 #include "notice.h"
 
 #include <inttypes.h>
@@ -285,6 +286,56 @@ static bool check_notices(storage_txn *txn, const account_table *t,
     return true;
 }
 
+/* The Merkle tree is the journal's: recomputed here from the stored
+ * entries (merkle_frontier, not the code that wrote it), every record of
+ * TABLE_MERKLE compared. The tree may be shorter than the journal only
+ * when it was switched off (merkle_tree = 0): jifend builds the rest at its
+ * next start with it on. */
+static bool check_tree(storage_txn *txn, jifen_verify_report *r)
+{
+    storage_cursor *jc = NULL, *tc = NULL;
+    storage_val jk, jv, tk, tv;
+    storage_error je = storage_cursor_open(txn, TABLE_JOURNAL, &jc);
+    storage_error te = storage_cursor_open(txn, TABLE_MERKLE, &tc);
+    if (je == STORAGE_OK)
+        je = storage_cursor_first(jc, &jk, &jv);
+    if (te == STORAGE_OK)
+        te = storage_cursor_first(tc, &tk, &tv);
+    merkle_frontier f;
+    merkle_frontier_init(&f);
+    bool ok = true;
+    while (ok && te == STORAGE_OK) {
+        uint64_t seq = f.size + 1;
+        merkle_hash leaf, nodes[MERKLE_PROOF_MAX];
+        if (tk.len != 8 || storage_be64_get(tk.data) != seq) {
+            fail(r, seq, "the Merkle tree has a gap or a stray record");
+            ok = false;
+        } else if (je != STORAGE_OK) {
+            fail(r, seq, "the Merkle tree is longer than the journal");
+            ok = false;
+        } else {
+            merkle_leaf_hash(jv.data, jv.len, leaf);
+            unsigned n = merkle_frontier_push(&f, leaf, nodes);
+            if (tv.len != (size_t)n * MERKLE_HASH_LEN ||
+                memcmp(tv.data, nodes, tv.len) != 0) {
+                fail(r, seq, "the Merkle tree differs from the journal's");
+                ok = false;
+            }
+        }
+        if (ok) {
+            je = storage_cursor_next(jc, &jk, &jv);
+            te = storage_cursor_next(tc, &tk, &tv);
+        }
+    }
+    if (ok && te != STORAGE_NOT_FOUND) {
+        fail(r, f.size + 1, "the Merkle tree is unreadable");
+        ok = false;
+    }
+    storage_cursor_close(&jc);
+    storage_cursor_close(&tc);
+    return ok;
+}
+
 /* Points lots (lots.h): each household's lots hold its points balance.
  * Ledgers of earlier formats have none until they are migrated. */
 static bool check_lots(storage_txn *txn, const account_table *t,
@@ -344,7 +395,8 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
     } else if (check_journal(txn, &t, scratch, report) &&
                check_balances(txn, &t, report) &&
                check_notices(txn, &t, report) && check_lots(txn, &t, report)) {
-        check_head(txn, report);
+        if (check_head(txn, report))
+            check_tree(txn, report);
     }
     free(scratch);
     free(t.slots);

@@ -4,7 +4,8 @@
  * compared with the stored balances, and the invariants of the
  * accounting model (per asset, debits equal credits; no household's points
  * below zero at any point; the pending accounts hold the open notices; a
- * household's lots hold its points; the head matches the last entry).
+ * household's lots hold its points; the head matches the last entry); and
+ * the Merkle tree recomputed from the journal, compared record by record.
  */
 #ifndef JIFEN_VERIFY_H
 #define JIFEN_VERIFY_H

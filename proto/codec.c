@@ -17,6 +17,7 @@
 #include "codec.h"
 
 #include "codec_internal.h"
+#include "entry_codec.h"
 #include "keyfile.h"
 
 #include <stdarg.h>
@@ -78,6 +79,9 @@ static const struct {
     {JIFEN_STATUS_RULE_SET_REFUSED, JIFEN__V1__STATUS__STATUS_RULE_SET_REFUSED,
      "rule_set_refused"},
     {JIFEN_STATUS_OVERFLOW, JIFEN__V1__STATUS__STATUS_OVERFLOW, "overflow"},
+    {JIFEN_STATUS_NO_TREE, JIFEN__V1__STATUS__STATUS_NO_TREE, "no_tree"},
+    {JIFEN_STATUS_NO_TREE_HEAD, JIFEN__V1__STATUS__STATUS_NO_TREE_HEAD,
+     "no_tree_head"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -969,6 +973,79 @@ static void policy_load_from_wire(const ProtobufCMessage *sub,
     take_str(e, "resolution", c->note, sizeof c->note, m->resolution);
 }
 
+/* Merkle queries (docs/proofs.md): sizes 0 mean "the latest signed tree
+ * head's"; anything else must hold what it is asked about. */
+static void inclusion_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->entry == 0)
+        fail(e, "entry: required (journal entries count from 1)");
+    if (!failed(e) && c->tree_size != 0 && c->tree_size < c->entry)
+        fail(e, "tree_size: %llu is smaller than entry %llu (0: the latest "
+                "signed tree head's)",
+             (unsigned long long)c->tree_size, (unsigned long long)c->entry);
+}
+
+static void inclusion_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__inclusion_query__init(&w->sub.inclusion);
+    w->sub.inclusion.entry = c->entry;
+    w->sub.inclusion.tree_size = c->tree_size;
+    w->msg.inclusion = &w->sub.inclusion;
+}
+
+static void inclusion_from_wire(const ProtobufCMessage *sub,
+                                jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__InclusionQuery *m = (const Jifen__V1__InclusionQuery *)sub;
+
+    (void)e;
+    c->entry = m->entry;
+    c->tree_size = m->tree_size;
+}
+
+static void consistency_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->old_size == 0)
+        fail(e, "old_size: required (a tree of at least one entry)");
+    if (!failed(e) && c->tree_size != 0 && c->tree_size < c->old_size)
+        fail(e, "new_size: %llu is smaller than old_size %llu (0: the latest "
+                "signed tree head's)",
+             (unsigned long long)c->tree_size, (unsigned long long)c->old_size);
+}
+
+static void consistency_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__consistency_query__init(&w->sub.consistency);
+    w->sub.consistency.old_size = c->old_size;
+    w->sub.consistency.new_size = c->tree_size;
+    w->msg.consistency = &w->sub.consistency;
+}
+
+static void consistency_from_wire(const ProtobufCMessage *sub,
+                                  jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__ConsistencyQuery *m =
+        (const Jifen__V1__ConsistencyQuery *)sub;
+
+    (void)e;
+    c->old_size = m->old_size;
+    c->tree_size = m->new_size;
+}
+
+static void tree_head_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__tree_head_query__init(&w->sub.tree_head);
+    w->sub.tree_head.entry = c->entry;
+    w->msg.tree_head = &w->sub.tree_head;
+}
+
+static void tree_head_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                                errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__TreeHeadQuery *)sub)->entry;
+}
+
 /* Household search (issue 17): the query is text like a name, 1-64 bytes. */
 static void household_search_check(const jifen_command *c, errbuf *e)
 {
@@ -1082,6 +1159,17 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_POLICY_LOAD, "policy_load", true,
      JIFEN__V1__COMMAND__KIND_POLICY_LOAD, &jifen__v1__policy_load__descriptor,
      policy_load_check, policy_load_to_wire, policy_load_from_wire},
+    {JIFEN_CMD_INCLUSION, "inclusion", false,
+     JIFEN__V1__COMMAND__KIND_INCLUSION, &jifen__v1__inclusion_query__descriptor,
+     inclusion_check, inclusion_to_wire, inclusion_from_wire},
+    {JIFEN_CMD_CONSISTENCY, "consistency", false,
+     JIFEN__V1__COMMAND__KIND_CONSISTENCY,
+     &jifen__v1__consistency_query__descriptor, consistency_check,
+     consistency_to_wire, consistency_from_wire},
+    {JIFEN_CMD_TREE_HEAD, "tree_head", false,
+     JIFEN__V1__COMMAND__KIND_TREE_HEAD,
+     &jifen__v1__tree_head_query__descriptor, NULL, tree_head_to_wire,
+     tree_head_from_wire},
     {JIFEN_CMD_HOUSEHOLD_SEARCH, "household_search", false,
      JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SEARCH,
      &jifen__v1__household_search__descriptor, household_search_check,
@@ -1332,6 +1420,19 @@ static void request_check(const jifen_request *req, errbuf *e)
         if (*first == 0)
             *first = i + 1;
     }
+    /* Proofs are O(log n) reads each: a request holds a bounded number,
+     * enough for a statement of the longest history (JIFEN_HISTORY_MAX). */
+    size_t proofs = 0;
+    for (size_t i = 0; i < req->n_commands; i++)
+        if (req->commands[i].kind == JIFEN_CMD_INCLUSION ||
+            req->commands[i].kind == JIFEN_CMD_CONSISTENCY)
+            proofs++;
+    if (proofs > JIFEN_PROOFS_MAX) {
+        fail(e, "commands: %zu inclusion and consistency queries, at most %u "
+                "in one request",
+             proofs, JIFEN_PROOFS_MAX);
+        return;
+    }
     if (first_write != 0 && first_query != 0) {
         fail(e,
              "a request is all writes or all queries: command %zu (%s) "
@@ -1420,6 +1521,8 @@ typedef struct {
     char *feed_checkpoints[JIFEN_FEED_MAX];
     Jifen__V1__RuleSet rule_sets[JIFEN_RULE_SETS_MAX];
     Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
+    Jifen__V1__TreeProof proof;
+    ProtobufCBinaryData proof_path[JIFEN_PROOF_PATH_MAX];
     Jifen__V1__Balance households[JIFEN_SEARCH_MAX];
     Jifen__V1__Balance *household_ptrs[JIFEN_SEARCH_MAX];
 } wire_result;
@@ -1657,6 +1760,75 @@ static void rule_sets_to_wire(const jifen_result *r, wire_result *w)
     w->msg.rule_sets = w->rule_set_ptrs;
 }
 
+static void proof_to_wire(const jifen_tree_proof *p, wire_result *w)
+{
+    Jifen__V1__TreeProof *m = &w->proof;
+    jifen__v1__tree_proof__init(m);
+    m->tree_size = p->tree_size;
+    m->entry = p->entry;
+    m->stored.data = p->stored;
+    m->stored.len = p->stored ? p->stored_len : 0;
+    m->old_size = p->old_size;
+    size_t n = p->n_path < JIFEN_PROOF_PATH_MAX ? p->n_path
+                                                : JIFEN_PROOF_PATH_MAX;
+    for (size_t i = 0; i < n; i++) {
+        w->proof_path[i].data = (uint8_t *)p->path[i];
+        w->proof_path[i].len = JIFEN_HASH_LEN;
+    }
+    m->n_path = n;
+    m->path = w->proof_path;
+    m->tree_head = wire_str(p->tree_head);
+    if (p->has_root) {
+        m->root.data = (uint8_t *)p->root;
+        m->root.len = JIFEN_HASH_LEN;
+    }
+    w->msg.proof = m;
+}
+
+/* A decoded TreeProof into an owned struct; every hash exactly 32 bytes,
+ * the entry no larger than an entry can be. */
+static void proof_from_wire(const Jifen__V1__TreeProof *m, jifen_result *r,
+                            errbuf *e)
+{
+    if (failed(e) || m == NULL || !known_fields_only(e, &m->base))
+        return;
+    if (m->n_path > JIFEN_PROOF_PATH_MAX) {
+        fail(e, "proof.path: %zu hashes, at most %d", m->n_path,
+             JIFEN_PROOF_PATH_MAX);
+        return;
+    }
+    if (m->stored.len > codec_entry_max_size()) {
+        fail(e, "proof.stored: %zu bytes, more than an entry can be",
+             m->stored.len);
+        return;
+    }
+    jifen_tree_proof *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->proof = p;
+    p->tree_size = m->tree_size;
+    p->entry = m->entry;
+    p->old_size = m->old_size;
+    if (m->stored.len > 0) {
+        p->stored = malloc(m->stored.len);
+        if (p->stored == NULL) {
+            fail_nomem(e);
+            return;
+        }
+        memcpy(p->stored, m->stored.data, m->stored.len);
+        p->stored_len = m->stored.len;
+    }
+    for (size_t i = 0; i < m->n_path && !failed(e); i++)
+        take_hash(e, "proof.path", p->path[i], m->path[i], false);
+    p->n_path = m->n_path;
+    take_str(e, "proof.tree_head", p->tree_head, sizeof p->tree_head,
+             m->tree_head);
+    p->has_root = m->root.len != 0;
+    take_hash(e, "proof.root", p->root, m->root, true);
+}
+
 static void result_to_wire(const jifen_result *r, wire_result *w,
                            history_buf *h)
 {
@@ -1703,6 +1875,8 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
+    if (r->proof != NULL)
+        proof_to_wire(r->proof, w);
 }
 
 /* The notice list can be long: its wire form is allocated per result and
@@ -2097,6 +2271,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     rule_sets_from_wire(w, r, e);
     notices_from_wire(w, r, e);
     report_from_wire(w, r, e);
+    proof_from_wire(w->proof, r, e);
     households_from_wire(w, r, e);
 }
 
@@ -2178,6 +2353,10 @@ void codec_result_clear(jifen_result *result)
         free(result->report->rows);
     free(result->report);
     result->report = NULL;
+    if (result->proof != NULL)
+        free(result->proof->stored);
+    free(result->proof);
+    result->proof = NULL;
     free(result->households);
     result->households = NULL;
     result->n_households = 0;

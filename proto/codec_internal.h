@@ -219,6 +219,9 @@ typedef struct {
         Jifen__V1__ReportQuery report;
         Jifen__V1__Settle settle;
         Jifen__V1__PolicyLoad policy_load;
+        Jifen__V1__InclusionQuery inclusion;
+        Jifen__V1__ConsistencyQuery consistency;
+        Jifen__V1__TreeHeadQuery tree_head;
         Jifen__V1__HouseholdSearch household_search;
     } sub;
 } wire_command;

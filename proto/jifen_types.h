@@ -70,6 +70,8 @@ typedef enum {
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
     JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
+    JIFEN_STATUS_NO_TREE = 70,
+    JIFEN_STATUS_NO_TREE_HEAD = 71,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -121,6 +123,9 @@ typedef enum {
     JIFEN_CMD_REPORT,
     JIFEN_CMD_SETTLE,
     JIFEN_CMD_POLICY_LOAD,
+    JIFEN_CMD_INCLUSION, /* Merkle proofs (docs/proofs.md) */
+    JIFEN_CMD_CONSISTENCY,
+    JIFEN_CMD_TREE_HEAD,
     JIFEN_CMD_HOUSEHOLD_SEARCH, /* issue 17: find by door number or name */
 } jifen_command_kind;
 
@@ -155,6 +160,9 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   SETTLE        amount (fen), note
  *   POLICY_LOAD   text; in the journal also name (version), effective and
  *                 note (resolution), and text is the canonical form
+ *   INCLUSION     entry, tree_size (0: the latest signed tree head's)
+ *   CONSISTENCY   old_size, tree_size (0: the latest signed tree head's)
+ *   TREE_HEAD     entry (0: the latest signed tree head)
  *   HOUSEHOLD_SEARCH name (the query: a code prefix or part of a name),
  *                 limit
  */
@@ -174,6 +182,8 @@ typedef struct {
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
     char effective[JIFEN_DATE_LEN + 1];
+    uint64_t tree_size; /* Merkle queries */
+    uint64_t old_size;
     /* POLICY_LOAD only, NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
      * codec_entry_decode_text; copies of the struct only borrow it. */
@@ -321,6 +331,23 @@ typedef struct {
     jifen_report_row *rows; /* owned, with the report */
 } jifen_report;
 
+/* Merkle proofs (docs/proofs.md). */
+#define JIFEN_PROOFS_MAX 1000u    /* inclusion + consistency per request */
+#define JIFEN_PROOF_PATH_MAX 64   /* hashes in one proof */
+
+typedef struct {
+    uint64_t tree_size;
+    uint64_t entry;         /* inclusion */
+    uint8_t *stored;        /* inclusion: the entry as stored; owned */
+    size_t stored_len;
+    uint64_t old_size;      /* consistency */
+    size_t n_path;
+    uint8_t path[JIFEN_PROOF_PATH_MAX][JIFEN_HASH_LEN];
+    char tree_head[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* tree head; "" none */
+    bool has_root;
+    uint8_t root[JIFEN_HASH_LEN];
+} jifen_tree_proof;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -353,6 +380,7 @@ typedef struct {
     jifen_notice *notices; /* owned; see codec_result_clear */
     int64_t suspended_until_ms; /* deduct: a sanction's suspension */
     jifen_report *report; /* owned; see codec_result_clear */
+    jifen_tree_proof *proof; /* owned; see codec_result_clear */
     size_t n_households;
     jifen_balance *households; /* owned: a search's matches */
 } jifen_result;

@@ -4,20 +4,27 @@
  * entry, and re-derive every other table from the rewritten journal with
  * jifend's own rebuild (balances, lots, notices, the stored head), so that
  * the plain verification (chain + replay + invariants) passes. Only a
- * signed checkpoint taken before the rewrite can tell. Test tool; never
+ * signed checkpoint taken before the rewrite can tell. The rebuild
+ * recomputes the Merkle tree too; with --resign, as an operator who also
+ * holds the signing key (DIR/checkpoint.key), the stored checkpoints are
+ * replaced with one signed tree head of the rewritten ledger: against a
+ * head published before, it fails the consistency proof. Test tool; never
  * installed.
  *
- *   tamper DIR K AMOUNT      (the ledger's rule set: the embedded default)
+ *   tamper DIR K AMOUNT [--resign]  (the rule set: the embedded default)
  */
 #include "codec.h"
 #include "entry_codec.h"
 #include "hash.h"
+#include "journal.h"
+#include "notary.h"
 #include "policy.h"
 #include "rebuild.h"
 #include "ruleset.h"
 #include "storage.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +86,41 @@ static int rewrite_journal(const char *dir, uint64_t k, uint64_t amount)
     return 0;
 }
 
+/* The stored checkpoints replaced by one signed tree head of the ledger
+ * as it is now, with DIR/checkpoint.key. 0 or -1. */
+static int resign(const char *dir)
+{
+    char err[512];
+    storage *st = NULL;
+    notary *n = NULL;
+    if (storage_open(&st, dir, 1u << 20, err, sizeof err) != STORAGE_OK ||
+        notary_open(&n, dir, st, 1, 86400, err, sizeof err) != 0) {
+        fprintf(stderr, "tamper: %s\n", err);
+        storage_close(&st);
+        return -1;
+    }
+    storage_txn txn;
+    uint64_t last = 0;
+    storage_val v;
+    uint8_t head[32];
+    storage_txn_begin(st, &txn, true);
+    storage_clear(&txn, TABLE_CHECKPOINTS);
+    if (journal_last(&txn, &last) == STORAGE_OK && last > 0 &&
+        journal_get(&txn, last, &v) == STORAGE_OK) {
+        hash_sha256(v.data, v.len, head);
+        notary_on_commit(n, &txn, last - 1, last, head);
+    }
+    storage_error se = storage_txn_commit(&txn);
+    notary_close(&n);
+    storage_close(&st);
+    return se == STORAGE_OK && last > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: tamper DIR K AMOUNT\n");
+    bool re_sign = argc == 5 && strcmp(argv[4], "--resign") == 0;
+    if (argc != 4 && !re_sign) {
+        fprintf(stderr, "usage: tamper DIR K AMOUNT [--resign]\n");
         return 2;
     }
     uint64_t k = strtoull(argv[2], NULL, 10), amount = strtoull(argv[3], NULL, 10);
@@ -107,6 +145,8 @@ int main(int argc, char **argv)
     snprintf(from, sizeof from, "%s/lock.mdb", tmp);
     unlink(from);
     rmdir(tmp);
+    if (re_sign && resign(argv[1]) != 0)
+        return 1;
     printf("rewrote entry %" PRIu64 " to %" PRIu64 " and re-chained\n", k,
            amount);
     return 0;

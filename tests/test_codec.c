@@ -1344,6 +1344,97 @@ static void test_policy_commands(void **state)
     assert_false(jifen_command_is_write(JIFEN_CMD_NOTICES));
 }
 
+/* The Merkle queries: their fields, their checks, the bound per request,
+ * and a TreeProof through the reply codec (a hash of another length, or a
+ * path longer than any tree has, is refused). */
+static void test_merkle_commands(void **state)
+{
+    (void)state;
+    char err[256];
+    jifen_command c[3] = {
+        {.kind = JIFEN_CMD_INCLUSION, .entry = 7, .tree_size = 1000},
+        {.kind = JIFEN_CMD_CONSISTENCY, .old_size = 5, .tree_size = 0},
+        {.kind = JIFEN_CMD_TREE_HEAD, .entry = 12},
+    };
+    jifen_request in = request_of(c, 3, ""), out;
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_command_equal(&out.commands[i], &c[i]);
+        assert_int_equal(out.commands[i].tree_size, c[i].tree_size);
+        assert_int_equal(out.commands[i].old_size, c[i].old_size);
+        assert_false(jifen_command_is_write(c[i].kind));
+    }
+    codec_request_clear(&out);
+    jifen_command bad[] = {
+        {.kind = JIFEN_CMD_INCLUSION, .entry = 0},
+        {.kind = JIFEN_CMD_INCLUSION, .entry = 9, .tree_size = 8},
+        {.kind = JIFEN_CMD_CONSISTENCY, .old_size = 0, .tree_size = 8},
+        {.kind = JIFEN_CMD_CONSISTENCY, .old_size = 9, .tree_size = 8},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        jifen_request one = request_of(&bad[i], 1, "");
+        assert_int_equal(roundtrip_request(&one, &out, err, sizeof err),
+                         JIFEN_STATUS_BAD_REQUEST);
+        assert_null(out.commands);
+    }
+    /* A statement's worth of proofs in one request, and not one more. */
+    jifen_command *many = calloc(JIFEN_PROOFS_MAX + 1, sizeof *many);
+    for (size_t i = 0; i <= JIFEN_PROOFS_MAX; i++)
+        many[i] = (jifen_command){.kind = JIFEN_CMD_INCLUSION,
+                                  .entry = i + 1};
+    in = request_of(many, JIFEN_PROOFS_MAX, "");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    codec_request_clear(&out);
+    in = request_of(many, JIFEN_PROOFS_MAX + 1, "");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_non_null(strstr(err, "at most 1000"));
+    free(many);
+
+    /* The reply. */
+    jifen_tree_proof p = {.tree_size = 1000, .entry = 7, .n_path = 10,
+                          .has_root = true};
+    uint8_t stored[] = {8, 7, 18, 32};
+    p.stored = stored;
+    p.stored_len = sizeof stored;
+    for (size_t i = 0; i < p.n_path; i++)
+        memset(p.path[i], (int)i + 1, JIFEN_HASH_LEN);
+    memset(p.root, 0xee, JIFEN_HASH_LEN);
+    strcpy(p.tree_head, "jifen-sth1 1000 2026-11-26T09:40:00Z r h s");
+    jifen_result r = {.status = JIFEN_STATUS_OK, .proof = &p};
+    jifen_reply rin = {.status = JIFEN_STATUS_OK, .n_results = 1,
+                       .results = &r},
+                rout;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_reply_encode(&rin, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &rout, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    const jifen_tree_proof *q = rout.results[0].proof;
+    assert_non_null(q);
+    assert_int_equal(q->tree_size, 1000);
+    assert_int_equal(q->entry, 7);
+    assert_int_equal(q->stored_len, sizeof stored);
+    assert_memory_equal(q->stored, stored, sizeof stored);
+    assert_int_equal(q->n_path, 10);
+    assert_memory_equal(q->path, p.path, 10 * JIFEN_HASH_LEN);
+    assert_true(q->has_root);
+    assert_memory_equal(q->root, p.root, JIFEN_HASH_LEN);
+    assert_string_equal(q->tree_head, p.tree_head);
+    codec_reply_clear(&rout);
+    /* A result without a proof decodes without one. */
+    r.proof = NULL;
+    assert_int_equal(codec_reply_encode(&rin, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &rout, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    assert_null(rout.results[0].proof);
+    codec_reply_clear(&rout);
+}
+
 /* Notices, a sanction's date and a report table survive the reply codec
  * (negative numbers too: report cells are text, times are int64). */
 static void test_notices_and_report_roundtrip(void **state)
@@ -1679,6 +1770,7 @@ int main(void)
         cmocka_unit_test(test_reply_truncated),
         cmocka_unit_test(test_key_commands),
         cmocka_unit_test(test_key_entry_and_list_reply),
+        cmocka_unit_test(test_merkle_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

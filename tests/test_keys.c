@@ -35,7 +35,9 @@ static const struct {
     {JIFEN_CMD_APPROVE, "C"},       {JIFEN_CMD_RELEASE, ""},
     {JIFEN_CMD_NOTICES, "CTAD"},    {JIFEN_CMD_EXPIRE, ""},
     {JIFEN_CMD_REPORT, "CTAD"},     {JIFEN_CMD_SETTLE, "T"},
-    {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
+    {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
+    {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
 };
 /* Every kind is in the table above: a new command must say who may. */
 _Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SEARCH,

@@ -376,11 +376,12 @@ static bool is_policy_state(const storage_val *k)
     return false;
 }
 
-/* The next policy-state row at or after the cursor's; false at the end. */
-static bool next_policy_row(storage_cursor *c, storage_error *e,
-                            storage_val *k, storage_val *v)
+/* The next row at or after the cursor's that `keep` wants (all of them
+ * when it is NULL); false at the end. */
+static bool next_row(storage_cursor *c, storage_error *e, storage_val *k,
+                     storage_val *v, bool (*keep)(const storage_val *k))
 {
-    while (*e == STORAGE_OK && !is_policy_state(k))
+    while (*e == STORAGE_OK && keep && !keep(k))
         *e = storage_cursor_next(c, k, v);
     return *e == STORAGE_OK;
 }
@@ -390,8 +391,10 @@ static bool same_val(const storage_val *a, const storage_val *b)
     return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
-/* Row by row, the policy state of two ledgers; 0 when equal. */
-static int compare_policy_state(ledger *a, ledger *b)
+/* Row by row, the rows `keep` wants of one table of two ledgers; 0 when
+ * equal. */
+static int compare_rows(ledger *a, ledger *b, storage_table table,
+                        bool (*keep)(const storage_val *k), const char *what)
 {
     storage_txn ta, tb;
     storage_cursor *ca = NULL, *cb = NULL;
@@ -402,24 +405,21 @@ static int compare_policy_state(ledger *a, ledger *b)
         storage_txn_abort(&ta);
         return -1;
     }
-    storage_error ea = storage_cursor_open(&ta, TABLE_META, &ca);
-    storage_error eb = storage_cursor_open(&tb, TABLE_META, &cb);
+    storage_error ea = storage_cursor_open(&ta, table, &ca);
+    storage_error eb = storage_cursor_open(&tb, table, &cb);
     if (ea == STORAGE_OK)
         ea = storage_cursor_first(ca, &ka, &va);
     if (eb == STORAGE_OK)
         eb = storage_cursor_first(cb, &kb, &vb);
     int rc = 0, rows = 0;
     for (;; rows++) {
-        bool more_a = next_policy_row(ca, &ea, &ka, &va);
-        bool more_b = next_policy_row(cb, &eb, &kb, &vb);
+        bool more_a = next_row(ca, &ea, &ka, &va, keep);
+        bool more_b = next_row(cb, &eb, &kb, &vb, keep);
         if (!more_a && !more_b)
             break;
         if (more_a != more_b || !same_val(&ka, &kb) || !same_val(&va, &vb)) {
-            fprintf(stderr, "policy state differs at row %d: %.*s / %.*s\n",
-                    rows, more_a ? (int)ka.len : 5,
-                    more_a ? (const char *)ka.data : "(end)",
-                    more_b ? (int)kb.len : 5,
-                    more_b ? (const char *)kb.data : "(end)");
+            fprintf(stderr, "%s differs at row %d%s\n", what, rows,
+                    more_a != more_b ? " (one of them ends there)" : "");
             rc = -1;
             break;
         }
@@ -450,7 +450,12 @@ int testutil_book_replica_check(testutil_book *b)
                  ? testutil_replicate(b->led, rep, 0)
                  : -1;
         if (rc == 0)
-            rc = compare_policy_state(b->led, rep);
+            rc = compare_rows(b->led, rep, TABLE_META, is_policy_state,
+                              "policy state");
+        /* The Merkle tree, record by record: the replica's is built by
+         * the same call from the same bytes. */
+        if (rc == 0)
+            rc = compare_rows(b->led, rep, TABLE_MERKLE, NULL, "Merkle tree");
     } else {
         fprintf(stderr, "ledger_open: %s\n", err);
     }

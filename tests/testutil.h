@@ -82,8 +82,9 @@ uint64_t testutil_book_head(testutil_book *b);
 int testutil_replicate(ledger *from, ledger *to, uint64_t upto);
 /* Replicates the book's journal into a fresh ledger (ledger_replicate, as
  * a replica does) and compares the policy's derived state in the meta
- * table (notices, cap counters, expiry lots, sanctions) row by row: 0 when
- * the replica's is the book's, -1 (the first difference printed). */
+ * table (notices, cap counters, expiry lots, sanctions) and the Merkle tree
+ * row by row: 0 when the replica's is the book's, -1 (the first difference
+ * printed). */
 int testutil_book_replica_check(testutil_book *b);
 /* Unix ms of a wall-clock time in Asia/Shanghai. */
 int64_t testutil_at(int year, int month, int day, int hour, int minute);

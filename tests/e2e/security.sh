@@ -63,6 +63,8 @@ args_for() {
         jf_as admin key enrol "$WORK/old-$N.pub" auditor --label "old $N" >/dev/null || die "enrol old-$N"
         ARGS=(key revoke "$WORK/old-$N.pub") ;;
     key-list) ARGS=(key list) ;;
+    proof) ARGS=(proof 1) ;; # entry 1 is under the first signed tree head
+    consistency) ARGS=(checkpoint consistency "$(jf_as auditor checkpoint --entry 1)" latest) ;;
     policy-load) # a new version for a new year each time: never a repeat
         sed -e "s/^version = .*/version = matrix-$N/" \
             -e "s/^effective = .*/effective = $((2040 + N))-01-01/" \
@@ -82,9 +84,12 @@ declare -A MATRIX=(
     [verify]="auditor admin"
     [key-enrol]=admin [key-revoke]=admin [key-list]="auditor admin"
     [policy-load]=admin
+    [proof]="committee terminal auditor admin"
+    [consistency]="committee terminal auditor admin"
 )
 COMMANDS=(household-add award deduct bill pay redeem reverse-award reverse-bill
-    balance history household-search verify key-enrol key-revoke key-list policy-load)
+    balance history household-search verify key-enrol key-revoke key-list policy-load proof
+    consistency)
 
 # --- 1. the role x command matrix ------------------------------------------
 for cmd in "${COMMANDS[@]}"; do

@@ -1,5 +1,7 @@
 /*
- * hash - SHA-256 for the journal's hash chain (nettle; hex via libsodium).
+ * hash - the one SHA-256 of jifend and of the jifen CLI (nettle; hex via
+ * libsodium): the journal's hash chain, requests' idempotency digests, the
+ * Merkle tree (merkle.h) and the CLI's checks of proofs.
  */
 #ifndef JIFEN_HASH_H
 #define JIFEN_HASH_H
@@ -13,6 +15,9 @@
 int hash_init(void);
 
 void hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN]);
+/* SHA-256 of a || b, without copying them together. */
+void hash_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+                   uint8_t out[HASH_LEN]);
 
 /* The idempotency digest of a request: SHA-256 of its commands in
  * canonical encoding, request id left out (codec_request_canonical). */

@@ -22,6 +22,16 @@ void hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN])
     sha256_digest(&ctx, HASH_LEN, out);
 }
 
+void hash_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+                   uint8_t out[HASH_LEN])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, alen, a);
+    sha256_update(&ctx, blen, b);
+    sha256_digest(&ctx, HASH_LEN, out);
+}
+
 static void sha256_feed(void *ctx, const uint8_t *data, size_t len)
 {
     sha256_update(ctx, len, data);
