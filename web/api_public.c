@@ -10,8 +10,9 @@
  *        household, so links cannot be used to probe door numbers.
  *
  * Inclusion proofs against the published tree head (checked in the
- * browser) and the QR code on the passbook come with issue 16; the
- * statement already lists each entry's number, which is what they need.
+ * browser) and the QR code on the passbook are the next step: issue 16's
+ * queries (InclusionQuery, TreeHeadQuery) exist now; the statement already
+ * lists each entry's number, which is what a proof is asked for.
  */
 #include "app.h"
 
