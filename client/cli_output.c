@@ -657,6 +657,20 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
             print_balance_human(o->out, &r->balance);
         }
         break;
+    case JIFEN_CMD_HOUSEHOLD_SEARCH:
+        if (o->json) {
+            json_out *j = json_out_new();
+            json_out *list = json_out_array(j, "households");
+            for (size_t i = 0; i < r->n_households; i++)
+                json_balance(json_out_object(list, NULL), &r->households[i]);
+            json_out_print(o->out, &j);
+        } else if (r->n_households == 0) {
+            fputs("no household matches\n", o->out);
+        } else {
+            for (size_t i = 0; i < r->n_households; i++)
+                print_balance_human(o->out, &r->households[i]);
+        }
+        break;
     case JIFEN_CMD_HISTORY:
         if (o->json)
             print_history_json(o->out, cmd->household, r);

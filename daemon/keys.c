@@ -236,6 +236,9 @@ static const unsigned MATRIX[] = {
     [JIFEN_CMD_INCLUSION] = READERS,
     [JIFEN_CMD_CONSISTENCY] = READERS,
     [JIFEN_CMD_TREE_HEAD] = READERS,
+    /* Finding a household by door number or name (the web console's desk
+     * and committee pages) shows what a balance query shows: readers. */
+    [JIFEN_CMD_HOUSEHOLD_SEARCH] = READERS,
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)

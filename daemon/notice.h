@@ -19,6 +19,7 @@
 #ifndef JIFEN_NOTICE_H
 #define JIFEN_NOTICE_H
 
+#include "mask.h"
 #include "policy.h"
 #include "storage.h"
 
@@ -87,10 +88,5 @@ storage_error notice_open_total(storage_txn *txn, uint64_t *points);
 storage_error notice_list(storage_txn *txn, int64_t month_ms,
                           jifen_result *result);
 
-/* 张三 -> 张*, 欧阳娜娜 -> 欧***: the first character, then one * per
- * character. 3-2-501 -> 3-2-5**: the last part keeps its first character.
- * out has room for the input's size. */
-void notice_mask_name(const char *name, char *out, size_t cap);
-void notice_mask_household(const char *code, char *out, size_t cap);
 
 #endif

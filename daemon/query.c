@@ -164,6 +164,9 @@ ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
         case JIFEN_CMD_NOTICES:
             query_notices(txn, cmd, result);
             break;
+        case JIFEN_CMD_HOUSEHOLD_SEARCH: /* search.c */
+            search_households(&txn, cmd, result);
+            break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();
             const policy *pol = ruleset_at(rulebook_current(self->book), now);

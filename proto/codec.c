@@ -1089,6 +1089,34 @@ static void tree_head_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     c->entry = ((const Jifen__V1__TreeHeadQuery *)sub)->entry;
 }
 
+/* Household search (issue 17): the query is text like a name, 1-64 bytes. */
+static void household_search_check(const jifen_command *c, errbuf *e)
+{
+    check_text(e, "query", c->name, sizeof c->name, true);
+    check_range(e, "limit", c->limit, 0, JIFEN_SEARCH_MAX,
+                " (0: the server's default)");
+}
+
+static void household_search_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HouseholdSearch *m = &w->sub.household_search;
+
+    jifen__v1__household_search__init(m);
+    m->query = wire_str(c->name);
+    m->limit = c->limit;
+    w->msg.household_search = m;
+}
+
+static void household_search_from_wire(const ProtobufCMessage *sub,
+                                       jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__HouseholdSearch *m =
+        (const Jifen__V1__HouseholdSearch *)sub;
+
+    take_str(e, "query", c->name, sizeof c->name, m->query);
+    c->limit = m->limit;
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -1185,6 +1213,10 @@ static const kind_info KINDS[] = {
      JIFEN__V1__COMMAND__KIND_TREE_HEAD,
      &jifen__v1__tree_head_query__descriptor, NULL, tree_head_to_wire,
      tree_head_from_wire},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "household_search", false,
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SEARCH,
+     &jifen__v1__household_search__descriptor, household_search_check,
+     household_search_to_wire, household_search_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1534,6 +1566,8 @@ typedef struct {
     Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
     Jifen__V1__TreeProof proof;
     ProtobufCBinaryData proof_path[JIFEN_PROOF_PATH_MAX];
+    Jifen__V1__Balance households[JIFEN_SEARCH_MAX];
+    Jifen__V1__Balance *household_ptrs[JIFEN_SEARCH_MAX];
 } wire_result;
 
 /* Room for the longest history and key list of the reply, reused for
@@ -1872,6 +1906,15 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
     w->msg.keys = h->key_ptrs;
     rule_sets_to_wire(r, w);
+    size_t nh = r->households != NULL ? r->n_households : 0;
+    if (nh > JIFEN_SEARCH_MAX)
+        nh = JIFEN_SEARCH_MAX;
+    for (size_t i = 0; i < nh; i++) {
+        balance_to_wire(&r->households[i], &w->households[i]);
+        w->household_ptrs[i] = &w->households[i];
+    }
+    w->msg.n_households = nh;
+    w->msg.households = w->household_ptrs;
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
@@ -2221,6 +2264,28 @@ static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void households_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                 errbuf *e)
+{
+    if (failed(e) || w->n_households == 0)
+        return;
+    if (w->n_households > JIFEN_SEARCH_MAX) {
+        fail(e, "households: %zu, at most %u", w->n_households,
+             JIFEN_SEARCH_MAX);
+        return;
+    }
+    r->households = calloc(w->n_households, sizeof *r->households);
+    if (r->households == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_households = w->n_households;
+    for (size_t i = 0; i < w->n_households && !failed(e); i++) {
+        balance_from_wire(w->households[i], &r->households[i], e);
+        fail_context(e, "households[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -2250,6 +2315,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     notices_from_wire(w, r, e);
     report_from_wire(w, r, e);
     proof_from_wire(w->proof, r, e);
+    households_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -2334,6 +2400,9 @@ void codec_result_clear(jifen_result *result)
         free(result->proof->stored);
     free(result->proof);
     result->proof = NULL;
+    free(result->households);
+    result->households = NULL;
+    result->n_households = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)
@@ -2351,4 +2420,28 @@ void codec_reply_mark_replayed(jifen_reply *reply)
     for (size_t i = 0; i < reply->n_results; i++)
         if (reply->results[i].status == JIFEN_STATUS_OK)
             reply->results[i].status = JIFEN_STATUS_EXISTS;
+}
+
+/* --- the field rules, for clients that check a form before sending ------ */
+
+bool codec_household_ok(const char *s)
+{
+    return token_ok(s, JIFEN_HOUSEHOLD_MAX + 1, JIFEN_HOUSEHOLD_MAX,
+                    household_char);
+}
+
+bool codec_code_ok(const char *s)
+{
+    return token_ok(s, JIFEN_CODE_MAX + 1, JIFEN_CODE_MAX, code_char);
+}
+
+bool codec_request_id_ok(const char *s)
+{
+    return token_ok(s, JIFEN_REQUEST_ID_MAX + 1, JIFEN_REQUEST_ID_MAX,
+                    request_id_char);
+}
+
+bool codec_text_ok(const char *s, size_t n)
+{
+    return text_ok(s, n);
 }

@@ -40,6 +40,8 @@ extern "C" {
 #define JIFEN_KEY_Z85_LEN 40      /* a CURVE public key in Z85 */
 #define JIFEN_LABEL_MAX JIFEN_AUTHOR_MAX /* a key's label is the author */
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
+#define JIFEN_SEARCH_DEFAULT 20u  /* households per search, limit 0 */
+#define JIFEN_SEARCH_MAX 100u     /* households per search, at most */
 
 typedef enum {
     JIFEN_STATUS_UNSPECIFIED = 0,
@@ -126,6 +128,7 @@ typedef enum {
     JIFEN_CMD_INCLUSION, /* Merkle proofs (docs/proofs.md) */
     JIFEN_CMD_CONSISTENCY,
     JIFEN_CMD_TREE_HEAD,
+    JIFEN_CMD_HOUSEHOLD_SEARCH, /* issue 17: find by door number or name */
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -162,6 +165,8 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   INCLUSION     entry, tree_size (0: the latest signed tree head's)
  *   CONSISTENCY   old_size, tree_size (0: the latest signed tree head's)
  *   TREE_HEAD     entry (0: the latest signed tree head)
+ *   HOUSEHOLD_SEARCH name (the query: a code prefix or part of a name),
+ *                 limit
  */
 typedef struct {
     jifen_command_kind kind;
@@ -378,6 +383,8 @@ typedef struct {
     int64_t suspended_until_ms; /* deduct: a sanction's suspension */
     jifen_report *report; /* owned; see codec_result_clear */
     jifen_tree_proof *proof; /* owned; see codec_result_clear */
+    size_t n_households;
+    jifen_balance *households; /* owned: a search's matches */
 } jifen_result;
 
 typedef struct {

@@ -38,9 +38,10 @@ static const struct {
     {JIFEN_CMD_REPORT, "CTAD"},     {JIFEN_CMD_SETTLE, "T"},
     {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
     {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
 };
 /* Every kind is in the table above: a new command must say who may. */
-_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_TREE_HEAD,
+_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SEARCH,
                "a command kind is missing from the test's matrix");
 static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
                                    [JIFEN_ROLE_TERMINAL] = 'T',

@@ -53,6 +53,7 @@ args_for() {
     reverse-bill) ARGS=(reverse "$(entry_of terminal bill "$H" 1 --period 2026-12)" --note "matrix $N") ;;
     balance) ARGS=(balance "$H") ;;
     history) ARGS=(history "$H" --limit 3) ;;
+    household-search) ARGS=(household search "$H" --limit 5) ;;
     verify) ARGS=(verify) ;;
     key-enrol)
         "$JIFEN" keygen --out "$WORK/new-$N" >/dev/null || die keygen
@@ -79,6 +80,7 @@ declare -A MATRIX=(
     [reverse-award]=committee [reverse-bill]=terminal
     [balance]="committee terminal auditor admin"
     [history]="committee terminal auditor admin"
+    [household-search]="committee terminal auditor admin"
     [verify]="auditor admin"
     [key-enrol]=admin [key-revoke]=admin [key-list]="auditor admin"
     [policy-load]=admin
@@ -86,7 +88,7 @@ declare -A MATRIX=(
     [consistency]="committee terminal auditor admin"
 )
 COMMANDS=(household-add award deduct bill pay redeem reverse-award reverse-bill
-    balance history verify key-enrol key-revoke key-list policy-load proof
+    balance history household-search verify key-enrol key-revoke key-list policy-load proof
     consistency)
 
 # --- 1. the role x command matrix ------------------------------------------
