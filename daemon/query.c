@@ -165,7 +165,7 @@ ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
             query_notices(txn, cmd, result);
             break;
         case JIFEN_CMD_HOUSEHOLD_SEARCH: /* search.c */
-            search_households(&txn, cmd, result);
+            search_households(txn, cmd, result);
             break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();

@@ -22,6 +22,7 @@ uint64_t querycost_work(const jifen_command *c, uint64_t entries)
         return history_limit(c);
     case JIFEN_CMD_VERIFY:
     case JIFEN_CMD_NOTICES:
+    case JIFEN_CMD_HOUSEHOLD_SEARCH: /* a name is found by reading them all */
         return pass(entries);
     case JIFEN_CMD_REPORT:
         return strcmp(c->code, "statement") == 0 ? QUERY_STATEMENT_WORK
@@ -74,7 +75,8 @@ size_t querycost_result_bytes(const jifen_result *r)
     size_t n = r->n_history * sizeof(jifen_entry) +
                r->n_keys * sizeof(jifen_key_info) +
                r->n_notices * sizeof(jifen_notice) +
-               r->n_rule_sets * sizeof(jifen_rule_set);
+               r->n_rule_sets * sizeof(jifen_rule_set) +
+               r->n_households * sizeof(jifen_balance);
     for (size_t i = 0; i < r->n_rule_sets; i++)
         n += r->rule_sets[i].text ? strlen(r->rule_sets[i].text) + 1 : 0;
     if (r->report)

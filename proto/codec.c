@@ -2443,5 +2443,6 @@ bool codec_request_id_ok(const char *s)
 
 bool codec_text_ok(const char *s, size_t n)
 {
-    return text_ok(s, n);
+    char why[96];
+    return text_ok(s, n, why, sizeof why);
 }
