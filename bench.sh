@@ -3,6 +3,10 @@
 #
 #   ./bench.sh [--households N] [--clients C] [--batch B] [--seconds S]
 #              [--no-postgres] [--no-mariadb] [--smoke] --out results.json
+#   ./bench.sh --web [--users U] [--households H] [--seconds S] [--out FILE]
+#
+# --web runs the web console's scenario instead (bench/web_bench.sh): U
+# concurrent signed-in desk users against a real jifen-web and jifend.
 #
 # Installs what is missing (the build packages, PostgreSQL 15 and libpq,
 # MariaDB and libmariadb), builds a Release tree in build-bench/, starts a
@@ -16,6 +20,17 @@
 # option goes to jifen_bench as it is.
 set -euo pipefail
 . "$(dirname "$0")/scripts/bootstrap.sh"
+
+if [ "${1:-}" = "--web" ]; then
+    shift
+    install_packages
+    cmake -S "$JIFEN_ROOT" -B "$JIFEN_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release \
+        -DJIFEN_TESTS=OFF >/dev/null
+    cmake --build "$JIFEN_ROOT/build-bench" -j"$(nproc)" \
+        --target jifend jifen_cli jifen_web web_load >/dev/null
+    echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    exec "$JIFEN_ROOT/bench/web_bench.sh" "$JIFEN_ROOT/build-bench" "$@"
+fi
 
 use_pg=1
 use_my=1

@@ -862,6 +862,136 @@ static void print_closed(const bench_results *res, size_t from)
             (unsigned long long)res->rows[i].errors);
 }
 
+/* --- a second key's queries while others send the heaviest ------------------
+ *
+ * The committee key asks a balance, one at a time, first alone, then while
+ * the auditor key verifies the whole ledger back to back on four
+ * connections and the terminal key asks 300 histories a request (near the
+ * most a reply may hold) on two: what one key's heavy queries cost another
+ * key (docs/security.md). The query threads take keys in turn, so the
+ * committee's balance waits for a free thread, not behind the verifies.
+ */
+
+typedef struct {
+    void *ctx;
+    const bench_daemon *d;
+    int key;
+    jifen_command_kind kind;
+    unsigned n;
+    atomic_bool *stop;
+    pthread_t thread;
+    unsigned long requests;
+} loader;
+
+static void *load_main(void *arg)
+{
+    loader *l = arg;
+    void *sock = bench_open_req(l->ctx, l->d, l->key);
+    jifen_command *cmds = calloc(l->n, sizeof *cmds);
+    if (!sock || !cmds) {
+        free(cmds);
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    for (unsigned i = 0; i < l->n; i++) {
+        cmds[i].kind = l->kind;
+        if (l->kind == JIFEN_CMD_HISTORY)
+            bench_household(0, cmds[i].household);
+    }
+    jifen_request req = {.n_commands = l->n, .commands = cmds};
+    while (!atomic_load(l->stop)) {
+        jifen_reply reply;
+        memset(&reply, 0, sizeof reply);
+        if (bench_call(sock, &req, &reply) != 0)
+            break; /* a REQ socket without a reply is done for */
+        codec_reply_clear(&reply);
+        l->requests++;
+    }
+    free(cmds);
+    zmq_close(sock);
+    return NULL;
+}
+
+/* Balance queries of the committee key, one at a time, for `seconds`. */
+static int probe(void *ctx, const bench_daemon *d, double seconds,
+                 bench_row *row)
+{
+    void *sock = bench_open_req(ctx, d, KEY_COMMITTEE);
+    if (!sock)
+        return -1;
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_BALANCE;
+    bench_household(0, cmd.household);
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
+    samples lat = {0};
+    double start = bench_now();
+    int rc = 0;
+    while (rc == 0 && bench_now() - start < seconds) {
+        jifen_reply reply;
+        memset(&reply, 0, sizeof reply);
+        double t0 = bench_now();
+        rc = bench_call(sock, &req, &reply);
+        samples_add(&lat, bench_ms_since(t0));
+        row->errors += count_errors(rc, &req, &reply);
+        codec_reply_clear(&reply);
+        row->ops++;
+        row->requests++;
+    }
+    row->seconds = bench_now() - start;
+    row->clients = 1;
+    row->batch = 1;
+    bench_row_finish(row, &lat);
+    samples_free(&lat);
+    zmq_close(sock);
+    return rc;
+}
+
+static int run_under_load(const bench_options *o, void *ctx,
+                          const bench_daemon *d, bench_results *res)
+{
+    double seconds = o->seconds / 2 > 1 ? o->seconds / 2 : 1;
+    bench_row *alone = bench_results_add(res, "query-alone", "jifen");
+    bench_rss_reset(d->pid);
+    rss_monitor *mon = rss_monitor_start(d->pid);
+    int rc = probe(ctx, d, seconds, alone);
+    finish_row(alone, d, mon);
+    if (rc != 0)
+        return -1;
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    loader loads[6];
+    size_t started = 0;
+    for (size_t i = 0; i < 6; i++) {
+        loads[i] = (loader){ctx, d, i < 4 ? KEY_AUDITOR : KEY_TERMINAL,
+                            i < 4 ? JIFEN_CMD_VERIFY : JIFEN_CMD_HISTORY,
+                            i < 4 ? 1 : 300, &stop, 0, 0};
+        if (pthread_create(&loads[i].thread, NULL, load_main, &loads[i]) == 0)
+            started++;
+        else
+            break;
+    }
+    usleep(300 * 1000); /* the load is under way */
+    bench_row *loaded = bench_results_add(res, "query-loaded", "jifen");
+    bench_rss_reset(d->pid);
+    mon = rss_monitor_start(d->pid);
+    rc = started == 6 ? probe(ctx, d, seconds, loaded) : -1;
+    atomic_store(&stop, true);
+    unsigned long heavy = 0;
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(loads[i].thread, NULL);
+        heavy += loads[i].requests;
+    }
+    finish_row(loaded, d, mon);
+    printf("  under load: %lu heavy requests answered meanwhile (verify x4 "
+           "connections, 300 histories x2); committee p99 %.2fx alone, p99.9 "
+           "%.1f ms\n",
+           heavy, alone->p99_ms > 0 ? loaded->p99_ms / alone->p99_ms : 0,
+           loaded->p999_ms);
+    return rc;
+}
+
 static int run_scenarios(const bench_options *o, void *ctx,
                          const bench_daemon *d, bench_results *res)
 {
@@ -889,7 +1019,7 @@ static int run_scenarios(const bench_options *o, void *ctx,
     finish_row(row, d, mon);
     if (rc == 0 && !o->no_tree)
         rc = run_proofs(o, ctx, d, res);
-    return rc;
+    return rc == 0 ? run_under_load(o, ctx, d, res) : rc;
 }
 
 int bench_jifen_run(const bench_options *o, bench_results *res)

@@ -9,6 +9,7 @@
 #include "calendar.h"
 #include "json_out.h"
 #include "codec.h"
+#include "csv.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -537,8 +538,6 @@ static void print_notices_json(FILE *f, const jifen_command *c,
     json_out_print(f, &o);
 }
 
-static void csv_cell(FILE *f, const char *s);
-
 /* The same for a spreadsheet: times as Unix ms, as in --json. */
 static void print_notices_csv(FILE *f, const jifen_result *r)
 {
@@ -551,8 +550,11 @@ static void print_notices_csv(FILE *f, const jifen_result *r)
         csv_cell(f, n->household);
         fputc(',', f);
         csv_cell(f, n->name);
-        fprintf(f, ",%s,%" PRIu64 ",%s,%" PRId64 ",%s,%s,%" PRIu64 "\r\n",
-                n->activity, n->points, n->state, n->ends_ms,
+        fputc(',', f);
+        csv_cell(f, n->activity);
+        fprintf(f, ",%" PRIu64 ",", n->points);
+        csv_cell(f, n->state);
+        fprintf(f, ",%" PRId64 ",%s,%s,%" PRIu64 "\r\n", n->ends_ms,
                 n->needs_approval ? "true" : "false",
                 n->approved ? "true" : "false", n->decided_by);
     }
@@ -622,22 +624,6 @@ static void print_report_json(FILE *f, const jifen_report *r)
     json_out *o = json_out_new();
     cli_json_report(o, r);
     json_out_print(f, &o);
-}
-
-/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
-static void csv_cell(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 static void csv_line(FILE *f, const char (*cells)[JIFEN_REPORT_CELL_MAX + 1],
@@ -750,6 +736,20 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
             json_out_print(o->out, &j);
         } else {
             print_balance_human(o->out, &r->balance);
+        }
+        break;
+    case JIFEN_CMD_HOUSEHOLD_SEARCH:
+        if (o->json) {
+            json_out *j = json_out_new();
+            json_out *list = json_out_array(j, "households");
+            for (size_t i = 0; i < r->n_households; i++)
+                json_balance(json_out_object(list, NULL), &r->households[i]);
+            json_out_print(o->out, &j);
+        } else if (r->n_households == 0) {
+            fputs("no household matches\n", o->out);
+        } else {
+            for (size_t i = 0; i < r->n_households; i++)
+                print_balance_human(o->out, &r->households[i]);
         }
         break;
     case JIFEN_CMD_HISTORY:

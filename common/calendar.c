@@ -103,6 +103,19 @@ void clock_date_text(int64_t ms, char out[CLOCK_DATE_LEN + 1])
     out[CLOCK_DATE_LEN] = '\0';
 }
 
+void clock_minute_text(int64_t ms, char out[CLOCK_MINUTE_LEN + 1])
+{
+    char date[CLOCK_DATE_LEN + 1], buf[48];
+    clock_date_text(ms, date);
+    int64_t in_day = (ms + CLOCK_SHANGHAI_OFFSET_MS) % CLOCK_DAY_MS;
+    if (in_day < 0)
+        in_day += CLOCK_DAY_MS;
+    int minute = (int)(in_day / 60000);
+    snprintf(buf, sizeof buf, "%s %02d:%02d", date, minute / 60, minute % 60);
+    memcpy(out, buf, CLOCK_MINUTE_LEN);
+    out[CLOCK_MINUTE_LEN] = '\0';
+}
+
 static int digits(const char *s, size_t n, int *out)
 {
     int v = 0;

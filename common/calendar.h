@@ -21,6 +21,7 @@
 #define CLOCK_PERIOD_LEN 7 /* "YYYY-MM" */
 #define CLOCK_DATE_LEN 10  /* "YYYY-MM-DD" */
 #define CLOCK_TIME_LEN 25  /* "YYYY-MM-DDTHH:MM:SS+08:00" */
+#define CLOCK_MINUTE_LEN 16 /* "YYYY-MM-DD HH:MM" */
 
 /* A civil date in Asia/Shanghai. */
 typedef struct {
@@ -53,6 +54,10 @@ void clock_date_text(int64_t ms, char out[CLOCK_DATE_LEN + 1]);
  * "2026-07-10T16:00:00+08:00" into out[26]. 0, or -1 (out untouched) for a
  * time outside the years 1-9999. */
 int clock_time_text(int64_t ms, char out[CLOCK_TIME_LEN + 1]);
+
+/* "YYYY-MM-DD HH:MM", Shanghai time, for a person to read on a page or a
+ * slip (the web console); machines get ms or clock_time_text. */
+void clock_minute_text(int64_t ms, char out[CLOCK_MINUTE_LEN + 1]);
 
 /* Parses "YYYY-MM" (start of that month) or "YYYY-MM-DD" (start of that
  * day), Shanghai time, checking the calendar. 0, or -1 when malformed. */

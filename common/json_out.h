@@ -1,6 +1,8 @@
 /*
  * json_out - JSON documents for machines, built with jansson: the one file
- * that includes jansson.h. The CLI's --json (client/cli_output.c) and
+ * of jifend and the CLI that includes jansson.h (jifen-web, which also
+ * parses JSON, uses jansson in its own modules, web/). The CLI's --json
+ * (client/cli_output.c) and
  * jifend's export and --verify --json (daemon/offline.c) both write through
  * it, so the two agree on escaping and on integers.
  *

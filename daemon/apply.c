@@ -312,6 +312,7 @@ static int apply_award(ledger *self, const jifen_entry *e, const effects *fx)
     ledger_copy_text(r.name, sizeof r.name, h.name);
     ledger_copy_text(r.activity, sizeof r.activity, c->code);
     ledger_copy_text(r.author, sizeof r.author, e->author);
+    ledger_copy_text(r.author_key, sizeof r.author_key, e->author_key);
     notice_put(&self->txn, &r);
     if (!r.needs_approval)
         ledger_timer_due_by(self, r.due_ms);

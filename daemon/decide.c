@@ -652,8 +652,10 @@ static void decide_approve(ledger *self, const write_context *ctx,
                                      : "does not need a second approval");
         return;
     }
-    /* Two people, not one: whoever recorded the award cannot approve it. */
-    if (strcmp(r.author, ctx->author) == 0) {
+    /* Two people, not one: whoever recorded the award cannot approve it
+     * (the recorder's key, or a key labelled like it: notice.h). */
+    if (notice_recorded_by(&r, ctx->caller ? ctx->caller->key : "",
+                           ctx->author)) {
         ledger_set_result(result, JIFEN_STATUS_FORBIDDEN,
                           "award %" PRIu64
                           " was recorded by %s, who may not also "

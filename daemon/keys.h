@@ -80,6 +80,13 @@ bool keys_role_may(jifen_role role, jifen_command_kind kind);
 /* May `role` reverse an entry whose command was of kind `original`? */
 bool keys_role_may_reverse(jifen_role role, jifen_command_kind original);
 
+/* True when two key labels read the same to a person: equal once ASCII
+ * case, full-width forms (Ｗａｎｇ) and spaces (leading, trailing, runs,
+ * the ideographic and the no-break space) are folded. A label is how the
+ * journal names who wrote an entry, so "Wang Fang" and "wang  fang " are
+ * one person to whoever reads it. */
+bool keys_labels_alike(const char *a, const char *b);
+
 typedef struct {
     pthread_mutex_t lock;
     char (*active)[JIFEN_KEY_Z85_LEN + 1]; /* sorted */

@@ -204,6 +204,13 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply);
 const char *ledger_query_strerror(const ledger *self);
 
+/* The same in a read transaction of the caller's own, begun on
+ * ledger_storage(self): any thread, as many at once as there are threads
+ * (daemon/querypool.c). LEDGER_OK, or LEDGER_FAILED when memory ran out
+ * (nothing in reply). */
+ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
+                              const jifen_request *req, jifen_reply *reply);
+
 /* Recomputes the hash chain and replays every posting, comparing with the
  * stored balances and the invariants of the accounting model (README.md):
  * per asset debits = credits, no household points below zero, pending

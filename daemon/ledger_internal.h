@@ -139,6 +139,12 @@ storage_error ledger_get_household(storage_txn *txn, const char *code,
 storage_error ledger_household_balance(storage_txn *txn, const char *code,
                                        jifen_balance *b);
 
+/* --- search.c ---------------------------------------------------------------- */
+
+/* The household search query (issue 17), in a read transaction. */
+void search_households(storage_txn *txn, const jifen_command *cmd,
+                       jifen_result *result);
+
 /* --- decide.c ---------------------------------------------------------------- */
 
 /* Decides one client write command and, unless refused, posts its entry

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "identity.h"
 #include "ledger.h"
+#include "rlimits.h"
 #include "log.h"
 #include "notary.h"
 #include "notify.h"
@@ -89,6 +90,10 @@ static void usage(FILE *out)
             "written in FILE,\n"
             "                        re-read every loop turn (also "
             "JIFEN_TEST_CLOCK=FILE)\n"
+            "      --test-hold-reads FILE  TESTS ONLY: while FILE exists, "
+            "take no request\n"
+            "                        from the socket (what libzmq holds for "
+            "a busy daemon)\n"
             "      --replica-of ENDPOINT  run as a read-only replica of that "
             "primary\n"
             "      --replica-server-key KEY  the primary's public key (Z85 "
@@ -138,6 +143,7 @@ typedef struct {
     const char *policy_paths[RULESET_MAX];
     size_t n_policies;
     const char *test_clock;
+    const char *test_hold_reads;
 } options;
 
 static int add_override(options *o, const char *key, const char *value)
@@ -156,7 +162,7 @@ static int parse_options(int argc, char **argv, options *o)
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
            OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
            OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL,
-           OPT_TEST_CLOCK, OPT_COMMUNITY };
+            OPT_TEST_CLOCK, OPT_COMMUNITY, OPT_TEST_HOLD_READS };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -175,6 +181,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"label", required_argument, NULL, OPT_LABEL},
         {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
         {"community", required_argument, NULL, OPT_COMMUNITY},
+        {"test-hold-reads", required_argument, NULL, OPT_TEST_HOLD_READS},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -243,6 +250,9 @@ static int parse_options(int argc, char **argv, options *o)
             /* The community an enrolment or an offline tool is for. */
             o->enrol_community = optarg;
             o->offline.community = optarg;
+            break;
+        case OPT_TEST_HOLD_READS:
+            o->test_hold_reads = optarg;
             break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
@@ -683,6 +693,7 @@ static int serve(options *o, policy *pol, ruleset **rules)
     replica *rep = NULL;
     transport *tp = NULL;
     char bound[256];
+    rlimits_raise_nofile(); /* before the socket: connections are fds */
     ops *metrics = ops_new();
     if (!metrics || bind_secure(&tp, svc, o, bound, sizeof bound) != 0 ||
         (o->cfg.replica_of[0] && !(rep = start_replica(o, svc, metrics)))) {
@@ -735,7 +746,11 @@ static int serve(options *o, policy *pol, ruleset **rules)
                          .reload = &reload_requested,
                          .on_reload = reload_rules,
                          .reload_arg = &rl,
-                         .committers = (int)o->cfg.committers};
+                         .committers = (int)o->cfg.committers,
+                         .test_hold_reads = o->test_hold_reads};
+    if (o->test_hold_reads)
+        log_info("TEST: no request is taken while %s exists",
+                 o->test_hold_reads);
     int rc = server_run(svc, tp, &so, &stop_requested);
     replica_destroy(&rep);
     ops_destroy(&metrics);

@@ -3,6 +3,7 @@
 #include "hash.h"
 #include "log.h"
 #include "merkle_store.h"
+#include "privfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,12 +37,10 @@ static int write_hex_file(const char *path, const uint8_t *b, size_t n,
     char hex[2 * crypto_sign_SECRETKEYBYTES + 2];
     hash_hex(b, n, hex, sizeof hex - 1);
     strcat(hex, "\n");
-    /* O_EXCL: never overwrite a key that exists; a lost race is an error. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    /* Never over a key that exists; a lost race is an error. */
+    int fd = privfile_create(path, mode, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     size_t len = strlen(hex);
     bool ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
     close(fd);
@@ -53,12 +52,18 @@ static int write_hex_file(const char *path, const uint8_t *b, size_t n,
     return 0;
 }
 
-static int read_hex_file(const char *path, uint8_t *b, size_t n, char *err,
-                         size_t errlen)
+/* A secret is read only from a private file, as jifend.key is. */
+static int read_hex_file(const char *path, bool secret, uint8_t *b, size_t n,
+                         char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    int fd = secret ? privfile_open_secret(path, err, errlen)
+                    : open(path, O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        else if (!secret)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     char buf[2 * crypto_sign_SECRETKEYBYTES + 8];
@@ -66,12 +71,14 @@ static int read_hex_file(const char *path, uint8_t *b, size_t n, char *err,
     fclose(f);
     buf[got] = '\0';
     size_t bin_len = 0;
-    if (sodium_hex2bin(b, n, buf, got, " \r\n\t", &bin_len, NULL) != 0 ||
-        bin_len != n) {
+    int rc = sodium_hex2bin(b, n, buf, got, " \r\n\t", &bin_len, NULL) != 0 ||
+                     bin_len != n
+                 ? -1
+                 : 0;
+    sodium_memzero(buf, sizeof buf);
+    if (rc != 0)
         snprintf(err, errlen, "%s: not a key of %zu hex bytes", path, n);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 static int make_keys(notary *self, const char *key_path, const char *pub_path,
@@ -80,8 +87,7 @@ static int make_keys(notary *self, const char *key_path, const char *pub_path,
     uint8_t pub[crypto_sign_PUBLICKEYBYTES];
     crypto_sign_keypair(pub, self->secret);
     if (write_hex_file(key_path, self->secret, crypto_sign_SECRETKEYBYTES, 0600,
-                       err,
-                       errlen) != 0)
+                       err, errlen) != 0)
         return -1;
     if (write_hex_file(pub_path, pub, sizeof pub, 0644, err, errlen) != 0) {
         unlink(key_path);
@@ -99,18 +105,14 @@ static int load_keys(notary *self, const char *dir, char *err, size_t errlen)
     snprintf(pub_path, sizeof pub_path, "%s/" PUB_FILE, dir);
     if (access(key_path, F_OK) != 0)
         return make_keys(self, key_path, pub_path, err, errlen);
-    struct stat st;
-    if (stat(key_path, &st) == 0 && (st.st_mode & 077))
-        log_warn("%s is readable by others (mode %o): chmod 600 it", key_path,
-                 (unsigned)(st.st_mode & 0777));
-    if (read_hex_file(key_path, self->secret, crypto_sign_SECRETKEYBYTES, err,
+    if (read_hex_file(key_path, true, self->secret, crypto_sign_SECRETKEYBYTES, err,
                       errlen) != 0)
         return -1;
     /* The public key is the secret key's second half in libsodium's format:
      * refuse a .pub that does not match, which would make every checkpoint
      * look forged. */
     uint8_t pub[crypto_sign_PUBLICKEYBYTES];
-    if (read_hex_file(pub_path, pub, sizeof pub, err, errlen) != 0)
+    if (read_hex_file(pub_path, false, pub, sizeof pub, err, errlen) != 0)
         return -1;
     if (memcmp(pub, self->secret + 32, sizeof pub) != 0) {
         snprintf(err, errlen, "%s does not belong to %s", pub_path, key_path);

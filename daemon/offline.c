@@ -1,11 +1,14 @@
+#define _GNU_SOURCE /* renameat2 */
 #include "offline.h"
 
 #include "codec.h"
 #include "entry_codec.h"
 #include "hash.h"
+#include "identity.h"
 #include "json_out.h"
 #include "merkle_store.h"
 #include "notary.h"
+#include "privfile.h"
 #include "progress.h"
 #include "rebuild.h"
 #include "storage.h"
@@ -19,15 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 const char *offline_usage(void)
 {
     return "      --backup DIR --to DEST   compacting copy of the ledger in "
-           "DIR into the new\n"
-           "                               directory DEST, then verify the "
-           "copy\n"
+           "DIR, with the server\n"
+           "                               key pair, into the new directory "
+           "DEST, verified\n"
            "      --verify DIR             check the chain, balances and "
            "invariants\n"
            "        [--checkpoint TEXT --checkpoint-key PUBFILE]  ... and "
@@ -307,18 +311,108 @@ static int for_each_target(const offline_request *req, bool one,
 
 /* --- backup --------------------------------------------------------------- */
 
-/* One ledger copied into the new directory dest, then verified there. */
-static int backup_one(const char *src, const char *dest)
+/* Removes what a failed backup left in its temporary directory: the
+ * directory this backup made, and only what backups write into it. */
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+                        struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void remove_partial(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* fsync of a directory: its entries (a new file, a rename) on disk. */
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* The directory that holds `path` (".", for a bare name), in out. */
+static void parent_of(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+/* The server's identity goes with the ledger: restored without it, jifend
+ * would make a new key pair and every client, holding the old jifend.pub,
+ * would get no reply. jifend.key stays 0600 in the backup (which is as
+ * secret as the data directory: it holds residents' names too). The
+ * checkpoint signing key is not copied: it is kept apart, once, so that a
+ * stolen backup cannot sign checkpoints (docs/operations.md, section 4).
+ * 0, or -1 (reported). */
+static int copy_identity(const char *dir, const char *tmp)
+{
+    static const struct {
+        const char *name;
+        bool secret;
+    } files[] = {{IDENTITY_SECRET_FILE, true}, {IDENTITY_PUBLIC_FILE, false}};
+    char from[4300], to[4300], err[9000];
+    snprintf(from, sizeof from, "%s/%s", dir, IDENTITY_SECRET_FILE);
+    if (access(from, F_OK) != 0 && errno == ENOENT) {
+        fprintf(stderr, "jifend: note: %s has no %s (it never served): the "
+                        "backup holds the ledger only\n",
+                dir, IDENTITY_SECRET_FILE);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(from, sizeof from, "%s/%s", dir, files[i].name);
+        snprintf(to, sizeof to, "%s/%s", tmp, files[i].name);
+        if (privfile_copy(from, to, files[i].secret, err, sizeof err) != 0) {
+            fprintf(stderr, "jifend: backup of the server key failed: %s\n",
+                    err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* tmp becomes dest, never over anything that is there by then. */
+static int publish(const char *tmp, const char *dest)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* A filesystem without RENAME_NOREPLACE: rename would replace an empty
+     * directory that appeared meanwhile, so look first. */
+    struct stat st;
+    if (lstat(dest, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(tmp, dest);
+}
+
+/* One ledger copied into the new directory dest (made here), then
+ * verified there as a restore would open it. 0, or 1 (reported). */
+static int backup_ledger(const char *src, const char *dest, const char *name)
 {
     if (mkdir(dest, 0700) != 0) {
-        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
-                dest, strerror(errno));
+        fprintf(stderr, "jifend: cannot create %s: %s\n", dest,
+                strerror(errno));
         return 1;
     }
     storage *st = open_ro(src);
     if (!st)
         return 1;
-    char err[512];
+    char err[8400];
     storage_error e = storage_copy(st, dest, err, sizeof err);
     storage_close(&st);
     if (e != STORAGE_OK) {
@@ -332,61 +426,19 @@ static int backup_one(const char *src, const char *dest)
     jifen_verify_report r;
     int rc = verify_storage(st, &r);
     storage_close(&st);
-    char what[PATH_CAP + 16];
-    snprintf(what, sizeof what, "backup %s", dest);
+    char what[4300];
+    snprintf(what, sizeof what, "backup %s", name);
     print_report(what, &r);
     return rc == 0 ? 0 : 1;
 }
 
-/* The service's identity goes with its ledgers: the server key (clients
- * know the service by it) and the checkpoint key (residents check its
- * signatures), secrets 0600 as in the data directory. */
-static int copy_identity(const char *from_dir, const char *to_dir)
+/* The ledgers of the backup, each into its place under tmp: one ledger
+ * (a community, or a ledger directory) as tmp itself, or a whole service
+ * as tmp/service and tmp/communities/CODE. */
+static int backup_ledgers(const offline_request *req, const char *tmp,
+                          size_t *n_ledgers)
 {
-    static const struct {
-        const char *name;
-        mode_t mode;
-    } files[] = {{"jifend.key", 0600},
-                 {"jifend.pub", 0644},
-                 {"checkpoint.key", 0600},
-                 {"checkpoint.pub", 0644}};
-    int rc = 0;
-    for (size_t i = 0; i < sizeof files / sizeof *files && rc == 0; i++) {
-        char from[PATH_CAP], to[PATH_CAP];
-        snprintf(from, sizeof from, "%s/%s", from_dir, files[i].name);
-        snprintf(to, sizeof to, "%s/%s", to_dir, files[i].name);
-        FILE *in = fopen(from, "rb");
-        if (!in)
-            continue; /* not made yet (a replica has no checkpoint key) */
-        int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-                      files[i].mode);
-        FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-        char buf[4096];
-        size_t n;
-        while (out && (n = fread(buf, 1, sizeof buf, in)) > 0)
-            if (fwrite(buf, 1, n, out) != n)
-                rc = -1;
-        if (!out || fclose(out) != 0)
-            rc = -1;
-        if (!out && fd >= 0)
-            close(fd);
-        fclose(in);
-        if (rc != 0)
-            fprintf(stderr, "jifend: cannot copy %s to %s: %s\n", from, to,
-                    strerror(errno));
-    }
-    return rc;
-}
-
-/* A community (or a ledger directory) into DEST; or a whole service:
- * DEST/service, DEST/communities/CODE for each, and its keys, so that DEST
- * is a data directory to restore from. */
-static int run_backup(const offline_request *req)
-{
-    if (!req->to) {
-        fprintf(stderr, "jifend: --backup needs --to DEST\n");
-        return 2;
-    }
+    *n_ledgers = 1;
     if (!is_service_dir(req->dir) || req->community) {
         char dir[PATH_CAP], err[PATH_CAP + 200];
         if (offline_ledger_dir(req->dir, req->community, dir, sizeof dir, err,
@@ -394,29 +446,78 @@ static int run_backup(const offline_request *req)
             fprintf(stderr, "jifend: %s\n", err);
             return 2;
         }
-        return backup_one(dir, req->to);
+        rmdir(tmp); /* backup_ledger makes it */
+        return backup_ledger(dir, tmp, req->to);
     }
     target *t = NULL;
     size_t n = 0;
     if (targets_of(req, false, &t, &n) != 0)
         return 2;
-    char sub[PATH_CAP];
+    char sub[4300];
+    snprintf(sub, sizeof sub, "%s/communities", tmp);
     int rc = 0;
-    snprintf(sub, sizeof sub, "%s/communities", req->to);
-    if (mkdir(req->to, 0700) != 0 || mkdir(sub, 0700) != 0) {
-        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
-                req->to, strerror(errno));
+    if (mkdir(sub, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s\n", sub,
+                strerror(errno));
         rc = 1;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char dest[PATH_CAP + 64];
-        snprintf(dest, sizeof dest, "%s/%s", req->to, t[i].sub);
-        rc = backup_one(t[i].path, dest);
+        char dest[4400], name[4400];
+        snprintf(dest, sizeof dest, "%s/%s", tmp, t[i].sub);
+        snprintf(name, sizeof name, "%s/%s", req->to, t[i].sub);
+        rc = backup_ledger(t[i].path, dest, name);
     }
-    if (rc == 0)
-        rc = copy_identity(req->dir, req->to) == 0 ? 0 : 1;
     free(t);
-    if (rc == 0)
+    *n_ledgers = n;
+    return rc;
+}
+
+/*
+ * Nothing that looks like a good backup until it is one: the copy is made
+ * in DEST.incomplete-PID next to DEST, synced, verified as a restore would
+ * use it, and only then renamed to DEST (and the rename synced). A backup
+ * killed on the way (a full disk, kill -9, a power cut) leaves at most a
+ * directory named incomplete, never a DEST. A whole service's backup is
+ * its directory: every ledger and the server's key pair, so that DEST is a
+ * data directory to restore from.
+ */
+static int run_backup(const offline_request *req)
+{
+    if (!req->to) {
+        fprintf(stderr, "jifend: --backup needs --to DEST\n");
+        return 2;
+    }
+    struct stat sb;
+    if (lstat(req->to, &sb) == 0) {
+        fprintf(stderr, "jifend: %s exists (DEST must be new; a backup is "
+                        "never written over anything)\n", req->to);
+        return 1;
+    }
+    char tmp[4200], parent[4200];
+    snprintf(tmp, sizeof tmp, "%s.incomplete-%ld", req->to, (long)getpid());
+    if (mkdir(tmp, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s\n", tmp,
+                strerror(errno));
+        return 1;
+    }
+    size_t n = 0;
+    int rc = backup_ledgers(req, tmp, &n);
+    if (rc == 0 && copy_identity(req->dir, tmp) != 0)
+        rc = 1;
+    if (rc == 0 && (sync_dir(tmp) != 0 || publish(tmp, req->to) != 0)) {
+        fprintf(stderr, "jifend: cannot rename %s to %s: %s\n", tmp,
+                req->to, strerror(errno));
+        rc = 1;
+    }
+    parent_of(req->to, parent, sizeof parent);
+    if (rc == 0 && sync_dir(parent) != 0) {
+        fprintf(stderr, "jifend: cannot sync %s: %s\n", parent,
+                strerror(errno));
+        rc = 1;
+    }
+    if (rc != 0 && lstat(tmp, &sb) == 0)
+        remove_partial(tmp);
+    if (rc == 0 && n > 1)
         printf("backup %s: the service's %zu ledger(s) and its keys\n",
                req->to, n);
     return rc;
@@ -714,10 +815,19 @@ static int export_one(const offline_request *req, const target *t)
     storage *st = open_ro(req->dir);
     if (!st)
         return 1;
+    /* The export holds residents' names and notes: a private file, new
+     * (never over an existing one or through a symlink: as root that would
+     * overwrite anything). */
     bool to_stdout = strcmp(req->to, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(req->to, "w");
+    char err[1200];
+    int fd = to_stdout ? -1 : privfile_create(req->to, 0600, err, sizeof err);
+    FILE *f = to_stdout ? stdout : fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        fprintf(stderr, "jifend: %s: %s\n", req->to, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            snprintf(err, sizeof err, "%s: %s", req->to, strerror(errno));
+        }
+        fprintf(stderr, "jifend: %s\n", err);
         storage_close(&st);
         return 1;
     }
@@ -730,9 +840,16 @@ static int export_one(const offline_request *req, const target *t)
     storage_close(&st);
     if (fflush(f) != 0 || ferror(f))
         rc = -1;
-    if (!to_stdout && fclose(f) != 0)
-        rc = -1;
+    if (!to_stdout) {
+        if (fsync(fileno(f)) != 0)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+    }
     if (rc != 0) {
+        /* No half export left behind to be taken for a whole one. */
+        if (!to_stdout)
+            unlink(req->to);
         fprintf(stderr, "jifend: export to %s failed\n", req->to);
         return 1;
     }

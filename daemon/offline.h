@@ -5,7 +5,8 @@
  * next to a running jifend (LMDB readers never block the writer), on a
  * backup copy, or on a directory copied from another machine.
  *
- *   jifend --backup DIR --to DEST      compacting copy, then verified
+ *   jifend --backup DIR --to DEST      compacting copy with the server key
+ *                                      pair, verified, then renamed to DEST
  *   jifend --verify DIR [--checkpoint TEXT --checkpoint-key PUBFILE] [--json]
  *   jifend --export DIR --to FILE|- [--from N]   JSON lines
  *                                      (docs/export-format.md)

@@ -1051,6 +1051,19 @@ static uint64_t percent_of(uint64_t fee, uint32_t percent)
 
 #define YUAN(fen) (fen) / 100, (fen) % 100
 
+uint64_t policy_redeem_most(const policy *p, int64_t fee_due_fen,
+                            uint64_t *limit_fen)
+{
+    uint64_t limit = 0;
+    if (p != NULL && p->fen_per_point != 0 && fee_due_fen > 0)
+        limit = percent_of((uint64_t)fee_due_fen, p->max_offset_percent);
+    if (limit_fen != NULL)
+        *limit_fen = limit;
+    /* points * rate <= limit  <=>  points <= floor(limit / rate): comparing
+     * this way can never overflow, however many points are asked for. */
+    return p != NULL && p->fen_per_point != 0 ? limit / p->fen_per_point : 0;
+}
+
 jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen)
@@ -1072,10 +1085,7 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
         return JIFEN_STATUS_CAP_EXCEEDED;
     }
     due = (uint64_t)fee_due_fen;
-    limit = percent_of(due, p->max_offset_percent);
-    /* points * rate <= limit  <=>  points <= floor(limit / rate): comparing
-     * this way can never overflow, however many points are asked for. */
-    most = limit / p->fen_per_point;
+    most = policy_redeem_most(p, fee_due_fen, &limit);
     if (points > most) {
         set_err(err, errlen,
                 "cap max_offset_percent: at most %" PRIu64 " points can be "

@@ -125,6 +125,13 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen);
 
+/* The most points policy_redeem_offset accepts against fee_due_fen (0 when
+ * nothing is due), and the fen that share of the fee is (limit_fen, may be
+ * NULL): what a desk shows before the clerk commits. The ledger also
+ * applies the yearly cap and sanctions, which need its counters. */
+uint64_t policy_redeem_most(const policy *p, int64_t fee_due_fen,
+                            uint64_t *limit_fen);
+
 /* Unix ms at which points earned at earned_ms expire under p (always the
  * start of a month, Asia/Shanghai), or INT64_MAX when they never do. */
 int64_t policy_expiry_of(const policy *p, int64_t earned_ms);

@@ -127,46 +127,34 @@ const char *ledger_query_strerror(const ledger *self)
     return self->query_error;
 }
 
-ledger_error ledger_query(ledger *self, const jifen_request *req,
-                          jifen_reply *reply)
+ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
+                              const jifen_request *req, jifen_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
     ledger_copy_text(reply->request_id, sizeof reply->request_id,
                      req->request_id);
     reply->status = JIFEN_STATUS_OK;
     reply->results = calloc(req->n_commands, sizeof *reply->results);
-    if (!reply->results) {
-        snprintf(self->query_error, sizeof self->query_error,
-                 "out of memory");
+    if (!reply->results)
         return LEDGER_FAILED;
-    }
     reply->n_results = req->n_commands;
-
-    storage_txn txn;
-    storage_error e = ledger_begin_reader(self, &txn);
-    if (e) {
-        codec_reply_clear(reply);
-        snprintf(self->query_error, sizeof self->query_error, "%s",
-                 storage_txn_strerror(&txn));
-        return LEDGER_FAILED;
-    }
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *result = &reply->results[i];
         switch (cmd->kind) {
         case JIFEN_CMD_BALANCE:
-            query_balance(&txn, cmd, result);
+            query_balance(txn, cmd, result);
             break;
         case JIFEN_CMD_HISTORY:
-            query_history(&txn, cmd, result);
+            query_history(txn, cmd, result);
             break;
         case JIFEN_CMD_VERIFY:
-            verify_ledger(&txn, &result->verify);
+            verify_ledger(txn, &result->verify);
             result->has_verify = true;
             result->status = JIFEN_STATUS_OK;
             break;
         case JIFEN_CMD_KEY_LIST:
-            query_keys(&txn, result);
+            query_keys(txn, result);
             break;
         case JIFEN_CMD_POLICY:
             /* The rule sets are configuration, not ledger state. */
@@ -174,12 +162,15 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
                              clock_now_ms(), result);
             break;
         case JIFEN_CMD_NOTICES:
-            query_notices(&txn, cmd, result);
+            query_notices(txn, cmd, result);
+            break;
+        case JIFEN_CMD_HOUSEHOLD_SEARCH: /* search.c */
+            search_households(txn, cmd, result);
             break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();
             const policy *pol = ruleset_at(rulebook_current(self->book), now);
-            reports_run(&txn, cmd, pol ? pol : &self->pol, now, result);
+            reports_run(txn, cmd, pol ? pol : &self->pol, now, result);
             break;
         }
         default:
@@ -187,8 +178,26 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
                               "command %zu is not a query", i + 1);
         }
     }
-    ledger_end_reader(self, &txn);
     return LEDGER_OK;
+}
+
+ledger_error ledger_query(ledger *self, const jifen_request *req,
+                          jifen_reply *reply)
+{
+    storage_txn txn;
+    memset(reply, 0, sizeof *reply);
+    storage_error e = ledger_begin_reader(self, &txn);
+    if (e) {
+        snprintf(self->query_error, sizeof self->query_error, "%s",
+                 storage_txn_strerror(&txn));
+        return LEDGER_FAILED;
+    }
+    ledger_error le = ledger_query_txn(self, &txn, req, reply);
+    if (le != LEDGER_OK)
+        snprintf(self->query_error, sizeof self->query_error,
+                 "out of memory");
+    ledger_end_reader(self, &txn);
+    return le;
 }
 
 ledger_error ledger_verify(ledger *self, jifen_verify_report *report)

@@ -11,7 +11,8 @@
  * for another's; one lane is never held by two committers, so a
  * community's entries stay in one serial order. Only the server thread
  * touches the socket, and it replies to a group only after its commit
- * returned.
+ * returned. A community's queries go to the query threads (querypool.h),
+ * which serve every ledger.
  */
 #include "server.h"
 
@@ -19,6 +20,7 @@
 #include "codec.h"
 #include "hash.h"
 #include "log.h"
+#include "querypool.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -45,6 +47,7 @@ typedef struct {
     pending *items;
     size_t n, cap;
     size_t n_commands;
+    size_t n_bytes; /* of the requests' payloads */
 } group;
 
 typedef struct lane {
@@ -86,6 +89,7 @@ typedef struct server {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int done_pipe[2]; /* a byte per finished job, to wake the poll */
+    querypool *queries; /* the threads that answer communities' queries */
 } server;
 
 static uint64_t now_us(void)
@@ -185,7 +189,8 @@ static lane *lane_of(server *s, ledger *led)
 static bool group_full(const group *g)
 {
     return g->n == SERVER_GROUP_REQUESTS ||
-           g->n_commands >= SERVER_GROUP_COMMANDS;
+           g->n_commands >= SERVER_GROUP_COMMANDS ||
+           g->n_bytes >= SERVER_GROUP_BYTES;
 }
 
 /* Room for one more request in g: 0, or -1 when out of memory. */
@@ -222,6 +227,7 @@ static void group_clear(group *g)
     }
     g->n = 0;
     g->n_commands = 0;
+    g->n_bytes = 0;
 }
 
 static void mark_ready(server *s, lane *l)
@@ -251,19 +257,38 @@ static lane *take_ready(server *s)
 
 /* --- taking requests in ---------------------------------------------------------- */
 
-static void answer_query(server *s, const transport_message *msg,
-                         ledger *target, const ledger_caller *caller,
-                         const jifen_request *req)
+/*
+ * Operations queries (stats, checkpoint, the replication feed) are small
+ * and bounded, and read the server thread's metrics; the service's own
+ * (the community list, the roll-up) read the list of communities, which
+ * only this thread changes: both are answered here. Every community query
+ * goes to the query threads as its bytes, queued under its key
+ * (querypool.h); a key whose queue is full is told to wait.
+ */
+static void answer_query(server *s, transport_message *msg, ledger *target,
+                         const ledger_caller *caller, const jifen_request *req)
 {
     jifen_reply reply;
-    int rc = 0;
-    if (s->opts->ops && ops_handles(req)) {
+    int rc;
+    if (s->opts->ops && ops_handles(req))
         rc = ops_query(s->opts->ops, target, req, &reply);
-    } else if (target == service_ledger(s->svc)) {
+    else if (target == service_ledger(s->svc))
         rc = service_query(s->svc, caller, req, &reply);
-    } else if (ledger_query(target, req, &reply) != LEDGER_OK) {
-        refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
-               ledger_query_strerror(target));
+    else if (querypool_submit(s->queries, target, msg->user_id, msg->peer,
+                              msg->peer_len, msg->payload,
+                              msg->payload_len)) {
+        msg->payload = NULL; /* the pool has it */
+        msg->payload_len = 0;
+        return;
+    } else {
+        char why[JIFEN_ERROR_MAX + 1];
+        snprintf(why, sizeof why,
+                 "too many queries of this key are waiting (at most %d, "
+                 "%u MiB; %u MiB for all keys): retry once their replies "
+                 "came",
+                 QUERYPOOL_KEY_REQUESTS, QUERYPOOL_KEY_BYTES >> 20,
+                 QUERYPOOL_TOTAL_BYTES >> 20);
+        refuse(s, msg, req->request_id, JIFEN_STATUS_BUSY, why);
         return;
     }
     if (rc != 0) {
@@ -273,6 +298,16 @@ static void answer_query(server *s, const transport_message *msg,
     }
     send_reply(s, msg, &reply);
     codec_reply_clear(&reply);
+}
+
+/* Sends every reply the query threads finished. */
+static void send_answers(server *s)
+{
+    querypool_reply r;
+    while (querypool_take(s->queries, &r)) {
+        transport_send(s->tp, r.peer, r.peer_len, r.bytes, r.len);
+        querypool_reply_clear(&r);
+    }
 }
 
 /*
@@ -356,6 +391,7 @@ static void admit(server *s, transport_message *msg)
     group *g = &l->gathered;
     g->items[g->n++] = p;
     g->n_commands += p.request.n_commands;
+    g->n_bytes += p.msg.payload_len;
     if (group_full(g))
         s->full_lanes++;
     mark_ready(s, l);
@@ -445,6 +481,7 @@ static void hand_over(server *s, committer *c, lane *l, job_kind job)
         l->gathered = spare;
         l->gathered.n = 0;
         l->gathered.n_commands = 0;
+        l->gathered.n_bytes = 0;
         if (group_full(&c->work))
             s->full_lanes--;
     }
@@ -659,6 +696,38 @@ static bool anything_gathered(const server *s)
     return s->ready_head != NULL;
 }
 
+/* Tests only: while the file named by --test-hold-reads exists, the loop
+ * leaves requests in the socket, as it does when a full group waits for
+ * a committer, so that a test can see what libzmq then holds. */
+static bool holding_reads(const server_options *opts)
+{
+    return opts->test_hold_reads && access(opts->test_hold_reads, F_OK) == 0;
+}
+
+/* Readers that died while jifend runs (a backup or an export killed)
+ * pin pages until their slots are cleared: look for them in every ledger
+ * every SERVER_READER_CHECK_MS. */
+static void check_readers(server *s, uint64_t *last_us)
+{
+    uint64_t now = now_us();
+    if (now - *last_us < (uint64_t)SERVER_READER_CHECK_MS * 1000u)
+        return;
+    *last_us = now;
+    size_t n = service_count(s->svc);
+    for (size_t i = 0; i <= n; i++) {
+        const community_record *rec = NULL;
+        ledger *led = i < n ? service_at(s->svc, i, &rec)
+                            : service_ledger(s->svc);
+        if (!led)
+            continue;
+        int dead = storage_reader_check(ledger_storage(led));
+        if (dead > 0)
+            log_warn("%s: reclaimed %d stale reader slot(s) of processes "
+                     "that died reading the ledger",
+                     rec ? rec->code : "the service", dead);
+    }
+}
+
 int server_run(service *svc, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
@@ -672,12 +741,16 @@ int server_run(service *svc, transport *tp, const server_options *opts,
     pthread_cond_init(&s.wake, NULL);
     int n = opts->committers > 0 ? opts->committers : 2;
     int rc = 0;
-    if (committers_start(&s, n) != 0) {
-        log_error("out of memory, or no threads for the committers");
+    s.queries = querypool_new(QUERYPOOL_THREADS, false);
+    if (!s.queries || committers_start(&s, n) != 0) {
+        log_error("out of memory, or no threads for the committers and the "
+                  "queries");
         rc = -1;
     }
+    uint64_t readers_checked_us = now_us();
     while (rc == 0) {
         bool stopping = *stop;
+        check_readers(&s, &readers_checked_us);
         /* Rule-set reloads and a replica's fetches use ledgers' write
          * transactions too: only while no committer holds any. */
         if (!stopping && all_idle(&s)) {
@@ -690,22 +763,26 @@ int server_run(service *svc, transport *tp, const server_options *opts,
             dispatch_timers(&s);
         if (stopping && all_idle(&s) && !anything_gathered(&s))
             break; /* the commits in flight, and what they left, are done */
-        bool take = !stopping && s.full_lanes == 0;
-        int ready = transport_wait(tp, s.done_pipe[0], take, 200);
+        bool take = !stopping && s.full_lanes == 0 && !holding_reads(opts);
+        int ready = transport_wait(tp, s.done_pipe[0],
+                                   querypool_fd(s.queries), take, 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))
             rc = collect(&s);
+        if (ready > 0 && (ready & TRANSPORT_READY_FD2))
+            send_answers(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_MESSAGE) && rc == 0)
             gather(&s);
     }
     if (s.committers) {
         /* Wait for what is in flight: its clients get their replies. */
         while (!all_idle(&s)) {
-            int ready = transport_wait(tp, s.done_pipe[0], false, 200);
+            int ready = transport_wait(tp, s.done_pipe[0], -1, false, 200);
             if (ready > 0 && (ready & TRANSPORT_READY_FD))
                 collect(&s);
         }
         committers_stop(&s);
     }
+    querypool_destroy(&s.queries);
     for (size_t i = 0; i < s.cap_lanes; i++) {
         if (!s.lanes[i])
             continue;

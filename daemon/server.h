@@ -2,15 +2,18 @@
  * server - jifend's event loop: receive, decode, route to a community,
  * group-commit, reply.
  *
- * The server thread owns the socket: it takes every request waiting (up to
- * a bound), routes it to its ledger (service.h), answers queries at once
- * from a read transaction, and gathers writes into a group per ledger.
- * Committer threads own ledgers' write transactions, one ledger each at a
- * time: a committer applies a whole group, commits once, and hands it
- * back; only then does the server thread reply to each of its requests.
- * While groups are being committed (mostly waiting for fsync) the next
- * ones are gathered, communities commit in parallel, and queries never
- * wait behind a commit.
+ * Three kinds of threads. The server thread owns the socket: it takes
+ * every request waiting (up to a bound), decodes it, routes it to its
+ * ledger (service.h) and authorizes it, hands queries to the query threads
+ * (querypool.h: fair between keys, each request judged whole against its
+ * cost, querycost.h) and gathers writes into a group per ledger. Committer
+ * threads own ledgers' write transactions, one ledger each at a time: a
+ * committer applies a whole group, commits once, and hands it back; only
+ * then does the server thread reply to each of its requests. While groups
+ * are being committed (mostly waiting for fsync) the next ones are
+ * gathered, communities commit in parallel, queries never wait behind a
+ * commit, and a long query (verify, a community report) holds one query
+ * thread, never the server thread.
  */
 #ifndef JIFEN_SERVER_H
 #define JIFEN_SERVER_H
@@ -22,9 +25,14 @@
 
 #include <signal.h>
 
+/* How often stale reader slots are looked for while serving. */
+#define SERVER_READER_CHECK_MS 5000
+
 /* Most requests gathered into one commit, and most commands. */
 #define SERVER_GROUP_REQUESTS 4096
 #define SERVER_GROUP_COMMANDS 16384
+/* ... and most bytes of requests (rule sets are 64 KB commands). */
+#define SERVER_GROUP_BYTES (32u << 20)
 
 typedef struct {
     ops *ops;           /* metrics and operations queries; may be NULL */
@@ -39,6 +47,9 @@ typedef struct {
     void *reload_arg;
     /* Committer threads: ledgers whose groups commit at once (0: 2). */
     int committers;
+    /* TESTS ONLY (--test-hold-reads): while this file exists no request
+     * is taken from the socket. NULL in service. */
+    const char *test_hold_reads;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

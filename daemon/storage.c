@@ -9,6 +9,7 @@
 #include "storage.h"
 
 #include "log.h"
+#include "privfile.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 struct storage {
     MDB_env *env;
@@ -151,12 +153,69 @@ static storage_error fail_open(storage *self, int rc, const char *what,
     return translate(rc);
 }
 
+/* LMDB maps the file and trusts it: a data.mdb cut short (an interrupted
+ * copy, a disk that filled during one) passes mdb_env_open, which reads
+ * only the two meta pages, and the first page past the end of the file
+ * kills the process with SIGBUS. So the file is measured against the
+ * environment's own bookkeeping (the newest meta page: last page in use,
+ * and the page size) before any other page is touched. 0, or -1 with err
+ * saying what is wrong and what to do. */
+static int check_file_size(MDB_env *env, const char *dir, char *err,
+                           size_t errlen)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat sb;
+    int fd = -1;
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &st) != 0 ||
+        mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0) {
+        snprintf(err, errlen, "%s: cannot measure data.mdb", dir);
+        return -1;
+    }
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if ((uint64_t)sb.st_size >= need)
+        return 0;
+    snprintf(err, errlen,
+             "%s/data.mdb is cut short: %llu bytes, but its own bookkeeping "
+             "has %llu pages of %u bytes in use (%llu bytes). It was "
+             "truncated (an interrupted copy, a full disk); nothing was read "
+             "from it or changed. Restore the latest backup that verifies "
+             "(jifend --verify BACKUP; docs/operations.md, section 4)",
+             dir, (unsigned long long)sb.st_size,
+             (unsigned long long)info.me_last_pgno + 1, st.ms_psize,
+             (unsigned long long)need);
+    return -1;
+}
+
+/* An empty data.mdb would be taken by LMDB for a new environment (and a
+ * ledger silently started afresh); one shorter than its two meta pages is
+ * no ledger either. Checked before LMDB opens it. */
+static int check_file_present(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &sb) != 0 || sb.st_size >= 2 * 4096)
+        return 0; /* missing: a new ledger; long enough: checked after */
+    snprintf(err, errlen,
+             "%s is %s (%lld bytes, shorter than its two header pages): it "
+             "was truncated (an interrupted copy, a full disk) and holds no "
+             "ledger; nothing was changed. Move it aside and restore the "
+             "latest backup that verifies (jifend --verify BACKUP; "
+             "docs/operations.md, section 4)",
+             path, sb.st_size ? "cut short" : "empty",
+             (long long)sb.st_size);
+    return -1;
+}
+
 /* Creates and opens the environment (map_size 0: the file's own) and clears
  * stale reader slots. 0 with *out set, or LMDB's code (err filled, nothing
  * left open). */
 static int open_env(storage **out, const char *dir, size_t map_size,
                     unsigned flags, char *err, size_t errlen)
 {
+    if (check_file_present(dir, err, errlen) != 0)
+        return MDB_INVALID;
     storage *self = calloc(1, sizeof *self);
     if (!self) {
         snprintf(err, errlen, "out of memory");
@@ -181,13 +240,26 @@ static int open_env(storage **out, const char *dir, size_t map_size,
         fail_open(self, rc, "open environment", dir, err, errlen);
         return rc;
     }
+    if (check_file_size(self->env, dir, err, errlen) != 0) {
+        mdb_env_close(self->env);
+        pthread_rwlock_destroy(&self->map_lock);
+        free(self);
+        return MDB_CORRUPTED;
+    }
     /* A process killed during a read leaves its reader slot behind, which
-     * pins old pages and makes the file grow: reclaim those at start. */
-    int dead = 0;
-    if (mdb_reader_check(self->env, &dead) == 0 && dead > 0)
+     * pins old pages and makes the file grow: reclaim those at start (and
+     * periodically while serving: storage_reader_check). */
+    int dead = storage_reader_check(self);
+    if (dead > 0)
         log_warn("reclaimed %d stale reader slot(s) in %s", dead, dir);
     *out = self;
     return 0;
+}
+
+int storage_reader_check(storage *self)
+{
+    int dead = 0;
+    return mdb_reader_check(self->env, &dead) == 0 ? dead : -1;
 }
 
 storage_error storage_open(storage **out, const char *dir, size_t map_size,
@@ -273,9 +345,24 @@ storage_error storage_open_readonly(storage **out, const char *dir, char *err,
 storage_error storage_copy(storage *self, const char *dest_dir, char *err,
                            size_t errlen)
 {
-    int rc = mdb_env_copy2(self->env, dest_dir, MDB_CP_COMPACT);
-    if (rc)
-        snprintf(err, errlen, "copy to %s: %s", dest_dir, mdb_strerror(rc));
+    /* Not mdb_env_copy2: it creates the file 0666 less the umask (0644, so
+     * a backup of a 0600 ledger would be readable by all) and never syncs
+     * it. Our own file is private from its creation and on disk before
+     * the copy is called done. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data.mdb", dest_dir);
+    int fd = privfile_create(path, 0600, err, errlen);
+    if (fd < 0)
+        return STORAGE_FAILED;
+    int rc = mdb_env_copyfd2(self->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc) {
+        snprintf(err, errlen, "copy to %s: %s", path, mdb_strerror(rc));
+        unlink(path);
+    }
     return translate(rc);
 }
 

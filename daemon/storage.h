@@ -90,10 +90,20 @@ storage_error storage_open_readonly(storage **out, const char *dir, char *err,
                                     size_t errlen);
 
 /* Writes a compacted copy of the environment into the existing, empty
- * directory dest_dir (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). The copy
- * is one read transaction's snapshot: consistent while writes go on. */
+ * directory dest_dir (LMDB's compacting copy): dest_dir/data.mdb, mode 0600
+ * whatever the umask, never over an existing file, fsync'd before it
+ * returns. The copy is one read transaction's snapshot: consistent while
+ * writes go on. */
 storage_error storage_copy(storage *self, const char *dest_dir, char *err,
                            size_t errlen);
+
+/* Clears the reader slots of processes that died holding a read
+ * transaction (a backup or export killed with kill -9): such a slot pins
+ * the pages of its snapshot, so every commit after it takes new pages and
+ * the file grows until the slot is cleared. LMDB only clears them when
+ * asked. Cheap (a scan of the reader table, one kill(pid, 0) per slot);
+ * any thread. The number cleared, or -1. */
+int storage_reader_check(storage *self);
 
 /* Map size and bytes in use (last page used x page size), for stats. */
 void storage_usage(storage *self, uint64_t *map_bytes, uint64_t *used_bytes);

@@ -78,6 +78,9 @@ static const struct {
      JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
     {JIFEN_STATUS_RULE_SET_REFUSED, JIFEN__V1__STATUS__STATUS_RULE_SET_REFUSED,
      "rule_set_refused"},
+    {JIFEN_STATUS_REQUEST_TOO_COSTLY,
+     JIFEN__V1__STATUS__STATUS_REQUEST_TOO_COSTLY, "request_too_costly"},
+    {JIFEN_STATUS_BUSY, JIFEN__V1__STATUS__STATUS_BUSY, "busy"},
     {JIFEN_STATUS_UNKNOWN_COMMUNITY,
      JIFEN__V1__STATUS__STATUS_UNKNOWN_COMMUNITY, "unknown_community"},
     {JIFEN_STATUS_COMMUNITY_CLOSED, JIFEN__V1__STATUS__STATUS_COMMUNITY_CLOSED,
@@ -271,27 +274,28 @@ static bool token_ok(const char *s, size_t cap, size_t max,
     return true;
 }
 
-/* Length of the UTF-8 sequence at s[0..n), 0 when it is not valid UTF-8 or
- * is a control character (C0, DEL, C1). */
-static size_t text_char_len(const unsigned char *s, size_t n)
+/* Length of the UTF-8 sequence at s[0..n) with its code point in *cp, 0
+ * when it is not valid UTF-8. */
+static size_t utf8_char_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
     size_t len;
-    uint32_t cp;
     uint32_t min;
 
-    if (s[0] < 0x80)
-        return (s[0] < 0x20 || s[0] == 0x7f) ? 0 : 1;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
     if ((s[0] & 0xe0) == 0xc0) {
         len = 2;
-        cp = s[0] & 0x1f;
+        *cp = s[0] & 0x1f;
         min = 0x80;
     } else if ((s[0] & 0xf0) == 0xe0) {
         len = 3;
-        cp = s[0] & 0x0f;
+        *cp = s[0] & 0x0f;
         min = 0x800;
     } else if ((s[0] & 0xf8) == 0xf0) {
         len = 4;
-        cp = s[0] & 0x07;
+        *cp = s[0] & 0x07;
         min = 0x10000;
     } else {
         return 0;
@@ -301,24 +305,62 @@ static size_t text_char_len(const unsigned char *s, size_t n)
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
+        *cp = (*cp << 6) | (s[i] & 0x3f);
     }
     /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    if (cp <= 0x9f)
+    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
         return 0;
     return len;
 }
 
-static bool text_ok(const char *s, size_t n)
+/* Characters that change how text reads without showing themselves: with
+ * them a note or a name printed by history, --json or a report can read
+ * differently from what it holds (a bidi override turns "120" into "021";
+ * a zero-width space makes two names that look alike differ). What each
+ * is, for the error message; NULL for ordinary characters. */
+static const char *invisible_kind(uint32_t cp)
+{
+    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+        cp == 0x200e || cp == 0x200f || cp == 0x061c)
+        return "a bidirectional control";
+    if ((cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) ||
+        cp == 0xfeff || cp == 0x180e || cp == 0x00ad)
+        return "a zero-width character";
+    if (cp == 0x2028 || cp == 0x2029)
+        return "a line separator";
+    if ((cp >= 0x206a && cp <= 0x206f) || (cp >= 0xfff9 && cp <= 0xfffb) ||
+        (cp >= 0xe0000 && cp <= 0xe007f))
+        return "an invisible formatting character";
+    return NULL;
+}
+
+/* True when s[0..n) is UTF-8 text without control or invisible characters;
+ * otherwise why not in why[] (the code point named). */
+static bool text_ok(const char *s, size_t n, char *why, size_t whylen)
 {
     const unsigned char *u = (const unsigned char *)s;
 
     for (size_t i = 0; i < n;) {
-        size_t len = text_char_len(u + i, n - i);
-        if (len == 0)
+        uint32_t cp = 0;
+        size_t len = utf8_char_len(u + i, n - i, &cp);
+        const char *kind = len ? invisible_kind(cp) : NULL;
+        if (len == 0) {
+            snprintf(why, whylen, "is not UTF-8 text");
             return false;
+        }
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            snprintf(why, whylen, "must be text without control characters "
+                                  "(U+%04X at byte %zu)",
+                     (unsigned)cp, i + 1);
+            return false;
+        }
+        if (kind != NULL) {
+            snprintf(why, whylen,
+                     "holds U+%04X at byte %zu, %s, which can make the text "
+                     "read differently from what it holds; remove it",
+                     (unsigned)cp, i + 1, kind);
+            return false;
+        }
         i += len;
     }
     return true;
@@ -355,6 +397,7 @@ static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
                        bool required)
 {
     size_t n = strnlen(s, cap);
+    char why[160];
 
     if (failed(e))
         return;
@@ -362,8 +405,8 @@ static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
         fail(e, "%s: longer than %zu bytes", field, cap - 1);
     else if (n == 0 && required)
         fail(e, "%s: required", field);
-    else if (!text_ok(s, n))
-        fail(e, "%s: must be UTF-8 text without control characters", field);
+    else if (!text_ok(s, n, why, sizeof why))
+        fail(e, "%s: %s", field, why);
 }
 
 static void check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
@@ -1250,6 +1293,34 @@ static void tree_head_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     c->entry = ((const Jifen__V1__TreeHeadQuery *)sub)->entry;
 }
 
+/* Household search (issue 17): the query is text like a name, 1-64 bytes. */
+static void household_search_check(const jifen_command *c, errbuf *e)
+{
+    check_text(e, "query", c->name, sizeof c->name, true);
+    check_range(e, "limit", c->limit, 0, JIFEN_SEARCH_MAX,
+                " (0: the server's default)");
+}
+
+static void household_search_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HouseholdSearch *m = &w->sub.household_search;
+
+    jifen__v1__household_search__init(m);
+    m->query = wire_str(c->name);
+    m->limit = c->limit;
+    w->msg.household_search = m;
+}
+
+static void household_search_from_wire(const ProtobufCMessage *sub,
+                                       jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__HouseholdSearch *m =
+        (const Jifen__V1__HouseholdSearch *)sub;
+
+    take_str(e, "query", c->name, sizeof c->name, m->query);
+    c->limit = m->limit;
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -1361,6 +1432,10 @@ static const kind_info KINDS[] = {
      JIFEN__V1__COMMAND__KIND_TREE_HEAD,
      &jifen__v1__tree_head_query__descriptor, NULL, tree_head_to_wire,
      tree_head_from_wire},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "household_search", false,
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SEARCH,
+     &jifen__v1__household_search__descriptor, household_search_check,
+     household_search_to_wire, household_search_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1730,6 +1805,8 @@ typedef struct {
     Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
     Jifen__V1__TreeProof proof;
     ProtobufCBinaryData proof_path[JIFEN_PROOF_PATH_MAX];
+    Jifen__V1__Balance households[JIFEN_SEARCH_MAX];
+    Jifen__V1__Balance *household_ptrs[JIFEN_SEARCH_MAX];
 } wire_result;
 
 /* Room for the longest history and key list of the reply, reused for
@@ -2075,6 +2152,15 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
     w->msg.keys = h->key_ptrs;
     rule_sets_to_wire(r, w);
+    size_t nh = r->households != NULL ? r->n_households : 0;
+    if (nh > JIFEN_SEARCH_MAX)
+        nh = JIFEN_SEARCH_MAX;
+    for (size_t i = 0; i < nh; i++) {
+        balance_to_wire(&r->households[i], &w->households[i]);
+        w->household_ptrs[i] = &w->households[i];
+    }
+    w->msg.n_households = nh;
+    w->msg.households = w->household_ptrs;
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
@@ -2504,6 +2590,28 @@ static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void households_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                 errbuf *e)
+{
+    if (failed(e) || w->n_households == 0)
+        return;
+    if (w->n_households > JIFEN_SEARCH_MAX) {
+        fail(e, "households: %zu, at most %u", w->n_households,
+             JIFEN_SEARCH_MAX);
+        return;
+    }
+    r->households = calloc(w->n_households, sizeof *r->households);
+    if (r->households == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_households = w->n_households;
+    for (size_t i = 0; i < w->n_households && !failed(e); i++) {
+        balance_from_wire(w->households[i], &r->households[i], e);
+        fail_context(e, "households[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -2534,6 +2642,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     report_from_wire(w, r, e);
     communities_from_wire(w, r, e);
     proof_from_wire(w->proof, r, e);
+    households_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -2621,6 +2730,9 @@ void codec_result_clear(jifen_result *result)
         free(result->proof->stored);
     free(result->proof);
     result->proof = NULL;
+    free(result->households);
+    result->households = NULL;
+    result->n_households = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)
@@ -2638,4 +2750,29 @@ void codec_reply_mark_replayed(jifen_reply *reply)
     for (size_t i = 0; i < reply->n_results; i++)
         if (reply->results[i].status == JIFEN_STATUS_OK)
             reply->results[i].status = JIFEN_STATUS_EXISTS;
+}
+
+/* --- the field rules, for clients that check a form before sending ------ */
+
+bool codec_household_ok(const char *s)
+{
+    return token_ok(s, JIFEN_HOUSEHOLD_MAX + 1, JIFEN_HOUSEHOLD_MAX,
+                    household_char);
+}
+
+bool codec_code_ok(const char *s)
+{
+    return token_ok(s, JIFEN_CODE_MAX + 1, JIFEN_CODE_MAX, code_char);
+}
+
+bool codec_request_id_ok(const char *s)
+{
+    return token_ok(s, JIFEN_REQUEST_ID_MAX + 1, JIFEN_REQUEST_ID_MAX,
+                    request_id_char);
+}
+
+bool codec_text_ok(const char *s, size_t n)
+{
+    char why[96];
+    return text_ok(s, n, why, sizeof why);
 }

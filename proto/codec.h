@@ -48,6 +48,15 @@ void codec_request_canonical(const jifen_request *req, codec_bytes_fn fn,
 
 void codec_request_clear(jifen_request *req);
 
+/* The codec's own rules for one field, for a client that checks a form
+ * before it builds a command (jifen-web): a household code, an activity or
+ * rule code, a request id, and text (UTF-8 without control characters; n
+ * bytes, length bounds are the caller's). */
+bool codec_household_ok(const char *s);
+bool codec_code_ok(const char *s);
+bool codec_request_id_ok(const char *s);
+bool codec_text_ok(const char *s, size_t n);
+
 /* --- replies ------------------------------------------------------------ */
 
 /* Encodes a reply. *out is malloc'd; the caller frees it. 0 or -1 (memory). */

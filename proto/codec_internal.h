@@ -226,6 +226,7 @@ typedef struct {
         Jifen__V1__InclusionQuery inclusion;
         Jifen__V1__ConsistencyQuery consistency;
         Jifen__V1__TreeHeadQuery tree_head;
+        Jifen__V1__HouseholdSearch household_search;
     } sub;
     /* A service key's communities (KeyEnrol), split from the command's
      * comma-separated text. */

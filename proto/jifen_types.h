@@ -40,6 +40,8 @@ extern "C" {
 #define JIFEN_KEY_Z85_LEN 40      /* a CURVE public key in Z85 */
 #define JIFEN_LABEL_MAX JIFEN_AUTHOR_MAX /* a key's label is the author */
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
+#define JIFEN_SEARCH_DEFAULT 20u  /* households per search, limit 0 */
+#define JIFEN_SEARCH_MAX 100u     /* households per search, at most */
 #define JIFEN_COMMUNITY_MAX 32    /* community / street code, [A-Za-z0-9._-] */
 /* Request.community naming the service's own ledger (its journal, for a
  * replica's feed): no community code starts with '@'. */
@@ -74,6 +76,8 @@ typedef enum {
     JIFEN_STATUS_NOTICE_CLOSED = 32,
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
+    JIFEN_STATUS_REQUEST_TOO_COSTLY = 36, /* a query request over its limits */
+    JIFEN_STATUS_BUSY = 37, /* the key's query queue is full */
     JIFEN_STATUS_UNKNOWN_COMMUNITY = 40,
     JIFEN_STATUS_COMMUNITY_CLOSED = 41,
     JIFEN_STATUS_COMMUNITY_EXISTS = 42,
@@ -138,6 +142,7 @@ typedef enum {
     JIFEN_CMD_INCLUSION, /* Merkle proofs (docs/proofs.md) */
     JIFEN_CMD_CONSISTENCY,
     JIFEN_CMD_TREE_HEAD,
+    JIFEN_CMD_HOUSEHOLD_SEARCH, /* issue 17: find by door number or name */
     /* New kinds go above this line: it counts them (tests/test_keys.c
      * holds every kind to a row of its role matrix). */
     JIFEN_CMD_KINDS
@@ -188,6 +193,8 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   INCLUSION     entry, tree_size (0: the latest signed tree head's)
  *   CONSISTENCY   old_size, tree_size (0: the latest signed tree head's)
  *   TREE_HEAD     entry (0: the latest signed tree head)
+ *   HOUSEHOLD_SEARCH name (the query: a code prefix or part of a name),
+ *                 limit
  */
 typedef struct {
     jifen_command_kind kind;
@@ -427,6 +434,8 @@ typedef struct {
     size_t n_communities;
     jifen_community *communities; /* owned; see codec_result_clear */
     jifen_tree_proof *proof; /* owned; see codec_result_clear */
+    size_t n_households;
+    jifen_balance *households; /* owned: a search's matches */
 } jifen_result;
 
 typedef struct {

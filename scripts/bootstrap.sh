@@ -10,6 +10,8 @@ JIFEN_PACKAGES=(
   protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
   libjansson-dev libsystemd-dev libqrencode-dev libpng-dev
   python3-zmq python3-protobuf
+  libmicrohttpd-dev libxlsxwriter-dev curl
+  chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 
 missing_packages() {

@@ -51,6 +51,11 @@ static void test_year_boundary(void **state)
     assert_string_equal(d, "2026-12-31");
     clock_period_of(y2027, p);
     assert_string_equal(p, "2027-01");
+    char m[CLOCK_MINUTE_LEN + 1];
+    clock_minute_text(y2027 - 1, m); /* the last minute of 2026 in Shanghai */
+    assert_string_equal(m, "2026-12-31 23:59");
+    clock_minute_text(y2027 + 61 * 60000, m);
+    assert_string_equal(m, "2027-01-01 01:01");
     assert_int_equal(clock_year_start_ms(y2027 - 1),
                      clock_date_start_ms(2026, 1, 1));
     assert_int_equal(clock_next_year_start_ms(y2027 - 1), y2027);

@@ -378,6 +378,31 @@ static const field_case FIELD_CASES[] = {
     {JIFEN_CMD_DEDUCT, "note", "", 0, false},
     {JIFEN_CMD_REVERSE, "note", "", 0, false},
     {JIFEN_CMD_REVERSE, "note", "esc\x1b", 0, false},
+    /* invisible characters that make text read differently (bidi
+     * overrides and isolates, zero-width characters) */
+    {JIFEN_CMD_AWARD, "note", "paid \xe2\x80\xae" "021", 0, false}, /* RLO */
+    {JIFEN_CMD_AWARD, "note", "\xe2\x80\xaa" "LRE", 0, false},
+    {JIFEN_CMD_AWARD, "note", "pdf \xe2\x80\xac", 0, false},
+    {JIFEN_CMD_AWARD, "note", "rli \xe2\x81\xa7x", 0, false},
+    {JIFEN_CMD_AWARD, "note", "pdi \xe2\x81\xa9", 0, false},
+    {JIFEN_CMD_AWARD, "note", "rlm \xe2\x80\x8f", 0, false},
+    {JIFEN_CMD_AWARD, "note", "alm \xd8\x9c", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "\xe5\xbc\xa0\xe2\x80\x8b\xe4\xb8\x89", 0,
+     false}, /* 张<ZWSP>三 */
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "zwj \xe2\x80\x8d", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "bom \xef\xbb\xbf", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "wj \xe2\x81\xa0", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "shy \xc2\xad", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "ls \xe2\x80\xa8", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "tag \xf3\xa0\x80\x81", 0, false},
+    {JIFEN_CMD_DEDUCT, "note", "\xe2\x80\xad" "LRO", 0, false},
+    {JIFEN_CMD_REVERSE, "note", "\xe2\x80\x8c", 0, false},
+    /* ... and their neighbours, which are ordinary text */
+    {JIFEN_CMD_AWARD, "note", "dash \xe2\x80\x94 quote \xe2\x80\x9c\xe2\x80\x9d", 0,
+     true},
+    {JIFEN_CMD_AWARD, "note", "\xe2\x80\xb0 per mille, \xe2\x81\xb0 super", 0, true},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "\xe5\xbc\xa0\xe4\xb8\x89\xef\xbc\x88\xe5\xa4\xa7\xef\xbc\x89", 0,
+     true}, /* 张三（大） */
     /* numbers */
     {JIFEN_CMD_AWARD, "points", NULL, 0, true},
     {JIFEN_CMD_AWARD, "points", NULL, JIFEN_POINTS_MAX, true},
@@ -540,6 +565,31 @@ static void test_validate_messages(void **state)
     assert_int_equal(codec_command_validate(&c, err, 5),
                      JIFEN_STATUS_BAD_REQUEST);
     assert_string_equal(err, "amou");
+}
+
+/* The error says which character, where, and what it is. */
+static void test_invisible_text_message(void **state)
+{
+    jifen_command c = valid_command(JIFEN_CMD_AWARD);
+    char err[256];
+
+    (void)state;
+    strcpy(c.note, "paid 12\xe2\x80\xae" "0");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_string_equal(err, "note: holds U+202E at byte 8, a bidirectional "
+                             "control, which can make the text read "
+                             "differently from what it holds; remove it");
+    c = valid_command(JIFEN_CMD_HOUSEHOLD_ADD);
+    strcpy(c.name, "a\xe2\x80\x8b");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_prefix(err, "name: holds U+200B at byte 2, a zero-width character");
+    strcpy(c.name, "tab\t");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_string_equal(err, "name: must be text without control characters "
+                             "(U+0009 at byte 4)");
 }
 
 /* --- request-level rules -------------------------------------------------*/
@@ -858,6 +908,24 @@ static jifen_entry sample_entry(jifen_command_kind kind, uint64_t seq)
 
 /* Decoding then encoding gives back the stored bytes exactly: the hash
  * chain is over those bytes. */
+/* Entries already in a journal are decoded as they were written: the rule
+ * is for new input, and an old note with such a character must not make
+ * history, verify or an export fail. */
+static void test_invisible_text_in_stored_entry(void **state)
+{
+    static uint8_t buf[40 * 1024];
+    jifen_entry in = sample_entry(JIFEN_CMD_AWARD, 7), out;
+    char err[256];
+
+    (void)state;
+    strcpy(in.command.note, "old \xe2\x80\xae note");
+    size_t n = codec_entry_encode(&in, buf, sizeof buf);
+    assert_true(n > 0);
+    assert_int_equal(codec_entry_decode(buf, n, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(out.command.note, in.command.note);
+}
+
 static void test_entry_roundtrip_byte_identical(void **state)
 {
     static uint8_t a[40 * 1024], b[40 * 1024];
@@ -1750,6 +1818,8 @@ int main(void)
         cmocka_unit_test(test_request_golden_bytes),
         cmocka_unit_test(test_field_rules),
         cmocka_unit_test(test_validate_messages),
+        cmocka_unit_test(test_invisible_text_message),
+        cmocka_unit_test(test_invisible_text_in_stored_entry),
         cmocka_unit_test(test_request_id_rules),
         cmocka_unit_test(test_mixed_batch_refused),
         cmocka_unit_test(test_batch_size),

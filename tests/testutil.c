@@ -201,6 +201,18 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
                    const char *request_id, const jifen_command *cmd,
                    jifen_result *out)
 {
+    /* The local operator (no key): the ledger checks no role, and the
+     * author is whoever the test says, so rules about authors can be
+     * tested (the recorder of an award may not approve it). */
+    ledger_caller who = {.role = JIFEN_ROLE_NONE};
+    snprintf(who.author, sizeof who.author, "%s", author);
+    return testutil_write_as(led, now_ms, &who, request_id, cmd, out);
+}
+
+int testutil_write_as(ledger *led, int64_t now_ms, const ledger_caller *who,
+                      const char *request_id, const jifen_command *cmd,
+                      jifen_result *out)
+{
     jifen_command one = *cmd;
     jifen_request req = {.n_commands = 1, .commands = &one};
     snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
@@ -210,12 +222,7 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
     hash_request_digest(&req, digest);
     if (ledger_write_begin(led) != LEDGER_OK)
         return -1;
-    /* The local operator (no key): the ledger checks no role, and the
-     * author is whoever the test says, so rules about authors can be
-     * tested (the recorder of an award may not approve it). */
-    ledger_caller who = {.role = JIFEN_ROLE_NONE};
-    snprintf(who.author, sizeof who.author, "%s", author);
-    if (ledger_apply(led, &req, digest, &who, now_ms, &reply) !=
+    if (ledger_apply(led, &req, digest, who, now_ms, &reply) !=
         LEDGER_OK) {
         ledger_write_abort(led);
         return -1;

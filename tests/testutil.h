@@ -53,6 +53,12 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
                    const char *request_id, const jifen_command *cmd,
                    jifen_result *out);
 
+/* The same as an enrolled key (`who`: its key, role and label), which the
+ * ledger authorizes as it does a client's request. */
+int testutil_write_as(ledger *led, int64_t now_ms, const ledger_caller *who,
+                      const char *request_id, const jifen_command *cmd,
+                      jifen_result *out);
+
 /* A ledger in a fresh temporary directory judged by rule sets given as
  * policy texts (the tests of rule sets, notice, expiry, sanctions). */
 typedef struct {

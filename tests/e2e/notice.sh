@@ -93,6 +93,16 @@ json_ok "history" history "$H" --limit 1 &&
 json_ok "redeem now" redeem "$H" 2
 check_eq "the unapproved honour still waits" "0 30" "$(pending_of 3-2-502)"
 
+# A second key labelled like the recorder plus a space is not a second
+# person: refused (the journal would read "approved by test-committee").
+"$JIFEN" keygen --out "$KEYS/lookalike" >/dev/null
+run jf_as admin key enrol "$KEYS/lookalike.pub" committee --label "test-committee "
+check_rc "enrol a key labelled like the recorder" 0
+run jf_as lookalike --json approve "$BIG"
+check_eq "a key labelled like the recorder cannot approve" forbidden "$(jget .status)"
+check_contains "... and is told why" "recorded by test-committee" "$(jget .error)"
+check_eq "... and nothing moved" "0 30" "$(pending_of 3-2-502)"
+
 # A second committee member, with a key and label of their own, approves
 # it; its window is over, so the daemon posts it right away.
 "$JIFEN" keygen --out "$KEYS/committee2" >/dev/null
