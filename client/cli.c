@@ -922,12 +922,12 @@ static int make_request(cli_run *r, const cli_args *a, char *err, size_t errlen)
 {
     r->req.n_commands = 1;
     r->req.commands = &r->cmd;
-    /* The service's own commands name no community, nor does enrolling a
-     * key of the service (one with a scope). */
+    /* The service's own commands name no community (JIFEN_COMMUNITY, set
+     * for a clerk's community, does not get in their way). A key with a
+     * scope named with a community is sent so: the service refuses it and
+     * says why. */
     const char *community = opt_or_env(a, OPT_COMMUNITY, "JIFEN_COMMUNITY");
-    bool scoped = r->cmd.kind == JIFEN_CMD_KEY_ENROL &&
-                  (r->cmd.all_communities || r->cmd.street[0] || r->cmd.text);
-    if (community && !scoped && !jifen_command_is_service(r->def->kind) &&
+    if (community && !jifen_command_is_service(r->def->kind) &&
         text_arg(r->req.community, sizeof r->req.community, community,
                  "--community", err, errlen) != 0)
         return -1;
@@ -1150,6 +1150,8 @@ static int proof_call(void *ctx, const jifen_request *req, jifen_reply *reply)
     cli_run *r = ctx;
     jifen_request saved = r->req;
     r->req = *req;
+    /* in the run's community */
+    memcpy(r->req.community, saved.community, sizeof r->req.community);
     int rc = call_server(r, reply);
     r->req = saved;
     return rc;
