@@ -3,7 +3,7 @@
  *
  * Each decision is a flat list of guards, each refusing with its own
  * status, over what the ledger holds now and the rule set in force; then it
- * fills in the entry the command makes (self->draft) and posts it
+ * fills in the entry the command makes (self->w->draft) and posts it
  * (ledger_post_draft), which applies it. A decision writes nothing itself,
  * so a refusal leaves nothing behind, and everything the entry implies is
  * written by the one apply path (apply.c).
@@ -27,7 +27,7 @@
 /* The draft, emptied, for a command as applied. */
 static jifen_entry *new_draft(ledger *self, const jifen_command *cmd)
 {
-    jifen_entry *e = &self->draft;
+    jifen_entry *e = &self->w->draft;
     memset(e, 0, sizeof *e);
     e->command = *cmd;
     return e;
@@ -53,7 +53,7 @@ static bool need_household(ledger *self, const char *code, jifen_balance *b,
 {
     storage_error e = ledger_household_balance(&self->txn, code, b);
     if (e == STORAGE_OK) {
-        self->before = *b;
+        self->w->before = *b;
         return true;
     }
     if (e == STORAGE_NOT_FOUND)
@@ -442,7 +442,7 @@ static bool bill_reversal_keeps_cap(ledger *self, const write_context *ctx,
  * transaction poisoned when it is damaged. */
 static bool read_original(ledger *self, uint64_t seq, jifen_result *result)
 {
-    storage_error e = journal_read(&self->txn, seq, &self->original, false);
+    storage_error e = journal_read(&self->txn, seq, &self->w->original, false);
     if (e == STORAGE_NOT_FOUND) {
         ledger_set_result(result, JIFEN_STATUS_UNKNOWN_ENTRY,
                           "there is no entry %" PRIu64, seq);
@@ -464,7 +464,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
 {
     if (!read_original(self, cmd->entry, result))
         return;
-    const jifen_entry *original = &self->original;
+    const jifen_entry *original = &self->w->original;
     if (original->n_postings == 0 || original->reverses != 0) {
         ledger_set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
                           "entry %" PRIu64 " (%s) has nothing to reverse",
@@ -734,6 +734,6 @@ void decide_command(ledger *self, const write_context *ctx,
                           codec_command_name(cmd->kind));
         return;
     }
-    self->before.household[0] = '\0'; /* nothing read yet */
+    self->w->before.household[0] = '\0'; /* nothing read yet */
     decisions[cmd->kind](self, ctx, cmd, result);
 }

@@ -41,7 +41,7 @@ static void release_one(ledger *self, const policy *pol, int64_t now_ms,
     char request_id[JIFEN_REQUEST_ID_MAX + 1];
     snprintf(request_id, sizeof request_id, "notice-%" PRIu64, award);
     write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, pol, NULL};
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command.kind = JIFEN_CMD_RELEASE;
     d->command.entry = award;
@@ -79,7 +79,7 @@ static void expire_one(ledger *self, const policy *pol, int64_t now_ms,
         self->txn.error = STORAGE_CORRUPT;
         return;
     }
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command.kind = JIFEN_CMD_EXPIRE;
     ledger_copy_text(d->command.household, sizeof d->command.household,
