@@ -88,6 +88,11 @@ static storage_error translate(int rc)
     }
 }
 
+const char *storage_table_name(storage_table table)
+{
+    return (unsigned)table < TABLE_COUNT ? table_names[table] : "?";
+}
+
 const char *storage_strerror(storage_error err)
 {
     switch (err) {

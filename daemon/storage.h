@@ -49,6 +49,10 @@ typedef enum {
     TABLE_COUNT
 } storage_table;
 
+/* The table's name in the environment ("journal", "balances", ...), for
+ * messages and dumps; "?" for a value that is no table. */
+const char *storage_table_name(storage_table table);
+
 typedef struct {
     const void *data;
     size_t len;

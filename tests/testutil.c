@@ -197,6 +197,25 @@ int testutil_daemon_stop(testutil_daemon *d, int sig)
     return r < 0 ? -1 : status;
 }
 
+int testutil_apply(ledger *led, int64_t now_ms, const ledger_caller *who,
+                   const jifen_request *req, jifen_reply *reply)
+{
+    uint8_t digest[JIFEN_HASH_LEN];
+    memset(reply, 0, sizeof *reply);
+    if (codec_request_digest(req, digest) != 0 ||
+        ledger_write_begin(led) != LEDGER_OK)
+        return -1;
+    if (ledger_apply(led, req, digest, who, now_ms, reply) != LEDGER_OK) {
+        ledger_write_abort(led);
+        return -1;
+    }
+    if (ledger_write_commit(led) != LEDGER_OK) {
+        codec_reply_clear(reply);
+        return -1;
+    }
+    return 0;
+}
+
 int testutil_write(ledger *led, int64_t now_ms, const char *author,
                    const char *request_id, const jifen_command *cmd,
                    jifen_result *out)
@@ -204,23 +223,16 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
     jifen_command one = *cmd;
     jifen_request req = {.n_commands = 1, .commands = &one};
     snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
-    uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(out, 0, sizeof *out);
-    if (codec_request_digest(&req, digest) != 0 ||
-        ledger_write_begin(led) != LEDGER_OK)
-        return -1;
     /* The local operator (no key): the ledger checks no role, and the
      * author is whoever the test says, so rules about authors can be
      * tested (the recorder of an award may not approve it). */
     ledger_caller who = {"", JIFEN_ROLE_NONE, ""};
     snprintf(who.author, sizeof who.author, "%s", author);
-    if (ledger_apply(led, &req, digest, &who, now_ms, &reply) !=
-        LEDGER_OK) {
-        ledger_write_abort(led);
+    if (testutil_apply(led, now_ms, &who, &req, &reply) != 0)
         return -1;
-    }
-    if (ledger_write_commit(led) != LEDGER_OK || reply.n_results != 1) {
+    if (reply.n_results != 1) {
         codec_reply_clear(&reply);
         return -1;
     }

@@ -46,6 +46,13 @@ int testutil_jifend_run(const testutil_daemon *d, const char *const *args);
  * waitpid, or -1. */
 int testutil_daemon_stop(testutil_daemon *d, int sig);
 
+/* Applies a write request as `who` at now_ms in a group commit of its own
+ * (digest, begin, ledger_apply, commit: the server's apply_group for one
+ * request). Fills reply (free with codec_reply_clear). 0, or -1 when the
+ * ledger itself failed (nothing committed, reply cleared). */
+int testutil_apply(ledger *led, int64_t now_ms, const ledger_caller *who,
+                   const jifen_request *req, jifen_reply *reply);
+
 /* Applies one write command as one request in its own group commit, at
  * now_ms by `author`, and copies the single result out (its history and
  * notices dropped). Returns 0, or -1 when the ledger itself failed. */
