@@ -142,6 +142,10 @@ run jf award 9-9-999 meeting
 check_rc "award to an unknown household" 1
 check_contains "unknown household: reason on stderr" "unknown_household" "$ERR"
 check_contains "unknown household: named" "9-9-999" "$ERR"
+run jfj award 9-9-999 meeting
+check_rc "a refusal with --json" 1
+check_eq "a refusal with --json: one object with the status" unknown_household "$(jget .status)"
+check_contains "a refusal with --json: and the reason" "9-9-999" "$(jget .error)"
 run jf balance 9-9-999
 check_rc "balance of an unknown household" 1
 run jf award "$H" no-such-activity
