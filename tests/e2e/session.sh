@@ -153,6 +153,16 @@ check_rc "award for an unknown activity" 1
 check_contains "unknown activity: reason" "unknown_activity" "$ERR"
 check_eq "refusals changed nothing" "$BEFORE" "$(verify_state)"
 
+# --- a retry with the same request id: exit 0, "exists" -----------------------
+# (what the ledger does with it: tests/scenario_idempotency.c)
+run jf award "$H" meeting --request-id session-retry
+check_rc "a write with a request id" 0
+run jf award "$H" meeting --request-id session-retry
+check_rc "the same write retried" 0
+check_contains "retried, human output" "already recorded; this retry changed nothing" "$OUT"
+run jfj award "$H" meeting --request-id session-retry
+check_eq "retried with --json: status" exists "$(jget .status)"
+
 # --- unreachable: exit 3 ----------------------------------------------------
 T0=$SECONDS
 run "$JIFEN" --server tcp://127.0.0.1:1 --timeout 200 --retries 1 verify
