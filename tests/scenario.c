@@ -409,6 +409,36 @@ char *scenario_source_file(const char *relative_path)
     FAIL("cannot read %s", path);
 }
 
+char *scenario_edit(const char *text, const char *old_line,
+                    const char *new_line)
+{
+    size_t cap = strlen(text) + 1, n = 0, old_len = strlen(old_line);
+    size_t new_len = strlen(new_line);
+    int edits = 0;
+    /* Each edit may grow the text by new_len; lines are counted first. */
+    for (const char *p = text; *p; p++)
+        cap += *p == '\n' ? new_len : 0;
+    char *out = malloc(cap + new_len);
+    if (!out)
+        FAIL("out of memory");
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        bool match = len == old_len && memcmp(p, old_line, len) == 0;
+        memcpy(out + n, match ? new_line : p, match ? new_len : len);
+        n += match ? new_len : len;
+        edits += match;
+        p += len;
+        if (*p == '\n')
+            out[n++] = *p++;
+    }
+    out[n] = '\0';
+    if (edits == 0) {
+        free(out);
+        FAIL("no line \"%s\" to replace", old_line);
+    }
+    return out;
+}
+
 ledger_caller scenario_enrol(scenario *s, jifen_role role, const char *label)
 {
     char seed[128], z85[JIFEN_KEY_Z85_LEN + 1];

@@ -73,6 +73,12 @@ void scenario_restart(scenario *s);
  * malloc'd; fails the test when it cannot be read. */
 char *scenario_source_file(const char *relative_path);
 
+/* A copy of a policy text with every line equal to old_line replaced by
+ * new_line (what `sed 's/^OLD$/NEW/'` does), malloc'd; fails the test when
+ * no line is old_line. */
+char *scenario_edit(const char *text, const char *old_line,
+                    const char *new_line);
+
 /* --- time (Asia/Shanghai) ------------------------------------------------ */
 
 /* Unix ms of "YYYY-MM-DD HH:MM" (or "YYYY-MM-DD HH:MM:SS") in Shanghai. */
