@@ -313,13 +313,34 @@ static ledger_caller key_caller(const char *z85, jifen_role role,
     return who;
 }
 
+static size_t count_texts(const char *const *texts)
+{
+    size_t n = 0;
+    while (texts[n])
+        n++;
+    return n;
+}
+
+/* s->texts := a copy of texts (a replica, a restart read them again). */
+static void keep_texts(scenario *s, const char *const *texts)
+{
+    for (size_t i = 0; s->texts && s->texts[i]; i++)
+        free(s->texts[i]);
+    free(s->texts);
+    size_t n = count_texts(texts);
+    s->texts = calloc(n + 1, sizeof *s->texts);
+    for (size_t i = 0; s->texts && i < n; i++)
+        if (!(s->texts[i] = strdup(texts[i])))
+            FAIL("out of memory");
+    if (!s->texts)
+        FAIL("out of memory");
+}
+
 static scenario *open_book(const char *const *rule_sets)
 {
     static const char *const default_rules[] = {policy_default_text, NULL};
     const char *const *texts = rule_sets ? rule_sets : default_rules;
-    size_t n = 0;
-    while (texts[n])
-        n++;
+    size_t n = count_texts(texts);
     scenario *s = calloc(1, sizeof *s);
     if (!s)
         FAIL("out of memory");
@@ -328,9 +349,7 @@ static scenario *open_book(const char *const *rule_sets)
         free(s);
         FAIL("the scenario's ledger cannot be opened (rule sets above)");
     }
-    s->texts = calloc(n + 1, sizeof *s->texts);
-    for (size_t i = 0; s->texts && i < n; i++)
-        s->texts[i] = strdup(texts[i]);
+    keep_texts(s, texts);
     live_add(s);
     return s;
 }
@@ -387,6 +406,26 @@ void scenario_restart(scenario *s)
 {
     if (testutil_book_reopen(&s->book) != 0)
         FAIL("the ledger does not open again (see above)");
+}
+
+int scenario_reload(scenario *s, const char *const *rule_sets, char *err,
+                    size_t errlen)
+{
+    ruleset *rules = NULL;
+    policy first;
+    if (testutil_rules(rule_sets, count_texts(rule_sets), &rules, &first) != 0)
+        FAIL("the rule sets do not parse (see above)");
+    if (ledger_replace_rules(s->book.led, rules, s->now_ms, err, errlen) !=
+        0) {
+        ruleset_destroy(&rules);
+        return -1;
+    }
+    /* Taken: a restart reads these files from now on. */
+    ruleset_destroy(&s->book.rules);
+    s->book.rules = rules;
+    s->book.pol = first;
+    keep_texts(s, rule_sets);
+    return 0;
 }
 
 char *scenario_source_file(const char *relative_path)

@@ -69,6 +69,11 @@ int scenario_teardown(void **state);
 /* Closes the ledger and opens it again, as a restart of jifend does (with
  * the operator's rule sets it was made with). */
 void scenario_restart(scenario *s);
+/* What SIGHUP makes jifend do: the operator's rule sets read again (as
+ * texts, NULL-terminated), taken only if they keep history intact now
+ * (ledger_replace_rules). 0, or -1 with why in err and nothing changed. */
+int scenario_reload(scenario *s, const char *const *rule_sets, char *err,
+                    size_t errlen);
 /* The text of a file of the source tree (e.g. "deploy/policy-2026-07.conf"),
  * malloc'd; fails the test when it cannot be read. */
 char *scenario_source_file(const char *relative_path);

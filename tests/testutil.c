@@ -263,28 +263,35 @@ static int book_open_ledger(testutil_book *b)
     return 0;
 }
 
-int testutil_book_open(testutil_book *b, const char *const *texts, size_t n)
+int testutil_rules(const char *const *texts, size_t n, ruleset **out,
+                   policy *first)
 {
     char err[256];
-    memset(b, 0, sizeof *b);
-    if (hash_init() != 0)
-        return -1;
+    *out = NULL;
     for (size_t i = 0; i < n; i++) {
         policy p;
         int rc = policy_parse(&p, texts[i], strlen(texts[i]), "test.conf",
                               err, sizeof err);
         if (rc == 0 && i == 0) {
-            b->pol = p;
-            rc = ruleset_from_policy(&b->rules, &p, err, sizeof err);
+            *first = p;
+            rc = ruleset_from_policy(out, &p, err, sizeof err);
         } else if (rc == 0) {
-            rc = ruleset_add(b->rules, &p, "test.conf", err, sizeof err);
+            rc = ruleset_add(*out, &p, "test.conf", err, sizeof err);
         }
         if (rc != 0) {
             fprintf(stderr, "%s\n", err);
-            ruleset_destroy(&b->rules);
+            ruleset_destroy(out);
             return -1;
         }
     }
+    return 0;
+}
+
+int testutil_book_open(testutil_book *b, const char *const *texts, size_t n)
+{
+    memset(b, 0, sizeof *b);
+    if (hash_init() != 0 || testutil_rules(texts, n, &b->rules, &b->pol) != 0)
+        return -1;
     b->dir = testutil_tmpdir();
     return b->dir && book_open_ledger(b) == 0 ? 0 : -1;
 }

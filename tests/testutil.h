@@ -70,6 +70,10 @@ typedef struct {
     int next_id;
 } testutil_book;
 
+/* Parses policy texts into rule sets (a bad one is printed); *first is the
+ * first text's. 0, or -1 (*out NULL). */
+int testutil_rules(const char *const *texts, size_t n, ruleset **out,
+                   policy *first);
 /* Parses the texts (a bad one is printed), opens the ledger. 0 or -1. */
 int testutil_book_open(testutil_book *b, const char *const *texts, size_t n);
 /* Closes and opens the ledger again, as a restart does. 0 or -1. */
