@@ -115,6 +115,12 @@ check_rc "verify (human)" 0
 check_match "verify human" "^ok: $N_ENTRIES entries, head [0-9a-f]{64}" "$OUT"
 BEFORE=$(verify_state)
 
+# --- a report as CSV (the figures: tests/scenario_reports.c) ---------------
+run jf report statement "$H" --csv
+check_rc "report statement --csv" 0
+check_eq "report --csv: the header" "item,value" "$(head -1 <<<"$OUT" | tr -d '\r')"
+check_contains "report --csv: a row (what is due at the month's end)" "fee_outstanding_fen,$DUE" "$OUT"
+
 # --- usage errors: exit 2, nothing sent ---------------------------------------
 for amount in 1e3 -5 12.345 abc "" 0x10 1,5; do
     run jf bill "$H" "$amount" --period 2026-02
@@ -132,6 +138,8 @@ run jf award "$H"
 check_rc "award without an activity" 2
 run jf redeem "$H" -3
 check_rc "redeem -3" 2
+run jf report statement
+check_rc "a statement without a household" 2
 run jf --json pay "$H" 1e3
 check_rc "pay 1e3 with --json" 2
 check_eq "usage error with --json: one object" usage "$(jget .status)"
