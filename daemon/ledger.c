@@ -883,16 +883,20 @@ static void cmd_reverse(ledger *self, const write_context *ctx,
         const jifen_posting *p = &original.postings[i];
         make_posting(&mirrored[i], p->asset, p->credit, p->debit, p->amount);
         rules_posted_from_points(&original, &mirrored[i]);
-        /* Taking back an award must not push the household below zero. */
-        if (account_is_household_points(p->credit)) {
+        /* Taking back an award must not push the household below zero:
+         * the account the mirror debits, which for an award posted after
+         * its notice is the points account, not the pending one the award
+         * credited. */
+        const char *from = mirrored[i].debit;
+        if (account_is_household_points(from)) {
             account_totals t;
-            if (get_totals(self, p->credit, &t) != STORAGE_OK)
+            if (get_totals(self, from, &t) != STORAGE_OK)
                 return;
             if (t.credits - t.debits < p->amount) {
                 set_result(result, JIFEN_STATUS_INSUFFICIENT_POINTS,
                            "reversing entry %" PRIu64 " needs %" PRIu64
                            " points; %s has %" PRIu64,
-                           cmd->entry, p->amount, p->credit,
+                           cmd->entry, p->amount, from,
                            t.credits - t.debits);
                 return;
             }

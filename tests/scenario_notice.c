@@ -120,6 +120,10 @@ static void test_notice(void **state)
     assert_int_equal(e->command.kind, JIFEN_CMD_RELEASE);
     assert_string_equal(e->author, "jifend");
     sc_ok(s, &s->terminal, sc_redeem(H, 2));
+    /* Posted and spent: taking the award back would leave H below zero. */
+    sc_refused(s, &s->committee, sc_reverse(a.entry, "late objection"),
+               JIFEN_STATUS_INSUFFICIENT_POINTS,
+               "needs 2 points; household/" H "/points has 0");
     sc_expect_balance(s, H2, 0, 30, 0); /* the unapproved honour waits */
 
     /* Another committee member, with a key of their own, approves it; its
