@@ -362,7 +362,11 @@ scenario *scenario_new(const char *const *rule_sets)
     if (!s->clock_path)
         FAIL("out of memory");
     snprintf(s->clock_path, len, "%s/test-clock", s->book.dir);
-    scenario_at(s, "2026-01-01 00:00");
+    /* Keys can be enrolled only under a rule set: the first one's date
+     * when that is later. */
+    int64_t first = ruleset_get(s->book.rules, 0)->effective_ms;
+    int64_t start = scenario_ms("2026-01-01 00:00");
+    scenario_at_ms(s, first > start ? first : start);
     if (clock_use_test_file(s->clock_path) != 0)
         FAIL("cannot use the test clock %s", s->clock_path);
     /* One key per role, enrolled offline (`jifend --enrol`). */
@@ -490,25 +494,21 @@ ledger_caller scenario_enrol(scenario *s, jifen_role role, const char *label)
 
 /* --- requests ------------------------------------------------------------ */
 
-/* Through the codec as from the wire, then authorized as server.c does:
- * 0 with *req decoded and *checked the sender, or the whole request's
- * refusal (status and message in *refused). */
-static int admit(scenario *s, const ledger_caller *who, const char *request_id,
-                 jifen_command *cmd, jifen_request *req, ledger_caller *checked,
-                 jifen_result *refused)
+/* Through the codec as from the wire, then authorized as server.c's admit
+ * does: 0 with *out decoded and *checked the sender, or -1 with the whole
+ * request's refusal in *refused (status and message, no results). */
+static int admit(scenario *s, const ledger_caller *who,
+                 const jifen_request *sent, jifen_request *out,
+                 ledger_caller *checked, jifen_reply *refused)
 {
-    jifen_request sent = {.n_commands = 1, .commands = cmd};
-    if (request_id)
-        snprintf(sent.request_id, sizeof sent.request_id, "%s", request_id);
-    else if (jifen_command_is_write(cmd->kind))
-        snprintf(sent.request_id, sizeof sent.request_id, "sc-%d",
-                 ++s->next_id);
     uint8_t *bytes = NULL;
     size_t len = 0;
-    if (codec_request_encode(&sent, &bytes, &len) != 0)
+    if (codec_request_encode(sent, &bytes, &len) != 0)
         FAIL("out of memory");
     memset(refused, 0, sizeof *refused);
-    refused->status = codec_request_decode(bytes, len, req, refused->error,
+    snprintf(refused->request_id, sizeof refused->request_id, "%s",
+             sent->request_id);
+    refused->status = codec_request_decode(bytes, len, out, refused->error,
                                            sizeof refused->error);
     free(bytes);
     if (refused->status != JIFEN_STATUS_OK)
@@ -516,12 +516,49 @@ static int admit(scenario *s, const ledger_caller *who, const char *request_id,
     *checked = *who;
     if (who->key[0])
         refused->status =
-            ledger_authorize(s->book.led, who->key, req, checked,
+            ledger_authorize(s->book.led, who->key, out, checked,
                              refused->error, sizeof refused->error);
     if (refused->status == JIFEN_STATUS_OK)
         return 0;
-    codec_request_clear(req);
+    codec_request_clear(out);
     return -1;
+}
+
+void scenario_group(scenario *s, size_t n, const jifen_request *requests,
+                    const ledger_caller *who, jifen_reply *replies)
+{
+    jifen_request *decoded = calloc(n, sizeof *decoded);
+    ledger_caller *checked = calloc(n, sizeof *checked);
+    bool *in_group = calloc(n, sizeof *in_group);
+    if (!decoded || !checked || !in_group)
+        FAIL("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        jifen_request sent = requests[i];
+        if (!sent.request_id[0])
+            snprintf(sent.request_id, sizeof sent.request_id, "sc-%d",
+                     ++s->next_id);
+        in_group[i] = admit(s, &who[i], &sent, &decoded[i], &checked[i],
+                            &replies[i]) == 0;
+    }
+    ledger *led = s->book.led;
+    if (ledger_write_begin(led) != LEDGER_OK)
+        FAIL("ledger_write_begin: %s", ledger_strerror(led));
+    for (size_t i = 0; i < n; i++) {
+        uint8_t digest[JIFEN_HASH_LEN];
+        if (!in_group[i])
+            continue;
+        if (codec_request_digest(&decoded[i], digest) != 0)
+            FAIL("out of memory");
+        if (ledger_apply(led, &decoded[i], digest, &checked[i], s->now_ms,
+                         &replies[i]) != LEDGER_OK)
+            FAIL("the ledger failed: %s", ledger_strerror(led));
+        codec_request_clear(&decoded[i]);
+    }
+    if (ledger_write_commit(led) != LEDGER_OK)
+        FAIL("the commit failed: %s", ledger_strerror(led));
+    free(decoded);
+    free(checked);
+    free(in_group);
 }
 
 /* The single result of a reply; a reply refused as a whole as a result. */
@@ -537,22 +574,23 @@ static jifen_result only_result(const jifen_reply *reply)
     return r;
 }
 
+/* A request of one command. */
+static jifen_request one(const char *request_id, jifen_command *cmd)
+{
+    jifen_request req = {.n_commands = 1, .commands = cmd};
+    if (request_id)
+        snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
+    return req;
+}
+
 jifen_result scenario_send(scenario *s, const ledger_caller *who,
                            const char *request_id, jifen_command cmd)
 {
     codec_reply_clear(&s->last_write);
     if (!jifen_command_is_write(cmd.kind))
         FAIL("%s is not a write", codec_command_name(cmd.kind));
-    jifen_request req;
-    ledger_caller checked;
-    jifen_result refused;
-    if (admit(s, who, request_id, &cmd, &req, &checked, &refused) != 0)
-        return refused;
-    int rc = testutil_apply(s->book.led, s->now_ms, &checked, &req,
-                            &s->last_write);
-    codec_request_clear(&req);
-    if (rc != 0)
-        FAIL("the ledger failed: %s", ledger_strerror(s->book.led));
+    jifen_request req = one(request_id, &cmd);
+    scenario_group(s, 1, &req, who, &s->last_write);
     return only_result(&s->last_write);
 }
 
@@ -627,11 +665,10 @@ jifen_result scenario_query(scenario *s, const ledger_caller *who,
                             jifen_command cmd)
 {
     codec_reply_clear(&s->last_query);
-    jifen_request req;
+    jifen_request sent = one(NULL, &cmd), req;
     ledger_caller checked;
-    jifen_result refused;
-    if (admit(s, who, NULL, &cmd, &req, &checked, &refused) != 0)
-        return refused;
+    if (admit(s, who, &sent, &req, &checked, &s->last_query) != 0)
+        return only_result(&s->last_query);
     ledger_error le = ledger_query(s->book.led, &req, &s->last_query);
     codec_request_clear(&req);
     if (le != LEDGER_OK)
@@ -757,7 +794,13 @@ void scenario_verify(scenario *s, const char *file, int line)
 
 scenario *scenario_replica_of(scenario *primary)
 {
-    scenario *r = open_book((const char *const *)primary->texts);
+    return scenario_replica_with(primary,
+                                 (const char *const *)primary->texts);
+}
+
+scenario *scenario_replica_with(scenario *primary, const char *const *rule_sets)
+{
+    scenario *r = open_book(rule_sets);
     r->now_ms = primary->now_ms;
     /* The same keys: the replica learns them from the enrolments. */
     r->committee = primary->committee;

@@ -58,7 +58,8 @@ typedef struct {
 
 /* A fresh ledger judged by the rule sets in `rule_sets` (policy texts,
  * NULL-terminated; NULL: the embedded default policy), at 2026-01-01 00:00
- * Shanghai. Fails the test when it cannot be made. */
+ * Shanghai (or when the first rule set takes effect, if later). Fails the
+ * test when it cannot be made. */
 scenario *scenario_new(const char *const *rule_sets);
 /* Closes the ledger and removes its directory. */
 void scenario_destroy(scenario **s_p);
@@ -141,6 +142,14 @@ void scenario_describe(const jifen_command *cmd, char *out, size_t cap);
 jifen_result scenario_send(scenario *s, const ledger_caller *who,
                            const char *request_id, jifen_command cmd);
 
+/* Several write requests in one group commit, as the server gathers them:
+ * each through the codec and ledger_authorize first (a refusal there
+ * answers that request alone, as in server.c), the others applied in one
+ * write transaction in order and committed once. A request without an id
+ * gets a fresh one. Fills replies[i] (free each with codec_reply_clear). */
+void scenario_group(scenario *s, size_t n, const jifen_request *requests,
+                    const ledger_caller *who, jifen_reply *replies);
+
 /* The checked forms: the write must end with `status` (and, unless NULL,
  * its message contain `needle`); a refusal must change nothing. */
 jifen_result scenario_expect(scenario *s, const ledger_caller *who,
@@ -206,6 +215,8 @@ void scenario_verify(scenario *s, const char *file, int line);
  * started with the primary's --policy) and the primary's clock, holding
  * nothing yet; scenario_follow brings it up to the primary's head. */
 scenario *scenario_replica_of(scenario *primary);
+/* The same with other rule-set files than the primary's. */
+scenario *scenario_replica_with(scenario *primary, const char *const *rule_sets);
 /* Replicates the primary's entries after the replica's head, one
  * ledger_replicate per entry, as daemon/replica.c applies a feed. */
 void scenario_follow(scenario *replica, scenario *primary, const char *file,

@@ -351,9 +351,11 @@ int64_t testutil_at(int year, int month, int day, int hour, int minute)
 /* --- a replica of a book ---------------------------------------------------
  */
 
-int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
+/* Entries after to's head, through upto (0: all), `batch` of them per
+ * write transaction. */
+static int replicate(ledger *from, ledger *to, uint64_t upto, size_t batch)
 {
-    char err[256];
+    char err[256] = "";
     storage_txn txn;
     uint64_t seq;
     uint8_t head[JIFEN_HASH_LEN];
@@ -361,24 +363,46 @@ int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
     if (storage_txn_begin(ledger_storage(from), &txn, false) != STORAGE_OK)
         return -1;
     int rc = 0;
-    for (seq++; rc == 0 && (upto == 0 || seq <= upto); seq++) {
-        uint8_t key[8];
-        storage_val v;
-        storage_be64_put(key, seq);
-        if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
-            STORAGE_OK)
+    bool more = true;
+    for (seq++; rc == 0 && more && (upto == 0 || seq <= upto);) {
+        if (ledger_write_begin(to) != LEDGER_OK) {
+            rc = -1;
             break;
-        rc = ledger_write_begin(to) == LEDGER_OK &&
-                     ledger_replicate(to, v.data, v.len, err, sizeof err) ==
-                         LEDGER_OK &&
-                     ledger_write_commit(to) == LEDGER_OK
-                 ? 0
-                 : -1;
+        }
+        size_t n = 0;
+        for (; rc == 0 && n < batch && (upto == 0 || seq <= upto); n++, seq++) {
+            uint8_t key[8];
+            storage_val v;
+            storage_be64_put(key, seq);
+            if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
+                STORAGE_OK) {
+                more = false;
+                break;
+            }
+            if (ledger_replicate(to, v.data, v.len, err, sizeof err) !=
+                LEDGER_OK) {
+                fprintf(stderr, "replicating entry %" PRIu64 ": %s\n", seq,
+                        err);
+                rc = -1;
+            }
+        }
         if (rc != 0)
-            fprintf(stderr, "replicating entry %" PRIu64 ": %s\n", seq, err);
+            ledger_write_abort(to);
+        else if (ledger_write_commit(to) != LEDGER_OK)
+            rc = -1;
     }
     storage_txn_abort(&txn);
     return rc;
+}
+
+int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
+{
+    return replicate(from, to, upto, 1);
+}
+
+int testutil_replicate_feed(ledger *from, ledger *to, size_t batch)
+{
+    return replicate(from, to, 0, batch ? batch : 1);
 }
 
 /* The policy's derived state: what the rules keep in the meta table. */

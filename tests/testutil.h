@@ -91,6 +91,10 @@ uint64_t testutil_book_head(testutil_book *b);
  * (0: all), into `to`, one transaction each, as daemon/replica.c applies a
  * feed. 0, or -1 (printed). */
 int testutil_replicate(ledger *from, ledger *to, uint64_t upto);
+/* The same for every entry after to's head, `batch` entries per write
+ * transaction, as daemon/replica.c applies one feed reply (up to
+ * JIFEN_FEED_MAX entries) in one. */
+int testutil_replicate_feed(ledger *from, ledger *to, size_t batch);
 /* Replicates the book's journal into a fresh ledger (ledger_replicate, as
  * a replica does) and compares the policy's derived state in the meta
  * table (notices, cap counters, expiry lots, sanctions) row by row: 0 when
