@@ -1001,16 +1001,21 @@ static void run_seed(uint64_t seed, const char *why)
     scenario_destroy(&g->s);
     free(g->entries);
     free(g);
-    if (n != 0 || !rep.ok || divergent != 0)
+    if (n != 0 || !rep.ok || divergent != 0) {
+        char follow[160] = "";
+        if (checks)
+            snprintf(follow, sizeof follow,
+                     "; a replica following commit by commit differed after "
+                     "%u of %u commits (%u times)",
+                     divergent, checks, episodes);
         fail_msg("seed %" PRIu64 ": %s%ld record(s) of the replica built at "
-                 "the end differ from the primary's; a replica following "
-                 "commit by commit differed after %u of %u commits (%u "
-                 "times; see above). Reproduce: JIFEN_EQUIV_SEED=%" PRIu64
+                 "the end differ from the primary's%s (see above). "
+                 "Reproduce: JIFEN_EQUIV_SEED=%" PRIu64
                  " JIFEN_EQUIV_COMMANDS=%zu%s test_equivalence "
                  "(JIFEN_EQUIV_TRACE=1 prints the stream)",
                  seed, rep.ok ? "" : "the primary does not verify; ", n,
-                 divergent, checks, episodes, seed, target,
-                 checks ? " JIFEN_EQUIV_FOLLOW=1" : "");
+                 follow, seed, target, checks ? " JIFEN_EQUIV_FOLLOW=1" : "");
+    }
 }
 
 static uint64_t time_of_day_seed(void)
