@@ -2,29 +2,51 @@
 # bench.sh - jifen's benchmark in one command (see docs/performance.md).
 #
 #   ./bench.sh [--households N] [--clients C] [--batch B] [--seconds S]
-#              [--no-postgres] [--smoke] --out results.json
+#              [--no-postgres] [--no-mariadb] [--smoke] --out results.json
+#   ./bench.sh --web [--users U] [--households H] [--seconds S] [--out FILE]
 #
-# Installs what is missing (the build packages, PostgreSQL 15 and libpq),
-# builds a Release tree in build-bench/, starts a throwaway PostgreSQL
-# cluster on loopback in a temporary directory (synchronous_commit=on,
-# fsync on: the same durability as jifen), runs build-bench's jifen_bench
-# against a fresh jifend, raw LMDB and that cluster, and removes the
-# cluster. Every other option goes to jifen_bench as it is.
+# --web runs the web console's scenario instead (bench/web_bench.sh): U
+# concurrent signed-in desk users against a real jifen-web and jifend.
+#
+# Installs what is missing (the build packages, PostgreSQL 15 and libpq,
+# MariaDB and libmariadb), builds a Release tree in build-bench/, starts a
+# throwaway PostgreSQL cluster (synchronous_commit=on, fsync on) and a
+# throwaway MariaDB server (InnoDB, innodb_flush_log_at_trx_commit=1, the
+# binary log on with sync_binlog=1): each on loopback with its own data
+# directory, socket and port in a temporary directory, never the system
+# service; both are the same durability as jifen. Runs build-bench's
+# jifen_bench against a fresh jifend, raw LMDB and the two servers, and
+# removes the servers on any exit, also when interrupted. Every other
+# option goes to jifen_bench as it is.
 set -euo pipefail
 . "$(dirname "$0")/scripts/bootstrap.sh"
 
+if [ "${1:-}" = "--web" ]; then
+    shift
+    install_packages
+    cmake -S "$JIFEN_ROOT" -B "$JIFEN_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release \
+        -DJIFEN_TESTS=OFF >/dev/null
+    cmake --build "$JIFEN_ROOT/build-bench" -j"$(nproc)" \
+        --target jifend jifen_cli jifen_web web_load >/dev/null
+    echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    exec "$JIFEN_ROOT/bench/web_bench.sh" "$JIFEN_ROOT/build-bench" "$@"
+fi
+
 use_pg=1
+use_my=1
 args=()
 for a in "$@"; do
     case "$a" in
     --no-postgres) use_pg=0 ;;
-    --smoke) use_pg=0; args+=("$a") ;;
+    --no-mariadb) use_my=0 ;;
+    --smoke) use_pg=0; use_my=0; args+=("$a") ;;
     *) args+=("$a") ;;
     esac
 done
 
-JIFEN_PACKAGES+=(libpq-dev)
+JIFEN_PACKAGES+=(libpq-dev libmariadb-dev)
 [ "$use_pg" = 1 ] && JIFEN_PACKAGES+=(postgresql-15)
+[ "$use_my" = 1 ] && JIFEN_PACKAGES+=(mariadb-server)
 install_packages
 cmake -S "$JIFEN_ROOT" -B "$JIFEN_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release \
     -DJIFEN_TESTS=OFF >/dev/null
@@ -42,7 +64,82 @@ stop_pg() {
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$PG_DIR"
 }
-trap stop_pg EXIT
+
+MY_DIR=""
+# mariadbd refuses to run as root unless told to: as root it runs as the
+# mysql user the Debian package creates.
+my_user=$(id -un)
+[ "$(id -u)" -eq 0 ] && my_user=mysql
+stop_my() {
+    [ -n "$MY_DIR" ] || return 0
+    local pid
+    pid=$(cat "$MY_DIR/mariadbd.pid" 2>/dev/null || true)
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$MY_DIR"
+    MY_DIR=""
+}
+BENCH_PID=""
+# jifen_bench's own temporary directories (jifend's ledgers), removed with
+# it even when it was killed.
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jifen-bench-run.XXXXXX")
+cleanup() {
+    if [ -n "$BENCH_PID" ]; then
+        kill "$BENCH_PID" 2>/dev/null || true
+        wait "$BENCH_PID" 2>/dev/null || true
+    fi
+    stop_pg
+    stop_my
+    [ -n "${JIFEN_BENCH_KEEP:-}" ] || rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+start_my() {
+    MY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jifen-bench-mariadb.XXXXXX")
+    [ "$(id -u)" -eq 0 ] && chown mysql "$MY_DIR"
+    mariadb-install-db --no-defaults --user="$my_user" --datadir="$MY_DIR/data" \
+        --auth-root-authentication-method=normal --skip-test-db \
+        >"$MY_DIR/install.log" 2>&1 || {
+        echo "bench.sh: mariadb-install-db failed; see $MY_DIR/install.log" >&2
+        exit 1
+    }
+    local port
+    for _ in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + RANDOM % 20000))
+        # Its own session, so that a ^C reaches it only through cleanup.
+        setsid mariadbd --no-defaults --user="$my_user" \
+            --datadir="$MY_DIR/data" --socket="$MY_DIR/sock" \
+            --pid-file="$MY_DIR/mariadbd.pid" --log-error="$MY_DIR/error.log" \
+            --bind-address=127.0.0.1 --port="$port" --skip-name-resolve \
+            --innodb-flush-log-at-trx-commit=1 \
+            --log-bin="$MY_DIR/data/binlog" --server-id=1 --sync-binlog=1 \
+            --max-connections=200 </dev/null >/dev/null 2>&1 &
+        for _ in $(seq 1 150); do
+            if mariadb --no-defaults --socket="$MY_DIR/sock" -uroot \
+                -e 'SELECT 1' >/dev/null 2>&1; then
+                mariadb --no-defaults --socket="$MY_DIR/sock" -uroot -e \
+                    "CREATE USER bench@'127.0.0.1';
+                     GRANT ALL ON *.* TO bench@'127.0.0.1';
+                     CREATE DATABASE bench;"
+                MY_SPEC="host=127.0.0.1 port=$port user=bench dbname=bench"
+                return 0
+            fi
+            kill -0 "$!" 2>/dev/null || break # gone: the port was taken
+            sleep 0.2
+        done
+    done
+    echo "bench.sh: MariaDB did not start; see $MY_DIR/error.log" >&2
+    exit 1
+}
 
 start_pg() {
     PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jifen-bench-pg.XXXXXX")
@@ -68,6 +165,24 @@ if [ "$use_pg" = 1 ]; then
     start_pg
     pg_args=(--pg "$PG_CONNINFO")
 fi
-echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$JIFEN_ROOT/build-bench/bench/jifen_bench" \
-    --jifend "$JIFEN_ROOT/build-bench/daemon/jifend" "${pg_args[@]}" "${args[@]}"
+if [ "$use_my" = 1 ]; then
+    if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null
+    then
+        start_my
+        pg_args+=(--mysql "$MY_SPEC")
+    else
+        echo "bench.sh: MariaDB is not installed (mariadb-server); its" \
+            "figures are '-'" >&2
+    fi
+fi
+echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# In the background and waited for, so that a TERM or HUP to this script
+# is handled at once (bash runs traps only between foreground commands).
+TMPDIR="$RUN_DIR" "$JIFEN_ROOT/build-bench/bench/jifen_bench" \
+    --jifend "$JIFEN_ROOT/build-bench/daemon/jifend" "${pg_args[@]}" \
+    "${args[@]}" </dev/null &
+BENCH_PID=$!
+rc=0
+wait "$BENCH_PID" || rc=$?
+BENCH_PID=""
+exit "$rc"

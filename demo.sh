@@ -7,6 +7,8 @@
 # --enrol-admin) and the others through the admin, as docs/security.md
 # describes. The request ids are fixed, so running it again changes
 # nothing: the ledger answers "exists" for each write it has already applied.
+# Then it starts the web console (jifen-web) on http://127.0.0.1:8080 with
+# one demo user per role, and prints the address and the demo sign-ins.
 set -euo pipefail
 . "$(dirname "$0")/scripts/bootstrap.sh"
 install_packages
@@ -78,6 +80,42 @@ echo
 echo "== a terminal may not award points (exit 4, nothing changed):"
 run terminal award 3-2-501 meeting --request-id demo-6
 
+# --- the web console, next to jifend on loopback ---------------------------
+# One demo user per role, each with a CURVE key of its own enrolled on
+# jifend under the user's name (so the journal names who did what), and
+# jifen-web's own key for the residents' pages. Demo passwords only.
+WEB=build/web/jifen-web
+WEB_DATA=jifen-web-data
+WEB_URL=http://127.0.0.1:8080
+DEMO_PASSWORD=jifen-demo-2026
+web() { $WEB --data "$WEB_DATA" --server-key "$SERVER_KEY" "$@"; }
+echo
+echo "== the web console (jifen-web): users in ./$WEB_DATA"
+web init --admin-key "$KEYS/admin.key" | sed 's/^/   /'
+for u in desk:terminal committee:committee street:auditor; do
+  name=${u%%:*}
+  if web user list --json | jq -e --arg n "$name" 'any(.[]; .name == $n)' >/dev/null; then
+    echo "   user $name is there already"
+  else
+    echo "$DEMO_PASSWORD" | web user add "$name" --role "${u##*:}" --password-stdin \
+      --admin-key "$KEYS/admin.key" | sed 's/^/   /'
+  fi
+done
+web_started=""
+if curl -sf -o /dev/null "$WEB_URL/api/i18n"; then
+  echo "== jifen-web already answers on $WEB_URL; using it"
+else
+  # Detached like jifend, so the demo can end while it runs.
+  $WEB --data "$WEB_DATA" --server-key "$SERVER_KEY" --listen 127.0.0.1:8080 \
+    </dev/null >>jifen-web.log 2>&1 &
+  web_started=$!
+  for _ in $(seq 50); do
+    curl -sf -o /dev/null "$WEB_URL/api/i18n" && break
+    sleep 0.1
+  done
+  kill -0 "$web_started" 2>/dev/null || { tail -n 5 jifen-web.log; exit 1; }
+fi
+
 echo
 if [ -n "$started" ]; then
   echo "== jifend keeps running (pid $started, log ./jifend.log). Try:"
@@ -85,3 +123,10 @@ if [ -n "$started" ]; then
   echo "   $JIFEN --key $KEYS/auditor.key --server-key $SERVER_KEY balance 3-2-501"
   echo "   stop it with: kill $started"
 fi
+echo "== the web console: $WEB_URL  (log ./jifen-web.log${web_started:+, pid $web_started})"
+echo "   sign in as desk (front desk), committee (residents' committee) or"
+echo "   street (street office / auditor), password $DEMO_PASSWORD"
+echo "   notice board: $WEB_URL/board"
+echo "   3-2-501's own statement: $(web --public-url "$WEB_URL" link 3-2-501)"
+[ -n "$web_started" ] && echo "   stop it with: kill $web_started"
+true

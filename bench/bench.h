@@ -4,7 +4,9 @@
  *
  * Shared pieces: latency samples, result rows, timing, and the options of
  * one run. Each system has its own file (bench_jifen.c, bench_lmdb.c,
- * bench_pg.c); jifen_bench.c runs them and prints the table and the JSON.
+ * bench_pg.c, bench_mysql.c); bench_reports.c times the reports on a
+ * growing ledger; jifen_bench.c runs them and prints the table and the
+ * JSON.
  */
 #ifndef JIFEN_BENCH_H
 #define JIFEN_BENCH_H
@@ -31,7 +33,7 @@ double samples_quantile(const samples *s, double q);
 /* One line of the table and one object of the JSON. */
 typedef struct {
     char scenario[32];
-    char system[16];   /* jifen | postgresql | lmdb-raw */
+    char system[16];   /* jifen | postgresql | mariadb | lmdb-raw */
     unsigned clients;  /* concurrent clients (threads) */
     unsigned batch;    /* commands per request, or transfers per commit */
     uint64_t ops;      /* commands (entries) done */
@@ -42,6 +44,10 @@ typedef struct {
     double p50_ms, p99_ms, p999_ms; /* per request (or commit) */
     double peak_rss_mb;             /* VmHWM; -1 when not measured */
     double peak_anon_mb; /* peak RssAnon: RSS besides the mapped file */
+    /* Reports only (scenario report_* and scale_*): */
+    uint64_t entries;     /* journal entries of the ledger when measured */
+    uint64_t report_rows; /* rows (or notices) in the reply */
+    char note[48];        /* "" when answered, else why not */
 } bench_row;
 
 /* Fills ops_per_s and the quantiles from the samples (which it sorts). */
@@ -58,8 +64,11 @@ typedef struct {
     double seconds;
     const char *jifend;      /* daemon binary */
     const char *pg_conninfo; /* NULL: no PostgreSQL baseline */
+    const char *mysql;       /* MariaDB spec; NULL: no MariaDB baseline */
     const char *out;         /* JSON file, or NULL */
+    bool json;               /* the JSON on stdout, nothing else */
     bool smoke;
+    bool no_tree; /* jifend with merkle_tree = 0: what the tree costs */
 } bench_options;
 
 typedef struct {
@@ -77,6 +86,9 @@ double bench_ms_since(double start);
 /* A temporary directory (malloc'd path) and its removal. */
 char *bench_tmpdir(const char *tag);
 void bench_rmtree(char **path_p);
+/* The end of a run's directory: kept (and said so) when the run failed or
+ * JIFEN_BENCH_KEEP is set, else removed; freed either way. */
+void bench_tmpdir_done(char **path_p, const char *run, int rc);
 
 /* Peak memory of a process: VmHWM and RssAnon from /proc/PID/status, in MB;
  * -1 when unreadable. bench_rss_reset starts a new peak (clear_refs 5). */
@@ -87,7 +99,9 @@ void bench_rss_reset(pid_t pid);
  * VmHWM counts the pages of the mapped database file too, and the target
  * is for the memory besides the map. */
 typedef struct rss_monitor rss_monitor;
-rss_monitor *rss_monitor_start(pid_t pid);
+rss_monitor *rss_monitor_start(pid_t pid); /* every 20 ms */
+/* The same, every `usec` microseconds (short work: the reports). */
+rss_monitor *rss_monitor_start_every(pid_t pid, unsigned usec);
 double rss_monitor_stop(rss_monitor **m_p); /* peak RssAnon in MB */
 
 /* Small fast per-thread random numbers (xorshift64*). */
@@ -101,11 +115,50 @@ static inline uint64_t bench_rand(uint64_t *state)
     return x * 2685821657736338717ull;
 }
 
+/* The lines that say what is being measured, on stdout; nothing with
+ * --json (bench_say_enable(false)), where stdout is the JSON. */
+void bench_say_enable(bool on);
+void bench_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Progress of long work on stderr, one line rewritten in place: only when
+ * stderr is a terminal and --json was not given (bench_progress_enable).
+ * `done` of `total`; bench_progress_done clears the line. */
+void bench_progress_enable(bool on);
+void bench_progress(const char *what, uint64_t done, uint64_t total);
+void bench_progress_done(void);
+
 /* "H0000042": the household codes every system uses. */
 void bench_household(unsigned i, char out[16]);
 
+/* SIGINT, SIGTERM, SIGHUP: kill the jifend the bench started and exit
+ * (128 + signal); the temporary directories stay (bench.sh removes the
+ * TMPDIR it gives the bench). */
+void bench_on_interrupt(void);
+
 int bench_jifen_run(const bench_options *o, bench_results *res);
 int bench_lmdb_run(const bench_options *o, bench_results *res);
+/* A SQL baseline's connection for bench_sql.c: open(arg, n) connects with
+ * room for n queued transfers (NULL on failure, said on stderr); add
+ * queues one; send runs the queued ones as one transaction and empties
+ * the queue (0, or -1 with the server's words on stderr); close
+ * disconnects. `tag` starts the request ids ("pg", "my"). */
+typedef struct {
+    const char *tag;
+    void *arg;
+    void *(*open)(void *arg, unsigned n);
+    void (*add)(void *conn, const char *id, const char *debit,
+                const char *credit, uint64_t amount, bool check);
+    int (*send)(void *conn);
+    void (*close)(void *conn);
+} bench_sql;
+
+/* The award storm (o->clients connections, one award per transaction, for
+ * o->seconds) and the billing run (one connection, o->batch bills per
+ * transaction), as rows of `system`, printed. 0 or -1. */
+int bench_sql_run(const bench_options *o, const bench_sql *sql,
+                  const char *system, bench_results *res);
+
 int bench_pg_run(const bench_options *o, bench_results *res);
+int bench_mysql_run(const bench_options *o, bench_results *res);
 
 #endif

@@ -11,7 +11,7 @@
  * would; every socket is a CURVE client with the role's key and the
  * daemon's public key (DATA/jifend.pub, made on its first start).
  */
-#include "bench.h"
+#include "bench_jifen.h"
 
 #include "codec.h"
 #include "jifen.h"
@@ -31,24 +31,24 @@
 
 #define CALL_TIMEOUT_MS 30000
 
-enum { KEY_COMMITTEE, KEY_TERMINAL, KEY_AUDITOR, N_KEYS };
 static const char *const key_roles[N_KEYS] = {"committee", "terminal",
                                               "auditor"};
 
-typedef struct {
-    pid_t pid;
-    char dir[512];
-    char log[600];
-    char endpoint[128];
-    char server_key[KEYFILE_Z85_LEN + 1];  /* DATA/jifend.pub */
-    char pub[N_KEYS][KEYFILE_Z85_LEN + 1]; /* the bench's client keys */
-    char secret[N_KEYS][KEYFILE_Z85_LEN + 1];
-} daemon_proc;
-
 /* --- the daemon ----------------------------------------------------------- */
 
-static void exec_daemon(const bench_options *o, const daemon_proc *d)
+/* "jifen", or "jifen-notree" for the run without the Merkle tree. */
+static const char *run_system = "jifen";
+
+static void exec_daemon(const bench_options *o, const bench_daemon *d,
+                        const char *policy)
 {
+    char conf[600];
+    snprintf(conf, sizeof conf, "%s.conf", d->dir);
+    FILE *cf = fopen(conf, "w");
+    if (cf) {
+        fprintf(cf, "merkle_tree = %d\n", o->no_tree ? 0 : 1);
+        fclose(cf);
+    }
     int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -58,13 +58,19 @@ static void exec_daemon(const bench_options *o, const daemon_proc *d)
     /* A map large enough for the whole run: growing it mid-scenario would
      * replay a group and show up as a latency spike that is not the steady
      * state. The file only takes what is written. */
-    execl(o->jifend, "jifend", "--data", d->dir, "--listen",
-          "tcp://127.0.0.1:*", "--map-size", "4096", (char *)NULL);
+    if (policy)
+        execl(o->jifend, "jifend", "--config", conf, "--data", d->dir,
+              "--listen", "tcp://127.0.0.1:*", "--map-size", "4096",
+              "--policy", policy, (char *)NULL);
+    else
+        execl(o->jifend, "jifend", "--config", conf, "--data", d->dir,
+              "--listen", "tcp://127.0.0.1:*", "--map-size", "4096",
+              (char *)NULL);
     _exit(127);
 }
 
 /* Reads the endpoint from the "serving tcp://..." log line. */
-static int wait_serving(daemon_proc *d)
+static int wait_serving(bench_daemon *d)
 {
     for (int i = 0; i < 1000; i++) {
         FILE *f = fopen(d->log, "r");
@@ -87,7 +93,7 @@ static int wait_serving(daemon_proc *d)
 
 /* `jifend --data DIR --enrol PUB --role ROLE --label L`, offline, before
  * the daemon runs (its output goes to the log). 0 or -1. */
-static int enrol_offline(const bench_options *o, const daemon_proc *d, int k)
+static int enrol_offline(const bench_options *o, const bench_daemon *d, int k)
 {
     char label[32];
     snprintf(label, sizeof label, "bench %s", key_roles[k]);
@@ -114,7 +120,7 @@ static int enrol_offline(const bench_options *o, const daemon_proc *d, int k)
 }
 
 /* The daemon's public key, as Z85 (jifend writes it on first start). */
-static int read_server_key(daemon_proc *d)
+static int read_server_key(bench_daemon *d)
 {
     char path[600], err[256];
     uint8_t raw[KEYFILE_KEY_LEN];
@@ -127,7 +133,30 @@ static int read_server_key(daemon_proc *d)
     return 0;
 }
 
-static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
+/* The daemon running now, for bench_interrupted. */
+static volatile sig_atomic_t running_daemon;
+
+/* Async-signal-safe: the daemon must not outlive an interrupted bench. */
+static void bench_interrupted(int sig)
+{
+    if (running_daemon > 0)
+        kill((pid_t)running_daemon, SIGKILL);
+    _exit(128 + sig);
+}
+
+void bench_on_interrupt(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = bench_interrupted;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int bench_daemon_start(const bench_options *o, bench_daemon *d, const char *dir,
+                       const char *policy)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "%s/ledger", dir);
@@ -138,7 +167,8 @@ static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
             return -1;
     d->pid = fork();
     if (d->pid == 0)
-        exec_daemon(o, d);
+        exec_daemon(o, d, policy);
+    running_daemon = d->pid > 0 ? d->pid : 0;
     if (d->pid < 0 || wait_serving(d) != 0 || read_server_key(d) != 0) {
         fprintf(stderr, "jifen_bench: jifend did not start (%s); log: %s\n",
                 o->jifend, d->log);
@@ -150,7 +180,7 @@ static int daemon_start(const bench_options *o, daemon_proc *d, const char *dir)
 /* Stops the daemon as an operator would. Its exit status counts: under
  * AddressSanitizer a leak or an error makes it non-zero, and the smoke run
  * in ctest then fails. 0 or -1. */
-static int daemon_stop(daemon_proc *d)
+int bench_daemon_stop(bench_daemon *d)
 {
     if (d->pid <= 0)
         return 0;
@@ -158,6 +188,7 @@ static int daemon_stop(daemon_proc *d)
     kill(d->pid, SIGTERM);
     waitpid(d->pid, &status, 0);
     d->pid = 0;
+    running_daemon = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     fprintf(stderr,
@@ -170,7 +201,7 @@ static int daemon_stop(daemon_proc *d)
 
 /* A socket of `type` (REQ, DEALER) to the daemon, a CURVE client with the
  * key of role k. */
-static void *open_sock(void *ctx, const daemon_proc *d, int k, int type)
+static void *open_sock(void *ctx, const bench_daemon *d, int k, int type)
 {
     void *s = zmq_socket(ctx, type);
     int linger = 0;
@@ -190,7 +221,7 @@ static void *open_sock(void *ctx, const daemon_proc *d, int k, int type)
     return s;
 }
 
-static void *open_req(void *ctx, const daemon_proc *d, int k)
+void *bench_open_req(void *ctx, const bench_daemon *d, int k)
 {
     return open_sock(ctx, d, k, ZMQ_REQ);
 }
@@ -236,7 +267,7 @@ static int recv_reply(void *sock, bool dealer, jifen_reply *reply)
 
 /* One round trip, as a client does it: encode, send, wait, decode. 0 with
  * *reply filled (codec_reply_clear), or -1. */
-static int call(void *sock, const jifen_request *req, jifen_reply *reply)
+int bench_call(void *sock, const jifen_request *req, jifen_reply *reply)
 {
     if (send_request(sock, false, req) != 0)
         return -1;
@@ -262,16 +293,14 @@ static uint64_t count_errors(int rc, const jifen_request *req,
 /* --- batched scenarios: registration, billing ------------------------------
  */
 
-typedef void (*fill_command)(jifen_command *cmd, unsigned household);
-
-static void fill_register(jifen_command *cmd, unsigned household)
+void bench_fill_register(jifen_command *cmd, unsigned household)
 {
     cmd->kind = JIFEN_CMD_HOUSEHOLD_ADD;
     bench_household(household, cmd->household);
     cmd->area_centi_m2 = 8000 + household % 5000;
 }
 
-static void fill_bill(jifen_command *cmd, unsigned household)
+void bench_fill_bill(jifen_command *cmd, unsigned household)
 {
     cmd->kind = JIFEN_CMD_BILL;
     bench_household(household, cmd->household);
@@ -295,8 +324,8 @@ typedef struct {
  * the replies are matched by request id. Latency is per request, from its
  * send to its reply.
  */
-static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
-                       fill_command fill, int key, bench_row *row)
+int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
+                      bench_fill fill, int key, bench_row *row)
 {
     void *sock = open_sock(ctx, d, key, ZMQ_DEALER);
     jifen_command *cmds = calloc(o->batch, sizeof *cmds);
@@ -346,10 +375,12 @@ static int run_batched(const bench_options *o, void *ctx, const daemon_proc *d,
         row->errors += count_errors(rc, &sent, &reply);
         row->ops += f->n;
         row->requests++;
+        bench_progress(row->scenario, row->ops, o->households);
         codec_reply_clear(&reply);
         head = (head + 1) % o->window;
         count--;
     }
+    bench_progress_done();
     for (; count > 0; count--, head = (head + 1) % o->window)
         row->errors += win[head].n; /* never answered */
     row->seconds = bench_now() - start;
@@ -456,7 +487,7 @@ static void client_receive(worker *w)
  * (64 threads waking one another) off the two cores the daemon needs. */
 typedef struct {
     void *ctx;
-    const daemon_proc *d;
+    const bench_daemon *d;
     worker *ws;
     size_t n;
     atomic_int *stop;
@@ -469,8 +500,9 @@ static void *driver_main(void *arg)
     worker **who = calloc(dr->n, sizeof *who);
     for (size_t i = 0; i < dr->n; i++) {
         worker *w = &dr->ws[i];
-        w->sock = open_req(dr->ctx, dr->d, KEY_COMMITTEE);
-        w->till = w->mixed ? open_req(dr->ctx, dr->d, KEY_TERMINAL) : NULL;
+        w->sock = bench_open_req(dr->ctx, dr->d, KEY_COMMITTEE);
+        w->till =
+            w->mixed ? bench_open_req(dr->ctx, dr->d, KEY_TERMINAL) : NULL;
         w->dead = !items || !who || !w->sock || (w->mixed && !w->till);
         if (w->dead)
             w->errors[OP_AWARD]++;
@@ -516,7 +548,7 @@ static void add_closed_row(bench_results *res, const char *scenario,
                            const bench_options *o, worker *ws, int op,
                            double seconds, double hwm, double anon)
 {
-    bench_row *row = bench_results_add(res, scenario, "jifen");
+    bench_row *row = bench_results_add(res, scenario, run_system);
     samples lat = {0};
     for (unsigned i = 0; i < o->clients; i++) {
         for (int k = 0; k < OP_KINDS; k++) {
@@ -538,16 +570,16 @@ static void add_closed_row(bench_results *res, const char *scenario,
 }
 
 /* The daemon's commit counters (the stats query, as the auditor). */
-static int daemon_stats(void *ctx, const daemon_proc *d, jifen_stats *st)
+int bench_daemon_stats(void *ctx, const bench_daemon *d, jifen_stats *st)
 {
-    void *sock = open_req(ctx, d, KEY_AUDITOR);
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_STATS;
     jifen_request req = {{0}, 1, &cmd};
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
-    int rc = sock ? call(sock, &req, &reply) : -1;
+    int rc = sock ? bench_call(sock, &req, &reply) : -1;
     bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_stats;
     if (ok)
         *st = reply.results[0].stats;
@@ -565,17 +597,17 @@ static void print_grouping(const jifen_stats *a, const jifen_stats *b,
 {
     uint64_t commits = b->commits - a->commits;
     uint64_t writes = b->write_requests - a->write_requests;
-    printf("  (daemon: %llu commits, %.0f/s, %.1f write requests per "
-           "commit; apply+commit p50 %llu us, p99 %llu us)\n",
-           (unsigned long long)commits, commits / seconds,
-           commits ? (double)writes / commits : 0.0,
-           (unsigned long long)b->commit_p50_us,
-           (unsigned long long)b->commit_p99_us);
+    bench_say("  (daemon: %llu commits, %.0f/s, %.1f write requests per "
+              "commit; apply+commit p50 %llu us, p99 %llu us)\n",
+              (unsigned long long)commits, commits / seconds,
+              commits ? (double)writes / commits : 0.0,
+              (unsigned long long)b->commit_p50_us,
+              (unsigned long long)b->commit_p99_us);
 }
 
 /* C clients in a closed loop for o->seconds, driven by o->threads
  * harness threads (each client in one thread's share). */
-static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
+static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
                       bool mixed, bench_results *res)
 {
     unsigned nt = o->threads < o->clients ? o->threads : o->clients;
@@ -598,7 +630,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
         w->req.commands = &w->cmd;
     }
     jifen_stats before, after;
-    bool stats = daemon_stats(ctx, d, &before) == 0;
+    bool stats = bench_daemon_stats(ctx, d, &before) == 0;
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     double start = bench_now();
@@ -615,7 +647,7 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
     double seconds = bench_now() - start;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
-    if (stats && daemon_stats(ctx, d, &after) == 0)
+    if (stats && bench_daemon_stats(ctx, d, &after) == 0)
         print_grouping(&before, &after, seconds);
     if (!mixed) {
         add_closed_row(res, "award_storm", o, ws, OP_AWARD, seconds, hwm, anon);
@@ -639,9 +671,9 @@ static int run_closed(const bench_options *o, void *ctx, const daemon_proc *d,
 /* --- verification -----------------------------------------------------------
  */
 
-static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
+static int run_verify(void *ctx, const bench_daemon *d, bench_row *row)
 {
-    void *sock = open_req(ctx, d, KEY_AUDITOR);
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
     if (!sock)
         return -1;
     jifen_command cmd;
@@ -652,7 +684,7 @@ static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
     memset(&reply, 0, sizeof reply);
     samples lat = {0};
     double t0 = bench_now();
-    int rc = call(sock, &req, &reply);
+    int rc = bench_call(sock, &req, &reply);
     double ms = bench_ms_since(t0);
     samples_add(&lat, ms);
     bool ok = rc == 0 && reply.n_results == 1 && reply.results[0].has_verify &&
@@ -676,27 +708,145 @@ static int run_verify(void *ctx, const daemon_proc *d, bench_row *row)
     return ok ? 0 : -1;
 }
 
+/* --- proofs (docs/proofs.md) --------------------------------------------- */
+
+/* One request, answered OK throughout; 0 or -1 (said why). */
+static int call_ok(void *sock, jifen_request *req, jifen_reply *reply,
+                   const char *what)
+{
+    memset(reply, 0, sizeof *reply);
+    int rc = bench_call(sock, req, reply);
+    for (size_t i = 0; rc == 0 && i < reply->n_results; i++)
+        if (reply->results[i].status != JIFEN_STATUS_OK)
+            rc = -1;
+    if (rc != 0 || reply->n_results != req->n_commands) {
+        fprintf(stderr, "jifen_bench: %s failed: %s\n", what,
+                reply->n_results ? reply->results[0].error : reply->error);
+        codec_reply_clear(reply);
+        return -1;
+    }
+    return 0;
+}
+
+/* A proof of one entry against the tree now, and a statement of 1,000
+ * entries with a proof of each (the history and the proofs, two round
+ * trips, as `jifen report statement --proof` makes them): the time per
+ * request, many times over. The household with 1,000 entries is written
+ * first, in one request. */
+static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
+                      bench_results *res)
+{
+    enum { STATEMENT = 1000 };
+    void *wsock = bench_open_req(ctx, d, KEY_COMMITTEE);
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
+    jifen_command *cmds = calloc(STATEMENT, sizeof *cmds);
+    int rc = wsock && sock && cmds ? 0 : -1;
+    jifen_reply reply;
+    char household[16];
+    bench_household(0, household);
+    for (unsigned i = 0; rc == 0 && i < STATEMENT; i++) {
+        cmds[i].kind = JIFEN_CMD_AWARD;
+        memcpy(cmds[i].household, household, sizeof household);
+        memcpy(cmds[i].code, "meeting", 8);
+    }
+    jifen_request req = {{0}, STATEMENT, cmds};
+    snprintf(req.request_id, sizeof req.request_id, "bench-statement");
+    if (rc == 0 && (rc = call_ok(wsock, &req, &reply, "the statement's "
+                                                      "awards")) == 0)
+        codec_reply_clear(&reply);
+    /* The tree's size now (proofs against it need no signed head). */
+    jifen_command th = {.kind = JIFEN_CMD_TREE_HEAD};
+    jifen_request treq = {{0}, 1, &th};
+    uint64_t size = 0;
+    if (rc == 0 && (rc = call_ok(sock, &treq, &reply, "tree head")) == 0) {
+        size = reply.results[0].proof ? reply.results[0].proof->tree_size : 0;
+        codec_reply_clear(&reply);
+    }
+    unsigned rounds = o->smoke ? 20 : 1000;
+    samples one = {0}, stmt = {0};
+    bench_row *r1 = bench_results_add(res, "proof-one", run_system);
+    for (unsigned i = 0; rc == 0 && i < rounds; i++) {
+        jifen_command c = {.kind = JIFEN_CMD_INCLUSION,
+                           .entry = 1 + (i * 7919u) % size,
+                           .tree_size = size};
+        jifen_request q = {{0}, 1, &c};
+        double t0 = bench_now();
+        rc = call_ok(sock, &q, &reply, "a proof");
+        samples_add(&one, bench_ms_since(t0));
+        if (rc == 0)
+            codec_reply_clear(&reply);
+    }
+    r1->ops = r1->requests = rounds;
+    r1->clients = r1->batch = 1;
+    unsigned srounds = o->smoke ? 3 : 50;
+    bench_row *r2 = bench_results_add(res, "statement-1000", run_system);
+    for (unsigned i = 0; rc == 0 && i < srounds; i++) {
+        jifen_command h = {.kind = JIFEN_CMD_HISTORY, .limit = STATEMENT};
+        memcpy(h.household, household, sizeof household);
+        jifen_request hq = {{0}, 1, &h};
+        double t0 = bench_now();
+        rc = call_ok(sock, &hq, &reply, "the statement's history");
+        size_t n = 0;
+        for (size_t k = 0; rc == 0 && k < reply.results[0].n_history; k++)
+            cmds[n++] = (jifen_command){
+                .kind = JIFEN_CMD_INCLUSION,
+                .entry = reply.results[0].history[k].seq,
+                .tree_size = size};
+        if (rc == 0)
+            codec_reply_clear(&reply);
+        jifen_request pq = {{0}, n, cmds};
+        if (rc == 0 && (rc = call_ok(sock, &pq, &reply, "the proofs")) == 0)
+            codec_reply_clear(&reply);
+        samples_add(&stmt, bench_ms_since(t0));
+        r2->ops += n;
+    }
+    r2->requests = 2 * srounds;
+    r2->clients = 1;
+    r2->batch = STATEMENT;
+    if (rc == 0) {
+        r1->seconds = 0;
+        for (size_t i = 0; i < one.n; i++)
+            r1->seconds += one.v[i] / 1000;
+        r2->seconds = 0;
+        for (size_t i = 0; i < stmt.n; i++)
+            r2->seconds += stmt.v[i] / 1000;
+        bench_row_finish(r1, &one);
+        bench_row_finish(r2, &stmt);
+        bench_say("  %-14s p50 %8.3f ms  p99 %8.3f ms  (one entry of %llu)\n",
+               r1->scenario, r1->p50_ms, r1->p99_ms, (unsigned long long)size);
+        bench_say("  %-14s p50 %8.3f ms  p99 %8.3f ms  (history + %u proofs)\n",
+               r2->scenario, r2->p50_ms, r2->p99_ms, STATEMENT);
+    }
+    samples_free(&one);
+    samples_free(&stmt);
+    free(cmds);
+    if (wsock)
+        zmq_close(wsock);
+    if (sock)
+        zmq_close(sock);
+    return rc;
+}
+
 /* --- the run -------------------------------------------------------------- */
 
-static void finish_row(bench_row *row, const daemon_proc *d, rss_monitor *mon)
+static void finish_row(bench_row *row, const bench_daemon *d, rss_monitor *mon)
 {
     row->peak_anon_mb = rss_monitor_stop(&mon);
     row->peak_rss_mb = bench_proc_mb(d->pid, "VmHWM");
-    printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
-           "%llu errors)\n",
-           row->scenario, row->ops_per_s, row->p50_ms, row->p99_ms,
-           (unsigned long long)row->ops, (unsigned long long)row->errors);
-    fflush(stdout);
+    bench_say("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+              "%llu errors)\n",
+              row->scenario, row->ops_per_s, row->p50_ms, row->p99_ms,
+              (unsigned long long)row->ops, (unsigned long long)row->errors);
 }
 
 static int run_one_batched(const bench_options *o, void *ctx,
-                           const daemon_proc *d, bench_results *res,
-                           const char *scenario, fill_command fill, int key)
+                           const bench_daemon *d, bench_results *res,
+                           const char *scenario, bench_fill fill, int key)
 {
-    bench_row *row = bench_results_add(res, scenario, "jifen");
+    bench_row *row = bench_results_add(res, scenario, run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
-    int rc = run_batched(o, ctx, d, fill, key, row);
+    int rc = bench_run_batched(o, ctx, d, fill, key, row);
     finish_row(row, d, mon);
     return rc;
 }
@@ -704,38 +854,172 @@ static int run_one_batched(const bench_options *o, void *ctx,
 static void print_closed(const bench_results *res, size_t from)
 {
     for (size_t i = from; i < res->n; i++)
-        printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
-               "%llu errors)\n",
-               res->rows[i].scenario, res->rows[i].ops_per_s,
-               res->rows[i].p50_ms, res->rows[i].p99_ms,
-               (unsigned long long)res->rows[i].ops,
-               (unsigned long long)res->rows[i].errors);
-    fflush(stdout);
+        bench_say(
+            "  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+            "%llu errors)\n",
+            res->rows[i].scenario, res->rows[i].ops_per_s, res->rows[i].p50_ms,
+            res->rows[i].p99_ms, (unsigned long long)res->rows[i].ops,
+            (unsigned long long)res->rows[i].errors);
+}
+
+/* --- a second key's queries while others send the heaviest ------------------
+ *
+ * The committee key asks a balance, one at a time, first alone, then while
+ * the auditor key verifies the whole ledger back to back on four
+ * connections and the terminal key asks 300 histories a request (near the
+ * most a reply may hold) on two: what one key's heavy queries cost another
+ * key (docs/security.md). The query threads take keys in turn, so the
+ * committee's balance waits for a free thread, not behind the verifies.
+ */
+
+typedef struct {
+    void *ctx;
+    const bench_daemon *d;
+    int key;
+    jifen_command_kind kind;
+    unsigned n;
+    atomic_bool *stop;
+    pthread_t thread;
+    unsigned long requests;
+} loader;
+
+static void *load_main(void *arg)
+{
+    loader *l = arg;
+    void *sock = bench_open_req(l->ctx, l->d, l->key);
+    jifen_command *cmds = calloc(l->n, sizeof *cmds);
+    if (!sock || !cmds) {
+        free(cmds);
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    for (unsigned i = 0; i < l->n; i++) {
+        cmds[i].kind = l->kind;
+        if (l->kind == JIFEN_CMD_HISTORY)
+            bench_household(0, cmds[i].household);
+    }
+    jifen_request req = {{0}, l->n, cmds};
+    while (!atomic_load(l->stop)) {
+        jifen_reply reply;
+        memset(&reply, 0, sizeof reply);
+        if (bench_call(sock, &req, &reply) != 0)
+            break; /* a REQ socket without a reply is done for */
+        codec_reply_clear(&reply);
+        l->requests++;
+    }
+    free(cmds);
+    zmq_close(sock);
+    return NULL;
+}
+
+/* Balance queries of the committee key, one at a time, for `seconds`. */
+static int probe(void *ctx, const bench_daemon *d, double seconds,
+                 bench_row *row)
+{
+    void *sock = bench_open_req(ctx, d, KEY_COMMITTEE);
+    if (!sock)
+        return -1;
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_BALANCE;
+    bench_household(0, cmd.household);
+    jifen_request req = {{0}, 1, &cmd};
+    samples lat = {0};
+    double start = bench_now();
+    int rc = 0;
+    while (rc == 0 && bench_now() - start < seconds) {
+        jifen_reply reply;
+        memset(&reply, 0, sizeof reply);
+        double t0 = bench_now();
+        rc = bench_call(sock, &req, &reply);
+        samples_add(&lat, bench_ms_since(t0));
+        row->errors += count_errors(rc, &req, &reply);
+        codec_reply_clear(&reply);
+        row->ops++;
+        row->requests++;
+    }
+    row->seconds = bench_now() - start;
+    row->clients = 1;
+    row->batch = 1;
+    bench_row_finish(row, &lat);
+    samples_free(&lat);
+    zmq_close(sock);
+    return rc;
+}
+
+static int run_under_load(const bench_options *o, void *ctx,
+                          const bench_daemon *d, bench_results *res)
+{
+    double seconds = o->seconds / 2 > 1 ? o->seconds / 2 : 1;
+    bench_row *alone = bench_results_add(res, "query-alone", "jifen");
+    bench_rss_reset(d->pid);
+    rss_monitor *mon = rss_monitor_start(d->pid);
+    int rc = probe(ctx, d, seconds, alone);
+    finish_row(alone, d, mon);
+    if (rc != 0)
+        return -1;
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    loader loads[6];
+    size_t started = 0;
+    for (size_t i = 0; i < 6; i++) {
+        loads[i] = (loader){ctx, d, i < 4 ? KEY_AUDITOR : KEY_TERMINAL,
+                            i < 4 ? JIFEN_CMD_VERIFY : JIFEN_CMD_HISTORY,
+                            i < 4 ? 1 : 300, &stop, 0, 0};
+        if (pthread_create(&loads[i].thread, NULL, load_main, &loads[i]) == 0)
+            started++;
+        else
+            break;
+    }
+    usleep(300 * 1000); /* the load is under way */
+    bench_row *loaded = bench_results_add(res, "query-loaded", "jifen");
+    bench_rss_reset(d->pid);
+    mon = rss_monitor_start(d->pid);
+    rc = started == 6 ? probe(ctx, d, seconds, loaded) : -1;
+    atomic_store(&stop, true);
+    unsigned long heavy = 0;
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(loads[i].thread, NULL);
+        heavy += loads[i].requests;
+    }
+    finish_row(loaded, d, mon);
+    printf("  under load: %lu heavy requests answered meanwhile (verify x4 "
+           "connections, 300 histories x2); committee p99 %.2fx alone, p99.9 "
+           "%.1f ms\n",
+           heavy, alone->p99_ms > 0 ? loaded->p99_ms / alone->p99_ms : 0,
+           loaded->p999_ms);
+    return rc;
 }
 
 static int run_scenarios(const bench_options *o, void *ctx,
-                         const daemon_proc *d, bench_results *res)
+                         const bench_daemon *d, bench_results *res)
 {
-    if (run_one_batched(o, ctx, d, res, "register", fill_register,
+    if (run_one_batched(o, ctx, d, res, "register", bench_fill_register,
                         KEY_COMMITTEE) != 0)
         return -1;
     size_t from = res->n;
     if (run_closed(o, ctx, d, false, res) != 0)
         return -1;
     print_closed(res, from);
-    if (run_one_batched(o, ctx, d, res, "billing", fill_bill, KEY_TERMINAL) !=
-        0)
+    if (run_one_batched(o, ctx, d, res, "billing", bench_fill_bill,
+                        KEY_TERMINAL) != 0)
         return -1;
     from = res->n;
     if (run_closed(o, ctx, d, true, res) != 0)
         return -1;
     print_closed(res, from);
-    bench_row *row = bench_results_add(res, "verify", "jifen");
+    /* The reports once, with the tree (they read, never write). */
+    if (!o->no_tree && bench_reports_now(o, ctx, d, "report_", res) != 0)
+        return -1;
+    bench_row *row = bench_results_add(res, "verify", run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     int rc = run_verify(ctx, d, row);
     finish_row(row, d, mon);
-    return rc;
+    if (rc == 0 && !o->no_tree)
+        rc = run_proofs(o, ctx, d, res);
+    return rc == 0 ? run_under_load(o, ctx, d, res) : rc;
 }
 
 int bench_jifen_run(const bench_options *o, bench_results *res)
@@ -743,24 +1027,22 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
     char *dir = bench_tmpdir("jifen");
     if (!dir)
         return -1;
-    printf("jifen: %u households, %u clients, batch %u, %.0f s per timed "
-           "scenario\n",
-           o->households, o->clients, o->batch, o->seconds);
-    daemon_proc d;
+    run_system = o->no_tree ? "jifen-notree" : "jifen";
+    bench_say("%s: %u households, %u clients, batch %u, %.0f s per timed "
+              "scenario\n",
+              run_system, o->households, o->clients, o->batch, o->seconds);
+    bench_daemon d;
     void *ctx = zmq_ctx_new();
     int rc = -1;
-    if (ctx && daemon_start(o, &d, dir) == 0) {
+    if (ctx && bench_daemon_start(o, &d, dir, NULL) == 0) {
         rc = run_scenarios(o, ctx, &d, res);
-        if (daemon_stop(&d) != 0)
+        if (bench_daemon_stop(&d) != 0)
             rc = -1;
     }
+    if (ctx && rc == 0 && !o->no_tree)
+        rc = bench_reports_scale(o, ctx, res);
     if (ctx)
         zmq_ctx_term(ctx);
-    if (rc != 0 || getenv("JIFEN_BENCH_KEEP"))
-        fprintf(stderr, "jifen_bench: %s kept in %s\n",
-                rc ? "the failed jifen run" : "the jifen run", dir);
-    else
-        bench_rmtree(&dir);
-    free(dir);
+    bench_tmpdir_done(&dir, "jifen", rc);
     return rc;
 }

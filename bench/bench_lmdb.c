@@ -172,7 +172,7 @@ int bench_lmdb_run(const bench_options *o, bench_results *res)
         bench_rmtree(&dir);
         return -1;
     }
-    printf("lmdb-raw: the same transfers in-process, durable commits\n");
+    bench_say("lmdb-raw: the same transfers in-process, durable commits\n");
     /* Every household account exists before the timed runs, as in jifen
      * after registration; setup commits are large and untimed. */
     int rc = run_commits(&db, WORK_SETUP, 0, o->households, 8192, o->households,
@@ -188,9 +188,9 @@ int bench_lmdb_run(const bench_options *o, bench_results *res)
         rc = run_commits(&db, WORK_BILL, 0, o->households, o->batch,
                          o->households, 0, bill);
     for (size_t i = res->n - 2; i < res->n; i++)
-        printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms\n",
-               res->rows[i].scenario, res->rows[i].ops_per_s,
-               res->rows[i].p50_ms, res->rows[i].p99_ms);
+        bench_say("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms\n",
+                  res->rows[i].scenario, res->rows[i].ops_per_s,
+                  res->rows[i].p50_ms, res->rows[i].p99_ms);
     mdb_env_close(db.env);
     bench_rmtree(&dir);
     return rc;

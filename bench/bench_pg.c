@@ -26,12 +26,9 @@ int bench_pg_run(const bench_options *o, bench_results *res)
 #else
 
 #include <libpq-fe.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char schema_sql[] =
     "DROP TABLE IF EXISTS balances, journal, requests;"
@@ -99,32 +96,45 @@ static int setup(PGconn *c, unsigned households)
     return exec_ok(c, PQexec(c, sql));
 }
 
-/* Text-format arrays of one call of transfer_many. */
+/* A connection with the text-format arrays of one call of transfer_many. */
 typedef struct {
+    PGconn *c;
     char *ids, *debits, *credits, *amounts, *checks;
     size_t cap, len[5];
-} pg_batch;
+} pg_conn;
 
-static int batch_init(pg_batch *b, unsigned n)
+static void pg_close(void *arg)
 {
-    memset(b, 0, sizeof *b);
+    pg_conn *b = arg;
+    if (!b)
+        return;
+    PQfinish(b->c);
+    free(b->ids);
+    free(b->debits);
+    free(b->credits);
+    free(b->amounts);
+    free(b->checks);
+    free(b);
+}
+
+static void *pg_open(void *conninfo, unsigned n)
+{
+    pg_conn *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
     b->cap = (size_t)n * 48 + 16;
     b->ids = malloc(b->cap + 2); /* room for "}" and NUL */
     b->debits = malloc(b->cap + 2);
     b->credits = malloc(b->cap + 2);
     b->amounts = malloc(b->cap + 2);
     b->checks = malloc(b->cap + 2);
-    return b->ids && b->debits && b->credits && b->amounts && b->checks ? 0
-                                                                        : -1;
-}
-
-static void batch_free(pg_batch *b)
-{
-    free(b->ids);
-    free(b->debits);
-    free(b->credits);
-    free(b->amounts);
-    free(b->checks);
+    b->c = connect_pg(conninfo);
+    if (!b->c || !b->ids || !b->debits || !b->credits || !b->amounts ||
+        !b->checks) {
+        pg_close(b);
+        return NULL;
+    }
+    return b;
 }
 
 static void append(char *buf, size_t cap, size_t *len, const char *item)
@@ -134,9 +144,10 @@ static void append(char *buf, size_t cap, size_t *len, const char *item)
         *len += (size_t)n;
 }
 
-static void batch_add(pg_batch *b, const char *id, const char *debit,
-                      const char *credit, uint64_t amount, bool check)
+static void pg_add(void *arg, const char *id, const char *debit,
+                   const char *credit, uint64_t amount, bool check)
 {
+    pg_conn *b = arg;
     char num[24];
     snprintf(num, sizeof num, "%llu", (unsigned long long)amount);
     append(b->ids, b->cap, &b->len[0], id);
@@ -147,8 +158,9 @@ static void batch_add(pg_batch *b, const char *id, const char *debit,
 }
 
 /* Closes the arrays, calls transfer_many (one transaction), resets. */
-static int batch_send(PGconn *c, pg_batch *b)
+static int pg_send(void *arg)
 {
+    pg_conn *b = arg;
     char *bufs[5] = {b->ids, b->debits, b->credits, b->amounts, b->checks};
     for (int i = 0; i < 5; i++) {
         bufs[i][b->len[i]] = '}';
@@ -157,123 +169,12 @@ static int batch_send(PGconn *c, pg_batch *b)
     const char *params[5] = {b->ids, b->debits, b->credits, b->amounts,
                              b->checks};
     PGresult *r =
-        PQexecParams(c,
+        PQexecParams(b->c,
                      "SELECT transfer_many($1::text[], $2::text[], $3::text[],"
                      " $4::bigint[], $5::bool[])",
                      5, NULL, params, NULL, NULL, 0);
     memset(b->len, 0, sizeof b->len);
-    return exec_ok(c, r);
-}
-
-/* --- award storm: C connections, one award per transaction --------------- */
-
-typedef struct {
-    const bench_options *o;
-    unsigned id;
-    atomic_int *stop;
-    samples lat;
-    uint64_t ops, errors;
-} pg_worker;
-
-static void *award_main(void *arg)
-{
-    pg_worker *w = arg;
-    PGconn *c = connect_pg(w->o->pg_conninfo);
-    pg_batch b;
-    uint64_t rng = 0x9e3779b97f4a7c15ull * (w->id + 7);
-    if (!c || batch_init(&b, 1) != 0) {
-        w->errors++;
-        PQfinish(c);
-        return NULL;
-    }
-    for (uint64_t n = 0; !atomic_load(w->stop); n++) {
-        char hh[16], account[64], id[48];
-        bench_household((unsigned)(bench_rand(&rng) % w->o->households), hh);
-        snprintf(account, sizeof account, "household/%s/points", hh);
-        snprintf(id, sizeof id, "pg-award-%u-%llu", w->id,
-                 (unsigned long long)n);
-        batch_add(&b, id, "community/points-issued", account, 2, false);
-        double t0 = bench_now();
-        int rc = batch_send(c, &b);
-        samples_add(&w->lat, bench_ms_since(t0));
-        w->ops += rc == 0;
-        w->errors += rc != 0;
-    }
-    batch_free(&b);
-    PQfinish(c);
-    return NULL;
-}
-
-static int run_awards(const bench_options *o, bench_row *row)
-{
-    pg_worker *ws = calloc(o->clients, sizeof *ws);
-    pthread_t *th = calloc(o->clients, sizeof *th);
-    atomic_int stop = 0;
-    if (!ws || !th) {
-        free(ws);
-        free(th);
-        return -1;
-    }
-    double start = bench_now();
-    for (unsigned i = 0; i < o->clients; i++) {
-        ws[i] = (pg_worker){o, i, &stop, {0}, 0, 0};
-        pthread_create(&th[i], NULL, award_main, &ws[i]);
-    }
-    usleep((useconds_t)(o->seconds * 1e6));
-    atomic_store(&stop, 1);
-    samples lat = {0};
-    for (unsigned i = 0; i < o->clients; i++) {
-        pthread_join(th[i], NULL);
-        samples_merge(&lat, &ws[i].lat);
-        samples_free(&ws[i].lat);
-        row->ops += ws[i].ops;
-        row->errors += ws[i].errors;
-    }
-    row->seconds = bench_now() - start;
-    row->requests = row->ops;
-    row->clients = o->clients;
-    row->batch = 1;
-    bench_row_finish(row, &lat);
-    samples_free(&lat);
-    free(ws);
-    free(th);
-    return 0;
-}
-
-/* --- billing: one connection, B transfers per transaction ------------------
- */
-
-static int run_billing(const bench_options *o, PGconn *c, bench_row *row)
-{
-    pg_batch b;
-    if (batch_init(&b, o->batch) != 0)
-        return -1;
-    samples lat = {0};
-    double start = bench_now();
-    int rc = 0;
-    for (unsigned first = 0; first < o->households && !rc; first += o->batch) {
-        unsigned n = 0;
-        for (; n < o->batch && first + n < o->households; n++) {
-            char hh[16], account[64], id[48];
-            bench_household(first + n, hh);
-            snprintf(account, sizeof account, "household/%s/fee", hh);
-            snprintf(id, sizeof id, "pg-bill-%u", first + n);
-            batch_add(&b, id, account, "community/fee-income", 12000, false);
-        }
-        double t0 = bench_now();
-        rc = batch_send(c, &b);
-        samples_add(&lat, bench_ms_since(t0));
-        row->ops += rc == 0 ? n : 0;
-        row->errors += rc == 0 ? 0 : n;
-        row->requests++;
-    }
-    row->seconds = bench_now() - start;
-    row->clients = 1;
-    row->batch = o->batch;
-    bench_row_finish(row, &lat);
-    samples_free(&lat);
-    batch_free(&b);
-    return rc;
+    return exec_ok(b->c, r);
 }
 
 int bench_pg_run(const bench_options *o, bench_results *res)
@@ -283,19 +184,12 @@ int bench_pg_run(const bench_options *o, bench_results *res)
         PQfinish(c);
         return -1;
     }
-    printf("postgresql: one transfer = request id + journal insert + two "
-           "balance updates, synchronous_commit=on\n");
-    bench_row *award = bench_results_add(res, "award_storm", "postgresql");
-    int rc = run_awards(o, award);
-    bench_row *bill = bench_results_add(res, "billing", "postgresql");
-    if (rc == 0)
-        rc = run_billing(o, c, bill);
-    for (size_t i = res->n - 2; i < res->n; i++)
-        printf("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms\n",
-               res->rows[i].scenario, res->rows[i].ops_per_s,
-               res->rows[i].p50_ms, res->rows[i].p99_ms);
     PQfinish(c);
-    return rc;
+    bench_say("postgresql: one transfer = request id + journal insert + two "
+              "balance updates, synchronous_commit=on\n");
+    bench_sql sql = {"pg",    (void *)o->pg_conninfo, pg_open, pg_add, pg_send,
+                     pg_close};
+    return bench_sql_run(o, &sql, "postgresql", res);
 }
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <ftw.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,18 @@ void bench_rmtree(char **path_p)
     *path_p = NULL;
 }
 
+void bench_tmpdir_done(char **path_p, const char *run, int rc)
+{
+    if (rc != 0 || getenv("JIFEN_BENCH_KEEP")) {
+        fprintf(stderr, "jifen_bench: the %s%s run kept in %s\n",
+                rc ? "failed " : "", run, *path_p);
+        free(*path_p);
+        *path_p = NULL;
+    } else {
+        bench_rmtree(path_p);
+    }
+}
+
 double bench_proc_mb(pid_t pid, const char *field)
 {
     char path[64], line[256];
@@ -163,6 +176,7 @@ void bench_rss_reset(pid_t pid)
 struct rss_monitor {
     pthread_t thread;
     pid_t pid;
+    unsigned usec;
     atomic_int stop;
     double peak;
 };
@@ -174,17 +188,23 @@ static void *monitor_main(void *arg)
         double mb = bench_proc_mb(m->pid, "RssAnon");
         if (mb > m->peak)
             m->peak = mb;
-        usleep(20000);
+        usleep(m->usec);
     }
     return NULL;
 }
 
 rss_monitor *rss_monitor_start(pid_t pid)
 {
+    return rss_monitor_start_every(pid, 20000);
+}
+
+rss_monitor *rss_monitor_start_every(pid_t pid, unsigned usec)
+{
     rss_monitor *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
     m->pid = pid;
+    m->usec = usec;
     m->peak = bench_proc_mb(pid, "RssAnon");
     if (pthread_create(&m->thread, NULL, monitor_main, m) != 0) {
         free(m);
@@ -205,6 +225,58 @@ double rss_monitor_stop(rss_monitor **m_p)
     free(m);
     *m_p = NULL;
     return peak;
+}
+
+static bool say_on = true;
+
+void bench_say_enable(bool on)
+{
+    say_on = on;
+}
+
+void bench_say(const char *fmt, ...)
+{
+    if (!say_on)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+}
+
+static bool progress_on;
+static double progress_last;
+
+void bench_progress_enable(bool on)
+{
+    progress_on = on;
+}
+
+void bench_progress(const char *what, uint64_t done, uint64_t total)
+{
+    if (!progress_on)
+        return;
+    double now = bench_now();
+    if (done < total && now - progress_last < 0.2)
+        return; /* a few updates a second are enough to watch */
+    progress_last = now;
+    if (total > 1)
+        fprintf(stderr, "\r\033[K%s: %llu of %llu (%.0f %%)", what,
+                (unsigned long long)done, (unsigned long long)total,
+                100.0 * (double)done / (double)total);
+    else
+        fprintf(stderr, "\r\033[K%s ...", what);
+    fflush(stderr);
+}
+
+void bench_progress_done(void)
+{
+    if (progress_on) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    progress_last = 0;
 }
 
 void bench_household(unsigned i, char out[16])

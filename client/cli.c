@@ -14,7 +14,9 @@
  * 4 forbidden (the key's role may not do this).
  */
 #include "checkpoint.h"
+#include "json_out.h"
 #include "cli_output.h"
+#include "cli_proof.h"
 #include "jifen.h"
 
 #include <errno.h>
@@ -257,6 +259,38 @@ static int set_pubkey(jifen_command *c, const char *text, const char *what,
     return 0;
 }
 
+/* A signed tree head given as a positional: its size is what the query
+ * needs; cli_proof.c reads the whole line again to check it. */
+static int head_size(const char *text, const char *what, uint64_t *size,
+                     char *err, size_t errlen)
+{
+    checkpoint cp;
+    char why[CLI_ERR_MAX];
+    if (checkpoint_parse(&cp, text, why, sizeof why) != 0)
+        return fail(err, errlen, "%s: %s", what, why);
+    if (!cp.has_root)
+        return fail(err, errlen, "%s: a jifen-cp1 line names no Merkle root; "
+                                 "give a jifen-sth1 line", what);
+    *size = cp.entry;
+    return 0;
+}
+
+static int set_old_head(jifen_command *c, const char *text, const char *what,
+                        char *err, size_t errlen)
+{
+    return head_size(text, what, &c->old_size, err, errlen);
+}
+
+static int set_new_head(jifen_command *c, const char *text, const char *what,
+                        char *err, size_t errlen)
+{
+    if (strcmp(text, "latest") == 0) {
+        c->tree_size = 0;
+        return 0;
+    }
+    return head_size(text, what, &c->tree_size, err, errlen);
+}
+
 static int set_role(jifen_command *c, const char *text, const char *what,
                     char *err, size_t errlen)
 {
@@ -286,6 +320,10 @@ typedef enum {
     OPT_LABEL,
     OPT_OUT, /* keygen's file prefix; not a command field */
     OPT_CSV, /* reports: comma-separated values instead of a table */
+    OPT_PROOF, /* report statement: a Merkle proof per entry */
+    OPT_QR,    /* checkpoint: as a QR code in the terminal */
+    OPT_SVG,   /* ... as an SVG file */
+    OPT_PNG,   /* ... as a PNG file */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
@@ -331,6 +369,10 @@ static const option_def options[OPT_COUNT] = {
     [OPT_SERVER_KEY] = {"--server-key", NULL, "KEY", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
     [OPT_CSV] = {"--csv", NULL, NULL, NULL},
+    [OPT_PROOF] = {"--proof", NULL, NULL, NULL},
+    [OPT_QR] = {"--qr", NULL, NULL, NULL},
+    [OPT_SVG] = {"--svg", NULL, "FILE", NULL},
+    [OPT_PNG] = {"--png", NULL, "FILE", NULL},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
     [OPT_HELP] = {"--help", "-h", NULL, NULL},
@@ -363,6 +405,9 @@ static const command_def commands[] = {
     {"household", "add", JIFEN_CMD_HOUSEHOLD_ADD, {ARG_H},
      BIT(OPT_NAME) | BIT(OPT_AREA), 0,
      "Register household H (a door number such as 3-2-501); area in m2."},
+    {"household", "search", JIFEN_CMD_HOUSEHOLD_SEARCH, {{"QUERY", set_version}},
+     BIT(OPT_LIMIT), 0,
+     "Find households whose code starts with QUERY or name contains it."},
     {"award", NULL, JIFEN_CMD_AWARD, {ARG_H, {"ACTIVITY", set_code}},
      BIT(OPT_POINTS) | BIT(OPT_HOURS) | BIT(OPT_NOTE), 0,
      "Award points for a catalogue activity (--hours: per-hour ones)."},
@@ -388,8 +433,18 @@ static const command_def commands[] = {
      BIT(OPT_CHECKPOINT) | BIT(OPT_CHECKPOINT_KEY), 0,
      "Recompute the hash chain and check the balances against the journal;\n"
      "      with --checkpoint, also that entry N matches a signed checkpoint."},
-    {"checkpoint", NULL, JIFEN_CMD_CHECKPOINT, {{NULL, NULL}}, BIT(OPT_ENTRY), 0,
-     "Show the latest signed checkpoint (--entry: the first covering N)."},
+    {"checkpoint", "consistency", JIFEN_CMD_CONSISTENCY,
+     {{"OLD", set_old_head}, {"NEW", set_new_head}}, BIT(OPT_CHECKPOINT_KEY), 0,
+     "Prove that the ledger of signed tree head NEW (a line, or latest)\n"
+     "      extends the one of OLD: nothing before OLD was rewritten."},
+    {"checkpoint", NULL, JIFEN_CMD_CHECKPOINT, {{NULL, NULL}},
+     BIT(OPT_ENTRY) | BIT(OPT_QR) | BIT(OPT_SVG) | BIT(OPT_PNG), 0,
+     "Show the latest signed tree head (--entry: the first covering N);\n"
+     "      --qr prints it as a QR code, --svg/--png FILE write one."},
+    {"proof", NULL, JIFEN_CMD_INCLUSION, {{"ENTRY", set_entry}},
+     BIT(OPT_CHECKPOINT) | BIT(OPT_CHECKPOINT_KEY), 0,
+     "Prove that entry ENTRY is in the ledger as the latest signed tree\n"
+     "      head (or --checkpoint LINE) signed it; checked here."},
     {"stats", NULL, JIFEN_CMD_STATS, {{NULL, NULL}}, 0, 0,
      "Show the daemon's metrics: commits, batch sizes, latency, map use."},
     {"key", "enrol", JIFEN_CMD_KEY_ENROL,
@@ -418,8 +473,10 @@ static const command_def commands[] = {
     {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
      "Record the funder paying AMOUNT yuan for redeemed points."},
     {"report", "statement", JIFEN_CMD_REPORT, {ARG_H},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
-     "H's month: points earned, spent, expired; fees billed, paid, due."},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
+         BIT(OPT_CHECKPOINT_KEY), 0,
+     "H's month: points earned, spent, expired; fees billed, paid, due;\n"
+     "      --proof: with a Merkle proof of each of the month's entries."},
     {"report", "liability", JIFEN_CMD_REPORT, {{NULL, NULL}},
      BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
      "What the funder owes for redeemed points; points outstanding."},
@@ -478,11 +535,32 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
     }
 }
 
+/* "usage: jifen [--server ENDPOINT] [--key FILE] ... COMMAND ...", from
+ * the options table, so that it names every global option there is. */
+static void print_usage_line(FILE *f)
+{
+    static const opt_id shown[] = {OPT_SERVER,  OPT_KEY,     OPT_SERVER_KEY,
+                                   OPT_JSON,    OPT_TIMEOUT, OPT_RETRIES};
+    size_t col = (size_t)fprintf(f, "usage: jifen");
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+        const option_def *o = &options[shown[i]];
+        char word[64];
+        int n = snprintf(word, sizeof word, " [%s%s%s]", o->name,
+                         o->arg ? " " : "", o->arg ? o->arg : "");
+        if (col + (size_t)n > 72) {
+            fputs("\n            ", f);
+            col = 12;
+        }
+        fputs(word, f);
+        col += (size_t)n;
+    }
+    fputs(" COMMAND ...\n", f);
+}
+
 static void print_help(FILE *f)
 {
-    fputs("usage: jifen [--server ENDPOINT] [--json] [--timeout MS]\n"
-          "             [--retries N] COMMAND ...\n\ncommands:\n",
-          f);
+    print_usage_line(f);
+    fputs("\ncommands:\n", f);
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fputs("  ", f);
         print_synopsis(f, &commands[i], false);
@@ -990,6 +1068,50 @@ static int verify_with_checkpoint(cli_run *r, const cli_args *a)
     return v.ok && match ? EXIT_DONE : EXIT_REFUSED;
 }
 
+/* cli_call_fn over call_server: the run's settings, another request. */
+static int proof_call(void *ctx, const jifen_request *req, jifen_reply *reply)
+{
+    cli_run *r = ctx;
+    jifen_request saved = r->req;
+    r->req = *req;
+    int rc = call_server(r, reply);
+    r->req = saved;
+    return rc;
+}
+
+/* The commands of cli_proof.h, or -1 when this run is none of them. */
+static int run_merkle(cli_run *r, const cli_args *a, size_t first)
+{
+    cli_proof_env env = {.out = &r->out,
+                         .call = proof_call,
+                         .ctx = r,
+                         .checkpoint = a->opt[OPT_CHECKPOINT],
+                         .checkpoint_key = a->opt[OPT_CHECKPOINT_KEY]};
+    switch (r->def->kind) {
+    case JIFEN_CMD_INCLUSION:
+        return cli_proof_entry(&env, r->cmd.entry);
+    case JIFEN_CMD_CONSISTENCY:
+        return cli_proof_consistency(&env, a->words[first],
+                                     a->words[first + 1]);
+    case JIFEN_CMD_REPORT:
+        if (a->opt[OPT_PROOF] == NULL) {
+            if (a->opt[OPT_CHECKPOINT] || a->opt[OPT_CHECKPOINT_KEY])
+                return usage_error(r, "--checkpoint goes with --proof here");
+            return -1;
+        }
+        if (a->opt[OPT_CSV])
+            return usage_error(r, "--proof prints a table or --json, no CSV");
+        return cli_proof_statement(&env, &r->cmd);
+    case JIFEN_CMD_CHECKPOINT:
+        if (!a->opt[OPT_QR] && !a->opt[OPT_SVG] && !a->opt[OPT_PNG])
+            return -1;
+        return cli_checkpoint_picture(&env, r->cmd.entry, a->opt[OPT_QR],
+                                      a->opt[OPT_SVG], a->opt[OPT_PNG]);
+    default:
+        return -1;
+    }
+}
+
 /* `jifen keygen [--out PREFIX]`: local, nothing is sent. Prints the public
  * key, the one part that may be shown and passed on. */
 static int run_keygen(cli_run *r, const cli_args *a)
@@ -1004,12 +1126,16 @@ static int run_keygen(cli_run *r, const cli_args *a)
         cli_print_failure(&r->out, "error", err, NULL);
         return EXIT_REFUSED;
     }
-    if (r->out.json)
-        fprintf(r->out.out,
-                "{\"public_key\":\"%s\",\"secret_file\":\"%s.key\","
-                "\"public_file\":\"%s.pub\"}\n",
-                pub, prefix, prefix);
-    else
+    if (r->out.json) {
+        char file[4096];
+        json_out *j = json_out_new();
+        json_out_str(j, "public_key", pub);
+        snprintf(file, sizeof file, "%s.key", prefix);
+        json_out_str(j, "secret_file", file);
+        snprintf(file, sizeof file, "%s.pub", prefix);
+        json_out_str(j, "public_file", file);
+        json_out_print(r->out.out, &j);
+    } else
         printf("%s\nwrote %s.key (secret, keep it) and %s.pub (give it to "
                "the admin to enrol)\n",
                pub, prefix, prefix);
@@ -1069,6 +1195,8 @@ int main(int argc, char **argv)
         configure(&r, &a, err, sizeof err) != 0 ||
         make_request(&r, &a, err, sizeof err) != 0)
         rc = usage_error(&r, err);
+    else if ((rc = run_merkle(&r, &a, used)) >= 0)
+        ; /* a proof, a statement with proofs, a QR code */
     else if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
         rc = verify_with_checkpoint(&r, &a);
     else

@@ -1,126 +1,19 @@
 /*
  * cli_output.c - human lines and JSON objects for the jifen CLI.
  *
- * The JSON writer is a few functions rather than a library: the output is
- * small, flat and known in advance, and all it must get right is commas and
- * string escaping. Amounts stay integers in JSON (fen, points); only the
- * human form shows yuan.
+ * The JSON is built with json_out (jansson behind it). Amounts stay
+ * integers in JSON (fen, points); only the human form shows yuan.
  */
 #include "cli_output.h"
 
+#include "calendar.h"
+#include "json_out.h"
 #include "codec.h"
+#include "csv.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* --- a tiny JSON writer --------------------------------------------------- */
-
-typedef struct {
-    FILE *f;
-    bool need_comma; /* a value was written at this level */
-} json_writer;
-
-/* Quotes and escapes a string. Bytes >= 0x80 pass through: the codec only
- * lets valid UTF-8 into names and notes, and JSON is UTF-8. */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        case '\b':
-            fputs("\\b", f);
-            break;
-        case '\f':
-            fputs("\\f", f);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
-/* The separator and, inside an object, the key of the next value. */
-static void jw_key(json_writer *w, const char *key)
-{
-    if (w->need_comma)
-        fputc(',', w->f);
-    if (key != NULL) {
-        json_string(w->f, key);
-        fputc(':', w->f);
-    }
-    w->need_comma = true;
-}
-
-static void jw_open(json_writer *w, const char *key, char bracket)
-{
-    jw_key(w, key);
-    fputc(bracket, w->f);
-    w->need_comma = false;
-}
-
-static void jw_close(json_writer *w, char bracket)
-{
-    fputc(bracket, w->f);
-    w->need_comma = true;
-}
-
-static void jw_str(json_writer *w, const char *key, const char *v)
-{
-    jw_key(w, key);
-    json_string(w->f, v);
-}
-
-static void jw_u64(json_writer *w, const char *key, uint64_t v)
-{
-    jw_key(w, key);
-    fprintf(w->f, "%" PRIu64, v);
-}
-
-static void jw_i64(json_writer *w, const char *key, int64_t v)
-{
-    jw_key(w, key);
-    fprintf(w->f, "%" PRId64, v);
-}
-
-static void jw_bool(json_writer *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    fputs(v ? "true" : "false", w->f);
-}
-
-static json_writer jw_begin(FILE *f)
-{
-    json_writer w = {.f = f, .need_comma = false};
-    jw_open(&w, NULL, '{');
-    return w;
-}
-
-static void jw_end(json_writer *w)
-{
-    jw_close(w, '}');
-    fputc('\n', w->f);
-}
 
 /* --- shared pieces -------------------------------------------------------- */
 
@@ -129,31 +22,15 @@ static const char *result_status_name(const jifen_result *r)
     return r->status == JIFEN_STATUS_EXISTS ? "exists" : "ok";
 }
 
-static void json_postings(json_writer *w, const jifen_posting *p, size_t n)
+/* The balance's fields, into o. */
+static void json_balance(json_out *o, const jifen_balance *b)
 {
-    jw_open(w, "postings", '[');
-    for (size_t i = 0; i < n; i++) {
-        jw_open(w, NULL, '{');
-        jw_str(w, "asset", codec_asset_name(p[i].asset));
-        jw_str(w, "debit", p[i].debit);
-        jw_str(w, "credit", p[i].credit);
-        jw_u64(w, "amount", p[i].amount);
-        jw_close(w, '}');
-    }
-    jw_close(w, ']');
-}
-
-static void json_balance(json_writer *w, const char *key,
-                         const jifen_balance *b)
-{
-    jw_open(w, key, '{');
-    jw_str(w, "household", b->household);
-    jw_str(w, "name", b->name);
-    jw_i64(w, "points", b->points);
-    jw_i64(w, "fee_due_fen", b->fee_due_fen);
-    jw_u64(w, "area_centi_m2", b->area_centi_m2);
-    jw_i64(w, "pending_points", b->pending_points);
-    jw_close(w, '}');
+    json_out_str(o, "household", b->household);
+    json_out_str(o, "name", b->name);
+    json_out_i64(o, "points", b->points);
+    json_out_i64(o, "fee_due_fen", b->fee_due_fen);
+    json_out_u64(o, "area_centi_m2", b->area_centi_m2);
+    json_out_i64(o, "pending_points", b->pending_points);
 }
 
 /* "128.50 yuan" owed, or "prepaid 10.00 yuan" when the household paid
@@ -161,9 +38,9 @@ static void json_balance(json_writer *w, const char *key,
 static void print_fee(FILE *f, int64_t fee_due_fen)
 {
     char yuan[32];
-    if (fee_due_fen < 0)
+    if (fee_due_fen < 0) /* the sign dropped: -fee_due_fen may not fit */
         fprintf(f, "prepaid %s yuan",
-                jifen_format_yuan(-fee_due_fen, yuan, sizeof yuan));
+                jifen_format_yuan(fee_due_fen, yuan, sizeof yuan) + 1);
     else
         fprintf(f, "fee due %s yuan",
                 jifen_format_yuan(fee_due_fen, yuan, sizeof yuan));
@@ -316,29 +193,29 @@ static bool moves_points(jifen_command_kind k)
 static void print_write_json(FILE *f, const jifen_command *c,
                              const char *request_id, const jifen_result *r)
 {
-    json_writer w = jw_begin(f);
-    jw_str(&w, "status", result_status_name(r));
-    jw_u64(&w, "entry", r->entry);
-    jw_str(&w, "request_id", request_id);
-    json_postings(&w, r->postings, r->n_postings);
+    json_out *o = json_out_new();
+    json_out_str(o, "status", result_status_name(r));
+    json_out_u64(o, "entry", r->entry);
+    json_out_str(o, "request_id", request_id);
+    json_out_postings(o, r->postings, r->n_postings);
     if (moves_points(c->kind))
-        jw_u64(&w, "points", r->points);
+        json_out_u64(o, "points", r->points);
     if (c->kind == JIFEN_CMD_REDEEM)
-        jw_u64(&w, "offset_fen", r->offset_fen);
+        json_out_u64(o, "offset_fen", r->offset_fen);
     if (r->suspended_until_ms != 0)
-        jw_i64(&w, "suspended_until_ms", r->suspended_until_ms);
+        json_out_i64(o, "suspended_until_ms", r->suspended_until_ms);
     if (r->notice_ends_ms != 0) {
-        jw_i64(&w, "notice_ends_ms", r->notice_ends_ms);
-        jw_bool(&w, "needs_approval", r->needs_approval);
+        json_out_i64(o, "notice_ends_ms", r->notice_ends_ms);
+        json_out_bool(o, "needs_approval", r->needs_approval);
     }
     if (r->has_balance)
-        json_balance(&w, "balance", &r->balance);
+        json_balance(json_out_object(o, "balance"), &r->balance);
     if (c->kind == JIFEN_CMD_POLICY_LOAD && r->n_rule_sets == 1) {
-        jw_str(&w, "version", r->rule_sets[0].version);
-        jw_str(&w, "effective", r->rule_sets[0].effective);
-        jw_str(&w, "resolution", r->rule_sets[0].resolution);
+        json_out_str(o, "version", r->rule_sets[0].version);
+        json_out_str(o, "effective", r->rule_sets[0].effective);
+        json_out_str(o, "resolution", r->rule_sets[0].resolution);
     }
-    jw_end(&w);
+    json_out_print(f, &o);
 }
 
 /* --- queries -------------------------------------------------------------- */
@@ -364,22 +241,16 @@ static void print_balance_human(FILE *f, const jifen_balance *b)
     fputc('\n', f);
 }
 
-/* Local time in ISO-8601 with a colon in the offset ("+08:00"), which is
- * what strftime's %z leaves out. */
+/* A time for people: Asia/Shanghai, the community's zone, whatever TZ
+ * the machine running the CLI has (common/calendar.h), RFC 3339 with its
+ * offset so that it is never ambiguous. */
 static void format_local_time(int64_t time_ms, char *buf, size_t len)
 {
-    time_t t = (time_t)(time_ms / 1000);
-    struct tm tm;
-    char zone[8];
-
-    if (localtime_r(&t, &tm) == NULL ||
-        strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
-        strftime(zone, sizeof zone, "%z", &tm) != 5) {
+    char text[CLOCK_TIME_LEN + 1];
+    if (clock_time_text(time_ms, text) == 0)
+        snprintf(buf, len, "%s", text);
+    else
         snprintf(buf, len, "@%" PRId64 "ms", time_ms);
-        return;
-    }
-    size_t used = strlen(buf);
-    snprintf(buf + used, len - used, "%.3s:%.2s", zone, zone + 3);
 }
 
 /* "award volunteer", "bill 2024-05", "reverse of 42". */
@@ -396,7 +267,7 @@ static void print_entry_command(FILE *f, const jifen_entry *e)
         fprintf(f, " of entry %" PRIu64, e->reverses);
 }
 
-static void print_entry_human(FILE *f, const jifen_entry *e)
+void cli_print_entry(FILE *f, const jifen_entry *e)
 {
     char when[48];
 
@@ -427,31 +298,29 @@ static void print_history_human(FILE *f, const char *household,
         return;
     }
     for (size_t i = 0; i < r->n_history; i++)
-        print_entry_human(f, &r->history[i]);
+        cli_print_entry(f, &r->history[i]);
 }
 
 static void print_history_json(FILE *f, const char *household,
                                const jifen_result *r)
 {
-    json_writer w = jw_begin(f);
-    jw_str(&w, "household", household);
-    jw_open(&w, "entries", '[');
+    json_out *o = json_out_new();
+    json_out_str(o, "household", household);
+    json_out *list = json_out_array(o, "entries");
     for (size_t i = 0; i < r->n_history; i++) {
         const jifen_entry *e = &r->history[i];
-        jw_open(&w, NULL, '{');
-        jw_u64(&w, "entry", e->seq);
-        jw_i64(&w, "time_ms", e->time_ms);
-        jw_str(&w, "command", codec_command_name(e->command.kind));
-        jw_str(&w, "request_id", e->request_id);
-        jw_str(&w, "author", e->author);
-        jw_str(&w, "note", e->command.note);
-        json_postings(&w, e->postings, e->n_postings);
-        jw_u64(&w, "reverses", e->reverses);
-        jw_str(&w, "policy", e->policy); /* the rule set it was made under */
-        jw_close(&w, '}');
+        json_out *j = json_out_object(list, NULL);
+        json_out_u64(j, "entry", e->seq);
+        json_out_i64(j, "time_ms", e->time_ms);
+        json_out_str(j, "command", codec_command_name(e->command.kind));
+        json_out_str(j, "request_id", e->request_id);
+        json_out_str(j, "author", e->author);
+        json_out_str(j, "note", e->command.note);
+        json_out_postings(j, e->postings, e->n_postings);
+        json_out_u64(j, "reverses", e->reverses);
+        json_out_str(j, "policy", e->policy); /* the rule set it was under */
     }
-    jw_close(&w, ']');
-    jw_end(&w);
+    json_out_print(f, &o);
 }
 
 static void print_verify(const cli_output *o, const jifen_verify_report *v)
@@ -460,13 +329,13 @@ static void print_verify(const cli_output *o, const jifen_verify_report *v)
 
     jifen_hex(v->head, sizeof v->head, head, sizeof head);
     if (o->json) {
-        json_writer w = jw_begin(o->out);
-        jw_bool(&w, "ok", v->ok);
-        jw_u64(&w, "entries", v->entries);
-        jw_str(&w, "head", head);
-        jw_str(&w, "problem", v->problem);
-        jw_u64(&w, "bad_entry", v->bad_entry);
-        jw_end(&w);
+        json_out *j = json_out_new();
+        json_out_bool(j, "ok", v->ok);
+        json_out_u64(j, "entries", v->entries);
+        json_out_str(j, "head", head);
+        json_out_str(j, "problem", v->problem);
+        json_out_u64(j, "bad_entry", v->bad_entry);
+        json_out_print(o->out, &j);
     } else if (v->ok) {
         fprintf(o->out, "ok: %" PRIu64 " entries, head %s\n", v->entries, head);
     } else {
@@ -480,15 +349,15 @@ static void print_verify(const cli_output *o, const jifen_verify_report *v)
 static void print_stats(const cli_output *o, const jifen_stats *s)
 {
     if (o->json) {
-        json_writer w = jw_begin(o->out);
-#define STAT(f) jw_u64(&w, #f, s->f);
+        json_out *j = json_out_new();
+#define STAT(f) json_out_u64(j, #f, s->f);
         STAT(entries) STAT(commits) STAT(requests) STAT(write_requests)
         STAT(batch_avg_milli) STAT(batch_max) STAT(commit_p50_us)
         STAT(commit_p90_us) STAT(commit_p99_us) STAT(commit_max_us)
         STAT(map_bytes) STAT(map_used_bytes) STAT(uptime_s) STAT(peers)
         STAT(replica_lag)
 #undef STAT
-        jw_end(&w);
+        json_out_print(o->out, &j);
         return;
     }
     fprintf(o->out,
@@ -516,11 +385,11 @@ static void print_checkpoint(const cli_output *o,
     if (c->has_entry_hash)
         jifen_hex(c->entry_hash, sizeof c->entry_hash, hash, sizeof hash);
     if (o->json) {
-        json_writer w = jw_begin(o->out);
-        jw_str(&w, "checkpoint", c->text);
-        jw_u64(&w, "entry", c->entry);
-        jw_str(&w, "entry_hash", hash);
-        jw_end(&w);
+        json_out *j = json_out_new();
+        json_out_str(j, "checkpoint", c->text);
+        json_out_u64(j, "entry", c->entry);
+        json_out_str(j, "entry_hash", hash);
+        json_out_print(o->out, &j);
     } else if (c->text[0]) {
         fprintf(o->out, "%s\n", c->text);
     } else {
@@ -541,15 +410,15 @@ void cli_print_verify_checkpoint(const cli_output *o,
     }
     char head[2 * JIFEN_HASH_LEN + 1];
     jifen_hex(v->head, sizeof v->head, head, sizeof head);
-    json_writer w = jw_begin(o->out);
-    jw_bool(&w, "ok", v->ok && cp_ok);
-    jw_bool(&w, "chain_ok", v->ok);
-    jw_u64(&w, "entries", v->entries);
-    jw_str(&w, "head", head);
-    jw_str(&w, "problem", v->problem);
-    jw_bool(&w, "checkpoint_ok", cp_ok);
-    jw_str(&w, "checkpoint", cp_message);
-    jw_end(&w);
+    json_out *j = json_out_new();
+    json_out_bool(j, "ok", v->ok && cp_ok);
+    json_out_bool(j, "chain_ok", v->ok);
+    json_out_u64(j, "entries", v->entries);
+    json_out_str(j, "head", head);
+    json_out_str(j, "problem", v->problem);
+    json_out_bool(j, "checkpoint_ok", cp_ok);
+    json_out_str(j, "checkpoint", cp_message);
+    json_out_print(o->out, &j);
 }
 
 static void print_key_human(FILE *f, const jifen_key_info *k)
@@ -569,42 +438,38 @@ static void print_keys(const cli_output *o, const jifen_result *r)
             print_key_human(o->out, &r->keys[i]);
         return;
     }
-    json_writer w = jw_begin(o->out);
-    jw_open(&w, "keys", '[');
+    json_out *j = json_out_new();
+    json_out *list = json_out_array(j, "keys");
     for (size_t i = 0; i < r->n_keys; i++) {
         const jifen_key_info *k = &r->keys[i];
-        jw_open(&w, NULL, '{');
-        jw_str(&w, "public_key", k->key);
-        jw_str(&w, "role", jifen_role_name(k->role));
-        jw_str(&w, "label", k->label);
-        jw_bool(&w, "revoked", k->revoked);
-        jw_u64(&w, "enrolled_entry", k->enrolled_entry);
-        jw_u64(&w, "revoked_entry", k->revoked_entry);
-        jw_close(&w, '}');
+        json_out *e = json_out_object(list, NULL);
+        json_out_str(e, "public_key", k->key);
+        json_out_str(e, "role", jifen_role_name(k->role));
+        json_out_str(e, "label", k->label);
+        json_out_bool(e, "revoked", k->revoked);
+        json_out_u64(e, "enrolled_entry", k->enrolled_entry);
+        json_out_u64(e, "revoked_entry", k->revoked_entry);
     }
-    jw_close(&w, ']');
-    jw_end(&w);
+    json_out_print(o->out, &j);
 }
 
 /* --- rule sets ------------------------------------------------------------- */
 
 static void print_rule_sets_json(FILE *f, const jifen_result *r)
 {
-    json_writer w = jw_begin(f);
-    jw_open(&w, "rule_sets", '[');
+    json_out *o = json_out_new();
+    json_out *list = json_out_array(o, "rule_sets");
     for (size_t i = 0; i < r->n_rule_sets; i++) {
         const jifen_rule_set *s = &r->rule_sets[i];
-        jw_open(&w, NULL, '{');
-        jw_str(&w, "version", s->version);
-        jw_str(&w, "effective", s->effective);
-        jw_str(&w, "resolution", s->resolution);
-        jw_bool(&w, "in_force", s->in_force);
+        json_out *e = json_out_object(list, NULL);
+        json_out_str(e, "version", s->version);
+        json_out_str(e, "effective", s->effective);
+        json_out_str(e, "resolution", s->resolution);
+        json_out_bool(e, "in_force", s->in_force);
         if (s->text != NULL)
-            jw_str(&w, "text", s->text);
-        jw_close(&w, '}');
+            json_out_str(e, "text", s->text);
     }
-    jw_close(&w, ']');
-    jw_end(&w);
+    json_out_print(f, &o);
 }
 
 /* `policy list`: one line each, * marking the one in force; `policy show`:
@@ -629,30 +494,26 @@ static void print_rule_sets_human(FILE *f, const jifen_result *r)
 static void print_notices_json(FILE *f, const jifen_command *c,
                                const jifen_result *r)
 {
-    json_writer w = jw_begin(f);
-    jw_str(&w, "period", c->period);
-    jw_open(&w, "notices", '[');
+    json_out *o = json_out_new();
+    json_out_str(o, "period", c->period);
+    json_out *list = json_out_array(o, "notices");
     for (size_t i = 0; i < r->n_notices; i++) {
         const jifen_notice *n = &r->notices[i];
-        jw_open(&w, NULL, '{');
-        jw_u64(&w, "entry", n->entry);
-        jw_i64(&w, "time_ms", n->time_ms);
-        jw_str(&w, "household", n->household);
-        jw_str(&w, "name", n->name);
-        jw_str(&w, "activity", n->activity);
-        jw_u64(&w, "points", n->points);
-        jw_str(&w, "state", n->state);
-        jw_i64(&w, "ends_ms", n->ends_ms);
-        jw_bool(&w, "needs_approval", n->needs_approval);
-        jw_bool(&w, "approved", n->approved);
-        jw_u64(&w, "decided_by", n->decided_by);
-        jw_close(&w, '}');
+        json_out *e = json_out_object(list, NULL);
+        json_out_u64(e, "entry", n->entry);
+        json_out_i64(e, "time_ms", n->time_ms);
+        json_out_str(e, "household", n->household);
+        json_out_str(e, "name", n->name);
+        json_out_str(e, "activity", n->activity);
+        json_out_u64(e, "points", n->points);
+        json_out_str(e, "state", n->state);
+        json_out_i64(e, "ends_ms", n->ends_ms);
+        json_out_bool(e, "needs_approval", n->needs_approval);
+        json_out_bool(e, "approved", n->approved);
+        json_out_u64(e, "decided_by", n->decided_by);
     }
-    jw_close(&w, ']');
-    jw_end(&w);
+    json_out_print(f, &o);
 }
-
-static void csv_cell(FILE *f, const char *s);
 
 /* The same for a spreadsheet: times as Unix ms, as in --json. */
 static void print_notices_csv(FILE *f, const jifen_result *r)
@@ -666,8 +527,11 @@ static void print_notices_csv(FILE *f, const jifen_result *r)
         csv_cell(f, n->household);
         fputc(',', f);
         csv_cell(f, n->name);
-        fprintf(f, ",%s,%" PRIu64 ",%s,%" PRId64 ",%s,%s,%" PRIu64 "\r\n",
-                n->activity, n->points, n->state, n->ends_ms,
+        fputc(',', f);
+        csv_cell(f, n->activity);
+        fprintf(f, ",%" PRIu64 ",", n->points);
+        csv_cell(f, n->state);
+        fprintf(f, ",%" PRId64 ",%s,%s,%" PRIu64 "\r\n", n->ends_ms,
                 n->needs_approval ? "true" : "false",
                 n->approved ? "true" : "false", n->decided_by);
     }
@@ -716,40 +580,27 @@ static bool is_integer(const char *s)
     return true;
 }
 
-static void print_report_json(FILE *f, const jifen_report *r)
+void cli_json_report(json_out *o, const jifen_report *r)
 {
-    json_writer w = jw_begin(f);
-    jw_str(&w, "title", r->title);
-    jw_open(&w, "rows", '[');
+    json_out_str(o, "title", r->title);
+    json_out *rows = json_out_array(o, "rows");
     for (size_t i = 0; i < r->n_rows; i++) {
-        jw_open(&w, NULL, '{');
+        json_out *row = json_out_object(rows, NULL);
         for (size_t j = 0; j < r->n_columns; j++) {
             const char *cell = r->rows[i].cells[j];
             if (is_integer(cell))
-                jw_i64(&w, r->columns[j], strtoll(cell, NULL, 10));
+                json_out_i64(row, r->columns[j], strtoll(cell, NULL, 10));
             else
-                jw_str(&w, r->columns[j], cell);
+                json_out_str(row, r->columns[j], cell);
         }
-        jw_close(&w, '}');
     }
-    jw_close(&w, ']');
-    jw_end(&w);
 }
 
-/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
-static void csv_cell(FILE *f, const char *s)
+static void print_report_json(FILE *f, const jifen_report *r)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    json_out *o = json_out_new();
+    cli_json_report(o, r);
+    json_out_print(f, &o);
 }
 
 static void csv_line(FILE *f, const char (*cells)[JIFEN_REPORT_CELL_MAX + 1],
@@ -799,11 +650,25 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
     switch (cmd->kind) {
     case JIFEN_CMD_BALANCE:
         if (o->json) {
-            json_writer w = {.f = o->out, .need_comma = false};
-            json_balance(&w, NULL, &r->balance);
-            fputc('\n', o->out);
+            json_out *j = json_out_new();
+            json_balance(j, &r->balance);
+            json_out_print(o->out, &j);
         } else {
             print_balance_human(o->out, &r->balance);
+        }
+        break;
+    case JIFEN_CMD_HOUSEHOLD_SEARCH:
+        if (o->json) {
+            json_out *j = json_out_new();
+            json_out *list = json_out_array(j, "households");
+            for (size_t i = 0; i < r->n_households; i++)
+                json_balance(json_out_object(list, NULL), &r->households[i]);
+            json_out_print(o->out, &j);
+        } else if (r->n_households == 0) {
+            fputs("no household matches\n", o->out);
+        } else {
+            for (size_t i = 0; i < r->n_households; i++)
+                print_balance_human(o->out, &r->households[i]);
         }
         break;
     case JIFEN_CMD_HISTORY:
@@ -864,10 +729,10 @@ void cli_print_refusal(const cli_output *o, jifen_status status,
     fprintf(o->err, "jifen: %s: %s\n", name,
             error[0] != '\0' ? error : "refused by the ledger");
     if (o->json) {
-        json_writer w = jw_begin(o->out);
-        jw_str(&w, "status", name);
-        jw_str(&w, "error", error);
-        jw_end(&w);
+        json_out *j = json_out_new();
+        json_out_str(j, "status", name);
+        json_out_str(j, "error", error);
+        json_out_print(o->out, &j);
     }
 }
 
@@ -876,11 +741,11 @@ void cli_print_failure(const cli_output *o, const char *kind,
 {
     fprintf(o->err, "jifen: %s\n", message);
     if (o->json) {
-        json_writer w = jw_begin(o->out);
-        jw_str(&w, "status", kind);
-        jw_str(&w, "error", message);
+        json_out *j = json_out_new();
+        json_out_str(j, "status", kind);
+        json_out_str(j, "error", message);
         if (request_id != NULL && request_id[0] != '\0')
-            jw_str(&w, "request_id", request_id);
-        jw_end(&w);
+            json_out_str(j, "request_id", request_id);
+        json_out_print(o->out, &j);
     }
 }

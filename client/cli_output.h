@@ -10,8 +10,10 @@
 #define JIFEN_CLI_OUTPUT_H
 
 #include "jifen.h"
+#include "json_out.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct {
@@ -43,5 +45,12 @@ void cli_print_refusal(const cli_output *o, jifen_status status,
  * be NULL or empty. */
 void cli_print_failure(const cli_output *o, const char *kind,
                        const char *message, const char *request_id);
+
+/* A report's title and rows, as `report --json` prints them, into the
+ * JSON object o (json_out.h: the one JSON writer of the CLI and jifend). */
+void cli_json_report(json_out *o, const jifen_report *r);
+
+/* One journal entry as `history` prints it, on one line. */
+void cli_print_entry(FILE *f, const jifen_entry *e);
 
 #endif

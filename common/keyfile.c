@@ -1,5 +1,7 @@
 #include "keyfile.h"
 
+#include "privfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -80,9 +82,9 @@ static int fail(char *err, size_t errlen, const char *path, const char *why)
 static int write_line(const char *path, const char *z85, mode_t mode,
                       char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    int fd = privfile_create(path, mode, err, errlen);
     if (fd < 0)
-        return fail(err, errlen, path, strerror(errno));
+        return -1;
     char line[KEYFILE_Z85_LEN + 2];
     snprintf(line, sizeof line, "%s\n", z85);
     ssize_t n = write(fd, line, strlen(line));
@@ -154,25 +156,51 @@ static int decode_line(const char *path, const char *line,
 int keyfile_read_secret(const char *path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = privfile_open_secret(path, err, errlen);
     if (fd < 0)
-        return fail(err, errlen, path, strerror(errno));
-    struct stat st;
+        return -1;
     char line[128];
-    int rc = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        rc = fail(err, errlen, path, "not a regular file");
-    else if (st.st_mode & (S_IRWXG | S_IRWXO))
-        rc = fail(err, errlen, path,
-                  "secret key readable by group or others; run chmod 600 on "
-                  "it (and make a new key if others may have read it)");
-    else
-        rc = read_line(fd, path, line, sizeof line, err, errlen);
+    int rc = read_line(fd, path, line, sizeof line, err, errlen);
     close(fd);
     if (rc == 0)
         rc = decode_line(path, line, key, err, errlen);
     sodium_memzero(line, sizeof line);
     return rc;
+}
+
+/* Secret and public key files hold the same thing, 40 Z85 characters, so
+ * the content alone cannot tell them apart: the name can. `jifen keygen`
+ * writes PREFIX.key (secret) beside PREFIX.pub (public); a .key given where
+ * a public key belongs is refused, and the message names the .pub to give
+ * instead. Enrolling a secret key would put it in the append-only journal,
+ * in every export and every replica, for ever. */
+static int refuse_secret_file(const char *path, const uint8_t key[KEYFILE_KEY_LEN],
+                              char *err, size_t errlen)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".key") != 0)
+        return 0;
+    char pub_path[4096], line[128];
+    uint8_t derived[KEYFILE_KEY_LEN], listed[KEYFILE_KEY_LEN];
+    snprintf(pub_path, sizeof pub_path, "%.*s.pub", (int)(n - 4), path);
+    int fd = open(pub_path, O_RDONLY | O_CLOEXEC);
+    bool pair = false;
+    if (fd >= 0) {
+        pair = read_line(fd, pub_path, line, sizeof line, err, errlen) == 0 &&
+               keyfile_z85_decode(line, strlen(line), listed) == 0 &&
+               keyfile_public_of(key, derived) == 0 &&
+               memcmp(derived, listed, sizeof listed) == 0;
+        close(fd);
+    }
+    sodium_memzero(derived, sizeof derived);
+    snprintf(err, errlen,
+             "%s is %s secret key file, which must never leave its machine; "
+             "give the public key instead: %s",
+             path, pair ? "the" : "a", pub_path);
+    if (pair)
+        snprintf(err + strlen(err), errlen - strlen(err),
+                 " (it belongs to this secret key)");
+    return -1;
 }
 
 int keyfile_read_public(const char *z85_or_path, uint8_t key[KEYFILE_KEY_LEN],
@@ -189,5 +217,12 @@ int keyfile_read_public(const char *z85_or_path, uint8_t key[KEYFILE_KEY_LEN],
     char line[128];
     int rc = read_line(fd, z85_or_path, line, sizeof line, err, errlen);
     close(fd);
-    return rc == 0 ? decode_line(z85_or_path, line, key, err, errlen) : rc;
+    if (rc == 0)
+        rc = decode_line(z85_or_path, line, key, err, errlen);
+    sodium_memzero(line, sizeof line);
+    if (rc == 0 && refuse_secret_file(z85_or_path, key, err, errlen) != 0) {
+        sodium_memzero(key, KEYFILE_KEY_LEN);
+        return -1;
+    }
+    return rc;
 }

@@ -48,7 +48,8 @@ int keyfile_read_secret(const char *path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen);
 
 /* A public key given as the name of a file holding it, or as 40
- * characters of Z85 (the file wins when both could be meant). */
+ * characters of Z85 (the file wins when both could be meant). A secret key
+ * file (a name ending in .key) is refused, naming the .pub to give. */
 int keyfile_read_public(const char *z85_or_path, uint8_t key[KEYFILE_KEY_LEN],
                         char *err, size_t errlen);
 

@@ -64,7 +64,13 @@ size_t account_history_key(const char *household, uint64_t seq,
 
 bool account_key_is_account(const void *key, size_t len)
 {
-    return memchr(key, '\0', len) == NULL;
+    /* Account names are printable; the history index, counters and lots
+     * hold a control byte after the household's prefix (keyspace.h). */
+    const uint8_t *p = key;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] < 0x20)
+            return false;
+    return true;
 }
 
 static bool ends_with(const char *s, const char *suffix)

@@ -70,7 +70,7 @@ size_t account_history_key(const char *household, uint64_t seq,
 size_t account_household_prefix(const char *household, uint8_t *out);
 
 /* True when a key of the balances table names an account (not a history
- * key or a counter). */
+ * key, a counter or a lot: keyspace.h). */
 bool account_key_is_account(const void *key, size_t len);
 
 void account_totals_encode(const account_totals *t,

@@ -25,6 +25,7 @@ typedef struct {
     unsigned long checkpoint_entries;  /* sign the head every N entries */
     unsigned long checkpoint_seconds;  /* ... and at least this often */
     unsigned long log_level;           /* a log_level value */
+    unsigned long merkle_tree;         /* 1: keep the Merkle tree (proofs) */
     char replica_of[CONFIG_ENDPOINT_MAX]; /* "" = a primary; else follow it */
     /* A replica's primary's public key (Z85, or a file holding it, such as
      * a copy of the primary's DATA/jifend.pub). The replica logs in with its

@@ -62,7 +62,7 @@ int identity_lock(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     join(path, sizeof path, dir, "jifend.lock");
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;

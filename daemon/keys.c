@@ -46,6 +46,65 @@ storage_error keys_put(storage_txn *txn, const char *z85,
                        RECORD_FIXED + n, STORAGE_PUT_OVERWRITE);
 }
 
+/* --- labels ----------------------------------------------------------------- */
+
+/* The next character of a label, folded: ASCII lower case, full-width
+ * forms U+FF01..FF5E to their ASCII twins, and every kind of space to ' '.
+ * Advances *s past it; bytes that are not one of those are kept. */
+static unsigned fold_next(const unsigned char **s)
+{
+    const unsigned char *p = *s;
+    if (p[0] == 0xef && (p[1] == 0xbc || p[1] == 0xbd) && p[2] >= 0x80 &&
+        p[2] <= 0xbf) {
+        unsigned cp = 0xff00u + ((unsigned)(p[1] - 0xbc) << 6) + (p[2] - 0x80);
+        if (cp >= 0xff01 && cp <= 0xff5e) {
+            *s = p + 3;
+            unsigned c = cp - 0xff01 + 0x21;
+            return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+        }
+    }
+    if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) { /* U+3000 */
+        *s = p + 3;
+        return ' ';
+    }
+    if (p[0] == 0xc2 && p[1] == 0xa0) { /* U+00A0 */
+        *s = p + 2;
+        return ' ';
+    }
+    *s = p + 1;
+    if (p[0] == '\t')
+        return ' ';
+    return p[0] >= 'A' && p[0] <= 'Z' ? p[0] - 'A' + 'a' : p[0];
+}
+
+/* The folded label in out (spaces trimmed and collapsed). */
+static void fold_label(const char *label, char *out, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)label;
+    size_t n = 0;
+    bool space = false;
+    while (*s && n + 1 < cap) {
+        unsigned c = fold_next(&s);
+        if (c == ' ') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 2 < cap)
+            out[n++] = ' ';
+        space = false;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+}
+
+bool keys_labels_alike(const char *a, const char *b)
+{
+    char fa[JIFEN_LABEL_MAX + 1], fb[JIFEN_LABEL_MAX + 1];
+    fold_label(a, fa, sizeof fa);
+    fold_label(b, fb, sizeof fb);
+    return strcmp(fa, fb) == 0;
+}
+
 /* Calls fn for every well-formed record, in key order. */
 static storage_error keys_each(storage_txn *txn,
                                int (*fn)(void *arg, const storage_val *key,
@@ -171,6 +230,15 @@ static const unsigned MATRIX[] = {
     /* Adopting a rule set carries out a residents' meeting's resolution;
      * whoever runs the system does it, not one of the parties it judges. */
     [JIFEN_CMD_POLICY_LOAD] = R(JIFEN_ROLE_ADMIN),
+    /* Merkle proofs are what residents check their own entries with: like
+     * checkpoints, for every key (a resident's statement is printed at the
+     * desk or the committee's office). */
+    [JIFEN_CMD_INCLUSION] = READERS,
+    [JIFEN_CMD_CONSISTENCY] = READERS,
+    [JIFEN_CMD_TREE_HEAD] = READERS,
+    /* Finding a household by door number or name (the web console's desk
+     * and committee pages) shows what a balance query shows: readers. */
+    [JIFEN_CMD_HOUSEHOLD_SEARCH] = READERS,
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)

@@ -7,7 +7,7 @@
  * enrolments and revocations themselves are journal entries (no postings),
  * so key changes are in the hash chain like everything else.
  *
- * The role matrix (DESIGN.md section 2; docs/security.md):
+ * The role matrix (docs/security.md):
  *
  *   command        committee  terminal  auditor  admin
  *   household add      x
@@ -18,6 +18,7 @@
  *   verify                                 x       x
  *   key enrol/revoke                               x
  *   key list                               x       x
+ *   checkpoint, proofs x         x         x       x
  *
  *   (1) of awards and deductions only; (2) of bills, payments and
  *   redemptions only: each side corrects its own kind of entry.
@@ -56,6 +57,13 @@ storage_error keys_list(storage_txn *txn, jifen_key_info **out, size_t *n);
 bool keys_role_may(jifen_role role, jifen_command_kind kind);
 /* May `role` reverse an entry whose command was of kind `original`? */
 bool keys_role_may_reverse(jifen_role role, jifen_command_kind original);
+
+/* True when two key labels read the same to a person: equal once ASCII
+ * case, full-width forms (Ｗａｎｇ) and spaces (leading, trailing, runs,
+ * the ideographic and the no-break space) are folded. A label is how the
+ * journal names who wrote an entry, so "Wang Fang" and "wang  fang " are
+ * one person to whoever reads it. */
+bool keys_labels_alike(const char *a, const char *b);
 
 typedef struct {
     pthread_mutex_t lock;

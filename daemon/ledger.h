@@ -1,6 +1,7 @@
 /*
  * ledger - the double-entry ledger of points and fees: the domain rules of
- * DESIGN.md section 3 on top of storage, policy and the codec.
+ * accounting model (README.md, docs/policy.md) on top of storage, policy
+ * and the codec. docs/architecture.md shows how it is built.
  *
  * Write path (group commit): the server opens one write transaction, applies
  * every waiting write request in it, commits once, then replies to all of
@@ -42,10 +43,25 @@ typedef enum {
 typedef struct {
     size_t map_size;     /* initial map size in bytes */
     size_t map_max;      /* largest the map may grow to */
+    /* No Merkle tree (config merkle_tree = off; for benchmarks): entries
+     * are appended without it, checkpoints are jifen-cp1 lines and proofs
+     * are refused. The next open with the tree on builds what is missing. */
+    bool merkle_off;
+    /* The operator's rule sets (the --policy files; copied), or NULL for
+     * `pol` alone. Besides the first ledger_use_rules, they judge the
+     * entries of earlier releases when an older ledger is migrated. */
+    const ruleset *rules;
+    /* Called now and then during a migration, on the thread that opens:
+     * entries done of total (a terminal shows it); NULL: nothing. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
 } ledger_options;
 
-/* Opens the ledger in `dir` (which must exist) with a copy of `pol`.
- * LEDGER_OK, or an error with the reason in err. */
+/* Opens the ledger in `dir` (which must exist) with a copy of `pol`. A
+ * ledger of an earlier format is migrated first: its derived state is
+ * rebuilt from its journal by this release's apply path (docs/
+ * operations.md, "Upgrading"); the journal, its chain and head stay as
+ * they are. LEDGER_OK, or an error with the reason in err. */
 ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
                          const ledger_options *opts, char *err, size_t errlen);
 void ledger_close(ledger **self_p);
@@ -118,12 +134,13 @@ void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len);
 ledger_error ledger_write_commit(ledger *self);
 void ledger_write_abort(ledger *self);
 
-/* Replication: appends an entry received from the primary, as stored
- * there, in the open write transaction, after checking that it follows the
- * chain head (sequence and previous hash); updates the derived state as the
- * primary's write path does. LEDGER_OK, or LEDGER_FAILED with the reason in
- * err (the entry does not decode or does not follow: nothing of it is
- * written), or a storage error that poisoned the transaction. */
+/* Replication and rebuilds: appends an entry as stored elsewhere (by the
+ * primary, or in the journal being rebuilt) in the open write transaction,
+ * after checking that it follows the chain head (sequence and previous
+ * hash), and applies it with the primary's own apply path. LEDGER_OK, or
+ * LEDGER_FAILED with the reason in err (the entry does not decode, does
+ * not follow, or does not fit the state here: the transaction must be
+ * aborted), or a storage error that poisoned the transaction. */
 ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
                               char *err, size_t errlen);
 
@@ -155,8 +172,17 @@ ledger_error ledger_query(ledger *self, const jifen_request *req,
                           jifen_reply *reply);
 const char *ledger_query_strerror(const ledger *self);
 
+/* The same in a read transaction of the caller's own, begun on
+ * ledger_storage(self): any thread, as many at once as there are threads
+ * (daemon/querypool.c). LEDGER_OK, or LEDGER_FAILED when memory ran out
+ * (nothing in reply). */
+ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
+                              const jifen_request *req, jifen_reply *reply);
+
 /* Recomputes the hash chain and replays every posting, comparing with the
- * stored balances and the invariants of DESIGN.md section 3. */
+ * stored balances and the invariants of the accounting model (README.md):
+ * per asset debits = credits, no household points below zero, pending
+ * accounts = open notices, lots = points. */
 ledger_error ledger_verify(ledger *self, jifen_verify_report *report);
 
 /* Called inside every write transaction that added entries, just before

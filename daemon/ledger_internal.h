@@ -1,25 +1,101 @@
 /*
- * ledger_internal - what ledger.c and ledger_rules.c share, and nobody
- * else: the write context, a few primitives of the write path, and the
- * rules of the points policy (caps, public notice, expiry, sanctions,
- * settlement) that ledger.c's command handlers call.
+ * ledger_internal - the ledger's own modules and what they share; nobody
+ * outside daemon/ledger*.c, decide.c, apply.c, timer.c, query.c, adopt.c,
+ * migrate.c and rebuild.c includes it.
  *
- * Kept out of ledger.c so that the accounting core stays small and the
- * policy work lives in its own module (ledger_rules.c); everything here
- * runs on the single writer thread, inside its open write transaction.
+ * The write path is two steps (docs/architecture.md):
+ *
+ *   decide (decide.c, timer.c, adopt.c): reads the ledger and the rule set
+ *     in force, and either refuses the command or fills in the complete
+ *     entry it makes: command as applied, postings, and every effect that
+ *     depends on the rule set (notice window, approval, expiry date,
+ *     suspension). It writes nothing.
+ *
+ *   apply (apply.c): appends one entry and writes every piece of derived
+ *     state from the entry and the state before it alone: balances, the
+ *     history index, households, notices, point lots, counters, sanctions,
+ *     keys, rule sets. The primary, a replica and a rebuild all call it, so
+ *     no state is derived a second way.
+ *
+ * Dependencies run one way: ledger.c -> decide/timer/query/adopt -> apply
+ * -> the domain modules (notice, lots, counters, sanction, keys, rulebook)
+ * -> storage, journal. apply.c never calls a decision.
  */
 #ifndef JIFEN_LEDGER_INTERNAL_H
 #define JIFEN_LEDGER_INTERNAL_H
 
 #include "accounts.h"
+#include "keys.h"
 #include "ledger.h"
-#include "notice.h"
 #include "rulebook.h"
 #include "storage.h"
 
+#include <pthread.h>
+
 #define TICK_BATCH 256 /* timer work per tick; more waits for the next turn */
 
-/* What one write command is applied with. */
+/* A household's registration record (keyspace.h: TABLE_HOUSEHOLDS). */
+typedef struct {
+    uint64_t registered; /* entry that registered it */
+    uint32_t area_centi_m2;
+    char name[JIFEN_NAME_MAX + 1];
+} household_record;
+
+struct ledger {
+    storage *st;
+    policy pol;
+    /* The rule sets, by time (ledger_open starts it with pol, or the
+     * options' rule sets, and the ones adopted in the ledger). */
+    rulebook *book;
+    /* The timer (public notice, expiry): when it next has work, and whether
+     * that must be found out again (after anything that opened or approved
+     * a notice or credited points that expire). */
+    int64_t timer_next_ms;
+    bool timer_rescan;
+    ledger_options opts;
+    storage_txn txn; /* the write transaction, when in_write */
+    bool in_write;
+    /* The committed chain head. Written by the committer thread after each
+     * commit, read by the server thread (stats, replication feed): the lock
+     * keeps the number and the hash of one head together. */
+    pthread_mutex_t head_lock;
+    uint64_t head_seq;
+    uint8_t head_hash[JIFEN_HASH_LEN];
+    uint64_t next_seq; /* chain head inside the write transaction */
+    uint8_t next_hash[JIFEN_HASH_LEN];
+    uint8_t *entry_buf; /* one encoded entry; reused, never per entry */
+    size_t entry_cap;
+    char last_error[256];
+    storage_error last_storage_error; /* behind last_error */
+    ledger_commit_hook hook; /* see ledger_set_commit_hook */
+    void *hook_ctx;
+    /* The query path runs on the server thread while the committer thread
+     * writes, so it has its own read transaction (kept and renewed, not
+     * begun per query) and its own error text. */
+    storage_txn reader;
+    bool have_reader;
+    char query_error[256];
+    /* Scratch of the writer thread, owned here rather than static: the
+     * entry being decided, an original a reversal reads, a decoded
+     * replicated entry, a parsed rule set. */
+    jifen_entry draft;
+    jifen_entry original;
+    jifen_entry replicated;
+    policy scratch_policy;
+    char scratch_text[JIFEN_RULE_SET_LOAD_MAX + 1]; /* a canonical rule set */
+    /* The household balance a decision read for the command being decided,
+     * so that the balance after it is computed from its postings instead
+     * of read again; valid for that one command only. */
+    jifen_balance before;
+    /* The stored (and to be sent) encoding of the last applied reply, when
+     * it was stored whole (remember_reply). */
+    uint8_t *reply_bytes;
+    size_t reply_len;
+    keys_snapshot keys; /* active keys, for the ZAP handler's thread */
+    bool keys_changed;  /* the write transaction enrolled or revoked */
+};
+
+/* What one write command is decided with. */
 typedef struct {
     const char *request_id;
     const char *author;
@@ -30,110 +106,97 @@ typedef struct {
     const ledger_caller *caller;
 } write_context;
 
-/* --- ledger.c, for ledger_rules.c ------------------------------------------
- */
+/* --- ledger.c ---------------------------------------------------------------- */
 
-storage_txn *ledger_txn(ledger *self);
+/* A storage failure as the ledger reports it: the reason kept for
+ * ledger_strerror, and LEDGER_FULL, LEDGER_IO or LEDGER_FAILED. */
+ledger_error ledger_fail(ledger *self, storage_error e, const char *reason);
 void ledger_set_result(jifen_result *r, jifen_status status, const char *fmt,
                        ...) __attribute__((format(printf, 3, 4)));
-storage_error ledger_get_totals(ledger *self, const char *account,
-                                account_totals *t);
+/* snprintf(dst, cap, "%s", src) without the format machinery, which showed
+ * in the write path's profile. */
+void ledger_copy_text(char *dst, size_t cap, const char *src);
 void ledger_make_posting(jifen_posting *p, jifen_asset asset, const char *debit,
                          const char *credit, uint64_t amount);
-/* Appends an entry with its postings (see post_entry in ledger.c). */
-void ledger_post_entry(ledger *self, const write_context *ctx,
-                       const jifen_command *cmd, const char *household,
-                       const jifen_posting *postings, size_t n_postings,
-                       uint64_t reverses, jifen_result *result);
-/* The timer has work at ms (it only ever moves earlier). */
-void ledger_timer_due_by(ledger *self, int64_t ms);
-/* Entry `seq` of the journal, decoded; with_text keeps a rule set's text
- * (out->command.text, the caller frees it). STORAGE_NOT_FOUND when there is
- * no such entry, STORAGE_CORRUPT when its bytes do not decode. */
-storage_error ledger_read_entry(storage_txn *txn, uint64_t seq,
-                                jifen_entry *out, bool with_text);
-/* The rule sets the ledger applies (rulebook.h). */
-rulebook *ledger_rulebook(ledger *self);
+/* The rule set in force at ms for the next write, or NULL before the first. */
+const policy *ledger_in_force(const ledger *self, int64_t ms);
 
-/* --- ledger_rules.c, for ledger.c ------------------------------------------
- */
+/* Finishes self->draft (seq, previous hash, time, ids, author, rule set,
+ * format), encodes it, applies it (apply.c) and moves the chain head in the
+ * transaction; fills result (status OK, entry, postings, the household's
+ * balance after it). Storage errors land in the txn's sticky error. */
+void ledger_post_draft(ledger *self, const write_context *ctx,
+                       jifen_result *result);
 
-/* Caps (policy_award_caps, policy_redeem_cap) against the counters. */
-jifen_status rules_check_award_caps(ledger *self, const write_context *ctx,
-                                    const jifen_command *cmd, uint32_t points,
-                                    jifen_result *result);
-jifen_status rules_check_redeem_cap(ledger *self, const write_context *ctx,
-                                    const jifen_command *cmd,
-                                    jifen_result *result);
-/* A reversed award or redemption leaves the caps of its period; a
- * reversed deduction lifts its suspension. */
-void rules_reversed(ledger *self, const jifen_entry *original);
+/* --- state readers (ledger.c), for decisions and queries -------------------- */
 
-/* Points credited at earned_ms start a lot towards expiry (expiry.h). */
-void rules_earn(ledger *self, const write_context *ctx, const char *household,
-                int64_t earned_ms, uint64_t points);
-/* An award just posted to pending opens its public notice (notice.h). */
-void rules_open_notice(ledger *self, const write_context *ctx,
-                       const jifen_command *award, const char *name,
-                       bool needs_approval, jifen_result *result);
-/* Reversal under notice: refuses (false) what notice itself undoes, and
- * takes a posted award back from the household's points. */
-bool rules_reversible_after_notice(ledger *self, const jifen_entry *original,
-                                   jifen_result *result);
-void rules_posted_from_points(const jifen_entry *original, jifen_posting *p);
+storage_error ledger_get_totals(storage_txn *txn, const char *account,
+                                account_totals *t);
+storage_error ledger_get_household(storage_txn *txn, const char *code,
+                                   household_record *h);
+/* Points, pending points and fee due of a household, as seen in txn. */
+storage_error ledger_household_balance(storage_txn *txn, const char *code,
+                                       jifen_balance *b);
 
-/* A deduction under a sanction rule suspends redemption (sanction.h);
- * rules_suspended refuses a redemption while one does. */
-void rules_sanction(ledger *self, const write_context *ctx,
+/* --- search.c ---------------------------------------------------------------- */
+
+/* The household search query (issue 17), in a read transaction. */
+void search_households(storage_txn *txn, const jifen_command *cmd,
+                       jifen_result *result);
+
+/* --- decide.c ---------------------------------------------------------------- */
+
+/* Decides one client write command and, unless refused, posts its entry
+ * (ledger_post_draft). */
+void decide_command(ledger *self, const write_context *ctx,
                     const jifen_command *cmd, jifen_result *result);
-bool rules_suspended(ledger *self, const write_context *ctx,
-                     const char *household, jifen_result *result);
 
-/* Command handlers. */
-void rules_cmd_object(ledger *self, const write_context *ctx,
-                      const jifen_command *cmd, jifen_result *result);
-void rules_cmd_approve(ledger *self, const write_context *ctx,
-                       const jifen_command *cmd, jifen_result *result);
-void rules_cmd_settle(ledger *self, const write_context *ctx,
-                      const jifen_command *cmd, jifen_result *result);
-void rules_cmd_daemon_only(ledger *self, const write_context *ctx,
-                           const jifen_command *cmd, jifen_result *result);
+/* --- adopt.c ----------------------------------------------------------------- */
 
-/* The timer's work in the open transaction: post one award whose notice
- * ended; close the lots due, expiring what is left of them. */
-void rules_release_one(ledger *self, const policy *pol, int64_t now_ms,
-                       uint64_t award);
-storage_error rules_expire_due(ledger *self, const policy *pol, int64_t now_ms,
-                               size_t *n, int64_t *next);
-
-/* Replication: rebuilds the derived state (notices, cap counters, expiry
- * lots, sanctions) that entry e left on the primary, under `pol` (the rule
- * set it names). original: the entry e reverses, or NULL; name: the
- * household's name, for a notice. An entry deciding or approving a notice
- * carries no household in its command, but the primary filed it under the
- * award's: filed_under is set to that one. */
-void rules_replicate(ledger *self, const policy *pol, const jifen_entry *e,
-                     const jifen_entry *original, const char *name,
-                     char filed_under[JIFEN_HOUSEHOLD_MAX + 1]);
-
-/* The notice list query, in a read transaction. */
-void rules_query_notices(storage_txn *txn, const jifen_command *cmd,
-                         jifen_result *result);
-
-/* --- ledger_adopt.c, for ledger.c ------------------------------------------
- */
-/* PolicyLoad: parses, checks against history, journals the canonical text
- * and stages the new rule sets (published when the transaction commits). */
-void adopt_cmd_policy_load(ledger *self, const write_context *ctx,
-                           const jifen_command *cmd, jifen_result *result);
-/* A replica applies the primary's adoption entry (decoded with its text).
- * 0, or -1 with why in err. */
-int adopt_replicate(ledger *self, const jifen_entry *e, char *err,
-                    size_t errlen);
+/* PolicyLoad: parses, checks against history and drafts the entry with the
+ * canonical text (in self->scratch text, valid until the next call). */
+void adopt_decide(ledger *self, const write_context *ctx,
+                  const jifen_command *cmd, jifen_result *result);
+/* Applying an adoption: the rule set read back from the entry's text
+ * staged for the transaction, and its adoption record. 0, or -1 with why
+ * in err. */
+int adopt_apply(ledger *self, const jifen_entry *e, char *err, size_t errlen);
 /* Puts every rule set adopted in the ledger into `into`, in place of a
  * file's of the same version (the ledger's is the adopted one). 0, or -1
  * with why in err. */
 int adopt_merge_stored(storage_txn *txn, ruleset *into, char *err,
                        size_t errlen);
+
+/* --- apply.c ----------------------------------------------------------------- */
+
+/* Appends entry e (stored[len] its encoding) in the open write
+ * transaction and writes every piece of derived state it implies.
+ * `household` receives the household the entry is filed under ("" for
+ * none). 0; or -1 with why in err when the entry does not fit the state
+ * before it (a replica's primary diverged: nothing of it may be kept, the
+ * caller aborts); storage errors land in the txn's sticky error. */
+int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
+                size_t len, char household[JIFEN_HOUSEHOLD_MAX + 1],
+                char *err, size_t errlen);
+
+/* --- timer.c ----------------------------------------------------------------- */
+
+/* The timer has work at ms (it only ever moves earlier). */
+void ledger_timer_due_by(ledger *self, int64_t ms);
+
+/* --- query.c ----------------------------------------------------------------- */
+
+/* The query path's read transaction on the newest snapshot, lent as a
+ * copy (its sticky error and all) and taken back by ledger_end_reader. */
+storage_error ledger_begin_reader(ledger *self, storage_txn *txn);
+void ledger_end_reader(ledger *self, storage_txn *txn);
+
+/* --- migrate.c --------------------------------------------------------------- */
+
+/* Moves an older ledger in dir to this release's format before it is
+ * opened for use (format 1 -> 2 -> 3); nothing when it is current. 0, or
+ * -1 with why in err. `rules` judge the entries written before format 3. */
+int migrate_ledger(const char *dir, const ledger_options *opts,
+                   const ruleset *rules, char *err, size_t errlen);
 
 #endif

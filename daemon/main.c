@@ -11,10 +11,12 @@
 #include "hash.h"
 #include "identity.h"
 #include "ledger.h"
+#include "rlimits.h"
 #include "log.h"
 #include "notary.h"
 #include "notify.h"
 #include "offline.h"
+#include "progress.h"
 #include "ops.h"
 #include "policy.h"
 #include "replica.h"
@@ -87,6 +89,10 @@ static void usage(FILE *out)
             "written in FILE,\n"
             "                        re-read every loop turn (also "
             "JIFEN_TEST_CLOCK=FILE)\n"
+            "      --test-hold-reads FILE  TESTS ONLY: while FILE exists, "
+            "take no request\n"
+            "                        from the socket (what libzmq holds for "
+            "a busy daemon)\n"
             "      --replica-of ENDPOINT  run as a read-only replica of that "
             "primary\n"
             "      --replica-server-key KEY  the primary's public key (Z85 "
@@ -135,6 +141,7 @@ typedef struct {
     const char *policy_paths[RULESET_MAX];
     size_t n_policies;
     const char *test_clock;
+    const char *test_hold_reads;
 } options;
 
 static int add_override(options *o, const char *key, const char *value)
@@ -153,7 +160,7 @@ static int parse_options(int argc, char **argv, options *o)
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
            OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
            OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL,
-           OPT_TEST_CLOCK };
+           OPT_TEST_CLOCK, OPT_TEST_HOLD_READS };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -171,6 +178,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"role", required_argument, NULL, OPT_ROLE},
         {"label", required_argument, NULL, OPT_LABEL},
         {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
+        {"test-hold-reads", required_argument, NULL, OPT_TEST_HOLD_READS},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -234,6 +242,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_TEST_CLOCK:
             o->test_clock = optarg;
+            break;
+        case OPT_TEST_HOLD_READS:
+            o->test_hold_reads = optarg;
             break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
@@ -440,13 +451,6 @@ static int ensure_data_dir(const char *dir)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The command of --enrol / --enrol-admin, checked as the network would. */
 static int enrol_command(const options *o, jifen_command *cmd)
 {
@@ -466,24 +470,26 @@ static int enrol_command(const options *o, jifen_command *cmd)
 }
 
 /* The first admin key, enrolled on the server machine without the network:
- * a journal entry like any enrolment, written by "local-operator". */
+ * a journal entry like any enrolment, written by "local-operator", dated by
+ * the daemon's clock (the test clock too, so that a test ledger's first
+ * entry is not dated after all that follow). */
 static int enrol_offline(ledger *led, const options *o)
 {
     jifen_command cmd;
     if (enrol_command(o, &cmd) != 0)
         return 2;
     jifen_request req = {.n_commands = 1, .commands = &cmd};
+    int64_t now = clock_now_ms();
     snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
-             now_ms());
+             now);
     static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
-    ledger_error le = codec_request_digest(&req, digest) == 0
-                          ? ledger_write_begin(led)
-                          : LEDGER_FAILED;
+    hash_request_digest(&req, digest);
+    ledger_error le = ledger_write_begin(led);
     if (le == LEDGER_OK)
-        le = ledger_apply(led, &req, digest, &local, now_ms(), &reply);
+        le = ledger_apply(led, &req, digest, &local, now, &reply);
     le = le == LEDGER_OK ? ledger_write_commit(led) : le;
     if (le != LEDGER_OK) {
         fprintf(stderr, "jifend: cannot enrol: %s\n", ledger_strerror(led));
@@ -580,8 +586,12 @@ static int serve(options *o, policy *pol, ruleset **rules)
         return 1;
     }
     ledger *led = NULL;
-    ledger_options lo = {(size_t)o->cfg.map_size_mib << 20,
-                         (size_t)o->cfg.map_max_mib << 20};
+    ledger_options lo = {.map_size = (size_t)o->cfg.map_size_mib << 20,
+                         .map_max = (size_t)o->cfg.map_max_mib << 20,
+                         .rules = *rules,
+                         .progress = progress_on_tty,
+                         .progress_ctx = (void *)"upgrading the ledger",
+                         .merkle_off = o->cfg.merkle_tree == 0};
     if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
@@ -605,6 +615,7 @@ static int serve(options *o, policy *pol, ruleset **rules)
     replica *rep = NULL;
     transport *tp = NULL;
     char bound[256];
+    rlimits_raise_nofile(); /* before the socket: connections are fds */
     ops *metrics = ops_new();
     if (!metrics || bind_secure(&tp, led, o, bound, sizeof bound) != 0 ||
         (o->cfg.replica_of[0] ? !(rep = start_replica(o, led, metrics))
@@ -639,7 +650,11 @@ static int serve(options *o, policy *pol, ruleset **rules)
     reloader rl = {o, led};
     server_options so = {metrics, rep != NULL,
                          rep ? replica_poll : NULL, rep,
-                         &reload_requested, reload_rules, &rl};
+                         &reload_requested, reload_rules, &rl,
+                         o->test_hold_reads};
+    if (o->test_hold_reads)
+        log_info("TEST: no request is taken while %s exists",
+                 o->test_hold_reads);
     int rc = server_run(led, tp, &so, &stop_requested);
     replica_destroy(&rep);
     ops_destroy(&metrics);
@@ -659,7 +674,7 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (hash_init() != 0)
         return 1;
-    if (o.offline.mode != OFFLINE_NONE)
+    if (o.offline.mode != OFFLINE_NONE && !offline_needs_rules(&o.offline))
         return offline_run(&o.offline);
     rc = settle_config(&o);
     if (rc != 0)
@@ -671,7 +686,13 @@ int main(int argc, char **argv)
         free(pol);
         return 1;
     }
-    rc = serve(&o, pol, &rules);
+    if (o.offline.mode != OFFLINE_NONE) {
+        o.offline.pol = pol;
+        o.offline.rules = rules;
+        rc = offline_run(&o.offline);
+    } else {
+        rc = serve(&o, pol, &rules);
+    }
     ruleset_destroy(&rules);
     free(pol);
     return rc;

@@ -2,6 +2,8 @@
 
 #include "hash.h"
 #include "log.h"
+#include "merkle_store.h"
+#include "privfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,12 +33,10 @@ static int write_hex_file(const char *path, const uint8_t *b, size_t n,
     char hex[2 * crypto_sign_SECRETKEYBYTES + 2];
     hash_hex(b, n, hex, sizeof hex - 1);
     strcat(hex, "\n");
-    /* O_EXCL: never overwrite a key that exists; a lost race is an error. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    /* Never over a key that exists; a lost race is an error. */
+    int fd = privfile_create(path, mode, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     size_t len = strlen(hex);
     bool ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
     close(fd);
@@ -48,12 +48,18 @@ static int write_hex_file(const char *path, const uint8_t *b, size_t n,
     return 0;
 }
 
-static int read_hex_file(const char *path, uint8_t *b, size_t n, char *err,
-                         size_t errlen)
+/* A secret is read only from a private file, as jifend.key is. */
+static int read_hex_file(const char *path, bool secret, uint8_t *b, size_t n,
+                         char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    int fd = secret ? privfile_open_secret(path, err, errlen)
+                    : open(path, O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        else if (!secret)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     char buf[2 * crypto_sign_SECRETKEYBYTES + 8];
@@ -61,12 +67,14 @@ static int read_hex_file(const char *path, uint8_t *b, size_t n, char *err,
     fclose(f);
     buf[got] = '\0';
     size_t bin_len = 0;
-    if (sodium_hex2bin(b, n, buf, got, " \r\n\t", &bin_len, NULL) != 0 ||
-        bin_len != n) {
+    int rc = sodium_hex2bin(b, n, buf, got, " \r\n\t", &bin_len, NULL) != 0 ||
+                     bin_len != n
+                 ? -1
+                 : 0;
+    sodium_memzero(buf, sizeof buf);
+    if (rc != 0)
         snprintf(err, errlen, "%s: not a key of %zu hex bytes", path, n);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 static int make_keys(notary *self, const char *key_path, const char *pub_path,
@@ -93,18 +101,14 @@ static int load_keys(notary *self, const char *dir, char *err, size_t errlen)
     snprintf(pub_path, sizeof pub_path, "%s/" PUB_FILE, dir);
     if (access(key_path, F_OK) != 0)
         return make_keys(self, key_path, pub_path, err, errlen);
-    struct stat st;
-    if (stat(key_path, &st) == 0 && (st.st_mode & 077))
-        log_warn("%s is readable by others (mode %o): chmod 600 it", key_path,
-                 (unsigned)(st.st_mode & 0777));
-    if (read_hex_file(key_path, self->secret, sizeof self->secret, err,
+    if (read_hex_file(key_path, true, self->secret, sizeof self->secret, err,
                       errlen) != 0)
         return -1;
     /* The public key is the secret key's second half in libsodium's format:
      * refuse a .pub that does not match, which would make every checkpoint
      * look forged. */
     uint8_t pub[crypto_sign_PUBLICKEYBYTES];
-    if (read_hex_file(pub_path, pub, sizeof pub, err, errlen) != 0)
+    if (read_hex_file(pub_path, false, pub, sizeof pub, err, errlen) != 0)
         return -1;
     if (memcmp(pub, self->secret + 32, sizeof pub) != 0) {
         snprintf(err, errlen, "%s does not belong to %s", pub_path, key_path);
@@ -156,8 +160,17 @@ void notary_on_commit(void *ctx, storage_txn *txn, uint64_t from_seq,
     bool due = now - self->last_time >= (int64_t)self->every_seconds;
     if (!crossed && !due)
         return;
+    /* A signed tree head when the tree covers the entries (always, unless
+     * it is switched off: merkle_tree = 0), else the chain head alone. */
     checkpoint cp;
-    if (checkpoint_sign(&cp, seq, hash, now, self->secret) != 0)
+    uint64_t tree = 0;
+    merkle_hash root;
+    merkle_store_reader mr;
+    merkle_store_reader_init(&mr, txn);
+    bool sth = merkle_store_size(txn, &tree) == STORAGE_OK && tree == seq &&
+               merkle_store_root(&mr, seq, root) == STORAGE_OK;
+    if ((sth ? checkpoint_sign_tree(&cp, seq, root, hash, now, self->secret)
+             : checkpoint_sign(&cp, seq, hash, now, self->secret)) != 0)
         return;
     uint8_t key[8];
     storage_be64_put(key, seq);
@@ -179,7 +192,10 @@ static storage_error load_checkpoint(const storage_val *v, checkpoint *cp)
                                                             : STORAGE_CORRUPT;
 }
 
-storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
+/* The first checkpoint at or after `entry` (0: the last one) that is a
+ * signed tree head, or with any_kind any checkpoint. */
+static storage_error find(storage_txn *txn, uint64_t entry, bool any_kind,
+                          checkpoint *cp)
 {
     storage_cursor *c = NULL;
     storage_error e = storage_cursor_open(txn, TABLE_CHECKPOINTS, &c);
@@ -190,8 +206,26 @@ storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
     storage_be64_put(key, entry);
     e = entry == 0 ? storage_cursor_last(c, &k, &v)
                    : storage_cursor_seek(c, key, sizeof key, &k, &v);
+    while (e == STORAGE_OK) {
+        e = load_checkpoint(&v, cp);
+        if (e != STORAGE_OK || any_kind || cp->has_root)
+            break;
+        e = entry == 0 ? storage_cursor_prev(c, &k, &v)
+                       : storage_cursor_next(c, &k, &v);
+    }
     storage_cursor_close(&c);
-    return e == STORAGE_OK ? load_checkpoint(&v, cp) : e;
+    return e;
+}
+
+storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp)
+{
+    return find(txn, entry, true, cp);
+}
+
+storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
+                                    checkpoint *cp)
+{
+    return find(txn, entry, false, cp);
 }
 
 storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,

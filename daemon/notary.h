@@ -1,8 +1,11 @@
 /*
- * notary - signs the chain head (Ed25519) every N entries and at least every
- * S seconds while entries are written, and keeps the signed checkpoints in
- * the ledger's checkpoints table, in the same write transaction as the
- * entries they cover.
+ * notary - signs the head of the ledger (Ed25519) every N entries and at
+ * least every S seconds while entries are written, and keeps the signed
+ * checkpoints in the ledger's checkpoints table, in the same write
+ * transaction as the entries they cover. A checkpoint is a signed tree head
+ * (jifen-sth1: size, Merkle root, chain head; checkpoint.h) whenever the
+ * Merkle tree covers the entries, i.e. unless it is switched off; older
+ * ledgers keep their jifen-cp1 lines, which stay valid.
  *
  * The keypair lives next to the ledger: DATA/checkpoint.key (secret, 0600)
  * and DATA/checkpoint.pub (the public key residents and auditors use), as
@@ -36,6 +39,11 @@ void notary_on_commit(void *ctx, storage_txn *txn, uint64_t from_seq,
 /* The first checkpoint covering `entry` (its entry >= entry), or with entry
  * 0 the latest. STORAGE_NOT_FOUND when there is none. */
 storage_error notary_find(storage_txn *txn, uint64_t entry, checkpoint *cp);
+
+/* The same, signed tree heads (jifen-sth1) only: the first one covering
+ * `entry`, or with entry 0 the latest; cp1 lines are passed over. */
+storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
+                                    checkpoint *cp);
 
 /* SHA-256 of entry seq's stored bytes. STORAGE_NOT_FOUND past the end. */
 storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,

@@ -4,6 +4,7 @@
 #include "notice.h"
 
 #include "clock.h"
+#include "keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,15 @@
 #define KEY_OPEN "notice-open/"
 #define KEY_MAX 24 /* the longer prefix + be64 */
 /* be64 time, due, points, decided_by; state, needs_approval, approved;
- * then household, name, activity, author as NUL-terminated fixed fields. */
+ * then household, name, activity, author and the author's key as
+ * NUL-terminated fixed fields. Records written before the key was kept end
+ * after the author (RECORD_LEN_NO_KEY): they are read with an empty key,
+ * and rewritten whole when next stored. */
 #define FIXED (4 * 8 + 3)
-#define RECORD_LEN                                                             \
+#define RECORD_LEN_NO_KEY                                                      \
     (FIXED + JIFEN_HOUSEHOLD_MAX + 1 + JIFEN_NAME_MAX + 1 + JIFEN_CODE_MAX +   \
      1 + JIFEN_AUTHOR_MAX + 1)
+#define RECORD_LEN (RECORD_LEN_NO_KEY + JIFEN_KEY_Z85_LEN + 1)
 
 bool notice_applies(const policy *p, uint32_t points, bool *needs_approval)
 {
@@ -69,9 +74,16 @@ static void encode(const notice_record *r, uint8_t *rec)
     put_field(&p, r->name, sizeof r->name);
     put_field(&p, r->activity, sizeof r->activity);
     put_field(&p, r->author, sizeof r->author);
+    put_field(&p, r->author_key, sizeof r->author_key);
 }
 
-static void decode(const uint8_t *rec, uint64_t entry, notice_record *r)
+static bool record_len_ok(size_t len)
+{
+    return len == RECORD_LEN || len == RECORD_LEN_NO_KEY;
+}
+
+static void decode(const uint8_t *rec, size_t len, uint64_t entry,
+                   notice_record *r)
 {
     const uint8_t *p = rec;
     r->entry = entry;
@@ -87,6 +99,18 @@ static void decode(const uint8_t *rec, uint64_t entry, notice_record *r)
     get_field(&p, r->name, sizeof r->name);
     get_field(&p, r->activity, sizeof r->activity);
     get_field(&p, r->author, sizeof r->author);
+    if (len == RECORD_LEN)
+        get_field(&p, r->author_key, sizeof r->author_key);
+    else
+        r->author_key[0] = '\0';
+}
+
+bool notice_recorded_by(const notice_record *r, const char *key,
+                        const char *label)
+{
+    if (r->author_key[0] && key[0] && strcmp(r->author_key, key) == 0)
+        return true;
+    return keys_labels_alike(r->author, label);
 }
 
 storage_error notice_get(storage_txn *txn, uint64_t entry, notice_record *r)
@@ -95,10 +119,10 @@ storage_error notice_get(storage_txn *txn, uint64_t entry, notice_record *r)
     storage_val v;
     storage_error e =
         storage_get(txn, TABLE_META, key, make_key(key, KEY_RECORD, entry), &v);
-    if (e == STORAGE_OK && v.len != RECORD_LEN)
+    if (e == STORAGE_OK && !record_len_ok(v.len))
         return STORAGE_CORRUPT;
     if (e == STORAGE_OK)
-        decode(v.data, entry, r);
+        decode(v.data, v.len, entry, r);
     return e;
 }
 
@@ -140,11 +164,11 @@ static storage_error each_record(storage_txn *txn, const char *prefix,
         notice_record r;
         uint64_t entry = storage_be64_get((const uint8_t *)k.data + plen);
         if (strcmp(prefix, KEY_RECORD) == 0) {
-            if (v.len != RECORD_LEN) {
+            if (!record_len_ok(v.len)) {
                 e = STORAGE_CORRUPT;
                 break;
             }
-            decode(v.data, entry, &r);
+            decode(v.data, v.len, entry, &r);
         } else if ((e = notice_get(txn, entry, &r)) != STORAGE_OK) {
             break;
         }
@@ -259,49 +283,4 @@ storage_error notice_list(storage_txn *txn, int64_t month_ms,
     if (e == STORAGE_OK && s.nomem)
         e = STORAGE_FAILED;
     return e;
-}
-
-/* --- masking -------------------------------------------------------------- */
-
-/* Bytes of the UTF-8 character starting at s (1 for anything odd). */
-static size_t char_len(const unsigned char *s)
-{
-    if (*s >= 0xf0)
-        return 4;
-    if (*s >= 0xe0)
-        return 3;
-    if (*s >= 0xc0)
-        return 2;
-    return 1;
-}
-
-void notice_mask_name(const char *name, char *out, size_t cap)
-{
-    const unsigned char *s = (const unsigned char *)name;
-    size_t o = 0;
-    if (cap == 0)
-        return;
-    if (*s) {
-        size_t n = char_len(s);
-        for (size_t i = 0; i < n && s[i] && o + 1 < cap; i++)
-            out[o++] = (char)s[i];
-        s += strnlen((const char *)s, n);
-    }
-    while (*s && o + 1 < cap) {
-        out[o++] = '*';
-        s += strnlen((const char *)s, char_len(s));
-    }
-    out[o] = '\0';
-}
-
-void notice_mask_household(const char *code, char *out, size_t cap)
-{
-    if (cap == 0)
-        return;
-    const char *last = strrchr(code, '-');
-    size_t keep = last ? (size_t)(last - code) + 2 : 1;
-    size_t n = strlen(code), o = 0;
-    for (size_t i = 0; i < n && o + 1 < cap; i++)
-        out[o++] = i < keep ? code[i] : '*';
-    out[o] = '\0';
 }

@@ -19,6 +19,7 @@
 #ifndef JIFEN_NOTICE_H
 #define JIFEN_NOTICE_H
 
+#include "mask.h"
 #include "policy.h"
 #include "storage.h"
 
@@ -41,6 +42,10 @@ typedef struct {
     char name[JIFEN_NAME_MAX + 1];
     char activity[JIFEN_CODE_MAX + 1];
     char author[JIFEN_AUTHOR_MAX + 1];
+    /* The key that recorded the award (Z85). "" in records written before
+     * jifen kept it, on a replica (entries carry the label, not the key)
+     * and for the local operator. */
+    char author_key[JIFEN_KEY_Z85_LEN + 1];
 } notice_record;
 
 /* Whether an award of `points` under `p` goes through notice, and whether
@@ -50,6 +55,16 @@ bool notice_applies(const policy *p, uint32_t points, bool *needs_approval);
 /* End of the window: 00:00 Asia/Shanghai after `days` full days following
  * the day of the award (an award on 3 July with 7 days posts on 11 July). */
 int64_t notice_window_end(int64_t award_ms, uint32_t days);
+
+/* Whether the key `key` labelled `label` is whoever recorded the award,
+ * and so may not give it its second approval. Keys are compared: the
+ * recorder's key is in the record. A label does not tell people apart
+ * ("Wang Fang " is not "Wang Fang" to strcmp, but is to a reader of the
+ * journal), so a key whose label looks like the recorder's (keys.h,
+ * keys_labels_alike) counts as the recorder too; and for a record without
+ * the key (written before jifen kept it) that is all there is to go by. */
+bool notice_recorded_by(const notice_record *r, const char *key,
+                        const char *label);
 
 /* STORAGE_NOT_FOUND when the entry is not an award under notice. */
 storage_error notice_get(storage_txn *txn, uint64_t entry, notice_record *r);
@@ -73,10 +88,5 @@ storage_error notice_open_total(storage_txn *txn, uint64_t *points);
 storage_error notice_list(storage_txn *txn, int64_t month_ms,
                           jifen_result *result);
 
-/* 张三 -> 张*, 欧阳娜娜 -> 欧***: the first character, then one * per
- * character. 3-2-501 -> 3-2-5**: the last part keeps its first character.
- * out has room for the input's size. */
-void notice_mask_name(const char *name, char *out, size_t cap);
-void notice_mask_household(const char *code, char *out, size_t cap);
 
 #endif

@@ -1,9 +1,9 @@
 /*
- * notify - systemd's readiness protocol (sd_notify), without libsystemd:
- * one datagram with "READY=1" (or "STOPPING=1") to the AF_UNIX socket named
- * by $NOTIFY_SOCKET. Under Type=notify systemd considers jifend started only
- * once the ledger is open and the socket bound, so units ordered after it
- * never see connection refused.
+ * notify - systemd's readiness protocol, through libsystemd's sd_notify:
+ * "READY=1" (or "STOPPING=1") to the socket named by $NOTIFY_SOCKET. Under
+ * Type=notify systemd considers jifend started only once the ledger is open
+ * and the socket bound, so units ordered after it never see connection
+ * refused.
  */
 #ifndef JIFEN_NOTIFY_H
 #define JIFEN_NOTIFY_H

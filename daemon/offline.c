@@ -1,25 +1,35 @@
+#define _GNU_SOURCE /* renameat2 */
 #include "offline.h"
 
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
+#include "identity.h"
+#include "json_out.h"
+#include "merkle_store.h"
 #include "notary.h"
+#include "privfile.h"
+#include "progress.h"
+#include "rebuild.h"
 #include "storage.h"
 #include "verify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *offline_usage(void)
 {
     return "      --backup DIR --to DEST   compacting copy of the ledger in "
-           "DIR into the new\n"
-           "                               directory DEST, then verify the "
-           "copy\n"
+           "DIR, with the server\n"
+           "                               key pair, into the new directory "
+           "DEST, verified\n"
            "      --verify DIR             check the chain, balances and "
            "invariants\n"
            "        [--checkpoint TEXT --checkpoint-key PUBFILE]  ... and "
@@ -32,7 +42,14 @@ const char *offline_usage(void)
            "exports)\n"
            "      --show-checkpoint DIR [--entry N]  the latest checkpoint "
            "(or the first\n"
-           "                               covering entry N)\n";
+           "                               covering entry N)\n"
+           "      --rebuild DIR            re-derive every table from the "
+           "journal and\n"
+           "                               compare it with DIR's; with --to "
+           "DEST, keep the\n"
+           "                               rebuilt ledger there (recovery of "
+           "a damaged index)\n"
+           "                               [--policy FILE]... [--json]\n";
 }
 
 int offline_option(offline_request *req, const char *name, const char *arg)
@@ -43,7 +60,8 @@ int offline_option(offline_request *req, const char *name, const char *arg)
     } modes[] = {{"backup", OFFLINE_BACKUP},
                  {"verify", OFFLINE_VERIFY},
                  {"export", OFFLINE_EXPORT},
-                 {"show-checkpoint", OFFLINE_SHOW_CHECKPOINT}};
+                 {"show-checkpoint", OFFLINE_SHOW_CHECKPOINT},
+                 {"rebuild", OFFLINE_REBUILD}};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (strcmp(name, modes[i].name) != 0)
             continue;
@@ -110,41 +128,163 @@ static void print_report(const char *what, const jifen_verify_report *r)
 
 /* --- backup --------------------------------------------------------------- */
 
+/* Removes what a failed backup left in its temporary directory. */
+static void remove_partial(const char *dir)
+{
+    static const char *const files[] = {"data.mdb", "lock.mdb",
+                                        IDENTITY_SECRET_FILE,
+                                        IDENTITY_PUBLIC_FILE};
+    char path[4300];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* fsync of a directory: its entries (a new file, a rename) on disk. */
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* The directory that holds `path` (".", for a bare name), in out. */
+static void parent_of(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+/* The server's identity goes with the ledger: restored without it, jifend
+ * would make a new key pair and every client, holding the old jifend.pub,
+ * would get no reply. jifend.key stays 0600 in the backup (which is as
+ * secret as the data directory: it holds residents' names too). The
+ * checkpoint signing key is not copied: it is kept apart, once, so that a
+ * stolen backup cannot sign checkpoints (docs/operations.md, section 4).
+ * 0, or -1 (reported). */
+static int copy_identity(const char *dir, const char *tmp)
+{
+    static const struct {
+        const char *name;
+        bool secret;
+    } files[] = {{IDENTITY_SECRET_FILE, true}, {IDENTITY_PUBLIC_FILE, false}};
+    char from[4300], to[4300], err[9000];
+    snprintf(from, sizeof from, "%s/%s", dir, IDENTITY_SECRET_FILE);
+    if (access(from, F_OK) != 0 && errno == ENOENT) {
+        fprintf(stderr, "jifend: note: %s has no %s (it never served): the "
+                        "backup holds the ledger only\n",
+                dir, IDENTITY_SECRET_FILE);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(from, sizeof from, "%s/%s", dir, files[i].name);
+        snprintf(to, sizeof to, "%s/%s", tmp, files[i].name);
+        if (privfile_copy(from, to, files[i].secret, err, sizeof err) != 0) {
+            fprintf(stderr, "jifend: backup of the server key failed: %s\n",
+                    err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* tmp becomes dest, never over anything that is there by then. */
+static int publish(const char *tmp, const char *dest)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* A filesystem without RENAME_NOREPLACE: rename would replace an empty
+     * directory that appeared meanwhile, so look first. */
+    struct stat st;
+    if (lstat(dest, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(tmp, dest);
+}
+
+/*
+ * Nothing that looks like a good backup until it is one: the copy is made
+ * in DEST.incomplete-PID next to DEST, synced, verified as a restore would
+ * use it, and only then renamed to DEST (and the rename synced). A backup
+ * killed on the way (a full disk, kill -9, a power cut) leaves at most a
+ * directory named incomplete, never a DEST.
+ */
 static int run_backup(const offline_request *req)
 {
     if (!req->to) {
         fprintf(stderr, "jifend: --backup needs --to DEST\n");
         return 2;
     }
-    if (mkdir(req->to, 0700) != 0) {
-        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
-                req->to, strerror(errno));
+    struct stat sb;
+    if (lstat(req->to, &sb) == 0) {
+        fprintf(stderr, "jifend: %s exists (DEST must be new; a backup is "
+                        "never written over anything)\n", req->to);
+        return 1;
+    }
+    char tmp[4200], parent[4200];
+    snprintf(tmp, sizeof tmp, "%s.incomplete-%ld", req->to, (long)getpid());
+    if (mkdir(tmp, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s\n", tmp,
+                strerror(errno));
         return 1;
     }
     storage *st = open_ro(req->dir);
-    if (!st)
+    if (!st) {
+        remove_partial(tmp);
         return 1;
-    char err[512];
-    storage_error e = storage_copy(st, req->to, err, sizeof err);
+    }
+    char err[8400];
+    storage_error e = storage_copy(st, tmp, err, sizeof err);
     storage_close(&st);
     if (e != STORAGE_OK) {
         fprintf(stderr, "jifend: backup failed: %s\n", err);
+        remove_partial(tmp);
+        return 1;
+    }
+    if (copy_identity(req->dir, tmp) != 0) {
+        remove_partial(tmp);
         return 1;
     }
     /* The restore check: the copy must verify on its own. */
-    st = open_ro(req->to);
-    if (!st)
-        return 1;
+    st = open_ro(tmp);
+    bool checked = st != NULL;
     jifen_verify_report r;
-    int rc = verify_storage(st, &r);
+    int rc = checked ? verify_storage(st, &r) : -1;
     storage_close(&st);
-    char what[1100];
-    snprintf(what, sizeof what, "backup %s", req->to);
-    print_report(what, &r);
+    if (rc == 0 && (sync_dir(tmp) != 0 || publish(tmp, req->to) != 0)) {
+        fprintf(stderr, "jifend: cannot rename %s to %s: %s\n", tmp,
+                req->to, strerror(errno));
+        rc = -1;
+    }
+    parent_of(req->to, parent, sizeof parent);
+    if (rc == 0 && sync_dir(parent) != 0) {
+        fprintf(stderr, "jifend: cannot sync %s: %s\n", parent,
+                strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0 && lstat(tmp, &sb) == 0)
+        remove_partial(tmp);
+    if (checked && (rc == 0 || !r.ok)) {
+        char what[4300];
+        snprintf(what, sizeof what, "backup %s", req->to);
+        print_report(what, &r);
+    }
     return rc == 0 ? 0 : 1;
 }
-
-static void json_string(FILE *f, const char *s);
 
 /* --- verify --------------------------------------------------------------- */
 
@@ -168,9 +308,22 @@ static int check_checkpoint(storage *st, const offline_request *req,
         return -1;
     }
     storage_txn txn;
+    merkle_hash root;
+    uint64_t tree = 0;
     storage_error e = storage_txn_begin(st, &txn, false);
     if (e == STORAGE_OK)
         e = notary_entry_hash(&txn, cp.entry, have);
+    /* A signed tree head also names the Merkle root: the tree here must
+     * give it (it is what residents' proofs are checked against). */
+    bool root_ok = true;
+    if (e == STORAGE_OK && cp.has_root) {
+        merkle_store_reader mr;
+        merkle_store_reader_init(&mr, &txn);
+        root_ok = merkle_store_size(&txn, &tree) == STORAGE_OK &&
+                  tree >= cp.entry &&
+                  merkle_store_root(&mr, cp.entry, root) == STORAGE_OK &&
+                  sodium_memcmp(root, cp.root, 32) == 0;
+    }
     storage_txn_abort(&txn);
     if (e == STORAGE_NOT_FOUND) {
         snprintf(why, whylen, "the ledger has no entry %" PRIu64
@@ -186,9 +339,18 @@ static int check_checkpoint(storage *st, const offline_request *req,
                  "checkpoint: history was rewritten", cp.entry);
         return -1;
     }
-    snprintf(why, whylen, "entry %" PRIu64 " matches the checkpoint signed "
-             "at %.20s", cp.entry, cp.text + strlen(CHECKPOINT_PREFIX) + 1 +
-             strcspn(cp.text + strlen(CHECKPOINT_PREFIX) + 1, " ") + 1);
+    if (!root_ok) {
+        snprintf(why, whylen, "the Merkle tree of the first %" PRIu64
+                 " entries differs from the signed tree head (it needs "
+                 "rebuilding: start jifend once on a copy)", cp.entry);
+        return -1;
+    }
+    /* The signing time, as the line has it: the third field. */
+    const char *when = strchr(cp.text, ' ');
+    when = when ? strchr(when + 1, ' ') : NULL;
+    snprintf(why, whylen, "entry %" PRIu64 " matches the %s signed at %.20s",
+             cp.entry, cp.has_root ? "signed tree head" : "checkpoint",
+             when ? when + 1 : "?");
     return 0;
 }
 
@@ -207,17 +369,18 @@ static int run_verify(const offline_request *req)
     char hex[65];
     hash_hex(r.head, sizeof r.head, hex, sizeof hex);
     if (req->json) {
-        printf("{\"ok\":%s,\"chain_ok\":%s,\"entries\":%" PRIu64
-               ",\"head\":\"%s\",\"bad_entry\":%" PRIu64 ",\"problem\":",
-               rc == 0 && cprc == 0 ? "true" : "false",
-               rc == 0 ? "true" : "false", r.entries, hex, r.bad_entry);
-        json_string(stdout, r.problem);
+        json_out *j = json_out_new();
+        json_out_bool(j, "ok", rc == 0 && cprc == 0);
+        json_out_bool(j, "chain_ok", rc == 0);
+        json_out_u64(j, "entries", r.entries);
+        json_out_str(j, "head", hex);
+        json_out_u64(j, "bad_entry", r.bad_entry);
+        json_out_str(j, "problem", r.problem);
         if (req->checkpoint) {
-            printf(",\"checkpoint_ok\":%s,\"checkpoint\":",
-                   cprc == 0 ? "true" : "false");
-            json_string(stdout, why);
+            json_out_bool(j, "checkpoint_ok", cprc == 0);
+            json_out_str(j, "checkpoint", why);
         }
-        printf("}\n");
+        json_out_print(stdout, &j);
     } else {
         print_report(req->dir, &r);
         if (req->checkpoint)
@@ -271,80 +434,56 @@ static int run_show_checkpoint(const offline_request *req)
 
 /* --- export --------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
+/* A field of the export, left out when empty or zero (docs/export-format.md). */
+static void opt_str(json_out *o, const char *key, const char *value)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    if (value && *value)
+        json_out_str(o, key, value);
 }
 
-static void json_field(FILE *f, const char *key, const char *value)
+static void opt_u64(json_out *o, const char *key, uint64_t value)
 {
-    if (!*value)
-        return;
-    fprintf(f, ",\"%s\":", key);
-    json_string(f, value);
+    if (value)
+        json_out_u64(o, key, value);
 }
 
-static void export_command(FILE *f, const jifen_command *c)
+static void export_command(json_out *o, const jifen_command *c)
 {
-    fprintf(f, ",\"command\":{\"kind\":\"%s\"", codec_command_name(c->kind));
-    json_field(f, "household", c->household);
-    json_field(f, "code", c->code);
-    json_field(f, "name", c->name);
-    json_field(f, "note", c->note);
-    json_field(f, "period", c->period);
-    json_field(f, "effective", c->effective);
-    if (c->text) /* a rule set's adoption: the rules themselves */
-        json_field(f, "text", c->text);
-    if (c->amount)
-        fprintf(f, ",\"amount\":%" PRIu64, c->amount);
-    if (c->points)
-        fprintf(f, ",\"points\":%" PRIu32, c->points);
-    if (c->hours)
-        fprintf(f, ",\"hours\":%" PRIu32, c->hours);
-    if (c->area_centi_m2)
-        fprintf(f, ",\"area_centi_m2\":%" PRIu32, c->area_centi_m2);
-    if (c->entry)
-        fprintf(f, ",\"entry\":%" PRIu64, c->entry);
-    fputc('}', f);
+    json_out_str(o, "kind", codec_command_name(c->kind));
+    opt_str(o, "household", c->household);
+    opt_str(o, "code", c->code);
+    opt_str(o, "name", c->name);
+    opt_str(o, "note", c->note);
+    opt_str(o, "period", c->period);
+    opt_str(o, "effective", c->effective);
+    opt_str(o, "text", c->text); /* a rule set's adoption: the rules */
+    opt_u64(o, "amount", c->amount);
+    opt_u64(o, "points", c->points);
+    opt_u64(o, "hours", c->hours);
+    opt_u64(o, "area_centi_m2", c->area_centi_m2);
+    opt_u64(o, "entry", c->entry);
 }
 
-static void export_entry(FILE *f, const storage_val *v, const jifen_entry *e,
-                         const uint8_t hash[32], char *b64, size_t b64cap)
+/* One line of the export. 0, or -1 when it could not be written. */
+static int export_entry(FILE *f, const storage_val *v, const jifen_entry *e,
+                        const uint8_t hash[32], char *b64, size_t b64cap)
 {
     char prev[65], hex[65];
     sodium_bin2base64(b64, b64cap, v->data, v->len,
                       sodium_base64_VARIANT_ORIGINAL);
-    fprintf(f, "{\"seq\":%" PRIu64 ",\"stored\":\"%s\",\"prev_hash\":\"%s\","
-               "\"hash\":\"%s\",\"time_ms\":%" PRId64,
-            e->seq, b64, hash_hex(e->prev_hash, 32, prev, sizeof prev),
-            hash_hex(hash, 32, hex, sizeof hex), e->time_ms);
-    json_field(f, "request_id", e->request_id);
-    json_field(f, "author", e->author);
-    json_field(f, "policy", e->policy);
-    export_command(f, &e->command);
-    fprintf(f, ",\"postings\":[");
-    for (size_t i = 0; i < e->n_postings; i++) {
-        const jifen_posting *p = &e->postings[i];
-        fprintf(f, "%s{\"asset\":\"%s\",\"debit\":", i ? "," : "",
-                codec_asset_name(p->asset));
-        json_string(f, p->debit);
-        fprintf(f, ",\"credit\":");
-        json_string(f, p->credit);
-        fprintf(f, ",\"amount\":%" PRIu64 "}", p->amount);
-    }
-    fputc(']', f);
-    if (e->reverses)
-        fprintf(f, ",\"reverses\":%" PRIu64, e->reverses);
-    fprintf(f, "}\n");
+    json_out *o = json_out_new();
+    json_out_u64(o, "seq", e->seq);
+    json_out_str(o, "stored", b64);
+    json_out_str(o, "prev_hash", hash_hex(e->prev_hash, 32, prev, sizeof prev));
+    json_out_str(o, "hash", hash_hex(hash, 32, hex, sizeof hex));
+    json_out_i64(o, "time_ms", e->time_ms);
+    opt_str(o, "request_id", e->request_id);
+    opt_str(o, "author", e->author);
+    opt_str(o, "policy", e->policy);
+    export_command(json_out_object(o, "command"), &e->command);
+    json_out_postings(o, e->postings, e->n_postings);
+    opt_u64(o, "reverses", e->reverses);
+    return json_out_write(f, &o);
 }
 
 /* Writes every entry; a stored entry that does not decode stops the export
@@ -374,9 +513,14 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
             break;
         }
         hash_sha256(v.data, v.len, hash);
-        export_entry(f, &v, &e, hash, b64, b64cap);
+        int written = export_entry(f, &v, &e, hash, b64, b64cap);
         free(e.command.text);
         e.command.text = NULL;
+        if (written != 0) {
+            fprintf(stderr, "jifend: entry %" PRIu64 " could not be written\n",
+                    storage_be64_get(k.data));
+            break;
+        }
         (*count)++;
         se = storage_cursor_next(c, &k, &v);
     }
@@ -397,10 +541,19 @@ static int run_export(const offline_request *req)
     storage *st = open_ro(req->dir);
     if (!st)
         return 1;
+    /* The export holds residents' names and notes: a private file, new
+     * (never over an existing one or through a symlink: as root that would
+     * overwrite anything). */
     bool to_stdout = strcmp(req->to, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(req->to, "w");
+    char err[1200];
+    int fd = to_stdout ? -1 : privfile_create(req->to, 0600, err, sizeof err);
+    FILE *f = to_stdout ? stdout : fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        fprintf(stderr, "jifend: %s: %s\n", req->to, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            snprintf(err, sizeof err, "%s: %s", req->to, strerror(errno));
+        }
+        fprintf(stderr, "jifend: %s\n", err);
         storage_close(&st);
         return 1;
     }
@@ -413,14 +566,104 @@ static int run_export(const offline_request *req)
     storage_close(&st);
     if (fflush(f) != 0 || ferror(f))
         rc = -1;
-    if (!to_stdout && fclose(f) != 0)
-        rc = -1;
+    if (!to_stdout) {
+        if (fsync(fileno(f)) != 0)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+    }
     if (rc != 0) {
+        /* No half export left behind to be taken for a whole one. */
+        if (!to_stdout)
+            unlink(req->to);
         fprintf(stderr, "jifend: export to %s failed\n", req->to);
         return 1;
     }
     fprintf(stderr, "exported %" PRIu64 " entries to %s\n", count, req->to);
     return 0;
+}
+
+/* --- rebuild --------------------------------------------------------------- */
+
+static int run_rebuild(const offline_request *req)
+{
+    char tmp[] = "/tmp/jifen-rebuild.XXXXXX";
+    const char *dest = req->to;
+    if (dest && mkdir(dest, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s (DEST must be new)\n",
+                dest, strerror(errno));
+        return 2;
+    }
+    if (!dest) {
+        const char *base = getenv("TMPDIR");
+        char *made = NULL;
+        static char path[512];
+        if (base && snprintf(path, sizeof path, "%s/jifen-rebuild.XXXXXX",
+                             base) < (int)sizeof path)
+            made = mkdtemp(path);
+        if (!made)
+            made = mkdtemp(tmp);
+        if (!made) {
+            fprintf(stderr, "jifend: cannot make a scratch directory: %s\n",
+                    strerror(errno));
+            return 1;
+        }
+        dest = made;
+    }
+    rebuild_options ro = {.pol = req->pol,
+                          .rules = req->rules,
+                          .compare = true,
+                          .progress = req->json ? NULL : progress_on_tty,
+                          .progress_ctx = (void *)"rebuilding"};
+    rebuild_report r;
+    char err[600];
+    int rc = rebuild_ledger(req->dir, dest, &ro, &r, err, sizeof err);
+    if (!req->to) { /* the scratch copy goes */
+        char path[600];
+        snprintf(path, sizeof path, "%s/data.mdb", dest);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/lock.mdb", dest);
+        unlink(path);
+        rmdir(dest);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "jifend: cannot rebuild %s: %s\n", req->dir, err);
+        return 1;
+    }
+    if (req->json) {
+        json_out *j = json_out_new();
+        json_out_u64(j, "entries", r.entries);
+        json_out_bool(j, "compared", r.compared);
+        json_out_bool(j, "same", r.same);
+        json_out_str(j, "source_format", r.source_format);
+        json_out_str(j, "difference", r.difference);
+        if (req->to)
+            json_out_str(j, "to", req->to);
+        json_out_print(stdout, &j);
+    } else if (!r.compared) {
+        printf("%s: %" PRIu64 " entries rebuilt; not compared: the ledger is "
+               "of format %s, an earlier release's (this jifend migrates it "
+               "when it opens it)%s%s\n",
+               req->dir, r.entries, r.source_format[0] ? r.source_format : "?",
+               req->to ? "; the rebuilt ledger is in " : "",
+               req->to ? req->to : "");
+    } else if (r.same) {
+        printf("%s: %" PRIu64 " entries rebuilt; every derived table is the "
+               "same%s%s\n",
+               req->dir, r.entries, req->to ? "; rebuilt ledger in " : "",
+               req->to ? req->to : "");
+    } else {
+        printf("%s: %" PRIu64 " entries rebuilt; DIFFERS: %s%s%s\n",
+               req->dir, r.entries, r.difference,
+               req->to ? "; the rebuilt ledger is in " : "",
+               req->to ? req->to : "");
+    }
+    return r.same || !r.compared ? 0 : 1;
+}
+
+bool offline_needs_rules(const offline_request *req)
+{
+    return req->mode == OFFLINE_REBUILD;
 }
 
 int offline_run(const offline_request *req)
@@ -434,6 +677,8 @@ int offline_run(const offline_request *req)
         return run_export(req);
     case OFFLINE_SHOW_CHECKPOINT:
         return run_show_checkpoint(req);
+    case OFFLINE_REBUILD:
+        return run_rebuild(req);
     case OFFLINE_NONE:
         break;
     }

@@ -5,17 +5,23 @@
  * next to a running jifend (LMDB readers never block the writer), on a
  * backup copy, or on a directory copied from another machine.
  *
- *   jifend --backup DIR --to DEST      compacting copy, then verified
+ *   jifend --backup DIR --to DEST      compacting copy with the server key
+ *                                      pair, verified, then renamed to DEST
  *   jifend --verify DIR [--checkpoint TEXT --checkpoint-key PUBFILE] [--json]
  *   jifend --export DIR --to FILE|- [--from N]   JSON lines
  *                                      (docs/export-format.md)
  *   jifend --show-checkpoint DIR [--entry N]
+ *   jifend --rebuild DIR [--to DEST] [--policy FILE]... [--json]
+ *                                      every derived table re-derived from
+ *                                      the journal and compared (rebuild.h)
  *
  * Exit status: 0 done (and verified), 1 verification failed or the copy
  * failed, 2 usage error.
  */
 #ifndef JIFEN_OFFLINE_H
 #define JIFEN_OFFLINE_H
+
+#include "ruleset.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -26,6 +32,7 @@ typedef enum {
     OFFLINE_VERIFY,
     OFFLINE_EXPORT,
     OFFLINE_SHOW_CHECKPOINT,
+    OFFLINE_REBUILD,
 } offline_mode;
 
 typedef struct {
@@ -37,6 +44,10 @@ typedef struct {
     const char *entry;          /* --entry N for --show-checkpoint */
     const char *from;           /* --from N for --export */
     bool json;
+    /* --rebuild: the rule sets the entries of earlier releases were made
+     * under (the daemon's --policy files), set by main. */
+    const policy *pol;
+    const ruleset *rules;
 } offline_request;
 
 /* getopt_long rows of the offline options, all returning `val`. */
@@ -45,6 +56,7 @@ typedef struct {
         {"verify", required_argument, NULL, val},                          \
         {"export", required_argument, NULL, val},                          \
         {"show-checkpoint", required_argument, NULL, val},                 \
+        {"rebuild", required_argument, NULL, val},                         \
         {"to", required_argument, NULL, val},                              \
         {"checkpoint", required_argument, NULL, val},                      \
         {"checkpoint-key", required_argument, NULL, val},                  \
@@ -54,6 +66,9 @@ typedef struct {
 
 /* Records one offline option. 0, or 2 (usage error, reported). */
 int offline_option(offline_request *req, const char *name, const char *arg);
+
+/* Whether the tool needs the rule sets (main loads them first). */
+bool offline_needs_rules(const offline_request *req);
 
 /* Runs the requested tool; returns the exit status. */
 int offline_run(const offline_request *req);

@@ -1,6 +1,7 @@
 #include "ops.h"
 
 #include "notary.h"
+#include "proofs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,7 +251,7 @@ static void fill_checkpoint(storage_txn *txn, uint64_t entry,
 static bool ops_handles_kind(jifen_command_kind k)
 {
     return k == JIFEN_CMD_CHECKPOINT || k == JIFEN_CMD_STATS ||
-           k == JIFEN_CMD_FEED;
+           k == JIFEN_CMD_FEED || proofs_handles(k);
 }
 
 bool ops_handles(const jifen_request *req)
@@ -271,6 +272,8 @@ int ops_query(ops *self, ledger *led, const jifen_request *req,
     storage_txn txn;
     bool have_txn =
         storage_txn_begin(ledger_storage(led), &txn, false) == STORAGE_OK;
+    proofs_context pc;
+    proofs_begin(&pc, &txn);
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *r = &reply->results[i];
@@ -282,6 +285,8 @@ int ops_query(ops *self, ledger *led, const jifen_request *req,
             fill_checkpoint(&txn, cmd->entry, r);
         } else if (cmd->kind == JIFEN_CMD_FEED && have_txn) {
             fill_feed(&txn, led, cmd, r);
+        } else if (proofs_handles(cmd->kind) && have_txn) {
+            proofs_answer(&pc, cmd, r);
         } else {
             r->status = ops_handles_kind(cmd->kind) ? JIFEN_STATUS_INTERNAL
                                                     : JIFEN_STATUS_BAD_REQUEST;

@@ -657,7 +657,15 @@ static int section_line(parser *ps, char *line)
                                        : begin_rule(ps, code);
 }
 
-/* --- lines -------------------------------------------------------------- */
+/* --- lines --------------------------------------------------------------
+ *
+ * The line reader is ours, not an INI library's (inih is in Debian): a rule
+ * set's text is in the hash chain (PolicyLoad) and `policy show` must read
+ * back the same forever, so its grammar cannot depend on a library's build
+ * options (inih's continuation lines, ';' comments, truncation of long
+ * lines are compile-time choices of the packager). What a library would
+ * save is these few lines; the checks around them stay either way.
+ */
 
 /* Copies one raw line into buf (NUL-terminated) after the checks that need
  * the raw bytes: length, NUL, control characters. A final '\r' is dropped
@@ -1043,6 +1051,19 @@ static uint64_t percent_of(uint64_t fee, uint32_t percent)
 
 #define YUAN(fen) (fen) / 100, (fen) % 100
 
+uint64_t policy_redeem_most(const policy *p, int64_t fee_due_fen,
+                            uint64_t *limit_fen)
+{
+    uint64_t limit = 0;
+    if (p != NULL && p->fen_per_point != 0 && fee_due_fen > 0)
+        limit = percent_of((uint64_t)fee_due_fen, p->max_offset_percent);
+    if (limit_fen != NULL)
+        *limit_fen = limit;
+    /* points * rate <= limit  <=>  points <= floor(limit / rate): comparing
+     * this way can never overflow, however many points are asked for. */
+    return p != NULL && p->fen_per_point != 0 ? limit / p->fen_per_point : 0;
+}
+
 jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen)
@@ -1059,19 +1080,17 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
     }
     if (fee_due_fen <= 0) {
         set_err(err, errlen,
-                "nothing is due: the household owes no fee, "
-                "so there is nothing for points to pay");
+                "cap max_offset_percent: nothing is due: the household owes "
+                "no fee, so there is nothing for points to pay");
         return JIFEN_STATUS_CAP_EXCEEDED;
     }
     due = (uint64_t)fee_due_fen;
-    limit = percent_of(due, p->max_offset_percent);
-    /* points * rate <= limit  <=>  points <= floor(limit / rate): comparing
-     * this way can never overflow, however many points are asked for. */
-    most = limit / p->fen_per_point;
+    most = policy_redeem_most(p, fee_due_fen, &limit);
     if (points > most) {
         set_err(err, errlen,
-                "at most %" PRIu64 " points can be redeemed now: "
-                "points may pay %" PRIu32 "%% of the %" PRIu64 ".%02" PRIu64
+                "cap max_offset_percent: at most %" PRIu64 " points can be "
+                "redeemed now: points may pay %" PRIu32 "%% of the %" PRIu64
+                ".%02" PRIu64
                 " yuan due, that is up to %" PRIu64 ".%02" PRIu64 " yuan "
                 "(asked for %" PRIu64 " points)",
                 most, p->max_offset_percent, YUAN(due), YUAN(limit), points);

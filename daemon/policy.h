@@ -2,10 +2,12 @@
  * policy - the points policy: activity catalogue, deduction rules, the
  * points-to-fen rate and the share of a fee that points may pay.
  *
- * Loaded once at start-up from a small INI-style file (see deploy/policy.conf,
- * which is also the embedded default) and validated; a bad file stops
- * start-up with "FILE:LINE: problem". The structure is fixed-size, so a
- * policy is a plain value that can be copied and never needs freeing.
+ * One rule set, parsed from a small INI-style text (see deploy/policy.conf,
+ * which is also the embedded default) and validated: the operator's files
+ * at start-up and on SIGHUP, or an admin's PolicyLoad over the wire (and
+ * its journal entry, read back); a bad text is refused with "FILE:LINE:
+ * problem". The structure is fixed-size, so a policy is a plain value that
+ * can be copied and never needs freeing. Rule sets over time: ruleset.h.
  */
 #ifndef JIFEN_POLICY_H
 #define JIFEN_POLICY_H
@@ -123,6 +125,13 @@ jifen_status policy_redeem_offset(const policy *p, uint64_t points,
                                   int64_t fee_due_fen, uint64_t *offset_fen,
                                   char *err, size_t errlen);
 
+/* The most points policy_redeem_offset accepts against fee_due_fen (0 when
+ * nothing is due), and the fen that share of the fee is (limit_fen, may be
+ * NULL): what a desk shows before the clerk commits. The ledger also
+ * applies the yearly cap and sanctions, which need its counters. */
+uint64_t policy_redeem_most(const policy *p, int64_t fee_due_fen,
+                            uint64_t *limit_fen);
+
 /* Unix ms at which points earned at earned_ms expire under p (always the
  * start of a month, Asia/Shanghai), or INT64_MAX when they never do. */
 int64_t policy_expiry_of(const policy *p, int64_t earned_ms);
@@ -136,7 +145,7 @@ int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms);
  * not fit in buf[cap]. */
 int policy_format(const policy *p, char *buf, size_t cap);
 
-/* The caps of DESIGN.md "caps per household per activity per month and
+/* The caps of docs/policy.md ("caps per household per activity per month and
  * per year": `month_so_far` / `year_so_far` are the points the household
  * already earned from the activity in the award's month and year. OK, or
  * CAP_EXCEEDED naming the cap, the period and what is left. */

@@ -1,7 +1,9 @@
 #include "replica.h"
 
 #include "jifen.h"
+#include "checkpoint.h"
 #include "log.h"
+#include "merkle_store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@ struct replica {
     int64_t next_poll_ms;
     bool reachable;
     bool stopped; /* the chain did not follow: replication stopped */
+    bool tree_differs; /* a signed tree head the tree here does not give */
     const jifen_feed *pending; /* checkpoints to store with this batch */
 };
 
@@ -30,6 +33,29 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A signed tree head of the primary must name the root of the tree built
+ * here from the same entries by the same code: anything else means the two
+ * trees differ, and the replica's proofs would not hold against the
+ * primary's published heads. */
+static bool root_matches(replica *self, storage_txn *txn, const checkpoint *cp)
+{
+    merkle_store_reader mr;
+    merkle_hash root;
+    uint64_t size = 0;
+    merkle_store_reader_init(&mr, txn);
+    if (merkle_store_size(txn, &size) != STORAGE_OK || size < cp->entry)
+        return true; /* no tree here (merkle_tree = 0): nothing to compare */
+    if (merkle_store_root(&mr, cp->entry, root) == STORAGE_OK &&
+        memcmp(root, cp->root, sizeof root) == 0)
+        return true;
+    log_error("replica: the primary's signed tree head of entry %" PRIu64
+              " names another Merkle root than the tree built here: "
+              "replication stopped",
+              cp->entry);
+    self->tree_differs = true;
+    return false;
 }
 
 /* ledger_commit_hook: the primary's checkpoints of the batch, verbatim, in
@@ -44,11 +70,13 @@ static void store_checkpoints(void *ctx, storage_txn *txn, uint64_t from_seq,
     const jifen_feed *f = self->pending;
     for (size_t i = 0; f && i < f->n_checkpoints; i++) {
         const char *text = f->checkpoints[i];
-        unsigned long long entry = 0;
-        if (sscanf(text, "jifen-cp1 %llu ", &entry) != 1 || entry == 0)
+        checkpoint cp;
+        char why[200];
+        if (checkpoint_parse(&cp, text, why, sizeof why) != 0 ||
+            (cp.has_root && !root_matches(self, txn, &cp)))
             continue;
         uint8_t key[8];
-        storage_be64_put(key, entry);
+        storage_be64_put(key, cp.entry);
         storage_put(txn, TABLE_CHECKPOINTS, key, sizeof key, text,
                     strlen(text), STORAGE_PUT_OVERWRITE);
     }
@@ -178,7 +206,7 @@ void replica_poll(void *ctx)
     uint64_t primary_head = 0, seq;
     uint8_t hash[32];
     long n = fetch(self, &primary_head);
-    if (n < 0) {
+    if (n < 0 || self->tree_differs) {
         self->stopped = true;
         return;
     }

@@ -5,7 +5,10 @@
  */
 #include "reports.h"
 
+#include "journal.h"
+
 #include "accounts.h"
+#include "arrears.h"
 #include "clock.h"
 #include "codec.h"
 
@@ -21,7 +24,8 @@
 typedef struct {
     jifen_report *r;
     size_t cap;
-    bool failed;
+    bool failed;   /* a row could not be kept */
+    bool overflow; /* a total did not fit 64 bits: refused, not shown */
 } table;
 
 static bool table_start(table *t, jifen_result *res, const char *const *cols,
@@ -48,24 +52,32 @@ static void table_title(table *t, const char *fmt, ...)
     va_end(ap);
 }
 
+/* An array of `size`-byte items that doubles as it fills, with room for
+ * item n: the array (moved, perhaps), or NULL when out of memory (the old
+ * one is left as it was). */
+static void *room_for(void *items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return items;
+    size_t more = *cap ? *cap * 2 : 16;
+    void *p = realloc(items, more * size);
+    if (p)
+        *cap = more;
+    return p;
+}
+
 /* Adds a row; cells are strings, n_columns of them. */
 static void table_row(table *t, const char *const *cells)
 {
     jifen_report *r = t->r;
-    if (t->failed || r->n_rows == JIFEN_REPORT_ROWS_MAX) {
+    jifen_report_row *rows = NULL;
+    if (!t->failed && r->n_rows < JIFEN_REPORT_ROWS_MAX)
+        rows = room_for(r->rows, &t->cap, r->n_rows, sizeof *r->rows);
+    if (!rows) {
         t->failed = true;
         return;
     }
-    if (r->n_rows == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        jifen_report_row *p = realloc(r->rows, cap * sizeof *p);
-        if (!p) {
-            t->failed = true;
-            return;
-        }
-        r->rows = p;
-        t->cap = cap;
-    }
+    r->rows = rows;
     jifen_report_row *row = &r->rows[r->n_rows++];
     memset(row, 0, sizeof *row);
     for (size_t i = 0; i < r->n_columns; i++)
@@ -86,21 +98,21 @@ static void item(table *t, const char *label, int64_t v)
 
 typedef void (*entry_fn)(const jifen_entry *e, void *arg);
 
-static jifen_entry scratch; /* one reader at a time: the server thread */
+/* Through the journal's one reader (journal.h): an entry decoded per call,
+ * in a buffer of the walk's own, so reports may run on several threads. */
+typedef struct {
+    entry_fn fn;
+    void *arg;
+} walk;
 
-static storage_error visit(storage_txn *txn, const void *seq, entry_fn fn,
-                           void *arg)
+static int visit(void *ctx, uint64_t seq, const storage_val *stored,
+                 const jifen_entry *e)
 {
-    storage_val v;
-    char why[128];
-    storage_error e = storage_get(txn, TABLE_JOURNAL, seq, 8, &v);
-    if (e != STORAGE_OK)
-        return e;
-    if (codec_entry_decode(v.data, v.len, &scratch, why, sizeof why) !=
-        JIFEN_STATUS_OK)
-        return STORAGE_CORRUPT;
-    fn(&scratch, arg);
-    return STORAGE_OK;
+    (void)seq;
+    (void)stored;
+    walk *w = ctx;
+    w->fn(e, w->arg);
+    return 0;
 }
 
 /* A household's entries, oldest first, through the history index. */
@@ -108,108 +120,134 @@ static storage_error each_household_entry(storage_txn *txn,
                                           const char *household, entry_fn fn,
                                           void *arg)
 {
-    uint8_t key[ACCOUNT_HISTORY_KEY_MAX];
-    size_t klen = account_history_key(household, 0, key);
-    size_t plen = klen - 8; /* the household's prefix */
-    storage_cursor *c = NULL;
-    storage_val k;
-    storage_error e = storage_cursor_open(txn, TABLE_BALANCES, &c);
-    if (e == STORAGE_OK)
-        e = storage_cursor_seek(c, key, klen, &k, NULL);
-    while (e == STORAGE_OK && k.len == klen && memcmp(k.data, key, plen) == 0) {
-        e = visit(txn, (const uint8_t *)k.data + plen, fn, arg);
-        if (e == STORAGE_OK)
-            e = storage_cursor_next(c, &k, NULL);
-    }
-    storage_cursor_close(&c);
-    return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
+    walk w = {fn, arg};
+    return journal_household(txn, household, false, visit, &w, NULL);
 }
 
 static storage_error each_entry(storage_txn *txn, entry_fn fn, void *arg)
 {
-    storage_cursor *c = NULL;
-    storage_val k;
-    storage_error e = storage_cursor_open(txn, TABLE_JOURNAL, &c);
-    if (e == STORAGE_OK)
-        e = storage_cursor_first(c, &k, NULL);
-    while (e == STORAGE_OK && k.len == 8) {
-        e = visit(txn, k.data, fn, arg);
-        if (e == STORAGE_OK)
-            e = storage_cursor_next(c, &k, NULL);
-    }
-    storage_cursor_close(&c);
-    return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
+    walk w = {fn, arg};
+    return journal_foreach(txn, 1, true, visit, &w, NULL);
+}
+
+/* --- what a posting is: one definition for every report ------------------
+ *
+ * A posting on a household's account is told by the account on its other
+ * side. The statement's rows and the ageing's charges and credits are both
+ * made from these kinds, so that "billed" means the same in each.
+ */
+
+typedef enum {
+    PTS_EARNED,   /* from issuance, or released from notice */
+    PTS_DEDUCTED,
+    PTS_REDEEMED,
+    PTS_EXPIRED,
+    PTS_OTHER,
+    PTS_KINDS
+} points_kind;
+
+typedef enum {
+    FEE_BILLED,
+    FEE_PAID,
+    FEE_OFFSET, /* paid by points, owed by the funder */
+    FEE_OTHER,
+    FEE_KINDS
+} fee_kind;
+
+static points_kind points_kind_of(const char *other, const char *pending)
+{
+    if (strcmp(other, ACCOUNT_POINTS_ISSUED) == 0 ||
+        strcmp(other, pending) == 0)
+        return PTS_EARNED;
+    if (strcmp(other, ACCOUNT_POINTS_DEDUCTED) == 0)
+        return PTS_DEDUCTED;
+    if (strcmp(other, ACCOUNT_POINTS_REDEEMED) == 0)
+        return PTS_REDEEMED;
+    if (strcmp(other, ACCOUNT_POINTS_EXPIRED) == 0)
+        return PTS_EXPIRED;
+    return PTS_OTHER;
+}
+
+static fee_kind fee_kind_of(const char *other)
+{
+    if (strcmp(other, ACCOUNT_FEE_INCOME) == 0)
+        return FEE_BILLED;
+    if (strcmp(other, ACCOUNT_CASH) == 0)
+        return FEE_PAID;
+    if (strcmp(other, ACCOUNT_POINTS_OFFSET) == 0)
+        return FEE_OFFSET;
+    return FEE_OTHER;
 }
 
 /* +amount when the posting credits `account`, -amount when it debits it,
- * 0 otherwise; *other is the account on the other side. */
+ * 0 otherwise; *other is the account on the other side. An amount beyond
+ * int64 (no command writes one) sets *over. */
 static int64_t credit_to(const jifen_posting *p, const char *account,
-                         const char **other)
+                         const char **other, bool *over)
 {
     if (strcmp(p->credit, account) == 0) {
         *other = p->debit;
-        return (int64_t)p->amount;
+        return arrears_signed(p->amount, over);
     }
     if (strcmp(p->debit, account) == 0) {
         *other = p->credit;
-        return -(int64_t)p->amount;
+        return -arrears_signed(p->amount, over);
     }
     return 0;
 }
 
+/* Entry numbers in rising order (the entries of a month), to ask whether a
+ * reversal's original is among them. */
+typedef struct {
+    uint64_t *seqs;
+    size_t n, cap;
+    bool nomem;
+} seq_set;
+
+static void seq_set_add(seq_set *s, uint64_t seq)
+{
+    uint64_t *seqs = room_for(s->seqs, &s->cap, s->n, sizeof *s->seqs);
+    if (seqs) {
+        s->seqs = seqs;
+        s->seqs[s->n++] = seq;
+    } else {
+        s->nomem = true;
+    }
+}
+
+static bool seq_set_has(const seq_set *s, uint64_t seq)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->seqs[mid] < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->seqs[lo] == seq;
+}
+
 /* --- statement --------------------------------------------------------------
+ *
+ * Opening and outstanding are the balances as of the month's start and end.
+ * Each movement of the month goes in the row of its kind; a reversal goes in
+ * the row of what it reverses (with the opposite sign) when that was made in
+ * the same month, so that an entry reversed in its own month nets to
+ * nothing, as if never made; the reversal of an entry of an earlier month
+ * corrects a statement already issued and is shown as such, in the `_other`
+ * rows. Every posting lands in exactly one row, so the rows always add up.
  */
 
 typedef struct {
     int64_t from, to;
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
         pending[JIFEN_ACCOUNT_MAX + 1];
-    int64_t p_open, earned, deducted, redeemed, expired, p_other, pending_end;
-    int64_t f_open, billed, paid, offset, f_other; /* fee due, in fen */
+    int64_t p_open, p_rows[PTS_KINDS], pending_end; /* points */
+    int64_t f_open, f_rows[FEE_KINDS];              /* fee due, in fen */
+    seq_set month;                                  /* entries of the month */
+    bool over;
 } statement;
-
-/* Each movement of the household's points, by what is on the other side. */
-static void statement_points(statement *s, const jifen_posting *p, bool in)
-{
-    const char *other = NULL;
-    const char *unused;
-    s->pending_end += credit_to(p, s->pending, &unused);
-    int64_t d = credit_to(p, s->points, &other);
-    if (d == 0)
-        return;
-    if (!in)
-        s->p_open += d;
-    else if (strcmp(other, ACCOUNT_POINTS_ISSUED) == 0 ||
-             strcmp(other, s->pending) == 0)
-        s->earned += d;
-    else if (strcmp(other, ACCOUNT_POINTS_DEDUCTED) == 0)
-        s->deducted -= d;
-    else if (strcmp(other, ACCOUNT_POINTS_REDEEMED) == 0)
-        s->redeemed -= d;
-    else if (strcmp(other, ACCOUNT_POINTS_EXPIRED) == 0)
-        s->expired -= d;
-    else
-        s->p_other += d;
-}
-
-/* Fee due moves the other way: a debit to the fee account is owed. */
-static void statement_fee(statement *s, const jifen_posting *p, bool in)
-{
-    const char *other = NULL;
-    int64_t d = -credit_to(p, s->fee, &other);
-    if (d == 0)
-        return;
-    if (!in)
-        s->f_open += d;
-    else if (strcmp(other, ACCOUNT_FEE_INCOME) == 0)
-        s->billed += d;
-    else if (strcmp(other, ACCOUNT_CASH) == 0)
-        s->paid -= d;
-    else if (strcmp(other, ACCOUNT_POINTS_OFFSET) == 0)
-        s->offset -= d;
-    else
-        s->f_other += d;
-}
 
 static void statement_entry(const jifen_entry *e, void *arg)
 {
@@ -217,34 +255,75 @@ static void statement_entry(const jifen_entry *e, void *arg)
     if (e->time_ms >= s->to)
         return;
     bool in = e->time_ms >= s->from;
+    /* A correction of an earlier month: its own rows. */
+    bool correction = in && e->reverses && !seq_set_has(&s->month, e->reverses);
+    if (in)
+        seq_set_add(&s->month, e->seq);
     for (size_t i = 0; i < e->n_postings; i++) {
-        if (e->postings[i].asset == JIFEN_ASSET_POINTS)
-            statement_points(s, &e->postings[i], in);
-        else
-            statement_fee(s, &e->postings[i], in);
+        const jifen_posting *p = &e->postings[i];
+        const char *other = NULL;
+        if (p->asset == JIFEN_ASSET_POINTS) {
+            arrears_add(&s->pending_end,
+                        credit_to(p, s->pending, &other, &s->over), &s->over);
+            int64_t d = credit_to(p, s->points, &other, &s->over);
+            if (d == 0)
+                continue;
+            if (!in) {
+                arrears_add(&s->p_open, d, &s->over);
+                continue;
+            }
+            points_kind k =
+                correction ? PTS_OTHER : points_kind_of(other, s->pending);
+            /* earned and other count what came in; the rest what went out */
+            arrears_add(&s->p_rows[k],
+                        k == PTS_EARNED || k == PTS_OTHER ? d : -d, &s->over);
+        } else {
+            /* Fee due moves the other way: a debit to the fee account is
+             * owed. */
+            int64_t d = -credit_to(p, s->fee, &other, &s->over);
+            if (d == 0)
+                continue;
+            if (!in) {
+                arrears_add(&s->f_open, d, &s->over);
+                continue;
+            }
+            fee_kind k = correction ? FEE_OTHER : fee_kind_of(other);
+            arrears_add(&s->f_rows[k],
+                        k == FEE_BILLED || k == FEE_OTHER ? d : -d, &s->over);
+        }
     }
 }
 
-static void statement_table(table *t, const statement *s)
+static void statement_table(table *t, statement *s)
 {
-    int64_t closing = s->p_open + s->earned - s->deducted - s->redeemed -
-                      s->expired + s->p_other;
-    int64_t owed = s->f_open + s->billed - s->paid - s->offset + s->f_other;
+    const int64_t *p = s->p_rows, *f = s->f_rows;
+    bool *o = &s->over;
+    int64_t closing = s->p_open;
+    arrears_add(&closing, p[PTS_EARNED], o);
+    arrears_add(&closing, -p[PTS_DEDUCTED], o);
+    arrears_add(&closing, -p[PTS_REDEEMED], o);
+    arrears_add(&closing, -p[PTS_EXPIRED], o);
+    arrears_add(&closing, p[PTS_OTHER], o);
+    int64_t owed = s->f_open;
+    arrears_add(&owed, f[FEE_BILLED], o);
+    arrears_add(&owed, -f[FEE_PAID], o);
+    arrears_add(&owed, -f[FEE_OFFSET], o);
+    arrears_add(&owed, f[FEE_OTHER], o);
     item(t, "points_opening", s->p_open);
-    item(t, "points_earned", s->earned);
-    item(t, "points_deducted", s->deducted);
-    item(t, "points_redeemed", s->redeemed);
-    item(t, "points_expired", s->expired);
-    if (s->p_other)
-        item(t, "points_other", s->p_other);
+    item(t, "points_earned", p[PTS_EARNED]);
+    item(t, "points_deducted", p[PTS_DEDUCTED]);
+    item(t, "points_redeemed", p[PTS_REDEEMED]);
+    item(t, "points_expired", p[PTS_EXPIRED]);
+    if (p[PTS_OTHER])
+        item(t, "points_other", p[PTS_OTHER]);
     item(t, "points_closing", closing);
     item(t, "points_pending", s->pending_end);
     item(t, "fee_opening_fen", s->f_open);
-    item(t, "fee_billed_fen", s->billed);
-    item(t, "fee_paid_fen", s->paid);
-    item(t, "fee_offset_fen", s->offset);
-    if (s->f_other)
-        item(t, "fee_other_fen", s->f_other);
+    item(t, "fee_billed_fen", f[FEE_BILLED]);
+    item(t, "fee_paid_fen", f[FEE_PAID]);
+    item(t, "fee_offset_fen", f[FEE_OFFSET]);
+    if (f[FEE_OTHER])
+        item(t, "fee_other_fen", f[FEE_OTHER]);
     item(t, "fee_outstanding_fen", owed);
 }
 
@@ -262,6 +341,10 @@ static storage_error report_statement(storage_txn *txn,
     storage_error e =
         each_household_entry(txn, cmd->household, statement_entry, &s);
     statement_table(t, &s);
+    free(s.month.seqs);
+    if (e == STORAGE_OK && s.month.nomem)
+        e = STORAGE_FAILED;
+    t->overflow = s.over;
     return e;
 }
 
@@ -271,6 +354,7 @@ static storage_error report_statement(storage_txn *txn,
 typedef struct {
     int64_t from, to;
     int64_t offset_month, settled_month, owed_end, points_end, pending_end;
+    bool over;
 } liability;
 
 static bool is_household_pending(const char *name)
@@ -278,6 +362,12 @@ static bool is_household_pending(const char *name)
     size_t n = strlen(name);
     return strncmp(name, "household/", 10) == 0 && n > 8 &&
            strcmp(name + n - 8, "/pending") == 0;
+}
+
+/* +a when `yes_in`, -a when `yes_out` (both: 0). */
+static int64_t moved(bool yes_in, bool yes_out, int64_t a)
+{
+    return (yes_in ? a : 0) - (yes_out ? a : 0);
 }
 
 static void liability_entry(const jifen_entry *e, void *arg)
@@ -289,22 +379,26 @@ static void liability_entry(const jifen_entry *e, void *arg)
     for (size_t i = 0; i < e->n_postings; i++) {
         const jifen_posting *p = &e->postings[i];
         const char *other = NULL;
-        int64_t a = (int64_t)p->amount;
+        int64_t a = arrears_signed(p->amount, &l->over);
         if (p->asset == JIFEN_ASSET_POINTS) {
-            l->points_end += (account_is_household_points(p->credit) ? a : 0) -
-                             (account_is_household_points(p->debit) ? a : 0);
-            l->pending_end += (is_household_pending(p->credit) ? a : 0) -
-                              (is_household_pending(p->debit) ? a : 0);
+            arrears_add(&l->points_end,
+                        moved(account_is_household_points(p->credit),
+                              account_is_household_points(p->debit), a),
+                        &l->over);
+            arrears_add(&l->pending_end,
+                        moved(is_household_pending(p->credit),
+                              is_household_pending(p->debit), a),
+                        &l->over);
             continue;
         }
-        int64_t owed = -credit_to(p, ACCOUNT_POINTS_OFFSET, &other);
-        l->owed_end += owed;
+        int64_t owed = -credit_to(p, ACCOUNT_POINTS_OFFSET, &other, &l->over);
+        arrears_add(&l->owed_end, owed, &l->over);
         if (!in || owed == 0)
             continue;
         if (strcmp(other, ACCOUNT_CASH) == 0)
-            l->settled_month -= owed;
+            arrears_add(&l->settled_month, -owed, &l->over);
         else
-            l->offset_month += owed;
+            arrears_add(&l->offset_month, owed, &l->over);
     }
 }
 
@@ -316,132 +410,117 @@ static storage_error report_liability(storage_txn *txn, const policy *pol,
     l.from = from;
     l.to = to;
     storage_error e = each_entry(txn, liability_entry, &l);
+    int64_t points = l.points_end;
+    arrears_add(&points, l.pending_end, &l.over);
+    int64_t value = arrears_mul(points, (int64_t)pol->fen_per_point, &l.over);
     item(t, "offset_this_month_fen", l.offset_month);
     item(t, "settled_this_month_fen", l.settled_month);
     item(t, "owed_at_end_fen", l.owed_end);
     item(t, "points_outstanding", l.points_end);
     item(t, "points_pending", l.pending_end);
     item(t, "fen_per_point", pol->fen_per_point);
-    item(t, "points_value_fen",
-         (l.points_end + l.pending_end) * (int64_t)pol->fen_per_point);
+    item(t, "points_value_fen", value);
+    t->overflow = l.over;
     return e;
 }
 
 /* --- arrears ageing ----------------------------------------------------------
+ *
+ * A household's charges and credits as of the month's end, by the kinds
+ * above (arrears.h settles and ages them): a bill charges, a payment or an
+ * offset credits; a reversal takes its original out again, so a reversed
+ * bill is no charge and is not billed.
  */
-
-#define AGE_BUCKETS 4
-
-typedef struct {
-    int64_t time_ms;
-    int64_t fen;
-} bill;
 
 typedef struct {
     int64_t to;
     char fee[JIFEN_ACCOUNT_MAX + 1];
-    bill *bills;
-    size_t n, cap;
-    int64_t due;
-    bool nomem;
-} arrears;
+    arrears a;
+} household_arrears;
 
 static void arrears_entry(const jifen_entry *e, void *arg)
 {
-    arrears *a = arg;
-    if (e->time_ms >= a->to)
+    household_arrears *h = arg;
+    if (e->time_ms >= h->to)
         return;
     for (size_t i = 0; i < e->n_postings; i++) {
         const char *other = NULL;
-        int64_t d = -credit_to(&e->postings[i], a->fee, &other);
-        a->due += d;
-        if (d <= 0 || strcmp(other, ACCOUNT_FEE_INCOME) != 0)
+        int64_t d = -credit_to(&e->postings[i], h->fee, &other, &h->a.overflow);
+        if (!other) /* not on this household's fee account */
             continue;
-        if (a->n == a->cap) {
-            size_t cap = a->cap ? a->cap * 2 : 16;
-            bill *p = realloc(a->bills, cap * sizeof *p);
-            if (!p) {
-                a->nomem = true;
-                return;
-            }
-            a->bills = p;
-            a->cap = cap;
-        }
-        a->bills[a->n++] = (bill){e->time_ms, d};
+        uint64_t fen = d < 0 ? (uint64_t)-d : (uint64_t)d;
+        bool bill = fee_kind_of(other) == FEE_BILLED;
+        if (d > 0 && bill && !e->reverses)
+            arrears_bill(&h->a, e->seq, e->time_ms, fen);
+        else if (d > 0) /* a payment or an offset taken back */
+            arrears_owe(&h->a, e->seq, e->time_ms, fen);
+        else if (d < 0 && !(bill && e->reverses &&
+                            arrears_unbill(&h->a, e->reverses, fen)))
+            arrears_pay(&h->a, fen);
     }
 }
 
-/* What is owed is what the newest bills left unpaid: payments pay the
- * oldest first. Adds it into buckets[] by the bills' ages in days. */
-static void age(const arrears *a, int64_t buckets[AGE_BUCKETS])
+static void ageing_row(table *t, const char *label, const uint64_t *v,
+                       bool *over)
 {
-    static const int64_t upto_days[AGE_BUCKETS - 1] = {30, 90, 180};
-    int64_t left = a->due;
-    for (size_t i = a->n; i-- > 0 && left > 0;) {
-        int64_t take = a->bills[i].fen < left ? a->bills[i].fen : left;
-        int64_t days = (a->to - a->bills[i].time_ms) / CLOCK_DAY_MS;
-        int b = 0;
-        while (b < AGE_BUCKETS - 1 && days > upto_days[b])
-            b++;
-        buckets[b] += take;
-        left -= take;
-    }
-    if (left > 0) /* owed beyond any bill (a reversed payment) */
-        buckets[AGE_BUCKETS - 1] += left;
-}
-
-static void ageing_row(table *t, const char *label, const int64_t *v)
-{
-    char nums[AGE_BUCKETS + 1][32];
-    const char *cells[AGE_BUCKETS + 2] = {label};
-    int64_t total = 0;
-    for (int i = 0; i < AGE_BUCKETS; i++) {
-        snprintf(nums[i], sizeof nums[i], "%" PRId64, v[i]);
+    char nums[ARREARS_BUCKETS + 1][32];
+    const char *cells[ARREARS_BUCKETS + 2] = {label};
+    uint64_t total = 0;
+    for (int i = 0; i < ARREARS_BUCKETS; i++) {
+        snprintf(nums[i], sizeof nums[i], "%" PRId64,
+                 arrears_signed(v[i], over));
         cells[i + 1] = nums[i];
-        total += v[i];
+        arrears_add_u(&total, v[i], over);
     }
-    snprintf(nums[AGE_BUCKETS], sizeof nums[AGE_BUCKETS], "%" PRId64, total);
-    cells[AGE_BUCKETS + 1] = nums[AGE_BUCKETS];
+    snprintf(nums[ARREARS_BUCKETS], sizeof nums[ARREARS_BUCKETS], "%" PRId64,
+             arrears_signed(total, over));
+    cells[ARREARS_BUCKETS + 1] = nums[ARREARS_BUCKETS];
     table_row(t, cells);
 }
 
 static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
                                    int64_t *billed, int64_t *owed)
 {
-    int64_t all[AGE_BUCKETS] = {0};
-    arrears a;
-    memset(&a, 0, sizeof a);
-    a.to = to;
+    uint64_t all[ARREARS_BUCKETS] = {0}, all_billed = 0, all_owed = 0;
+    bool over = false, nomem = false;
+    household_arrears h;
+    memset(&h, 0, sizeof h);
+    h.to = to;
     storage_cursor *c = NULL;
     storage_val k;
     storage_error e = storage_cursor_open(txn, TABLE_HOUSEHOLDS, &c);
     if (e == STORAGE_OK)
         e = storage_cursor_first(c, &k, NULL);
-    while (e == STORAGE_OK && k.len <= JIFEN_HOUSEHOLD_MAX && !a.nomem) {
-        char h[JIFEN_HOUSEHOLD_MAX + 1];
-        memcpy(h, k.data, k.len);
-        h[k.len] = '\0';
-        account_household_fee(h, a.fee);
-        a.n = 0;
-        a.due = 0;
-        e = each_household_entry(txn, h, arrears_entry, &a);
-        int64_t mine[AGE_BUCKETS] = {0};
-        for (size_t i = 0; i < a.n; i++)
-            *billed += a.bills[i].fen;
-        if (e == STORAGE_OK && a.due > 0) {
-            age(&a, mine);
-            ageing_row(t, h, mine);
-            for (int i = 0; i < AGE_BUCKETS; i++)
-                all[i] += mine[i];
-            *owed += a.due;
+    while (e == STORAGE_OK && k.len <= JIFEN_HOUSEHOLD_MAX && !nomem) {
+        char code[JIFEN_HOUSEHOLD_MAX + 1];
+        memcpy(code, k.data, k.len);
+        code[k.len] = '\0';
+        account_household_fee(code, h.fee);
+        arrears_reset(&h.a);
+        e = each_household_entry(txn, code, arrears_entry, &h);
+        arrears_settle(&h.a);
+        nomem = h.a.nomem;
+        over = over || h.a.overflow;
+        uint64_t open = arrears_open(&h.a);
+        arrears_add_u(&all_billed, arrears_billed(&h.a), &over);
+        if (e == STORAGE_OK && open > 0) {
+            uint64_t mine[ARREARS_BUCKETS] = {0};
+            arrears_age(&h.a, to, mine);
+            ageing_row(t, code, mine, &over);
+            for (int i = 0; i < ARREARS_BUCKETS; i++)
+                arrears_add_u(&all[i], mine[i], &over);
+            arrears_add_u(&all_owed, open, &over);
         }
         if (e == STORAGE_OK)
             e = storage_cursor_next(c, &k, NULL);
     }
     storage_cursor_close(&c);
-    free(a.bills);
-    ageing_row(t, "TOTAL", all);
-    if (a.nomem)
+    arrears_free(&h.a);
+    ageing_row(t, "TOTAL", all, &over);
+    *billed = arrears_signed(all_billed, &over);
+    *owed = arrears_signed(all_owed, &over);
+    t->overflow = over;
+    if (nomem)
         return STORAGE_FAILED;
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
@@ -453,6 +532,7 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
                                           bool *balanced)
 {
     uint64_t debits[3] = {0}, credits[3] = {0};
+    bool over = false;
     storage_cursor *c = NULL;
     storage_val k, v;
     storage_error e = storage_cursor_open(txn, TABLE_BALANCES, &c);
@@ -472,12 +552,12 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
             break;
         }
         jifen_asset asset = account_asset(name);
-        debits[asset] += at.debits;
-        credits[asset] += at.credits;
+        arrears_add_u(&debits[asset], at.debits, &over);
+        arrears_add_u(&credits[asset], at.credits, &over);
         snprintf(d, sizeof d, "%" PRIu64, at.debits);
         snprintf(cr, sizeof cr, "%" PRIu64, at.credits);
         snprintf(bal, sizeof bal, "%" PRId64,
-                 (int64_t)(at.debits - at.credits));
+                 arrears_diff(at.debits, at.credits, &over));
         const char *cells[] = {name, codec_asset_name(asset), d, cr, bal};
         table_row(t, cells);
         e = storage_cursor_next(c, &k, &v);
@@ -491,12 +571,13 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
         snprintf(d, sizeof d, "%" PRIu64, debits[a]);
         snprintf(cr, sizeof cr, "%" PRIu64, credits[a]);
         snprintf(bal, sizeof bal, "%" PRId64,
-                 (int64_t)(debits[a] - credits[a]));
+                 arrears_diff(debits[a], credits[a], &over));
         const char *cells[] = {label, codec_asset_name((jifen_asset)a), d, cr,
                                bal};
         table_row(t, cells);
         *balanced = *balanced && debits[a] == credits[a];
     }
+    t->overflow = over;
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
 
@@ -519,12 +600,11 @@ static void refuse(jifen_result *r, jifen_status s, const char *why)
 /* Permille as "87.5%"; "-" when nothing was billed. */
 static void rate_text(int64_t billed, int64_t owed, char *out, size_t cap)
 {
-    if (billed <= 0) {
+    int64_t pm = arrears_permille(billed, owed);
+    if (pm < 0)
         snprintf(out, cap, "-");
-        return;
-    }
-    int64_t pm = (billed - owed) * 1000 / billed;
-    snprintf(out, cap, "%" PRId64 ".%" PRId64 "%%", pm / 10, pm % 10);
+    else
+        snprintf(out, cap, "%" PRId64 ".%" PRId64 "%%", pm / 10, pm % 10);
 }
 
 static storage_error run(storage_txn *txn, const jifen_command *cmd,
@@ -614,7 +694,13 @@ void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
     }
     storage_error e =
         run(txn, cmd, pol, &t, from, clock_next_month_start_ms(from), period);
-    if (e != STORAGE_OK || t.failed)
+    if (e == STORAGE_OK && t.overflow) {
+        codec_result_clear(result);
+        refuse(result, JIFEN_STATUS_OVERFLOW,
+               "a total of this report does not fit in 64-bit integers "
+               "(more than 9.2e18 fen or points): no figure is given rather "
+               "than a wrong one");
+    } else if (e != STORAGE_OK || t.failed)
         refuse(result, JIFEN_STATUS_INTERNAL,
                "the report could not be made (storage or memory)");
     else

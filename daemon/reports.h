@@ -10,14 +10,20 @@
  *                  month, settled in it, owed at its end; points outstanding
  *                  and pending at its end and what they would cost
  *   ageing         each household's fee due at the month's end by the age of
- *                  the bills it comes from (0-30, 31-90, 91-180, >180 days;
- *                  payments pay the oldest bills first), and the collection
+ *                  the bills it comes from (0-30, 31-90, 91-180, >180 days,
+ *                  each bill by its own entry; payments and offsets settle
+ *                  the oldest bills first; arrears.h), and the collection
  *                  rate
  *   trial-balance  every account's debits and credits now, with a total per
  *                  asset (debits equal credits)
  *
  * Each is a table of strings (jifen_report); amounts are integers: points,
- * or fen.
+ * or fen. "Billed" and a bill's age mean the same in every report: a
+ * reversed bill and its reversal are out of billed (arrears.h); in the
+ * statement a reversal nets in its original's row when both are of the
+ * month, and is a correction in the `_other` rows when the original is of
+ * an earlier month. A total that does not fit 64 bits is refused with
+ * JIFEN_STATUS_OVERFLOW, never shown wrapped.
  */
 #ifndef JIFEN_REPORTS_H
 #define JIFEN_REPORTS_H

@@ -2,7 +2,9 @@
 
 #include "clock.h"
 #include "codec.h"
+#include "hash.h"
 #include "log.h"
+#include "querypool.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -31,6 +33,8 @@ typedef struct {
     pending *writes; /* SERVER_GROUP_REQUESTS of them */
     size_t n_writes;
     size_t n_commands;
+    querypool *queries; /* the threads that answer the ledger's queries */
+    size_t n_bytes;     /* of the gathered writes' payloads */
 } server;
 
 static uint64_t now_us(void)
@@ -91,7 +95,11 @@ static bool permitted(server *s, const transport_message *msg,
     return false;
 }
 
-static void answer_query(server *s, const transport_message *msg,
+/* Operations queries (stats, checkpoint, the replication feed) are small
+ * and bounded, and read the server thread's metrics: answered here. Every
+ * other query goes to the query threads as its bytes, queued under its
+ * key (querypool.h); a key whose queue is full is told to wait. */
+static void answer_query(server *s, transport_message *msg,
                          const jifen_request *req)
 {
     jifen_reply reply;
@@ -101,13 +109,33 @@ static void answer_query(server *s, const transport_message *msg,
                    "out of memory");
             return;
         }
-    } else if (ledger_query(s->led, req, &reply) != LEDGER_OK) {
-        refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
-               ledger_query_strerror(s->led));
+        send_reply(s, msg, &reply);
+        codec_reply_clear(&reply);
         return;
     }
-    send_reply(s, msg, &reply);
-    codec_reply_clear(&reply);
+    if (querypool_submit(s->queries, s->led, msg->user_id, msg->peer,
+                         msg->peer_len, msg->payload, msg->payload_len)) {
+        msg->payload = NULL; /* the pool has it */
+        msg->payload_len = 0;
+        return;
+    }
+    char why[JIFEN_ERROR_MAX + 1];
+    snprintf(why, sizeof why,
+             "too many queries of this key are waiting (at most %d, "
+             "%u MiB; %u MiB for all keys): retry once their replies came",
+             QUERYPOOL_KEY_REQUESTS, QUERYPOOL_KEY_BYTES >> 20,
+             QUERYPOOL_TOTAL_BYTES >> 20);
+    refuse(s, msg, req->request_id, JIFEN_STATUS_BUSY, why);
+}
+
+/* Sends every reply the query threads finished. */
+static void send_answers(server *s)
+{
+    querypool_reply r;
+    while (querypool_take(s->queries, &r)) {
+        transport_send(s->tp, r.peer, r.peer_len, r.bytes, r.len);
+        querypool_reply_clear(&r);
+    }
 }
 
 /*
@@ -157,15 +185,11 @@ static bool admit(server *s, transport_message *msg)
         codec_request_clear(&p->request);
         return false;
     }
-    if (codec_request_digest(&p->request, p->digest) != 0) {
-        refuse(s, msg, p->request.request_id, JIFEN_STATUS_INTERNAL,
-               "out of memory");
-        codec_request_clear(&p->request);
-        return false;
-    }
+    hash_request_digest(&p->request, p->digest);
     p->msg = *msg; /* takes the payload */
     memset(msg, 0, sizeof *msg);
     s->n_commands += p->request.n_commands;
+    s->n_bytes += p->msg.payload_len;
     s->n_writes++;
     return true;
 }
@@ -242,6 +266,7 @@ static void clear_group(server *s)
     }
     s->n_writes = 0;
     s->n_commands = 0;
+    s->n_bytes = 0;
 }
 
 /* Replies to a group whose commit returned `le`: only now, after the
@@ -257,7 +282,7 @@ static int finish_group(server *s, ledger_error le, uint64_t commit_us)
             send_write_reply(s, &s->writes[i]);
     } else if (le == LEDGER_IO) {
         /* The disk failed under a commit: after EIO nothing about the file
-         * can be trusted, so stop rather than retry (DESIGN.md section 4).
+         * can be trusted, so stop rather than retry (docs/architecture.md, "Durability").
          * Clients get no reply and keep their request ids for a retry. */
         log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
         rc = -1;
@@ -366,9 +391,11 @@ static void hand_over(server *s, committer *c)
     c->group.writes = s->writes;
     c->group.n_writes = s->n_writes;
     c->group.n_commands = s->n_commands;
+    c->group.n_bytes = s->n_bytes;
     s->writes = spare;
     s->n_writes = 0;
     s->n_commands = 0;
+    s->n_bytes = 0;
     c->busy = true;
     pthread_mutex_lock(&c->lock);
     c->has_work = true;
@@ -393,7 +420,16 @@ static int collect(committer *c)
 static bool group_full(const server *s)
 {
     return s->n_writes == SERVER_GROUP_REQUESTS ||
-           s->n_commands >= SERVER_GROUP_COMMANDS;
+           s->n_commands >= SERVER_GROUP_COMMANDS ||
+           s->n_bytes >= SERVER_GROUP_BYTES;
+}
+
+/* Tests only: while the file named by --test-hold-reads exists, the loop
+ * leaves requests in the socket, as it does when a full group waits for
+ * the committer, so that a test can see what libzmq then holds. */
+static bool holding_reads(const server_options *opts)
+{
+    return opts->test_hold_reads && access(opts->test_hold_reads, F_OK) == 0;
 }
 
 /* Takes whatever is already waiting on the socket, never waiting for more
@@ -434,20 +470,40 @@ static int run_timers(server *s)
     return 0;
 }
 
+/* Readers that died while jifend runs (a backup or an export killed)
+ * pin pages until their slots are cleared: look for them every
+ * SERVER_READER_CHECK_MS, from the loop's idle turn. */
+static void check_readers(server *s, uint64_t *last_us)
+{
+    uint64_t now = now_us();
+    if (now - *last_us < (uint64_t)SERVER_READER_CHECK_MS * 1000u)
+        return;
+    *last_us = now;
+    int dead = storage_reader_check(ledger_storage(s->led));
+    if (dead > 0)
+        log_warn("reclaimed %d stale reader slot(s) of processes that died "
+                 "reading the ledger",
+                 dead);
+}
+
 int server_run(ledger *led, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
     server s = {led, tp, opts, calloc(SERVER_GROUP_REQUESTS, sizeof(pending)),
-                0, 0};
+                0, 0, querypool_new(QUERYPOOL_THREADS, false), 0};
     committer c;
-    if (!s.writes || committer_start(&c, &s) != 0) {
-        log_error("out of memory, or no thread for the committer");
+    if (!s.writes || !s.queries || committer_start(&c, &s) != 0) {
+        log_error("out of memory, or no threads for the committer and the "
+                  "queries");
+        querypool_destroy(&s.queries);
         free(s.writes);
         return -1;
     }
     int rc = 0;
+    uint64_t readers_checked_us = now_us();
     while (rc == 0) {
         bool stopping = *stop;
+        check_readers(&s, &readers_checked_us);
         /* Rule-set reloads and time-driven postings (notice windows ending,
          * expiry) use the ledger's write transaction too: they run between
          * groups, while the committer holds none. */
@@ -466,10 +522,13 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
             hand_over(&s, &c);
         if (stopping && !c.busy && s.n_writes == 0)
             break; /* the commit in flight, and what it left, are done */
-        bool take = !stopping && !group_full(&s);
-        int ready = transport_wait(tp, c.done[0], take, 200);
+        bool take = !stopping && !group_full(&s) && !holding_reads(opts);
+        int ready = transport_wait(tp, c.done[0], querypool_fd(s.queries),
+                                   take, 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))
             rc = collect(&c);
+        if (ready > 0 && (ready & TRANSPORT_READY_FD2))
+            send_answers(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_MESSAGE) && rc == 0)
             gather(&s);
         /* Replication writes through the ledger too: only while the
@@ -478,6 +537,7 @@ int server_run(ledger *led, transport *tp, const server_options *opts,
             opts->idle(opts->idle_ctx);
     }
     committer_stop(&c);
+    querypool_destroy(&s.queries);
     clear_group(&s);
     free(s.writes);
     return rc;

@@ -1,13 +1,16 @@
 /*
  * server - jifend's event loop: receive, decode, group-commit, reply.
  *
- * Two threads. The server thread owns the socket: it takes every request
- * waiting (up to a bound), answers queries at once from a read transaction,
- * and gathers writes into a group. The committer thread owns LMDB's write
- * transaction: it applies a whole group, commits once, and hands it back;
- * only then does the server thread reply to each of its requests. While one
- * group is being committed (mostly waiting for fsync) the next is gathered,
- * and queries never wait behind a commit.
+ * Three kinds of threads. The server thread owns the socket: it takes
+ * every request waiting (up to a bound), decodes and authorizes it, hands
+ * queries to the query threads (querypool.h: fair between keys, each
+ * request judged whole against its cost, querycost.h) and gathers writes
+ * into a group. The committer thread owns LMDB's write transaction: it
+ * applies a whole group, commits once, and hands it back; only then does
+ * the server thread reply to each of its requests. While one group is
+ * being committed (mostly waiting for fsync) the next is gathered; queries
+ * never wait behind a commit, and a long query (verify, a community
+ * report) holds one query thread, never the server thread.
  */
 #ifndef JIFEN_SERVER_H
 #define JIFEN_SERVER_H
@@ -18,9 +21,14 @@
 
 #include <signal.h>
 
+/* How often stale reader slots are looked for while serving. */
+#define SERVER_READER_CHECK_MS 5000
+
 /* Most requests gathered into one commit, and most commands. */
 #define SERVER_GROUP_REQUESTS 4096
 #define SERVER_GROUP_COMMANDS 16384
+/* ... and most bytes of requests (rule sets are 64 KB commands). */
+#define SERVER_GROUP_BYTES (32u << 20)
 
 typedef struct {
     ops *ops;           /* metrics and operations queries; may be NULL */
@@ -33,6 +41,9 @@ typedef struct {
     volatile sig_atomic_t *reload;
     void (*on_reload)(void *arg);
     void *reload_arg;
+    /* TESTS ONLY (--test-hold-reads): while this file exists no request
+     * is taken from the socket. NULL in service. */
+    const char *test_hold_reads;
 } server_options;
 
 /* Serves until *stop becomes non-zero (the commit in flight finishes

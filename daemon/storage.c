@@ -1,7 +1,7 @@
 /*
  * storage - LMDB, wrapped. See storage.h for the contract.
  *
- * Durability rules (DESIGN.md section 4): the environment is opened without
+ * Durability rules (docs/architecture.md, "Durability"): the environment is opened without
  * MDB_NOSYNC, MDB_NOMETASYNC, MDB_WRITEMAP and MDB_MAPASYNC, so a commit that
  * returned 0 is on disk. Nothing here ever makes a commit cheaper by making
  * it less durable; throughput comes from committing many entries at once.
@@ -9,6 +9,7 @@
 #include "storage.h"
 
 #include "log.h"
+#include "privfile.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 struct storage {
     MDB_env *env;
@@ -41,8 +43,13 @@ static const char *const table_names[TABLE_COUNT] = {
     [TABLE_HOUSEHOLDS] = "households", [TABLE_REQUESTS] = "requests",
     [TABLE_HISTORY] = "history",       [TABLE_REVERSALS] = "reversals",
     [TABLE_META] = "meta",             [TABLE_CHECKPOINTS] = "checkpoints",
-    [TABLE_KEYS] = "keys",
+    [TABLE_KEYS] = "keys",             [TABLE_MERKLE] = "merkle",
 };
+
+const char *storage_table_name(storage_table table)
+{
+    return table < TABLE_COUNT ? table_names[table] : "?";
+}
 
 void storage_be64_put(uint8_t out[8], uint64_t v)
 {
@@ -86,11 +93,6 @@ static storage_error translate(int rc)
     default:
         return STORAGE_FAILED;
     }
-}
-
-const char *storage_table_name(storage_table table)
-{
-    return (unsigned)table < TABLE_COUNT ? table_names[table] : "?";
 }
 
 const char *storage_strerror(storage_error err)
@@ -151,12 +153,69 @@ static storage_error fail_open(storage *self, int rc, const char *what,
     return translate(rc);
 }
 
+/* LMDB maps the file and trusts it: a data.mdb cut short (an interrupted
+ * copy, a disk that filled during one) passes mdb_env_open, which reads
+ * only the two meta pages, and the first page past the end of the file
+ * kills the process with SIGBUS. So the file is measured against the
+ * environment's own bookkeeping (the newest meta page: last page in use,
+ * and the page size) before any other page is touched. 0, or -1 with err
+ * saying what is wrong and what to do. */
+static int check_file_size(MDB_env *env, const char *dir, char *err,
+                           size_t errlen)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat sb;
+    int fd = -1;
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &st) != 0 ||
+        mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0) {
+        snprintf(err, errlen, "%s: cannot measure data.mdb", dir);
+        return -1;
+    }
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if ((uint64_t)sb.st_size >= need)
+        return 0;
+    snprintf(err, errlen,
+             "%s/data.mdb is cut short: %llu bytes, but its own bookkeeping "
+             "has %llu pages of %u bytes in use (%llu bytes). It was "
+             "truncated (an interrupted copy, a full disk); nothing was read "
+             "from it or changed. Restore the latest backup that verifies "
+             "(jifend --verify BACKUP; docs/operations.md, section 4)",
+             dir, (unsigned long long)sb.st_size,
+             (unsigned long long)info.me_last_pgno + 1, st.ms_psize,
+             (unsigned long long)need);
+    return -1;
+}
+
+/* An empty data.mdb would be taken by LMDB for a new environment (and a
+ * ledger silently started afresh); one shorter than its two meta pages is
+ * no ledger either. Checked before LMDB opens it. */
+static int check_file_present(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &sb) != 0 || sb.st_size >= 2 * 4096)
+        return 0; /* missing: a new ledger; long enough: checked after */
+    snprintf(err, errlen,
+             "%s is %s (%lld bytes, shorter than its two header pages): it "
+             "was truncated (an interrupted copy, a full disk) and holds no "
+             "ledger; nothing was changed. Move it aside and restore the "
+             "latest backup that verifies (jifend --verify BACKUP; "
+             "docs/operations.md, section 4)",
+             path, sb.st_size ? "cut short" : "empty",
+             (long long)sb.st_size);
+    return -1;
+}
+
 /* Creates and opens the environment (map_size 0: the file's own) and clears
  * stale reader slots. 0 with *out set, or LMDB's code (err filled, nothing
  * left open). */
 static int open_env(storage **out, const char *dir, size_t map_size,
                     unsigned flags, char *err, size_t errlen)
 {
+    if (check_file_present(dir, err, errlen) != 0)
+        return MDB_INVALID;
     storage *self = calloc(1, sizeof *self);
     if (!self) {
         snprintf(err, errlen, "out of memory");
@@ -181,13 +240,26 @@ static int open_env(storage **out, const char *dir, size_t map_size,
         fail_open(self, rc, "open environment", dir, err, errlen);
         return rc;
     }
+    if (check_file_size(self->env, dir, err, errlen) != 0) {
+        mdb_env_close(self->env);
+        pthread_rwlock_destroy(&self->map_lock);
+        free(self);
+        return MDB_CORRUPTED;
+    }
     /* A process killed during a read leaves its reader slot behind, which
-     * pins old pages and makes the file grow: reclaim those at start. */
-    int dead = 0;
-    if (mdb_reader_check(self->env, &dead) == 0 && dead > 0)
+     * pins old pages and makes the file grow: reclaim those at start (and
+     * periodically while serving: storage_reader_check). */
+    int dead = storage_reader_check(self);
+    if (dead > 0)
         log_warn("reclaimed %d stale reader slot(s) in %s", dead, dir);
     *out = self;
     return 0;
+}
+
+int storage_reader_check(storage *self)
+{
+    int dead = 0;
+    return mdb_reader_check(self->env, &dead) == 0 ? dead : -1;
 }
 
 storage_error storage_open(storage **out, const char *dir, size_t map_size,
@@ -273,9 +345,24 @@ storage_error storage_open_readonly(storage **out, const char *dir, char *err,
 storage_error storage_copy(storage *self, const char *dest_dir, char *err,
                            size_t errlen)
 {
-    int rc = mdb_env_copy2(self->env, dest_dir, MDB_CP_COMPACT);
-    if (rc)
-        snprintf(err, errlen, "copy to %s: %s", dest_dir, mdb_strerror(rc));
+    /* Not mdb_env_copy2: it creates the file 0666 less the umask (0644, so
+     * a backup of a 0600 ledger would be readable by all) and never syncs
+     * it. Our own file is private from its creation and on disk before
+     * the copy is called done. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data.mdb", dest_dir);
+    int fd = privfile_create(path, 0600, err, errlen);
+    if (fd < 0)
+        return STORAGE_FAILED;
+    int rc = mdb_env_copyfd2(self->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc) {
+        snprintf(err, errlen, "copy to %s: %s", path, mdb_strerror(rc));
+        unlink(path);
+    }
     return translate(rc);
 }
 
@@ -370,8 +457,8 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
 
 /* LMDB reports a short write as EIO, and a write that hits a full disk is
  * usually short: say so, so that the operator frees space rather than
- * suspects the hardware. Still an I/O error: the daemon stops (DESIGN.md
- * section 4), and restarting on the same files is safe because the meta
+ * suspects the hardware. Still an I/O error: the daemon stops
+ * (docs/architecture.md, "Durability"), and restarting on the same files is safe because the meta
  * page was never written. */
 static void explain_eio(storage *self)
 {
@@ -597,4 +684,135 @@ storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
 {
     MDB_val k = {0, NULL};
     return cursor_get(c, &k, MDB_PREV, key, val);
+}
+
+/* --- prefix walks ------------------------------------------------------------ */
+
+static bool has_prefix(const MDB_val *k, const void *prefix, size_t plen)
+{
+    return plen == 0 ||
+           (k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0);
+}
+
+/* Positions c on the last record with the prefix: MDB_NOTFOUND when none. */
+static int seek_last_with_prefix(MDB_cursor *cur, const void *prefix,
+                                 size_t plen, MDB_val *k, MDB_val *v)
+{
+    /* The first key after every key with the prefix is the prefix with its
+     * last byte that is not 0xff raised by one; the one before it is the
+     * last with the prefix, if it has the prefix. */
+    uint8_t after[STORAGE_PREFIX_MAX];
+    size_t alen = plen;
+    if (alen)
+        memcpy(after, prefix, alen);
+    while (alen > 0 && after[alen - 1] == 0xff)
+        alen--;
+    int rc;
+    if (alen == 0) {
+        rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+    } else {
+        after[alen - 1]++;
+        *k = (MDB_val){alen, after};
+        rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(cur, k, v, rc == 0 ? MDB_PREV : MDB_LAST);
+    }
+    if (rc == 0 && !has_prefix(k, prefix, plen))
+        rc = MDB_NOTFOUND;
+    return rc;
+}
+
+/* Walks the records with the prefix (forward from `from` when given, else
+ * from the prefix's first, or backward from its last). */
+static storage_error walk_prefix(storage_txn *txn, storage_table table,
+                                 const void *prefix, size_t plen, bool back,
+                                 const storage_val *from, storage_visit_fn fn,
+                                 void *ctx)
+{
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_OK;
+    if (plen > STORAGE_PREFIX_MAX)
+        return STORAGE_FAILED;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
+    if (rc)
+        return txn_fail(txn, rc);
+    MDB_val k = {plen, (void *)prefix}, v;
+    storage_error e = STORAGE_OK;
+    if (back) {
+        rc = seek_last_with_prefix(cur, prefix, plen, &k, &v);
+    } else if (from) {
+        k = (MDB_val){from->len, (void *)from->data};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    }
+    while (rc == 0 && has_prefix(&k, prefix, plen)) {
+        storage_val key = {k.mv_data, k.mv_size}, val = {v.mv_data, v.mv_size};
+        int stop = fn(ctx, &key, &val);
+        if (stop) {
+            e = stop < 0 ? STORAGE_CORRUPT : STORAGE_OK;
+            break;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, back ? MDB_PREV : MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (e == STORAGE_OK && rc != 0 && rc != MDB_NOTFOUND)
+        e = txn_fail(txn, rc);
+    return e;
+}
+
+storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
+                                     const void *prefix, size_t plen,
+                                     storage_visit_fn fn, void *ctx)
+{
+    return walk_prefix(txn, table, prefix, plen, false, NULL, fn, ctx);
+}
+
+storage_error storage_foreach_from(storage_txn *txn, storage_table table,
+                                   const void *key, size_t key_len,
+                                   storage_visit_fn fn, void *ctx)
+{
+    storage_val from = {key, key_len};
+    return walk_prefix(txn, table, NULL, 0, false, &from, fn, ctx);
+}
+
+storage_error storage_foreach_prefix_back(storage_txn *txn,
+                                          storage_table table,
+                                          const void *prefix, size_t plen,
+                                          storage_visit_fn fn, void *ctx)
+{
+    return walk_prefix(txn, table, prefix, plen, true, NULL, fn, ctx);
+}
+
+storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
+                                       const void *prefix, size_t plen,
+                                       storage_val *key, storage_val *val)
+{
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table])
+        return STORAGE_NOT_FOUND;
+    if (plen > STORAGE_PREFIX_MAX)
+        return STORAGE_FAILED;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->owner->dbi[table], &cur);
+    if (rc)
+        return txn_fail(txn, rc);
+    MDB_val k, v;
+    rc = seek_last_with_prefix(cur, prefix, plen, &k, &v);
+    storage_error e = STORAGE_NOT_FOUND;
+    if (rc == 0) {
+        if (key)
+            *key = (storage_val){k.mv_data, k.mv_size};
+        if (val)
+            *val = (storage_val){v.mv_data, v.mv_size};
+        e = STORAGE_OK;
+    } else if (rc != MDB_NOTFOUND) {
+        e = txn_fail(txn, rc);
+    }
+    mdb_cursor_close(cur);
+    return e;
 }

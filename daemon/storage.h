@@ -36,22 +36,27 @@ typedef enum {
 typedef enum {
     TABLE_JOURNAL,     /* be64 seq -> stored Entry bytes */
     TABLE_BALANCES,    /* account name -> be64 debits, be64 credits; and
-                          the history index (account_history_key) */
+                          next to them each household's history index,
+                          counters and points lots (keyspace.h) */
     TABLE_HOUSEHOLDS,  /* household code -> household record */
     TABLE_REQUESTS,    /* request id -> digest + stored reply */
     TABLE_HISTORY,     /* format 1 only: household code, NUL, be64 seq ->
                           (empty); format 2 keeps the history index in
                           TABLE_BALANCES (accounts.h) and leaves it empty */
     TABLE_REVERSALS,   /* be64 reversed seq -> be64 reversing seq */
-    TABLE_META,        /* name -> value (chain head, format version) */
+    TABLE_META,        /* chain head, format, rule-set adoptions, notices,
+                          suspensions, lots due (keyspace.h) */
     TABLE_CHECKPOINTS, /* be64 seq -> signed checkpoint text (checkpoint.h) */
     TABLE_KEYS,        /* client public key (Z85) -> key record (keys.h) */
+    TABLE_MERKLE,      /* the journal's Merkle tree (merkle_store.h):
+                          one kind of key, be64 n (n = 1, 2, 3, ... as the
+                          journal) -> the 1 + ctz(n) subtrees that entry n
+                          completes, 32 bytes each, leaf hash first: level
+                          L holds subtree (L, (n >> L) - 1), the one over
+                          entries n - 2^L + 1 .. n. 64 bytes of hashes per
+                          entry on average */
     TABLE_COUNT
 } storage_table;
-
-/* The table's name in the environment ("journal", "balances", ...), for
- * messages and dumps; "?" for a value that is no table. */
-const char *storage_table_name(storage_table table);
 
 typedef struct {
     const void *data;
@@ -85,10 +90,20 @@ storage_error storage_open_readonly(storage **out, const char *dir, char *err,
                                     size_t errlen);
 
 /* Writes a compacted copy of the environment into the existing, empty
- * directory dest_dir (LMDB's mdb_env_copy2 with MDB_CP_COMPACT). The copy
- * is one read transaction's snapshot: consistent while writes go on. */
+ * directory dest_dir (LMDB's compacting copy): dest_dir/data.mdb, mode 0600
+ * whatever the umask, never over an existing file, fsync'd before it
+ * returns. The copy is one read transaction's snapshot: consistent while
+ * writes go on. */
 storage_error storage_copy(storage *self, const char *dest_dir, char *err,
                            size_t errlen);
+
+/* Clears the reader slots of processes that died holding a read
+ * transaction (a backup or export killed with kill -9): such a slot pins
+ * the pages of its snapshot, so every commit after it takes new pages and
+ * the file grows until the slot is cleared. LMDB only clears them when
+ * asked. Cheap (a scan of the reader table, one kill(pid, 0) per slot);
+ * any thread. The number cleared, or -1. */
+int storage_reader_check(storage *self);
 
 /* Map size and bytes in use (last page used x page size), for stats. */
 void storage_usage(storage *self, uint64_t *map_bytes, uint64_t *used_bytes);
@@ -155,6 +170,37 @@ storage_error storage_cursor_next(storage_cursor *c, storage_val *key,
                                   storage_val *val);
 storage_error storage_cursor_prev(storage_cursor *c, storage_val *key,
                                   storage_val *val);
+
+/* Calls fn(ctx, key, value) for every record whose key starts with
+ * prefix[plen] (plen 0: every record), in key order, without allocating.
+ * fn returns 0 to go on, 1 to stop (STORAGE_OK), -1 to stop because the
+ * record is damaged (STORAGE_CORRUPT). The values point into the map: valid
+ * until the transaction ends; fn must not write to the table it walks.
+ * Prefixes are at most STORAGE_PREFIX_MAX bytes. */
+#define STORAGE_PREFIX_MAX 128
+typedef int (*storage_visit_fn)(void *ctx, const storage_val *key,
+                                const storage_val *val);
+storage_error storage_foreach_prefix(storage_txn *txn, storage_table table,
+                                     const void *prefix, size_t plen,
+                                     storage_visit_fn fn, void *ctx);
+/* Every record from the first whose key is >= key[key_len] to the end. */
+storage_error storage_foreach_from(storage_txn *txn, storage_table table,
+                                   const void *key, size_t key_len,
+                                   storage_visit_fn fn, void *ctx);
+/* The same as storage_foreach_prefix, last key first. */
+storage_error storage_foreach_prefix_back(storage_txn *txn,
+                                          storage_table table,
+                                          const void *prefix, size_t plen,
+                                          storage_visit_fn fn, void *ctx);
+
+/* The last record whose key starts with prefix[plen], or
+ * STORAGE_NOT_FOUND. */
+storage_error storage_last_with_prefix(storage_txn *txn, storage_table table,
+                                       const void *prefix, size_t plen,
+                                       storage_val *key, storage_val *val);
+
+/* "journal", "balances", ...: the table's name in the environment. */
+const char *storage_table_name(storage_table table);
 
 /* Big-endian keys sort numerically in LMDB's byte order. */
 void storage_be64_put(uint8_t out[8], uint64_t v);

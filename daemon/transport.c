@@ -179,7 +179,7 @@ int transport_bind(transport **out, const char *endpoint, size_t max_request,
         transport_destroy(&self);
         return -1;
     }
-    int64_t max_frame = (int64_t)max_request * 2;
+    int64_t max_frame = (int64_t)max_request + TRANSPORT_FRAME_SLACK;
     /* Replies to a vanished peer are dropped at once (not queued); an
      * unroutable reply is an error we see instead of a silent drop;
      * linger 0 so shutdown never waits on a dead client. */
@@ -191,8 +191,8 @@ int transport_bind(transport **out, const char *endpoint, size_t max_request,
         set_int(self->router, ZMQ_HEARTBEAT_IVL, HEARTBEAT_IVL_MS) != 0 ||
         set_int(self->router, ZMQ_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS) !=
             0 ||
-        set_int(self->router, ZMQ_RCVHWM, 100000) != 0 ||
-        set_int(self->router, ZMQ_SNDHWM, 100000) != 0 ||
+        set_int(self->router, ZMQ_RCVHWM, TRANSPORT_RCVHWM) != 0 ||
+        set_int(self->router, ZMQ_SNDHWM, TRANSPORT_SNDHWM) != 0 ||
         set_curve(self->router, sec) != 0) {
         snprintf(err, errlen, "socket options: %s", zmq_strerror(zmq_errno()));
         transport_destroy(&self);
@@ -329,17 +329,20 @@ int transport_send(transport *self, const uint8_t *peer, size_t peer_len,
     return 0;
 }
 
-int transport_wait(transport *self, int fd, bool messages, int timeout_ms)
+int transport_wait(transport *self, int fd, int fd2, bool messages,
+                   int timeout_ms)
 {
-    zmq_pollitem_t items[2] = {
+    zmq_pollitem_t items[3] = {
         {NULL, fd, ZMQ_POLLIN, 0},
+        {NULL, fd2, ZMQ_POLLIN, 0},
         {self->router, 0, ZMQ_POLLIN, 0},
     };
-    int rc = zmq_poll(items, messages ? 2 : 1, timeout_ms);
+    int rc = zmq_poll(items, messages ? 3 : 2, timeout_ms);
     if (rc <= 0)
         return rc < 0 ? -1 : 0;
     return ((items[0].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD : 0) |
-           ((messages && (items[1].revents & ZMQ_POLLIN))
+           ((items[1].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD2 : 0) |
+           ((messages && (items[2].revents & ZMQ_POLLIN))
                 ? TRANSPORT_READY_MESSAGE
                 : 0);
 }

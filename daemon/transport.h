@@ -7,12 +7,21 @@
  * The payload is exactly one frame; anything after it makes the message
  * malformed (the daemon answers with an error and carries on).
  *
- * Two size limits: ZMQ_MAXMSGSIZE (twice the request limit) makes libzmq
- * drop a peer that sends a monstrous frame before it is buffered whole;
- * frames between the two limits are received, discarded, and answered with
- * TOO_LARGE so that an honest client learns why.
+ * Two size limits: ZMQ_MAXMSGSIZE (the request limit plus
+ * TRANSPORT_FRAME_SLACK) makes libzmq drop a peer that sends a monstrous
+ * frame before it is buffered whole; frames between the two limits are
+ * received, discarded, and answered with TOO_LARGE so that an honest
+ * client learns why.
  *
- * Security (DESIGN.md section 6): the socket is a CURVE server, and a ZAP
+ * What one connection can make libzmq hold inside jifend (docs/
+ * security.md): while the server thread does not read (a full write group
+ * waiting for the committer), at most TRANSPORT_RCVHWM whole messages
+ * queued for it and one being received, each at most ZMQ_MAXMSGSIZE; then
+ * libzmq stops reading that connection and TCP pushes back on the sender.
+ * Replies it has not read: at most TRANSPORT_SNDHWM; one beyond is dropped
+ * (the client retries with the same request id).
+ *
+ * Security (docs/security.md): the socket is a CURVE server, and a ZAP
  * handler running in its own thread decides every handshake by asking the
  * daemon's admit function about the client's public key. It answers every
  * ZAP request, admits only what admit() accepts, and hands the key (Z85) to
@@ -30,6 +39,13 @@
 #include <stdint.h>
 
 #define TRANSPORT_PEER_MAX 256
+/* Frames up to this much over the request limit get a TOO_LARGE reply;
+ * bigger ones drop the connection before they are held whole. */
+#define TRANSPORT_FRAME_SLACK (1 << 20)
+/* Messages queued per connection, each way (see above). A connection with
+ * more requests than TRANSPORT_SNDHWM in flight may lose replies. */
+#define TRANSPORT_RCVHWM 8
+#define TRANSPORT_SNDHWM 64
 #define TRANSPORT_USER_ID_MAX 64
 #define TRANSPORT_KEY_LEN 32
 
@@ -85,12 +101,15 @@ void transport_message_clear(transport_message *msg);
 /* What transport_wait found ready (a bit mask). */
 #define TRANSPORT_READY_MESSAGE 1
 #define TRANSPORT_READY_FD 2
+#define TRANSPORT_READY_FD2 4
 
 /* Waits up to timeout_ms for a message on the socket (only when
  * `messages`; false leaves them queued, which is how a full group pushes
- * back) or for `fd` to become readable: the server thread sleeps in one
- * poll whether a client or the committer thread wakes it. Returns the
- * TRANSPORT_READY_* mask, 0 on timeout, -1 when interrupted or failing. */
-int transport_wait(transport *self, int fd, bool messages, int timeout_ms);
+ * back) or for `fd` or `fd2` to become readable: the server thread sleeps
+ * in one poll whether a client, the committer thread or a query thread
+ * wakes it. Returns the TRANSPORT_READY_* mask, 0 on timeout, -1 when
+ * interrupted or failing. */
+int transport_wait(transport *self, int fd, int fd2, bool messages,
+                   int timeout_ms);
 
 #endif

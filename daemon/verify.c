@@ -2,7 +2,11 @@
 
 #include "accounts.h"
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
+#include "keyspace.h"
+#include "lots.h"
+#include "merkle.h"
 #include "notice.h"
 
 #include <inttypes.h>
@@ -140,9 +144,8 @@ static bool replay_entry(account_table *t, const jifen_entry *e,
 
 /* Walks the journal: sequence, chain, decoding, replay. */
 static bool check_journal(storage_txn *txn, account_table *t,
-                          jifen_verify_report *r)
+                          jifen_entry *scratch, jifen_verify_report *r)
 {
-    static jifen_entry e; /* large; verification is single-threaded */
     uint64_t sums[3][2] = {{0}};
     storage_cursor *c = NULL;
     storage_val k, v;
@@ -158,18 +161,18 @@ static bool check_journal(storage_txn *txn, account_table *t,
             fail(r, expect, "journal key %" PRIu64 " where entry %" PRIu64
                             " should be", seq, expect);
             ok = false;
-        } else if (codec_entry_decode(v.data, v.len, &e, why, sizeof why) !=
-                   JIFEN_STATUS_OK) {
+        } else if (codec_entry_decode(v.data, v.len, scratch, why,
+                                      sizeof why) != JIFEN_STATUS_OK) {
             fail(r, seq, "entry does not decode: %s", why);
             ok = false;
-        } else if (e.seq != seq) {
-            fail(r, seq, "entry says it is number %" PRIu64, e.seq);
+        } else if (scratch->seq != seq) {
+            fail(r, seq, "entry says it is number %" PRIu64, scratch->seq);
             ok = false;
-        } else if (memcmp(e.prev_hash, r->head, JIFEN_HASH_LEN) != 0) {
+        } else if (memcmp(scratch->prev_hash, r->head, JIFEN_HASH_LEN) != 0) {
             fail(r, seq, "hash chain broken: previous hash does not match");
             ok = false;
         } else {
-            ok = replay_entry(t, &e, sums, r);
+            ok = replay_entry(t, scratch, sums, r);
             hash_sha256(v.data, v.len, r->head);
             r->entries = seq;
             se = storage_cursor_next(c, &k, &v);
@@ -283,6 +286,93 @@ static bool check_notices(storage_txn *txn, const account_table *t,
     return true;
 }
 
+/* The Merkle tree is the journal's: recomputed here from the stored
+ * entries (merkle_frontier, not the code that wrote it), every record of
+ * TABLE_MERKLE compared. The tree may be shorter than the journal only
+ * when it was switched off (merkle_tree = 0): jifend builds the rest at its
+ * next start with it on. */
+static bool check_tree(storage_txn *txn, jifen_verify_report *r)
+{
+    storage_cursor *jc = NULL, *tc = NULL;
+    storage_val jk, jv, tk, tv;
+    storage_error je = storage_cursor_open(txn, TABLE_JOURNAL, &jc);
+    storage_error te = storage_cursor_open(txn, TABLE_MERKLE, &tc);
+    if (je == STORAGE_OK)
+        je = storage_cursor_first(jc, &jk, &jv);
+    if (te == STORAGE_OK)
+        te = storage_cursor_first(tc, &tk, &tv);
+    merkle_frontier f;
+    merkle_frontier_init(&f);
+    bool ok = true;
+    while (ok && te == STORAGE_OK) {
+        uint64_t seq = f.size + 1;
+        merkle_hash leaf, nodes[MERKLE_PROOF_MAX];
+        if (tk.len != 8 || storage_be64_get(tk.data) != seq) {
+            fail(r, seq, "the Merkle tree has a gap or a stray record");
+            ok = false;
+        } else if (je != STORAGE_OK) {
+            fail(r, seq, "the Merkle tree is longer than the journal");
+            ok = false;
+        } else {
+            merkle_leaf_hash(jv.data, jv.len, leaf);
+            unsigned n = merkle_frontier_push(&f, leaf, nodes);
+            if (tv.len != (size_t)n * MERKLE_HASH_LEN ||
+                memcmp(tv.data, nodes, tv.len) != 0) {
+                fail(r, seq, "the Merkle tree differs from the journal's");
+                ok = false;
+            }
+        }
+        if (ok) {
+            je = storage_cursor_next(jc, &jk, &jv);
+            te = storage_cursor_next(tc, &tk, &tv);
+        }
+    }
+    if (ok && te != STORAGE_NOT_FOUND) {
+        fail(r, f.size + 1, "the Merkle tree is unreadable");
+        ok = false;
+    }
+    storage_cursor_close(&jc);
+    storage_cursor_close(&tc);
+    return ok;
+}
+
+/* Points lots (lots.h): each household's lots hold its points balance.
+ * Ledgers of earlier formats have none until they are migrated. */
+static bool check_lots(storage_txn *txn, const account_table *t,
+                       jifen_verify_report *r)
+{
+    storage_val v;
+    if (storage_get(txn, TABLE_META, META_FORMAT, strlen(META_FORMAT), &v) !=
+            STORAGE_OK ||
+        v.len != strlen(LEDGER_FORMAT) ||
+        memcmp(v.data, LEDGER_FORMAT, v.len) != 0)
+        return true;
+    static const char prefix[] = "household/", suffix[] = "/points";
+    for (size_t i = 0; i < t->cap; i++) {
+        const replayed_account *a = &t->slots[i];
+        size_t n = strlen(a->name);
+        if (!account_is_household_points(a->name))
+            continue;
+        char household[JIFEN_HOUSEHOLD_MAX + 1];
+        size_t hlen = n - (sizeof prefix - 1) - (sizeof suffix - 1);
+        if (hlen > JIFEN_HOUSEHOLD_MAX)
+            continue; /* not a name the ledger makes; the replay said so */
+        memcpy(household, a->name + sizeof prefix - 1, hlen);
+        household[hlen] = '\0';
+        uint64_t in_lots = 0;
+        if (lots_total(txn, household, &in_lots) != STORAGE_OK) {
+            fail(r, 0, "the points lots of %s cannot be read", household);
+            return false;
+        }
+        if (in_lots != a->totals.credits - a->totals.debits) {
+            fail(r, 0, "%s holds %" PRIu64 " points, its lots %" PRIu64,
+                 household, a->totals.credits - a->totals.debits, in_lots);
+            return false;
+        }
+    }
+    return true;
+}
+
 void verify_ledger(storage_txn *txn, jifen_verify_report *report)
 {
     memset(report, 0, sizeof *report);
@@ -299,12 +389,15 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
         while (cap < (1u << 26) && cap * 3 < (households + 64) * 4)
             cap *= 2;
     account_table t = {calloc(cap, sizeof(replayed_account)), cap, 0};
-    if (!t.slots) {
+    jifen_entry *scratch = malloc(sizeof *scratch); /* large: not the stack */
+    if (!t.slots || !scratch) {
         fail(report, 0, "out of memory");
-        return;
+    } else if (check_journal(txn, &t, scratch, report) &&
+               check_balances(txn, &t, report) &&
+               check_notices(txn, &t, report) && check_lots(txn, &t, report)) {
+        if (check_head(txn, report))
+            check_tree(txn, report);
     }
-    if (check_journal(txn, &t, report) && check_balances(txn, &t, report) &&
-        check_notices(txn, &t, report))
-        check_head(txn, report);
+    free(scratch);
     free(t.slots);
 }

@@ -16,93 +16,15 @@
  */
 #include "codec.h"
 
-#include "jifen/v1/jifen.pb-c.h"
+#include "codec_internal.h"
+#include "entry_codec.h"
 #include "keyfile.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__GNUC__)
-#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define PRINTF_LIKE(fmt, args)
-#endif
-
-/* --- errors ------------------------------------------------------------- */
-
-/* The first problem found is the one reported; later checks become no-ops so
- * that a run of checks needs no early returns. */
-typedef struct {
-    char *buf;
-    size_t len;
-    jifen_status status;
-} errbuf;
-
-static errbuf errbuf_start(char *buf, size_t len)
-{
-    if (buf != NULL && len > 0)
-        buf[0] = '\0';
-    return (errbuf){buf, len, JIFEN_STATUS_OK};
-}
-
-static bool failed(const errbuf *e)
-{
-    return e->status != JIFEN_STATUS_OK;
-}
-
-static void vfail(errbuf *e, jifen_status status, const char *fmt, va_list ap)
-    PRINTF_LIKE(3, 0);
-
-static void vfail(errbuf *e, jifen_status status, const char *fmt, va_list ap)
-{
-    if (failed(e))
-        return;
-    e->status = status;
-    if (e->buf != NULL && e->len > 0)
-        vsnprintf(e->buf, e->len, fmt, ap);
-}
-
-static void fail(errbuf *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void fail(errbuf *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(e, JIFEN_STATUS_BAD_REQUEST, fmt, ap);
-    va_end(ap);
-}
-
-static void fail_nomem(errbuf *e)
-{
-    if (failed(e))
-        return;
-    e->status = JIFEN_STATUS_INTERNAL;
-    if (e->buf != NULL && e->len > 0)
-        snprintf(e->buf, e->len, "out of memory");
-}
-
-/* Puts where it happened ("command 3 (award)", "results[2]") in front of a
- * failure reported by a nested check that did not know. */
-static void fail_context(errbuf *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void fail_context(errbuf *e, const char *fmt, ...)
-{
-    char where[96];
-    char what[JIFEN_ERROR_MAX + 1];
-    va_list ap;
-
-    if (!failed(e) || e->buf == NULL || e->len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(where, sizeof where, fmt, ap);
-    va_end(ap);
-    snprintf(what, sizeof what, "%s", e->buf);
-    snprintf(e->buf, e->len, "%s: %s", where, what);
-}
 
 /* --- names and enums ---------------------------------------------------- */
 
@@ -156,6 +78,13 @@ static const struct {
      JIFEN__V1__STATUS__STATUS_REDEMPTION_SUSPENDED, "redemption_suspended"},
     {JIFEN_STATUS_RULE_SET_REFUSED, JIFEN__V1__STATUS__STATUS_RULE_SET_REFUSED,
      "rule_set_refused"},
+    {JIFEN_STATUS_REQUEST_TOO_COSTLY,
+     JIFEN__V1__STATUS__STATUS_REQUEST_TOO_COSTLY, "request_too_costly"},
+    {JIFEN_STATUS_BUSY, JIFEN__V1__STATUS__STATUS_BUSY, "busy"},
+    {JIFEN_STATUS_OVERFLOW, JIFEN__V1__STATUS__STATUS_OVERFLOW, "overflow"},
+    {JIFEN_STATUS_NO_TREE, JIFEN__V1__STATUS__STATUS_NO_TREE, "no_tree"},
+    {JIFEN_STATUS_NO_TREE_HEAD, JIFEN__V1__STATUS__STATUS_NO_TREE_HEAD,
+     "no_tree_head"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -245,7 +174,7 @@ const char *codec_asset_name(jifen_asset asset)
     return "unspecified";
 }
 
-static Jifen__V1__Asset asset_to_wire(jifen_asset asset)
+Jifen__V1__Asset codec_asset_to_wire(jifen_asset asset)
 {
     switch (asset) {
     case JIFEN_ASSET_POINTS:
@@ -258,7 +187,7 @@ static Jifen__V1__Asset asset_to_wire(jifen_asset asset)
     return JIFEN__V1__ASSET__ASSET_UNSPECIFIED;
 }
 
-static void asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
+void codec_asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
 {
     switch (wire) {
     case JIFEN__V1__ASSET__ASSET_UNSPECIFIED:
@@ -276,105 +205,9 @@ static void asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e)
     fail(e, "asset: unknown value %d", (int)wire);
 }
 
-/* --- decoding helpers --------------------------------------------------- */
-
-/*
- * protobuf-c hands strings back NUL-terminated, so a string with an embedded
- * NUL would silently arrive truncated. Unpacking with this allocator records
- * each block's size, from which take_str learns a string's true wire length
- * (protobuf-c 1.4 allocates exactly length + 1 bytes for a string).
- */
-typedef union {
-    size_t size;
-    max_align_t align;
-} block_head;
-
-static void *sized_alloc(void *unused, size_t size)
-{
-    block_head *h;
-
-    (void)unused;
-    if (size > SIZE_MAX - sizeof *h)
-        return NULL;
-    h = malloc(sizeof *h + size);
-    if (h == NULL)
-        return NULL;
-    h->size = size;
-    return h + 1;
-}
-
-static void sized_free(void *unused, void *p)
-{
-    (void)unused;
-    if (p != NULL)
-        free((block_head *)p - 1);
-}
+/* --- decoding helpers ---------------------------------------------------- */
 
 static ProtobufCAllocator wire_allocator = {sized_alloc, sized_free, NULL};
-
-/*
- * An arena for decoding one journal entry: verification decodes every
- * entry of the chain, and a dozen malloc/free pairs per entry were a third
- * of its time. Blocks carry the same size header as sized_alloc's, so
- * wire_strlen works on both; what does not fit falls back to the heap.
- */
-typedef struct {
-    _Alignas(max_align_t) unsigned char space[8192];
-    size_t used;
-    bool spilled; /* something went to the heap: free it */
-} arena;
-
-static void *arena_alloc(void *arena_p, size_t size)
-{
-    arena *a = arena_p;
-    size_t align = sizeof(max_align_t);
-    size_t need = sizeof(block_head) + (size + align - 1) / align * align;
-    if (size > sizeof a->space || need > sizeof a->space - a->used) {
-        a->spilled = true;
-        return sized_alloc(NULL, size);
-    }
-    block_head *h = (block_head *)(a->space + a->used);
-    a->used += need;
-    h->size = size;
-    return h + 1;
-}
-
-static void arena_free(void *arena_p, void *p)
-{
-    arena *a = arena_p;
-    uintptr_t c = (uintptr_t)p, base = (uintptr_t)a->space;
-    if (c < base || c >= base + sizeof a->space)
-        sized_free(NULL, p); /* a heap block, or NULL */
-}
-
-static size_t wire_strlen(const char *s)
-{
-    /* The default of an absent field is the library's static "". */
-    if (s == NULL || s == protobuf_c_empty_string)
-        return 0;
-    return ((const block_head *)s - 1)->size - 1;
-}
-
-/* Copies a decoded string into a fixed buffer of cap bytes (limit cap - 1). */
-static void take_str(errbuf *e, const char *field, char *dst, size_t cap,
-                     const char *src)
-{
-    size_t n = wire_strlen(src);
-
-    if (failed(e))
-        return;
-    if (n >= cap) {
-        fail(e, "%s: longer than %zu bytes", field, cap - 1);
-        return;
-    }
-    if (n > 0 && memchr(src, '\0', n) != NULL) {
-        fail(e, "%s: contains a NUL byte", field);
-        return;
-    }
-    if (n > 0)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 /* A long string into a malloc'd copy (*dst stays NULL when src is empty):
  * rule-set texts, the only strings too long for a fixed buffer. */
@@ -400,35 +233,6 @@ static void take_owned_text(errbuf *e, const char *field, char **dst,
     }
     memcpy(*dst, src, n);
     (*dst)[n] = '\0';
-}
-
-static void take_hash(errbuf *e, const char *field, uint8_t dst[JIFEN_HASH_LEN],
-                      ProtobufCBinaryData src, bool may_be_empty)
-{
-    if (failed(e))
-        return;
-    if (src.len == 0 && may_be_empty) {
-        memset(dst, 0, JIFEN_HASH_LEN);
-        return;
-    }
-    if (src.len != JIFEN_HASH_LEN || src.data == NULL) {
-        fail(e, "%s: must be %d bytes, not %zu", field, JIFEN_HASH_LEN,
-             src.len);
-        return;
-    }
-    memcpy(dst, src.data, JIFEN_HASH_LEN);
-}
-
-static bool known_fields_only(errbuf *e, const ProtobufCMessage *m)
-{
-    if (failed(e))
-        return false;
-    if (m->n_unknown_fields != 0) {
-        fail(e, "unknown field %u in %s", (unsigned)m->unknown_fields[0].tag,
-             m->descriptor->name);
-        return false;
-    }
-    return true;
 }
 
 /* --- checks on plain values --------------------------------------------- */
@@ -464,27 +268,28 @@ static bool token_ok(const char *s, size_t cap, size_t max,
     return true;
 }
 
-/* Length of the UTF-8 sequence at s[0..n), 0 when it is not valid UTF-8 or
- * is a control character (C0, DEL, C1). */
-static size_t text_char_len(const unsigned char *s, size_t n)
+/* Length of the UTF-8 sequence at s[0..n) with its code point in *cp, 0
+ * when it is not valid UTF-8. */
+static size_t utf8_char_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
     size_t len;
-    uint32_t cp;
     uint32_t min;
 
-    if (s[0] < 0x80)
-        return (s[0] < 0x20 || s[0] == 0x7f) ? 0 : 1;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
     if ((s[0] & 0xe0) == 0xc0) {
         len = 2;
-        cp = s[0] & 0x1f;
+        *cp = s[0] & 0x1f;
         min = 0x80;
     } else if ((s[0] & 0xf0) == 0xe0) {
         len = 3;
-        cp = s[0] & 0x0f;
+        *cp = s[0] & 0x0f;
         min = 0x800;
     } else if ((s[0] & 0xf8) == 0xf0) {
         len = 4;
-        cp = s[0] & 0x07;
+        *cp = s[0] & 0x07;
         min = 0x10000;
     } else {
         return 0;
@@ -494,24 +299,62 @@ static size_t text_char_len(const unsigned char *s, size_t n)
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
+        *cp = (*cp << 6) | (s[i] & 0x3f);
     }
     /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    if (cp <= 0x9f)
+    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
         return 0;
     return len;
 }
 
-static bool text_ok(const char *s, size_t n)
+/* Characters that change how text reads without showing themselves: with
+ * them a note or a name printed by history, --json or a report can read
+ * differently from what it holds (a bidi override turns "120" into "021";
+ * a zero-width space makes two names that look alike differ). What each
+ * is, for the error message; NULL for ordinary characters. */
+static const char *invisible_kind(uint32_t cp)
+{
+    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+        cp == 0x200e || cp == 0x200f || cp == 0x061c)
+        return "a bidirectional control";
+    if ((cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) ||
+        cp == 0xfeff || cp == 0x180e || cp == 0x00ad)
+        return "a zero-width character";
+    if (cp == 0x2028 || cp == 0x2029)
+        return "a line separator";
+    if ((cp >= 0x206a && cp <= 0x206f) || (cp >= 0xfff9 && cp <= 0xfffb) ||
+        (cp >= 0xe0000 && cp <= 0xe007f))
+        return "an invisible formatting character";
+    return NULL;
+}
+
+/* True when s[0..n) is UTF-8 text without control or invisible characters;
+ * otherwise why not in why[] (the code point named). */
+static bool text_ok(const char *s, size_t n, char *why, size_t whylen)
 {
     const unsigned char *u = (const unsigned char *)s;
 
     for (size_t i = 0; i < n;) {
-        size_t len = text_char_len(u + i, n - i);
-        if (len == 0)
+        uint32_t cp = 0;
+        size_t len = utf8_char_len(u + i, n - i, &cp);
+        const char *kind = len ? invisible_kind(cp) : NULL;
+        if (len == 0) {
+            snprintf(why, whylen, "is not UTF-8 text");
             return false;
+        }
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            snprintf(why, whylen, "must be text without control characters "
+                                  "(U+%04X at byte %zu)",
+                     (unsigned)cp, i + 1);
+            return false;
+        }
+        if (kind != NULL) {
+            snprintf(why, whylen,
+                     "holds U+%04X at byte %zu, %s, which can make the text "
+                     "read differently from what it holds; remove it",
+                     (unsigned)cp, i + 1, kind);
+            return false;
+        }
         i += len;
     }
     return true;
@@ -535,6 +378,7 @@ static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
                        bool required)
 {
     size_t n = strnlen(s, cap);
+    char why[160];
 
     if (failed(e))
         return;
@@ -542,8 +386,8 @@ static void check_text(errbuf *e, const char *field, const char *s, size_t cap,
         fail(e, "%s: longer than %zu bytes", field, cap - 1);
     else if (n == 0 && required)
         fail(e, "%s: required", field);
-    else if (!text_ok(s, n))
-        fail(e, "%s: must be UTF-8 text without control characters", field);
+    else if (!text_ok(s, n, why, sizeof why))
+        fail(e, "%s: %s", field, why);
 }
 
 static void check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
@@ -601,44 +445,6 @@ static void check_request_id(errbuf *e, const char *id, size_t cap)
 }
 
 /* --- commands, one set of functions per kind ---------------------------- */
-
-/* A Command and whichever payload it carries, built without allocating. */
-typedef struct {
-    Jifen__V1__Command msg;
-    union {
-        Jifen__V1__HouseholdAdd household_add;
-        Jifen__V1__Award award;
-        Jifen__V1__Deduct deduct;
-        Jifen__V1__Bill bill;
-        Jifen__V1__Pay pay;
-        Jifen__V1__Redeem redeem;
-        Jifen__V1__Reverse reverse;
-        Jifen__V1__BalanceQuery balance;
-        Jifen__V1__HistoryQuery history;
-        Jifen__V1__VerifyQuery verify;
-        Jifen__V1__CheckpointQuery checkpoint;
-        Jifen__V1__StatsQuery stats;
-        Jifen__V1__FeedQuery feed;
-        Jifen__V1__KeyEnrol key_enrol;
-        Jifen__V1__KeyRevoke key_revoke;
-        Jifen__V1__KeyListQuery key_list;
-        Jifen__V1__PolicyQuery policy;
-        Jifen__V1__Object object;
-        Jifen__V1__Approve approve;
-        Jifen__V1__Release release;
-        Jifen__V1__NoticeQuery notices;
-        Jifen__V1__Expire expire;
-        Jifen__V1__ReportQuery report;
-        Jifen__V1__Settle settle;
-        Jifen__V1__PolicyLoad policy_load;
-    } sub;
-} wire_command;
-
-/* protobuf-c's structs take char *, but packing never writes through them. */
-static char *wire_str(const char *s)
-{
-    return (char *)s;
-}
 
 #define POINTS_HINT " (0: the catalogue's value)"
 
@@ -1210,6 +1016,107 @@ static void policy_load_from_wire(const ProtobufCMessage *sub,
     take_str(e, "resolution", c->note, sizeof c->note, m->resolution);
 }
 
+/* Merkle queries (docs/proofs.md): sizes 0 mean "the latest signed tree
+ * head's"; anything else must hold what it is asked about. */
+static void inclusion_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->entry == 0)
+        fail(e, "entry: required (journal entries count from 1)");
+    if (!failed(e) && c->tree_size != 0 && c->tree_size < c->entry)
+        fail(e, "tree_size: %llu is smaller than entry %llu (0: the latest "
+                "signed tree head's)",
+             (unsigned long long)c->tree_size, (unsigned long long)c->entry);
+}
+
+static void inclusion_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__inclusion_query__init(&w->sub.inclusion);
+    w->sub.inclusion.entry = c->entry;
+    w->sub.inclusion.tree_size = c->tree_size;
+    w->msg.inclusion = &w->sub.inclusion;
+}
+
+static void inclusion_from_wire(const ProtobufCMessage *sub,
+                                jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__InclusionQuery *m = (const Jifen__V1__InclusionQuery *)sub;
+
+    (void)e;
+    c->entry = m->entry;
+    c->tree_size = m->tree_size;
+}
+
+static void consistency_check(const jifen_command *c, errbuf *e)
+{
+    if (!failed(e) && c->old_size == 0)
+        fail(e, "old_size: required (a tree of at least one entry)");
+    if (!failed(e) && c->tree_size != 0 && c->tree_size < c->old_size)
+        fail(e, "new_size: %llu is smaller than old_size %llu (0: the latest "
+                "signed tree head's)",
+             (unsigned long long)c->tree_size, (unsigned long long)c->old_size);
+}
+
+static void consistency_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__consistency_query__init(&w->sub.consistency);
+    w->sub.consistency.old_size = c->old_size;
+    w->sub.consistency.new_size = c->tree_size;
+    w->msg.consistency = &w->sub.consistency;
+}
+
+static void consistency_from_wire(const ProtobufCMessage *sub,
+                                  jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__ConsistencyQuery *m =
+        (const Jifen__V1__ConsistencyQuery *)sub;
+
+    (void)e;
+    c->old_size = m->old_size;
+    c->tree_size = m->new_size;
+}
+
+static void tree_head_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__tree_head_query__init(&w->sub.tree_head);
+    w->sub.tree_head.entry = c->entry;
+    w->msg.tree_head = &w->sub.tree_head;
+}
+
+static void tree_head_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                                errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__TreeHeadQuery *)sub)->entry;
+}
+
+/* Household search (issue 17): the query is text like a name, 1-64 bytes. */
+static void household_search_check(const jifen_command *c, errbuf *e)
+{
+    check_text(e, "query", c->name, sizeof c->name, true);
+    check_range(e, "limit", c->limit, 0, JIFEN_SEARCH_MAX,
+                " (0: the server's default)");
+}
+
+static void household_search_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HouseholdSearch *m = &w->sub.household_search;
+
+    jifen__v1__household_search__init(m);
+    m->query = wire_str(c->name);
+    m->limit = c->limit;
+    w->msg.household_search = m;
+}
+
+static void household_search_from_wire(const ProtobufCMessage *sub,
+                                       jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__HouseholdSearch *m =
+        (const Jifen__V1__HouseholdSearch *)sub;
+
+    take_str(e, "query", c->name, sizeof c->name, m->query);
+    c->limit = m->limit;
+}
+
 typedef struct {
     jifen_command_kind kind;
     const char *name;
@@ -1295,6 +1202,21 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_POLICY_LOAD, "policy_load", true,
      JIFEN__V1__COMMAND__KIND_POLICY_LOAD, &jifen__v1__policy_load__descriptor,
      policy_load_check, policy_load_to_wire, policy_load_from_wire},
+    {JIFEN_CMD_INCLUSION, "inclusion", false,
+     JIFEN__V1__COMMAND__KIND_INCLUSION, &jifen__v1__inclusion_query__descriptor,
+     inclusion_check, inclusion_to_wire, inclusion_from_wire},
+    {JIFEN_CMD_CONSISTENCY, "consistency", false,
+     JIFEN__V1__COMMAND__KIND_CONSISTENCY,
+     &jifen__v1__consistency_query__descriptor, consistency_check,
+     consistency_to_wire, consistency_from_wire},
+    {JIFEN_CMD_TREE_HEAD, "tree_head", false,
+     JIFEN__V1__COMMAND__KIND_TREE_HEAD,
+     &jifen__v1__tree_head_query__descriptor, NULL, tree_head_to_wire,
+     tree_head_from_wire},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "household_search", false,
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SEARCH,
+     &jifen__v1__household_search__descriptor, household_search_check,
+     household_search_to_wire, household_search_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1346,7 +1268,7 @@ jifen_status codec_command_validate(const jifen_command *cmd, char *err,
 }
 
 /* An unknown kind encodes as an empty Command, which decoders refuse. */
-static void command_to_wire(const jifen_command *c, wire_command *w)
+void codec_command_to_wire(const jifen_command *c, wire_command *w)
 {
     const kind_info *k = kind_info_of(c->kind);
 
@@ -1396,6 +1318,12 @@ static const kind_info *command_from_wire(const Jifen__V1__Command *w,
     if (k->from_wire != NULL)
         k->from_wire(sub, c, e);
     return k;
+}
+
+void codec_command_from_wire(const Jifen__V1__Command *w, jifen_command *c,
+                             errbuf *e)
+{
+    (void)command_from_wire(w, c, e);
 }
 
 /* --- output sinks ------------------------------------------------------- */
@@ -1460,15 +1388,17 @@ static int grow_sink_finish(grow_sink *s, uint8_t **out, size_t *out_len)
     return 0;
 }
 
+/* Hands packed bytes to a caller's function (the daemon's SHA-256). */
 typedef struct {
     ProtobufCBuffer base;
-    crypto_hash_sha256_state state;
-} hash_sink;
+    codec_bytes_fn fn;
+    void *ctx;
+} fn_sink;
 
-static void hash_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
+static void fn_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
 {
-    hash_sink *s = (hash_sink *)b;
-    crypto_hash_sha256_update(&s->state, data, n);
+    fn_sink *s = (fn_sink *)b;
+    s->fn(s->ctx, data, n);
 }
 
 /* --- requests ----------------------------------------------------------- */
@@ -1487,7 +1417,7 @@ static void request_pack(const jifen_request *req, bool with_id,
     for (size_t i = 0; i < req->n_commands; i++) {
         wire_command wc;
         Jifen__V1__Command *one = &wc.msg;
-        command_to_wire(&req->commands[i], &wc);
+        codec_command_to_wire(&req->commands[i], &wc);
         piece.n_commands = 1;
         piece.commands = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, sink);
@@ -1503,18 +1433,12 @@ int codec_request_encode(const jifen_request *req, uint8_t **out,
     return grow_sink_finish(&sink, out, out_len);
 }
 
-int codec_request_digest(const jifen_request *req,
-                         uint8_t digest[JIFEN_HASH_LEN])
+void codec_request_canonical(const jifen_request *req, codec_bytes_fn fn,
+                             void *ctx)
 {
-    hash_sink sink = {.base = {hash_append}};
+    fn_sink sink = {.base = {fn_append}, .fn = fn, .ctx = ctx};
 
-    /* Idempotent and thread-safe; SHA-256 needs nothing else set up. */
-    if (sodium_init() < 0)
-        return -1;
-    crypto_hash_sha256_init(&sink.state);
     request_pack(req, false, &sink.base);
-    crypto_hash_sha256_final(&sink.state, digest);
-    return 0;
 }
 
 void codec_request_clear(jifen_request *req)
@@ -1538,6 +1462,19 @@ static void request_check(const jifen_request *req, errbuf *e)
                             : &first_query;
         if (*first == 0)
             *first = i + 1;
+    }
+    /* Proofs are O(log n) reads each: a request holds a bounded number,
+     * enough for a statement of the longest history (JIFEN_HISTORY_MAX). */
+    size_t proofs = 0;
+    for (size_t i = 0; i < req->n_commands; i++)
+        if (req->commands[i].kind == JIFEN_CMD_INCLUSION ||
+            req->commands[i].kind == JIFEN_CMD_CONSISTENCY)
+            proofs++;
+    if (proofs > JIFEN_PROOFS_MAX) {
+        fail(e, "commands: %zu inclusion and consistency queries, at most %u "
+                "in one request",
+             proofs, JIFEN_PROOFS_MAX);
+        return;
     }
     if (first_write != 0 && first_query != 0) {
         fail(e,
@@ -1611,213 +1548,6 @@ jifen_status codec_request_decode(const uint8_t *buf, size_t len,
     return e.status;
 }
 
-/* --- postings and entries ----------------------------------------------- */
-
-static size_t postings_to_wire(const jifen_posting *p, size_t n,
-                               Jifen__V1__Posting *w, Jifen__V1__Posting **ptrs)
-{
-    if (n > JIFEN_POSTINGS_MAX)
-        n = JIFEN_POSTINGS_MAX;
-    for (size_t i = 0; i < n; i++) {
-        jifen__v1__posting__init(&w[i]);
-        w[i].asset = asset_to_wire(p[i].asset);
-        w[i].debit = wire_str(p[i].debit);
-        w[i].credit = wire_str(p[i].credit);
-        w[i].amount = p[i].amount;
-        ptrs[i] = &w[i];
-    }
-    return n;
-}
-
-static void posting_from_wire(const Jifen__V1__Posting *w, jifen_posting *p,
-                              errbuf *e)
-{
-    if (!known_fields_only(e, &w->base))
-        return;
-    asset_from_wire(w->asset, &p->asset, e);
-    take_str(e, "debit", p->debit, sizeof p->debit, w->debit);
-    take_str(e, "credit", p->credit, sizeof p->credit, w->credit);
-    p->amount = w->amount;
-}
-
-static void postings_from_wire(Jifen__V1__Posting *const *w, size_t n,
-                               jifen_posting *out, size_t *n_out, errbuf *e)
-{
-    if (failed(e))
-        return;
-    if (n > JIFEN_POSTINGS_MAX) {
-        fail(e, "postings: %zu, at most %d", n, JIFEN_POSTINGS_MAX);
-        return;
-    }
-    for (size_t i = 0; i < n && !failed(e); i++) {
-        posting_from_wire(w[i], &out[i], e);
-        fail_context(e, "postings[%zu]", i);
-    }
-    *n_out = n;
-}
-
-/* An Entry with everything it points to, built without allocating. */
-typedef struct {
-    Jifen__V1__Entry msg;
-    wire_command command;
-    Jifen__V1__Posting postings[JIFEN_POSTINGS_MAX];
-    Jifen__V1__Posting *posting_ptrs[JIFEN_POSTINGS_MAX];
-} wire_entry;
-
-static void entry_to_wire(const jifen_entry *en, wire_entry *w)
-{
-    jifen__v1__entry__init(&w->msg);
-    w->msg.seq = en->seq;
-    w->msg.prev_hash.data = (uint8_t *)en->prev_hash;
-    w->msg.prev_hash.len = JIFEN_HASH_LEN;
-    w->msg.time_ms = en->time_ms;
-    w->msg.request_id = wire_str(en->request_id);
-    w->msg.author = wire_str(en->author);
-    command_to_wire(&en->command, &w->command);
-    w->msg.command = &w->command.msg;
-    w->msg.n_postings = postings_to_wire(en->postings, en->n_postings,
-                                         w->postings, w->posting_ptrs);
-    w->msg.postings = w->posting_ptrs;
-    w->msg.reverses = en->reverses;
-    w->msg.policy = wire_str(en->policy);
-}
-
-/* Structural checks only: an entry records what was applied, and reading it
- * back must not depend on today's validation rules. */
-static void entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
-                            bool keep_text, errbuf *e)
-{
-    if (!known_fields_only(e, &w->base))
-        return;
-    en->seq = w->seq;
-    take_hash(e, "prev_hash", en->prev_hash, w->prev_hash, false);
-    en->time_ms = w->time_ms;
-    take_str(e, "request_id", en->request_id, sizeof en->request_id,
-             w->request_id);
-    take_str(e, "author", en->author, sizeof en->author, w->author);
-    if (!failed(e) && w->command == NULL)
-        fail(e, "command: missing");
-    if (!failed(e)) {
-        command_from_wire(w->command, &en->command, e);
-        fail_context(e, "command");
-    }
-    postings_from_wire(w->postings, w->n_postings, en->postings,
-                       &en->n_postings, e);
-    en->reverses = w->reverses;
-    take_str(e, "policy", en->policy, sizeof en->policy, w->policy);
-    if (!keep_text || failed(e)) {
-        free(en->command.text);
-        en->command.text = NULL;
-    }
-}
-
-/*
- * Worst case of an encoded entry, from the bounds of jifen_types.h. Inside
- * the payloads field numbers are below 16, so a tag is one byte; a varint
- * takes at most 10; a length-delimited body there stays below 16384 bytes,
- * so its length prefix takes at most 2 (W_LEN). The command's own field
- * number may reach 2047 (a two-byte tag) and a rule set's canonical text
- * (PolicyLoad) is longer than 16383 bytes, so those take W_LEN3: a length
- * below 2 MiB has a prefix of at most 3. The command is bounded by the sum
- * of every kind's payload, more than the one it carries, which keeps the
- * bound obviously safe.
- */
-#define W_VARINT (1 + 10)
-#define W_LEN(n) (1 + 2 + (n))
-#define W_LEN3(n) (2 + 3 + (n))
-#define W_HH W_LEN(JIFEN_HOUSEHOLD_MAX)
-#define W_CODE W_LEN(JIFEN_CODE_MAX)
-#define W_NOTE W_LEN(JIFEN_NOTE_MAX)
-#define W_COMMAND_BODY                                                         \
-    (W_LEN(W_HH + W_LEN(JIFEN_NAME_MAX) + W_VARINT) +                          \
-     W_LEN(W_HH + W_CODE + 2 * W_VARINT + W_NOTE) +                            \
-     W_LEN(W_HH + W_CODE + W_VARINT + W_NOTE) +                                \
-     W_LEN(W_HH + W_VARINT + W_LEN(JIFEN_PERIOD_LEN)) +                        \
-     2 * W_LEN(W_HH + W_VARINT) + W_LEN(W_VARINT + W_NOTE) + W_LEN(W_HH) +     \
-     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS + W_POLICY_LOAD)
-/* PolicyLoad as journaled: canonical text, version, effective, resolution. */
-#define W_POLICY_LOAD                                                          \
-    W_LEN3(W_LEN3(JIFEN_RULE_SET_LOAD_MAX) + W_LEN(JIFEN_POLICY_MAX) +         \
-           W_LEN(JIFEN_DATE_LEN) + W_LEN(JIFEN_NOTE_MAX))
-/* KeyEnrol, KeyRevoke, KeyListQuery. */
-#define W_KEY_COMMANDS                                                         \
-    (W_LEN(W_LEN(JIFEN_KEY_Z85_LEN) + W_VARINT + W_LEN(JIFEN_LABEL_MAX)) +     \
-     W_LEN(W_LEN(JIFEN_KEY_Z85_LEN)) + W_LEN(0))
-#define W_POSTING W_LEN(2 * W_VARINT + 2 * W_LEN(JIFEN_ACCOUNT_MAX))
-#define W_ENTRY                                                                \
-    (3 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
-     W_LEN(JIFEN_AUTHOR_MAX) + W_LEN3(W_COMMAND_BODY) +                         \
-     JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX))
-
-/* A round number with room for the schema to grow; callers may size stack
- * buffers with it. */
-#define ENTRY_MAX_SIZE (40 * 1024)
-_Static_assert(W_COMMAND_BODY < (1 << 21), "three-byte length prefix assumed");
-_Static_assert(W_ENTRY <= ENTRY_MAX_SIZE, "entry bound too small");
-
-size_t codec_entry_max_size(void)
-{
-    return ENTRY_MAX_SIZE;
-}
-
-size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap)
-{
-    wire_entry w;
-    size_t n;
-
-    if (entry->n_postings > JIFEN_POSTINGS_MAX)
-        return 0;
-    entry_to_wire(entry, &w);
-    n = protobuf_c_message_get_packed_size(&w.msg.base);
-    if (n > cap || buf == NULL)
-        return 0;
-    return protobuf_c_message_pack(&w.msg.base, buf);
-}
-
-static jifen_status entry_decode(const uint8_t *buf, size_t len,
-                                 jifen_entry *out, bool keep_text, char *err,
-                                 size_t errlen)
-{
-    errbuf e = errbuf_start(err, errlen);
-    Jifen__V1__Entry *w;
-
-    memset(out, 0, sizeof *out);
-    if (buf == NULL && len > 0) {
-        fail(&e, "no entry bytes");
-        return e.status;
-    }
-    arena a;
-    a.used = 0;
-    a.spilled = false;
-    ProtobufCAllocator alloc = {arena_alloc, arena_free, &a};
-    w = jifen__v1__entry__unpack(&alloc, len, buf);
-    if (w == NULL) {
-        fail(&e, "not a valid jifen.v1.Entry message");
-        return e.status;
-    }
-    entry_from_wire(w, out, keep_text, &e);
-    /* Walking the message only to free blocks of the stack arena was ~6 %
-     * of a verify: only when something went to the heap. */
-    if (a.spilled)
-        jifen__v1__entry__free_unpacked(w, &alloc);
-    if (failed(&e))
-        memset(out, 0, sizeof *out);
-    return e.status;
-}
-
-jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
-                                jifen_entry *out, char *err, size_t errlen)
-{
-    return entry_decode(buf, len, out, false, err, errlen);
-}
-
-jifen_status codec_entry_decode_text(const uint8_t *buf, size_t len,
-                                     jifen_entry *out, char *err,
-                                     size_t errlen)
-{
-    return entry_decode(buf, len, out, true, err, errlen);
-}
-
 /* --- replies ------------------------------------------------------------ */
 
 /* A Result and what it points to, except its history (see history_buf). */
@@ -1834,6 +1564,10 @@ typedef struct {
     char *feed_checkpoints[JIFEN_FEED_MAX];
     Jifen__V1__RuleSet rule_sets[JIFEN_RULE_SETS_MAX];
     Jifen__V1__RuleSet *rule_set_ptrs[JIFEN_RULE_SETS_MAX];
+    Jifen__V1__TreeProof proof;
+    ProtobufCBinaryData proof_path[JIFEN_PROOF_PATH_MAX];
+    Jifen__V1__Balance households[JIFEN_SEARCH_MAX];
+    Jifen__V1__Balance *household_ptrs[JIFEN_SEARCH_MAX];
 } wire_result;
 
 /* Room for the longest history and key list of the reply, reused for
@@ -2069,6 +1803,75 @@ static void rule_sets_to_wire(const jifen_result *r, wire_result *w)
     w->msg.rule_sets = w->rule_set_ptrs;
 }
 
+static void proof_to_wire(const jifen_tree_proof *p, wire_result *w)
+{
+    Jifen__V1__TreeProof *m = &w->proof;
+    jifen__v1__tree_proof__init(m);
+    m->tree_size = p->tree_size;
+    m->entry = p->entry;
+    m->stored.data = p->stored;
+    m->stored.len = p->stored ? p->stored_len : 0;
+    m->old_size = p->old_size;
+    size_t n = p->n_path < JIFEN_PROOF_PATH_MAX ? p->n_path
+                                                : JIFEN_PROOF_PATH_MAX;
+    for (size_t i = 0; i < n; i++) {
+        w->proof_path[i].data = (uint8_t *)p->path[i];
+        w->proof_path[i].len = JIFEN_HASH_LEN;
+    }
+    m->n_path = n;
+    m->path = w->proof_path;
+    m->tree_head = wire_str(p->tree_head);
+    if (p->has_root) {
+        m->root.data = (uint8_t *)p->root;
+        m->root.len = JIFEN_HASH_LEN;
+    }
+    w->msg.proof = m;
+}
+
+/* A decoded TreeProof into an owned struct; every hash exactly 32 bytes,
+ * the entry no larger than an entry can be. */
+static void proof_from_wire(const Jifen__V1__TreeProof *m, jifen_result *r,
+                            errbuf *e)
+{
+    if (failed(e) || m == NULL || !known_fields_only(e, &m->base))
+        return;
+    if (m->n_path > JIFEN_PROOF_PATH_MAX) {
+        fail(e, "proof.path: %zu hashes, at most %d", m->n_path,
+             JIFEN_PROOF_PATH_MAX);
+        return;
+    }
+    if (m->stored.len > codec_entry_max_size()) {
+        fail(e, "proof.stored: %zu bytes, more than an entry can be",
+             m->stored.len);
+        return;
+    }
+    jifen_tree_proof *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->proof = p;
+    p->tree_size = m->tree_size;
+    p->entry = m->entry;
+    p->old_size = m->old_size;
+    if (m->stored.len > 0) {
+        p->stored = malloc(m->stored.len);
+        if (p->stored == NULL) {
+            fail_nomem(e);
+            return;
+        }
+        memcpy(p->stored, m->stored.data, m->stored.len);
+        p->stored_len = m->stored.len;
+    }
+    for (size_t i = 0; i < m->n_path && !failed(e); i++)
+        take_hash(e, "proof.path", p->path[i], m->path[i], false);
+    p->n_path = m->n_path;
+    take_str(e, "proof.tree_head", p->tree_head, sizeof p->tree_head,
+             m->tree_head);
+    p->has_root = m->root.len != 0;
+    take_hash(e, "proof.root", p->root, m->root, true);
+}
+
 static void result_to_wire(const jifen_result *r, wire_result *w,
                            history_buf *h)
 {
@@ -2076,7 +1879,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     w->msg.status = status_to_wire(r->status);
     w->msg.error = wire_str(r->error);
     w->msg.entry = r->entry;
-    w->msg.n_postings = postings_to_wire(r->postings, r->n_postings,
+    w->msg.n_postings = codec_postings_to_wire(r->postings, r->n_postings,
                                          w->postings, w->posting_ptrs);
     w->msg.postings = w->posting_ptrs;
     w->msg.points = r->points;
@@ -2087,7 +1890,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
     w->msg.n_history = result_history_len(r);
     for (size_t i = 0; i < w->msg.n_history; i++) {
-        entry_to_wire(&r->history[i], &h->entries[i]);
+        codec_entry_to_wire(&r->history[i], &h->entries[i]);
         h->ptrs[i] = &h->entries[i].msg;
     }
     w->msg.history = h->ptrs;
@@ -2103,9 +1906,20 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     }
     w->msg.keys = h->key_ptrs;
     rule_sets_to_wire(r, w);
+    size_t nh = r->households != NULL ? r->n_households : 0;
+    if (nh > JIFEN_SEARCH_MAX)
+        nh = JIFEN_SEARCH_MAX;
+    for (size_t i = 0; i < nh; i++) {
+        balance_to_wire(&r->households[i], &w->households[i]);
+        w->household_ptrs[i] = &w->households[i];
+    }
+    w->msg.n_households = nh;
+    w->msg.households = w->household_ptrs;
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
+    if (r->proof != NULL)
+        proof_to_wire(r->proof, w);
 }
 
 /* The notice list can be long: its wire form is allocated per result and
@@ -2290,7 +2104,7 @@ static void history_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
     r->n_history = w->n_history;
     for (size_t i = 0; i < w->n_history && !failed(e); i++) {
-        entry_from_wire(w->history[i], &r->history[i], false, e);
+        codec_entry_from_wire(w->history[i], &r->history[i], false, e);
         fail_context(e, "history[%zu]", i);
     }
 }
@@ -2450,6 +2264,28 @@ static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void households_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                 errbuf *e)
+{
+    if (failed(e) || w->n_households == 0)
+        return;
+    if (w->n_households > JIFEN_SEARCH_MAX) {
+        fail(e, "households: %zu, at most %u", w->n_households,
+             JIFEN_SEARCH_MAX);
+        return;
+    }
+    r->households = calloc(w->n_households, sizeof *r->households);
+    if (r->households == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_households = w->n_households;
+    for (size_t i = 0; i < w->n_households && !failed(e); i++) {
+        balance_from_wire(w->households[i], &r->households[i], e);
+        fail_context(e, "households[%zu]", i);
+    }
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -2458,7 +2294,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     status_from_wire(w->status, &r->status, e);
     take_str(e, "error", r->error, sizeof r->error, w->error);
     r->entry = w->entry;
-    postings_from_wire(w->postings, w->n_postings, r->postings, &r->n_postings,
+    codec_postings_from_wire(w->postings, w->n_postings, r->postings, &r->n_postings,
                        e);
     r->points = w->points;
     r->offset_fen = w->offset_fen;
@@ -2478,6 +2314,8 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     rule_sets_from_wire(w, r, e);
     notices_from_wire(w, r, e);
     report_from_wire(w, r, e);
+    proof_from_wire(w->proof, r, e);
+    households_from_wire(w, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -2558,6 +2396,13 @@ void codec_result_clear(jifen_result *result)
         free(result->report->rows);
     free(result->report);
     result->report = NULL;
+    if (result->proof != NULL)
+        free(result->proof->stored);
+    free(result->proof);
+    result->proof = NULL;
+    free(result->households);
+    result->households = NULL;
+    result->n_households = 0;
 }
 
 void codec_reply_clear(jifen_reply *reply)
@@ -2575,4 +2420,29 @@ void codec_reply_mark_replayed(jifen_reply *reply)
     for (size_t i = 0; i < reply->n_results; i++)
         if (reply->results[i].status == JIFEN_STATUS_OK)
             reply->results[i].status = JIFEN_STATUS_EXISTS;
+}
+
+/* --- the field rules, for clients that check a form before sending ------ */
+
+bool codec_household_ok(const char *s)
+{
+    return token_ok(s, JIFEN_HOUSEHOLD_MAX + 1, JIFEN_HOUSEHOLD_MAX,
+                    household_char);
+}
+
+bool codec_code_ok(const char *s)
+{
+    return token_ok(s, JIFEN_CODE_MAX + 1, JIFEN_CODE_MAX, code_char);
+}
+
+bool codec_request_id_ok(const char *s)
+{
+    return token_ok(s, JIFEN_REQUEST_ID_MAX + 1, JIFEN_REQUEST_ID_MAX,
+                    request_id_char);
+}
+
+bool codec_text_ok(const char *s, size_t n)
+{
+    char why[96];
+    return text_ok(s, n, why, sizeof why);
 }

@@ -39,12 +39,23 @@ jifen_status codec_request_decode(const uint8_t *buf, size_t len,
 int codec_request_encode(const jifen_request *req, uint8_t **out,
                          size_t *out_len);
 
-/* SHA-256 of the request's commands in canonical encoding, request id left
- * out: what idempotency compares. Returns 0, or -1 when memory runs out. */
-int codec_request_digest(const jifen_request *req,
-                         uint8_t digest[JIFEN_HASH_LEN]);
+/* Streams the request's commands in canonical encoding, request id left
+ * out, to fn: what idempotency compares, once hashed (the daemon hashes
+ * them with its one SHA-256, hash.h). Allocates nothing. */
+typedef void (*codec_bytes_fn)(void *ctx, const uint8_t *data, size_t len);
+void codec_request_canonical(const jifen_request *req, codec_bytes_fn fn,
+                             void *ctx);
 
 void codec_request_clear(jifen_request *req);
+
+/* The codec's own rules for one field, for a client that checks a form
+ * before it builds a command (jifen-web): a household code, an activity or
+ * rule code, a request id, and text (UTF-8 without control characters; n
+ * bytes, length bounds are the caller's). */
+bool codec_household_ok(const char *s);
+bool codec_code_ok(const char *s);
+bool codec_request_id_ok(const char *s);
+bool codec_text_ok(const char *s, size_t n);
 
 /* --- replies ------------------------------------------------------------ */
 
@@ -67,27 +78,6 @@ void codec_result_clear(jifen_result *result);
 /* Rewrites a stored reply for an idempotent retry: every OK result becomes
  * EXISTS. */
 void codec_reply_mark_replayed(jifen_reply *reply);
-
-/* --- journal entries ---------------------------------------------------- */
-
-/* Encodes an entry into buf[cap] without allocating. Returns the encoded
- * size, or 0 when cap is too small (codec_entry_max_size() always fits). */
-size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap);
-
-/* Upper bound of an encoded entry's size. */
-size_t codec_entry_max_size(void);
-
-/* Decodes a stored entry. JIFEN_STATUS_OK, or BAD_REQUEST with a reason.
- * A rule-set adoption's text is left out (command.text NULL): most readers
- * need only its version, and the entry struct stays free of heap memory. */
-jifen_status codec_entry_decode(const uint8_t *buf, size_t len,
-                                jifen_entry *out, char *err, size_t errlen);
-
-/* The same, keeping a rule-set adoption's canonical text in
- * out->command.text (malloc'd; the caller frees it). */
-jifen_status codec_entry_decode_text(const uint8_t *buf, size_t len,
-                                     jifen_entry *out, char *err,
-                                     size_t errlen);
 
 /* --- names -------------------------------------------------------------- */
 

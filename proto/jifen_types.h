@@ -40,6 +40,8 @@ extern "C" {
 #define JIFEN_KEY_Z85_LEN 40      /* a CURVE public key in Z85 */
 #define JIFEN_LABEL_MAX JIFEN_AUTHOR_MAX /* a key's label is the author */
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
+#define JIFEN_SEARCH_DEFAULT 20u  /* households per search, limit 0 */
+#define JIFEN_SEARCH_MAX 100u     /* households per search, at most */
 
 typedef enum {
     JIFEN_STATUS_UNSPECIFIED = 0,
@@ -67,6 +69,11 @@ typedef enum {
     JIFEN_STATUS_NOTICE_CLOSED = 32,
     JIFEN_STATUS_REDEMPTION_SUSPENDED = 33,
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
+    JIFEN_STATUS_REQUEST_TOO_COSTLY = 36, /* a query request over its limits */
+    JIFEN_STATUS_BUSY = 37, /* the key's query queue is full */
+    JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
+    JIFEN_STATUS_NO_TREE = 70,
+    JIFEN_STATUS_NO_TREE_HEAD = 71,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -118,6 +125,10 @@ typedef enum {
     JIFEN_CMD_REPORT,
     JIFEN_CMD_SETTLE,
     JIFEN_CMD_POLICY_LOAD,
+    JIFEN_CMD_INCLUSION, /* Merkle proofs (docs/proofs.md) */
+    JIFEN_CMD_CONSISTENCY,
+    JIFEN_CMD_TREE_HEAD,
+    JIFEN_CMD_HOUSEHOLD_SEARCH, /* issue 17: find by door number or name */
 } jifen_command_kind;
 
 /* True for the commands that write to the ledger. */
@@ -151,6 +162,11 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   SETTLE        amount (fen), note
  *   POLICY_LOAD   text; in the journal also name (version), effective and
  *                 note (resolution), and text is the canonical form
+ *   INCLUSION     entry, tree_size (0: the latest signed tree head's)
+ *   CONSISTENCY   old_size, tree_size (0: the latest signed tree head's)
+ *   TREE_HEAD     entry (0: the latest signed tree head)
+ *   HOUSEHOLD_SEARCH name (the query: a code prefix or part of a name),
+ *                 limit
  */
 typedef struct {
     jifen_command_kind kind;
@@ -168,6 +184,8 @@ typedef struct {
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
     char effective[JIFEN_DATE_LEN + 1];
+    uint64_t tree_size; /* Merkle queries */
+    uint64_t old_size;
     /* POLICY_LOAD only, NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
      * codec_entry_decode_text; copies of the struct only borrow it. */
@@ -199,7 +217,20 @@ typedef struct {
     jifen_posting postings[JIFEN_POSTINGS_MAX];
     uint64_t reverses;
     char policy[JIFEN_POLICY_MAX + 1];
+    /* Format 3 on (JIFEN_ENTRY_FORMAT): the effects decided from the rule
+     * set, so that applying the entry needs nothing but the ledger before
+     * it (docs/entry-format.md). 0 / false / "" when not set. */
+    uint32_t format;
+    int64_t notice_ends_ms;
+    bool needs_approval;
+    int64_t expires_ms; /* 0: never */
+    int64_t suspended_until_ms;
+    char author_key[JIFEN_KEY_Z85_LEN + 1];
 } jifen_entry;
+
+/* The format of entries written by this release; entries of earlier ones
+ * read as format 0 (docs/entry-format.md). */
+#define JIFEN_ENTRY_FORMAT 3
 
 typedef struct {
     char household[JIFEN_HOUSEHOLD_MAX + 1];
@@ -302,6 +333,23 @@ typedef struct {
     jifen_report_row *rows; /* owned, with the report */
 } jifen_report;
 
+/* Merkle proofs (docs/proofs.md). */
+#define JIFEN_PROOFS_MAX 1000u    /* inclusion + consistency per request */
+#define JIFEN_PROOF_PATH_MAX 64   /* hashes in one proof */
+
+typedef struct {
+    uint64_t tree_size;
+    uint64_t entry;         /* inclusion */
+    uint8_t *stored;        /* inclusion: the entry as stored; owned */
+    size_t stored_len;
+    uint64_t old_size;      /* consistency */
+    size_t n_path;
+    uint8_t path[JIFEN_PROOF_PATH_MAX][JIFEN_HASH_LEN];
+    char tree_head[JIFEN_CHECKPOINT_TEXT_MAX + 1]; /* tree head; "" none */
+    bool has_root;
+    uint8_t root[JIFEN_HASH_LEN];
+} jifen_tree_proof;
+
 #define JIFEN_ERROR_MAX 255
 
 typedef struct {
@@ -334,6 +382,9 @@ typedef struct {
     jifen_notice *notices; /* owned; see codec_result_clear */
     int64_t suspended_until_ms; /* deduct: a sanction's suspension */
     jifen_report *report; /* owned; see codec_result_clear */
+    jifen_tree_proof *proof; /* owned; see codec_result_clear */
+    size_t n_households;
+    jifen_balance *households; /* owned: a search's matches */
 } jifen_result;
 
 typedef struct {

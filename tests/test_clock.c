@@ -51,6 +51,11 @@ static void test_year_boundary(void **state)
     assert_string_equal(d, "2026-12-31");
     clock_period_of(y2027, p);
     assert_string_equal(p, "2027-01");
+    char m[CLOCK_MINUTE_LEN + 1];
+    clock_minute_text(y2027 - 1, m); /* the last minute of 2026 in Shanghai */
+    assert_string_equal(m, "2026-12-31 23:59");
+    clock_minute_text(y2027 + 61 * 60000, m);
+    assert_string_equal(m, "2027-01-01 01:01");
     assert_int_equal(clock_year_start_ms(y2027 - 1),
                      clock_date_start_ms(2026, 1, 1));
     assert_int_equal(clock_next_year_start_ms(y2027 - 1), y2027);
@@ -133,6 +138,39 @@ static void test_test_file(void **state)
     assert_int_equal(clock_use_test_file(NULL), 0);
 }
 
+/* The clock face people read: Shanghai time whatever TZ says, with its
+ * offset; to the second (milliseconds dropped, never rounded up). */
+static void test_time_text(void **state)
+{
+    (void)state;
+    char t[CLOCK_TIME_LEN + 1];
+    setenv("TZ", "UTC", 1); /* must not matter */
+    assert_int_equal(clock_time_text(MAR_2026_MS, t), 0);
+    assert_string_equal(t, "2026-03-01T00:00:00+08:00");
+    assert_int_equal(clock_time_text(MAR_2026_MS - 1, t), 0);
+    assert_string_equal(t, "2026-02-28T23:59:59+08:00");
+    /* 2026-07-10 16:00 UTC is 11 July 00:00 in Shanghai. */
+    assert_int_equal(clock_time_text(1783699200000LL, t), 0);
+    assert_string_equal(t, "2026-07-11T00:00:00+08:00");
+    assert_int_equal(clock_time_text(1783699200000LL + 13 * 3600000 + 61999,
+                                     t),
+                     0);
+    assert_string_equal(t, "2026-07-11T13:01:01+08:00");
+    /* Before 1970 (a damaged entry) still reads right. */
+    assert_int_equal(clock_time_text(-1, t), 0);
+    assert_string_equal(t, "1970-01-01T07:59:59+08:00");
+    assert_int_equal(clock_time_text(clock_date_start_ms(10000, 1, 1) - 1, t),
+                     0);
+    assert_string_equal(t, "9999-12-31T23:59:59+08:00");
+    assert_int_equal(clock_time_text(clock_date_start_ms(1, 1, 1), t), 0);
+    assert_string_equal(t, "0001-01-01T00:00:00+08:00");
+    /* Years that do not fit four digits are refused, t untouched. */
+    strcpy(t, "unchanged");
+    assert_int_equal(clock_time_text(INT64_MAX, t), -1);
+    assert_int_equal(clock_time_text(INT64_MIN / 2, t), -1);
+    assert_string_equal(t, "unchanged");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_test_file),
+        cmocka_unit_test(test_time_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

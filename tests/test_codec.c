@@ -18,6 +18,8 @@
 #include <sodium.h>
 
 #include "codec.h"
+#include "entry_codec.h"
+#include "hash.h"
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -376,6 +378,31 @@ static const field_case FIELD_CASES[] = {
     {JIFEN_CMD_DEDUCT, "note", "", 0, false},
     {JIFEN_CMD_REVERSE, "note", "", 0, false},
     {JIFEN_CMD_REVERSE, "note", "esc\x1b", 0, false},
+    /* invisible characters that make text read differently (bidi
+     * overrides and isolates, zero-width characters) */
+    {JIFEN_CMD_AWARD, "note", "paid \xe2\x80\xae" "021", 0, false}, /* RLO */
+    {JIFEN_CMD_AWARD, "note", "\xe2\x80\xaa" "LRE", 0, false},
+    {JIFEN_CMD_AWARD, "note", "pdf \xe2\x80\xac", 0, false},
+    {JIFEN_CMD_AWARD, "note", "rli \xe2\x81\xa7x", 0, false},
+    {JIFEN_CMD_AWARD, "note", "pdi \xe2\x81\xa9", 0, false},
+    {JIFEN_CMD_AWARD, "note", "rlm \xe2\x80\x8f", 0, false},
+    {JIFEN_CMD_AWARD, "note", "alm \xd8\x9c", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "\xe5\xbc\xa0\xe2\x80\x8b\xe4\xb8\x89", 0,
+     false}, /* 张<ZWSP>三 */
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "zwj \xe2\x80\x8d", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "bom \xef\xbb\xbf", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "wj \xe2\x81\xa0", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "shy \xc2\xad", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "ls \xe2\x80\xa8", 0, false},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "tag \xf3\xa0\x80\x81", 0, false},
+    {JIFEN_CMD_DEDUCT, "note", "\xe2\x80\xad" "LRO", 0, false},
+    {JIFEN_CMD_REVERSE, "note", "\xe2\x80\x8c", 0, false},
+    /* ... and their neighbours, which are ordinary text */
+    {JIFEN_CMD_AWARD, "note", "dash \xe2\x80\x94 quote \xe2\x80\x9c\xe2\x80\x9d", 0,
+     true},
+    {JIFEN_CMD_AWARD, "note", "\xe2\x80\xb0 per mille, \xe2\x81\xb0 super", 0, true},
+    {JIFEN_CMD_HOUSEHOLD_ADD, "name", "\xe5\xbc\xa0\xe4\xb8\x89\xef\xbc\x88\xe5\xa4\xa7\xef\xbc\x89", 0,
+     true}, /* 张三（大） */
     /* numbers */
     {JIFEN_CMD_AWARD, "points", NULL, 0, true},
     {JIFEN_CMD_AWARD, "points", NULL, JIFEN_POINTS_MAX, true},
@@ -540,6 +567,31 @@ static void test_validate_messages(void **state)
     assert_string_equal(err, "amou");
 }
 
+/* The error says which character, where, and what it is. */
+static void test_invisible_text_message(void **state)
+{
+    jifen_command c = valid_command(JIFEN_CMD_AWARD);
+    char err[256];
+
+    (void)state;
+    strcpy(c.note, "paid 12\xe2\x80\xae" "0");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_string_equal(err, "note: holds U+202E at byte 8, a bidirectional "
+                             "control, which can make the text read "
+                             "differently from what it holds; remove it");
+    c = valid_command(JIFEN_CMD_HOUSEHOLD_ADD);
+    strcpy(c.name, "a\xe2\x80\x8b");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_prefix(err, "name: holds U+200B at byte 2, a zero-width character");
+    strcpy(c.name, "tab\t");
+    assert_int_equal(codec_command_validate(&c, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_string_equal(err, "name: must be text without control characters "
+                             "(U+0009 at byte 4)");
+}
+
 /* --- request-level rules -------------------------------------------------*/
 
 static void test_request_id_rules(void **state)
@@ -642,8 +694,8 @@ static void test_digest(void **state)
     size_t len;
 
     (void)state;
-    assert_int_equal(codec_request_digest(&a, da), 0);
-    assert_int_equal(codec_request_digest(&b, db), 0);
+    hash_request_digest(&a, da);
+    hash_request_digest(&b, db);
     assert_memory_equal(da, db, JIFEN_HASH_LEN);
 
     /* It is SHA-256 of the Request encoded with no request id. */
@@ -654,16 +706,16 @@ static void test_digest(void **state)
     assert_memory_equal(da, want, JIFEN_HASH_LEN);
 
     cmds[0].points++;
-    assert_int_equal(codec_request_digest(&a, dc), 0);
+    hash_request_digest(&a, dc);
     assert_memory_not_equal(da, dc, JIFEN_HASH_LEN);
     cmds[0].points--;
     b = request_of(cmds, 1, "id-a");
-    assert_int_equal(codec_request_digest(&b, dc), 0);
+    hash_request_digest(&b, dc);
     assert_memory_not_equal(da, dc, JIFEN_HASH_LEN);
     /* Same commands in another order are other content. */
     jifen_command swapped[2] = {cmds[1], cmds[0]};
     b = request_of(swapped, 2, "id-a");
-    assert_int_equal(codec_request_digest(&b, dc), 0);
+    hash_request_digest(&b, dc);
     assert_memory_not_equal(da, dc, JIFEN_HASH_LEN);
 }
 
@@ -856,6 +908,24 @@ static jifen_entry sample_entry(jifen_command_kind kind, uint64_t seq)
 
 /* Decoding then encoding gives back the stored bytes exactly: the hash
  * chain is over those bytes. */
+/* Entries already in a journal are decoded as they were written: the rule
+ * is for new input, and an old note with such a character must not make
+ * history, verify or an export fail. */
+static void test_invisible_text_in_stored_entry(void **state)
+{
+    static uint8_t buf[40 * 1024];
+    jifen_entry in = sample_entry(JIFEN_CMD_AWARD, 7), out;
+    char err[256];
+
+    (void)state;
+    strcpy(in.command.note, "old \xe2\x80\xae note");
+    size_t n = codec_entry_encode(&in, buf, sizeof buf);
+    assert_true(n > 0);
+    assert_int_equal(codec_entry_decode(buf, n, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    assert_string_equal(out.command.note, in.command.note);
+}
+
 static void test_entry_roundtrip_byte_identical(void **state)
 {
     static uint8_t a[40 * 1024], b[40 * 1024];
@@ -899,6 +969,9 @@ static void test_entry_max_size(void **state)
     fill(e.request_id, sizeof e.request_id, 'r');
     fill(e.author, sizeof e.author, 'a');
     fill(e.policy, sizeof e.policy, 'p');
+    fill(e.author_key, sizeof e.author_key, 'k');
+    e.needs_approval = true;
+    e.notice_ends_ms = INT64_MIN;
     memset(&e.command, 0, sizeof e.command);
     e.command.kind = JIFEN_CMD_AWARD;
     fill(e.command.household, sizeof e.command.household, 'h');
@@ -1339,6 +1412,97 @@ static void test_policy_commands(void **state)
     assert_false(jifen_command_is_write(JIFEN_CMD_NOTICES));
 }
 
+/* The Merkle queries: their fields, their checks, the bound per request,
+ * and a TreeProof through the reply codec (a hash of another length, or a
+ * path longer than any tree has, is refused). */
+static void test_merkle_commands(void **state)
+{
+    (void)state;
+    char err[256];
+    jifen_command c[3] = {
+        {.kind = JIFEN_CMD_INCLUSION, .entry = 7, .tree_size = 1000},
+        {.kind = JIFEN_CMD_CONSISTENCY, .old_size = 5, .tree_size = 0},
+        {.kind = JIFEN_CMD_TREE_HEAD, .entry = 12},
+    };
+    jifen_request in = request_of(c, 3, ""), out;
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_command_equal(&out.commands[i], &c[i]);
+        assert_int_equal(out.commands[i].tree_size, c[i].tree_size);
+        assert_int_equal(out.commands[i].old_size, c[i].old_size);
+        assert_false(jifen_command_is_write(c[i].kind));
+    }
+    codec_request_clear(&out);
+    jifen_command bad[] = {
+        {.kind = JIFEN_CMD_INCLUSION, .entry = 0},
+        {.kind = JIFEN_CMD_INCLUSION, .entry = 9, .tree_size = 8},
+        {.kind = JIFEN_CMD_CONSISTENCY, .old_size = 0, .tree_size = 8},
+        {.kind = JIFEN_CMD_CONSISTENCY, .old_size = 9, .tree_size = 8},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        jifen_request one = request_of(&bad[i], 1, "");
+        assert_int_equal(roundtrip_request(&one, &out, err, sizeof err),
+                         JIFEN_STATUS_BAD_REQUEST);
+        assert_null(out.commands);
+    }
+    /* A statement's worth of proofs in one request, and not one more. */
+    jifen_command *many = calloc(JIFEN_PROOFS_MAX + 1, sizeof *many);
+    for (size_t i = 0; i <= JIFEN_PROOFS_MAX; i++)
+        many[i] = (jifen_command){.kind = JIFEN_CMD_INCLUSION,
+                                  .entry = i + 1};
+    in = request_of(many, JIFEN_PROOFS_MAX, "");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    codec_request_clear(&out);
+    in = request_of(many, JIFEN_PROOFS_MAX + 1, "");
+    assert_int_equal(roundtrip_request(&in, &out, err, sizeof err),
+                     JIFEN_STATUS_BAD_REQUEST);
+    assert_non_null(strstr(err, "at most 1000"));
+    free(many);
+
+    /* The reply. */
+    jifen_tree_proof p = {.tree_size = 1000, .entry = 7, .n_path = 10,
+                          .has_root = true};
+    uint8_t stored[] = {8, 7, 18, 32};
+    p.stored = stored;
+    p.stored_len = sizeof stored;
+    for (size_t i = 0; i < p.n_path; i++)
+        memset(p.path[i], (int)i + 1, JIFEN_HASH_LEN);
+    memset(p.root, 0xee, JIFEN_HASH_LEN);
+    strcpy(p.tree_head, "jifen-sth1 1000 2026-11-26T09:40:00Z r h s");
+    jifen_result r = {.status = JIFEN_STATUS_OK, .proof = &p};
+    jifen_reply rin = {.status = JIFEN_STATUS_OK, .n_results = 1,
+                       .results = &r},
+                rout;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_reply_encode(&rin, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &rout, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    const jifen_tree_proof *q = rout.results[0].proof;
+    assert_non_null(q);
+    assert_int_equal(q->tree_size, 1000);
+    assert_int_equal(q->entry, 7);
+    assert_int_equal(q->stored_len, sizeof stored);
+    assert_memory_equal(q->stored, stored, sizeof stored);
+    assert_int_equal(q->n_path, 10);
+    assert_memory_equal(q->path, p.path, 10 * JIFEN_HASH_LEN);
+    assert_true(q->has_root);
+    assert_memory_equal(q->root, p.root, JIFEN_HASH_LEN);
+    assert_string_equal(q->tree_head, p.tree_head);
+    codec_reply_clear(&rout);
+    /* A result without a proof decodes without one. */
+    r.proof = NULL;
+    assert_int_equal(codec_reply_encode(&rin, &buf, &len), 0);
+    assert_int_equal(codec_reply_decode(buf, len, &rout, err, sizeof err),
+                     JIFEN_STATUS_OK);
+    free(buf);
+    assert_null(rout.results[0].proof);
+    codec_reply_clear(&rout);
+}
+
 /* Notices, a sanction's date and a report table survive the reply codec
  * (negative numbers too: report cells are text, times are int64). */
 static void test_notices_and_report_roundtrip(void **state)
@@ -1651,6 +1815,8 @@ int main(void)
         cmocka_unit_test(test_request_golden_bytes),
         cmocka_unit_test(test_field_rules),
         cmocka_unit_test(test_validate_messages),
+        cmocka_unit_test(test_invisible_text_message),
+        cmocka_unit_test(test_invisible_text_in_stored_entry),
         cmocka_unit_test(test_request_id_rules),
         cmocka_unit_test(test_mixed_batch_refused),
         cmocka_unit_test(test_batch_size),
@@ -1674,6 +1840,7 @@ int main(void)
         cmocka_unit_test(test_reply_truncated),
         cmocka_unit_test(test_key_commands),
         cmocka_unit_test(test_key_entry_and_list_reply),
+        cmocka_unit_test(test_merkle_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,12 @@ static const struct {
     {JIFEN_CMD_APPROVE, "C"},       {JIFEN_CMD_RELEASE, ""},
     {JIFEN_CMD_NOTICES, "CTAD"},    {JIFEN_CMD_EXPIRE, ""},
     {JIFEN_CMD_REPORT, "CTAD"},     {JIFEN_CMD_SETTLE, "T"},
-    {JIFEN_CMD_POLICY_LOAD, "D"},
+    {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
+    {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
+    {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
 };
 /* Every kind is in the table above: a new command must say who may. */
-_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_POLICY_LOAD,
+_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SEARCH,
                "a command kind is missing from the test's matrix");
 static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
                                    [JIFEN_ROLE_TERMINAL] = 'T',
@@ -159,6 +162,65 @@ static void test_z85(void **state)
     assert_int_equal(keyfile_z85_decode(z85, 40, back), -1);
 }
 
+/* A file with `text` in it. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Where a public key belongs (key enrol, --enrol, --server-key), a secret
+ * key file is refused and the message names the public key file to give:
+ * an enrolled secret would sit in the journal, exports and replicas. */
+static void test_secret_key_is_no_public_key(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir();
+    char prefix[512], sec[600], pub[600], copy[600], junk[600], z85[41];
+    char err[512];
+    uint8_t key[KEYFILE_KEY_LEN], again[KEYFILE_KEY_LEN];
+    snprintf(prefix, sizeof prefix, "%s/wang", dir);
+    snprintf(sec, sizeof sec, "%s.key", prefix);
+    snprintf(pub, sizeof pub, "%s.pub", prefix);
+    assert_int_equal(keyfile_generate(sec, pub, z85, err, sizeof err), 0);
+
+    assert_int_equal(keyfile_read_public(pub, key, err, sizeof err), 0);
+    assert_int_equal(keyfile_read_public(z85, again, err, sizeof err), 0);
+    assert_memory_equal(key, again, sizeof key);
+
+    err[0] = '\0';
+    assert_int_equal(keyfile_read_public(sec, key, err, sizeof err), -1);
+    assert_non_null(strstr(err, "secret key"));
+    assert_non_null(strstr(err, pub));
+    assert_non_null(strstr(err, "belongs to this secret key"));
+    for (size_t i = 0; i < sizeof key; i++)
+        assert_int_equal(key[i], 0); /* nothing of the secret handed out */
+
+    /* A copy without its public half: still refused by its name. */
+    snprintf(copy, sizeof copy, "%s/copied.key", dir);
+    FILE *in = fopen(sec, "r");
+    char line[64] = "";
+    assert_non_null(in);
+    assert_non_null(fgets(line, sizeof line, in));
+    fclose(in);
+    write_text(copy, line);
+    assert_int_equal(keyfile_read_public(copy, key, err, sizeof err), -1);
+    assert_non_null(strstr(err, "copied.pub"));
+
+    /* Anything that is not one line of a key. */
+    snprintf(junk, sizeof junk, "%s/notes.txt", dir);
+    write_text(junk, "this is not a key\n");
+    assert_int_equal(keyfile_read_public(junk, key, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a key file"));
+    char two[100];
+    snprintf(two, sizeof two, "%s\n%s\n", z85, z85);
+    write_text(junk, two);
+    assert_int_equal(keyfile_read_public(junk, key, err, sizeof err), -1);
+    testutil_rmtree(&dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_who_reverses_what),
         cmocka_unit_test(test_records_and_snapshot),
         cmocka_unit_test(test_z85),
+        cmocka_unit_test(test_secret_key_is_no_public_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

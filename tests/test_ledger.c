@@ -1,8 +1,9 @@
 /*
- * ledger: the accounting rules of DESIGN.md section 3 against a real LMDB
+ * ledger: the accounting rules (README.md, "Accounting model") against a real LMDB
  * environment in a temporary directory, with the embedded default policy.
  */
 #include "codec.h"
+#include "entry_codec.h"
 #include "hash.h"
 #include "keyfile.h"
 #include "keys.h"
@@ -39,7 +40,7 @@ static int setup(void **state)
     f.dir = testutil_tmpdir();
     assert_non_null(f.dir);
     assert_int_equal(policy_load_default(&f.pol, err, sizeof err), 0);
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_equal(ledger_open(&f.led, f.dir, &f.pol, &lo, err, sizeof err),
                      LEDGER_OK);
     *state = &f;
@@ -93,7 +94,7 @@ static jifen_result run_as(fixture *f, const char *request_id,
     req.n_commands = 1;
     req.commands = &cmd;
     uint8_t digest[JIFEN_HASH_LEN];
-    assert_int_equal(codec_request_digest(&req, digest), 0);
+    hash_request_digest(&req, digest);
     jifen_reply reply;
     assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
     assert_int_equal(ledger_apply(f->led, &req, digest, &LOCAL_TEST, 1700000000000,
@@ -363,7 +364,7 @@ static storage *raw_begin(fixture *f, storage_txn *txn)
 static void reopen(fixture *f)
 {
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_equal(
         ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
 }
@@ -372,7 +373,7 @@ static void reopen(fixture *f)
 static void apply_one(fixture *f, jifen_request *req, jifen_reply *reply)
 {
     uint8_t digest[JIFEN_HASH_LEN];
-    assert_int_equal(codec_request_digest(req, digest), 0);
+    hash_request_digest(req, digest);
     assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
     assert_int_equal(
         ledger_apply(f->led, req, digest, &LOCAL_TEST, 1700000000000, reply),
@@ -412,7 +413,7 @@ static void test_retry_replays_the_original_reply(void **state)
             storage_txn txn;
             storage *st = raw_begin(f, &txn);
             uint8_t digest[JIFEN_HASH_LEN], rec[8192];
-            assert_int_equal(codec_request_digest(&req, digest), 0);
+            hash_request_digest(&req, digest);
             assert_true(JIFEN_HASH_LEN + want_len <= sizeof rec);
             memcpy(rec, digest, JIFEN_HASH_LEN);
             memcpy(rec + JIFEN_HASH_LEN, want, want_len);
@@ -512,7 +513,7 @@ static void put_format(storage_txn *txn, const char *format)
 /* A ledger written by format 1 (the history index in a table of its own)
  * opens as format 2 with the same history, and verifies; a format this
  * build does not know is refused with a clear message. */
-static void test_format_1_ledger_moves_to_format_2(void **state)
+static void test_format_1_ledger_is_migrated(void **state)
 {
     fixture *f = *state;
     add_household(f, "h1");
@@ -536,6 +537,10 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     for (; e == STORAGE_OK; e = storage_cursor_next(c, &k, &v)) {
         if (memchr(k.data, '\0', k.len) == NULL)
             continue; /* an account */
+        const char *hh = (const char *)k.data + strlen("household/");
+        uint8_t mark = (uint8_t)hh[strcspn(hh, "/") + 1];
+        if (mark == 0x02 || mark == 0x03)
+            continue; /* points lots: format 3 only, dropped below */
         assert_true(n < 16 && k.len <= sizeof keys[0] && v.len <= 8);
         memcpy(keys[n], k.data, k.len);
         memcpy(vals[n], v.data, v.len);
@@ -571,6 +576,31 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
             n_counters++;
         }
         assert_int_equal(storage_del(&txn, TABLE_BALANCES, keys[i], lens[i]),
+                         STORAGE_OK);
+    }
+    /* Format 1 had no lots: drop them (a migration rebuilds them). */
+    uint8_t lot_key[96];
+    for (;;) {
+        assert_int_equal(storage_cursor_open(&txn, TABLE_BALANCES, &c),
+                         STORAGE_OK);
+        bool found = false;
+        for (e = storage_cursor_first(c, &k, &v); e == STORAGE_OK;
+             e = storage_cursor_next(c, &k, &v)) {
+            const char *code = (const char *)k.data + strlen("household/");
+            if (memchr(k.data, '\0', k.len) == NULL &&
+                memchr(k.data, 0x02, k.len) == NULL)
+                continue; /* an account */
+            if ((uint8_t)code[strcspn(code, "/") + 1] == 0x02) {
+                memcpy(lot_key, k.data, k.len);
+                lens[15] = k.len;
+                found = true;
+                break;
+            }
+        }
+        storage_cursor_close(&c);
+        if (!found)
+            break;
+        assert_int_equal(storage_del(&txn, TABLE_BALANCES, lot_key, lens[15]),
                          STORAGE_OK);
     }
     assert_int_equal(n_history, 5); /* 2 registrations, 3 awards */
@@ -618,16 +648,16 @@ static void test_format_1_ledger_moves_to_format_2(void **state)
     storage_cursor_close(&c);
     assert_int_equal(storage_get(&txn, TABLE_META, "format", 6, &v),
                      STORAGE_OK);
-    assert_int_equal(v.len, strlen("jifen-ledger-2"));
-    assert_memory_equal(v.data, "jifen-ledger-2", v.len);
+    assert_int_equal(v.len, strlen("jifen-ledger-3"));
+    assert_memory_equal(v.data, "jifen-ledger-3", v.len);
     put_format(&txn, "jifen-ledger-9");
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_not_equal(
         ledger_open(&f->led, f->dir, &f->pol, &lo, err, sizeof err), LEDGER_OK);
-    assert_non_null(strstr(err, "not a jifen-ledger-2 ledger"));
+    assert_non_null(strstr(err, "not a jifen-ledger-3 ledger"));
     assert_null(f->led);
 }
 
@@ -672,7 +702,7 @@ static void test_map_full_then_grow(void **state)
     testutil_rmtree(&f->dir);
     f->dir = testutil_tmpdir();
     char err[256];
-    ledger_options lo = {256 << 10, 64 << 20};
+    ledger_options lo = {.map_size = 256 << 10, .map_max = 64 << 20};
     assert_int_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
                                  sizeof err),
                      LEDGER_OK);
@@ -685,7 +715,7 @@ static void test_map_full_then_grow(void **state)
         jifen_request req = {.n_commands = 1, .commands = &c};
         snprintf(req.request_id, sizeof req.request_id, "add-%d", added);
         uint8_t digest[32];
-        codec_request_digest(&req, digest);
+        hash_request_digest(&req, digest);
         jifen_reply reply;
         assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
         le = ledger_apply(f->led, &req, digest, &LOCAL_TEST, 1, &reply);
@@ -751,7 +781,7 @@ static void test_replica_rebuilds_key_table(void **state)
     char *dir = testutil_tmpdir();
     assert_non_null(dir);
     ledger *rep = NULL;
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_equal(ledger_open(&rep, dir, &f->pol, &lo, err, sizeof err),
                      LEDGER_OK);
     /* Entry by entry, one batch (one transaction) each. The snapshot
@@ -827,6 +857,83 @@ static void test_replica_rebuilds_key_table(void **state)
     testutil_rmtree(&dir);
 }
 
+/* Issue 12, item 1: reversing a bill that points already paid must never
+ * leave a prepayment made of points. Every order of bill 100 yuan, redeem
+ * 50 points (50 yuan, at the 50 % cap) and pay 50 yuan, then the bill
+ * reversed: refused while points would pay more than 50 % of what is
+ * billed; allowed once the redemption is reversed, the points back. */
+static int64_t fee_due(fixture *f, const char *h)
+{
+    jifen_result r = query(f, make(JIFEN_CMD_BALANCE, h));
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    return r.balance.fee_due_fen;
+}
+
+static void test_bill_reversal_after_points_paid(void **state)
+{
+    fixture *f = *state;
+    static const char orders[6][4] = {"BRP", "BPR", "RBP", "RPB", "PBR",
+                                      "PRB"};
+    for (int o = 0; o < 6; o++) {
+        char h[16];
+        snprintf(h, sizeof h, "h%d", o);
+        jifen_command add = make(JIFEN_CMD_HOUSEHOLD_ADD, h);
+        assert_int_equal(run(f, add).status, JIFEN_STATUS_OK);
+        jifen_command honour = award(h, "honour", 0);
+        honour.points = 50;
+        assert_int_equal(run(f, honour).status, JIFEN_STATUS_OK);
+        uint64_t bill = 0, redeem = 0;
+        int64_t cash = 0;
+        for (int i = 0; i < 3; i++) {
+            jifen_result r;
+            switch (orders[o][i]) {
+            case 'B':
+                r = run(f, with_amount(JIFEN_CMD_BILL, h, 10000));
+                assert_int_equal(r.status, JIFEN_STATUS_OK);
+                bill = r.entry;
+                break;
+            case 'R':
+                r = run(f, with_amount(JIFEN_CMD_REDEEM, h, 50));
+                /* nothing due before the bill (or after the payment): the
+                 * cap refuses */
+                if (r.status == JIFEN_STATUS_OK)
+                    redeem = r.entry;
+                else
+                    assert_int_equal(r.status, JIFEN_STATUS_CAP_EXCEEDED);
+                break;
+            case 'P':
+                assert_int_equal(
+                    run(f, with_amount(JIFEN_CMD_PAY, h, 5000)).status,
+                    JIFEN_STATUS_OK);
+                cash += 5000;
+                break;
+            }
+        }
+        jifen_command rev = make(JIFEN_CMD_REVERSE, "");
+        rev.entry = bill;
+        snprintf(rev.note, sizeof rev.note, "billed twice");
+        jifen_result r = run(f, rev);
+        if (redeem) {
+            /* points paid 50 of a bill that would be gone */
+            assert_int_equal(r.status, JIFEN_STATUS_CAP_EXCEEDED);
+            assert_non_null(strstr(r.error, "max_offset_percent"));
+            assert_non_null(strstr(r.error, "reverse the redemptions"));
+            rev.entry = redeem;
+            assert_int_equal(run(f, rev).status, JIFEN_STATUS_OK);
+            rev.entry = bill;
+            r = run(f, rev);
+        }
+        assert_int_equal(r.status, JIFEN_STATUS_OK);
+        /* Whatever the order: what is prepaid is cash, never points. */
+        assert_true(-fee_due(f, h) <= cash);
+        jifen_result b = query(f, make(JIFEN_CMD_BALANCE, h));
+        assert_int_equal(b.balance.points, 50);
+    }
+    jifen_verify_report vr;
+    assert_int_equal(ledger_verify(f->led, &vr), LEDGER_OK);
+    assert_true(vr.ok);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -840,10 +947,11 @@ int main(void)
         T(test_retry_applies_once_and_conflict_is_refused),
         T(test_retry_replays_the_original_reply),
         T(test_history_newest_first),
-        T(test_format_1_ledger_moves_to_format_2),
+        T(test_format_1_ledger_is_migrated),
         T(test_verify_catches_tampering),
         T(test_map_full_then_grow),
         T(test_replica_rebuilds_key_table),
+        T(test_bill_reversal_after_points_paid),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

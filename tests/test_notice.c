@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "hash.h"
+#include "keyfile.h"
 #include "ledger.h"
 #include "notice.h"
 #include "ruleset.h"
@@ -270,6 +271,153 @@ static void test_objection_voids(void **state)
     assert_int_equal(testutil_book_replica_check(f), 0);
 }
 
+/* A committee key enrolled by the local operator, as an admin would. */
+static void enrol_committee(fixture *f, ledger_caller *who, const char *label)
+{
+    uint8_t pub[KEYFILE_KEY_LEN], sec[KEYFILE_KEY_LEN];
+    assert_int_equal(keyfile_keypair(pub, sec), 0);
+    memset(who, 0, sizeof *who);
+    keyfile_z85_encode(pub, who->key);
+    who->role = JIFEN_ROLE_COMMITTEE;
+    snprintf(who->author, sizeof who->author, "%s", label);
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_KEY_ENROL;
+    memcpy(c.key, who->key, sizeof c.key);
+    c.role = JIFEN_ROLE_COMMITTEE;
+    snprintf(c.name, sizeof c.name, "%s", label);
+    jifen_result r = run_at(f, at(2026, 7, 1, 8, 0), c);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+}
+
+static jifen_result run_as(fixture *f, int64_t now, const ledger_caller *who,
+                           jifen_command cmd)
+{
+    char id[32];
+    jifen_result r;
+    snprintf(id, sizeof id, "as-%d", f->next_id++);
+    assert_int_equal(testutil_write_as(f->led, now, who, id, &cmd, &r), 0);
+    return r;
+}
+
+/* A household and an award of 30 honour points (above approval_above)
+ * recorded by `who`; its entry. */
+static uint64_t big_award_by(fixture *f, const ledger_caller *who)
+{
+    add_household(f);
+    jifen_command aw = make(JIFEN_CMD_AWARD, 0);
+    snprintf(aw.code, sizeof aw.code, "honour");
+    aw.points = 30;
+    jifen_result r = run_as(f, at(2026, 7, 3, 15, 0), who, aw);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_true(r.needs_approval);
+    return r.entry;
+}
+
+/* The stored record of award `entry`, as notice.h lays it out. */
+static size_t notice_key(uint64_t entry, uint8_t key[16])
+{
+    memcpy(key, "notice/", 7);
+    storage_be64_put(key + 7, entry);
+    return 15;
+}
+
+/* The second approval compares keys, and a key labelled like the recorder
+ * ("Wang Fang " beside "Wang Fang", other case, full-width letters) is
+ * the recorder too; another committee member's key approves. */
+static void test_second_approval_by_key(void **state)
+{
+    fixture *f = *state;
+    ledger_caller wang, lookalike, shouting, fullwidth, li;
+    enrol_committee(f, &wang, "Wang Fang");
+    enrol_committee(f, &lookalike, "Wang Fang ");
+    enrol_committee(f, &shouting, "WANG  FANG");
+    enrol_committee(f, &fullwidth, "\xef\xbc\xb7" "ang Fang"); /* Ｗang */
+    enrol_committee(f, &li, "Li Na");
+    uint64_t big = big_award_by(f, &wang);
+    jifen_result r;
+
+    storage_txn txn;
+    notice_record rec;
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
+                     STORAGE_OK);
+    assert_int_equal(notice_get(&txn, big, &rec), STORAGE_OK);
+    storage_txn_abort(&txn);
+    assert_string_equal(rec.author_key, wang.key);
+    assert_string_equal(rec.author, "Wang Fang");
+
+    jifen_command ap = make(JIFEN_CMD_APPROVE, big);
+    const ledger_caller *same[] = {&wang, &lookalike, &shouting, &fullwidth};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        r = run_as(f, at(2026, 7, 4, 9, 0), same[i], ap);
+        if (r.status != JIFEN_STATUS_FORBIDDEN)
+            fail_msg("key labelled '%s' approved an award by 'Wang Fang': %s",
+                     same[i]->author, jifen_status_name(r.status));
+        assert_contains(r.error, "recorded by Wang Fang, who may not also");
+    }
+    r = run_as(f, at(2026, 7, 4, 9, 0), &li, ap);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_verifies(f);
+}
+
+/* A notice written before records kept the recorder's key: read with an
+ * empty key, judged by the label alone (alike labels refused), and
+ * rewritten with the new layout when it is next stored. */
+static void test_second_approval_of_old_record(void **state)
+{
+    fixture *f = *state;
+    ledger_caller wang, lookalike, li;
+    enrol_committee(f, &wang, "Wang Fang");
+    enrol_committee(f, &lookalike, "wang fang ");
+    enrol_committee(f, &li, "Li Na");
+    uint64_t big = big_award_by(f, &wang);
+    jifen_result r;
+
+    /* Cut the key off the stored record: the layout of older jifends. */
+    uint8_t key[16], old[1024];
+    size_t klen = notice_key(big, key);
+    storage_txn txn;
+    storage_val v;
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, true),
+                     STORAGE_OK);
+    assert_int_equal(storage_get(&txn, TABLE_META, key, klen, &v), STORAGE_OK);
+    size_t old_len = v.len - (JIFEN_KEY_Z85_LEN + 1);
+    assert_true(old_len <= sizeof old);
+    memcpy(old, v.data, old_len);
+    assert_int_equal(storage_put(&txn, TABLE_META, key, klen, old, old_len,
+                                 STORAGE_PUT_OVERWRITE),
+                     STORAGE_OK);
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    open_ledger(f);
+
+    notice_record rec;
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
+                     STORAGE_OK);
+    assert_int_equal(notice_get(&txn, big, &rec), STORAGE_OK);
+    storage_txn_abort(&txn);
+    assert_string_equal(rec.author_key, "");
+    assert_string_equal(rec.author, "Wang Fang");
+    assert_true(rec.needs_approval);
+
+    jifen_command ap = make(JIFEN_CMD_APPROVE, big);
+    r = run_as(f, at(2026, 7, 4, 9, 0), &wang, ap);
+    assert_int_equal(r.status, JIFEN_STATUS_FORBIDDEN);
+    r = run_as(f, at(2026, 7, 4, 9, 0), &lookalike, ap);
+    assert_int_equal(r.status, JIFEN_STATUS_FORBIDDEN);
+    r = run_as(f, at(2026, 7, 4, 9, 0), &li, ap);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_int_equal(storage_txn_begin(ledger_storage(f->led), &txn, false),
+                     STORAGE_OK);
+    assert_int_equal(storage_get(&txn, TABLE_META, key, klen, &v), STORAGE_OK);
+    assert_int_equal(v.len, old_len + JIFEN_KEY_Z85_LEN + 1);
+    assert_int_equal(notice_get(&txn, big, &rec), STORAGE_OK);
+    storage_txn_abort(&txn);
+    assert_true(rec.approved);
+    assert_int_equal(ledger_tick(f->led, at(2026, 7, 12, 0, 0)), LEDGER_OK);
+    assert_int_equal(balance(f).points, 30);
+    assert_verifies(f);
+}
+
 /* Above approval_above: a second committee member must approve, never the
  * recorder; without approval the award waits past its window. */
 static void test_second_approval(void **state)
@@ -384,6 +532,43 @@ static void test_notice_list(void **state)
 
 /* verify checks that the pending accounts hold exactly the open notices:
  * a notice record lost behind the daemon's back is found. */
+/* Issue 11, item 4: an award's reply is the balance after it, its own
+ * points under notice included, also in a batch (testutil_book_write sends
+ * one command a request; a batch of two is sent here directly). */
+static void test_reply_counts_its_own_pending_points(void **state)
+{
+    fixture *f = *state;
+    add_household(f);
+    jifen_result r = award(f, at(2026, 7, 3, 10, 0), "meeting", 0);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    assert_true(r.has_balance);
+    assert_int_equal(r.balance.pending_points, 2);
+    assert_int_equal(r.balance.points, 0);
+    r = award(f, at(2026, 7, 3, 10, 5), "meeting", 0);
+    assert_int_equal(r.balance.pending_points, 4);
+    assert_int_equal(balance(f).pending_points, 4);
+
+    jifen_command two[2];
+    two[0] = make(JIFEN_CMD_AWARD, 0);
+    snprintf(two[0].code, sizeof two[0].code, "honour");
+    two[1] = two[0];
+    two[1].points = 6;
+    jifen_request req = {.n_commands = 2, .commands = two};
+    snprintf(req.request_id, sizeof req.request_id, "batch-of-two");
+    uint8_t digest[JIFEN_HASH_LEN];
+    hash_request_digest(&req, digest);
+    ledger_caller local = {.author = "clerk-li"};
+    jifen_reply reply;
+    assert_int_equal(ledger_write_begin(f->led), LEDGER_OK);
+    assert_int_equal(ledger_apply(f->led, &req, digest, &local,
+                                  at(2026, 7, 3, 11, 0), &reply),
+                     LEDGER_OK);
+    assert_int_equal(ledger_write_commit(f->led), LEDGER_OK);
+    assert_int_equal(reply.results[0].balance.pending_points, 4 + 5);
+    assert_int_equal(reply.results[1].balance.pending_points, 4 + 5 + 6);
+    codec_reply_clear(&reply);
+}
+
 static void test_verify_checks_notices(void **state)
 {
     fixture *f = *state;
@@ -421,9 +606,15 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_objection_voids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_approval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_approval_by_key, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_second_approval_of_old_record,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverse_and_notice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_notice_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reply_counts_its_own_pending_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_checks_notices, setup,
                                         teardown),
     };

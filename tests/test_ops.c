@@ -116,6 +116,62 @@ static void test_checkpoint_text(void **state)
     assert_int_equal(checkpoint_parse(&back, text, err, sizeof err), -1);
 }
 
+/* A signed tree head: one line, both hashes and the signature in base64,
+ * short enough for a notice board; and a cp1 line is not one of them. */
+static void test_tree_head_text(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], root[32], head[32];
+    crypto_sign_keypair(pk, sk);
+    memset(root, 0x5d, sizeof root);
+    memset(head, 0xab, sizeof head);
+    checkpoint cp, back;
+    char err[256], text[300];
+    assert_int_equal(checkpoint_sign_tree(&cp, 1234567, root, head,
+                                          1795680000, sk),
+                     0);
+    assert_true(strlen(cp.text) <= 231);
+    assert_int_equal(strncmp(cp.text, "jifen-sth1 1234567 2026-11-26T", 30), 0);
+    assert_int_equal(checkpoint_parse(&back, cp.text, err, sizeof err), 0);
+    assert_true(back.has_root);
+    assert_int_equal(back.entry, 1234567);
+    assert_int_equal(back.time_s, 1795680000);
+    assert_memory_equal(back.root, root, 32);
+    assert_memory_equal(back.hash, head, 32);
+    assert_int_equal(checkpoint_check_signature(&back, pk), 0);
+    /* Any change breaks the signature, or the line. */
+    snprintf(text, sizeof text, "%s", cp.text);
+    text[11] = '2'; /* another size */
+    assert_int_equal(checkpoint_parse(&back, text, err, sizeof err), 0);
+    assert_int_equal(checkpoint_check_signature(&back, pk), -1);
+    snprintf(text, sizeof text, "%s", cp.text);
+    char *r = strstr(text, "XV1d"); /* base64 of the 0x5d bytes */
+    assert_non_null(r);
+    r[0] = 'Y';
+    assert_int_equal(checkpoint_parse(&back, text, err, sizeof err), 0);
+    assert_int_equal(checkpoint_check_signature(&back, pk), -1);
+    const char *bad[] = {
+        "jifen-sth1 1 2026-01-01T00:00:00Z a b c",
+        "jifen-sth1 0 2026-11-26T00:00:00Z XV1d XV1d XV1d",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(checkpoint_parse(&back, bad[i], err, sizeof err), -1);
+        assert_non_null(strstr(err, "signed tree head"));
+    }
+    /* Base64 without its padding, or with a character too many. */
+    snprintf(text, sizeof text, "%s", cp.text);
+    char *pad = strchr(text, '=');
+    assert_non_null(pad);
+    memmove(pad, pad + 1, strlen(pad));
+    assert_int_equal(checkpoint_parse(&back, text, err, sizeof err), -1);
+    /* The cp1 signature of the same head does not hold as an sth1 one. */
+    checkpoint old;
+    assert_int_equal(checkpoint_sign(&old, 1234567, head, 1795680000, sk), 0);
+    assert_false(old.has_root);
+    memcpy(cp.signature, old.signature, 64);
+    assert_int_equal(checkpoint_check_signature(&cp, pk), -1);
+}
+
 /* --- notary on a real environment ----------------------------------------- */
 
 static void commit_entries(storage *st, notary *n, uint64_t from, uint64_t to)
@@ -245,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_config_ranges),
         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_checkpoint_text),
+        cmocka_unit_test(test_tree_head_text),
         cmocka_unit_test(test_notary),
         cmocka_unit_test(test_ops_codec_round_trip),
     };

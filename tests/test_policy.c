@@ -751,7 +751,9 @@ static void test_redeem(void **state)
     assert_int_equal(redeem(p, 51, 10000, &off, err),
                      JIFEN_STATUS_CAP_EXCEEDED);
     assert_int_equal(off, 777);
-    assert_contains(err, "at most 50 points can be redeemed now");
+    /* A refusal names its cap, as every cap's does. */
+    assert_contains(err, "cap max_offset_percent: at most 50 points can be "
+                         "redeemed now");
     assert_contains(err, "50% of the 100.00 yuan due");
     assert_contains(err, "up to 50.00 yuan");
     assert_contains(err, "asked for 51 points");
@@ -768,7 +770,7 @@ static void test_redeem(void **state)
 
     /* Nothing due, or prepaid. */
     assert_int_equal(redeem(p, 1, 0, &off, err), JIFEN_STATUS_CAP_EXCEEDED);
-    assert_contains(err, "nothing is due");
+    assert_contains(err, "cap max_offset_percent: nothing is due");
     assert_int_equal(redeem(p, 1, -500, &off, err), JIFEN_STATUS_CAP_EXCEEDED);
     assert_contains(err, "nothing is due");
     assert_int_equal(redeem(p, 1, INT64_MIN, &off, err),
@@ -841,6 +843,12 @@ static void test_redeem_overflow(void **state)
     assert_int_equal(redeem(p, most + 1, INT64_MAX, &off, err),
                      JIFEN_STATUS_CAP_EXCEEDED);
     assert_contains(err, "92233720368547758.07 yuan due");
+
+    /* The largest redemption one command can ask for at the largest rate
+     * is the largest amount one command may move: 1e6 x 1e5 = 1e11 fen. */
+    assert_int_equal(redeem(p, JIFEN_POINTS_MAX, INT64_MAX, &off, err),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(off, JIFEN_FEN_MAX);
 
     /* percent of a fee where fee * percent overflows uint64. */
     p->fen_per_point = 1;

@@ -444,7 +444,7 @@ static void test_policy_load(void **state)
                      STORAGE_OK);
     assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     storage_close(&st);
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     assert_int_not_equal(ledger_open(&f->led, f->dir, &f->pol, &lo, err,
                                      sizeof err),
                          LEDGER_OK);

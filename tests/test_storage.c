@@ -8,7 +8,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -181,6 +184,57 @@ static void test_cursor_walks_in_key_order(void **state)
     storage_txn_abort(&txn);
 }
 
+/* data.mdb cut to `size` bytes; the environment must be closed. */
+static void cut(const fixture *f, off_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+    assert_int_equal(truncate(path, size), 0);
+}
+
+/* A truncated data.mdb (an interrupted copy, a full disk) is refused with
+ * what is wrong and what to do, by the read-write and the read-only open,
+ * before any page past the end is touched: LMDB itself would die of SIGBUS
+ * on the first read there. */
+static void test_truncated_file_refused(void **state)
+{
+    fixture *f = *state;
+    char err[1024], value[1000];
+    memset(value, 'x', sizeof value - 1);
+    value[sizeof value - 1] = '\0';
+    for (uint64_t i = 1; i <= 200; i++)
+        put_u64(f->st, i, value);
+    storage_close(&f->st);
+    char path[512];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > 100 * 1024);
+
+    cut(f, sb.st_size / 2);
+    err[0] = '\0';
+    assert_int_equal(storage_open(&f->st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_CORRUPT);
+    assert_null(f->st);
+    assert_non_null(strstr(err, "data.mdb is cut short"));
+    assert_non_null(strstr(err, "Restore the latest backup"));
+    err[0] = '\0';
+    assert_int_equal(storage_open_readonly(&f->st, f->dir, err, sizeof err),
+                     STORAGE_CORRUPT);
+    assert_non_null(strstr(err, "data.mdb is cut short"));
+
+    cut(f, 5000); /* less than the two meta pages */
+    assert_int_equal(storage_open_readonly(&f->st, f->dir, err, sizeof err),
+                     STORAGE_CORRUPT);
+    assert_non_null(strstr(err, "cut short (5000 bytes"));
+    cut(f, 0); /* LMDB alone would start a new, empty ledger on it */
+    assert_int_equal(storage_open(&f->st, f->dir, 1 << 20, err, sizeof err),
+                     STORAGE_CORRUPT);
+    assert_non_null(strstr(err, "is empty (0 bytes"));
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* and left as it was */
+}
+
 static void test_be64_sorts_numerically(void **state)
 {
     (void)state;
@@ -204,6 +258,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_full_is_sticky_then_grow,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_walks_in_key_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_file_refused, setup,
                                         teardown),
         cmocka_unit_test(test_be64_sorts_numerically),
     };

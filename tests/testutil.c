@@ -197,13 +197,25 @@ int testutil_daemon_stop(testutil_daemon *d, int sig)
     return r < 0 ? -1 : status;
 }
 
+int testutil_write(ledger *led, int64_t now_ms, const char *author,
+                   const char *request_id, const jifen_command *cmd,
+                   jifen_result *out)
+{
+    /* The local operator (no key): the ledger checks no role, and the
+     * author is whoever the test says, so rules about authors can be
+     * tested (the recorder of an award may not approve it). */
+    ledger_caller who = {"", JIFEN_ROLE_NONE, ""};
+    snprintf(who.author, sizeof who.author, "%s", author);
+    return testutil_write_as(led, now_ms, &who, request_id, cmd, out);
+}
+
 int testutil_apply(ledger *led, int64_t now_ms, const ledger_caller *who,
                    const jifen_request *req, jifen_reply *reply)
 {
     uint8_t digest[JIFEN_HASH_LEN];
     memset(reply, 0, sizeof *reply);
-    if (codec_request_digest(req, digest) != 0 ||
-        ledger_write_begin(led) != LEDGER_OK)
+    hash_request_digest(req, digest);
+    if (ledger_write_begin(led) != LEDGER_OK)
         return -1;
     if (ledger_apply(led, req, digest, who, now_ms, reply) != LEDGER_OK) {
         ledger_write_abort(led);
@@ -216,21 +228,16 @@ int testutil_apply(ledger *led, int64_t now_ms, const ledger_caller *who,
     return 0;
 }
 
-int testutil_write(ledger *led, int64_t now_ms, const char *author,
-                   const char *request_id, const jifen_command *cmd,
-                   jifen_result *out)
+int testutil_write_as(ledger *led, int64_t now_ms, const ledger_caller *who,
+                      const char *request_id, const jifen_command *cmd,
+                      jifen_result *out)
 {
     jifen_command one = *cmd;
     jifen_request req = {.n_commands = 1, .commands = &one};
     snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
     jifen_reply reply;
     memset(out, 0, sizeof *out);
-    /* The local operator (no key): the ledger checks no role, and the
-     * author is whoever the test says, so rules about authors can be
-     * tested (the recorder of an award may not approve it). */
-    ledger_caller who = {"", JIFEN_ROLE_NONE, ""};
-    snprintf(who.author, sizeof who.author, "%s", author);
-    if (testutil_apply(led, now_ms, &who, &req, &reply) != 0)
+    if (testutil_apply(led, now_ms, who, &req, &reply) != 0)
         return -1;
     if (reply.n_results != 1) {
         codec_reply_clear(&reply);
@@ -250,7 +257,8 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
 static int book_open_ledger(testutil_book *b)
 {
     char err[256];
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20,
+                         .rules = b->rules};
     if (ledger_open(&b->led, b->dir, &b->pol, &lo, err, sizeof err) !=
         LEDGER_OK) {
         fprintf(stderr, "ledger_open: %s\n", err);
@@ -369,8 +377,8 @@ static int replicate(ledger *from, ledger *to, uint64_t upto, size_t batch)
             rc = -1;
             break;
         }
-        size_t n = 0;
-        for (; rc == 0 && n < batch && (upto == 0 || seq <= upto); n++, seq++) {
+        for (size_t n = 0; rc == 0 && n < batch && (upto == 0 || seq <= upto);
+             n++, seq++) {
             uint8_t key[8];
             storage_val v;
             storage_be64_put(key, seq);
@@ -418,11 +426,12 @@ static bool is_policy_state(const storage_val *k)
     return false;
 }
 
-/* The next policy-state row at or after the cursor's; false at the end. */
-static bool next_policy_row(storage_cursor *c, storage_error *e,
-                            storage_val *k, storage_val *v)
+/* The next row at or after the cursor's that `keep` wants (all of them
+ * when it is NULL); false at the end. */
+static bool next_row(storage_cursor *c, storage_error *e, storage_val *k,
+                     storage_val *v, bool (*keep)(const storage_val *k))
 {
-    while (*e == STORAGE_OK && !is_policy_state(k))
+    while (*e == STORAGE_OK && keep && !keep(k))
         *e = storage_cursor_next(c, k, v);
     return *e == STORAGE_OK;
 }
@@ -432,8 +441,10 @@ static bool same_val(const storage_val *a, const storage_val *b)
     return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
-/* Row by row, the policy state of two ledgers; 0 when equal. */
-static int compare_policy_state(ledger *a, ledger *b)
+/* Row by row, the rows `keep` wants of one table of two ledgers; 0 when
+ * equal. */
+static int compare_rows(ledger *a, ledger *b, storage_table table,
+                        bool (*keep)(const storage_val *k), const char *what)
 {
     storage_txn ta, tb;
     storage_cursor *ca = NULL, *cb = NULL;
@@ -444,24 +455,21 @@ static int compare_policy_state(ledger *a, ledger *b)
         storage_txn_abort(&ta);
         return -1;
     }
-    storage_error ea = storage_cursor_open(&ta, TABLE_META, &ca);
-    storage_error eb = storage_cursor_open(&tb, TABLE_META, &cb);
+    storage_error ea = storage_cursor_open(&ta, table, &ca);
+    storage_error eb = storage_cursor_open(&tb, table, &cb);
     if (ea == STORAGE_OK)
         ea = storage_cursor_first(ca, &ka, &va);
     if (eb == STORAGE_OK)
         eb = storage_cursor_first(cb, &kb, &vb);
     int rc = 0, rows = 0;
     for (;; rows++) {
-        bool more_a = next_policy_row(ca, &ea, &ka, &va);
-        bool more_b = next_policy_row(cb, &eb, &kb, &vb);
+        bool more_a = next_row(ca, &ea, &ka, &va, keep);
+        bool more_b = next_row(cb, &eb, &kb, &vb, keep);
         if (!more_a && !more_b)
             break;
         if (more_a != more_b || !same_val(&ka, &kb) || !same_val(&va, &vb)) {
-            fprintf(stderr, "policy state differs at row %d: %.*s / %.*s\n",
-                    rows, more_a ? (int)ka.len : 5,
-                    more_a ? (const char *)ka.data : "(end)",
-                    more_b ? (int)kb.len : 5,
-                    more_b ? (const char *)kb.data : "(end)");
+            fprintf(stderr, "%s differs at row %d%s\n", what, rows,
+                    more_a != more_b ? " (one of them ends there)" : "");
             rc = -1;
             break;
         }
@@ -483,7 +491,7 @@ int testutil_book_replica_check(testutil_book *b)
     char err[256];
     char *dir = testutil_tmpdir();
     ledger *rep = NULL;
-    ledger_options lo = {1 << 20, 256 << 20};
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
     if (!dir)
         return -1;
     int rc = -1;
@@ -492,7 +500,12 @@ int testutil_book_replica_check(testutil_book *b)
                  ? testutil_replicate(b->led, rep, 0)
                  : -1;
         if (rc == 0)
-            rc = compare_policy_state(b->led, rep);
+            rc = compare_rows(b->led, rep, TABLE_META, is_policy_state,
+                              "policy state");
+        /* The Merkle tree, record by record: the replica's is built by
+         * the same call from the same bytes. */
+        if (rc == 0)
+            rc = compare_rows(b->led, rep, TABLE_MERKLE, NULL, "Merkle tree");
     } else {
         fprintf(stderr, "ledger_open: %s\n", err);
     }

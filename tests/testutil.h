@@ -60,6 +60,12 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
                    const char *request_id, const jifen_command *cmd,
                    jifen_result *out);
 
+/* The same as an enrolled key (`who`: its key, role and label), which the
+ * ledger authorizes as it does a client's request. */
+int testutil_write_as(ledger *led, int64_t now_ms, const ledger_caller *who,
+                      const char *request_id, const jifen_command *cmd,
+                      jifen_result *out);
+
 /* A ledger in a fresh temporary directory judged by rule sets given as
  * policy texts (the tests of rule sets, notice, expiry, sanctions). */
 typedef struct {
@@ -97,8 +103,9 @@ int testutil_replicate(ledger *from, ledger *to, uint64_t upto);
 int testutil_replicate_feed(ledger *from, ledger *to, size_t batch);
 /* Replicates the book's journal into a fresh ledger (ledger_replicate, as
  * a replica does) and compares the policy's derived state in the meta
- * table (notices, cap counters, expiry lots, sanctions) row by row: 0 when
- * the replica's is the book's, -1 (the first difference printed). */
+ * table (notices, cap counters, expiry lots, sanctions) and the Merkle tree
+ * row by row: 0 when the replica's is the book's, -1 (the first difference
+ * printed). */
 int testutil_book_replica_check(testutil_book *b);
 /* Unix ms of a wall-clock time in Asia/Shanghai. */
 int64_t testutil_at(int year, int month, int day, int hour, int minute);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""verify_export.py - checks a jifen export (docs/export-format.md) without
-jifen: Python's standard library only.
+"""verify_export.py - checks a jifen export (docs/export-format.md), signed
+tree heads and Merkle proofs (docs/proofs.md) without jifen: Python's
+standard library only.
 
 For every line it decodes the stored bytes (base64) and parses the protobuf
 `Entry` itself (varints and length-delimited fields; no protobuf library), then
@@ -10,12 +11,22 @@ checks that
     bytes (32 zero bytes for entry 1), and the line's prev_hash/hash agree;
   - per asset, the postings' debits equal their credits, and no household's
     points balance goes below zero (replayed from the stored postings).
-Optionally `--checkpoint "jifen-cp1 N TIME HASH SIG"` checks that entry N's
-hash equals the checkpoint's (and `--checkpoint-key FILE` its Ed25519
-signature, with a pure-Python RFC 8032 verifier below).
+Optionally `--checkpoint LINE` checks the export against a signed tree head
+("jifen-sth1 N TIME ROOT HEAD SIG": entry N's hash is HEAD and the Merkle
+tree of entries 1..N has root ROOT) or an older checkpoint ("jifen-cp1 N
+TIME HASH SIG": entry N's hash is HASH), and `--checkpoint-key FILE` its
+Ed25519 signature, with a pure-Python RFC 8032 verifier below.
+
+`--proof FILE` checks a proof document of `jifen proof`, `jifen checkpoint
+consistency` or `jifen report statement --proof` (with --json): the leaf
+hashes from the entries' stored bytes, the audit paths to the tree head's
+root (RFC 9162 2.1.3.2), consistency (2.1.4.2), and with --checkpoint-key
+the heads' signatures. The Merkle tree: leaf SHA-256(0x00 || stored bytes),
+node SHA-256(0x01 || left || right).
 
 Usage: verify_export.py EXPORT.jsonl [--checkpoint TEXT [--checkpoint-key PUB]]
-Exit status: 0 the chain holds, 1 it does not, 2 usage error.
+       verify_export.py --proof FILE [--checkpoint-key PUB]
+Exit status: 0 everything holds, 1 something does not, 2 usage error.
 """
 import base64
 import hashlib
@@ -149,6 +160,152 @@ def ed25519_verify(public, message, signature):
     return _equal(_mul(s, G), _add(R, _mul(h, A)))
 
 
+# --- the Merkle tree (RFC 9162, section 2.1) ---------------------------------
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n):
+    """The largest power of two below n (n >= 2)."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+class Tree:
+    """A tree over a list of leaf hashes; subtree hashes are remembered, so
+    that many proofs of one tree cost little."""
+
+    def __init__(self, leaves):
+        self.leaves = leaves
+        self.memo = {}
+
+    def mth(self, lo, hi):
+        if hi - lo == 1:
+            return self.leaves[lo]
+        key = (lo, hi)
+        if key not in self.memo:
+            k = _split(hi - lo)
+            self.memo[key] = node_hash(self.mth(lo, lo + k),
+                                       self.mth(lo + k, hi))
+        return self.memo[key]
+
+    def root(self, n):
+        return hashlib.sha256(b"").digest() if n == 0 else self.mth(0, n)
+
+    def inclusion(self, m, n, lo=0):
+        """PATH(m, D[lo:lo+n]) of RFC 9162 2.1.3.1, leaf level first."""
+        if n == 1:
+            return []
+        k = _split(n)
+        if m < lo + k:
+            return self.inclusion(m, k, lo) + [self.mth(lo + k, lo + n)]
+        return self.inclusion(m, n - k, lo + k) + [self.mth(lo, lo + k)]
+
+    def consistency(self, m, n, lo=0, whole=True):
+        """SUBPROOF(m, D[lo:lo+n], whole) of RFC 9162 2.1.4.1."""
+        if m == n:
+            return [] if whole else [self.mth(lo, lo + n)]
+        k = _split(n)
+        if m <= k:
+            return self.consistency(m, k, lo, whole) + \
+                [self.mth(lo + k, lo + n)]
+        return self.consistency(m - k, n - k, lo + k, False) + \
+            [self.mth(lo, lo + k)]
+
+
+def root_from_inclusion(index, size, leaf, path):
+    """RFC 9162 2.1.3.2; None when the path does not fit."""
+    if index >= size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def verify_consistency(m, n, old_root, new_root, path):
+    """RFC 9162 2.1.4.2 (sizes from 1)."""
+    if m < 1 or m > n:
+        return False
+    if m == n:
+        return not path and old_root == new_root
+    if not path:
+        return False
+    if m & (m - 1) == 0:
+        path = [old_root] + list(path)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+# --- signed tree heads and checkpoints -------------------------------------
+
+def parse_checkpoint(text):
+    """{version, size, time, root (None for cp1), head, signature, signed}."""
+    parts = text.strip().split(" ")
+    try:
+        if len(parts) == 6 and parts[0] == "jifen-sth1":
+            root, head, sig = (base64.b64decode(p, validate=True)
+                               for p in parts[3:6])
+            version = 2
+        elif len(parts) == 5 and parts[0] == "jifen-cp1":
+            root, head, sig = (None, bytes.fromhex(parts[3]),
+                               bytes.fromhex(parts[4]))
+            version = 1
+        else:
+            raise ValueError
+        size = int(parts[1])
+    except (ValueError, TypeError):
+        raise ValueError("not a jifen-sth1 or jifen-cp1 line: %r" % text)
+    if size < 1 or len(head) != 32 or len(sig) != 64 or \
+            (root is not None and len(root) != 32):
+        raise ValueError("malformed signed line: %r" % text)
+    return {"version": version, "size": size, "time": parts[2], "root": root,
+            "head": head, "signature": sig,
+            "signed": " ".join(parts[:-1]).encode()}
+
+
+def check_signature(cp, key_path):
+    with open(key_path) as f:
+        public = bytes.fromhex(f.read().strip())
+    if not ed25519_verify(public, cp["signed"], cp["signature"]):
+        raise ValueError("the signature of %s does not hold: not genuine" %
+                         cp["signed"].decode()[:40])
+
+
 # --- the checks ---------------------------------------------------------------
 
 def check_export(path):
@@ -157,6 +314,7 @@ def check_export(path):
     sums = {1: [0, 0], 2: [0, 0]}
     points = {}
     hashes = {}
+    leaves = []
     n = 0
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -191,51 +349,114 @@ def check_export(path):
                                 raise ValueError("%s: %s below zero" %
                                                  (where, acct))
             hashes[n] = digest.hex()
+            leaves.append(leaf_hash(stored))
             prev = digest
-    return n, hashes
+    return n, hashes, leaves
 
 
-def check_checkpoint(text, hashes, key_path):
-    parts = text.split()
-    if len(parts) != 5 or parts[0] != "jifen-cp1":
-        raise ValueError("not a jifen-cp1 checkpoint")
-    entry, signed = int(parts[1]), " ".join(parts[:4]).encode()
+def check_checkpoint(text, hashes, leaves, key_path):
+    cp = parse_checkpoint(text)
     if key_path:
-        with open(key_path) as f:
-            public = bytes.fromhex(f.read().strip())
-        if not ed25519_verify(public, signed, bytes.fromhex(parts[4])):
-            raise ValueError("checkpoint signature does not hold")
+        check_signature(cp, key_path)
+    entry = cp["size"]
     if entry not in hashes:
         raise ValueError("the export has no entry %d" % entry)
-    if hashes[entry] != parts[3].lower():
+    if hashes[entry] != cp["head"].hex():
         raise ValueError("entry %d differs from the signed checkpoint: "
                          "history was rewritten" % entry)
+    if cp["root"] is not None and \
+            Tree(leaves).root(entry) != cp["root"]:
+        raise ValueError("the Merkle tree of entries 1-%d differs from the "
+                         "signed tree head: history was rewritten" % entry)
     return entry
+
+
+def check_inclusion(cp, item):
+    """One entry of a proof document against the tree head cp."""
+    entry = item["entry"]
+    stored = base64.b64decode(item["stored"], validate=True)
+    if decode_entry(stored)["seq"] != entry:
+        raise ValueError("entry %d: the stored bytes are of entry %d" %
+                         (entry, decode_entry(stored)["seq"]))
+    path = [bytes.fromhex(h) for h in item["path"]]
+    got = root_from_inclusion(entry - 1, cp["size"], leaf_hash(stored), path)
+    if got != cp["root"]:
+        raise ValueError("entry %d is not in the tree the head of %s signed "
+                         "(%d entries): history was rewritten" %
+                         (entry, cp["time"], cp["size"]))
+
+
+def check_proof(path, key_path):
+    """Checks a proof document; returns a line saying what held."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    kind = doc.get("kind")
+    signed = ", signatures hold" if key_path else \
+        " (signatures not checked)"
+    if kind == "consistency":
+        old, new = parse_checkpoint(doc["old"]), parse_checkpoint(doc["new"])
+        for cp in (old, new):
+            if cp["root"] is None:
+                raise ValueError("a jifen-cp1 line has no Merkle root")
+            if key_path:
+                check_signature(cp, key_path)
+        proof = [bytes.fromhex(h) for h in doc["path"]]
+        if not verify_consistency(old["size"], new["size"], old["root"],
+                                  new["root"], proof):
+            raise ValueError("the tree head of %s (%d entries) does not "
+                             "extend the one of %s (%d entries): history "
+                             "was rewritten" % (new["time"], new["size"],
+                                                old["time"], old["size"]))
+        return "consistency ok: %d entries extend %d%s" % (
+            new["size"], old["size"], signed)
+    cp = parse_checkpoint(doc["tree_head"])
+    if cp["root"] is None:
+        raise ValueError("a jifen-cp1 line has no Merkle root")
+    if key_path:
+        check_signature(cp, key_path)
+    if kind == "inclusion":
+        check_inclusion(cp, doc)
+        return "inclusion ok: entry %d in %d entries%s" % (
+            doc["entry"], cp["size"], signed)
+    if kind == "statement":
+        for item in doc["entries"]:
+            check_inclusion(cp, item)
+        return "statement ok: %d entries of %s in %d entries%s" % (
+            len(doc["entries"]), doc["household"], cp["size"], signed)
+    raise ValueError("unknown proof kind %r" % kind)
 
 
 def main(argv):
     args, opts = [], {}
     it = iter(argv[1:])
     for a in it:
-        if a in ("--checkpoint", "--checkpoint-key"):
+        if a in ("--checkpoint", "--checkpoint-key", "--proof"):
             opts[a] = next(it, None)
         else:
             args.append(a)
-    if len(args) != 1 or None in opts.values() or \
-            ("--checkpoint-key" in opts and "--checkpoint" not in opts):
+    proof = "--proof" in opts
+    if None in opts.values() or len(args) != (0 if proof else 1) or \
+            (proof and "--checkpoint" in opts) or \
+            ("--checkpoint-key" in opts and "--checkpoint" not in opts and
+             not proof):
         print(__doc__.split("\n\n")[-2], file=sys.stderr)
         return 2
     try:
-        n, hashes = check_export(args[0])
+        if proof:
+            print(check_proof(opts["--proof"], opts.get("--checkpoint-key")))
+            return 0
+        n, hashes, leaves = check_export(args[0])
         head = hashes.get(n, bytes(32).hex())
-        print("ok: %d entries, head %s" % (n, head))
+        print("ok: %d entries, head %s, Merkle root %s" %
+              (n, head, Tree(leaves).root(n).hex()))
         if "--checkpoint" in opts:
-            e = check_checkpoint(opts["--checkpoint"], hashes,
+            e = check_checkpoint(opts["--checkpoint"], hashes, leaves,
                                  opts.get("--checkpoint-key"))
             print("checkpoint ok: entry %d matches%s" %
                   (e, ", signature holds" if "--checkpoint-key" in opts
                    else " (signature not checked)"))
-    except (ValueError, KeyError, json.JSONDecodeError) as err:
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError,
+            OSError) as err:
         print("FAILED: %s" % err)
         return 1
     return 0

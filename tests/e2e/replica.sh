@@ -46,7 +46,7 @@ wait_caught_up() {
 }
 same_answers() { # WHAT: balances, history, verify head equal on both
     local q
-    for q in "balance h0" "balance h1" "history h0 --limit 1000" "history h1 --limit 1000" "verify" "checkpoint" "key list"; do
+    for q in "balance h0" "balance h1" "history h0 --limit 1000" "history h1 --limit 1000" "verify" "checkpoint" "key list" "proof $(seqs 5)"; do
         # shellcheck disable=SC2086
         # shellcheck disable=SC2086
         check_eq "$1: '$q' same on both (sha256 of the JSON answer)" \
@@ -78,6 +78,15 @@ check_contains "with a clear reason" "read-only replica" "$ERR"
 run on "$R_EP" verify --checkpoint "$(on "$PRIMARY" checkpoint)" --checkpoint-key "$WORK/p/checkpoint.pub"
 check_rc "the replica matches the primary's signed checkpoint" 0
 [ ! -e "$WORK/r/checkpoint.key" ] && pass "a replica has no signing key" || fail "replica made a key"
+# The replica's Merkle tree is the primary's (the same merkle_append on the
+# same bytes; it also checks each replicated tree head's root): its proofs
+# hold against the primary's signed tree heads.
+STH=$(on "$PRIMARY" checkpoint)
+run on "$R_EP" proof "$(seqs 5)" --checkpoint "$STH" --checkpoint-key "$WORK/p/checkpoint.pub"
+check_rc "a proof from the replica holds against the primary's tree head" 0
+run on "$R_EP" checkpoint consistency "$(on "$PRIMARY" checkpoint --entry 1)" "$STH" --checkpoint-key "$WORK/p/checkpoint.pub"
+check_rc "and so does a consistency proof" 0
+check_not_contains "no root mismatch logged" "another Merkle root" "$(cat "$R_LOG")"
 
 # Stopped replica: catches up on restart.
 stop_daemon

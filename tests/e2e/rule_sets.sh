@@ -101,4 +101,11 @@ check_eq "the export shows the adoption" 2026-07-revised "$(jq -r .command.name 
 check_contains "... with the rules as adopted" "max_per_month = 8" "$(jq -r .command.text <<<"$ADOPTION")"
 check_contains "the stored entry holds the text" "[activity meeting]" \
     "$(jq -r .stored <<<"$ADOPTION" | base64 -d | tr -c '[:print:]\n' '.')"
+# The offline enrolment (entry 1) is dated by the test clock like every
+# entry after it: no entry is dated before the one it follows.
+check_eq "entry 1 (offline enrolment) at the test clock's time" \
+    "$(( $(date -u -d "2026-06-20 09:00 +0800" +%s) * 1000 ))" \
+    "$(head -n 1 "$WORK/export.jsonl" | jq -r .time_ms)"
+check_eq "entry times never go back" true \
+    "$(jq -s '[.[].time_ms] | . == sort' "$WORK/export.jsonl")"
 finish

@@ -53,6 +53,7 @@ args_for() {
     reverse-bill) ARGS=(reverse "$(entry_of terminal bill "$H" 1 --period 2026-12)" --note "matrix $N") ;;
     balance) ARGS=(balance "$H") ;;
     history) ARGS=(history "$H" --limit 3) ;;
+    household-search) ARGS=(household search "$H" --limit 5) ;;
     verify) ARGS=(verify) ;;
     key-enrol)
         "$JIFEN" keygen --out "$WORK/new-$N" >/dev/null || die keygen
@@ -62,6 +63,8 @@ args_for() {
         jf_as admin key enrol "$WORK/old-$N.pub" auditor --label "old $N" >/dev/null || die "enrol old-$N"
         ARGS=(key revoke "$WORK/old-$N.pub") ;;
     key-list) ARGS=(key list) ;;
+    proof) ARGS=(proof 1) ;; # entry 1 is under the first signed tree head
+    consistency) ARGS=(checkpoint consistency "$(jf_as auditor checkpoint --entry 1)" latest) ;;
     policy-load) # a new version for a new year each time: never a repeat
         sed -e "s/^version = .*/version = matrix-$N/" \
             -e "s/^effective = .*/effective = $((2040 + N))-01-01/" \
@@ -77,12 +80,16 @@ declare -A MATRIX=(
     [reverse-award]=committee [reverse-bill]=terminal
     [balance]="committee terminal auditor admin"
     [history]="committee terminal auditor admin"
+    [household-search]="committee terminal auditor admin"
     [verify]="auditor admin"
     [key-enrol]=admin [key-revoke]=admin [key-list]="auditor admin"
     [policy-load]=admin
+    [proof]="committee terminal auditor admin"
+    [consistency]="committee terminal auditor admin"
 )
 COMMANDS=(household-add award deduct bill pay redeem reverse-award reverse-bill
-    balance history verify key-enrol key-revoke key-list policy-load)
+    balance history household-search verify key-enrol key-revoke key-list policy-load proof
+    consistency)
 
 # --- 1. the role x command matrix ------------------------------------------
 for cmd in "${COMMANDS[@]}"; do
@@ -152,6 +159,13 @@ else
     fail "no refused handshake in the log"
 fi
 
+# A secret key where a public key belongs: refused before anything is sent
+# (it would sit in the journal, every export and every replica for ever).
+run jf_as admin key enrol "$WORK/stranger.key" committee --label "by mistake"
+check_rc "key enrol of a secret key file: usage error" 2
+check_contains "... names the public key to give" "stranger.pub" "$ERR"
+check_eq "... and the ledger is unchanged" "$before" "$(verify_state)"
+
 # --- 3. files and processes ---------------------------------------------------
 run "$JIFEND" --data "$DATA" --enrol-admin "$WORK/stranger.pub" --label sneaky
 check_rc "offline enrolment while jifend runs" 1
@@ -179,6 +193,13 @@ check_rc "a secret key readable by others: refused" 1
 check_contains "readable key: the reason" "group or others" "$ERR"
 check_not_contains "readable key: the message has no key" "$SECRET" "$ERR"
 chmod 600 "$DATA/jifend.key"
+run "$JIFEND" --data "$DATA" --enrol "$WORK/stranger.key" --role committee --label "by mistake"
+check_rc "jifend --enrol of a secret key file: refused" 2
+check_contains "... names the public key to give" "stranger.pub" "$ERR"
+run "$JIFEND" --data "$DATA" --enrol "$DATA/jifend.key" --role admin --label "by mistake"
+check_rc "jifend --enrol of its own secret key: refused" 2
+check_contains "... names jifend.pub" "jifend.pub (it belongs to this secret key)" "$ERR"
+check_not_contains "... and shows no key" "$SECRET" "$ERR"
 PUB=$(cat "$DATA/jifend.pub")
 rm "$DATA/jifend.pub"
 start_daemon "$DATA"

@@ -102,6 +102,13 @@ run jf history "$H"
 check_rc "history (human)" 0
 check_eq "history human: one line per entry" 7 "$(grep -c . <<<"$OUT")"
 check_match "history human: newest first" "^$((BASE + 8)) .*redeem" "$(head -n 1 <<<"$OUT")"
+# People read Asia/Shanghai time whatever the machine's zone is.
+for zone in UTC America/New_York; do
+    run env TZ="$zone" "$JIFEN" --server "$ENDPOINT" --key "$(key_of auditor)" \
+        --server-key "$SERVER_KEY" history "$H" --limit 1
+    check_match "history human under TZ=$zone: Shanghai time" \
+        "^$((BASE + 8))  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00  redeem" "$OUT"
+done
 
 # --- verify -----------------------------------------------------------------
 json_ok "verify" verify &&
@@ -121,7 +128,24 @@ check_rc "report statement --csv" 0
 check_eq "report --csv: the header" "item,value" "$(head -1 <<<"$OUT" | tr -d '\r')"
 check_contains "report --csv: a row (what is due at the month's end)" "fee_outstanding_fen,$DUE" "$OUT"
 
+# --- help ----------------------------------------------------------------------
+run "$JIFEN" help
+check_rc "help" 0
+USAGE=$(sed -n '1,/COMMAND/p' <<<"$OUT")
+for opt in "--server ENDPOINT" "--key FILE" "--server-key KEY" "--json" "--timeout MS" "--retries N"; do
+    check_contains "help's usage line names $opt" "[$opt]" "$USAGE"
+done
+
 # --- usage errors: exit 2, nothing sent ---------------------------------------
+# --json is valid JSON (strict UTF-8) also for what the user typed: an
+# option that is not UTF-8, a file prefix with a quote in it.
+is_json() { python3 -c 'import sys, json; json.loads(sys.stdin.buffer.read().decode("utf-8"))'; }
+run "$JIFEN" --json $'--b\xffd'
+check_rc "an option that is not UTF-8" 2
+is_json <<<"$OUT" && pass "... still gives valid JSON" || fail "invalid JSON: $OUT"
+run "$JIFEN" --json keygen --out "$WORK/a\"b"
+check_rc "keygen --out with a quote" 0
+is_json <<<"$OUT" && pass "keygen --json with a quote in the file name is valid JSON" || fail "invalid JSON: $OUT"
 for amount in 1e3 -5 12.345 abc "" 0x10 1,5; do
     run jf bill "$H" "$amount" --period 2026-02
     check_rc "bill with amount '$amount' is a usage error" 2

@@ -35,7 +35,7 @@ SEEN_ENTRIES=0
 check_cycle() {
     run "$JIFEND" --verify "$DATA"
     if [ "$RC" -ne 0 ]; then fail "cycle $1: verify: $OUT $ERR"; return 1; fi
-    "$JIFEND" --export "$DATA" --to "$WORK/export" --from $((SEEN_ENTRIES + 1)) 2>/dev/null ||
+    "$JIFEND" --export "$DATA" --to - --from $((SEEN_ENTRIES + 1)) >"$WORK/export" 2>/dev/null ||
         { fail "cycle $1: export"; return 1; }
     SEEN_ENTRIES=$((SEEN_ENTRIES + $(wc -l <"$WORK/export")))
     # Request ids of the new awards, one per command: BATCH per request.

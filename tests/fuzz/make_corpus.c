@@ -199,6 +199,19 @@ static void policy_requests(void)
     }
 }
 
+/* The household search (issue 17): a code prefix, a name, the bound. After
+ * the others, so the earlier seeds keep their names. */
+static void search_requests(void)
+{
+    jifen_command c = cmd(JIFEN_CMD_HOUSEHOLD_SEARCH, "");
+    snprintf(c.name, sizeof c.name, "%s", "1-1");
+    c.limit = 5;
+    write_request("household-search", "", &c, 1);
+    snprintf(c.name, sizeof c.name, "%s", "Resident");
+    c.limit = JIFEN_SEARCH_MAX;
+    write_request("household-search-name", "", &c, 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -209,6 +222,7 @@ int main(int argc, char **argv)
     valid_requests();
     invalid_requests();
     policy_requests();
+    search_requests();
     printf("%d files in %s\n", n_files, out_dir);
     return 0;
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# web.sh - jifen-web in a real browser: the real jifend (on its test clock,
+# with the shipped rule sets) and the real jifen-web on loopback, headless
+# Chromium driven by Selenium (tests/e2e/web_browser.py) through a month's
+# work as the desk, the committee, the street office and a resident; the
+# results are checked with the real jifen CLI. Skips (77) only when no
+# Chromium is installed at all.
+#
+# SCREENSHOTS=DIR also saves a picture of every page in both languages
+# (tools/web_screenshots.sh).
+source "$(dirname "$0")/lib.sh"
+
+: "${JIFEN_WEB:?JIFEN_WEB must name the jifen-web binary}"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+    echo "SKIP: no chromium (apt-get install chromium chromium-driver python3-selenium)"
+    exit 77
+fi
+PY=/usr/bin/python3 # Debian's, which has python3-selenium
+[ -x /usr/bin/chromedriver ] || die "chromium is here but chromedriver is not (apt-get install chromium-driver)"
+"$PY" -c 'import selenium' 2>/dev/null || die "python3-selenium is missing (apt-get install python3-selenium)"
+
+REVISED="$JIFEN_SOURCE_DIR/deploy/policy-2026-07.conf"
+CLOCK="$WORK/clock"
+set_time() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )) >"$CLOCK"; }
+set_time "2026-06-10 10:00"
+start_daemon "$WORK/data" --test-clock "$CLOCK" --policy "$DEFAULT_POLICY" --policy "$REVISED"
+
+WEB_DATA="$WORK/web"
+web() {
+    "$JIFEN_WEB" --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" "$@"
+}
+web init --admin-key "$KEYS/admin.key" >"$WORK/web-setup.log" 2>&1 || die "jifen-web init: $(cat "$WORK/web-setup.log")"
+PASSWORD=correct-horse-7
+for u in desk1:terminal comm1:committee comm2:committee audit1:auditor lockme:terminal; do
+    echo "$PASSWORD" | web user add "${u%%:*}" --role "${u##*:}" --password-stdin \
+        --admin-key "$KEYS/admin.key" >>"$WORK/web-setup.log" 2>&1 ||
+        die "user add $u: $(tail -n 3 "$WORK/web-setup.log")"
+done
+check_eq "user list" "audit1 auditor comm1 committee comm2 committee desk1 terminal lockme terminal" \
+    "$(web user list --json | jq -r 'sort_by(.name) | map("\(.name) \(.role)") | join(" ")')"
+# The users' files are private whatever the umask.
+check_eq "users.json mode" 600 "$(stat -c %a "$WEB_DATA/users.json")"
+check_eq "data directory mode" 700 "$(stat -c %a "$WEB_DATA")"
+check_eq "a user's secret key mode" 600 "$(stat -c %a "$WEB_DATA/keys/u-desk1.key")"
+run jf_as admin --json key list
+check_contains "every web user's key is enrolled under the user's name" '"label":"desk1"' "$OUT"
+run "$JIFEN_WEB" --check-config "$JIFEN_SOURCE_DIR/deploy/jifen-web.conf"
+check_rc "the shipped deploy/jifen-web.conf checks" 0
+printf 'listen = 0.0.0.0:8080\n' >"$WORK/open.conf"
+run "$JIFEN_WEB" --check-config "$WORK/open.conf"
+check_rc "plain HTTP beyond loopback is refused" 1
+check_contains "... saying HTTPS is needed" "needs HTTPS" "$ERR"
+run "$JIFEN_WEB" --help
+check_contains "--help names the user commands" "user add NAME --role ROLE" "$OUT"
+
+WEB_LOG="$WORK/jifen-web.log"
+: >"$WEB_LOG"
+# Not through web(): $! must be jifen-web itself, not a subshell.
+"$JIFEN_WEB" --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" \
+    --listen 127.0.0.1:0 --signin-failures 3 2>"$WEB_LOG" &
+WEB_PID=$!
+DAEMON_PIDS+=("$WEB_PID")
+DAEMON_LOGS+=("$WEB_LOG")
+URL=""
+for ((i = 0; i < 200; i++)); do
+    URL=$(sed -n 's/.* serving \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WEB_LOG" | head -n 1)
+    [ -n "$URL" ] && break
+    kill -0 "$WEB_PID" 2>/dev/null || die "jifen-web exited: $(cat "$WEB_LOG")"
+    sleep 0.05
+done
+[ -n "$URL" ] || die "jifen-web did not report 'serving' within 10 s"
+
+export URL PASSWORD CLOCK CHROMIUM
+export JF_AUDITOR="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/auditor.key"
+export WEB_DATA JIFEN_WEB ENDPOINT SERVER_KEY
+set +e
+"$PY" "$(dirname "$0")/web_browser.py"
+rc=$?
+set -e
+[ "$rc" -eq 0 ] && pass "the browser session (web_browser.py)" || fail "the browser session (web_browser.py exit $rc)"
+
+# --- after the browser: the ledger as the CLI sees it ----------------------
+json_ok "history of 3-2-501" history 3-2-501 --limit 100
+check_eq "one payment of 50.00 although pay was double-clicked" 1 \
+    "$(jget '[.entries[] | select(.command == "pay")] | length')"
+check_eq "entries name the web users who made them" "comm1 desk1" \
+    "$(jget '[.entries[].author] | unique | join(" ")')"
+run jf verify
+check_rc "the chain verifies after the browser's month" 0
+check_contains "jifen-web logged every sign-in" "result=ok user=desk1" "$(cat "$WEB_DATA/signin.log")"
+check_contains "and the refused ones" "result=user_locked user=lockme" "$(cat "$WEB_DATA/signin.log")"
+
+# A clean stop: SIGTERM, exit 0 (under ASan: no leak report).
+kill -TERM "$WEB_PID"
+st=0
+wait "$WEB_PID" || st=$?
+check_eq "jifen-web stops cleanly on SIGTERM" 0 "$st"
+finish

@@ -1,0 +1,239 @@
+/*
+ * api_audit - the street office and auditors: the monthly reports as
+ * tables and downloads, the figures behind the charts, verification and
+ * the checkpoints.
+ *
+ *   GET  /api/reports/KIND?period=&h=&format=json|csv|xlsx
+ *        KIND: ageing, trial-balance, liability, statement (h=)
+ *   GET  /api/audit/series?period=&months=   month by month, for charts
+ *   POST /api/audit/verify                    the whole chain (CSRF)
+ *   GET  /api/audit/checkpoint                the latest signed checkpoint
+ */
+#include "app.h"
+
+#include "clock.h"
+#include "export.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const KINDS[] = {"ageing", "trial-balance", "liability",
+                                    "statement"};
+
+static jifen_command report_cmd(const char *kind, const char *period,
+                                const char *household)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_REPORT;
+    snprintf(c.code, sizeof c.code, "%s", kind);
+    snprintf(c.period, sizeof c.period, "%s", period);
+    snprintf(c.household, sizeof c.household, "%s", household);
+    return c;
+}
+
+static void send_file(web_ctx *c, const char *type, const char *filename,
+                      char *body, size_t len)
+{
+    char disposition[160];
+    snprintf(disposition, sizeof disposition,
+             "attachment; filename=\"%s\"", filename);
+    web_response_body(c->resp, 200, type, body, len);
+    web_response_header(c->resp, "Content-Disposition", disposition);
+    web_response_header(c->resp, "Cache-Control", "no-store");
+}
+
+static void report(web_ctx *c)
+{
+    const char *kind = c->req->path + strlen("/api/reports/");
+    bool known = false;
+    for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++)
+        known = known || strcmp(kind, KINDS[i]) == 0;
+    if (!known) {
+        reply_error(c, 404, "not_found", I18N_ERR_NOT_FOUND, NULL, NULL);
+        return;
+    }
+    char period[8] = "", h[JIFEN_HOUSEHOLD_MAX + 1] = "", format[8] = "json";
+    spec_field fields[] = {
+        SPEC_FIELD("period", SPEC_PERIOD, false, &period),
+        SPEC_FIELD("h", SPEC_HOUSEHOLD, strcmp(kind, "statement") == 0, &h),
+        SPEC_FIELD("format", SPEC_CODE, false, &format),
+        SPEC_END,
+    };
+    fields[2].cap = sizeof format;
+    if (app_parse(c, fields) != 0)
+        return;
+    if (strcmp(format, "json") && strcmp(format, "csv") &&
+        strcmp(format, "xlsx")) {
+        reply_error(c, 400, "bad_field", I18N_ERR_FIELD_CODE, "format", NULL);
+        return;
+    }
+    jifen_command cmd = report_cmd(kind, period, h);
+    jifen_reply reply;
+    if (app_call(c, &cmd, 1, NULL, &reply) != 0)
+        return;
+    const jifen_report *r = reply.results[0].report;
+    char name[96], shown[8];
+    app_period_or_now(period, shown);
+    snprintf(name, sizeof name, "jifen-%s-%s%s%s.%s", kind, shown,
+             h[0] ? "-" : "", h, format);
+    if (r == NULL) {
+        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL, "no table");
+    } else if (strcmp(format, "csv") == 0) {
+        size_t len;
+        char *csv = export_csv(r, &len);
+        if (csv)
+            send_file(c, "text/csv; charset=utf-8", name, csv, len);
+        else
+            reply_error(c, 500, "internal", I18N_ERR_INTERNAL, NULL, NULL);
+    } else if (strcmp(format, "xlsx") == 0) {
+        size_t len;
+        char err[256];
+        char *x = export_xlsx(r, kind, c->app->cfg.data, &len, err, sizeof err);
+        if (x)
+            send_file(c,
+                      "application/vnd.openxmlformats-officedocument."
+                      "spreadsheetml.sheet",
+                      name, x, len);
+        else
+            reply_error(c, 500, "internal", I18N_ERR_INTERNAL, NULL, err);
+    } else {
+        json_t *o = json_report(r);
+        json_object_set_new(o, "kind", json_string(kind));
+        json_object_set_new(o, "period", json_string(shown));
+        reply_json(c, 200, o);
+    }
+    jifen_reply_clear(&reply);
+}
+
+/* The value of item `name` of a two-column report, or 0. */
+static int64_t item(const jifen_report *r, const char *name)
+{
+    for (size_t i = 0; r != NULL && i < r->n_rows; i++)
+        if (strcmp(r->rows[i].cells[0], name) == 0)
+            return strtoll(r->rows[i].cells[1], NULL, 10);
+    return 0;
+}
+
+/* Month by month for the charts, in one request to the ledger: for each
+ * month the ageing (billed, outstanding, the collection rate) and the
+ * funder's liability (points redeemed, outstanding). The ageing's billed
+ * total is only in its title today ("... (billed N, outstanding M)"). */
+static void series(web_ctx *c)
+{
+    char period[8] = "";
+    uint64_t months = 6;
+    spec_field fields[] = {
+        SPEC_FIELD("period", SPEC_PERIOD, false, &period),
+        SPEC_UINT_FIELD("months", false, &months, 12),
+        SPEC_END,
+    };
+    if (app_parse(c, fields) != 0)
+        return;
+    if (months == 0)
+        months = 6;
+    char last[8];
+    app_period_or_now(period, last);
+    int64_t last_ms;
+    clock_parse_period(last, &last_ms);
+    jifen_command cmds[24];
+    char periods[12][8];
+    for (uint64_t i = 0; i < months; i++) {
+        /* months-1-i months before the last one */
+        int64_t ms = last_ms;
+        for (uint64_t k = 0; k < months - 1 - i; k++)
+            ms = clock_month_start_ms(ms - 1);
+        clock_period_of(ms, periods[i]);
+        cmds[2 * i] = report_cmd("ageing", periods[i], "");
+        cmds[2 * i + 1] = report_cmd("liability", periods[i], "");
+    }
+    jifen_reply reply;
+    if (app_call(c, cmds, 2 * months, NULL, &reply) != 0)
+        return;
+    json_t *list = json_array();
+    for (uint64_t i = 0; i < months; i++) {
+        const jifen_report *ag = reply.results[2 * i].report;
+        const jifen_report *li = reply.results[2 * i + 1].report;
+        long long billed = 0, owed = 0;
+        const char *t = ag ? strstr(ag->title, "(billed ") : NULL;
+        if (t == NULL ||
+            sscanf(t, "(billed %lld, outstanding %lld)", &billed, &owed) != 2)
+            billed = owed = 0;
+        int64_t per_point = item(li, "fen_per_point");
+        int64_t offset = item(li, "offset_this_month_fen");
+        json_t *o = json_pack(
+            "{s:s, s:I, s:I, s:I, s:I, s:I}", "period", periods[i],
+            "billed_fen", (json_int_t)billed, "outstanding_fen",
+            (json_int_t)owed, "points_outstanding",
+            (json_int_t)item(li, "points_outstanding"), "points_pending",
+            (json_int_t)item(li, "points_pending"), "offset_fen",
+            (json_int_t)offset);
+        json_object_set_new(o, "billed_yuan", json_yuan(billed));
+        json_object_set_new(o, "outstanding_yuan", json_yuan(owed));
+        /* Permille, integer: what people read as "87.5%". */
+        if (billed > 0)
+            json_object_set_new(
+                o, "rate_permille",
+                json_integer((json_int_t)((billed - owed) * 1000 / billed)));
+        if (per_point > 0)
+            json_object_set_new(o, "points_redeemed",
+                                json_integer((json_int_t)(offset / per_point)));
+        if (ag != NULL && ag->n_rows > 0) { /* the TOTAL row's buckets */
+            const jifen_report_row *tot = &ag->rows[ag->n_rows - 1];
+            json_t *b = json_array(), *y = json_array();
+            for (size_t j = 1; j + 1 < ag->n_columns; j++) {
+                long long v = strtoll(tot->cells[j], NULL, 10);
+                json_array_append_new(b, json_integer(v));
+                json_array_append_new(y, json_yuan(v));
+            }
+            json_object_set_new(o, "ageing_fen", b);
+            json_object_set_new(o, "ageing_yuan", y);
+        }
+        json_array_append_new(list, o);
+    }
+    jifen_reply_clear(&reply);
+    reply_json(c, 200, json_pack("{s:o}", "months", list));
+}
+
+static void verify(web_ctx *c)
+{
+    jifen_command cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = JIFEN_CMD_VERIFY;
+    jifen_reply reply;
+    if (app_call(c, &cmd, 1, NULL, &reply) != 0)
+        return;
+    const jifen_verify_report *v = &reply.results[0].verify;
+    char hex[2 * JIFEN_HASH_LEN + 1];
+    reply_json(c, 200,
+               json_pack("{s:b, s:I, s:s, s:s, s:I}", "ok", v->ok, "entries",
+                         (json_int_t)v->entries, "head",
+                         jifen_hex(v->head, JIFEN_HASH_LEN, hex, sizeof hex),
+                         "problem", v->problem, "bad_entry",
+                         (json_int_t)v->bad_entry));
+    jifen_reply_clear(&reply);
+}
+
+static void checkpoint(web_ctx *c)
+{
+    jifen_reply reply;
+    if (app_checkpoint(c, 0, &reply) != 0)
+        return;
+    reply_json(c, 200,
+               json_pack("{s:s, s:I}", "checkpoint",
+                         reply.results[0].checkpoint.text, "entry",
+                         (json_int_t)reply.results[0].checkpoint.entry));
+    jifen_reply_clear(&reply);
+}
+
+#define AUDITOR ROLE_BIT(JIFEN_ROLE_AUDITOR)
+
+const web_route audit_routes[] = {
+    {"GET", "/api/reports/", true, AUDITOR, false, report},
+    {"GET", "/api/audit/series", false, AUDITOR, false, series},
+    {"POST", "/api/audit/verify", false, AUDITOR, true, verify},
+    {"GET", "/api/audit/checkpoint", false, ROLES_STAFF, false, checkpoint},
+    {NULL, NULL, false, 0, false, NULL},
+};

@@ -1,0 +1,36 @@
+/*
+ * links - a resident's own link to their statement, without a sign-in:
+ * /r/HOUSEHOLD/TOKEN, where TOKEN is the first 128 bits of
+ * HMAC-SHA256(secret, "jifen-web statement" NUL household NUL generation)
+ * in hex. The secret (DATA/link.secret, 32 random bytes, 0600) never leaves
+ * the server. Revoking one household's link bumps its generation
+ * (DATA/links.json); replacing the secret revokes every link at once.
+ */
+#ifndef JIFEN_WEB_LINKS_H
+#define JIFEN_WEB_LINKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINK_TOKEN_LEN 32
+
+typedef struct links links;
+
+/* Opens (making the secret on first use) the links of DATA. */
+links *links_open(const char *data_dir, char *err, size_t errlen);
+void links_close(links **l_p);
+
+/* The household's current token. 0, or -1 (err). */
+int links_token(links *l, const char *household,
+                char out[LINK_TOKEN_LEN + 1], char *err, size_t errlen);
+/* True when token is the household's current one (constant time). */
+bool links_check(links *l, const char *household, const char *token);
+/* Revokes the household's link; the next one differs. 0, or -1. */
+int links_revoke(links *l, const char *household, char *err, size_t errlen);
+
+/* The token for a given secret and generation (pure; for the tests). */
+void links_compute(const uint8_t secret[32], const char *household,
+                   uint64_t generation, char out[LINK_TOKEN_LEN + 1]);
+
+#endif
