@@ -327,6 +327,18 @@ static bool reversible_after_notice(ledger *self, const jifen_entry *original,
                                     jifen_result *result)
 {
     jifen_command_kind k = original->command.kind;
+    /* Expired points left the household by its rule set, lot by lot; a
+     * mirror would give them back with no lot to hold them (and the
+     * timer would owe them again at once). Points given back are the
+     * committee's decision: an award. */
+    if (k == JIFEN_CMD_EXPIRE) {
+        ledger_set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
+                          "entry %" PRIu64
+                          " expired points by the rule set; to give "
+                          "points back the committee awards them",
+                          original->seq);
+        return false;
+    }
     if (k == JIFEN_CMD_RELEASE || k == JIFEN_CMD_OBJECT) {
         ledger_set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
                           "entry %" PRIu64
@@ -477,7 +489,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
     if (ctx->caller && ctx->caller->key[0] != '\0' &&
         !keys_role_may_reverse(ctx->caller->role, original->command.kind)) {
         ledger_set_result(result, JIFEN_STATUS_FORBIDDEN,
-                          "a %s key may not reverse a %s entry",
+                          "a key of role %s may not reverse a %s entry",
                           jifen_role_name(ctx->caller->role),
                           codec_command_name(original->command.kind));
         return;

@@ -583,7 +583,7 @@ static jifen_status authorize_role(storage_txn *txn, const char *z85,
         const jifen_command *cmd = &req->commands[i];
         if (!keys_role_may(role, cmd->kind))
             return deny(err, errlen,
-                        "command %zu (%s) is not allowed for a %s key", i + 1,
+                        "command %zu (%s) is not allowed for a key of role %s", i + 1,
                         codec_command_name(cmd->kind), jifen_role_name(role));
         if (cmd->kind == JIFEN_CMD_REVERSE) {
             jifen_status st = check_reversal(txn, role, cmd, i, err, errlen);

@@ -52,8 +52,10 @@ static void release_one(ledger *self, const policy *pol, int64_t now_ms,
                         r.points);
     d->n_postings = 1;
     /* The points count as earned when the window ended, however late the
-     * timer ran, under the rule set in force now. */
-    int64_t expires = policy_expiry_of(pol, r.due_ms);
+     * timer ran (a late second approval, a daemon stopped for days), under
+     * the rule set in force then (docs/policy.md, "Expiry"). */
+    const policy *then = ledger_in_force(self, r.due_ms);
+    int64_t expires = policy_expiry_of(then ? then : pol, r.due_ms);
     d->expires_ms = expires == INT64_MAX ? 0 : expires;
     ledger_post_draft(self, &ctx, result);
 }
