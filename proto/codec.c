@@ -91,6 +91,9 @@ static const struct {
     {JIFEN_STATUS_NO_TREE, JIFEN__V1__STATUS__STATUS_NO_TREE, "no_tree"},
     {JIFEN_STATUS_NO_TREE_HEAD, JIFEN__V1__STATUS__STATUS_NO_TREE_HEAD,
      "no_tree_head"},
+    {JIFEN_STATUS_NOT_REPLICATED, JIFEN__V1__STATUS__STATUS_NOT_REPLICATED,
+     "not_replicated"},
+    {JIFEN_STATUS_FENCED, JIFEN__V1__STATUS__STATUS_FENCED, "fenced"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 

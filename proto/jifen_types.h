@@ -84,6 +84,8 @@ typedef enum {
     JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
     JIFEN_STATUS_NO_TREE = 70,
     JIFEN_STATUS_NO_TREE_HEAD = 71,
+    JIFEN_STATUS_NOT_REPLICATED = 80, /* the stream did not acknowledge */
+    JIFEN_STATUS_FENCED = 81,         /* no longer the ledger's primary */
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
