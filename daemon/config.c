@@ -78,7 +78,7 @@ void config_defaults(config *cfg)
     snprintf(cfg->nats_durability, sizeof cfg->nats_durability, "local");
     snprintf(cfg->nats_prefix, sizeof cfg->nats_prefix, "jifen");
     cfg->nats_replicas = 3;
-    cfg->nats_ack_timeout_ms = 5000;
+    cfg->nats_ack_timeout_ms = 10000;
 }
 
 static const option_row *find_row(const char *key)

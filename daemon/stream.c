@@ -163,7 +163,10 @@ stream_client *stream_client_new(const stream_settings *st, char *err,
     if (s == NATS_OK && st->creds && *st->creds)
         s = natsOptions_SetUserCredentialsFromFiles(c->opts, st->creds, NULL);
     if (s == NATS_OK)
-        s = natsOptions_SetRetryOnFailedConnect(c->opts, true, NULL, NULL);
+        /* With a callback the first connect does not block: a primary in
+         * local durability serves while the cluster is down. */
+        s = natsOptions_SetRetryOnFailedConnect(c->opts, true, on_reconnected,
+                                                c);
     if (s == NATS_OK)
         s = natsOptions_SetMaxReconnect(c->opts, -1);
     if (s == NATS_OK)
@@ -352,7 +355,15 @@ stream_pub *stream_pub_new(stream_client *c, const char *subject,
     p->c = c;
     p->fn = fn;
     p->ctx = ctx;
-    p->wait_ms = c->ack_timeout_ms;
+    /* One attempt's bound, a fraction of the ack timeout: a message sent
+     * to a stream leader that died gets no answer at all, and must be
+     * found lost (and sent again, to the next leader) while the writes
+     * waiting for it still wait. */
+    p->wait_ms = c->ack_timeout_ms / 4;
+    if (p->wait_ms > 2000)
+        p->wait_ms = 2000;
+    if (p->wait_ms < 100)
+        p->wait_ms = 100;
     snprintf(p->subject, sizeof p->subject, "%s", subject);
     jsOptions jo;
     jsOptions_Init(&jo);

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# nats_local.sh - replication on NATS JetStream, durability local
+# (docs/operations.md, "Replication on NATS"): the whole cluster is stopped
+# for a while; writes go on (answered after the LMDB commit, as without
+# NATS), the daemon is even restarted meanwhile; once the cluster is back
+# the stream holds every entry exactly once, in order, and is the ledger
+# entry for entry. With no NATS configured at all, nothing is published.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/nats_lib.sh"
+: "${BURST:?BURST must name the burst test tool}"
+
+start_cluster
+nats_conf "$WORK/p.conf" local
+start_daemon "$WORK/p" --config "$WORK/p.conf"
+for h in h0 h1; do jf household add "$h" >/dev/null || die "household add $h"; done
+burst "$ENDPOINT" h0 a 30 1 0 5000 >"$WORK/b1" || fail "writes with the cluster up: $(tail -n 2 "$WORK/b1")"
+
+# head_of: the ledger's last entry (community default), read offline.
+head_of() { "$JIFEND" --export "$WORK/p" --community default --to - | tail -n 1 | jq -r .seq; }
+# wait_stream N: until the stream's last entry is N (30 s); leaves the
+# dump in $WORK/stream.
+wait_stream() {
+    local i
+    for ((i = 0; i < 150; i++)); do
+        stream_dump t_default >"$WORK/stream" 2>/dev/null || true
+        [ "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)" = "$1" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+wait_stream "$(head_of)" && pass "with the cluster up, the stream follows the ledger" ||
+    fail "the stream did not reach entry $(head_of)"
+
+# The whole cluster stops.
+for i in 0 1 2; do node_kill "$i" TERM; done
+run burst "$ENDPOINT" h1 b 40 1 0 5000
+check_rc "writes go on with the cluster down (local durability)" 0
+check_eq "each of them acknowledged" 40 "$(grep -c '^ack' <<<"$OUT")"
+# ... and jifend restarts meanwhile: the outbox is its journal, on disk.
+stop_daemon
+start_daemon "$WORK/p" --config "$WORK/p.conf"
+run burst "$ENDPOINT" h0 c 20 1 0 5000
+check_rc "writes after a restart, the cluster still down" 0
+wait_for_log "published once it answers" && pass "the log says the stream does not answer, entries are kept" ||
+    fail "no word in the log of the stream not answering"
+
+for i in 0 1 2; do node_start "$i"; done
+wait_cluster || die "the cluster did not come back"
+HEAD=$(head_of)
+wait_stream "$HEAD" && pass "after the outage the stream reached entry $HEAD" ||
+    fail "the stream stopped at $(tail -n 1 "$WORK/stream" | cut -d' ' -f1) of $HEAD"
+check_eq "the stream's chain is whole (sequence = entry, previous hashes)" "" "$(grep BROKEN "$WORK/stream" || true)"
+check_eq "every entry once, in order: the stream is the ledger" \
+    "$("$JIFEND" --export "$WORK/p" --community default --to - | jq -r '"\(.seq) \(.hash) \(.request_id // "-")"')" \
+    "$(cat "$WORK/stream")"
+check_eq "no request twice" 0 "$(awk '$3 != "-" {print $3}' "$WORK/stream" | sort | uniq -d | wc -l)"
+# The service's own journal has its stream too.
+stream_dump t__service >"$WORK/service" || fail "the service's stream does not check"
+check_eq "the service's journal is in its stream" \
+    "$("$JIFEND" --export "$WORK/p/service" --to - | jq -r '"\(.seq) \(.hash) \(.request_id // "-")"')" \
+    "$(cat "$WORK/service")"
+
+# The example bridge reads the stream as a consumer would, and tells
+# what a resident would be told.
+run "$STREAM_TOOL" --servers "$NATS_URLS" --prefix t --community default --once
+check_rc "the example bridge follows the stream" 0
+check_contains "and tells a household its points" "default h1: +1 points (volunteer" "$OUT"
+check_eq "one line per award" 90 "$(grep -c ': +' <<<"$OUT")"
+
+# A clean stop publishes first; the mark in the ledger says how far.
+stop_daemon
+check_eq "a clean stop leaves nothing unpublished" "$HEAD" "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)"
+
+# No NATS configured: nothing is published (and nothing else changes:
+# the rest of the suite runs that way).
+start_daemon "$WORK/q"
+jf household add h9 >/dev/null || fail "a service without NATS serves"
+grep -q "NATS" "$DAEMON_LOG" && fail "a jifend without nats_servers talks of NATS" ||
+    pass "without nats_servers jifend does not touch NATS"
+finish
