@@ -42,12 +42,15 @@ typedef struct {
     double seconds;
     double ops_per_s;
     double p50_ms, p99_ms, p999_ms; /* per request (or commit) */
+    double max_ms;
     double peak_rss_mb;             /* VmHWM; -1 when not measured */
     double peak_anon_mb; /* peak RssAnon: RSS besides the mapped file */
     /* Reports only (scenario report_* and scale_*): */
     uint64_t entries;     /* journal entries of the ledger when measured */
     uint64_t report_rows; /* rows (or notices) in the reply */
     char note[48];        /* "" when answered, else why not */
+    uint64_t commits;     /* the daemon's commits meanwhile; 0: not asked */
+    double load1;         /* the 1-minute load average after it; 0: not read */
 } bench_row;
 
 /* Fills ops_per_s and the quantiles from the samples (which it sorts). */
@@ -69,12 +72,18 @@ typedef struct {
     bool json;               /* the JSON on stdout, nothing else */
     bool smoke;
     bool no_tree; /* jifend with merkle_tree = 0: what the tree costs */
+    /* --communities N: the many-communities run (bench_communities.c),
+     * N communities of `households` each; 0: the one-community run. */
+    unsigned communities;
 } bench_options;
 
 typedef struct {
     bench_row *rows;
     size_t n;
     size_t cap;
+    /* Figures of the many-communities run that are no row (start-up,
+     * memory, descriptors, disk): members of a JSON object, "" if none. */
+    char extra[4096];
 } bench_results;
 
 bench_row *bench_results_add(bench_results *res, const char *scenario,
@@ -136,6 +145,7 @@ void bench_household(unsigned i, char out[16]);
 void bench_on_interrupt(void);
 
 int bench_jifen_run(const bench_options *o, bench_results *res);
+int bench_communities_run(const bench_options *o, bench_results *res);
 int bench_lmdb_run(const bench_options *o, bench_results *res);
 /* A SQL baseline's connection for bench_sql.c: open(arg, n) connects with
  * room for n queued transfers (NULL on failure, said on stderr); add

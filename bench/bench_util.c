@@ -68,6 +68,7 @@ void bench_row_finish(bench_row *r, samples *lat)
     r->p50_ms = samples_quantile(lat, 0.50);
     r->p99_ms = samples_quantile(lat, 0.99);
     r->p999_ms = samples_quantile(lat, 0.999);
+    r->max_ms = samples_quantile(lat, 1.0);
 }
 
 bench_row *bench_results_add(bench_results *res, const char *scenario,
