@@ -75,6 +75,9 @@ typedef struct {
     /* --communities N: the many-communities run (bench_communities.c),
      * N communities of `households` each; 0: the one-community run. */
     unsigned communities;
+    unsigned committers; /* jifend's committer threads; 0: its default */
+    const char *only;    /* --communities: after the build only this part
+                            (storm, pair, rollup); NULL: all of them */
 } bench_options;
 
 typedef struct {
@@ -147,6 +150,11 @@ void bench_on_interrupt(void);
 int bench_jifen_run(const bench_options *o, bench_results *res);
 int bench_communities_run(const bench_options *o, bench_results *res);
 int bench_lmdb_run(const bench_options *o, bench_results *res);
+/* The disk's and LMDB's own answer to two communities at once: one
+ * environment with a thread committing one award per durable commit, then
+ * two environments with a thread each, for o->seconds (rows lmdb_one,
+ * lmdb_two). 0 or -1. */
+int bench_lmdb_pair(const bench_options *o, bench_results *res);
 /* A SQL baseline's connection for bench_sql.c: open(arg, n) connects with
  * room for n queued transfers (NULL on failure, said on stderr); add
  * queues one; send runs the queued ones as one transaction and empties

@@ -48,6 +48,8 @@ static void exec_daemon(const bench_options *o, const bench_daemon *d,
     FILE *cf = fopen(conf, "w");
     if (cf) {
         fprintf(cf, "merkle_tree = %d\n", o->no_tree ? 0 : 1);
+        if (o->committers)
+            fprintf(cf, "committers = %u\n", o->committers);
         fclose(cf);
     }
     int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);

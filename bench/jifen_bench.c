@@ -50,7 +50,10 @@ static void usage(FILE *out)
         "                  --households each (default 500), built over the\n"
         "                  wire; start-up, memory, descriptors, the storm\n"
         "                  spread and in one, two communities against one,\n"
-        "                  the roll-up (with --smoke: 20 of 50)\n");
+        "                  the roll-up (with --smoke: 20 of 50)\n"
+        "  --committers K  jifend's committer threads (default: its own, 2)\n"
+        "  --only PART     with --communities: after the build and the restart\n"
+        "                  only storm, pair or rollup\n");
 }
 
 static int parse_uint(const char *text, unsigned *out)
@@ -78,7 +81,9 @@ static int parse_options(int argc, char **argv, bench_options *o)
         OUT,
         JSON,
         SMOKE,
-        COMMUNITIES
+        COMMUNITIES,
+        COMMITTERS,
+        ONLY
     };
     static const struct option longs[] = {
         {"households", required_argument, NULL, HOUSEHOLDS},
@@ -94,6 +99,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
         {"json", no_argument, NULL, JSON},
         {"smoke", no_argument, NULL, SMOKE},
         {"communities", required_argument, NULL, COMMUNITIES},
+        {"committers", required_argument, NULL, COMMITTERS},
+        {"only", required_argument, NULL, ONLY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -142,6 +149,14 @@ static int parse_options(int argc, char **argv, bench_options *o)
             break;
         case COMMUNITIES:
             bad |= parse_uint(optarg, &o->communities);
+            break;
+        case COMMITTERS:
+            bad |= parse_uint(optarg, &o->committers);
+            break;
+        case ONLY:
+            o->only = optarg;
+            bad |= strcmp(optarg, "storm") && strcmp(optarg, "pair") &&
+                   strcmp(optarg, "rollup");
             break;
         case 'h':
             usage(stdout);
@@ -395,7 +410,7 @@ static void print_tree_cost(const bench_results *res)
 int main(int argc, char **argv)
 {
     bench_options o = {100000,      64,   1000, 3,    4,     10,
-                       JIFEND_PATH, NULL, NULL, NULL, false, false, false, 0};
+                       JIFEND_PATH, NULL, NULL, NULL, false, false, false, 0, 0, NULL};
     if (parse_options(argc, argv, &o) != 0)
         return 2;
     bench_say_enable(!o.json);
