@@ -51,6 +51,9 @@ typedef struct {
     char note[48];        /* "" when answered, else why not */
     uint64_t commits;     /* the daemon's commits meanwhile; 0: not asked */
     double load1;         /* the 1-minute load average after it; 0: not read */
+    /* The daemon's CPU per command meanwhile, all threads and the server
+     * thread alone, in microseconds; 0: not measured. */
+    double cpu_us_per_op, server_us_per_op;
 } bench_row;
 
 /* Fills ops_per_s and the quantiles from the samples (which it sorts). */
@@ -105,6 +108,9 @@ void bench_tmpdir_done(char **path_p, const char *run, int rc);
 /* Peak memory of a process: VmHWM and RssAnon from /proc/PID/status, in MB;
  * -1 when unreadable. bench_rss_reset starts a new peak (clear_refs 5). */
 double bench_proc_mb(pid_t pid, const char *field);
+/* CPU time (user + system) of a process, or of its thread tid (the main
+ * thread: tid = pid) when tid is not 0, in seconds; -1 when unreadable. */
+double bench_proc_cpu_s(pid_t pid, pid_t tid);
 void bench_rss_reset(pid_t pid);
 
 /* A thread that samples RssAnon of `pid` every few ms and keeps the peak:

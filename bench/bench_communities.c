@@ -324,10 +324,12 @@ static const bench_row *storm(const bench_options *o, void *ctx,
     bench_row *r = &res->rows[res->n - 1];
     r->load1 = load1();
     bench_say("  %-26s %3u clients %8.0f awards/s  p50 %7.2f ms  p99 %7.2f "
-              "ms  %6.0f commits/s, %5.1f per commit; load %.2f\n",
+              "ms  %6.0f commits/s, %5.1f per commit; CPU %4.0f us/award "
+              "(server thread %3.0f); load %.2f\n",
               scenario, r->clients, r->ops_per_s, r->p50_ms, r->p99_ms,
               r->commits / r->seconds,
-              r->commits ? (double)r->ops / (double)r->commits : 0.0, r->load1);
+              r->commits ? (double)r->ops / (double)r->commits : 0.0,
+              r->cpu_us_per_op, r->server_us_per_op, r->load1);
     return r;
 }
 

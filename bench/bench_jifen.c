@@ -734,6 +734,8 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
     bool stats = bench_daemon_stats(ctx, d, &before) == 0;
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
+    double cpu0 = bench_proc_cpu_s(d->pid, 0);
+    double srv0 = bench_proc_cpu_s(d->pid, d->pid);
     double start = bench_now();
     for (unsigned t = 0, first = 0; t < nt; t++) {
         unsigned n = clients / nt + (t < clients % nt);
@@ -746,6 +748,8 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
     for (unsigned t = 0; t < nt; t++)
         pthread_join(th[t], NULL);
     double seconds = bench_now() - start;
+    double cpu = bench_proc_cpu_s(d->pid, 0) - cpu0;
+    double srv = bench_proc_cpu_s(d->pid, d->pid) - srv0;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
     bool grouped = stats && bench_daemon_stats(ctx, d, &after) == 0;
@@ -763,8 +767,15 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
             add_closed_row(res, name, clients, ws, k, seconds, hwm, anon);
         }
     }
-    for (size_t i = first_row; grouped && i < res->n; i++)
-        res->rows[i].commits = after.commits - before.commits;
+    for (size_t i = first_row; i < res->n; i++) {
+        bench_row *r = &res->rows[i];
+        if (grouped)
+            r->commits = after.commits - before.commits;
+        if (r->ops && cpu0 >= 0 && srv0 >= 0) {
+            r->cpu_us_per_op = cpu * 1e6 / (double)r->ops;
+            r->server_us_per_op = srv * 1e6 / (double)r->ops;
+        }
+    }
     for (unsigned i = 0; i < clients; i++)
         for (int k = 0; k < OP_KINDS; k++)
             samples_free(&ws[i].lat[k]);

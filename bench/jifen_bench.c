@@ -362,6 +362,11 @@ static void write_json_to(FILE *f, const bench_options *o,
             fprintf(f, "\"commits\": %llu, ", (unsigned long long)r->commits);
         if (r->load1 > 0)
             json_number(f, "load1", r->load1, false);
+        if (r->cpu_us_per_op > 0) {
+            json_number(f, "daemon_cpu_us_per_op", r->cpu_us_per_op, false);
+            json_number(f, "server_thread_cpu_us_per_op", r->server_us_per_op,
+                        false);
+        }
         json_number(f, "peak_rss_mb", r->peak_rss_mb, false);
         json_number(f, "peak_anon_mb", r->peak_anon_mb, true);
         fprintf(f, "}%s\n", i + 1 < res->n ? "," : "");
