@@ -158,9 +158,10 @@ int bench_communities_run(const bench_options *o, bench_results *res);
 int bench_lmdb_run(const bench_options *o, bench_results *res);
 /* The disk's and LMDB's own answer to two communities at once: one
  * environment with a thread committing one award per durable commit, then
- * two environments with a thread each, for o->seconds (rows lmdb_one,
- * lmdb_two). 0 or -1. */
-int bench_lmdb_pair(const bench_options *o, bench_results *res);
+ * two environments with a thread each, o->seconds each, alternating for
+ * `rounds` rounds (rows lmdb_one, lmdb_two). 0 or -1. */
+int bench_lmdb_pair(const bench_options *o, unsigned rounds,
+                    bench_results *res);
 /* A SQL baseline's connection for bench_sql.c: open(arg, n) connects with
  * room for n queued transfers (NULL on failure, said on stderr); add
  * queues one; send runs the queued ones as one transaction and empties

@@ -753,7 +753,7 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
     bool grouped = stats && bench_daemon_stats(ctx, d, &after) == 0;
-    if (grouped)
+    if (grouped && !sp) /* the communities run says it per row */
         print_grouping(&before, &after, seconds);
     size_t first_row = res->n;
     if (!mixed) {
