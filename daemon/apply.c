@@ -404,7 +404,7 @@ static int apply_reverse(ledger *self, const jifen_entry *e,
                          char household[JIFEN_HOUSEHOLD_MAX + 1], char *err,
                          size_t errlen)
 {
-    jifen_entry *o = &self->original;
+    jifen_entry *o = &self->w->original;
     storage_error se = journal_read(&self->txn, e->reverses, o, false);
     if (se == STORAGE_NOT_FOUND)
         return refuse(err, errlen, "it reverses entry %" PRIu64

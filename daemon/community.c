@@ -39,7 +39,7 @@ static void decide_create(ledger *self, const write_context *ctx,
                               "only jifend adopts an existing ledger");
             return;
         }
-        jifen_entry *d = &self->draft;
+        jifen_entry *d = &self->w->draft;
         memset(d, 0, sizeof *d);
         d->command = *cmd;
         d->command.text = NULL;
@@ -55,10 +55,10 @@ static void decide_create(ledger *self, const write_context *ctx,
         ledger_set_result(result, JIFEN_STATUS_RULE_SET_REFUSED, "%s", err);
         return;
     }
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command = *cmd;
-    d->command.text = self->scratch_text;
+    d->command.text = self->w->scratch_text;
     ledger_post_draft(self, ctx, result);
     d->command.text = NULL;
 }
@@ -84,7 +84,7 @@ static void decide_close(ledger *self, const write_context *ctx,
                           cmd->community, r.closed_entry);
         return;
     }
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command = *cmd;
     ledger_post_draft(self, ctx, result);

@@ -286,7 +286,7 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
         return LEDGER_FAILED;
     }
     pthread_mutex_init(&self->head_lock, NULL);
-    self->pol = *pol;
+    self->pol = pol;
     self->opts = *opts;
     self->opts.rules = NULL; /* not kept: the book has a copy */
     self->service = opts->service;
@@ -348,6 +348,7 @@ void ledger_close(ledger **self_p)
     keys_snapshot_destroy(&self->keys);
     rulebook_close(&self->book);
     free(self->entry_buf);
+    free(self->w);
     pthread_mutex_destroy(&self->head_lock);
     free(self);
     *self_p = NULL;
@@ -377,9 +378,9 @@ ledger_error ledger_grow(ledger *self)
 static storage_error balance_after(ledger *self, const char *household,
                                    const jifen_entry *e, jifen_balance *b)
 {
-    if (strcmp(self->before.household, household) != 0)
+    if (strcmp(self->w->before.household, household) != 0)
         return ledger_household_balance(&self->txn, household, b);
-    *b = self->before;
+    *b = self->w->before;
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
         pending[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(household, points);
@@ -409,7 +410,7 @@ static void advance_head(ledger *self, uint64_t seq, const uint8_t *stored,
 void ledger_post_draft(ledger *self, const write_context *ctx,
                        jifen_result *result)
 {
-    jifen_entry *e = &self->draft;
+    jifen_entry *e = &self->w->draft;
     e->seq = self->next_seq + 1;
     memcpy(e->prev_hash, self->next_hash, JIFEN_HASH_LEN);
     e->time_ms = ctx->now_ms;
@@ -452,11 +453,25 @@ void ledger_post_draft(ledger *self, const write_context *ctx,
 
 /* --- the write path ------------------------------------------------------- */
 
+/* The writer's scratch lives as long as one write transaction. */
+static void scratch_free(ledger *self)
+{
+    free(self->w);
+    self->w = NULL;
+}
+
 ledger_error ledger_write_begin(ledger *self)
 {
+    if (!self->w && !(self->w = malloc(sizeof *self->w))) {
+        snprintf(self->last_error, sizeof self->last_error, "out of memory");
+        return LEDGER_FAILED;
+    }
+    self->w->before.household[0] = '\0'; /* nothing read yet */
     storage_error e = storage_txn_begin(self->st, &self->txn, true);
-    if (e)
+    if (e) {
+        scratch_free(self);
         return ledger_fail(self, e, storage_txn_strerror(&self->txn));
+    }
     self->in_write = true;
     self->keys_changed = false;
     self->next_seq = self->head_seq;
@@ -468,6 +483,7 @@ void ledger_write_abort(ledger *self)
 {
     storage_txn_abort(&self->txn);
     self->in_write = false;
+    scratch_free(self);
     rulebook_abort(self->book);
 }
 
@@ -494,6 +510,7 @@ ledger_error ledger_write_commit(ledger *self)
                 sizeof head, STORAGE_PUT_OVERWRITE);
     storage_error e = storage_txn_commit(&self->txn);
     self->in_write = false;
+    scratch_free(self);
     if (e) {
         rulebook_abort(self->book);
         return ledger_fail(self, e, storage_txn_strerror(&self->txn));
@@ -566,7 +583,7 @@ static jifen_status authorize_role(storage_txn *txn, const char *z85,
         const jifen_command *cmd = &req->commands[i];
         if (!keys_role_may(role, cmd->kind))
             return deny(err, errlen,
-                        "command %zu (%s) is not allowed for a %s key", i + 1,
+                        "command %zu (%s) is not allowed for a key of role %s", i + 1,
                         codec_command_name(cmd->kind), jifen_role_name(role));
         if (cmd->kind == JIFEN_CMD_REVERSE) {
             jifen_status st = check_reversal(txn, role, cmd, i, err, errlen);
@@ -661,7 +678,7 @@ bool ledger_key_admitted(ledger *self, const char *z85)
 /* Puts back each result's postings from its journal entry. */
 static storage_error refill_postings(ledger *self, jifen_reply *reply)
 {
-    jifen_entry *entry = &self->original;
+    jifen_entry *entry = &self->w->original;
     for (size_t i = 0; i < reply->n_results; i++) {
         jifen_result *r = &reply->results[i];
         if (r->entry == 0)
@@ -902,7 +919,7 @@ void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len)
 ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
                               char *err, size_t errlen)
 {
-    jifen_entry *e = &self->replicated;
+    jifen_entry *e = &self->w->replicated;
     char why[200];
     if (codec_entry_decode_text(stored, len, e, why, sizeof why) !=
         JIFEN_STATUS_OK) {

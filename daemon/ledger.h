@@ -61,7 +61,9 @@ typedef struct {
     bool service;
 } ledger_options;
 
-/* Opens the ledger in `dir` (which must exist) with a copy of `pol`. A
+/* Opens the ledger in `dir` (which must exist) with `pol` as its default
+ * rule set, which the caller keeps alive until ledger_close (a service
+ * shares one among its communities). A
  * ledger of an earlier format is migrated first: its derived state is
  * rebuilt from its journal by this release's apply path (docs/
  * operations.md, "Upgrading"); the journal, its chain and head stay as

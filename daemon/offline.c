@@ -179,6 +179,8 @@ static int community_dirs(const char *dir, target **out, size_t *n)
             continue;
         char ledger[PATH_CAP];
         struct stat st;
+        if (strlen(de->d_name) > JIFEN_COMMUNITY_MAX)
+            continue; /* no community's code */
         if (snprintf(ledger, sizeof ledger, "%s/%s/data.mdb", path,
                      de->d_name) >= (int)sizeof ledger ||
             stat(ledger, &st) != 0)
@@ -197,8 +199,12 @@ static int community_dirs(const char *dir, target **out, size_t *n)
         if (snprintf(t->path, sizeof t->path, "%s/%s", path, de->d_name) >=
             (int)sizeof t->path)
             (*n)--;
-        snprintf(t->name, sizeof t->name, "community %s", de->d_name);
-        snprintf(t->sub, sizeof t->sub, "communities/%s", de->d_name);
+        /* codes are at most JIFEN_COMMUNITY_MAX (longer names were
+         * skipped above) */
+        snprintf(t->name, sizeof t->name, "community %.*s",
+                 JIFEN_COMMUNITY_MAX, de->d_name);
+        snprintf(t->sub, sizeof t->sub, "communities/%.*s",
+                 JIFEN_COMMUNITY_MAX, de->d_name);
     }
     closedir(d);
     if (*n)

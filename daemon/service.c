@@ -207,6 +207,8 @@ static int compare_code(const void *a, const void *b)
 
 static community *find(service *self, const char *code)
 {
+    if (self->n == 0)
+        return NULL; /* (bsearch of no array at all) */
     community key;
     snprintf(key.rec.code, sizeof key.rec.code, "%s", code);
     return bsearch(&key, self->items, self->n, sizeof *self->items,

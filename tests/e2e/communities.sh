@@ -14,9 +14,11 @@
 #    (trial balance, liability, ageing), and its TOTAL their sum.
 # 5. A closed community is read, never written; an unknown one is refused
 #    with its own status; several communities and none named is refused.
-# 6. Offline tools per community and for the whole service: --verify,
+# 6. A replica follows the whole service, also a community created while
+#    it runs.
+# 7. Offline tools per community and for the whole service: --verify,
 #    --backup, --export, --rebuild.
-# 7. A one-community ledger of an earlier release taken over as the
+# 8. A one-community ledger of an earlier release taken over as the
 #    service's first community with its journal and head unchanged.
 source "$(dirname "$0")/lib.sh"
 
@@ -250,12 +252,43 @@ check_rc "several communities and none named" 1
 check_contains "... says to name one" "--community" "$ERR"
 run jf_as admin --community east --json balance "$H"
 check_rc "--community CODE on the command line" 0
+
+# --- 6. a replica follows the whole service ------------------------------
+P_EP=$ENDPOINT P_PID=$PID P_KEY=$SERVER_KEY
+primary() { ENDPOINT=$P_EP SERVER_KEY=$P_KEY "$@"; }
+mkdir -m 700 "$WORK/r"
+"$JIFEN" keygen --out "$WORK/r/jifend" >/dev/null || die "keygen for the replica"
+run jf_as admin key enrol "$WORK/r/jifend.pub" auditor --label 副本 --all-communities
+check_rc "the replica's key: an auditor of every community" 0
+start_daemon "$WORK/r" --replica-of "$P_EP" --replica-server-key "$P_KEY"
+R_EP=$ENDPOINT R_PID=$PID R_KEY=$SERVER_KEY
+# A community created after the replica started, and written to.
+run primary jf_as admin community create south --name 南区 --street s2
+check_rc "community create south on the primary" 0
+newkey south-committee
+run primary at south admin key enrol "$KEYS/south-committee.pub" committee --label south-committee
+run primary at south south-committee household add "$H"
+run primary at south south-committee award "$H" honour --points 7
+check_rc "an award in south" 0
+got=""
+for ((i = 0; i < 200; i++)); do
+    got=$(at south admin --json balance "$H" 2>/dev/null | jq -r .points || true)
+    [ "$got" = 7 ] && break
+    sleep 0.05
+done
+check_eq "the replica has south, created on the primary while it ran, and its award" 7 "$got"
+run at east street-s1 --json verify
+check_eq "... and east, the same head as the primary's" "$(primary at east street-s1 --json verify | jq -r .head)" "$(jget .head)"
+run at east east-committee award "$H" meeting
+check_rc "... and refuses writes" 4
+stop_daemon
+PID=$P_PID ENDPOINT=$P_EP SERVER_KEY=$P_KEY
 stop_daemon
 
-# --- 6. offline tools ---------------------------------------------------------
+# --- 7. offline tools ---------------------------------------------------------
 run "$JIFEND" --verify "$DATA" --json
 check_rc "--verify of the whole service" 0
-check_eq "... every ledger verified" "service communities/default communities/east communities/far communities/west" "$(jget '[.ledgers[].ledger] | join(" ")')"
+check_eq "... every ledger verified" "service communities/default communities/east communities/far communities/south communities/west" "$(jget '[.ledgers[].ledger] | join(" ")')"
 check_eq "... and all of them ok" true "$(jget '[.ledgers[].ok] | all')"
 run "$JIFEND" --verify "$DATA" --community west
 check_rc "--verify of one community" 0
@@ -266,7 +299,7 @@ check_rc "... which verifies on its own" 0
 run "$JIFEND" --backup "$DATA" --to "$WORK/service-backup"
 check_rc "--backup of the whole service" 0
 run "$JIFEND" --verify "$WORK/service-backup" --json
-check_eq "... every ledger in it verifies" "true 5" "$(jget '[([.ledgers[].ok] | all), (.ledgers | length)] | join(" ")')"
+check_eq "... every ledger in it verifies" "true 6" "$(jget '[([.ledgers[].ok] | all), (.ledgers | length)] | join(" ")')"
 run "$JIFEND" --export "$DATA" --community east --to "$WORK/east.jsonl"
 check_rc "--export of one community" 0
 run python3 "$JIFEN_SOURCE_DIR/tools/verify_export.py" "$WORK/east.jsonl"
@@ -279,7 +312,7 @@ run at west west-auditor --json balance "$H"
 check_eq "the restored service: west's balance" "$(( 5 + 5 - 5 ))" "$(jget .points)"
 stop_daemon
 
-# --- 7. an earlier release's one-community ledger ---------------------------
+# --- 8. an earlier release's one-community ledger ---------------------------
 FIXTURE="$JIFEN_SOURCE_DIR/tests/fixtures/ledger-b928220"
 OLD="$WORK/old"
 mkdir -m 700 "$OLD"
