@@ -458,6 +458,8 @@ static int two_vs_one(const bench_options *o, void *ctx, const bench_daemon *d,
     return 0;
 }
 
+static void json_number(bench_results *res, const char *name, double v);
+
 /* --- the roll-up beside other clients --------------------------------------
  */
 
@@ -508,10 +510,30 @@ static void *side_main(void *arg)
     return NULL;
 }
 
+/* Journal entries of every community together (the community list, as
+ * the auditor): what the roll-up walks. 0 when not known. */
+static uint64_t service_entries(void *ctx, const bench_daemon *d)
+{
+    void *sock = bench_open_req(ctx, d, KEY_AUDITOR);
+    jifen_command c = {.kind = JIFEN_CMD_COMMUNITY_LIST};
+    jifen_request req = {.n_commands = 1, .commands = &c};
+    jifen_reply reply;
+    uint64_t n = 0;
+    if (sock && bench_call_ok(sock, &req, &reply, "community list") == 0) {
+        for (size_t i = 0; i < reply.results[0].n_communities; i++)
+            n += reply.results[0].communities[i].entries;
+        codec_reply_clear(&reply);
+    }
+    if (sock)
+        zmq_close(sock);
+    return n;
+}
+
 static int rollup_beside(const bench_options *o, void *ctx,
                          const bench_daemon *d, const bench_community *codes,
                          bench_results *res)
 {
+    uint64_t entries = service_entries(ctx, d);
     atomic_int phase;
     atomic_init(&phase, 0);
     side_client side[2] = {
@@ -556,6 +578,7 @@ static int rollup_beside(const bench_options *o, void *ctx,
         zmq_close(sock);
     row->requests = row->ops;
     row->report_rows = rows;
+    row->entries = entries;
     row->clients = 1;
     row->batch = 1;
     row->errors = rc != 0 || side[0].errors || side[1].errors;
@@ -568,11 +591,15 @@ static int rollup_beside(const bench_options *o, void *ctx,
                 o->communities + 2);
         row->errors++;
     }
-    bench_say("\nroll-up of %zu communities (on the server thread), back to "
-              "back for %.1f s: %llu calls, p50 %.1f ms, max %.1f ms, daemon "
-              "RssAnon peak %.1f MB; load %.2f\n",
-              rows ? rows - 1 : 0, row->seconds, (unsigned long long)row->ops,
-              row->p50_ms, row->max_ms, row->peak_anon_mb, row->load1);
+    bench_say("\nroll-up of %zu communities, %llu journal entries in all (on "
+              "the server thread), back to back for %.1f s: %llu calls, p50 "
+              "%.1f ms (%.2f us an entry), max %.1f ms, daemon RssAnon peak "
+              "%.1f MB; load %.2f\n",
+              rows ? rows - 1 : 0, (unsigned long long)entries, row->seconds,
+              (unsigned long long)row->ops, row->p50_ms,
+              entries ? row->p50_ms * 1000 / (double)entries : 0.0, row->max_ms,
+              row->peak_anon_mb, row->load1);
+    json_number(res, "rollup_entries", (double)entries);
     static const char *const names[2][2] = {
         {"side_balance_alone", "side_balance_rollup"},
         {"side_award_alone", "side_award_rollup"}};
