@@ -743,12 +743,12 @@ static void list_communities(service *self, const ledger_caller *caller,
 /* --- the roll-up ------------------------------------------------------------- */
 
 static const char *const ROLLUP_COLUMNS[] = {
-    "community",       "name",          "street",
-    "households",      "points_issued", "points_redeemed",
+    "community",          "name",           "street",
+    "households",         "points_issued",  "points_redeemed",
     "points_outstanding", "points_pending", "funder_owed_fen",
-    "billed_fen",      "collected_fen", "collection_rate",
-    "days_0_30",       "days_31_90",    "days_91_180",
-    "days_over_180",
+    "funder_overpaid_fen", "billed_fen",    "collected_fen",
+    "collection_rate",    "days_0_30",      "days_31_90",
+    "days_91_180",        "days_over_180",
 };
 #define ROLLUP_N (sizeof ROLLUP_COLUMNS / sizeof *ROLLUP_COLUMNS)
 _Static_assert(ROLLUP_N <= JIFEN_REPORT_COLUMNS_MAX, "roll-up columns");
@@ -781,17 +781,20 @@ static bool rollup_row(jifen_report *rep, const char *code, const char *name,
     int64_t v[] = {(int64_t)t->households, t->points_issued,
                    t->points_redeemed,     t->points_outstanding,
                    t->points_pending,      t->funder_owed_fen,
-                   t->billed_fen,          collected};
+                   t->funder_overpaid_fen, t->billed_fen,
+                   collected};
+    const size_t rate = 3 + sizeof v / sizeof *v; /* the column after them */
     snprintf(row->cells[0], sizeof row->cells[0], "%s", code);
     snprintf(row->cells[1], sizeof row->cells[1], "%s", name);
     snprintf(row->cells[2], sizeof row->cells[2], "%s", street);
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         snprintf(row->cells[3 + i], sizeof row->cells[3 + i], "%" PRId64,
                  v[i]);
-    rate_cell(t->billed_fen, collected, row->cells[11], sizeof row->cells[11]);
-    for (int i = 0; i < 4; i++)
-        snprintf(row->cells[12 + i], sizeof row->cells[12 + i], "%" PRIu64,
-                 t->ageing_fen[i]);
+    rate_cell(t->billed_fen, collected, row->cells[rate],
+              sizeof row->cells[rate]);
+    for (size_t i = 0; i < 4; i++)
+        snprintf(row->cells[rate + 1 + i], sizeof row->cells[rate + 1 + i],
+                 "%" PRIu64, t->ageing_fen[i]);
     return true;
 }
 
@@ -861,11 +864,13 @@ static void service_rollup(service *self, const ledger_caller *caller,
         all.households += t.households;
         int64_t *sums[] = {&all.points_issued,   &all.points_redeemed,
                            &all.points_outstanding, &all.points_pending,
-                           &all.funder_owed_fen,  &all.billed_fen,
+                           &all.funder_owed_fen,  &all.funder_overpaid_fen,
+                           &all.billed_fen,
                            &all.outstanding_fen};
         int64_t vals[] = {t.points_issued,      t.points_redeemed,
                           t.points_outstanding, t.points_pending,
-                          t.funder_owed_fen,    t.billed_fen,
+                          t.funder_owed_fen,    t.funder_overpaid_fen,
+                          t.billed_fen,
                           t.outstanding_fen};
         for (size_t k = 0; k < sizeof vals / sizeof *vals; k++)
             ok = ok && add_to(sums[k], vals[k]);
