@@ -27,7 +27,7 @@
  *   - two communities written at once (client i in community i % 2)
  *     against one community alone, the same clients in all, every
  *     request its own durable commit's reply, at a few client counts;
- *   - the roll-up over every community (answered on the server thread),
+ *   - the roll-up over every community,
  *     with a balance probe and an award client in other communities
  *     timed alone and while roll-ups run back to back.
  * Nothing is asserted of a time: the run fails only when a command does.
@@ -591,8 +591,8 @@ static int rollup_beside(const bench_options *o, void *ctx,
                 o->communities + 2);
         row->errors++;
     }
-    bench_say("\nroll-up of %zu communities, %llu journal entries in all (on "
-              "the server thread), back to back for %.1f s: %llu calls, p50 "
+    bench_say("\nroll-up of %zu communities, %llu journal entries in all, "
+              "back to back for %.1f s: %llu calls, p50 "
               "%.1f ms (%.2f us an entry), max %.1f ms, daemon RssAnon peak "
               "%.1f MB; load %.2f\n",
               rows ? rows - 1 : 0, (unsigned long long)entries, row->seconds,
