@@ -46,6 +46,7 @@ struct stream_pub {
     stream_ack_fn fn;
     void *ctx;
     int64_t wait_ms;
+    bool used; /* anything published (the client's pending list exists) */
 };
 
 /* --- names ------------------------------------------------------------------ */
@@ -389,7 +390,7 @@ void stream_pub_destroy(stream_pub **self_p)
     /* Whatever is still pending is given back and dropped: the journal is
      * the outbox, and it is published again from there. */
     natsMsgList left = {0};
-    if (js_PublishAsyncGetPendingList(&left, p->js) == NATS_OK)
+    if (p->used && js_PublishAsyncGetPendingList(&left, p->js) == NATS_OK)
         natsMsgList_Destroy(&left);
     jsCtx_Destroy(p->js);
     free(p);
@@ -421,6 +422,7 @@ stream_status stream_pub_send(stream_pub *p, uint64_t seq, const uint8_t *data,
         else
             po.ExpectLastSeq = seq - 1;
         s = js_PublishMsgAsync(p->js, &m, &po);
+        p->used = true;
     }
     natsMsg_Destroy(m); /* nothing when the library took it */
     if (s == NATS_OK)
