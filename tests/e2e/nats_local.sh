@@ -9,6 +9,14 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/nats_lib.sh"
 : "${BURST:?BURST must name the burst test tool}"
 
+# The shipped cluster configuration is one nats-server accepts.
+for f in "$JIFEN_SOURCE_DIR"/deploy/nats/nats-*.conf; do
+    run nats-server -c "$f" -t
+    check_rc "deploy/nats/$(basename "$f") is a valid nats-server configuration" 0
+done
+run "$JIFEND" --check-config "$JIFEN_SOURCE_DIR/deploy/nats/jifend-nats.conf"
+check_rc "deploy/nats/jifend-nats.conf is a valid jifend configuration" 0
+
 start_cluster
 nats_conf "$WORK/p.conf" local
 start_daemon "$WORK/p" --config "$WORK/p.conf"
