@@ -44,6 +44,20 @@ start_daemon "$WORK/r" --config "$WORK/r.conf" --nats-replica
 R_PID=$PID R_EP=$ENDPOINT
 SERVER_KEY=$WORK/r/jifend.pub # the same key, and it stays
 
+# PHASE=NAME writers EP PREFIX N TIMEOUT_MS WHO...: one burst writer per
+# household h<WHO> in the background, N awards with ids PREFIX<WHO>-0,
+# PREFIX<WHO>-1, ..., each logging to $WORK/NAME.<WHO>.
+BURSTS=()
+writers() {
+    local ep=$1 prefix=$2 n=$3 timeout=$4 k
+    shift 4
+    for k in "$@"; do
+        JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" \
+            "$BURST" "$ep" "h$k" "$prefix$k" "$n" 1 0 "$timeout" >"$WORK/$PHASE.$k" 2>&1 &
+        BURSTS+=("$!")
+    done
+}
+
 # caught_up EP WANT: until EP has WANT entries in community default (20 s).
 caught_up() {
     local i have=""
@@ -65,12 +79,7 @@ check_contains "as read-only" "read-only replica" "$ERR"
 # acked LOG...: the ids acknowledged in burst logs.
 acked() { cat "$@" 2>/dev/null | awk '$1 == "ack" {print $2}' | sort -u; }
 tried() { cat "$@" 2>/dev/null | awk '$1 == "try" {print $2}' | sort -u; }
-BURSTS=()
-for k in 0 1 2; do
-    JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" \
-        "$BURST" "$P_EP" "h$k" "w$k" 400 1 0 20000 >"$WORK/b1.$k" 2>&1 &
-    BURSTS+=("$!")
-done
+PHASE=b1 writers "$P_EP" w 400 20000 0 1 2
 for ((i = 0; i < 300; i++)); do
     [ "$(acked "$WORK"/b1.* | wc -l)" -ge 60 ] && break
     sleep 0.05
@@ -130,11 +139,7 @@ leader_node() { # the node that leads stream t_default, by its log
 }
 L=$(leader_node)
 [ -n "$L" ] || L=0
-for k in 0 1 2; do
-    JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" \
-        "$BURST" "$N_EP" "h$k" "x$k" 40 1 0 30000 >"$WORK/b3.$k" 2>&1 &
-    BURSTS+=("$!")
-done
+PHASE=b3 writers "$N_EP" x 40 30000 0 1 2
 for ((i = 0; i < 200; i++)); do
     [ "$(acked "$WORK"/b3.* | wc -l)" -ge 15 ] && break
     sleep 0.05
@@ -147,11 +152,7 @@ check_eq "every write tried with one node down was acknowledged (the stream lead
 # --- 4. two nodes down: refused, nothing acknowledged that the stream lacks ----------
 S=$(((L + 1) % 3))
 node_kill "$S" TERM
-for k in 0 1; do
-    JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" \
-        "$BURST" "$N_EP" "h$k" "y$k" 1 1 0 60000 >"$WORK/b4.$k" 2>&1 &
-    BURSTS+=("$!")
-done
+PHASE=b4 writers "$N_EP" y 1 60000 0 1
 wait_bursts
 check_eq "with two nodes down every write is refused as not_replicated" \
     "refused y0-0 not_replicated refused y1-0 not_replicated" \
