@@ -75,8 +75,12 @@ check_rc "the example bridge follows the stream" 0
 check_contains "and tells a household its points" "default h1: +1 points (volunteer" "$OUT"
 check_eq "one line per award" 90 "$(grep -c ': +' <<<"$OUT")"
 
-# A clean stop publishes first; the mark in the ledger says how far.
+# A clean stop publishes first: writes, then at once a stop; the stream
+# read afterwards (the daemon gone) ends at the ledger's head.
+burst "$ENDPOINT" h1 d 20 1 0 5000 >"$WORK/b4" || fail "writes before the stop: $(tail -n 2 "$WORK/b4")"
+HEAD=$(head_of)
 stop_daemon
+stream_dump t_default >"$WORK/stream" || fail "the stream does not check after the stop"
 check_eq "a clean stop leaves nothing unpublished" "$HEAD" "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)"
 
 # No NATS configured: nothing is published (and nothing else changes:
