@@ -25,13 +25,14 @@ burst "$ENDPOINT" h0 a 30 1 0 5000 >"$WORK/b1" || fail "writes with the cluster 
 
 # head_of: the ledger's last entry (community default), read offline.
 head_of() { "$JIFEND" --export "$WORK/p" --community default --to - | tail -n 1 | jq -r .seq; }
-# wait_stream N: until the stream's last entry is N (30 s); leaves the
-# dump in $WORK/stream.
+# wait_stream N [STREAM [FILE]]: until the stream's (t_default's) last
+# entry is N (60 s: after the whole cluster restarted, each stream waits
+# for a leader of its own); leaves the dump in FILE ($WORK/stream).
 wait_stream() {
-    local i
-    for ((i = 0; i < 150; i++)); do
-        stream_dump t_default >"$WORK/stream" 2>/dev/null || true
-        [ "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)" = "$1" ] && return 0
+    local i s=${2:-t_default} f=${3:-$WORK/stream}
+    for ((i = 0; i < 300; i++)); do
+        stream_dump "$s" >"$f" 2>/dev/null || true
+        [ "$(tail -n 1 "$f" | cut -d' ' -f1)" = "$1" ] && return 0
         sleep 0.2
     done
     return 1
@@ -63,7 +64,9 @@ check_eq "every entry once, in order: the stream is the ledger" \
     "$(cat "$WORK/stream")"
 check_eq "no request twice" 0 "$(awk '$3 != "-" {print $3}' "$WORK/stream" | sort | uniq -d | wc -l)"
 # The service's own journal has its stream too.
-stream_dump t__service >"$WORK/service" || fail "the service's stream does not check"
+SERVICE_HEAD=$("$JIFEND" --export "$WORK/p/service" --to - | tail -n 1 | jq -r .seq)
+wait_stream "$SERVICE_HEAD" t__service "$WORK/service" ||
+    fail "the service's stream stopped at $(tail -n 1 "$WORK/service" | cut -d' ' -f1) of $SERVICE_HEAD"
 check_eq "the service's journal is in its stream" \
     "$("$JIFEND" --export "$WORK/p/service" --to - | jq -r '"\(.seq) \(.hash) \(.request_id // "-")"')" \
     "$(cat "$WORK/service")"
@@ -82,6 +85,57 @@ HEAD=$(head_of)
 stop_daemon
 stream_dump t_default >"$WORK/stream" || fail "the stream does not check after the stop"
 check_eq "a clean stop leaves nothing unpublished" "$HEAD" "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)"
+
+# --- a promotion beside a primary that still runs (a network split) ------
+# The stream fences whichever of the two appends second: the expected last
+# sequence of the old primary's next entry no longer holds.
+start_daemon "$WORK/p" --config "$WORK/p.conf"
+P_PID=$PID P_EP=$ENDPOINT P_LOG=$DAEMON_LOG
+PRIMARY=$P_EP # for lib.sh's on
+mkdir -m 700 "$WORK/r"
+cp -p "$WORK/p/jifend.key" "$WORK/p/jifend.pub" "$WORK/p/checkpoint.key" \
+    "$WORK/p/checkpoint.pub" "$WORK/r/"
+nats_conf "$WORK/r.conf" local "nats_name = replica-r"
+start_daemon "$WORK/r" --config "$WORK/r.conf" --nats-replica
+R_EP=$ENDPOINT
+for ((i = 0; i < 60; i++)); do
+    [ "$(ON_TIMEOUT=1000 entries_of "$R_EP")" = "$HEAD" ] && break
+    sleep 0.2
+done
+check_eq "a replica of the streams caught up with the primary" "$HEAD" "$(entries_of "$R_EP")"
+stop_daemon
+start_daemon "$WORK/r" --config "$WORK/r.conf" --promote
+N_EP=$ENDPOINT N_PID=$PID
+grep -q "PROMOTED" "$DAEMON_LOG" && pass "the replica is promoted while the old primary runs" ||
+    fail "no PROMOTED line in the promoted replica's log"
+run burst "$N_EP" h0 n 3 1 0 5000
+check_rc "the new primary takes writes" 0
+# The old primary commits its next write (local durability answers after
+# the LMDB commit: that entry is a fork, on its disk only), and its
+# publish is refused by the stream: it is fenced.
+run burst "$P_EP" h0 o 1 1 0 5000
+for ((i = 0; i < 200; i++)); do
+    grep -q "FENCED" "$P_LOG" && break
+    sleep 0.1
+done
+grep -q "FENCED" "$P_LOG" && pass "the old primary's publish was refused: its log says FENCED" ||
+    fail "the old primary was not fenced by the stream"
+run burst "$P_EP" h0 o 1 1 0 5000 1
+check_contains "then the old primary refuses writes as fenced" "refused o-1 fenced" "$OUT"
+run burst "$N_EP" h0 n 2 1 0 5000 3
+check_rc "the new primary still takes writes" 0
+N_HEAD=$(ON_TIMEOUT=3000 entries_of "$N_EP")
+for ((i = 0; i < 100; i++)); do
+    stream_dump t_default >"$WORK/stream" 2>/dev/null || true
+    [ "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)" = "$N_HEAD" ] && break
+    sleep 0.2
+done
+check_eq "the stream ends at the new primary's head" "$N_HEAD" "$(tail -n 1 "$WORK/stream" | cut -d' ' -f1)"
+check_eq "and holds its writes, none of the old primary's" "n-0 n-1 n-2 n-3 n-4" \
+    "$(awk '$3 ~ /^[no]-/ {print $3}' "$WORK/stream" | tr '\n' ' ' | sed 's/ $//')"
+stop_daemon
+kill -TERM "$P_PID" 2>/dev/null || true
+wait "$P_PID" 2>/dev/null || true
 
 # No NATS configured: nothing is published (and nothing else changes:
 # the rest of the suite runs that way).
