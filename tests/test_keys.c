@@ -39,9 +39,13 @@ static const struct {
     {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
     {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
     {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
+    {JIFEN_CMD_REFUND, "T"},        {JIFEN_CMD_SHIFT_CLOSE, "T"},
+    {JIFEN_CMD_BILLING_PLAN, "TAD"}, {JIFEN_CMD_ONTIME_AWARD, ""},
+    {JIFEN_CMD_RECEIPT, "CTAD"},    {JIFEN_CMD_SHIFTS, "TAD"},
+    {JIFEN_CMD_HOUSEHOLD_SET, "CT"},
 };
 /* Every kind is in the table above: a new command must say who may. */
-_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SEARCH,
+_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SET,
                "a command kind is missing from the test's matrix");
 static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
                                    [JIFEN_ROLE_TERMINAL] = 'T',
@@ -77,6 +81,9 @@ static void test_who_reverses_what(void **state)
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_BILL));
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_PAY));
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REDEEM));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REFUND));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_ONTIME_AWARD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_AWARD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_ADMIN, JIFEN_CMD_KEY_ENROL));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_AUDITOR, JIFEN_CMD_AWARD));
