@@ -1280,6 +1280,8 @@ static void shift_close_to_wire(const jifen_command *c, wire_command *w)
         t->paid_fen = c->totals[i].paid_fen;
         t->refunds = c->totals[i].refunds;
         t->refunded_fen = c->totals[i].refunded_fen;
+        t->reversals = c->totals[i].reversals;
+        t->reversed_fen = c->totals[i].reversed_fen;
         w->sub.shift_close.total_ptrs[i] = t;
     }
     m->n_totals = n;
@@ -1309,6 +1311,8 @@ static void shift_close_from_wire(const ProtobufCMessage *sub,
         c->totals[i].paid_fen = t->paid_fen;
         c->totals[i].refunds = t->refunds;
         c->totals[i].refunded_fen = t->refunded_fen;
+        c->totals[i].reversals = t->reversals;
+        c->totals[i].reversed_fen = t->reversed_fen;
     }
     c->n_totals = m->n_totals;
     c->entry = m->first_entry;

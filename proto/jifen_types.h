@@ -125,6 +125,8 @@ typedef struct {
     uint64_t paid_fen;
     uint32_t refunds;
     uint64_t refunded_fen;
+    uint32_t reversals;
+    int64_t reversed_fen; /* a reversed payment's -amount, a refund's + */
 } jifen_channel_total;
 
 typedef enum {
