@@ -16,6 +16,7 @@
 #include "checkpoint.h"
 #include "json_out.h"
 #include "cli_output.h"
+#include "cli_desk.h"
 #include "cli_proof.h"
 #include "jifen.h"
 
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef JIFEN_VERSION
 #define JIFEN_VERSION "unknown"
@@ -302,6 +304,44 @@ static int set_role(jifen_command *c, const char *text, const char *what,
     return 0;
 }
 
+/* The property desk (issue 14): how a payment was made and its
+ * platform's reference, a fee item, units of it, a day. */
+static int set_channel(jifen_command *c, const char *text, const char *what,
+                       char *err, size_t errlen)
+{
+    c->channel = jifen_channel_from_name(text);
+    if (c->channel == JIFEN_CHANNEL_UNSPECIFIED)
+        return fail(err, errlen,
+                    "%s: '%s' is not cash, wechat, alipay, bank or card", what,
+                    text);
+    return 0;
+}
+
+static int set_reference(jifen_command *c, const char *text, const char *what,
+                         char *err, size_t errlen)
+{
+    return text_arg(c->reference, sizeof c->reference, text, what, err,
+                    errlen);
+}
+
+static int set_units(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    uint64_t v = 0;
+    if (count_arg(text, what, 0, 1000, &v, err, errlen) != 0)
+        return -1;
+    c->points = (uint32_t)v;
+    return 0;
+}
+
+/* A day (YYYY-MM-DD) travels in `effective` (see jifen_types.h, SHIFTS). */
+static int set_date(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    return text_arg(c->effective, sizeof c->effective, text, what, err,
+                    errlen);
+}
+
 /* --- options ------------------------------------------------------------- */
 
 typedef enum {
@@ -324,6 +364,14 @@ typedef enum {
     OPT_QR,    /* checkpoint: as a QR code in the terminal */
     OPT_SVG,   /* ... as an SVG file */
     OPT_PNG,   /* ... as a PNG file */
+    /* the property desk (issue 14) */
+    OPT_CHANNEL,
+    OPT_REF,
+    OPT_ITEM,
+    OPT_UNITS,
+    OPT_DATE,
+    OPT_DRY_RUN,
+    OPT_XLSX, /* reports: an Excel workbook */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
@@ -335,13 +383,16 @@ typedef enum {
     OPT_RETRIES,
     OPT_HELP,
     OPT_VERSION,
+    OPT_LANG, /* zh (the default) or en, for what people read */
     OPT_COUNT
 } opt_id;
 
-#define BIT(o) (1u << (o))
+#define BIT(o) (UINT64_C(1) << (o))
 #define GLOBAL_OPTS                                                            \
     (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) | BIT(OPT_JSON) |    \
-     BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION))
+     BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION) |  \
+     BIT(OPT_LANG))
+_Static_assert(OPT_COUNT <= 64, "options are bits of a uint64_t");
 
 typedef struct {
     const char *name;
@@ -373,6 +424,14 @@ static const option_def options[OPT_COUNT] = {
     [OPT_QR] = {"--qr", NULL, NULL, NULL},
     [OPT_SVG] = {"--svg", NULL, "FILE", NULL},
     [OPT_PNG] = {"--png", NULL, "FILE", NULL},
+    [OPT_CHANNEL] = {"--channel", NULL, "CHANNEL", set_channel},
+    [OPT_REF] = {"--ref", NULL, "REFERENCE", set_reference},
+    [OPT_ITEM] = {"--item", NULL, "CODE", set_code},
+    [OPT_UNITS] = {"--units", NULL, "N", set_units},
+    [OPT_DATE] = {"--date", NULL, "YYYY-MM-DD", set_date},
+    [OPT_DRY_RUN] = {"--dry-run", NULL, NULL, NULL},
+    [OPT_XLSX] = {"--xlsx", NULL, "FILE", NULL},
+    [OPT_LANG] = {"--lang", NULL, "zh|en", NULL},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
     [OPT_HELP] = {"--help", "-h", NULL, NULL},
@@ -396,8 +455,8 @@ typedef struct {
     const char *sub; /* second word ("household add"), or NULL */
     jifen_command_kind kind;
     arg_def args[CLI_MAX_ARGS]; /* positionals, in order; unused: {NULL} */
-    unsigned opts;              /* command options it takes */
-    unsigned required;          /* ... of which it cannot do without */
+    uint64_t opts;              /* command options it takes */
+    uint64_t required;          /* ... of which it cannot do without */
     const char *help;
 } command_def;
 
@@ -417,8 +476,31 @@ static const command_def commands[] = {
     {"bill", NULL, JIFEN_CMD_BILL, {ARG_H, ARG_AMOUNT},
      BIT(OPT_PERIOD), BIT(OPT_PERIOD),
      "Bill AMOUNT yuan of property fee for the month YYYY-MM."},
-    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT}, 0, 0,
-     "Record a payment of AMOUNT yuan (partial or in advance is fine)."},
+    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_CHANNEL) | BIT(OPT_REF), 0,
+     "Record a payment of AMOUNT yuan (partial or in advance is fine), by\n"
+     "      cash (the default), wechat, alipay, bank or card; a non-cash\n"
+     "      payment needs the platform's reference. Settles the oldest bills\n"
+     "      first; gets the next receipt number."},
+    {"refund", NULL, JIFEN_CMD_REFUND, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_CHANNEL) | BIT(OPT_REF) | BIT(OPT_NOTE),
+     BIT(OPT_CHANNEL) | BIT(OPT_NOTE),
+     "Pay AMOUNT yuan back to H out of what it paid ahead (never more)."},
+    {"receipt", NULL, JIFEN_CMD_RECEIPT, {{"ENTRY", set_entry}}, 0, 0,
+     "Print the receipt (收据) of payment ENTRY: items and months paid,\n"
+     "      the amount in figures and in capitals (人民币大写), points."},
+    {"billing", "run", JIFEN_CMD_BILLING_PLAN, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_ITEM) | BIT(OPT_DRY_RUN), BIT(OPT_PERIOD),
+     "Bill every household every item of the fee schedule for YYYY-MM,\n"
+     "      once (run it again to finish a run that was stopped); --dry-run:\n"
+     "      the totals per item and who cannot be billed, nothing written."},
+    {"shift", "close", JIFEN_CMD_SHIFT_CLOSE, {{NULL, NULL}}, BIT(OPT_NOTE), 0,
+     "Close this terminal's shift (日结): totals per channel since its last\n"
+     "      close, and the cash that should be in the drawer."},
+    {"household", "set", JIFEN_CMD_HOUSEHOLD_SET, {ARG_H},
+     BIT(OPT_AREA) | BIT(OPT_ITEM) | BIT(OPT_UNITS), 0,
+     "Record H's floor area (--area M2) or its units of a per-unit fee\n"
+     "      item (--item CODE --units N, such as parking spaces)."},
     {"redeem", NULL, JIFEN_CMD_REDEEM, {ARG_H, {"POINTS", set_redeem_points}},
      0, 0,
      "Pay fee due with POINTS points, at the policy's rate and cap."},
@@ -473,18 +555,25 @@ static const command_def commands[] = {
     {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
      "Record the funder paying AMOUNT yuan for redeemed points."},
     {"report", "statement", JIFEN_CMD_REPORT, {ARG_H},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
          BIT(OPT_CHECKPOINT_KEY), 0,
      "H's month: points earned, spent, expired; fees billed, paid, due;\n"
      "      --proof: with a Merkle proof of each of the month's entries."},
     {"report", "liability", JIFEN_CMD_REPORT, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
      "What the funder owes for redeemed points; points outstanding."},
     {"report", "ageing", JIFEN_CMD_REPORT, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
      "Fees due by age (0-30, 31-90, 91-180, >180 days); collection rate."},
-    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV),
-     0, "Every account's debits and credits; totals per asset."},
+    {"report", "arrears", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "What is unpaid of each household's bills, per fee item and month."},
+    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "Every account's debits and credits; totals per asset."},
+    {"report", "shifts", JIFEN_CMD_SHIFTS, {{NULL, NULL}},
+     BIT(OPT_DATE) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "The day's shift closes (default today) and what is not closed yet."},
     {"policy", "list", JIFEN_CMD_POLICY, {{NULL, NULL}}, 0, 0,
      "List the rule sets: version, effective date, resolution; * in force."},
     {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
@@ -509,7 +598,7 @@ static bool is_write(const command_def *d)
     return jifen_command_is_write(d->kind);
 }
 
-static unsigned allowed_opts(const command_def *d)
+static uint64_t allowed_opts(const command_def *d)
 {
     return d->opts | GLOBAL_OPTS | (is_write(d) ? BIT(OPT_REQUEST_ID) : 0);
 }
@@ -1112,6 +1201,39 @@ static int run_merkle(cli_run *r, const cli_args *a, size_t first)
     }
 }
 
+/* The commands of cli_desk.h (the property desk, and every report as
+ * people read it), or -1 when this run is none of them. */
+static int run_desk(cli_run *r, const cli_args *a)
+{
+    cli_desk_env env = {.out = &r->out,
+                        .call = proof_call,
+                        .ctx = r,
+                        .lang = i18n_lang_choose(a->opt[OPT_LANG]),
+                        .xlsx = a->opt[OPT_XLSX],
+                        .progress = !r->out.json && isatty(STDERR_FILENO),
+                        .request_id = r->req.request_id};
+    if (env.xlsx && (r->out.json || r->out.csv))
+        return usage_error(r, "--xlsx writes a workbook: not with --csv or "
+                              "--json");
+    if (env.xlsx && env.xlsx[0] == '\0')
+        return usage_error(r, "--xlsx: empty");
+    switch (r->def->kind) {
+    case JIFEN_CMD_REPORT:
+    case JIFEN_CMD_SHIFTS:
+        return cli_desk_report(&env, &r->cmd);
+    case JIFEN_CMD_RECEIPT:
+        return cli_desk_receipt(&env, r->cmd.entry);
+    case JIFEN_CMD_BILLING_PLAN:
+        return cli_desk_billing_run(&env, r->cmd.period,
+                                    r->cmd.code[0] ? r->cmd.code : NULL,
+                                    a->opt[OPT_DRY_RUN] != NULL);
+    case JIFEN_CMD_SHIFT_CLOSE:
+        return cli_desk_shift_close(&env, r->cmd.note);
+    default:
+        return -1;
+    }
+}
+
 /* `jifen keygen [--out PREFIX]`: local, nothing is sent. Prints the public
  * key, the one part that may be shown and passed on. */
 static int run_keygen(cli_run *r, const cli_args *a)
@@ -1172,6 +1294,10 @@ int main(int argc, char **argv)
     r.out.csv = a.opt[OPT_CSV] != NULL;
     if (a.err[0] != '\0')
         return usage_error(&r, a.err);
+    if (a.opt[OPT_LANG] != NULL && strcmp(a.opt[OPT_LANG], "zh") != 0 &&
+        strcmp(a.opt[OPT_LANG], "en") != 0 &&
+        strcmp(a.opt[OPT_LANG], "zh-CN") != 0)
+        return usage_error(&r, "--lang: zh or en");
     if (a.opt[OPT_VERSION] != NULL) {
         printf("jifen %s\n", JIFEN_VERSION);
         return EXIT_DONE;
@@ -1197,6 +1323,8 @@ int main(int argc, char **argv)
         rc = usage_error(&r, err);
     else if ((rc = run_merkle(&r, &a, used)) >= 0)
         ; /* a proof, a statement with proofs, a QR code */
+    else if ((rc = run_desk(&r, &a)) >= 0)
+        ; /* the property desk, and the reports */
     else if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
         rc = verify_with_checkpoint(&r, &a);
     else

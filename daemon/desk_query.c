@@ -38,6 +38,7 @@ static bool plan_line(storage_txn *txn, const policy_fee *fee,
     memset(l, 0, sizeof *l);
     ledger_copy_text(l->household, sizeof l->household, code);
     ledger_copy_text(l->item, sizeof l->item, fee->code);
+    ledger_copy_text(l->item_name, sizeof l->item_name, fee->name);
     l->basis = fee->basis;
     l->rate_fen = fee->rate_fen;
     storage_error e =

@@ -514,9 +514,11 @@ static void ageing_row(table *t, const char *label, const uint64_t *v,
     table_row(t, cells);
 }
 
-/* One row per open charge: household, item, period, billed, open, days. */
+/* One row per open charge: household, item and its name (in the rule
+ * set of the report's month), period, billed, open, days. */
 static void arrears_rows(table *t, const char *code, const arrears *a,
-                         int64_t to, paging *pg, bool *over)
+                         int64_t to, const policy *pol, paging *pg,
+                         bool *over)
 {
     for (size_t i = 0; i < a->n; i++) {
         const arrears_charge *c = &a->charges[i];
@@ -528,7 +530,9 @@ static void arrears_rows(table *t, const char *code, const arrears *a,
         snprintf(open, sizeof open, "%" PRId64, arrears_signed(c->open, over));
         snprintf(days, sizeof days, "%" PRId64,
                  arrears_age_days(c->time_ms, to));
-        const char *cells[] = {code, c->item, c->period, billed, open, days};
+        const policy_fee *fee = pol ? policy_find_fee(pol, c->item) : NULL;
+        const char *cells[] = {code,   c->item, fee ? fee->name : "",
+                               c->period, billed, open, days};
         table_row(t, cells);
         pg->rows++;
     }
@@ -539,7 +543,8 @@ static void arrears_rows(table *t, const char *code, const arrears *a,
 #define AGEING_SUMS (2 + ARREARS_BUCKETS)
 
 static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
-                                   bool per_charge, paging *pg,
+                                   bool per_charge, const policy *pol,
+                                   paging *pg,
                                    int64_t *billed, int64_t *owed,
                                    uint64_t buckets[ARREARS_BUCKETS])
 {
@@ -570,7 +575,7 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
             uint64_t mine[ARREARS_BUCKETS] = {0};
             arrears_age(&a, to, mine);
             if (per_charge) {
-                arrears_rows(t, code, &a, to, pg, &over);
+                arrears_rows(t, code, &a, to, pol, pg, &over);
             } else {
                 ageing_row(t, code, mine, &over);
                 pg->rows++;
@@ -675,9 +680,9 @@ static const char *const ITEM_COLUMNS[] = {"item", "value"};
 static const char *const AGEING_COLUMNS[] = {"household",     "days_0_30",
                                              "days_31_90",    "days_91_180",
                                              "days_over_180", "total_fen"};
-static const char *const ARREARS_COLUMNS[] = {"household", "item",
-                                              "period",    "billed_fen",
-                                              "open_fen",  "days"};
+static const char *const ARREARS_COLUMNS[] = {
+    "household", "item", "item_name", "period", "billed_fen", "open_fen",
+    "days"};
 static const char *const TRIAL_COLUMNS[] = {"account", "asset", "debits",
                                             "credits", "balance"};
 
@@ -717,8 +722,8 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
         bool per_charge = kind[1] == 'r';
         int64_t billed = 0, owed = 0;
         char rate[48];
-        storage_error e = report_ageing(txn, t, to, per_charge, pg, &billed,
-                                        &owed, NULL);
+        storage_error e = report_ageing(txn, t, to, per_charge, pol, pg,
+                                        &billed, &owed, NULL);
         rate_text(billed, owed, rate, sizeof rate);
         if (per_charge)
             table_title(t,
@@ -761,7 +766,7 @@ static const report_kind *find_kind(const jifen_command *cmd,
         {"statement", ITEM_COLUMNS, 2, true, false},
         {"liability", ITEM_COLUMNS, 2, false, false},
         {"ageing", AGEING_COLUMNS, 6, false, true},
-        {"arrears", ARREARS_COLUMNS, 6, false, true},
+        {"arrears", ARREARS_COLUMNS, 7, false, true},
         {"trial-balance", TRIAL_COLUMNS, 5, false, true},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {

@@ -2461,6 +2461,7 @@ static int desk_to_wire(const jifen_result *r, wire_result *w, wire_desk *d)
         m->basis = (Jifen__V1__FeeBasis)s->basis;
         m->billed_entry = s->billed_entry;
         m->problem = wire_str(s->problem);
+        m->item_name = wire_str(s->item_name);
         d->line_ptrs[i] = m;
     }
     w->msg.n_bill_lines = n;
@@ -2801,6 +2802,8 @@ static void bill_lines_from_wire(const Jifen__V1__Result *w, jifen_result *r,
         l->basis = basis_from_wire(m->basis, e);
         l->billed_entry = m->billed_entry;
         take_str(e, "problem", l->problem, sizeof l->problem, m->problem);
+        take_str(e, "item_name", l->item_name, sizeof l->item_name,
+                 m->item_name);
         fail_context(e, "bill_lines[%zu]", i);
     }
 }

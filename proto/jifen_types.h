@@ -434,6 +434,7 @@ typedef struct {
     jifen_fee_basis basis;
     uint64_t billed_entry;
     char problem[JIFEN_PROBLEM_MAX + 1]; /* "", "no_area", "no_units" */
+    char item_name[64 + 1];
 } jifen_bill_line;
 
 #define JIFEN_RECEIPT_LINES_MAX 64

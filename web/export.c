@@ -1,11 +1,16 @@
 /*
- * export - see export.h (CSV here; .xlsx in xlsx.c).
+ * export - see export.h (CSV here; the .xlsx by common/xlsx.c).
  */
 #include "export.h"
 
+#include "xlsx.h"
+
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
@@ -68,5 +73,53 @@ char *export_csv(const jifen_report *r, size_t *len)
         free(buf);
         return NULL;
     }
+    return buf;
+}
+
+/* The workbook is made by common/xlsx.c (the one libxlsxwriter user),
+ * which writes to a file only: a private temporary file in the 0700 data
+ * directory, read back and removed. */
+char *export_xlsx(const jifen_report *r, const char *sheet,
+                  const char *tmp_dir, size_t *len, char *err, size_t errlen)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/export-XXXXXX", tmp_dir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot make a temporary file in %s", tmp_dir);
+        return NULL;
+    }
+    close(fd);
+    xlsx_book *b = xlsx_new(path, sheet, err, errlen);
+    if (!b) {
+        unlink(path);
+        return NULL;
+    }
+    xlsx_title(b, r->title);
+    const char *heads[JIFEN_REPORT_COLUMNS_MAX];
+    for (size_t j = 0; j < r->n_columns; j++)
+        heads[j] = r->columns[j];
+    xlsx_headings(b, heads, r->n_columns);
+    for (size_t i = 0; i < r->n_rows; i++) {
+        for (size_t j = 0; j < r->n_columns; j++)
+            xlsx_cell(b, j, r->rows[i].cells[j]);
+        xlsx_next_row(b);
+    }
+    char *buf = NULL;
+    FILE *f = xlsx_close(&b, err, errlen) == 0 ? fopen(path, "rb") : NULL;
+    struct stat st;
+    if (f != NULL && fstat(fileno(f), &st) == 0 && st.st_size > 0 &&
+        (buf = malloc((size_t)st.st_size)) != NULL &&
+        fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
+        *len = (size_t)st.st_size;
+    } else {
+        free(buf);
+        buf = NULL;
+        if (f)
+            snprintf(err, errlen, "the workbook cannot be read back");
+    }
+    if (f != NULL)
+        fclose(f);
+    unlink(path);
     return buf;
 }

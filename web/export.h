@@ -1,7 +1,7 @@
 /*
  * export - a report as a file people open in Excel: CSV (UTF-8 with a
  * byte-order mark, which Chinese Excel needs to read UTF-8) or .xlsx
- * (xlsx.c, the only user of libxlsxwriter).
+ * (common/xlsx.c, the only user of libxlsxwriter).
  */
 #ifndef JIFEN_WEB_EXPORT_H
 #define JIFEN_WEB_EXPORT_H
