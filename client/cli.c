@@ -372,6 +372,7 @@ typedef enum {
     OPT_DATE,
     OPT_DRY_RUN,
     OPT_XLSX, /* reports: an Excel workbook */
+    OPT_BATCH, /* billing run: bills a request */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
@@ -431,6 +432,7 @@ static const option_def options[OPT_COUNT] = {
     [OPT_DATE] = {"--date", NULL, "YYYY-MM-DD", set_date},
     [OPT_DRY_RUN] = {"--dry-run", NULL, NULL, NULL},
     [OPT_XLSX] = {"--xlsx", NULL, "FILE", NULL},
+    [OPT_BATCH] = {"--batch", NULL, "N", NULL},
     [OPT_LANG] = {"--lang", NULL, "zh|en", NULL},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
@@ -490,7 +492,8 @@ static const command_def commands[] = {
      "Print the receipt (收据) of payment ENTRY: items and months paid,\n"
      "      the amount in figures and in capitals (人民币大写), points."},
     {"billing", "run", JIFEN_CMD_BILLING_PLAN, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_ITEM) | BIT(OPT_DRY_RUN), BIT(OPT_PERIOD),
+     BIT(OPT_PERIOD) | BIT(OPT_ITEM) | BIT(OPT_DRY_RUN) | BIT(OPT_BATCH),
+     BIT(OPT_PERIOD),
      "Bill every household every item of the fee schedule for YYYY-MM,\n"
      "      once (run it again to finish a run that was stopped); --dry-run:\n"
      "      the totals per item and who cannot be billed, nothing written."},
@@ -1223,10 +1226,18 @@ static int run_desk(cli_run *r, const cli_args *a)
         return cli_desk_report(&env, &r->cmd);
     case JIFEN_CMD_RECEIPT:
         return cli_desk_receipt(&env, r->cmd.entry);
-    case JIFEN_CMD_BILLING_PLAN:
+    case JIFEN_CMD_BILLING_PLAN: {
+        uint64_t batch = JIFEN_BATCH_MAX;
+        char err[CLI_ERR_MAX];
+        if (a->opt[OPT_BATCH] &&
+            count_arg(a->opt[OPT_BATCH], "--batch", 1, JIFEN_BATCH_MAX, &batch,
+                      err, sizeof err) != 0)
+            return usage_error(r, err);
         return cli_desk_billing_run(&env, r->cmd.period,
                                     r->cmd.code[0] ? r->cmd.code : NULL,
-                                    a->opt[OPT_DRY_RUN] != NULL);
+                                    a->opt[OPT_DRY_RUN] != NULL,
+                                    (size_t)batch);
+    }
     case JIFEN_CMD_SHIFT_CLOSE:
         return cli_desk_shift_close(&env, r->cmd.note);
     default:

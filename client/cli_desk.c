@@ -400,7 +400,9 @@ static void field(FILE *f, const char *label, const char *fmt, ...)
 static void field(FILE *f, const char *label, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(f, "%s：", label);
+    /* A full-width colon after a Chinese label, ": " after an English. */
+    bool ascii = (unsigned char)label[0] < 0x80;
+    fprintf(f, "%s%s", label, ascii ? ": " : "：");
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);
     va_end(ap);
@@ -530,7 +532,7 @@ typedef struct {
     size_t n_problems;
     char first_failure[JIFEN_ERROR_MAX + 128];
     jifen_command *batch;
-    size_t n_batch;
+    size_t n_batch, batch_max;
 } billing;
 
 static item_sum *sum_of(billing *b, const char *item, const char *name)
@@ -609,7 +611,7 @@ static int take_line(billing *b, const jifen_bill_line *l, const char *period)
     snprintf(c->household, sizeof c->household, "%s", l->household);
     snprintf(c->code, sizeof c->code, "%s", l->item);
     snprintf(c->period, sizeof c->period, "%s", period);
-    return b->n_batch == RUN_BATCH ? send_batch(b) : DONE;
+    return b->n_batch == b->batch_max ? send_batch(b) : DONE;
 }
 
 static void run_report(const billing *b, const char *period)
@@ -704,7 +706,7 @@ static void progress(const billing *b, bool end)
 }
 
 int cli_desk_billing_run(const cli_desk_env *env, const char *period,
-                         const char *item, bool dry_run)
+                         const char *item, bool dry_run, size_t batch_max)
 {
     billing *b = calloc(1, sizeof *b);
     jifen_command *batch = dry_run ? NULL : calloc(RUN_BATCH, sizeof *batch);
@@ -717,6 +719,7 @@ int cli_desk_billing_run(const cli_desk_env *env, const char *period,
     b->env = env;
     b->dry = dry_run;
     b->batch = batch;
+    b->batch_max = batch_max ? batch_max : RUN_BATCH;
     jifen_command plan = {.kind = JIFEN_CMD_BILLING_PLAN};
     snprintf(plan.period, sizeof plan.period, "%s", period);
     snprintf(plan.code, sizeof plan.code, "%s", item ? item : "");

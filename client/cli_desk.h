@@ -37,8 +37,9 @@ typedef struct {
  * unreachable, 4 forbidden. */
 int cli_desk_report(const cli_desk_env *env, const jifen_command *report);
 int cli_desk_receipt(const cli_desk_env *env, uint64_t entry);
+/* batch: bills a request (1..JIFEN_BATCH_MAX). */
 int cli_desk_billing_run(const cli_desk_env *env, const char *period,
-                         const char *item, bool dry_run);
+                         const char *item, bool dry_run, size_t batch);
 int cli_desk_shift_close(const cli_desk_env *env, const char *note);
 
 #endif
