@@ -3,6 +3,7 @@
  */
 #include "cli_desk.h"
 
+#include "billing_run.h"
 #include "calendar.h"
 #include "json_out.h"
 #include "report_pages.h"
@@ -93,6 +94,12 @@ typedef struct {
     size_t width[JIFEN_REPORT_COLUMNS_MAX];
     xlsx_book *book;
     bool json_first;
+    /* --json: a report of one page is held and printed whole at the end,
+     * as it always was (title first); a longer one is streamed. */
+    bool streaming;
+    jifen_report_row *held;
+    size_t n_held;
+    jifen_report held_header;
     char err[256];
 } sink;
 
@@ -143,8 +150,12 @@ static void start_table(sink *k, const jifen_report *p)
             report_view_heading(p->columns[j], env->lang));
         for (size_t i = 0; i < p->n_rows; i++) {
             char buf[CELL_TEXT];
+            bool fen = false;
             size_t w = report_view_width(report_view_cell(
-                p, &p->rows[i], j, env->lang, buf, sizeof buf, NULL, NULL));
+                p, &p->rows[i], j, env->lang, buf, sizeof buf, &fen, NULL));
+            /* Totals come after the rows: room for them. */
+            if (fen && w < 10)
+                w = 10;
             if (w > k->width[j])
                 k->width[j] = w;
         }
@@ -162,8 +173,9 @@ static void start_table(sink *k, const jifen_report *p)
         xlsx_title(k->book, title);
         xlsx_headings(k->book, heads, p->n_columns);
     } else if (env->out->json) {
-        json_out_stream_open(f, "rows");
-        k->json_first = true;
+        k->held_header = *p;
+        k->held_header.rows = NULL;
+        k->held_header.n_rows = 0;
     } else {
         fprintf(f, "%s\n", title);
         for (size_t j = 0; j < p->n_columns; j++) {
@@ -195,10 +207,9 @@ static void xlsx_report_row(xlsx_book *b, const jifen_report *r,
 
 /* The JSON of a row as `report --json` always wrote it: integers as
  * numbers, keyed by column. */
-static void json_row(sink *k, const jifen_report *r,
-                     const jifen_report_row *row)
+static void json_row_into(json_out *o, const jifen_report *r,
+                          const jifen_report_row *row)
 {
-    json_out *o = json_out_new();
     for (size_t j = 0; j < r->n_columns; j++) {
         const char *cell = row->cells[j];
         if (is_integer_text(cell))
@@ -206,8 +217,66 @@ static void json_row(sink *k, const jifen_report *r,
         else
             json_out_str(o, r->columns[j], cell);
     }
+}
+
+static void json_row(sink *k, const jifen_report *r,
+                     const jifen_report_row *row)
+{
+    json_out *o = json_out_new();
+    json_row_into(o, r, row);
     json_out_stream_element(k->env->out->out, &o, k->json_first);
     k->json_first = false;
+}
+
+/* Holds rows of the first page (a report that may fit one), or streams
+ * them from the second page on, the held ones first. */
+static void json_rows(sink *k, const jifen_report *p,
+                      const jifen_report_row *rows, size_t n, bool more)
+{
+    if (!k->streaming && more) {
+        k->streaming = true;
+        json_out_stream_open(k->env->out->out, "rows");
+        k->json_first = true;
+        for (size_t i = 0; i < k->n_held; i++)
+            json_row(k, &k->held_header, &k->held[i]);
+        free(k->held);
+        k->held = NULL;
+        k->n_held = 0;
+    }
+    if (k->streaming) {
+        for (size_t i = 0; i < n; i++)
+            json_row(k, p, &rows[i]);
+        return;
+    }
+    jifen_report_row *h = n ? realloc(k->held, (k->n_held + n) * sizeof *h)
+                            : k->held;
+    if (!h)
+        return;
+    memcpy(h + k->n_held, rows, n * sizeof *h);
+    k->held = h;
+    k->n_held += n;
+}
+
+/* The end of --json: the held report whole, or the stream closed. */
+static void json_end(sink *k, const char *title)
+{
+    FILE *f = k->env->out->out;
+    if (k->streaming) {
+        json_out *rest = json_out_new();
+        json_out_str(rest, "title", title);
+        json_out_stream_close(f, &rest);
+        return;
+    }
+    json_out *o = json_out_new();
+    json_out_str(o, "title", title);
+    json_out *list = json_out_array(o, "rows");
+    for (size_t i = 0; i < k->n_held; i++)
+        json_row_into(json_out_object(list, NULL), &k->held_header,
+                      &k->held[i]);
+    json_out_print(f, &o);
+    free(k->held);
+    k->held = NULL;
+    k->n_held = 0;
 }
 
 static void sink_rows(sink *k, const jifen_report *p,
@@ -218,10 +287,12 @@ static void sink_rows(sink *k, const jifen_report *p,
         start_table(k, p);
         k->started = true;
     }
+    if (env->out->json) {
+        json_rows(k, p, rows, n, p->next[0] != '\0');
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (env->out->json)
-            json_row(k, p, &rows[i]);
-        else if (env->out->csv)
+        if (env->out->csv)
             report_view_csv_rows(env->out->out, p, &rows[i], 1, env->lang);
         else if (env->xlsx && k->book)
             xlsx_report_row(k->book, p, &rows[i], env->lang);
@@ -287,11 +358,8 @@ static int paged_report(const cli_desk_env *env, const jifen_command *cmd)
     report_pages_totals(cmd->code, &w, tail, &n_tail);
     sink_rows(&k, &w.header, tail, n_tail);
     rate_line(&k, &w);
-    if (env->out->json) {
-        json_out *rest = json_out_new();
-        json_out_str(rest, "title", w.header.title);
-        json_out_stream_close(env->out->out, &rest);
-    }
+    if (env->out->json)
+        json_end(&k, w.header.title);
     if (k.book && xlsx_close(&k.book, k.err, sizeof k.err) != 0) {
         cli_print_failure(env->out, "error", k.err, NULL);
         return REFUSED;
@@ -322,11 +390,8 @@ int cli_desk_report(const cli_desk_env *env, const jifen_command *report)
               .kind = report->kind == JIFEN_CMD_SHIFTS ? "shifts"
                                                        : report->code};
     page_rows(&k, res->report);
-    if (env->out->json) {
-        json_out *rest = json_out_new();
-        json_out_str(rest, "title", res->report->title);
-        json_out_stream_close(env->out->out, &rest);
-    }
+    if (env->out->json)
+        json_end(&k, res->report->title);
     jifen_reply_clear(&reply);
     if (k.book && xlsx_close(&k.book, k.err, sizeof k.err) != 0) {
         cli_print_failure(env->out, "error", k.err, NULL);
@@ -502,179 +567,67 @@ int cli_desk_receipt(const cli_desk_env *env, uint64_t entry)
     return DONE;
 }
 
-/* --- the billing run ----------------------------------------------------------
- *
- * Page by page: a plan of what each household would be billed (jifend
- * prices it, the same code as the bill), then the billable lines as Bill
- * commands in requests of up to RUN_BATCH. jifend bills a (household,
- * item, period) once whatever the request ids, so a run that was killed is
- * simply run again: what was billed shows as billed before, the rest is
- * billed now, and a run racing another bills each line once.
- */
+/* --- the billing run (billing_run.h) ---------------------------------------- */
 
-#define RUN_BATCH 8192      /* commands a request, JIFEN_BATCH_MAX */
-#define RUN_PROBLEMS_SHOWN 50
-
-typedef struct {
-    char item[JIFEN_CODE_MAX + 1];
-    char name[64 + 1];
-    uint64_t bills, fen;       /* billed now, or would be (dry run) */
-    uint64_t before, cannot;
-} item_sum;
-
-typedef struct {
-    const cli_desk_env *env;
-    bool dry;
-    item_sum items[32];
-    size_t n_items;
-    uint64_t households, failed;
-    jifen_bill_line problems[RUN_PROBLEMS_SHOWN];
-    size_t n_problems;
-    char first_failure[JIFEN_ERROR_MAX + 128];
-    jifen_command *batch;
-    size_t n_batch, batch_max;
-} billing;
-
-static item_sum *sum_of(billing *b, const char *item, const char *name)
+static void run_json(const cli_desk_env *env, const billing_result *b,
+                     const char *period)
 {
-    for (size_t i = 0; i < b->n_items; i++)
-        if (strcmp(b->items[i].item, item) == 0)
-            return &b->items[i];
-    if (b->n_items == sizeof b->items / sizeof *b->items)
-        return &b->items[b->n_items - 1];
-    item_sum *s = &b->items[b->n_items++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->item, sizeof s->item, "%s", item);
-    snprintf(s->name, sizeof s->name, "%s", name);
-    return s;
-}
-
-static int send_batch(billing *b)
-{
-    if (b->n_batch == 0)
-        return DONE;
-    jifen_request req = {.n_commands = b->n_batch, .commands = b->batch};
-    jifen_request_id_new(req.request_id); /* kept for its retries */
-    jifen_reply reply;
-    int rc = b->env->call(b->env->ctx, &req, &reply);
-    if (rc != DONE)
-        return rc;
-    if (reply.status != JIFEN_STATUS_OK) {
-        rc = refused(b->env, reply.status, reply.error);
-        jifen_reply_clear(&reply);
-        return rc;
-    }
-    for (size_t i = 0; i < reply.n_results && i < b->n_batch; i++) {
-        const jifen_result *r = &reply.results[i];
-        item_sum *s = sum_of(b, b->batch[i].code, "");
-        if (r->status == JIFEN_STATUS_OK || r->status == JIFEN_STATUS_EXISTS) {
-            s->bills++;
-            s->fen += r->n_postings ? r->postings[0].amount : 0;
-        } else if (r->status == JIFEN_STATUS_ALREADY_BILLED) {
-            s->before++; /* billed by another run meanwhile */
-        } else {
-            if (b->failed++ == 0)
-                snprintf(b->first_failure, sizeof b->first_failure,
-                         "%s %s: %s: %s", b->batch[i].household,
-                         b->batch[i].code, jifen_status_name(r->status),
-                         r->error);
-        }
-    }
-    jifen_reply_clear(&reply);
-    b->n_batch = 0;
-    return DONE;
-}
-
-static int take_line(billing *b, const jifen_bill_line *l, const char *period)
-{
-    item_sum *s = sum_of(b, l->item, l->item_name);
-    if (!s->name[0])
-        snprintf(s->name, sizeof s->name, "%s", l->item_name);
-    if (l->billed_entry) {
-        s->before++;
-        return DONE;
-    }
-    if (l->problem[0]) {
-        s->cannot++;
-        if (b->n_problems < RUN_PROBLEMS_SHOWN)
-            b->problems[b->n_problems++] = *l;
-        return DONE;
-    }
-    if (b->dry) {
-        s->bills++;
-        s->fen += l->amount_fen;
-        return DONE;
-    }
-    jifen_command *c = &b->batch[b->n_batch++];
-    memset(c, 0, sizeof *c);
-    c->kind = JIFEN_CMD_BILL;
-    snprintf(c->household, sizeof c->household, "%s", l->household);
-    snprintf(c->code, sizeof c->code, "%s", l->item);
-    snprintf(c->period, sizeof c->period, "%s", period);
-    return b->n_batch == b->batch_max ? send_batch(b) : DONE;
-}
-
-static void run_report(const billing *b, const char *period)
-{
-    const cli_desk_env *env = b->env;
-    FILE *f = env->out->out;
-    uint64_t bills = 0, fen = 0, before = 0, cannot = 0;
+    json_out *o = json_out_new();
+    json_out_str(o, "status", b->failed ? "failed" : "ok");
+    json_out_str(o, "period", period);
+    json_out_bool(o, "dry_run", b->dry);
+    json_out_u64(o, "households", b->households);
+    json_out *items = json_out_array(o, "items");
     for (size_t i = 0; i < b->n_items; i++) {
-        bills += b->items[i].bills;
-        fen += b->items[i].fen;
-        before += b->items[i].before;
-        cannot += b->items[i].cannot;
+        json_out *it = json_out_object(items, NULL);
+        json_out_str(it, "item", b->items[i].item);
+        json_out_str(it, "name", b->items[i].name);
+        json_out_u64(it, "bills", b->items[i].bills);
+        json_out_u64(it, "amount_fen", b->items[i].fen);
+        json_out_u64(it, "already_billed", b->items[i].before);
+        json_out_u64(it, "cannot_bill", b->items[i].cannot);
     }
-    if (env->out->json) {
-        json_out *o = json_out_new();
-        json_out_str(o, "status", b->failed ? "failed" : "ok");
-        json_out_str(o, "period", period);
-        json_out_bool(o, "dry_run", b->dry);
-        json_out_u64(o, "households", b->households);
-        json_out *items = json_out_array(o, "items");
-        for (size_t i = 0; i < b->n_items; i++) {
-            json_out *it = json_out_object(items, NULL);
-            json_out_str(it, "item", b->items[i].item);
-            json_out_str(it, "name", b->items[i].name);
-            json_out_u64(it, "bills", b->items[i].bills);
-            json_out_u64(it, "amount_fen", b->items[i].fen);
-            json_out_u64(it, "already_billed", b->items[i].before);
-            json_out_u64(it, "cannot_bill", b->items[i].cannot);
-        }
-        json_out_u64(o, "bills", bills);
-        json_out_u64(o, "amount_fen", fen);
-        json_out_u64(o, "already_billed", before);
-        json_out *cant = json_out_array(o, "cannot_bill");
-        for (size_t i = 0; i < b->n_problems; i++) {
-            json_out *p = json_out_object(cant, NULL);
-            json_out_str(p, "household", b->problems[i].household);
-            json_out_str(p, "item", b->problems[i].item);
-            json_out_str(p, "problem", b->problems[i].problem);
-        }
-        json_out_u64(o, "cannot_bill_count", cannot);
-        json_out_u64(o, "failed", b->failed);
-        if (b->failed)
-            json_out_str(o, "error", b->first_failure);
-        json_out_print(f, &o);
-        return;
+    json_out_u64(o, "bills", b->bills);
+    json_out_u64(o, "amount_fen", b->fen);
+    json_out_u64(o, "already_billed", b->before);
+    json_out *cant = json_out_array(o, "cannot_bill");
+    for (size_t i = 0; i < b->n_problems; i++) {
+        json_out *p = json_out_object(cant, NULL);
+        json_out_str(p, "household", b->problems[i].household);
+        json_out_str(p, "item", b->problems[i].item);
+        json_out_str(p, "problem", b->problems[i].problem);
     }
+    json_out_u64(o, "cannot_bill_count", b->cannot);
+    json_out_u64(o, "failed", b->failed);
+    if (b->failed)
+        json_out_str(o, "error", b->first_failure);
+    json_out_print(env->out->out, &o);
+}
+
+static void run_human(const cli_desk_env *env, const billing_result *b,
+                      const char *period)
+{
+    FILE *f = env->out->out;
     char line[256], x[32], y[32], z[32];
     i18n_format(line, sizeof line, b->dry ? I18N_RUN_DRY_TITLE : I18N_RUN_TITLE,
                 env->lang, period);
     fprintf(f, "%s\n", line);
     for (size_t i = 0; i < b->n_items; i++) {
-        i18n_format(line, sizeof line, I18N_RUN_ITEM_LINE, env->lang, b->items[i].item,
-                 b->items[i].name, num(b->items[i].bills, x),
-                 yuan((int64_t)b->items[i].fen, y));
+        i18n_format(line, sizeof line, I18N_RUN_ITEM_LINE, env->lang,
+                    b->items[i].item, b->items[i].name,
+                    num(b->items[i].bills, x),
+                    yuan((int64_t)b->items[i].fen, y));
         fprintf(f, "  %s\n", line);
     }
     i18n_format(line, sizeof line, b->dry ? I18N_RUN_WOULD_BILL : I18N_RUN_BILLED,
-                env->lang, num(bills, x), yuan((int64_t)fen, y));
+                env->lang, num(b->bills, x), yuan((int64_t)b->fen, y));
     fprintf(f, "%s\n", line);
-    i18n_format(line, sizeof line, I18N_RUN_ALREADY, env->lang, num(before, x));
+    i18n_format(line, sizeof line, I18N_RUN_ALREADY, env->lang,
+                num(b->before, x));
     fprintf(f, "%s\n", line);
-    if (cannot) {
-        i18n_format(line, sizeof line, I18N_RUN_CANNOT, env->lang, num(cannot, x));
+    if (b->cannot) {
+        i18n_format(line, sizeof line, I18N_RUN_CANNOT, env->lang,
+                    num(b->cannot, x));
         fprintf(f, "%s\n", line);
         for (size_t i = 0; i < b->n_problems; i++) {
             const jifen_bill_line *p = &b->problems[i];
@@ -684,77 +637,49 @@ static void run_report(const billing *b, const char *period)
                         env->lang, p->household, p->item);
             fprintf(f, "  %s\n", line);
         }
-        if (cannot > b->n_problems)
-            fprintf(f, "  … (%s)\n", num(cannot - b->n_problems, z));
+        if (b->cannot > b->n_problems)
+            fprintf(f, "  … (%s)\n", num(b->cannot - b->n_problems, z));
     }
     if (b->failed)
-        fprintf(env->out->err, "jifen: %" PRIu64 " bills refused; the first: %s\n",
-                b->failed, b->first_failure);
+        fprintf(env->out->err,
+                "jifen: %" PRIu64 " bills refused; the first: %s\n", b->failed,
+                b->first_failure);
 }
 
-static void progress(const billing *b, bool end)
+static void run_progress(void *ctx, uint64_t households)
 {
-    if (!b->env->progress)
+    const cli_desk_env *env = ctx;
+    if (!env->progress)
         return;
     char n[32], line[128];
-    i18n_format(line, sizeof line, I18N_RUN_PROGRESS, b->env->lang,
-                num(b->households, n), "…");
-    fprintf(b->env->out->err, "\r%s", line);
-    if (end)
-        fputc('\n', b->env->out->err);
-    fflush(b->env->out->err);
+    i18n_format(line, sizeof line, I18N_RUN_PROGRESS, env->lang,
+                num(households, n), "…");
+    fprintf(env->out->err, "\r%s", line);
+    fflush(env->out->err);
 }
 
 int cli_desk_billing_run(const cli_desk_env *env, const char *period,
-                         const char *item, bool dry_run, size_t batch_max)
+                         const char *item, bool dry_run, size_t batch)
 {
-    billing *b = calloc(1, sizeof *b);
-    jifen_command *batch = dry_run ? NULL : calloc(RUN_BATCH, sizeof *batch);
-    if (!b || (!dry_run && !batch)) {
-        free(b);
-        free(batch);
+    billing_result *b = malloc(sizeof *b);
+    if (!b) {
         cli_print_failure(env->out, "error", "out of memory", NULL);
         return REFUSED;
     }
-    b->env = env;
-    b->dry = dry_run;
-    b->batch = batch;
-    b->batch_max = batch_max ? batch_max : RUN_BATCH;
-    jifen_command plan = {.kind = JIFEN_CMD_BILLING_PLAN};
-    snprintf(plan.period, sizeof plan.period, "%s", period);
-    snprintf(plan.code, sizeof plan.code, "%s", item ? item : "");
-    plan.limit = JIFEN_PLAN_MAX;
-    int rc = DONE;
-    for (;;) {
-        jifen_reply reply;
-        const jifen_result *res = NULL;
-        rc = ask_one(env, &plan, &reply, &res);
-        if (rc != DONE)
-            break;
-        const char *last = "";
-        for (size_t i = 0; i < res->n_bill_lines && rc == DONE; i++) {
-            const jifen_bill_line *l = &res->bill_lines[i];
-            if (strcmp(l->household, last) != 0)
-                b->households++;
-            last = l->household;
-            rc = take_line(b, l, period);
-        }
-        bool more = res->next[0] != '\0';
-        snprintf(plan.after, sizeof plan.after, "%s", res->next);
-        jifen_reply_clear(&reply);
-        progress(b, false);
-        if (rc != DONE || !more)
-            break;
-    }
-    if (rc == DONE)
-        rc = send_batch(b);
-    progress(b, true);
-    if (rc == DONE) {
-        run_report(b, period);
+    int rc = billing_run(period, item, dry_run, batch, call_report,
+                         (void *)env, run_progress, (void *)env, b);
+    if (env->progress)
+        fputc('\n', env->out->err);
+    if (rc == DONE && b->status != JIFEN_STATUS_OK)
+        rc = refused(env, b->status, b->error);
+    else if (rc == DONE) {
+        if (env->out->json)
+            run_json(env, b, period);
+        else
+            run_human(env, b, period);
         if (b->failed)
             rc = REFUSED;
     }
-    free(batch);
     free(b);
     return rc;
 }
@@ -788,18 +713,12 @@ int cli_desk_shift_close(const cli_desk_env *env, const char *note)
         jifen_reply_clear(&reply);
         return rc;
     }
-    /* The totals are the entry's, as the journal holds them: the day's
-     * shift report shows them (the close is made now, so it is today's). */
+    /* The totals are the entry's, as the journal holds them. */
     uint64_t entry = res->entry;
     bool replayed = res->status == JIFEN_STATUS_EXISTS;
-    jifen_reply_clear(&reply);
-    jifen_command s = {.kind = JIFEN_CMD_SHIFTS};
-    const jifen_result *sres = NULL;
-    rc = ask_one(env, &s, &reply, &sres);
-    if (rc != DONE)
-        return rc;
+    const jifen_command *close = res->n_history ? &res->history[0].command
+                                                : NULL;
     FILE *f = env->out->out;
-    const jifen_report *rep = sres->report;
     char want[32], a[32], b1[32], c1[32], d[32], line[512];
     num(entry, want);
     json_out *o = env->out->json ? json_out_new() : NULL;
@@ -808,53 +727,55 @@ int cli_desk_shift_close(const cli_desk_env *env, const char *note)
         json_out_str(o, "status", replayed ? "exists" : "ok");
         json_out_u64(o, "entry", entry);
         json_out_str(o, "request_id", req.request_id);
+        if (close) {
+            json_out_u64(o, "first_entry", close->entry);
+            json_out_u64(o, "last_entry", close->last_entry);
+            json_out_u64(o, "previous_close", close->previous_close);
+        }
         totals = json_out_array(o, "totals");
     }
-    size_t shown = 0;
     int64_t cash = 0;
-    for (size_t i = 0; rep && i < rep->n_rows; i++) {
-        const char(*cell)[JIFEN_REPORT_CELL_MAX + 1] = rep->rows[i].cells;
-        if (strcmp(cell[0], "closed") != 0 || strcmp(cell[1], want) != 0)
-            continue;
-        if (strtoll(cell[5], NULL, 10) == 0 && strtoll(cell[7], NULL, 10) == 0 &&
-            strtoll(cell[9], NULL, 10) == 0)
-            continue; /* the row of an empty shift */
-        if (strcmp(cell[4], "cash") == 0)
-            cash = strtoll(cell[11], NULL, 10);
+    size_t n = close ? close->n_totals : 0;
+    for (size_t i = 0; i < n; i++) {
+        const jifen_channel_total *t = &close->totals[i];
+        int64_t net = (int64_t)t->paid_fen - (int64_t)t->refunded_fen +
+                      t->reversed_fen;
+        if (t->channel == JIFEN_CHANNEL_CASH)
+            cash = net;
         if (o) {
-            json_out *t = json_out_object(totals, NULL);
-            json_out_str(t, "channel", cell[4]);
-            json_out_i64(t, "payments", strtoll(cell[5], NULL, 10));
-            json_out_i64(t, "paid_fen", strtoll(cell[6], NULL, 10));
-            json_out_i64(t, "refunds", strtoll(cell[7], NULL, 10));
-            json_out_i64(t, "refunded_fen", strtoll(cell[8], NULL, 10));
-            json_out_i64(t, "reversals", strtoll(cell[9], NULL, 10));
-            json_out_i64(t, "reversed_fen", strtoll(cell[10], NULL, 10));
-            json_out_i64(t, "net_fen", strtoll(cell[11], NULL, 10));
-        } else {
-            if (shown == 0) {
-                i18n_format(line, sizeof line, I18N_SHIFT_CLOSED, env->lang, want);
-                fprintf(f, "%s\n", line);
-            }
-            i18n_format(line, sizeof line, I18N_SHIFT_LINE, env->lang,
-                     channel_text(env, jifen_channel_from_name(cell[4])),
-                     cell[5], yuan(strtoll(cell[6], NULL, 10), a), cell[7],
-                     yuan(strtoll(cell[8], NULL, 10), b1), cell[9],
-                     yuan(strtoll(cell[10], NULL, 10), c1),
-                     yuan(strtoll(cell[11], NULL, 10), d));
-            fprintf(f, "  %s\n", line);
+            json_out *j = json_out_object(totals, NULL);
+            json_out_str(j, "channel", jifen_channel_name(t->channel));
+            json_out_u64(j, "payments", t->payments);
+            json_out_u64(j, "paid_fen", t->paid_fen);
+            json_out_u64(j, "refunds", t->refunds);
+            json_out_u64(j, "refunded_fen", t->refunded_fen);
+            json_out_u64(j, "reversals", t->reversals);
+            json_out_i64(j, "reversed_fen", t->reversed_fen);
+            json_out_i64(j, "net_fen", net);
+            continue;
         }
-        shown++;
+        if (i == 0) {
+            i18n_format(line, sizeof line, I18N_SHIFT_CLOSED, env->lang, want);
+            fprintf(f, "%s\n", line);
+        }
+        char p1[32], p2[32], p3[32];
+        i18n_format(line, sizeof line, I18N_SHIFT_LINE, env->lang,
+                    channel_text(env, t->channel), num(t->payments, p1),
+                    yuan((int64_t)t->paid_fen, a), num(t->refunds, p2),
+                    yuan((int64_t)t->refunded_fen, b1), num(t->reversals, p3),
+                    yuan(t->reversed_fen, c1), yuan(net, d));
+        fprintf(f, "  %s\n", line);
     }
     if (o) {
         json_out_i64(o, "cash_expected_fen", cash);
         json_out_print(f, &o);
     } else {
-        if (shown == 0) {
+        if (n == 0) {
             i18n_format(line, sizeof line, I18N_SHIFT_EMPTY, env->lang, want);
             fprintf(f, "%s\n", line);
         }
-        i18n_format(line, sizeof line, I18N_SHIFT_CASH, env->lang, yuan(cash, a));
+        i18n_format(line, sizeof line, I18N_SHIFT_CASH, env->lang,
+                    yuan(cash, a));
         fprintf(f, "%s\n", line);
     }
     jifen_reply_clear(&reply);

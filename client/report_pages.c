@@ -52,6 +52,7 @@ static int fetch_once(const jifen_command *cmd, report_call_fn call,
             w->header = *p;
             w->header.rows = NULL;
             w->header.n_rows = 0;
+            w->header.next[0] = '\0'; /* what follows the last page */
             first_head = p->head;
             /* the journal's reports count entries up to the first head */
             c.upto = p->head;

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -306,6 +307,15 @@ void desk_decide_shift_close(ledger *self, const write_context *ctx,
     c->previous_close = previous;
     sign_with_key(ctx, e);
     ledger_post_draft(self, ctx, result);
+    /* The close as written, totals and all: what the clerk reads, and
+     * the same on a retry of the request (the stored reply). */
+    if (result->status == JIFEN_STATUS_OK) {
+        result->history = calloc(1, sizeof *result->history);
+        if (result->history) {
+            result->history[0] = *e;
+            result->n_history = 1;
+        }
+    }
 }
 
 /* --- floor area and units ------------------------------------------------------ */

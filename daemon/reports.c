@@ -450,16 +450,20 @@ typedef struct {
     size_t cap;        /* a whole report: rows at most (0: no cap) */
     size_t rows;       /* rows so far */
     bool more;         /* the page ended before the report did */
+    char last[JIFEN_ACCOUNT_MAX + 1]; /* the last key with rows on it */
 } paging;
 
-/* Whether a page has room for a key's rows; else it ends before the key
- * and says where to go on. */
+/* Whether a page has room for a key's rows (the caller then adds them);
+ * else it ends before the key, and the next page starts after the last
+ * key it holds. */
 static bool page_room(table *t, paging *pg, const char *key)
 {
-    if (pg->whole || pg->rows < pg->limit)
+    if (pg->whole || pg->rows < pg->limit) {
+        snprintf(pg->last, sizeof pg->last, "%s", key);
         return true;
+    }
     pg->more = true;
-    snprintf(t->r->next, sizeof t->r->next, "%s", key);
+    snprintf(t->r->next, sizeof t->r->next, "%s", pg->last);
     return false;
 }
 
@@ -544,7 +548,7 @@ static void arrears_rows(table *t, const char *code, const arrears *a,
 
 static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
                                    bool per_charge, const policy *pol,
-                                   paging *pg,
+                                   paging *pg, const char *only,
                                    int64_t *billed, int64_t *owed,
                                    uint64_t buckets[ARREARS_BUCKETS])
 {
@@ -556,13 +560,18 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
     storage_cursor *c = NULL;
     storage_val k;
     storage_error e = storage_cursor_open(txn, TABLE_HOUSEHOLDS, &c);
-    if (e == STORAGE_OK)
+    size_t olen = only ? strlen(only) : 0;
+    if (e == STORAGE_OK && olen)
+        e = storage_cursor_seek(c, only, olen, &k, NULL);
+    else if (e == STORAGE_OK)
         e = walk_start(c, pg, &k, NULL);
     while (e == STORAGE_OK && k.len <= JIFEN_HOUSEHOLD_MAX && !nomem &&
            !page_over(pg)) {
         char code[JIFEN_HOUSEHOLD_MAX + 1];
         memcpy(code, k.data, k.len);
         code[k.len] = '\0';
+        if (olen && strcmp(code, only) != 0)
+            break; /* the one household, or none */
         e = dues_household(txn, code, &f, &a);
         arrears_settle(&a);
         nomem = a.nomem;
@@ -570,6 +579,9 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
         uint64_t open = arrears_open(&a);
         if (e == STORAGE_OK && open > 0 && !page_room(t, pg, code))
             break;
+        /* Counted in this page (its billed too, owing or not): the next
+         * page starts after it. */
+        snprintf(pg->last, sizeof pg->last, "%s", code);
         arrears_add_u(&all_billed, arrears_billed(&a), &over);
         if (e == STORAGE_OK && open > 0) {
             uint64_t mine[ARREARS_BUCKETS] = {0};
@@ -723,6 +735,8 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
         int64_t billed = 0, owed = 0;
         char rate[48];
         storage_error e = report_ageing(txn, t, to, per_charge, pol, pg,
+                                        cmd->household[0] ? cmd->household
+                                                          : NULL,
                                         &billed, &owed, NULL);
         rate_text(billed, owed, rate, sizeof rate);
         if (per_charge)
@@ -772,11 +786,14 @@ static const report_kind *find_kind(const jifen_command *cmd,
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         if (strcmp(kinds[k].kind, cmd->code) != 0)
             continue;
-        if (kinds[k].needs_household != (cmd->household[0] != '\0')) {
+        /* The arrears may be of one household (the desk shows them). */
+        bool one = strcmp(kinds[k].kind, "arrears") == 0;
+        if (!one && kinds[k].needs_household != (cmd->household[0] != '\0')) {
             refuse(result, JIFEN_STATUS_BAD_REQUEST,
                    kinds[k].needs_household
                        ? "a statement is of one household"
-                       : "only a statement is of one household");
+                       : "only a statement and the arrears are of one "
+                         "household");
             return NULL;
         }
         if (!kinds[k].pages && (cmd->limit || cmd->after[0] || cmd->upto)) {

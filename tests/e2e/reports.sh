@@ -59,8 +59,11 @@ json_ok "statement A March" report statement "$A" --period 2026-03 &&
         check_eq "Mar: outstanding" 13000 "$(item fee_outstanding_fen)"
     }
 run jf report statement "$A" --period 2026-03 --csv
-check_eq "statement --csv: header" "item,value" "$(head -1 <<<"$OUT" | tr -d '\r')"
-check_contains "statement --csv: a row" "fee_outstanding_fen,13000" "$OUT"
+# For Excel: a UTF-8 byte-order mark, Chinese headings and labels, yuan.
+check_eq "statement --csv: header" $'\xef\xbb\xbf项目,数值' "$(head -1 <<<"$OUT" | tr -d '\r')"
+check_contains "statement --csv: a row" "期末欠费（元）,130.00" "$OUT"
+run jf report statement "$A" --period 2026-03 --csv --lang en
+check_contains "statement --csv --lang en" "Owed at the end (yuan),130.00" "$OUT"
 run jf report statement
 check_rc "statement without a household" 2
 
