@@ -129,16 +129,11 @@ int billing_run(const char *period, const char *item, bool dry, size_t batch,
         rc = call(call_ctx, &req, &reply);
         if (rc != 0)
             break;
-        const jifen_result *res = reply.n_results ? &reply.results[0] : NULL;
-        if (reply.status != JIFEN_STATUS_OK || !res ||
-            res->status != JIFEN_STATUS_OK) {
-            refused(out,
-                    reply.status != JIFEN_STATUS_OK ? reply.status
-                    : res                            ? res->status
-                                                     : JIFEN_STATUS_INTERNAL,
-                    reply.status != JIFEN_STATUS_OK ? reply.error
-                    : res                            ? res->error
-                                                     : "no result");
+        const jifen_result *res = &reply.results[0];
+        const char *why = NULL;
+        jifen_status s = report_reply_status(&reply, &why);
+        if (s != JIFEN_STATUS_OK) {
+            refused(out, s, why);
             jifen_reply_clear(&reply);
             break;
         }

@@ -36,16 +36,11 @@ static int ask(const cli_desk_env *env, jifen_request *req, jifen_reply *reply,
     if (rc != DONE)
         return rc;
     *res = reply->n_results ? &reply->results[0] : NULL;
-    if (reply->status != JIFEN_STATUS_OK || !*res ||
-        (*res)->status != JIFEN_STATUS_OK) {
-        jifen_status s = reply->status != JIFEN_STATUS_OK ? reply->status
-                         : *res ? (*res)->status
-                                : JIFEN_STATUS_INTERNAL;
+    const char *error = NULL;
+    jifen_status s = report_reply_status(reply, &error);
+    if (s != JIFEN_STATUS_OK) {
         char why[JIFEN_ERROR_MAX + 1];
-        snprintf(why, sizeof why, "%s",
-                 reply->status != JIFEN_STATUS_OK ? reply->error
-                 : *res                           ? (*res)->error
-                                                  : "no result");
+        snprintf(why, sizeof why, "%s", error);
         jifen_reply_clear(reply);
         return refused(env, s, why);
     }
@@ -700,18 +695,14 @@ int cli_desk_shift_close(const cli_desk_env *env, const char *note)
     int rc = env->call(env->ctx, &req, &reply);
     if (rc != DONE)
         return rc;
-    const jifen_result *res = reply.n_results ? &reply.results[0] : NULL;
-    if (reply.status != JIFEN_STATUS_OK || !res ||
-        (res->status != JIFEN_STATUS_OK && res->status != JIFEN_STATUS_EXISTS)) {
-        rc = refused(env,
-                     reply.status != JIFEN_STATUS_OK ? reply.status
-                     : res                            ? res->status
-                                                      : JIFEN_STATUS_INTERNAL,
-                     reply.status != JIFEN_STATUS_OK ? reply.error
-                     : res                            ? res->error
-                                                      : "no result");
+    const jifen_result *res = &reply.results[0];
+    const char *why = NULL;
+    jifen_status st = report_reply_status(&reply, &why);
+    if (st != JIFEN_STATUS_OK && st != JIFEN_STATUS_EXISTS) {
+        char copy[JIFEN_ERROR_MAX + 1];
+        snprintf(copy, sizeof copy, "%s", why);
         jifen_reply_clear(&reply);
-        return rc;
+        return refused(env, st, copy);
     }
     /* The totals are the entry's, as the journal holds them. */
     uint64_t entry = res->entry;

@@ -10,6 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+jifen_status report_reply_status(const jifen_reply *reply,
+                                 const char **error)
+{
+    const jifen_result *r = reply->n_results ? &reply->results[0] : NULL;
+    if (reply->status != JIFEN_STATUS_OK || !r) {
+        *error = reply->status != JIFEN_STATUS_OK ? reply->error : "no result";
+        return reply->status != JIFEN_STATUS_OK ? reply->status
+                                                : JIFEN_STATUS_INTERNAL;
+    }
+    *error = r->error;
+    return r->status;
+}
+
 bool report_pages_kind(const char *kind)
 {
     return strcmp(kind, "ageing") == 0 || strcmp(kind, "arrears") == 0 ||
@@ -36,14 +49,12 @@ static int fetch_once(const jifen_command *cmd, report_call_fn call,
         if (rc != 0)
             return rc;
         const jifen_result *r = reply.n_results ? &reply.results[0] : NULL;
-        jifen_status s = reply.status != JIFEN_STATUS_OK ? reply.status
-                         : r                             ? r->status
-                                                         : JIFEN_STATUS_INTERNAL;
-        if (s != JIFEN_STATUS_OK || !r || !r->report) {
+        const char *why = NULL;
+        jifen_status s = report_reply_status(&reply, &why);
+        if (s != JIFEN_STATUS_OK || !r->report) {
             w->status = s != JIFEN_STATUS_OK ? s : JIFEN_STATUS_INTERNAL;
             snprintf(w->error, sizeof w->error, "%s",
-                     reply.status != JIFEN_STATUS_OK ? reply.error
-                     : r ? r->error : "no report in the reply");
+                     s != JIFEN_STATUS_OK ? why : "no report in the reply");
             jifen_reply_clear(&reply);
             return 0;
         }

@@ -38,6 +38,11 @@ typedef struct {
     char error[JIFEN_ERROR_MAX + 1];
 } report_whole;
 
+/* The outcome of a reply to one command: the request's refusal, else its
+ * result's status (INTERNAL when it has none), and *error the reason. */
+jifen_status report_reply_status(const jifen_reply *reply,
+                                 const char **error);
+
 /* True for the kinds that come in pages (ageing, arrears, trial-balance). */
 bool report_pages_kind(const char *kind);
 
