@@ -521,8 +521,8 @@ static void ageing_row(table *t, const char *label, const uint64_t *v,
 /* One row per open charge: household, item and its name (in the rule
  * set of the report's month), period, billed, open, days. */
 static void arrears_rows(table *t, const char *code, const arrears *a,
-                         int64_t to, const policy *pol, paging *pg,
-                         bool *over)
+                         int64_t to, const policy *pol, const ruleset *rules,
+                         paging *pg, bool *over)
 {
     for (size_t i = 0; i < a->n; i++) {
         const arrears_charge *c = &a->charges[i];
@@ -534,7 +534,12 @@ static void arrears_rows(table *t, const char *code, const arrears *a,
         snprintf(open, sizeof open, "%" PRId64, arrears_signed(c->open, over));
         snprintf(days, sizeof days, "%" PRId64,
                  arrears_age_days(c->time_ms, to));
-        const policy_fee *fee = pol ? policy_find_fee(pol, c->item) : NULL;
+        int64_t start = 0;
+        const policy *of = pol;
+        if (rules && clock_parse_period(c->period, &start) == 0 &&
+            ruleset_at(rules, start))
+            of = ruleset_at(rules, start); /* the schedule that billed it */
+        const policy_fee *fee = of ? policy_find_fee(of, c->item) : NULL;
         const char *cells[] = {code,   c->item, fee ? fee->name : "",
                                c->period, billed, open, days};
         table_row(t, cells);
@@ -548,7 +553,8 @@ static void arrears_rows(table *t, const char *code, const arrears *a,
 
 static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
                                    bool per_charge, const policy *pol,
-                                   paging *pg, const char *only,
+                                   const ruleset *rules, paging *pg,
+                                   const char *only,
                                    int64_t *billed, int64_t *owed,
                                    uint64_t buckets[ARREARS_BUCKETS])
 {
@@ -587,7 +593,7 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
             uint64_t mine[ARREARS_BUCKETS] = {0};
             arrears_age(&a, to, mine);
             if (per_charge) {
-                arrears_rows(t, code, &a, to, pol, pg, &over);
+                arrears_rows(t, code, &a, to, pol, rules, pg, &over);
             } else {
                 ageing_row(t, code, mine, &over);
                 pg->rows++;
@@ -715,8 +721,9 @@ static void rate_text(int64_t billed, int64_t owed, char *out, size_t cap)
 }
 
 static storage_error run(storage_txn *txn, const jifen_command *cmd,
-                         const policy *pol, table *t, int64_t from, int64_t to,
-                         const char *period, paging *pg)
+                         const policy *pol, const ruleset *rules, table *t,
+                         int64_t from, int64_t to, const char *period,
+                         paging *pg)
 {
     const char *kind = cmd->code;
     char date[CLOCK_DATE_LEN + 1];
@@ -734,7 +741,7 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
         bool per_charge = kind[1] == 'r';
         int64_t billed = 0, owed = 0;
         char rate[48];
-        storage_error e = report_ageing(txn, t, to, per_charge, pol, pg,
+        storage_error e = report_ageing(txn, t, to, per_charge, pol, rules, pg,
                                         cmd->household[0] ? cmd->household
                                                           : NULL,
                                         &billed, &owed, NULL);
@@ -812,6 +819,13 @@ static const report_kind *find_kind(const jifen_command *cmd,
 void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
                  int64_t now_ms, jifen_result *result)
 {
+    reports_run_rules(txn, cmd, pol, NULL, now_ms, result);
+}
+
+void reports_run_rules(storage_txn *txn, const jifen_command *cmd,
+                       const policy *pol, const ruleset *rules,
+                       int64_t now_ms, jifen_result *result)
+{
     const report_kind *k = find_kind(cmd, result);
     int64_t from = clock_month_start_ms(now_ms);
     if (!k)
@@ -837,8 +851,8 @@ void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
     storage_error e = journal_last(txn, &head);
     t.r->head = cmd->upto && cmd->upto < head ? cmd->upto : head;
     if (e == STORAGE_OK)
-        e = run(txn, cmd, pol, &t, from, clock_next_month_start_ms(from),
-                period, &pg);
+        e = run(txn, cmd, pol, rules, &t, from,
+                clock_next_month_start_ms(from), period, &pg);
     if (e == STORAGE_OK && page_over(&pg)) {
         codec_result_clear(result);
         snprintf(result->error, sizeof result->error,
