@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { DONE = 0, REFUSED = 1, USAGE = 2 };
+enum { DONE = 0, REFUSED = 1, USAGE = 2, FORBIDDEN = 4 };
 
 #define PROOF_FORMAT "jifen-proof-1"
 
@@ -41,9 +41,11 @@ static int ask(const cli_proof_env *env, jifen_command *cmds, size_t n,
     if (rc != 0)
         return rc;
     if (reply->status != JIFEN_STATUS_OK || reply->n_results != n) {
-        cli_print_refusal(env->out, reply->status, reply->error);
+        jifen_status st = reply->status;
+        cli_print_refusal(env->out, st, reply->error);
         jifen_reply_clear(reply);
-        return REFUSED;
+        /* a key set up wrongly is told apart, as for every command */
+        return st == JIFEN_STATUS_FORBIDDEN ? FORBIDDEN : REFUSED;
     }
     return 0;
 }
@@ -54,7 +56,7 @@ static int refused(const cli_proof_env *env, jifen_reply *reply,
 {
     cli_print_refusal(env->out, r->status, r->error);
     jifen_reply_clear(reply);
-    return r->status == JIFEN_STATUS_FORBIDDEN ? 4 : REFUSED;
+    return r->status == JIFEN_STATUS_FORBIDDEN ? FORBIDDEN : REFUSED;
 }
 
 /* One query whose result must be OK and carry a proof: 0 with the reply

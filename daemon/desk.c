@@ -263,15 +263,15 @@ static int sum_one(void *ctx, const char *key, uint64_t seq)
     (void)key;
     shift_sum *s = ctx;
     ledger *self = s->self;
-    storage_error e = journal_read(&self->txn, seq, &self->original, false);
-    jifen_entry entry = self->original;
+    storage_error e = journal_read(&self->txn, seq, &self->w->original, false);
+    jifen_entry entry = self->w->original;
     if (e == STORAGE_OK && entry.reverses)
-        e = journal_read(&self->txn, entry.reverses, &self->original, false);
+        e = journal_read(&self->txn, entry.reverses, &self->w->original, false);
     if (e != STORAGE_OK || entry.n_postings == 0) {
         s->err = e == STORAGE_OK ? STORAGE_CORRUPT : e;
         return -1;
     }
-    desk_count_entry(s->c, &entry, entry.reverses ? &self->original : NULL);
+    desk_count_entry(s->c, &entry, entry.reverses ? &self->w->original : NULL);
     if (s->first == 0)
         s->first = seq;
     s->last = seq;

@@ -101,7 +101,7 @@ static void post_award(ledger *self, const policy *now_pol, int64_t now_ms,
              household[0] ? household : "close");
     write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, now_pol,
                          NULL};
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command.kind = JIFEN_CMD_ONTIME_AWARD;
     ledger_copy_text(d->command.household, sizeof d->command.household,
@@ -253,7 +253,7 @@ static int check_award(void *ctx, const char *period, uint64_t award)
     }
     if (paid || d->n == d->max)
         return 0;
-    jifen_entry *a = &self->replicated; /* free scratch while deciding */
+    jifen_entry *a = &self->w->replicated; /* free scratch while deciding */
     e = journal_read(&self->txn, award, a, false);
     if (e != STORAGE_OK) {
         d->err = e == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : e;

@@ -67,10 +67,13 @@ static void *room_for(void *items, size_t *cap, size_t n, size_t size)
     return p;
 }
 
-/* Adds a row; cells are strings, n_columns of them. */
+/* Adds a row; cells are strings, n_columns of them. A table without a
+ * report (reports_summary's) keeps no rows: only the figures count. */
 static void table_row(table *t, const char *const *cells)
 {
     jifen_report *r = t->r;
+    if (!r)
+        return;
     jifen_report_row *rows = NULL;
     /* The walks stop at their page or cap (paging); this is the last
      * guard of what one reply may hold. */
@@ -357,6 +360,7 @@ static storage_error report_statement(storage_txn *txn,
 typedef struct {
     int64_t from, to;
     int64_t offset_month, settled_month, owed_end, points_end, pending_end;
+    int64_t issued_month, redeemed_month; /* points */
     bool over;
 } liability;
 
@@ -383,6 +387,20 @@ static void liability_entry(const jifen_entry *e, void *arg)
         const jifen_posting *p = &e->postings[i];
         const char *other = NULL;
         int64_t a = arrears_signed(p->amount, &l->over);
+        if (p->asset == JIFEN_ASSET_POINTS && in) {
+            /* Issued: out of issuance (an objection puts it back);
+             * redeemed: into the redeemed account (a reversal takes it
+             * out). */
+            arrears_add(&l->issued_month,
+                        moved(strcmp(p->debit, ACCOUNT_POINTS_ISSUED) == 0,
+                              strcmp(p->credit, ACCOUNT_POINTS_ISSUED) == 0, a),
+                        &l->over);
+            arrears_add(&l->redeemed_month,
+                        moved(strcmp(p->credit, ACCOUNT_POINTS_REDEEMED) == 0,
+                              strcmp(p->debit, ACCOUNT_POINTS_REDEEMED) == 0,
+                              a),
+                        &l->over);
+        }
         if (p->asset == JIFEN_ASSET_POINTS) {
             arrears_add(&l->points_end,
                         moved(account_is_household_points(p->credit),
@@ -406,13 +424,16 @@ static void liability_entry(const jifen_entry *e, void *arg)
 }
 
 static storage_error report_liability(storage_txn *txn, const policy *pol,
-                                      table *t, int64_t from, int64_t to)
+                                      table *t, int64_t from, int64_t to,
+                                      liability *out)
 {
     liability l;
     memset(&l, 0, sizeof l);
     l.from = from;
     l.to = to;
     storage_error e = each_entry(txn, liability_entry, &l);
+    if (out)
+        *out = l;
     int64_t points = l.points_end;
     arrears_add(&points, l.pending_end, &l.over);
     int64_t value = arrears_mul(points, (int64_t)pol->fen_per_point, &l.over);
@@ -735,7 +756,7 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
     if (strcmp(kind, "liability") == 0) {
         table_title(t, "funder liability for %s (as of the end of %s)", period,
                     date);
-        return report_liability(txn, pol, t, from, to);
+        return report_liability(txn, pol, t, from, to, NULL);
     }
     if (strcmp(kind, "ageing") == 0 || strcmp(kind, "arrears") == 0) {
         bool per_charge = kind[1] == 'r';
@@ -814,6 +835,32 @@ static const report_kind *find_kind(const jifen_command *cmd,
     refuse(result, JIFEN_STATUS_BAD_REQUEST,
            "kind: statement, liability, ageing, arrears or trial-balance");
     return NULL;
+}
+
+storage_error reports_summary(storage_txn *txn, const policy *pol,
+                              int64_t from, int64_t to, reports_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    table quiet;
+    memset(&quiet, 0, sizeof quiet);
+    liability l;
+    memset(&l, 0, sizeof l);
+    storage_error e = storage_count(txn, TABLE_HOUSEHOLDS, &out->households);
+    if (e == STORAGE_OK)
+        e = report_liability(txn, pol, &quiet, from, to, &l);
+    /* The whole community, no rows kept (quiet has no report), no cap. */
+    paging whole = {.after = "", .whole = true};
+    if (e == STORAGE_OK)
+        e = report_ageing(txn, &quiet, to, false, pol, NULL, &whole, NULL,
+                          &out->billed_fen, &out->outstanding_fen,
+                          out->ageing_fen);
+    out->points_issued = l.issued_month;
+    out->points_redeemed = l.redeemed_month;
+    out->points_outstanding = l.points_end;
+    out->points_pending = l.pending_end;
+    out->funder_owed_fen = l.owed_end;
+    out->overflow = quiet.overflow || l.over;
+    return e;
 }
 
 void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,

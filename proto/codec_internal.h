@@ -219,6 +219,10 @@ typedef struct {
         Jifen__V1__ReportQuery report;
         Jifen__V1__Settle settle;
         Jifen__V1__PolicyLoad policy_load;
+        Jifen__V1__CommunityCreate community_create;
+        Jifen__V1__CommunityClose community_close;
+        Jifen__V1__CommunityListQuery community_list;
+        Jifen__V1__RollupQuery rollup;
         Jifen__V1__InclusionQuery inclusion;
         Jifen__V1__ConsistencyQuery consistency;
         Jifen__V1__TreeHeadQuery tree_head;
@@ -235,6 +239,10 @@ typedef struct {
         Jifen__V1__ShiftsQuery shifts;
         Jifen__V1__HouseholdSet household_set;
     } sub;
+    /* A service key's communities (KeyEnrol), split from the command's
+     * comma-separated text. */
+    char scope[JIFEN_SCOPE_MAX][JIFEN_COMMUNITY_MAX + 1];
+    char *scope_ptrs[JIFEN_SCOPE_MAX];
 } wire_command;
 
 /* protobuf-c's structs take char *, but packing never writes through them. */

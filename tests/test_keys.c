@@ -43,9 +43,12 @@ static const struct {
     {JIFEN_CMD_BILLING_PLAN, "TAD"}, {JIFEN_CMD_ONTIME_AWARD, ""},
     {JIFEN_CMD_RECEIPT, "CTAD"},    {JIFEN_CMD_SHIFTS, "TAD"},
     {JIFEN_CMD_HOUSEHOLD_SET, "CT"},
+    /* the service's own (docs/communities.md) */
+    {JIFEN_CMD_COMMUNITY_CREATE, "D"}, {JIFEN_CMD_COMMUNITY_CLOSE, "D"},
+    {JIFEN_CMD_COMMUNITY_LIST, "CTAD"}, {JIFEN_CMD_ROLLUP, "AD"},
 };
 /* Every kind is in the table above: a new command must say who may. */
-_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SET,
+_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_KINDS - 1,
                "a command kind is missing from the test's matrix");
 static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
                                    [JIFEN_ROLE_TERMINAL] = 'T',
@@ -108,7 +111,9 @@ static void test_records_and_snapshot(void **state)
     storage *st = NULL;
     storage_txn txn;
     keys_snapshot snap;
-    keys_record rec = {JIFEN_ROLE_TERMINAL, false, 7, 0, "Desk 1"}, got;
+    keys_record rec = {.role = JIFEN_ROLE_TERMINAL, .enrolled_entry = 7,
+                       .label = "Desk 1"},
+                got;
 
     assert_int_equal(storage_open(&st, dir, 1 << 20, err, sizeof err),
                      STORAGE_OK);

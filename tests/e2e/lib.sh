@@ -176,8 +176,10 @@ make_keys() {
     done
 }
 
-# Journal entries a fresh ledger starts with: one enrolment per role.
-BASE=${#ROLES[@]}
+# Journal entries a fresh community's ledger starts with: one enrolment
+# per role but the admin's, who is the service's (enrolled in the service's
+# own journal: docs/communities.md).
+BASE=$((${#ROLES[@]} - 1))
 
 # seqs N...: the numbers N shifted by BASE, space-separated (entry numbers
 # as counted before keys existed).
@@ -278,6 +280,21 @@ verify_state() {
     jq -r '"\(.ok) \(.entries) \(.head)"' <<<"$o"
 }
 
+# A primary and its replica (replica.sh, notice.sh): $PRIMARY is the
+# primary's endpoint, its data in $WORK/p, the replica's in $WORK/r.
+# on EP CMD...: the CLI against either, with the key of the role the
+# command needs ($ON_KEY, a secret key file, overrides it).
+on() {
+    local ep=$1 sk=$WORK/r/jifend.pub
+    shift
+    [ "$ep" = "$PRIMARY" ] && sk=$WORK/p/jifend.pub
+    "$JIFEN" --server "$ep" --key "${ON_KEY:-$(key_of "$(role_for "$@")")}" --server-key "$sk" \
+        --timeout "${ON_TIMEOUT:-3000}" --retries 1 "$@"
+}
+# entries_of EP: its entry count ("" when it does not answer: set -e must
+# not end the script silently, the caller says what failed).
+entries_of() { on "$1" --json verify 2>/dev/null | jq -r .entries || true; }
+
 # burst ARGS...: the burst writer of the fault tests ($BURST, tests/burst.c)
 # with the committee key against the daemon started last ($SERVER_KEY).
 burst() {
@@ -295,7 +312,8 @@ start_daemon() {
     local first=0
     # A replica's ledger is a copy of its primary's: nothing is enrolled
     # into it; the primary's enrolments arrive by replication.
-    if [ ! -e "$data/data.mdb" ] && [[ " $* " != *" --replica-of "* ]]; then
+    if [ ! -e "$data/service/data.mdb" ] && [ ! -e "$data/data.mdb" ] &&
+        [[ " $* " != *" --replica-of "* ]]; then
         first=1
         make_keys
         # On the daemon's test clock, if it has one: the enrolment is the
