@@ -244,5 +244,6 @@ PID=${DAEMON_PIDS[-2]}
 stop_daemon
 run "$JIFEND" --rebuild "$WORK/data" "${POLICIES[@]}" --json
 check_rc "rebuild" 0
-check_eq "every derived table rebuilt the same" true "$(jget .same)"
+# (one answer per ledger: the service's and the community's)
+check_eq "every derived table rebuilt the same" true "$(jq -rs 'map(.same) | all' <<<"$OUT")"
 finish

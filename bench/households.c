@@ -1,6 +1,7 @@
 /*
  * households - registers a community of N households for the desk's tests
- * and benchmark (households COUNT [PREFIX]): door numbers PREFIX-000001 ...,
+ * and benchmark (households ENDPOINT COUNT [PREFIX]): door numbers
+ * PREFIX-000001 ...,
  * floor areas from 50.00 to 149.99 m2 (a pattern of the number, so a test
  * can compute what a billing run bills), in requests of 4,096 commands with
  * request ids made from the numbers (running it again changes nothing).
@@ -8,9 +9,13 @@
  *
  *   households ENDPOINT COUNT [PREFIX]
  *
- * Like the jifen CLI it takes JIFEN_KEY (a committee key) and
- * JIFEN_SERVER_KEY from the environment. Exit status 0, 1 refused, 2 usage,
- * 3 no reply.
+ * With HOUSEHOLDS_PAY=FEN in the environment it pays FEN in cash from each
+ * of them instead (a month of payments at the desk, for the shift report),
+ * with a terminal key.
+ *
+ * Like the jifen CLI it takes JIFEN_KEY (a committee key; a terminal key
+ * to pay) and JIFEN_SERVER_KEY from the environment. Exit status 0, 1
+ * refused, 2 usage, 3 no reply.
  */
 #include "jifen.h"
 
@@ -51,19 +56,24 @@ int main(int argc, char **argv)
         return 2;
     }
     jifen_client_set_timeout(c, 60000, 3);
+    const char *pay = getenv("HOUSEHOLDS_PAY");
+    uint64_t pay_fen = pay && *pay ? strtoull(pay, NULL, 10) : 0;
     int rc = 0;
     for (long from = 0; from < n && rc == 0; from += BATCH) {
         size_t k = 0;
         for (long i = from; i < n && k < BATCH; i++, k++) {
             memset(&cmds[k], 0, sizeof cmds[k]);
-            cmds[k].kind = JIFEN_CMD_HOUSEHOLD_ADD;
+            cmds[k].kind = pay_fen ? JIFEN_CMD_PAY : JIFEN_CMD_HOUSEHOLD_ADD;
             snprintf(cmds[k].household, sizeof cmds[k].household, "%s-%06ld",
                      prefix, i + 1);
-            cmds[k].area_centi_m2 = area_of(i);
+            if (pay_fen)
+                cmds[k].amount = pay_fen;
+            else
+                cmds[k].area_centi_m2 = area_of(i);
         }
         jifen_request req = {.n_commands = k, .commands = cmds};
-        snprintf(req.request_id, sizeof req.request_id, "households-%s-%ld",
-                 prefix, from);
+        snprintf(req.request_id, sizeof req.request_id, "households-%s%s-%ld",
+                 pay_fen ? "pay-" : "", prefix, from);
         jifen_reply reply;
         jifen_call_status st = jifen_client_call(c, &req, &reply, err, sizeof err);
         if (st != JIFEN_CALL_OK) {
