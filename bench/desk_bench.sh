@@ -9,7 +9,8 @@
 # benchmark's own billing of amounts (jifen_bench, the bill command before
 # the fee schedule, 1,000 a request, 3 in flight) and raw LMDB's limit.
 #
-#   desk_bench.sh BUILD_DIR [--households N] [--smoke] [--out FILE]
+#   desk_bench.sh BUILD_DIR [--households N] [--smoke] [--no-baseline]
+#                 [--out FILE]
 #
 # --smoke: 2,000 households, no baseline; checks that every step succeeds
 # (ctest's bench_desk_smoke), never a time.
@@ -19,11 +20,13 @@ shift
 N=100000
 OUT=""
 SMOKE=0
+NO_BASE=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --households) N=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --smoke) SMOKE=1; N=2000; shift ;;
+    --no-baseline) NO_BASE=1; shift ;;
     *) echo "desk_bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -34,8 +37,13 @@ HOUSEHOLDS=$BUILD/bench/households
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jifen-desk-bench.XXXXXX")
 PID=""
 cleanup() {
-    [ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    local rc=$?
+    if [ -n "$PID" ]; then
+        kill -TERM "$PID" 2>/dev/null || true
+        wait "$PID" 2>/dev/null || true
+    fi
     rm -rf "$WORK"
+    exit "$rc"
 }
 trap cleanup EXIT
 
@@ -62,7 +70,7 @@ timed() {
 
 # --- the baseline, the same run --------------------------------------------
 BASE_BILL=0 BASE_LMDB=0
-if [ "$SMOKE" = 0 ]; then
+if [ "$SMOKE" = 0 ] && [ "$NO_BASE" = 0 ]; then
     echo "desk_bench: baseline (jifen_bench, $N households)" >&2
     "$BUILD/bench/jifen_bench" --households "$N" --seconds 2 --json >"$WORK/base.json" 2>"$WORK/base.err" ||
         { echo "desk_bench.sh: jifen_bench failed: $(tail -n 3 "$WORK/base.err")" >&2; exit 1; }
@@ -132,7 +140,9 @@ for s in ageing arrears trial shifts close shifts_after verify; do
     t=T_$s m=M_$s
     printf '%-34s %10.3f %14s %12s\n' "$s" "${!t}" "" "$(mb "${!m}")"
 done
-[ "$SMOKE" = 0 ] && printf 'baseline (same run): jifen_bench billing of amounts %.0f/s, raw LMDB %.0f/s\n' "$BASE_BILL" "$BASE_LMDB"
+if [ "$SMOKE" = 0 ]; then
+    printf 'baseline (same run): jifen_bench billing of amounts %.0f/s, raw LMDB %.0f/s\n' "$BASE_BILL" "$BASE_LMDB"
+fi
 if [ -n "$OUT" ]; then
     jq -n --argjson n "$N" --argjson bills "$BILLS" --arg run "$T_run" --arg dry "$T_dry" \
         --arg ageing "$T_ageing" --arg arrears "$T_arrears" --arg trial "$T_trial" \

@@ -44,13 +44,28 @@ typedef struct {
 /* Called after each page: households seen so far. */
 typedef void (*billing_progress_fn)(void *ctx, uint64_t households);
 
+/* How the bills go out. `call` sends the plan queries (and the bills when
+ * `parallel` is NULL). With `parallel`, a call that may run on several
+ * threads at once (its own connection each time), up to `window` requests
+ * of bills are in flight together, while the next page is planned: jifend
+ * commits them in one group, and neither side waits for the other. */
+typedef struct {
+    report_call_fn call;
+    void *ctx;
+    report_call_fn parallel;
+    void *parallel_ctx;
+    unsigned window; /* 1..BILLING_WINDOW_MAX; 0: BILLING_WINDOW */
+} billing_calls;
+
+#define BILLING_WINDOW 3
+#define BILLING_WINDOW_MAX 8
+
 /* Runs (or with dry, plans) the billing of `period` (item NULL: every
  * item), `batch` bills a request (1..JIFEN_BATCH_MAX). 0 when the ledger
- * answered throughout (out->status says whether it refused), else what
+ * answered throughout (out->status says whether it refused), else what a
  * call returned. */
 int billing_run(const char *period, const char *item, bool dry, size_t batch,
-                report_call_fn call, void *call_ctx,
-                billing_progress_fn progress, void *progress_ctx,
-                billing_result *out);
+                const billing_calls *calls, billing_progress_fn progress,
+                void *progress_ctx, billing_result *out);
 
 #endif

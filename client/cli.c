@@ -1252,6 +1252,20 @@ static int proof_call(void *ctx, const jifen_request *req, jifen_reply *reply)
     return rc;
 }
 
+/* proof_call without touching the run: a request of its own on a
+ * connection of its own, so several threads may call it at once (the
+ * billing run's requests in flight together). */
+static int parallel_call(void *ctx, const jifen_request *req,
+                         jifen_reply *reply)
+{
+    cli_run copy = *(const cli_run *)ctx;
+    char community[sizeof copy.req.community];
+    memcpy(community, copy.req.community, sizeof community);
+    copy.req = *req;
+    memcpy(copy.req.community, community, sizeof community);
+    return call_server(&copy, reply);
+}
+
 /* The commands of cli_proof.h, or -1 when this run is none of them. */
 static int run_merkle(cli_run *r, const cli_args *a, size_t first)
 {
@@ -1291,6 +1305,7 @@ static int run_desk(cli_run *r, const cli_args *a)
 {
     cli_desk_env env = {.out = &r->out,
                         .call = proof_call,
+                        .parallel = parallel_call,
                         .ctx = r,
                         .lang = i18n_lang_choose(a->opt[OPT_LANG]),
                         .xlsx = a->opt[OPT_XLSX],

@@ -661,8 +661,12 @@ int cli_desk_billing_run(const cli_desk_env *env, const char *period,
         cli_print_failure(env->out, "error", "out of memory", NULL);
         return REFUSED;
     }
-    int rc = billing_run(period, item, dry_run, batch, call_report,
-                         (void *)env, run_progress, (void *)env, b);
+    billing_calls calls = {.call = call_report,
+                           .ctx = (void *)env,
+                           .parallel = env->parallel,
+                           .parallel_ctx = env->ctx};
+    int rc = billing_run(period, item, dry_run, batch, &calls, run_progress,
+                         (void *)env, b);
     if (env->progress)
         fputc('\n', env->out->err);
     if (rc == DONE && b->status != JIFEN_STATUS_OK)

@@ -26,6 +26,9 @@ typedef struct {
     const cli_output *out;
     cli_call_fn call;
     void *ctx;
+    /* The same, safe to call from several threads at once (the billing
+     * run's requests in flight together); NULL: one at a time. */
+    cli_call_fn parallel;
     i18n_lang lang;
     const char *xlsx;  /* --xlsx FILE, or NULL */
     bool progress;     /* stderr is a terminal and the output is not JSON */

@@ -286,8 +286,10 @@ static void billing(web_ctx *c)
         return;
     }
     /* The same run as `jifen billing run` (client/billing_run.c). */
+    /* One request at a time: a web user's key has one connection. */
+    billing_calls calls = {.call = app_send, .ctx = c};
     if (billing_run(period, item[0] ? item : NULL, dry != 0, JIFEN_BATCH_MAX,
-                    app_send, c, NULL, NULL, b) != 0) {
+                    &calls, NULL, NULL, b) != 0) {
         free(b); /* app_send replied */
         return;
     }
