@@ -16,6 +16,7 @@
 #include "checkpoint.h"
 #include "json_out.h"
 #include "cli_output.h"
+#include "cli_desk.h"
 #include "cli_proof.h"
 #include "jifen.h"
 
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef JIFEN_VERSION
 #define JIFEN_VERSION "unknown"
@@ -339,6 +341,44 @@ static int set_role(jifen_command *c, const char *text, const char *what,
     return 0;
 }
 
+/* The property desk (issue 14): how a payment was made and its
+ * platform's reference, a fee item, units of it, a day. */
+static int set_channel(jifen_command *c, const char *text, const char *what,
+                       char *err, size_t errlen)
+{
+    c->channel = jifen_channel_from_name(text);
+    if (c->channel == JIFEN_CHANNEL_UNSPECIFIED)
+        return fail(err, errlen,
+                    "%s: '%s' is not cash, wechat, alipay, bank or card", what,
+                    text);
+    return 0;
+}
+
+static int set_reference(jifen_command *c, const char *text, const char *what,
+                         char *err, size_t errlen)
+{
+    return text_arg(c->reference, sizeof c->reference, text, what, err,
+                    errlen);
+}
+
+static int set_units(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    uint64_t v = 0;
+    if (count_arg(text, what, 0, 1000, &v, err, errlen) != 0)
+        return -1;
+    c->points = (uint32_t)v;
+    return 0;
+}
+
+/* A day (YYYY-MM-DD) travels in `effective` (see jifen_types.h, SHIFTS). */
+static int set_date(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    return text_arg(c->effective, sizeof c->effective, text, what, err,
+                    errlen);
+}
+
 /* --- options ------------------------------------------------------------- */
 
 typedef enum {
@@ -361,6 +401,15 @@ typedef enum {
     OPT_QR,    /* checkpoint: as a QR code in the terminal */
     OPT_SVG,   /* ... as an SVG file */
     OPT_PNG,   /* ... as a PNG file */
+    /* the property desk (issue 14) */
+    OPT_CHANNEL,
+    OPT_REF,
+    OPT_ITEM,
+    OPT_UNITS,
+    OPT_DATE,
+    OPT_DRY_RUN,
+    OPT_XLSX, /* reports: an Excel workbook */
+    OPT_BATCH, /* billing run: bills a request */
     /* many communities (docs/communities.md) */
     OPT_STREET,          /* community create, key enrol, report rollup */
     OPT_ALL_COMMUNITIES, /* key enrol: a key of the service for all */
@@ -378,6 +427,7 @@ typedef enum {
     OPT_RETRIES,
     OPT_HELP,
     OPT_VERSION,
+    OPT_LANG, /* zh (the default) or en, for what people read */
     OPT_COUNT
 } opt_id;
 
@@ -385,7 +435,8 @@ typedef enum {
 #define GLOBAL_OPTS                                                            \
     (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) |                    \
      BIT(OPT_COMMUNITY) | BIT(OPT_JSON) | BIT(OPT_TIMEOUT) |                   \
-     BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION))
+     BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION) | BIT(OPT_LANG))
+_Static_assert(OPT_COUNT <= 64, "options are bits of a uint64_t");
 
 typedef struct {
     const char *name;
@@ -418,6 +469,15 @@ static const option_def options[OPT_COUNT] = {
     [OPT_QR] = {"--qr", NULL, NULL, NULL},
     [OPT_SVG] = {"--svg", NULL, "FILE", NULL},
     [OPT_PNG] = {"--png", NULL, "FILE", NULL},
+    [OPT_CHANNEL] = {"--channel", NULL, "CHANNEL", set_channel},
+    [OPT_REF] = {"--ref", NULL, "REFERENCE", set_reference},
+    [OPT_ITEM] = {"--item", NULL, "CODE", set_code},
+    [OPT_UNITS] = {"--units", NULL, "N", set_units},
+    [OPT_DATE] = {"--date", NULL, "YYYY-MM-DD", set_date},
+    [OPT_DRY_RUN] = {"--dry-run", NULL, NULL, NULL},
+    [OPT_XLSX] = {"--xlsx", NULL, "FILE", NULL},
+    [OPT_BATCH] = {"--batch", NULL, "N", NULL},
+    [OPT_LANG] = {"--lang", NULL, "zh|en", NULL},
     [OPT_STREET] = {"--street", NULL, "CODE", set_street},
     [OPT_ALL_COMMUNITIES] = {"--all-communities", NULL, NULL,
                              set_all_communities},
@@ -467,8 +527,32 @@ static const command_def commands[] = {
     {"bill", NULL, JIFEN_CMD_BILL, {ARG_H, ARG_AMOUNT},
      BIT(OPT_PERIOD), BIT(OPT_PERIOD),
      "Bill AMOUNT yuan of property fee for the month YYYY-MM."},
-    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT}, 0, 0,
-     "Record a payment of AMOUNT yuan (partial or in advance is fine)."},
+    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_CHANNEL) | BIT(OPT_REF), 0,
+     "Record a payment of AMOUNT yuan (partial or in advance is fine), by\n"
+     "      cash (the default), wechat, alipay, bank or card; a non-cash\n"
+     "      payment needs the platform's reference. Settles the oldest bills\n"
+     "      first; gets the next receipt number."},
+    {"refund", NULL, JIFEN_CMD_REFUND, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_CHANNEL) | BIT(OPT_REF) | BIT(OPT_NOTE),
+     BIT(OPT_CHANNEL) | BIT(OPT_NOTE),
+     "Pay AMOUNT yuan back to H out of what it paid ahead (never more)."},
+    {"receipt", NULL, JIFEN_CMD_RECEIPT, {{"ENTRY", set_entry}}, 0, 0,
+     "Print the receipt (收据) of payment ENTRY: items and months paid,\n"
+     "      the amount in figures and in capitals (人民币大写), points."},
+    {"billing", "run", JIFEN_CMD_BILLING_PLAN, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_ITEM) | BIT(OPT_DRY_RUN) | BIT(OPT_BATCH),
+     BIT(OPT_PERIOD),
+     "Bill every household every item of the fee schedule for YYYY-MM,\n"
+     "      once (run it again to finish a run that was stopped); --dry-run:\n"
+     "      the totals per item and who cannot be billed, nothing written."},
+    {"shift", "close", JIFEN_CMD_SHIFT_CLOSE, {{NULL, NULL}}, BIT(OPT_NOTE), 0,
+     "Close this terminal's shift (日结): totals per channel since its last\n"
+     "      close, and the cash that should be in the drawer."},
+    {"household", "set", JIFEN_CMD_HOUSEHOLD_SET, {ARG_H},
+     BIT(OPT_AREA) | BIT(OPT_ITEM) | BIT(OPT_UNITS), 0,
+     "Record H's floor area (--area M2) or its units of a per-unit fee\n"
+     "      item (--item CODE --units N, such as parking spaces)."},
     {"redeem", NULL, JIFEN_CMD_REDEEM, {ARG_H, {"POINTS", set_redeem_points}},
      0, 0,
      "Pay fee due with POINTS points, at the policy's rate and cap."},
@@ -527,18 +611,25 @@ static const command_def commands[] = {
     {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
      "Record the funder paying AMOUNT yuan for redeemed points."},
     {"report", "statement", JIFEN_CMD_REPORT, {ARG_H},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
          BIT(OPT_CHECKPOINT_KEY), 0,
      "H's month: points earned, spent, expired; fees billed, paid, due;\n"
      "      --proof: with a Merkle proof of each of the month's entries."},
     {"report", "liability", JIFEN_CMD_REPORT, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
      "What the funder owes for redeemed points; points outstanding."},
     {"report", "ageing", JIFEN_CMD_REPORT, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
      "Fees due by age (0-30, 31-90, 91-180, >180 days); collection rate."},
-    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV),
-     0, "Every account's debits and credits; totals per asset."},
+    {"report", "arrears", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "What is unpaid of each household's bills, per fee item and month."},
+    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "Every account's debits and credits; totals per asset."},
+    {"report", "shifts", JIFEN_CMD_SHIFTS, {{NULL, NULL}},
+     BIT(OPT_DATE) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "The day's shift closes (default today) and what is not closed yet."},
     {"policy", "list", JIFEN_CMD_POLICY, {{NULL, NULL}}, 0, 0,
      "List the rule sets: version, effective date, resolution; * in force."},
     {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
@@ -638,8 +729,8 @@ static void print_help(FILE *f)
         f,
         "  help [COMMAND]\n      This text, or one command's.\n\n"
         "Every write (household add, award, deduct, bill, pay, redeem,\n"
-        "reverse, appeal, object, approve, settle, policy load) takes\n"
-        "--request-id ID;\n"
+        "refund, reverse, appeal, object, approve, settle, shift close,\n"
+        "household set, policy load) takes --request-id ID;\n"
         "without it a random id is made. A\n"
         "request that gets no reply is resent with the same id, and the\n"
         "ledger applies an id once: resending it by hand is safe too.\n"
@@ -649,10 +740,13 @@ static void print_help(FILE *f)
         "make a pair with 'jifen keygen', have an admin enrol the .pub with\n"
         "a role, and give --key and --server-key. Roles: committee (household\n"
         "add, award, deduct, reverse of those; object, approve), terminal\n"
-        "(bill, pay, redeem, reverse of those; settle), auditor (verify,\n"
+        "(bill, billing run, pay, redeem, refund, reverse of those; settle,\n"
+        "shift close, report shifts, household set), auditor (verify,\n"
         "key list, stats, feed), admin\n"
         "(key enrol, revoke, list; policy load; verify, stats); all of them:\n"
-        "balance, history, checkpoint, policy list/show, notices, report.\n\n"
+        "balance, history, checkpoint, policy list/show, notices, report,\n"
+        "receipt. Receipts and reports print in Chinese; --lang en (or\n"
+        "JIFEN_LANG=en, or an English locale) for English.\n\n"
         "options (before or after the command):\n"
         "  --server ENDPOINT  jifend's ZeroMQ endpoint (default: $JIFEN_SERVER,"
         "\n                     else %s)\n"
@@ -665,6 +759,7 @@ static void print_help(FILE *f)
         "                     verify, report: 120000)\n"
         "  --retries N        resends when no reply comes (default %d;\n"
         "                     verify, report: 0)\n"
+        "  --lang zh|en       the language of receipts and reports\n"
         "  -h, --help         this text\n"
         "  --version          the version\n\n"
         "exit codes:\n"
@@ -889,7 +984,7 @@ static const char *opt_or_env(const cli_args *a, opt_id o, const char *var)
 static bool long_query(jifen_command_kind kind)
 {
     return kind == JIFEN_CMD_ROLLUP || kind == JIFEN_CMD_VERIFY ||
-           kind == JIFEN_CMD_REPORT;
+           kind == JIFEN_CMD_REPORT || kind == JIFEN_CMD_SHIFTS;
 }
 
 /* Server, keys, timeout and retries: options first, then the
@@ -1175,6 +1270,20 @@ static int proof_call(void *ctx, const jifen_request *req, jifen_reply *reply)
     return rc;
 }
 
+/* proof_call without touching the run: a request of its own on a
+ * connection of its own, so several threads may call it at once (the
+ * billing run's requests in flight together). */
+static int parallel_call(void *ctx, const jifen_request *req,
+                         jifen_reply *reply)
+{
+    cli_run copy = *(const cli_run *)ctx;
+    char community[sizeof copy.req.community];
+    memcpy(community, copy.req.community, sizeof community);
+    copy.req = *req;
+    memcpy(copy.req.community, community, sizeof community);
+    return call_server(&copy, reply);
+}
+
 /* The commands of cli_proof.h, or -1 when this run is none of them. */
 static int run_merkle(cli_run *r, const cli_args *a, size_t first)
 {
@@ -1203,6 +1312,48 @@ static int run_merkle(cli_run *r, const cli_args *a, size_t first)
             return -1;
         return cli_checkpoint_picture(&env, r->cmd.entry, a->opt[OPT_QR],
                                       a->opt[OPT_SVG], a->opt[OPT_PNG]);
+    default:
+        return -1;
+    }
+}
+
+/* The commands of cli_desk.h (the property desk, and every report as
+ * people read it), or -1 when this run is none of them. */
+static int run_desk(cli_run *r, const cli_args *a)
+{
+    cli_desk_env env = {.out = &r->out,
+                        .call = proof_call,
+                        .parallel = parallel_call,
+                        .ctx = r,
+                        .lang = i18n_lang_choose(a->opt[OPT_LANG]),
+                        .xlsx = a->opt[OPT_XLSX],
+                        .progress = !r->out.json && isatty(STDERR_FILENO),
+                        .request_id = r->req.request_id};
+    if (env.xlsx && (r->out.json || r->out.csv))
+        return usage_error(r, "--xlsx writes a workbook: not with --csv or "
+                              "--json");
+    if (env.xlsx && env.xlsx[0] == '\0')
+        return usage_error(r, "--xlsx: empty");
+    switch (r->def->kind) {
+    case JIFEN_CMD_REPORT:
+    case JIFEN_CMD_SHIFTS:
+        return cli_desk_report(&env, &r->cmd);
+    case JIFEN_CMD_RECEIPT:
+        return cli_desk_receipt(&env, r->cmd.entry);
+    case JIFEN_CMD_BILLING_PLAN: {
+        uint64_t batch = JIFEN_BATCH_MAX;
+        char err[CLI_ERR_MAX];
+        if (a->opt[OPT_BATCH] &&
+            count_arg(a->opt[OPT_BATCH], "--batch", 1, JIFEN_BATCH_MAX, &batch,
+                      err, sizeof err) != 0)
+            return usage_error(r, err);
+        return cli_desk_billing_run(&env, r->cmd.period,
+                                    r->cmd.code[0] ? r->cmd.code : NULL,
+                                    a->opt[OPT_DRY_RUN] != NULL,
+                                    (size_t)batch);
+    }
+    case JIFEN_CMD_SHIFT_CLOSE:
+        return cli_desk_shift_close(&env, r->cmd.note);
     default:
         return -1;
     }
@@ -1268,6 +1419,10 @@ int main(int argc, char **argv)
     r.out.csv = a.opt[OPT_CSV] != NULL;
     if (a.err[0] != '\0')
         return usage_error(&r, a.err);
+    if (a.opt[OPT_LANG] != NULL && strcmp(a.opt[OPT_LANG], "zh") != 0 &&
+        strcmp(a.opt[OPT_LANG], "en") != 0 &&
+        strcmp(a.opt[OPT_LANG], "zh-CN") != 0)
+        return usage_error(&r, "--lang: zh or en");
     if (a.opt[OPT_VERSION] != NULL) {
         printf("jifen %s\n", JIFEN_VERSION);
         return EXIT_DONE;
@@ -1293,6 +1448,8 @@ int main(int argc, char **argv)
         rc = usage_error(&r, err);
     else if ((rc = run_merkle(&r, &a, used)) >= 0)
         ; /* a proof, a statement with proofs, a QR code */
+    else if ((rc = run_desk(&r, &a)) >= 0)
+        ; /* the property desk, and the reports */
     else if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
         rc = verify_with_checkpoint(&r, &a);
     else

@@ -113,6 +113,26 @@ static void describe_write(FILE *f, const jifen_command *c,
         fprintf(f, "received %s yuan from %s",
                 jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan),
                 c->household);
+        if (c->channel > JIFEN_CHANNEL_CASH)
+            fprintf(f, " by %s (%s)", jifen_channel_name(c->channel),
+                    c->reference);
+        if (r->receipt_no)
+            fprintf(f, ", receipt No. %08" PRIu64, r->receipt_no);
+        break;
+    case JIFEN_CMD_REFUND:
+        fprintf(f, "refunded %s yuan to %s by %s",
+                jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan),
+                c->household, jifen_channel_name(c->channel));
+        if (c->reference[0])
+            fprintf(f, " (%s)", c->reference);
+        break;
+    case JIFEN_CMD_HOUSEHOLD_SET:
+        if (c->code[0])
+            fprintf(f, "%s has %" PRIu32 " of %s", c->household, c->points,
+                    c->code);
+        else
+            fprintf(f, "%s has %s m2", c->household,
+                    jifen_format_yuan(c->area_centi_m2, yuan, sizeof yuan));
         break;
     case JIFEN_CMD_REDEEM:
         fprintf(f, "redeemed %" PRIu64 " point%s of %s for %s yuan of fees",
@@ -213,6 +233,8 @@ static void print_write_json(FILE *f, const jifen_command *c,
         json_out_u64(o, "points", r->points);
     if (c->kind == JIFEN_CMD_REDEEM)
         json_out_u64(o, "offset_fen", r->offset_fen);
+    if (r->receipt_no)
+        json_out_u64(o, "receipt", r->receipt_no);
     if (r->suspended_until_ms != 0)
         json_out_i64(o, "suspended_until_ms", r->suspended_until_ms);
     if (r->notice_ends_ms != 0) {

@@ -4,6 +4,7 @@
  */
 #include "i18n.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,4 +71,35 @@ i18n_lang i18n_lang_choose(const char *option)
 const char *i18n_lang_name(i18n_lang lang)
 {
     return lang == I18N_EN ? "en" : "zh-CN";
+}
+
+/* Each %s of the message takes the next argument (a string), %% is a %;
+ * nothing else is a placeholder, so a message can never make printf read
+ * what was not passed. */
+const char *i18n_format(char *out, size_t cap, i18n_id id, i18n_lang lang,
+                        ...)
+{
+    const char *m = i18n_text(id, lang);
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, lang);
+    for (const char *p = m; *p && n + 1 < cap; p++) {
+        const char *put = NULL;
+        char one[2] = {*p, '\0'};
+        if (p[0] == '%' && p[1] == 's') {
+            put = va_arg(ap, const char *);
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            put = "%";
+            p++;
+        } else {
+            put = one;
+        }
+        for (; put && *put && n + 1 < cap; put++)
+            out[n++] = *put;
+    }
+    va_end(ap);
+    if (cap)
+        out[n < cap ? n : cap - 1] = '\0';
+    return out;
 }

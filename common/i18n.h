@@ -46,6 +46,12 @@ i18n_lang i18n_lang_parse(const char *name);
  * English, else Chinese. */
 i18n_lang i18n_lang_choose(const char *option);
 
+/* The message with its %s placeholders filled, in order, by the string
+ * arguments that follow (as many as it has); %% is a %. Writes into
+ * out[cap] (cut short when it does not fit) and returns out. */
+const char *i18n_format(char *out, size_t cap, i18n_id id, i18n_lang lang,
+                        ...);
+
 /* "zh-CN" or "en". */
 const char *i18n_lang_name(i18n_lang lang);
 

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "counters.h"
+#include "desk.h"
 #include "journal.h"
 #include "merkle_store.h"
 #include "lots.h"
@@ -423,6 +424,8 @@ static int apply_reverse(ledger *self, const jifen_entry *e,
                       e->reverses);
     const jifen_command *c = &o->command;
     memcpy(household, c->household, JIFEN_HOUSEHOLD_MAX + 1);
+    if (desk_apply_reverse(self, e, o, err, errlen) != 0)
+        return -1;
     int64_t earliest = LOTS_NEVER;
     switch (c->kind) {
     case JIFEN_CMD_AWARD:
@@ -515,6 +518,12 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
         break;
     case JIFEN_CMD_BILL:
     case JIFEN_CMD_PAY:
+    case JIFEN_CMD_REFUND:
+    case JIFEN_CMD_SHIFT_CLOSE:
+    case JIFEN_CMD_HOUSEHOLD_SET:
+    case JIFEN_CMD_ONTIME_AWARD:
+        rc = desk_apply(self, e, err, errlen); /* desk.c */
+        break;
     case JIFEN_CMD_SETTLE:
         break;
     default:

@@ -1,7 +1,7 @@
 /*
  * ledger_internal - the ledger's own modules and what they share; nobody
  * outside daemon/ledger*.c, decide.c, apply.c, timer.c, query.c, adopt.c,
- * migrate.c and rebuild.c includes it.
+ * migrate.c, rebuild.c and the desk's desk*.c includes it.
  *
  * The write path is two steps (docs/architecture.md):
  *
@@ -102,6 +102,11 @@ struct ledger {
      * it was stored whole (remember_reply). */
     uint8_t *reply_bytes;
     size_t reply_len;
+    /* The on-time timer's place in the month it is judging (desk_ontime.c):
+     * in memory only; after a restart it starts the month again and the
+     * awards already made (derived state) are skipped. */
+    char ontime_period[JIFEN_PERIOD_LEN + 1];
+    char ontime_after[JIFEN_HOUSEHOLD_MAX + 1];
     keys_snapshot keys; /* active keys, for the ZAP handler's thread */
     bool keys_changed;  /* the write transaction enrolled or revoked */
     bool service;       /* the service's own ledger (ledger_options) */
@@ -163,6 +168,18 @@ void search_households(storage_txn *txn, const jifen_command *cmd,
 void decide_command(ledger *self, const write_context *ctx,
                     const jifen_command *cmd, jifen_result *result);
 
+/* What other decisions (desk.c) share with decide.c: the draft emptied
+ * for a command as applied, a posting added to it, a storage failure
+ * poisoning the transaction, the household loaded or the command refused
+ * (unknown_household). */
+jifen_entry *decide_new_draft(ledger *self, const jifen_command *cmd);
+void decide_add_posting(jifen_entry *e, jifen_asset asset, const char *debit,
+                        const char *credit, uint64_t amount);
+void decide_failed(ledger *self, storage_error e);
+bool decide_need_household(ledger *self, const char *code, jifen_balance *b,
+                           jifen_result *result);
+
+/* --- adopt.c ----------------------------------------------------------------- */
 /* --- adopt.c, community.c ------------------------------------------------------- */
 
 /* CommunityCreate / CommunityClose in the service's ledger. */

@@ -227,6 +227,17 @@ typedef struct {
         Jifen__V1__ConsistencyQuery consistency;
         Jifen__V1__TreeHeadQuery tree_head;
         Jifen__V1__HouseholdSearch household_search;
+        Jifen__V1__Refund refund;
+        struct {
+            Jifen__V1__ShiftClose msg;
+            Jifen__V1__ChannelTotal totals[JIFEN_CHANNELS];
+            Jifen__V1__ChannelTotal *total_ptrs[JIFEN_CHANNELS];
+        } shift_close;
+        Jifen__V1__BillingPlan billing_plan;
+        Jifen__V1__OntimeAward ontime_award;
+        Jifen__V1__ReceiptQuery receipt;
+        Jifen__V1__ShiftsQuery shifts;
+        Jifen__V1__HouseholdSet household_set;
     } sub;
     /* A service key's communities (KeyEnrol), split from the command's
      * comma-separated text. */

@@ -115,6 +115,10 @@ void codec_entry_to_wire(const jifen_entry *en, wire_entry *w)
     w->msg.expires_ms = en->expires_ms;
     w->msg.suspended_until_ms = en->suspended_until_ms;
     w->msg.author_key = wire_str(en->author_key);
+    w->msg.n_takes_back = en->n_takes_back < JIFEN_POSTINGS_MAX
+                              ? en->n_takes_back
+                              : JIFEN_POSTINGS_MAX;
+    w->msg.takes_back = (uint64_t *)en->takes_back;
 }
 
 /* Structural checks only: an entry records what was applied, and reading it
@@ -147,6 +151,13 @@ void codec_entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
     en->suspended_until_ms = w->suspended_until_ms;
     take_str(e, "author_key", en->author_key, sizeof en->author_key,
              w->author_key);
+    if (!failed(e) && w->n_takes_back > JIFEN_POSTINGS_MAX)
+        fail(e, "takes_back: %zu, at most %d", w->n_takes_back,
+             JIFEN_POSTINGS_MAX);
+    for (size_t i = 0; !failed(e) && i < w->n_takes_back; i++)
+        en->takes_back[i] = w->takes_back[i];
+    if (!failed(e))
+        en->n_takes_back = w->n_takes_back;
     if (!keep_text || failed(e)) {
         free(en->command.text);
         en->command.text = NULL;

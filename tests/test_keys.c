@@ -39,6 +39,10 @@ static const struct {
     {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
     {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
     {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
+    {JIFEN_CMD_REFUND, "T"},        {JIFEN_CMD_SHIFT_CLOSE, "T"},
+    {JIFEN_CMD_BILLING_PLAN, "TAD"}, {JIFEN_CMD_ONTIME_AWARD, ""},
+    {JIFEN_CMD_RECEIPT, "CTAD"},    {JIFEN_CMD_SHIFTS, "TAD"},
+    {JIFEN_CMD_HOUSEHOLD_SET, "CT"},
     /* the service's own (docs/communities.md) */
     {JIFEN_CMD_COMMUNITY_CREATE, "D"}, {JIFEN_CMD_COMMUNITY_CLOSE, "D"},
     {JIFEN_CMD_COMMUNITY_LIST, "CTAD"}, {JIFEN_CMD_ROLLUP, "AD"},
@@ -80,6 +84,9 @@ static void test_who_reverses_what(void **state)
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_BILL));
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_PAY));
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REDEEM));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REFUND));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_ONTIME_AWARD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_AWARD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_ADMIN, JIFEN_CMD_KEY_ENROL));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_AUDITOR, JIFEN_CMD_AWARD));

@@ -96,6 +96,12 @@ void reply_refusal(web_ctx *c, jifen_status status, const char *detail);
 /* The body as fields, or the query string (GET). 0, or -1 replied. */
 int app_parse(web_ctx *c, const spec_field *fields);
 
+/* Sends req with the caller's key: 0 with *reply filled whatever the
+ * ledger answered (the caller looks at the statuses and clears it), or -1
+ * replied (no answer, a request that failed validation). A
+ * report_call_fn (client/report_pages.h): ctx is the web_ctx. */
+int app_send(void *ctx, const jifen_request *req, jifen_reply *reply);
+
 /* Sends one request of n commands with the caller's key (or the public
  * key when there is no session). 0 with *reply filled (the caller clears
  * it) when the ledger answered and every result is ok or exists; otherwise

@@ -335,10 +335,12 @@ try:
     wait_css("#resident-link")
     link = css("#resident-link").get_attribute("href")
     driver.get(slip)
-    wait_css("#slip")
+    wait_css("#receipt")
     entry = [e for e in cli("history", "3-2-501", "--limit", "1")["entries"]][0]
-    check("the slip shows the entry number", str(entry["entry"]) in text("#slip"), text("#slip"))
-    check("the slip shows the entry's hash", len(text("#slip .mono")) == 64, text("#slip .mono"))
+    check("the receipt of the redemption shows the entry number", str(entry["entry"]) in text("#receipt"), text("#receipt"))
+    check("the receipt shows the entry's hash", any(len(e.text) == 64 for e in driver.find_elements(By.CSS_SELECTOR, "#receipt .mono")),
+          text("#receipt"))
+    check("... and the points paid in capitals", text("#receipt-capitals") == "肆元整", text("#receipt-capitals"))
     shot("slip")
     driver.get(URL + "/desk")
     css("#q").send_keys("3-2-502")
@@ -407,7 +409,8 @@ try:
     csv = fetch("GET", "/api/reports/ageing?period=2026-06&format=csv")
     bom = base64.b64decode(fetch_bytes("/api/reports/ageing?period=2026-06&format=csv"))
     check("the CSV download starts with a UTF-8 BOM and has the rows",
-          bom[:3] == b"\xef\xbb\xbf" and "\"3-2-501\",7425,0,0,0,7425" in csv["text"], (bom, csv["text"][:120]))
+          bom[:3] == b"\xef\xbb\xbf" and "3-2-501,74.25,0.00,0.00,0.00,74.25" in csv["text"] and "门牌号" in csv["text"],
+          (bom, csv["text"][:120]))
     head = base64.b64decode(fetch_bytes("/api/reports/trial-balance?period=2026-06&format=xlsx"))
     check("the Excel download is an .xlsx (zip) file", head[:2] == b"PK", head)
     css("#statement-h").send_keys("3-2-502")
@@ -419,6 +422,59 @@ try:
     shot("audit")
     r = fetch("POST", "/api/desk/redeem", {"household": "3-2-501", "points": "1", "request_id": "crafted-3"})
     check("an auditor's crafted redeem is refused (403)", r["status"] == 403, r)
+    sign_out()
+
+    # --- the property desk (issue 14): billing run, channels, receipt, shift -
+    sign_in("desk1")
+    driver.get(URL + "/desk")
+    wait_css("#billing")
+    per = css("#billing-period")
+    per.clear()
+    per.send_keys("2026-05")
+    css("#billing-dry").click()
+    dry = cli("billing", "run", "--period", "2026-05", "--dry-run")
+    m = wait_text("#billing .formstatus", "试算完成")
+    check("the billing run's dry run on the page", ("将出账 %d 笔" % dry.get("bills", -1)) in m, (m, dry))
+    check("... with the totals per item", "物业费" in text("#billing-result") and "垃圾处理费" in text("#billing-result"),
+          text("#billing-result"))
+    check("... and who cannot be billed", "未登记数量" in text("#billing-result"), text("#billing-result"))
+    shot("billing")
+    css("#billing-go").click()
+    m = wait_text("#billing .formstatus", "已出账")
+    after = cli("billing", "run", "--period", "2026-05", "--dry-run")
+    check("the run billed what the dry run said, once", after.get("bills") == 0 and
+          after.get("already_billed") == dry.get("bills"), (m, after))
+    css("#billing-dry").click()
+    wait_text("#billing .formstatus", "将出账 0 笔")
+    check("a second dry run: everything billed before", "0 笔" in text("#billing .formstatus"))
+    driver.get(URL + "/desk?h=3-2-502")
+    wait_css("#arrears table")
+    check("the household's arrears per month and item", "2026-05" in text("#arrears") and "物业费" in text("#arrears"),
+          text("#arrears"))
+    rid = wait_request_id("pay")
+    m = submit("pay", amount="20", channel="wechat", reference="4200009999")
+    check("a WeChat payment with its reference", "已记账" in m, m)
+    receipt = css("#pay .formstatus a.slip").get_attribute("href")
+    # A fresh form (a new request id): the same payment entered again.
+    W.until(lambda d: css("#pay input[name=request_id]").get_attribute("value") not in ("", rid))
+    m = submit("pay", amount="20", channel="wechat", reference="4200009999")
+    check("the same WeChat reference again is refused", "交易单号已经登记过" in m, m)
+    driver.get(receipt)
+    wait_css("#receipt")
+    check("the receipt: 20.00 in capitals", text("#receipt-capitals") == "贰拾元整", text("#receipt-capitals"))
+    check("the receipt: the channel", text("#receipt-channel") == "微信支付", text("#receipt-channel"))
+    check("the receipt: its number and the months paid", "No.0000000" in text("#receipt") and "2026-05" in text("#receipt"),
+          text("#receipt"))
+    shot("receipt")
+    driver.get(URL + "/desk")
+    wait_request_id("shift")
+    css("#shift button[type=submit]").click()
+    wait_css("#shift-totals")
+    totals = text("#shift-totals")
+    check("the shift close: cash 50.00 and WeChat 20.00", "¥50.00" in totals and "微信支付" in totals and "¥20.00" in totals,
+          totals)
+    wait_text("#shifts", "已交班")
+    check("the day's closes listed", "已交班" in text("#shifts"), text("#shifts"))
     sign_out()
 
     # --- residents: the notice board and their own link -------------------

@@ -101,7 +101,8 @@ function message(kind, text) {
 }
 
 function commandName(cmd) {
-  const known = ['household_add', 'award', 'deduct', 'bill', 'pay', 'redeem', 'reverse', 'object', 'approve', 'release', 'expire'];
+  const known = ['household_add', 'award', 'deduct', 'bill', 'pay', 'redeem', 'reverse', 'object', 'approve', 'release', 'expire',
+    'refund', 'shift_close', 'ontime_award', 'household_set'];
   return known.includes(cmd) ? t('CMD_' + cmd.toUpperCase()) : t('CMD_OTHER');
 }
 
@@ -333,8 +334,8 @@ function historyTable(entries, slipFor) {
   return table([t('SLIP_ENTRY'), t('SLIP_TIME'), t('SLIP_WHAT'), t('SLIP_AMOUNT'), t('SLIP_BY'), t('COMM_NOTE'), ''],
     entries.map((e) => [String(e.entry), e.time, commandName(e.command) + (e.period ? ' ' + e.period : ''),
       amountOf(e), e.author, e.note,
-      slipFor && ['pay', 'redeem', 'bill'].includes(e.command)
-        ? el('a', { href: '/slip?h=' + encodeURIComponent(e.household) + '&entry=' + e.entry, class: 'slip', text: t('DESK_SLIP') }) : '']));
+      slipFor && ['pay', 'redeem'].includes(e.command)
+        ? el('a', { href: '/receipt?entry=' + e.entry, class: 'slip', text: t('DESK_SLIP') }) : '']));
 }
 
 /* --- the front desk ------------------------------------------------------- */
@@ -351,7 +352,8 @@ async function deskHousehold(panel, h) {
   }
   const b = d.balance, cap = d.redeem;
   const reload = () => deskHousehold(panel, h);
-  const slipLink = (reply) => el('a', { href: '/slip?h=' + encodeURIComponent(h) + '&entry=' + reply.entry, class: 'slip', text: t('DESK_SLIP') });
+  const slipLink = (reply) => el('a', { href: '/receipt?entry=' + reply.entry, class: 'slip', text: t('DESK_SLIP') });
+  const channels = ['cash', 'wechat', 'alipay', 'bank', 'card'].map((c) => ({ value: c, label: t('CHANNEL_' + c) }));
   const capBox = el('div', { class: 'cap card', id: 'cap' },
     el('h3', { text: t('DESK_CAP') }),
     cap.most_points > 0
@@ -361,7 +363,9 @@ async function deskHousehold(panel, h) {
       : el('p', { text: t('DESK_CAP_NONE') }));
   const pay = writeForm({
     id: 'pay', title: t('DESK_PAY'), path: '/api/desk/pay', button: t('DESK_PAY_BUTTON'),
-    fields: [{ name: 'amount', label: t('DESK_PAY_AMOUNT'), required: true, attrs: { inputmode: 'decimal', placeholder: '128.50' } }],
+    fields: [{ name: 'amount', label: t('DESK_PAY_AMOUNT'), required: true, attrs: { inputmode: 'decimal', placeholder: '128.50' } },
+      { name: 'channel', label: t('DESK_CHANNEL'), options: channels },
+      { name: 'reference', label: t('DESK_REFERENCE'), attrs: { maxlength: 64, autocapitalize: 'none' } }],
     extra: () => ({ household: h }), after: slipLink, onDone: () => setTimeout(reload, 1500),
   });
   const redeem = writeForm({
@@ -375,48 +379,157 @@ async function deskHousehold(panel, h) {
       { name: 'period', label: t('APP_PERIOD'), required: true, value: thisMonth(), attrs: { placeholder: 'YYYY-MM' } }],
     extra: () => ({ household: h }), onDone: () => setTimeout(reload, 1500),
   });
+  const arrears = el('section', { class: 'card', id: 'arrears' }, el('h3', { text: t('DESK_ARREARS') }), el('p', { text: t('APP_LOADING') }));
   panel.replaceChildren(
     el('section', { class: 'card', id: 'household' }, balanceCard(b)),
     capBox,
     el('div', { class: 'forms' }, pay, cap.most_points > 0 && b.points > 0 ? redeem : null, bill),
+    arrears,
     el('section', { class: 'card' }, el('h3', { text: t('HH_HISTORY') }), historyTable(d.history, true)),
     d.link ? el('section', { class: 'card' }, el('h3', { text: t('HH_RESIDENT_LINK') }),
       el('p', { class: 'link' }, el('a', { href: d.link, id: 'resident-link', text: d.link }))) : null);
+  try {
+    const r = await api('GET', '/api/desk/arrears?h=' + encodeURIComponent(h));
+    /* household, item, item_name, period, billed, open, days */
+    arrears.replaceChildren(el('h3', { text: t('DESK_ARREARS') }),
+      table([t('COL_period'), t('COL_item_name'), t('COL_billed_fen'), t('COL_open_fen'), t('COL_days')],
+        r.display.map((row) => [row[3], row[2] || t('RPT_NO_ITEM'), '¥' + row[4], '¥' + row[5], row[6]]), { class: 'arrears' }));
+  } catch (e) {
+    arrears.replaceChildren(message('error', e.hint()));
+  }
+}
+
+/* The month's billing run: a dry run, then the run, of the same month and
+ * item (the server's client/billing_run.c; jifend bills each once). */
+function billingCard() {
+  const status = el('div', { class: 'formstatus', 'aria-live': 'polite' });
+  const result = el('div', { id: 'billing-result' });
+  const period = el('input', { id: 'billing-period', name: 'period', value: thisMonth(), placeholder: 'YYYY-MM', required: true });
+  const item = el('input', { id: 'billing-item', name: 'item', autocomplete: 'off', autocapitalize: 'none' });
+  const dry = el('button', { type: 'button', id: 'billing-dry', class: 'primary', text: t('DESK_RUN_DRY') });
+  const go = el('button', { type: 'button', id: 'billing-go', text: t('DESK_RUN_GO'), disabled: true });
+  let checked = '';
+  const key = () => period.value.trim() + '/' + item.value.trim();
+  period.addEventListener('input', () => { go.disabled = key() !== checked; });
+  item.addEventListener('input', () => { go.disabled = key() !== checked; });
+  const run = async (dryRun) => {
+    dry.disabled = go.disabled = true;
+    status.replaceChildren(message('ok', t('APP_SUBMIT_BUSY')));
+    try {
+      const body = { period: period.value.trim(), dry_run: dryRun ? '1' : '0' };
+      if (item.value.trim()) body.item = item.value.trim();
+      const r = await api('POST', '/api/desk/billing', body);
+      status.replaceChildren(message(r.failed ? 'warn' : 'ok', dryRun
+        ? t('DESK_RUN_DONE_DRY', r.bills, r.amount_yuan)
+        : t('DESK_RUN_DONE', r.bills, r.amount_yuan, r.already_billed)));
+      result.replaceChildren(
+        table([t('COL_item_name'), t('DESK_RUN_BILLS'), t('RCPT_AMOUNT'), t('DESK_RUN_BEFORE'), t('DESK_RUN_CANNOT')],
+          r.items.map((i) => [i.name || i.item, String(i.bills), '¥' + i.amount_yuan, String(i.already_billed), String(i.cannot_bill)]),
+          { class: 'billing-items' }),
+        r.cannot_bill.length ? table([t('HH_CODE'), t('COL_item'), t('DESK_RUN_CANNOT')],
+          r.cannot_bill.map((c) => [c.household, c.item, t('DESK_RUN_PROBLEM_' + c.problem)]), { class: 'billing-cannot' }) : null);
+      checked = dryRun ? key() : '';
+    } catch (e) {
+      status.replaceChildren(message('error', e.hint()));
+      checked = '';
+    } finally {
+      dry.disabled = false;
+      go.disabled = key() !== checked;
+    }
+  };
+  dry.onclick = () => run(true);
+  go.onclick = () => run(false);
+  return el('section', { class: 'card', id: 'billing' }, el('h3', { text: t('DESK_RUN') }),
+    el('p', { class: 'hint', text: t('DESK_RUN_INTRO') }),
+    el('div', { class: 'field' }, el('label', { for: 'billing-period', text: t('APP_PERIOD') }), period),
+    el('div', { class: 'field' }, el('label', { for: 'billing-item', text: t('DESK_RUN_ITEM') }), item),
+    el('p', null, dry, ' ', go), status, result);
+}
+
+/* The day's closes and what is open (the shift report), as a table. */
+function shiftsTable(r) {
+  const cols = ['state', 'entry', 'time', 'clerk', 'channel', 'payments', 'paid_fen', 'refunds', 'refunded_fen', 'net_fen'];
+  const at = cols.map((c) => r.columns.indexOf(c));
+  return table(cols.map((c) => t('COL_' + c)), r.display.map((row) => at.map((j, k) => {
+    const v = row[j];
+    if (cols[k] === 'state') return t('SHIFT_STATE_' + v);
+    if (cols[k] === 'channel') return t('CHANNEL_' + v);
+    return cols[k].endsWith('_fen') ? '¥' + v : v;
+  })), { class: 'shifts' });
+}
+
+function shiftCard() {
+  const report = el('div', { id: 'shifts' });
+  const load = async () => {
+    try {
+      report.replaceChildren(el('h4', { text: t('DESK_SHIFTS_TODAY') }), shiftsTable(await api('GET', '/api/desk/shifts')));
+    } catch (e) { report.replaceChildren(message('error', e.hint())); }
+  };
+  const form = writeForm({
+    id: 'shift', title: t('DESK_SHIFT'), path: '/api/desk/shift', button: t('DESK_SHIFT_BUTTON'),
+    intro: el('p', { class: 'hint', text: t('DESK_SHIFT_INTRO') }),
+    fields: [{ name: 'note', label: t('COMM_NOTE') }],
+    done: 'DESK_DONE',
+    after: (reply) => el('div', { id: 'shift-totals' },
+      message('ok', t('DESK_SHIFT_DONE', reply.entry, reply.cash_expected_yuan)),
+      table([t('COL_channel'), t('COL_payments'), t('COL_paid_fen'), t('COL_refunds'), t('COL_refunded_fen'), t('COL_reversed_fen'), t('COL_net_fen')],
+        reply.totals.map((x) => [t(x.channel_key), String(x.payments), '¥' + x.paid_yuan, String(x.refunds), '¥' + x.refunded_yuan,
+          '¥' + x.reversed_yuan, '¥' + x.net_yuan]), { class: 'shift-totals' })),
+    onDone: load,
+  });
+  load();
+  return el('section', { class: 'card' }, form, report);
 }
 
 function deskPage() {
   const panel = el('div', { id: 'panel' });
-  page(t('DESK_TITLE'), searchBox((h) => deskHousehold(panel, h)), panel);
+  page(t('DESK_TITLE'), searchBox((h) => deskHousehold(panel, h)), panel,
+    el('div', { class: 'forms' }, billingCard(), shiftCard()));
   if (qs('h')) deskHousehold(panel, qs('h'));
 }
 
-async function slipPage() {
-  const main = page(t('SLIP_TITLE'));
+/* The receipt (收据) of a payment, to print at receipt width: what it
+ * paid by month and item, the amount in figures and in capitals
+ * (人民币大写, made by the server's common/rmb_capitals.c), points, the
+ * balance after it, the clerk, and the entry with its hash to check. */
+async function receiptPage() {
+  const main = page(t('RCPT_TITLE').replace(/\s+/g, ''));
   main.classList.add('receipt-page');
-  let d;
+  let r;
   try {
-    d = await api('GET', '/api/desk/slip?h=' + encodeURIComponent(qs('h')) + '&entry=' + encodeURIComponent(qs('entry')));
+    r = await api('GET', '/api/desk/receipt?entry=' + encodeURIComponent(qs('entry')));
   } catch (e) {
     main.append(message('error', e.hint()));
     return;
   }
-  const e = d.entry;
-  main.append(el('div', { class: 'receipt card', id: 'slip' },
-    el('h2', { text: t('APP_NAME') }),
+  const rows = r.lines.map((l) => [l.item_name || l.item || t('RCPT_OTHER_BILL'), l.period, '¥' + l.yuan]);
+  if (r.ahead_fen) rows.push([t('RCPT_AHEAD'), '', '¥' + r.ahead_yuan]);
+  const due = r.fee_due_after_fen < 0 ? [t('RCPT_PREPAID_AFTER'), '¥' + r.fee_due_after_yuan.replace('-', '')]
+    : [t('RCPT_DUE_AFTER'), '¥' + r.fee_due_after_yuan];
+  main.append(el('div', { class: 'receipt card', id: 'receipt' },
+    el('h2', { text: r.payee || t('APP_NAME') }),
+    el('p', { class: 'receipt-no', text: r.receipt ? t('RCPT_NO') + ' No.' + String(r.receipt).padStart(8, '0') : t('RCPT_NO_NONE') }),
+    r.reversed_by ? message('error', t('RCPT_REVERSED', r.reversed_by)) : null,
     el('dl', null,
-      el('dt', { text: t('SLIP_ENTRY') }), el('dd', { class: 'big', text: String(e.entry) }),
-      el('dt', { text: t('SLIP_TIME') }), el('dd', { text: e.time + ' (UTC+8)' }),
-      el('dt', { text: t('HH_CODE') }), el('dd', { text: e.household }),
-      el('dt', { text: t('HH_NAME') }), el('dd', { text: d.balance.name }),
-      el('dt', { text: t('SLIP_WHAT') }), el('dd', { text: commandName(e.command) + (e.period ? ' ' + e.period : '') }),
-      el('dt', { text: t('SLIP_AMOUNT') }), el('dd', { class: 'big', text: amountOf(e) }),
-      el('dt', { text: t('SLIP_NOW') }), el('dd', { text: t('HH_FEE_DUE') + ' ¥' + d.balance.fee_due_yuan + ', ' + t('HH_POINTS') + ' ' + d.balance.points }),
-      el('dt', { text: t('SLIP_BY') }), el('dd', { text: e.author }),
-      el('dt', { text: t('SLIP_HASH') }), el('dd', { class: 'mono', text: d.hash || '-' }),
-      el('dt', { text: t('SLIP_CHECKPOINT') }), el('dd', { class: 'mono', text: d.checkpoint || t('SLIP_NO_CHECKPOINT') })),
+      el('dt', { text: t('RCPT_HOUSEHOLD') }), el('dd', { text: r.household }),
+      el('dt', { text: t('RCPT_NAME') }), el('dd', { text: r.name }),
+      el('dt', { text: t('RCPT_AREA') }), el('dd', { text: r.area_m2 + ' ㎡' })),
+    table([t('RCPT_ITEM'), t('RCPT_PERIOD'), t('RCPT_AMOUNT')], rows, { class: 'receipt-lines' }),
+    el('dl', null,
+      el('dt', { text: t('RCPT_SUM') }), el('dd', { class: 'big', id: 'receipt-total', text: '¥' + r.total_yuan }),
+      el('dt', { text: t('RCPT_CAPITALS') }), el('dd', { class: 'big', id: 'receipt-capitals', text: r.capitals }),
+      r.paid_fen ? [el('dt', { text: t('RCPT_CHANNEL') }), el('dd', { id: 'receipt-channel', text: t(r.channel_key) })] : null,
+      r.reference ? [el('dt', { text: t('RCPT_REFERENCE') }), el('dd', { class: 'mono', text: r.reference })] : null,
+      r.points ? [el('dt', { text: t('RCPT_POINTS') }), el('dd', { text: t('RCPT_POINTS_DETAIL', r.points, r.offset_yuan) })] : null,
+      el('dt', { text: due[0] }), el('dd', { text: due[1] }),
+      el('dt', { text: t('RCPT_POINTS_AFTER') }), el('dd', { text: String(r.points_after) }),
+      el('dt', { text: t('RCPT_CLERK') }), el('dd', { text: r.author }),
+      el('dt', { text: t('RCPT_TIME') }), el('dd', { text: r.time + ' (UTC+8)' }),
+      el('dt', { text: t('RCPT_ENTRY') }), el('dd', { text: String(r.entry) }),
+      el('dt', { text: t('RCPT_HASH') }), el('dd', { class: 'mono', text: r.hash })),
     el('p', { class: 'hint', text: t('SLIP_NOTE') })),
   el('p', { class: 'noprint' }, el('button', { type: 'button', class: 'primary', text: t('APP_PRINT'), onclick: () => window.print() }), ' ',
-    el('a', { href: '/desk?h=' + encodeURIComponent(e.household), text: t('APP_BACK') })));
+    el('a', { href: '/desk?h=' + encodeURIComponent(r.household), text: t('APP_BACK') })));
 }
 
 /* --- the committee -------------------------------------------------------- */
@@ -654,7 +767,7 @@ async function route() {
   const home = HOME[S.session.role];
   if (path === '/') { location.replace(home); return; }
   if (path === '/desk' && S.session.role === 'terminal') return deskPage();
-  if (path === '/slip' && S.session.role === 'terminal') return slipPage();
+  if (path === '/receipt' && S.session.role === 'terminal') return receiptPage();
   if (path === '/committee' && S.session.role === 'committee') return committeePage();
   if (path === '/audit' && S.session.role === 'auditor') return auditPage();
   page(t('ERR_FORBIDDEN_ROLE'), el('p', null, el('a', { href: home, text: t('APP_BACK') })));
