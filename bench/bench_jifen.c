@@ -348,7 +348,7 @@ int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
             memset(cmds, 0, n * sizeof *cmds);
             for (unsigned i = 0; i < n; i++)
                 fill(&cmds[i], first + i);
-            jifen_request req = {{0}, n, cmds};
+            jifen_request req = {.n_commands = n, .commands = cmds};
             jifen_request_id_new(req.request_id); /* as libjifen's callers */
             in_flight *f = &win[(head + count) % o->window];
             f->t0 = bench_now();
@@ -368,7 +368,7 @@ int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
         memset(&reply, 0, sizeof reply);
         rc = recv_reply(sock, true, &reply);
         samples_add(&lat, bench_ms_since(f->t0));
-        jifen_request sent = {{0}, f->n, NULL};
+        jifen_request sent = {.n_commands = f->n};
         memcpy(sent.request_id, f->request_id, sizeof sent.request_id);
         if (rc == 0 && strcmp(reply.request_id, f->request_id) != 0)
             rc = -1; /* replies come in order; anything else is a fault */
@@ -576,7 +576,7 @@ int bench_daemon_stats(void *ctx, const bench_daemon *d, jifen_stats *st)
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_STATS;
-    jifen_request req = {{0}, 1, &cmd};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
     int rc = sock ? bench_call(sock, &req, &reply) : -1;
@@ -679,7 +679,7 @@ static int run_verify(void *ctx, const bench_daemon *d, bench_row *row)
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_VERIFY;
-    jifen_request req = {{0}, 1, &cmd};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
     samples lat = {0};
@@ -749,14 +749,14 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
         memcpy(cmds[i].household, household, sizeof household);
         memcpy(cmds[i].code, "meeting", 8);
     }
-    jifen_request req = {{0}, STATEMENT, cmds};
+    jifen_request req = {.n_commands = STATEMENT, .commands = cmds};
     snprintf(req.request_id, sizeof req.request_id, "bench-statement");
     if (rc == 0 && (rc = call_ok(wsock, &req, &reply, "the statement's "
                                                       "awards")) == 0)
         codec_reply_clear(&reply);
     /* The tree's size now (proofs against it need no signed head). */
     jifen_command th = {.kind = JIFEN_CMD_TREE_HEAD};
-    jifen_request treq = {{0}, 1, &th};
+    jifen_request treq = {.n_commands = 1, .commands = &th};
     uint64_t size = 0;
     if (rc == 0 && (rc = call_ok(sock, &treq, &reply, "tree head")) == 0) {
         size = reply.results[0].proof ? reply.results[0].proof->tree_size : 0;
@@ -769,7 +769,7 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
         jifen_command c = {.kind = JIFEN_CMD_INCLUSION,
                            .entry = 1 + (i * 7919u) % size,
                            .tree_size = size};
-        jifen_request q = {{0}, 1, &c};
+        jifen_request q = {.n_commands = 1, .commands = &c};
         double t0 = bench_now();
         rc = call_ok(sock, &q, &reply, "a proof");
         samples_add(&one, bench_ms_since(t0));
@@ -783,7 +783,7 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
     for (unsigned i = 0; rc == 0 && i < srounds; i++) {
         jifen_command h = {.kind = JIFEN_CMD_HISTORY, .limit = STATEMENT};
         memcpy(h.household, household, sizeof household);
-        jifen_request hq = {{0}, 1, &h};
+        jifen_request hq = {.n_commands = 1, .commands = &h};
         double t0 = bench_now();
         rc = call_ok(sock, &hq, &reply, "the statement's history");
         size_t n = 0;
@@ -794,7 +794,7 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
                 .tree_size = size};
         if (rc == 0)
             codec_reply_clear(&reply);
-        jifen_request pq = {{0}, n, cmds};
+        jifen_request pq = {.n_commands = n, .commands = cmds};
         if (rc == 0 && (rc = call_ok(sock, &pq, &reply, "the proofs")) == 0)
             codec_reply_clear(&reply);
         samples_add(&stmt, bench_ms_since(t0));
@@ -899,7 +899,7 @@ static void *load_main(void *arg)
         if (l->kind == JIFEN_CMD_HISTORY)
             bench_household(0, cmds[i].household);
     }
-    jifen_request req = {{0}, l->n, cmds};
+    jifen_request req = {.n_commands = l->n, .commands = cmds};
     while (!atomic_load(l->stop)) {
         jifen_reply reply;
         memset(&reply, 0, sizeof reply);
@@ -924,7 +924,7 @@ static int probe(void *ctx, const bench_daemon *d, double seconds,
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_BALANCE;
     bench_household(0, cmd.household);
-    jifen_request req = {{0}, 1, &cmd};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
     samples lat = {0};
     double start = bench_now();
     int rc = 0;

@@ -62,7 +62,7 @@ static int time_report(const bench_options *o, void *sock,
                        uint64_t *rng, bench_row *row)
 {
     jifen_command cmd;
-    jifen_request req = {{0}, 1, &cmd};
+    jifen_request req = {.n_commands = 1, .commands = &cmd};
     samples lat = {0};
     int rc = 0;
     bench_rss_reset(d->pid);

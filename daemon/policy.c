@@ -87,6 +87,7 @@ typedef enum {
     KEY_RULE_POINTS,
     KEY_RULE_MAX_POINTS,
     KEY_RULE_SUSPEND_MONTHS,
+    KEY_RULE_SUSPEND_AWARD_MONTHS,
     KEY_COUNT
 } key_id;
 
@@ -157,6 +158,11 @@ static const key_spec keys[KEY_COUNT] = {
     [KEY_RULE_SUSPEND_MONTHS] = {"suspend_months", SEC_RULE, VAL_UINT, false,
                                  1, POLICY_SUSPEND_MONTHS_MAX,
                                  FIELD(policy_rule, suspend_months)},
+    [KEY_RULE_SUSPEND_AWARD_MONTHS] = {"suspend_award_months", SEC_RULE,
+                                       VAL_UINT, false, 1,
+                                       POLICY_SUSPEND_MONTHS_MAX,
+                                       FIELD(policy_rule,
+                                             suspend_award_months)},
 };
 
 /* --- parser state ------------------------------------------------------- */
@@ -1202,6 +1208,7 @@ static void format_rule(text_out *t, const policy_rule *r)
     out(t, "points = %" PRIu32 "\n", r->points);
     out_opt(t, "max_points", r->max_points);
     out_opt(t, "suspend_months", r->suspend_months);
+    out_opt(t, "suspend_award_months", r->suspend_award_months);
 }
 
 int policy_format(const policy *p, char *buf, size_t cap)
@@ -1244,4 +1251,13 @@ int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms)
     if (rule->suspend_months == 0)
         return 0;
     return clock_add_months_start_ms(deducted_ms, (int)rule->suspend_months + 1);
+}
+
+int64_t policy_awards_suspended_until(const policy_rule *rule,
+                                      int64_t deducted_ms)
+{
+    if (rule->suspend_award_months == 0)
+        return 0;
+    return clock_add_months_start_ms(deducted_ms,
+                                     (int)rule->suspend_award_months + 1);
 }
