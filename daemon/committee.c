@@ -323,8 +323,11 @@ int committee_apply_member_set(ledger *self, const jifen_entry *e, char *err,
         ledger_copy_text(m.name, sizeof m.name, c->member);
         m.added = e->seq;
     }
-    ledger_copy_text(m.relation, sizeof m.relation, c->code);
-    ledger_copy_text(m.phone, sizeof m.phone, c->key);
+    /* What the entry leaves out stays as it was. */
+    if (c->code[0])
+        ledger_copy_text(m.relation, sizeof m.relation, c->code);
+    if (c->key[0])
+        ledger_copy_text(m.phone, sizeof m.phone, c->key);
     m.left = c->flag;
     m.changed = e->seq;
     members_put(&self->txn, c->household, &m);

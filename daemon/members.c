@@ -95,7 +95,9 @@ storage_error members_each(storage_txn *txn, const char *household,
                            void *ctx)
 {
     uint8_t prefix[KEY_MAX];
-    member_walk w = {member_key(prefix, household, ""), fn, ctx};
+    const char *parts[] = {household};
+    member_walk w = {metakey(prefix, KEY_MAX, MEMBER_PREFIX, parts, 1), fn,
+                     ctx};
     /* "member/<hh>" NUL: the NUL keeps household 3-2-5 out of 3-2-50's. */
     prefix[w.plen++] = '\0';
     return storage_foreach_prefix(txn, TABLE_META, prefix, w.plen,

@@ -119,10 +119,6 @@ void supermarket_decide_goods_redeem(ledger *self, const write_context *ctx,
         !committee_acting(self, cmd->household, cmd, &consent, result) ||
         !need_item(self, cmd->code, true, &it, result))
         return;
-    /* Both at most 10^6 and 10^3: the product fits. */
-    uint64_t points = it.price * cmd->amount;
-    if (!decide_enough_points(&b, points, result))
-        return;
     if (it.stock < cmd->amount) {
         ledger_set_result(result, JIFEN_STATUS_OUT_OF_STOCK,
                           "only %" PRIu64 " of %s (%s) left, %" PRIu64
@@ -130,6 +126,10 @@ void supermarket_decide_goods_redeem(ledger *self, const write_context *ctx,
                           it.stock, it.code, it.name, cmd->amount);
         return;
     }
+    /* Both at most 10^6 and 10^3: the product fits. */
+    uint64_t points = it.price * cmd->amount;
+    if (!decide_enough_points(&b, points, result))
+        return;
     jifen_status s =
         decide_redeem_cap(self, ctx, cmd->household, points, result);
     if (s != JIFEN_STATUS_OK) {

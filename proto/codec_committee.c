@@ -134,7 +134,9 @@ static void member_set_check(const jifen_command *c, errbuf *e)
 {
     codec_check_household(e, c->household, sizeof c->household);
     check_member(e, "name", c->member, sizeof c->member, true);
-    if (!failed(e) && !jifen_relation_known(c->code))
+    /* Moving out changes nothing else: the relation may be left out. */
+    if (!failed(e) && !(c->flag && !c->code[0]) &&
+        !jifen_relation_known(c->code))
         fail(e, "relation: head, spouse, child, parent, grandchild, sibling, "
                 "tenant or other");
     check_phone(e, c->key, sizeof c->key);
