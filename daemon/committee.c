@@ -27,13 +27,25 @@
 
 /* --- who acts -------------------------------------------------------------- */
 
-/* The household's member `name`, present (not moved out). */
+/* The household's member `name`, present (not moved out). The name the
+ * household was registered with is its head's without a member entry:
+ * a sign-in sheet names the owner as the household did. */
 static bool need_member(ledger *self, const char *household, const char *name,
                         member_record *m, jifen_result *result)
 {
     storage_error e = members_get(&self->txn, household, name, m);
     if (e == STORAGE_OK && !m->left)
         return true;
+    household_record h;
+    if (e == STORAGE_NOT_FOUND &&
+        ledger_get_household(&self->txn, household, &h) == STORAGE_OK &&
+        h.name[0] && strcmp(h.name, name) == 0) {
+        memset(m, 0, sizeof *m);
+        ledger_copy_text(m->name, sizeof m->name, name);
+        ledger_copy_text(m->relation, sizeof m->relation, "head");
+        m->added = h.registered;
+        return true;
+    }
     if (e == STORAGE_OK)
         ledger_set_result(result, JIFEN_STATUS_UNKNOWN_MEMBER,
                           "%s moved out of household %s (entry %" PRIu64 ")",

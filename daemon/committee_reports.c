@@ -57,13 +57,14 @@ static void moved(const jifen_entry *e, const household_accounts *a,
     }
 }
 
-/* What an entry was about, language-neutral: an activity, a rule, an
- * item's name and quantity, a month, the entry a reversal mirrors, a
- * paper ledger's book and page. */
+/* What an entry was about, language-neutral: an activity (a release: its
+ * award's), a rule, an item's name and quantity, a month, the entry a
+ * reversal mirrors, a paper ledger's book and page. */
 static void detail_of(storage_txn *txn, const jifen_entry *e, char out[CELL])
 {
     const jifen_command *c = &e->command;
     market_item it;
+    jifen_entry award;
     char text[256];
     text[0] = '\0';
     switch (c->kind) {
@@ -83,7 +84,10 @@ static void detail_of(storage_txn *txn, const jifen_entry *e, char out[CELL])
     case JIFEN_CMD_REVERSE:
         snprintf(text, sizeof text, "%" PRIu64, e->reverses);
         break;
-    case JIFEN_CMD_RELEASE:
+    case JIFEN_CMD_RELEASE: /* what the award it posts was for */
+        if (journal_read(txn, c->entry, &award, false) == STORAGE_OK)
+            snprintf(text, sizeof text, "%s", award.command.code);
+        break;
     case JIFEN_CMD_OBJECT:
     case JIFEN_CMD_APPROVE:
     case JIFEN_CMD_PICKUP:

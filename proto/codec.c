@@ -2497,6 +2497,16 @@ bool codec_request_id_ok(const char *s)
                     request_id_char);
 }
 
+size_t codec_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    uint32_t cp;
+    for (size_t len; i < n && (len = utf8_char_len(u + i, n - i, &cp)) != 0;)
+        i += len;
+    return i;
+}
+
 bool codec_text_ok(const char *s, size_t n)
 {
     char why[96];
