@@ -515,10 +515,14 @@ static void decide_reverse(ledger *self, const write_context *ctx,
     for (size_t i = 0; i < original->n_postings; i++) {
         const jifen_posting *p = &original->postings[i];
         mirror(original, p, &e->postings[i]);
-        /* Taking back an award must not push the household below zero. */
-        if (account_is_household_points(p->credit)) {
+        /* Taking back an award must not push the household below zero:
+         * the account the mirror debits, which for an award posted after
+         * its notice is the points account, not the pending one the award
+         * credited. */
+        const char *from = e->postings[i].debit;
+        if (account_is_household_points(from)) {
             account_totals t;
-            se = ledger_get_totals(&self->txn, p->credit, &t);
+            se = ledger_get_totals(&self->txn, from, &t);
             if (se != STORAGE_OK) {
                 failed(self, se);
                 return;
@@ -527,7 +531,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
                 ledger_set_result(result, JIFEN_STATUS_INSUFFICIENT_POINTS,
                                   "reversing entry %" PRIu64 " needs %" PRIu64
                                   " points; %s has %" PRIu64,
-                                  cmd->entry, p->amount, p->credit,
+                                  cmd->entry, p->amount, from,
                                   t.credits - t.debits);
                 return;
             }

@@ -211,6 +211,25 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
     return testutil_write_as(led, now_ms, &who, request_id, cmd, out);
 }
 
+int testutil_apply(ledger *led, int64_t now_ms, const ledger_caller *who,
+                   const jifen_request *req, jifen_reply *reply)
+{
+    uint8_t digest[JIFEN_HASH_LEN];
+    memset(reply, 0, sizeof *reply);
+    hash_request_digest(req, digest);
+    if (ledger_write_begin(led) != LEDGER_OK)
+        return -1;
+    if (ledger_apply(led, req, digest, who, now_ms, reply) != LEDGER_OK) {
+        ledger_write_abort(led);
+        return -1;
+    }
+    if (ledger_write_commit(led) != LEDGER_OK) {
+        codec_reply_clear(reply);
+        return -1;
+    }
+    return 0;
+}
+
 int testutil_write_as(ledger *led, int64_t now_ms, const ledger_caller *who,
                       const char *request_id, const jifen_command *cmd,
                       jifen_result *out)
@@ -218,18 +237,11 @@ int testutil_write_as(ledger *led, int64_t now_ms, const ledger_caller *who,
     jifen_command one = *cmd;
     jifen_request req = {.n_commands = 1, .commands = &one};
     snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
-    uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(out, 0, sizeof *out);
-    hash_request_digest(&req, digest);
-    if (ledger_write_begin(led) != LEDGER_OK)
+    if (testutil_apply(led, now_ms, who, &req, &reply) != 0)
         return -1;
-    if (ledger_apply(led, &req, digest, who, now_ms, &reply) !=
-        LEDGER_OK) {
-        ledger_write_abort(led);
-        return -1;
-    }
-    if (ledger_write_commit(led) != LEDGER_OK || reply.n_results != 1) {
+    if (reply.n_results != 1) {
         codec_reply_clear(&reply);
         return -1;
     }
@@ -261,28 +273,35 @@ static int book_open_ledger(testutil_book *b)
     return 0;
 }
 
-int testutil_book_open(testutil_book *b, const char *const *texts, size_t n)
+int testutil_rules(const char *const *texts, size_t n, ruleset **out,
+                   policy *first)
 {
     char err[256];
-    memset(b, 0, sizeof *b);
-    if (hash_init() != 0)
-        return -1;
+    *out = NULL;
     for (size_t i = 0; i < n; i++) {
         policy p;
         int rc = policy_parse(&p, texts[i], strlen(texts[i]), "test.conf",
                               err, sizeof err);
         if (rc == 0 && i == 0) {
-            b->pol = p;
-            rc = ruleset_from_policy(&b->rules, &p, err, sizeof err);
+            *first = p;
+            rc = ruleset_from_policy(out, &p, err, sizeof err);
         } else if (rc == 0) {
-            rc = ruleset_add(b->rules, &p, "test.conf", err, sizeof err);
+            rc = ruleset_add(*out, &p, "test.conf", err, sizeof err);
         }
         if (rc != 0) {
             fprintf(stderr, "%s\n", err);
-            ruleset_destroy(&b->rules);
+            ruleset_destroy(out);
             return -1;
         }
     }
+    return 0;
+}
+
+int testutil_book_open(testutil_book *b, const char *const *texts, size_t n)
+{
+    memset(b, 0, sizeof *b);
+    if (hash_init() != 0 || testutil_rules(texts, n, &b->rules, &b->pol) != 0)
+        return -1;
     b->dir = testutil_tmpdir();
     return b->dir && book_open_ledger(b) == 0 ? 0 : -1;
 }
@@ -342,9 +361,11 @@ int64_t testutil_at(int year, int month, int day, int hour, int minute)
 /* --- a replica of a book ---------------------------------------------------
  */
 
-int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
+/* Entries after to's head, through upto (0: all), `batch` of them per
+ * write transaction. */
+static int replicate(ledger *from, ledger *to, uint64_t upto, size_t batch)
 {
-    char err[256];
+    char err[256] = "";
     storage_txn txn;
     uint64_t seq;
     uint8_t head[JIFEN_HASH_LEN];
@@ -352,24 +373,46 @@ int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
     if (storage_txn_begin(ledger_storage(from), &txn, false) != STORAGE_OK)
         return -1;
     int rc = 0;
-    for (seq++; rc == 0 && (upto == 0 || seq <= upto); seq++) {
-        uint8_t key[8];
-        storage_val v;
-        storage_be64_put(key, seq);
-        if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
-            STORAGE_OK)
+    bool more = true;
+    for (seq++; rc == 0 && more && (upto == 0 || seq <= upto);) {
+        if (ledger_write_begin(to) != LEDGER_OK) {
+            rc = -1;
             break;
-        rc = ledger_write_begin(to) == LEDGER_OK &&
-                     ledger_replicate(to, v.data, v.len, err, sizeof err) ==
-                         LEDGER_OK &&
-                     ledger_write_commit(to) == LEDGER_OK
-                 ? 0
-                 : -1;
+        }
+        for (size_t n = 0; rc == 0 && n < batch && (upto == 0 || seq <= upto);
+             n++, seq++) {
+            uint8_t key[8];
+            storage_val v;
+            storage_be64_put(key, seq);
+            if (storage_get(&txn, TABLE_JOURNAL, key, sizeof key, &v) !=
+                STORAGE_OK) {
+                more = false;
+                break;
+            }
+            if (ledger_replicate(to, v.data, v.len, err, sizeof err) !=
+                LEDGER_OK) {
+                fprintf(stderr, "replicating entry %" PRIu64 ": %s\n", seq,
+                        err);
+                rc = -1;
+            }
+        }
         if (rc != 0)
-            fprintf(stderr, "replicating entry %" PRIu64 ": %s\n", seq, err);
+            ledger_write_abort(to);
+        else if (ledger_write_commit(to) != LEDGER_OK)
+            rc = -1;
     }
     storage_txn_abort(&txn);
     return rc;
+}
+
+int testutil_replicate(ledger *from, ledger *to, uint64_t upto)
+{
+    return replicate(from, to, upto, 1);
+}
+
+int testutil_replicate_feed(ledger *from, ledger *to, size_t batch)
+{
+    return replicate(from, to, 0, batch ? batch : 1);
 }
 
 /* The policy's derived state: what the rules keep in the meta table. */

@@ -46,6 +46,13 @@ int testutil_jifend_run(const testutil_daemon *d, const char *const *args);
  * waitpid, or -1. */
 int testutil_daemon_stop(testutil_daemon *d, int sig);
 
+/* Applies a write request as `who` at now_ms in a group commit of its own
+ * (digest, begin, ledger_apply, commit: the server's apply_group for one
+ * request). Fills reply (free with codec_reply_clear). 0, or -1 when the
+ * ledger itself failed (nothing committed, reply cleared). */
+int testutil_apply(ledger *led, int64_t now_ms, const ledger_caller *who,
+                   const jifen_request *req, jifen_reply *reply);
+
 /* Applies one write command as one request in its own group commit, at
  * now_ms by `author`, and copies the single result out (its history and
  * notices dropped). Returns 0, or -1 when the ledger itself failed. */
@@ -69,6 +76,10 @@ typedef struct {
     int next_id;
 } testutil_book;
 
+/* Parses policy texts into rule sets (a bad one is printed); *first is the
+ * first text's. 0, or -1 (*out NULL). */
+int testutil_rules(const char *const *texts, size_t n, ruleset **out,
+                   policy *first);
 /* Parses the texts (a bad one is printed), opens the ledger. 0 or -1. */
 int testutil_book_open(testutil_book *b, const char *const *texts, size_t n);
 /* Closes and opens the ledger again, as a restart does. 0 or -1. */
@@ -86,6 +97,10 @@ uint64_t testutil_book_head(testutil_book *b);
  * (0: all), into `to`, one transaction each, as daemon/replica.c applies a
  * feed. 0, or -1 (printed). */
 int testutil_replicate(ledger *from, ledger *to, uint64_t upto);
+/* The same for every entry after to's head, `batch` entries per write
+ * transaction, as daemon/replica.c applies one feed reply (up to
+ * JIFEN_FEED_MAX entries) in one. */
+int testutil_replicate_feed(ledger *from, ledger *to, size_t batch);
 /* Replicates the book's journal into a fresh ledger (ledger_replicate, as
  * a replica does) and compares the policy's derived state in the meta
  * table (notices, cap counters, expiry lots, sanctions) and the Merkle tree

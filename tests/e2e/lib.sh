@@ -278,6 +278,21 @@ verify_state() {
     jq -r '"\(.ok) \(.entries) \(.head)"' <<<"$o"
 }
 
+# A primary and its replica (replica.sh, notice.sh): $PRIMARY is the
+# primary's endpoint, its data in $WORK/p, the replica's in $WORK/r.
+# on EP CMD...: the CLI against either, with the key of the role the
+# command needs ($ON_KEY, a secret key file, overrides it).
+on() {
+    local ep=$1 sk=$WORK/r/jifend.pub
+    shift
+    [ "$ep" = "$PRIMARY" ] && sk=$WORK/p/jifend.pub
+    "$JIFEN" --server "$ep" --key "${ON_KEY:-$(key_of "$(role_for "$@")")}" --server-key "$sk" \
+        --timeout "${ON_TIMEOUT:-3000}" --retries 1 "$@"
+}
+# entries_of EP: its entry count ("" when it does not answer: set -e must
+# not end the script silently, the caller says what failed).
+entries_of() { on "$1" --json verify 2>/dev/null | jq -r .entries || true; }
+
 # burst ARGS...: the burst writer of the fault tests ($BURST, tests/burst.c)
 # with the committee key against the daemon started last ($SERVER_KEY).
 burst() {

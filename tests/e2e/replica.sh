@@ -27,22 +27,10 @@ start_replica() {
     R_EP=$ENDPOINT
     R_LOG=$DAEMON_LOG
 }
-# on EP CMD...: the CLI against that daemon, with the key of the role the
-# command needs ($ON_KEY, a secret key file, overrides it).
-on() {
-    local ep=$1 sk=$WORK/r/jifend.pub
-    shift
-    [ "$ep" = "$PRIMARY" ] && sk=$WORK/p/jifend.pub
-    "$JIFEN" --server "$ep" --key "${ON_KEY:-$(key_of "$(role_for "$@")")}" --server-key "$sk" \
-        --timeout "${ON_TIMEOUT:-3000}" --retries 1 "$@"
-}
 # pburst ARGS...: the burst writer against the primary, as the committee.
 pburst() {
     JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$WORK/p/jifend.pub" "$BURST" "$PRIMARY" "$@"
 }
-# entries_of EP: its entry count ("" when it does not answer: set -e must
-# not end the script silently, the caller says what failed).
-entries_of() { on "$1" --json verify 2>/dev/null | jq -r .entries || true; }
 # wait_caught_up: until the replica has as many entries as the primary
 wait_caught_up() {
     local want have i end=$((SECONDS + 10))

@@ -122,6 +122,12 @@ check_rc "verify (human)" 0
 check_match "verify human" "^ok: $N_ENTRIES entries, head [0-9a-f]{64}" "$OUT"
 BEFORE=$(verify_state)
 
+# --- a report as CSV (the figures: tests/scenario_reports.c) ---------------
+run jf report statement "$H" --csv
+check_rc "report statement --csv" 0
+check_eq "report --csv: the header" "item,value" "$(head -1 <<<"$OUT" | tr -d '\r')"
+check_contains "report --csv: a row (what is due at the month's end)" "fee_outstanding_fen,$DUE" "$OUT"
+
 # --- help ----------------------------------------------------------------------
 run "$JIFEN" help
 check_rc "help" 0
@@ -156,6 +162,8 @@ run jf award "$H"
 check_rc "award without an activity" 2
 run jf redeem "$H" -3
 check_rc "redeem -3" 2
+run jf report statement
+check_rc "a statement without a household" 2
 run jf --json pay "$H" 1e3
 check_rc "pay 1e3 with --json" 2
 check_eq "usage error with --json: one object" usage "$(jget .status)"
@@ -166,12 +174,26 @@ run jf award 9-9-999 meeting
 check_rc "award to an unknown household" 1
 check_contains "unknown household: reason on stderr" "unknown_household" "$ERR"
 check_contains "unknown household: named" "9-9-999" "$ERR"
+run jfj award 9-9-999 meeting
+check_rc "a refusal with --json" 1
+check_eq "a refusal with --json: one object with the status" unknown_household "$(jget .status)"
+check_contains "a refusal with --json: and the reason" "9-9-999" "$(jget .error)"
 run jf balance 9-9-999
 check_rc "balance of an unknown household" 1
 run jf award "$H" no-such-activity
 check_rc "award for an unknown activity" 1
 check_contains "unknown activity: reason" "unknown_activity" "$ERR"
 check_eq "refusals changed nothing" "$BEFORE" "$(verify_state)"
+
+# --- a retry with the same request id: exit 0, "exists" -----------------------
+# (what the ledger does with it: tests/scenario_idempotency.c)
+run jf award "$H" meeting --request-id session-retry
+check_rc "a write with a request id" 0
+run jf award "$H" meeting --request-id session-retry
+check_rc "the same write retried" 0
+check_contains "retried, human output" "already recorded; this retry changed nothing" "$OUT"
+run jfj award "$H" meeting --request-id session-retry
+check_eq "retried with --json: status" exists "$(jget .status)"
 
 # --- unreachable: exit 3 ----------------------------------------------------
 T0=$SECONDS
