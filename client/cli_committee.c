@@ -7,7 +7,7 @@
 #include "cli_text.h"
 #include "codec.h"
 #include "csv.h"
-#include "encoding.h"
+#include "rows.h"
 #include "i18n.h"
 #include "json_out.h"
 
@@ -21,8 +21,6 @@
 
 enum { DONE = 0, REFUSED = 1, USAGE = 2 };
 
-#define ERR_MAX 512
-#define CELLS_MAX 16
 
 /* --- words ---------------------------------------------------------------- */
 
@@ -48,20 +46,6 @@ static const char *label(const cli_output *o, const char *prefix,
     if (id == I18N_COUNT)
         id = i18n_find(key);
     return id < I18N_COUNT ? tr(o, id) : code;
-}
-
-/* What a refusal means for the person reading, then the ledger's reason. */
-static void refusal_text(const cli_output *o, jifen_status status,
-                         const char *error, char *out, size_t cap)
-{
-    char key[64];
-    snprintf(key, sizeof key, "ERR_STATUS_%s", jifen_status_name(status));
-    i18n_id id = i18n_find(key);
-    const char *what = tr(o, id < I18N_COUNT ? id : I18N_ERR_STATUS_other);
-    if (error && error[0])
-        snprintf(out, cap, "%s (%s)", what, error);
-    else
-        snprintf(out, cap, "%s", what);
 }
 
 /* A message with its %s filled (i18n_fill), written to f. */
@@ -126,365 +110,86 @@ static int send(const cli_committee_env *env, jifen_command *commands,
     return cli_request(env->out, env->call, env->ctx, &req, reply);
 }
 
-/* --- files of rows -------------------------------------------------------------- */
-
-/* A column a file may have, found by its header (any of the words of its
- * HDR_ message, either language) or by its place when there is no
- * header. */
-typedef enum {
-    COL_HOUSEHOLD,
-    COL_MEMBER,
-    COL_HOURS,
-    COL_PROXY,
-    COL_POINTS,
-    COL_FEE,
-    COL_DATE,
-    COL_BOOK,
-    COL_PAGE,
-    COL_NOTE,
-    N_COLS
-} column;
-
-static const i18n_id HEADERS[N_COLS] = {
-    I18N_HDR_household, I18N_HDR_member, I18N_HDR_hours, I18N_HDR_proxy,
-    I18N_HDR_points,    I18N_HDR_fee,    I18N_HDR_date,  I18N_HDR_book,
-    I18N_HDR_page,      I18N_HDR_note,
-};
-
-/* Whether `cell` is one of the |-separated words of a header message. */
-static bool header_is(const char *cell, i18n_id id)
+/* rows_send_fn over send: the env's dry run aside, as asked. */
+static int send_rows_fn(void *ctx, jifen_command *commands, size_t n,
+                        bool dry_run, jifen_reply *reply)
 {
-    for (int lang = 0; lang < I18N_LANGS; lang++) {
-        const char *words = i18n_text(id, (i18n_lang)lang);
-        size_t n = strlen(cell);
-        for (const char *w = words; *w;) {
-            size_t len = strcspn(w, "|");
-            if (len == n && strncasecmp(w, cell, n) == 0)
-                return true;
-            w += len + (w[len] == '|');
-        }
-    }
-    return false;
+    return send((const cli_committee_env *)ctx, commands, n, dry_run, reply);
 }
 
-typedef struct {
-    char *text;
-    csv_reader rd;
-    int at[N_COLS]; /* the cell index of each column, -1: absent */
-    bool header;
-    bool past_header; /* the header was read */
-    encoding_kind found;
-    int had_bom;
-} rows_file;
-
-/* Reads and decodes the file, and finds its columns: a header row, or the
- * places `positional` gives (the first row is data then). 0, or USAGE
- * (reported). */
-static int open_rows(const cli_committee_env *env, const char *path,
-                     const column *positional, size_t n_positional,
-                     rows_file *f)
+/* On a terminal: how far the rows are. */
+static void progress(void *ctx, size_t done, size_t total)
 {
-    char err[ERR_MAX];
-    encoding_kind asked;
-    memset(f, 0, sizeof *f);
-    if (encoding_parse(env->encoding, &asked) != 0) {
-        cli_print_failure(env->out, "usage", tr(env->out, I18N_ENC_BAD_NAME),
-                          NULL);
-        return USAGE;
-    }
-    size_t len = 0;
-    if (encoding_read_file(path, ROSTER_FILE_MAX, asked, env->out->lang,
-                           &f->text, &len, &f->found, &f->had_bom, err,
-                           sizeof err) != 0) {
-        cli_print_failure(env->out, "bad_file", err, NULL);
-        return USAGE;
-    }
-    csv_reader_init(&f->rd, f->text, len);
-    for (int c = 0; c < N_COLS; c++)
-        f->at[c] = -1;
-    /* Peek at the first row for a header. */
-    csv_reader probe;
-    csv_reader_init(&probe, f->text, len);
-    const char *cells[CELLS_MAX];
-    size_t n = 0;
-    unsigned line = 0;
-    int rc = csv_reader_next(&probe, cells, CELLS_MAX, &n, &line);
-    for (size_t i = 0; rc == 1 && i < n; i++)
-        for (int c = 0; c < N_COLS; c++)
-            if (f->at[c] < 0 && header_is(cells[i], HEADERS[c])) {
-                f->at[c] = (int)i;
-                f->header = true;
-            }
-    csv_reader_free(&probe);
-    if (!f->header)
-        for (size_t i = 0; i < n_positional; i++)
-            f->at[positional[i]] = (int)i;
-    if (f->at[COL_HOUSEHOLD] < 0) {
-        i18n_fill(err, sizeof err, tr(env->out, I18N_ROSTER_NO_HOUSEHOLD_COLUMN), 1, path);
-        cli_print_failure(env->out, "bad_file", err, NULL);
-        return USAGE;
-    }
-    return DONE;
-}
-
-static void close_rows(rows_file *f)
-{
-    csv_reader_free(&f->rd);
-    free(f->text);
-    f->text = NULL;
-}
-
-static const char *cell_of(const rows_file *f, const char *const *cells,
-                           size_t n, column c)
-{
-    return f->at[c] >= 0 && (size_t)f->at[c] < n ? cells[f->at[c]] : "";
-}
-
-/* The outcome of one row: refused here (why set), or its command's. */
-typedef struct {
-    unsigned line;
-    jifen_command cmd;
-    char why[ERR_MAX]; /* refused before sending; "" otherwise */
-    jifen_result result;
-    bool sent;
-} row;
-
-typedef struct {
-    row *v;
-    size_t n, cap;
-} row_list;
-
-static row *new_row(row_list *l)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        row *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        l->v = v;
-        l->cap = cap;
-    }
-    row *r = &l->v[l->n++];
-    memset(r, 0, sizeof *r);
-    return r;
-}
-
-static void free_rows(row_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        codec_result_clear(&l->v[i].result);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-/* The earlier row of the same household, 0 when none. */
-static unsigned duplicate_of(const row_list *l, const char *household)
-{
-    for (size_t i = 0; i + 1 < l->n; i++)
-        if (!l->v[i].why[0] && strcmp(l->v[i].cmd.household, household) == 0)
-            return l->v[i].line;
-    return 0;
-}
-
-static void refuse_row(const cli_output *o, row *r, i18n_id why,
-                       const char *arg)
-{
-    i18n_fill(r->why, sizeof r->why, tr(o, why), 1, arg ? arg : "");
-}
-
-/* The file's next data row (past a header), a new row of the list with
- * its line; NULL at the end (*nomem when out of memory). */
-static row *next_row(rows_file *f, row_list *rows, const char **cells,
-                     size_t *n, bool *nomem)
-{
-    unsigned line = 0;
-    int rc = csv_reader_next(&f->rd, cells, CELLS_MAX, n, &line);
-    if (rc == 1 && f->header && !f->past_header) {
-        f->past_header = true;
-        rc = csv_reader_next(&f->rd, cells, CELLS_MAX, n, &line);
-    }
-    row *r = rc == 1 ? new_row(rows) : NULL;
-    *nomem = *nomem || rc < 0 || (rc == 1 && !r);
-    if (r)
-        r->line = line;
-    return r;
-}
-
-/* A household once a file: a later row of it is refused. */
-static void refuse_duplicate(const cli_output *o, const row_list *rows,
-                             row *r)
-{
-    unsigned dup = duplicate_of(rows, r->cmd.household);
-    if (dup) {
-        char num[24];
-        refuse_row(o, r, I18N_ROSTER_DUPLICATE, u64s(num, dup));
-    }
-}
-
-/* Sends the rows not refused here, ROSTER_CHUNK at a time, and keeps each
- * one's result. Progress on a terminal. DONE, or the failure's code. */
-static int send_rows(const cli_committee_env *env, row_list *rows)
-{
-    bool progress = !env->out->json && isatty(STDERR_FILENO);
-    size_t total = rows->n, done = 0;
-    jifen_command *chunk = calloc(ROSTER_CHUNK, sizeof *chunk);
-    row **which = calloc(ROSTER_CHUNK, sizeof *which);
-    int rc = chunk && which ? DONE : REFUSED;
-    for (size_t i = 0; rc == DONE && i < total;) {
-        size_t n = 0;
-        for (; i < total && n < ROSTER_CHUNK; i++) {
-            if (rows->v[i].why[0])
-                continue;
-            which[n] = &rows->v[i];
-            chunk[n++] = rows->v[i].cmd;
-        }
-        if (n == 0)
-            break;
-        jifen_reply reply;
-        rc = send(env, chunk, n, env->dry_run, &reply);
-        if (rc != DONE)
-            break;
-        for (size_t k = 0; k < n; k++) {
-            which[k]->result = reply.results[k];
-            which[k]->sent = true;
-            /* Owned by the row now. */
-            memset(&reply.results[k], 0, sizeof reply.results[k]);
-        }
-        jifen_reply_clear(&reply);
-        done = i;
-        if (progress) {
-            char a[24], b[24];
-            fputc('\r', stderr);
-            say(stderr, env->out, tr(env->out, I18N_ROSTER_PROGRESS), 2, u64s(a, done), u64s(b, total));
-        }
-    }
-    if (progress && done)
+    const cli_committee_env *env = ctx;
+    char a[24], b[24];
+    fputc('\r', stderr);
+    say(stderr, env->out, tr(env->out, I18N_ROSTER_PROGRESS), 2,
+        u64s(a, done), u64s(b, total));
+    if (done == total)
         fputc('\n', stderr);
-    free(chunk);
-    free(which);
-    return rc;
 }
 
-static bool row_ok(const row *r)
+/* Reads the file's rows into commands (refusing what is wrong in them),
+ * then sends those not refused. DONE with f open and rows filled (the
+ * caller closes and frees them), or the failure's code (reported). */
+static int read_and_send(const cli_committee_env *env, rows_kind kind,
+                         const char *file, const jifen_command *award,
+                         rows_file *f, rows_list *rows)
 {
-    return !r->why[0] && r->sent &&
-           (r->result.status == JIFEN_STATUS_OK ||
-            r->result.status == JIFEN_STATUS_EXISTS);
-}
-
-static const char *row_status(const row *r)
-{
-    if (r->why[0])
-        return "refused_here";
-    return r->sent ? jifen_status_name(r->result.status) : "not_sent";
-}
-
-static void row_reason(const cli_output *o, const row *r, char *out,
-                       size_t cap)
-{
-    if (r->why[0])
-        snprintf(out, cap, "%s", r->why);
-    else
-        refusal_text(o, r->result.status, r->result.error, out, cap);
-}
-
-/* Reads a file's rows (reader: into commands like base, refusing what is
- * wrong in them), then sends those not refused. DONE, or the failure's
- * code (reported). */
-typedef void (*row_reader)(const cli_output *o, rows_file *f,
-                           const jifen_command *base, row_list *rows,
-                           bool *nomem);
-
-static int read_and_send(const cli_committee_env *env, const char *file,
-                         rows_file *f, row_reader reader,
-                         const jifen_command *base, row_list *rows)
-{
-    bool nomem = false;
-    reader(env->out, f, base, rows, &nomem);
-    if (nomem) {
-        cli_print_failure(env->out, "error", "out of memory", NULL);
-        return REFUSED;
-    }
-    if (rows->n == 0) {
-        char msg[ERR_MAX];
-        i18n_fill(msg, sizeof msg, tr(env->out, I18N_ROSTER_NO_ROWS), 1,
-                  file);
-        cli_print_failure(env->out, "bad_file", msg, NULL);
+    char err[ROWS_WHY_MAX];
+    memset(rows, 0, sizeof *rows);
+    if (rows_open_file(f, kind, file, env->encoding, env->out->lang, err,
+                       sizeof err) != 0) {
+        cli_print_failure(env->out, "bad_file", err, NULL);
         return USAGE;
     }
-    return send_rows(env, rows);
-}
-
-/* --- sign-in rosters -------------------------------------------------------------- */
-
-static void roster_rows(const cli_output *o, rows_file *f,
-                        const jifen_command *award, row_list *rows,
-                        bool *nomem)
-{
-    const char *cells[CELLS_MAX];
-    size_t n = 0;
-    row *r;
-    while ((r = next_row(f, rows, cells, &n, nomem)) != NULL) {
-        r->cmd = *award;
-        const char *hh = cell_of(f, cells, n, COL_HOUSEHOLD);
-        const char *member = cell_of(f, cells, n, COL_MEMBER);
-        const char *proxy = cell_of(f, cells, n, COL_PROXY);
-        const char *hours = cell_of(f, cells, n, COL_HOURS);
-        snprintf(r->cmd.household, sizeof r->cmd.household, "%s", hh);
-        if (!codec_household_ok(hh)) {
-            refuse_row(o, r, I18N_ROSTER_BAD_HOUSEHOLD, NULL);
-            continue;
-        }
-        if (strlen(member) > JIFEN_MEMBER_MAX ||
-            strlen(proxy) > JIFEN_MEMBER_MAX ||
-            !codec_text_ok(member, strlen(member)) ||
-            !codec_text_ok(proxy, strlen(proxy))) {
-            refuse_row(o, r, I18N_ROSTER_BAD_MEMBER, NULL);
-            continue;
-        }
-        snprintf(r->cmd.member, sizeof r->cmd.member, "%s", member);
-        snprintf(r->cmd.proxy, sizeof r->cmd.proxy, "%s", proxy);
-        if (hours[0]) {
-            char *end = NULL;
-            unsigned long h = strtoul(hours, &end, 10);
-            if (*end || hours[0] < '0' || hours[0] > '9' ||
-                h > JIFEN_HOURS_MAX) {
-                refuse_row(o, r, I18N_ROSTER_BAD_HOURS, NULL);
-                continue;
-            }
-            r->cmd.hours = (uint32_t)h;
-        }
-        refuse_duplicate(o, rows, r);
+    int rc = rows_read(f, kind, award, env->out->lang, rows, err, sizeof err);
+    if (rc == 0) {
+        bool tty = !env->out->json && isatty(STDERR_FILENO);
+        rc = rows_send(rows, env->dry_run, send_rows_fn, (void *)env,
+                       tty ? progress : NULL, (void *)env);
+        if (rc == -1)
+            cli_print_failure(env->out, "error", "out of memory", NULL);
+        return rc == 0 ? DONE : rc == -1 ? REFUSED : rc;
     }
+    if (rc == 1) {
+        char msg[ROWS_WHY_MAX + 256];
+        snprintf(msg, sizeof msg, "%s%s", err, file);
+        cli_print_failure(env->out, "bad_file", msg, NULL);
+    } else {
+        cli_print_failure(env->out, "error", err, NULL);
+    }
+    rows_free(rows);
+    rows_close(f);
+    return rc == 1 ? USAGE : REFUSED;
 }
 
 static void print_roster_json(const cli_committee_env *env, const char *file,
                               const jifen_command *award, const rows_file *f,
-                              const row_list *rows, uint64_t households,
+                              const rows_list *rows, uint64_t households,
                               uint64_t points, uint64_t refused)
 {
     json_out *o = json_out_new();
     json_out_str(o, "status", "ok");
     json_out_bool(o, "dry_run", env->dry_run);
     json_out_str(o, "file", file);
-    json_out_str(o, "encoding", f->found == ENCODING_GB18030 ? "gb18030"
-                                                             : "utf-8");
+    json_out_str(o, "encoding", rows_encoding_code(f));
     json_out_bool(o, "bom", f->had_bom);
     json_out_str(o, "activity", award->code);
     json_out_str(o, "event", award->name);
     json_out_str(o, "date", award->effective);
     json_out *list = json_out_array(o, "rows");
     for (size_t i = 0; i < rows->n; i++) {
-        const row *r = &rows->v[i];
+        const rows_row *r = &rows->v[i];
         json_out *j = json_out_object(list, NULL);
         json_out_u64(j, "line", r->line);
         json_out_str(j, "household", r->cmd.household);
         json_out_str(j, "member", r->cmd.member);
         json_out_str(j, "proxy", r->cmd.proxy);
         json_out_u64(j, "hours", r->cmd.hours);
-        json_out_str(j, "status", row_status(r));
+        json_out_str(j, "status", rows_status(r));
         json_out_str(j, "error", r->why[0] ? r->why : r->result.error);
-        json_out_u64(j, "points", row_ok(r) ? r->result.points : 0);
+        json_out_u64(j, "points", rows_ok(r) ? r->result.points : 0);
         json_out_u64(j, "entry", env->dry_run ? 0 : r->result.entry);
         json_out_i64(j, "notice_ends_ms", r->result.notice_ends_ms);
     }
@@ -498,22 +203,15 @@ int cli_committee_roster(const cli_committee_env *env, const char *file,
                          const jifen_command *award)
 {
     const cli_output *o = env->out;
-    static const column positional[] = {COL_HOUSEHOLD, COL_MEMBER, COL_HOURS};
     rows_file f;
-    int rc = open_rows(env, file, positional, 3, &f);
+    rows_list rows = {0};
+    int rc = read_and_send(env, ROWS_ROSTER, file, award, &f, &rows);
     if (rc != DONE)
         return rc;
-    row_list rows = {0};
-    rc = read_and_send(env, file, &f, roster_rows, award, &rows);
-    if (rc != DONE) {
-        free_rows(&rows);
-        close_rows(&f);
-        return rc;
-    }
     uint64_t households = 0, points = 0, refused = 0, others = 0;
     for (size_t i = 0; i < rows.n; i++) {
-        const row *r = &rows.v[i];
-        if (row_ok(r)) {
+        const rows_row *r = &rows.v[i];
+        if (rows_ok(r)) {
             households++;
             points += r->result.points;
         } else {
@@ -529,18 +227,18 @@ int cli_committee_roster(const cli_committee_env *env, const char *file,
         FILE *out = o->out;
         say(out, o, tr(o, I18N_ROSTER_TITLE), 4, file, award->name, label(o, "ACT_", award->code), award->effective);
         fputc('\n', out);
-        say(out, o, tr(o, I18N_ROSTER_ENCODING), 1, encoding_name(f.found, f.had_bom));
+        say(out, o, tr(o, I18N_ROSTER_ENCODING), 1, rows_encoding_name(&f));
         fputc('\n', out);
         for (size_t i = 0; i < rows.n; i++) {
-            const row *r = &rows.v[i];
-            char num[24], a[24], b[24], line[48], why[ERR_MAX];
+            const rows_row *r = &rows.v[i];
+            char num[24], a[24], b[24], line[48], why[ROWS_WHY_MAX];
             i18n_fill(line, sizeof line, tr(o, I18N_ROSTER_LINE), 1, u64s(num, r->line));
             cli_text_cell(out, line, 10, false);
             cli_text_cell(out, r->cmd.household, 12, false);
             cli_text_cell(out, r->cmd.member, 10, false);
-            if (row_ok(r) && env->dry_run) {
+            if (rows_ok(r) && env->dry_run) {
                 say(out, o, tr(o, I18N_ROSTER_WOULD), 1, u64s(a, r->result.points));
-            } else if (row_ok(r)) {
+            } else if (rows_ok(r)) {
                 say(out, o, tr(o, I18N_ROSTER_AWARDED), 2, u64s(a, r->result.points), u64s(b, r->result.entry));
                 if (r->result.notice_ends_ms) {
                     char when[CLOCK_MINUTE_LEN + 1];
@@ -548,7 +246,7 @@ int cli_committee_roster(const cli_committee_env *env, const char *file,
                     say(out, o, tr(o, I18N_ROSTER_PENDING), 1, when);
                 }
             } else {
-                row_reason(o, r, why, sizeof why);
+                rows_reason(o->lang, r, why, sizeof why);
                 say(out, o, tr(o, I18N_ROSTER_REFUSED), 1, why);
             }
             print_acting(out, o, r->cmd.member, r->cmd.proxy);
@@ -559,147 +257,14 @@ int cli_committee_roster(const cli_committee_env *env, const char *file,
                                    : I18N_ROSTER_SUMMARY), 4, u64s(n1, rows.n), u64s(n2, households), u64s(n3, points), u64s(n4, refused));
         fputc('\n', out);
     }
-    free_rows(&rows);
-    close_rows(&f);
+    rows_free(&rows);
+    rows_close(&f);
     /* Rows already awarded for the event are no fault: a roster imported
      * again awards nobody twice, and says so. */
     return others ? REFUSED : DONE;
 }
 
 /* --- opening balances ---------------------------------------------------------------- */
-
-/* A fee balance: yuan owed, or prepaid written negative; "" or 0: none.
- * 0, or -1 when it is not an amount. */
-static int parse_fee(const char *text, uint64_t *fen, bool *prepaid)
-{
-    *fen = 0;
-    *prepaid = text[0] == '-';
-    const char *p = text + *prepaid;
-    if (!*p)
-        return *prepaid ? -1 : 0;
-    if (strspn(p, "0.") == strlen(p)) /* 0, 0.0, 0.00 */
-        return strchr(p, '0') ? 0 : -1;
-    return jifen_parse_yuan(p, fen) == 0 ? 0 : -1;
-}
-
-static void opening_rows(const cli_output *o, rows_file *f,
-                         const jifen_command *unused, row_list *rows,
-                         bool *nomem)
-{
-    (void)unused;
-    const char *cells[CELLS_MAX];
-    size_t n = 0;
-    row *r;
-    while ((r = next_row(f, rows, cells, &n, nomem)) != NULL) {
-        r->cmd.kind = JIFEN_CMD_OPENING;
-        const char *hh = cell_of(f, cells, n, COL_HOUSEHOLD);
-        const char *points = cell_of(f, cells, n, COL_POINTS);
-        const char *fee = cell_of(f, cells, n, COL_FEE);
-        const char *date = cell_of(f, cells, n, COL_DATE);
-        const char *book = cell_of(f, cells, n, COL_BOOK);
-        const char *page = cell_of(f, cells, n, COL_PAGE);
-        const char *note = cell_of(f, cells, n, COL_NOTE);
-        snprintf(r->cmd.household, sizeof r->cmd.household, "%s", hh);
-        char *end = NULL;
-        unsigned long long pts = strtoull(points, &end, 10);
-        unsigned long long pg = strtoull(page, &end, 10);
-        int64_t day;
-        if (!codec_household_ok(hh))
-            refuse_row(o, r, I18N_ROSTER_BAD_HOUSEHOLD, NULL);
-        else if ((points[0] && (strspn(points, "0123456789") != strlen(points) ||
-                                pts > JIFEN_POINTS_MAX)))
-            refuse_row(o, r, I18N_OPEN_BAD_POINTS, NULL);
-        else if (parse_fee(fee, &r->cmd.amount, &r->cmd.flag) != 0)
-            refuse_row(o, r, I18N_OPEN_BAD_FEE, NULL);
-        else if (strlen(date) != CLOCK_DATE_LEN ||
-                 clock_parse_date(date, &day) != 0)
-            refuse_row(o, r, I18N_OPEN_BAD_DATE, NULL);
-        else if (!book[0] || strlen(book) > JIFEN_NAME_MAX ||
-                 !codec_text_ok(book, strlen(book)))
-            refuse_row(o, r, I18N_OPEN_NO_BOOK, NULL);
-        else if (page[0] && (strspn(page, "0123456789") != strlen(page) ||
-                             pg > JIFEN_PAGE_MAX))
-            refuse_row(o, r, I18N_OPEN_BAD_PAGE, NULL);
-        else if (pts == 0 && r->cmd.amount == 0)
-            refuse_row(o, r, I18N_OPEN_NOTHING, NULL);
-        if (r->why[0])
-            continue;
-        r->cmd.points = (uint32_t)pts;
-        r->cmd.limit = (uint32_t)pg;
-        snprintf(r->cmd.effective, sizeof r->cmd.effective, "%s", date);
-        snprintf(r->cmd.name, sizeof r->cmd.name, "%s", book);
-        if (strlen(note) < sizeof r->cmd.note && codec_text_ok(note,
-                                                               strlen(note)))
-            snprintf(r->cmd.note, sizeof r->cmd.note, "%s", note);
-        refuse_duplicate(o, rows, r);
-    }
-}
-
-typedef struct {
-    uint64_t households, points, owed, prepaid;
-} totals;
-
-/* The file's: every row that reads as an opening balance (a row refused
- * here is reported, and counted in neither total). */
-static totals file_totals(const row_list *rows)
-{
-    totals t = {0};
-    for (size_t i = 0; i < rows->n; i++) {
-        const row *r = &rows->v[i];
-        if (r->why[0])
-            continue;
-        t.households++;
-        t.points += r->cmd.points;
-        if (r->cmd.flag)
-            t.prepaid += r->cmd.amount;
-        else
-            t.owed += r->cmd.amount;
-    }
-    return t;
-}
-
-/* The ledger's: the balances of the file's households now. */
-static int ledger_totals(const cli_committee_env *env, const row_list *rows,
-                         totals *t)
-{
-    memset(t, 0, sizeof *t);
-    jifen_command *q = calloc(rows->n ? rows->n : 1, sizeof *q);
-    size_t n = 0;
-    if (!q)
-        return REFUSED;
-    for (size_t i = 0; i < rows->n; i++) {
-        const row *r = &rows->v[i];
-        if (r->why[0])
-            continue;
-        memset(&q[n], 0, sizeof q[n]);
-        q[n].kind = JIFEN_CMD_BALANCE;
-        snprintf(q[n].household, sizeof q[n].household, "%s",
-                 r->cmd.household);
-        n++;
-    }
-    int rc = DONE;
-    for (size_t at = 0; rc == DONE && at < n; at += ROSTER_CHUNK) {
-        size_t k = n - at < ROSTER_CHUNK ? n - at : ROSTER_CHUNK;
-        jifen_reply reply;
-        rc = send(env, q + at, k, false, &reply);
-        for (size_t i = 0; rc == DONE && i < k; i++) {
-            const jifen_result *res = &reply.results[i];
-            if (res->status != JIFEN_STATUS_OK)
-                continue;
-            t->households++;
-            t->points += res->balance.points > 0 ? (uint64_t)res->balance.points
-                                                 : 0;
-            if (res->balance.fee_due_fen > 0)
-                t->owed += (uint64_t)res->balance.fee_due_fen;
-            else
-                t->prepaid += (uint64_t)-res->balance.fee_due_fen;
-        }
-        if (rc == DONE)
-            jifen_reply_clear(&reply);
-    }
-    free(q);
-    return rc;
-}
 
 static void fee_text(const cli_output *o, const jifen_command *c, char *out,
                      size_t cap)
@@ -711,8 +276,8 @@ static void fee_text(const cli_output *o, const jifen_command *c, char *out,
         i18n_fill(out, cap, tr(o, c->flag ? I18N_OPEN_PREPAID : I18N_OPEN_OWED), 1, yuan(y, (int64_t)c->amount));
 }
 
-static void print_totals(FILE *out, const cli_output *o, const totals *file,
-                         const totals *ledger)
+static void print_totals(FILE *out, const cli_output *o,
+                         const rows_totals *file, const rows_totals *ledger)
 {
     fprintf(out, "%s\n", tr(o, I18N_OPEN_TOTALS));
     cli_text_cell(out, tr(o, I18N_OPEN_COL_WHAT), 16, false);
@@ -721,10 +286,10 @@ static void print_totals(FILE *out, const cli_output *o, const totals *file,
     fputc('\n', out);
     const i18n_id names[] = {I18N_OPEN_ROWS, I18N_OPEN_POINTS,
                              I18N_OPEN_OWED_TOTAL, I18N_OPEN_PREPAID_TOTAL};
-    const uint64_t a[] = {file->households, file->points, file->owed,
-                          file->prepaid};
-    const uint64_t b[] = {ledger->households, ledger->points, ledger->owed,
-                          ledger->prepaid};
+    const uint64_t a[] = {file->households, file->points, file->owed_fen,
+                          file->prepaid_fen};
+    const uint64_t b[] = {ledger->households, ledger->points,
+                          ledger->owed_fen, ledger->prepaid_fen};
     for (size_t i = 0; i < 4; i++) {
         char x[32], y[32];
         cli_text_cell(out, tr(o, names[i]), 16, false);
@@ -736,55 +301,44 @@ static void print_totals(FILE *out, const cli_output *o, const totals *file,
     }
 }
 
-static bool same_totals(const totals *a, const totals *b)
-{
-    return a->households == b->households && a->points == b->points &&
-           a->owed == b->owed && a->prepaid == b->prepaid;
-}
-
-static void json_totals(json_out *o, const char *name, const totals *t)
+static void json_totals(json_out *o, const char *name, const rows_totals *t)
 {
     json_out *j = json_out_object(o, name);
     json_out_u64(j, "households", t->households);
     json_out_u64(j, "points", t->points);
-    json_out_u64(j, "owed_fen", t->owed);
-    json_out_u64(j, "prepaid_fen", t->prepaid);
+    json_out_u64(j, "owed_fen", t->owed_fen);
+    json_out_u64(j, "prepaid_fen", t->prepaid_fen);
 }
 
 int cli_committee_opening(const cli_committee_env *env, const char *file)
 {
     const cli_output *o = env->out;
-    static const column positional[] = {COL_HOUSEHOLD, COL_POINTS, COL_FEE,
-                                        COL_DATE,      COL_BOOK,   COL_PAGE,
-                                        COL_NOTE};
     rows_file f;
-    int rc = open_rows(env, file, positional, 7, &f);
+    rows_list rows = {0};
+    int rc = read_and_send(env, ROWS_OPENING, file, NULL, &f, &rows);
     if (rc != DONE)
         return rc;
-    row_list rows = {0};
-    rc = read_and_send(env, file, &f, opening_rows, NULL, &rows);
-    totals in_file = file_totals(&rows), in_ledger = {0};
-    if (rc == DONE && !env->dry_run)
-        rc = ledger_totals(env, &rows, &in_ledger);
+    rows_totals in_file = rows_file_totals(&rows), in_ledger = {0};
+    if (!env->dry_run)
+        rc = rows_ledger_totals(&rows, send_rows_fn, (void *)env, &in_ledger);
     if (rc != DONE) {
-        free_rows(&rows);
-        close_rows(&f);
+        rows_free(&rows);
+        rows_close(&f);
         return rc;
     }
     uint64_t refused = 0;
     for (size_t i = 0; i < rows.n; i++)
-        refused += !row_ok(&rows.v[i]);
-    bool agree = env->dry_run || same_totals(&in_file, &in_ledger);
+        refused += !rows_ok(&rows.v[i]);
+    bool agree = env->dry_run || rows_totals_agree(&in_file, &in_ledger);
     if (o->json) {
         json_out *j = json_out_new();
         json_out_str(j, "status", "ok");
         json_out_bool(j, "dry_run", env->dry_run);
         json_out_str(j, "file", file);
-        json_out_str(j, "encoding",
-                     f.found == ENCODING_GB18030 ? "gb18030" : "utf-8");
+        json_out_str(j, "encoding", rows_encoding_code(&f));
         json_out *list = json_out_array(j, "rows");
         for (size_t i = 0; i < rows.n; i++) {
-            const row *r = &rows.v[i];
+            const rows_row *r = &rows.v[i];
             json_out *e = json_out_object(list, NULL);
             json_out_u64(e, "line", r->line);
             json_out_str(e, "household", r->cmd.household);
@@ -795,7 +349,7 @@ int cli_committee_opening(const cli_committee_env *env, const char *file)
             json_out_str(e, "date", r->cmd.effective);
             json_out_str(e, "book", r->cmd.name);
             json_out_u64(e, "page", r->cmd.limit);
-            json_out_str(e, "status", row_status(r));
+            json_out_str(e, "status", rows_status(r));
             json_out_str(e, "error", r->why[0] ? r->why : r->result.error);
             json_out_u64(e, "entry", env->dry_run ? 0 : r->result.entry);
         }
@@ -810,16 +364,16 @@ int cli_committee_opening(const cli_committee_env *env, const char *file)
         FILE *out = o->out;
         say(out, o, tr(o, I18N_OPEN_TITLE), 1, file);
         fputc('\n', out);
-        say(out, o, tr(o, I18N_ROSTER_ENCODING), 1, encoding_name(f.found, f.had_bom));
+        say(out, o, tr(o, I18N_ROSTER_ENCODING), 1, rows_encoding_name(&f));
         fputc('\n', out);
         for (size_t i = 0; i < rows.n; i++) {
-            const row *r = &rows.v[i];
-            char num[24], a[24], line[48], why[ERR_MAX], fee[96];
+            const rows_row *r = &rows.v[i];
+            char num[24], a[24], line[48], why[ROWS_WHY_MAX], fee[96];
             i18n_fill(line, sizeof line, tr(o, I18N_ROSTER_LINE), 1, u64s(num, r->line));
             cli_text_cell(out, line, 10, false);
             cli_text_cell(out, r->cmd.household, 12, false);
-            if (!row_ok(r)) {
-                row_reason(o, r, why, sizeof why);
+            if (!rows_ok(r)) {
+                rows_reason(o->lang, r, why, sizeof why);
                 say(out, o, tr(o, I18N_ROSTER_REFUSED), 1, why);
                 fputc('\n', out);
                 continue;
@@ -837,7 +391,7 @@ int cli_committee_opening(const cli_committee_env *env, const char *file)
         }
         if (env->dry_run) {
             char n1[24], n2[24], y1[32], y2[32], n3[24];
-            say(out, o, tr(o, I18N_OPEN_DRY_TOTALS), 5, u64s(n1, in_file.households), u64s(n2, in_file.points), yuan(y1, (int64_t)in_file.owed), yuan(y2, (int64_t)in_file.prepaid), u64s(n3, refused));
+            say(out, o, tr(o, I18N_OPEN_DRY_TOTALS), 5, u64s(n1, in_file.households), u64s(n2, in_file.points), yuan(y1, (int64_t)in_file.owed_fen), yuan(y2, (int64_t)in_file.prepaid_fen), u64s(n3, refused));
             fputc('\n', out);
         } else {
             print_totals(out, o, &in_file, &in_ledger);
@@ -845,8 +399,8 @@ int cli_committee_opening(const cli_committee_env *env, const char *file)
                     tr(o, agree ? I18N_OPEN_AGREE : I18N_OPEN_DISAGREE));
         }
     }
-    free_rows(&rows);
-    close_rows(&f);
+    rows_free(&rows);
+    rows_close(&f);
     return agree && refused == 0 ? DONE : REFUSED;
 }
 

@@ -113,11 +113,13 @@ static int has_non_ascii(const unsigned char *s, size_t n)
     return 0;
 }
 
-static int decode(const char *path, unsigned char *data, size_t n,
-                  encoding_kind asked, i18n_lang lang, char **text,
-                  size_t *len, encoding_kind *found, int *had_bom, char *err,
-                  size_t errlen)
+int encoding_decode(const char *path, const unsigned char *data, size_t n,
+                    encoding_kind asked, i18n_lang lang, char **text,
+                    size_t *len, encoding_kind *found, int *had_bom,
+                    char *err, size_t errlen)
 {
+    *text = NULL;
+    *len = 0;
     size_t bad = 0, gb_bad = 0;
     char *gb = NULL;
     size_t gb_len = 0;
@@ -126,7 +128,7 @@ static int decode(const char *path, unsigned char *data, size_t n,
                    (data[0] == 0xfe && data[1] == 0xff)))
         return fail(err, errlen, lang, I18N_ENC_UTF16, path, 1, NULL,
                     I18N_ENC_HINT_NONE);
-    unsigned char *body = data + (*had_bom ? 3 : 0);
+    const unsigned char *body = data + (*had_bom ? 3 : 0);
     size_t body_n = n - (*had_bom ? 3 : 0);
     int utf8 = encoding_valid_utf8(body, body_n, &bad);
     if (asked == ENCODING_GB18030 && (*had_bom || (utf8 &&
@@ -202,8 +204,8 @@ int encoding_read_file(const char *path, size_t max, encoding_kind asked,
     if (f != stdin)
         fclose(f);
     if (rc == 0)
-        rc = decode(path, data, n, asked, lang, text, len, found, had_bom,
-                    err, errlen);
+        rc = encoding_decode(path, data, n, asked, lang, text, len, found,
+                             had_bom, err, errlen);
     free(data);
     return rc;
 }

@@ -41,6 +41,13 @@ int encoding_read_file(const char *path, size_t max, encoding_kind asked,
                        encoding_kind *found, int *had_bom, char *err,
                        size_t errlen);
 
+/* The same for bytes in memory (a file uploaded to jifen-web); `path`
+ * names it in err. */
+int encoding_decode(const char *path, const unsigned char *data, size_t n,
+                    encoding_kind asked, i18n_lang lang, char **text,
+                    size_t *len, encoding_kind *found, int *had_bom,
+                    char *err, size_t errlen);
+
 /* True when s[0..n) is valid UTF-8; else *bad is the first bad byte's
  * offset. */
 int encoding_valid_utf8(const unsigned char *s, size_t n, size_t *bad);
