@@ -106,8 +106,8 @@ int app_parse(web_ctx *c, const spec_field *fields)
     return rc;
 }
 
-int app_call(web_ctx *c, jifen_command *cmds, size_t n,
-             const char *request_id, jifen_reply *reply)
+int app_send(web_ctx *c, jifen_command *cmds, size_t n,
+             const char *request_id, bool dry_run, jifen_reply *reply)
 {
     jifen_request req;
     memset(&req, 0, sizeof req);
@@ -115,6 +115,7 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
     req.n_commands = n;
     req.commands = cmds;
+    req.dry_run = dry_run;
     char err[512];
     jifen_call_status st =
         backend_call(c->app->ledger, c->key_file, &req, reply, err, sizeof err);
@@ -138,6 +139,20 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         jifen_reply_clear(reply);
         return -1;
     }
+    if (reply->n_results != n) {
+        jifen_reply_clear(reply);
+        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL,
+                    "the ledger's reply has the wrong number of results");
+        return -1;
+    }
+    return 0;
+}
+
+int app_call(web_ctx *c, jifen_command *cmds, size_t n,
+             const char *request_id, jifen_reply *reply)
+{
+    if (app_send(c, cmds, n, request_id, false, reply) != 0)
+        return -1;
     for (size_t i = 0; i < reply->n_results; i++) {
         jifen_status s = reply->results[i].status;
         if (s != JIFEN_STATUS_OK && s != JIFEN_STATUS_EXISTS) {
@@ -145,12 +160,6 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
             jifen_reply_clear(reply);
             return -1;
         }
-    }
-    if (reply->n_results != n) {
-        jifen_reply_clear(reply);
-        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL,
-                    "the ledger's reply has the wrong number of results");
-        return -1;
     }
     return 0;
 }

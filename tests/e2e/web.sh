@@ -73,6 +73,7 @@ done
 
 export URL PASSWORD CLOCK CHROMIUM
 export JF_AUDITOR="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/auditor.key"
+export JF_COMMITTEE="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/committee.key"
 export WEB_DATA JIFEN_WEB ENDPOINT SERVER_KEY
 set +e
 "$PY" "$(dirname "$0")/web_browser.py"
@@ -84,7 +85,8 @@ set -e
 json_ok "history of 3-2-501" history 3-2-501 --limit 100
 check_eq "one payment of 50.00 although pay was double-clicked" 1 \
     "$(jget '[.entries[] | select(.command == "pay")] | length')"
-check_eq "entries name the web users who made them" "comm1 desk1" \
+# ... and jifend, which posted the sign-in sheet's award after its notice.
+check_eq "entries name the web users who made them" "comm1 desk1 jifend" \
     "$(jget '[.entries[].author] | unique | join(" ")')"
 run jf verify
 check_rc "the chain verifies after the browser's month" 0
