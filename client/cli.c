@@ -127,6 +127,41 @@ static int set_code(jifen_command *c, const char *text, const char *what,
     return text_arg(c->code, sizeof c->code, text, what, err, errlen);
 }
 
+static int set_community(jifen_command *c, const char *text, const char *what,
+                         char *err, size_t errlen)
+{
+    return text_arg(c->community, sizeof c->community, text, what, err, errlen);
+}
+
+static int set_street(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    return text_arg(c->street, sizeof c->street, text, what, err, errlen);
+}
+
+static int set_all_communities(jifen_command *c, const char *text,
+                               const char *what, char *err, size_t errlen)
+{
+    (void)text;
+    (void)what;
+    (void)err;
+    (void)errlen;
+    c->all_communities = true;
+    return 0;
+}
+
+/* --communities A,B,C: a key of the service's list (text, owned). */
+static int set_communities(jifen_command *c, const char *text,
+                           const char *what, char *err, size_t errlen)
+{
+    if (!*text || strlen(text) > JIFEN_SCOPE_TEXT_MAX)
+        return fail(err, errlen, "%s: 1 to %d comma-separated codes", what,
+                    JIFEN_SCOPE_MAX);
+    free(c->text);
+    c->text = strdup(text);
+    return c->text ? 0 : fail(err, errlen, "out of memory");
+}
+
 static int set_name(jifen_command *c, const char *text, const char *what,
                     char *err, size_t errlen)
 {
@@ -485,12 +520,18 @@ typedef enum {
     OPT_ENCODING, /* ... of its file */
     OPT_REPRINT,
     OPT_LANG,     /* global: zh (the default) or en */
+    /* many communities (docs/communities.md) */
+    OPT_STREET,          /* community create, key enrol, report rollup */
+    OPT_ALL_COMMUNITIES, /* key enrol: a key of the service for all */
+    OPT_COMMUNITIES,     /* key enrol: ... for a list */
+    OPT_POLICY_FILE,     /* community create: its founding rule set */
     /* every write; fills the request, not the command */
     OPT_REQUEST_ID,
     /* global options, accepted before or after the command */
     OPT_SERVER,
     OPT_KEY,
     OPT_SERVER_KEY,
+    OPT_COMMUNITY, /* the community the request is for */
     OPT_JSON,
     OPT_TIMEOUT,
     OPT_RETRIES,
@@ -501,9 +542,9 @@ typedef enum {
 
 #define BIT(o) (UINT64_C(1) << (o))
 #define GLOBAL_OPTS                                                            \
-    (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) | BIT(OPT_JSON) |    \
-     BIT(OPT_TIMEOUT) | BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION) |  \
-     BIT(OPT_LANG))
+    (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) |                    \
+     BIT(OPT_COMMUNITY) | BIT(OPT_JSON) | BIT(OPT_TIMEOUT) |                   \
+     BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION) | BIT(OPT_LANG))
 _Static_assert(OPT_COUNT <= 64, "options fit the 64-bit masks");
 
 typedef struct {
@@ -530,6 +571,7 @@ static const option_def options[OPT_COUNT] = {
     [OPT_SERVER] = {"--server", NULL, "ENDPOINT", NULL},
     [OPT_KEY] = {"--key", NULL, "FILE", NULL},
     [OPT_SERVER_KEY] = {"--server-key", NULL, "KEY", NULL},
+    [OPT_COMMUNITY] = {"--community", NULL, "CODE", NULL},
     [OPT_JSON] = {"--json", NULL, NULL, NULL},
     [OPT_CSV] = {"--csv", NULL, NULL, NULL},
     [OPT_PROOF] = {"--proof", NULL, NULL, NULL},
@@ -555,6 +597,11 @@ static const option_def options[OPT_COUNT] = {
     [OPT_ENCODING] = {"--encoding", NULL, "utf-8|gb18030", NULL},
     [OPT_REPRINT] = {"--reprint", NULL, "ENTRY", set_entry},
     [OPT_LANG] = {"--lang", NULL, "zh|en", NULL},
+    [OPT_STREET] = {"--street", NULL, "CODE", set_street},
+    [OPT_ALL_COMMUNITIES] = {"--all-communities", NULL, NULL,
+                             set_all_communities},
+    [OPT_COMMUNITIES] = {"--communities", NULL, "A,B,...", set_communities},
+    [OPT_POLICY_FILE] = {"--policy", NULL, "FILE", set_rule_set_file},
     [OPT_TIMEOUT] = {"--timeout", NULL, "MS", NULL},
     [OPT_RETRIES] = {"--retries", NULL, "N", NULL},
     [OPT_HELP] = {"--help", "-h", NULL, NULL},
@@ -639,10 +686,14 @@ static const command_def commands[] = {
     {"stats", NULL, JIFEN_CMD_STATS, {{NULL, NULL}}, 0, 0,
      "Show the daemon's metrics: commits, batch sizes, latency, map use."},
     {"key", "enrol", JIFEN_CMD_KEY_ENROL,
-     {{"PUBKEY", set_pubkey}, {"ROLE", set_role}}, BIT(OPT_LABEL),
+     {{"PUBKEY", set_pubkey}, {"ROLE", set_role}},
+     BIT(OPT_LABEL) | BIT(OPT_ALL_COMMUNITIES) | BIT(OPT_STREET) |
+         BIT(OPT_COMMUNITIES),
      BIT(OPT_LABEL),
      "Admin: let PUBKEY (Z85 or a .pub file) in as committee, terminal,\n"
-     "      auditor or admin; the label names who writes with it."},
+     "      auditor or admin; the label names who writes with it. A key of\n"
+     "      the community (--community), or of the service for all its\n"
+     "      communities, a street's, or a list of them."},
     {"key", "revoke", JIFEN_CMD_KEY_REVOKE, {{"PUBKEY", set_pubkey}}, 0, 0,
      "Admin: shut PUBKEY out, from its next request on."},
     {"key", "list", JIFEN_CMD_KEY_LIST, {{NULL, NULL}}, 0, 0,
@@ -682,6 +733,20 @@ static const command_def commands[] = {
      "Print rule set VERSION as a policy file (caps, rates, catalogue)."},
     {"policy", "load", JIFEN_CMD_POLICY_LOAD, {{"FILE", set_rule_set_file}}, 0, 0,
      "Admin: adopt the rule set in policy FILE (- for stdin) from its date."},
+    {"community", "create", JIFEN_CMD_COMMUNITY_CREATE,
+     {{"CODE", set_community}},
+     BIT(OPT_NAME) | BIT(OPT_STREET) | BIT(OPT_POLICY_FILE), BIT(OPT_NAME),
+     "Admin of the service: a new community (小区) with its own ledger,\n"
+     "      founded with rule set FILE (default: the embedded one)."},
+    {"community", "close", JIFEN_CMD_COMMUNITY_CLOSE,
+     {{"CODE", set_community}}, BIT(OPT_NOTE), BIT(OPT_NOTE),
+     "Admin of the service: close community CODE (read, never written)."},
+    {"community", "list", JIFEN_CMD_COMMUNITY_LIST, {{NULL, NULL}}, 0, 0,
+     "The service's communities that this key may see."},
+    {"report", "rollup", JIFEN_CMD_ROLLUP, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_STREET) | BIT(OPT_CSV), 0,
+     "Every community side by side (of a street): households, points,\n"
+     "      funder owed, fees billed and collected, arrears by age."},
     /* issue 15: a month at the residents' committee (docs/committee.md) */
     {"member", "add", JIFEN_CMD_MEMBER_SET, {ARG_H, {"NAME", set_member}},
      BIT(OPT_RELATION) | BIT(OPT_PHONE), BIT(OPT_RELATION),
@@ -1130,6 +1195,15 @@ static int make_request(cli_run *r, const cli_args *a, char *err, size_t errlen)
 {
     r->req.n_commands = 1;
     r->req.commands = &r->cmd;
+    /* The service's own commands name no community (JIFEN_COMMUNITY, set
+     * for a clerk's community, does not get in their way). A key with a
+     * scope named with a community is sent so: the service refuses it and
+     * says why. */
+    const char *community = opt_or_env(a, OPT_COMMUNITY, "JIFEN_COMMUNITY");
+    if (community && !jifen_command_is_service(r->def->kind) &&
+        text_arg(r->req.community, sizeof r->req.community, community,
+                 "--community", err, errlen) != 0)
+        return -1;
     if (!is_write(r->def))
         return 0;
     if (a->opt[OPT_REQUEST_ID] != NULL)
@@ -1151,7 +1225,8 @@ static const char *missing_part(jifen_command_kind kind,
         return "no stats in the reply";
     if (kind == JIFEN_CMD_CHECKPOINT && !res->has_checkpoint)
         return "no checkpoint in the reply";
-    if (kind == JIFEN_CMD_REPORT && res->report == NULL)
+    if ((kind == JIFEN_CMD_REPORT || kind == JIFEN_CMD_ROLLUP) &&
+        res->report == NULL)
         return "no report in the reply";
     if (jifen_command_is_write(kind) && res->entry == 0)
         return "no journal entry in the reply";
@@ -1348,6 +1423,8 @@ static int proof_call(void *ctx, const jifen_request *req, jifen_reply *reply)
     cli_run *r = ctx;
     jifen_request saved = r->req;
     r->req = *req;
+    /* in the run's community */
+    memcpy(r->req.community, saved.community, sizeof r->req.community);
     int rc = call_server(r, reply);
     r->req = saved;
     return rc;

@@ -166,6 +166,17 @@ static void describe_write(FILE *f, const jifen_command *c,
         else
             fputs("rule set adopted", f);
         break;
+    case JIFEN_CMD_COMMUNITY_CREATE:
+        fprintf(f, "created community %s (", c->community);
+        print_one_line(f, c->name);
+        fputc(')', f);
+        if (c->street[0] != '\0')
+            fprintf(f, " in street %s", c->street);
+        break;
+    case JIFEN_CMD_COMMUNITY_CLOSE:
+        fprintf(f, "closed community %s; its ledger stays readable",
+                c->community);
+        break;
     default:
         fputs(codec_command_name(c->kind), f);
     }
@@ -458,6 +469,12 @@ static void print_key_human(FILE *f, const jifen_key_info *k)
     fprintf(f, "%s  %-9s  ", k->key, jifen_role_name(k->role));
     print_one_line(f, k->label);
     fprintf(f, "  enrolled by entry %" PRIu64, k->enrolled_entry);
+    if (k->all_communities)
+        fputs(", all communities", f);
+    else if (k->street[0] != '\0')
+        fprintf(f, ", communities of street %s", k->street);
+    else if (k->communities[0] != '\0')
+        fprintf(f, ", communities %s", k->communities);
     if (k->revoked)
         fprintf(f, ", REVOKED by entry %" PRIu64, k->revoked_entry);
     fputc('\n', f);
@@ -481,6 +498,12 @@ static void print_keys(const cli_output *o, const jifen_result *r)
         json_out_bool(e, "revoked", k->revoked);
         json_out_u64(e, "enrolled_entry", k->enrolled_entry);
         json_out_u64(e, "revoked_entry", k->revoked_entry);
+        if (k->all_communities || k->street[0] || k->communities[0]) {
+            json_out *scope = json_out_object(e, "scope");
+            json_out_bool(scope, "all_communities", k->all_communities);
+            json_out_str(scope, "street", k->street);
+            json_out_str(scope, "communities", k->communities);
+        }
     }
     json_out_print(o->out, &j);
 }
@@ -674,6 +697,64 @@ static void print_report_human(FILE *f, const jifen_report *r)
     }
 }
 
+/* --- the service's communities -------------------------------------------- */
+
+static void print_communities_json(FILE *f, const jifen_result *r)
+{
+    json_out *o = json_out_new();
+    json_out *list = json_out_array(o, "communities");
+    for (size_t i = 0; i < r->n_communities; i++) {
+        const jifen_community *c = &r->communities[i];
+        json_out *e = json_out_object(list, NULL);
+        json_out_str(e, "code", c->code);
+        json_out_str(e, "name", c->name);
+        json_out_str(e, "street", c->street);
+        json_out_bool(e, "closed", c->closed);
+        json_out_u64(e, "created_entry", c->created_entry);
+        if (c->closed)
+            json_out_u64(e, "closed_entry", c->closed_entry);
+        json_out_u64(e, "entries", c->entries);
+    }
+    json_out_print(f, &o);
+}
+
+static void print_communities_csv(FILE *f, const jifen_result *r)
+{
+    fputs("code,name,street,closed,created_entry,closed_entry,entries\n", f);
+    for (size_t i = 0; i < r->n_communities; i++) {
+        const jifen_community *c = &r->communities[i];
+        csv_cell(f, c->code);
+        fputc(',', f);
+        csv_cell(f, c->name);
+        fputc(',', f);
+        csv_cell(f, c->street);
+        fprintf(f, ",%s,%" PRIu64 ",", c->closed ? "yes" : "no",
+                c->created_entry);
+        if (c->closed)
+            fprintf(f, "%" PRIu64, c->closed_entry);
+        fprintf(f, ",%" PRIu64 "\n", c->entries);
+    }
+}
+
+static void print_communities_human(FILE *f, const jifen_result *r)
+{
+    if (r->n_communities == 0) {
+        fputs("no communities\n", f);
+        return;
+    }
+    for (size_t i = 0; i < r->n_communities; i++) {
+        const jifen_community *c = &r->communities[i];
+        fprintf(f, "%-16s ", c->code);
+        print_one_line(f, c->name[0] != '\0' ? c->name : "-");
+        fprintf(f, "  street %s, %" PRIu64 " entr%s",
+                c->street[0] != '\0' ? c->street : "-", c->entries,
+                c->entries == 1 ? "y" : "ies");
+        if (c->closed)
+            fprintf(f, ", closed at service entry %" PRIu64, c->closed_entry);
+        fputc('\n', f);
+    }
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 void cli_print_result(const cli_output *o, const jifen_command *cmd,
@@ -722,6 +803,7 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
         print_keys(o, r);
         break;
     case JIFEN_CMD_REPORT:
+    case JIFEN_CMD_ROLLUP:
         if (r->report == NULL)
             fputs("no report in the reply\n", o->err);
         else if (o->json)
@@ -738,6 +820,14 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
             print_notices_csv(o->out, r);
         else
             print_notices_human(o->out, r);
+        break;
+    case JIFEN_CMD_COMMUNITY_LIST:
+        if (o->json)
+            print_communities_json(o->out, r);
+        else if (o->csv)
+            print_communities_csv(o->out, r);
+        else
+            print_communities_human(o->out, r);
         break;
     case JIFEN_CMD_POLICY:
         if (o->json)

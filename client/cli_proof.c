@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { DONE = 0, REFUSED = 1, USAGE = 2 };
+enum { DONE = 0, REFUSED = 1, USAGE = 2, FORBIDDEN = 4 };
 
 #define PROOF_FORMAT "jifen-proof-1"
 
@@ -51,7 +51,8 @@ int cli_request(const cli_output *out, cli_call_fn call, void *ctx,
         jifen_status st = reply->status;
         cli_print_refusal(out, st, reply->error);
         jifen_reply_clear(reply);
-        return st == JIFEN_STATUS_FORBIDDEN ? 4 : REFUSED;
+        /* a key set up wrongly is told apart, as for every command */
+        return st == JIFEN_STATUS_FORBIDDEN ? FORBIDDEN : REFUSED;
     }
     return 0;
 }
@@ -62,7 +63,7 @@ static int refused(const cli_proof_env *env, jifen_reply *reply,
 {
     cli_print_refusal(env->out, r->status, r->error);
     jifen_reply_clear(reply);
-    return r->status == JIFEN_STATUS_FORBIDDEN ? 4 : REFUSED;
+    return r->status == JIFEN_STATUS_FORBIDDEN ? FORBIDDEN : REFUSED;
 }
 
 /* One query whose result must be OK and carry a proof: 0 with the reply

@@ -20,9 +20,12 @@ bool csv_is_number(const char *s)
     return *p == '\0';
 }
 
-/* A first character that makes a spreadsheet read the cell as a formula. */
+/* A first character that makes a spreadsheet read the cell as a formula.
+ * A lone "-" (a report's "nothing to show") is text to a spreadsheet. */
 static bool formula_start(const char *s)
 {
+    if (strcmp(s, "-") == 0)
+        return false;
     return *s != '\0' && strchr("=+-@\t\r", *s) != NULL && !csv_is_number(s);
 }
 

@@ -59,22 +59,27 @@ static ruleset *successor_with(const ruleset *now_rules, const policy *p,
     return next;
 }
 
+int adopt_canonical(ledger *self, const char *text, char *err, size_t errlen)
+{
+    policy *p = &self->w->scratch_policy;
+    if (policy_parse(p, text, strlen(text), "rule set", err, errlen) != 0)
+        return -1;
+    if (policy_format(p, self->w->scratch_text, sizeof self->w->scratch_text) < 0) {
+        snprintf(err, errlen,
+                 "rule set %s: longer than %d bytes even without comments",
+                 p->version, JIFEN_RULE_SET_LOAD_MAX);
+        return -1;
+    }
+    return 0;
+}
+
 void adopt_decide(ledger *self, const write_context *ctx,
                   const jifen_command *cmd, jifen_result *result)
 {
-    policy *p = &self->scratch_policy;
-    char *canonical = self->scratch_text;
+    policy *p = &self->w->scratch_policy;
+    char *canonical = self->w->scratch_text;
     char err[600];
-    if (policy_parse(p, cmd->text, strlen(cmd->text), "rule set", err,
-                     sizeof err) != 0) {
-        refuse(result, err);
-        return;
-    }
-    int n = policy_format(p, canonical, sizeof self->scratch_text);
-    if (n < 0) {
-        snprintf(err, sizeof err,
-                 "rule set %s: longer than %d bytes even without comments",
-                 p->version, JIFEN_RULE_SET_LOAD_MAX);
+    if (adopt_canonical(self, cmd->text, err, sizeof err) != 0) {
         refuse(result, err);
         return;
     }
@@ -85,7 +90,7 @@ void adopt_decide(ledger *self, const write_context *ctx,
         return;
     }
     ruleset_destroy(&next); /* the apply stages the one it reads back */
-    jifen_entry *e = &self->draft;
+    jifen_entry *e = &self->w->draft;
     memset(e, 0, sizeof *e);
     e->command = *cmd;
     e->command.text = canonical;
@@ -108,11 +113,62 @@ void adopt_decide(ledger *self, const write_context *ctx,
     }
 }
 
+int ledger_found(ledger *self, const char *text, int64_t now_ms, char *err,
+                 size_t errlen)
+{
+    if (ledger_entries(self) != 0) {
+        snprintf(err, errlen, "the ledger has entries already");
+        return -1;
+    }
+    /* In the write transaction: the scratch it parses into is the
+     * writer's. */
+    ledger_error le = ledger_write_begin(self);
+    if (le != LEDGER_OK) {
+        snprintf(err, errlen, "%s", ledger_strerror(self));
+        return -1;
+    }
+    if (adopt_canonical(self, text, err, errlen) != 0) {
+        ledger_write_abort(self);
+        return -1;
+    }
+    policy *p = &self->w->scratch_policy;
+    if (p->effective[0] && p->effective_ms > now_ms) {
+        /* Its own date, if it has one; before it nothing can be written. */
+        log_info("the founding rule set %s takes effect on %s", p->version,
+                 p->effective);
+    }
+    jifen_entry *e = &self->w->draft;
+    memset(e, 0, sizeof *e);
+    e->command.kind = JIFEN_CMD_POLICY_LOAD;
+    e->command.text = self->w->scratch_text;
+    ledger_copy_text(e->command.name, sizeof e->command.name, p->version);
+    ledger_copy_text(e->command.effective, sizeof e->command.effective,
+                     p->effective);
+    ledger_copy_text(e->command.note, sizeof e->command.note, p->resolution);
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+    snprintf(request_id, sizeof request_id, "found-%.58s", p->version);
+    write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, p, NULL};
+    jifen_result result;
+    memset(&result, 0, sizeof result);
+    ledger_post_draft(self, &ctx, &result);
+    e->command.text = NULL;
+    le = self->txn.error ? ledger_fail(self, self->txn.error,
+                                       self->last_error)
+                         : ledger_write_commit(self);
+    if (le != LEDGER_OK) {
+        if (self->in_write)
+            ledger_write_abort(self);
+        snprintf(err, errlen, "%s", ledger_strerror(self));
+        return -1;
+    }
+    return 0;
+}
+
 /* The primary checked the rule set against history when it decided; the
  * entry is taken as the chain says, in place of the version it replaces. */
 int adopt_apply(ledger *self, const jifen_entry *e, char *err, size_t errlen)
 {
-    policy *p = &self->scratch_policy;
+    policy *p = &self->w->scratch_policy;
     char why[600];
     if (!e->command.text ||
         policy_parse(p, e->command.text, strlen(e->command.text), "rule set",

@@ -245,6 +245,17 @@ static int apply_key_enrol(ledger *self, const jifen_entry *e, char *err,
     rec.role = e->command.role;
     rec.enrolled_entry = e->seq;
     ledger_copy_text(rec.label, sizeof rec.label, e->command.name);
+    if (e->command.all_communities) {
+        rec.scope = KEYS_SCOPE_ALL;
+    } else if (e->command.street[0]) {
+        rec.scope = KEYS_SCOPE_STREET;
+        ledger_copy_text(rec.scope_text, sizeof rec.scope_text,
+                         e->command.street);
+    } else if (e->command.text) {
+        rec.scope = KEYS_SCOPE_LIST;
+        ledger_copy_text(rec.scope_text, sizeof rec.scope_text,
+                         e->command.text);
+    }
     keys_put(&self->txn, e->command.key, &rec);
     self->keys_changed = true;
     return 0;
@@ -355,9 +366,9 @@ static int apply_notice_decision(ledger *self, const jifen_entry *e,
                                r->time_ms, -(int64_t)r->points);
         /* A voided award frees the event it was for (issue 15). */
         storage_error se =
-            journal_read(&self->txn, r->entry, &self->original, false);
+            journal_read(&self->txn, r->entry, &self->w->original, false);
         if (se == STORAGE_OK)
-            committee_award_undone(self, &self->original);
+            committee_award_undone(self, &self->w->original);
         else
             fail(self, se == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : se);
     }
@@ -404,7 +415,7 @@ static int apply_reverse(ledger *self, const jifen_entry *e,
                          char household[JIFEN_HOUSEHOLD_MAX + 1], char *err,
                          size_t errlen)
 {
-    jifen_entry *o = &self->original;
+    jifen_entry *o = &self->w->original;
     storage_error se = journal_read(&self->txn, e->reverses, o, false);
     if (se == STORAGE_NOT_FOUND)
         return refuse(err, errlen, "it reverses entry %" PRIu64
@@ -518,6 +529,10 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
         break;
     case JIFEN_CMD_POLICY_LOAD:
         rc = adopt_apply(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_COMMUNITY_CREATE:
+    case JIFEN_CMD_COMMUNITY_CLOSE:
+        rc = community_apply(self, e, err, errlen);
         break;
     case JIFEN_CMD_BILL:
     case JIFEN_CMD_PAY:

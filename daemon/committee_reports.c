@@ -632,14 +632,19 @@ static int funder_entry(void *ctx, uint64_t seq, const storage_val *stored,
     return 0;
 }
 
+/* Owed to the funder, or (a redemption it was paid for reversed before
+ * the pickup) owed back by it: never a negative debt, as the liability
+ * report shows the property company's (docs/policy.md). */
 static void funder_row(table *t, const char *code, const char *kind,
-                       const char *name, const funder_sums *s)
+                       const char *name, int64_t booked, int64_t paid,
+                       int64_t owed, int64_t overpaid)
 {
-    char f[3][CELL];
-    num(f[0], s->booked);
-    num(f[1], s->paid);
-    num(f[2], s->owed);
-    const char *cells[] = {code, kind, name, f[0], f[1], f[2]};
+    char f[4][CELL];
+    num(f[0], booked);
+    num(f[1], paid);
+    num(f[2], owed);
+    num(f[3], overpaid);
+    const char *cells[] = {code, kind, name, f[0], f[1], f[2], f[3]};
     table_row(t, cells);
 }
 
@@ -654,19 +659,22 @@ static storage_error report_funders(storage_txn *txn, table *t, int64_t from,
     storage_error e = market_funders_each(txn, add_funder, &w);
     if (e == STORAGE_OK)
         e = journal_foreach(txn, 1, true, funder_entry, &w, NULL);
-    funder_sums total;
-    memset(&total, 0, sizeof total);
+    /* One funder's overpayment is not another's debt: summed apart. */
+    int64_t booked = 0, paid = 0, owed = 0, overpaid = 0;
     for (size_t i = 0; e == STORAGE_OK && i < w.n; i++) {
         const funder_sums *s = &w.v[i];
         char name[CELL];
         table_cell_copy(name, s->f.name);
-        funder_row(t, s->f.code, jifen_funder_kind_name(s->f.kind), name, s);
-        total.booked += s->booked;
-        total.paid += s->paid;
-        total.owed += s->owed;
+        int64_t o = s->owed > 0 ? s->owed : 0, back = s->owed < 0 ? -s->owed : 0;
+        funder_row(t, s->f.code, jifen_funder_kind_name(s->f.kind), name,
+                   s->booked, s->paid, o, back);
+        booked += s->booked;
+        paid += s->paid;
+        owed += o;
+        overpaid += back;
     }
     if (e == STORAGE_OK)
-        funder_row(t, "TOTAL", "", "", &total);
+        funder_row(t, "TOTAL", "", "", booked, paid, owed, overpaid);
     free(w.v);
     return w.nomem ? STORAGE_FAILED : e;
 }
@@ -714,7 +722,8 @@ static const char *const REDEMPTION_COLUMNS[] = {
     "item", "name", "redemptions", "quantity", "points", "value_fen",
     "handed_over", "waiting"};
 static const char *const FUNDER_COLUMNS[] = {
-    "funder", "funder_kind", "name", "booked_fen", "paid_fen", "owed_fen"};
+    "funder", "funder_kind", "name", "booked_fen", "paid_fen", "owed_fen",
+    "overpaid_fen"};
 static const char *const PICKUP_COLUMNS[] = {
     "entry", "time_ms", "household", "item", "name", "quantity",
     "member", "proxy"};

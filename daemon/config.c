@@ -43,6 +43,10 @@ static const option_row table[] = {
     {"log_level", OPT_LEVEL, offsetof(config, log_level), 0, 0, 0},
     STR("replica_of", replica_of),
     STR("replica_server_key", replica_server_key),
+    STR("community", community),
+    /* A committer holds one community's write transaction at a time; with
+     * more, more communities wait for their fsync together. */
+    NUM("committers", committers, 1, 64),
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -58,6 +62,8 @@ void config_defaults(config *cfg)
     cfg->checkpoint_seconds = 86400;
     cfg->merkle_tree = 1;
     cfg->log_level = LOG_LEVEL_INFO;
+    snprintf(cfg->community, sizeof cfg->community, "default");
+    cfg->committers = 2;
 }
 
 static const option_row *find_row(const char *key)
@@ -160,6 +166,18 @@ int config_check(const config *cfg, char *err, size_t errlen)
     if (cfg->replica_of[0] && !cfg->replica_server_key[0]) {
         snprintf(err, errlen, "replica_of needs replica_server_key (the "
                               "primary's public key)");
+        return -1;
+    }
+    /* A community's code names a directory: the characters of a
+     * household's code only. */
+    size_t n = strlen(cfg->community);
+    if (n == 0 || strspn(cfg->community, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+                                         "klmnopqrstuvwxyz0123456789._-") != n ||
+        cfg->community[0] == '.') {
+        snprintf(err, errlen,
+                 "community: '%s' is not a code of A-Z a-z 0-9 . _ - (not "
+                 "starting with a dot)",
+                 cfg->community);
         return -1;
     }
     return 0;

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jifen_types.h"
+
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_ENDPOINT_MAX 256
 
@@ -31,6 +33,13 @@ typedef struct {
      * a copy of the primary's DATA/jifend.pub). The replica logs in with its
      * own DATA/jifend.key, enrolled on the primary as an auditor key. */
     char replica_server_key[CONFIG_PATH_MAX];
+    /* Many communities (docs/communities.md): the code of the first
+     * community a service makes (and of a one-community ledger of an
+     * earlier release it takes over); a replica follows this community
+     * of its primary. */
+    char community[JIFEN_COMMUNITY_MAX + 1];
+    /* Committer threads: how many communities commit at once. */
+    unsigned long committers;
 } config;
 
 /* The built-in defaults (the values deploy/jifend.conf shows). */

@@ -3,7 +3,7 @@
  *
  * Each decision is a flat list of guards, each refusing with its own
  * status, over what the ledger holds now and the rule set in force; then it
- * fills in the entry the command makes (self->draft) and posts it
+ * fills in the entry the command makes (self->w->draft) and posts it
  * (ledger_post_draft), which applies it. A decision writes nothing itself,
  * so a refusal leaves nothing behind, and everything the entry implies is
  * written by the one apply path (apply.c).
@@ -27,7 +27,7 @@
 /* The draft, emptied, for a command as applied. */
 static jifen_entry *new_draft(ledger *self, const jifen_command *cmd)
 {
-    jifen_entry *e = &self->draft;
+    jifen_entry *e = &self->w->draft;
     memset(e, 0, sizeof *e);
     e->command = *cmd;
     return e;
@@ -53,7 +53,7 @@ static bool need_household(ledger *self, const char *code, jifen_balance *b,
 {
     storage_error e = ledger_household_balance(&self->txn, code, b);
     if (e == STORAGE_OK) {
-        self->before = *b;
+        self->w->before = *b;
         return true;
     }
     if (e == STORAGE_NOT_FOUND)
@@ -334,6 +334,18 @@ static bool reversible_after_notice(ledger *self, const jifen_entry *original,
                                     jifen_result *result)
 {
     jifen_command_kind k = original->command.kind;
+    /* Expired points left the household by its rule set, lot by lot; a
+     * mirror would give them back with no lot to hold them (and the
+     * timer would owe them again at once). Points given back are the
+     * committee's decision: an award. */
+    if (k == JIFEN_CMD_EXPIRE) {
+        ledger_set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
+                          "entry %" PRIu64
+                          " expired points by the rule set; to give "
+                          "points back the committee awards them",
+                          original->seq);
+        return false;
+    }
     if (k == JIFEN_CMD_RELEASE || k == JIFEN_CMD_OBJECT) {
         ledger_set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
                           "entry %" PRIu64
@@ -449,7 +461,7 @@ static bool bill_reversal_keeps_cap(ledger *self, const write_context *ctx,
  * transaction poisoned when it is damaged. */
 static bool read_original(ledger *self, uint64_t seq, jifen_result *result)
 {
-    storage_error e = journal_read(&self->txn, seq, &self->original, false);
+    storage_error e = journal_read(&self->txn, seq, &self->w->original, false);
     if (e == STORAGE_NOT_FOUND) {
         ledger_set_result(result, JIFEN_STATUS_UNKNOWN_ENTRY,
                           "there is no entry %" PRIu64, seq);
@@ -471,7 +483,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
 {
     if (!read_original(self, cmd->entry, result))
         return;
-    const jifen_entry *original = &self->original;
+    const jifen_entry *original = &self->w->original;
     if (original->n_postings == 0 || original->reverses != 0) {
         ledger_set_result(result, JIFEN_STATUS_NOT_REVERSIBLE,
                           "entry %" PRIu64 " (%s) has nothing to reverse",
@@ -484,7 +496,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
     if (ctx->caller && ctx->caller->key[0] != '\0' &&
         !keys_role_may_reverse(ctx->caller->role, original->command.kind)) {
         ledger_set_result(result, JIFEN_STATUS_FORBIDDEN,
-                          "a %s key may not reverse a %s entry",
+                          "a key of role %s may not reverse a %s entry",
                           jifen_role_name(ctx->caller->role),
                           codec_command_name(original->command.kind));
         return;
@@ -548,9 +560,28 @@ static void decide_reverse(ledger *self, const write_context *ctx,
 
 /* --- keys ------------------------------------------------------------------------ */
 
+static bool has_scope(const jifen_command *cmd)
+{
+    return cmd->all_communities || cmd->street[0] || cmd->text;
+}
+
 static void decide_key_enrol(ledger *self, const write_context *ctx,
                              const jifen_command *cmd, jifen_result *result)
 {
+    /* A key of the service is in the service's journal, with its scope; a
+     * key of one community is in that community's (docs/communities.md). */
+    if (has_scope(cmd) != self->service) {
+        ledger_set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                          self->service
+                              ? "a key of the service has a scope (all "
+                                "communities, a street, or a list); a key "
+                                "of one community is enrolled in that "
+                                "community"
+                              : "a key with a scope is a key of the service: "
+                                "enrol it with the service, naming no "
+                                "community");
+        return;
+    }
     keys_record rec;
     storage_error e = keys_get(&self->txn, cmd->key, &rec);
     if (e == STORAGE_OK) {
@@ -693,6 +724,8 @@ static const decision decisions[] = {
     [JIFEN_CMD_EXPIRE] = decide_daemon_only,
     [JIFEN_CMD_SETTLE] = decide_settle,
     [JIFEN_CMD_POLICY_LOAD] = adopt_decide,
+    [JIFEN_CMD_COMMUNITY_CREATE] = community_decide,
+    [JIFEN_CMD_COMMUNITY_CLOSE] = community_decide,
     /* issue 15: committee.c, supermarket.c */
     [JIFEN_CMD_MEMBER_SET] = committee_decide_member_set,
     [JIFEN_CMD_PROXY_CONSENT] = committee_decide_proxy_consent,
@@ -705,9 +738,29 @@ static const decision decisions[] = {
     [JIFEN_CMD_FUNDER_SETTLE] = supermarket_decide_funder_settle,
 };
 
+/* The service's ledger takes its own commands and keys; a community's
+ * everything else. */
+static bool fits_ledger(const ledger *self, jifen_command_kind kind)
+{
+    bool of_service = kind == JIFEN_CMD_COMMUNITY_CREATE ||
+                      kind == JIFEN_CMD_COMMUNITY_CLOSE;
+    bool keys = kind == JIFEN_CMD_KEY_ENROL || kind == JIFEN_CMD_KEY_REVOKE;
+    return keys || of_service == self->service;
+}
+
 void decide_command(ledger *self, const write_context *ctx,
                     const jifen_command *cmd, jifen_result *result)
 {
+    if (!fits_ledger(self, cmd->kind)) {
+        ledger_set_result(result, JIFEN_STATUS_BAD_REQUEST,
+                          self->service
+                              ? "%s is a command of a community: name the "
+                                "community"
+                              : "%s is a command of the service: send it "
+                                "naming no community",
+                          codec_command_name(cmd->kind));
+        return;
+    }
     if ((size_t)cmd->kind >= sizeof decisions / sizeof *decisions ||
         !decisions[cmd->kind]) {
         ledger_set_result(result, JIFEN_STATUS_BAD_REQUEST,
@@ -715,7 +768,7 @@ void decide_command(ledger *self, const write_context *ctx,
                           codec_command_name(cmd->kind));
         return;
     }
-    self->before.household[0] = '\0'; /* nothing read yet */
+    self->w->before.household[0] = '\0'; /* nothing read yet */
     decisions[cmd->kind](self, ctx, cmd, result);
 }
 

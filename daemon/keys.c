@@ -4,6 +4,10 @@
 #include <string.h>
 
 #define RECORD_FIXED 18 /* role, revoked, be64 enrolled, be64 revoked */
+/* Then the label; a key of the service adds 0x00, its scope byte and the
+ * scope's text (labels hold no NUL, so a community key's record, the
+ * layout of earlier releases, reads as it always did). */
+#define RECORD_MAX (RECORD_FIXED + JIFEN_LABEL_MAX + 2 + JIFEN_SCOPE_TEXT_MAX)
 
 /* --- records ---------------------------------------------------------------- */
 
@@ -11,16 +15,59 @@ static storage_error decode_record(const storage_val *v, keys_record *out)
 {
     const uint8_t *p = v->data;
 
-    if (v->len < RECORD_FIXED || v->len > RECORD_FIXED + JIFEN_LABEL_MAX ||
+    if (v->len < RECORD_FIXED || v->len > RECORD_MAX ||
         p[0] < JIFEN_ROLE_COMMITTEE || p[0] > JIFEN_ROLE_ADMIN || p[1] > 1)
         return STORAGE_CORRUPT;
+    memset(out, 0, sizeof *out);
     out->role = (jifen_role)p[0];
     out->revoked = p[1] == 1;
     out->enrolled_entry = storage_be64_get(p + 2);
     out->revoked_entry = storage_be64_get(p + 10);
-    memcpy(out->label, p + RECORD_FIXED, v->len - RECORD_FIXED);
-    out->label[v->len - RECORD_FIXED] = '\0';
+    const uint8_t *label = p + RECORD_FIXED;
+    size_t rest = v->len - RECORD_FIXED;
+    const uint8_t *nul = memchr(label, 0, rest);
+    size_t llen = nul ? (size_t)(nul - label) : rest;
+    if (llen > JIFEN_LABEL_MAX)
+        return STORAGE_CORRUPT;
+    memcpy(out->label, label, llen);
+    out->label[llen] = '\0';
+    if (!nul)
+        return STORAGE_OK;
+    size_t slen = rest - llen - 2;
+    if (rest < llen + 2 || nul[1] < KEYS_SCOPE_ALL ||
+        nul[1] > KEYS_SCOPE_LIST || slen > JIFEN_SCOPE_TEXT_MAX)
+        return STORAGE_CORRUPT;
+    out->scope = (keys_scope)nul[1];
+    memcpy(out->scope_text, nul + 2, slen);
+    out->scope_text[slen] = '\0';
     return STORAGE_OK;
+}
+
+bool keys_scope_covers(const keys_record *rec, const char *code,
+                       const char *street)
+{
+    switch (rec->scope) {
+    case KEYS_SCOPE_ALL:
+        return true;
+    case KEYS_SCOPE_STREET:
+        return street[0] && strcmp(rec->scope_text, street) == 0;
+    case KEYS_SCOPE_LIST: {
+        size_t n = strlen(code);
+        for (const char *p = rec->scope_text; *p;) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            if (len == n && memcmp(p, code, n) == 0)
+                return true;
+            if (!end)
+                break;
+            p = end + 1;
+        }
+        return false;
+    }
+    case KEYS_SCOPE_COMMUNITY:
+    default:
+        return false;
+    }
 }
 
 storage_error keys_get(storage_txn *txn, const char *z85, keys_record *out)
@@ -34,7 +81,7 @@ storage_error keys_get(storage_txn *txn, const char *z85, keys_record *out)
 storage_error keys_put(storage_txn *txn, const char *z85,
                        const keys_record *rec)
 {
-    uint8_t buf[RECORD_FIXED + JIFEN_LABEL_MAX];
+    uint8_t buf[RECORD_MAX];
     size_t n = strnlen(rec->label, JIFEN_LABEL_MAX);
 
     buf[0] = (uint8_t)rec->role;
@@ -42,8 +89,16 @@ storage_error keys_put(storage_txn *txn, const char *z85,
     storage_be64_put(buf + 2, rec->enrolled_entry);
     storage_be64_put(buf + 10, rec->revoked_entry);
     memcpy(buf + RECORD_FIXED, rec->label, n);
-    return storage_put(txn, TABLE_KEYS, z85, strlen(z85), buf,
-                       RECORD_FIXED + n, STORAGE_PUT_OVERWRITE);
+    n += RECORD_FIXED;
+    if (rec->scope != KEYS_SCOPE_COMMUNITY) {
+        size_t slen = strnlen(rec->scope_text, JIFEN_SCOPE_TEXT_MAX);
+        buf[n++] = 0;
+        buf[n++] = (uint8_t)rec->scope;
+        memcpy(buf + n, rec->scope_text, slen);
+        n += slen;
+    }
+    return storage_put(txn, TABLE_KEYS, z85, strlen(z85), buf, n,
+                       STORAGE_PUT_OVERWRITE);
 }
 
 /* --- labels ----------------------------------------------------------------- */
@@ -161,6 +216,11 @@ static int collect(void *arg, const storage_val *key, const keys_record *rec)
     k->revoked = rec->revoked;
     k->enrolled_entry = rec->enrolled_entry;
     k->revoked_entry = rec->revoked_entry;
+    k->all_communities = rec->scope == KEYS_SCOPE_ALL;
+    if (rec->scope == KEYS_SCOPE_STREET)
+        memcpy(k->street, rec->scope_text, sizeof k->street - 1);
+    else if (rec->scope == KEYS_SCOPE_LIST)
+        memcpy(k->communities, rec->scope_text, sizeof k->communities);
     return 0;
 }
 
@@ -230,6 +290,13 @@ static const unsigned MATRIX[] = {
     /* Adopting a rule set carries out a residents' meeting's resolution;
      * whoever runs the system does it, not one of the parties it judges. */
     [JIFEN_CMD_POLICY_LOAD] = R(JIFEN_ROLE_ADMIN),
+    /* Many communities (docs/communities.md): the service's admin opens
+     * and closes them; the list and the roll-up are for those who oversee
+     * them (and every key that may see a community sees it listed). */
+    [JIFEN_CMD_COMMUNITY_CREATE] = R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_COMMUNITY_CLOSE] = R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_COMMUNITY_LIST] = READERS,
+    [JIFEN_CMD_ROLLUP] = R(JIFEN_ROLE_AUDITOR) | R(JIFEN_ROLE_ADMIN),
     /* Merkle proofs are what residents check their own entries with: like
      * checkpoints, for every key (a resident's statement is printed at the
      * desk or the committee's office). */

@@ -35,13 +35,34 @@
 
 #include <pthread.h>
 
+/* A key of a community is enrolled in that community's journal and reads
+ * and writes it alone. A key of the service is enrolled in the service's
+ * journal with a scope: every community, those of one street office, or a
+ * list (docs/communities.md). */
+typedef enum {
+    KEYS_SCOPE_COMMUNITY = 0, /* a community's own key */
+    KEYS_SCOPE_ALL,
+    KEYS_SCOPE_STREET,
+    KEYS_SCOPE_LIST,
+} keys_scope;
+
 typedef struct {
     jifen_role role;
     bool revoked;
     uint64_t enrolled_entry;
     uint64_t revoked_entry;
     char label[JIFEN_LABEL_MAX + 1];
+    keys_scope scope;
+    /* KEYS_SCOPE_STREET: the street's code; KEYS_SCOPE_LIST: the
+     * communities, comma-separated. */
+    char scope_text[JIFEN_SCOPE_TEXT_MAX + 1];
 } keys_record;
+
+/* Whether a service key's scope takes in community `code` of street
+ * `street`. A community's own key is not asked (its community's table
+ * holds it). */
+bool keys_scope_covers(const keys_record *rec, const char *code,
+                       const char *street);
 
 /* STORAGE_OK, STORAGE_NOT_FOUND, or an error (a damaged record is
  * STORAGE_CORRUPT). */
@@ -53,7 +74,8 @@ storage_error keys_put(storage_txn *txn, const char *z85,
  * malloc'd (NULL when there are none). */
 storage_error keys_list(storage_txn *txn, jifen_key_info **out, size_t *n);
 
-/* May `role` send commands of this kind at all? */
+/* May `role` send commands of this kind at all? For the service's commands
+ * (community create / close / list, roll-up), a key of the service. */
 bool keys_role_may(jifen_role role, jifen_command_kind kind);
 /* May `role` reverse an entry whose command was of kind `original`? */
 bool keys_role_may_reverse(jifen_role role, jifen_command_kind original);

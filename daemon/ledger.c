@@ -295,9 +295,10 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
         return LEDGER_FAILED;
     }
     pthread_mutex_init(&self->head_lock, NULL);
-    self->pol = *pol;
+    self->pol = pol;
     self->opts = *opts;
     self->opts.rules = NULL; /* not kept: the book has a copy */
+    self->service = opts->service;
     keys_snapshot_init(&self->keys);
     self->timer_rescan = true; /* a restart finds what is still open */
     self->timer_next_ms = INT64_MAX;
@@ -334,6 +335,14 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
     return LEDGER_OK;
 }
 
+uint64_t ledger_entries(ledger *self)
+{
+    uint64_t seq;
+    uint8_t hash[JIFEN_HASH_LEN];
+    ledger_head(self, &seq, hash);
+    return seq;
+}
+
 void ledger_close(ledger **self_p)
 {
     ledger *self = *self_p;
@@ -348,6 +357,7 @@ void ledger_close(ledger **self_p)
     keys_snapshot_destroy(&self->keys);
     rulebook_close(&self->book);
     free(self->entry_buf);
+    free(self->w);
     pthread_mutex_destroy(&self->head_lock);
     free(self);
     *self_p = NULL;
@@ -377,9 +387,9 @@ ledger_error ledger_grow(ledger *self)
 static storage_error balance_after(ledger *self, const char *household,
                                    const jifen_entry *e, jifen_balance *b)
 {
-    if (strcmp(self->before.household, household) != 0)
+    if (strcmp(self->w->before.household, household) != 0)
         return ledger_household_balance(&self->txn, household, b);
-    *b = self->before;
+    *b = self->w->before;
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
         pending[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(household, points);
@@ -409,7 +419,7 @@ static void advance_head(ledger *self, uint64_t seq, const uint8_t *stored,
 void ledger_post_draft(ledger *self, const write_context *ctx,
                        jifen_result *result)
 {
-    jifen_entry *e = &self->draft;
+    jifen_entry *e = &self->w->draft;
     e->seq = self->next_seq + 1;
     memcpy(e->prev_hash, self->next_hash, JIFEN_HASH_LEN);
     e->time_ms = ctx->now_ms;
@@ -452,11 +462,25 @@ void ledger_post_draft(ledger *self, const write_context *ctx,
 
 /* --- the write path ------------------------------------------------------- */
 
+/* The writer's scratch lives as long as one write transaction. */
+static void scratch_free(ledger *self)
+{
+    free(self->w);
+    self->w = NULL;
+}
+
 ledger_error ledger_write_begin(ledger *self)
 {
+    if (!self->w && !(self->w = malloc(sizeof *self->w))) {
+        snprintf(self->last_error, sizeof self->last_error, "out of memory");
+        return LEDGER_FAILED;
+    }
+    self->w->before.household[0] = '\0'; /* nothing read yet */
     storage_error e = storage_txn_begin(self->st, &self->txn, true);
-    if (e)
+    if (e) {
+        scratch_free(self);
         return ledger_fail(self, e, storage_txn_strerror(&self->txn));
+    }
     self->in_write = true;
     self->keys_changed = false;
     self->next_seq = self->head_seq;
@@ -468,6 +492,7 @@ void ledger_write_abort(ledger *self)
 {
     storage_txn_abort(&self->txn);
     self->in_write = false;
+    scratch_free(self);
     rulebook_abort(self->book);
 }
 
@@ -494,6 +519,7 @@ ledger_error ledger_write_commit(ledger *self)
                 sizeof head, STORAGE_PUT_OVERWRITE);
     storage_error e = storage_txn_commit(&self->txn);
     self->in_write = false;
+    scratch_free(self);
     if (e) {
         rulebook_abort(self->book);
         return ledger_fail(self, e, storage_txn_strerror(&self->txn));
@@ -551,6 +577,32 @@ static jifen_status check_reversal(storage_txn *txn, jifen_role role,
                 codec_command_name(original.command.kind));
 }
 
+/* The role matrix and the reversal rule for a key of `role`. */
+static jifen_status authorize_role(storage_txn *txn, const char *z85,
+                                   jifen_role role, const char *label,
+                                   const jifen_request *req,
+                                   ledger_caller *caller, char *err,
+                                   size_t errlen)
+{
+    memset(caller, 0, sizeof *caller);
+    snprintf(caller->key, sizeof caller->key, "%s", z85);
+    caller->role = role;
+    snprintf(caller->author, sizeof caller->author, "%s", label);
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const jifen_command *cmd = &req->commands[i];
+        if (!keys_role_may(role, cmd->kind))
+            return deny(err, errlen,
+                        "command %zu (%s) is not allowed for a key of role %s", i + 1,
+                        codec_command_name(cmd->kind), jifen_role_name(role));
+        if (cmd->kind == JIFEN_CMD_REVERSE) {
+            jifen_status st = check_reversal(txn, role, cmd, i, err, errlen);
+            if (st != JIFEN_STATUS_OK)
+                return st;
+        }
+    }
+    return JIFEN_STATUS_OK;
+}
+
 /* The rules of ledger_authorize, in whichever transaction is given. */
 static jifen_status authorize_in(storage_txn *txn, const char *z85,
                                  const jifen_request *req,
@@ -565,25 +617,8 @@ static jifen_status authorize_in(storage_txn *txn, const char *z85,
         snprintf(err, errlen, "the key table: %s", storage_strerror(e));
         return JIFEN_STATUS_INTERNAL;
     }
-    memset(caller, 0, sizeof *caller);
-    snprintf(caller->key, sizeof caller->key, "%s", z85);
-    caller->role = rec.role;
-    snprintf(caller->author, sizeof caller->author, "%s", rec.label);
-    for (size_t i = 0; i < req->n_commands; i++) {
-        const jifen_command *cmd = &req->commands[i];
-        if (!keys_role_may(rec.role, cmd->kind))
-            return deny(err, errlen,
-                        "command %zu (%s) is not allowed for a %s key", i + 1,
-                        codec_command_name(cmd->kind),
-                        jifen_role_name(rec.role));
-        if (cmd->kind == JIFEN_CMD_REVERSE) {
-            jifen_status st =
-                check_reversal(txn, rec.role, cmd, i, err, errlen);
-            if (st != JIFEN_STATUS_OK)
-                return st;
-        }
-    }
-    return JIFEN_STATUS_OK;
+    return authorize_role(txn, z85, rec.role, rec.label, req, caller, err,
+                          errlen);
 }
 
 jifen_status ledger_authorize(ledger *self, const char *z85,
@@ -600,6 +635,24 @@ jifen_status ledger_authorize(ledger *self, const char *z85,
         return JIFEN_STATUS_INTERNAL;
     }
     jifen_status st = authorize_in(&txn, z85, req, caller, err, errlen);
+    ledger_end_reader(self, &txn);
+    return st;
+}
+
+jifen_status ledger_authorize_as(ledger *self, const char *z85,
+                                 jifen_role role, const char *label,
+                                 const jifen_request *req,
+                                 ledger_caller *caller, char *err,
+                                 size_t errlen)
+{
+    storage_txn txn;
+    if (ledger_begin_reader(self, &txn) != STORAGE_OK) {
+        snprintf(err, errlen, "%s", storage_txn_strerror(&txn));
+        return JIFEN_STATUS_INTERNAL;
+    }
+    jifen_status st =
+        authorize_role(&txn, z85, role, label, req, caller, err, errlen);
+    caller->of_service = true;
     ledger_end_reader(self, &txn);
     return st;
 }
@@ -634,7 +687,7 @@ bool ledger_key_admitted(ledger *self, const char *z85)
 /* Puts back each result's postings from its journal entry. */
 static storage_error refill_postings(ledger *self, jifen_reply *reply)
 {
-    jifen_entry *entry = &self->original;
+    jifen_entry *entry = &self->w->original;
     for (size_t i = 0; i < reply->n_results; i++) {
         jifen_result *r = &reply->results[i];
         if (r->entry == 0)
@@ -745,7 +798,9 @@ static bool authorized_in_write(ledger *self, const ledger_caller *caller,
                                 const jifen_request *req,
                                 ledger_caller *checked, jifen_reply *reply)
 {
-    if (caller->key[0] == '\0') {
+    /* The local operator; or a key of the service, which the service
+     * authorized for this community (its table here does not hold it). */
+    if (caller->key[0] == '\0' || caller->of_service) {
         *checked = *caller;
         return true;
     }
@@ -955,7 +1010,7 @@ void ledger_take_reply_bytes(ledger *self, uint8_t **bytes, size_t *len)
 ledger_error ledger_replicate(ledger *self, const uint8_t *stored, size_t len,
                               char *err, size_t errlen)
 {
-    jifen_entry *e = &self->replicated;
+    jifen_entry *e = &self->w->replicated;
     char why[200];
     if (codec_entry_decode_text(stored, len, e, why, sizeof why) !=
         JIFEN_STATUS_OK) {

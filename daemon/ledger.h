@@ -55,9 +55,15 @@ typedef struct {
      * entries done of total (a terminal shows it); NULL: nothing. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* The service's own ledger (docs/communities.md): its journal holds
+     * communities created and closed and the service's keys, nothing
+     * else; a community's ledger refuses those commands. */
+    bool service;
 } ledger_options;
 
-/* Opens the ledger in `dir` (which must exist) with a copy of `pol`. A
+/* Opens the ledger in `dir` (which must exist) with `pol` as its default
+ * rule set, which the caller keeps alive until ledger_close (a service
+ * shares one among its communities). A
  * ledger of an earlier format is migrated first: its derived state is
  * rebuilt from its journal by this release's apply path (docs/
  * operations.md, "Upgrading"); the journal, its chain and head stay as
@@ -75,6 +81,10 @@ typedef struct {
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
     char author[JIFEN_AUTHOR_MAX + 1]; /* the key's label */
+    /* A key of the service, authorized by the service (service.h) for this
+     * community: the community's own key table does not hold it, so the
+     * ledger does not look it up again inside the write transaction. */
+    bool of_service;
 } ledger_caller;
 
 /* Decides whether the key `z85` may send `req` now, against the committed
@@ -85,6 +95,15 @@ typedef struct {
 jifen_status ledger_authorize(ledger *self, const char *z85,
                               const jifen_request *req, ledger_caller *caller,
                               char *err, size_t errlen);
+
+/* Authorizes a key the ledger does not hold, with `role` and `label` given
+ * (a key of the service, whose scope the service checked): the role matrix
+ * and the reversal rule against this ledger. As ledger_authorize. */
+jifen_status ledger_authorize_as(ledger *self, const char *z85,
+                                 jifen_role role, const char *label,
+                                 const jifen_request *req,
+                                 ledger_caller *caller, char *err,
+                                 size_t errlen);
 
 /* True when z85 is an enrolled, unrevoked key: what the ZAP handler asks.
  * Reads an in-memory snapshot; safe from any thread. */
@@ -151,6 +170,16 @@ ledger_error ledger_grow(ledger *self);
 /* The author of the entries jifend writes by itself (notice releases). */
 #define LEDGER_DAEMON_AUTHOR "jifend"
 
+/* A new community's first entry: its founding rule set (the canonical text
+ * of a policy file), adopted from the beginning, written by jifend at
+ * now_ms in a transaction of its own. Only on an empty ledger. 0, or -1
+ * with why in err. */
+int ledger_found(ledger *self, const char *text, int64_t now_ms, char *err,
+                 size_t errlen);
+
+/* The number of entries (the committed head). */
+uint64_t ledger_entries(ledger *self);
+
 /* Does, with no client asking, what is due at now_ms: posts the awards whose
  * public notice has ended (notice.h), in a write transaction of its own,
  * between group commits. Cheap when nothing is due (no transaction). A
@@ -158,6 +187,11 @@ ledger_error ledger_grow(ledger *self);
  * open, so the next tick neither skips nor repeats one. LEDGER_OK or a
  * storage error (LEDGER_FULL: grow and it is retried on the next tick). */
 ledger_error ledger_tick(ledger *self, int64_t now_ms);
+
+/* Whether ledger_tick has work at now_ms (cheap; false for a ledger whose
+ * timer waits for a later time). Call it only while no other thread writes
+ * to the ledger. */
+bool ledger_timer_due(const ledger *self, int64_t now_ms);
 
 /* Reason for the last storage failure. */
 const char *ledger_strerror(const ledger *self);

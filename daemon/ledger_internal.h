@@ -41,9 +41,27 @@ typedef struct {
     char name[JIFEN_NAME_MAX + 1];
 } household_record;
 
+/* What the writer works with inside one write transaction (see
+ * ledger.w): the entry being decided, an original a reversal reads, a
+ * decoded replicated entry, a parsed rule set and its canonical text. */
+typedef struct {
+    jifen_entry draft;
+    jifen_entry original;
+    jifen_entry replicated;
+    policy scratch_policy;
+    char scratch_text[JIFEN_RULE_SET_LOAD_MAX + 1]; /* a canonical rule set */
+    /* The household balance a decision read for the command being decided,
+     * so that the balance after it is computed from its postings instead
+     * of read again; valid for that one command only. */
+    jifen_balance before;
+} ledger_scratch;
+
 struct ledger {
     storage *st;
-    policy pol;
+    /* The default rule set (ledger_open's: the caller keeps it alive, one
+     * for every ledger of a service), for a time no rule set of the book
+     * is in force at. */
+    const policy *pol;
     /* The rule sets, by time (ledger_open starts it with pol, or the
      * options' rule sets, and the ones adopted in the ledger). */
     rulebook *book;
@@ -75,24 +93,18 @@ struct ledger {
     storage_txn reader;
     bool have_reader;
     char query_error[256];
-    /* Scratch of the writer thread, owned here rather than static: the
-     * entry being decided, an original a reversal reads, a decoded
-     * replicated entry, a parsed rule set. */
-    jifen_entry draft;
-    jifen_entry original;
-    jifen_entry replicated;
-    policy scratch_policy;
-    char scratch_text[JIFEN_RULE_SET_LOAD_MAX + 1]; /* a canonical rule set */
-    /* The household balance a decision read for the command being decided,
-     * so that the balance after it is computed from its postings instead
-     * of read again; valid for that one command only. */
-    jifen_balance before;
+    /* Scratch of the writer, allocated by ledger_write_begin and freed at
+     * the commit or abort: some 60 KB a ledger would otherwise hold for
+     * good, which a service of a thousand communities, few of them
+     * written at any one time, does not keep resident. */
+    ledger_scratch *w;
     /* The stored (and to be sent) encoding of the last applied reply, when
      * it was stored whole (remember_reply). */
     uint8_t *reply_bytes;
     size_t reply_len;
     keys_snapshot keys; /* active keys, for the ZAP handler's thread */
     bool keys_changed;  /* the write transaction enrolled or revoked */
+    bool service;       /* the service's own ledger (ledger_options) */
 };
 
 /* What one write command is decided with. */
@@ -234,7 +246,17 @@ int committee_apply_reverse(ledger *self, const jifen_entry *original,
 int supermarket_apply_reverse(ledger *self, const jifen_entry *original,
                               uint64_t reversal, char *err, size_t errlen);
 
-/* --- adopt.c ----------------------------------------------------------------- */
+/* --- adopt.c, community.c ------------------------------------------------------- */
+
+/* CommunityCreate / CommunityClose in the service's ledger. */
+void community_decide(ledger *self, const write_context *ctx,
+                      const jifen_command *cmd, jifen_result *result);
+int community_apply(ledger *self, const jifen_entry *e, char *err,
+                    size_t errlen);
+/* Parses a rule set's text and writes its canonical form into
+ * self->scratch_text (valid until the next call); the policy in
+ * self->scratch_policy. 0, or -1 with why in err. */
+int adopt_canonical(ledger *self, const char *text, char *err, size_t errlen);
 
 /* PolicyLoad: parses, checks against history and drafts the entry with the
  * canonical text (in self->scratch text, valid until the next call). */

@@ -22,6 +22,7 @@
 #include "replica.h"
 #include "ruleset.h"
 #include "server.h"
+#include "service.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -136,6 +137,7 @@ typedef struct {
     const char *enrol_key; /* offline enrolment, then exit */
     const char *enrol_role;
     const char *enrol_label;
+    const char *enrol_community; /* --community: enrol there */
     /* Every --policy, in order; without any, the configuration's policy
      * path, else the embedded default. */
     const char *policy_paths[RULESET_MAX];
@@ -160,7 +162,7 @@ static int parse_options(int argc, char **argv, options *o)
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
            OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
            OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL,
-           OPT_TEST_CLOCK, OPT_TEST_HOLD_READS };
+            OPT_TEST_CLOCK, OPT_COMMUNITY, OPT_TEST_HOLD_READS };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -178,6 +180,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"role", required_argument, NULL, OPT_ROLE},
         {"label", required_argument, NULL, OPT_LABEL},
         {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
+        {"community", required_argument, NULL, OPT_COMMUNITY},
         {"test-hold-reads", required_argument, NULL, OPT_TEST_HOLD_READS},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -242,6 +245,11 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_TEST_CLOCK:
             o->test_clock = optarg;
+            break;
+        case OPT_COMMUNITY:
+            /* The community an enrolment or an offline tool is for. */
+            o->enrol_community = optarg;
+            o->offline.community = optarg;
             break;
         case OPT_TEST_HOLD_READS:
             o->test_hold_reads = optarg;
@@ -392,12 +400,14 @@ static int setup_test_clock(const options *o)
 
 /*
  * SIGHUP: a residents' meeting adopted a new rule set and its file was put
- * in place. Re-read every --policy path; take the result only if it keeps
- * history intact (ruleset_check_successor), else keep what is in use.
+ * in place. Re-read every --policy path; give the result to every
+ * community whose rule sets are the operator's files (docs/communities.md),
+ * each taking it only if it keeps its history intact
+ * (ruleset_check_successor), else keeping what it has.
  */
 typedef struct {
     const options *o;
-    ledger *led;
+    service *svc;
 } reloader;
 
 static void reload_rules(void *arg)
@@ -410,30 +420,66 @@ static void reload_rules(void *arg)
         return;
     }
     if (ruleset_load_paths(&next, r->o->policy_paths, r->o->n_policies, err,
-                           sizeof err) != 0 ||
-        ledger_replace_rules(r->led, next, clock_now_ms(), err, sizeof err) !=
-            0) {
-        log_error("rule sets not reloaded (still %zu in use): %s",
-                  ruleset_count(ledger_rules(r->led)), err);
-        ruleset_destroy(&next);
+                           sizeof err) != 0) {
+        log_error("rule sets not reloaded: %s", err);
         return;
     }
-    ruleset_destroy(&next); /* the ledger keeps its own copy */
-    log_info("rule sets reloaded: %zu", ruleset_count(ledger_rules(r->led)));
+    for (size_t i = 0; i < service_count(r->svc); i++) {
+        const community_record *rec = NULL;
+        ledger *led = service_at(r->svc, i, &rec);
+        if (!rec->file_rules)
+            continue;
+        if (ledger_replace_rules(led, next, clock_now_ms(), err, sizeof err) !=
+            0)
+            log_error("community %s: rule sets not reloaded (still %zu in "
+                      "use): %s",
+                      rec->code, ruleset_count(ledger_rules(led)), err);
+        else
+            log_info("community %s: rule sets reloaded: %zu", rec->code,
+                     ruleset_count(ledger_rules(led)));
+    }
+    ruleset_destroy(&next); /* each ledger keeps its own copy */
 }
 
+/* One notary holds the service's checkpoint key; each community's ledger
+ * (and the service's) signs its own head with it, in its own table: a
+ * notary each, attached as the service opens the ledger (service.h,
+ * on_open), for communities created while serving too. */
+typedef struct {
+    notary *keys;
+    notary **each;
+    size_t n, cap;
+} notaries;
 
-static int start_notary(const options *o, ledger *led, notary **nt)
+static void attach_notary(void *ctx, ledger *led)
 {
-    char err[1200];
-    if (notary_open(nt, o->cfg.data, ledger_storage(led),
-                    o->cfg.checkpoint_entries, o->cfg.checkpoint_seconds, err,
-                    sizeof err) != 0) {
-        fprintf(stderr, "jifend: checkpoint key: %s\n", err);
-        return -1;
+    notaries *ns = ctx;
+    if (!ns->keys)
+        return; /* a replica stores its primary's checkpoints */
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 16;
+        notary **p = realloc(ns->each, cap * sizeof *p);
+        if (!p) {
+            log_error("out of memory: a ledger signs no checkpoints");
+            return;
+        }
+        ns->each = p;
+        ns->cap = cap;
     }
-    ledger_set_commit_hook(led, notary_on_commit, *nt);
-    return 0;
+    if (notary_attach(&ns->each[ns->n], ns->keys, ledger_storage(led)) != 0) {
+        log_error("out of memory: a ledger signs no checkpoints");
+        return;
+    }
+    ledger_set_commit_hook(led, notary_on_commit, ns->each[ns->n++]);
+}
+
+static void stop_notaries(notaries *ns)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        notary_close(&ns->each[i]);
+    free(ns->each);
+    notary_close(&ns->keys);
+    memset(ns, 0, sizeof *ns);
 }
 
 static int ensure_data_dir(const char *dir)
@@ -473,16 +519,38 @@ static int enrol_command(const options *o, jifen_command *cmd)
  * a journal entry like any enrolment, written by "local-operator", dated by
  * the daemon's clock (the test clock too, so that a test ledger's first
  * entry is not dated after all that follow). */
-static int enrol_offline(ledger *led, const options *o)
+static int enrol_offline(service *svc, const options *o)
 {
     jifen_command cmd;
     if (enrol_command(o, &cmd) != 0)
         return 2;
+    /* The first admin is the service's, for every community; another role
+     * is a key of the community named (or of the only one). */
+    ledger *led = NULL;
+    if (strcmp(o->enrol_role, "admin") == 0 && !o->enrol_community) {
+        cmd.all_communities = true;
+        led = service_ledger(svc);
+    } else if (o->enrol_community) {
+        led = service_community(svc, o->enrol_community, NULL);
+        if (!led) {
+            fprintf(stderr, "jifend: cannot enrol: the service has no "
+                            "community %s\n",
+                    o->enrol_community);
+            return 2;
+        }
+    } else if (service_count(svc) == 1) {
+        led = service_at(svc, 0, NULL);
+    } else {
+        fprintf(stderr, "jifend: cannot enrol: the service has %zu "
+                        "communities: name one (--community CODE)\n",
+                service_count(svc));
+        return 2;
+    }
     jifen_request req = {.n_commands = 1, .commands = &cmd};
     int64_t now = clock_now_ms();
     snprintf(req.request_id, sizeof req.request_id, "local-enrol-%" PRId64,
              now);
-    static const ledger_caller local = {"", JIFEN_ROLE_NONE, "local-operator"};
+    static const ledger_caller local = {.author = "local-operator"};
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
@@ -508,19 +576,20 @@ static int enrol_offline(ledger *led, const options *o)
     return rc;
 }
 
-/* The ZAP handler's question, answered from the ledger's key snapshot. */
+/* The ZAP handler's question, answered from the key snapshots of the
+ * service and its communities. */
 static bool admit_key(void *arg, const char *z85)
 {
-    return ledger_key_admitted(arg, z85);
+    return service_key_admitted(arg, z85);
 }
 
 /* Loads (or makes) the daemon's key pair and binds the CURVE socket. */
-static int bind_secure(transport **tp, ledger *led, const options *o,
+static int bind_secure(transport **tp, service *svc, const options *o,
                        char *bound, size_t bound_len)
 {
     char err[512], pub_path[4096];
     int created = 0;
-    transport_security sec = {.admit = admit_key, .admit_arg = led};
+    transport_security sec = {.admit = admit_key, .admit_arg = svc};
     if (identity_load(o->cfg.data, sec.secret_key, pub_path, sizeof pub_path,
                       &created, err, sizeof err) != 0) {
         fprintf(stderr, "jifend: server key: %s\n", err);
@@ -537,12 +606,12 @@ static int bind_secure(transport **tp, ledger *led, const options *o,
 }
 
 /* A replica follows its primary as a client, with this daemon's own key. */
-static replica *start_replica(const options *o, ledger *led, ops *metrics)
+static replica *start_replica(const options *o, service *svc, ops *metrics)
 {
     char err[512], secret[CONFIG_PATH_MAX + 32];
     snprintf(secret, sizeof secret, "%s/%s", o->cfg.data,
              IDENTITY_SECRET_FILE);
-    replica *rep = replica_new(led, metrics, o->cfg.replica_of, secret,
+    replica *rep = replica_new(svc, metrics, o->cfg.replica_of, secret,
                                o->cfg.replica_server_key, err, sizeof err);
     if (!rep)
         fprintf(stderr, "jifend: replica of %s: %s\n", o->cfg.replica_of,
@@ -585,84 +654,111 @@ static int serve(options *o, policy *pol, ruleset **rules)
             fprintf(stderr, "jifend: %s\n", err);
         return 1;
     }
-    ledger *led = NULL;
-    ledger_options lo = {.map_size = (size_t)o->cfg.map_size_mib << 20,
-                         .map_max = (size_t)o->cfg.map_max_mib << 20,
-                         .rules = *rules,
-                         .progress = progress_on_tty,
-                         .progress_ctx = (void *)"upgrading the ledger",
-                         .merkle_off = o->cfg.merkle_tree == 0};
-    if (ledger_open(&led, o->cfg.data, pol, &lo, err, sizeof err) !=
-        LEDGER_OK) {
-        fprintf(stderr, "jifend: cannot open the ledger in %s: %s\n",
-                o->cfg.data, err);
+    /* A primary signs checkpoints; a replica stores its primary's. */
+    notaries ns = {0};
+    if (!o->cfg.replica_of[0] && !o->enrol_key &&
+        notary_open(&ns.keys, o->cfg.data, NULL, o->cfg.checkpoint_entries,
+                    o->cfg.checkpoint_seconds, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: checkpoint key: %s\n", err);
         return 1;
     }
-    if (ledger_use_rules(led, *rules, err, sizeof err) != 0) {
-        fprintf(stderr, "jifend: the rule sets do not fit together: %s\n",
-                err);
-        ledger_close(&led);
+    service *svc = NULL;
+    service_options so_svc = {
+        .data_dir = o->cfg.data,
+        .ledger = {.map_size = (size_t)o->cfg.map_size_mib << 20,
+                   .map_max = (size_t)o->cfg.map_max_mib << 20,
+                   .progress = progress_on_tty,
+                   .progress_ctx = (void *)"upgrading the ledger",
+                   .merkle_off = o->cfg.merkle_tree == 0},
+        .pol = pol,
+        .files = *rules,
+        .first_community = o->cfg.community,
+        .on_open = attach_notary,
+        .on_open_ctx = &ns,
+        .replica = o->cfg.replica_of[0] != '\0',
+    };
+    if (service_open(&svc, &so_svc, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: cannot open the service in %s: %s\n",
+                o->cfg.data, err);
+        stop_notaries(&ns);
         return 1;
     }
     if (o->enrol_key) {
-        int rc = enrol_offline(led, o);
-        ledger_close(&led);
+        int rc = enrol_offline(svc, o);
+        service_close(&svc);
         return rc;
     }
-    /* A primary signs checkpoints; a replica stores its primary's. The
-     * server key is made first: a replica logs in to its primary with it. */
-    notary *nt = NULL;
+    /* The server key is made first: a replica logs in to its primary with
+     * it. */
     replica *rep = NULL;
     transport *tp = NULL;
     char bound[256];
     rlimits_raise_nofile(); /* before the socket: connections are fds */
     ops *metrics = ops_new();
-    if (!metrics || bind_secure(&tp, led, o, bound, sizeof bound) != 0 ||
-        (o->cfg.replica_of[0] ? !(rep = start_replica(o, led, metrics))
-                              : start_notary(o, led, &nt) != 0)) {
+    if (!metrics || bind_secure(&tp, svc, o, bound, sizeof bound) != 0 ||
+        (o->cfg.replica_of[0] && !(rep = start_replica(o, svc, metrics)))) {
         transport_destroy(&tp);
         ops_destroy(&metrics);
-        ledger_close(&led);
+        service_close(&svc);
+        stop_notaries(&ns);
         return 1;
     }
 
-    uint64_t seq;
-    uint8_t head[32];
-    char hex[65];
-    ledger_head(led, &seq, head);
-    log_info("jifend %s: ledger %s, %" PRIu64 " entries, head %s", JIFEN_VERSION,
-             o->cfg.data, seq, hash_hex(head, sizeof head, hex, sizeof hex));
-    const ruleset *in_use = ledger_rules(led);
-    for (size_t i = 0; i < ruleset_count(in_use); i++) {
-        const policy *r = ruleset_get(in_use, i);
-        const policy *given = ruleset_find(*rules, r->version);
-        log_info("rule set %s, in force from %s (%s)", r->version,
-                 r->effective[0] ? r->effective : "the beginning",
-                 !given || !ruleset_same(given, r) ? "adopted in the ledger"
-                 : o->n_policies                   ? "--policy"
-                                                   : "embedded default");
-    }    install_signals();
+    for (size_t i = 0; i < service_count(svc); i++) {
+        const community_record *rec = NULL;
+        ledger *led = service_at(svc, i, &rec);
+        uint64_t seq;
+        uint8_t head[32];
+        char hex[65];
+        ledger_head(led, &seq, head);
+        log_info("community %s: %" PRIu64 " entries, head %s%s", rec->code,
+                 seq, hash_hex(head, sizeof head, hex, sizeof hex),
+                 rec->closed_entry ? ", closed" : "");
+        const ruleset *in_use = ledger_rules(led);
+        for (size_t k = 0; k < ruleset_count(in_use); k++) {
+            const policy *r = ruleset_get(in_use, k);
+            const policy *given =
+                rec->file_rules ? ruleset_find(*rules, r->version) : NULL;
+            log_info("community %s: rule set %s, in force from %s (%s)",
+                     rec->code, r->version,
+                     r->effective[0] ? r->effective : "the beginning",
+                     !given || !ruleset_same(given, r) ? "adopted in the ledger"
+                     : o->n_policies                   ? "--policy"
+                                                       : "embedded default");
+        }
+    }
+    log_info("jifend %s: service in %s, %zu communit%s", JIFEN_VERSION,
+             o->cfg.data, service_count(svc),
+             service_count(svc) == 1 ? "y" : "ies");
+    install_signals();
     log_info("serving %s", bound);
     notify_send("READY=1");
 
     if (rep)
-        log_info("read-only replica of %s", o->cfg.replica_of);
-    reloader rl = {o, led};
-    server_options so = {metrics, rep != NULL,
-                         rep ? replica_poll : NULL, rep,
-                         &reload_requested, reload_rules, &rl,
-                         o->test_hold_reads};
+        log_info("read-only replica of %s: the service's journal and every "
+                 "community's",
+                 o->cfg.replica_of);
+    reloader rl = {o, svc};
+    server_options so = {.ops = metrics,
+                         .read_only = rep != NULL,
+                         .idle = rep ? replica_poll : NULL,
+                         .idle_ctx = rep,
+                         .reload = &reload_requested,
+                         .on_reload = reload_rules,
+                         .reload_arg = &rl,
+                         .committers = (int)o->cfg.committers,
+                         .test_hold_reads = o->test_hold_reads};
     if (o->test_hold_reads)
         log_info("TEST: no request is taken while %s exists",
                  o->test_hold_reads);
-    int rc = server_run(led, tp, &so, &stop_requested);
+    int rc = server_run(svc, tp, &so, &stop_requested);
     replica_destroy(&rep);
     ops_destroy(&metrics);
     notify_send("STOPPING=1");
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);
-    ledger_close(&led);
-    notary_close(&nt);
+    service_close(&svc);
+    stop_notaries(&ns);
     return rc == 0 ? 0 : 3;
 }
 

@@ -21,7 +21,11 @@
 #define PUB_FILE "checkpoint.pub"
 
 struct notary {
-    uint8_t secret[crypto_sign_SECRETKEYBYTES];
+    /* The secret key, in memory of libsodium's (guarded, locked, zeroed
+     * when freed) when this notary owns it; a community's notary of a
+     * service shares the service's (notary_attach). */
+    uint8_t *secret;
+    bool owns_key;
     uint64_t every_entries;
     uint64_t every_seconds;
     int64_t last_time; /* of the latest checkpoint; 0 = none yet */
@@ -82,8 +86,8 @@ static int make_keys(notary *self, const char *key_path, const char *pub_path,
 {
     uint8_t pub[crypto_sign_PUBLICKEYBYTES];
     crypto_sign_keypair(pub, self->secret);
-    if (write_hex_file(key_path, self->secret, sizeof self->secret, 0600, err,
-                       errlen) != 0)
+    if (write_hex_file(key_path, self->secret, crypto_sign_SECRETKEYBYTES, 0600,
+                       err, errlen) != 0)
         return -1;
     if (write_hex_file(pub_path, pub, sizeof pub, 0644, err, errlen) != 0) {
         unlink(key_path);
@@ -101,7 +105,7 @@ static int load_keys(notary *self, const char *dir, char *err, size_t errlen)
     snprintf(pub_path, sizeof pub_path, "%s/" PUB_FILE, dir);
     if (access(key_path, F_OK) != 0)
         return make_keys(self, key_path, pub_path, err, errlen);
-    if (read_hex_file(key_path, true, self->secret, sizeof self->secret, err,
+    if (read_hex_file(key_path, true, self->secret, crypto_sign_SECRETKEYBYTES, err,
                       errlen) != 0)
         return -1;
     /* The public key is the secret key's second half in libsodium's format:
@@ -117,37 +121,68 @@ static int load_keys(notary *self, const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* When the ledger's latest checkpoint was signed (0: none yet). */
+static int64_t latest_time(storage *st)
+{
+    storage_txn txn;
+    checkpoint cp;
+    int64_t t = 0;
+    if (storage_txn_begin(st, &txn, false) == STORAGE_OK &&
+        notary_find(&txn, 0, &cp) == STORAGE_OK)
+        t = cp.time_s;
+    storage_txn_abort(&txn);
+    return t;
+}
+
 int notary_open(notary **out, const char *data_dir, storage *st,
                 uint64_t every_entries, uint64_t every_seconds, char *err,
                 size_t errlen)
 {
     *out = NULL;
-    notary *self = sodium_malloc(sizeof *self);
-    if (!self) {
+    notary *self = calloc(1, sizeof *self);
+    uint8_t *secret = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+    if (!self || !secret) {
+        free(self);
+        if (secret)
+            sodium_free(secret);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    memset(self, 0, sizeof *self);
+    self->secret = secret;
+    self->owns_key = true;
     self->every_entries = every_entries;
     self->every_seconds = every_seconds;
     if (load_keys(self, data_dir, err, errlen) != 0) {
-        sodium_free(self);
+        notary_close(&self);
         return -1;
     }
-    storage_txn txn;
-    checkpoint cp;
-    if (storage_txn_begin(st, &txn, false) == STORAGE_OK &&
-        notary_find(&txn, 0, &cp) == STORAGE_OK)
-        self->last_time = cp.time_s;
-    storage_txn_abort(&txn);
+    if (st)
+        self->last_time = latest_time(st);
     *out = self;
+    return 0;
+}
+
+int notary_attach(notary **out, const notary *keys, storage *st)
+{
+    notary *self = calloc(1, sizeof *self);
+    *out = self;
+    if (!self)
+        return -1;
+    self->secret = keys->secret;
+    self->every_entries = keys->every_entries;
+    self->every_seconds = keys->every_seconds;
+    self->last_time = latest_time(st);
     return 0;
 }
 
 void notary_close(notary **self_p)
 {
-    if (*self_p)
-        sodium_free(*self_p); /* zeroes the secret key */
+    notary *self = *self_p;
+    if (!self)
+        return;
+    if (self->owns_key)
+        sodium_free(self->secret); /* zeroes the secret key */
+    free(self);
     *self_p = NULL;
 }
 

@@ -24,10 +24,16 @@
 typedef struct notary notary;
 
 /* Loads (or makes) the keypair in data_dir and finds the latest stored
- * checkpoint. 0, or -1 with err. */
+ * checkpoint in st (NULL: a notary that only lends its key, to
+ * notary_attach). 0, or -1 with err. */
 int notary_open(notary **out, const char *data_dir, storage *st,
                 uint64_t every_entries, uint64_t every_seconds, char *err,
                 size_t errlen);
+
+/* A notary of another ledger signing with the key of `keys` (one key for
+ * every community of a service: docs/communities.md), which must outlive
+ * it. 0, or -1 out of memory. */
+int notary_attach(notary **out, const notary *keys, storage *st);
 void notary_close(notary **self_p);
 
 /* A ledger_commit_hook (ctx is the notary). */

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,20 +128,208 @@ static void print_report(const char *what, const jifen_verify_report *r)
                r->problem);
 }
 
+/* --- a service's data directory --------------------------------------------------
+ *
+ * A service keeps its ledger in DIR/service and one per community in
+ * DIR/communities/CODE (service.h). A tool meant for one ledger (export,
+ * show-checkpoint, verify against a checkpoint) works on the community
+ * named with --community, or on the only one; verify, backup and rebuild
+ * work on every ledger of the service unless one community is named. A
+ * directory that is itself a ledger (a backup of one community, an
+ * earlier release's data directory) is that ledger.
+ */
+
+#define PATH_CAP 4096
+
+typedef struct {
+    char path[PATH_CAP];
+    char name[JIFEN_COMMUNITY_MAX + 16]; /* "service", "community CODE" */
+    char sub[JIFEN_COMMUNITY_MAX + 16];  /* "service", "communities/CODE" */
+} target;
+
+static bool is_service_dir(const char *dir)
+{
+    char path[PATH_CAP];
+    struct stat st;
+    return snprintf(path, sizeof path, "%s/service/data.mdb", dir) <
+               (int)sizeof path &&
+           stat(path, &st) == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const target *)a)->sub, ((const target *)b)->sub);
+}
+
+/* The communities' directories of a service (codes in order). */
+static int community_dirs(const char *dir, target **out, size_t *n)
+{
+    char path[PATH_CAP];
+    snprintf(path, sizeof path, "%s/communities", dir);
+    DIR *d = opendir(path);
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return 0;
+    size_t cap = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || strlen(de->d_name) > JIFEN_COMMUNITY_MAX)
+            continue;
+        char ledger[PATH_CAP];
+        struct stat st;
+        if (strlen(de->d_name) > JIFEN_COMMUNITY_MAX)
+            continue; /* no community's code */
+        if (snprintf(ledger, sizeof ledger, "%s/%s/data.mdb", path,
+                     de->d_name) >= (int)sizeof ledger ||
+            stat(ledger, &st) != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            target *t = realloc(*out, cap * sizeof *t);
+            if (!t) {
+                rc = -1;
+                break;
+            }
+            *out = t;
+        }
+        target *t = &(*out)[(*n)++];
+        /* path/NAME fits: the data.mdb under it did. */
+        if (snprintf(t->path, sizeof t->path, "%s/%s", path, de->d_name) >=
+            (int)sizeof t->path)
+            (*n)--;
+        /* codes are at most JIFEN_COMMUNITY_MAX (longer names were
+         * skipped above) */
+        snprintf(t->name, sizeof t->name, "community %.*s",
+                 JIFEN_COMMUNITY_MAX, de->d_name);
+        snprintf(t->sub, sizeof t->sub, "communities/%.*s",
+                 JIFEN_COMMUNITY_MAX, de->d_name);
+    }
+    closedir(d);
+    if (*n)
+        qsort(*out, *n, sizeof **out, by_name);
+    return rc;
+}
+
+int offline_ledger_dir(const char *dir, const char *community, char *out,
+                       size_t cap, char *err, size_t errlen)
+{
+    if (!is_service_dir(dir)) {
+        if (community) {
+            snprintf(err, errlen, "%s is not a service's data directory "
+                     "(no service/): --community does not apply", dir);
+            return -1;
+        }
+        snprintf(out, cap, "%s", dir);
+        return 0;
+    }
+    if (community) {
+        char path[PATH_CAP];
+        struct stat st;
+        snprintf(out, cap, "%s/communities/%s", dir, community);
+        snprintf(path, sizeof path, "%s/data.mdb", out);
+        if (strchr(community, '/') || community[0] == '.' ||
+            stat(path, &st) != 0) {
+            snprintf(err, errlen, "the service in %s has no community %s",
+                     dir, community);
+            return -1;
+        }
+        return 0;
+    }
+    target *t = NULL;
+    size_t n = 0;
+    if (community_dirs(dir, &t, &n) != 0 || n != 1) {
+        snprintf(err, errlen, "the service in %s has %zu communities: name "
+                 "one with --community CODE", dir, n);
+        free(t);
+        return -1;
+    }
+    snprintf(out, cap, "%s", t[0].path);
+    free(t);
+    return 0;
+}
+
+/* Every ledger the tool works on: one (a ledger directory, a community
+ * named, or the only one where `one`), or all of a service's. */
+static int targets_of(const offline_request *req, bool one, target **out,
+                      size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char err[PATH_CAP + 200];
+    if (!is_service_dir(req->dir) || req->community || one) {
+        target *t = calloc(1, sizeof *t);
+        if (!t)
+            return -1;
+        if (offline_ledger_dir(req->dir, req->community, t->path,
+                               sizeof t->path, err, sizeof err) != 0) {
+            fprintf(stderr, "jifend: %s\n", err);
+            free(t);
+            return -1;
+        }
+        snprintf(t->name, sizeof t->name, "%s",
+                 req->community ? req->community : "");
+        *out = t;
+        *n = 1;
+        return 0;
+    }
+    target *c = NULL;
+    size_t nc = 0;
+    if (community_dirs(req->dir, &c, &nc) != 0) {
+        fprintf(stderr, "jifend: out of memory\n");
+        return -1;
+    }
+    target *all = realloc(c, (nc + 1) * sizeof *all);
+    if (!all) {
+        free(c);
+        return -1;
+    }
+    memmove(all + 1, all, nc * sizeof *all);
+    snprintf(all[0].path, sizeof all[0].path, "%s/service", req->dir);
+    snprintf(all[0].name, sizeof all[0].name, "service");
+    snprintf(all[0].sub, sizeof all[0].sub, "service");
+    *out = all;
+    *n = nc + 1;
+    return 0;
+}
+
+/* Runs fn on each target with req->dir set to it; the worst exit status. */
+static int for_each_target(const offline_request *req, bool one,
+                           int (*fn)(const offline_request *req,
+                                     const target *t))
+{
+    target *t = NULL;
+    size_t n = 0;
+    if (targets_of(req, one, &t, &n) != 0)
+        return 2;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        offline_request each = *req;
+        each.dir = t[i].path;
+        int r = fn(&each, &t[i]);
+        if (r > rc)
+            rc = r;
+    }
+    free(t);
+    return rc;
+}
+
 /* --- backup --------------------------------------------------------------- */
 
-/* Removes what a failed backup left in its temporary directory. */
+/* Removes what a failed backup left in its temporary directory: the
+ * directory this backup made, and only what backups write into it. */
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+                        struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 static void remove_partial(const char *dir)
 {
-    static const char *const files[] = {"data.mdb", "lock.mdb",
-                                        IDENTITY_SECRET_FILE,
-                                        IDENTITY_PUBLIC_FILE};
-    char path[4300];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* fsync of a directory: its entries (a new file, a rename) on disk. */
@@ -216,12 +406,86 @@ static int publish(const char *tmp, const char *dest)
     return rename(tmp, dest);
 }
 
+/* One ledger copied into the new directory dest (made here), then
+ * verified there as a restore would open it. 0, or 1 (reported). */
+static int backup_ledger(const char *src, const char *dest, const char *name)
+{
+    if (mkdir(dest, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s\n", dest,
+                strerror(errno));
+        return 1;
+    }
+    storage *st = open_ro(src);
+    if (!st)
+        return 1;
+    char err[8400];
+    storage_error e = storage_copy(st, dest, err, sizeof err);
+    storage_close(&st);
+    if (e != STORAGE_OK) {
+        fprintf(stderr, "jifend: backup failed: %s\n", err);
+        return 1;
+    }
+    /* The restore check: the copy must verify on its own. */
+    st = open_ro(dest);
+    if (!st)
+        return 1;
+    jifen_verify_report r;
+    int rc = verify_storage(st, &r);
+    storage_close(&st);
+    char what[4300];
+    snprintf(what, sizeof what, "backup %s", name);
+    print_report(what, &r);
+    return rc == 0 ? 0 : 1;
+}
+
+/* The ledgers of the backup, each into its place under tmp: one ledger
+ * (a community, or a ledger directory) as tmp itself, or a whole service
+ * as tmp/service and tmp/communities/CODE. */
+static int backup_ledgers(const offline_request *req, const char *tmp,
+                          size_t *n_ledgers)
+{
+    *n_ledgers = 1;
+    if (!is_service_dir(req->dir) || req->community) {
+        char dir[PATH_CAP], err[PATH_CAP + 200];
+        if (offline_ledger_dir(req->dir, req->community, dir, sizeof dir, err,
+                               sizeof err) != 0) {
+            fprintf(stderr, "jifend: %s\n", err);
+            return 2;
+        }
+        rmdir(tmp); /* backup_ledger makes it */
+        return backup_ledger(dir, tmp, req->to);
+    }
+    target *t = NULL;
+    size_t n = 0;
+    if (targets_of(req, false, &t, &n) != 0)
+        return 2;
+    char sub[4300];
+    snprintf(sub, sizeof sub, "%s/communities", tmp);
+    int rc = 0;
+    if (mkdir(sub, 0700) != 0) {
+        fprintf(stderr, "jifend: cannot create %s: %s\n", sub,
+                strerror(errno));
+        rc = 1;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char dest[4400], name[4400];
+        snprintf(dest, sizeof dest, "%s/%s", tmp, t[i].sub);
+        snprintf(name, sizeof name, "%s/%s", req->to, t[i].sub);
+        rc = backup_ledger(t[i].path, dest, name);
+    }
+    free(t);
+    *n_ledgers = n;
+    return rc;
+}
+
 /*
  * Nothing that looks like a good backup until it is one: the copy is made
  * in DEST.incomplete-PID next to DEST, synced, verified as a restore would
  * use it, and only then renamed to DEST (and the rename synced). A backup
  * killed on the way (a full disk, kill -9, a power cut) leaves at most a
- * directory named incomplete, never a DEST.
+ * directory named incomplete, never a DEST. A whole service's backup is
+ * its directory: every ledger and the server's key pair, so that DEST is a
+ * data directory to restore from.
  */
 static int run_backup(const offline_request *req)
 {
@@ -242,48 +506,27 @@ static int run_backup(const offline_request *req)
                 strerror(errno));
         return 1;
     }
-    storage *st = open_ro(req->dir);
-    if (!st) {
-        remove_partial(tmp);
-        return 1;
-    }
-    char err[8400];
-    storage_error e = storage_copy(st, tmp, err, sizeof err);
-    storage_close(&st);
-    if (e != STORAGE_OK) {
-        fprintf(stderr, "jifend: backup failed: %s\n", err);
-        remove_partial(tmp);
-        return 1;
-    }
-    if (copy_identity(req->dir, tmp) != 0) {
-        remove_partial(tmp);
-        return 1;
-    }
-    /* The restore check: the copy must verify on its own. */
-    st = open_ro(tmp);
-    bool checked = st != NULL;
-    jifen_verify_report r;
-    int rc = checked ? verify_storage(st, &r) : -1;
-    storage_close(&st);
+    size_t n = 0;
+    int rc = backup_ledgers(req, tmp, &n);
+    if (rc == 0 && copy_identity(req->dir, tmp) != 0)
+        rc = 1;
     if (rc == 0 && (sync_dir(tmp) != 0 || publish(tmp, req->to) != 0)) {
         fprintf(stderr, "jifend: cannot rename %s to %s: %s\n", tmp,
                 req->to, strerror(errno));
-        rc = -1;
+        rc = 1;
     }
     parent_of(req->to, parent, sizeof parent);
     if (rc == 0 && sync_dir(parent) != 0) {
         fprintf(stderr, "jifend: cannot sync %s: %s\n", parent,
                 strerror(errno));
-        rc = -1;
+        rc = 1;
     }
     if (rc != 0 && lstat(tmp, &sb) == 0)
         remove_partial(tmp);
-    if (checked && (rc == 0 || !r.ok)) {
-        char what[4300];
-        snprintf(what, sizeof what, "backup %s", req->to);
-        print_report(what, &r);
-    }
-    return rc == 0 ? 0 : 1;
+    if (rc == 0 && n > 1)
+        printf("backup %s: the service's %zu ledger(s) and its keys\n",
+               req->to, n);
+    return rc;
 }
 
 /* --- verify --------------------------------------------------------------- */
@@ -354,11 +597,20 @@ static int check_checkpoint(storage *st, const offline_request *req,
     return 0;
 }
 
-static int run_verify(const offline_request *req)
+/* One ledger verified (and against the checkpoint, when given): its
+ * verdict printed as a line labelled `label`, or added to the JSON object
+ * j. 0 when it holds, 1 when not. */
+static int verify_one(const offline_request *req, const char *label,
+                      json_out *j)
 {
     storage *st = open_ro(req->dir);
-    if (!st)
+    if (!st) {
+        if (j) {
+            json_out_bool(j, "ok", false);
+            json_out_str(j, "problem", "the ledger cannot be opened");
+        }
         return 1;
+    }
     jifen_verify_report r;
     int rc = verify_storage(st, &r);
     char why[300] = "";
@@ -368,8 +620,7 @@ static int run_verify(const offline_request *req)
     storage_close(&st);
     char hex[65];
     hash_hex(r.head, sizeof r.head, hex, sizeof hex);
-    if (req->json) {
-        json_out *j = json_out_new();
+    if (j) {
         json_out_bool(j, "ok", rc == 0 && cprc == 0);
         json_out_bool(j, "chain_ok", rc == 0);
         json_out_u64(j, "entries", r.entries);
@@ -380,14 +631,41 @@ static int run_verify(const offline_request *req)
             json_out_bool(j, "checkpoint_ok", cprc == 0);
             json_out_str(j, "checkpoint", why);
         }
-        json_out_print(stdout, &j);
     } else {
-        print_report(req->dir, &r);
+        print_report(label, &r);
         if (req->checkpoint)
             printf("checkpoint: %s%s\n", cprc == 0 ? "ok, " : "FAILED: ",
                    why);
     }
     return rc == 0 && cprc == 0 ? 0 : 1;
+}
+
+/* A checkpoint belongs to one ledger; otherwise every ledger of a service
+ * is verified, each on its line (--json: {"ok", "ledgers": [...]}). */
+static int run_verify(const offline_request *req)
+{
+    target *t = NULL;
+    size_t n = 0;
+    if (targets_of(req, req->checkpoint != NULL, &t, &n) != 0)
+        return 2;
+    int rc = 0;
+    json_out *doc = req->json ? json_out_new() : NULL;
+    json_out *list = n > 1 && doc ? json_out_array(doc, "ledgers") : NULL;
+    for (size_t i = 0; i < n; i++) {
+        offline_request each = *req;
+        each.dir = t[i].path;
+        json_out *j = list ? json_out_object(list, NULL) : doc;
+        if (list)
+            json_out_str(j, "ledger", t[i].sub);
+        if (verify_one(&each, n > 1 ? t[i].path : req->dir, j) != 0)
+            rc = 1;
+    }
+    if (list)
+        json_out_bool(doc, "ok", rc == 0);
+    if (doc)
+        json_out_print(stdout, &doc);
+    free(t);
+    return rc;
 }
 
 /* --- show-checkpoint ------------------------------------------------------ */
@@ -408,8 +686,9 @@ static int entry_option(const char *name, const char *text, uint64_t *out)
     return 0;
 }
 
-static int run_show_checkpoint(const offline_request *req)
+static int show_checkpoint_one(const offline_request *req, const target *t)
 {
+    (void)t;
     uint64_t entry = 0;
     if (entry_option("--entry", req->entry, &entry) != 0)
         return 2;
@@ -529,8 +808,9 @@ static int export_journal(storage_txn *txn, FILE *f, uint64_t from,
     return se == STORAGE_NOT_FOUND ? 0 : -1;
 }
 
-static int run_export(const offline_request *req)
+static int export_one(const offline_request *req, const target *t)
 {
+    (void)t;
     uint64_t from = 0;
     if (!req->to) {
         fprintf(stderr, "jifend: --export needs --to FILE (- for stdout)\n");
@@ -585,8 +865,9 @@ static int run_export(const offline_request *req)
 
 /* --- rebuild --------------------------------------------------------------- */
 
-static int run_rebuild(const offline_request *req)
+static int rebuild_one(const offline_request *req, const target *t)
 {
+    (void)t;
     char tmp[] = "/tmp/jifen-rebuild.XXXXXX";
     const char *dest = req->to;
     if (dest && mkdir(dest, 0700) != 0) {
@@ -674,11 +955,13 @@ int offline_run(const offline_request *req)
     case OFFLINE_VERIFY:
         return run_verify(req);
     case OFFLINE_EXPORT:
-        return run_export(req);
+        return for_each_target(req, true, export_one);
     case OFFLINE_SHOW_CHECKPOINT:
-        return run_show_checkpoint(req);
+        return for_each_target(req, true, show_checkpoint_one);
     case OFFLINE_REBUILD:
-        return run_rebuild(req);
+        /* --to keeps one rebuilt ledger: a community named, or the only
+         * one. */
+        return for_each_target(req, req->to != NULL, rebuild_one);
     case OFFLINE_NONE:
         break;
     }

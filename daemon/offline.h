@@ -48,6 +48,10 @@ typedef struct {
      * under (the daemon's --policy files), set by main. */
     const policy *pol;
     const ruleset *rules;
+    /* --community CODE: the tool works on that community of a service's
+     * data directory (docs/communities.md); without it, on the whole
+     * service, or on the only community where one ledger is meant. */
+    const char *community;
 } offline_request;
 
 /* getopt_long rows of the offline options, all returning `val`. */
@@ -69,6 +73,12 @@ int offline_option(offline_request *req, const char *name, const char *arg);
 
 /* Whether the tool needs the rule sets (main loads them first). */
 bool offline_needs_rules(const offline_request *req);
+
+/* The ledger directory a tool meant for one ledger works on: dir itself
+ * when it is a ledger, else the service's community named (or its only
+ * one). 0, or -1 with why in err. Also for the test tools. */
+int offline_ledger_dir(const char *dir, const char *community, char *out,
+                       size_t cap, char *err, size_t errlen);
 
 /* Runs the requested tool; returns the exit status. */
 int offline_run(const offline_request *req);

@@ -170,7 +170,7 @@ ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();
             const policy *pol = ruleset_at(rulebook_current(self->book), now);
-            reports_run(txn, cmd, pol ? pol : &self->pol, now, result);
+            reports_run(txn, cmd, pol ? pol : self->pol, now, result);
             break;
         }
         default:

@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Entries per write transaction: large enough that the fsync per commit
@@ -229,9 +230,25 @@ int rebuild_ledger(const char *src_dir, const char *dest_dir,
         storage_close(&src);
         return -1;
     }
+    /* A community a service founded has its rule sets in its journal from
+     * entry 1 (a PolicyLoad by jifend): the operator's files are not its. */
+    jifen_entry *first = malloc(sizeof *first);
+    ruleset *none = NULL;
+    char why[128];
+    bool founded = first && last > 0 &&
+                   journal_read(&txn, 1, first, false) == STORAGE_OK &&
+                   first->command.kind == JIFEN_CMD_POLICY_LOAD &&
+                   strcmp(first->author, "jifend") == 0;
+    free(first);
+    if (founded && ruleset_empty(&none, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s", why);
+        storage_txn_abort(&txn);
+        storage_close(&src);
+        return -1;
+    }
     ledger_options lo = {.map_size = storage_map_size(src),
                          .map_max = (size_t)1 << 40,
-                         .rules = opts->rules};
+                         .rules = founded ? none : opts->rules};
     if (lo.map_size < ((size_t)16 << 20))
         lo.map_size = (size_t)16 << 20;
     ledger *dest = NULL;
@@ -239,6 +256,7 @@ int rebuild_ledger(const char *src_dir, const char *dest_dir,
                      LEDGER_OK
                  ? 0
                  : -1;
+    ruleset_destroy(&none);
     for (uint64_t from = 1; rc == 0 && from <= last; from += BATCH) {
         uint64_t to = from + BATCH - 1 < last ? from + BATCH - 1 : last;
         rc = replay_batch(dest, &txn, from, to, err, errlen);

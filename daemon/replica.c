@@ -16,16 +16,26 @@
 #define RETRY_MS 1000           /* after the primary did not answer */
 #define PRIMARY_TIMEOUT_MS 1000 /* one try; the loop is the retry */
 
-struct replica {
+/* One ledger followed: the service's own, or a community's. */
+typedef struct {
+    char code[JIFEN_COMMUNITY_MAX + 1]; /* JIFEN_SERVICE_ADDRESS: the
+                                           service's */
     ledger *led;
+    bool stopped;      /* the chain did not follow: replication stopped */
+    bool tree_differs; /* a signed tree head the tree here does not give */
+    uint64_t primary_head;
+    const jifen_feed *pending; /* checkpoints to store with this batch */
+} follow;
+
+struct replica {
+    service *svc;
     ops *metrics;
     jifen_client *client;
     char primary[256];
     int64_t next_poll_ms;
     bool reachable;
-    bool stopped; /* the chain did not follow: replication stopped */
-    bool tree_differs; /* a signed tree head the tree here does not give */
-    const jifen_feed *pending; /* checkpoints to store with this batch */
+    follow **follows; /* each allocated: ledgers' hooks point at them */
+    size_t n, cap;
 };
 
 static int64_t mono_ms(void)
@@ -39,7 +49,7 @@ static int64_t mono_ms(void)
  * here from the same entries by the same code: anything else means the two
  * trees differ, and the replica's proofs would not hold against the
  * primary's published heads. */
-static bool root_matches(replica *self, storage_txn *txn, const checkpoint *cp)
+static bool root_matches(follow *self, storage_txn *txn, const checkpoint *cp)
 {
     merkle_store_reader mr;
     merkle_hash root;
@@ -50,10 +60,10 @@ static bool root_matches(replica *self, storage_txn *txn, const checkpoint *cp)
     if (merkle_store_root(&mr, cp->entry, root) == STORAGE_OK &&
         memcmp(root, cp->root, sizeof root) == 0)
         return true;
-    log_error("replica: the primary's signed tree head of entry %" PRIu64
+    log_error("replica: %s: the primary's signed tree head of entry %" PRIu64
               " names another Merkle root than the tree built here: "
               "replication stopped",
-              cp->entry);
+              self->code, cp->entry);
     self->tree_differs = true;
     return false;
 }
@@ -66,7 +76,7 @@ static void store_checkpoints(void *ctx, storage_txn *txn, uint64_t from_seq,
     (void)from_seq;
     (void)seq;
     (void)hash;
-    replica *self = ctx;
+    follow *self = ctx;
     const jifen_feed *f = self->pending;
     for (size_t i = 0; f && i < f->n_checkpoints; i++) {
         const char *text = f->checkpoints[i];
@@ -82,7 +92,43 @@ static void store_checkpoints(void *ctx, storage_txn *txn, uint64_t from_seq,
     }
 }
 
-replica *replica_new(ledger *led, ops *metrics, const char *primary,
+/* Follows the ledger of `code` (JIFEN_SERVICE_ADDRESS: the service's). */
+static int follow_ledger(replica *self, const char *code, ledger *led)
+{
+    for (size_t i = 0; i < self->n; i++)
+        if (self->follows[i]->led == led)
+            return 0;
+    if (self->n == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 8;
+        follow **p = realloc(self->follows, cap * sizeof *p);
+        if (!p)
+            return -1;
+        self->follows = p;
+        self->cap = cap;
+    }
+    follow *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->code, sizeof f->code, "%s", code);
+    f->led = led;
+    ledger_set_commit_hook(led, store_checkpoints, f);
+    self->follows[self->n++] = f;
+    return 0;
+}
+
+/* Every community the service has: its journal, replicated, created them. */
+static void follow_communities(replica *self)
+{
+    for (size_t i = 0; i < service_count(self->svc); i++) {
+        const community_record *rec = NULL;
+        ledger *led = service_at(self->svc, i, &rec);
+        if (follow_ledger(self, rec->code, led) != 0)
+            log_error("replica: out of memory: community %s not followed",
+                      rec->code);
+    }
+}
+
+replica *replica_new(service *svc, ops *metrics, const char *primary,
                      const char *client_secret, const char *server_public,
                      char *err, size_t errlen)
 {
@@ -104,11 +150,16 @@ replica *replica_new(ledger *led, ops *metrics, const char *primary,
         return NULL;
     }
     jifen_client_set_timeout(self->client, PRIMARY_TIMEOUT_MS, 0);
-    self->led = led;
+    self->svc = svc;
     self->metrics = metrics;
     self->reachable = true;
     snprintf(self->primary, sizeof self->primary, "%s", primary);
-    ledger_set_commit_hook(led, store_checkpoints, self);
+    if (follow_ledger(self, JIFEN_SERVICE_ADDRESS, service_ledger(svc)) != 0) {
+        snprintf(err, errlen, "out of memory");
+        replica_destroy(&self);
+        return NULL;
+    }
+    follow_communities(self);
     return self;
 }
 
@@ -117,7 +168,11 @@ void replica_destroy(replica **self_p)
     replica *self = *self_p;
     if (!self)
         return;
-    ledger_set_commit_hook(self->led, NULL, NULL);
+    for (size_t i = 0; i < self->n; i++) {
+        ledger_set_commit_hook(self->follows[i]->led, NULL, NULL);
+        free(self->follows[i]);
+    }
+    free(self->follows);
     jifen_client_destroy(&self->client);
     free(self);
     *self_p = NULL;
@@ -125,73 +180,71 @@ void replica_destroy(replica **self_p)
 
 /* Applies a feed in one transaction. Returns the entries applied, or -1
  * when the chain did not follow (replication must stop). */
-static long apply_feed(replica *self, const jifen_feed *f)
+static long apply_feed(follow *fl, const jifen_feed *f)
 {
     char err[256];
-    ledger_error le = ledger_write_begin(self->led);
+    ledger *led = fl->led;
+    ledger_error le = ledger_write_begin(led);
     size_t off = 0, i = 0;
     for (; le == LEDGER_OK && i < f->n_entries; i++) {
-        le = ledger_replicate(self->led, f->bytes + off, f->lens[i], err,
+        le = ledger_replicate(led, f->bytes + off, f->lens[i], err,
                               sizeof err);
         off += f->lens[i];
     }
     if (le == LEDGER_FAILED) {
-        ledger_write_abort(self->led);
-        log_error("replica: %s; the primary's history differs from the one "
-                  "replicated here: replication stopped", err);
+        ledger_write_abort(led);
+        log_error("replica: %s: %s; the primary's history differs from the "
+                  "one replicated here: replication stopped",
+                  fl->code, err);
         return -1;
     }
     if (le != LEDGER_OK) {
-        ledger_write_abort(self->led);
+        ledger_write_abort(led);
         if (le == LEDGER_FULL)
-            ledger_grow(self->led); /* and try again next time */
+            ledger_grow(led); /* and try again next time */
         else
-            log_error("replica: %s", ledger_strerror(self->led));
+            log_error("replica: %s: %s", fl->code, ledger_strerror(led));
         return 0;
     }
-    self->pending = f;
-    le = ledger_write_commit(self->led);
-    self->pending = NULL;
+    fl->pending = f;
+    le = ledger_write_commit(led);
+    fl->pending = NULL;
     if (le != LEDGER_OK) {
-        log_error("replica: commit failed: %s", ledger_strerror(self->led));
+        log_error("replica: %s: commit failed: %s", fl->code,
+                  ledger_strerror(led));
         return 0;
     }
     return (long)f->n_entries;
 }
 
-/* Asks for the entries after the head. Returns the entries applied, 0 when
- * there were none (or the primary did not answer), -1 to stop. */
-static long fetch(replica *self, uint64_t *primary_head)
+/* Asks for the entries after the head of one followed ledger. Returns the
+ * entries applied, 0 when there were none (or the primary did not answer:
+ * *answered false), -1 to stop following it. */
+static long fetch(replica *self, follow *fl, bool *answered)
 {
     uint64_t seq;
     uint8_t hash[32];
-    ledger_head(self->led, &seq, hash);
+    ledger_head(fl->led, &seq, hash);
     jifen_command cmd = {.kind = JIFEN_CMD_FEED, .entry = seq + 1,
                          .limit = FEED_BATCH};
     jifen_request req = {.n_commands = 1, .commands = &cmd};
+    snprintf(req.community, sizeof req.community, "%s", fl->code);
     jifen_reply reply;
     char err[256];
     jifen_call_status st =
         jifen_client_call(self->client, &req, &reply, err, sizeof err);
-    if (st != JIFEN_CALL_OK) {
-        if (self->reachable)
-            log_warn("replica: primary %s does not answer; serving what is "
-                     "here and trying again", self->primary);
-        self->reachable = false;
+    *answered = st == JIFEN_CALL_OK;
+    if (st != JIFEN_CALL_OK)
         return 0;
-    }
-    if (!self->reachable)
-        log_info("replica: primary %s answers again", self->primary);
-    self->reachable = true;
     long n = 0;
     const jifen_result *r = reply.n_results ? &reply.results[0] : NULL;
     if (reply.status != JIFEN_STATUS_OK || !r || !r->has_feed ||
         r->status != JIFEN_STATUS_OK) {
-        log_warn("replica: the primary refused the feed: %s",
+        log_warn("replica: %s: the primary refused the feed: %s", fl->code,
                  r ? r->error : reply.error);
     } else {
-        *primary_head = r->feed.head;
-        n = apply_feed(self, &r->feed);
+        fl->primary_head = r->feed.head;
+        n = apply_feed(fl, &r->feed);
     }
     jifen_reply_clear(&reply);
     return n;
@@ -201,21 +254,42 @@ void replica_poll(void *ctx)
 {
     replica *self = ctx;
     int64_t now = mono_ms();
-    if (self->stopped || now < self->next_poll_ms)
+    if (now < self->next_poll_ms)
         return;
-    uint64_t primary_head = 0, seq;
-    uint8_t hash[32];
-    long n = fetch(self, &primary_head);
-    if (n < 0 || self->tree_differs) {
-        self->stopped = true;
-        return;
+    bool full = false, answered = true;
+    uint64_t lag = 0;
+    /* The service's journal first: the communities it created are opened
+     * (service_after_commit) and followed from the same turn. */
+    for (size_t i = 0; i < self->n && answered; i++) {
+        follow *fl = self->follows[i];
+        if (fl->stopped)
+            continue;
+        long n = fetch(self, fl, &answered);
+        if (n < 0) {
+            fl->stopped = true;
+            continue;
+        }
+        if (n > 0 && fl->led == service_ledger(self->svc)) {
+            service_after_commit(self->svc);
+            follow_communities(self);
+        }
+        full = full || n == FEED_BATCH;
+        uint64_t seq;
+        uint8_t hash[32];
+        ledger_head(fl->led, &seq, hash);
+        if (fl->primary_head > seq)
+            lag += fl->primary_head - seq;
     }
-    ledger_head(self->led, &seq, hash);
+    if (!answered && self->reachable)
+        log_warn("replica: primary %s does not answer; serving what is "
+                 "here and trying again", self->primary);
+    if (answered && !self->reachable)
+        log_info("replica: primary %s answers again", self->primary);
+    self->reachable = answered;
     if (self->reachable && self->metrics)
-        ops_set_replica_lag(self->metrics,
-                            primary_head > seq ? primary_head - seq : 0);
+        ops_set_replica_lag(self->metrics, lag);
     /* A full batch means more is waiting: ask again at once. */
-    self->next_poll_ms = now + (n == FEED_BATCH ? 0
+    self->next_poll_ms = now + (full               ? 0
                                 : self->reachable ? POLL_MS
                                                   : RETRY_MS);
 }

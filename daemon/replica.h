@@ -18,6 +18,7 @@
 
 #include "ledger.h"
 #include "ops.h"
+#include "service.h"
 
 typedef struct replica replica;
 
@@ -26,7 +27,7 @@ typedef struct replica replica;
  * DATA/jifend.key, enrolled on the primary as an auditor key) and checking
  * the primary against `server_public` (Z85 or a file). NULL with the reason
  * in err when memory, ZeroMQ or the keys cannot be had. */
-replica *replica_new(ledger *led, ops *metrics, const char *primary,
+replica *replica_new(service *svc, ops *metrics, const char *primary,
                      const char *client_secret, const char *server_public,
                      char *err, size_t errlen);
 void replica_destroy(replica **self_p);

@@ -55,6 +55,8 @@ void table_cell_copy(char out[JIFEN_REPORT_CELL_MAX + 1], const char *src)
 void table_row(table *t, const char *const *cells)
 {
     jifen_report *r = t->r;
+    if (!r) /* a table without a report (reports_summary's): no rows */
+        return;
     jifen_report_row *rows = NULL;
     if (!t->failed && r->n_rows < JIFEN_REPORT_ROWS_MAX)
         rows = table_room_for(r->rows, &t->cap, r->n_rows, sizeof *r->rows);

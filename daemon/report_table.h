@@ -35,7 +35,8 @@ void *table_room_for(void *items, size_t *cap, size_t n, size_t size);
 void table_cell_copy(char out[JIFEN_REPORT_CELL_MAX + 1], const char *src);
 
 /* Adds a row; cells are strings, n_columns of them (cut as
- * table_cell_copy cuts). */
+ * table_cell_copy cuts). A table without a report (reports_summary's)
+ * keeps no rows: only the figures count. */
 void table_row(table *t, const char *const *cells);
 
 #endif

@@ -294,6 +294,7 @@ static storage_error report_statement(storage_txn *txn,
 typedef struct {
     int64_t from, to;
     int64_t offset_month, settled_month, owed_end, points_end, pending_end;
+    int64_t issued_month, redeemed_month; /* points */
     bool over;
 } liability;
 
@@ -320,6 +321,20 @@ static void liability_entry(const jifen_entry *e, void *arg)
         const jifen_posting *p = &e->postings[i];
         const char *other = NULL;
         int64_t a = arrears_signed(p->amount, &l->over);
+        if (p->asset == JIFEN_ASSET_POINTS && in) {
+            /* Issued: out of issuance (an objection puts it back);
+             * redeemed: into the redeemed account (a reversal takes it
+             * out). */
+            arrears_add(&l->issued_month,
+                        moved(strcmp(p->debit, ACCOUNT_POINTS_ISSUED) == 0,
+                              strcmp(p->credit, ACCOUNT_POINTS_ISSUED) == 0, a),
+                        &l->over);
+            arrears_add(&l->redeemed_month,
+                        moved(strcmp(p->credit, ACCOUNT_POINTS_REDEEMED) == 0,
+                              strcmp(p->debit, ACCOUNT_POINTS_REDEEMED) == 0,
+                              a),
+                        &l->over);
+        }
         if (p->asset == JIFEN_ASSET_POINTS) {
             arrears_add(&l->points_end,
                         moved(account_is_household_points(p->credit),
@@ -343,19 +358,27 @@ static void liability_entry(const jifen_entry *e, void *arg)
 }
 
 static storage_error report_liability(storage_txn *txn, const policy *pol,
-                                      table *t, int64_t from, int64_t to)
+                                      table *t, int64_t from, int64_t to,
+                                      liability *out)
 {
     liability l;
     memset(&l, 0, sizeof l);
     l.from = from;
     l.to = to;
     storage_error e = each_entry(txn, liability_entry, &l);
+    if (out)
+        *out = l;
     int64_t points = l.points_end;
     arrears_add(&points, l.pending_end, &l.over);
     int64_t value = arrears_mul(points, (int64_t)pol->fen_per_point, &l.over);
     item(t, "offset_this_month_fen", l.offset_month);
     item(t, "settled_this_month_fen", l.settled_month);
-    item(t, "owed_at_end_fen", l.owed_end);
+    /* After a redemption that was settled is reversed, the funder has paid
+     * for points that came back: the property company owes it that, shown
+     * as such, never as a negative debt (docs/policy.md, "Funding and
+     * settlement"). */
+    item(t, "owed_at_end_fen", l.owed_end > 0 ? l.owed_end : 0);
+    item(t, "funder_overpaid_fen", l.owed_end < 0 ? -l.owed_end : 0);
     item(t, "points_outstanding", l.points_end);
     item(t, "points_pending", l.pending_end);
     item(t, "fen_per_point", pol->fen_per_point);
@@ -419,7 +442,8 @@ static void ageing_row(table *t, const char *label, const uint64_t *v,
 }
 
 static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
-                                   int64_t *billed, int64_t *owed)
+                                   int64_t *billed, int64_t *owed,
+                                   uint64_t buckets[ARREARS_BUCKETS])
 {
     uint64_t all[ARREARS_BUCKETS] = {0}, all_billed = 0, all_owed = 0;
     bool over = false, nomem = false;
@@ -457,6 +481,8 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
     storage_cursor_close(&c);
     arrears_free(&h.a);
     ageing_row(t, "TOTAL", all, &over);
+    if (buckets)
+        memcpy(buckets, all, sizeof all);
     *billed = arrears_signed(all_billed, &over);
     *owed = arrears_signed(all_owed, &over);
     t->overflow = over;
@@ -561,12 +587,12 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
     if (strcmp(kind, "liability") == 0) {
         table_title(t, "funder liability for %s (as of the end of %s)", period,
                     date);
-        return report_liability(txn, pol, t, from, to);
+        return report_liability(txn, pol, t, from, to, NULL);
     }
     if (strcmp(kind, "ageing") == 0) {
         int64_t billed = 0, owed = 0;
         char rate[48];
-        storage_error e = report_ageing(txn, t, to, &billed, &owed);
+        storage_error e = report_ageing(txn, t, to, &billed, &owed, NULL);
         rate_text(billed, owed, rate, sizeof rate);
         table_title(t,
                     "arrears ageing as of the end of %s (fen); collection "
@@ -614,6 +640,30 @@ static const report_kind *find_kind(const jifen_command *cmd,
            "statement-lines, passbook, honour, stock, redemptions, funders, "
            "pickups");
     return NULL;
+}
+
+storage_error reports_summary(storage_txn *txn, const policy *pol,
+                              int64_t from, int64_t to, reports_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    table quiet;
+    memset(&quiet, 0, sizeof quiet);
+    liability l;
+    memset(&l, 0, sizeof l);
+    storage_error e = storage_count(txn, TABLE_HOUSEHOLDS, &out->households);
+    if (e == STORAGE_OK)
+        e = report_liability(txn, pol, &quiet, from, to, &l);
+    if (e == STORAGE_OK)
+        e = report_ageing(txn, &quiet, to, &out->billed_fen,
+                          &out->outstanding_fen, out->ageing_fen);
+    out->points_issued = l.issued_month;
+    out->points_redeemed = l.redeemed_month;
+    out->points_outstanding = l.points_end;
+    out->points_pending = l.pending_end;
+    out->funder_owed_fen = l.owed_end > 0 ? l.owed_end : 0;
+    out->funder_overpaid_fen = l.owed_end < 0 ? -l.owed_end : 0;
+    out->overflow = quiet.overflow || l.over;
+    return e;
 }
 
 void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,

@@ -36,4 +36,26 @@
 void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
                  int64_t now_ms, jifen_result *result);
 
+/* One community's figures for the roll-up across communities (service.c),
+ * computed by the very functions of its liability and ageing reports, so
+ * that a roll-up's rows are the communities' own reports. */
+typedef struct {
+    uint64_t households;
+    int64_t points_issued;      /* in the month */
+    int64_t points_redeemed;    /* in the month */
+    int64_t points_outstanding; /* households' points at the month's end */
+    int64_t points_pending;     /* under notice at the month's end */
+    int64_t funder_owed_fen;    /* at the month's end */
+    int64_t funder_overpaid_fen; /* owed back to it (a settled redemption
+                                    reversed), at the month's end */
+    int64_t billed_fen;         /* every bill to the month's end (ageing) */
+    int64_t outstanding_fen;    /* of which unpaid at the month's end */
+    uint64_t ageing_fen[4];     /* unpaid by age: 0-30, 31-90, 91-180, >180 */
+    bool overflow;              /* a figure did not fit 64 bits */
+} reports_totals;
+
+/* The figures of the month [from, to). */
+storage_error reports_summary(storage_txn *txn, const policy *pol,
+                              int64_t from, int64_t to, reports_totals *out);
+
 #endif

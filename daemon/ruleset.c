@@ -76,6 +76,12 @@ static ruleset *ruleset_new(char *err, size_t errlen)
     return self;
 }
 
+int ruleset_empty(ruleset **out, char *err, size_t errlen)
+{
+    *out = ruleset_new(err, errlen);
+    return *out ? 0 : -1;
+}
+
 int ruleset_from_policy(ruleset **out, const policy *p, char *err,
                         size_t errlen)
 {

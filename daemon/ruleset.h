@@ -34,6 +34,9 @@ int ruleset_load_paths(ruleset **out, const char *const *paths, size_t n,
 int ruleset_check_successor(const ruleset *now_rules, const ruleset *next,
                             int64_t now_ms, char *err, size_t errlen);
 
+/* A book of none (a community whose rule sets are all in its journal). */
+int ruleset_empty(ruleset **out, char *err, size_t errlen);
+
 /* A book of one rule set (the embedded default, or tests). */
 int ruleset_from_policy(ruleset **out, const policy *p, char *err,
                         size_t errlen);

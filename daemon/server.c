@@ -1,3 +1,19 @@
+/*
+ * server - jifend's event loop; see server.h.
+ *
+ * Each ledger (a community's, or the service's own) is a lane: the write
+ * requests gathered for it, and whether a committer holds it. A committer
+ * is a thread that owns one lane's write transaction at a time: it applies
+ * the lane's whole group, commits once, and hands it back, or runs the
+ * lane's timer (notices released, points expired). Lanes of different
+ * communities commit on different committers at once (LMDB has one writer
+ * per environment, not per process), so one community's fsync never waits
+ * for another's; one lane is never held by two committers, so a
+ * community's entries stay in one serial order. Only the server thread
+ * touches the socket, and it replies to a group only after its commit
+ * returned. A community's queries go to the query threads (querypool.h),
+ * which serve every ledger.
+ */
 #include "server.h"
 
 #include "clock.h"
@@ -26,15 +42,54 @@ typedef struct {
     size_t reply_len;
 } pending;
 
+/* The requests of one group, for one ledger. */
 typedef struct {
+    pending *items;
+    size_t n, cap;
+    size_t n_commands;
+    size_t n_bytes; /* of the requests' payloads */
+} group;
+
+typedef struct lane {
     ledger *led;
+    bool service;   /* the service's own ledger */
+    group gathered; /* waiting for a committer */
+    bool busy;      /* a committer holds the lane */
+    bool ready;     /* in the ready list */
+    struct lane *next_ready;
+} lane;
+
+typedef enum { JOB_GROUP, JOB_TICK } job_kind;
+
+typedef struct {
+    struct server *srv;
+    int id;
+    pthread_t thread;
+    /* Under srv->lock: */
+    bool has_work, done, quit;
+    lane *lane;
+    job_kind job;
+    group work; /* the group in flight: its own array */
+    ledger_error result;
+    uint64_t took_us;
+} committer;
+
+typedef struct server {
+    service *svc;
     transport *tp;
     const server_options *opts;
-    pending *writes; /* SERVER_GROUP_REQUESTS of them */
-    size_t n_writes;
-    size_t n_commands;
-    querypool *queries; /* the threads that answer the ledger's queries */
-    size_t n_bytes;     /* of the gathered writes' payloads */
+    /* Lanes by ledger: an open-addressing table (communities come and
+     * go only by creation, so it only grows). */
+    lane **lanes;
+    size_t n_lanes, cap_lanes;
+    lane *ready_head, *ready_tail;
+    size_t full_lanes; /* lanes whose gathered group is full */
+    committer *committers;
+    int n_committers;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int done_pipe[2]; /* a byte per finished job, to wake the poll */
+    querypool *queries; /* the threads that answer communities' queries */
 } server;
 
 static uint64_t now_us(void)
@@ -49,6 +104,8 @@ static int64_t now_ms(void)
 {
     return clock_now_ms();
 }
+
+/* --- replies ------------------------------------------------------------------- */
 
 static void send_reply(server *s, const transport_message *msg,
                        const jifen_reply *reply)
@@ -77,55 +134,198 @@ static void refuse(server *s, const transport_message *msg,
     send_reply(s, msg, &reply);
 }
 
-/* Every request is checked against its key's role as the ledger stands
- * now: a key revoked while its connection stays open is refused at its
- * next request. The key comes from ZAP's User-Id, never the routing id. */
-static bool permitted(server *s, const transport_message *msg,
-                      const jifen_request *req, ledger_caller *caller)
+/* --- lanes --------------------------------------------------------------------- */
+
+static size_t lane_slot(const server *s, const ledger *led)
 {
-    char err[JIFEN_ERROR_MAX + 1];
-    jifen_status st = ledger_authorize(s->led, msg->user_id, req, caller, err,
-                                       sizeof err);
-    if (st == JIFEN_STATUS_OK)
-        return true;
-    if (st == JIFEN_STATUS_FORBIDDEN)
-        log_info("refused %s: %s", msg->user_id[0] ? msg->user_id : "(no key)",
-                 err);
-    refuse(s, msg, req->request_id, st, err);
-    return false;
+    uintptr_t h = (uintptr_t)led;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 7) & (s->cap_lanes - 1);
 }
 
-/* Operations queries (stats, checkpoint, the replication feed) are small
- * and bounded, and read the server thread's metrics: answered here. Every
- * other query goes to the query threads as its bytes, queued under its
- * key (querypool.h); a key whose queue is full is told to wait. */
-static void answer_query(server *s, transport_message *msg,
-                         const jifen_request *req)
+static int lanes_grow(server *s)
+{
+    size_t cap = s->cap_lanes ? s->cap_lanes * 2 : 64;
+    lane **bigger = calloc(cap, sizeof *bigger);
+    if (!bigger)
+        return -1;
+    lane **old = s->lanes;
+    size_t old_cap = s->cap_lanes;
+    s->lanes = bigger;
+    s->cap_lanes = cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i])
+            continue;
+        size_t j = lane_slot(s, old[i]->led);
+        while (s->lanes[j])
+            j = (j + 1) & (cap - 1);
+        s->lanes[j] = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+/* The lane of a ledger, made on first use; NULL when out of memory. */
+static lane *lane_of(server *s, ledger *led)
+{
+    if ((s->n_lanes + 1) * 2 > s->cap_lanes && lanes_grow(s) != 0)
+        return NULL;
+    size_t i = lane_slot(s, led);
+    while (s->lanes[i] && s->lanes[i]->led != led)
+        i = (i + 1) & (s->cap_lanes - 1);
+    if (!s->lanes[i]) {
+        lane *l = calloc(1, sizeof *l);
+        if (!l)
+            return NULL;
+        l->led = led;
+        l->service = led == service_ledger(s->svc);
+        s->lanes[i] = l;
+        s->n_lanes++;
+    }
+    return s->lanes[i];
+}
+
+static bool group_full(const group *g)
+{
+    return g->n == SERVER_GROUP_REQUESTS ||
+           g->n_commands >= SERVER_GROUP_COMMANDS ||
+           g->n_bytes >= SERVER_GROUP_BYTES;
+}
+
+/* Room for one more request in g: 0, or -1 when out of memory. */
+static int group_room(group *g)
+{
+    if (g->n < g->cap)
+        return 0;
+    size_t cap = g->cap ? g->cap * 2 : 16;
+    if (cap > SERVER_GROUP_REQUESTS)
+        cap = SERVER_GROUP_REQUESTS;
+    pending *p = realloc(g->items, cap * sizeof *p);
+    if (!p)
+        return -1;
+    g->items = p;
+    g->cap = cap;
+    return 0;
+}
+
+static void clear_reply(pending *p)
+{
+    codec_reply_clear(&p->reply);
+    free(p->reply_bytes);
+    p->reply_bytes = NULL;
+    p->reply_len = 0;
+}
+
+static void group_clear(group *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        pending *p = &g->items[i];
+        clear_reply(p);
+        codec_request_clear(&p->request);
+        transport_message_clear(&p->msg);
+    }
+    g->n = 0;
+    g->n_commands = 0;
+    g->n_bytes = 0;
+}
+
+static void mark_ready(server *s, lane *l)
+{
+    if (l->ready || l->busy || l->gathered.n == 0)
+        return;
+    l->ready = true;
+    l->next_ready = NULL;
+    if (s->ready_tail)
+        s->ready_tail->next_ready = l;
+    else
+        s->ready_head = l;
+    s->ready_tail = l;
+}
+
+static lane *take_ready(server *s)
+{
+    lane *l = s->ready_head;
+    if (l) {
+        s->ready_head = l->next_ready;
+        if (!s->ready_head)
+            s->ready_tail = NULL;
+        l->ready = false;
+    }
+    return l;
+}
+
+/* --- taking requests in ---------------------------------------------------------- */
+
+/* The service's community list and roll-up go to the query threads too,
+ * answered from a view of the communities taken here (the array of
+ * communities changes only on this thread; the ledgers stay open): a
+ * roll-up reads every community's ledger. False when the key's queue is
+ * full (nothing taken). */
+static bool offload_service_query(server *s, transport_message *msg,
+                                  const ledger_caller *caller)
+{
+    service_view *v = service_view_of(s->svc, caller);
+    if (!v)
+        return false;
+    if (!querypool_submit_task(s->queries, service_view_query, v,
+                               service_view_free, msg->user_id, msg->peer,
+                               msg->peer_len, msg->payload,
+                               msg->payload_len)) {
+        service_view_free(v);
+        return false;
+    }
+    msg->payload = NULL; /* the pool has it */
+    msg->payload_len = 0;
+    return true;
+}
+
+/*
+ * Operations queries (stats, checkpoint, the replication feed) are small
+ * and bounded, and read the server thread's metrics; the service ledger's
+ * own (its key list, its verify) are small: these are answered here.
+ * Every community query goes to the query threads as its bytes, queued
+ * under its key (querypool.h), and so do the service's community list and
+ * roll-up; a key whose queue is full is told to wait.
+ */
+static void answer_query(server *s, transport_message *msg, ledger *target,
+                         const ledger_caller *caller, const jifen_request *req)
 {
     jifen_reply reply;
-    if (s->opts->ops && ops_handles(req)) {
-        if (ops_query(s->opts->ops, s->led, req, &reply) != 0) {
-            refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
-                   "out of memory");
-            return;
-        }
-        send_reply(s, msg, &reply);
-        codec_reply_clear(&reply);
+    int rc;
+    bool of_service = target == service_ledger(s->svc);
+    if (s->opts->ops && ops_handles(req))
+        rc = ops_query(s->opts->ops, target, req, &reply);
+    else if (of_service && service_view_answers(req) &&
+             offload_service_query(s, msg, caller))
         return;
-    }
-    if (querypool_submit(s->queries, s->led, msg->user_id, msg->peer,
-                         msg->peer_len, msg->payload, msg->payload_len)) {
+    else if (of_service && !service_view_answers(req))
+        rc = service_query(s->svc, caller, req, &reply);
+    else if (!of_service &&
+             querypool_submit(s->queries, target, msg->user_id, msg->peer,
+                              msg->peer_len, msg->payload,
+                              msg->payload_len)) {
         msg->payload = NULL; /* the pool has it */
         msg->payload_len = 0;
         return;
+    } else {
+        char why[JIFEN_ERROR_MAX + 1];
+        snprintf(why, sizeof why,
+                 "too many queries of this key are waiting (at most %d, "
+                 "%u MiB; %u MiB for all keys): retry once their replies "
+                 "came",
+                 QUERYPOOL_KEY_REQUESTS, QUERYPOOL_KEY_BYTES >> 20,
+                 QUERYPOOL_TOTAL_BYTES >> 20);
+        refuse(s, msg, req->request_id, JIFEN_STATUS_BUSY, why);
+        return;
     }
-    char why[JIFEN_ERROR_MAX + 1];
-    snprintf(why, sizeof why,
-             "too many queries of this key are waiting (at most %d, "
-             "%u MiB; %u MiB for all keys): retry once their replies came",
-             QUERYPOOL_KEY_REQUESTS, QUERYPOOL_KEY_BYTES >> 20,
-             QUERYPOOL_TOTAL_BYTES >> 20);
-    refuse(s, msg, req->request_id, JIFEN_STATUS_BUSY, why);
+    if (rc != 0) {
+        refuse(s, msg, req->request_id, JIFEN_STATUS_INTERNAL,
+               "out of memory");
+        return;
+    }
+    send_reply(s, msg, &reply);
+    codec_reply_clear(&reply);
 }
 
 /* Sends every reply the query threads finished. */
@@ -139,11 +339,14 @@ static void send_answers(server *s)
 }
 
 /*
- * Takes one received message apart. A query is answered at once (readers do
- * not wait for the writer); a write joins the group. Returns true when it
- * joined the group.
+ * Takes one received message apart: decoded, routed to its ledger
+ * (service_route), checked against its key's role as the ledger stands now
+ * (a key revoked while its connection stays open is refused at its next
+ * request; the key comes from ZAP's User-Id, never the routing id). A query
+ * is answered at once (readers do not wait for the writer); a write joins
+ * its ledger's group.
  */
-static bool admit(server *s, transport_message *msg)
+static void admit(server *s, transport_message *msg)
 {
     static const char *const malformed[] = {
         [TRANSPORT_MESSAGE_MULTIPART] =
@@ -159,138 +362,201 @@ static bool admit(server *s, transport_message *msg)
                    ? JIFEN_STATUS_TOO_LARGE
                    : JIFEN_STATUS_BAD_REQUEST,
                malformed[msg->state]);
-        return false;
+        return;
     }
-    pending *p = &s->writes[s->n_writes];
+    pending p;
+    memset(&p, 0, sizeof p);
     char err[JIFEN_ERROR_MAX + 1];
     jifen_status st = codec_request_decode(msg->payload, msg->payload_len,
-                                           &p->request, err, sizeof err);
+                                           &p.request, err, sizeof err);
     if (st != JIFEN_STATUS_OK) {
         refuse(s, msg, NULL, st, err);
-        return false;
+        return;
     }
-    if (!permitted(s, msg, &p->request, &p->caller)) {
-        codec_request_clear(&p->request);
-        return false;
+    ledger *target = NULL;
+    const community_record *rec = NULL;
+    st = service_route(s->svc, &p.request, &target, &rec, err, sizeof err);
+    if (st == JIFEN_STATUS_OK) {
+        if (!msg->user_id[0]) {
+            st = JIFEN_STATUS_FORBIDDEN;
+            snprintf(err, sizeof err, "no authenticated key");
+        } else {
+            st = service_authorize(s->svc, msg->user_id, target, rec,
+                                   &p.request, &p.caller, err, sizeof err);
+        }
+        if (st == JIFEN_STATUS_FORBIDDEN)
+            log_info("refused %s: %s", msg->user_id[0] ? msg->user_id
+                                                       : "(no key)",
+                     err);
     }
-    bool write = jifen_command_is_write(p->request.commands[0].kind);
+    if (st != JIFEN_STATUS_OK) {
+        refuse(s, msg, p.request.request_id, st, err);
+        codec_request_clear(&p.request);
+        return;
+    }
+    bool write = jifen_command_is_write(p.request.commands[0].kind);
     if (s->opts->ops)
         ops_record_request(s->opts->ops, msg->peer, msg->peer_len, write);
     if (!write || s->opts->read_only) {
         if (write)
-            refuse(s, msg, p->request.request_id, JIFEN_STATUS_FORBIDDEN,
+            refuse(s, msg, p.request.request_id, JIFEN_STATUS_FORBIDDEN,
                    "this is a read-only replica: send writes to the primary");
         else
-            answer_query(s, msg, &p->request);
-        codec_request_clear(&p->request);
-        return false;
+            answer_query(s, msg, target, &p.caller, &p.request);
+        codec_request_clear(&p.request);
+        return;
     }
-    hash_request_digest(&p->request, p->digest);
-    p->msg = *msg; /* takes the payload */
+    lane *l = lane_of(s, target);
+    if (!l || group_room(&l->gathered) != 0) {
+        refuse(s, msg, p.request.request_id, JIFEN_STATUS_INTERNAL,
+               "out of memory");
+        codec_request_clear(&p.request);
+        return;
+    }
+    hash_request_digest(&p.request, p.digest);
+    p.msg = *msg; /* takes the payload */
     memset(msg, 0, sizeof *msg);
-    s->n_commands += p->request.n_commands;
-    s->n_bytes += p->msg.payload_len;
-    s->n_writes++;
-    return true;
+    group *g = &l->gathered;
+    g->items[g->n++] = p;
+    g->n_commands += p.request.n_commands;
+    g->n_bytes += p.msg.payload_len;
+    if (group_full(g))
+        s->full_lanes++;
+    mark_ready(s, l);
 }
 
-static void clear_reply(pending *p)
-{
-    codec_reply_clear(&p->reply);
-    free(p->reply_bytes);
-    p->reply_bytes = NULL;
-    p->reply_len = 0;
-}
-
-static void clear_replies(server *s)
-{
-    for (size_t i = 0; i < s->n_writes; i++)
-        clear_reply(&s->writes[i]);
-}
-
-/* A write's reply: the bytes the ledger stored, or an encoding. */
-static void send_write_reply(server *s, const pending *p)
-{
-    if (p->reply_bytes)
-        transport_send(s->tp, p->msg.peer, p->msg.peer_len, p->reply_bytes,
-                       p->reply_len);
-    else
-        send_reply(s, &p->msg, &p->reply);
-}
+/* --- the committers -------------------------------------------------------------- */
 
 /* One attempt at the whole group in one transaction. */
-static ledger_error apply_group(server *s)
+static ledger_error apply_group(ledger *led, group *g)
 {
-    ledger_error le = ledger_write_begin(s->led);
+    ledger_error le = ledger_write_begin(led);
     if (le != LEDGER_OK)
         return le;
     int64_t now = now_ms();
-    for (size_t i = 0; i < s->n_writes && le == LEDGER_OK; i++) {
-        pending *p = &s->writes[i];
-        le = ledger_apply(s->led, &p->request, p->digest, &p->caller, now,
+    for (size_t i = 0; i < g->n && le == LEDGER_OK; i++) {
+        pending *p = &g->items[i];
+        le = ledger_apply(led, &p->request, p->digest, &p->caller, now,
                           &p->reply);
         if (le == LEDGER_OK)
-            ledger_take_reply_bytes(s->led, &p->reply_bytes, &p->reply_len);
+            ledger_take_reply_bytes(led, &p->reply_bytes, &p->reply_len);
     }
     if (le != LEDGER_OK) {
-        ledger_write_abort(s->led);
-        clear_replies(s);
+        ledger_write_abort(led);
+        for (size_t i = 0; i < g->n; i++)
+            clear_reply(&g->items[i]);
         return le;
     }
-    le = ledger_write_commit(s->led);
+    le = ledger_write_commit(led);
     if (le != LEDGER_OK)
-        clear_replies(s);
+        for (size_t i = 0; i < g->n; i++)
+            clear_reply(&g->items[i]);
     return le;
 }
 
-/* Applies and commits the group, growing the map and replaying when it is
- * full. Runs on the committer thread. */
-static ledger_error commit_with_growth(server *s)
+/* The job, growing the map and replaying when it is full. */
+static ledger_error run_job(committer *c)
 {
-    ledger_error le = apply_group(s);
+    ledger *led = c->lane->led;
+    ledger_error le = c->job == JOB_GROUP ? apply_group(led, &c->work)
+                                          : ledger_tick(led, now_ms());
     for (int i = 0; le == LEDGER_FULL && i < GROW_ATTEMPTS; i++) {
-        if (ledger_grow(s->led) != LEDGER_OK)
+        if (ledger_grow(led) != LEDGER_OK)
             break;
-        le = apply_group(s);
+        le = c->job == JOB_GROUP ? apply_group(led, &c->work)
+                                 : ledger_tick(led, now_ms());
     }
     return le;
 }
 
-static void clear_group(server *s)
+static void *committer_main(void *arg)
 {
-    for (size_t i = 0; i < s->n_writes; i++) {
-        pending *p = &s->writes[i];
-        clear_reply(p);
-        codec_request_clear(&p->request);
-        transport_message_clear(&p->msg);
+    committer *c = arg;
+    server *s = c->srv;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!c->has_work && !c->quit)
+            pthread_cond_wait(&s->wake, &s->lock);
+        if (!c->has_work)
+            break;
+        pthread_mutex_unlock(&s->lock);
+        uint64_t started = now_us();
+        ledger_error le = run_job(c);
+        uint64_t took = now_us() - started;
+        pthread_mutex_lock(&s->lock);
+        c->result = le;
+        c->took_us = took;
+        c->has_work = false;
+        c->done = true;
+        if (write(s->done_pipe[1], "", 1) != 1)
+            log_error("cannot wake the server thread");
     }
-    s->n_writes = 0;
-    s->n_commands = 0;
-    s->n_bytes = 0;
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+static bool committer_idle(const committer *c)
+{
+    return c->lane == NULL;
+}
+
+/* Gives a lane's job to an idle committer. */
+static void hand_over(server *s, committer *c, lane *l, job_kind job)
+{
+    if (job == JOB_GROUP) {
+        group spare = c->work;
+        c->work = l->gathered;
+        l->gathered = spare;
+        l->gathered.n = 0;
+        l->gathered.n_commands = 0;
+        l->gathered.n_bytes = 0;
+        if (group_full(&c->work))
+            s->full_lanes--;
+    }
+    l->busy = true;
+    pthread_mutex_lock(&s->lock);
+    c->lane = l;
+    c->job = job;
+    c->has_work = true;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Replies to a group whose commit returned `le`: only now, after the
  * commit, does any of its clients hear back. Returns -1 when the daemon
  * must stop. */
-static int finish_group(server *s, ledger_error le, uint64_t commit_us)
+static int finish_group(server *s, lane *l, group *g, ledger_error le,
+                        uint64_t commit_us)
 {
     int rc = 0;
     if (le == LEDGER_OK && s->opts->ops)
-        ops_record_commit(s->opts->ops, s->n_writes, commit_us);
+        ops_record_commit(s->opts->ops, g->n, commit_us);
     if (le == LEDGER_OK) {
-        for (size_t i = 0; i < s->n_writes; i++)
-            send_write_reply(s, &s->writes[i]);
+        for (size_t i = 0; i < g->n; i++) {
+            const pending *p = &g->items[i];
+            if (p->reply_bytes)
+                transport_send(s->tp, p->msg.peer, p->msg.peer_len,
+                               p->reply_bytes, p->reply_len);
+            else
+                send_reply(s, &p->msg, &p->reply);
+        }
+        /* Communities the service's commit created are opened (and
+         * founded) before the next request can name them. */
+        if (l->service)
+            service_after_commit(s->svc);
     } else if (le == LEDGER_IO) {
         /* The disk failed under a commit: after EIO nothing about the file
-         * can be trusted, so stop rather than retry (docs/architecture.md, "Durability").
-         * Clients get no reply and keep their request ids for a retry. */
-        log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
+         * can be trusted, so stop rather than retry (docs/architecture.md,
+         * "Durability"). Clients get no reply and keep their request ids
+         * for a retry. */
+        log_error("I/O error on commit, stopping: %s",
+                  ledger_strerror(l->led));
         rc = -1;
     } else {
-        log_error("commit of %zu request(s) failed: %s", s->n_writes,
-                  ledger_strerror(s->led));
-        for (size_t i = 0; i < s->n_writes; i++)
-            refuse(s, &s->writes[i].msg, s->writes[i].request.request_id,
+        log_error("commit of %zu request(s) failed: %s", g->n,
+                  ledger_strerror(l->led));
+        for (size_t i = 0; i < g->n; i++)
+            refuse(s, &g->items[i].msg, g->items[i].request.request_id,
                    le == LEDGER_FULL ? JIFEN_STATUS_LEDGER_FULL
                                      : JIFEN_STATUS_INTERNAL,
                    le == LEDGER_FULL
@@ -299,145 +565,146 @@ static int finish_group(server *s, ledger_error le, uint64_t commit_us)
                        : "storage failure; nothing of this request was "
                          "committed");
     }
-    clear_group(s);
+    group_clear(g);
     return rc;
 }
 
-/*
- * The committer: a thread that owns LMDB's write transaction and does
- * nothing else. While it waits for the disk (a commit is mostly fsync),
- * the server thread keeps receiving, decoding, answering queries and
- * gathering the next group, then sends this group's replies once the
- * commit returned. Only the server thread touches the socket.
- */
-typedef struct {
-    server group; /* the group in flight; its own pending array */
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool has_work; /* under lock: a group was handed over */
-    bool quit;     /* under lock */
-    bool busy;     /* server thread only: a group is out, not yet finished */
-    ledger_error result;
-    uint64_t commit_us; /* under lock: how long apply + commit took */
-    int done[2]; /* pipe: one byte per finished group, to wake the poll */
-} committer;
-
-static void *committer_main(void *arg)
+static int finish_tick(lane *l, ledger_error le)
 {
-    committer *c = arg;
-    pthread_mutex_lock(&c->lock);
-    for (;;) {
-        while (!c->has_work && !c->quit)
-            pthread_cond_wait(&c->wake, &c->lock);
-        if (!c->has_work)
-            break;
-        pthread_mutex_unlock(&c->lock);
-        uint64_t started = now_us();
-        ledger_error le = commit_with_growth(&c->group);
-        uint64_t took = now_us() - started;
-        pthread_mutex_lock(&c->lock);
-        c->result = le;
-        c->commit_us = took;
-        c->has_work = false;
-        if (write(c->done[1], "", 1) != 1)
-            log_error("cannot wake the server thread");
+    if (le == LEDGER_IO) {
+        log_error("I/O error on commit, stopping: %s",
+                  ledger_strerror(l->led));
+        return -1;
     }
-    pthread_mutex_unlock(&c->lock);
+    if (le != LEDGER_OK)
+        log_error("timer: %s (retried on the next turn)",
+                  ledger_strerror(l->led));
+    return 0;
+}
+
+/* Every committer that finished: its lane back, its clients answered. */
+static int collect(server *s)
+{
+    char bytes[64];
+    if (read(s->done_pipe[0], bytes, sizeof bytes) <= 0)
+        return 0;
+    int rc = 0;
+    for (int i = 0; i < s->n_committers; i++) {
+        committer *c = &s->committers[i];
+        pthread_mutex_lock(&s->lock);
+        bool done = c->done;
+        c->done = false;
+        pthread_mutex_unlock(&s->lock);
+        if (!done)
+            continue;
+        lane *l = c->lane;
+        c->lane = NULL;
+        l->busy = false;
+        int r = c->job == JOB_GROUP
+                    ? finish_group(s, l, &c->work, c->result, c->took_us)
+                    : finish_tick(l, c->result);
+        if (r != 0)
+            rc = r;
+        mark_ready(s, l);
+    }
+    return rc;
+}
+
+static bool all_idle(const server *s)
+{
+    for (int i = 0; i < s->n_committers; i++)
+        if (!committer_idle(&s->committers[i]))
+            return false;
+    return true;
+}
+
+static committer *idle_committer(server *s)
+{
+    for (int i = 0; i < s->n_committers; i++)
+        if (committer_idle(&s->committers[i]))
+            return &s->committers[i];
     return NULL;
 }
 
-static int committer_start(committer *c, const server *s)
+/* Groups go out as soon as a committer is free: what arrives during a
+ * commit makes the lane's next group. */
+static void dispatch_groups(server *s)
 {
-    memset(c, 0, sizeof *c);
-    c->group = *s;
-    c->group.writes = calloc(SERVER_GROUP_REQUESTS, sizeof(pending));
-    c->done[0] = c->done[1] = -1;
-    if (!c->group.writes || pipe(c->done) != 0) {
-        free(c->group.writes);
-        return -1;
+    committer *c;
+    while ((c = idle_committer(s)) != NULL) {
+        lane *l = take_ready(s);
+        if (!l)
+            break;
+        hand_over(s, c, l, JOB_GROUP);
     }
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
-    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
-        close(c->done[0]);
-        close(c->done[1]);
-        free(c->group.writes);
+}
+
+/* Time-driven work (notice windows ending, points expiring) for every
+ * ledger whose timer is due and that no committer holds; the poll wakes at
+ * least every 200 ms. A replica writes only what its primary wrote. */
+static void dispatch_timers(server *s)
+{
+    if (s->opts->read_only)
+        return;
+    int64_t now = now_ms();
+    size_t n = service_count(s->svc);
+    for (size_t i = 0; i <= n; i++) {
+        ledger *led = i < n ? service_at(s->svc, i, NULL)
+                            : service_ledger(s->svc);
+        if (!led || !ledger_timer_due(led, now))
+            continue;
+        lane *l = lane_of(s, led);
+        committer *c = idle_committer(s);
+        if (!c)
+            return;
+        if (l && !l->busy && !l->ready)
+            hand_over(s, c, l, JOB_TICK);
+    }
+}
+
+static int committers_start(server *s, int n)
+{
+    s->committers = calloc((size_t)n, sizeof *s->committers);
+    if (!s->committers || pipe(s->done_pipe) != 0)
         return -1;
+    for (int i = 0; i < n; i++) {
+        committer *c = &s->committers[i];
+        c->srv = s;
+        c->id = i;
+        if (pthread_create(&c->thread, NULL, committer_main, c) != 0)
+            return -1;
+        s->n_committers++;
     }
     return 0;
 }
 
-static void committer_stop(committer *c)
+static void committers_stop(server *s)
 {
-    pthread_mutex_lock(&c->lock);
-    c->quit = true;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    pthread_join(c->thread, NULL);
-    clear_group(&c->group);
-    free(c->group.writes);
-    close(c->done[0]);
-    close(c->done[1]);
-    pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->wake);
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < s->n_committers; i++)
+        s->committers[i].quit = true;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    for (int i = 0; i < s->n_committers; i++) {
+        pthread_join(s->committers[i].thread, NULL);
+        group_clear(&s->committers[i].work);
+        free(s->committers[i].work.items);
+    }
+    free(s->committers);
+    if (s->done_pipe[0] >= 0) {
+        close(s->done_pipe[0]);
+        close(s->done_pipe[1]);
+    }
 }
 
-/* Gives the gathered group to the committer, and takes its empty array
- * back for the next one. */
-static void hand_over(server *s, committer *c)
-{
-    pending *spare = c->group.writes;
-    c->group.writes = s->writes;
-    c->group.n_writes = s->n_writes;
-    c->group.n_commands = s->n_commands;
-    c->group.n_bytes = s->n_bytes;
-    s->writes = spare;
-    s->n_writes = 0;
-    s->n_commands = 0;
-    s->n_bytes = 0;
-    c->busy = true;
-    pthread_mutex_lock(&c->lock);
-    c->has_work = true;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-}
-
-/* The committer finished: reply to its group. */
-static int collect(committer *c)
-{
-    char byte;
-    if (read(c->done[0], &byte, 1) != 1)
-        return 0; /* spurious wake-up; the group is still out */
-    pthread_mutex_lock(&c->lock);
-    ledger_error le = c->result;
-    uint64_t took = c->commit_us;
-    pthread_mutex_unlock(&c->lock);
-    c->busy = false;
-    return finish_group(&c->group, le, took);
-}
-
-static bool group_full(const server *s)
-{
-    return s->n_writes == SERVER_GROUP_REQUESTS ||
-           s->n_commands >= SERVER_GROUP_COMMANDS ||
-           s->n_bytes >= SERVER_GROUP_BYTES;
-}
-
-/* Tests only: while the file named by --test-hold-reads exists, the loop
- * leaves requests in the socket, as it does when a full group waits for
- * the committer, so that a test can see what libzmq then holds. */
-static bool holding_reads(const server_options *opts)
-{
-    return opts->test_hold_reads && access(opts->test_hold_reads, F_OK) == 0;
-}
+/* --- the loop -------------------------------------------------------------------- */
 
 /* Takes whatever is already waiting on the socket, never waiting for more
- * to arrive: queries are answered at once, writes join the group. */
+ * to arrive: queries are answered at once, writes join their groups. */
 static void gather(server *s)
 {
     transport_message msg;
-    while (!group_full(s) && transport_recv(s->tp, &msg, 0) == 1) {
+    while (s->full_lanes == 0 && transport_recv(s->tp, &msg, 0) == 1) {
         admit(s, &msg);
         transport_message_clear(&msg);
     }
@@ -452,93 +719,107 @@ static void maybe_reload(const server_options *opts)
     }
 }
 
-/* Time-driven work (public notice windows ending) runs every turn, also
- * when no client sends anything: the poll above wakes at least every 200 ms.
- * Returns -1 when the daemon must stop. */
-static int run_timers(server *s)
+static bool anything_gathered(const server *s)
 {
-    ledger_error le = ledger_tick(s->led, now_ms());
-    if (le == LEDGER_FULL && ledger_grow(s->led) == LEDGER_OK)
-        le = ledger_tick(s->led, now_ms());
-    if (le == LEDGER_IO) {
-        log_error("I/O error on commit, stopping: %s", ledger_strerror(s->led));
-        return -1;
-    }
-    if (le != LEDGER_OK)
-        log_error("timer: %s (retried on the next turn)",
-                  ledger_strerror(s->led));
-    return 0;
+    return s->ready_head != NULL;
+}
+
+/* Tests only: while the file named by --test-hold-reads exists, the loop
+ * leaves requests in the socket, as it does when a full group waits for
+ * a committer, so that a test can see what libzmq then holds. */
+static bool holding_reads(const server_options *opts)
+{
+    return opts->test_hold_reads && access(opts->test_hold_reads, F_OK) == 0;
 }
 
 /* Readers that died while jifend runs (a backup or an export killed)
- * pin pages until their slots are cleared: look for them every
- * SERVER_READER_CHECK_MS, from the loop's idle turn. */
+ * pin pages until their slots are cleared: look for them in every ledger
+ * every SERVER_READER_CHECK_MS. */
 static void check_readers(server *s, uint64_t *last_us)
 {
     uint64_t now = now_us();
     if (now - *last_us < (uint64_t)SERVER_READER_CHECK_MS * 1000u)
         return;
     *last_us = now;
-    int dead = storage_reader_check(ledger_storage(s->led));
-    if (dead > 0)
-        log_warn("reclaimed %d stale reader slot(s) of processes that died "
-                 "reading the ledger",
-                 dead);
+    size_t n = service_count(s->svc);
+    for (size_t i = 0; i <= n; i++) {
+        const community_record *rec = NULL;
+        ledger *led = i < n ? service_at(s->svc, i, &rec)
+                            : service_ledger(s->svc);
+        if (!led)
+            continue;
+        int dead = storage_reader_check(ledger_storage(led));
+        if (dead > 0)
+            log_warn("%s: reclaimed %d stale reader slot(s) of processes "
+                     "that died reading the ledger",
+                     rec ? rec->code : "the service", dead);
+    }
 }
 
-int server_run(ledger *led, transport *tp, const server_options *opts,
+int server_run(service *svc, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop)
 {
-    server s = {led, tp, opts, calloc(SERVER_GROUP_REQUESTS, sizeof(pending)),
-                0, 0, querypool_new(QUERYPOOL_THREADS, false), 0};
-    committer c;
-    if (!s.writes || !s.queries || committer_start(&c, &s) != 0) {
-        log_error("out of memory, or no threads for the committer and the "
-                  "queries");
-        querypool_destroy(&s.queries);
-        free(s.writes);
-        return -1;
-    }
+    server s;
+    memset(&s, 0, sizeof s);
+    s.svc = svc;
+    s.tp = tp;
+    s.opts = opts;
+    s.done_pipe[0] = s.done_pipe[1] = -1;
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.wake, NULL);
+    int n = opts->committers > 0 ? opts->committers : 2;
     int rc = 0;
+    s.queries = querypool_new(QUERYPOOL_THREADS, false);
+    if (!s.queries || committers_start(&s, n) != 0) {
+        log_error("out of memory, or no threads for the committers and the "
+                  "queries");
+        rc = -1;
+    }
     uint64_t readers_checked_us = now_us();
     while (rc == 0) {
         bool stopping = *stop;
         check_readers(&s, &readers_checked_us);
-        /* Rule-set reloads and time-driven postings (notice windows ending,
-         * expiry) use the ledger's write transaction too: they run between
-         * groups, while the committer holds none. */
-        if (!c.busy && !stopping) {
+        /* Rule-set reloads and a replica's fetches use ledgers' write
+         * transactions too: only while no committer holds any. */
+        if (!stopping && all_idle(&s)) {
             maybe_reload(opts);
-            /* A replica writes only what its primary wrote: the primary's
-             * releases and expiries reach it through the feed, and a timer
-             * of its own would fork its journal from the primary's. */
-            rc = opts->read_only ? 0 : run_timers(&s);
-            if (rc != 0)
-                break;
+            if (opts->idle)
+                opts->idle(opts->idle_ctx);
         }
-        /* The group goes out as soon as the committer is free: the
-         * requests that arrive during a commit make the next group. */
-        if (!c.busy && s.n_writes > 0)
-            hand_over(&s, &c);
-        if (stopping && !c.busy && s.n_writes == 0)
-            break; /* the commit in flight, and what it left, are done */
-        bool take = !stopping && !group_full(&s) && !holding_reads(opts);
-        int ready = transport_wait(tp, c.done[0], querypool_fd(s.queries),
-                                   take, 200);
+        dispatch_groups(&s);
+        if (!stopping)
+            dispatch_timers(&s);
+        if (stopping && all_idle(&s) && !anything_gathered(&s))
+            break; /* the commits in flight, and what they left, are done */
+        bool take = !stopping && s.full_lanes == 0 && !holding_reads(opts);
+        int ready = transport_wait(tp, s.done_pipe[0],
+                                   querypool_fd(s.queries), take, 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))
-            rc = collect(&c);
+            rc = collect(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_FD2))
             send_answers(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_MESSAGE) && rc == 0)
             gather(&s);
-        /* Replication writes through the ledger too: only while the
-         * committer holds no group, so one write transaction at a time. */
-        if (opts->idle && !c.busy)
-            opts->idle(opts->idle_ctx);
     }
-    committer_stop(&c);
+    if (s.committers) {
+        /* Wait for what is in flight: its clients get their replies. */
+        while (!all_idle(&s)) {
+            int ready = transport_wait(tp, s.done_pipe[0], -1, false, 200);
+            if (ready > 0 && (ready & TRANSPORT_READY_FD))
+                collect(&s);
+        }
+        committers_stop(&s);
+    }
     querypool_destroy(&s.queries);
-    clear_group(&s);
-    free(s.writes);
+    for (size_t i = 0; i < s.cap_lanes; i++) {
+        if (!s.lanes[i])
+            continue;
+        group_clear(&s.lanes[i]->gathered);
+        free(s.lanes[i]->gathered.items);
+        free(s.lanes[i]);
+    }
+    free(s.lanes);
+    pthread_mutex_destroy(&s.lock);
+    pthread_cond_destroy(&s.wake);
     return rc;
 }

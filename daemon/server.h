@@ -1,21 +1,25 @@
 /*
- * server - jifend's event loop: receive, decode, group-commit, reply.
+ * server - jifend's event loop: receive, decode, route to a community,
+ * group-commit, reply.
  *
  * Three kinds of threads. The server thread owns the socket: it takes
- * every request waiting (up to a bound), decodes and authorizes it, hands
- * queries to the query threads (querypool.h: fair between keys, each
- * request judged whole against its cost, querycost.h) and gathers writes
- * into a group. The committer thread owns LMDB's write transaction: it
- * applies a whole group, commits once, and hands it back; only then does
- * the server thread reply to each of its requests. While one group is
- * being committed (mostly waiting for fsync) the next is gathered; queries
- * never wait behind a commit, and a long query (verify, a community
- * report) holds one query thread, never the server thread.
+ * every request waiting (up to a bound), decodes it, routes it to its
+ * ledger (service.h) and authorizes it, hands queries to the query threads
+ * (querypool.h: fair between keys, each request judged whole against its
+ * cost, querycost.h) and gathers writes into a group per ledger. Committer
+ * threads own ledgers' write transactions, one ledger each at a time: a
+ * committer applies a whole group, commits once, and hands it back; only
+ * then does the server thread reply to each of its requests. While groups
+ * are being committed (mostly waiting for fsync) the next ones are
+ * gathered, communities commit in parallel, queries never wait behind a
+ * commit, and a long query (verify, a community report) holds one query
+ * thread, never the server thread.
  */
 #ifndef JIFEN_SERVER_H
 #define JIFEN_SERVER_H
 
 #include "ledger.h"
+#include "service.h"
 #include "ops.h"
 #include "transport.h"
 
@@ -41,6 +45,8 @@ typedef struct {
     volatile sig_atomic_t *reload;
     void (*on_reload)(void *arg);
     void *reload_arg;
+    /* Committer threads: ledgers whose groups commit at once (0: 2). */
+    int committers;
     /* TESTS ONLY (--test-hold-reads): while this file exists no request
      * is taken from the socket. NULL in service. */
     const char *test_hold_reads;
@@ -49,7 +55,7 @@ typedef struct {
 /* Serves until *stop becomes non-zero (the commit in flight finishes
  * first). Returns 0 on a clean stop, -1 when the ledger failed in a way that
  * must stop the daemon (I/O error). */
-int server_run(ledger *led, transport *tp, const server_options *opts,
+int server_run(service *svc, transport *tp, const server_options *opts,
                volatile sig_atomic_t *stop);
 
 #endif

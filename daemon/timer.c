@@ -41,7 +41,7 @@ static void release_one(ledger *self, const policy *pol, int64_t now_ms,
     char request_id[JIFEN_REQUEST_ID_MAX + 1];
     snprintf(request_id, sizeof request_id, "notice-%" PRIu64, award);
     write_context ctx = {request_id, LEDGER_DAEMON_AUTHOR, now_ms, pol, NULL};
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command.kind = JIFEN_CMD_RELEASE;
     d->command.entry = award;
@@ -52,8 +52,10 @@ static void release_one(ledger *self, const policy *pol, int64_t now_ms,
                         r.points);
     d->n_postings = 1;
     /* The points count as earned when the window ended, however late the
-     * timer ran, under the rule set in force now. */
-    int64_t expires = policy_expiry_of(pol, r.due_ms);
+     * timer ran (a late second approval, a daemon stopped for days), under
+     * the rule set in force then (docs/policy.md, "Expiry"). */
+    const policy *then = ledger_in_force(self, r.due_ms);
+    int64_t expires = policy_expiry_of(then ? then : pol, r.due_ms);
     d->expires_ms = expires == INT64_MAX ? 0 : expires;
     ledger_post_draft(self, &ctx, result);
 }
@@ -79,7 +81,7 @@ static void expire_one(ledger *self, const policy *pol, int64_t now_ms,
         self->txn.error = STORAGE_CORRUPT;
         return;
     }
-    jifen_entry *d = &self->draft;
+    jifen_entry *d = &self->w->draft;
     memset(d, 0, sizeof *d);
     d->command.kind = JIFEN_CMD_EXPIRE;
     ledger_copy_text(d->command.household, sizeof d->command.household,
@@ -95,6 +97,11 @@ static void expire_one(ledger *self, const policy *pol, int64_t now_ms,
                         ACCOUNT_POINTS_EXPIRED, amount);
     d->n_postings = 1;
     ledger_post_draft(self, &ctx, result);
+}
+
+bool ledger_timer_due(const ledger *self, int64_t now_ms)
+{
+    return self->timer_rescan || now_ms >= self->timer_next_ms;
 }
 
 ledger_error ledger_tick(ledger *self, int64_t now_ms)

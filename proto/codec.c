@@ -81,6 +81,12 @@ static const struct {
     {JIFEN_STATUS_REQUEST_TOO_COSTLY,
      JIFEN__V1__STATUS__STATUS_REQUEST_TOO_COSTLY, "request_too_costly"},
     {JIFEN_STATUS_BUSY, JIFEN__V1__STATUS__STATUS_BUSY, "busy"},
+    {JIFEN_STATUS_UNKNOWN_COMMUNITY,
+     JIFEN__V1__STATUS__STATUS_UNKNOWN_COMMUNITY, "unknown_community"},
+    {JIFEN_STATUS_COMMUNITY_CLOSED, JIFEN__V1__STATUS__STATUS_COMMUNITY_CLOSED,
+     "community_closed"},
+    {JIFEN_STATUS_COMMUNITY_EXISTS, JIFEN__V1__STATUS__STATUS_COMMUNITY_EXISTS,
+     "community_exists"},
     {JIFEN_STATUS_OVERFLOW, JIFEN__V1__STATUS__STATUS_OVERFLOW, "overflow"},
     {JIFEN_STATUS_NO_TREE, JIFEN__V1__STATUS__STATUS_NO_TREE, "no_tree"},
     {JIFEN_STATUS_NO_TREE_HEAD, JIFEN__V1__STATUS__STATUS_NO_TREE_HEAD,
@@ -385,6 +391,19 @@ static void check_household(errbuf *e, const char *s, size_t cap)
     if (!failed(e) && !token_ok(s, cap, JIFEN_HOUSEHOLD_MAX, household_char))
         fail(e, "household: must be 1-%d characters of A-Z a-z 0-9 . _ -",
              JIFEN_HOUSEHOLD_MAX);
+}
+
+/* A community or street code: the characters of a household's. */
+static void check_community(errbuf *e, const char *field, const char *s,
+                            size_t cap, bool required)
+{
+    if (failed(e) || (!required && s[0] == '\0'))
+        return;
+    /* A community's code names its directory: never "." or "..". */
+    if (!token_ok(s, cap, JIFEN_COMMUNITY_MAX, household_char) || s[0] == '.')
+        fail(e, "%s: must be 1-%d characters of A-Z a-z 0-9 . _ -, not "
+                "starting with a dot",
+             field, JIFEN_COMMUNITY_MAX);
 }
 
 static void check_code(errbuf *e, const char *field, const char *s, size_t cap)
@@ -796,12 +815,97 @@ static void feed_query_from_wire(const ProtobufCMessage *sub,
     c->limit = m->max;
 }
 
+/* "A,B,C" into codes (each cut to a code's size; the check refuses longer
+ * ones before anything is sent). Returns how many. */
+static size_t split_list(const char *list,
+                         char (*out)[JIFEN_COMMUNITY_MAX + 1], char **ptrs)
+{
+    size_t n = 0;
+    for (const char *p = list; p && *p && n < JIFEN_SCOPE_MAX;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > JIFEN_COMMUNITY_MAX)
+            len = JIFEN_COMMUNITY_MAX;
+        memcpy(out[n], p, len);
+        out[n][len] = '\0';
+        ptrs[n] = out[n];
+        n++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return n;
+}
+
+/* Codes from the wire into "A,B,C" (owned; NULL when there are none). */
+static void join_list(errbuf *e, const char *field, char *const *items,
+                      size_t n, char **dst)
+{
+    if (failed(e) || n == 0)
+        return;
+    if (n > JIFEN_SCOPE_MAX) {
+        fail(e, "%s: at most %d", field, JIFEN_SCOPE_MAX);
+        return;
+    }
+    char *out = malloc(n * (JIFEN_COMMUNITY_MAX + 1) + 1);
+    if (!out) {
+        fail_nomem(e);
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n && !failed(e); i++) {
+        char code[JIFEN_COMMUNITY_MAX + 1];
+        take_str(e, field, code, sizeof code, items[i]);
+        size_t len = strlen(code);
+        if (!failed(e) && (len == 0 || strchr(code, ',')))
+            fail(e, "%s: a code is empty or holds a comma", field);
+        if (i)
+            out[o++] = ',';
+        memcpy(out + o, code, len);
+        o += len;
+    }
+    out[o] = '\0';
+    if (failed(e))
+        free(out);
+    else
+        *dst = out;
+}
+
+/* A service key's list of communities: "A,B,C", at most JIFEN_SCOPE_MAX
+ * codes, each a community code. */
+static void check_scope_list(errbuf *e, const char *list)
+{
+    size_t n = 0;
+    for (const char *p = list; !failed(e) && p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char code[JIFEN_COMMUNITY_MAX + 2];
+        if (len == 0 || len > JIFEN_COMMUNITY_MAX) {
+            fail(e, "communities: each must be 1-%d characters",
+                 JIFEN_COMMUNITY_MAX);
+            break;
+        }
+        memcpy(code, p, len);
+        code[len] = '\0';
+        check_community(e, "communities", code, sizeof code, true);
+        if (++n > JIFEN_SCOPE_MAX)
+            fail(e, "communities: at most %d", JIFEN_SCOPE_MAX);
+        p = end ? end + 1 : p + len;
+    }
+}
+
 static void key_enrol_check(const jifen_command *c, errbuf *e)
 {
     check_key(e, c->key, sizeof c->key);
     if (!failed(e) && c->role == JIFEN_ROLE_NONE)
         fail(e, "role: must be committee, terminal, auditor or admin");
     check_text(e, "label", c->name, sizeof c->name, true);
+    check_community(e, "street", c->street, sizeof c->street, false);
+    check_scope_list(e, c->text);
+    if (!failed(e) && (c->all_communities + (c->street[0] != '\0') +
+                       (c->text != NULL)) > 1)
+        fail(e, "a key of the service has one scope: all communities, a "
+                "street, or a list");
 }
 
 static void key_enrol_to_wire(const jifen_command *c, wire_command *w)
@@ -812,6 +916,10 @@ static void key_enrol_to_wire(const jifen_command *c, wire_command *w)
     m->public_key = wire_str(c->key);
     m->role = role_to_wire(c->role);
     m->label = wire_str(c->name);
+    m->all_communities = c->all_communities;
+    m->street = wire_str(c->street);
+    m->n_communities = split_list(c->text, w->scope, w->scope_ptrs);
+    m->communities = w->scope_ptrs;
     w->msg.key_enrol = m;
 }
 
@@ -823,6 +931,9 @@ static void key_enrol_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     take_str(e, "public_key", c->key, sizeof c->key, m->public_key);
     take_str(e, "label", c->name, sizeof c->name, m->label);
     c->role = role_from_wire(m->role);
+    c->all_communities = m->all_communities;
+    take_str(e, "street", c->street, sizeof c->street, m->street);
+    join_list(e, "communities", m->communities, m->n_communities, &c->text);
 }
 
 static void key_revoke_check(const jifen_command *c, errbuf *e)
@@ -1070,6 +1181,99 @@ static void policy_load_from_wire(const ProtobufCMessage *sub,
     take_str(e, "resolution", c->note, sizeof c->note, m->resolution);
 }
 
+/* --- many communities ------------------------------------------------------ */
+
+static void community_create_check(const jifen_command *c, errbuf *e)
+{
+    check_community(e, "code", c->community, sizeof c->community, true);
+    check_text(e, "name", c->name, sizeof c->name, true);
+    check_community(e, "street", c->street, sizeof c->street, false);
+}
+
+static void community_create_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__CommunityCreate *m = &w->sub.community_create;
+
+    jifen__v1__community_create__init(m);
+    m->code = wire_str(c->community);
+    m->name = wire_str(c->name);
+    m->street = wire_str(c->street);
+    m->text = wire_str(c->text ? c->text : "");
+    m->file_rules = c->file_rules;
+    w->msg.community_create = m;
+}
+
+static void community_create_from_wire(const ProtobufCMessage *sub,
+                                       jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__CommunityCreate *m =
+        (const Jifen__V1__CommunityCreate *)sub;
+
+    take_str(e, "code", c->community, sizeof c->community, m->code);
+    take_str(e, "name", c->name, sizeof c->name, m->name);
+    take_str(e, "street", c->street, sizeof c->street, m->street);
+    take_owned_text(e, "text", &c->text, m->text, JIFEN_RULE_SET_TEXT_MAX);
+    c->file_rules = m->file_rules;
+}
+
+static void community_close_check(const jifen_command *c, errbuf *e)
+{
+    check_community(e, "code", c->community, sizeof c->community, true);
+    check_text(e, "note", c->note, sizeof c->note, true);
+}
+
+static void community_close_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__CommunityClose *m = &w->sub.community_close;
+
+    jifen__v1__community_close__init(m);
+    m->code = wire_str(c->community);
+    m->note = wire_str(c->note);
+    w->msg.community_close = m;
+}
+
+static void community_close_from_wire(const ProtobufCMessage *sub,
+                                      jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__CommunityClose *m = (const Jifen__V1__CommunityClose *)sub;
+
+    take_str(e, "code", c->community, sizeof c->community, m->code);
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+}
+
+static void community_list_to_wire(const jifen_command *c, wire_command *w)
+{
+    (void)c;
+    jifen__v1__community_list_query__init(&w->sub.community_list);
+    w->msg.community_list = &w->sub.community_list;
+}
+
+static void rollup_check(const jifen_command *c, errbuf *e)
+{
+    if (c->period[0])
+        check_period(e, c->period, sizeof c->period);
+    check_community(e, "street", c->street, sizeof c->street, false);
+}
+
+static void rollup_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__RollupQuery *m = &w->sub.rollup;
+
+    jifen__v1__rollup_query__init(m);
+    m->period = wire_str(c->period);
+    m->street = wire_str(c->street);
+    w->msg.rollup = m;
+}
+
+static void rollup_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__RollupQuery *m = (const Jifen__V1__RollupQuery *)sub;
+
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+    take_str(e, "street", c->street, sizeof c->street, m->street);
+}
+
 /* Merkle queries (docs/proofs.md): sizes 0 mean "the latest signed tree
  * head's"; anything else must hold what it is asked about. */
 static void inclusion_check(const jifen_command *c, errbuf *e)
@@ -1245,6 +1449,21 @@ static const kind_info KINDS[] = {
     {JIFEN_CMD_POLICY_LOAD, "policy_load", true,
      JIFEN__V1__COMMAND__KIND_POLICY_LOAD, &jifen__v1__policy_load__descriptor,
      policy_load_check, policy_load_to_wire, policy_load_from_wire},
+    {JIFEN_CMD_COMMUNITY_CREATE, "community_create", true,
+     JIFEN__V1__COMMAND__KIND_COMMUNITY_CREATE,
+     &jifen__v1__community_create__descriptor, community_create_check,
+     community_create_to_wire, community_create_from_wire},
+    {JIFEN_CMD_COMMUNITY_CLOSE, "community_close", true,
+     JIFEN__V1__COMMAND__KIND_COMMUNITY_CLOSE,
+     &jifen__v1__community_close__descriptor, community_close_check,
+     community_close_to_wire, community_close_from_wire},
+    {JIFEN_CMD_COMMUNITY_LIST, "community_list", false,
+     JIFEN__V1__COMMAND__KIND_COMMUNITY_LIST,
+     &jifen__v1__community_list_query__descriptor, NULL,
+     community_list_to_wire, NULL},
+    {JIFEN_CMD_ROLLUP, "rollup", false, JIFEN__V1__COMMAND__KIND_ROLLUP,
+     &jifen__v1__rollup_query__descriptor, rollup_check, rollup_to_wire,
+     rollup_from_wire},
     {JIFEN_CMD_INCLUSION, "inclusion", false,
      JIFEN__V1__COMMAND__KIND_INCLUSION, &jifen__v1__inclusion_query__descriptor,
      inclusion_check, inclusion_to_wire, inclusion_from_wire},
@@ -1262,6 +1481,13 @@ static const kind_info KINDS[] = {
      household_search_to_wire, household_search_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
+
+bool jifen_command_is_service(jifen_command_kind kind)
+{
+    return kind == JIFEN_CMD_COMMUNITY_CREATE ||
+           kind == JIFEN_CMD_COMMUNITY_CLOSE ||
+           kind == JIFEN_CMD_COMMUNITY_LIST || kind == JIFEN_CMD_ROLLUP;
+}
 
 static const kind_info *kind_info_of(jifen_command_kind kind)
 {
@@ -1458,14 +1684,10 @@ static void request_pack(const jifen_request *req, bool with_id,
 {
     Jifen__V1__Request piece = JIFEN__V1__REQUEST__INIT;
 
-    /* The digest (with_id false) covers the commands alone: a dry run and
-     * the real run of the same commands are the same request. */
     if (with_id) {
         piece.request_id = wire_str(req->request_id);
-        piece.dry_run = req->dry_run;
         protobuf_c_message_pack_to_buffer(&piece.base, sink);
         piece.request_id = (char *)protobuf_c_empty_string;
-        piece.dry_run = false;
     }
     for (size_t i = 0; i < req->n_commands; i++) {
         wire_command wc;
@@ -1474,6 +1696,17 @@ static void request_pack(const jifen_request *req, bool with_id,
         piece.n_commands = 1;
         piece.commands = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, sink);
+    }
+    /* Fields 3 and 60 after the commands, so the pieces stay in field
+     * order. The digest leaves them out with the id: the community chooses
+     * the ledger whose idempotency records are asked, and a dry run and
+     * the real run of the same commands are the same request. */
+    if (with_id && (req->community[0] || req->dry_run)) {
+        Jifen__V1__Request last = JIFEN__V1__REQUEST__INIT;
+        if (req->community[0])
+            last.community = wire_str(req->community);
+        last.dry_run = req->dry_run;
+        protobuf_c_message_pack_to_buffer(&last.base, sink);
     }
 }
 
@@ -1553,6 +1786,11 @@ static void request_from_wire(const Jifen__V1__Request *w, jifen_request *out,
     take_str(e, "request_id", out->request_id, sizeof out->request_id,
              w->request_id);
     out->dry_run = w->dry_run;
+    take_str(e, "community", out->community, sizeof out->community,
+             w->community);
+    if (strcmp(out->community, JIFEN_SERVICE_ADDRESS) != 0)
+        check_community(e, "community", out->community, sizeof out->community,
+                        false);
     if (failed(e))
         return;
     if (w->n_commands == 0 || w->n_commands > JIFEN_BATCH_MAX) {
@@ -1686,6 +1924,9 @@ static void key_info_to_wire(const jifen_key_info *k, Jifen__V1__KeyInfo *w)
     w->revoked = k->revoked;
     w->enrolled_entry = k->enrolled_entry;
     w->revoked_entry = k->revoked_entry;
+    w->all_communities = k->all_communities;
+    w->street = wire_str(k->street);
+    w->communities = wire_str(k->communities);
 }
 
 static void key_info_from_wire(const Jifen__V1__KeyInfo *w, jifen_key_info *k,
@@ -1699,6 +1940,10 @@ static void key_info_from_wire(const Jifen__V1__KeyInfo *w, jifen_key_info *k,
     k->revoked = w->revoked;
     k->enrolled_entry = w->enrolled_entry;
     k->revoked_entry = w->revoked_entry;
+    k->all_communities = w->all_communities;
+    take_str(e, "street", k->street, sizeof k->street, w->street);
+    take_str(e, "communities", k->communities, sizeof k->communities,
+             w->communities);
 }
 
 static void balance_to_wire(const jifen_balance *b, Jifen__V1__Balance *w)
@@ -2068,6 +2313,48 @@ static void report_wire_free(wire_report *w)
     free(w->cells);
 }
 
+/* The community list, allocated per result like the notice list. */
+static int communities_to_wire(const jifen_result *r, wire_result *w,
+                               Jifen__V1__CommunityInfo **items)
+{
+    *items = NULL;
+    size_t n = r->communities != NULL ? r->n_communities : 0;
+    if (n == 0)
+        return 0;
+    *items = calloc(n, sizeof **items);
+    Jifen__V1__CommunityInfo **ptrs = calloc(n, sizeof *ptrs);
+    if (*items == NULL || ptrs == NULL) {
+        free(*items);
+        free(ptrs);
+        *items = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const jifen_community *c = &r->communities[i];
+        Jifen__V1__CommunityInfo *m = &(*items)[i];
+        jifen__v1__community_info__init(m);
+        m->code = wire_str(c->code);
+        m->name = wire_str(c->name);
+        m->street = wire_str(c->street);
+        m->closed = c->closed;
+        m->created_entry = c->created_entry;
+        m->closed_entry = c->closed_entry;
+        m->entries = c->entries;
+        ptrs[i] = m;
+    }
+    w->msg.n_communities = n;
+    w->msg.communities = ptrs;
+    return 0;
+}
+
+static void communities_wire_free(wire_result *w,
+                                  Jifen__V1__CommunityInfo *items)
+{
+    free(items);
+    if (w->msg.n_communities)
+        free(w->msg.communities);
+}
+
 static void notices_wire_free(wire_result *w, Jifen__V1__NoticeItem *items)
 {
     free(items);
@@ -2096,12 +2383,17 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         wire_result wr;
         Jifen__V1__Result *one = &wr.msg;
         Jifen__V1__NoticeItem *items;
+        Jifen__V1__CommunityInfo *citems;
         wire_report wrep;
         result_to_wire(&reply->results[i], &wr, &h);
         int bad = notices_to_wire(&reply->results[i], &wr, &items);
-        if (report_to_wire(&reply->results[i], &wr, &wrep) != 0 || bad) {
+        int bad_c = communities_to_wire(&reply->results[i], &wr, &citems);
+        if (report_to_wire(&reply->results[i], &wr, &wrep) != 0 || bad ||
+            bad_c) {
             if (!bad)
                 notices_wire_free(&wr, items);
+            if (!bad_c)
+                communities_wire_free(&wr, citems);
             report_wire_free(&wrep);
             history_buf_free(&h);
             free(sink.data);
@@ -2111,6 +2403,7 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         piece.results = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, &sink.base);
         notices_wire_free(&wr, items);
+        communities_wire_free(&wr, citems);
         report_wire_free(&wrep);
     }
     history_buf_free(&h);
@@ -2268,6 +2561,38 @@ static void notices_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void communities_from_wire(const Jifen__V1__Result *w,
+                                  jifen_result *r, errbuf *e)
+{
+    if (failed(e) || w->n_communities == 0)
+        return;
+    if (w->n_communities > JIFEN_COMMUNITIES_MAX) {
+        fail(e, "communities: %zu, at most %u", w->n_communities,
+             JIFEN_COMMUNITIES_MAX);
+        return;
+    }
+    r->communities = calloc(w->n_communities, sizeof *r->communities);
+    if (r->communities == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_communities = w->n_communities;
+    for (size_t i = 0; i < w->n_communities && !failed(e); i++) {
+        const Jifen__V1__CommunityInfo *m = w->communities[i];
+        jifen_community *c = &r->communities[i];
+        if (!known_fields_only(e, &m->base))
+            break;
+        take_str(e, "code", c->code, sizeof c->code, m->code);
+        take_str(e, "name", c->name, sizeof c->name, m->name);
+        take_str(e, "street", c->street, sizeof c->street, m->street);
+        c->closed = m->closed;
+        c->created_entry = m->created_entry;
+        c->closed_entry = m->closed_entry;
+        c->entries = m->entries;
+        fail_context(e, "communities[%zu]", i);
+    }
+}
+
 static void report_row_from_wire(const Jifen__V1__ReportRow *w,
                                  jifen_report_row *row, size_t nc, errbuf *e)
 {
@@ -2370,6 +2695,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     rule_sets_from_wire(w, r, e);
     notices_from_wire(w, r, e);
     report_from_wire(w, r, e);
+    communities_from_wire(w, r, e);
     proof_from_wire(w->proof, r, e);
     households_from_wire(w, r, e);
 }
@@ -2452,6 +2778,9 @@ void codec_result_clear(jifen_result *result)
         free(result->report->rows);
     free(result->report);
     result->report = NULL;
+    free(result->communities);
+    result->communities = NULL;
+    result->n_communities = 0;
     if (result->proof != NULL)
         free(result->proof->stored);
     free(result->proof);

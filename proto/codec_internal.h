@@ -219,6 +219,10 @@ typedef struct {
         Jifen__V1__ReportQuery report;
         Jifen__V1__Settle settle;
         Jifen__V1__PolicyLoad policy_load;
+        Jifen__V1__CommunityCreate community_create;
+        Jifen__V1__CommunityClose community_close;
+        Jifen__V1__CommunityListQuery community_list;
+        Jifen__V1__RollupQuery rollup;
         Jifen__V1__InclusionQuery inclusion;
         Jifen__V1__ConsistencyQuery consistency;
         Jifen__V1__TreeHeadQuery tree_head;
@@ -233,6 +237,10 @@ typedef struct {
         Jifen__V1__OpeningBalance opening;
         Jifen__V1__PassbookMark passbook_mark;
     } sub;
+    /* A service key's communities (KeyEnrol), split from the command's
+     * comma-separated text. */
+    char scope[JIFEN_SCOPE_MAX][JIFEN_COMMUNITY_MAX + 1];
+    char *scope_ptrs[JIFEN_SCOPE_MAX];
 } wire_command;
 
 /* protobuf-c's structs take char *, but packing never writes through them. */

@@ -47,6 +47,13 @@ extern "C" {
 #define JIFEN_QUANTITY_MAX 1000u  /* goods of one redemption */
 #define JIFEN_STOCK_MAX 1000000u  /* units of one stock change */
 #define JIFEN_PAGE_MAX 100000u    /* a paper ledger's page */
+#define JIFEN_COMMUNITY_MAX 32    /* community / street code, [A-Za-z0-9._-] */
+/* Request.community naming the service's own ledger (its journal, for a
+ * replica's feed): no community code starts with '@'. */
+#define JIFEN_SERVICE_ADDRESS "@service"
+#define JIFEN_SCOPE_MAX 64        /* communities a service key lists */
+#define JIFEN_SCOPE_TEXT_MAX (JIFEN_SCOPE_MAX * (JIFEN_COMMUNITY_MAX + 1))
+#define JIFEN_COMMUNITIES_MAX 100000u /* communities listed in one reply */
 
 typedef enum {
     JIFEN_STATUS_UNSPECIFIED = 0,
@@ -76,6 +83,9 @@ typedef enum {
     JIFEN_STATUS_RULE_SET_REFUSED = 34,
     JIFEN_STATUS_REQUEST_TOO_COSTLY = 36, /* a query request over its limits */
     JIFEN_STATUS_BUSY = 37, /* the key's query queue is full */
+    JIFEN_STATUS_UNKNOWN_COMMUNITY = 40,
+    JIFEN_STATUS_COMMUNITY_CLOSED = 41,
+    JIFEN_STATUS_COMMUNITY_EXISTS = 42,
     JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
     JIFEN_STATUS_NO_TREE = 70,
     JIFEN_STATUS_NO_TREE_HEAD = 71,
@@ -158,6 +168,10 @@ typedef enum {
     JIFEN_CMD_REPORT,
     JIFEN_CMD_SETTLE,
     JIFEN_CMD_POLICY_LOAD,
+    JIFEN_CMD_COMMUNITY_CREATE, /* many communities (docs/communities.md) */
+    JIFEN_CMD_COMMUNITY_CLOSE,
+    JIFEN_CMD_COMMUNITY_LIST,
+    JIFEN_CMD_ROLLUP,
     JIFEN_CMD_INCLUSION, /* Merkle proofs (docs/proofs.md) */
     JIFEN_CMD_CONSISTENCY,
     JIFEN_CMD_TREE_HEAD,
@@ -171,7 +185,14 @@ typedef enum {
     JIFEN_CMD_FUNDER_SETTLE,
     JIFEN_CMD_OPENING,
     JIFEN_CMD_PASSBOOK_MARK,
+    /* New kinds go above this line: it counts them (tests/test_keys.c
+     * holds every kind to a row of its role matrix). */
+    JIFEN_CMD_KINDS
 } jifen_command_kind;
+
+/* True for the commands of the service itself rather than a community's:
+ * they go to the service's journal or read across communities. */
+bool jifen_command_is_service(jifen_command_kind kind);
 
 /* True for the commands that write to the ledger. */
 bool jifen_command_is_write(jifen_command_kind kind);
@@ -204,6 +225,13 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   SETTLE        amount (fen), note
  *   POLICY_LOAD   text; in the journal also name (version), effective and
  *                 note (resolution), and text is the canonical form
+ *   COMMUNITY_CREATE community (code), name, street, text (founding rule set;
+ *                 in the journal its canonical form)
+ *   COMMUNITY_CLOSE community (code), note
+ *   COMMUNITY_LIST -
+ *   ROLLUP        period, street
+ *   KEY_ENROL     also, for a key of the service: all_communities, street,
+ *                 text (its communities, comma-separated)
  *   INCLUSION     entry, tree_size (0: the latest signed tree head's)
  *   CONSISTENCY   old_size, tree_size (0: the latest signed tree head's)
  *   TREE_HEAD     entry (0: the latest signed tree head)
@@ -244,6 +272,10 @@ typedef struct {
     char key[JIFEN_KEY_Z85_LEN + 1];
     jifen_role role;
     char effective[JIFEN_DATE_LEN + 1];
+    char community[JIFEN_COMMUNITY_MAX + 1];
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    bool all_communities;
+    bool file_rules; /* COMMUNITY_CREATE, by jifend only */
     uint64_t tree_size; /* Merkle queries */
     uint64_t old_size;
     /* issue 15 (docs/committee.md); a member's phone and a funder's code
@@ -252,7 +284,8 @@ typedef struct {
     char proxy[JIFEN_MEMBER_MAX + 1];
     jifen_funder_kind funder_kind;
     bool flag; /* its meaning by kind: see above */
-    /* POLICY_LOAD only, NUL-terminated, else NULL. Owned by the request
+    /* POLICY_LOAD and COMMUNITY_CREATE (a rule set's text), KEY_ENROL (a
+     * service key's communities), NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
      * codec_entry_decode_text; copies of the struct only borrow it. */
     char *text;
@@ -262,6 +295,7 @@ typedef struct {
     char request_id[JIFEN_REQUEST_ID_MAX + 1];
     size_t n_commands;
     jifen_command *commands; /* owned; see codec_request_clear */
+    char community[JIFEN_COMMUNITY_MAX + 1]; /* "": see Request.community */
     bool dry_run; /* issue 15: decided and applied, then nothing kept */
 } jifen_request;
 
@@ -353,7 +387,22 @@ typedef struct {
     bool revoked;
     uint64_t enrolled_entry;
     uint64_t revoked_entry;
+    /* a key of the service: its scope */
+    bool all_communities;
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    char communities[JIFEN_SCOPE_TEXT_MAX + 1]; /* comma-separated */
 } jifen_key_info;
+
+/* One community of the service, as CommunityListQuery lists it. */
+typedef struct {
+    char code[JIFEN_COMMUNITY_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    bool closed;
+    uint64_t created_entry;
+    uint64_t closed_entry;
+    uint64_t entries;
+} jifen_community;
 #define JIFEN_RULE_SETS_MAX 32
 #define JIFEN_RESOLUTION_MAX 120
 #define JIFEN_RULE_SET_TEXT_MAX 65536
@@ -387,7 +436,7 @@ typedef struct {
 } jifen_notice;
 
 #define JIFEN_REPORT_TITLE_MAX 255
-#define JIFEN_REPORT_COLUMNS_MAX 12
+#define JIFEN_REPORT_COLUMNS_MAX 20
 #define JIFEN_REPORT_CELL_MAX 63
 #define JIFEN_REPORT_ROWS_MAX 20000
 
@@ -452,6 +501,8 @@ typedef struct {
     jifen_notice *notices; /* owned; see codec_result_clear */
     int64_t suspended_until_ms; /* deduct: a sanction's suspension */
     jifen_report *report; /* owned; see codec_result_clear */
+    size_t n_communities;
+    jifen_community *communities; /* owned; see codec_result_clear */
     jifen_tree_proof *proof; /* owned; see codec_result_clear */
     size_t n_households;
     jifen_balance *households; /* owned: a search's matches */

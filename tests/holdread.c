@@ -5,6 +5,7 @@
  *
  *   holdread DIR     prints "holding" once the transaction is open
  */
+#include "offline.h"
 #include "storage.h"
 
 #include <stdio.h>
@@ -14,9 +15,12 @@ int main(int argc, char **argv)
 {
     storage *st = NULL;
     storage_txn txn;
-    char err[512];
+    char err[512], dir[4096];
+    /* A service's data directory: its only community's ledger. */
     if (argc != 2 ||
-        storage_open_readonly(&st, argv[1], err, sizeof err) != STORAGE_OK ||
+        offline_ledger_dir(argv[1], NULL, dir, sizeof dir, err, sizeof err) !=
+            0 ||
+        storage_open_readonly(&st, dir, err, sizeof err) != STORAGE_OK ||
         storage_txn_begin(st, &txn, false) != STORAGE_OK) {
         fprintf(stderr, "holdread: cannot open %s\n", argc > 1 ? argv[1] : "");
         return 1;

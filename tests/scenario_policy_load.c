@@ -74,9 +74,9 @@ static void test_policy_load(void **state)
 
     /* Only an admin adopts rules. */
     sc_refused(s, &s->committee, sc_policy_load(revised),
-               JIFEN_STATUS_FORBIDDEN, "(policy_load) is not allowed for a committee");
+               JIFEN_STATUS_FORBIDDEN, "(policy_load) is not allowed for a key of role committee");
     sc_refused(s, &s->terminal, sc_policy_load(revised),
-               JIFEN_STATUS_FORBIDDEN, "(policy_load) is not allowed for a terminal");
+               JIFEN_STATUS_FORBIDDEN, "(policy_load) is not allowed for a key of role terminal");
     sc_refused(s, &s->auditor, sc_policy_load(revised),
                JIFEN_STATUS_FORBIDDEN, "(policy_load) is not allowed");
 

@@ -99,16 +99,12 @@ static void test_a_spent_lot_closed_by_the_timer(void **state)
     scenario_destroy(&p);
 }
 
-/* A release whose points are due to expire already: the primary's timer
- * releases the award, which starts a lot that is due, and closes it in the
- * same run with nothing left (the household spent more than that); the
- * replica makes its closing pass before it takes the release, and the lot
- * the release starts stays open there. The lot is due at once because the
- * release is dated by the rule set in force when the timer ran (from 1
- * September: points expire at the end of the month after the month earned)
- * applied to the end of the award's window in July - not by the rule set
- * in force when the window ended (until 1 October), as docs/policy.md
- * says. */
+/* A late release (approved two months after its window ended) while the
+ * household spent more than it: the primary's timer releases the award and
+ * the replica must hold the same lots after it. Until the release was
+ * dated by the rule set in force when its window ended (docs/policy.md,
+ * "Expiry"), it started a lot that was due at once and the two parted;
+ * test_late_approval_keeps_its_expiry checks the dating itself. */
 static void test_a_late_release_of_a_lot_already_due(void **state)
 {
     (void)state;
@@ -149,6 +145,45 @@ static void test_a_late_release_of_a_lot_already_due(void **state)
     scenario_destroy(&p);
 }
 
+/* The release of an award approved late is dated by the rule set in force
+ * when its window ended (July's: two months), not the one in force when
+ * the timer posts it (September's: one month): 30 points earned in July
+ * last until 1 October, instead of expiring in the run that releases them. */
+static void test_late_approval_keeps_its_expiry(void **state)
+{
+    (void)state;
+    const char *rules[] = {
+        "version = july\neffective = 2026-07-01\n"
+        "fen_per_point = 100\nmax_offset_percent = 50\n"
+        "notice_days = 3\napproval_above = 20\n"
+        "expiry = months\nexpiry_months = 2\n"
+        "[activity honour]\npoints = 5\nmax_points = 50\n",
+        "version = september\neffective = 2026-09-01\n"
+        "fen_per_point = 100\nmax_offset_percent = 50\n"
+        "expiry = months\nexpiry_months = 1\n"
+        "[activity honour]\npoints = 5\nmax_points = 50\n",
+        NULL};
+    scenario *p = scenario_new(rules);
+    ledger_caller second =
+        scenario_enrol(p, JIFEN_ROLE_COMMITTEE, "second member");
+    scenario_at(p, "2026-07-02 10:00");
+    sc_ok(p, &p->committee, sc_household(H, NULL));
+    uint64_t big =
+        sc_ok(p, &p->committee, sc_award_points(H, "honour", 30)).entry;
+    scenario_at(p, "2026-07-06 00:00");
+    assert_int_equal(scenario_tick(p), 0); /* waits for its approval */
+    scenario_at(p, "2026-09-03 10:00");
+    sc_ok(p, &second, sc_approve(big));
+    assert_int_equal(scenario_tick(p), 1); /* the release, nothing expired */
+    sc_expect_balance(p, H, 30, 0, 0);
+    scenario_at(p, "2026-09-30 23:59");
+    assert_int_equal(scenario_tick(p), 0);
+    scenario_at(p, "2026-10-01 00:00");
+    assert_int_equal(scenario_tick(p), 1); /* July's points, as July said */
+    sc_expect_balance(p, H, 0, 0, 0);
+    scenario_destroy(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +192,8 @@ int main(void)
         cmocka_unit_test_teardown(test_a_spent_lot_closed_by_the_timer,
                                   scenario_teardown),
         cmocka_unit_test_teardown(test_a_late_release_of_a_lot_already_due,
+                                  scenario_teardown),
+        cmocka_unit_test_teardown(test_late_approval_keeps_its_expiry,
                                   scenario_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

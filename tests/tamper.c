@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "entry_codec.h"
 #include "hash.h"
+#include "offline.h"
 #include "journal.h"
 #include "notary.h"
 #include "policy.h"
@@ -88,13 +89,13 @@ static int rewrite_journal(const char *dir, uint64_t k, uint64_t amount)
 
 /* The stored checkpoints replaced by one signed tree head of the ledger
  * as it is now, with DIR/checkpoint.key. 0 or -1. */
-static int resign(const char *dir)
+static int resign(const char *dir, const char *key_dir)
 {
     char err[512];
     storage *st = NULL;
     notary *n = NULL;
     if (storage_open(&st, dir, 1u << 20, err, sizeof err) != STORAGE_OK ||
-        notary_open(&n, dir, st, 1, 86400, err, sizeof err) != 0) {
+        notary_open(&n, key_dir, st, 1, 86400, err, sizeof err) != 0) {
         fprintf(stderr, "tamper: %s\n", err);
         storage_close(&st);
         return -1;
@@ -124,6 +125,16 @@ int main(int argc, char **argv)
         return 2;
     }
     uint64_t k = strtoull(argv[2], NULL, 10), amount = strtoull(argv[3], NULL, 10);
+    /* A service's data directory: its only community's ledger. */
+    static char ledger_dir[4096];
+    char why[600];
+    if (offline_ledger_dir(argv[1], NULL, ledger_dir, sizeof ledger_dir, why,
+                           sizeof why) != 0) {
+        fprintf(stderr, "tamper: %s\n", why);
+        return 2;
+    }
+    const char *key_dir = argv[1]; /* the service's checkpoint key */
+    argv[1] = ledger_dir;
     char err[600], tmp[4096], from[4200], to[4200];
     policy pol;
     if (hash_init() != 0 || policy_load_default(&pol, err, sizeof err) != 0 ||
@@ -145,7 +156,7 @@ int main(int argc, char **argv)
     snprintf(from, sizeof from, "%s/lock.mdb", tmp);
     unlink(from);
     rmdir(tmp);
-    if (re_sign && resign(argv[1]) != 0)
+    if (re_sign && resign(argv[1], key_dir) != 0)
         return 1;
     printf("rewrote entry %" PRIu64 " to %" PRIu64 " and re-chained\n", k,
            amount);

@@ -95,7 +95,7 @@ static int setup(void **state)
         jifen_client_set_timeout(f->clients[r], 5000, 2);
     }
     f->client = f->clients[COMMITTEE];
-    f->base = 4; /* one enrolment per role */
+    f->base = 3; /* one enrolment per role but the admin, the service's */
     *state = f;
     return 0;
 }

@@ -1637,12 +1637,12 @@ static void test_reply_refused(void **state)
     expect_reply_error(&frame, "unknown field 77 in jifen.v1.Reply");
 
     pb_uint(&res, 1, 1);
-    pb_uint(&res, 40, 1);
+    pb_uint(&res, 199, 1);
     frame.n = 0;
     pb_uint(&frame, 2, 1);
     pb_msg(&frame, 4, &res);
     expect_reply_error(&frame,
-                       "results[0]: unknown field 40 in jifen.v1.Result");
+                       "results[0]: unknown field 199 in jifen.v1.Result");
 
     res.n = 0;
     pb_uint(&sub, 1, 7);
@@ -1786,9 +1786,12 @@ static void test_key_entry_and_list_reply(void **state)
                      JIFEN_STATUS_OK);
     assert_entry_equal(&e, &out);
 
-    jifen_key_info keys[2] = {{KEY_A, JIFEN_ROLE_ADMIN, "Li", false, 1, 0},
-                              {KEY_A, JIFEN_ROLE_COMMITTEE, "Wang", true, 2,
-                               5}};
+    jifen_key_info keys[2] = {
+        {.key = KEY_A, .role = JIFEN_ROLE_ADMIN, .label = "Li",
+         .enrolled_entry = 1},
+        {.key = KEY_A, .role = JIFEN_ROLE_COMMITTEE, .label = "Wang",
+         .revoked = true, .enrolled_entry = 2, .revoked_entry = 5,
+         .all_communities = true}};
     jifen_result r = {.status = JIFEN_STATUS_OK, .n_keys = 2, .keys = keys};
     jifen_reply reply = {.status = JIFEN_STATUS_OK, .n_results = 1,
                          .results = &r}, back;

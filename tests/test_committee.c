@@ -299,7 +299,7 @@ static void test_event_once_and_dry_run(void **state)
     snprintf(req.request_id, sizeof req.request_id, "roster-dry");
     uint8_t digest[JIFEN_HASH_LEN];
     hash_request_digest(&req, digest);
-    ledger_caller who = {"", JIFEN_ROLE_NONE, "委员"};
+    ledger_caller who = {"", JIFEN_ROLE_NONE, "委员", false};
     jifen_reply reply;
     assert_int_equal(ledger_write_begin(book.led), LEDGER_OK);
     assert_int_equal(ledger_apply(book.led, &req, digest, &who, T, &reply),
@@ -495,6 +495,23 @@ static void test_supermarket(void **state)
     assert_string_equal(cell(red.report, "rice-5kg", "quantity"), "1");
     assert_string_equal(cell(red.report, "rice-5kg", "handed_over"), "1");
     report_free(&red);
+    /* Settled, then reversed before its pickup: the merchant owes the
+     * 15.00 yuan back, never a negative debt, and nothing more is paid. */
+    r = write(&rd);
+    assert_int_equal(r.status, JIFEN_STATUS_OK);
+    snprintf(st.key, sizeof st.key, "laowang");
+    st.amount = 1500;
+    assert_int_equal(status_of(&st), JIFEN_STATUS_OK);
+    rev.entry = r.entry;
+    assert_int_equal(status_of(&rev), JIFEN_STATUS_OK);
+    funders = report("funders", NULL, "2026-07", 0);
+    assert_string_equal(cell(funders.report, "laowang", "owed_fen"), "0");
+    assert_string_equal(cell(funders.report, "laowang", "overpaid_fen"),
+                        "1500");
+    assert_string_equal(cell(funders.report, "TOTAL", "overpaid_fen"), "1500");
+    report_free(&funders);
+    st.amount = 1;
+    assert_int_equal(status_of(&st), JIFEN_STATUS_CAP_EXCEEDED);
     /* Goods out of stock for a withdrawn item; goods in refused. */
     jifen_command w = cmd_of(JIFEN_CMD_ITEM_SET, NULL);
     snprintf(w.code, sizeof w.code, "oil");

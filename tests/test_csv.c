@@ -69,7 +69,7 @@ static void test_numbers_kept(void **state)
     expect("-5000", "-5000");
     expect("13000", "13000");
     expect("-12.50", "-12.50");
-    expect("-", "'-");
+    expect("-", "-"); /* a lone dash is text: "nothing", not a formula */
     expect("-1.", "'-1.");
     expect("-1e5", "'-1e5");
     assert_true(csv_is_number("0"));

@@ -209,8 +209,8 @@ typedef struct {
     size_t n_sent;
     ledger_caller local;
     /* What the stream did: OK per command kind, statuses seen, dry runs. */
-    unsigned ok[JIFEN_CMD_PASSBOOK_MARK + 1];
-    unsigned seen[80];
+    unsigned ok[JIFEN_CMD_KINDS];
+    unsigned seen[128]; /* by status number (see saw()) */
     unsigned dry_runs;
     /* Issue 15: members taken in (a household, a name), consents given. */
     struct {
@@ -225,6 +225,13 @@ typedef struct {
     bool diverged;
     long first_records;
 } gen;
+
+static void saw(gen *g, jifen_status status)
+{
+    if ((size_t)status >= sizeof g->seen / sizeof g->seen[0])
+        fail_msg("status %d is beyond the test's table", (int)status);
+    g->seen[status]++;
+}
 
 static void keep(gen *g, uint64_t seq, jifen_command_kind kind,
                  const char *author, bool noticed, bool needs_approval)
@@ -925,7 +932,7 @@ static void note_result(gen *g, const sent *req, const jifen_reply *reply,
                         size_t enrol_slot, size_t revoke_slot)
 {
     if (reply->status != JIFEN_STATUS_OK) {
-        g->seen[reply->status]++;
+        saw(g, reply->status);
         if (g->trace)
             fprintf(stderr, "    refused as a whole: %s: %s\n",
                     jifen_status_name(reply->status), reply->error);
@@ -936,13 +943,13 @@ static void note_result(gen *g, const sent *req, const jifen_reply *reply,
          * answers count as refusals seen, never as entries. */
         g->dry_runs++;
         for (size_t i = 0; i < reply->n_results; i++)
-            g->seen[reply->results[i].status]++;
+            saw(g, reply->results[i].status);
         return;
     }
     for (size_t i = 0; i < reply->n_results; i++) {
         const jifen_result *r = &reply->results[i];
         const jifen_command *c = &req->cmds[i];
-        g->seen[r->status]++;
+        saw(g, r->status);
         if (g->trace) {
             char what[256];
             scenario_describe(c, what, sizeof what);

@@ -39,9 +39,18 @@ static const struct {
     {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
     {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
     {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
+    /* the service's own (docs/communities.md) */
+    {JIFEN_CMD_COMMUNITY_CREATE, "D"}, {JIFEN_CMD_COMMUNITY_CLOSE, "D"},
+    {JIFEN_CMD_COMMUNITY_LIST, "CTAD"}, {JIFEN_CMD_ROLLUP, "AD"},
+    /* the committee's month (issue 15) */
+    {JIFEN_CMD_MEMBER_SET, "C"},      {JIFEN_CMD_PROXY_CONSENT, "C"},
+    {JIFEN_CMD_ITEM_SET, "C"},        {JIFEN_CMD_STOCK_CHANGE, "C"},
+    {JIFEN_CMD_GOODS_REDEEM, "C"},    {JIFEN_CMD_PICKUP, "C"},
+    {JIFEN_CMD_FUNDER_SETTLE, "C"},   {JIFEN_CMD_OPENING, "CD"},
+    {JIFEN_CMD_PASSBOOK_MARK, "CT"},
 };
 /* Every kind is in the table above: a new command must say who may. */
-_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_HOUSEHOLD_SEARCH,
+_Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_KINDS - 1,
                "a command kind is missing from the test's matrix");
 static const char ROLE_LETTER[] = {[JIFEN_ROLE_COMMITTEE] = 'C',
                                    [JIFEN_ROLE_TERMINAL] = 'T',
@@ -83,6 +92,20 @@ static void test_who_reverses_what(void **state)
     assert_false(
         keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_HOUSEHOLD_ADD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_REVERSE));
+    /* issue 15: the committee corrects its supermarket and opening
+     * entries; the admin may import an opening but not reverse it, and
+     * registrations (members, items, stock, pickups) are not reversible. */
+    assert_true(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_GOODS_REDEEM));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_OPENING));
+    assert_true(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_FUNDER_SETTLE));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_ADMIN, JIFEN_CMD_OPENING));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_GOODS_REDEEM));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_MEMBER_SET));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_PICKUP));
 }
 
 static void key_z85(uint8_t seed, char out[JIFEN_KEY_Z85_LEN + 1])
@@ -101,7 +124,9 @@ static void test_records_and_snapshot(void **state)
     storage *st = NULL;
     storage_txn txn;
     keys_snapshot snap;
-    keys_record rec = {JIFEN_ROLE_TERMINAL, false, 7, 0, "Desk 1"}, got;
+    keys_record rec = {.role = JIFEN_ROLE_TERMINAL, .enrolled_entry = 7,
+                       .label = "Desk 1"},
+                got;
 
     assert_int_equal(storage_open(&st, dir, 1 << 20, err, sizeof err),
                      STORAGE_OK);

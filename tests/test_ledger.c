@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 /* The local operator: no key, so no role checks; "test" as the author. */
-static const ledger_caller LOCAL_TEST = {"", JIFEN_ROLE_NONE, "test"};
+static const ledger_caller LOCAL_TEST = {.author = "test"};
 
 typedef struct {
     char *dir;

@@ -115,7 +115,7 @@ static void write_batch(int64_t now, jifen_command *cmds, size_t n)
              ++book.next_id);
     uint8_t digest[JIFEN_HASH_LEN];
     jifen_reply reply;
-    ledger_caller who = {"", JIFEN_ROLE_NONE, "clerk"};
+    ledger_caller who = {.author = "clerk"};
     hash_request_digest(&req, digest);
     ledger_error e;
     /* A full map grows and the batch is applied again, as the server does. */

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-static const ledger_caller LOCAL_TEST = {"", JIFEN_ROLE_NONE, "test"};
+static const ledger_caller LOCAL_TEST = {.role = JIFEN_ROLE_NONE, .author = "test"};
 
 typedef struct {
     char *dir;

@@ -206,7 +206,7 @@ int testutil_write(ledger *led, int64_t now_ms, const char *author,
     /* The local operator (no key): the ledger checks no role, and the
      * author is whoever the test says, so rules about authors can be
      * tested (the recorder of an award may not approve it). */
-    ledger_caller who = {"", JIFEN_ROLE_NONE, ""};
+    ledger_caller who = {.role = JIFEN_ROLE_NONE};
     snprintf(who.author, sizeof who.author, "%s", author);
     return testutil_write_as(led, now_ms, &who, request_id, cmd, out);
 }

@@ -49,7 +49,7 @@ check_match "first checkpoint covering entry $E3" "^jifen-sth1 $(((E3 + 4) / 5 *
 # The same over the wire: checkpoint and stats queries, online verification.
 run jf checkpoint
 check_eq "jifen checkpoint = the stored one" "$CP10" "$OUT"
-E12=$(seqs 12)
+E12=$ENTRIES # the last entry: after the last checkpoint
 [ "$E12" -gt "$CP" ] || die "entry $E12 should come after the last checkpoint $CP"
 json_ok "checkpoint --entry $E12" checkpoint --entry "$E12"
 check_eq "no checkpoint covers entry $E12 yet" "" "$(jget .checkpoint)"

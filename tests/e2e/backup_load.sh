@@ -33,7 +33,7 @@ MISSING=$(LC_ALL=C comm -23 "$WORK/acked_before" "$WORK/in_backup" | head -3)
 check_eq "every request acknowledged before the backup is in it" "" "$MISSING"
 run python3 "$JIFEN_SOURCE_DIR/tools/verify_export.py" "$WORK/backup.jsonl"
 check_rc "the independent checker accepts the backup" 0
-[ "$(stat -c %s "$WORK/backup/data.mdb")" -le "$(stat -c %s "$DATA/data.mdb")" ] &&
+[ "$(stat -c %s "$WORK/backup/communities/default/data.mdb")" -le "$(stat -c %s "$DATA/communities/default/data.mdb")" ] &&
     pass "the copy is compacted (no larger than the live file)" || fail "the copy is larger"
 
 # Restore: a daemon on the copy (with the checkpoint keys copied along).

@@ -48,7 +48,7 @@ expect_refused() {
     check_contains "$name: the message names the file and where" "jifend: bad policy: $f$loc" "$err"
     check_contains "$name: and the problem" "$word" "$err"
     check_not_contains "$name: never served" "serving" "$err"
-    if [ -e "$data/data.mdb" ]; then
+    if [ -e "$data/data.mdb" ] || [ -e "$data/service/data.mdb" ]; then
         fail "$name: a ledger was created in $data"
     else
         pass "$name: no ledger was opened"

@@ -19,7 +19,7 @@ json_ok "a note with a name in it" award 3-2-501 meeting --note "张三 came"
 run "$JIFEND" --backup "$DATA" --to "$WORK/backup"
 check_rc "backup" 0
 check_eq "the backup directory: mode" 700 "$(stat -c %a "$WORK/backup")"
-check_eq "the backup's data.mdb: mode (the live one is 600)" 600 "$(stat -c %a "$WORK/backup/data.mdb")"
+check_eq "the backup's data.mdb: mode (the live one is 600)" 600 "$(stat -c %a "$WORK/backup/communities/default/data.mdb")"
 run "$JIFEND" --export "$DATA" --to "$WORK/ledger.jsonl"
 check_rc "export" 0
 check_eq "the export: mode (it holds names and notes)" 600 "$(stat -c %a "$WORK/ledger.jsonl")"
@@ -80,8 +80,8 @@ check_rc "... verifies" 0
 
 # --- a data.mdb cut short -------------------------------------------------------
 cp -a "$DATA" "$WORK/cut"
-size=$(stat -c %s "$WORK/cut/data.mdb")
-truncate -s $((size / 2)) "$WORK/cut/data.mdb"
+size=$(stat -c %s "$WORK/cut/communities/default/data.mdb")
+truncate -s $((size / 2)) "$WORK/cut/communities/default/data.mdb"
 for tool in verify export; do
     if [ "$tool" = export ]; then
         run "$JIFEND" --export "$WORK/cut" --to -
@@ -95,8 +95,8 @@ done
 run timeout 20 "$JIFEND" --data "$WORK/cut" --listen 'tcp://127.0.0.1:*'
 check_rc "jifend on a truncated data.mdb: refused at start" 1
 check_contains "... says what is wrong" "data.mdb is cut short" "$ERR"
-check_eq "... and leaves the file as it was" $((size / 2)) "$(stat -c %s "$WORK/cut/data.mdb")"
-: >"$WORK/cut/data.mdb"
+check_eq "... and leaves the file as it was" $((size / 2)) "$(stat -c %s "$WORK/cut/communities/default/data.mdb")"
+: >"$WORK/cut/communities/default/data.mdb"
 run timeout 20 "$JIFEND" --data "$WORK/cut" --listen 'tcp://127.0.0.1:*'
 check_rc "jifend on an empty data.mdb: refused, not started afresh" 1
 check_contains "... says so" "is empty" "$ERR"

@@ -176,8 +176,10 @@ make_keys() {
     done
 }
 
-# Journal entries a fresh ledger starts with: one enrolment per role.
-BASE=${#ROLES[@]}
+# Journal entries a fresh community's ledger starts with: one enrolment
+# per role but the admin's, who is the service's (enrolled in the service's
+# own journal: docs/communities.md).
+BASE=$((${#ROLES[@]} - 1))
 
 # seqs N...: the numbers N shifted by BASE, space-separated (entry numbers
 # as counted before keys existed).
@@ -310,7 +312,8 @@ start_daemon() {
     local first=0
     # A replica's ledger is a copy of its primary's: nothing is enrolled
     # into it; the primary's enrolments arrive by replication.
-    if [ ! -e "$data/data.mdb" ] && [[ " $* " != *" --replica-of "* ]]; then
+    if [ ! -e "$data/service/data.mdb" ] && [ ! -e "$data/data.mdb" ] &&
+        [[ " $* " != *" --replica-of "* ]]; then
         first=1
         make_keys
         # On the daemon's test clock, if it has one: the enrolment is the

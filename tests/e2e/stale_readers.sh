@@ -36,7 +36,7 @@ for p in "${DEAD[@]}"; do
 done
 pass "3 readers killed with kill -9 while holding read transactions"
 if command -v mdb_stat >/dev/null; then
-    run mdb_stat -r "$DATA"
+    run mdb_stat -r "$DATA/communities/default"
     check_contains "mdb_stat -r shows the dead readers' slots" " ${DEAD[2]} " "$OUT"
 fi
 
@@ -45,7 +45,7 @@ check_contains "jifend reclaimed them at start" "reclaimed 3 stale reader slot(s
 run jf award h1 volunteer --hours 1
 check_rc "writes go on" 0
 if command -v mdb_stat >/dev/null; then
-    run mdb_stat -r "$DATA"
+    run mdb_stat -r "$DATA/communities/default"
     check_not_contains "mdb_stat -r: the dead readers are gone" " ${DEAD[2]} " "$OUT"
     check_contains "mdb_stat -r: the live reader stays" " $ALIVE " "$OUT"
 fi
@@ -79,11 +79,11 @@ if command -v mdb_stat >/dev/null; then
 fi
 # With its slot gone, pages freed by commits are reused: writes go on
 # without growing the file by the pages a pinned snapshot would keep.
-size_before=$(stat -c %s "$DATA/data.mdb")
+size_before=$(stat -c %s "$DATA/communities/default/data.mdb")
 for i in $(seq 1 60); do
     jf award h1 volunteer --hours 1 --note "after the dead reader $i" >/dev/null || die "award $i"
 done
-size_after=$(stat -c %s "$DATA/data.mdb")
+size_after=$(stat -c %s "$DATA/communities/default/data.mdb")
 check_le "data.mdb grew by at most 256 KiB over 60 commits" $((size_after - size_before)) $((256 * 1024))
 stop_daemon
 finish

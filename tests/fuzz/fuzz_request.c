@@ -40,7 +40,7 @@ static ledger *led;
 static char *dir;
 static ledger_caller callers[JIFEN_ROLE_ADMIN + 1]; /* by role */
 static unsigned long runs;
-static const ledger_caller LOCAL = {"", JIFEN_ROLE_NONE, "fuzz"};
+static const ledger_caller LOCAL = {.author = "fuzz"};
 
 static void check_invariants(void);
 
