@@ -374,15 +374,16 @@ int cli_committee_opening(const cli_committee_env *env, const char *file)
             cli_text_cell(out, r->cmd.household, 12, false);
             if (!rows_ok(r)) {
                 rows_reason(o->lang, r, why, sizeof why);
-                say(out, o, tr(o, I18N_ROSTER_REFUSED), 1, why);
+                say(out, o, tr(o, I18N_OPEN_REFUSED), 1, why);
                 fputc('\n', out);
                 continue;
             }
             fee_text(o, &r->cmd, fee, sizeof fee);
-            fprintf(out, "%s %s %s, %s (%s p.%u, %s)",
-                    env->dry_run ? tr(o, I18N_OPEN_WOULD) : "",
-                    u64s(a, r->cmd.points), tr(o, I18N_APP_POINTS), fee,
-                    r->cmd.name, r->cmd.limit, r->cmd.effective);
+            char page[24];
+            if (env->dry_run)
+                fprintf(out, "%s ", tr(o, I18N_OPEN_WOULD));
+            say(out, o, tr(o, I18N_OPEN_LINE), 5, u64s(a, r->cmd.points), fee,
+                r->cmd.name, u64s(page, r->cmd.limit), r->cmd.effective);
             if (!env->dry_run) {
                 fputs("  ", out);
                 say(out, o, tr(o, I18N_OPEN_DONE), 1, u64s(a, r->result.entry));
@@ -582,8 +583,15 @@ int cli_committee_passbook(const cli_committee_env *env,
             say(out, o, tr(o, I18N_PB_REPRINT), 2, u64s(a, reprint_from), u64s(b, through));
         else if (rep->n_rows)
             say(out, o, tr(o, I18N_PB_MARKED), 2, u64s(a, rep->n_rows), u64s(b, through));
-        else
-            fputs(tr(o, I18N_PB_NOTHING), out);
+        else {
+            /* Where the last print ended: the report's title says. */
+            const char *at = strstr(rep->title, "printed through entry ");
+            uint64_t last = at ? strtoull(at + 22, NULL, 10) : 0;
+            if (last)
+                say(out, o, tr(o, I18N_PB_NOTHING), 1, u64s(a, last));
+            else
+                fputs(tr(o, I18N_PB_NEVER_NOTHING), out);
+        }
         fputc('\n', out);
     }
     jifen_reply_clear(&reply);
@@ -591,6 +599,12 @@ int cli_committee_passbook(const cli_committee_env *env,
 }
 
 /* --- a statement with its lines ---------------------------------------------------------- */
+
+static const char *heading(const cli_output *o, const char *kind,
+                           const char *col);
+static bool ends_with(const char *s, const char *suffix);
+static void title_period(const jifen_command *c, const jifen_report *rep,
+                         char out[CLOCK_PERIOD_LEN + 1]);
 
 static void print_lines(FILE *out, const cli_output *o,
                         const jifen_report *rep)
@@ -615,6 +629,30 @@ static void print_lines(FILE *out, const cli_output *o,
         if (member[0])
             fprintf(out, "  %s %s", tr(o, I18N_COL_member), member);
         print_acting(out, o, member, cell(rep, i, "proxy"));
+        fputc('\n', out);
+    }
+}
+
+/* The statement's figures in the reader's words: an item the words do
+ * not know is shown by its name. */
+static void print_statement(FILE *out, const cli_output *o,
+                            const jifen_command *c, const jifen_report *rep)
+{
+    char period[CLOCK_PERIOD_LEN + 1];
+    title_period(c, rep, period);
+    say(out, o, tr(o, I18N_RPT_statement), 2, c->household, period);
+    fputc('\n', out);
+    size_t width = 0;
+    for (size_t i = 0; i < rep->n_rows; i++) {
+        size_t w = cli_text_width(heading(o, "statement", cell(rep, i, "item")));
+        width = w > width ? w : width;
+    }
+    for (size_t i = 0; i < rep->n_rows; i++) {
+        const char *item = cell(rep, i, "item"), *v = cell(rep, i, "value");
+        char y[32];
+        cli_text_cell(out, heading(o, "statement", item), width, false);
+        cli_text_cell(out, ends_with(item, "_fen") ? yuan(y, strtoll(v, NULL, 10)) : v,
+                      12, true);
         fputc('\n', out);
     }
 }
@@ -644,7 +682,7 @@ int cli_committee_statement(const cli_committee_env *env,
         cli_json_report(lines, reply.results[1].report);
         json_out_print(o->out, &j);
     } else {
-        cli_print_result(o, report, "", &reply.results[0]);
+        print_statement(o->out, o, report, reply.results[0].report);
         print_lines(o->out, o, reply.results[1].report);
     }
     jifen_reply_clear(&reply);
@@ -811,6 +849,8 @@ static void print_honour(FILE *out, const cli_output *o,
     title_period(c, rep, period);
     snprintf(year, sizeof year, "%.4s", period);
     snprintf(month, sizeof month, "%d", atoi(period + 5));
+    if (o->lang == I18N_EN) /* 2026-07, not 2026-7 */
+        snprintf(month, sizeof month, "%.2s", period + 5);
     i18n_fill(when, sizeof when, tr(o, I18N_HON_PERIOD), 2, year, month);
     say(out, o, tr(o, I18N_HON_TITLE), 1, when);
     fprintf(out, "\n%s\n", tr(o, I18N_HON_NOTE));

@@ -394,6 +394,27 @@ const char *rows_status(const rows_row *r)
     return r->sent ? jifen_status_name(r->result.status) : "not_sent";
 }
 
+/* Whether the words of a status say all there is: then a Chinese reader
+ * is not given the ledger's English reason as well. Elsewhere (a cap, a
+ * suspension, the event's earlier award) that reason names what the words
+ * cannot: which cap, until when, which entry. */
+static bool status_says_all(jifen_status s)
+{
+    switch (s) {
+    case JIFEN_STATUS_UNKNOWN_HOUSEHOLD:
+    case JIFEN_STATUS_HOUSEHOLD_EXISTS:
+    case JIFEN_STATUS_UNKNOWN_ACTIVITY:
+    case JIFEN_STATUS_UNKNOWN_MEMBER:
+    case JIFEN_STATUS_NO_CONSENT:
+    case JIFEN_STATUS_UNKNOWN_ITEM:
+    case JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES:
+    case JIFEN_STATUS_FORBIDDEN:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void rows_reason(i18n_lang lang, const rows_row *r, char *out, size_t cap)
 {
     if (r->why[0]) {
@@ -406,7 +427,8 @@ void rows_reason(i18n_lang lang, const rows_row *r, char *out, size_t cap)
     i18n_id id = i18n_find(key);
     const char *what =
         i18n_text(id < I18N_COUNT ? id : I18N_ERR_STATUS_other, lang);
-    if (r->result.error[0])
+    if (r->result.error[0] &&
+        (lang == I18N_EN || !status_says_all(r->result.status)))
         snprintf(out, cap, "%s (%s)", what, r->result.error);
     else
         snprintf(out, cap, "%s", what);

@@ -120,6 +120,9 @@ check_rc "a proxy without consent" 1
 check_contains "refused: no consent" no_consent "$ERR"
 run jf report statement 3-2-501 --period 2026-07
 check_rc "the statement" 0
+check_contains "the statement: in Chinese" "3-2-501 户 2026-07 积分与物业费对账单" "$OUT"
+check_match "... its figures in words" "本月获得积分 +[0-9]+" "$OUT"
+check_not_contains "... not by their names" "points_earned" "$OUT"
 check_contains "the statement's lines" "本月明细" "$OUT"
 check_match "the roster's award with its member" "$AWARD_ENTRY +.*议事会.* 2 .*成员 王奶奶" "$OUT"
 check_match "the proxy's award" "志愿服务.* 3 .*成员 王奶奶（王小明 代 王奶奶 办理）" "$OUT"
@@ -181,7 +184,8 @@ check_contains "passbook: the goods" "兑换 5斤装大米" "$OUT"
 FIRST=$(grep -c '^26-07' <<<"$OUT" || true)
 check_eq "first print: three lines" 3 "$FIRST"
 run jf passbook 3-2-501
-check_contains "nothing new: nothing printed" "不用补登" "$OUT"
+LAST_LINE=$(jfj passbook 3-2-501 --reprint 1 | jq -r '.lines[-1].entry')
+check_contains "nothing new: nothing printed, and where it ended" "自上次打印（至条目 $LAST_LINE）以来没有新记录" "$OUT"
 set_time "2026-07-04 10:00"
 run jf award 3-2-501 volunteer --hours 1 --member 王奶奶
 run jfj passbook 3-2-501
@@ -215,6 +219,9 @@ run jfj import opening "$BAD"
 check_rc "an opening for a household with entries" 1
 check_eq "refused: household_has_entries" household_has_entries "$(jget '.rows[0].status')"
 check_eq "totals do not agree" false "$(jget .agree)"
+run jf import opening "$BAD"
+check_contains "... said in Chinese, by its line" "第 2 行   3-2-502     不予导入：这户已有记账记录" "$OUT"
+check_contains "... and the totals do not agree" "不一致！" "$OUT"
 
 # --- everything derived the same from the journal -------------------------------------
 check_eq "verify" true "$(jfj verify | jq -r .ok)"
