@@ -148,9 +148,13 @@ static int read_and_send(const cli_committee_env *env, rows_kind kind,
         bool tty = !env->out->json && isatty(STDERR_FILENO);
         rc = rows_send(rows, env->dry_run, send_rows_fn, (void *)env,
                        tty ? progress : NULL, (void *)env);
+        if (rc == 0)
+            return DONE;
         if (rc == -1)
             cli_print_failure(env->out, "error", "out of memory", NULL);
-        return rc == 0 ? DONE : rc == -1 ? REFUSED : rc;
+        rows_free(rows);
+        rows_close(f);
+        return rc == -1 ? REFUSED : rc;
     }
     if (rc == 1) {
         char msg[ROWS_WHY_MAX + 256];
