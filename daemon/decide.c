@@ -135,6 +135,10 @@ static void decide_award(ledger *self, const write_context *ctx,
     jifen_balance b;
     if (!decide_need_household(self, cmd->household, &b, result))
         return;
+    /* Issue 15: a suspension, the member and proxy, the event once. */
+    uint64_t consent = 0;
+    if (!committee_award_guards(self, ctx, cmd, &consent, result))
+        return;
     uint32_t points = 0;
     jifen_status s = policy_award_points(ctx->pol, cmd, &points,
                                          result->error, sizeof result->error);
@@ -146,6 +150,7 @@ static void decide_award(ledger *self, const write_context *ctx,
     }
     jifen_entry *e = decide_new_draft(self, cmd);
     e->command.points = points; /* the entry says what was really awarded */
+    e->proxy_consent = consent;
     /* Under public notice the points wait in the pending account; the
      * entry says until when, and whether a second member must approve. */
     bool needs_approval = false;
@@ -192,6 +197,8 @@ static void decide_deduct(ledger *self, const write_context *ctx,
     const policy_rule *rule = policy_find_rule(ctx->pol, cmd->code);
     e->suspended_until_ms = rule ? policy_suspended_until(rule, ctx->now_ms)
                                  : 0;
+    e->awards_suspended_until_ms =
+        rule ? policy_awards_suspended_until(rule, ctx->now_ms) : 0;
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(cmd->household, account);
     decide_add_posting(e, JIFEN_ASSET_POINTS, account, ACCOUNT_POINTS_DEDUCTED, points);
@@ -498,7 +505,8 @@ static void decide_reverse(ledger *self, const write_context *ctx,
                           codec_command_name(original->command.kind));
         return;
     }
-    if (!reversible_after_notice(self, original, result))
+    if (!reversible_after_notice(self, original, result) ||
+        !supermarket_reversible(self, original, result))
         return;
     uint8_t key[8];
     storage_val v;
@@ -730,6 +738,16 @@ static const decision decisions[] = {
     [JIFEN_CMD_ONTIME_AWARD] = decide_daemon_only,
     [JIFEN_CMD_COMMUNITY_CREATE] = community_decide,
     [JIFEN_CMD_COMMUNITY_CLOSE] = community_decide,
+    /* issue 15: committee.c, supermarket.c */
+    [JIFEN_CMD_MEMBER_SET] = committee_decide_member_set,
+    [JIFEN_CMD_PROXY_CONSENT] = committee_decide_proxy_consent,
+    [JIFEN_CMD_OPENING] = committee_decide_opening,
+    [JIFEN_CMD_PASSBOOK_MARK] = committee_decide_passbook_mark,
+    [JIFEN_CMD_ITEM_SET] = supermarket_decide_item_set,
+    [JIFEN_CMD_STOCK_CHANGE] = supermarket_decide_stock_change,
+    [JIFEN_CMD_GOODS_REDEEM] = supermarket_decide_goods_redeem,
+    [JIFEN_CMD_PICKUP] = supermarket_decide_pickup,
+    [JIFEN_CMD_FUNDER_SETTLE] = supermarket_decide_funder_settle,
 };
 
 /* The service's ledger takes its own commands and keys; a community's
@@ -765,3 +783,29 @@ void decide_command(ledger *self, const write_context *ctx,
     self->w->before.household[0] = '\0'; /* nothing read yet */
     decisions[cmd->kind](self, ctx, cmd, result);
 }
+
+/* --- more for the decisions of issue 15 (committee.c, supermarket.c) ------- */
+
+bool decide_enough_points(const jifen_balance *b, uint64_t points,
+                          jifen_result *result)
+{
+    return enough_points(b, points, result);
+}
+
+bool decide_redemption_suspended(ledger *self, const write_context *ctx,
+                                 const char *household, jifen_result *result)
+{
+    return suspended(self, ctx, household, result);
+}
+
+jifen_status decide_redeem_cap(ledger *self, const write_context *ctx,
+                               const char *household, uint64_t points,
+                               jifen_result *result)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    ledger_copy_text(c.household, sizeof c.household, household);
+    c.amount = points;
+    return check_redeem_cap(self, ctx, &c, result);
+}
+

@@ -320,6 +320,20 @@ static const unsigned MATRIX[] = {
     [JIFEN_CMD_SHIFTS] = R(JIFEN_ROLE_TERMINAL) | R(JIFEN_ROLE_AUDITOR) |
                          R(JIFEN_ROLE_ADMIN),
     [JIFEN_CMD_HOUSEHOLD_SET] = R(JIFEN_ROLE_TERMINAL) | R(JIFEN_ROLE_COMMITTEE),
+    /* Issue 15 (docs/committee.md): the committee keeps the households'
+     * members and their consents, runs the points supermarket and settles
+     * with its funders. A passbook is printed at the committee's office or
+     * at the property desk. Opening balances from the paper ledgers are
+     * the committee's, or the operator's when a scheme moves onto jifen. */
+    [JIFEN_CMD_MEMBER_SET] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_PROXY_CONSENT] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_ITEM_SET] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_STOCK_CHANGE] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_GOODS_REDEEM] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_PICKUP] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_FUNDER_SETTLE] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_OPENING] = R(JIFEN_ROLE_COMMITTEE) | R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_PASSBOOK_MARK] = R(JIFEN_ROLE_COMMITTEE) | R(JIFEN_ROLE_TERMINAL),
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)
@@ -346,6 +360,9 @@ bool keys_role_may_reverse(jifen_role role, jifen_command_kind original)
     case JIFEN_CMD_PAY:
     case JIFEN_CMD_REDEEM:
     case JIFEN_CMD_REFUND:
+    case JIFEN_CMD_GOODS_REDEEM: /* issue 15: before the pickup */
+    case JIFEN_CMD_OPENING:      /* a wrong figure from the paper */
+    case JIFEN_CMD_FUNDER_SETTLE:
         return in_matrix(role, JIFEN_CMD_REVERSE) && in_matrix(role, original);
     default:
         return false;

@@ -94,6 +94,7 @@ typedef enum {
     KEY_FEE_NAME,
     KEY_FEE_BASIS,
     KEY_FEE_RATE,
+    KEY_RULE_SUSPEND_AWARD_MONTHS,
     KEY_COUNT
 } key_id;
 
@@ -177,6 +178,11 @@ static const key_spec keys[KEY_COUNT] = {
                        FIELD(policy_fee, basis_text)},
     [KEY_FEE_RATE] = {"rate_fen", SEC_FEE, VAL_UINT, false, 1,
                       POLICY_FEE_RATE_MAX, FIELD(policy_fee, rate_fen)},
+    [KEY_RULE_SUSPEND_AWARD_MONTHS] = {"suspend_award_months", SEC_RULE,
+                                       VAL_UINT, false, 1,
+                                       POLICY_SUSPEND_MONTHS_MAX,
+                                       FIELD(policy_rule,
+                                             suspend_award_months)},
 };
 _Static_assert(KEY_COUNT <= 32, "the parser keeps one bit per key");
 
@@ -1361,6 +1367,7 @@ static void format_rule(text_out *t, const policy_rule *r)
     out(t, "points = %" PRIu32 "\n", r->points);
     out_opt(t, "max_points", r->max_points);
     out_opt(t, "suspend_months", r->suspend_months);
+    out_opt(t, "suspend_award_months", r->suspend_award_months);
 }
 
 int policy_format(const policy *p, char *buf, size_t cap)
@@ -1409,4 +1416,13 @@ int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms)
     if (rule->suspend_months == 0)
         return 0;
     return clock_add_months_start_ms(deducted_ms, (int)rule->suspend_months + 1);
+}
+
+int64_t policy_awards_suspended_until(const policy_rule *rule,
+                                      int64_t deducted_ms)
+{
+    if (rule->suspend_award_months == 0)
+        return 0;
+    return clock_add_months_start_ms(deducted_ms,
+                                     (int)rule->suspend_award_months + 1);
 }

@@ -44,6 +44,9 @@ typedef struct {
     /* A sanction: a deduction under this rule also suspends the household's
      * redemptions for the rest of the month and this many more (0: none). */
     uint32_t suspend_months;
+    /* ... and refuses its awards for the rest of the month and this many
+     * more (issue 15: a roster's "suspended" rows; 0: none). */
+    uint32_t suspend_award_months;
 } policy_rule;
 
 /* The fee schedule (issue 14, docs/desk.md): what a billing run bills
@@ -183,6 +186,11 @@ int64_t policy_expiry_of(const policy *p, int64_t earned_ms);
 /* Until when (Unix ms, a month start in Shanghai) a deduction made at
  * deducted_ms under `rule` suspends redemption; 0 when it does not. */
 int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms);
+
+/* Until when a deduction made at deducted_ms under `rule` suspends the
+ * household's awards; 0 when it does not. */
+int64_t policy_awards_suspended_until(const policy_rule *rule,
+                                      int64_t deducted_ms);
 
 /* Writes the policy as a policy file that parses back to the same policy
  * (what `jifen policy show` prints). Returns the length, or -1 when it does

@@ -6,6 +6,9 @@
 #include "reports.h"
 
 #include "dues.h"
+#include "committee_reports.h"
+#include "report_table.h"
+
 #include "journal.h"
 
 #include "accounts.h"
@@ -19,76 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- tables ----------------------------------------------------------------
+/* --- tables: report_table.h ---------------------------------------------
  */
-
-typedef struct {
-    jifen_report *r;
-    size_t cap;
-    bool failed;   /* a row could not be kept */
-    bool overflow; /* a total did not fit 64 bits: refused, not shown */
-} table;
-
-static bool table_start(table *t, jifen_result *res, const char *const *cols,
-                        size_t nc)
-{
-    memset(t, 0, sizeof *t);
-    t->r = res->report = calloc(1, sizeof *res->report);
-    if (!t->r)
-        return false;
-    t->r->n_columns = nc;
-    for (size_t i = 0; i < nc; i++)
-        snprintf(t->r->columns[i], sizeof t->r->columns[i], "%s", cols[i]);
-    return true;
-}
-
-static void table_title(table *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void table_title(table *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->r->title, sizeof t->r->title, fmt, ap);
-    va_end(ap);
-}
-
-/* An array of `size`-byte items that doubles as it fills, with room for
- * item n: the array (moved, perhaps), or NULL when out of memory (the old
- * one is left as it was). */
-static void *room_for(void *items, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return items;
-    size_t more = *cap ? *cap * 2 : 16;
-    void *p = realloc(items, more * size);
-    if (p)
-        *cap = more;
-    return p;
-}
-
-/* Adds a row; cells are strings, n_columns of them. A table without a
- * report (reports_summary's) keeps no rows: only the figures count. */
-static void table_row(table *t, const char *const *cells)
-{
-    jifen_report *r = t->r;
-    if (!r)
-        return;
-    jifen_report_row *rows = NULL;
-    /* The walks stop at their page or cap (paging); this is the last
-     * guard of what one reply may hold. */
-    if (!t->failed && r->n_rows < JIFEN_REPORT_ROWS_MAX)
-        rows = room_for(r->rows, &t->cap, r->n_rows, sizeof *r->rows);
-    if (!rows) {
-        t->failed = true;
-        return;
-    }
-    r->rows = rows;
-    jifen_report_row *row = &r->rows[r->n_rows++];
-    memset(row, 0, sizeof *row);
-    for (size_t i = 0; i < r->n_columns; i++)
-        snprintf(row->cells[i], sizeof row->cells[i], "%s", cells[i]);
-}
 
 /* A row of a label and a number. */
 static void item(table *t, const char *label, int64_t v)
@@ -212,7 +147,8 @@ typedef struct {
 
 static void seq_set_add(seq_set *s, uint64_t seq)
 {
-    uint64_t *seqs = room_for(s->seqs, &s->cap, s->n, sizeof *s->seqs);
+    uint64_t *seqs = table_room_for(s->seqs, &s->cap, s->n,
+                                    sizeof *s->seqs);
     if (seqs) {
         s->seqs = seqs;
         s->seqs[s->n++] = seq;
@@ -838,7 +774,9 @@ static const report_kind *find_kind(const jifen_command *cmd,
         return &kinds[k];
     }
     refuse(result, JIFEN_STATUS_BAD_REQUEST,
-           "kind: statement, liability, ageing, arrears or trial-balance");
+           "kind: statement, liability, ageing, arrears, trial-balance; "
+           "members, statement-lines, passbook, honour, stock, redemptions, "
+           "funders, pickups");
     return NULL;
 }
 
@@ -879,6 +817,14 @@ void reports_run_rules(storage_txn *txn, const jifen_command *cmd,
                        const policy *pol, const ruleset *rules,
                        int64_t now_ms, jifen_result *result)
 {
+    /* Issue 15's reports: the committee's, the supermarket's. */
+    if (committee_reports_run(txn, cmd, pol, now_ms, result))
+        return;
+    if (cmd->entry) {
+        refuse(result, JIFEN_STATUS_BAD_REQUEST,
+               "from_entry: only a passbook reprint starts at an entry");
+        return;
+    }
     const report_kind *k = find_kind(cmd, result);
     int64_t from = clock_month_start_ms(now_ms);
     if (!k)

@@ -103,6 +103,26 @@ static const struct {
      JIFEN__V1__STATUS__STATUS_REPORT_TOO_LARGE, "report_too_large"},
     {JIFEN_STATUS_NOT_PREPAID, JIFEN__V1__STATUS__STATUS_NOT_PREPAID,
      "not_prepaid"},
+    {JIFEN_STATUS_UNKNOWN_MEMBER, JIFEN__V1__STATUS__STATUS_UNKNOWN_MEMBER,
+     "unknown_member"},
+    {JIFEN_STATUS_NO_CONSENT, JIFEN__V1__STATUS__STATUS_NO_CONSENT,
+     "no_consent"},
+    {JIFEN_STATUS_UNKNOWN_ITEM, JIFEN__V1__STATUS__STATUS_UNKNOWN_ITEM,
+     "unknown_item"},
+    {JIFEN_STATUS_OUT_OF_STOCK, JIFEN__V1__STATUS__STATUS_OUT_OF_STOCK,
+     "out_of_stock"},
+    {JIFEN_STATUS_ALREADY_AWARDED, JIFEN__V1__STATUS__STATUS_ALREADY_AWARDED,
+     "already_awarded"},
+    {JIFEN_STATUS_AWARDS_SUSPENDED,
+     JIFEN__V1__STATUS__STATUS_AWARDS_SUSPENDED, "awards_suspended"},
+    {JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES,
+     JIFEN__V1__STATUS__STATUS_HOUSEHOLD_HAS_ENTRIES, "household_has_entries"},
+    {JIFEN_STATUS_ALREADY_PICKED_UP,
+     JIFEN__V1__STATUS__STATUS_ALREADY_PICKED_UP, "already_picked_up"},
+    {JIFEN_STATUS_UNKNOWN_FUNDER, JIFEN__V1__STATUS__STATUS_UNKNOWN_FUNDER,
+     "unknown_funder"},
+    {JIFEN_STATUS_PRINTED_ALREADY, JIFEN__V1__STATUS__STATUS_PRINTED_ALREADY,
+     "printed_already"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -500,6 +520,28 @@ static void check_key(errbuf *e, const char *key, size_t cap)
                 "Z85");
 }
 
+void codec_check_household(errbuf *e, const char *s, size_t cap)
+{
+    check_household(e, s, cap);
+}
+
+void codec_check_code(errbuf *e, const char *field, const char *s, size_t cap)
+{
+    check_code(e, field, s, cap);
+}
+
+void codec_check_text(errbuf *e, const char *field, const char *s, size_t cap,
+                      bool required)
+{
+    check_text(e, field, s, cap, required);
+}
+
+void codec_check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
+                       uint64_t hi, const char *hint)
+{
+    check_range(e, field, v, lo, hi, hint);
+}
+
 static void check_request_id(errbuf *e, const char *id, size_t cap)
 {
     if (!failed(e) && !token_ok(id, cap, JIFEN_REQUEST_ID_MAX, request_id_char))
@@ -547,6 +589,7 @@ static void award_check(const jifen_command *c, errbuf *e)
     check_range(e, "points", c->points, 0, JIFEN_POINTS_MAX, POINTS_HINT);
     check_range(e, "hours", c->hours, 0, JIFEN_HOURS_MAX, "");
     check_text(e, "note", c->note, sizeof c->note, false);
+    codec_award_extra_check(c, e);
 }
 
 static void award_to_wire(const jifen_command *c, wire_command *w)
@@ -559,6 +602,10 @@ static void award_to_wire(const jifen_command *c, wire_command *w)
     m->points = c->points;
     m->hours = c->hours;
     m->note = wire_str(c->note);
+    m->member = wire_str(c->member);
+    m->proxy = wire_str(c->proxy);
+    m->event = wire_str(c->name);
+    m->event_date = wire_str(c->effective);
     w->msg.award = m;
 }
 
@@ -570,6 +617,11 @@ static void award_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "activity", c->code, sizeof c->code, m->activity);
     take_str(e, "note", c->note, sizeof c->note, m->note);
+    take_str(e, "member", c->member, sizeof c->member, m->member);
+    take_str(e, "proxy", c->proxy, sizeof c->proxy, m->proxy);
+    take_str(e, "event", c->name, sizeof c->name, m->event);
+    take_str(e, "event_date", c->effective, sizeof c->effective,
+             m->event_date);
     c->points = m->points;
     c->hours = m->hours;
 }
@@ -1153,6 +1205,7 @@ static void report_query_to_wire(const jifen_command *c, wire_command *w)
     m->after = wire_str(c->after);
     m->limit = c->limit;
     m->upto = c->upto;
+    m->from_entry = c->entry;
     w->msg.report = m;
 }
 
@@ -1167,6 +1220,7 @@ static void report_query_from_wire(const ProtobufCMessage *sub,
     take_str(e, "after", c->after, sizeof c->after, m->after);
     c->limit = m->limit;
     c->upto = m->upto;
+    c->entry = m->from_entry;
 }
 
 static void settle_check(const jifen_command *c, errbuf *e)
@@ -1667,17 +1721,6 @@ static void household_set_from_wire(const ProtobufCMessage *sub,
     c->points = m->units;
 }
 
-typedef struct {
-    jifen_command_kind kind;
-    const char *name;
-    bool write;
-    Jifen__V1__Command__KindCase wire_case;
-    const ProtobufCMessageDescriptor *desc;
-    void (*check)(const jifen_command *c, errbuf *e);
-    void (*to_wire)(const jifen_command *c, wire_command *w);
-    void (*from_wire)(const ProtobufCMessage *sub, jifen_command *c, errbuf *e);
-} kind_info;
-
 static const kind_info KINDS[] = {
     {JIFEN_CMD_HOUSEHOLD_ADD, "household_add", true,
      JIFEN__V1__COMMAND__KIND_HOUSEHOLD_ADD,
@@ -1821,6 +1864,9 @@ static const kind_info *kind_info_of(jifen_command_kind kind)
     for (size_t i = 0; i < N_KINDS; i++)
         if (KINDS[i].kind == kind)
             return &KINDS[i];
+    for (size_t i = 0; i < codec_committee_n_kinds; i++)
+        if (codec_committee_kinds[i].kind == kind)
+            return &codec_committee_kinds[i];
     return NULL;
 }
 
@@ -1829,6 +1875,9 @@ static const kind_info *kind_info_of_wire(Jifen__V1__Command__KindCase wire)
     for (size_t i = 0; i < N_KINDS; i++)
         if (KINDS[i].wire_case == wire)
             return &KINDS[i];
+    for (size_t i = 0; i < codec_committee_n_kinds; i++)
+        if (codec_committee_kinds[i].wire_case == wire)
+            return &codec_committee_kinds[i];
     return NULL;
 }
 
@@ -2018,12 +2067,15 @@ static void request_pack(const jifen_request *req, bool with_id,
         piece.commands = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, sink);
     }
-    /* Field 3 after the commands, so the pieces stay in field order. The
-     * digest leaves it out with the id: the community chooses the ledger
-     * whose idempotency records are asked. */
-    if (with_id && req->community[0]) {
+    /* Fields 3 and 60 after the commands, so the pieces stay in field
+     * order. The digest leaves them out with the id: the community chooses
+     * the ledger whose idempotency records are asked, and a dry run and
+     * the real run of the same commands are the same request. */
+    if (with_id && (req->community[0] || req->dry_run)) {
         Jifen__V1__Request last = JIFEN__V1__REQUEST__INIT;
-        last.community = wire_str(req->community);
+        if (req->community[0])
+            last.community = wire_str(req->community);
+        last.dry_run = req->dry_run;
         protobuf_c_message_pack_to_buffer(&last.base, sink);
     }
 }
@@ -2103,6 +2155,7 @@ static void request_from_wire(const Jifen__V1__Request *w, jifen_request *out,
         return;
     take_str(e, "request_id", out->request_id, sizeof out->request_id,
              w->request_id);
+    out->dry_run = w->dry_run;
     take_str(e, "community", out->community, sizeof out->community,
              w->community);
     if (strcmp(out->community, JIFEN_SERVICE_ADDRESS) != 0)
@@ -2534,6 +2587,7 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
+    w->msg.stock_left = r->stock_left;
     if (r->proof != NULL)
         proof_to_wire(r->proof, w);
     w->msg.next = wire_str(r->next);
@@ -3197,6 +3251,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                        e);
     r->points = w->points;
     r->offset_fen = w->offset_fen;
+    r->stock_left = w->stock_left;
     if (w->balance != NULL && !failed(e)) {
         r->has_balance = true;
         balance_from_wire(w->balance, &r->balance, e);
@@ -3349,6 +3404,16 @@ bool codec_request_id_ok(const char *s)
 {
     return token_ok(s, JIFEN_REQUEST_ID_MAX + 1, JIFEN_REQUEST_ID_MAX,
                     request_id_char);
+}
+
+size_t codec_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    uint32_t cp;
+    for (size_t len; i < n && (len = utf8_char_len(u + i, n - i, &cp)) != 0;)
+        i += len;
+    return i;
 }
 
 bool codec_text_ok(const char *s, size_t n)

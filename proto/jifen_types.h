@@ -42,6 +42,11 @@ extern "C" {
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
 #define JIFEN_SEARCH_DEFAULT 20u  /* households per search, limit 0 */
 #define JIFEN_SEARCH_MAX 100u     /* households per search, at most */
+#define JIFEN_MEMBER_MAX 32       /* a member's name, UTF-8 bytes */
+#define JIFEN_PHONE_MAX 20        /* a member's contact number */
+#define JIFEN_QUANTITY_MAX 1000u  /* goods of one redemption */
+#define JIFEN_STOCK_MAX 1000000u  /* units of one stock change */
+#define JIFEN_PAGE_MAX 100000u    /* a paper ledger's page */
 #define JIFEN_COMMUNITY_MAX 32    /* community / street code, [A-Za-z0-9._-] */
 /* Request.community naming the service's own ledger (its journal, for a
  * replica's feed): no community code starts with '@'. */
@@ -91,6 +96,17 @@ typedef enum {
     JIFEN_STATUS_UNKNOWN_FEE_ITEM = 53,
     JIFEN_STATUS_REPORT_TOO_LARGE = 54,
     JIFEN_STATUS_NOT_PREPAID = 55,
+    /* issue 15 (docs/committee.md) */
+    JIFEN_STATUS_UNKNOWN_MEMBER = 60,
+    JIFEN_STATUS_NO_CONSENT = 61,
+    JIFEN_STATUS_UNKNOWN_ITEM = 62,
+    JIFEN_STATUS_OUT_OF_STOCK = 63,
+    JIFEN_STATUS_ALREADY_AWARDED = 64,
+    JIFEN_STATUS_AWARDS_SUSPENDED = 65,
+    JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES = 66,
+    JIFEN_STATUS_ALREADY_PICKED_UP = 67,
+    JIFEN_STATUS_UNKNOWN_FUNDER = 68,
+    JIFEN_STATUS_PRINTED_ALREADY = 69,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -147,6 +163,23 @@ typedef enum {
     JIFEN_ROLE_ADMIN = 4,
 } jifen_role;
 
+/* Who funds an item of the points supermarket (docs/committee.md). */
+typedef enum {
+    JIFEN_FUNDER_NONE = 0,
+    JIFEN_FUNDER_COMMUNITY_FUND = 1,
+    JIFEN_FUNDER_STREET_OFFICE = 2,
+    JIFEN_FUNDER_SPONSOR = 3,
+    JIFEN_FUNDER_MERCHANT = 4,
+} jifen_funder_kind;
+
+/* "community-fund", "street-office", "sponsor", "merchant"; "none". */
+const char *jifen_funder_kind_name(jifen_funder_kind kind);
+jifen_funder_kind jifen_funder_kind_from_name(const char *name);
+
+/* A member's relation to the household's owner: head (户主), spouse,
+ * child, parent, grandchild, sibling, tenant, other. */
+bool jifen_relation_known(const char *code);
+
 /* "committee", "terminal", "auditor", "admin"; "none" otherwise. */
 const char *jifen_role_name(jifen_role role);
 /* The role named `name`, or JIFEN_ROLE_NONE. */
@@ -194,6 +227,15 @@ typedef enum {
     JIFEN_CMD_RECEIPT,
     JIFEN_CMD_SHIFTS,
     JIFEN_CMD_HOUSEHOLD_SET,
+    JIFEN_CMD_MEMBER_SET, /* issue 15: the committee's month */
+    JIFEN_CMD_PROXY_CONSENT,
+    JIFEN_CMD_ITEM_SET,
+    JIFEN_CMD_STOCK_CHANGE,
+    JIFEN_CMD_GOODS_REDEEM,
+    JIFEN_CMD_PICKUP,
+    JIFEN_CMD_FUNDER_SETTLE,
+    JIFEN_CMD_OPENING,
+    JIFEN_CMD_PASSBOOK_MARK,
     /* New kinds go above this line: it counts them (tests/test_keys.c
      * holds every kind to a row of its role matrix). */
     JIFEN_CMD_KINDS
@@ -259,6 +301,24 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   HOUSEHOLD_SET household, area_centi_m2 (code ""), or code (item) and
  *                 units (in `points`)
  *   REPORT        also after, limit, upto (pages)
+ * Issue 15 (docs/committee.md):
+ *   AWARD         also member, proxy; name (the event), effective (its date)
+ *   REPORT        also entry (passbook: from this entry; 0: the last print)
+ *   MEMBER_SET    household, member, code (relation), key (the phone),
+ *                 flag (left)
+ *   PROXY_CONSENT household, member, proxy, note (the consent), flag (revoke)
+ *   ITEM_SET      code, name, points (price), amount (value in fen),
+ *                 funder_kind, key (the funder's code), note (the funder's
+ *                 name), limit (a new item's stock), flag (withdrawn)
+ *   STOCK_CHANGE  code (item), amount (quantity), flag (decrease), note
+ *   GOODS_REDEEM  household, code (item), amount (quantity), member, proxy;
+ *                 in the journal points (the unit price then)
+ *   PICKUP        entry (the redemption), member, proxy, note
+ *   FUNDER_SETTLE key (the funder's code), amount (fen), note
+ *   OPENING       household, points, amount (fen), flag (the fee is
+ *                 prepaid, not owed), effective (the paper's date), name
+ *                 (the book), limit (the page), note
+ *   PASSBOOK_MARK household, entry (printed through), limit (lines)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -294,6 +354,12 @@ typedef struct {
     uint64_t last_entry, previous_close; /* SHIFT_CLOSE */
     size_t n_totals;
     jifen_channel_total totals[JIFEN_CHANNELS];
+    /* issue 15 (docs/committee.md); a member's phone and a funder's code
+     * travel in `key`, which their commands do not otherwise use */
+    char member[JIFEN_MEMBER_MAX + 1];
+    char proxy[JIFEN_MEMBER_MAX + 1];
+    jifen_funder_kind funder_kind;
+    bool flag; /* its meaning by kind: see above */
     /* POLICY_LOAD and COMMUNITY_CREATE (a rule set's text), KEY_ENROL (a
      * service key's communities), NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
@@ -306,6 +372,7 @@ typedef struct {
     size_t n_commands;
     jifen_command *commands; /* owned; see codec_request_clear */
     char community[JIFEN_COMMUNITY_MAX + 1]; /* "": see Request.community */
+    bool dry_run; /* issue 15: decided and applied, then nothing kept */
 } jifen_request;
 
 typedef struct {
@@ -339,6 +406,9 @@ typedef struct {
     /* issue 14: the on-time awards a payment's reversal takes back */
     size_t n_takes_back;
     uint64_t takes_back[JIFEN_POSTINGS_MAX];
+    /* issue 15: the consent a proxy acted under; a sanction on awards */
+    uint64_t proxy_consent;
+    int64_t awards_suspended_until_ms;
 } jifen_entry;
 
 /* The format of entries written by this release; entries of earlier ones
@@ -581,6 +651,7 @@ typedef struct {
     char next[JIFEN_HOUSEHOLD_MAX + 1];
     jifen_receipt *receipt; /* owned */
     uint64_t receipt_no;
+    int64_t stock_left; /* issue 15: goods redeem, stock change */
 } jifen_result;
 
 typedef struct {

@@ -78,6 +78,7 @@ extern const web_route desk_routes[];
 extern const web_route committee_routes[];
 extern const web_route audit_routes[];
 extern const web_route public_routes[];
+extern const web_route month_routes[]; /* api_month.c: issue 15 */
 
 /* routes.c: the dispatch function given to http. */
 void app_dispatch(void *app, const web_request *req, web_response *resp);
@@ -108,6 +109,12 @@ int app_send(void *ctx, const jifen_request *req, jifen_reply *reply);
  * replies with the refusal and returns -1. */
 int app_call(web_ctx *c, jifen_command *cmds, size_t n,
              const char *request_id, jifen_reply *reply);
+
+/* The same, each result as it came (a refused command does not refuse the
+ * request; issue 15: a roster's rows), and as a dry run when asked. 0 with
+ * a result per command, or -1 replied. */
+int app_send_commands(web_ctx *c, jifen_command *cmds, size_t n,
+                      const char *request_id, bool dry_run, jifen_reply *reply);
 
 /* A command of `kind` for `household` ("" for none), all else zero. */
 jifen_command app_command(jifen_command_kind kind, const char *household);

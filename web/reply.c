@@ -131,8 +131,8 @@ int app_send(void *ctx, const jifen_request *req, jifen_reply *reply)
     }
 }
 
-int app_call(web_ctx *c, jifen_command *cmds, size_t n,
-             const char *request_id, jifen_reply *reply)
+int app_send_commands(web_ctx *c, jifen_command *cmds, size_t n,
+                      const char *request_id, bool dry_run, jifen_reply *reply)
 {
     jifen_request req;
     memset(&req, 0, sizeof req);
@@ -140,6 +140,7 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
     req.n_commands = n;
     req.commands = cmds;
+    req.dry_run = dry_run;
     if (app_send(c, &req, reply) != 0)
         return -1;
     if (reply->status != JIFEN_STATUS_OK) {
@@ -147,6 +148,20 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         jifen_reply_clear(reply);
         return -1;
     }
+    if (reply->n_results != n) {
+        jifen_reply_clear(reply);
+        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL,
+                    "the ledger's reply has the wrong number of results");
+        return -1;
+    }
+    return 0;
+}
+
+int app_call(web_ctx *c, jifen_command *cmds, size_t n,
+             const char *request_id, jifen_reply *reply)
+{
+    if (app_send_commands(c, cmds, n, request_id, false, reply) != 0)
+        return -1;
     for (size_t i = 0; i < reply->n_results; i++) {
         jifen_status s = reply->results[i].status;
         if (s != JIFEN_STATUS_OK && s != JIFEN_STATUS_EXISTS) {
@@ -154,12 +169,6 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
             jifen_reply_clear(reply);
             return -1;
         }
-    }
-    if (reply->n_results != n) {
-        jifen_reply_clear(reply);
-        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL,
-                    "the ledger's reply has the wrong number of results");
-        return -1;
     }
     return 0;
 }

@@ -16,7 +16,7 @@
 
 static const web_route *const GROUPS[] = {
     session_routes, desk_routes, committee_routes, audit_routes,
-    public_routes,
+    public_routes,  month_routes,
 };
 
 /* A strict policy: scripts and styles only from this server, nothing

@@ -203,6 +203,8 @@ role_for() {
     for a in "$@"; do
         case "$a" in
         household | award | deduct | object | approve | appeal) echo committee; return ;;
+        # issue 15: the committee's month (docs/committee.md)
+        member | proxy | shop | funder | passbook | import) echo committee; return ;;
         bill | pay | redeem | settle | refund | billing | shift) echo terminal; return ;;
         reverse) echo reverser; return ;;
         key) echo admin; return ;;

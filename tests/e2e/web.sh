@@ -78,6 +78,7 @@ done
 
 export URL PASSWORD CLOCK CHROMIUM
 export JF_AUDITOR="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/auditor.key"
+export JF_COMMITTEE="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/committee.key"
 export WEB_DATA JIFEN_WEB ENDPOINT SERVER_KEY
 set +e
 "$PY" "$(dirname "$0")/web_browser.py"
@@ -89,7 +90,8 @@ set -e
 json_ok "history of 3-2-501" history 3-2-501 --limit 100
 check_eq "one payment of 50.00 although pay was double-clicked" 1 \
     "$(jget '[.entries[] | select(.command == "pay")] | length')"
-check_eq "entries name the web users who made them" "comm1 desk1" \
+# ... and jifend, which posted the sign-in sheet's award after its notice.
+check_eq "entries name the web users who made them" "comm1 desk1 jifend" \
     "$(jget '[.entries[].author] | unique | join(" ")')"
 json_ok "the desk's shift close, as the CLI reads it" report shifts
 check_eq "closed by desk1: cash 50.00 and WeChat 20.00" "cash 5000,wechat 2000" \

@@ -564,18 +564,235 @@ async function committeePage() {
       { name: 'note', label: t('COMM_DEDUCT_NOTE'), type: 'textarea', required: true }],
   });
   const lookup = el('div', { id: 'lookup' });
+  /* Issue 15: the month's work - the sign-in sheet, members and proxies,
+   * the points supermarket, the honour board. */
+  const membersBox = el('section', { class: 'card', id: 'members' },
+    el('h2', { text: t('WEB_MEMBERS') }), el('p', { class: 'hint', text: t('WEB_MEMBERS_PICK') }));
+  const shopBox = el('section', { class: 'card', id: 'shop' });
+  const honourBox = el('section', { class: 'card', id: 'honour' });
   page(t('COMM_TITLE'),
     searchBox(async (h) => {
       award.inputs.household.value = h;
       deduct.inputs.household.value = h;
+      loadMembers(membersBox, h);
+      const redeem = document.getElementById('shop-redeem-household');
+      if (redeem) redeem.value = h;
       try {
         const d = await api('GET', '/api/household?h=' + encodeURIComponent(h));
         lookup.replaceChildren(el('section', { class: 'card' }, balanceCard(d.balance),
           d.link ? el('p', { class: 'link' }, t('HH_RESIDENT_LINK') + ': ', el('a', { href: d.link, text: d.link })) : null));
       } catch (e) { lookup.replaceChildren(message('error', e.hint())); }
     }), lookup,
-    el('div', { class: 'forms' }, award, deduct, register), notices);
+    el('div', { class: 'forms' }, award, deduct, register), notices,
+    rosterSection(acts), membersBox, shopBox, honourBox);
   loadNotices(notices);
+  loadShop(shopBox);
+  loadHonour(honourBox, '/api/committee/honour');
+}
+
+/* --- issue 15: the committee's month ----------------------------------------- */
+
+/* A report's column heading: COL_<kind>_<column>, else COL_<column>. */
+function heading(kind, col) {
+  const table = (S.msgs && S.msgs[S.lang]) || {};
+  return table['COL_' + kind + '_' + col] || t('COL_' + col);
+}
+
+/* A report's cell as a person reads it: codes in words (display holds fen
+ * as yuan already). */
+function cellText(col, value) {
+  const table = (S.msgs && S.msgs[S.lang]) || {};
+  const code = String(value).replace(/-/g, '_');
+  if (col === 'relation') return table['REL_' + code] || value;
+  if (col === 'state') return table['STATE_' + code] || value;
+  if (col === 'funder_kind') return table['FUNDER_' + code] || value;
+  return value;
+}
+
+function reportRows(r, skip) {
+  const keep = r.columns.map((c, j) => !(skip || []).includes(c) ? j : -1).filter((j) => j >= 0);
+  return {
+    headers: keep.map((j) => heading(r.kind, r.columns[j])),
+    rows: r.display.map((row) => keep.map((j) => cellText(r.columns[j], row[j]))),
+  };
+}
+
+function today() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date());
+}
+
+function fileBase64(file) {
+  return new Promise((resolve, reject) => {
+    const rd = new FileReader();
+    rd.onload = () => {
+      const u = new Uint8Array(rd.result);
+      let s = '';
+      for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000));
+      resolve(btoa(s));
+    };
+    rd.onerror = () => reject(rd.error);
+    rd.readAsArrayBuffer(file);
+  });
+}
+
+/* The sign-in sheet: tried as a dry run (the ledger decides every row and
+ * keeps nothing), then recorded with the same request id. */
+function rosterSection(acts) {
+  const status = el('div', { id: 'roster-status', 'aria-live': 'polite' });
+  const results = el('div', { id: 'roster-results' });
+  const field = (id, label, input) => el('div', { class: 'field' }, el('label', { for: id, text: label }), input);
+  const file = el('input', { id: 'roster-file', type: 'file', accept: '.csv,text/csv' });
+  const activity = el('select', { id: 'roster-activity' }, acts.map((o) => el('option', { value: o.value, text: o.label })));
+  const event = el('input', { id: 'roster-event', maxlength: 64, autocomplete: 'off' });
+  const date = el('input', { id: 'roster-date', value: today(), placeholder: 'YYYY-MM-DD' });
+  const encoding = el('select', { id: 'roster-encoding' },
+    [['', t('WEB_ROSTER_AUTO')], ['utf-8', 'UTF-8'], ['gb18030', 'GB18030']].map(([v, l]) => el('option', { value: v, text: l })));
+  const dry = el('button', { type: 'button', class: 'primary', id: 'roster-dry', text: t('WEB_ROSTER_DRY') });
+  const confirm = el('button', { type: 'button', id: 'roster-confirm', text: t('WEB_ROSTER_CONFIRM'), disabled: true });
+  let rid = '', tried = '';
+  const what = () => [file.files[0] ? file.files[0].name + ':' + file.files[0].size + ':' + file.files[0].lastModified : '',
+    activity.value, event.value, date.value, encoding.value].join('|');
+  const fresh = async () => { try { rid = (await api('GET', '/api/request-id')).request_id; } catch (e) { status.replaceChildren(message('error', e.hint())); } };
+  for (const input of [file, activity, event, date, encoding]) input.addEventListener('change', () => { confirm.disabled = true; });
+  async function send(dryRun) {
+    if (!file.files[0]) { status.replaceChildren(message('error', t('WEB_ROSTER_NEED_FILE'))); return; }
+    if (!dryRun && what() !== tried) { confirm.disabled = true; status.replaceChildren(message('warn', t('WEB_ROSTER_AGAIN'))); return; }
+    dry.disabled = confirm.disabled = true;
+    status.replaceChildren(message('status', t('APP_SUBMIT_BUSY')));
+    try {
+      const r = await api('POST', '/api/committee/roster', {
+        file: await fileBase64(file.files[0]), filename: file.files[0].name, encoding: encoding.value || undefined,
+        activity: activity.value, event: event.value, date: date.value, dry_run: dryRun ? '1' : '0',
+        lang: S.lang === 'en' ? 'en' : 'zh', request_id: rid,
+      });
+      const rows = r.rows.map((w) => {
+        let result;
+        if (w.status === 'ok' || w.status === 'exists') {
+          result = r.dry_run ? t('ROSTER_WOULD', w.points) : t('ROSTER_AWARDED', w.points, w.entry) + (w.notice_ends ? t('ROSTER_PENDING', w.notice_ends) : '');
+        } else {
+          result = t('ROSTER_REFUSED', w.reason);
+        }
+        return [t('ROSTER_LINE', w.line), w.household, w.member, el('span', { class: 'row-' + w.status, text: result })];
+      });
+      results.replaceChildren(el('p', { class: 'hint', text: t('ROSTER_ENCODING', r.encoding) }),
+        table([t('ROSTER_LINE', '').trim() || '#', t('HH_CODE'), t('COL_member'), t('WEB_ROSTER_RESULT')], rows, { class: 'roster' }));
+      const summary = t(r.dry_run ? 'WEB_ROSTER_SUMMARY_DRY' : 'ROSTER_SUMMARY', r.rows.length, r.households, r.points, r.refused);
+      status.replaceChildren(message(r.dry_run ? 'warn' : 'ok', summary));
+      if (r.dry_run) {
+        tried = what();
+        confirm.disabled = r.households === 0;
+      } else {
+        tried = '';
+        await fresh();
+        loadHonour(document.getElementById('honour'), '/api/committee/honour');
+      }
+    } catch (e) {
+      status.replaceChildren(message('error', e.body && e.body.detail ? e.body.detail : e.hint()));
+      if (![0, 502, 503].includes(e.status)) await fresh();
+    } finally {
+      dry.disabled = false;
+    }
+  }
+  dry.onclick = () => send(true);
+  confirm.onclick = () => send(false);
+  fresh();
+  return el('section', { class: 'card', id: 'roster' }, el('h2', { text: t('WEB_ROSTER') }),
+    el('p', { class: 'hint', text: t('WEB_ROSTER_INTRO') }),
+    el('div', { class: 'forms' },
+      field('roster-file', t('WEB_ROSTER_FILE'), file), field('roster-activity', t('COMM_ACTIVITY'), activity),
+      field('roster-event', t('WEB_ROSTER_EVENT'), event), field('roster-date', t('WEB_ROSTER_DATE'), date),
+      field('roster-encoding', t('WEB_ROSTER_ENCODING'), encoding)),
+    el('p', null, dry, ' ', confirm), status, results);
+}
+
+const RELATIONS = ['head', 'spouse', 'child', 'parent', 'grandchild', 'sibling', 'tenant', 'other'];
+
+async function loadMembers(box, h) {
+  box.replaceChildren(el('h2', { text: t('WEB_MEMBERS') + ' ' + h }), el('p', { text: t('APP_LOADING') }));
+  let r;
+  try { r = await api('GET', '/api/committee/members?h=' + encodeURIComponent(h)); } catch (e) {
+    box.replaceChildren(el('h2', { text: t('WEB_MEMBERS') }), message('error', e.hint()));
+    return;
+  }
+  const { headers, rows } = reportRows(r, ['added']);
+  const reload = () => loadMembers(box, h);
+  const add = writeForm({
+    id: 'member-add', title: t('WEB_MEMBER_ADD'), path: '/api/committee/member', button: t('WEB_MEMBER_BUTTON'), done: 'COMM_DONE',
+    keep: ['relation'],
+    fields: [{ name: 'name', label: t('COL_member'), required: true, attrs: { maxlength: 32 } },
+      { name: 'relation', label: t('COL_relation'), required: true, options: RELATIONS.map((c) => ({ value: c, label: t('REL_' + c) })) },
+      { name: 'phone', label: t('COL_phone'), attrs: { inputmode: 'tel', maxlength: 20 } }],
+    extra: () => ({ household: h }), onDone: () => setTimeout(reload, 800),
+  });
+  const grant = writeForm({
+    id: 'proxy-grant', title: t('WEB_PROXY'), path: '/api/committee/proxy', button: t('WEB_PROXY_BUTTON'), done: 'COMM_DONE',
+    fields: [{ name: 'member', label: t('WEB_PROXY_MEMBER'), required: true, attrs: { maxlength: 32 } },
+      { name: 'proxy', label: t('WEB_PROXY_PROXY'), required: true, attrs: { maxlength: 32 } },
+      { name: 'consent', label: t('WEB_PROXY_CONSENT'), required: true }],
+    extra: () => ({ household: h }), onDone: () => setTimeout(reload, 800),
+  });
+  box.replaceChildren(el('h2', { text: t('WEB_MEMBERS') + ' ' + h }), table(headers, rows, { class: 'members' }),
+    el('div', { class: 'forms' }, add, grant));
+}
+
+async function loadShop(box) {
+  box.replaceChildren(el('h2', { text: t('WEB_SHOP') }), el('p', { text: t('APP_LOADING') }));
+  let d;
+  try { d = await api('GET', '/api/committee/shop'); } catch (e) {
+    box.replaceChildren(el('h2', { text: t('WEB_SHOP') }), message('error', e.hint()));
+    return;
+  }
+  const reload = () => loadShop(box);
+  const stock = reportRows(d.stock, ['value_fen']);
+  const items = d.stock.rows.filter((row) => row[7] === 'on-sale').map((row) => ({ value: row[0], label: row[1] + ' (' + row[2] + ' ' + t('APP_POINTS') + ')' }));
+  const redeem = writeForm({
+    id: 'shop-redeem', title: t('WEB_SHOP_REDEEM'), path: '/api/committee/shop/redeem', button: t('WEB_SHOP_BUTTON'),
+    keep: ['item'],
+    fields: [{ name: 'household', label: t('HH_CODE'), required: true, attrs: { placeholder: '3-2-501', autocapitalize: 'none' } },
+      { name: 'item', label: t('COL_stock_item'), required: true, options: items },
+      { name: 'quantity', label: t('COL_quantity'), value: '1', attrs: { type: 'number', min: 1, max: 1000, inputmode: 'numeric' } },
+      { name: 'member', label: t('COL_member'), attrs: { maxlength: 32 } }],
+    after: (r) => message('ok', t('WEB_SHOP_DONE', r.entry, r.stock_left)),
+    onDone: () => setTimeout(reload, 1500),
+  });
+  const waiting = d.waiting.display.map((row, i) => {
+    const entry = d.waiting.rows[i][0];
+    const pick = writeForm({
+      id: 'pickup-' + entry, path: '/api/committee/shop/pickup', button: t('WEB_SHOP_PICKUP'), done: 'COMM_DONE',
+      fields: [], extra: () => ({ entry: String(entry) }), onDone: () => setTimeout(reload, 800),
+    });
+    return [entry, row[1], row[2], row[4], row[5], row[6], row[7], el('div', { class: 'actions' }, pick)];
+  });
+  box.replaceChildren(el('h2', { text: t('WEB_SHOP') }),
+    table(stock.headers, stock.rows, { class: 'stock' }),
+    el('div', { class: 'forms' }, redeem),
+    el('h3', { text: t('WEB_SHOP_WAITING') }),
+    table([t('COL_entry'), t('COL_time_ms'), t('HH_CODE'), t('COL_name'), t('COL_quantity'), t('COL_member'), t('COL_proxy'), ''],
+      waiting, { class: 'waiting' }));
+}
+
+async function loadHonour(box, path, period) {
+  if (!box) return;
+  const p = el('input', { id: 'honour-period', value: period || qs('period') || thisMonth(), placeholder: 'YYYY-MM', size: 8 });
+  const head = el('form', { class: 'inline noprint' }, el('label', { for: 'honour-period', text: t('APP_PERIOD') }), p,
+    el('button', { type: 'submit', text: t('APP_SHOW') }));
+  head.addEventListener('submit', (ev) => { ev.preventDefault(); loadHonour(box, path, p.value); });
+  box.replaceChildren(el('h2', { text: t('WEB_HONOUR') }), head, el('p', { text: t('APP_LOADING') }));
+  let r;
+  try { r = await api('GET', path + '?period=' + encodeURIComponent(p.value)); } catch (e) {
+    box.replaceChildren(el('h2', { text: t('WEB_HONOUR') }), head, message('error', e.hint()));
+    return;
+  }
+  const boards = ['month-household', 'month-member', 'year-household', 'year-member'];
+  const parts = boards.map((b) => {
+    const rows = r.display.filter((row) => row[0] === b);
+    const byMember = b.endsWith('member');
+    return [el('h3', { text: t('HON_' + b.replace('-', '_')) }),
+      table([t('COL_rank'), t('HH_CODE'), byMember ? t('COL_member') : t('COL_honour_name'), t('COL_points')],
+        rows.map((row) => [row[1], row[2], byMember ? row[4] : row[3], row[5]]), { class: 'honour ' + b })];
+  });
+  box.replaceChildren(el('h2', { text: t('WEB_HONOUR') + ' ' + p.value }), head, el('p', { class: 'hint', text: t('HON_NOTE') }), ...parts.flat());
 }
 
 let noticeLoads = 0;
@@ -724,9 +941,13 @@ async function boardPage() {
           d.notices.map((n) => [String(n.entry), n.time, n.household, n.name, n.activity, String(n.points), stateText(n)]), { class: 'board' }),
         /* Issue 16 adds the signed tree head and its QR code next to this
          * line, for residents to check inclusion proofs against. */
-        el('section', { class: 'card checkpoint' }, el('h3', { text: t('BOARD_CHECKPOINT') }), el('p', { class: 'mono', text: d.checkpoint || '-' })));
+        el('section', { class: 'card checkpoint' }, el('h3', { text: t('BOARD_CHECKPOINT') }), el('p', { class: 'mono', text: d.checkpoint || '-' })),
+        /* Issue 15: the honour board, masked like the notices. */
+        honour);
+      loadHonour(honour, '/api/public/honour', p.value);
     } catch (e) { body.replaceChildren(message('error', e.hint())); }
   }
+  const honour = el('section', { class: 'card', id: 'honour' });
   load();
 }
 
