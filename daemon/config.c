@@ -74,7 +74,7 @@ void config_defaults(config *cfg)
     cfg->merkle_tree = 1;
     cfg->log_level = LOG_LEVEL_INFO;
     snprintf(cfg->community, sizeof cfg->community, "default");
-    cfg->committers = 2;
+    cfg->committers = 8;
     snprintf(cfg->nats_durability, sizeof cfg->nats_durability, "local");
     snprintf(cfg->nats_prefix, sizeof cfg->nats_prefix, "jifen");
     cfg->nats_replicas = 3;

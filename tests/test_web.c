@@ -298,11 +298,12 @@ static void test_csv_escaping(void **state)
     char *csv = export_csv(&r, &len);
     assert_non_null(csv);
     assert_memory_equal(csv, "\xEF\xBB\xBF", 3);
+    /* Through client/csv.c: Chinese headings, yuan, formulas defused. */
     assert_string_equal(csv + 3,
-                        "\"household\",\"total_fen\"\r\n"
-                        "\"'=HYPERLINK(\"\"x\"\")\",-500\r\n"
-                        "\"a,b\"\"c\",12\r\n"
-                        "\"张伟\",\"'-\"\r\n");
+                        "门牌号,合计\r\n"
+                        "\"'=HYPERLINK(\"\"x\"\")\",-5.00\r\n"
+                        "\"a,b\"\"c\",0.12\r\n"
+                        "张伟,-\r\n");
     free(csv);
 }
 

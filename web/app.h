@@ -78,6 +78,7 @@ extern const web_route desk_routes[];
 extern const web_route committee_routes[];
 extern const web_route audit_routes[];
 extern const web_route public_routes[];
+extern const web_route month_routes[]; /* api_month.c: issue 15 */
 
 /* routes.c: the dispatch function given to http. */
 void app_dispatch(void *app, const web_request *req, web_response *resp);
@@ -96,12 +97,24 @@ void reply_refusal(web_ctx *c, jifen_status status, const char *detail);
 /* The body as fields, or the query string (GET). 0, or -1 replied. */
 int app_parse(web_ctx *c, const spec_field *fields);
 
+/* Sends req with the caller's key: 0 with *reply filled whatever the
+ * ledger answered (the caller looks at the statuses and clears it), or -1
+ * replied (no answer, a request that failed validation). A
+ * report_call_fn (client/report_pages.h): ctx is the web_ctx. */
+int app_send(void *ctx, const jifen_request *req, jifen_reply *reply);
+
 /* Sends one request of n commands with the caller's key (or the public
  * key when there is no session). 0 with *reply filled (the caller clears
  * it) when the ledger answered and every result is ok or exists; otherwise
  * replies with the refusal and returns -1. */
 int app_call(web_ctx *c, jifen_command *cmds, size_t n,
              const char *request_id, jifen_reply *reply);
+
+/* The same, each result as it came (a refused command does not refuse the
+ * request; issue 15: a roster's rows), and as a dry run when asked. 0 with
+ * a result per command, or -1 replied. */
+int app_send_commands(web_ctx *c, jifen_command *cmds, size_t n,
+                      const char *request_id, bool dry_run, jifen_reply *reply);
 
 /* A command of `kind` for `household` ("" for none), all else zero. */
 jifen_command app_command(jifen_command_kind kind, const char *household);

@@ -74,6 +74,8 @@ static int http_of(jifen_status s)
     case JIFEN_STATUS_HOUSEHOLD_EXISTS:
     case JIFEN_STATUS_ALREADY_REVERSED:
     case JIFEN_STATUS_NOTICE_CLOSED:
+    case JIFEN_STATUS_DUPLICATE_REFERENCE:
+    case JIFEN_STATUS_ALREADY_BILLED:
         return 409;
     case JIFEN_STATUS_LEDGER_FULL:
         return 507;
@@ -106,21 +108,15 @@ int app_parse(web_ctx *c, const spec_field *fields)
     return rc;
 }
 
-int app_call(web_ctx *c, jifen_command *cmds, size_t n,
-             const char *request_id, jifen_reply *reply)
+int app_send(void *ctx, const jifen_request *req, jifen_reply *reply)
 {
-    jifen_request req;
-    memset(&req, 0, sizeof req);
-    if (request_id != NULL)
-        snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
-    req.n_commands = n;
-    req.commands = cmds;
+    web_ctx *c = ctx;
     char err[512];
     jifen_call_status st =
-        backend_call(c->app->ledger, c->key_file, &req, reply, err, sizeof err);
+        backend_call(c->app->ledger, c->key_file, req, reply, err, sizeof err);
     switch (st) {
     case JIFEN_CALL_OK:
-        break;
+        return 0;
     case JIFEN_CALL_UNREACHABLE:
         reply_error(c, 503, "ledger_unreachable", I18N_ERR_UNREACHABLE, NULL,
                     err);
@@ -133,11 +129,39 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL, err);
         return -1;
     }
+}
+
+int app_send_commands(web_ctx *c, jifen_command *cmds, size_t n,
+                      const char *request_id, bool dry_run, jifen_reply *reply)
+{
+    jifen_request req;
+    memset(&req, 0, sizeof req);
+    if (request_id != NULL)
+        snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
+    req.n_commands = n;
+    req.commands = cmds;
+    req.dry_run = dry_run;
+    if (app_send(c, &req, reply) != 0)
+        return -1;
     if (reply->status != JIFEN_STATUS_OK) {
         reply_refusal(c, reply->status, reply->error);
         jifen_reply_clear(reply);
         return -1;
     }
+    if (reply->n_results != n) {
+        jifen_reply_clear(reply);
+        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL,
+                    "the ledger's reply has the wrong number of results");
+        return -1;
+    }
+    return 0;
+}
+
+int app_call(web_ctx *c, jifen_command *cmds, size_t n,
+             const char *request_id, jifen_reply *reply)
+{
+    if (app_send_commands(c, cmds, n, request_id, false, reply) != 0)
+        return -1;
     for (size_t i = 0; i < reply->n_results; i++) {
         jifen_status s = reply->results[i].status;
         if (s != JIFEN_STATUS_OK && s != JIFEN_STATUS_EXISTS) {
@@ -145,12 +169,6 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
             jifen_reply_clear(reply);
             return -1;
         }
-    }
-    if (reply->n_results != n) {
-        jifen_reply_clear(reply);
-        reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL,
-                    "the ledger's reply has the wrong number of results");
-        return -1;
     }
     return 0;
 }

@@ -16,7 +16,7 @@
 
 static const web_route *const GROUPS[] = {
     session_routes, desk_routes, committee_routes, audit_routes,
-    public_routes,
+    public_routes,  month_routes,
 };
 
 /* A strict policy: scripts and styles only from this server, nothing
@@ -42,7 +42,7 @@ static void security_headers(web_ctx *c)
 static bool is_page(const char *path)
 {
     static const char *const pages[] = {"/",      "/desk",  "/committee",
-                                        "/audit", "/board", "/slip"};
+                                        "/audit", "/board", "/receipt"};
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
         if (strcmp(path, pages[i]) == 0)
             return true;

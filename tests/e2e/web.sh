@@ -21,10 +21,15 @@ PY=/usr/bin/python3 # Debian's, which has python3-selenium
 "$PY" -c 'import selenium' 2>/dev/null || die "python3-selenium is missing (apt-get install python3-selenium)"
 
 REVISED="$JIFEN_SOURCE_DIR/deploy/policy-2026-07.conf"
+# The default rules with the fee schedule of deploy/policy-desk.conf and a
+# payee, for the desk's billing run and receipts (issue 14).
+RULES="$WORK/policy.conf"
+sed '/^version = /a payee = 幸福里物业服务有限公司' "$DEFAULT_POLICY" >"$RULES"
+sed -n '/^\[fee /,$p' "$JIFEN_SOURCE_DIR/deploy/policy-desk.conf" >>"$RULES"
 CLOCK="$WORK/clock"
 set_time() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )) >"$CLOCK"; }
 set_time "2026-06-10 10:00"
-start_daemon "$WORK/data" --test-clock "$CLOCK" --policy "$DEFAULT_POLICY" --policy "$REVISED"
+start_daemon "$WORK/data" --test-clock "$CLOCK" --policy "$RULES" --policy "$REVISED"
 
 WEB_DATA="$WORK/web"
 web() {
@@ -73,6 +78,7 @@ done
 
 export URL PASSWORD CLOCK CHROMIUM
 export JF_AUDITOR="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/auditor.key"
+export JF_COMMITTEE="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/committee.key"
 export WEB_DATA JIFEN_WEB ENDPOINT SERVER_KEY
 set +e
 "$PY" "$(dirname "$0")/web_browser.py"
@@ -84,8 +90,12 @@ set -e
 json_ok "history of 3-2-501" history 3-2-501 --limit 100
 check_eq "one payment of 50.00 although pay was double-clicked" 1 \
     "$(jget '[.entries[] | select(.command == "pay")] | length')"
-check_eq "entries name the web users who made them" "comm1 desk1" \
+# ... and jifend, which posted the sign-in sheet's award after its notice.
+check_eq "entries name the web users who made them" "comm1 desk1 jifend" \
     "$(jget '[.entries[].author] | unique | join(" ")')"
+json_ok "the desk's shift close, as the CLI reads it" report shifts
+check_eq "closed by desk1: cash 50.00 and WeChat 20.00" "cash 5000,wechat 2000" \
+    "$(jget '[.rows[] | select(.state == "closed") | "\(.channel) \(.net_fen)"] | join(",")')"
 run jf verify
 check_rc "the chain verifies after the browser's month" 0
 check_contains "jifen-web logged every sign-in" "result=ok user=desk1" "$(cat "$WEB_DATA/signin.log")"

@@ -26,6 +26,7 @@ URL = os.environ["URL"]
 PASSWORD = os.environ["PASSWORD"]
 CLOCK = os.environ["CLOCK"]
 JF = os.environ["JF_AUDITOR"].split()
+JF_COMMITTEE = os.environ["JF_COMMITTEE"].split()
 SHOTS = os.environ.get("SCREENSHOTS", "")
 FAILS = 0
 XSS_NAME = '<script>pwned=1</script><img src=x onerror=pwned=2>李娜'  # 57 bytes
@@ -59,8 +60,8 @@ def set_time(text):
         f.write(str(int(out) * 1000))
 
 
-def cli(*args):
-    r = subprocess.run(JF + ["--json"] + list(args), capture_output=True, text=True)
+def cli(*args, key=None):
+    r = subprocess.run((key or JF) + ["--json"] + list(args), capture_output=True, text=True)
     return json.loads(r.stdout) if r.stdout.strip() else {}
 
 
@@ -335,10 +336,12 @@ try:
     wait_css("#resident-link")
     link = css("#resident-link").get_attribute("href")
     driver.get(slip)
-    wait_css("#slip")
+    wait_css("#receipt")
     entry = [e for e in cli("history", "3-2-501", "--limit", "1")["entries"]][0]
-    check("the slip shows the entry number", str(entry["entry"]) in text("#slip"), text("#slip"))
-    check("the slip shows the entry's hash", len(text("#slip .mono")) == 64, text("#slip .mono"))
+    check("the receipt of the redemption shows the entry number", str(entry["entry"]) in text("#receipt"), text("#receipt"))
+    check("the receipt shows the entry's hash", any(len(e.text) == 64 for e in driver.find_elements(By.CSS_SELECTOR, "#receipt .mono")),
+          text("#receipt"))
+    check("... and the points paid in capitals", text("#receipt-capitals") == "肆元整", text("#receipt-capitals"))
     shot("slip")
     driver.get(URL + "/desk")
     css("#q").send_keys("3-2-502")
@@ -392,6 +395,101 @@ try:
     check("a second committee member approves", "已记账" in m, m)
     sign_out()
 
+    # --- issue 15: the sign-in sheet, members, the supermarket, honours ---
+    sign_in("comm1")
+    driver.get(URL + "/committee?period=2026-07")
+    wait_css("#roster-dry")
+    roster = os.path.join(profile, "签到表.csv")
+    with open(roster, "wb") as f:
+        f.write("\ufeff门牌号,姓名\r\n3-2-501,张伟\r\n3-2-502,\r\n9-9-999,无此人\r\n3-2-501,张伟\r\n".encode("utf-8"))
+    pending = cli("balance", "3-2-501").get("pending_points")
+    css("#roster-file").send_keys(roster)
+    fill("roster", "activity", "meeting") if False else driver.execute_script(
+        "document.getElementById('roster-activity').value = 'meeting'")
+    css("#roster-event").send_keys("七月议事会：加装电梯")
+    css("#roster-date").clear()
+    css("#roster-date").send_keys("2026-07-03")
+    check("recording is not offered before a dry run", css("#roster-confirm").get_attribute("disabled") is not None)
+    css("#roster-dry").click()
+    m = wait_text("#roster-status", "试算")
+    check("the dry run says nothing is recorded", "未记账" in m, m)
+    rows = wait_text("#roster-results table", "不予奖励")
+    check("the dry run: lines 2 and 3 would be awarded", rows.count("将奖励") == 2, rows)
+    check("... line 4, an unknown household, refused by its line", "第 4 行" in rows and "没有这个门牌号" in rows, rows)
+    check("... line 5, a duplicate of line 2", "与第 2 行重复" in rows, rows)
+    check("the dry run recorded nothing", cli("balance", "3-2-501").get("pending_points") == pending)
+    shot("roster")
+    W.until(lambda d: d.find_element(By.CSS_SELECTOR, "#roster-confirm").get_attribute("disabled") is None)
+    css("#roster-confirm").click()
+    m = wait_text("#roster-status", "已记账")
+    check("recorded after the dry run", "已记账" in m and "奖励 2 户" in m, m)
+    rows = text("#roster-results table")
+    check("the roster's awards wait under public notice", "公示至" in rows, rows)
+    check("the ledger: 3-2-501 has 2 more points under notice",
+          cli("balance", "3-2-501").get("pending_points") == pending + 2)
+    # The same sheet once more: nobody is awarded twice.
+    css("#roster-dry").click()
+    rows = wait_text("#roster-results table", "已经因这次活动得过积分")
+    check("the sheet again: every household already awarded", "将奖励" not in rows, rows)
+
+    # Members and a proxy of 3-2-501.
+    css("#q").clear()
+    css("#q").send_keys("3-2-501")
+    css("#search button[type=submit]").click()
+    wait_css("#member-add")
+    m = submit("member-add", name="张奶奶", relation="parent", phone="13812341234")
+    check("a member recorded", "已记账" in m, m)
+    wait_text("#members table", "张奶奶")
+    members = text("#members table")
+    check("the member's phone shows masked", "138****1234" in members and "13812341234" not in members, members)
+    check("the relation in words", "父母" in members, members)
+    m = submit("proxy-grant", member="张奶奶", proxy="张伟", consent="授权书 2026-07 第1号")
+    check("a proxy's consent recorded", "已记账" in m, m)
+    wait_text("#members table", "张奶奶")
+
+    # The points supermarket: an item (through the CLI), a redemption and
+    # its pickup on the page.
+    item = cli("shop", "item", "towel", "--name", "纯棉毛巾", "--price", "2", "--funder", "merchant:laowang",
+               "--funder-name", "老王便利店", "--value", "3.00", "--stock", "2", key=JF_COMMITTEE)
+    check("an item of the supermarket (CLI)", item.get("status") == "ok", item)
+    driver.get(URL + "/committee?period=2026-07")
+    wait_text("#shop table.stock", "纯棉毛巾")
+    points = cli("balance", "3-2-502").get("points")
+    m = submit("shop-redeem", household="3-2-502", item="towel", quantity="1")
+    check("goods redeemed on the page", "已兑换" in m and "库存还剩 1" in m, m)
+    check("the ledger: 2 points fewer", cli("balance", "3-2-502").get("points") == points - 2)
+    stock = cli("report", "stock")
+    check("the ledger: one towel left",
+          [r for r in stock.get("rows", []) if r.get("item") == "towel"][0].get("stock") == 1, stock)
+    m = submit("shop-redeem", household="3-2-502", item="towel", quantity="5")
+    check("more than the stock is refused, nothing taken", "库存不够" in m, m)
+    check("... the points untouched", cli("balance", "3-2-502").get("points") == points - 2)
+    driver.get(URL + "/committee?period=2026-07")
+    waiting = wait_text("#shop table.waiting", "3-2-502")
+    check("the goods wait for their pickup", "纯棉毛巾" in waiting, waiting)
+    pick = css("#shop table.waiting form")
+    pick_id = pick.get_attribute("id")
+    wait_request_id(pick_id)
+    css("#%s button[type=submit]" % pick_id).click()
+    m = form_status(pick_id)
+    check("the pickup recorded", "已记账" in m, m)
+    check("the ledger: nothing waits", cli("report", "pickups").get("rows") == [])
+    shot("shop")
+
+    # The honour board, masked as the notice list is.
+    fill_period = css("#honour-period")
+    fill_period.clear()
+    fill_period.send_keys("2026-06")
+    css("#honour form button[type=submit]").click()
+    board = wait_text("#honour", "3-2-5**")
+    check("the honour board: households masked", "3-2-501" not in board and "3-2-5**" in board, board)
+    check("... names masked", "张*" in board and "张伟" not in board, board)
+    no_alert("the honour board")
+    sign_out()
+    driver.get(URL + "/board?period=2026-06")
+    board = wait_text("#honour", "3-2-5**")
+    check("the honour board on the public notice board, masked", "张伟" not in board and "3-2-5**" in board, board)
+
     # --- the street office: reports, charts, downloads, verify ------------
     set_time("2026-07-20 10:00")
     sign_in("audit1")
@@ -407,7 +505,8 @@ try:
     csv = fetch("GET", "/api/reports/ageing?period=2026-06&format=csv")
     bom = base64.b64decode(fetch_bytes("/api/reports/ageing?period=2026-06&format=csv"))
     check("the CSV download starts with a UTF-8 BOM and has the rows",
-          bom[:3] == b"\xef\xbb\xbf" and "\"3-2-501\",7425,0,0,0,7425" in csv["text"], (bom, csv["text"][:120]))
+          bom[:3] == b"\xef\xbb\xbf" and "3-2-501,74.25,0.00,0.00,0.00,74.25" in csv["text"] and "门牌号" in csv["text"],
+          (bom, csv["text"][:120]))
     head = base64.b64decode(fetch_bytes("/api/reports/trial-balance?period=2026-06&format=xlsx"))
     check("the Excel download is an .xlsx (zip) file", head[:2] == b"PK", head)
     css("#statement-h").send_keys("3-2-502")
@@ -419,6 +518,59 @@ try:
     shot("audit")
     r = fetch("POST", "/api/desk/redeem", {"household": "3-2-501", "points": "1", "request_id": "crafted-3"})
     check("an auditor's crafted redeem is refused (403)", r["status"] == 403, r)
+    sign_out()
+
+    # --- the property desk (issue 14): billing run, channels, receipt, shift -
+    sign_in("desk1")
+    driver.get(URL + "/desk")
+    wait_css("#billing")
+    per = css("#billing-period")
+    per.clear()
+    per.send_keys("2026-05")
+    css("#billing-dry").click()
+    dry = cli("billing", "run", "--period", "2026-05", "--dry-run")
+    m = wait_text("#billing .formstatus", "试算完成")
+    check("the billing run's dry run on the page", ("将出账 %d 笔" % dry.get("bills", -1)) in m, (m, dry))
+    check("... with the totals per item", "物业费" in text("#billing-result") and "垃圾处理费" in text("#billing-result"),
+          text("#billing-result"))
+    check("... and who cannot be billed", "未登记数量" in text("#billing-result"), text("#billing-result"))
+    shot("billing")
+    css("#billing-go").click()
+    m = wait_text("#billing .formstatus", "已出账")
+    after = cli("billing", "run", "--period", "2026-05", "--dry-run")
+    check("the run billed what the dry run said, once", after.get("bills") == 0 and
+          after.get("already_billed") == dry.get("bills"), (m, after))
+    css("#billing-dry").click()
+    wait_text("#billing .formstatus", "将出账 0 笔")
+    check("a second dry run: everything billed before", "0 笔" in text("#billing .formstatus"))
+    driver.get(URL + "/desk?h=3-2-502")
+    wait_css("#arrears table")
+    check("the household's arrears per month and item", "2026-05" in text("#arrears") and "物业费" in text("#arrears"),
+          text("#arrears"))
+    rid = wait_request_id("pay")
+    m = submit("pay", amount="20", channel="wechat", reference="4200009999")
+    check("a WeChat payment with its reference", "已记账" in m, m)
+    receipt = css("#pay .formstatus a.slip").get_attribute("href")
+    # A fresh form (a new request id): the same payment entered again.
+    W.until(lambda d: css("#pay input[name=request_id]").get_attribute("value") not in ("", rid))
+    m = submit("pay", amount="20", channel="wechat", reference="4200009999")
+    check("the same WeChat reference again is refused", "交易单号已经登记过" in m, m)
+    driver.get(receipt)
+    wait_css("#receipt")
+    check("the receipt: 20.00 in capitals", text("#receipt-capitals") == "贰拾元整", text("#receipt-capitals"))
+    check("the receipt: the channel", text("#receipt-channel") == "微信支付", text("#receipt-channel"))
+    check("the receipt: its number and the months paid", "No.0000000" in text("#receipt") and "2026-05" in text("#receipt"),
+          text("#receipt"))
+    shot("receipt")
+    driver.get(URL + "/desk")
+    wait_request_id("shift")
+    css("#shift button[type=submit]").click()
+    wait_css("#shift-totals")
+    totals = text("#shift-totals")
+    check("the shift close: cash 50.00 and WeChat 20.00", "¥50.00" in totals and "微信支付" in totals and "¥20.00" in totals,
+          totals)
+    wait_text("#shifts", "已交班")
+    check("the day's closes listed", "已交班" in text("#shifts"), text("#shifts"))
     sign_out()
 
     # --- residents: the notice board and their own link -------------------
