@@ -234,14 +234,20 @@ void stream_client_destroy(stream_client **self_p)
 
 /* --- streams --------------------------------------------------------------------- */
 
-stream_status stream_last(stream_client *c, const char *stream,
-                          uint64_t *last, char *err, size_t errlen)
+/* The stream's last sequence, and (when asked) its replicas. */
+static stream_status stream_info(stream_client *c, const char *stream,
+                                 uint64_t *last, int64_t *replicas, char *err,
+                                 size_t errlen)
 {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_GetStreamInfo(&si, c->js, stream, NULL, &jerr);
     if (s == NATS_OK) {
         *last = si->State.LastSeq;
+        if (replicas)
+            *replicas = si->Config && si->Config->Replicas > 1
+                            ? si->Config->Replicas
+                            : 1;
         jsStreamInfo_Destroy(si);
         return STREAM_OK;
     }
@@ -251,11 +257,30 @@ stream_status stream_last(stream_client *c, const char *stream,
     return unavailable(s, jerr) ? STREAM_UNAVAILABLE : STREAM_FAILED;
 }
 
+stream_status stream_last(stream_client *c, const char *stream,
+                          uint64_t *last, char *err, size_t errlen)
+{
+    return stream_info(c, stream, last, NULL, err, errlen);
+}
+
 stream_status stream_ensure(stream_client *c, const char *stream,
                             const char *subject, uint64_t *last, char *err,
                             size_t errlen)
 {
-    stream_status st = stream_last(c, stream, last, err, errlen);
+    int64_t replicas = 0;
+    stream_status st = stream_info(c, stream, last, &replicas, err, errlen);
+    /* A stream made by hand, or by a jifend with fewer nats_replicas: its
+     * acknowledgement is not the one "replicated" promises (and a "local"
+     * primary configured for three would believe its entries are on three
+     * disks). Nothing is published to it until it is raised. */
+    if (st == STREAM_OK && replicas < c->replicas) {
+        snprintf(err, errlen,
+                 "stream %s has %" PRId64 " replica(s), fewer than the %d of "
+                 "nats_replicas: raise it (nats stream edit %s --replicas "
+                 "%d) or lower nats_replicas",
+                 stream, replicas, c->replicas, stream, c->replicas);
+        return STREAM_FAILED;
+    }
     if (st != STREAM_NOT_FOUND)
         return st;
     jsStreamConfig sc;

@@ -137,6 +137,22 @@ stop_daemon
 kill -TERM "$P_PID" 2>/dev/null || true
 wait "$P_PID" 2>/dev/null || true
 
+# A stream of fewer replicas than configured (made by a jifend with
+# nats_replicas = 1) is not published to, and the log says how to raise it.
+nats_conf "$WORK/u1.conf" local "nats_prefix = u" "nats_replicas = 1"
+start_daemon "$WORK/u" --config "$WORK/u1.conf"
+burst "$ENDPOINT" h0 u 1 1 0 5000 >/dev/null 2>&1 || true
+stop_daemon
+nats_conf "$WORK/u3.conf" local "nats_prefix = u"
+start_daemon "$WORK/u" --config "$WORK/u3.conf"
+for ((i = 0; i < 100; i++)); do
+    grep -q "fewer than the 3 of nats_replicas" "$DAEMON_LOG" && break
+    sleep 0.1
+done
+check_contains "a stream of one replica is refused when three are configured" \
+    "stream u_default has 1 replica(s), fewer than the 3 of nats_replicas" "$(cat "$DAEMON_LOG")"
+stop_daemon
+
 # No NATS configured: nothing is published (and nothing else changes:
 # the rest of the suite runs that way).
 start_daemon "$WORK/q"
