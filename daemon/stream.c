@@ -348,12 +348,16 @@ static uint64_t header_seq(natsMsg *m)
     return strtoull(v, NULL, 10);
 }
 
+/* The message is ours again here (an AckHandler's, unlike an
+ * ErrHandler's, is never freed by libnats): every entry published would
+ * stay in memory otherwise. */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
                    void *closure)
 {
     (void)js;
     stream_pub *p = closure;
     uint64_t seq = header_seq(msg);
+    natsMsg_Destroy(msg);
     if (pa) {
         p->fn(p->ctx, seq, STREAM_ACK_OK, pa->Sequence,
               pa->Duplicate ? "duplicate" : "");
