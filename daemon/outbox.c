@@ -475,14 +475,18 @@ void outbox_destroy(outbox **self_p)
     outbox *ob = *self_p;
     if (!ob)
         return;
-    /* A clean stop leaves the stream complete when it answers. */
+    /* A clean stop leaves the stream complete when it answers; one that
+     * does not answer now (a box waiting to look at it again) is not
+     * waited for: the entries stay in the journal, and a stop during a
+     * cluster outage is not held up by the ack timeout. */
     struct timespec ts;
     deadline_after(&ts, ob->o.ack_timeout_ms);
     pthread_mutex_lock(&ob->lock);
     for (box *b = ob->boxes; b; b = b->next) {
         b->committed = ledger_entries(b->led);
         pthread_cond_signal(&ob->wake);
-        while (b->state == BOX_READY && b->acked < b->committed &&
+        while (b->state == BOX_READY && !b->resync &&
+               b->acked < b->committed &&
                pthread_cond_timedwait(&ob->moved, &ob->lock, &ts) != ETIMEDOUT)
             ;
         if (b->state != BOX_FENCED && b->acked < b->committed)
