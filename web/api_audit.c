@@ -4,7 +4,11 @@
  * the checkpoints.
  *
  *   GET  /api/reports/KIND?period=&h=&format=json|csv|xlsx
- *        KIND: ageing, trial-balance, liability, statement (h=)
+ *        KIND: ageing, trial-balance, liability, statement (h=), and
+ *        rollup: every community of the user's scope side by side with
+ *        a TOTAL row (the service's `report rollup`, for a street office
+ *        or a property company whose key has a scope; it names no
+ *        community)
  *   GET  /api/audit/series?period=&months=   month by month, for charts
  *   POST /api/audit/verify                    the whole chain (CSRF)
  *   GET  /api/audit/checkpoint                the latest signed checkpoint
@@ -20,7 +24,7 @@
 #include <string.h>
 
 static const char *const KINDS[] = {"ageing", "trial-balance", "liability",
-                                    "statement"};
+                                    "statement", "rollup"};
 
 static jifen_command report_cmd(const char *kind, const char *period,
                                 const char *household)
@@ -71,6 +75,10 @@ static void report(web_ctx *c)
         return;
     }
     jifen_command cmd = report_cmd(kind, period, h);
+    if (strcmp(kind, "rollup") == 0) {
+        cmd.kind = JIFEN_CMD_ROLLUP;
+        cmd.code[0] = '\0';
+    }
     jifen_reply reply;
     if (app_call(c, &cmd, 1, NULL, &reply) != 0)
         return;

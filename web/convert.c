@@ -126,9 +126,13 @@ static bool cell_is_fen(const jifen_report *r, size_t i, size_t j)
     }
     if (strcmp(r->columns[0], "household") == 0)
         return j > 0;
+    if (strcmp(r->columns[0], "community") == 0) { /* the roll-up */
+        size_t n = strlen(col);
+        return (n > 4 && strcmp(col + n - 4, "_fen") == 0) ||
+               strncmp(col, "days_", 5) == 0;
+    }
     if (strcmp(r->columns[0], "account") == 0 && r->n_columns >= 2)
         return j >= 2 && strcmp(r->rows[i].cells[1], "fee") == 0;
-    (void)col;
     return false;
 }
 

@@ -109,8 +109,25 @@ int app_parse(web_ctx *c, const spec_field *fields)
 int app_call(web_ctx *c, jifen_command *cmds, size_t n,
              const char *request_id, jifen_reply *reply)
 {
+    if (c->scoped && c->community[0] == '\0' && n > 0 &&
+        !jifen_command_is_service(cmds[0].kind)) {
+        reply_error(c, 409, "choose_community", I18N_ERR_CHOOSE_COMMUNITY,
+                    NULL, NULL);
+        return -1;
+    }
+    return app_call_in(c,
+                       n > 0 && jifen_command_is_service(cmds[0].kind)
+                           ? ""
+                           : c->community,
+                       cmds, n, request_id, reply);
+}
+
+int app_call_in(web_ctx *c, const char *community, jifen_command *cmds,
+                size_t n, const char *request_id, jifen_reply *reply)
+{
     jifen_request req;
     memset(&req, 0, sizeof req);
+    snprintf(req.community, sizeof req.community, "%s", community);
     if (request_id != NULL)
         snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
     req.n_commands = n;
@@ -180,14 +197,34 @@ int app_checkpoint(web_ctx *c, uint64_t entry, jifen_reply *cp)
     return app_call(c, &cmd, 1, NULL, cp);
 }
 
+/* The cache slot of `community` under rules_mu: its own, else a free or
+ * the oldest one (emptied). */
+static int rules_slot(web_app *a, const char *community)
+{
+    int pick = 0;
+    for (int i = 0; i < APP_RULES_CACHED; i++) {
+        if (a->rules_cache[i].ms != 0 &&
+            strcmp(a->rules_cache[i].community, community) == 0)
+            return i;
+        if (a->rules_cache[i].ms < a->rules_cache[pick].ms)
+            pick = i;
+    }
+    a->rules_cache[pick].ms = 0;
+    snprintf(a->rules_cache[pick].community,
+             sizeof a->rules_cache[pick].community, "%s", community);
+    return pick;
+}
+
 int app_rules(web_ctx *c, policy *out)
 {
     web_app *a = c->app;
     int64_t now = app_now_ms();
     pthread_mutex_lock(&a->rules_mu);
-    bool fresh = a->have_rules && now - a->rules_ms < 60000;
+    int slot = rules_slot(a, c->community);
+    bool fresh = a->rules_cache[slot].ms != 0 &&
+                 now - a->rules_cache[slot].ms < 60000;
     if (fresh)
-        *out = a->rules;
+        *out = a->rules_cache[slot].rules;
     pthread_mutex_unlock(&a->rules_mu);
     if (fresh)
         return 0;
@@ -223,10 +260,21 @@ int app_rules(web_ctx *c, policy *out)
         return -1;
     }
     pthread_mutex_lock(&a->rules_mu);
-    a->rules = *out;
-    a->have_rules = true;
-    a->rules_ms = now;
+    slot = rules_slot(a, c->community);
+    a->rules_cache[slot].rules = *out;
+    a->rules_cache[slot].ms = now;
     pthread_mutex_unlock(&a->rules_mu);
+    return 0;
+}
+
+int app_resident_link(web_ctx *c, const char *h, char *out, size_t cap)
+{
+    char token[LINK_TOKEN_LEN + 1], err[256];
+    if (links_token_in(c->app->links, c->community, h, token, err,
+                       sizeof err) != 0)
+        return -1;
+    snprintf(out, cap, "%s/r/%s%s%s/%s", c->app->cfg.public_url, c->community,
+             c->community[0] ? "/" : "", h, token);
     return 0;
 }
 
