@@ -42,7 +42,8 @@ static void security_headers(web_ctx *c)
 static bool is_page(const char *path)
 {
     static const char *const pages[] = {"/",      "/desk",  "/committee",
-                                        "/audit", "/board", "/slip"};
+                                        "/audit", "/board", "/slip",
+                                        "/street"};
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
         if (strcmp(path, pages[i]) == 0)
             return true;
