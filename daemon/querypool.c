@@ -19,6 +19,11 @@
 typedef struct job {
     struct job *next;
     ledger *led;
+    /* Or a task of its own (querypool_submit_task), which answers the
+     * request instead of the ledger. */
+    querypool_task task;
+    void *task_arg;
+    void (*task_release)(void *arg);
     uint8_t peer[TRANSPORT_PEER_MAX];
     size_t peer_len;
     uint8_t *payload;
@@ -130,7 +135,10 @@ static done *answer(const job *j)
     jifen_status st =
         codec_request_decode(j->payload, j->len, &req, err, sizeof err);
     if (st == JIFEN_STATUS_OK) {
-        run(j->led, &req, &reply);
+        if (j->task)
+            j->task(j->task_arg, &req, &reply);
+        else
+            run(j->led, &req, &reply);
         codec_request_clear(&req);
     } else {
         refuse(&reply, NULL, st, err);
@@ -212,6 +220,8 @@ static job *pick(querypool *p, lane **from)
 
 static void free_job(job *j)
 {
+    if (j->task_release)
+        j->task_release(j->task_arg);
     free(j->payload);
     free(j);
 }
@@ -329,14 +339,12 @@ int querypool_fd(const querypool *self)
     return self->pipe[0];
 }
 
-bool querypool_submit(querypool *self, ledger *led, const char *key,
-                      const uint8_t *peer, size_t peer_len, uint8_t *payload,
-                      size_t len)
+/* Queues j under key; false (j freed, its payload and task left to the
+ * caller) when the queues are full. */
+static bool enqueue(querypool *self, job *j, const char *key,
+                    const uint8_t *peer, size_t peer_len, uint8_t *payload,
+                    size_t len)
 {
-    job *j = calloc(1, sizeof *j);
-    if (!j)
-        return false;
-    j->led = led;
     j->peer_len = peer_len < TRANSPORT_PEER_MAX ? peer_len : TRANSPORT_PEER_MAX;
     memcpy(j->peer, peer, j->peer_len);
     j->payload = payload;
@@ -356,7 +364,7 @@ bool querypool_submit(querypool *self, ledger *led, const char *key,
     }
     if (!room || !l) {
         pthread_mutex_unlock(&self->lock);
-        free(j);
+        free(j); /* not free_job: the caller keeps payload and task */
         return false;
     }
     if (l->tail)
@@ -371,6 +379,31 @@ bool querypool_submit(querypool *self, ledger *led, const char *key,
     pthread_cond_signal(&self->work);
     pthread_mutex_unlock(&self->lock);
     return true;
+}
+
+bool querypool_submit(querypool *self, ledger *led, const char *key,
+                      const uint8_t *peer, size_t peer_len, uint8_t *payload,
+                      size_t len)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return false;
+    j->led = led;
+    return enqueue(self, j, key, peer, peer_len, payload, len);
+}
+
+bool querypool_submit_task(querypool *self, querypool_task task, void *arg,
+                           void (*release)(void *arg), const char *key,
+                           const uint8_t *peer, size_t peer_len,
+                           uint8_t *payload, size_t len)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return false;
+    j->task = task;
+    j->task_arg = arg;
+    j->task_release = release;
+    return enqueue(self, j, key, peer, peer_len, payload, len);
 }
 
 bool querypool_take(querypool *self, querypool_reply *out)

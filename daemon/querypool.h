@@ -64,6 +64,20 @@ bool querypool_submit(querypool *self, ledger *led, const char *key,
                       const uint8_t *peer, size_t peer_len, uint8_t *payload,
                       size_t len);
 
+/* A request answered by a function of its own rather than a ledger's
+ * queries (the service's roll-up across communities): task(arg, req,
+ * reply) fills reply on a query thread, as ledger_query would, with no
+ * cost check of the pool's (the task bounds its own work). */
+typedef void (*querypool_task)(void *arg, const jifen_request *req,
+                               jifen_reply *reply);
+/* As querypool_submit, answered by task; release(arg) runs once the job is
+ * done or dropped. False (nothing taken: payload and arg stay the
+ * caller's) when the key's queue, or all of them, are full. */
+bool querypool_submit_task(querypool *self, querypool_task task, void *arg,
+                           void (*release)(void *arg), const char *key,
+                           const uint8_t *peer, size_t peer_len,
+                           uint8_t *payload, size_t len);
+
 /* One answered query, oldest first; false when none waits. */
 bool querypool_take(querypool *self, querypool_reply *out);
 void querypool_reply_clear(querypool_reply *r);

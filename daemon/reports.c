@@ -436,7 +436,12 @@ static storage_error report_liability(storage_txn *txn, const policy *pol,
     int64_t value = arrears_mul(points, (int64_t)pol->fen_per_point, &l.over);
     item(t, "offset_this_month_fen", l.offset_month);
     item(t, "settled_this_month_fen", l.settled_month);
-    item(t, "owed_at_end_fen", l.owed_end);
+    /* After a redemption that was settled is reversed, the funder has paid
+     * for points that came back: the property company owes it that, shown
+     * as such, never as a negative debt (docs/policy.md, "Funding and
+     * settlement"). */
+    item(t, "owed_at_end_fen", l.owed_end > 0 ? l.owed_end : 0);
+    item(t, "funder_overpaid_fen", l.owed_end < 0 ? -l.owed_end : 0);
     item(t, "points_outstanding", l.points_end);
     item(t, "points_pending", l.pending_end);
     item(t, "fen_per_point", pol->fen_per_point);
@@ -716,7 +721,8 @@ storage_error reports_summary(storage_txn *txn, const policy *pol,
     out->points_redeemed = l.redeemed_month;
     out->points_outstanding = l.points_end;
     out->points_pending = l.pending_end;
-    out->funder_owed_fen = l.owed_end;
+    out->funder_owed_fen = l.owed_end > 0 ? l.owed_end : 0;
+    out->funder_overpaid_fen = l.owed_end < 0 ? -l.owed_end : 0;
     out->overflow = quiet.overflow || l.over;
     return e;
 }

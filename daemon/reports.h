@@ -46,6 +46,8 @@ typedef struct {
     int64_t points_outstanding; /* households' points at the month's end */
     int64_t points_pending;     /* under notice at the month's end */
     int64_t funder_owed_fen;    /* at the month's end */
+    int64_t funder_overpaid_fen; /* owed back to it (a settled redemption
+                                    reversed), at the month's end */
     int64_t billed_fen;         /* every bill to the month's end (ageing) */
     int64_t outstanding_fen;    /* of which unpaid at the month's end */
     uint64_t ageing_fen[4];     /* unpaid by age: 0-30, 31-90, 91-180, >180 */

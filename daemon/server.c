@@ -257,24 +257,52 @@ static lane *take_ready(server *s)
 
 /* --- taking requests in ---------------------------------------------------------- */
 
+/* The service's community list and roll-up go to the query threads too,
+ * answered from a view of the communities taken here (the array of
+ * communities changes only on this thread; the ledgers stay open): a
+ * roll-up reads every community's ledger. False when the key's queue is
+ * full (nothing taken). */
+static bool offload_service_query(server *s, transport_message *msg,
+                                  const ledger_caller *caller)
+{
+    service_view *v = service_view_of(s->svc, caller);
+    if (!v)
+        return false;
+    if (!querypool_submit_task(s->queries, service_view_query, v,
+                               service_view_free, msg->user_id, msg->peer,
+                               msg->peer_len, msg->payload,
+                               msg->payload_len)) {
+        service_view_free(v);
+        return false;
+    }
+    msg->payload = NULL; /* the pool has it */
+    msg->payload_len = 0;
+    return true;
+}
+
 /*
  * Operations queries (stats, checkpoint, the replication feed) are small
- * and bounded, and read the server thread's metrics; the service's own
- * (the community list, the roll-up) read the list of communities, which
- * only this thread changes: both are answered here. Every community query
- * goes to the query threads as its bytes, queued under its key
- * (querypool.h); a key whose queue is full is told to wait.
+ * and bounded, and read the server thread's metrics; the service ledger's
+ * own (its key list, its verify) are small: these are answered here.
+ * Every community query goes to the query threads as its bytes, queued
+ * under its key (querypool.h), and so do the service's community list and
+ * roll-up; a key whose queue is full is told to wait.
  */
 static void answer_query(server *s, transport_message *msg, ledger *target,
                          const ledger_caller *caller, const jifen_request *req)
 {
     jifen_reply reply;
     int rc;
+    bool of_service = target == service_ledger(s->svc);
     if (s->opts->ops && ops_handles(req))
         rc = ops_query(s->opts->ops, target, req, &reply);
-    else if (target == service_ledger(s->svc))
+    else if (of_service && service_view_answers(req) &&
+             offload_service_query(s, msg, caller))
+        return;
+    else if (of_service && !service_view_answers(req))
         rc = service_query(s->svc, caller, req, &reply);
-    else if (querypool_submit(s->queries, target, msg->user_id, msg->peer,
+    else if (!of_service &&
+             querypool_submit(s->queries, target, msg->user_id, msg->peer,
                               msg->peer_len, msg->payload,
                               msg->payload_len)) {
         msg->payload = NULL; /* the pool has it */

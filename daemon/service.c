@@ -705,29 +705,63 @@ bool service_key_admitted(service *self, const char *z85)
 /* --- the service's queries ------------------------------------------------------ */
 
 /* Whether the caller (a key of the service) may see community c. */
-static bool may_see(service *self, const ledger_caller *caller,
-                    const community_record *c)
+/* --- the service's queries: the communities a caller sees ----------------------- */
+
+/* The communities of a caller's scope as they are at one moment: what the
+ * service's own queries are answered from, on the server thread or on a
+ * query thread (the ledgers stay open while the service serves; only the
+ * array of communities changes, on the server thread). */
+struct service_view {
+    community *items; /* copies of the records, with their ledgers */
+    size_t n;
+    const policy *pol; /* the service's default rule set */
+};
+
+service_view *service_view_of(service *self, const ledger_caller *caller)
 {
-    if (!caller->key[0])
-        return true; /* the local operator */
+    service_view *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->pol = self->opts.pol;
+    /* The key's scope is read once, not per community. */
     keys_record k;
-    return service_key(self, caller->key, &k) == STORAGE_OK && !k.revoked &&
-           keys_scope_covers(&k, c->code, c->street);
+    bool everything = !caller->key[0]; /* the local operator */
+    bool known = everything || (service_key(self, caller->key, &k) ==
+                                    STORAGE_OK &&
+                                !k.revoked);
+    pthread_rwlock_rdlock(&self->lock);
+    v->items = calloc(self->n ? self->n : 1, sizeof *v->items);
+    for (size_t i = 0; v->items && known && i < self->n; i++) {
+        const community *c = &self->items[i];
+        if (everything || keys_scope_covers(&k, c->rec.code, c->rec.street))
+            v->items[v->n++] = *c;
+    }
+    pthread_rwlock_unlock(&self->lock);
+    if (!v->items) {
+        free(v);
+        return NULL;
+    }
+    return v;
 }
 
-static void list_communities(service *self, const ledger_caller *caller,
-                             jifen_result *r)
+void service_view_free(void *view)
 {
-    r->communities = calloc(self->n ? self->n : 1, sizeof *r->communities);
+    service_view *v = view;
+    if (v)
+        free(v->items);
+    free(v);
+}
+
+static void list_communities(const service_view *v, jifen_result *r)
+{
+    r->communities = calloc(v->n ? v->n : 1, sizeof *r->communities);
     if (!r->communities) {
         r->status = JIFEN_STATUS_INTERNAL;
         snprintf(r->error, sizeof r->error, "out of memory");
         return;
     }
-    for (size_t i = 0; i < self->n; i++) {
-        const community *c = &self->items[i];
-        if (!may_see(self, caller, &c->rec))
-            continue;
+    for (size_t i = 0; i < v->n; i++) {
+        const community *c = &v->items[i];
         jifen_community *o = &r->communities[r->n_communities++];
         snprintf(o->code, sizeof o->code, "%s", c->rec.code);
         snprintf(o->name, sizeof o->name, "%s", c->rec.name);
@@ -743,12 +777,12 @@ static void list_communities(service *self, const ledger_caller *caller,
 /* --- the roll-up ------------------------------------------------------------- */
 
 static const char *const ROLLUP_COLUMNS[] = {
-    "community",       "name",          "street",
-    "households",      "points_issued", "points_redeemed",
+    "community",          "name",           "street",
+    "households",         "points_issued",  "points_redeemed",
     "points_outstanding", "points_pending", "funder_owed_fen",
-    "billed_fen",      "collected_fen", "collection_rate",
-    "days_0_30",       "days_31_90",    "days_91_180",
-    "days_over_180",
+    "funder_overpaid_fen", "billed_fen",    "collected_fen",
+    "collection_rate",    "days_0_30",      "days_31_90",
+    "days_91_180",        "days_over_180",
 };
 #define ROLLUP_N (sizeof ROLLUP_COLUMNS / sizeof *ROLLUP_COLUMNS)
 _Static_assert(ROLLUP_N <= JIFEN_REPORT_COLUMNS_MAX, "roll-up columns");
@@ -781,17 +815,20 @@ static bool rollup_row(jifen_report *rep, const char *code, const char *name,
     int64_t v[] = {(int64_t)t->households, t->points_issued,
                    t->points_redeemed,     t->points_outstanding,
                    t->points_pending,      t->funder_owed_fen,
-                   t->billed_fen,          collected};
+                   t->funder_overpaid_fen, t->billed_fen,
+                   collected};
+    const size_t rate = 3 + sizeof v / sizeof *v; /* the column after them */
     snprintf(row->cells[0], sizeof row->cells[0], "%s", code);
     snprintf(row->cells[1], sizeof row->cells[1], "%s", name);
     snprintf(row->cells[2], sizeof row->cells[2], "%s", street);
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         snprintf(row->cells[3 + i], sizeof row->cells[3 + i], "%" PRId64,
                  v[i]);
-    rate_cell(t->billed_fen, collected, row->cells[11], sizeof row->cells[11]);
-    for (int i = 0; i < 4; i++)
-        snprintf(row->cells[12 + i], sizeof row->cells[12 + i], "%" PRIu64,
-                 t->ageing_fen[i]);
+    rate_cell(t->billed_fen, collected, row->cells[rate],
+              sizeof row->cells[rate]);
+    for (size_t i = 0; i < 4; i++)
+        snprintf(row->cells[rate + 1 + i], sizeof row->cells[rate + 1 + i],
+                 "%" PRIu64, t->ageing_fen[i]);
     return true;
 }
 
@@ -799,8 +836,8 @@ static bool rollup_row(jifen_report *rep, const char *code, const char *name,
  * computed by the functions of its own reports (reports_summary), one
  * community at a time: memory holds one community's walk, never all of
  * them. */
-static void service_rollup(service *self, const ledger_caller *caller,
-                           const jifen_command *cmd, jifen_result *r)
+static void service_rollup(const service_view *v, const jifen_command *cmd,
+                           jifen_result *r)
 {
     int64_t from = clock_month_start_ms(clock_now_ms());
     if (cmd->period[0] && clock_parse_period(cmd->period, &from) != 0) {
@@ -812,7 +849,7 @@ static void service_rollup(service *self, const ledger_caller *caller,
     char period[CLOCK_PERIOD_LEN + 1];
     clock_period_of(from, period);
     jifen_report *rep = calloc(1, sizeof *rep);
-    size_t n = self->n + 1;
+    size_t n = v->n + 1;
     if (rep)
         rep->rows = calloc(n < JIFEN_REPORT_ROWS_MAX ? n
                                                      : JIFEN_REPORT_ROWS_MAX,
@@ -833,10 +870,9 @@ static void service_rollup(service *self, const ledger_caller *caller,
     memset(&all, 0, sizeof all);
     size_t shown = 0;
     bool ok = true;
-    for (size_t i = 0; i < self->n && ok; i++) {
-        const community *c = &self->items[i];
-        if ((cmd->street[0] && strcmp(cmd->street, c->rec.street) != 0) ||
-            !may_see(self, caller, &c->rec))
+    for (size_t i = 0; i < v->n && ok; i++) {
+        const community *c = &v->items[i];
+        if (cmd->street[0] && strcmp(cmd->street, c->rec.street) != 0)
             continue;
         reports_totals t;
         storage_txn txn;
@@ -844,7 +880,7 @@ static void service_rollup(service *self, const ledger_caller *caller,
                                             false);
         const policy *pol = ruleset_at(ledger_rules(c->led), to - 1);
         if (!pol)
-            pol = self->opts.pol;
+            pol = v->pol;
         if (e == STORAGE_OK)
             e = reports_summary(&txn, pol, from, to, &t);
         storage_txn_abort(&txn);
@@ -861,11 +897,13 @@ static void service_rollup(service *self, const ledger_caller *caller,
         all.households += t.households;
         int64_t *sums[] = {&all.points_issued,   &all.points_redeemed,
                            &all.points_outstanding, &all.points_pending,
-                           &all.funder_owed_fen,  &all.billed_fen,
+                           &all.funder_owed_fen,  &all.funder_overpaid_fen,
+                           &all.billed_fen,
                            &all.outstanding_fen};
         int64_t vals[] = {t.points_issued,      t.points_redeemed,
                           t.points_outstanding, t.points_pending,
-                          t.funder_owed_fen,    t.billed_fen,
+                          t.funder_owed_fen,    t.funder_overpaid_fen,
+                          t.billed_fen,
                           t.outstanding_fen};
         for (size_t k = 0; k < sizeof vals / sizeof *vals; k++)
             ok = ok && add_to(sums[k], vals[k]);
@@ -890,6 +928,45 @@ static void service_rollup(service *self, const ledger_caller *caller,
     r->status = JIFEN_STATUS_OK;
 }
 
+bool service_view_answers(const jifen_request *req)
+{
+    for (size_t i = 0; i < req->n_commands; i++)
+        if (req->commands[i].kind != JIFEN_CMD_COMMUNITY_LIST &&
+            req->commands[i].kind != JIFEN_CMD_ROLLUP)
+            return false;
+    return req->n_commands > 0;
+}
+
+void service_view_query(void *view, const jifen_request *req,
+                        jifen_reply *reply)
+{
+    const service_view *v = view;
+    memset(reply, 0, sizeof *reply);
+    snprintf(reply->request_id, sizeof reply->request_id, "%s",
+             req->request_id);
+    reply->results = calloc(req->n_commands, sizeof *reply->results);
+    if (!reply->results) {
+        reply->status = JIFEN_STATUS_INTERNAL;
+        snprintf(reply->error, sizeof reply->error, "out of memory");
+        return;
+    }
+    reply->status = JIFEN_STATUS_OK;
+    reply->n_results = req->n_commands;
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const jifen_command *c = &req->commands[i];
+        jifen_result *r = &reply->results[i];
+        if (c->kind == JIFEN_CMD_COMMUNITY_LIST)
+            list_communities(v, r);
+        else if (c->kind == JIFEN_CMD_ROLLUP)
+            service_rollup(v, c, r);
+        else {
+            r->status = JIFEN_STATUS_BAD_REQUEST;
+            snprintf(r->error, sizeof r->error, "command %zu is not a query "
+                     "of the service", i + 1);
+        }
+    }
+}
+
 int service_query(service *self, const ledger_caller *caller,
                   const jifen_request *req, jifen_reply *reply)
 {
@@ -897,17 +974,21 @@ int service_query(service *self, const ledger_caller *caller,
      * service's: the community list and the roll-up. */
     if (ledger_query(self->own, req, reply) != LEDGER_OK)
         return -1;
+    service_view *v = NULL;
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *c = &req->commands[i];
         jifen_result *r = &reply->results[i];
         if (c->kind != JIFEN_CMD_COMMUNITY_LIST && c->kind != JIFEN_CMD_ROLLUP)
             continue;
+        if (!v && !(v = service_view_of(self, caller)))
+            return -1;
         codec_result_clear(r);
         memset(r, 0, sizeof *r);
         if (c->kind == JIFEN_CMD_COMMUNITY_LIST)
-            list_communities(self, caller, r);
+            list_communities(v, r);
         else
-            service_rollup(self, caller, c, r);
+            service_rollup(v, c, r);
     }
+    service_view_free(v);
     return 0;
 }

@@ -111,8 +111,22 @@ bool service_key_admitted(service *self, const char *z85);
 int service_after_commit(service *self);
 
 /* The service-level queries (community list, roll-up) for a caller
- * service_authorize admitted: fills reply. 0, or -1 out of memory. */
+ * service_authorize admitted, with the service ledger's own (its key list,
+ * verify): fills reply. 0, or -1 out of memory. On the server thread. */
 int service_query(service *self, const ledger_caller *caller,
                   const jifen_request *req, jifen_reply *reply);
+
+/* The communities of the caller's scope as they are now, to answer the
+ * community list and the roll-up from on a query thread (a roll-up reads
+ * every community's ledger: it must not hold the server thread). Taken on
+ * the server thread; NULL out of memory. */
+typedef struct service_view service_view;
+service_view *service_view_of(service *self, const ledger_caller *caller);
+void service_view_free(void *view);
+/* True when every command of req is one a view answers. */
+bool service_view_answers(const jifen_request *req);
+/* Answers req from the view (any thread); reply as ledger_query's. */
+void service_view_query(void *view, const jifen_request *req,
+                        jifen_reply *reply);
 
 #endif

@@ -366,7 +366,7 @@ typedef struct {
 } jifen_notice;
 
 #define JIFEN_REPORT_TITLE_MAX 255
-#define JIFEN_REPORT_COLUMNS_MAX 16
+#define JIFEN_REPORT_COLUMNS_MAX 20
 #define JIFEN_REPORT_CELL_MAX 63
 #define JIFEN_REPORT_ROWS_MAX 20000
 

@@ -123,10 +123,60 @@ static void test_reports(void **state)
     scenario_destroy(&s);
 }
 
+/* Issue 12.2: the funder settled everything owed, then a redemption it paid
+ * for was reversed (its points went back to the household). The liability
+ * shows what the property company owes the funder back, never a negative
+ * debt; the next redemptions use that up before anything is owed again,
+ * and settling is refused while nothing is owed. */
+static void test_settled_redemption_reversed(void **state)
+{
+    (void)state;
+    scenario *s = scenario_new(NULL);
+    scenario_at(s, "2026-03-02 10:00");
+    sc_ok(s, &s->committee, sc_household(A, NULL));
+    sc_ok(s, &s->committee, sc_award_points(A, "honour", 50));
+    sc_ok(s, &s->terminal, sc_bill(A, 20000, "2026-03"));
+    uint64_t redeemed = sc_ok(s, &s->terminal, sc_redeem(A, 50)).entry;
+    sc_ok(s, &s->terminal, sc_settle(5000, "street office transfer"));
+    const jifen_report *r = scenario_report(s, "liability", "2026-03", NULL);
+    assert_int_equal(sc_item(r, "owed_at_end_fen"), 0);
+    assert_int_equal(sc_item(r, "funder_overpaid_fen"), 0);
+
+    scenario_at(s, "2026-03-09 10:00");
+    sc_ok(s, &s->terminal, sc_reverse(redeemed, "redeemed by mistake"));
+    sc_expect_balance(s, A, 50, 0, 20000);
+    r = scenario_report(s, "liability", "2026-03", NULL);
+    assert_int_equal(sc_item(r, "owed_at_end_fen"), 0);
+    assert_int_equal(sc_item(r, "funder_overpaid_fen"), 5000);
+    assert_int_equal(sc_item(r, "settled_this_month_fen"), 5000);
+    sc_refused(s, &s->terminal, sc_settle(100, NULL),
+               JIFEN_STATUS_CAP_EXCEEDED, "owes 0.00 yuan");
+
+    /* 20 points redeemed again: their 20 yuan come out of what was
+     * overpaid; then 40 more: 30 of them use up the rest, 10 are owed. */
+    scenario_at(s, "2026-04-02 10:00");
+    sc_ok(s, &s->terminal, sc_redeem(A, 20));
+    r = scenario_report(s, "liability", "2026-04", NULL);
+    assert_int_equal(sc_item(r, "owed_at_end_fen"), 0);
+    assert_int_equal(sc_item(r, "funder_overpaid_fen"), 3000);
+    sc_ok(s, &s->committee, sc_award_points(A, "honour", 20));
+    sc_ok(s, &s->terminal, sc_bill(A, 20000, "2026-04"));
+    sc_ok(s, &s->terminal, sc_redeem(A, 40));
+    r = scenario_report(s, "liability", "2026-04", NULL);
+    assert_int_equal(sc_item(r, "owed_at_end_fen"), 1000);
+    assert_int_equal(sc_item(r, "funder_overpaid_fen"), 0);
+    assert_int_equal(sc_item(r, "offset_this_month_fen"), 6000);
+    sc_ok(s, &s->terminal, sc_settle(1000, NULL));
+    sc_verify(s);
+    scenario_destroy(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_reports, scenario_teardown),
+        cmocka_unit_test_teardown(test_settled_redemption_reversed,
+                                  scenario_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

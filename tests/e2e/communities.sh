@@ -217,13 +217,13 @@ for c in default east west far; do
     item() { jq -r --arg i "$1" '.rows[] | select(.item == $i) | .value' <<<"$li"; }
     total() { jq -r --arg f "$1" '.rows[] | select(.household == "TOTAL") | .[$f]' <<<"$ag"; }
     billed=$(jq -r '.title' <<<"$ag" | sed -n 's/.*(billed \([0-9]*\), outstanding.*/\1/p')
-    want="$(acct community/points-issued debits) $(acct community/points-redeemed credits) $(item points_outstanding) $(item points_pending) $(item owed_at_end_fen) $billed $((billed - $(total total_fen))) $(total days_0_30) $(total days_31_90) $(total days_91_180) $(total days_over_180)"
-    got=$(jq -r '"\(.points_issued) \(.points_redeemed) \(.points_outstanding) \(.points_pending) \(.funder_owed_fen) \(.billed_fen) \(.collected_fen) \(.days_0_30) \(.days_31_90) \(.days_91_180) \(.days_over_180)"' <<<"$row")
-    check_eq "roll-up row $c = its own reports (issued redeemed outstanding pending owed billed collected ageing)" "$want" "$got"
+    want="$(acct community/points-issued debits) $(acct community/points-redeemed credits) $(item points_outstanding) $(item points_pending) $(item owed_at_end_fen) $(item funder_overpaid_fen) $billed $((billed - $(total total_fen))) $(total days_0_30) $(total days_31_90) $(total days_91_180) $(total days_over_180)"
+    got=$(jq -r '"\(.points_issued) \(.points_redeemed) \(.points_outstanding) \(.points_pending) \(.funder_owed_fen) \(.funder_overpaid_fen) \(.billed_fen) \(.collected_fen) \(.days_0_30) \(.days_31_90) \(.days_91_180) \(.days_over_180)"' <<<"$row")
+    check_eq "roll-up row $c = its own reports (issued redeemed outstanding pending owed overpaid billed collected ageing)" "$want" "$got"
 done
 check_eq "households per community" "0 2 0 1" "$(jq -r '[.rows[] | select(.community != "TOTAL") | .households] | join(" ")' <<<"$ROLLUP")"
-sums=$(jq -r '[.rows[] | select(.community != "TOTAL")] as $r | [ "households","points_issued","points_redeemed","points_outstanding","points_pending","funder_owed_fen","billed_fen","collected_fen","days_0_30","days_31_90","days_91_180","days_over_180" ] | map(. as $k | $r | map(.[$k]) | add) | join(" ")' <<<"$ROLLUP")
-totals=$(jq -r '.rows[] | select(.community == "TOTAL") | [.households,.points_issued,.points_redeemed,.points_outstanding,.points_pending,.funder_owed_fen,.billed_fen,.collected_fen,.days_0_30,.days_31_90,.days_91_180,.days_over_180] | join(" ")' <<<"$ROLLUP")
+sums=$(jq -r '[.rows[] | select(.community != "TOTAL")] as $r | [ "households","points_issued","points_redeemed","points_outstanding","points_pending","funder_owed_fen","funder_overpaid_fen","billed_fen","collected_fen","days_0_30","days_31_90","days_91_180","days_over_180" ] | map(. as $k | $r | map(.[$k]) | add) | join(" ")' <<<"$ROLLUP")
+totals=$(jq -r '.rows[] | select(.community == "TOTAL") | [.households,.points_issued,.points_redeemed,.points_outstanding,.points_pending,.funder_owed_fen,.funder_overpaid_fen,.billed_fen,.collected_fen,.days_0_30,.days_31_90,.days_91_180,.days_over_180] | join(" ")' <<<"$ROLLUP")
 check_eq "the TOTAL row is the sum of the communities'" "$sums" "$totals"
 check_match "something to add up" '^3 [1-9]' "$totals"
 run jf_as street-s1 --json report rollup --period 2026-11
