@@ -210,6 +210,10 @@ try:
     check("the tree head's QR code (SVG from jifen-web) is drawn",
           driver.execute_script("return document.querySelector('figure.qr img').naturalWidth") > 0)
     line = text("#tree-head")
+    driver.set_window_size(400, 900)
+    wide = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    check("on a phone the page fits the screen's width (no sideways scrolling)", wide[0] <= wide[1], wide)
+    driver.set_window_size(1280, 900)
     shot("resident-proofs")
     shot_phone("resident-proofs", large=True)
 
