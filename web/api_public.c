@@ -48,28 +48,41 @@ static void public_community(web_ctx *c, const char *given)
              given[0] ? given : c->app->cfg.community);
 }
 
+/* A call whose refusal is no error of the page's (a name, the proofs):
+ * 0 with *reply when every result is OK, else -1 and nothing replied. */
+static int quiet_call(web_ctx *c, const char *community, jifen_command *cmds,
+                      size_t n, jifen_reply *reply)
+{
+    jifen_request req = {.n_commands = n, .commands = cmds};
+    snprintf(req.community, sizeof req.community, "%s", community);
+    char err[256];
+    if (backend_call(c->app->ledger, c->key_file, &req, reply, err,
+                     sizeof err) != JIFEN_CALL_OK)
+        return -1;
+    bool ok = reply->status == JIFEN_STATUS_OK && reply->n_results == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = reply->results[i].status == JIFEN_STATUS_OK;
+    if (!ok)
+        jifen_reply_clear(reply);
+    return ok ? 0 : -1;
+}
+
 /* A community's name for the page, from the community list when the key
  * may read it (a key of the service); "" otherwise (a one-community
- * service's key of its community: no name is needed there). Never
- * replies: the pages work without a name. */
+ * service's key of its community: no name is needed there). */
 static void community_name(web_ctx *c, char out[JIFEN_NAME_MAX + 1])
 {
     out[0] = '\0';
     if (c->community[0] == '\0')
         return;
     jifen_command cmd = app_command(JIFEN_CMD_COMMUNITY_LIST, "");
-    jifen_request req = {.n_commands = 1, .commands = &cmd};
     jifen_reply reply;
-    char err[256];
-    if (backend_call(c->app->ledger, c->key_file, &req, &reply, err,
-                     sizeof err) != JIFEN_CALL_OK)
+    if (quiet_call(c, "", &cmd, 1, &reply) != 0)
         return;
-    if (reply.status == JIFEN_STATUS_OK && reply.n_results == 1)
-        for (size_t i = 0; i < reply.results[0].n_communities; i++)
-            if (strcmp(reply.results[0].communities[i].code, c->community) ==
-                0)
-                snprintf(out, JIFEN_NAME_MAX + 1, "%s",
-                         reply.results[0].communities[i].name);
+    for (size_t i = 0; i < reply.results[0].n_communities; i++)
+        if (strcmp(reply.results[0].communities[i].code, c->community) == 0)
+            snprintf(out, JIFEN_NAME_MAX + 1, "%s",
+                     reply.results[0].communities[i].name);
     jifen_reply_clear(&reply);
 }
 
@@ -148,32 +161,33 @@ static json_t *json_proof(const jifen_tree_proof *p)
 /*
  * The signed tree head (covering tree_size, or the latest) and the proofs
  * of the entries it covers, into o; entries[i] gets "proof", or
- * "not_yet_covered". No head yet is no error: the page says so. 0, or -1
- * replied.
+ * "not_yet_covered". The statement stands without them: no head yet, or
+ * a ledger keeping no tree, gives tree_head "" (the page says so); proofs
+ * the ledger refuses leave their entries without one, which the page
+ * shows as not verified, never as verified.
  */
-static int add_proofs(web_ctx *c, json_t *o, json_t *entries,
-                      const jifen_entry *history, size_t n, uint64_t size)
+static void add_proofs(web_ctx *c, json_t *o, json_t *entries,
+                       const jifen_entry *history, size_t n, uint64_t size)
 {
     jifen_command th = app_command(JIFEN_CMD_TREE_HEAD, "");
     th.entry = size;
     jifen_reply head;
-    if (app_call(c, &th, 1, NULL, &head) != 0)
-        return -1;
     checkpoint cp;
     char why[200];
-    bool have = head.results[0].proof != NULL &&
-                checkpoint_parse(&cp, head.results[0].proof->tree_head, why,
-                                 sizeof why) == 0 &&
-                cp.has_root;
-    jifen_reply_clear(&head);
-    if (!have) {
-        json_object_set_new(o, "tree_head", json_string(""));
-        return 0;
+    bool have = false;
+    if (quiet_call(c, c->community, &th, 1, &head) == 0) {
+        have = head.results[0].proof != NULL &&
+               checkpoint_parse(&cp, head.results[0].proof->tree_head, why,
+                                sizeof why) == 0 &&
+               cp.has_root;
+        jifen_reply_clear(&head);
     }
+    json_object_set_new(o, "tree_head", json_string(have ? cp.text : ""));
+    if (!have)
+        return;
     /* Against the line the resident typed when they gave its size. */
     uint64_t against = size ? size : cp.entry;
     json_object_set_new(o, "format", json_string("jifen-proof-1"));
-    json_object_set_new(o, "tree_head", json_string(cp.text));
     json_object_set_new(o, "tree_size", json_integer((json_int_t)against));
     jifen_command cmds[STATEMENT_ENTRIES];
     size_t k = 0, at[STATEMENT_ENTRIES];
@@ -188,17 +202,14 @@ static int add_proofs(web_ctx *c, json_t *o, json_t *entries,
         cmds[k].tree_size = against;
         at[k++] = i;
     }
-    if (k == 0)
-        return 0;
     jifen_reply proofs;
-    if (app_call(c, cmds, k, NULL, &proofs) != 0)
-        return -1;
+    if (k == 0 || quiet_call(c, c->community, cmds, k, &proofs) != 0)
+        return;
     for (size_t j = 0; j < k; j++)
         if (proofs.results[j].proof != NULL)
             json_object_set_new(json_array_get(entries, at[j]), "proof",
                                 json_proof(proofs.results[j].proof));
     jifen_reply_clear(&proofs);
-    return 0;
 }
 
 static void statement(web_ctx *c)
@@ -259,12 +270,8 @@ static void statement(web_ctx *c)
                           entries);
     /* The proofs are of the entries as stored, unmasked: a resident's own
      * entries, which their link already shows. */
-    if (add_proofs(c, o, entries, reply.results[1].history,
-                   reply.results[1].n_history, tree_size) != 0) {
-        json_decref(o);
-        jifen_reply_clear(&reply);
-        return;
-    }
+    add_proofs(c, o, entries, reply.results[1].history,
+               reply.results[1].n_history, tree_size);
     jifen_reply_clear(&reply);
     set_where(c, o);
     reply_json(c, 200, o);
