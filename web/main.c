@@ -39,6 +39,7 @@ static const char USAGE[] =
     "  --tls-cert FILE --tls-key FILE   HTTPS (PEM)\n"
     "  --public-url URL   the address printed in residents' links\n"
     "  --threads N (8)  --session-hours N  --idle-minutes N  --timeout-ms N\n"
+    "  --report-timeout-ms N (120000: reports, verify, the roll-up)\n"
     "  --signin-failures N  --address-failures N  --lock-minutes N\n"
     "  --community CODE   the community of users and links that name none\n"
     "                     (\"\": the service's only one)\n"

@@ -133,8 +133,20 @@ int app_call_in(web_ctx *c, const char *community, jifen_command *cmds,
     req.n_commands = n;
     req.commands = cmds;
     char err[512];
+    /* Reports, verify and the roll-up: a long wait, no resend (a roll-up
+     * of a thousand communities takes seconds; docs/performance.md). */
+    bool long_query = false;
+    for (size_t i = 0; i < n; i++)
+        long_query = long_query || cmds[i].kind == JIFEN_CMD_REPORT ||
+                     cmds[i].kind == JIFEN_CMD_VERIFY ||
+                     cmds[i].kind == JIFEN_CMD_ROLLUP;
     jifen_call_status st =
-        backend_call(c->app->ledger, c->key_file, &req, reply, err, sizeof err);
+        long_query ? backend_call_timed(c->app->ledger, c->key_file, &req,
+                                        reply,
+                                        (int)c->app->cfg.report_timeout_ms, 0,
+                                        err, sizeof err)
+                   : backend_call(c->app->ledger, c->key_file, &req, reply,
+                                  err, sizeof err);
     switch (st) {
     case JIFEN_CALL_OK:
         break;

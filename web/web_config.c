@@ -45,6 +45,7 @@ static const option_row table[] = {
     NUM("address_failures", address_failures, 1, 100000),
     NUM("lock_minutes", lock_minutes, 1, 1440),
     NUM("timeout_ms", timeout_ms, 100, 60000),
+    NUM("report_timeout_ms", report_timeout_ms, 1000, 600000),
     STR("community", community, true),
     STR("checkpoint_key", checkpoint_key, true),
 };
@@ -63,6 +64,7 @@ void web_config_defaults(web_config *cfg)
     cfg->address_failures = 20;
     cfg->lock_minutes = 15;
     cfg->timeout_ms = 3000;
+    cfg->report_timeout_ms = 120000;
 }
 
 static const option_row *find_row(const char *key)

@@ -26,6 +26,7 @@ typedef struct {
     unsigned long address_failures;
     unsigned long lock_minutes;
     unsigned long timeout_ms;
+    unsigned long report_timeout_ms; /* reports, verify, the roll-up */
     /* Many communities (docs/communities.md): the community of users,
      * links and boards that name none ("": the service's only one), and
      * the checkpoint signing key residents' pages check tree heads with
