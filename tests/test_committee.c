@@ -272,6 +272,13 @@ static void test_event_once_and_dry_run(void **state)
     jifen_result r = write(&aw);                       /* another id */
     assert_int_equal(r.status, JIFEN_STATUS_ALREADY_AWARDED);
     assert_non_null(strstr(r.error, "an event counts once"));
+    /* The same event typed again with a stray space (an ASCII one, the
+     * ideographic one of a Chinese input method): the same event. */
+    jifen_command spaced = aw;
+    snprintf(spaced.name, sizeof spaced.name, " 小板凳会：自行车棚\xe3\x80\x80");
+    assert_int_equal(status_of(&spaced), JIFEN_STATUS_ALREADY_AWARDED);
+    snprintf(spaced.name, sizeof spaced.name, "小板凳会：自行车棚 ");
+    assert_int_equal(status_of(&spaced), JIFEN_STATUS_ALREADY_AWARDED);
     /* Another date is another event. */
     snprintf(aw.effective, sizeof aw.effective, "2026-07-10");
     r = write(&aw);
