@@ -243,6 +243,17 @@ run jf import opening "$BAD"
 check_contains "... said in Chinese, by its line" "第 2 行   3-2-502     不予导入：这户已有记账记录" "$OUT"
 check_contains "... and the totals do not agree" "不一致！" "$OUT"
 
+# --- help -----------------------------------------------------------------------------
+run "$JIFEN" help shop
+check_rc "help of a group" 0
+for sub in item withdraw stock redeem pickup list; do
+    check_contains "help shop: shop $sub" "shop $sub" "$OUT"
+done
+run "$JIFEN" help
+check_match "help: the committee's commands by role" "committee \(household[^)]*member,[^)]*import opening\)" "$(tr '\n' ' ' <<<"$OUT")"
+run jf award roster "$ROSTER" --activity meeting --event x --request-id mine
+check_rc "a roster makes its own request ids: --request-id refused" 2
+
 # --- everything derived the same from the journal -------------------------------------
 check_eq "verify" true "$(jfj verify | jq -r .ok)"
 stop_daemon
