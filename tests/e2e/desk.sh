@@ -193,6 +193,18 @@ json_ok "the arrears of July" report arrears --period 2026-07 &&
         check_eq "A's 物业费 in July: 85.50 x 1.50" 12825 "$(arrears billed_fen "$A" wuye 2026-07)"
         check_eq "B's in July: 100 x 1.50" 15000 "$(arrears billed_fen "$B" wuye 2026-07)"
     }
+# The ageing per month after half a year, oldest bills settled first. A
+# paid 328.50 net (200 + 128.50; the first 128.50 reversed): January's
+# 262.60 and 65.90 of February; open are the rest of February (billed 2
+# January, 210 days by 31 July), March (billed 2 March, 151 days), June and
+# July (billed 28 June, 33 days). C paid 10.00: January's 垃圾处理费, not
+# the 0.01 billed after it; February's 10.00 is over 180 days old.
+json_ok "the ageing of July" report ageing --period 2026-07 &&
+    {
+        age() { jget ".rows[] | select(.household == \"$1\") | \"\(.days_0_30) \(.days_31_90) \(.days_91_180) \(.days_over_180) \(.total_fen)\""; }
+        check_eq "A: June and July, March, the rest of February" "0 39085 26260 19670 85015" "$(age "$A")"
+        check_eq "C: June, March, February and the 0.01" "0 1000 1000 1001 3001" "$(age "$C")"
+    }
 
 # --- files for Excel --------------------------------------------------------------
 run jf report ageing --period 2026-07 --csv
