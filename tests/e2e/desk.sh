@@ -13,6 +13,11 @@
 # openpyxl; every derived table rebuilt the same, a replica answering the
 # same (docs/desk.md).
 source "$(dirname "$0")/lib.sh"
+# Chinese is the default: whatever the locale of whoever runs the suite
+# (an en_US one would choose English), the checks below without --lang
+# read what a desk with no language set gets.
+# (bash warns of locales that are not installed: not needed, only read)
+{ unset JIFEN_LANG LC_MESSAGES LANG; export LC_ALL=C.UTF-8; } 2>/dev/null
 
 CLOCK="$WORK/clock"
 set_time() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )) >"$CLOCK"; }
@@ -120,6 +125,10 @@ check_contains "Shanghai time" "收款时间：2026-02-10T10:00:00+08:00" "$OUT"
 check_contains "the entry number" "账本条目：$A_PAY2" "$OUT"
 run jf receipt "$A_PAY2" --lang en
 check_contains "in English on request" "In Chinese capitals: 壹佰贰拾捌元伍角整" "$OUT"
+{ LC_ALL=en_US.UTF-8 run jf receipt "$A_PAY2"; } 2>/dev/null
+check_contains "or by the locale" "In Chinese capitals: 壹佰贰拾捌元伍角整" "$OUT"
+{ JIFEN_LANG=en LC_ALL=zh_CN.UTF-8 run jf receipt "$A_PAY2"; } 2>/dev/null
+check_contains "JIFEN_LANG before the locale" "In Chinese capitals: 壹佰贰拾捌元伍角整" "$OUT"
 json_ok "arrears per item and month" report arrears --period 2026-02 &&
     {
         check_eq "January of A all paid" 0 "$(arrears open_fen "$A" chewei 2026-01)"
