@@ -7,7 +7,10 @@
  *        KIND: ageing, arrears, trial-balance, liability, statement (h=);
  *        those with a row per household come page by page
  *        (report_pages.h): the files hold every row, the page's table
- *        the first REPORT_SHOWN and the totals
+ *        the first REPORT_SHOWN and the totals; and rollup: every
+ *        community of the user's scope side by side with a TOTAL row
+ *        (the service's `report rollup`, for a street office or a
+ *        property company whose key has a scope; it names no community)
  *   GET  /api/audit/series?period=&months=   month by month, for charts
  *   POST /api/audit/verify                    the whole chain (CSRF)
  *   GET  /api/audit/checkpoint                the latest signed checkpoint
@@ -24,7 +27,7 @@
 #include <string.h>
 
 static const char *const KINDS[] = {"ageing", "trial-balance", "liability",
-                                    "statement", "arrears"};
+                                    "statement", "arrears", "rollup"};
 
 static void send_file(web_ctx *c, const char *type, const char *filename,
                       char *body, size_t len)
@@ -180,6 +183,10 @@ static void report(web_ctx *c)
         return;
     }
     jifen_command cmd = report_cmd(kind, period, h);
+    if (strcmp(kind, "rollup") == 0) {
+        cmd.kind = JIFEN_CMD_ROLLUP;
+        cmd.code[0] = '\0';
+    }
     char name[96], shown[8];
     app_period_or_now(period, shown);
     snprintf(name, sizeof name, "jifen-%s-%s%s%s.%s", kind, shown,

@@ -105,13 +105,10 @@ static void household(web_ctx *c)
     json_t *o = json_pack("{s:o, s:o, s:o}", "balance", json_balance(b),
                           "history", history, "redeem", redeem_cap(&rules, b));
     /* The resident's own link, to print for them (not for auditors). */
-    char token[LINK_TOKEN_LEN + 1], err[256], url[512];
+    char url[512];
     if (c->session->role != JIFEN_ROLE_AUDITOR &&
-        links_token(c->app->links, h, token, err, sizeof err) == 0) {
-        snprintf(url, sizeof url, "%s/r/%s/%s", c->app->cfg.public_url, h,
-                 token);
+        app_resident_link(c, h, url, sizeof url) == 0)
         json_object_set_new(o, "link", json_string(url));
-    }
     jifen_reply_clear(&reply);
     reply_json(c, 200, o);
 }

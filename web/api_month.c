@@ -18,7 +18,8 @@
  *        proxy?, request_id}
  *   POST /api/committee/shop/pickup {entry, member?, proxy?, request_id}
  *   GET  /api/committee/honour?period=     the honour board, masked
- *   GET  /api/public/honour?period=        ... for residents (no sign-in)
+ *   GET  /api/public/honour?period=&community=   ... for residents (no
+ *        sign-in), of the community named, else the default
  *
  * The roster's rows are read by the CLI's own code (client/rows.c), so a
  * file reads and a row is refused the same on the page as with `jifen
@@ -300,18 +301,37 @@ static void shop_pickup(web_ctx *c)
 
 /* --- the honour board ------------------------------------------------------------------- */
 
-static void honour(web_ctx *c)
+/* The committee's board is of its own community (the session's); the
+ * residents' of the community the page names, else the default, as the
+ * notice board's (api_public.c). */
+static void honour_of(web_ctx *c, bool public_page)
 {
-    char period[8] = "";
+    char period[8] = "", community[JIFEN_COMMUNITY_MAX + 1] = "";
     spec_field fields[] = {
         SPEC_FIELD("period", SPEC_PERIOD, false, &period),
+        SPEC_FIELD("community", SPEC_COMMUNITY, false, &community),
         SPEC_END,
     };
+    if (!public_page)
+        fields[1] = (spec_field)SPEC_END;
     if (app_parse(c, fields) != 0)
         return;
+    if (public_page)
+        snprintf(c->community, sizeof c->community, "%s",
+                 community[0] ? community : c->app->cfg.community);
     char shown[8];
     app_period_or_now(period, shown);
     one_report(c, "honour", "", shown);
+}
+
+static void honour(web_ctx *c)
+{
+    honour_of(c, false);
+}
+
+static void public_honour(web_ctx *c)
+{
+    honour_of(c, true);
 }
 
 #define COMMITTEE ROLE_BIT(JIFEN_ROLE_COMMITTEE)
@@ -327,6 +347,6 @@ const web_route month_routes[] = {
     {"POST", "/api/committee/shop/pickup", false, COMMITTEE, true,
      shop_pickup},
     {"GET", "/api/committee/honour", false, COMMITTEE, false, honour},
-    {"GET", "/api/public/honour", false, 0, false, honour},
+    {"GET", "/api/public/honour", false, 0, false, public_honour},
     {NULL, NULL, false, 0, false, NULL},
 };

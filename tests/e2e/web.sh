@@ -10,15 +10,8 @@
 # (tools/web_screenshots.sh).
 source "$(dirname "$0")/lib.sh"
 
-: "${JIFEN_WEB:?JIFEN_WEB must name the jifen-web binary}"
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$CHROMIUM" ]; then
-    echo "SKIP: no chromium (apt-get install chromium chromium-driver python3-selenium)"
-    exit 77
-fi
-PY=/usr/bin/python3 # Debian's, which has python3-selenium
-[ -x /usr/bin/chromedriver ] || die "chromium is here but chromedriver is not (apt-get install chromium-driver)"
-"$PY" -c 'import selenium' 2>/dev/null || die "python3-selenium is missing (apt-get install python3-selenium)"
+source "$(dirname "$0")/web_lib.sh"
+need_browser
 
 REVISED="$JIFEN_SOURCE_DIR/deploy/policy-2026-07.conf"
 # The default rules with the fee schedule of deploy/policy-desk.conf and a
@@ -59,22 +52,8 @@ check_contains "... saying HTTPS is needed" "needs HTTPS" "$ERR"
 run "$JIFEN_WEB" --help
 check_contains "--help names the user commands" "user add NAME --role ROLE" "$OUT"
 
-WEB_LOG="$WORK/jifen-web.log"
-: >"$WEB_LOG"
-# Not through web(): $! must be jifen-web itself, not a subshell.
-"$JIFEN_WEB" --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" \
-    --listen 127.0.0.1:0 --signin-failures 3 2>"$WEB_LOG" &
-WEB_PID=$!
-DAEMON_PIDS+=("$WEB_PID")
-DAEMON_LOGS+=("$WEB_LOG")
-URL=""
-for ((i = 0; i < 200; i++)); do
-    URL=$(sed -n 's/.* serving \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WEB_LOG" | head -n 1)
-    [ -n "$URL" ] && break
-    kill -0 "$WEB_PID" 2>/dev/null || die "jifen-web exited: $(cat "$WEB_LOG")"
-    sleep 0.05
-done
-[ -n "$URL" ] || die "jifen-web did not report 'serving' within 10 s"
+start_web main --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" --signin-failures 3
+URL=$WEB_URL
 
 export URL PASSWORD CLOCK CHROMIUM
 export JF_AUDITOR="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/auditor.key"
@@ -101,9 +80,5 @@ check_rc "the chain verifies after the browser's month" 0
 check_contains "jifen-web logged every sign-in" "result=ok user=desk1" "$(cat "$WEB_DATA/signin.log")"
 check_contains "and the refused ones" "result=user_locked user=lockme" "$(cat "$WEB_DATA/signin.log")"
 
-# A clean stop: SIGTERM, exit 0 (under ASan: no leak report).
-kill -TERM "$WEB_PID"
-st=0
-wait "$WEB_PID" || st=$?
-check_eq "jifen-web stops cleanly on SIGTERM" 0 "$st"
+stop_web "$WEB_PID"
 finish

@@ -67,6 +67,9 @@ async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && S.session) headers['X-CSRF-Token'] = S.session.csrf;
+  /* The community this page was drawn for (communities.js): the server
+   * refuses the call if the session's changed meanwhile. */
+  if (S.session && S.session.community && path !== '/api/session/community') headers['X-Jifen-Community'] = S.session.community;
   let res;
   try {
     res = await fetch(path, {
@@ -219,6 +222,9 @@ function permille(p) {
 /* --- the frame ----------------------------------------------------------- */
 
 const HOME = { terminal: '/desk', committee: '/committee', auditor: '/audit' };
+/* A street office's or a property company's auditor starts at the
+ * roll-up of its communities (communities.js). */
+const homeOf = (s) => (s.scoped && s.role === 'auditor' ? '/street' : HOME[s.role]);
 
 function frame() {
   document.documentElement.lang = S.lang;
@@ -246,8 +252,11 @@ function frame() {
   if (S.session) {
     const home = HOME[S.session.role];
     const names = { '/desk': 'APP_NAV_DESK', '/committee': 'APP_NAV_COMMITTEE', '/audit': 'APP_NAV_AUDIT' };
-    nav.append(el('a', { href: home, text: t(names[home]) }), el('a', { href: '/board', text: t('APP_NAV_BOARD') }));
+    nav.append(el('a', { href: home, text: t(names[home]) }),
+      S.session.scoped && S.session.role === 'auditor' ? el('a', { href: '/street', text: t('APP_NAV_STREET') }) : '',
+      el('a', { href: '/board' + (S.session.community ? '?community=' + encodeURIComponent(S.session.community) : ''), text: t('APP_NAV_BOARD') }));
     who.append(t('APP_SIGNED_IN_AS') + ': ', el('strong', { text: S.session.user }), ' (' + t('APP_ROLE_' + S.session.role.toUpperCase()) + ')');
+    communityPicker(who);
     out.hidden = false;
     out.textContent = t('APP_SIGN_OUT');
     out.onclick = async () => {
@@ -283,7 +292,7 @@ function signinPage() {
     button.disabled = true;
     try {
       S.session = await api('POST', '/api/session', { user: user.value.trim(), password: pass.value });
-      location.href = HOME[S.session.role] || '/';
+      location.href = homeOf(S.session) || '/';
     } catch (e) {
       status.replaceChildren(message('error', e.hint()));
       button.disabled = false;
@@ -772,15 +781,15 @@ async function loadShop(box) {
       waiting, { class: 'waiting' }));
 }
 
-async function loadHonour(box, path, period) {
+async function loadHonour(box, path, period, where) {
   if (!box) return;
   const p = el('input', { id: 'honour-period', value: period || qs('period') || thisMonth(), placeholder: 'YYYY-MM', size: 8 });
   const head = el('form', { class: 'inline noprint' }, el('label', { for: 'honour-period', text: t('APP_PERIOD') }), p,
     el('button', { type: 'submit', text: t('APP_SHOW') }));
-  head.addEventListener('submit', (ev) => { ev.preventDefault(); loadHonour(box, path, p.value); });
+  head.addEventListener('submit', (ev) => { ev.preventDefault(); loadHonour(box, path, p.value, where); });
   box.replaceChildren(el('h2', { text: t('WEB_HONOUR') }), head, el('p', { text: t('APP_LOADING') }));
   let r;
-  try { r = await api('GET', path + '?period=' + encodeURIComponent(p.value)); } catch (e) {
+  try { r = await api('GET', path + '?period=' + encodeURIComponent(p.value) + (where || '')); } catch (e) {
     box.replaceChildren(el('h2', { text: t('WEB_HONOUR') }), head, message('error', e.hint()));
     return;
   }
@@ -925,26 +934,30 @@ async function auditPage() {
 /* --- residents (no sign-in) ----------------------------------------------- */
 
 async function boardPage() {
+  const community = qs('community');
+  const where = community ? '&community=' + encodeURIComponent(community) : '';
   const p = el('input', { id: 'board-period', value: qs('period') || thisMonth(), placeholder: 'YYYY-MM', size: 8 });
   const body = el('div');
   const head = el('form', { class: 'inline noprint' }, el('label', { for: 'board-period', text: t('APP_PERIOD') }), p,
     el('button', { type: 'submit', text: t('APP_SHOW') }),
     el('button', { type: 'button', text: t('APP_PRINT'), onclick: () => window.print() }));
-  head.addEventListener('submit', (ev) => { ev.preventDefault(); history.replaceState(null, '', '/board?period=' + encodeURIComponent(p.value)); load(); });
+  head.addEventListener('submit', (ev) => { ev.preventDefault(); history.replaceState(null, '', '/board?period=' + encodeURIComponent(p.value) + where); load(); });
   page(t('BOARD_TITLE'), el('p', { class: 'hint', text: t('BOARD_INTRO') }), head, body);
   async function load() {
     body.replaceChildren(el('p', { text: t('APP_LOADING') }));
     try {
-      const d = await api('GET', '/api/public/board?period=' + encodeURIComponent(p.value));
-      body.replaceChildren(el('h2', { text: d.period }),
+      const d = await api('GET', '/api/public/board?period=' + encodeURIComponent(p.value) + where);
+      /* The signed tree head, its signature checked here, and its QR
+       * code for the notice sheet (proof.js). */
+      const sth = el('section', { class: 'card checkpoint' });
+      body.replaceChildren(el('h2', { text: (d.community_name ? d.community_name + ' · ' : '') + d.period }),
         table([t('BOARD_ENTRY'), t('BOARD_WHEN'), t('HH_CODE'), t('HH_NAME'), t('BOARD_ACTIVITY'), t('HH_POINTS'), t('BOARD_STATE')],
           d.notices.map((n) => [String(n.entry), n.time, n.household, n.name, n.activity, String(n.points), stateText(n)]), { class: 'board' }),
-        /* Issue 16 adds the signed tree head and its QR code next to this
-         * line, for residents to check inclusion proofs against. */
-        el('section', { class: 'card checkpoint' }, el('h3', { text: t('BOARD_CHECKPOINT') }), el('p', { class: 'mono', text: d.checkpoint || '-' })),
+        sth,
         /* Issue 15: the honour board, masked like the notices. */
         honour);
-      loadHonour(honour, '/api/public/honour', p.value);
+      loadHonour(honour, '/api/public/honour', p.value, where);
+      await showProofs(sth, Object.assign({ tree_head: d.checkpoint, entries: [] }, d), {}, '', null);
     } catch (e) { body.replaceChildren(message('error', e.hint())); }
   }
   const honour = el('section', { class: 'card', id: 'honour' });
@@ -952,8 +965,10 @@ async function boardPage() {
 }
 
 async function residentPage() {
-  const parts = location.pathname.split('/');
-  const h = decodeURIComponent(parts[2] || ''), tok = parts[3] || '';
+  /* /r/H/TOKEN (printed before communities: the default community), or
+   * /r/COMMUNITY/H/TOKEN */
+  const parts = location.pathname.split('/').slice(2).map(decodeURIComponent);
+  const [community, h, tok] = parts.length >= 3 ? parts : [''].concat(parts);
   const p = el('input', { id: 'res-period', value: qs('period') || thisMonth(), placeholder: 'YYYY-MM', size: 8 });
   const body = el('div');
   const head = el('form', { class: 'inline noprint' }, el('label', { for: 'res-period', text: t('APP_PERIOD') }), p,
@@ -961,17 +976,25 @@ async function residentPage() {
     el('button', { type: 'button', text: t('APP_PRINT'), onclick: () => window.print() }));
   head.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
   page(t('RES_TITLE'), el('p', { class: 'hint', text: t('RES_INTRO') }), head, body);
-  async function load() {
+  /* line: the notice sheet's line the resident typed (proof.js checks
+   * the proofs for its tree size against it). */
+  async function load(line) {
     body.replaceChildren(el('p', { text: t('APP_LOADING') }));
+    const size = line && Proof.parseHead(line) ? '&tree_size=' + Proof.parseHead(line).size : '';
     try {
-      const d = await api('GET', '/api/public/statement?h=' + encodeURIComponent(h) + '&t=' + encodeURIComponent(tok) + '&period=' + encodeURIComponent(p.value));
-      body.replaceChildren(el('section', { class: 'card' }, balanceCard(d.balance)),
+      const d = await api('GET', '/api/public/statement?h=' + encodeURIComponent(h) + '&t=' + encodeURIComponent(tok) + '&period=' + encodeURIComponent(p.value) +
+        (community ? '&community=' + encodeURIComponent(community) : '') + size);
+      const cells = {};
+      const proofs = el('section', { class: 'card', id: 'proofs' });
+      body.replaceChildren(d.community_name ? el('p', { class: 'community-name', text: d.community_name }) : '',
+        el('section', { class: 'card' }, balanceCard(d.balance)),
         el('section', { class: 'card' }, el('h2', { text: t('RES_STATEMENT') + ' ' + d.period }), reportTable(d.statement)),
-        /* Issue 16: each entry's inclusion proof, checked here against the
-         * published tree head (WebCrypto), goes in this table. */
         el('section', { class: 'card' }, el('h2', { text: t('RES_ENTRIES') }),
-          table([t('SLIP_ENTRY'), t('SLIP_TIME'), t('SLIP_WHAT'), t('SLIP_AMOUNT')],
-            d.entries.map((e) => [String(e.entry), e.time, commandName(e.command) + (e.code ? ' ' + e.code : '') + (e.period ? ' ' + e.period : ''), amountOf(e)]))));
+          table([t('SLIP_ENTRY'), t('SLIP_TIME'), t('SLIP_WHAT'), t('SLIP_AMOUNT'), t('PROOF_COL')],
+            d.entries.map((e) => [String(e.entry), e.time, commandName(e.command) + (e.code ? ' ' + e.code : '') + (e.period ? ' ' + e.period : ''), amountOf(e),
+              cells[e.entry] = el('span', { class: 'proof', 'data-entry': e.entry, text: t('PROOF_CHECKING') })]), { class: 'entries' })),
+        proofs);
+      await showProofs(proofs, d, cells, line, load);
     } catch (e) { body.replaceChildren(message('error', e.hint())); }
   }
   load();
@@ -986,11 +1009,12 @@ async function route() {
   if (path.startsWith('/r/')) return residentPage();
   if (!S.session) return signinPage();
   const home = HOME[S.session.role];
-  if (path === '/') { location.replace(home); return; }
+  if (path === '/') { location.replace(homeOf(S.session)); return; }
   if (path === '/desk' && S.session.role === 'terminal') return deskPage();
   if (path === '/receipt' && S.session.role === 'terminal') return receiptPage();
   if (path === '/committee' && S.session.role === 'committee') return committeePage();
   if (path === '/audit' && S.session.role === 'auditor') return auditPage();
+  if (path === '/street' && S.session.role === 'auditor' && S.session.scoped) return streetPage();
   page(t('ERR_FORBIDDEN_ROLE'), el('p', null, el('a', { href: home, text: t('APP_BACK') })));
 }
 
@@ -999,6 +1023,10 @@ async function start() {
   const path = location.pathname;
   if (path !== '/board' && !path.startsWith('/r/')) {
     try { S.session = await api('GET', '/api/session'); } catch (e) { S.session = null; }
+    /* A user with a scope: the communities, and the session's choice. */
+    if (S.session && S.session.scoped) {
+      try { await loadCommunities(); } catch (e) { S.communities = []; }
+    }
   }
   route();
 }
