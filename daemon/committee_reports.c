@@ -375,7 +375,10 @@ static int by_year(const void *a, const void *b)
 static void honour_board(table *t, score_list *l, const char *board,
                          bool year)
 {
-    qsort(l->v, l->n, sizeof *l->v, year ? by_year : by_month);
+    /* An empty board has no array (v is NULL): qsort's pointer must not
+     * be NULL even for no elements (UBSan stops jifend there). */
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, year ? by_year : by_month);
     int64_t rank = 0, last = -1;
     for (size_t i = 0; i < l->n && i < HONOUR_TOP; i++) {
         const honour_score *s = &l->v[i];
