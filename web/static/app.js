@@ -664,7 +664,7 @@ async function passbookPage() {
     location.href = '/passbook?h=' + encodeURIComponent(h) + '&from=' + encodeURIComponent(fromInput.value.trim());
   });
   const back = S.session.role === 'terminal' ? '/desk?h=' + encodeURIComponent(h) : '/committee';
-  controls.append(status, d.printed_through ? again : null, el('p', null, el('a', { href: back, text: t('APP_BACK') })));
+  controls.append(status, ...(d.printed_through ? [again] : []), el('p', null, el('a', { href: back, text: t('APP_BACK') })));
   main.append(controls);
 }
 
