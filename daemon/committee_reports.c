@@ -375,10 +375,10 @@ static int by_year(const void *a, const void *b)
 static void honour_board(table *t, score_list *l, const char *board,
                          bool year)
 {
-    /* An empty board has no array (v is NULL): qsort's pointer must not
-     * be NULL even for no elements (UBSan stops jifend there). */
-    if (l->n > 1)
-        qsort(l->v, l->n, sizeof *l->v, year ? by_year : by_month);
+    if (l->n == 0)
+        return; /* nobody earned anything: l->v is NULL, which qsort must
+                 * not be given even for no elements (UBSan: nonnull) */
+    qsort(l->v, l->n, sizeof *l->v, year ? by_year : by_month);
     int64_t rank = 0, last = -1;
     for (size_t i = 0; i < l->n && i < HONOUR_TOP; i++) {
         const honour_score *s = &l->v[i];
