@@ -10,6 +10,7 @@
 #include "rows.h"
 #include "i18n.h"
 #include "json_out.h"
+#include "report_view.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,23 +30,11 @@ static const char *tr(const cli_output *o, i18n_id id)
     return i18n_text(id, o->lang);
 }
 
-/* The message PREFIX_CODE ('-' read as '_') in o's language, or the code
- * itself when the catalogue has none (an activity of a community's own). */
+/* The message PREFIX_CODE in o's language, or the code (report_view.h). */
 static const char *label(const cli_output *o, const char *prefix,
                          const char *code)
 {
-    char key[96];
-    snprintf(key, sizeof key, "%s%s", prefix, code);
-    for (char *p = key; *p; p++)
-        if (*p == '-')
-            *p = '_';
-    i18n_id id = i18n_find(key);
-    /* Command names are upper case in the catalogue (CMD_AWARD). */
-    for (char *p = key + strlen(prefix); id == I18N_COUNT && *p; p++)
-        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-    if (id == I18N_COUNT)
-        id = i18n_find(key);
-    return id < I18N_COUNT ? tr(o, id) : code;
+    return report_view_label(prefix, code, o->lang);
 }
 
 /* A message with its %s filled (i18n_fill), written to f. */
@@ -413,32 +402,11 @@ int cli_committee_opening(const cli_committee_env *env, const char *file)
 
 #define PB_PAGE_LINES 20 /* lines on a passbook page */
 
-/* What a passbook line says, in at most a narrow column's words. */
+/* What a passbook line says (report_view.h: the page says it alike). */
 static void passbook_what(const cli_output *o, const char *command,
                           const char *detail, char *out, size_t cap)
 {
-    if (strcmp(command, "award") == 0 || strcmp(command, "release") == 0) {
-        char code[JIFEN_CODE_MAX + 1];
-        size_t n = strcspn(detail, ":");
-        snprintf(code, sizeof code, "%.*s", (int)(n < JIFEN_CODE_MAX ? n : JIFEN_CODE_MAX),
-                 detail);
-        snprintf(out, cap, "%s", label(o, "ACT_", code));
-    } else if (strcmp(command, "deduct") == 0) {
-        snprintf(out, cap, "%s %s", tr(o, I18N_PB_DEDUCT),
-                 label(o, "RULE_", detail));
-    } else if (strcmp(command, "redeem") == 0) {
-        snprintf(out, cap, "%s", tr(o, I18N_PB_REDEEM));
-    } else if (strcmp(command, "goods_redeem") == 0) {
-        snprintf(out, cap, "%s %s", tr(o, I18N_PB_GOODS), detail);
-    } else if (strcmp(command, "expire") == 0) {
-        snprintf(out, cap, "%s", tr(o, I18N_PB_EXPIRE));
-    } else if (strcmp(command, "reverse") == 0) {
-        snprintf(out, cap, "%s %s", tr(o, I18N_PB_REVERSE), detail);
-    } else if (strcmp(command, "opening") == 0) {
-        snprintf(out, cap, "%s", tr(o, I18N_PB_OPENING));
-    } else {
-        snprintf(out, cap, "%s", command);
-    }
+    report_view_passbook_what(command, detail, o->lang, out, cap);
 }
 
 /* A report's cell by column name ("" when the column is not there). */

@@ -18,6 +18,50 @@ const char *report_view_heading(const char *column, i18n_lang lang)
     return id != I18N_COUNT ? i18n_text(id, lang) : column;
 }
 
+const char *report_view_label(const char *prefix, const char *code,
+                              i18n_lang lang)
+{
+    char key[96];
+    snprintf(key, sizeof key, "%s%s", prefix, code);
+    for (char *p = key; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    i18n_id id = i18n_find(key);
+    /* Command names are upper case in the catalogue (CMD_AWARD). */
+    for (char *p = key + strlen(prefix); id == I18N_COUNT && *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    if (id == I18N_COUNT)
+        id = i18n_find(key);
+    return id < I18N_COUNT ? i18n_text(id, lang) : code;
+}
+
+void report_view_passbook_what(const char *command, const char *detail,
+                               i18n_lang lang, char *out, size_t cap)
+{
+    if (strcmp(command, "award") == 0 || strcmp(command, "release") == 0) {
+        char code[JIFEN_CODE_MAX + 1];
+        size_t n = strcspn(detail, ":");
+        snprintf(code, sizeof code, "%.*s",
+                 (int)(n < JIFEN_CODE_MAX ? n : JIFEN_CODE_MAX), detail);
+        snprintf(out, cap, "%s", report_view_label("ACT_", code, lang));
+    } else if (strcmp(command, "deduct") == 0) {
+        snprintf(out, cap, "%s %s", i18n_text(I18N_PB_DEDUCT, lang),
+                 report_view_label("RULE_", detail, lang));
+    } else if (strcmp(command, "redeem") == 0) {
+        snprintf(out, cap, "%s", i18n_text(I18N_PB_REDEEM, lang));
+    } else if (strcmp(command, "goods_redeem") == 0) {
+        snprintf(out, cap, "%s %s", i18n_text(I18N_PB_GOODS, lang), detail);
+    } else if (strcmp(command, "expire") == 0) {
+        snprintf(out, cap, "%s", i18n_text(I18N_PB_EXPIRE, lang));
+    } else if (strcmp(command, "reverse") == 0) {
+        snprintf(out, cap, "%s %s", i18n_text(I18N_PB_REVERSE, lang), detail);
+    } else if (strcmp(command, "opening") == 0) {
+        snprintf(out, cap, "%s", i18n_text(I18N_PB_OPENING, lang));
+    } else {
+        snprintf(out, cap, "%s", command);
+    }
+}
+
 static bool ends_with(const char *s, const char *tail)
 {
     size_t n = strlen(s), t = strlen(tail);

@@ -36,6 +36,19 @@ const char *report_view_cell(const jifen_report *r, const jifen_report_row *row,
 void report_view_title(const char *kind, const char *title, i18n_lang lang,
                        char *out, size_t cap);
 
+/* The message PREFIX_CODE ('-' read as '_'; CMD_ names upper case) in the
+ * language, or the code itself when the catalogue has none (an activity
+ * of a community's own). */
+const char *report_view_label(const char *prefix, const char *code,
+                              i18n_lang lang);
+
+/* What a line of a paper passbook (report kind "passbook") says, in at
+ * most a narrow column's words: the activity, the rule, "redeemed"...
+ * from the line's command and detail. The CLI's passbook and statement
+ * lines and jifen-web's passbook page say it alike. */
+void report_view_passbook_what(const char *command, const char *detail,
+                               i18n_lang lang, char *out, size_t cap);
+
 /* CSV for Excel: the header (after the UTF-8 byte-order mark, which the
  * caller writes once at the top of the file), then rows, through the one
  * CSV cell writer (csv.h). */

@@ -1,6 +1,7 @@
 #include "notary.h"
 
 #include "hash.h"
+#include "journal.h"
 #include "log.h"
 #include "merkle_store.h"
 #include "privfile.h"
@@ -266,10 +267,8 @@ storage_error notary_find_tree_head(storage_txn *txn, uint64_t entry,
 storage_error notary_entry_hash(storage_txn *txn, uint64_t seq,
                                 uint8_t hash[32])
 {
-    uint8_t key[8];
-    storage_be64_put(key, seq);
     storage_val v;
-    storage_error e = storage_get(txn, TABLE_JOURNAL, key, sizeof key, &v);
+    storage_error e = journal_get(txn, seq, &v);
     if (e == STORAGE_OK)
         hash_sha256(v.data, v.len, hash);
     return e;

@@ -1,5 +1,6 @@
 #include "proofs.h"
 
+#include "journal.h"
 #include "notary.h"
 
 #include <inttypes.h>
@@ -109,10 +110,8 @@ static void inclusion(proofs_context *pc, const jifen_command *cmd,
     uint64_t size = 0;
     if (!covering(pc, cmd->tree_size, cmd->entry, "entry", &size, r))
         return;
-    uint8_t key[8];
     storage_val v;
-    storage_be64_put(key, cmd->entry);
-    storage_error e = storage_get(pc->txn, TABLE_JOURNAL, key, sizeof key, &v);
+    storage_error e = journal_get(pc->txn, cmd->entry, &v);
     if (e != STORAGE_OK) {
         refuse(r, JIFEN_STATUS_INTERNAL, "entry %" PRIu64 " cannot be read",
                cmd->entry);

@@ -31,7 +31,6 @@
 #include "checkpoint.h"
 #include "mask.h"
 #include "merkle.h"
-#include "qr.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -292,25 +291,14 @@ static void tree_head_qr(web_ctx *c)
     jifen_reply cp;
     if (app_checkpoint(c, size, &cp) != 0)
         return;
-    char text[JIFEN_CHECKPOINT_TEXT_MAX + 1], err[256];
+    char text[JIFEN_CHECKPOINT_TEXT_MAX + 1];
     snprintf(text, sizeof text, "%s", cp.results[0].checkpoint.text);
     jifen_reply_clear(&cp);
     if (text[0] == '\0') {
         reply_refusal(c, JIFEN_STATUS_NO_TREE_HEAD, "no checkpoint yet");
         return;
     }
-    char *svg = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&svg, &len);
-    int rc = f ? qr_svg_stream(text, f, err, sizeof err) : -1;
-    if (f == NULL || fclose(f) != 0 || rc != 0) {
-        free(svg);
-        reply_error(c, 500, "internal", I18N_ERR_INTERNAL, NULL,
-                    f ? err : "out of memory");
-        return;
-    }
-    web_response_body(c->resp, 200, "image/svg+xml", svg, len);
-    web_response_header(c->resp, "Cache-Control", "no-store");
+    app_reply_qr(c, text);
 }
 
 const web_route public_routes[] = {

@@ -93,6 +93,7 @@ extern const web_route audit_routes[];
 extern const web_route public_routes[];
 extern const web_route month_routes[]; /* api_month.c: issue 15 */
 extern const web_route community_routes[]; /* api_community.c */
+extern const web_route print_routes[]; /* api_print.c: passbook, link QR */
 
 /* routes.c: the dispatch function given to http. */
 void app_dispatch(void *app, const web_request *req, web_response *resp);
@@ -135,6 +136,10 @@ int app_call_in(web_ctx *c, const char *community, jifen_command *cmds,
 /* The resident's link to household h of the context's community, the
  * form without a community when the context names none. 0, or -1. */
 int app_resident_link(web_ctx *c, const char *h, char *out, size_t cap);
+
+/* Replies with `text` drawn as a QR code, SVG (common/qr.c): the notice
+ * sheet's line, a resident's link. */
+void app_reply_qr(web_ctx *c, const char *text);
 
 /* The same, each result as it came (a refused command does not refuse the
  * request; issue 15: a roster's rows), and as a dry run when asked. 0 with

@@ -5,6 +5,7 @@
 #include "app.h"
 
 #include "clock.h"
+#include "qr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,7 @@ static int http_of(jifen_status s)
     case JIFEN_STATUS_NOTICE_CLOSED:
     case JIFEN_STATUS_DUPLICATE_REFERENCE:
     case JIFEN_STATUS_ALREADY_BILLED:
+    case JIFEN_STATUS_PRINTED_ALREADY: /* another desk printed it meanwhile */
         return 409;
     case JIFEN_STATUS_LEDGER_FULL:
         return 507;
@@ -347,4 +349,20 @@ void app_period_or_now(const char *given, char out[8])
         snprintf(out, 8, "%s", given);
     else
         clock_period_of(app_now_ms(), out);
+}
+
+void app_reply_qr(web_ctx *c, const char *text)
+{
+    char *svg = NULL, err[256] = "";
+    size_t len = 0;
+    FILE *f = open_memstream(&svg, &len);
+    int rc = f ? qr_svg_stream(text, f, err, sizeof err) : -1;
+    if (f == NULL || fclose(f) != 0 || rc != 0) {
+        free(svg);
+        reply_error(c, 500, "internal", I18N_ERR_INTERNAL, NULL,
+                    f ? err : "out of memory");
+        return;
+    }
+    web_response_body(c->resp, 200, "image/svg+xml", svg, len);
+    web_response_header(c->resp, "Cache-Control", "no-store");
 }

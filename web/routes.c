@@ -16,7 +16,7 @@
 
 static const web_route *const GROUPS[] = {
     session_routes, desk_routes, committee_routes, audit_routes,
-    public_routes,  month_routes,  community_routes,
+    public_routes,  month_routes,  community_routes, print_routes,
 };
 
 /* A strict policy: scripts and styles only from this server, nothing
@@ -43,7 +43,8 @@ static bool is_page(const char *path)
 {
     static const char *const pages[] = {"/",      "/desk",  "/committee",
                                         "/audit", "/board", "/receipt",
-                                        "/street"};
+                                        "/street", "/passbook",
+                                        "/link"};
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
         if (strcmp(path, pages[i]) == 0)
             return true;

@@ -150,6 +150,22 @@ def fetch_bytes(path):
     """, path)
 
 
+class print_media:
+    """`with print_media():` the page as the printer gets it (the print
+    stylesheet, through Chromium's own media emulation)."""
+    def __enter__(self):
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+
+    def __exit__(self, *exc):
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def style(sel, prop):
+    """The computed CSS property of the first element matching sel."""
+    return driver.execute_script("return getComputedStyle(document.querySelector(arguments[0]))[arguments[1]]",
+                                 sel, prop)
+
+
 def shot(name):
     """Both languages of the page as it is now, full height."""
     if not SHOTS:

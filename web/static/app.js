@@ -347,6 +347,25 @@ function historyTable(entries, slipFor) {
         ? el('a', { href: '/receipt?entry=' + e.entry, class: 'slip', text: t('DESK_SLIP') }) : '']));
 }
 
+/* The resident's link as text and as a QR code (drawn by the server,
+ * common/qr.c), with the printable card and the passbook: what the desk
+ * or the committee prints for a household (an elderly resident scans the
+ * paper rather than types a link). */
+function linkQr(h, size) {
+  return el('img', { src: '/api/household/link.svg?h=' + encodeURIComponent(h), alt: t('WEB_PB_QR'), class: 'linkqr', width: size, height: size });
+}
+
+function residentLinkCard(h, link) {
+  const q = '?h=' + encodeURIComponent(h);
+  return el('section', { class: 'card', id: 'resident' }, el('h3', { text: t('HH_RESIDENT_LINK') }),
+    el('div', { class: 'sthbox' },
+      el('figure', { class: 'qr' }, linkQr(h, 160), el('figcaption', { text: t('WEB_PB_QR') })),
+      el('div', null,
+        el('p', { class: 'link' }, el('a', { href: link, id: 'resident-link', text: link })),
+        el('p', { class: 'noprint' }, el('a', { href: '/link' + q, class: 'button', id: 'link-card', text: t('WEB_LINK_PRINT') }), ' ',
+          el('a', { href: '/passbook' + q, class: 'button', id: 'passbook-open', text: t('WEB_PB') })))));
+}
+
 /* --- the front desk ------------------------------------------------------- */
 
 async function deskHousehold(panel, h) {
@@ -372,7 +391,8 @@ async function deskHousehold(panel, h) {
       : el('p', { text: t('DESK_CAP_NONE') }));
   const pay = writeForm({
     id: 'pay', title: t('DESK_PAY'), path: '/api/desk/pay', button: t('DESK_PAY_BUTTON'),
-    fields: [{ name: 'amount', label: t('DESK_PAY_AMOUNT'), required: true, attrs: { inputmode: 'decimal', placeholder: '128.50' } },
+    fields: [{ name: 'amount', label: t('DESK_PAY_AMOUNT'), required: true,
+      attrs: { inputmode: 'decimal', placeholder: b.fee_due_fen > 0 ? b.fee_due_yuan : undefined } },
       { name: 'channel', label: t('DESK_CHANNEL'), options: channels },
       { name: 'reference', label: t('DESK_REFERENCE'), attrs: { maxlength: 64, autocapitalize: 'none' } }],
     extra: () => ({ household: h }), after: slipLink, onDone: () => setTimeout(reload, 1500),
@@ -395,8 +415,7 @@ async function deskHousehold(panel, h) {
     el('div', { class: 'forms' }, pay, cap.most_points > 0 && b.points > 0 ? redeem : null, bill),
     arrears,
     el('section', { class: 'card' }, el('h3', { text: t('HH_HISTORY') }), historyTable(d.history, true)),
-    d.link ? el('section', { class: 'card' }, el('h3', { text: t('HH_RESIDENT_LINK') }),
-      el('p', { class: 'link' }, el('a', { href: d.link, id: 'resident-link', text: d.link }))) : null);
+    d.link ? residentLinkCard(h, d.link) : null);
   try {
     const r = await api('GET', '/api/desk/arrears?h=' + encodeURIComponent(h));
     /* household, item, item_name, period, billed, open, days */
@@ -541,6 +560,114 @@ async function receiptPage() {
     el('a', { href: '/desk?h=' + encodeURIComponent(r.household), text: t('APP_BACK') })));
 }
 
+/* The resident's QR card, to print (A4, or a slip at receipt width) and
+ * hand over. */
+async function linkPage() {
+  const h = qs('h');
+  const main = page(t('WEB_LINK_CARD'));
+  main.classList.add('link-page');
+  let d;
+  try { d = await api('GET', '/api/household?h=' + encodeURIComponent(h)); } catch (e) {
+    main.append(message('error', e.hint()));
+    return;
+  }
+  const back = S.session.role === 'terminal' ? '/desk?h=' + encodeURIComponent(h) : '/committee';
+  main.append(el('div', { class: 'linkcard card', id: 'linkcard' },
+    el('h2', { text: t('WEB_LINK_CARD_TITLE') }),
+    el('p', { class: 'big', text: d.balance.household + '  ' + d.balance.name }),
+    el('figure', { class: 'qr' }, linkQr(h, 240)),
+    el('p', { class: 'how', text: t('WEB_LINK_CARD_HOW') }),
+    el('p', { class: 'mono', id: 'linkcard-url', text: d.link || '' })),
+  el('p', { class: 'noprint' }, el('button', { type: 'button', class: 'primary', text: t('APP_PRINT'), onclick: () => window.print() }), ' ',
+    el('a', { href: back, text: t('APP_BACK') })));
+}
+
+/* The paper passbook (积分存折补登): the ledger's lines since the last
+ * print, 20 a page as the CLI's; a line continues on the row of the
+ * passbook's page where the last print ended (the rows before it are left
+ * blank on paper). After the print, the page records a PassbookMark
+ * under the request id made when it was shown (a double click is the same
+ * request), so the next print continues there; from=N reprints from entry
+ * N up to the last print and records nothing. */
+async function passbookPage() {
+  const h = qs('h'), from = qs('from');
+  const main = page(t('WEB_PB'));
+  main.classList.add('passbook-page');
+  let d;
+  try {
+    d = await api('GET', '/api/passbook?h=' + encodeURIComponent(h) + (from ? '&from=' + encodeURIComponent(from) : ''));
+  } catch (e) {
+    main.append(message('error', e.hint()));
+    return;
+  }
+  const b = d.balance, n = d.lines.length, per = d.page_lines;
+  const status = el('div', { class: 'formstatus', id: 'passbook-status', 'aria-live': 'polite' });
+  const pages = [];
+  for (const l of d.lines) {
+    const p = Math.floor((l.line - 1) / per) + 1;
+    let cur = pages[pages.length - 1];
+    if (!cur || cur.page !== p) {
+      cur = { page: p, rows: [] };
+      /* The rows of this paper page printed before: blank on paper. */
+      for (let k = (p - 1) * per + 1; k < l.line && !pages.length; k++) cur.rows.push(null);
+      pages.push(cur);
+    }
+    cur.rows.push(l);
+  }
+  const headers = [t('PB_COL_DATE'), t('PB_COL_WHAT'), t('PB_COL_IN'), t('PB_COL_OUT'), t('PB_COL_BALANCE'), t('WEB_PB_ENTRY')];
+  const row = (l) => (l === null
+    ? el('tr', { class: 'pb-blank' }, el('td', { colspan: 5, text: t('WEB_PB_DONE_BEFORE') }), el('td', { class: 'pb-entry' }))
+    : el('tr', { 'data-entry': l.entry },
+      el('td', { text: l.date.slice(2) }), el('td', { text: l.what[S.lang] || l.what.en }),
+      el('td', { class: 'num', text: l.points_in ? String(l.points_in) : '' }),
+      el('td', { class: 'num', text: l.points_out ? String(l.points_out) : '' }),
+      el('td', { class: 'num', text: String(l.balance) }), el('td', { class: 'pb-entry', text: String(l.entry) })));
+  const due = b.fee_due_fen < 0 ? t('HH_PREPAID') + ' ¥' + b.fee_due_yuan.replace('-', '') : t('HH_FEE_DUE') + ' ¥' + b.fee_due_yuan;
+  const nothing = d.reprint ? t('APP_NOTHING') : d.printed_through ? t('PB_NOTHING', d.printed_through) : t('PB_NEVER_NOTHING');
+  main.append(el('div', { class: 'passbook card', id: 'passbook' },
+    el('h2', { text: t('PB_TITLE', b.household, b.name) }),
+    el('p', { class: 'pb-meta' }, el('span', { text: t('HH_POINTS') + ' ' + b.points }), '  ', el('span', { id: 'passbook-fee', text: due }),
+      '  ', el('span', { text: t('WEB_PB_PRINTED_AT', d.printed_at) })),
+    pages.map((p) => el('section', { class: 'pb-page' }, el('h3', { text: t('PB_PAGE', p.page) }),
+      el('table', { class: 'pb-lines' }, el('thead', null, el('tr', null, headers.map((x, i) => el('th', { scope: 'col', class: i === 5 ? 'pb-entry' : (i >= 2 ? 'num' : null), text: x })))),
+        el('tbody', null, p.rows.map(row))))),
+    n ? null : message('warn', nothing),
+    d.link ? el('figure', { class: 'qr pb-qr' }, linkQr(h, 120), el('figcaption', { text: t('WEB_PB_QR') })) : null));
+  const controls = el('div', { class: 'noprint card' });
+  if (n && !d.reprint) {
+    let rid = '';
+    try { rid = (await api('GET', '/api/request-id')).request_id; } catch (e) { status.replaceChildren(message('error', e.hint())); }
+    const go = el('button', { type: 'button', class: 'primary', id: 'passbook-print', text: t('WEB_PB_PRINT') });
+    go.onclick = async () => {
+      if (go.disabled) return;
+      go.disabled = true;
+      window.print();
+      try {
+        const r = await api('POST', '/api/passbook/mark', { household: h, through: d.through, lines: n, request_id: rid });
+        status.replaceChildren(message('ok', t('PB_MARKED', n, d.through) + (r.status === 'exists' ? ' ' + t('DESK_EXISTS', r.entry) : '')));
+      } catch (e) {
+        status.replaceChildren(message('error', e.hint()));
+        /* No answer: the same request id, so trying again is a retry. */
+        if ([0, 502, 503].includes(e.status)) go.disabled = false;
+      }
+    };
+    controls.append(el('p', { class: 'hint', text: t('WEB_PB_INTRO') + ' ' + t('WEB_PB_WILL', n) }), go);
+  } else if (n) {
+    controls.append(el('p', { class: 'hint', text: t('PB_REPRINT', d.from, d.printed_through) }),
+      el('button', { type: 'button', class: 'primary', id: 'passbook-print', text: t('WEB_PB_REPRINT_PRINT'), onclick: () => window.print() }));
+  }
+  const fromInput = el('input', { id: 'passbook-from', name: 'from', inputmode: 'numeric', size: 8, value: from });
+  const again = el('form', { class: 'inline', id: 'passbook-reprint' }, el('label', { for: 'passbook-from', text: t('WEB_PB_REPRINT_FROM') }), fromInput,
+    el('button', { type: 'submit', text: t('WEB_PB_REPRINT_BUTTON') }));
+  again.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.href = '/passbook?h=' + encodeURIComponent(h) + '&from=' + encodeURIComponent(fromInput.value.trim());
+  });
+  const back = S.session.role === 'terminal' ? '/desk?h=' + encodeURIComponent(h) : '/committee';
+  controls.append(status, ...(d.printed_through ? [again] : []), el('p', null, el('a', { href: back, text: t('APP_BACK') })));
+  main.append(controls);
+}
+
 /* --- the committee -------------------------------------------------------- */
 
 async function committeePage() {
@@ -588,8 +715,8 @@ async function committeePage() {
       if (redeem) redeem.value = h;
       try {
         const d = await api('GET', '/api/household?h=' + encodeURIComponent(h));
-        lookup.replaceChildren(el('section', { class: 'card' }, balanceCard(d.balance),
-          d.link ? el('p', { class: 'link' }, t('HH_RESIDENT_LINK') + ': ', el('a', { href: d.link, text: d.link })) : null));
+        lookup.replaceChildren(el('section', { class: 'card' }, balanceCard(d.balance)),
+          d.link ? residentLinkCard(h, d.link) : null);
       } catch (e) { lookup.replaceChildren(message('error', e.hint())); }
     }), lookup,
     el('div', { class: 'forms' }, award, deduct, register), notices,
@@ -1012,6 +1139,9 @@ async function route() {
   if (path === '/') { location.replace(homeOf(S.session)); return; }
   if (path === '/desk' && S.session.role === 'terminal') return deskPage();
   if (path === '/receipt' && S.session.role === 'terminal') return receiptPage();
+  const printer = ['terminal', 'committee'].includes(S.session.role);
+  if (path === '/passbook' && printer) return passbookPage();
+  if (path === '/link' && printer) return linkPage();
   if (path === '/committee' && S.session.role === 'committee') return committeePage();
   if (path === '/audit' && S.session.role === 'auditor') return auditPage();
   if (path === '/street' && S.session.role === 'auditor' && S.session.scoped) return streetPage();
