@@ -4,6 +4,13 @@
 #   ./bench.sh [--households N] [--clients C] [--batch B] [--seconds S]
 #              [--no-postgres] [--no-mariadb] [--smoke] --out results.json
 #   ./bench.sh --web [--users U] [--households H] [--seconds S] [--out FILE]
+#   ./bench.sh --nats [--households N] [--clients C] [--seconds S] [--out FILE]
+#
+# --nats runs the replication comparison instead (issue 18): a throwaway
+# three-node nats-server cluster on loopback (file storage in a temporary
+# directory, on this same machine), then the award storm and the billing run
+# with durability local and replicated, as ratios, and the lag of a replica
+# of the streams under the storm.
 #   ./bench.sh --communities [N] [--households H] [--clients C] [--seconds S]
 #              [--smoke] [--out FILE]
 #   ./bench.sh --desk [--households N] [--out FILE]
@@ -69,6 +76,48 @@ if [ "${1:-}" = "--communities" ]; then
     TMPDIR="$RUN_DIR" "$JIFEN_ROOT/build-bench/bench/jifen_bench" \
         --jifend "$JIFEN_ROOT/build-bench/daemon/jifend" --communities "$n" \
         "$@" </dev/null || rc=$?
+    exit "$rc"
+fi
+
+if [ "${1:-}" = "--nats" ]; then
+    shift
+    install_packages
+    cmake -S "$JIFEN_ROOT" -B "$JIFEN_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release \
+        -DJIFEN_TESTS=OFF >/dev/null
+    cmake --build "$JIFEN_ROOT/build-bench" -j"$(nproc)" --target jifen_bench jifend >/dev/null
+    NATS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jifen-bench-nats.XXXXXX")
+    NATS_PIDS=()
+    stop_nats() {
+        local p
+        for p in "${NATS_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${NATS_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+        rm -rf "$NATS_DIR"
+    }
+    trap stop_nats EXIT
+    trap 'exit 130' INT
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+    ports=() routes=()
+    for i in 0 1 2; do ports+=("$(free_port)"); routes+=("$(free_port)"); done
+    for i in 0 1 2; do
+        {
+            echo "server_name: n$i"
+            echo "listen: 127.0.0.1:${ports[$i]}"
+            echo "jetstream { store_dir: \"$NATS_DIR/n$i\" }"
+            echo "cluster {"
+            echo "  name: jifen-bench"
+            echo "  listen: 127.0.0.1:${routes[$i]}"
+            echo "  routes: [nats-route://127.0.0.1:${routes[0]}, nats-route://127.0.0.1:${routes[1]}, nats-route://127.0.0.1:${routes[2]}]"
+            echo "}"
+        } >"$NATS_DIR/n$i.conf"
+        nats-server -c "$NATS_DIR/n$i.conf" >"$NATS_DIR/n$i.log" 2>&1 &
+        NATS_PIDS+=("$!")
+    done
+    urls="nats://127.0.0.1:${ports[0]},nats://127.0.0.1:${ports[1]},nats://127.0.0.1:${ports[2]}"
+    sleep 3 # the cluster elects its JetStream leader; jifend retries anyway
+    echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); NATS: three nodes on this machine" >&2
+    rc=0
+    "$JIFEN_ROOT/build-bench/bench/jifen_bench" --jifend "$JIFEN_ROOT/build-bench/daemon/jifend" \
+        --nats "$urls" "$@" </dev/null || rc=$?
     exit "$rc"
 fi
 

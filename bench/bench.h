@@ -81,6 +81,10 @@ typedef struct {
     unsigned committers; /* jifend's committer threads; 0: its default */
     const char *only;    /* --communities: after the build only this part
                             (storm, pair, rollup); NULL: all of them */
+    /* --nats URLS: the replication run (bench_jifen.c, bench_nats_run)
+     * against a NATS cluster there; NULL: none. */
+    const char *nats;
+    const char *extra_conf; /* more lines of jifend.conf; NULL: none */
 } bench_options;
 
 typedef struct {
@@ -155,6 +159,9 @@ void bench_on_interrupt(void);
 
 int bench_jifen_run(const bench_options *o, bench_results *res);
 int bench_communities_run(const bench_options *o, bench_results *res);
+/* Replication on NATS JetStream (bench_jifen.c): local against
+ * replicated, and a replica's lag. */
+int bench_nats_run(const bench_options *o, bench_results *res);
 int bench_lmdb_run(const bench_options *o, bench_results *res);
 /* The disk's and LMDB's own answer to two communities at once: one
  * environment with a thread committing one award per durable commit, then

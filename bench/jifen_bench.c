@@ -53,7 +53,11 @@ static void usage(FILE *out)
         "                  the roll-up (with --smoke: 20 of 50)\n"
         "  --committers K  jifend's committer threads (default: its own, 2)\n"
         "  --only PART     with --communities: after the build and the restart\n"
-        "                  only storm, pair or rollup\n");
+        "                  only storm, pair or rollup\n"
+        "  --nats URLS     the replication run instead: award storm and "
+        "billing with\n"
+        "                  NATS durability local and replicated, and a "
+        "replica's lag\n");
 }
 
 static int parse_uint(const char *text, unsigned *out)
@@ -83,7 +87,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
         SMOKE,
         COMMUNITIES,
         COMMITTERS,
-        ONLY
+        ONLY,
+        NATS
     };
     static const struct option longs[] = {
         {"households", required_argument, NULL, HOUSEHOLDS},
@@ -101,6 +106,7 @@ static int parse_options(int argc, char **argv, bench_options *o)
         {"communities", required_argument, NULL, COMMUNITIES},
         {"committers", required_argument, NULL, COMMITTERS},
         {"only", required_argument, NULL, ONLY},
+        {"nats", required_argument, NULL, NATS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -157,6 +163,9 @@ static int parse_options(int argc, char **argv, bench_options *o)
             o->only = optarg;
             bad |= strcmp(optarg, "storm") && strcmp(optarg, "pair") &&
                    strcmp(optarg, "rollup");
+            break;
+        case NATS:
+            o->nats = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -415,13 +424,24 @@ static void print_tree_cost(const bench_results *res)
 int main(int argc, char **argv)
 {
     bench_options o = {100000,      64,   1000, 3,    4,     10,
-                       JIFEND_PATH, NULL, NULL, NULL, false, false, false, 0, 0, NULL};
+                       JIFEND_PATH, NULL, NULL, NULL, false, false, false, 0, 0, NULL,
+                       NULL, NULL};
     if (parse_options(argc, argv, &o) != 0)
         return 2;
     bench_say_enable(!o.json);
     bench_progress_enable(!o.json && isatty(STDERR_FILENO));
     bench_on_interrupt();
     bench_results res = {0};
+    if (o.nats) {
+        /* The replication run alone (./bench.sh --nats). */
+        int rc = bench_nats_run(&o, &res);
+        if (o.json)
+            write_json_to(stdout, &o, &res);
+        if (o.out && write_json(o.out, &o, &res) != 0)
+            rc = -1;
+        free(res.rows);
+        return rc == 0 ? 0 : 1;
+    }
     if (o.communities) {
         /* The many-communities run says its figures as it goes. */
         int rc = bench_communities_run(&o, &res);

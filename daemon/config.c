@@ -47,6 +47,17 @@ static const option_row table[] = {
     /* A committer holds one community's write transaction at a time; with
      * more, more communities wait for their fsync together. */
     NUM("committers", committers, 1, 64),
+    /* Replication on NATS JetStream (docs/operations.md). */
+    STR("nats_servers", nats_servers),
+    STR("nats_durability", nats_durability),
+    STR("nats_prefix", nats_prefix),
+    NUM("nats_replicas", nats_replicas, 1, 5),
+    /* Long enough for a stream leader to be elected again after a node
+     * died (a few seconds), short enough that a client is told. */
+    NUM("nats_ack_timeout_ms", nats_ack_timeout_ms, 100, 600000),
+    STR("nats_creds", nats_creds),
+    STR("nats_name", nats_name),
+    NUM("nats_replica", nats_replica, 0, 1),
 };
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -64,6 +75,10 @@ void config_defaults(config *cfg)
     cfg->log_level = LOG_LEVEL_INFO;
     snprintf(cfg->community, sizeof cfg->community, "default");
     cfg->committers = 8;
+    snprintf(cfg->nats_durability, sizeof cfg->nats_durability, "local");
+    snprintf(cfg->nats_prefix, sizeof cfg->nats_prefix, "jifen");
+    cfg->nats_replicas = 3;
+    cfg->nats_ack_timeout_ms = 10000;
 }
 
 static const option_row *find_row(const char *key)
@@ -116,7 +131,10 @@ int config_set(config *cfg, const char *key, const char *value, char *err,
         /* Only the optional ones may be empty. */
         if (*value == '\0' && row->offset != offsetof(config, policy) &&
             row->offset != offsetof(config, replica_of) &&
-            row->offset != offsetof(config, replica_server_key)) {
+            row->offset != offsetof(config, replica_server_key) &&
+            row->offset != offsetof(config, nats_servers) &&
+            row->offset != offsetof(config, nats_creds) &&
+            row->offset != offsetof(config, nats_name)) {
             snprintf(err, errlen, "%s: must not be empty", key);
             return -1;
         }
@@ -166,6 +184,46 @@ int config_check(const config *cfg, char *err, size_t errlen)
     if (cfg->replica_of[0] && !cfg->replica_server_key[0]) {
         snprintf(err, errlen, "replica_of needs replica_server_key (the "
                               "primary's public key)");
+        return -1;
+    }
+    if (strcmp(cfg->nats_durability, "local") != 0 &&
+        strcmp(cfg->nats_durability, "replicated") != 0) {
+        snprintf(err, errlen, "nats_durability: '%s' is not local or "
+                 "replicated", cfg->nats_durability);
+        return -1;
+    }
+    size_t pn = strlen(cfg->nats_prefix);
+    if (pn == 0 || strspn(cfg->nats_prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+                                            "ghijklmnopqrstuvwxyz0123456789-") !=
+                       pn) {
+        snprintf(err, errlen, "nats_prefix: '%s' is not 1-32 of A-Z a-z 0-9 -",
+                 cfg->nats_prefix);
+        return -1;
+    }
+    size_t nn = strlen(cfg->nats_name);
+    if (strspn(cfg->nats_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                               "tuvwxyz0123456789-_") != nn) {
+        snprintf(err, errlen, "nats_name: '%s' is not of A-Z a-z 0-9 - _ "
+                 "(it names this replica's consumers)", cfg->nats_name);
+        return -1;
+    }
+    /* "replicated" promises that an acknowledged write survives the loss
+     * of this machine and of any one NATS node: a majority of three. */
+    if (strcmp(cfg->nats_durability, "replicated") == 0 &&
+        cfg->nats_replicas < 3) {
+        snprintf(err, errlen, "nats_durability = replicated needs "
+                 "nats_replicas of 3 or more (it is %lu): an acknowledgement "
+                 "of one replica is one disk", cfg->nats_replicas);
+        return -1;
+    }
+    if (cfg->nats_replica && !cfg->nats_servers[0]) {
+        snprintf(err, errlen, "nats_replica = 1 needs nats_servers (the "
+                 "replica follows the streams there)");
+        return -1;
+    }
+    if (cfg->nats_replica && cfg->replica_of[0]) {
+        snprintf(err, errlen, "nats_replica and replica_of: a replica "
+                 "follows the NATS streams or a primary's feed, not both");
         return -1;
     }
     /* A community's code names a directory: the characters of a

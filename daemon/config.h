@@ -40,6 +40,16 @@ typedef struct {
     char community[JIFEN_COMMUNITY_MAX + 1];
     /* Committer threads: how many communities commit at once. */
     unsigned long committers;
+    /* Replication on NATS JetStream (docs/operations.md): "" = none,
+     * everything as without it. */
+    char nats_servers[CONFIG_PATH_MAX]; /* comma-separated nats:// URLs */
+    char nats_durability[16];           /* "local" or "replicated" */
+    char nats_prefix[33];               /* stream names and subjects */
+    unsigned long nats_replicas;        /* of the streams jifend makes */
+    unsigned long nats_ack_timeout_ms;  /* the bound of "replicated" */
+    char nats_creds[CONFIG_PATH_MAX];   /* "" or a NATS .creds file */
+    char nats_name[65];                 /* "" = the host name */
+    unsigned long nats_replica;         /* 1: follow the streams, read-only */
 } config;
 
 /* The built-in defaults (the values deploy/jifend.conf shows). */

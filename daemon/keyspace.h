@@ -81,7 +81,12 @@
  *
  * requests (ledger.c)                                         local
  *   "<request id>" -> 32-byte digest, stored reply (ledger.c: compact or
- *   whole). Idempotency of this ledger's clients; a replica has none.
+ *   whole). Idempotency of this ledger's clients. A replica of the stream
+ *   (follow.c) stores its primary's, carried by the stream, so that a
+ *   retry after a fail-over is answered, not applied twice.
+ *   0x00 "stream-published" -> be64 seq: the last entry the NATS stream
+ *   acknowledged as this ledger recorded it (outbox.c); no request id
+ *   starts with 0x00 (they are printable).
  *
  * checkpoints (notary.c)                                      local
  *   be64 seq -> a signed checkpoint line (checkpoint.h). Signed by this
@@ -100,5 +105,8 @@
 
 #define META_FORMAT "format"
 #define META_HEAD "head"
+/* In TABLE_REQUESTS (local): the published-up-to mark. */
+#define REQUESTS_PUBLISHED "\0stream-published"
+#define REQUESTS_PUBLISHED_LEN 17
 
 #endif

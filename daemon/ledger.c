@@ -170,6 +170,8 @@ void ledger_head(ledger *self, uint64_t *seq,
 
 /* --- open / close --------------------------------------------------------- */
 
+static void load_published(ledger *self);
+
 static bool format_is(const storage_val *v, const char *format)
 {
     return v->len == strlen(format) && memcmp(v->data, format, v->len) == 0;
@@ -313,6 +315,8 @@ ledger_error ledger_open(ledger **out, const char *dir, const policy *pol,
                STORAGE_OK) {
         le = load_head(self, err, errlen);
     }
+    if (le == LEDGER_OK)
+        load_published(self);
     if (le == LEDGER_OK && reload_keys(self) != STORAGE_OK) {
         snprintf(err, errlen, "the key table cannot be read: %s",
                  self->last_error);
@@ -507,11 +511,70 @@ storage *ledger_storage(ledger *self)
     return self->st;
 }
 
+void ledger_set_outbox(ledger *self, void *box)
+{
+    self->outbox = box;
+}
+
+void *ledger_outbox(const ledger *self)
+{
+    return self->outbox;
+}
+
+uint64_t ledger_published(ledger *self)
+{
+    pthread_mutex_lock(&self->head_lock);
+    uint64_t v = self->published_noted;
+    pthread_mutex_unlock(&self->head_lock);
+    return v;
+}
+
+void ledger_note_published(ledger *self, uint64_t seq)
+{
+    pthread_mutex_lock(&self->head_lock);
+    if (seq > self->published_noted)
+        self->published_noted = seq;
+    pthread_mutex_unlock(&self->head_lock);
+}
+
+/* The mark, stored with the transaction when it moved: a record of a few
+ * bytes, never a transaction of its own (that would be a second fsync
+ * per group). */
+static uint64_t store_published(ledger *self)
+{
+    pthread_mutex_lock(&self->head_lock);
+    uint64_t noted = self->published_noted;
+    pthread_mutex_unlock(&self->head_lock);
+    if (noted != self->published_stored) {
+        uint8_t v[8];
+        storage_be64_put(v, noted);
+        storage_put(&self->txn, TABLE_REQUESTS, REQUESTS_PUBLISHED,
+                    REQUESTS_PUBLISHED_LEN, v, sizeof v,
+                    STORAGE_PUT_OVERWRITE);
+    }
+    return noted;
+}
+
+static void load_published(ledger *self)
+{
+    storage_txn txn;
+    storage_val v;
+    if (storage_txn_begin(self->st, &txn, false) != STORAGE_OK)
+        return;
+    if (storage_get(&txn, TABLE_REQUESTS, REQUESTS_PUBLISHED,
+                    REQUESTS_PUBLISHED_LEN, &v) == STORAGE_OK &&
+        v.len == 8)
+        self->published_stored = self->published_noted =
+            storage_be64_get(v.data);
+    storage_txn_abort(&txn);
+}
+
 ledger_error ledger_write_commit(ledger *self)
 {
     if (self->hook && self->next_seq != self->head_seq)
         self->hook(self->hook_ctx, &self->txn, self->head_seq, self->next_seq,
                    self->next_hash);
+    uint64_t published = store_published(self);
     uint8_t head[8 + JIFEN_HASH_LEN];
     storage_be64_put(head, self->next_seq);
     memcpy(head + 8, self->next_hash, JIFEN_HASH_LEN);
@@ -526,6 +589,7 @@ ledger_error ledger_write_commit(ledger *self)
     }
     rulebook_commit(self->book); /* rule sets a PolicyLoad adopted */
     pthread_mutex_lock(&self->head_lock);
+    self->published_stored = published;
     self->head_seq = self->next_seq;
     memcpy(self->head_hash, self->next_hash, JIFEN_HASH_LEN);
     pthread_mutex_unlock(&self->head_lock);

@@ -235,4 +235,18 @@ storage *ledger_storage(ledger *self);
 /* The committed chain head: number of entries and hash of the last. */
 void ledger_head(ledger *self, uint64_t *seq, uint8_t hash[JIFEN_HASH_LEN]);
 
+/* --- publishing to a stream (outbox.h) ------------------------------------ */
+
+/* The outbox's state for this ledger (NULL: not published). */
+void ledger_set_outbox(ledger *self, void *box);
+void *ledger_outbox(const ledger *self);
+
+/* The "published up to" mark: the last entry the stream acknowledged, as
+ * this ledger last recorded it (0 at first). The journal after it is the
+ * outbox. ledger_note_published records a newer one, written with the next
+ * write transaction (the stream itself, not the mark, is what a restart
+ * checks: the mark may lag by a group). Any thread. */
+uint64_t ledger_published(ledger *self);
+void ledger_note_published(ledger *self, uint64_t seq);
+
 #endif

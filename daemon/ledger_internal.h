@@ -110,6 +110,10 @@ struct ledger {
     keys_snapshot keys; /* active keys, for the ZAP handler's thread */
     bool keys_changed;  /* the write transaction enrolled or revoked */
     bool service;       /* the service's own ledger (ledger_options) */
+    void *outbox;       /* ledger_set_outbox */
+    /* The published-up-to mark (under head_lock): as stored, and the
+     * newest noted, written with the next write transaction. */
+    uint64_t published_stored, published_noted;
 };
 
 /* What one write command is decided with. */

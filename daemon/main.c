@@ -18,6 +18,9 @@
 #include "offline.h"
 #include "progress.h"
 #include "ops.h"
+#include "outbox.h"
+#include "follow.h"
+#include "stream.h"
 #include "policy.h"
 #include "replica.h"
 #include "ruleset.h"
@@ -35,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define REQUEST_MAX_BYTES (4u << 20)
 #define MAX_OVERRIDES 16
@@ -98,6 +102,15 @@ static void usage(FILE *out)
             "primary\n"
             "      --replica-server-key KEY  the primary's public key (Z85 "
             "or file)\n"
+            "      --nats-replica    a read-only replica of the service's NATS "
+            "streams\n"
+            "                        (nats_servers, docs/operations.md)\n"
+            "      --promote         make this replica of the NATS streams "
+            "the primary:\n"
+            "                        catch up to the end of every stream, "
+            "then serve writes;\n"
+            "                        the old primary is fenced at its next "
+            "write\n"
             "      --enrol-admin KEY --label NAME\n"
             "                        enrol KEY (Z85, or a .pub file) as an "
             "admin key and exit;\n"
@@ -144,6 +157,7 @@ typedef struct {
     size_t n_policies;
     const char *test_clock;
     const char *test_hold_reads;
+    bool promote; /* --promote: a replica of the streams becomes primary */
 } options;
 
 static int add_override(options *o, const char *key, const char *value)
@@ -162,7 +176,8 @@ static int parse_options(int argc, char **argv, options *o)
     enum { OPT_VERSION = 256, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_CHECK,
            OPT_CHECK_CONFIG, OPT_LOG_LEVEL, OPT_OFFLINE, OPT_REPLICA_OF,
            OPT_REPLICA_KEY, OPT_ENROL_ADMIN, OPT_ENROL, OPT_ROLE, OPT_LABEL,
-            OPT_TEST_CLOCK, OPT_COMMUNITY, OPT_TEST_HOLD_READS };
+            OPT_TEST_CLOCK, OPT_COMMUNITY, OPT_TEST_HOLD_READS,
+           OPT_NATS_REPLICA, OPT_PROMOTE };
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
@@ -182,6 +197,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"test-clock", required_argument, NULL, OPT_TEST_CLOCK},
         {"community", required_argument, NULL, OPT_COMMUNITY},
         {"test-hold-reads", required_argument, NULL, OPT_TEST_HOLD_READS},
+        {"nats-replica", no_argument, NULL, OPT_NATS_REPLICA},
+        {"promote", no_argument, NULL, OPT_PROMOTE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -253,6 +270,12 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_TEST_HOLD_READS:
             o->test_hold_reads = optarg;
+            break;
+        case OPT_NATS_REPLICA:
+            rc = add_override(o, "nats_replica", "1");
+            break;
+        case OPT_PROMOTE:
+            o->promote = true;
             break;
         case 'v':
             rc = add_override(o, "log_level", "debug");
@@ -484,6 +507,137 @@ static void attach_notary(void *ctx, ledger *led)
     ledger_set_commit_hook(led, notary_on_commit, ns->each[ns->n++]);
 }
 
+/* What each ledger gets as the service opens it: its notary and, on a
+ * primary publishing to NATS, its outbox. */
+typedef struct {
+    notaries *ns;
+    outbox *ob;
+} attachments;
+
+static void attach_ledger(void *ctx, ledger *led, const char *code)
+{
+    attachments *a = ctx;
+    attach_notary(a->ns, led);
+    if (a->ob && outbox_attach(a->ob, led, code) != 0)
+        log_error("out of memory: %s is not published to NATS",
+                  code ? code : "the service's journal");
+}
+
+static void attach_all(attachments *a, service *svc)
+{
+    attach_ledger(a, service_ledger(svc), NULL);
+    for (size_t i = 0; i < service_count(svc); i++) {
+        const community_record *rec = NULL;
+        ledger *led = service_at(svc, i, &rec);
+        attach_ledger(a, led, rec->code);
+    }
+}
+
+/* The NATS client, when nats_servers names a cluster; its name (the
+ * connection's, and a replica's consumers') is nats_name or the host's. */
+static stream_client *start_stream(const options *o, char *name, size_t cap)
+{
+    if (!o->cfg.nats_servers[0])
+        return NULL;
+    snprintf(name, cap, "%s", o->cfg.nats_name);
+    if (!name[0] && gethostname(name, cap - 1) != 0)
+        snprintf(name, cap, "jifend");
+    name[cap - 1] = '\0';
+    for (char *p = name; *p; p++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789-_", *p))
+            *p = '-';
+    char err[512];
+    stream_settings ss = {.servers = o->cfg.nats_servers,
+                          .creds = o->cfg.nats_creds,
+                          .name = name,
+                          .replicas = (int)o->cfg.nats_replicas,
+                          .ack_timeout_ms = (int)o->cfg.nats_ack_timeout_ms};
+    stream_client *c = stream_client_new(&ss, err, sizeof err);
+    if (!c)
+        fprintf(stderr, "jifend: NATS: %s\n", err);
+    return c;
+}
+
+static outbox *start_outbox(const options *o, stream_client *c)
+{
+    outbox_options oo = {
+        .client = c,
+        .prefix = o->cfg.nats_prefix,
+        .durability = strcmp(o->cfg.nats_durability, "replicated") == 0
+                          ? OUTBOX_REPLICATED
+                          : OUTBOX_LOCAL,
+        .ack_timeout_ms = (int)o->cfg.nats_ack_timeout_ms,
+    };
+    outbox *ob = outbox_new(&oo);
+    if (!ob)
+        fprintf(stderr, "jifend: no thread for publishing to NATS\n");
+    else
+        log_info("publishing every entry to NATS JetStream (%s, streams "
+                 "%s_*), durability %s",
+                 o->cfg.nats_servers, o->cfg.nats_prefix,
+                 o->cfg.nats_durability);
+    return ob;
+}
+
+/* How long --promote waits for the streams' last entries. */
+#define PROMOTE_TIMEOUT_MS 120000
+
+/*
+ * jifend --promote (docs/operations.md, "Fail-over"): this replica of the
+ * streams applies every entry still in them, then becomes the primary:
+ * it signs checkpoints with the service's key (which must be here: a new
+ * one would sign heads nobody can check against the published key) and
+ * publishes from its head on. No vote, no lease: its first append
+ * carries the expectation that the stream ends at its head, so whichever
+ * jifend appends after that is refused by the stream, and fences itself.
+ */
+static int promote(const options *o, service *svc, stream_client *sc,
+                   const char *name, notaries *ns, attachments *a)
+{
+    char err[512], path[CONFIG_PATH_MAX + 32];
+    struct stat stt;
+    snprintf(path, sizeof path, "%s/checkpoint.key", o->cfg.data);
+    if (stat(path, &stt) != 0) {
+        fprintf(stderr, "jifend: --promote: %s is missing: copy the "
+                        "service's checkpoint key pair (checkpoint.key, "
+                        "checkpoint.pub) from its key backup first "
+                        "(docs/operations.md, section 4)\n",
+                path);
+        return -1;
+    }
+    follow *fl = follow_new(svc, NULL, sc, o->cfg.nats_prefix, name);
+    if (!fl) {
+        fprintf(stderr, "jifend: --promote: out of memory\n");
+        return -1;
+    }
+    log_info("promoting: catching up from the streams first");
+    int rc = follow_catch_up(fl, PROMOTE_TIMEOUT_MS, err, sizeof err);
+    follow_destroy(&fl, rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "jifend: --promote: %s; nothing changed, still a "
+                        "replica\n", err);
+        return -1;
+    }
+    if (notary_open(&ns->keys, o->cfg.data, NULL, o->cfg.checkpoint_entries,
+                    o->cfg.checkpoint_seconds, err, sizeof err) != 0) {
+        fprintf(stderr, "jifend: checkpoint key: %s\n", err);
+        return -1;
+    }
+    if (!(a->ob = start_outbox(o, sc)))
+        return -1;
+    service_set_replica(svc, false);
+    attach_all(a, svc);
+    uint64_t total = ledger_entries(service_ledger(svc));
+    for (size_t i = 0; i < service_count(svc); i++)
+        total += ledger_entries(service_at(svc, i, NULL));
+    log_info("PROMOTED: this jifend is the primary of the service and its "
+             "%zu communit%s (%" PRIu64 " entries from the streams); set "
+             "nats_replica = 0 in its configuration",
+             service_count(svc), service_count(svc) == 1 ? "y" : "ies", total);
+    return 0;
+}
+
 static void stop_notaries(notaries *ns)
 {
     for (size_t i = 0; i < ns->n; i++)
@@ -665,12 +819,33 @@ static int serve(options *o, policy *pol, ruleset **rules)
             fprintf(stderr, "jifend: %s\n", err);
         return 1;
     }
+    if (o->promote && !o->cfg.nats_servers[0]) {
+        fprintf(stderr, "jifend: --promote is for a replica of the NATS "
+                        "streams (nats_servers, nats_replica)\n");
+        return 1;
+    }
+    /* A replica follows its primary's feed (replica_of) or the streams
+     * (nats_replica); --promote starts as the latter. */
+    bool stream_replica = o->cfg.nats_replica || o->promote;
+    bool a_replica = o->cfg.replica_of[0] || stream_replica;
+    char nats_name[65];
+    stream_client *sc = NULL;
+    if (!o->enrol_key && o->cfg.nats_servers[0] &&
+        !(sc = start_stream(o, nats_name, sizeof nats_name)))
+        return 1;
     /* A primary signs checkpoints; a replica stores its primary's. */
     notaries ns = {0};
-    if (!o->cfg.replica_of[0] && !o->enrol_key &&
+    attachments att = {&ns, NULL};
+    if (sc && !a_replica && !(att.ob = start_outbox(o, sc))) {
+        stream_client_destroy(&sc);
+        return 1;
+    }
+    if (!a_replica && !o->enrol_key &&
         notary_open(&ns.keys, o->cfg.data, NULL, o->cfg.checkpoint_entries,
                     o->cfg.checkpoint_seconds, err, sizeof err) != 0) {
         fprintf(stderr, "jifend: checkpoint key: %s\n", err);
+        outbox_destroy(&att.ob);
+        stream_client_destroy(&sc);
         return 1;
     }
     /* Before the service opens: each community's ledger holds three
@@ -688,14 +863,23 @@ static int serve(options *o, policy *pol, ruleset **rules)
         .pol = pol,
         .files = *rules,
         .first_community = o->cfg.community,
-        .on_open = attach_notary,
-        .on_open_ctx = &ns,
-        .replica = o->cfg.replica_of[0] != '\0',
+        .on_open = attach_ledger,
+        .on_open_ctx = &att,
+        .replica = a_replica,
     };
     if (service_open(&svc, &so_svc, err, sizeof err) != 0) {
         fprintf(stderr, "jifend: cannot open the service in %s: %s\n",
                 o->cfg.data, err);
+        outbox_destroy(&att.ob);
         stop_notaries(&ns);
+        stream_client_destroy(&sc);
+        return 1;
+    }
+    if (o->promote && promote(o, svc, sc, nats_name, &ns, &att) != 0) {
+        outbox_destroy(&att.ob);
+        service_close(&svc);
+        stop_notaries(&ns);
+        stream_client_destroy(&sc);
         return 1;
     }
     if (o->enrol_key) {
@@ -706,15 +890,21 @@ static int serve(options *o, policy *pol, ruleset **rules)
     /* The server key is made first: a replica logs in to its primary with
      * it. */
     replica *rep = NULL;
+    follow *fl = NULL;
     transport *tp = NULL;
     char bound[256];
     ops *metrics = ops_new();
     if (!metrics || bind_secure(&tp, svc, o, bound, sizeof bound) != 0 ||
-        (o->cfg.replica_of[0] && !(rep = start_replica(o, svc, metrics)))) {
+        (o->cfg.replica_of[0] && !(rep = start_replica(o, svc, metrics))) ||
+        (stream_replica && !o->promote &&
+         !(fl = follow_new(svc, metrics, sc, o->cfg.nats_prefix,
+                           nats_name)))) {
         transport_destroy(&tp);
         ops_destroy(&metrics);
+        outbox_destroy(&att.ob);
         service_close(&svc);
         stop_notaries(&ns);
+        stream_client_destroy(&sc);
         return 1;
     }
 
@@ -752,11 +942,19 @@ static int serve(options *o, policy *pol, ruleset **rules)
         log_info("read-only replica of %s: the service's journal and every "
                  "community's",
                  o->cfg.replica_of);
+    if (fl)
+        log_info("read-only replica of the NATS streams %s_* at %s, as "
+                 "consumer %s: the service's journal and every community's",
+                 o->cfg.nats_prefix, o->cfg.nats_servers, nats_name);
     reloader rl = {o, svc};
     server_options so = {.ops = metrics,
-                         .read_only = rep != NULL,
-                         .idle = rep ? replica_poll : NULL,
-                         .idle_ctx = rep,
+                         .read_only = rep != NULL || fl != NULL,
+                         .idle = rep  ? replica_poll
+                                 : fl ? follow_poll
+                                      : NULL,
+                         .idle_ctx = rep ? (void *)rep : (void *)fl,
+                         .idle_fd = fl ? follow_fd(fl) : -1,
+                         .outbox = att.ob,
                          .reload = &reload_requested,
                          .on_reload = reload_rules,
                          .reload_arg = &rl,
@@ -767,12 +965,15 @@ static int serve(options *o, policy *pol, ruleset **rules)
                  o->test_hold_reads);
     int rc = server_run(svc, tp, &so, &stop_requested);
     replica_destroy(&rep);
+    follow_destroy(&fl, false);
+    outbox_destroy(&att.ob);
     ops_destroy(&metrics);
     notify_send("STOPPING=1");
     log_info(rc == 0 ? "stopped" : "stopped on a fatal error");
     transport_destroy(&tp);
     service_close(&svc);
     stop_notaries(&ns);
+    stream_client_destroy(&sc);
     return rc == 0 ? 0 : 3;
 }
 

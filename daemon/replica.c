@@ -49,7 +49,8 @@ static int64_t mono_ms(void)
  * here from the same entries by the same code: anything else means the two
  * trees differ, and the replica's proofs would not hold against the
  * primary's published heads. */
-static bool root_matches(follow *self, storage_txn *txn, const checkpoint *cp)
+static bool root_matches(const char *code, storage_txn *txn,
+                         const checkpoint *cp)
 {
     merkle_store_reader mr;
     merkle_hash root;
@@ -63,9 +64,24 @@ static bool root_matches(follow *self, storage_txn *txn, const checkpoint *cp)
     log_error("replica: %s: the primary's signed tree head of entry %" PRIu64
               " names another Merkle root than the tree built here: "
               "replication stopped",
-              self->code, cp->entry);
-    self->tree_differs = true;
+              code, cp->entry);
     return false;
+}
+
+int replica_store_checkpoint(storage_txn *txn, const char *code,
+                             const char *text)
+{
+    checkpoint cp;
+    char why[200];
+    if (checkpoint_parse(&cp, text, why, sizeof why) != 0)
+        return 0;
+    if (cp.has_root && !root_matches(code, txn, &cp))
+        return -1;
+    uint8_t key[8];
+    storage_be64_put(key, cp.entry);
+    storage_put(txn, TABLE_CHECKPOINTS, key, sizeof key, text, strlen(text),
+                STORAGE_PUT_OVERWRITE);
+    return 0;
 }
 
 /* ledger_commit_hook: the primary's checkpoints of the batch, verbatim, in
@@ -78,18 +94,9 @@ static void store_checkpoints(void *ctx, storage_txn *txn, uint64_t from_seq,
     (void)hash;
     follow *self = ctx;
     const jifen_feed *f = self->pending;
-    for (size_t i = 0; f && i < f->n_checkpoints; i++) {
-        const char *text = f->checkpoints[i];
-        checkpoint cp;
-        char why[200];
-        if (checkpoint_parse(&cp, text, why, sizeof why) != 0 ||
-            (cp.has_root && !root_matches(self, txn, &cp)))
-            continue;
-        uint8_t key[8];
-        storage_be64_put(key, cp.entry);
-        storage_put(txn, TABLE_CHECKPOINTS, key, sizeof key, text,
-                    strlen(text), STORAGE_PUT_OVERWRITE);
-    }
+    for (size_t i = 0; f && i < f->n_checkpoints; i++)
+        if (replica_store_checkpoint(txn, self->code, f->checkpoints[i]) != 0)
+            self->tree_differs = true;
 }
 
 /* Follows the ledger of `code` (JIFEN_SERVICE_ADDRESS: the service's). */

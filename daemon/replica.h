@@ -36,4 +36,11 @@ void replica_destroy(replica **self_p);
  * server_options.idle (ctx is the replica). */
 void replica_poll(void *ctx);
 
+/* Stores a primary's signed checkpoint line in txn (a replica's batch),
+ * unless it does not parse (skipped, 0). -1 when it names a Merkle root
+ * the tree built here does not give (logged for `code`): the trees
+ * differ. Shared by the feed and the stream replica (follow.h). */
+int replica_store_checkpoint(storage_txn *txn, const char *code,
+                             const char *text);
+
 #endif

@@ -72,6 +72,9 @@ typedef struct {
     group work; /* the group in flight: its own array */
     ledger_error result;
     uint64_t took_us;
+    outbox_result published; /* of a committed group (outbox.h) */
+    bool fenced;              /* refused before anything was applied */
+    char why[320];            /* ... because */
 } committer;
 
 typedef struct server {
@@ -458,10 +461,17 @@ static ledger_error apply_group(ledger *led, group *g)
     return le;
 }
 
-/* The job, growing the map and replaying when it is full. */
+/* The job, growing the map and replaying when it is full; then its
+ * entries to the stream. A ledger another jifend now appends to (fenced)
+ * writes nothing more. */
 static ledger_error run_job(committer *c)
 {
     ledger *led = c->lane->led;
+    outbox *ob = c->srv->opts->outbox;
+    c->published = OUTBOX_ACKED;
+    c->fenced = ob && outbox_fenced(ob, led, c->why, sizeof c->why);
+    if (c->fenced)
+        return LEDGER_OK;
     ledger_error le = c->job == JOB_GROUP ? apply_group(led, &c->work)
                                           : ledger_tick(led, now_ms());
     for (int i = 0; le == LEDGER_FULL && i < GROW_ATTEMPTS; i++) {
@@ -469,6 +479,12 @@ static ledger_error run_job(committer *c)
             break;
         le = c->job == JOB_GROUP ? apply_group(led, &c->work)
                                  : ledger_tick(led, now_ms());
+    }
+    if (le == LEDGER_OK && ob) {
+        c->published = outbox_committed(
+            ob, led, c->job == JOB_GROUP && outbox_replicated(ob));
+        if (c->published == OUTBOX_FENCED)
+            outbox_fenced(ob, led, c->why, sizeof c->why);
     }
     return le;
 }
@@ -526,16 +542,45 @@ static void hand_over(server *s, committer *c, lane *l, job_kind job)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* A group the stream did not take: fenced (before anything was applied,
+ * or while its commit was being published), or not acknowledged in time
+ * (committed here, and published later). Nothing is acknowledged. */
+static void refuse_unpublished(server *s, const committer *c, group *g)
+{
+    char why[JIFEN_ERROR_MAX + 1];
+    jifen_status st = JIFEN_STATUS_FENCED;
+    if (c->fenced || c->published == OUTBOX_FENCED)
+        snprintf(why, sizeof why,
+                 "this jifend is no longer the primary of this "
+                 "ledger (%.120s); nothing of this request is acknowledged: "
+                 "send it to the primary",
+                 c->why);
+    else {
+        st = JIFEN_STATUS_NOT_REPLICATED;
+        snprintf(why, sizeof why,
+                 "the NATS stream did not acknowledge this write in time: "
+                 "nothing of this request is acknowledged. It is kept here "
+                 "and reaches the stream when it answers; retry with the "
+                 "same request id to learn the outcome");
+    }
+    for (size_t i = 0; i < g->n; i++)
+        refuse(s, &g->items[i].msg, g->items[i].request.request_id, st, why);
+}
+
 /* Replies to a group whose commit returned `le`: only now, after the
- * commit, does any of its clients hear back. Returns -1 when the daemon
- * must stop. */
-static int finish_group(server *s, lane *l, group *g, ledger_error le,
-                        uint64_t commit_us)
+ * commit (and in replicated durability the stream's acknowledgement), does
+ * any of its clients hear back. Returns -1 when the daemon must stop. */
+static int finish_group(server *s, lane *l, const committer *c, group *g,
+                        ledger_error le, uint64_t commit_us)
 {
     int rc = 0;
-    if (le == LEDGER_OK && s->opts->ops)
+    if (le == LEDGER_OK && !c->fenced && s->opts->ops)
         ops_record_commit(s->opts->ops, g->n, commit_us);
-    if (le == LEDGER_OK) {
+    if (le == LEDGER_OK && (c->fenced || c->published != OUTBOX_ACKED)) {
+        refuse_unpublished(s, c, g);
+        if (l->service && !c->fenced)
+            service_after_commit(s->svc);
+    } else if (le == LEDGER_OK) {
         for (size_t i = 0; i < g->n; i++) {
             const pending *p = &g->items[i];
             if (p->reply_bytes)
@@ -605,7 +650,7 @@ static int collect(server *s)
         c->lane = NULL;
         l->busy = false;
         int r = c->job == JOB_GROUP
-                    ? finish_group(s, l, &c->work, c->result, c->took_us)
+                    ? finish_group(s, l, c, &c->work, c->result, c->took_us)
                     : finish_tick(l, c->result);
         if (r != 0)
             rc = r;
@@ -813,7 +858,9 @@ int server_run(service *svc, transport *tp, const server_options *opts,
             break; /* the commits in flight, and what they left, are done */
         bool take = !stopping && s.full_lanes == 0 && !holding_reads(opts);
         int ready = transport_wait(tp, s.done_pipe[0],
-                                   querypool_fd(s.queries), take, 200);
+                                   querypool_fd(s.queries),
+                                   opts->idle_fd > 0 ? opts->idle_fd : -1,
+                                   take, 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))
             rc = collect(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_FD2))
@@ -824,7 +871,8 @@ int server_run(service *svc, transport *tp, const server_options *opts,
     if (s.committers) {
         /* Wait for what is in flight: its clients get their replies. */
         while (!all_idle(&s)) {
-            int ready = transport_wait(tp, s.done_pipe[0], -1, false, 200);
+            int ready =
+                transport_wait(tp, s.done_pipe[0], -1, -1, false, 200);
             if (ready > 0 && (ready & TRANSPORT_READY_FD))
                 collect(&s);
         }

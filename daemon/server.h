@@ -21,6 +21,7 @@
 #include "ledger.h"
 #include "service.h"
 #include "ops.h"
+#include "outbox.h"
 #include "transport.h"
 
 #include <signal.h>
@@ -42,12 +43,18 @@ typedef struct {
     bool read_only;     /* a replica: writes are refused */
     void (*idle)(void *ctx); /* called every turn of the loop (replication) */
     void *idle_ctx;
+    int idle_fd; /* readable: a turn is due at once (-1: none; 0 is read
+                    as none too, so that zeroed options mean none) */
     /* When *reload becomes non-zero (SIGHUP) the loop clears it and calls
      * on_reload(reload_arg) between turns, with no transaction open.
      * NULL: no reloading. */
     volatile sig_atomic_t *reload;
     void (*on_reload)(void *arg);
     void *reload_arg;
+    /* Publishing to NATS JetStream (outbox.h), or NULL: none. A committer
+     * hands each commit's entries to it, and in replicated durability a
+     * group is answered only once the stream acknowledged them. */
+    outbox *outbox;
     /* Committer threads: ledgers whose groups commit at once (0: 2). */
     int committers;
     /* TESTS ONLY (--test-hold-reads): while this file exists no request

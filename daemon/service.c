@@ -306,7 +306,7 @@ static int open_community(service *self, const community_record *rec,
         self->cap = cap;
     }
     if (self->opts.on_open)
-        self->opts.on_open(self->opts.on_open_ctx, led);
+        self->opts.on_open(self->opts.on_open_ctx, led, rec->code);
     pthread_rwlock_wrlock(&self->lock);
     self->items[self->n].rec = *rec;
     self->items[self->n].led = led;
@@ -411,7 +411,7 @@ int service_open(service **out, const service_options *opts, char *err,
     }
     ruleset_destroy(&rules);
     if (rc == 0 && opts->on_open)
-        opts->on_open(opts->on_open_ctx, self->own);
+        opts->on_open(opts->on_open_ctx, self->own, NULL);
     if (rc == 0 && !opts->replica)
         rc = ensure_first_community(self, err, errlen);
     if (rc == 0)
@@ -436,6 +436,11 @@ void service_close(service **self_p)
     pthread_rwlock_destroy(&self->lock);
     free(self);
     *self_p = NULL;
+}
+
+void service_set_replica(service *self, bool replica)
+{
+    self->opts.replica = replica;
 }
 
 ledger *service_ledger(service *self)

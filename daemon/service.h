@@ -56,8 +56,9 @@ typedef struct {
     const char *first_community;
     /* Called for every ledger the service opens (its own, each community's,
      * also those created while serving), before any write to it: where the
-     * daemon attaches what each ledger needs (its checkpoint notary). */
-    void (*on_open)(void *ctx, ledger *led);
+     * daemon attaches what each ledger needs (its checkpoint notary, its
+     * outbox). `code` is the community's, NULL for the service's own. */
+    void (*on_open)(void *ctx, ledger *led, const char *code);
     void *on_open_ctx;
     /* A replica (replica.h): its service's journal and its communities'
      * come from the primary, so it makes no first community and founds
@@ -72,6 +73,10 @@ typedef struct {
 int service_open(service **out, const service_options *opts, char *err,
                  size_t errlen);
 void service_close(service **self_p);
+
+/* A replica promoted (jifend --promote) founds the communities its
+ * journal creates from now on. Server thread. */
+void service_set_replica(service *self, bool replica);
 
 /* The service's own ledger. */
 ledger *service_ledger(service *self);

@@ -329,20 +329,22 @@ int transport_send(transport *self, const uint8_t *peer, size_t peer_len,
     return 0;
 }
 
-int transport_wait(transport *self, int fd, int fd2, bool messages,
+int transport_wait(transport *self, int fd, int fd2, int fd3, bool messages,
                    int timeout_ms)
 {
-    zmq_pollitem_t items[3] = {
+    zmq_pollitem_t items[4] = {
         {NULL, fd, ZMQ_POLLIN, 0},
         {NULL, fd2, ZMQ_POLLIN, 0},
+        {NULL, fd3, ZMQ_POLLIN, 0},
         {self->router, 0, ZMQ_POLLIN, 0},
     };
-    int rc = zmq_poll(items, messages ? 3 : 2, timeout_ms);
+    int rc = zmq_poll(items, messages ? 4 : 3, timeout_ms);
     if (rc <= 0)
         return rc < 0 ? -1 : 0;
     return ((items[0].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD : 0) |
            ((items[1].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD2 : 0) |
-           ((messages && (items[2].revents & ZMQ_POLLIN))
+           ((items[2].revents & ZMQ_POLLIN) ? TRANSPORT_READY_FD3 : 0) |
+           ((messages && (items[3].revents & ZMQ_POLLIN))
                 ? TRANSPORT_READY_MESSAGE
                 : 0);
 }

@@ -102,14 +102,15 @@ void transport_message_clear(transport_message *msg);
 #define TRANSPORT_READY_MESSAGE 1
 #define TRANSPORT_READY_FD 2
 #define TRANSPORT_READY_FD2 4
+#define TRANSPORT_READY_FD3 8
 
 /* Waits up to timeout_ms for a message on the socket (only when
  * `messages`; false leaves them queued, which is how a full group pushes
- * back) or for `fd` or `fd2` to become readable: the server thread sleeps
- * in one poll whether a client, the committer thread or a query thread
- * wakes it. Returns the TRANSPORT_READY_* mask, 0 on timeout, -1 when
- * interrupted or failing. */
-int transport_wait(transport *self, int fd, int fd2, bool messages,
+ * back) or for `fd`, `fd2` or `fd3` (-1: none) to become readable: the
+ * server thread sleeps in one poll whether a client, the committer thread,
+ * a query thread or the stream a replica follows wakes it. Returns the
+ * TRANSPORT_READY_* mask, 0 on timeout, -1 when interrupted or failing. */
+int transport_wait(transport *self, int fd, int fd2, int fd3, bool messages,
                    int timeout_ms);
 
 #endif

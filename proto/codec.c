@@ -123,6 +123,9 @@ static const struct {
      "unknown_funder"},
     {JIFEN_STATUS_PRINTED_ALREADY, JIFEN__V1__STATUS__STATUS_PRINTED_ALREADY,
      "printed_already"},
+    {JIFEN_STATUS_NOT_REPLICATED, JIFEN__V1__STATUS__STATUS_NOT_REPLICATED,
+     "not_replicated"},
+    {JIFEN_STATUS_FENCED, JIFEN__V1__STATUS__STATUS_FENCED, "fenced"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 

@@ -107,6 +107,8 @@ typedef enum {
     JIFEN_STATUS_ALREADY_PICKED_UP = 67,
     JIFEN_STATUS_UNKNOWN_FUNDER = 68,
     JIFEN_STATUS_PRINTED_ALREADY = 69,
+    JIFEN_STATUS_NOT_REPLICATED = 80, /* the stream did not acknowledge */
+    JIFEN_STATUS_FENCED = 81,         /* no longer the ledger's primary */
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */

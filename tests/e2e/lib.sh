@@ -315,7 +315,7 @@ start_daemon() {
     # A replica's ledger is a copy of its primary's: nothing is enrolled
     # into it; the primary's enrolments arrive by replication.
     if [ ! -e "$data/service/data.mdb" ] && [ ! -e "$data/data.mdb" ] &&
-        [[ " $* " != *" --replica-of "* ]]; then
+        [[ " $* " != *" --replica-of "* ]] && [[ " $* " != *" --nats-replica "* ]]; then
         first=1
         make_keys
         # On the daemon's test clock, if it has one: the enrolment is the
