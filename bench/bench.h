@@ -69,6 +69,8 @@ typedef struct {
     bool json;               /* the JSON on stdout, nothing else */
     bool smoke;
     bool no_tree; /* jifend with merkle_tree = 0: what the tree costs */
+    bool core;    /* only what the targets are: register, storm, billing,
+                     verify, raw LMDB (no mixed, reports, tree-off run) */
 } bench_options;
 
 typedef struct {

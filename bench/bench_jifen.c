@@ -1006,17 +1006,20 @@ static int run_scenarios(const bench_options *o, void *ctx,
                         KEY_TERMINAL) != 0)
         return -1;
     from = res->n;
-    if (run_closed(o, ctx, d, true, res) != 0)
+    if (!o->core && run_closed(o, ctx, d, true, res) != 0)
         return -1;
     print_closed(res, from);
     /* The reports once, with the tree (they read, never write). */
-    if (!o->no_tree && bench_reports_now(o, ctx, d, "report_", res) != 0)
+    if (!o->no_tree && !o->core &&
+        bench_reports_now(o, ctx, d, "report_", res) != 0)
         return -1;
     bench_row *row = bench_results_add(res, "verify", run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
     int rc = run_verify(ctx, d, row);
     finish_row(row, d, mon);
+    if (o->core)
+        return rc;
     if (rc == 0 && !o->no_tree)
         rc = run_proofs(o, ctx, d, res);
     return rc == 0 ? run_under_load(o, ctx, d, res) : rc;
@@ -1039,7 +1042,7 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
         if (bench_daemon_stop(&d) != 0)
             rc = -1;
     }
-    if (ctx && rc == 0 && !o->no_tree)
+    if (ctx && rc == 0 && !o->no_tree && !o->core)
         rc = bench_reports_scale(o, ctx, res);
     if (ctx)
         zmq_ctx_term(ctx);

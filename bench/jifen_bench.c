@@ -45,7 +45,10 @@ static void usage(FILE *out)
         "  --out FILE      write the results as JSON\n"
         "  --json          the JSON on stdout instead of the tables; no "
         "progress\n"
-        "  --smoke         a few seconds, small N, no PostgreSQL or MariaDB\n");
+        "  --smoke         a few seconds, small N, no PostgreSQL or MariaDB\n"
+        "  --core          only the targets' scenarios: register, award storm,\n"
+        "                  billing, verify, raw LMDB (and the SQL baselines\n"
+        "                  when given); no mixed load, reports or tree-off run\n");
 }
 
 static int parse_uint(const char *text, unsigned *out)
@@ -72,7 +75,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
         MYSQL,
         OUT,
         JSON,
-        SMOKE
+        SMOKE,
+        CORE
     };
     static const struct option longs[] = {
         {"households", required_argument, NULL, HOUSEHOLDS},
@@ -87,6 +91,7 @@ static int parse_options(int argc, char **argv, bench_options *o)
         {"out", required_argument, NULL, OUT},
         {"json", no_argument, NULL, JSON},
         {"smoke", no_argument, NULL, SMOKE},
+        {"core", no_argument, NULL, CORE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -130,6 +135,9 @@ static int parse_options(int argc, char **argv, bench_options *o)
             break;
         case SMOKE:
             o->smoke = true;
+            break;
+        case CORE:
+            o->core = true;
             break;
         case 'h':
             usage(stdout);
@@ -364,8 +372,8 @@ static void print_tree_cost(const bench_results *res)
 
 int main(int argc, char **argv)
 {
-    bench_options o = {100000,      64,   1000, 3,    4,     10,
-                       JIFEND_PATH, NULL, NULL, NULL, false, false, false};
+    bench_options o = {100000, 64,    1000,  3,     4,    10,   JIFEND_PATH,
+                       NULL,   NULL,  NULL,  false, false, false, false};
     if (parse_options(argc, argv, &o) != 0)
         return 2;
     bench_say_enable(!o.json);
@@ -377,9 +385,9 @@ int main(int argc, char **argv)
      * tree costs the write path, as a ratio (docs/performance.md). */
     bench_options off = o;
     off.no_tree = true;
-    if (rc == 0)
+    if (rc == 0 && !o.core)
         rc = bench_jifen_run(&off, &res);
-    if (rc == 0)
+    if (rc == 0 && !o.core)
         print_tree_cost(&res);
     if (rc == 0)
         rc = bench_lmdb_run(&o, &res);
