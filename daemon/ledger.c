@@ -101,8 +101,21 @@ storage_error ledger_get_totals(storage_txn *txn, const char *account,
     return e;
 }
 
-storage_error ledger_household_balance(storage_txn *txn, const char *code,
-                                       jifen_balance *b)
+storage_error ledger_totals(ledger *self, const char *account,
+                            account_totals *t)
+{
+    return totals_get(&self->w->totals, &self->txn, account, t);
+}
+
+static storage_error totals_of(storage_txn *txn, totals_cache *cache,
+                               const char *account, account_totals *t)
+{
+    return cache ? totals_get(cache, txn, account, t)
+                 : ledger_get_totals(txn, account, t);
+}
+
+storage_error ledger_household_balance(storage_txn *txn, totals_cache *cache,
+                                       const char *code, jifen_balance *b)
 {
     household_record h;
     storage_error e = ledger_get_household(txn, code, &h);
@@ -118,13 +131,13 @@ storage_error ledger_household_balance(storage_txn *txn, const char *code,
     account_household_fee(code, fee);
     account_household_pending(code, pending);
     account_totals t;
-    if ((e = ledger_get_totals(txn, points, &t)) != STORAGE_OK)
+    if ((e = totals_of(txn, cache, points, &t)) != STORAGE_OK)
         return e;
     b->points = (int64_t)(t.credits - t.debits);
-    if ((e = ledger_get_totals(txn, fee, &t)) != STORAGE_OK)
+    if ((e = totals_of(txn, cache, fee, &t)) != STORAGE_OK)
         return e;
     b->fee_due_fen = (int64_t)(t.debits - t.credits);
-    if ((e = ledger_get_totals(txn, pending, &t)) != STORAGE_OK)
+    if ((e = totals_of(txn, cache, pending, &t)) != STORAGE_OK)
         return e;
     b->pending_points = (int64_t)(t.credits - t.debits);
     return STORAGE_OK;
@@ -379,7 +392,8 @@ static storage_error balance_after(ledger *self, const char *household,
                                    const jifen_entry *e, jifen_balance *b)
 {
     if (strcmp(self->w->before.household, household) != 0)
-        return ledger_household_balance(&self->txn, household, b);
+        return ledger_household_balance(&self->txn, &self->w->totals,
+                                        household, b);
     *b = self->w->before;
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
         pending[JIFEN_ACCOUNT_MAX + 1];
@@ -467,6 +481,7 @@ ledger_error ledger_write_begin(ledger *self)
         return LEDGER_FAILED;
     }
     self->w->before.household[0] = '\0'; /* nothing read yet */
+    totals_init(&self->w->totals);
     storage_error e = storage_txn_begin(self->st, &self->txn, true);
     if (e) {
         scratch_free(self);
@@ -500,6 +515,7 @@ storage *ledger_storage(ledger *self)
 
 ledger_error ledger_write_commit(ledger *self)
 {
+    totals_flush(&self->w->totals, &self->txn);
     if (self->hook && self->next_seq != self->head_seq)
         self->hook(self->hook_ctx, &self->txn, self->head_seq, self->next_seq,
                    self->next_hash);
