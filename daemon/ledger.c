@@ -107,11 +107,23 @@ storage_error ledger_totals(ledger *self, const char *account,
     return totals_get(&self->w->totals, &self->txn, account, t);
 }
 
-static storage_error totals_of(storage_txn *txn, totals_cache *cache,
-                               const char *account, account_totals *t)
+storage_error ledger_get_totals_sorted(storage_txn *txn,
+                                       const char *const *accounts, size_t n,
+                                       account_totals *t)
 {
-    return cache ? totals_get(cache, txn, account, t)
-                 : ledger_get_totals(txn, account, t);
+    storage_val keys[LEDGER_SORTED_MAX] = {{0}}, vals[LEDGER_SORTED_MAX];
+    if (n > LEDGER_SORTED_MAX)
+        return STORAGE_FAILED;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (storage_val){accounts[i], strlen(accounts[i])};
+    storage_error e = storage_get_sorted(txn, TABLE_BALANCES, keys, n, vals);
+    for (size_t i = 0; e == STORAGE_OK && i < n; i++) {
+        if (!vals[i].data)
+            t[i].debits = t[i].credits = 0;
+        else if (account_totals_decode(vals[i].data, vals[i].len, &t[i]) != 0)
+            e = STORAGE_CORRUPT;
+    }
+    return e;
 }
 
 storage_error ledger_household_balance(storage_txn *txn, totals_cache *cache,
@@ -125,21 +137,21 @@ storage_error ledger_household_balance(storage_txn *txn, totals_cache *cache,
     ledger_copy_text(b->household, sizeof b->household, code);
     memcpy(b->name, h.name, sizeof b->name);
     b->area_centi_m2 = h.area_centi_m2;
-    char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
-        pending[JIFEN_ACCOUNT_MAX + 1];
-    account_household_points(code, points);
+    /* In key order: the three sit side by side in the balances table. */
+    char fee[JIFEN_ACCOUNT_MAX + 1], pending[JIFEN_ACCOUNT_MAX + 1],
+        points[JIFEN_ACCOUNT_MAX + 1];
     account_household_fee(code, fee);
     account_household_pending(code, pending);
-    account_totals t;
-    if ((e = totals_of(txn, cache, points, &t)) != STORAGE_OK)
+    account_household_points(code, points);
+    const char *const names[3] = {fee, pending, points};
+    account_totals t[3];
+    e = cache ? totals_get_sorted(cache, txn, names, 3, t)
+              : ledger_get_totals_sorted(txn, names, 3, t);
+    if (e != STORAGE_OK)
         return e;
-    b->points = (int64_t)(t.credits - t.debits);
-    if ((e = totals_of(txn, cache, fee, &t)) != STORAGE_OK)
-        return e;
-    b->fee_due_fen = (int64_t)(t.debits - t.credits);
-    if ((e = totals_of(txn, cache, pending, &t)) != STORAGE_OK)
-        return e;
-    b->pending_points = (int64_t)(t.credits - t.debits);
+    b->fee_due_fen = (int64_t)(t[0].debits - t[0].credits);
+    b->pending_points = (int64_t)(t[1].credits - t[1].debits);
+    b->points = (int64_t)(t[2].credits - t[2].debits);
     return STORAGE_OK;
 }
 

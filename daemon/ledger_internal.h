@@ -163,6 +163,12 @@ storage_error ledger_get_totals(storage_txn *txn, const char *account,
                                 account_totals *t);
 storage_error ledger_get_household(storage_txn *txn, const char *code,
                                    household_record *h);
+/* Several accounts' totals at once, their names in ascending order (at
+ * most LEDGER_SORTED_MAX): one cursor walk (storage_get_sorted). */
+#define LEDGER_SORTED_MAX 4
+storage_error ledger_get_totals_sorted(storage_txn *txn,
+                                       const char *const *accounts, size_t n,
+                                       account_totals *t);
 /* Points, pending points and fee due of a household, as seen in txn;
  * the writer passes its totals (NULL: read from txn alone). */
 storage_error ledger_household_balance(storage_txn *txn, totals_cache *cache,
@@ -176,6 +182,11 @@ storage_error ledger_totals(ledger *self, const char *account,
 void totals_init(totals_cache *c);
 storage_error totals_get(totals_cache *c, storage_txn *txn,
                          const char *account, account_totals *t);
+/* The same for accounts in ascending order (ledger_get_totals_sorted):
+ * those not kept are read in one walk. */
+storage_error totals_get_sorted(totals_cache *c, storage_txn *txn,
+                                const char *const *accounts, size_t n,
+                                account_totals *t);
 /* Adds to an account's totals (kept until totals_flush). */
 storage_error totals_add(totals_cache *c, storage_txn *txn,
                          const char *account, uint64_t debit, uint64_t credit);

@@ -121,6 +121,52 @@ storage_error totals_add(totals_cache *c, storage_txn *txn,
     return STORAGE_OK;
 }
 
+/* Keeps totals read from the table in the slot for `account`. */
+static void keep(totals_cache *c, storage_txn *txn, const char *account,
+                 size_t len, const account_totals *t)
+{
+    bool found;
+    totals_slot *s = slot_for(c, txn, account, len, &found);
+    if (found)
+        return;
+    memcpy(s->name, account, len);
+    s->len = len;
+    s->t = *t;
+    s->used = true;
+    s->dirty = false;
+}
+
+storage_error totals_get_sorted(totals_cache *c, storage_txn *txn,
+                                const char *const *accounts, size_t n,
+                                account_totals *t)
+{
+    const char *missing[LEDGER_SORTED_MAX];
+    size_t where[LEDGER_SORTED_MAX], m = 0;
+    account_totals read[LEDGER_SORTED_MAX];
+    if (n > LEDGER_SORTED_MAX)
+        return STORAGE_FAILED;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strnlen(accounts[i], JIFEN_ACCOUNT_MAX);
+        bool found;
+        totals_slot *s = slot_for(c, txn, accounts[i], len, &found);
+        if (found) {
+            t[i] = s->t;
+        } else {
+            missing[m] = accounts[i];
+            where[m++] = i;
+        }
+    }
+    if (m == 0)
+        return STORAGE_OK;
+    storage_error e = ledger_get_totals_sorted(txn, missing, m, read);
+    for (size_t j = 0; e == STORAGE_OK && j < m; j++) {
+        t[where[j]] = read[j];
+        keep(c, txn, missing[j], strnlen(missing[j], JIFEN_ACCOUNT_MAX),
+             &read[j]);
+    }
+    return e;
+}
+
 void totals_flush(totals_cache *c, storage_txn *txn)
 {
     for (size_t i = 0; i < TOTALS_SLOTS; i++) {
