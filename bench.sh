@@ -4,9 +4,16 @@
 #   ./bench.sh [--households N] [--clients C] [--batch B] [--seconds S]
 #              [--no-postgres] [--no-mariadb] [--smoke] --out results.json
 #   ./bench.sh --web [--users U] [--households H] [--seconds S] [--out FILE]
+#   ./bench.sh --communities [N] [--households H] [--clients C] [--seconds S]
+#              [--smoke] [--out FILE]
 #
 # --web runs the web console's scenario instead (bench/web_bench.sh): U
 # concurrent signed-in desk users against a real jifen-web and jifend.
+# --communities runs one service of N communities (default 1,000) of H
+# households each (default 500) instead (bench/bench_communities.c): its
+# start-up, memory, descriptors and disk, the award storm spread over the
+# communities and in one, two communities written at once against one,
+# and the roll-up; no PostgreSQL or MariaDB.
 #
 # Installs what is missing (the build packages, PostgreSQL 15 and libpq,
 # MariaDB and libmariadb), builds a Release tree in build-bench/, starts a
@@ -30,6 +37,25 @@ if [ "${1:-}" = "--web" ]; then
         --target jifend jifen_cli jifen_web web_load >/dev/null
     echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
     exec "$JIFEN_ROOT/bench/web_bench.sh" "$JIFEN_ROOT/build-bench" "$@"
+fi
+
+if [ "${1:-}" = "--communities" ]; then
+    shift
+    n=1000
+    case "${1:-}" in [0-9]*) n=$1; shift ;; esac
+    install_packages
+    cmake -S "$JIFEN_ROOT" -B "$JIFEN_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release \
+        -DJIFEN_TESTS=OFF >/dev/null
+    cmake --build "$JIFEN_ROOT/build-bench" -j"$(nproc)" --target jifen_bench jifend >/dev/null
+    RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jifen-bench-run.XXXXXX")
+    [ -n "${JIFEN_BENCH_KEEP:-}" ] || trap 'rm -rf "$RUN_DIR"' EXIT
+    echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    # In the foreground: jifen_bench kills its jifend on INT, TERM or HUP.
+    rc=0
+    TMPDIR="$RUN_DIR" "$JIFEN_ROOT/build-bench/bench/jifen_bench" \
+        --jifend "$JIFEN_ROOT/build-bench/daemon/jifend" --communities "$n" \
+        "$@" </dev/null || rc=$?
+    exit "$rc"
 fi
 
 use_pg=1

@@ -42,12 +42,18 @@ typedef struct {
     double seconds;
     double ops_per_s;
     double p50_ms, p99_ms, p999_ms; /* per request (or commit) */
+    double max_ms;
     double peak_rss_mb;             /* VmHWM; -1 when not measured */
     double peak_anon_mb; /* peak RssAnon: RSS besides the mapped file */
     /* Reports only (scenario report_* and scale_*): */
     uint64_t entries;     /* journal entries of the ledger when measured */
     uint64_t report_rows; /* rows (or notices) in the reply */
     char note[48];        /* "" when answered, else why not */
+    uint64_t commits;     /* the daemon's commits meanwhile; 0: not asked */
+    double load1;         /* the 1-minute load average after it; 0: not read */
+    /* The daemon's CPU per command meanwhile, all threads and the server
+     * thread alone, in microseconds; 0: not measured. */
+    double cpu_us_per_op, server_us_per_op;
 } bench_row;
 
 /* Fills ops_per_s and the quantiles from the samples (which it sorts). */
@@ -69,6 +75,12 @@ typedef struct {
     bool json;               /* the JSON on stdout, nothing else */
     bool smoke;
     bool no_tree; /* jifend with merkle_tree = 0: what the tree costs */
+    /* --communities N: the many-communities run (bench_communities.c),
+     * N communities of `households` each; 0: the one-community run. */
+    unsigned communities;
+    unsigned committers; /* jifend's committer threads; 0: its default */
+    const char *only;    /* --communities: after the build only this part
+                            (storm, pair, rollup); NULL: all of them */
     bool core;    /* only what the targets are: register, storm, billing,
                      verify, raw LMDB (no mixed, reports, tree-off run) */
 } bench_options;
@@ -77,6 +89,9 @@ typedef struct {
     bench_row *rows;
     size_t n;
     size_t cap;
+    /* Figures of the many-communities run that are no row (start-up,
+     * memory, descriptors, disk): members of a JSON object, "" if none. */
+    char extra[4096];
 } bench_results;
 
 bench_row *bench_results_add(bench_results *res, const char *scenario,
@@ -95,6 +110,9 @@ void bench_tmpdir_done(char **path_p, const char *run, int rc);
 /* Peak memory of a process: VmHWM and RssAnon from /proc/PID/status, in MB;
  * -1 when unreadable. bench_rss_reset starts a new peak (clear_refs 5). */
 double bench_proc_mb(pid_t pid, const char *field);
+/* CPU time (user + system) of a process, or of its thread tid (the main
+ * thread: tid = pid) when tid is not 0, in seconds; -1 when unreadable. */
+double bench_proc_cpu_s(pid_t pid, pid_t tid);
 void bench_rss_reset(pid_t pid);
 
 /* A thread that samples RssAnon of `pid` every few ms and keeps the peak:
@@ -138,7 +156,14 @@ void bench_household(unsigned i, char out[16]);
 void bench_on_interrupt(void);
 
 int bench_jifen_run(const bench_options *o, bench_results *res);
+int bench_communities_run(const bench_options *o, bench_results *res);
 int bench_lmdb_run(const bench_options *o, bench_results *res);
+/* The disk's and LMDB's own answer to two communities at once: one
+ * environment with a thread committing one award per durable commit, then
+ * two environments with a thread each, o->seconds each, alternating for
+ * `rounds` rounds (rows lmdb_one, lmdb_two). 0 or -1. */
+int bench_lmdb_pair(const bench_options *o, unsigned rounds,
+                    bench_results *res);
 /* A SQL baseline's connection for bench_sql.c: open(arg, n) connects with
  * room for n queued transfers (NULL on failure, said on stderr); add
  * queues one; send runs the queued ones as one transaction and empties

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -32,7 +33,7 @@
 #define CALL_TIMEOUT_MS 30000
 
 static const char *const key_roles[N_KEYS] = {"committee", "terminal",
-                                              "auditor"};
+                                              "auditor", "admin"};
 
 /* --- the daemon ----------------------------------------------------------- */
 
@@ -47,35 +48,64 @@ static void exec_daemon(const bench_options *o, const bench_daemon *d,
     FILE *cf = fopen(conf, "w");
     if (cf) {
         fprintf(cf, "merkle_tree = %d\n", o->no_tree ? 0 : 1);
+        if (o->committers)
+            fprintf(cf, "committers = %u\n", o->committers);
         fclose(cf);
     }
-    int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0) {
         dup2(fd, 1);
         dup2(fd, 2);
         close(fd);
     }
+    const char *argv[16];
+    int n = 0;
+    argv[n++] = "jifend";
+    argv[n++] = "--config";
+    argv[n++] = conf;
+    argv[n++] = "--data";
+    argv[n++] = d->dir;
+    argv[n++] = "--listen";
+    argv[n++] = "tcp://127.0.0.1:*";
     /* A map large enough for the whole run: growing it mid-scenario would
      * replay a group and show up as a latency spike that is not the steady
-     * state. The file only takes what is written. */
-    if (policy)
-        execl(o->jifend, "jifend", "--config", conf, "--data", d->dir,
-              "--listen", "tcp://127.0.0.1:*", "--map-size", "4096",
-              "--policy", policy, (char *)NULL);
-    else
-        execl(o->jifend, "jifend", "--config", conf, "--data", d->dir,
-              "--listen", "tcp://127.0.0.1:*", "--map-size", "4096",
-              (char *)NULL);
+     * state. The file only takes what is written. A service of many
+     * communities keeps the daemon's default (64 MiB each, grown when
+     * full), as a deployment would: a thousand 4 GiB maps are 4 TiB of
+     * address space for nothing. */
+    if (!o->communities) {
+        argv[n++] = "--map-size";
+        argv[n++] = "4096";
+    }
+    if (policy) {
+        argv[n++] = "--policy";
+        argv[n++] = policy;
+    }
+    argv[n] = NULL;
+    execv(o->jifend, (char *const *)argv);
     _exit(127);
 }
 
-/* Reads the endpoint from the "serving tcp://..." log line. */
-static int wait_serving(bench_daemon *d)
+/* Reads the endpoint from the "serving tcp://..." log line, reading only
+ * what the log gained since the last look (a service of a thousand
+ * communities logs a few thousand lines before it). From `offset`: the
+ * log's size when this start began. */
+static int wait_serving(bench_daemon *d, long offset)
 {
-    for (int i = 0; i < 1000; i++) {
-        FILE *f = fopen(d->log, "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f)) {
+    FILE *f = NULL;
+    char line[1024];
+    for (int i = 0; i < 600000; i++) { /* 10 minutes at most */
+        if (!f && (f = fopen(d->log, "r")) != NULL)
+            fseek(f, offset, SEEK_SET);
+        while (f) {
+            long at = ftell(f);
+            if (!fgets(line, sizeof line, f))
+                break;
+            size_t len = strlen(line);
+            if (len == 0 || line[len - 1] != '\n') {
+                fseek(f, at, SEEK_SET); /* half a line: read it again */
+                break;
+            }
             const char *p = strstr(line, " serving tcp://");
             if (p && sscanf(p, " serving %127s", d->endpoint) == 1) {
                 fclose(f);
@@ -83,16 +113,20 @@ static int wait_serving(bench_daemon *d)
             }
         }
         if (f)
-            fclose(f);
+            clearerr(f);
         if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
-            return -1;
-        usleep(10000);
+            break;
+        usleep(1000);
     }
+    if (f)
+        fclose(f);
     return -1;
 }
 
 /* `jifend --data DIR --enrol PUB --role ROLE --label L`, offline, before
- * the daemon runs (its output goes to the log). 0 or -1. */
+ * the daemon runs (its output goes to the log); for the admin key of a
+ * service (d->service), `--enrol-admin PUB --label L`: the service's key
+ * for every community. 0 or -1. */
 static int enrol_offline(const bench_options *o, const bench_daemon *d, int k)
 {
     char label[32];
@@ -105,8 +139,13 @@ static int enrol_offline(const bench_options *o, const bench_daemon *d, int k)
             dup2(fd, 2);
             close(fd);
         }
-        execl(o->jifend, "jifend", "--data", d->dir, "--enrol", d->pub[k],
-              "--role", key_roles[k], "--label", label, (char *)NULL);
+        if (k == KEY_ADMIN)
+            execl(o->jifend, "jifend", "--data", d->dir, "--enrol-admin",
+                  d->pub[k], "--label", label, (char *)NULL);
+        else
+            execl(o->jifend, "jifend", "--data", d->dir, "--enrol",
+                  d->pub[k], "--role", key_roles[k], "--label", label,
+                  (char *)NULL);
         _exit(127);
     }
     int status = 0;
@@ -155,26 +194,42 @@ void bench_on_interrupt(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+int bench_daemon_spawn(const bench_options *o, bench_daemon *d,
+                       const char *policy)
+{
+    struct stat st;
+    long offset = stat(d->log, &st) == 0 ? (long)st.st_size : 0;
+    double t0 = bench_now();
+    d->pid = fork();
+    if (d->pid == 0)
+        exec_daemon(o, d, policy);
+    running_daemon = d->pid > 0 ? d->pid : 0;
+    if (d->pid < 0 || wait_serving(d, offset) != 0 || read_server_key(d) != 0) {
+        fprintf(stderr, "jifen_bench: jifend did not start (%s); log: %s\n",
+                o->jifend, d->log);
+        return -1;
+    }
+    d->start_s = bench_now() - t0;
+    return 0;
+}
+
 int bench_daemon_start(const bench_options *o, bench_daemon *d, const char *dir,
                        const char *policy)
 {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "%s/ledger", dir);
     snprintf(d->log, sizeof d->log, "%s/jifend.log", dir);
-    for (int k = 0; k < N_KEYS; k++)
-        if (zmq_curve_keypair(d->pub[k], d->secret[k]) != 0 ||
-            enrol_offline(o, d, k) != 0)
+    d->service = o->communities > 0;
+    for (int k = 0; k < N_KEYS; k++) {
+        if (zmq_curve_keypair(d->pub[k], d->secret[k]) != 0)
             return -1;
-    d->pid = fork();
-    if (d->pid == 0)
-        exec_daemon(o, d, policy);
-    running_daemon = d->pid > 0 ? d->pid : 0;
-    if (d->pid < 0 || wait_serving(d) != 0 || read_server_key(d) != 0) {
-        fprintf(stderr, "jifen_bench: jifend did not start (%s); log: %s\n",
-                o->jifend, d->log);
-        return -1;
+        /* A service's keys but its first admin are enrolled over the
+         * wire, by that admin (bench_communities.c). */
+        if (d->service ? k == KEY_ADMIN : k != KEY_ADMIN)
+            if (enrol_offline(o, d, k) != 0)
+                return -1;
     }
-    return 0;
+    return bench_daemon_spawn(o, d, policy);
 }
 
 /* Stops the daemon as an operator would. Its exit status counts: under
@@ -320,13 +375,24 @@ typedef struct {
  * daemon decodes request k+1 while it commits request k, and the client
  * encodes the next while it waits, as a billing terminal that does not
  * need one batch's reply to send the next would. The protocol allows it:
- * the daemon answers each request (in order, after its own commit), and
- * the replies are matched by request id. Latency is per request, from its
+ * the daemon answers each request after its own commit (in order within
+ * one community), and the replies are matched by request id. Latency is per request, from its
  * send to its reply.
  */
 int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
                       bench_fill fill, int key, bench_row *row)
 {
+    return bench_run_batched_in(o, ctx, d, fill, key, NULL, 0, row);
+}
+
+int bench_run_batched_in(const bench_options *o, void *ctx,
+                         const bench_daemon *d, bench_fill fill, int key,
+                         const bench_community *codes, unsigned n_codes,
+                         bench_row *row)
+{
+    /* Every household of each community in turn: a request never spans
+     * two communities. */
+    uint64_t total = (uint64_t)o->households * (n_codes ? n_codes : 1);
     void *sock = open_sock(ctx, d, key, ZMQ_DEALER);
     jifen_command *cmds = calloc(o->batch, sizeof *cmds);
     if (!sock || !cmds) {
@@ -337,18 +403,22 @@ int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
     }
     samples lat = {0};
     in_flight win[BENCH_WINDOW_MAX];
-    unsigned head = 0, count = 0, first = 0;
+    unsigned head = 0, count = 0;
+    uint64_t first = 0;
     int rc = 0;
     double start = bench_now();
-    while (rc == 0 && (first < o->households || count > 0)) {
-        if (first < o->households && count < o->window) {
-            unsigned n = o->households - first < o->batch
-                             ? o->households - first
-                             : o->batch;
+    while (rc == 0 && (first < total || count > 0)) {
+        if (first < total && count < o->window) {
+            unsigned at = (unsigned)(first % o->households);
+            unsigned n = o->households - at < o->batch ? o->households - at
+                                                       : o->batch;
             memset(cmds, 0, n * sizeof *cmds);
             for (unsigned i = 0; i < n; i++)
-                fill(&cmds[i], first + i);
+                fill(&cmds[i], at + i);
             jifen_request req = {.n_commands = n, .commands = cmds};
+            if (n_codes)
+                memcpy(req.community, codes[first / o->households].code,
+                       sizeof req.community);
             jifen_request_id_new(req.request_id); /* as libjifen's callers */
             in_flight *f = &win[(head + count) % o->window];
             f->t0 = bench_now();
@@ -363,19 +433,33 @@ int bench_run_batched(const bench_options *o, void *ctx, const bench_daemon *d,
             first += n;
             continue;
         }
-        in_flight *f = &win[head];
         jifen_reply reply;
         memset(&reply, 0, sizeof reply);
         rc = recv_reply(sock, true, &reply);
+        /* One community's replies come in order; requests of different
+         * communities commit on different committers, and the one that
+         * finished first is answered first. The one answered moves to the
+         * head of the window; a reply to none is a fault. */
+        unsigned j = 0;
+        while (rc == 0 && j < count &&
+               strcmp(reply.request_id,
+                      win[(head + j) % o->window].request_id) != 0)
+            j++;
+        if (rc == 0 && j == count)
+            rc = -1;
+        if (rc == 0 && j > 0) {
+            in_flight t = win[head];
+            win[head] = win[(head + j) % o->window];
+            win[(head + j) % o->window] = t;
+        }
+        in_flight *f = &win[head];
         samples_add(&lat, bench_ms_since(f->t0));
         jifen_request sent = {.n_commands = f->n};
         memcpy(sent.request_id, f->request_id, sizeof sent.request_id);
-        if (rc == 0 && strcmp(reply.request_id, f->request_id) != 0)
-            rc = -1; /* replies come in order; anything else is a fault */
         row->errors += count_errors(rc, &sent, &reply);
         row->ops += f->n;
         row->requests++;
-        bench_progress(row->scenario, row->ops, o->households);
+        bench_progress(row->scenario, row->ops, total);
         codec_reply_clear(&reply);
         head = (head + 1) % o->window;
         count--;
@@ -404,6 +488,8 @@ static const char *const op_names[OP_KINDS] = {"balance", "award", "redeem"};
 typedef struct {
     const bench_options *o;
     bool mixed; /* false: awards only */
+    const bench_storm *spec; /* the communities its requests name */
+    unsigned index;          /* of the client, from 0 */
     void *sock; /* committee: awards and balances */
     void *till; /* terminal: redemptions (mixed only) */
     uint64_t rng;
@@ -458,6 +544,12 @@ static void client_send(worker *w)
 {
     w->op = pick_op(w, &w->rng);
     fill_op(&w->req, w->op, (unsigned)(bench_rand(&w->rng) % w->o->households));
+    const bench_storm *sp = w->spec;
+    if (sp && sp->n_codes) {
+        unsigned c = sp->random ? (unsigned)(bench_rand(&w->rng) % sp->n_codes)
+                                : w->index % sp->n_codes;
+        memcpy(w->req.community, sp->codes[c].code, sizeof w->req.community);
+    }
     w->t0 = bench_now();
     w->busy = send_request(target(w), false, &w->req) == 0;
     if (!w->busy) {
@@ -545,12 +637,12 @@ static void *driver_main(void *arg)
 }
 
 static void add_closed_row(bench_results *res, const char *scenario,
-                           const bench_options *o, worker *ws, int op,
+                           unsigned clients, worker *ws, int op,
                            double seconds, double hwm, double anon)
 {
     bench_row *row = bench_results_add(res, scenario, run_system);
     samples lat = {0};
-    for (unsigned i = 0; i < o->clients; i++) {
+    for (unsigned i = 0; i < clients; i++) {
         for (int k = 0; k < OP_KINDS; k++) {
             if (op >= 0 && k != op)
                 continue;
@@ -560,7 +652,7 @@ static void add_closed_row(bench_results *res, const char *scenario,
         }
     }
     row->requests = row->ops;
-    row->clients = o->clients;
+    row->clients = clients;
     row->batch = 1;
     row->seconds = seconds;
     row->peak_rss_mb = hwm;
@@ -577,6 +669,10 @@ int bench_daemon_stats(void *ctx, const bench_daemon *d, jifen_stats *st)
     memset(&cmd, 0, sizeof cmd);
     cmd.kind = JIFEN_CMD_STATS;
     jifen_request req = {.n_commands = 1, .commands = &cmd};
+    /* A service's counters are the daemon's, asked of its own ledger. */
+    if (d->service)
+        snprintf(req.community, sizeof req.community, "%s",
+                 JIFEN_SERVICE_ADDRESS);
     jifen_reply reply;
     memset(&reply, 0, sizeof reply);
     int rc = sock ? bench_call(sock, &req, &reply) : -1;
@@ -606,12 +702,15 @@ static void print_grouping(const jifen_stats *a, const jifen_stats *b,
 }
 
 /* C clients in a closed loop for o->seconds, driven by o->threads
- * harness threads (each client in one thread's share). */
+ * harness threads (each client in one thread's share); the communities
+ * their requests name as sp says (NULL: none, the one of a one-community
+ * service). */
 static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
-                      bool mixed, bench_results *res)
+                      bool mixed, const bench_storm *sp, bench_results *res)
 {
-    unsigned nt = o->threads < o->clients ? o->threads : o->clients;
-    worker *ws = calloc(o->clients, sizeof *ws);
+    unsigned clients = sp && sp->clients ? sp->clients : o->clients;
+    unsigned nt = o->threads < clients ? o->threads : clients;
+    worker *ws = calloc(clients, sizeof *ws);
     driver *drs = calloc(nt, sizeof *drs);
     pthread_t *th = calloc(nt, sizeof *th);
     atomic_int stop = 0;
@@ -621,10 +720,12 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
         free(th);
         return -1;
     }
-    for (unsigned i = 0; i < o->clients; i++) {
+    for (unsigned i = 0; i < clients; i++) {
         worker *w = &ws[i];
         w->o = o;
         w->mixed = mixed;
+        w->spec = sp;
+        w->index = i;
         w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
         w->req.n_commands = 1;
         w->req.commands = &w->cmd;
@@ -633,9 +734,11 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
     bool stats = bench_daemon_stats(ctx, d, &before) == 0;
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
+    double cpu0 = bench_proc_cpu_s(d->pid, 0);
+    double srv0 = bench_proc_cpu_s(d->pid, d->pid);
     double start = bench_now();
     for (unsigned t = 0, first = 0; t < nt; t++) {
-        unsigned n = o->clients / nt + (t < o->clients % nt);
+        unsigned n = clients / nt + (t < clients % nt);
         drs[t] = (driver){ctx, d, &ws[first], n, &stop};
         first += n;
         pthread_create(&th[t], NULL, driver_main, &drs[t]);
@@ -645,27 +748,47 @@ static int run_closed(const bench_options *o, void *ctx, const bench_daemon *d,
     for (unsigned t = 0; t < nt; t++)
         pthread_join(th[t], NULL);
     double seconds = bench_now() - start;
+    double cpu = bench_proc_cpu_s(d->pid, 0) - cpu0;
+    double srv = bench_proc_cpu_s(d->pid, d->pid) - srv0;
     double anon = rss_monitor_stop(&mon);
     double hwm = bench_proc_mb(d->pid, "VmHWM");
-    if (stats && bench_daemon_stats(ctx, d, &after) == 0)
+    bool grouped = stats && bench_daemon_stats(ctx, d, &after) == 0;
+    if (grouped && !sp) /* the communities run says it per row */
         print_grouping(&before, &after, seconds);
+    size_t first_row = res->n;
     if (!mixed) {
-        add_closed_row(res, "award_storm", o, ws, OP_AWARD, seconds, hwm, anon);
+        add_closed_row(res, sp ? sp->scenario : "award_storm", clients, ws,
+                       OP_AWARD, seconds, hwm, anon);
     } else {
-        add_closed_row(res, "mixed", o, ws, -1, seconds, hwm, anon);
+        add_closed_row(res, "mixed", clients, ws, -1, seconds, hwm, anon);
         for (int k = 0; k < OP_KINDS; k++) {
             char name[32];
             snprintf(name, sizeof name, "mixed_%s", op_names[k]);
-            add_closed_row(res, name, o, ws, k, seconds, hwm, anon);
+            add_closed_row(res, name, clients, ws, k, seconds, hwm, anon);
         }
     }
-    for (unsigned i = 0; i < o->clients; i++)
+    for (size_t i = first_row; i < res->n; i++) {
+        bench_row *r = &res->rows[i];
+        if (grouped)
+            r->commits = after.commits - before.commits;
+        if (r->ops && cpu0 >= 0 && srv0 >= 0) {
+            r->cpu_us_per_op = cpu * 1e6 / (double)r->ops;
+            r->server_us_per_op = srv * 1e6 / (double)r->ops;
+        }
+    }
+    for (unsigned i = 0; i < clients; i++)
         for (int k = 0; k < OP_KINDS; k++)
             samples_free(&ws[i].lat[k]);
     free(ws);
     free(drs);
     free(th);
     return 0;
+}
+
+int bench_run_storm(const bench_options *o, void *ctx, const bench_daemon *d,
+                    const bench_storm *sp, bench_results *res)
+{
+    return run_closed(o, ctx, d, false, sp, res);
 }
 
 /* --- verification -----------------------------------------------------------
@@ -711,7 +834,7 @@ static int run_verify(void *ctx, const bench_daemon *d, bench_row *row)
 /* --- proofs (docs/proofs.md) --------------------------------------------- */
 
 /* One request, answered OK throughout; 0 or -1 (said why). */
-static int call_ok(void *sock, jifen_request *req, jifen_reply *reply,
+int bench_call_ok(void *sock, jifen_request *req, jifen_reply *reply,
                    const char *what)
 {
     memset(reply, 0, sizeof *reply);
@@ -751,14 +874,14 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
     }
     jifen_request req = {.n_commands = STATEMENT, .commands = cmds};
     snprintf(req.request_id, sizeof req.request_id, "bench-statement");
-    if (rc == 0 && (rc = call_ok(wsock, &req, &reply, "the statement's "
+    if (rc == 0 && (rc = bench_call_ok(wsock, &req, &reply, "the statement's "
                                                       "awards")) == 0)
         codec_reply_clear(&reply);
     /* The tree's size now (proofs against it need no signed head). */
     jifen_command th = {.kind = JIFEN_CMD_TREE_HEAD};
     jifen_request treq = {.n_commands = 1, .commands = &th};
     uint64_t size = 0;
-    if (rc == 0 && (rc = call_ok(sock, &treq, &reply, "tree head")) == 0) {
+    if (rc == 0 && (rc = bench_call_ok(sock, &treq, &reply, "tree head")) == 0) {
         size = reply.results[0].proof ? reply.results[0].proof->tree_size : 0;
         codec_reply_clear(&reply);
     }
@@ -771,7 +894,7 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
                            .tree_size = size};
         jifen_request q = {.n_commands = 1, .commands = &c};
         double t0 = bench_now();
-        rc = call_ok(sock, &q, &reply, "a proof");
+        rc = bench_call_ok(sock, &q, &reply, "a proof");
         samples_add(&one, bench_ms_since(t0));
         if (rc == 0)
             codec_reply_clear(&reply);
@@ -785,7 +908,7 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
         memcpy(h.household, household, sizeof household);
         jifen_request hq = {.n_commands = 1, .commands = &h};
         double t0 = bench_now();
-        rc = call_ok(sock, &hq, &reply, "the statement's history");
+        rc = bench_call_ok(sock, &hq, &reply, "the statement's history");
         size_t n = 0;
         for (size_t k = 0; rc == 0 && k < reply.results[0].n_history; k++)
             cmds[n++] = (jifen_command){
@@ -795,7 +918,7 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
         if (rc == 0)
             codec_reply_clear(&reply);
         jifen_request pq = {.n_commands = n, .commands = cmds};
-        if (rc == 0 && (rc = call_ok(sock, &pq, &reply, "the proofs")) == 0)
+        if (rc == 0 && (rc = bench_call_ok(sock, &pq, &reply, "the proofs")) == 0)
             codec_reply_clear(&reply);
         samples_add(&stmt, bench_ms_since(t0));
         r2->ops += n;
@@ -999,14 +1122,14 @@ static int run_scenarios(const bench_options *o, void *ctx,
                         KEY_COMMITTEE) != 0)
         return -1;
     size_t from = res->n;
-    if (run_closed(o, ctx, d, false, res) != 0)
+    if (run_closed(o, ctx, d, false, NULL, res) != 0)
         return -1;
     print_closed(res, from);
     if (run_one_batched(o, ctx, d, res, "billing", bench_fill_bill,
                         KEY_TERMINAL) != 0)
         return -1;
     from = res->n;
-    if (!o->core && run_closed(o, ctx, d, true, res) != 0)
+    if (!o->core && run_closed(o, ctx, d, true, NULL, res) != 0)
         return -1;
     print_closed(res, from);
     /* The reports once, with the tree (they read, never write). */

@@ -11,6 +11,7 @@
 #include "bench.h"
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,5 +194,95 @@ int bench_lmdb_run(const bench_options *o, bench_results *res)
                   res->rows[i].p50_ms, res->rows[i].p99_ms);
     mdb_env_close(db.env);
     bench_rmtree(&dir);
+    return rc;
+}
+
+/* --- one environment against two, at once ----------------------------------
+ */
+
+typedef struct {
+    raw_db db;
+    unsigned households;
+    uint64_t next; /* the first request id of the next run */
+    double seconds;
+    bench_row row;
+    int rc;
+    pthread_t thread;
+} pair_side;
+
+static void *pair_main(void *arg)
+{
+    pair_side *p = arg;
+    p->rc = run_commits(&p->db, WORK_AWARD, p->next, UINT64_MAX, 1,
+                        p->households, p->seconds, &p->row);
+    p->next += p->row.ops;
+    return NULL;
+}
+
+/* `n` environments (1 or 2), a thread each committing one award per
+ * durable commit for o->seconds, added into *row. */
+static int pair_run(const bench_options *o, pair_side *sides, unsigned n,
+                    bench_row *row)
+{
+    for (unsigned i = 0; i < n; i++) {
+        memset(&sides[i].row, 0, sizeof sides[i].row);
+        sides[i].seconds = o->seconds;
+        sides[i].rc = 0;
+    }
+    unsigned started = 0;
+    for (; started < n; started++)
+        if (pthread_create(&sides[started].thread, NULL, pair_main,
+                           &sides[started]) != 0)
+            break;
+    int rc = started == n ? 0 : -1;
+    double longest = 0;
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(sides[i].thread, NULL);
+        rc |= sides[i].rc;
+        row->ops += sides[i].row.ops;
+        row->requests += sides[i].row.requests;
+        if (sides[i].row.seconds > longest)
+            longest = sides[i].row.seconds;
+        if (sides[i].row.p50_ms > row->p50_ms)
+            row->p50_ms = sides[i].row.p50_ms;
+        if (sides[i].row.p99_ms > row->p99_ms)
+            row->p99_ms = sides[i].row.p99_ms;
+    }
+    row->seconds += longest;
+    row->clients = n;
+    row->batch = 1;
+    row->commits = row->requests;
+    row->ops_per_s = row->seconds > 0 ? (double)row->ops / row->seconds : 0;
+    return rc;
+}
+
+int bench_lmdb_pair(const bench_options *o, unsigned rounds, bench_results *res)
+{
+    char *dirs[2] = {bench_tmpdir("lmdb-a"), bench_tmpdir("lmdb-b")};
+    pair_side sides[2];
+    int rc = dirs[0] && dirs[1] ? 0 : -1;
+    unsigned opened = 0;
+    for (unsigned i = 0; rc == 0 && i < 2; i++) {
+        sides[i].households = o->households;
+        sides[i].next = 0;
+        if (open_db(&sides[i].db, dirs[i]) != 0) {
+            rc = -1;
+            break;
+        }
+        opened++;
+        rc = run_commits(&sides[i].db, WORK_SETUP, 0, o->households, 8192,
+                         o->households, 0, NULL);
+    }
+    bench_row *one = bench_results_add(res, "lmdb_one", "lmdb-raw");
+    bench_row *two = bench_results_add(res, "lmdb_two", "lmdb-raw");
+    for (unsigned r = 0; rc == 0 && r < rounds; r++) {
+        rc = pair_run(o, sides, 1, one);
+        if (rc == 0)
+            rc = pair_run(o, sides, 2, two);
+    }
+    for (unsigned i = 0; i < opened; i++)
+        mdb_env_close(sides[i].db.env);
+    bench_rmtree(&dirs[0]);
+    bench_rmtree(&dirs[1]);
     return rc;
 }

@@ -68,6 +68,7 @@ void bench_row_finish(bench_row *r, samples *lat)
     r->p50_ms = samples_quantile(lat, 0.50);
     r->p99_ms = samples_quantile(lat, 0.99);
     r->p999_ms = samples_quantile(lat, 0.999);
+    r->max_ms = samples_quantile(lat, 1.0);
 }
 
 bench_row *bench_results_add(bench_results *res, const char *scenario,
@@ -160,6 +161,30 @@ double bench_proc_mb(pid_t pid, const char *field)
     }
     fclose(f);
     return mb;
+}
+
+double bench_proc_cpu_s(pid_t pid, pid_t tid)
+{
+    char path[96], buf[1024];
+    if (tid)
+        snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", (long)pid,
+                 (long)tid);
+    else
+        snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    /* After the command's name in parentheses (which may hold blanks):
+     * state is field 3, utime and stime fields 14 and 15. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                            "%llu %llu",
+                     &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 void bench_rss_reset(pid_t pid)

@@ -46,6 +46,14 @@ static void usage(FILE *out)
         "  --json          the JSON on stdout instead of the tables; no "
         "progress\n"
         "  --smoke         a few seconds, small N, no PostgreSQL or MariaDB\n"
+        "  --communities N instead: one service of N communities of\n"
+        "                  --households each (default 500), built over the\n"
+        "                  wire; start-up, memory, descriptors, the storm\n"
+        "                  spread and in one, two communities against one,\n"
+        "                  the roll-up (with --smoke: 20 of 50)\n"
+        "  --committers K  jifend's committer threads (default: its own, 2)\n"
+        "  --only PART     with --communities: after the build and the restart\n"
+        "                  only storm, pair or rollup\n"
         "  --core          only the targets' scenarios: register, award storm,\n"
         "                  billing, verify, raw LMDB (and the SQL baselines\n"
         "                  when given); no mixed load, reports or tree-off run\n");
@@ -76,6 +84,9 @@ static int parse_options(int argc, char **argv, bench_options *o)
         OUT,
         JSON,
         SMOKE,
+        COMMUNITIES,
+        COMMITTERS,
+        ONLY,
         CORE
     };
     static const struct option longs[] = {
@@ -91,16 +102,21 @@ static int parse_options(int argc, char **argv, bench_options *o)
         {"out", required_argument, NULL, OUT},
         {"json", no_argument, NULL, JSON},
         {"smoke", no_argument, NULL, SMOKE},
+        {"communities", required_argument, NULL, COMMUNITIES},
+        {"committers", required_argument, NULL, COMMITTERS},
+        {"only", required_argument, NULL, ONLY},
         {"core", no_argument, NULL, CORE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c, bad = 0;
     unsigned secs = 0;
+    bool households_given = false;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case HOUSEHOLDS:
             bad |= parse_uint(optarg, &o->households);
+            households_given = true;
             break;
         case CLIENTS:
             bad |= parse_uint(optarg, &o->clients);
@@ -139,6 +155,17 @@ static int parse_options(int argc, char **argv, bench_options *o)
         case CORE:
             o->core = true;
             break;
+        case COMMUNITIES:
+            bad |= parse_uint(optarg, &o->communities);
+            break;
+        case COMMITTERS:
+            bad |= parse_uint(optarg, &o->committers);
+            break;
+        case ONLY:
+            o->only = optarg;
+            bad |= strcmp(optarg, "storm") && strcmp(optarg, "pair") &&
+                   strcmp(optarg, "rollup");
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -152,7 +179,14 @@ static int parse_options(int argc, char **argv, bench_options *o)
         usage(stderr);
         return -1;
     }
-    if (o->smoke) {
+    if (o->communities && !households_given)
+        o->households = 500; /* issue 13's size of a community */
+    if (o->smoke && o->communities) {
+        o->communities = 20;
+        o->households = 50;
+        o->clients = 8;
+        o->seconds = 1;
+    } else if (o->smoke) {
         o->households = 2000;
         o->clients = 8;
         o->batch = 500;
@@ -306,8 +340,11 @@ static void write_json_to(FILE *f, const bench_options *o,
 {
     fprintf(f,
             "{\"households\": %u, \"clients\": %u, \"batch\": %u, "
-            "\"seconds\": %.0f, \"results\": [\n",
+            "\"seconds\": %.0f, ",
             o->households, o->clients, o->batch, o->seconds);
+    if (o->communities)
+        fprintf(f, "\"communities\": %u, ", o->communities);
+    fprintf(f, "\"results\": [\n");
     for (size_t i = 0; i < res->n; i++) {
         const bench_row *r = &res->rows[i];
         fprintf(f,
@@ -328,11 +365,24 @@ static void write_json_to(FILE *f, const bench_options *o,
         json_number(f, "p50_ms", r->p50_ms, false);
         json_number(f, "p99_ms", r->p99_ms, false);
         json_number(f, "p999_ms", r->p999_ms, false);
+        json_number(f, "max_ms", r->max_ms, false);
+        if (r->commits)
+            fprintf(f, "\"commits\": %llu, ", (unsigned long long)r->commits);
+        if (r->load1 > 0)
+            json_number(f, "load1", r->load1, false);
+        if (r->cpu_us_per_op > 0) {
+            json_number(f, "daemon_cpu_us_per_op", r->cpu_us_per_op, false);
+            json_number(f, "server_thread_cpu_us_per_op", r->server_us_per_op,
+                        false);
+        }
         json_number(f, "peak_rss_mb", r->peak_rss_mb, false);
         json_number(f, "peak_anon_mb", r->peak_anon_mb, true);
         fprintf(f, "}%s\n", i + 1 < res->n ? "," : "");
     }
-    fprintf(f, "]}\n");
+    fprintf(f, "]");
+    if (res->extra[0])
+        fprintf(f, ",\n \"service\": {%s}", res->extra);
+    fprintf(f, "}\n");
 }
 
 static int write_json(const char *path, const bench_options *o,
@@ -372,14 +422,28 @@ static void print_tree_cost(const bench_results *res)
 
 int main(int argc, char **argv)
 {
-    bench_options o = {100000, 64,    1000,  3,     4,    10,   JIFEND_PATH,
-                       NULL,   NULL,  NULL,  false, false, false, false};
+    bench_options o = {100000, 64,    1000,  3,     4,     10, JIFEND_PATH,
+                       NULL,   NULL,  NULL,  false, false, false, 0,
+                       0,      NULL,  false};
     if (parse_options(argc, argv, &o) != 0)
         return 2;
     bench_say_enable(!o.json);
     bench_progress_enable(!o.json && isatty(STDERR_FILENO));
     bench_on_interrupt();
     bench_results res = {0};
+    if (o.communities) {
+        /* The many-communities run says its figures as it goes. */
+        int rc = bench_communities_run(&o, &res);
+        if (o.json)
+            write_json_to(stdout, &o, &res);
+        if (o.out && write_json(o.out, &o, &res) != 0)
+            rc = -1;
+        for (size_t i = 0; rc == 0 && i < res.n; i++)
+            if (res.rows[i].errors)
+                rc = -1;
+        free(res.rows);
+        return rc == 0 ? 0 : 1;
+    }
     int rc = bench_jifen_run(&o, &res);
     /* The same daemon without its Merkle tree, in the same run: what the
      * tree costs the write path, as a ratio (docs/performance.md). */

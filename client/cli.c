@@ -43,6 +43,8 @@ enum {
 #define CLI_MAX_WORDS 8 /* command words plus positionals, with room */
 #define CLI_MAX_ARGS 2  /* positionals of the widest command */
 #define CLI_TIMEOUT_MAX_MS 3600000u
+/* verify, reports and the roll-up, unless --timeout says otherwise */
+#define CLI_LONG_QUERY_TIMEOUT_MS 120000
 #define CLI_RETRIES_MAX 100u
 
 /* --- parsers: text -> one field ------------------------------------------ */
@@ -659,8 +661,10 @@ static void print_help(FILE *f)
         "  --server-key KEY   jifend's public key, Z85 or a file such as\n"
         "                     DATA/jifend.pub (default: $JIFEN_SERVER_KEY)\n"
         "  --json             print one JSON object on stdout\n"
-        "  --timeout MS       wait per try in milliseconds (default %d)\n"
-        "  --retries N        resends when no reply comes (default %d)\n"
+        "  --timeout MS       wait per try in milliseconds (default %d;\n"
+        "                     verify, report: 120000)\n"
+        "  --retries N        resends when no reply comes (default %d;\n"
+        "                     verify, report: 0)\n"
         "  -h, --help         this text\n"
         "  --version          the version\n\n"
         "exit codes:\n"
@@ -880,6 +884,14 @@ static const char *opt_or_env(const cli_args *a, opt_id o, const char *var)
     return env != NULL && *env != '\0' ? env : NULL;
 }
 
+/* Queries that read a whole ledger, or every community's: they take
+ * seconds on a large service, where a write takes milliseconds. */
+static bool long_query(jifen_command_kind kind)
+{
+    return kind == JIFEN_CMD_ROLLUP || kind == JIFEN_CMD_VERIFY ||
+           kind == JIFEN_CMD_REPORT;
+}
+
 /* Server, keys, timeout and retries: options first, then the
  * environment. */
 static int configure(cli_run *r, const cli_args *a, char *err, size_t errlen)
@@ -901,6 +913,12 @@ static int configure(cli_run *r, const cli_args *a, char *err, size_t errlen)
         return fail(err, errlen, "--server: empty");
     r->timeout_ms = JIFEN_DEFAULT_TIMEOUT_MS;
     r->retries = JIFEN_DEFAULT_RETRIES;
+    if (r->def && long_query(r->def->kind)) {
+        /* A resend would only queue the same work again behind the first
+         * (the daemon answers a key's queries one at a time): wait for it. */
+        r->timeout_ms = CLI_LONG_QUERY_TIMEOUT_MS;
+        r->retries = 0;
+    }
     if (a->opt[OPT_TIMEOUT] != NULL) {
         if (count_arg(a->opt[OPT_TIMEOUT], "--timeout", 1, CLI_TIMEOUT_MAX_MS,
                       &v, err, errlen) != 0)

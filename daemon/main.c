@@ -662,6 +662,10 @@ static int serve(options *o, policy *pol, ruleset **rules)
         fprintf(stderr, "jifend: checkpoint key: %s\n", err);
         return 1;
     }
+    /* Before the service opens: each community's ledger holds three
+     * descriptors (rlimits.h), and a thousand communities are past the
+     * common soft limit of 1,024 before the first connection. */
+    rlimits_raise_nofile();
     service *svc = NULL;
     service_options so_svc = {
         .data_dir = o->cfg.data,
@@ -693,7 +697,6 @@ static int serve(options *o, policy *pol, ruleset **rules)
     replica *rep = NULL;
     transport *tp = NULL;
     char bound[256];
-    rlimits_raise_nofile(); /* before the socket: connections are fds */
     ops *metrics = ops_new();
     if (!metrics || bind_secure(&tp, svc, o, bound, sizeof bound) != 0 ||
         (o->cfg.replica_of[0] && !(rep = start_replica(o, svc, metrics)))) {

@@ -22,14 +22,16 @@ uint64_t rlimits_raise_nofile(void)
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
         log_warn("file descriptors: at most %llu; cannot raise it to the "
-                 "hard limit %llu: %s (idle connections may then crowd out "
-                 "new ones)",
+                 "hard limit %llu: %s (a ledger takes three, a connection "
+                 "one: communities may not open, idle connections may "
+                 "crowd out new ones)",
                  (unsigned long long)was, (unsigned long long)rl.rlim_max,
                  strerror(errno));
         return was;
     }
     log_info("file descriptors: raised the limit from %llu to %llu (the "
-             "hard limit), for client connections",
+             "hard limit), for the communities' ledgers and client "
+             "connections",
              (unsigned long long)was, (unsigned long long)rl.rlim_cur);
     return rl.rlim_cur;
 }

@@ -28,6 +28,9 @@
 /* How often stale reader slots are looked for while serving. */
 #define SERVER_READER_CHECK_MS 5000
 
+/* How often the ledgers' timers (notices, expiry) are looked at. */
+#define SERVER_TIMER_SCAN_MS 100
+
 /* Most requests gathered into one commit, and most commands. */
 #define SERVER_GROUP_REQUESTS 4096
 #define SERVER_GROUP_COMMANDS 16384

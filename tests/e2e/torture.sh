@@ -74,8 +74,14 @@ for ((cycle = 1; cycle <= CYCLES; cycle++)); do
             "$BURST" "$ENDPOINT" "h$w" "w$w" 1000000 "$BATCH" 0 100 "${NEXT[w]}" >"$L/w$w.cycle" 2>/dev/null &
         pids+=($!)
     done
-    # Tens of ms of writing, varied so the kill lands at every phase:
-    # while applying, during the fsync, between commits, while replying.
+    # The first acknowledgement (however loaded the machine: a cycle
+    # without one would test nothing), then tens of ms of writing, varied
+    # so the kill lands at every phase: while applying, during the fsync,
+    # between commits, while replying.
+    for ((i = 0; i < 400; i++)); do
+        grep -qs '^ack' "$L"/w*.cycle && break
+        sleep 0.025
+    done
     sleep "0.0$((RANDOM % 6 + 2))"
     kill -KILL "$PID"
     wait "$PID" 2>/dev/null || true
