@@ -82,7 +82,8 @@ typedef struct {
     const char *only;    /* --communities: after the build only this part
                             (storm, pair, rollup); NULL: all of them */
     bool core;    /* only what the targets are: register, storm, billing,
-                     verify, raw LMDB (no mixed, reports, tree-off run) */
+                     mixed, verify, raw LMDB (no reports, proofs, tree-off
+                     run) */
 } bench_options;
 
 typedef struct {
