@@ -6,6 +6,10 @@
 #   ./bench.sh --web [--users U] [--households H] [--seconds S] [--out FILE]
 #   ./bench.sh --communities [N] [--households H] [--clients C] [--seconds S]
 #              [--smoke] [--out FILE]
+#   ./bench.sh --desk [--households N] [--out FILE]
+#
+# --desk runs the property desk's scenario instead (bench/desk_bench.sh): a
+# billing run of N households through the CLI and the month's reports.
 #
 # --web runs the web console's scenario instead (bench/web_bench.sh): U
 # concurrent signed-in desk users against a real jifen-web and jifend.
@@ -27,6 +31,16 @@
 # option goes to jifen_bench as it is.
 set -euo pipefail
 . "$(dirname "$0")/scripts/bootstrap.sh"
+
+if [ "${1:-}" = "--desk" ]; then
+    shift
+    install_packages
+    cmake -S "$JIFEN_ROOT" -B "$JIFEN_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release \
+        -DJIFEN_TESTS=OFF >/dev/null
+    cmake --build "$JIFEN_ROOT/build-bench" -j"$(nproc)" \
+        --target jifend jifen_cli jifen_bench households >/dev/null
+    exec "$JIFEN_ROOT/bench/desk_bench.sh" "$JIFEN_ROOT/build-bench" "$@"
+fi
 
 if [ "${1:-}" = "--web" ]; then
     shift

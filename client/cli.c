@@ -15,8 +15,12 @@
  */
 #include "checkpoint.h"
 #include "json_out.h"
+#include "calendar.h"
+#include "cli_committee.h"
 #include "cli_output.h"
+#include "cli_desk.h"
 #include "cli_proof.h"
+#include "codec.h"
 #include "jifen.h"
 
 #include <errno.h>
@@ -26,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
 
 #ifndef JIFEN_VERSION
 #define JIFEN_VERSION "unknown"
@@ -41,7 +47,7 @@ enum {
 
 #define CLI_ERR_MAX 512
 #define CLI_MAX_WORDS 8 /* command words plus positionals, with room */
-#define CLI_MAX_ARGS 2  /* positionals of the widest command */
+#define CLI_MAX_ARGS 3  /* positionals of the widest command */
 #define CLI_TIMEOUT_MAX_MS 3600000u
 /* verify, reports and the roll-up, unless --timeout says otherwise */
 #define CLI_LONG_QUERY_TIMEOUT_MS 120000
@@ -328,6 +334,144 @@ static int set_new_head(jifen_command *c, const char *text, const char *what,
     return head_size(text, what, &c->tree_size, err, errlen);
 }
 
+/* --- issue 15: members, proxies, the supermarket, events ----------------- */
+
+static int set_member(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    return text_arg(c->member, sizeof c->member, text, what, err, errlen);
+}
+
+static int set_proxy(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return text_arg(c->proxy, sizeof c->proxy, text, what, err, errlen);
+}
+
+/* A day, YYYY-MM-DD and real: an event's (awards), or the day of the
+ * shift report; it travels in `effective` (see jifen_types.h). */
+static int set_date(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    int64_t ms;
+    if (strlen(text) != JIFEN_DATE_LEN || clock_parse_date(text, &ms) != 0)
+        return fail(err, errlen, "%s: '%s' is not a date YYYY-MM-DD", what,
+                    text);
+    memcpy(c->effective, text, JIFEN_DATE_LEN + 1);
+    return 0;
+}
+
+/* head, spouse, ... or its name: 户主, 配偶, Tenant. */
+static int set_relation(jifen_command *c, const char *text, const char *what,
+                        char *err, size_t errlen)
+{
+    const char *code = cli_committee_relation(text);
+    if (!code)
+        return fail(err, errlen,
+                    "%s: '%s' is not one of head (户主), spouse (配偶), "
+                    "child (子女), parent (父母), grandchild (孙辈), sibling "
+                    "(兄弟姐妹), tenant (租户), other (其他)",
+                    what, text);
+    snprintf(c->code, sizeof c->code, "%s", code);
+    return 0;
+}
+
+/* A member's phone and a funder's code travel in `key` (jifen_types.h). */
+static int set_phone(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return text_arg(c->key, JIFEN_PHONE_MAX + 1, text, what, err, errlen);
+}
+
+static int set_funder_code(jifen_command *c, const char *text,
+                           const char *what, char *err, size_t errlen)
+{
+    if (!codec_code_ok(text))
+        return fail(err, errlen, "%s: '%s' must be 1-32 characters of "
+                                 "a-z 0-9 _ -", what, text);
+    return text_arg(c->key, JIFEN_CODE_MAX + 1, text, what, err, errlen);
+}
+
+/* KIND or KIND:CODE - community-fund, street-office, sponsor:CODE,
+ * merchant:CODE (the fund and the office are their own codes). */
+static int set_funder(jifen_command *c, const char *text, const char *what,
+                      char *err, size_t errlen)
+{
+    char kind[JIFEN_CODE_MAX + 1];
+    const char *colon = strchr(text, ':');
+    size_t n = colon ? (size_t)(colon - text) : strlen(text);
+    snprintf(kind, sizeof kind, "%.*s", (int)(n < JIFEN_CODE_MAX ? n : JIFEN_CODE_MAX), text);
+    c->funder_kind = jifen_funder_kind_from_name(kind);
+    if (c->funder_kind == JIFEN_FUNDER_NONE)
+        return fail(err, errlen, "%s: '%s' is not community-fund, "
+                                 "street-office, sponsor:CODE or "
+                                 "merchant:CODE", what, text);
+    bool needs_code = c->funder_kind == JIFEN_FUNDER_SPONSOR ||
+                      c->funder_kind == JIFEN_FUNDER_MERCHANT;
+    if (needs_code && !colon)
+        return fail(err, errlen, "%s: a %s needs its code: %s:CODE", what,
+                    kind, kind);
+    return set_funder_code(c, colon ? colon + 1 : kind, what, err, errlen);
+}
+
+static int set_price(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return set_u32(&c->points, JIFEN_POINTS_MAX, text, what, err, errlen);
+}
+
+/* Yuan owed to the funder per unit: 0 for a donation. */
+static int set_value(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    if (strspn(text, "0.") == strlen(text) && strchr(text, '0')) {
+        c->amount = 0;
+        return 0;
+    }
+    return set_yuan(c, text, what, err, errlen);
+}
+
+static int set_stock(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return set_u32(&c->limit, JIFEN_STOCK_MAX, text, what, err, errlen);
+}
+
+static int set_count(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    return count_arg(text, what, 1, JIFEN_STOCK_MAX, &c->amount, err, errlen);
+}
+
+static int set_quantity(jifen_command *c, const char *text, const char *what,
+                        char *err, size_t errlen)
+{
+    return count_arg(text, what, 1, JIFEN_QUANTITY_MAX, &c->amount, err,
+                     errlen);
+}
+
+static int set_flag(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    (void)text;
+    (void)what;
+    (void)err;
+    (void)errlen;
+    c->flag = true;
+    return 0;
+}
+
+/* A file a command reads itself (a roster, an import): kept in the
+ * arguments, nothing to fill. */
+static int set_file(jifen_command *c, const char *text, const char *what,
+                    char *err, size_t errlen)
+{
+    (void)c;
+    if (*text == '\0')
+        return fail(err, errlen, "%s: empty", what);
+    return 0;
+}
+
 static int set_role(jifen_command *c, const char *text, const char *what,
                     char *err, size_t errlen)
 {
@@ -336,6 +480,36 @@ static int set_role(jifen_command *c, const char *text, const char *what,
         return fail(err, errlen,
                     "%s: '%s' is not committee, terminal, auditor or admin",
                     what, text);
+    return 0;
+}
+
+/* The property desk (issue 14): how a payment was made and its
+ * platform's reference, a fee item, units of it, a day. */
+static int set_channel(jifen_command *c, const char *text, const char *what,
+                       char *err, size_t errlen)
+{
+    c->channel = jifen_channel_from_name(text);
+    if (c->channel == JIFEN_CHANNEL_UNSPECIFIED)
+        return fail(err, errlen,
+                    "%s: '%s' is not cash, wechat, alipay, bank or card", what,
+                    text);
+    return 0;
+}
+
+static int set_reference(jifen_command *c, const char *text, const char *what,
+                         char *err, size_t errlen)
+{
+    return text_arg(c->reference, sizeof c->reference, text, what, err,
+                    errlen);
+}
+
+static int set_units(jifen_command *c, const char *text, const char *what,
+                     char *err, size_t errlen)
+{
+    uint64_t v = 0;
+    if (count_arg(text, what, 0, 1000, &v, err, errlen) != 0)
+        return -1;
+    c->points = (uint32_t)v;
     return 0;
 }
 
@@ -361,6 +535,32 @@ typedef enum {
     OPT_QR,    /* checkpoint: as a QR code in the terminal */
     OPT_SVG,   /* ... as an SVG file */
     OPT_PNG,   /* ... as a PNG file */
+    /* the property desk (issue 14) */
+    OPT_CHANNEL,
+    OPT_REF,
+    OPT_ITEM,
+    OPT_UNITS,
+    OPT_DATE,
+    OPT_DRY_RUN,
+    OPT_XLSX, /* reports: an Excel workbook */
+    OPT_BATCH, /* billing run: bills a request */
+    /* issue 15 (docs/committee.md) */
+    OPT_MEMBER,
+    OPT_PROXY,
+    OPT_EVENT,
+    OPT_ACTIVITY,
+    OPT_RELATION,
+    OPT_PHONE,
+    OPT_CONSENT,
+    OPT_PRICE,
+    OPT_VALUE,
+    OPT_FUNDER,
+    OPT_FUNDER_NAME,
+    OPT_STOCK,
+    OPT_QUANTITY,
+    OPT_DECREASE,
+    OPT_ENCODING, /* ... of its file */
+    OPT_REPRINT,
     /* many communities (docs/communities.md) */
     OPT_STREET,          /* community create, key enrol, report rollup */
     OPT_ALL_COMMUNITIES, /* key enrol: a key of the service for all */
@@ -378,6 +578,7 @@ typedef enum {
     OPT_RETRIES,
     OPT_HELP,
     OPT_VERSION,
+    OPT_LANG, /* zh (the default) or en, for what people read */
     OPT_COUNT
 } opt_id;
 
@@ -385,7 +586,8 @@ typedef enum {
 #define GLOBAL_OPTS                                                            \
     (BIT(OPT_SERVER) | BIT(OPT_KEY) | BIT(OPT_SERVER_KEY) |                    \
      BIT(OPT_COMMUNITY) | BIT(OPT_JSON) | BIT(OPT_TIMEOUT) |                   \
-     BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION))
+     BIT(OPT_RETRIES) | BIT(OPT_HELP) | BIT(OPT_VERSION) | BIT(OPT_LANG))
+_Static_assert(OPT_COUNT <= 64, "options are bits of a uint64_t");
 
 typedef struct {
     const char *name;
@@ -418,6 +620,31 @@ static const option_def options[OPT_COUNT] = {
     [OPT_QR] = {"--qr", NULL, NULL, NULL},
     [OPT_SVG] = {"--svg", NULL, "FILE", NULL},
     [OPT_PNG] = {"--png", NULL, "FILE", NULL},
+    [OPT_CHANNEL] = {"--channel", NULL, "CHANNEL", set_channel},
+    [OPT_REF] = {"--ref", NULL, "REFERENCE", set_reference},
+    [OPT_ITEM] = {"--item", NULL, "CODE", set_code},
+    [OPT_UNITS] = {"--units", NULL, "N", set_units},
+    [OPT_DATE] = {"--date", NULL, "YYYY-MM-DD", set_date},
+    [OPT_DRY_RUN] = {"--dry-run", NULL, NULL, NULL},
+    [OPT_XLSX] = {"--xlsx", NULL, "FILE", NULL},
+    [OPT_BATCH] = {"--batch", NULL, "N", NULL},
+    [OPT_MEMBER] = {"--member", NULL, "NAME", set_member},
+    [OPT_PROXY] = {"--proxy", NULL, "NAME", set_proxy},
+    [OPT_EVENT] = {"--event", NULL, "TEXT", set_name},
+    [OPT_ACTIVITY] = {"--activity", NULL, "CODE", set_code},
+    [OPT_RELATION] = {"--relation", NULL, "R", set_relation},
+    [OPT_PHONE] = {"--phone", NULL, "NUMBER", set_phone},
+    [OPT_CONSENT] = {"--consent", NULL, "REF", set_note},
+    [OPT_PRICE] = {"--price", NULL, "POINTS", set_price},
+    [OPT_VALUE] = {"--value", NULL, "YUAN", set_value},
+    [OPT_FUNDER] = {"--funder", NULL, "KIND[:CODE]", set_funder},
+    [OPT_FUNDER_NAME] = {"--funder-name", NULL, "NAME", set_note},
+    [OPT_STOCK] = {"--stock", NULL, "N", set_stock},
+    [OPT_QUANTITY] = {"--quantity", NULL, "N", set_quantity},
+    [OPT_DECREASE] = {"--decrease", NULL, NULL, set_flag},
+    [OPT_ENCODING] = {"--encoding", NULL, "utf-8|gb18030", NULL},
+    [OPT_REPRINT] = {"--reprint", NULL, "ENTRY", set_entry},
+    [OPT_LANG] = {"--lang", NULL, "zh|en", NULL},
     [OPT_STREET] = {"--street", NULL, "CODE", set_street},
     [OPT_ALL_COMMUNITIES] = {"--all-communities", NULL, NULL,
                              set_all_communities},
@@ -458,17 +685,50 @@ static const command_def commands[] = {
     {"household", "search", JIFEN_CMD_HOUSEHOLD_SEARCH, {{"QUERY", set_version}},
      BIT(OPT_LIMIT), 0,
      "Find households whose code starts with QUERY or name contains it."},
+    {"award", "roster", JIFEN_CMD_AWARD, {{"FILE", set_file}},
+     BIT(OPT_ACTIVITY) | BIT(OPT_EVENT) | BIT(OPT_DATE) | BIT(OPT_NOTE) |
+         BIT(OPT_DRY_RUN) | BIT(OPT_ENCODING),
+     BIT(OPT_ACTIVITY) | BIT(OPT_EVENT),
+     "Award the attendees of a sign-in sheet (CSV: household, member,\n"
+     "      hours; UTF-8 or GB18030) for one event, each household once;\n"
+     "      --dry-run shows what would be awarded and every refused row."},
     {"award", NULL, JIFEN_CMD_AWARD, {ARG_H, {"ACTIVITY", set_code}},
-     BIT(OPT_POINTS) | BIT(OPT_HOURS) | BIT(OPT_NOTE), 0,
-     "Award points for a catalogue activity (--hours: per-hour ones)."},
+     BIT(OPT_POINTS) | BIT(OPT_HOURS) | BIT(OPT_NOTE) | BIT(OPT_MEMBER) |
+         BIT(OPT_PROXY) | BIT(OPT_EVENT) | BIT(OPT_DATE), 0,
+     "Award points for a catalogue activity (--hours: per-hour ones);\n"
+     "      --member who earned it, --proxy who acted for them."},
     {"deduct", NULL, JIFEN_CMD_DEDUCT, {ARG_H, {"RULE", set_code}},
      BIT(OPT_POINTS) | BIT(OPT_NOTE), BIT(OPT_NOTE),
      "Deduct points by a published rule; the note says why."},
     {"bill", NULL, JIFEN_CMD_BILL, {ARG_H, ARG_AMOUNT},
      BIT(OPT_PERIOD), BIT(OPT_PERIOD),
      "Bill AMOUNT yuan of property fee for the month YYYY-MM."},
-    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT}, 0, 0,
-     "Record a payment of AMOUNT yuan (partial or in advance is fine)."},
+    {"pay", NULL, JIFEN_CMD_PAY, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_CHANNEL) | BIT(OPT_REF), 0,
+     "Record a payment of AMOUNT yuan (partial or in advance is fine), by\n"
+     "      cash (the default), wechat, alipay, bank or card; a non-cash\n"
+     "      payment needs the platform's reference. Settles the oldest bills\n"
+     "      first; gets the next receipt number."},
+    {"refund", NULL, JIFEN_CMD_REFUND, {ARG_H, ARG_AMOUNT},
+     BIT(OPT_CHANNEL) | BIT(OPT_REF) | BIT(OPT_NOTE),
+     BIT(OPT_CHANNEL) | BIT(OPT_NOTE),
+     "Pay AMOUNT yuan back to H out of what it paid ahead (never more)."},
+    {"receipt", NULL, JIFEN_CMD_RECEIPT, {{"ENTRY", set_entry}}, 0, 0,
+     "Print the receipt (收据) of payment ENTRY: items and months paid,\n"
+     "      the amount in figures and in capitals (人民币大写), points."},
+    {"billing", "run", JIFEN_CMD_BILLING_PLAN, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_ITEM) | BIT(OPT_DRY_RUN) | BIT(OPT_BATCH),
+     BIT(OPT_PERIOD),
+     "Bill every household every item of the fee schedule for YYYY-MM,\n"
+     "      once (run it again to finish a run that was stopped); --dry-run:\n"
+     "      the totals per item and who cannot be billed, nothing written."},
+    {"shift", "close", JIFEN_CMD_SHIFT_CLOSE, {{NULL, NULL}}, BIT(OPT_NOTE), 0,
+     "Close this terminal's shift (日结): totals per channel since its last\n"
+     "      close, and the cash that should be in the drawer."},
+    {"household", "set", JIFEN_CMD_HOUSEHOLD_SET, {ARG_H},
+     BIT(OPT_AREA) | BIT(OPT_ITEM) | BIT(OPT_UNITS), 0,
+     "Record H's floor area (--area M2) or its units of a per-unit fee\n"
+     "      item (--item CODE --units N, such as parking spaces)."},
     {"redeem", NULL, JIFEN_CMD_REDEEM, {ARG_H, {"POINTS", set_redeem_points}},
      0, 0,
      "Pay fee due with POINTS points, at the policy's rate and cap."},
@@ -527,18 +787,25 @@ static const command_def commands[] = {
     {"settle", NULL, JIFEN_CMD_SETTLE, {ARG_AMOUNT}, BIT(OPT_NOTE), 0,
      "Record the funder paying AMOUNT yuan for redeemed points."},
     {"report", "statement", JIFEN_CMD_REPORT, {ARG_H},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX) | BIT(OPT_PROOF) | BIT(OPT_CHECKPOINT) |
          BIT(OPT_CHECKPOINT_KEY), 0,
      "H's month: points earned, spent, expired; fees billed, paid, due;\n"
      "      --proof: with a Merkle proof of each of the month's entries."},
     {"report", "liability", JIFEN_CMD_REPORT, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
      "What the funder owes for redeemed points; points outstanding."},
     {"report", "ageing", JIFEN_CMD_REPORT, {{NULL, NULL}},
-     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
      "Fees due by age (0-30, 31-90, 91-180, >180 days); collection rate."},
-    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV),
-     0, "Every account's debits and credits; totals per asset."},
+    {"report", "arrears", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "What is unpaid of each household's bills, per fee item and month."},
+    {"report", "trial-balance", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "Every account's debits and credits; totals per asset."},
+    {"report", "shifts", JIFEN_CMD_SHIFTS, {{NULL, NULL}},
+     BIT(OPT_DATE) | BIT(OPT_CSV) | BIT(OPT_XLSX), 0,
+     "The day's shift closes (default today) and what is not closed yet."},
     {"policy", "list", JIFEN_CMD_POLICY, {{NULL, NULL}}, 0, 0,
      "List the rule sets: version, effective date, resolution; * in force."},
     {"policy", "show", JIFEN_CMD_POLICY, {{"VERSION", set_version}}, 0, 0,
@@ -559,6 +826,66 @@ static const command_def commands[] = {
      BIT(OPT_PERIOD) | BIT(OPT_STREET) | BIT(OPT_CSV), 0,
      "Every community side by side (of a street): households, points,\n"
      "      funder owed, fees billed and collected, arrears by age."},
+    /* issue 15: a month at the residents' committee (docs/committee.md) */
+    {"member", "add", JIFEN_CMD_MEMBER_SET, {ARG_H, {"NAME", set_member}},
+     BIT(OPT_RELATION) | BIT(OPT_PHONE), BIT(OPT_RELATION),
+     "Record (or change) a member of household H: relation head, spouse,\n"
+     "      child, parent, grandchild, sibling, tenant or other (or 户主...)."},
+    {"member", "leave", JIFEN_CMD_MEMBER_SET, {ARG_H, {"NAME", set_member}},
+     0, 0, "A member moved out (kept for the entries that name them)."},
+    {"member", "list", JIFEN_CMD_REPORT, {ARG_H}, BIT(OPT_CSV), 0,
+     "H's members, their relation, phone (masked) and whom they act for."},
+    {"proxy", "grant", JIFEN_CMD_PROXY_CONSENT,
+     {ARG_H, {"MEMBER", set_member}, {"PROXY", set_proxy}}, BIT(OPT_CONSENT),
+     BIT(OPT_CONSENT),
+     "MEMBER consents that PROXY acts for them (亲情代理); REF: the form."},
+    {"proxy", "revoke", JIFEN_CMD_PROXY_CONSENT,
+     {ARG_H, {"MEMBER", set_member}, {"PROXY", set_proxy}}, BIT(OPT_NOTE),
+     BIT(OPT_NOTE), "MEMBER withdraws the consent that PROXY acts for them."},
+    {"shop", "item", JIFEN_CMD_ITEM_SET, {{"CODE", set_code}},
+     BIT(OPT_NAME) | BIT(OPT_PRICE) | BIT(OPT_VALUE) | BIT(OPT_FUNDER) |
+         BIT(OPT_FUNDER_NAME) | BIT(OPT_STOCK),
+     BIT(OPT_NAME) | BIT(OPT_PRICE) | BIT(OPT_FUNDER),
+     "Add or change an item of the points supermarket: its price in\n"
+     "      points, its funder (community-fund, street-office, sponsor:CODE,\n"
+     "      merchant:CODE) and what the funder is owed per unit (--value)."},
+    {"shop", "withdraw", JIFEN_CMD_ITEM_SET, {{"CODE", set_code}}, 0, 0,
+     "Take an item off the shelves (its entries stay)."},
+    {"shop", "stock", JIFEN_CMD_STOCK_CHANGE,
+     {{"CODE", set_code}, {"N", set_count}}, BIT(OPT_DECREASE) | BIT(OPT_NOTE),
+     0, "N units of the item came in (--decrease: went out, broken or lost)."},
+    {"shop", "redeem", JIFEN_CMD_GOODS_REDEEM, {ARG_H, {"ITEM", set_code}},
+     BIT(OPT_QUANTITY) | BIT(OPT_MEMBER) | BIT(OPT_PROXY), 0,
+     "H takes goods for points: the points and the stock in one entry."},
+    {"shop", "pickup", JIFEN_CMD_PICKUP, {{"ENTRY", set_entry}},
+     BIT(OPT_MEMBER) | BIT(OPT_PROXY) | BIT(OPT_NOTE), 0,
+     "The goods of redemption ENTRY were handed over."},
+    {"shop", "list", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV), 0,
+     "The supermarket's items: price, stock, funder."},
+    {"funder", "settle", JIFEN_CMD_FUNDER_SETTLE,
+     {{"FUNDER", set_funder_code}, ARG_AMOUNT}, BIT(OPT_NOTE), 0,
+     "The scheme paid FUNDER AMOUNT yuan for goods handed out."},
+    {"report", "honour", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "The honour board (光荣榜) of the month and its year, masked."},
+    {"report", "stock", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV), 0,
+     "The supermarket's items and stock."},
+    {"report", "redemptions", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "The month's redemptions of goods, per item."},
+    {"report", "funders", JIFEN_CMD_REPORT, {{NULL, NULL}},
+     BIT(OPT_PERIOD) | BIT(OPT_CSV), 0,
+     "Per funder: goods booked to it, paid to it, owed to it."},
+    {"report", "pickups", JIFEN_CMD_REPORT, {{NULL, NULL}}, BIT(OPT_CSV), 0,
+     "Goods redeemed and not yet handed over."},
+    {"passbook", NULL, JIFEN_CMD_PASSBOOK_MARK, {ARG_H}, BIT(OPT_REPRINT), 0,
+     "Print H's paper passbook lines since the last print, and note where\n"
+     "      it ended; --reprint ENTRY prints again from ENTRY to there."},
+    {"import", "opening", JIFEN_CMD_OPENING, {{"FILE", set_file}},
+     BIT(OPT_DRY_RUN) | BIT(OPT_ENCODING), 0,
+     "Opening balances from the paper ledgers (CSV: household, points,\n"
+     "      fee yuan (prepaid: negative), date, book, page); only for\n"
+     "      households without entries; file and ledger totals compared."},
 };
 /* clang-format on */
 
@@ -638,8 +965,8 @@ static void print_help(FILE *f)
         f,
         "  help [COMMAND]\n      This text, or one command's.\n\n"
         "Every write (household add, award, deduct, bill, pay, redeem,\n"
-        "reverse, appeal, object, approve, settle, policy load) takes\n"
-        "--request-id ID;\n"
+        "refund, reverse, appeal, object, approve, settle, shift close,\n"
+        "household set, policy load) takes --request-id ID;\n"
         "without it a random id is made. A\n"
         "request that gets no reply is resent with the same id, and the\n"
         "ledger applies an id once: resending it by hand is safe too.\n"
@@ -649,10 +976,13 @@ static void print_help(FILE *f)
         "make a pair with 'jifen keygen', have an admin enrol the .pub with\n"
         "a role, and give --key and --server-key. Roles: committee (household\n"
         "add, award, deduct, reverse of those; object, approve), terminal\n"
-        "(bill, pay, redeem, reverse of those; settle), auditor (verify,\n"
+        "(bill, billing run, pay, redeem, refund, reverse of those; settle,\n"
+        "shift close, report shifts, household set), auditor (verify,\n"
         "key list, stats, feed), admin\n"
         "(key enrol, revoke, list; policy load; verify, stats); all of them:\n"
-        "balance, history, checkpoint, policy list/show, notices, report.\n\n"
+        "balance, history, checkpoint, policy list/show, notices, report,\n"
+        "receipt. Receipts and reports print in Chinese; --lang en (or\n"
+        "JIFEN_LANG=en, or an English locale) for English.\n\n"
         "options (before or after the command):\n"
         "  --server ENDPOINT  jifend's ZeroMQ endpoint (default: $JIFEN_SERVER,"
         "\n                     else %s)\n"
@@ -665,6 +995,7 @@ static void print_help(FILE *f)
         "                     verify, report: 120000)\n"
         "  --retries N        resends when no reply comes (default %d;\n"
         "                     verify, report: 0)\n"
+        "  --lang zh|en       the language of receipts and reports\n"
         "  -h, --help         this text\n"
         "  --version          the version\n\n"
         "exit codes:\n"
@@ -811,6 +1142,26 @@ static const command_def *find_command(const char *const *words, size_t n,
     return NULL;
 }
 
+/* The report a row asks for: its second word, or the word it names it by
+ * (member list: members; shop list: stock). */
+static const char *report_kind(const command_def *d)
+{
+    if (strcmp(d->name, "member") == 0)
+        return "members";
+    if (strcmp(d->name, "shop") == 0)
+        return "stock";
+    return d->sub;
+}
+
+/* The rows whose command undoes: a member moved out, an item withdrawn, a
+ * consent withdrawn (the command's flag, jifen_types.h). */
+static bool undoes(const command_def *d)
+{
+    return d->sub && (strcmp(d->sub, "leave") == 0 ||
+                      strcmp(d->sub, "withdraw") == 0 ||
+                      strcmp(d->sub, "revoke") == 0);
+}
+
 /* Fills cmd from the positionals and the options, after checking that the
  * command takes exactly what was given. */
 static int build_command(const command_def *d, const cli_args *a, size_t first,
@@ -827,7 +1178,8 @@ static int build_command(const command_def *d, const cli_args *a, size_t first,
     memset(cmd, 0, sizeof *cmd);
     cmd->kind = d->kind;
     if (d->kind == JIFEN_CMD_REPORT) /* the second word names the report */
-        snprintf(cmd->code, sizeof cmd->code, "%s", d->sub);
+        snprintf(cmd->code, sizeof cmd->code, "%s", report_kind(d));
+    cmd->flag = undoes(d); /* member leave, shop withdraw, proxy revoke */
     for (size_t i = 0; i < want; i++)
         if (d->args[i].set(cmd, a->words[first + i], d->args[i].name, err,
                            errlen) != 0)
@@ -844,6 +1196,8 @@ static int build_command(const command_def *d, const cli_args *a, size_t first,
             options[o].set(cmd, a->opt[o], options[o].name, err, errlen) != 0)
             return -1;
     }
+    if (cmd->kind == JIFEN_CMD_GOODS_REDEEM && cmd->amount == 0)
+        cmd->amount = 1; /* one unit unless --quantity says more */
     return 0;
 }
 
@@ -889,7 +1243,7 @@ static const char *opt_or_env(const cli_args *a, opt_id o, const char *var)
 static bool long_query(jifen_command_kind kind)
 {
     return kind == JIFEN_CMD_ROLLUP || kind == JIFEN_CMD_VERIFY ||
-           kind == JIFEN_CMD_REPORT;
+           kind == JIFEN_CMD_REPORT || kind == JIFEN_CMD_SHIFTS;
 }
 
 /* Server, keys, timeout and retries: options first, then the
@@ -1175,6 +1529,20 @@ static int proof_call(void *ctx, const jifen_request *req, jifen_reply *reply)
     return rc;
 }
 
+/* proof_call without touching the run: a request of its own on a
+ * connection of its own, so several threads may call it at once (the
+ * billing run's requests in flight together). */
+static int parallel_call(void *ctx, const jifen_request *req,
+                         jifen_reply *reply)
+{
+    cli_run copy = *(const cli_run *)ctx;
+    char community[sizeof copy.req.community];
+    memcpy(community, copy.req.community, sizeof community);
+    copy.req = *req;
+    memcpy(copy.req.community, community, sizeof community);
+    return call_server(&copy, reply);
+}
+
 /* The commands of cli_proof.h, or -1 when this run is none of them. */
 static int run_merkle(cli_run *r, const cli_args *a, size_t first)
 {
@@ -1206,6 +1574,80 @@ static int run_merkle(cli_run *r, const cli_args *a, size_t first)
     default:
         return -1;
     }
+}
+
+/* The commands of cli_desk.h (the property desk, and every report as
+ * people read it), or -1 when this run is none of them. */
+static int run_desk(cli_run *r, const cli_args *a)
+{
+    cli_desk_env env = {.out = &r->out,
+                        .call = proof_call,
+                        .parallel = parallel_call,
+                        .ctx = r,
+                        .lang = i18n_lang_choose(a->opt[OPT_LANG]),
+                        .xlsx = a->opt[OPT_XLSX],
+                        .progress = !r->out.json && isatty(STDERR_FILENO),
+                        .request_id = r->req.request_id};
+    if (env.xlsx && (r->out.json || r->out.csv))
+        return usage_error(r, "--xlsx writes a workbook: not with --csv or "
+                              "--json");
+    if (env.xlsx && env.xlsx[0] == '\0')
+        return usage_error(r, "--xlsx: empty");
+    switch (r->def->kind) {
+    case JIFEN_CMD_REPORT:
+        /* The committee's reports are laid out by cli_committee.c (an
+         * honour board is not a table), in JSON and CSV as before; a
+         * workbook of any report is the desk's. */
+        if (cli_committee_report_kind(r->cmd.code) && !env.xlsx)
+            return -1;
+        return cli_desk_report(&env, &r->cmd);
+    case JIFEN_CMD_SHIFTS:
+        return cli_desk_report(&env, &r->cmd);
+    case JIFEN_CMD_RECEIPT:
+        return cli_desk_receipt(&env, r->cmd.entry);
+    case JIFEN_CMD_BILLING_PLAN: {
+        uint64_t batch = JIFEN_BATCH_MAX;
+        char err[CLI_ERR_MAX];
+        if (a->opt[OPT_BATCH] &&
+            count_arg(a->opt[OPT_BATCH], "--batch", 1, JIFEN_BATCH_MAX, &batch,
+                      err, sizeof err) != 0)
+            return usage_error(r, err);
+        return cli_desk_billing_run(&env, r->cmd.period,
+                                    r->cmd.code[0] ? r->cmd.code : NULL,
+                                    a->opt[OPT_DRY_RUN] != NULL,
+                                    (size_t)batch);
+    }
+    case JIFEN_CMD_SHIFT_CLOSE:
+        return cli_desk_shift_close(&env, r->cmd.note);
+    default:
+        return -1;
+    }
+}
+
+/* The commands of cli_committee.h (issue 15), or -1 when this run is none
+ * of them. */
+static int run_committee(cli_run *r, const cli_args *a, size_t first)
+{
+    cli_committee_env env = {.out = &r->out,
+                             .call = proof_call,
+                             .ctx = r,
+                             .encoding = a->opt[OPT_ENCODING],
+                             .dry_run = a->opt[OPT_DRY_RUN] != NULL};
+    const command_def *d = r->def;
+    if (d->kind == JIFEN_CMD_AWARD && d->sub != NULL) {
+        if (!r->cmd.effective[0]) /* the event was today, in Shanghai */
+            clock_date_text((int64_t)time(NULL) * 1000, r->cmd.effective);
+        return cli_committee_roster(&env, a->words[first], &r->cmd);
+    }
+    if (d->kind == JIFEN_CMD_OPENING)
+        return cli_committee_opening(&env, a->words[first]);
+    if (d->kind == JIFEN_CMD_PASSBOOK_MARK)
+        return cli_committee_passbook(&env, r->cmd.household, r->cmd.entry);
+    if (d->kind == JIFEN_CMD_REPORT && strcmp(r->cmd.code, "statement") == 0 &&
+        !a->opt[OPT_CSV] && !a->opt[OPT_PROOF] && !a->opt[OPT_CHECKPOINT] &&
+        !a->opt[OPT_CHECKPOINT_KEY] && !a->opt[OPT_XLSX])
+        return cli_committee_statement(&env, &r->cmd);
+    return -1;
 }
 
 /* `jifen keygen [--out PREFIX]`: local, nothing is sent. Prints the public
@@ -1266,8 +1708,13 @@ int main(int argc, char **argv)
     parse_command_line(argc, argv, &a);
     r.out.json = a.opt[OPT_JSON] != NULL;
     r.out.csv = a.opt[OPT_CSV] != NULL;
+    r.out.lang = i18n_lang_choose(a.opt[OPT_LANG]);
     if (a.err[0] != '\0')
         return usage_error(&r, a.err);
+    if (a.opt[OPT_LANG] != NULL && strcmp(a.opt[OPT_LANG], "zh") != 0 &&
+        strcmp(a.opt[OPT_LANG], "en") != 0 &&
+        strcmp(a.opt[OPT_LANG], "zh-CN") != 0)
+        return usage_error(&r, "--lang: zh or en");
     if (a.opt[OPT_VERSION] != NULL) {
         printf("jifen %s\n", JIFEN_VERSION);
         return EXIT_DONE;
@@ -1293,6 +1740,10 @@ int main(int argc, char **argv)
         rc = usage_error(&r, err);
     else if ((rc = run_merkle(&r, &a, used)) >= 0)
         ; /* a proof, a statement with proofs, a QR code */
+    else if ((rc = run_committee(&r, &a, used)) >= 0)
+        ; /* a roster, an import, a passbook, a statement with its lines */
+    else if ((rc = run_desk(&r, &a)) >= 0)
+        ; /* the property desk, and the reports */
     else if (a.opt[OPT_CHECKPOINT] != NULL || a.opt[OPT_CHECKPOINT_KEY] != NULL)
         rc = verify_with_checkpoint(&r, &a);
     else

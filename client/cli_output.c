@@ -7,6 +7,7 @@
 #include "cli_output.h"
 
 #include "calendar.h"
+#include "cli_committee.h"
 #include "json_out.h"
 #include "codec.h"
 #include "csv.h"
@@ -81,6 +82,19 @@ static void print_one_line(FILE *f, const char *s)
 
 /* --- writes --------------------------------------------------------------- */
 
+/* Issue 15: ", member 王奶奶, by proxy 王小明". */
+static void print_acting(FILE *f, const char *member, const char *proxy)
+{
+    if (member[0]) {
+        fputs(", member ", f);
+        print_one_line(f, member);
+    }
+    if (proxy[0]) {
+        fputs(", by proxy ", f);
+        print_one_line(f, proxy);
+    }
+}
+
 /* The middle of "entry 42: awarded 3 points to 3-2-501 (volunteer)". */
 static void describe_write(FILE *f, const jifen_command *c,
                            const jifen_result *r)
@@ -99,6 +113,7 @@ static void describe_write(FILE *f, const jifen_command *c,
     case JIFEN_CMD_AWARD:
         fprintf(f, "awarded %" PRIu64 " point%s to %s (%s)", r->points,
                 plural(r->points), c->household, c->code);
+        print_acting(f, c->member, c->proxy);
         break;
     case JIFEN_CMD_DEDUCT:
         fprintf(f, "deducted %" PRIu64 " point%s from %s (%s)", r->points,
@@ -113,6 +128,26 @@ static void describe_write(FILE *f, const jifen_command *c,
         fprintf(f, "received %s yuan from %s",
                 jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan),
                 c->household);
+        if (c->channel > JIFEN_CHANNEL_CASH)
+            fprintf(f, " by %s (%s)", jifen_channel_name(c->channel),
+                    c->reference);
+        if (r->receipt_no)
+            fprintf(f, ", receipt No. %08" PRIu64, r->receipt_no);
+        break;
+    case JIFEN_CMD_REFUND:
+        fprintf(f, "refunded %s yuan to %s by %s",
+                jifen_format_yuan((int64_t)c->amount, yuan, sizeof yuan),
+                c->household, jifen_channel_name(c->channel));
+        if (c->reference[0])
+            fprintf(f, " (%s)", c->reference);
+        break;
+    case JIFEN_CMD_HOUSEHOLD_SET:
+        if (c->code[0])
+            fprintf(f, "%s has %" PRIu32 " of %s", c->household, c->points,
+                    c->code);
+        else
+            fprintf(f, "%s has %s m2", c->household,
+                    jifen_format_yuan(c->area_centi_m2, yuan, sizeof yuan));
         break;
     case JIFEN_CMD_REDEEM:
         fprintf(f, "redeemed %" PRIu64 " point%s of %s for %s yuan of fees",
@@ -198,7 +233,15 @@ static void print_write_human(FILE *f, const jifen_command *c,
 static bool moves_points(jifen_command_kind k)
 {
     return k == JIFEN_CMD_AWARD || k == JIFEN_CMD_DEDUCT ||
-           k == JIFEN_CMD_REDEEM;
+           k == JIFEN_CMD_REDEEM || k == JIFEN_CMD_GOODS_REDEEM ||
+           k == JIFEN_CMD_OPENING;
+}
+
+/* Issue 15: the supermarket's writes say what is left in stock. */
+static bool tells_stock(jifen_command_kind k)
+{
+    return k == JIFEN_CMD_ITEM_SET || k == JIFEN_CMD_STOCK_CHANGE ||
+           k == JIFEN_CMD_GOODS_REDEEM;
 }
 
 static void print_write_json(FILE *f, const jifen_command *c,
@@ -213,6 +256,10 @@ static void print_write_json(FILE *f, const jifen_command *c,
         json_out_u64(o, "points", r->points);
     if (c->kind == JIFEN_CMD_REDEEM)
         json_out_u64(o, "offset_fen", r->offset_fen);
+    if (r->receipt_no)
+        json_out_u64(o, "receipt", r->receipt_no);
+    if (tells_stock(c->kind) && !(c->kind == JIFEN_CMD_ITEM_SET && c->flag))
+        json_out_i64(o, "stock_left", r->stock_left);
     if (r->suspended_until_ms != 0)
         json_out_i64(o, "suspended_until_ms", r->suspended_until_ms);
     if (r->notice_ends_ms != 0) {
@@ -290,6 +337,7 @@ void cli_print_entry(FILE *f, const jifen_entry *e)
         fprintf(f, "%s %s -> %s ", i == 0 ? ":" : ",", p->debit, p->credit);
         print_asset_amount(f, p->asset, p->amount);
     }
+    print_acting(f, e->command.member, e->command.proxy);
     fprintf(f, "  by %s", e->author[0] != '\0' ? e->author : "?");
     if (e->policy[0] != '\0')
         fprintf(f, "  rules %s", e->policy);
@@ -330,6 +378,12 @@ static void print_history_json(FILE *f, const char *household,
         json_out_postings(j, e->postings, e->n_postings);
         json_out_u64(j, "reverses", e->reverses);
         json_out_str(j, "policy", e->policy); /* the rule set it was under */
+        if (e->command.member[0]) /* issue 15 */
+            json_out_str(j, "member", e->command.member);
+        if (e->command.proxy[0]) {
+            json_out_str(j, "proxy", e->command.proxy);
+            json_out_u64(j, "proxy_consent", e->proxy_consent);
+        }
     }
     json_out_print(f, &o);
 }
@@ -778,7 +832,7 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
             print_report_json(o->out, r->report);
         else if (o->csv)
             print_report_csv(o->out, r->report);
-        else
+        else if (!cli_committee_print_report(o, cmd, r))
             print_report_human(o->out, r->report);
         break;
     case JIFEN_CMD_NOTICES:
@@ -806,7 +860,7 @@ void cli_print_result(const cli_output *o, const jifen_command *cmd,
     default:
         if (o->json)
             print_write_json(o->out, cmd, request_id, r);
-        else
+        else if (!cli_committee_print_write(o, cmd, r))
             print_write_human(o->out, cmd, r);
     }
 }

@@ -9,6 +9,7 @@
 #ifndef JIFEN_CLI_OUTPUT_H
 #define JIFEN_CLI_OUTPUT_H
 
+#include "i18n.h"
 #include "jifen.h"
 #include "json_out.h"
 
@@ -21,6 +22,7 @@ typedef struct {
     FILE *err; /* diagnostics */
     bool json;
     bool csv; /* reports only */
+    i18n_lang lang; /* issue 15's prints and reports: zh-CN unless asked */
 } cli_output;
 
 /* A result with status OK or EXISTS for the command that was sent: a write

@@ -37,12 +37,19 @@ static int ask(const cli_proof_env *env, jifen_command *cmds, size_t n,
                jifen_reply *reply)
 {
     jifen_request req = {.n_commands = n, .commands = cmds};
-    int rc = env->call(env->ctx, &req, reply);
+    return cli_request(env->out, env->call, env->ctx, &req, reply);
+}
+
+int cli_request(const cli_output *out, cli_call_fn call, void *ctx,
+                const jifen_request *req, jifen_reply *reply)
+{
+    int rc = call(ctx, req, reply);
     if (rc != 0)
         return rc;
-    if (reply->status != JIFEN_STATUS_OK || reply->n_results != n) {
+    if (reply->status != JIFEN_STATUS_OK ||
+        reply->n_results != req->n_commands) {
         jifen_status st = reply->status;
-        cli_print_refusal(env->out, st, reply->error);
+        cli_print_refusal(out, st, reply->error);
         jifen_reply_clear(reply);
         /* a key set up wrongly is told apart, as for every command */
         return st == JIFEN_STATUS_FORBIDDEN ? FORBIDDEN : REFUSED;

@@ -24,6 +24,12 @@
 typedef int (*cli_call_fn)(void *ctx, const jifen_request *req,
                            jifen_reply *reply);
 
+/* Sends req through call; 0 with a reply that holds a result per command
+ * (the caller clears it), or the exit code of a failure: reported here,
+ * the whole request's refusal too (4 when forbidden, else 1). */
+int cli_request(const cli_output *out, cli_call_fn call, void *ctx,
+                const jifen_request *req, jifen_reply *reply);
+
 typedef struct {
     const cli_output *out;
     cli_call_fn call;

@@ -4,6 +4,7 @@
  */
 #include "i18n.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,4 +71,78 @@ i18n_lang i18n_lang_choose(const char *option)
 const char *i18n_lang_name(i18n_lang lang)
 {
     return lang == I18N_EN ? "en" : "zh-CN";
+}
+
+/* Appends s to out[*len], cut before a UTF-8 character that would not fit. */
+static void append(char *out, size_t cap, size_t *len, const char *s,
+                   size_t n)
+{
+    if (*len + n >= cap) {
+        n = cap - 1 - *len;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(out + *len, s, n);
+    *len += n;
+    out[*len] = '\0';
+}
+
+char *i18n_fill(char *out, size_t cap, const char *text, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    i18n_vfill(out, cap, text, n, ap);
+    va_end(ap);
+    return out;
+}
+
+char *i18n_vfill(char *out, size_t cap, const char *text, int n, va_list ap)
+{
+    if (cap == 0)
+        return out;
+    size_t len = 0;
+    out[0] = '\0';
+    int used = 0;
+    for (const char *p = text; *p;) {
+        const char *pc = strchr(p, '%');
+        if (!pc) {
+            append(out, cap, &len, p, strlen(p));
+            break;
+        }
+        append(out, cap, &len, p, (size_t)(pc - p));
+        if (pc[1] == 's' && used < n) {
+            const char *arg = va_arg(ap, const char *);
+            used++;
+            append(out, cap, &len, arg ? arg : "", strlen(arg ? arg : ""));
+            p = pc + 2;
+        } else if (pc[1] == '%') {
+            append(out, cap, &len, "%", 1);
+            p = pc + 2;
+        } else { /* a stray % (or too few strings): shown as it is */
+            append(out, cap, &len, pc, 1);
+            p = pc + 1;
+        }
+    }
+    return out;
+}
+
+/* i18n_vfill with as many strings as the message has %s: each takes the
+ * next argument, as the caller passes one for each placeholder of the
+ * message in the catalogue. */
+const char *i18n_format(char *out, size_t cap, i18n_id id, i18n_lang lang,
+                        ...)
+{
+    const char *m = i18n_text(id, lang);
+    int n = 0;
+    for (const char *p = m; (p = strchr(p, '%')) != NULL; p += 2) {
+        if (p[1] == 's')
+            n++;
+        else if (p[1] != '%')
+            p--; /* a stray %: one character on */
+    }
+    va_list ap;
+    va_start(ap, lang);
+    i18n_vfill(out, cap, m, n, ap);
+    va_end(ap);
+    return out;
 }

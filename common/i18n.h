@@ -12,6 +12,7 @@
 #ifndef JIFEN_I18N_H
 #define JIFEN_I18N_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum {
@@ -46,7 +47,21 @@ i18n_lang i18n_lang_parse(const char *name);
  * English, else Chinese. */
 i18n_lang i18n_lang_choose(const char *option);
 
+/* The message with its %s placeholders filled, in order, by the string
+ * arguments that follow (as many as it has); %% is a %. Writes into
+ * out[cap] (cut short when it does not fit) and returns out. */
+const char *i18n_format(char *out, size_t cap, i18n_id id, i18n_lang lang,
+                        ...);
+
 /* "zh-CN" or "en". */
 const char *i18n_lang_name(i18n_lang lang);
+
+/* A message with its %s filled: the n strings after n, in order ("%%" is
+ * a per cent sign), into out[cap], cut at a UTF-8 character when it does
+ * not fit. Messages are not format strings (a translator's %d must not
+ * read an argument): only %s, and no more of them than given. Returns
+ * out. */
+char *i18n_fill(char *out, size_t cap, const char *text, int n, ...);
+char *i18n_vfill(char *out, size_t cap, const char *text, int n, va_list ap);
 
 #endif

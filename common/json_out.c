@@ -115,3 +115,45 @@ void json_out_postings(json_out *parent, const jifen_posting *p, size_t n)
         json_out_u64(e, "amount", p[i].amount);
     }
 }
+
+/* --- a long array, streamed ------------------------------------------------ */
+
+void json_out_stream_open(FILE *f, const char *key)
+{
+    json_t *k = json_string(key);
+    fputc('{', f);
+    if (k)
+        json_dumpf(k, f, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(k);
+    fputs(":[", f);
+}
+
+void json_out_stream_element(FILE *f, json_out **elem, bool first)
+{
+    if (!first)
+        fputc(',', f);
+    if (!out_of_memory && *elem)
+        json_dumpf(J(*elem), f, JSON_COMPACT);
+    else
+        fputs("null", f);
+    json_decref(J(*elem));
+    *elem = NULL;
+    out_of_memory = false;
+}
+
+void json_out_stream_close(FILE *f, json_out **rest)
+{
+    fputc(']', f);
+    char *s = !out_of_memory && *rest ? json_dumps(J(*rest), JSON_COMPACT)
+                                      : NULL;
+    /* The members of `rest` follow the array: "{...}" without its "{". */
+    if (s && strcmp(s, "{}") != 0)
+        fprintf(f, ",%s", s + 1);
+    else
+        fputc('}', f);
+    fputc('\n', f);
+    free(s);
+    json_decref(J(*rest));
+    *rest = NULL;
+    out_of_memory = false;
+}

@@ -52,4 +52,13 @@ int json_out_write(FILE *f, json_out **doc);
  * {"status":"internal","error":"out of memory"} instead. */
 void json_out_print(FILE *f, json_out **doc);
 
+/* A document too long to build at once (a report of 100,000 rows), with
+ * one long array: json_out_stream_open writes {"key":[ ; each element is
+ * a document of its own (json_out_new) written and freed by
+ * json_out_stream_element; json_out_stream_close writes ] and then the
+ * members of `rest` (a document, freed), and the closing brace. */
+void json_out_stream_open(FILE *f, const char *key);
+void json_out_stream_element(FILE *f, json_out **elem, bool first);
+void json_out_stream_close(FILE *f, json_out **rest);
+
 #endif

@@ -50,17 +50,11 @@ int qr_print_terminal(const char *text, FILE *f, char *err, size_t errlen)
     return ferror(f) ? -1 : 0;
 }
 
-int qr_write_svg(const char *text, const char *path, char *err, size_t errlen)
+int qr_svg_stream(const char *text, FILE *f, char *err, size_t errlen)
 {
     QRcode *q = encode(text, err, errlen);
     if (!q)
         return -1;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        QRcode_free(q);
-        return -1;
-    }
     int w = q->width + 2 * QUIET;
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -74,8 +68,22 @@ int qr_write_svg(const char *text, const char *path, char *err, size_t errlen)
                 fprintf(f, "M%d %dh1v1h-1z", x, y);
     fprintf(f, "\" fill=\"#000\"/>\n</svg>\n");
     QRcode_free(q);
-    bool ok = !ferror(f);
-    if (fclose(f) != 0 || !ok) {
+    if (ferror(f)) {
+        snprintf(err, errlen, "write failed");
+        return -1;
+    }
+    return 0;
+}
+
+int qr_write_svg(const char *text, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = qr_svg_stream(text, f, err, errlen);
+    if (fclose(f) != 0 || rc != 0) {
         snprintf(err, errlen, "%s: write failed", path);
         return -1;
     }

@@ -19,6 +19,10 @@
  * a phone's camera reads off a screen. 0, or -1 with why in err. */
 int qr_print_terminal(const char *text, FILE *f, char *err, size_t errlen);
 
+/* The SVG picture written to f (jifen-web serves it from memory). 0, or
+ * -1 with why in err. */
+int qr_svg_stream(const char *text, FILE *f, char *err, size_t errlen);
+
 /* An SVG file at path, one rectangle per dark module. 0, or -1. */
 int qr_write_svg(const char *text, const char *path, char *err,
                  size_t errlen);

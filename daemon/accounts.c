@@ -86,6 +86,13 @@ jifen_asset account_asset(const char *name)
         strcmp(name, ACCOUNT_CASH) == 0 ||
         strcmp(name, ACCOUNT_POINTS_OFFSET) == 0)
         return JIFEN_ASSET_FEE;
+    /* Issue 15: the supermarket's funders and its goods (market.h), fee
+     * balances carried over from paper ledgers. */
+    if (strncmp(name, "funder/", 7) == 0 ||
+        strcmp(name, "community/goods-redeemed") == 0 ||
+        strcmp(name, "community/funder-paid") == 0 ||
+        strcmp(name, "community/fee-opening") == 0)
+        return JIFEN_ASSET_FEE;
     return JIFEN_ASSET_POINTS;
 }
 

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "counters.h"
+#include "desk.h"
 #include "journal.h"
 #include "merkle_store.h"
 #include "lots.h"
@@ -273,9 +274,13 @@ static int apply_key_revoke(ledger *self, const jifen_entry *e, char *err,
 
 /* --- points: awards, notices, lots ------------------------------------------ */
 
-static int apply_award(ledger *self, const jifen_entry *e, const effects *fx)
+static int apply_award(ledger *self, const jifen_entry *e, const effects *fx,
+                       char *err, size_t errlen)
 {
     const jifen_command *c = &e->command;
+    /* Issue 15: the event it was awarded for, taken for the household. */
+    if (committee_apply_award(self, e, err, errlen) != 0)
+        return -1;
     counter_add_month_year(&self->txn, c->household, c->code, e->time_ms,
                            c->points);
     if (!fx->noticed) {
@@ -350,6 +355,13 @@ static int apply_notice_decision(ledger *self, const jifen_entry *e,
     } else {
         counter_add_month_year(&self->txn, r->household, r->activity,
                                r->time_ms, -(int64_t)r->points);
+        /* A voided award frees the event it was for (issue 15). */
+        storage_error se =
+            journal_read(&self->txn, r->entry, &self->w->original, false);
+        if (se == STORAGE_OK)
+            committee_award_undone(self, &self->w->original);
+        else
+            fail(self, se == STORAGE_NOT_FOUND ? STORAGE_CORRUPT : se);
     }
     return 0;
 }
@@ -413,13 +425,20 @@ static int apply_reverse(ledger *self, const jifen_entry *e,
                       e->reverses);
     const jifen_command *c = &o->command;
     memcpy(household, c->household, JIFEN_HOUSEHOLD_MAX + 1);
+    if (desk_apply_reverse(self, e, o, err, errlen) != 0)
+        return -1;
     int64_t earliest = LOTS_NEVER;
     switch (c->kind) {
     case JIFEN_CMD_AWARD:
         counter_add_month_year(&self->txn, c->household, c->code, o->time_ms,
                                -(int64_t)c->points);
+        committee_award_undone(self, o);
         return spent(lots_take_back(&self->txn, c->household, c->points),
                      c->household, err, errlen);
+    case JIFEN_CMD_OPENING: /* issue 15 */
+        return committee_apply_reverse(self, o, err, errlen);
+    case JIFEN_CMD_GOODS_REDEEM:
+        return supermarket_apply_reverse(self, o, e->seq, err, errlen);
     case JIFEN_CMD_REDEEM:
         counter_add_month_year(&self->txn, c->household, COUNTER_REDEEM,
                                o->time_ms, -(int64_t)c->amount);
@@ -455,7 +474,7 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
     case JIFEN_CMD_AWARD:
         rc = entry_effects(self, e, NULL, &fx, err, errlen);
         if (rc == 0)
-            rc = apply_award(self, e, &fx);
+            rc = apply_award(self, e, &fx, err, errlen);
         break;
     case JIFEN_CMD_DEDUCT:
         rc = entry_effects(self, e, NULL, &fx, err, errlen);
@@ -466,6 +485,11 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
         if (rc == 0 && fx.suspended_until_ms)
             sanction_put(&self->txn, c->household, e->seq,
                          fx.suspended_until_ms);
+        /* Issue 15: a rule that also suspends awards (format 3 only: the
+         * rule key came later). */
+        if (rc == 0 && e->awards_suspended_until_ms)
+            sanction_award_put(&self->txn, c->household, e->seq,
+                               e->awards_suspended_until_ms);
         break;
     case JIFEN_CMD_REDEEM:
         counter_add_month_year(&self->txn, c->household, COUNTER_REDEEM,
@@ -505,7 +529,40 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
         break;
     case JIFEN_CMD_BILL:
     case JIFEN_CMD_PAY:
+    case JIFEN_CMD_REFUND:
+    case JIFEN_CMD_SHIFT_CLOSE:
+    case JIFEN_CMD_HOUSEHOLD_SET:
+    case JIFEN_CMD_ONTIME_AWARD:
+        rc = desk_apply(self, e, err, errlen); /* desk.c */
+        break;
     case JIFEN_CMD_SETTLE:
+        break;
+    /* issue 15 (docs/committee.md) */
+    case JIFEN_CMD_MEMBER_SET:
+        rc = committee_apply_member_set(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_PROXY_CONSENT:
+        rc = committee_apply_proxy_consent(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_OPENING:
+        rc = committee_apply_opening(self, e);
+        break;
+    case JIFEN_CMD_PASSBOOK_MARK:
+        rc = committee_apply_passbook_mark(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_ITEM_SET:
+        rc = supermarket_apply_item_set(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_STOCK_CHANGE:
+        rc = supermarket_apply_stock_change(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_GOODS_REDEEM:
+        rc = supermarket_apply_goods_redeem(self, e, err, errlen);
+        break;
+    case JIFEN_CMD_PICKUP:
+        rc = supermarket_apply_pickup(self, e, household, err, errlen);
+        break;
+    case JIFEN_CMD_FUNDER_SETTLE: /* its postings are all it does */
         break;
     default:
         rc = refuse(err, errlen, "a %s command is not an entry",

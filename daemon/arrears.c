@@ -5,6 +5,7 @@
 
 #include "clock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ void arrears_free(arrears *a)
 }
 
 static void add_charge(arrears *a, uint64_t seq, int64_t time_ms,
-                       uint64_t fen)
+                       uint64_t fen, const char *period, const char *item)
 {
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
@@ -35,16 +36,21 @@ static void add_charge(arrears *a, uint64_t seq, int64_t time_ms,
         a->charges = p;
         a->cap = cap;
     }
-    a->charges[a->n++] = (arrears_charge){seq, time_ms, fen, fen};
+    arrears_charge *c = &a->charges[a->n++];
+    *c = (arrears_charge){.seq = seq, .time_ms = time_ms, .fen = fen,
+                          .open = fen};
+    snprintf(c->period, sizeof c->period, "%s", period ? period : "");
+    snprintf(c->item, sizeof c->item, "%s", item ? item : "");
 }
 
-void arrears_bill(arrears *a, uint64_t seq, int64_t time_ms, uint64_t fen)
+void arrears_bill(arrears *a, uint64_t seq, int64_t time_ms, uint64_t fen,
+                  const char *period, const char *item)
 {
     /* One entry may post to the fee account twice; it stays one charge. */
     if (a->n && a->charges[a->n - 1].seq == seq)
         arrears_add_u(&a->charges[a->n - 1].fen, fen, &a->overflow);
     else
-        add_charge(a, seq, time_ms, fen);
+        add_charge(a, seq, time_ms, fen, period, item);
 }
 
 bool arrears_unbill(arrears *a, uint64_t seq, uint64_t fen)
@@ -74,12 +80,26 @@ void arrears_owe(arrears *a, uint64_t seq, int64_t time_ms, uint64_t fen)
     uint64_t back = fen < a->credit ? fen : a->credit;
     a->credit -= back;
     if (fen > back)
-        add_charge(a, seq, time_ms, fen - back);
+        add_charge(a, seq, time_ms, fen - back, NULL, NULL);
 }
 
 static int oldest_first(const void *x, const void *y)
 {
     const arrears_charge *a = x, *b = y;
+    /* A charge of no period (owed again without a bill) goes by its time
+     * among the others of its month. */
+    char pa[8], pb[8];
+    if (a->period[0])
+        memcpy(pa, a->period, sizeof pa);
+    else
+        clock_period_of(a->time_ms, pa);
+    if (b->period[0])
+        memcpy(pb, b->period, sizeof pb);
+    else
+        clock_period_of(b->time_ms, pb);
+    int p = strcmp(pa, pb);
+    if (p != 0)
+        return p;
     if (a->time_ms != b->time_ms)
         return a->time_ms < b->time_ms ? -1 : 1;
     return a->seq < b->seq ? -1 : a->seq > b->seq;

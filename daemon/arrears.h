@@ -11,9 +11,10 @@
  * settles the next bills). What is left open of each charge is aged by that
  * charge's own entry time.
  *
- * Settlement is per charge, so settling per fee item (the property desk:
- * a payment that names an item pays that item's oldest bills first) is a
- * filter on the charges arrears_settle walks, not a second algorithm.
+ * Settlement is per charge, and a charge knows its period and fee item
+ * (the property desk, docs/desk.md), so what a payment paid, the arrears
+ * per item and period and whether a month was paid on time all come from
+ * this one settlement (dues.h walks a household's entries into it).
  *
  * Pure: no storage, no clock. Amounts in fen.
  */
@@ -32,6 +33,8 @@ typedef struct {
     int64_t time_ms; /* ... and when: its age counts from here */
     uint64_t fen;    /* what stands of it (a reversal takes it out) */
     uint64_t open;   /* what credit left of it, after arrears_settle */
+    char period[8];  /* the month it bills, YYYY-MM ("" for none) */
+    char item[33];   /* its fee item ("" for a bill of an amount) */
 } arrears_charge;
 
 typedef struct {
@@ -46,8 +49,10 @@ typedef struct {
 void arrears_reset(arrears *a);
 void arrears_free(arrears *a);
 
-/* Entry `seq` at time_ms charged fen (a bill). */
-void arrears_bill(arrears *a, uint64_t seq, int64_t time_ms, uint64_t fen);
+/* Entry `seq` at time_ms charged fen (a bill) for `period` and fee `item`
+ * (either may be "" or NULL). */
+void arrears_bill(arrears *a, uint64_t seq, int64_t time_ms, uint64_t fen,
+                  const char *period, const char *item);
 /* A reversal of entry `seq` took back fen of what it charged. Returns
  * false when `seq` charged nothing here (the caller counts it as credit). */
 bool arrears_unbill(arrears *a, uint64_t seq, uint64_t fen);
@@ -58,7 +63,10 @@ void arrears_pay(arrears *a, uint64_t fen);
  * is a charge of its own at time_ms. */
 void arrears_owe(arrears *a, uint64_t seq, int64_t time_ms, uint64_t fen);
 
-/* Applies the credit to the charges, oldest (by time, then entry) first;
+/* Applies the credit to the charges, oldest first: by the period they
+ * bill, then by time, then by entry (a late bill of an older month is
+ * older than this month's, and a month's items settle in the order they
+ * were billed);
  * fills each charge's `open` and leaves the charges in that order (so no
  * arrears_unbill after it). Returns what credit is left (paid ahead). */
 uint64_t arrears_settle(arrears *a);

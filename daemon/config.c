@@ -63,7 +63,7 @@ void config_defaults(config *cfg)
     cfg->merkle_tree = 1;
     cfg->log_level = LOG_LEVEL_INFO;
     snprintf(cfg->community, sizeof cfg->community, "default");
-    cfg->committers = 2;
+    cfg->committers = 8;
 }
 
 static const option_row *find_row(const char *key)

@@ -19,13 +19,14 @@
 #include "notice.h"
 #include "policy.h"
 #include "sanction.h"
+#include "desk.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 /* The draft, emptied, for a command as applied. */
-static jifen_entry *new_draft(ledger *self, const jifen_command *cmd)
+jifen_entry *decide_new_draft(ledger *self, const jifen_command *cmd)
 {
     jifen_entry *e = &self->w->draft;
     memset(e, 0, sizeof *e);
@@ -33,7 +34,7 @@ static jifen_entry *new_draft(ledger *self, const jifen_command *cmd)
     return e;
 }
 
-static void add_posting(jifen_entry *e, jifen_asset asset, const char *debit,
+void decide_add_posting(jifen_entry *e, jifen_asset asset, const char *debit,
                         const char *credit, uint64_t amount)
 {
     ledger_make_posting(&e->postings[e->n_postings++], asset, debit, credit,
@@ -41,14 +42,14 @@ static void add_posting(jifen_entry *e, jifen_asset asset, const char *debit,
 }
 
 /* Poisons the transaction with a storage failure met while deciding. */
-static void failed(ledger *self, storage_error e)
+void decide_failed(ledger *self, storage_error e)
 {
     if (e != STORAGE_OK && !self->txn.error)
         self->txn.error = e;
 }
 
 /* Loads the household or refuses the command. Returns true when found. */
-static bool need_household(ledger *self, const char *code, jifen_balance *b,
+bool decide_need_household(ledger *self, const char *code, jifen_balance *b,
                            jifen_result *result)
 {
     storage_error e = ledger_household_balance(&self->txn, &self->w->totals, code, b);
@@ -60,7 +61,7 @@ static bool need_household(ledger *self, const char *code, jifen_balance *b,
         ledger_set_result(result, JIFEN_STATUS_UNKNOWN_HOUSEHOLD,
                           "household %s is not registered", code);
     else
-        failed(self, e); /* a damaged record stops the group */
+        decide_failed(self, e); /* a damaged record stops the group */
     return false;
 }
 
@@ -83,7 +84,7 @@ static bool period_counts(ledger *self, const char *household, const char *what,
 {
     storage_error e = counter_get_month_year(&self->txn, household, what, ms,
                                              month, year);
-    failed(self, e);
+    decide_failed(self, e);
     return e == STORAGE_OK;
 }
 
@@ -103,10 +104,10 @@ static void decide_household_add(ledger *self, const write_context *ctx,
         return;
     }
     if (e != STORAGE_NOT_FOUND) {
-        failed(self, e);
+        decide_failed(self, e);
         return;
     }
-    new_draft(self, cmd);
+    decide_new_draft(self, cmd);
     ledger_post_draft(self, ctx, result);
 }
 
@@ -132,7 +133,11 @@ static void decide_award(ledger *self, const write_context *ctx,
                          const jifen_command *cmd, jifen_result *result)
 {
     jifen_balance b;
-    if (!need_household(self, cmd->household, &b, result))
+    if (!decide_need_household(self, cmd->household, &b, result))
+        return;
+    /* Issue 15: a suspension, the member and proxy, the event once. */
+    uint64_t consent = 0;
+    if (!committee_award_guards(self, ctx, cmd, &consent, result))
         return;
     uint32_t points = 0;
     jifen_status s = policy_award_points(ctx->pol, cmd, &points,
@@ -143,8 +148,9 @@ static void decide_award(ledger *self, const write_context *ctx,
         result->status = s;
         return;
     }
-    jifen_entry *e = new_draft(self, cmd);
+    jifen_entry *e = decide_new_draft(self, cmd);
     e->command.points = points; /* the entry says what was really awarded */
+    e->proxy_consent = consent;
     /* Under public notice the points wait in the pending account; the
      * entry says until when, and whether a second member must approve. */
     bool needs_approval = false;
@@ -162,7 +168,7 @@ static void decide_award(ledger *self, const write_context *ctx,
         int64_t expires = policy_expiry_of(ctx->pol, ctx->now_ms);
         e->expires_ms = expires == LOTS_NEVER ? 0 : expires;
     }
-    add_posting(e, JIFEN_ASSET_POINTS, ACCOUNT_POINTS_ISSUED, account, points);
+    decide_add_posting(e, JIFEN_ASSET_POINTS, ACCOUNT_POINTS_ISSUED, account, points);
     ledger_post_draft(self, ctx, result);
     result->points = points;
     result->notice_ends_ms = e->notice_ends_ms;
@@ -173,7 +179,7 @@ static void decide_deduct(ledger *self, const write_context *ctx,
                           const jifen_command *cmd, jifen_result *result)
 {
     jifen_balance b;
-    if (!need_household(self, cmd->household, &b, result))
+    if (!decide_need_household(self, cmd->household, &b, result))
         return;
     uint32_t points = 0;
     jifen_status s = policy_deduct_points(ctx->pol, cmd, &points,
@@ -184,16 +190,18 @@ static void decide_deduct(ledger *self, const write_context *ctx,
     }
     if (!enough_points(&b, points, result))
         return;
-    jifen_entry *e = new_draft(self, cmd);
+    jifen_entry *e = decide_new_draft(self, cmd);
     e->command.points = points;
     /* A rule with suspend_months is a sanction: it also suspends
      * redemption, until the date the entry records. */
     const policy_rule *rule = policy_find_rule(ctx->pol, cmd->code);
     e->suspended_until_ms = rule ? policy_suspended_until(rule, ctx->now_ms)
                                  : 0;
+    e->awards_suspended_until_ms =
+        rule ? policy_awards_suspended_until(rule, ctx->now_ms) : 0;
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_household_points(cmd->household, account);
-    add_posting(e, JIFEN_ASSET_POINTS, account, ACCOUNT_POINTS_DEDUCTED, points);
+    decide_add_posting(e, JIFEN_ASSET_POINTS, account, ACCOUNT_POINTS_DEDUCTED, points);
     ledger_post_draft(self, ctx, result);
     result->points = points;
     result->suspended_until_ms = e->suspended_until_ms;
@@ -208,7 +216,7 @@ static bool suspended(ledger *self, const write_context *ctx,
     storage_error e =
         sanction_active(&self->txn, household, ctx->now_ms, &entry, &until);
     if (e != STORAGE_OK) {
-        failed(self, e);
+        decide_failed(self, e);
         return true;
     }
     if (entry == 0)
@@ -242,7 +250,7 @@ static void decide_redeem(ledger *self, const write_context *ctx,
                           const jifen_command *cmd, jifen_result *result)
 {
     jifen_balance b;
-    if (!need_household(self, cmd->household, &b, result))
+    if (!decide_need_household(self, cmd->household, &b, result))
         return;
     if (!enough_points(&b, cmd->amount, result) ||
         suspended(self, ctx, cmd->household, result))
@@ -262,10 +270,10 @@ static void decide_redeem(ledger *self, const write_context *ctx,
     account_household_fee(cmd->household, fee);
     /* Both legs in one entry: the points leave and the fee falls together,
      * and the funder now owes the property company the offset. */
-    jifen_entry *e = new_draft(self, cmd);
-    add_posting(e, JIFEN_ASSET_POINTS, points, ACCOUNT_POINTS_REDEEMED,
+    jifen_entry *e = decide_new_draft(self, cmd);
+    decide_add_posting(e, JIFEN_ASSET_POINTS, points, ACCOUNT_POINTS_REDEEMED,
                 cmd->amount);
-    add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_POINTS_OFFSET, fee, offset);
+    decide_add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_POINTS_OFFSET, fee, offset);
     ledger_post_draft(self, ctx, result);
     result->points = cmd->amount;
     result->offset_fen = offset;
@@ -273,21 +281,24 @@ static void decide_redeem(ledger *self, const write_context *ctx,
 
 /* --- fees ------------------------------------------------------------------------- */
 
-/* A bill (household owes more: fee <- income) or a payment (cash -> fee). */
-static void decide_fee(ledger *self, const write_context *ctx,
-                       const jifen_command *cmd, jifen_result *result)
+/* A bill (household owes more: fee <- income) of an amount; bills of a
+ * fee item, priced from the schedule, and payments are the desk's
+ * (desk.c). */
+static void decide_bill(ledger *self, const write_context *ctx,
+                        const jifen_command *cmd, jifen_result *result)
 {
+    if (cmd->code[0]) {
+        desk_decide_bill_item(self, ctx, cmd, result);
+        return;
+    }
     jifen_balance b;
-    if (!need_household(self, cmd->household, &b, result))
+    if (!decide_need_household(self, cmd->household, &b, result))
         return;
     char account[JIFEN_ACCOUNT_MAX + 1];
     account_household_fee(cmd->household, account);
-    jifen_entry *e = new_draft(self, cmd);
-    if (cmd->kind == JIFEN_CMD_BILL)
-        add_posting(e, JIFEN_ASSET_FEE, account, ACCOUNT_FEE_INCOME,
-                    cmd->amount);
-    else
-        add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_CASH, account, cmd->amount);
+    jifen_entry *e = decide_new_draft(self, cmd);
+    decide_add_posting(e, JIFEN_ASSET_FEE, account, ACCOUNT_FEE_INCOME,
+                       cmd->amount);
     ledger_post_draft(self, ctx, result);
 }
 
@@ -299,7 +310,7 @@ static void decide_settle(ledger *self, const write_context *ctx,
     account_totals t;
     storage_error se = ledger_totals(self, ACCOUNT_POINTS_OFFSET, &t);
     if (se != STORAGE_OK) {
-        failed(self, se);
+        decide_failed(self, se);
         return;
     }
     uint64_t owed = t.debits > t.credits ? t.debits - t.credits : 0;
@@ -310,8 +321,8 @@ static void decide_settle(ledger *self, const write_context *ctx,
                           owed / 100, owed % 100);
         return;
     }
-    jifen_entry *e = new_draft(self, cmd);
-    add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_CASH, ACCOUNT_POINTS_OFFSET,
+    jifen_entry *e = decide_new_draft(self, cmd);
+    decide_add_posting(e, JIFEN_ASSET_FEE, ACCOUNT_CASH, ACCOUNT_POINTS_OFFSET,
                 cmd->amount);
     ledger_post_draft(self, ctx, result);
 }
@@ -354,7 +365,7 @@ static bool reversible_after_notice(ledger *self, const jifen_entry *original,
     if (e == STORAGE_NOT_FOUND)
         return true;
     if (e != STORAGE_OK) {
-        failed(self, e);
+        decide_failed(self, e);
         return false;
     }
     if (r.state == NOTICE_POSTED)
@@ -429,7 +440,7 @@ static bool bill_reversal_keeps_cap(ledger *self, const write_context *ctx,
     storage_error e = journal_household(&self->txn, bill->command.household,
                                         false, add_fee_sums, &f, &bad);
     if (e != STORAGE_OK) {
-        failed(self, e);
+        decide_failed(self, e);
         return false;
     }
     int64_t billed_after = f.billed - (int64_t)bill->command.amount;
@@ -461,7 +472,7 @@ static bool read_original(ledger *self, uint64_t seq, jifen_result *result)
         return false;
     }
     if (e != STORAGE_OK) {
-        failed(self, e);
+        decide_failed(self, e);
         snprintf(self->last_error, sizeof self->last_error,
                  "entry %" PRIu64 " cannot be read: %s", seq,
                  e == STORAGE_CORRUPT ? "its bytes do not decode"
@@ -494,7 +505,8 @@ static void decide_reverse(ledger *self, const write_context *ctx,
                           codec_command_name(original->command.kind));
         return;
     }
-    if (!reversible_after_notice(self, original, result))
+    if (!reversible_after_notice(self, original, result) ||
+        !supermarket_reversible(self, original, result))
         return;
     uint8_t key[8];
     storage_val v;
@@ -509,13 +521,13 @@ static void decide_reverse(ledger *self, const write_context *ctx,
         return;
     }
     if (se != STORAGE_NOT_FOUND) {
-        failed(self, se == STORAGE_OK ? STORAGE_CORRUPT : se);
+        decide_failed(self, se == STORAGE_OK ? STORAGE_CORRUPT : se);
         return;
     }
     if (original->command.kind == JIFEN_CMD_BILL &&
         !bill_reversal_keeps_cap(self, ctx, original, result))
         return;
-    jifen_entry *e = new_draft(self, cmd);
+    jifen_entry *e = decide_new_draft(self, cmd);
     for (size_t i = 0; i < original->n_postings; i++) {
         const jifen_posting *p = &original->postings[i];
         mirror(original, p, &e->postings[i]);
@@ -528,7 +540,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
             account_totals t;
             se = ledger_totals(self, from, &t);
             if (se != STORAGE_OK) {
-                failed(self, se);
+                decide_failed(self, se);
                 return;
             }
             if (t.credits - t.debits < p->amount) {
@@ -543,6 +555,10 @@ static void decide_reverse(ledger *self, const write_context *ctx,
     }
     e->n_postings = original->n_postings;
     e->reverses = cmd->entry;
+    /* A payment's reversal may take back the on-time points it earned;
+     * the desk's entries name the key for its shift (desk.c). */
+    if (!desk_decide_reverse(self, ctx, original, e, result))
+        return;
     /* Filed under the original's household; the stored Reverse command
      * does not carry it (apply reads it from the original). */
     ledger_copy_text(e->command.household, sizeof e->command.household,
@@ -585,10 +601,10 @@ static void decide_key_enrol(ledger *self, const write_context *ctx,
         return;
     }
     if (e != STORAGE_NOT_FOUND) {
-        failed(self, e);
+        decide_failed(self, e);
         return;
     }
-    new_draft(self, cmd);
+    decide_new_draft(self, cmd);
     ledger_post_draft(self, ctx, result);
 }
 
@@ -604,10 +620,10 @@ static void decide_key_revoke(ledger *self, const write_context *ctx,
         return;
     }
     if (e != STORAGE_OK) {
-        failed(self, e);
+        decide_failed(self, e);
         return;
     }
-    new_draft(self, cmd);
+    decide_new_draft(self, cmd);
     ledger_post_draft(self, ctx, result);
 }
 
@@ -625,7 +641,7 @@ static bool need_pending(ledger *self, uint64_t entry, notice_record *r,
         return false;
     }
     if (e != STORAGE_OK) {
-        failed(self, e);
+        decide_failed(self, e);
         return false;
     }
     if (r->state == NOTICE_PENDING)
@@ -647,8 +663,8 @@ static void decide_object(ledger *self, const write_context *ctx,
         return;
     char pending[JIFEN_ACCOUNT_MAX + 1];
     account_household_pending(r.household, pending);
-    jifen_entry *e = new_draft(self, cmd);
-    add_posting(e, JIFEN_ASSET_POINTS, pending, ACCOUNT_POINTS_ISSUED,
+    jifen_entry *e = decide_new_draft(self, cmd);
+    decide_add_posting(e, JIFEN_ASSET_POINTS, pending, ACCOUNT_POINTS_ISSUED,
                 r.points);
     ledger_post_draft(self, ctx, result);
     result->points = r.points;
@@ -679,7 +695,7 @@ static void decide_approve(ledger *self, const write_context *ctx,
                           cmd->entry, r.author);
         return;
     }
-    new_draft(self, cmd);
+    decide_new_draft(self, cmd);
     ledger_post_draft(self, ctx, result);
 }
 
@@ -704,8 +720,8 @@ static const decision decisions[] = {
     [JIFEN_CMD_HOUSEHOLD_ADD] = decide_household_add,
     [JIFEN_CMD_AWARD] = decide_award,
     [JIFEN_CMD_DEDUCT] = decide_deduct,
-    [JIFEN_CMD_BILL] = decide_fee,
-    [JIFEN_CMD_PAY] = decide_fee,
+    [JIFEN_CMD_BILL] = decide_bill,
+    [JIFEN_CMD_PAY] = desk_decide_pay,
     [JIFEN_CMD_REDEEM] = decide_redeem,
     [JIFEN_CMD_REVERSE] = decide_reverse,
     [JIFEN_CMD_KEY_ENROL] = decide_key_enrol,
@@ -716,8 +732,22 @@ static const decision decisions[] = {
     [JIFEN_CMD_EXPIRE] = decide_daemon_only,
     [JIFEN_CMD_SETTLE] = decide_settle,
     [JIFEN_CMD_POLICY_LOAD] = adopt_decide,
+    [JIFEN_CMD_REFUND] = desk_decide_refund,
+    [JIFEN_CMD_SHIFT_CLOSE] = desk_decide_shift_close,
+    [JIFEN_CMD_HOUSEHOLD_SET] = desk_decide_household_set,
+    [JIFEN_CMD_ONTIME_AWARD] = decide_daemon_only,
     [JIFEN_CMD_COMMUNITY_CREATE] = community_decide,
     [JIFEN_CMD_COMMUNITY_CLOSE] = community_decide,
+    /* issue 15: committee.c, supermarket.c */
+    [JIFEN_CMD_MEMBER_SET] = committee_decide_member_set,
+    [JIFEN_CMD_PROXY_CONSENT] = committee_decide_proxy_consent,
+    [JIFEN_CMD_OPENING] = committee_decide_opening,
+    [JIFEN_CMD_PASSBOOK_MARK] = committee_decide_passbook_mark,
+    [JIFEN_CMD_ITEM_SET] = supermarket_decide_item_set,
+    [JIFEN_CMD_STOCK_CHANGE] = supermarket_decide_stock_change,
+    [JIFEN_CMD_GOODS_REDEEM] = supermarket_decide_goods_redeem,
+    [JIFEN_CMD_PICKUP] = supermarket_decide_pickup,
+    [JIFEN_CMD_FUNDER_SETTLE] = supermarket_decide_funder_settle,
 };
 
 /* The service's ledger takes its own commands and keys; a community's
@@ -753,3 +783,29 @@ void decide_command(ledger *self, const write_context *ctx,
     self->w->before.household[0] = '\0'; /* nothing read yet */
     decisions[cmd->kind](self, ctx, cmd, result);
 }
+
+/* --- more for the decisions of issue 15 (committee.c, supermarket.c) ------- */
+
+bool decide_enough_points(const jifen_balance *b, uint64_t points,
+                          jifen_result *result)
+{
+    return enough_points(b, points, result);
+}
+
+bool decide_redemption_suspended(ledger *self, const write_context *ctx,
+                                 const char *household, jifen_result *result)
+{
+    return suspended(self, ctx, household, result);
+}
+
+jifen_status decide_redeem_cap(ledger *self, const write_context *ctx,
+                               const char *household, uint64_t points,
+                               jifen_result *result)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    ledger_copy_text(c.household, sizeof c.household, household);
+    c.amount = points;
+    return check_redeem_cap(self, ctx, &c, result);
+}
+

@@ -306,6 +306,34 @@ static const unsigned MATRIX[] = {
     /* Finding a household by door number or name (the web console's desk
      * and committee pages) shows what a balance query shows: readers. */
     [JIFEN_CMD_HOUSEHOLD_SEARCH] = READERS,
+    /* The property desk (issue 14, docs/desk.md): the terminals take
+     * payments and refunds and close their shifts; a billing plan is the
+     * terminal's too (it shows what would be billed). A receipt and the
+     * shift report are read by whoever checks the desk's work. Floor areas
+     * and parking spaces are kept by the property company and by the
+     * committee that registers households. On-time points are jifend's. */
+    [JIFEN_CMD_REFUND] = R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_SHIFT_CLOSE] = R(JIFEN_ROLE_TERMINAL),
+    [JIFEN_CMD_BILLING_PLAN] = R(JIFEN_ROLE_TERMINAL) | R(JIFEN_ROLE_AUDITOR) |
+                               R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_RECEIPT] = READERS,
+    [JIFEN_CMD_SHIFTS] = R(JIFEN_ROLE_TERMINAL) | R(JIFEN_ROLE_AUDITOR) |
+                         R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_HOUSEHOLD_SET] = R(JIFEN_ROLE_TERMINAL) | R(JIFEN_ROLE_COMMITTEE),
+    /* Issue 15 (docs/committee.md): the committee keeps the households'
+     * members and their consents, runs the points supermarket and settles
+     * with its funders. A passbook is printed at the committee's office or
+     * at the property desk. Opening balances from the paper ledgers are
+     * the committee's, or the operator's when a scheme moves onto jifen. */
+    [JIFEN_CMD_MEMBER_SET] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_PROXY_CONSENT] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_ITEM_SET] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_STOCK_CHANGE] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_GOODS_REDEEM] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_PICKUP] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_FUNDER_SETTLE] = R(JIFEN_ROLE_COMMITTEE),
+    [JIFEN_CMD_OPENING] = R(JIFEN_ROLE_COMMITTEE) | R(JIFEN_ROLE_ADMIN),
+    [JIFEN_CMD_PASSBOOK_MARK] = R(JIFEN_ROLE_COMMITTEE) | R(JIFEN_ROLE_TERMINAL),
 };
 
 static bool in_matrix(jifen_role role, jifen_command_kind kind)
@@ -331,6 +359,10 @@ bool keys_role_may_reverse(jifen_role role, jifen_command_kind original)
     case JIFEN_CMD_BILL:
     case JIFEN_CMD_PAY:
     case JIFEN_CMD_REDEEM:
+    case JIFEN_CMD_REFUND:
+    case JIFEN_CMD_GOODS_REDEEM: /* issue 15: before the pickup */
+    case JIFEN_CMD_OPENING:      /* a wrong figure from the paper */
+    case JIFEN_CMD_FUNDER_SETTLE:
         return in_matrix(role, JIFEN_CMD_REVERSE) && in_matrix(role, original);
     default:
         return false;

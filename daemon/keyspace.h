@@ -19,7 +19,7 @@
  * balances (apply.c, accounts.h; lots.c; counters.c)          derived
  *   "<account>" -> be64 debits, be64 credits
  *       accounts: "household/<code>/points|fee|pending",
- *       "community/<name>" (accounts.h). Account names are printable;
+ *       "community/<name>" (accounts.h), "funder/<funder>" (market.h). Account names are printable;
  *       every other key here holds a control byte right after
  *       "household/<code>/", so it sorts next to the household's accounts
  *       (one B-tree leaf written per household change, not several):
@@ -32,6 +32,10 @@
  *       expires_ms INT64_MAX for never
  *   "household/<code>/" 0x03 be64 spend -> n x (be64 lot, be64 expires_ms,
  *       be64 points): what a redemption or deduction took from which lot
+ *   "household/<code>/" 0x04 <item> 0x00 <period> -> be64 bill   billed
+ *       once (desk_state.h: the billing run's index)
+ *   "household/<code>/" 0x05 <item> -> be64 units   of a per-unit fee item
+ *   "household/<code>/" 0x06 <period> -> be64 award   on-time points
  *
  * households (apply.c)                                        derived
  *   "<code>" -> be64 registering entry, be32 area (0.01 m2), name (UTF-8,
@@ -53,6 +57,27 @@
  *   "sanction/<code>" 0x00 be64 deduction -> be64 until_ms (sanction.c)
  *   "lot-due/" be64 expires_ms <code> -> ""  a household with points left
  *       in a lot expiring then (lots.c); what the timer scans
+ *   the property desk (desk_state.h, docs/desk.md):
+ *   "receipt-last" -> be64   the community's last receipt number
+ *   "payref/" <channel digit> <reference> -> be64 payment or refund
+ *   "shift-open/" <key Z85> 0x00 be64 entry -> ""   not closed yet
+ *   "shift-last/" <key Z85> 0x00 -> be64 close   a key's last close
+ *   "shift-close/" be64 time_ms be64 close -> ""   every close, by time
+ *   "bill-period/" <YYYY-MM> -> ""   months with bills (the on-time timer)
+ *   "ontime-done/" <YYYY-MM> -> be64 entry   the month's on-time closed
+ *   issue 15 (docs/committee.md):
+ *   "sanction-award/<code>" 0x00 be64 deduction -> be64 until_ms: awards
+ *       refused (sanction.c)
+ *   "member/<code>" 0x00 <name> -> a member (members.h)
+ *   "proxy/<code>" 0x00 <member> 0x00 <proxy> -> a consent (members.h)
+ *   "event/<code>" 0x00 <activity> 0x00 <date> 0x00 <event> -> be64 the
+ *       award that took it (members.h)
+ *   "item/<item>" -> the supermarket's item (market.h)
+ *   "goods/" be64 redemption -> its goods and their pickup (market.h)
+ *   "goods-open/" be64 redemption -> ""   goods waiting for their pickup
+ *   "funder/<funder>" -> its kind and name (market.h)
+ *   "passbook/<code>" -> where the passbook's last print ended
+ *       (passbook.h)
  *
  * requests (ledger.c)                                         local
  *   "<request id>" -> 32-byte digest, stored reply (ledger.c: compact or

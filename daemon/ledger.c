@@ -39,6 +39,15 @@ void ledger_set_result(jifen_result *r, jifen_status status, const char *fmt,
     va_end(ap);
 }
 
+int ledger_refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 void ledger_copy_text(char *dst, size_t cap, const char *src)
 {
     size_t n = strnlen(src, cap - 1);
@@ -871,39 +880,19 @@ const ruleset *ledger_rules(const ledger *self)
     return rulebook_current(self->book);
 }
 
-ledger_error ledger_apply(ledger *self, const jifen_request *req,
-                          const uint8_t digest[JIFEN_HASH_LEN],
-                          const ledger_caller *caller, int64_t now_ms,
-                          jifen_reply *reply)
+/* Each command of the request decided (and applied) in turn, into
+ * reply->results. */
+static ledger_error decide_request(ledger *self, const jifen_request *req,
+                                   const ledger_caller *who, int64_t now_ms,
+                                   jifen_reply *reply)
 {
-    memset(reply, 0, sizeof *reply);
-    ledger_copy_text(reply->request_id, sizeof reply->request_id,
-                     req->request_id);
-    ledger_caller who;
-    if (!authorized_in_write(self, caller, req, &who, reply))
-        return self->txn.error ? ledger_fail(self, self->txn.error,
-                                             storage_txn_strerror(&self->txn))
-                               : LEDGER_OK;
-    reply->status = JIFEN_STATUS_OK;
-    free(self->reply_bytes); /* never another request's bytes */
-    self->reply_bytes = NULL;
-    self->reply_len = 0;
-
-    storage_val stored;
-    storage_error e = storage_get(&self->txn, TABLE_REQUESTS, req->request_id,
-                                  strlen(req->request_id), &stored);
-    if (e == STORAGE_OK)
-        return replay_request(self, req, digest, &stored, reply);
-    if (e != STORAGE_NOT_FOUND)
-        return ledger_fail(self, e, storage_txn_strerror(&self->txn));
-
     reply->results = calloc(req->n_commands, sizeof *reply->results);
     if (!reply->results)
         return ledger_fail(self, STORAGE_FAILED, "out of memory");
     reply->n_results = req->n_commands;
 
-    write_context ctx = {req->request_id, who.author, now_ms,
-                         ledger_in_force(self, now_ms), &who};
+    write_context ctx = {req->request_id, who->author, now_ms,
+                         ledger_in_force(self, now_ms), who};
     for (size_t i = 0; i < req->n_commands; i++) {
         const jifen_command *cmd = &req->commands[i];
         jifen_result *result = &reply->results[i];
@@ -928,7 +917,122 @@ ledger_error ledger_apply(ledger *self, const jifen_request *req,
                                    : storage_txn_strerror(&self->txn));
         }
     }
-    ledger_error le = remember_reply(self, req, digest, reply);
+    return LEDGER_OK;
+}
+
+/* Whether a command can be rehearsed: everything it does is in the
+ * transaction. A rule set's adoption is staged outside it (rulebook.c). */
+static bool rehearsable(jifen_command_kind kind)
+{
+    return kind != JIFEN_CMD_POLICY_LOAD;
+}
+
+/*
+ * A dry run (issue 15: a roster's or an import's preview): the request
+ * decided and applied inside a child of the group's transaction, which is
+ * thrown away. The results are what the real run would answer now, from
+ * the very same decisions, commands later in the request seeing the
+ * earlier ones; nothing is kept: no entry, no request-id record (the real
+ * run may use the same id), the chain head, the timer and the key
+ * snapshot as they were. A full map or disk in the rehearsal is the
+ * group's: it grows and is replayed, as for a real write.
+ */
+static ledger_error apply_dry(ledger *self, const jifen_request *req,
+                              const ledger_caller *who, int64_t now_ms,
+                              jifen_reply *reply)
+{
+    for (size_t i = 0; i < req->n_commands; i++) {
+        if (!rehearsable(req->commands[i].kind)) {
+            reply->status = JIFEN_STATUS_BAD_REQUEST;
+            snprintf(reply->error, sizeof reply->error,
+                     "command %zu (%s) has no dry run", i + 1,
+                     codec_command_name(req->commands[i].kind));
+            return LEDGER_OK;
+        }
+    }
+    /* The writer's totals (totals.c) are the parent's account records
+     * not yet put: the rehearsal adds to them and may write some back
+     * into the child, so they are kept aside and put back with the
+     * parent. */
+    totals_cache *totals = malloc(sizeof *totals);
+    if (!totals)
+        return ledger_fail(self, STORAGE_FAILED, "out of memory");
+    *totals = self->w->totals;
+    jifen_balance before = self->w->before;
+    storage_txn parent = self->txn, child;
+    storage_error e = storage_txn_begin_child(&parent, &child);
+    if (e != STORAGE_OK) {
+        free(totals);
+        self->txn.error = e;
+        return ledger_fail(self, e, storage_txn_strerror(&child));
+    }
+    uint64_t seq = self->next_seq;
+    uint8_t hash[JIFEN_HASH_LEN];
+    memcpy(hash, self->next_hash, JIFEN_HASH_LEN);
+    int64_t timer_next = self->timer_next_ms;
+    bool rescan = self->timer_rescan, keys = self->keys_changed;
+    self->txn = child;
+    ledger_error le = decide_request(self, req, who, now_ms, reply);
+    storage_error failed = self->txn.error;
+    storage_txn_abort(&self->txn);
+    self->txn = parent;
+    self->w->totals = *totals;
+    self->w->before = before;
+    free(totals);
+    self->next_seq = seq;
+    memcpy(self->next_hash, hash, JIFEN_HASH_LEN);
+    self->timer_next_ms = timer_next;
+    self->timer_rescan = rescan;
+    self->keys_changed = keys;
+    if (le == LEDGER_OK)
+        return LEDGER_OK;
+    if (failed == STORAGE_MAP_FULL || failed == STORAGE_DISK_FULL ||
+        failed == STORAGE_IO) {
+        self->txn.error = failed; /* the group's: grow and replay it */
+        return le;
+    }
+    /* Anything else went wrong in the rehearsal alone: the group's own
+     * transaction is untouched, so only this request is refused. */
+    codec_reply_clear(reply);
+    ledger_copy_text(reply->request_id, sizeof reply->request_id,
+                     req->request_id);
+    reply->status = JIFEN_STATUS_INTERNAL;
+    snprintf(reply->error, sizeof reply->error, "the dry run failed: %.200s",
+             self->last_error);
+    return LEDGER_OK;
+}
+
+ledger_error ledger_apply(ledger *self, const jifen_request *req,
+                          const uint8_t digest[JIFEN_HASH_LEN],
+                          const ledger_caller *caller, int64_t now_ms,
+                          jifen_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    ledger_copy_text(reply->request_id, sizeof reply->request_id,
+                     req->request_id);
+    ledger_caller who;
+    if (!authorized_in_write(self, caller, req, &who, reply))
+        return self->txn.error ? ledger_fail(self, self->txn.error,
+                                             storage_txn_strerror(&self->txn))
+                               : LEDGER_OK;
+    reply->status = JIFEN_STATUS_OK;
+    free(self->reply_bytes); /* never another request's bytes */
+    self->reply_bytes = NULL;
+    self->reply_len = 0;
+    if (req->dry_run)
+        return apply_dry(self, req, &who, now_ms, reply);
+
+    storage_val stored;
+    storage_error e = storage_get(&self->txn, TABLE_REQUESTS, req->request_id,
+                                  strlen(req->request_id), &stored);
+    if (e == STORAGE_OK)
+        return replay_request(self, req, digest, &stored, reply);
+    if (e != STORAGE_NOT_FOUND)
+        return ledger_fail(self, e, storage_txn_strerror(&self->txn));
+
+    ledger_error le = decide_request(self, req, &who, now_ms, reply);
+    if (le == LEDGER_OK)
+        le = remember_reply(self, req, digest, reply);
     if (le != LEDGER_OK)
         codec_reply_clear(reply);
     return le;

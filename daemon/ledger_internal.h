@@ -1,7 +1,7 @@
 /*
  * ledger_internal - the ledger's own modules and what they share; nobody
  * outside daemon/ledger*.c, decide.c, apply.c, timer.c, query.c, adopt.c,
- * migrate.c and rebuild.c includes it.
+ * migrate.c, rebuild.c and the desk's desk*.c includes it.
  *
  * The write path is two steps (docs/architecture.md):
  *
@@ -119,6 +119,11 @@ struct ledger {
      * it was stored whole (remember_reply). */
     uint8_t *reply_bytes;
     size_t reply_len;
+    /* The on-time timer's place in the month it is judging (desk_ontime.c):
+     * in memory only; after a restart it starts the month again and the
+     * awards already made (derived state) are skipped. */
+    char ontime_period[JIFEN_PERIOD_LEN + 1];
+    char ontime_after[JIFEN_HOUSEHOLD_MAX + 1];
     keys_snapshot keys; /* active keys, for the ZAP handler's thread */
     bool keys_changed;  /* the write transaction enrolled or revoked */
     bool service;       /* the service's own ledger (ledger_options) */
@@ -142,6 +147,10 @@ typedef struct {
 ledger_error ledger_fail(ledger *self, storage_error e, const char *reason);
 void ledger_set_result(jifen_result *r, jifen_status status, const char *fmt,
                        ...) __attribute__((format(printf, 3, 4)));
+/* The reason an entry does not apply, into err; returns -1 (apply's
+ * refusal: ledger_internal.h, apply_entry). */
+int ledger_refuse(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* snprintf(dst, cap, "%s", src) without the format machinery, which showed
  * in the write path's profile. */
 void ledger_copy_text(char *dst, size_t cap, const char *src);
@@ -206,6 +215,87 @@ void search_households(storage_txn *txn, const jifen_command *cmd,
 void decide_command(ledger *self, const write_context *ctx,
                     const jifen_command *cmd, jifen_result *result);
 
+/* What decide.c lends the other decisions (desk.c; issue 15's committee.c
+ * and supermarket.c): the draft emptied for a command as applied, a
+ * posting, the household (refused when unknown), enough points, a
+ * redemption suspension, the yearly redemption cap, and a storage failure
+ * poisoning the transaction; each as decide.c's own decisions use it. */
+jifen_entry *decide_new_draft(ledger *self, const jifen_command *cmd);
+void decide_add_posting(jifen_entry *e, jifen_asset asset, const char *debit,
+                        const char *credit, uint64_t amount);
+bool decide_need_household(ledger *self, const char *code, jifen_balance *b,
+                           jifen_result *result);
+bool decide_enough_points(const jifen_balance *b, uint64_t points,
+                          jifen_result *result);
+bool decide_redemption_suspended(ledger *self, const write_context *ctx,
+                                 const char *household, jifen_result *result);
+jifen_status decide_redeem_cap(ledger *self, const write_context *ctx,
+                               const char *household, uint64_t points,
+                               jifen_result *result);
+void decide_failed(ledger *self, storage_error e);
+
+/* --- committee.c, supermarket.c (issue 15, docs/committee.md) --------------- */
+
+/* The decisions, one per command (decide.c's table names them). */
+#define ISSUE15_DECISION(name)                                                 \
+    void name(ledger *self, const write_context *ctx,                          \
+              const jifen_command *cmd, jifen_result *result)
+ISSUE15_DECISION(committee_decide_member_set);
+ISSUE15_DECISION(committee_decide_proxy_consent);
+ISSUE15_DECISION(committee_decide_opening);
+ISSUE15_DECISION(committee_decide_passbook_mark);
+ISSUE15_DECISION(supermarket_decide_item_set);
+ISSUE15_DECISION(supermarket_decide_stock_change);
+ISSUE15_DECISION(supermarket_decide_goods_redeem);
+ISSUE15_DECISION(supermarket_decide_pickup);
+ISSUE15_DECISION(supermarket_decide_funder_settle);
+/* An award's guards beyond the household and the rule set: no suspension
+ * of awards, the member present, the proxy consented (*consent: its
+ * entry), the event not awarded to the household yet. False with the
+ * refusal in result. */
+bool committee_award_guards(ledger *self, const write_context *ctx,
+                            const jifen_command *cmd, uint64_t *consent,
+                            jifen_result *result);
+/* cmd's member and proxy in `household`: present, and the proxy
+ * consented (*consent: the entry; 0 without a proxy). */
+bool committee_acting(ledger *self, const char *household,
+                      const jifen_command *cmd, uint64_t *consent,
+                      jifen_result *result);
+/* A reversal of a goods redemption: refused once the goods were handed
+ * over. */
+bool supermarket_reversible(ledger *self, const jifen_entry *original,
+                            jifen_result *result);
+
+/* Applying issue 15's entries (household: what the entry is filed under),
+ * an award's event, and what undoing an award, a redemption of goods or an
+ * opening balance puts back. 0, or -1 with why in err, as apply_entry. */
+int committee_apply_member_set(ledger *self, const jifen_entry *e, char *err,
+                               size_t errlen);
+int committee_apply_proxy_consent(ledger *self, const jifen_entry *e,
+                                  char *err, size_t errlen);
+int committee_apply_passbook_mark(ledger *self, const jifen_entry *e,
+                                  char *err, size_t errlen);
+int committee_apply_opening(ledger *self, const jifen_entry *e);
+int supermarket_apply_item_set(ledger *self, const jifen_entry *e, char *err,
+                               size_t errlen);
+int supermarket_apply_stock_change(ledger *self, const jifen_entry *e,
+                                   char *err, size_t errlen);
+int supermarket_apply_goods_redeem(ledger *self, const jifen_entry *e,
+                                   char *err, size_t errlen);
+/* A pickup is filed under its redemption's household (into household). */
+int supermarket_apply_pickup(ledger *self, const jifen_entry *e,
+                             char household[JIFEN_HOUSEHOLD_MAX + 1],
+                             char *err, size_t errlen);
+int committee_apply_award(ledger *self, const jifen_entry *e, char *err,
+                          size_t errlen);
+/* A reversed or voided award frees its event for the household. */
+void committee_award_undone(ledger *self, const jifen_entry *award);
+int committee_apply_reverse(ledger *self, const jifen_entry *original,
+                            char *err, size_t errlen);
+int supermarket_apply_reverse(ledger *self, const jifen_entry *original,
+                              uint64_t reversal, char *err, size_t errlen);
+
+/* --- adopt.c ----------------------------------------------------------------- */
 /* --- adopt.c, community.c ------------------------------------------------------- */
 
 /* CommunityCreate / CommunityClose in the service's ledger. */

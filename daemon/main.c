@@ -373,6 +373,17 @@ static void print_policy(const policy *pol)
     for (size_t i = 0; i < pol->n_rules; i++)
         printf("  rule     %-20s %u point%s\n", pol->rules[i].code,
                pol->rules[i].points, pol->rules[i].points == 1 ? "" : "s");
+    static const char *const per[] = {"", " per m2 per month", " per month",
+                                      " per unit per month"};
+    for (size_t i = 0; i < pol->n_fees; i++) {
+        const policy_fee *f = &pol->fees[i];
+        printf("  fee      %-20s %u.%02u yuan%s (%s)\n", f->code,
+               f->rate_fen / 100, f->rate_fen % 100, per[f->basis], f->name);
+    }
+    if (pol->ontime_day)
+        printf("  on time: a month's bills paid in full by day %u earn %u "
+               "points\n",
+               pol->ontime_day, pol->ontime_points);
 }
 
 static void print_rules(const ruleset *rules)

@@ -4,6 +4,7 @@
  */
 #include "mask.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* Bytes of the UTF-8 character starting at s (1 for anything odd). */
@@ -46,5 +47,26 @@ void notice_mask_household(const char *code, char *out, size_t cap)
     size_t n = strlen(code), o = 0;
     for (size_t i = 0; i < n && o + 1 < cap; i++)
         out[o++] = i < keep ? code[i] : '*';
+    out[o] = '\0';
+}
+
+void notice_mask_phone(const char *phone, char *out, size_t cap)
+{
+    size_t n = strlen(phone), digits = 0, o = 0, seen = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        digits += phone[i] >= '0' && phone[i] <= '9';
+    size_t head = digits > 7 ? 3 : 0, tail = digits > 7 ? 4 : 2;
+    for (size_t i = 0; i < n && o + 1 < cap; i++) {
+        char c = phone[i];
+        if (c >= '0' && c <= '9') {
+            bool shown = seen < head || seen + tail >= digits;
+            seen++;
+            out[o++] = shown ? c : '*';
+        } else {
+            out[o++] = c;
+        }
+    }
     out[o] = '\0';
 }

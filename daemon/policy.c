@@ -57,6 +57,7 @@ typedef enum {
     SEC_TOP,      /* before the first [section] */
     SEC_ACTIVITY, /* [activity CODE] */
     SEC_RULE,     /* [rule CODE] */
+    SEC_FEE,      /* [fee CODE]: the fee schedule (issue 14) */
 } section_kind;
 
 typedef enum {
@@ -87,6 +88,13 @@ typedef enum {
     KEY_RULE_POINTS,
     KEY_RULE_MAX_POINTS,
     KEY_RULE_SUSPEND_MONTHS,
+    KEY_PAYEE,
+    KEY_ONTIME_DAY,
+    KEY_ONTIME_POINTS,
+    KEY_FEE_NAME,
+    KEY_FEE_BASIS,
+    KEY_FEE_RATE,
+    KEY_RULE_SUSPEND_AWARD_MONTHS,
     KEY_COUNT
 } key_id;
 
@@ -157,7 +165,26 @@ static const key_spec keys[KEY_COUNT] = {
     [KEY_RULE_SUSPEND_MONTHS] = {"suspend_months", SEC_RULE, VAL_UINT, false,
                                  1, POLICY_SUSPEND_MONTHS_MAX,
                                  FIELD(policy_rule, suspend_months)},
+    [KEY_PAYEE] = {"payee", SEC_TOP, VAL_TEXT, false, 1,
+                   POLICY_DESCRIPTION_MAX, FIELD(policy, payee)},
+    [KEY_ONTIME_DAY] = {"ontime_day", SEC_TOP, VAL_UINT, false, 1,
+                        POLICY_ONTIME_DAY_MAX, FIELD(policy, ontime_day)},
+    [KEY_ONTIME_POINTS] = {"ontime_points", SEC_TOP, VAL_UINT, false, 1,
+                           POLICY_ONTIME_POINTS_MAX,
+                           FIELD(policy, ontime_points)},
+    [KEY_FEE_NAME] = {"name", SEC_FEE, VAL_TEXT, false, 1, POLICY_FEE_NAME_MAX,
+                      FIELD(policy_fee, name)},
+    [KEY_FEE_BASIS] = {"basis", SEC_FEE, VAL_NAME, false, 1, 7,
+                       FIELD(policy_fee, basis_text)},
+    [KEY_FEE_RATE] = {"rate_fen", SEC_FEE, VAL_UINT, false, 1,
+                      POLICY_FEE_RATE_MAX, FIELD(policy_fee, rate_fen)},
+    [KEY_RULE_SUSPEND_AWARD_MONTHS] = {"suspend_award_months", SEC_RULE,
+                                       VAL_UINT, false, 1,
+                                       POLICY_SUSPEND_MONTHS_MAX,
+                                       FIELD(policy_rule,
+                                             suspend_award_months)},
 };
+_Static_assert(KEY_COUNT <= 32, "the parser keeps one bit per key");
 
 /* --- parser state ------------------------------------------------------- */
 
@@ -174,6 +201,7 @@ typedef struct {
     uint32_t seen_top;     /* the top-level keys seen */
     unsigned activity_line[POLICY_ACTIVITIES_MAX];
     unsigned rule_line[POLICY_RULES_MAX];
+    unsigned fee_line[POLICY_FEES_MAX];
 } parser;
 
 static void fail_at(parser *ps, unsigned line, const char *fmt, ...)
@@ -200,7 +228,10 @@ static void fail_at(parser *ps, unsigned line, const char *fmt, ...)
 
 static const char *section_name(section_kind s)
 {
-    return s == SEC_ACTIVITY ? "activity" : s == SEC_RULE ? "rule" : "";
+    return s == SEC_ACTIVITY ? "activity"
+           : s == SEC_RULE   ? "rule"
+           : s == SEC_FEE    ? "fee"
+                             : "";
 }
 
 /* The code of the section being read, for messages. */
@@ -210,6 +241,8 @@ static const char *section_code(const parser *ps)
         return ((const policy_activity *)ps->target)->code;
     if (ps->section == SEC_RULE)
         return ((const policy_rule *)ps->target)->code;
+    if (ps->section == SEC_FEE)
+        return ((const policy_fee *)ps->target)->code;
     return "";
 }
 
@@ -517,6 +550,36 @@ static int finish_rule(parser *ps)
     return 0;
 }
 
+/* A fee item needs its name (the receipt prints it), how it is priced and
+ * its rate. */
+static int finish_fee(parser *ps)
+{
+    policy_fee *f = ps->target;
+    unsigned line = ps->section_line;
+    static const char *const bases[] = {
+        [JIFEN_BASIS_AREA] = "area",
+        [JIFEN_BASIS_FIXED] = "fixed",
+        [JIFEN_BASIS_UNIT] = "unit",
+    };
+
+    if (!SEEN(ps, KEY_FEE_NAME) || !SEEN(ps, KEY_FEE_BASIS) ||
+        !SEEN(ps, KEY_FEE_RATE)) {
+        fail_at(ps, line, "[fee %s] needs name, basis and rate_fen", f->code);
+        return -1;
+    }
+    for (int b = JIFEN_BASIS_AREA; b <= JIFEN_BASIS_UNIT; b++)
+        if (strcmp(f->basis_text, bases[b]) == 0)
+            f->basis = (jifen_fee_basis)b;
+    if (f->basis == JIFEN_BASIS_NONE) {
+        fail_at(ps, line,
+                "[fee %s] basis must be area (per m2 per month), fixed (per "
+                "month) or unit (per unit per month), not %s",
+                f->code, f->basis_text);
+        return -1;
+    }
+    return 0;
+}
+
 static int finish_section(parser *ps)
 {
     switch (ps->section) {
@@ -524,6 +587,8 @@ static int finish_section(parser *ps)
         return finish_activity(ps);
     case SEC_RULE:
         return finish_rule(ps);
+    case SEC_FEE:
+        return finish_fee(ps);
     case SEC_TOP:
         ps->seen_top = ps->seen;
         return 0;
@@ -594,6 +659,29 @@ static int begin_rule(parser *ps, const char *code)
     return 0;
 }
 
+static int begin_fee(parser *ps, const char *code)
+{
+    policy *p = ps->p;
+
+    for (size_t i = 0; i < p->n_fees; i++) {
+        if (strcmp(p->fees[i].code, code) == 0) {
+            fail_at(ps, ps->line, "duplicate fee %s (first at line %u)", code,
+                    ps->fee_line[i]);
+            return -1;
+        }
+    }
+    if (p->n_fees == POLICY_FEES_MAX) {
+        fail_at(ps, ps->line, "too many fee items (at most %d)",
+                POLICY_FEES_MAX);
+        return -1;
+    }
+    ps->fee_line[p->n_fees] = ps->line;
+    policy_fee *f = &p->fees[p->n_fees++];
+    memcpy(f->code, code, strlen(code) + 1);
+    ps->target = f;
+    return 0;
+}
+
 static int check_code(parser *ps, const char *code)
 {
     size_t len = strlen(code);
@@ -636,10 +724,11 @@ static int section_line(parser *ps, char *line)
         *code++ = '\0';
     code = trim(code);
     rest = code + strcspn(code, " \t");
-    if (strcmp(type, "activity") != 0 && strcmp(type, "rule") != 0) {
+    if (strcmp(type, "activity") != 0 && strcmp(type, "rule") != 0 &&
+        strcmp(type, "fee") != 0) {
         fail_at(ps, ps->line,
                 "unknown section type \"%s\" (expected "
-                "[activity CODE] or [rule CODE])",
+                "[activity CODE], [rule CODE] or [fee CODE])",
                 type);
         return -1;
     }
@@ -650,9 +739,13 @@ static int section_line(parser *ps, char *line)
     }
     if (check_code(ps, code) < 0 || finish_section(ps) < 0)
         return -1;
-    ps->section = type[0] == 'a' ? SEC_ACTIVITY : SEC_RULE;
+    ps->section = type[0] == 'a'   ? SEC_ACTIVITY
+                  : type[0] == 'r' ? SEC_RULE
+                                   : SEC_FEE;
     ps->section_line = ps->line;
     ps->seen = 0;
+    if (ps->section == SEC_FEE)
+        return begin_fee(ps, code);
     return ps->section == SEC_ACTIVITY ? begin_activity(ps, code)
                                        : begin_rule(ps, code);
 }
@@ -772,6 +865,11 @@ static int finish_file(parser *ps)
     }
     if (finish_effective(ps) < 0 || finish_expiry(ps) < 0)
         return -1;
+    if ((ps->p->ontime_day != 0) != (ps->p->ontime_points != 0)) {
+        fail_at(ps, 0, "ontime_day and ontime_points go together: points for "
+                       "a month's bills paid in full by that day");
+        return -1;
+    }
     if (ps->p->n_activities == 0) {
         fail_at(ps, 0,
                 "no [activity CODE] sections: nothing could earn "
@@ -908,6 +1006,65 @@ const policy_activity *policy_find_activity(const policy *p, const char *code)
         return NULL;
     i = index_of_activity(p, p->n_activities, code);
     return i >= 0 ? &p->activities[i] : NULL;
+}
+
+const policy_fee *policy_find_fee(const policy *p, const char *code)
+{
+    if (p == NULL || code == NULL)
+        return NULL;
+    for (size_t i = 0; i < p->n_fees; i++)
+        if (strcmp(p->fees[i].code, code) == 0)
+            return &p->fees[i];
+    return NULL;
+}
+
+jifen_status policy_fee_amount(const policy_fee *fee, uint32_t area_centi_m2,
+                               uint32_t units, uint64_t *fen,
+                               uint32_t *quantity,
+                               char problem[JIFEN_PROBLEM_MAX + 1])
+{
+    problem[0] = '\0';
+    *fen = 0;
+    *quantity = 0;
+    switch (fee->basis) {
+    case JIFEN_BASIS_AREA:
+        if (area_centi_m2 == 0) {
+            snprintf(problem, JIFEN_PROBLEM_MAX + 1, "no_area");
+            return JIFEN_STATUS_NOT_BILLABLE;
+        }
+        /* (area in 0.01 m2 x fen per m2) is in 0.01 fen: half up to the
+         * fen. At most 2^32 x 10^7, well inside 64 bits. */
+        *fen = ((uint64_t)area_centi_m2 * fee->rate_fen + 50) / 100;
+        *quantity = area_centi_m2;
+        break;
+    case JIFEN_BASIS_FIXED:
+        *fen = fee->rate_fen;
+        break;
+    case JIFEN_BASIS_UNIT:
+        if (units == 0) {
+            snprintf(problem, JIFEN_PROBLEM_MAX + 1, "no_units");
+            return JIFEN_STATUS_NOT_BILLABLE;
+        }
+        *fen = (uint64_t)units * fee->rate_fen;
+        *quantity = units;
+        break;
+    default:
+        snprintf(problem, JIFEN_PROBLEM_MAX + 1, "no_basis");
+        return JIFEN_STATUS_NOT_BILLABLE;
+    }
+    if (*fen == 0) { /* a tiny area at a tiny rate: nothing to bill */
+        snprintf(problem, JIFEN_PROBLEM_MAX + 1, "zero");
+        return JIFEN_STATUS_NOT_BILLABLE;
+    }
+    return JIFEN_STATUS_OK;
+}
+
+int64_t policy_ontime_deadline(const policy *p, int64_t period_start_ms)
+{
+    if (p == NULL || p->ontime_day == 0)
+        return 0;
+    /* Asia/Shanghai has no daylight saving: a day is always 24 hours. */
+    return period_start_ms + (int64_t)p->ontime_day * CLOCK_DAY_MS;
 }
 
 const policy_rule *policy_find_rule(const policy *p, const char *code)
@@ -1194,6 +1351,14 @@ static void format_activity(text_out *t, const policy_activity *a)
     out_opt(t, "max_per_year", a->max_per_year);
 }
 
+static void format_fee(text_out *t, const policy_fee *f)
+{
+    out(t, "\n[fee %s]\n", f->code);
+    out(t, "name = %s\n", f->name);
+    out(t, "basis = %s\n", f->basis_text);
+    out(t, "rate_fen = %" PRIu32 "\n", f->rate_fen);
+}
+
 static void format_rule(text_out *t, const policy_rule *r)
 {
     out(t, "\n[rule %s]\n", r->code);
@@ -1202,6 +1367,7 @@ static void format_rule(text_out *t, const policy_rule *r)
     out(t, "points = %" PRIu32 "\n", r->points);
     out_opt(t, "max_points", r->max_points);
     out_opt(t, "suspend_months", r->suspend_months);
+    out_opt(t, "suspend_award_months", r->suspend_award_months);
 }
 
 int policy_format(const policy *p, char *buf, size_t cap)
@@ -1220,10 +1386,16 @@ int policy_format(const policy *p, char *buf, size_t cap)
     if (p->expiry[0])
         out(&t, "expiry = %s\n", p->expiry);
     out_opt(&t, "expiry_months", p->expiry_months);
+    if (p->payee[0])
+        out(&t, "payee = %s\n", p->payee);
+    out_opt(&t, "ontime_day", p->ontime_day);
+    out_opt(&t, "ontime_points", p->ontime_points);
     for (size_t i = 0; i < p->n_activities; i++)
         format_activity(&t, &p->activities[i]);
     for (size_t i = 0; i < p->n_rules; i++)
         format_rule(&t, &p->rules[i]);
+    for (size_t i = 0; i < p->n_fees; i++)
+        format_fee(&t, &p->fees[i]);
     return t.overflow ? -1 : (int)t.len;
 }
 
@@ -1244,4 +1416,13 @@ int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms)
     if (rule->suspend_months == 0)
         return 0;
     return clock_add_months_start_ms(deducted_ms, (int)rule->suspend_months + 1);
+}
+
+int64_t policy_awards_suspended_until(const policy_rule *rule,
+                                      int64_t deducted_ms)
+{
+    if (rule->suspend_award_months == 0)
+        return 0;
+    return clock_add_months_start_ms(deducted_ms,
+                                     (int)rule->suspend_award_months + 1);
 }

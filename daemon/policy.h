@@ -44,7 +44,27 @@ typedef struct {
     /* A sanction: a deduction under this rule also suspends the household's
      * redemptions for the rest of the month and this many more (0: none). */
     uint32_t suspend_months;
+    /* ... and refuses its awards for the rest of the month and this many
+     * more (issue 15: a roster's "suspended" rows; 0: none). */
+    uint32_t suspend_award_months;
 } policy_rule;
+
+/* The fee schedule (issue 14, docs/desk.md): what a billing run bills
+ * each household each month. Rates are integers in fen: per m2 per month
+ * (the area is in 0.01 m2), per month, or per unit per month. */
+#define POLICY_FEES_MAX 16
+#define POLICY_FEE_NAME_MAX 64
+#define POLICY_FEE_RATE_MAX 10000000u /* 100,000 yuan */
+#define POLICY_ONTIME_DAY_MAX 28
+#define POLICY_ONTIME_POINTS_MAX 1000
+
+typedef struct {
+    char code[JIFEN_CODE_MAX + 1];
+    char name[POLICY_FEE_NAME_MAX + 1]; /* 物业费: what a receipt prints */
+    char basis_text[8];                 /* "area", "fixed", "unit" */
+    jifen_fee_basis basis;
+    uint32_t rate_fen;
+} policy_fee;
 
 #define POLICY_DATE_LEN 10 /* YYYY-MM-DD */
 #define POLICY_NOTICE_DAYS_MAX 60
@@ -86,6 +106,14 @@ typedef struct {
     policy_activity activities[POLICY_ACTIVITIES_MAX];
     size_t n_rules;
     policy_rule rules[POLICY_RULES_MAX];
+    /* The property desk (issue 14): who receipts name as payee, the fee
+     * schedule, and points for paying a period's bills in full by its
+     * ontime_day (0: no such rule). */
+    char payee[POLICY_DESCRIPTION_MAX + 1];
+    uint32_t ontime_day;
+    uint32_t ontime_points;
+    size_t n_fees;
+    policy_fee fees[POLICY_FEES_MAX];
 } policy;
 
 /* Parses policy text. `origin` names it in errors ("FILE:LINE: problem").
@@ -103,6 +131,25 @@ extern const size_t policy_default_text_len;
 
 const policy_activity *policy_find_activity(const policy *p, const char *code);
 const policy_rule *policy_find_rule(const policy *p, const char *code);
+const policy_fee *policy_find_fee(const policy *p, const char *code);
+
+/* What `fee` bills a household of area_centi_m2 (0.01 m2) holding `units`
+ * of it for one month, in fen, and the quantity it is computed from
+ * (*quantity: the area or the units; 0 for a fixed fee). Per m2 the fee is
+ * area x rate / 100 rounded half up to the fen (四舍五入): 85.50 m2 at
+ * 1.20 yuan/m2 is 8550 x 120 / 100 = 10260 fen exactly; 85.55 m2 at 1.15
+ * is 9838.25, billed 9838 fen; 0.5 fen rounds up. Integers all the way
+ * (no float), exact for any area and rate in range. JIFEN_STATUS_OK, or
+ * NOT_BILLABLE with why ("no_area", "no_units") in problem. */
+jifen_status policy_fee_amount(const policy_fee *fee, uint32_t area_centi_m2,
+                               uint32_t units, uint64_t *fen,
+                               uint32_t *quantity,
+                               char problem[JIFEN_PROBLEM_MAX + 1]);
+
+/* The moment a period's bills must be paid in full by for on-time points
+ * (the end of day ontime_day of the month, Asia/Shanghai), from the
+ * period's start; 0 when p has no on-time rule. */
+int64_t policy_ontime_deadline(const policy *p, int64_t period_start_ms);
 
 /* Points an award is worth: the catalogue value, or per hour times hours
  * (capped at max_hours: hours beyond it are not counted), or an override
@@ -139,6 +186,11 @@ int64_t policy_expiry_of(const policy *p, int64_t earned_ms);
 /* Until when (Unix ms, a month start in Shanghai) a deduction made at
  * deducted_ms under `rule` suspends redemption; 0 when it does not. */
 int64_t policy_suspended_until(const policy_rule *rule, int64_t deducted_ms);
+
+/* Until when a deduction made at deducted_ms under `rule` suspends the
+ * household's awards; 0 when it does not. */
+int64_t policy_awards_suspended_until(const policy_rule *rule,
+                                      int64_t deducted_ms);
 
 /* Writes the policy as a policy file that parses back to the same policy
  * (what `jifen policy show` prints). Returns the length, or -1 when it does

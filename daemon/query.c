@@ -5,6 +5,7 @@
 #include "ledger_internal.h"
 
 #include "clock.h"
+#include "desk.h"
 #include "codec.h"
 #include "journal.h"
 #include "notice.h"
@@ -167,10 +168,20 @@ ledger_error ledger_query_txn(ledger *self, storage_txn *txn,
         case JIFEN_CMD_HOUSEHOLD_SEARCH: /* search.c */
             search_households(txn, cmd, result);
             break;
+        case JIFEN_CMD_BILLING_PLAN: /* the property desk: desk_query.c */
+            desk_query_plan(self, txn, cmd, result);
+            break;
+        case JIFEN_CMD_RECEIPT:
+            desk_query_receipt(self, txn, cmd, result);
+            break;
+        case JIFEN_CMD_SHIFTS:
+            desk_query_shifts(self, txn, cmd, result);
+            break;
         case JIFEN_CMD_REPORT: {
             int64_t now = clock_now_ms();
             const policy *pol = ruleset_at(rulebook_current(self->book), now);
-            reports_run(txn, cmd, pol ? pol : self->pol, now, result);
+            reports_run_rules(txn, cmd, pol ? pol : self->pol,
+                              rulebook_current(self->book), now, result);
             break;
         }
         default:

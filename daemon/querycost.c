@@ -1,5 +1,7 @@
 #include "querycost.h"
 
+#include "committee_reports.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,8 +27,12 @@ uint64_t querycost_work(const jifen_command *c, uint64_t entries)
     case JIFEN_CMD_HOUSEHOLD_SEARCH: /* a name is found by reading them all */
         return pass(entries);
     case JIFEN_CMD_REPORT:
-        return strcmp(c->code, "statement") == 0 ? QUERY_STATEMENT_WORK
-                                                 : pass(entries);
+        /* Issue 15's reports of one household, of the catalogue or of the
+         * goods waiting read little; the others a pass. */
+        if (strcmp(c->code, "statement") == 0 ||
+            committee_report_is_small(c->code))
+            return QUERY_STATEMENT_WORK;
+        return pass(entries);
     default:
         return 1;
     }

@@ -5,6 +5,10 @@
  */
 #include "reports.h"
 
+#include "dues.h"
+#include "committee_reports.h"
+#include "report_table.h"
+
 #include "journal.h"
 
 #include "accounts.h"
@@ -18,74 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- tables ----------------------------------------------------------------
+/* --- tables: report_table.h ---------------------------------------------
  */
-
-typedef struct {
-    jifen_report *r;
-    size_t cap;
-    bool failed;   /* a row could not be kept */
-    bool overflow; /* a total did not fit 64 bits: refused, not shown */
-} table;
-
-static bool table_start(table *t, jifen_result *res, const char *const *cols,
-                        size_t nc)
-{
-    memset(t, 0, sizeof *t);
-    t->r = res->report = calloc(1, sizeof *res->report);
-    if (!t->r)
-        return false;
-    t->r->n_columns = nc;
-    for (size_t i = 0; i < nc; i++)
-        snprintf(t->r->columns[i], sizeof t->r->columns[i], "%s", cols[i]);
-    return true;
-}
-
-static void table_title(table *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void table_title(table *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->r->title, sizeof t->r->title, fmt, ap);
-    va_end(ap);
-}
-
-/* An array of `size`-byte items that doubles as it fills, with room for
- * item n: the array (moved, perhaps), or NULL when out of memory (the old
- * one is left as it was). */
-static void *room_for(void *items, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return items;
-    size_t more = *cap ? *cap * 2 : 16;
-    void *p = realloc(items, more * size);
-    if (p)
-        *cap = more;
-    return p;
-}
-
-/* Adds a row; cells are strings, n_columns of them. A table without a
- * report (reports_summary's) keeps no rows: only the figures count. */
-static void table_row(table *t, const char *const *cells)
-{
-    jifen_report *r = t->r;
-    if (!r)
-        return;
-    jifen_report_row *rows = NULL;
-    if (!t->failed && r->n_rows < JIFEN_REPORT_ROWS_MAX)
-        rows = room_for(r->rows, &t->cap, r->n_rows, sizeof *r->rows);
-    if (!rows) {
-        t->failed = true;
-        return;
-    }
-    r->rows = rows;
-    jifen_report_row *row = &r->rows[r->n_rows++];
-    memset(row, 0, sizeof *row);
-    for (size_t i = 0; i < r->n_columns; i++)
-        snprintf(row->cells[i], sizeof row->cells[i], "%s", cells[i]);
-}
 
 /* A row of a label and a number. */
 static void item(table *t, const char *label, int64_t v)
@@ -209,7 +147,8 @@ typedef struct {
 
 static void seq_set_add(seq_set *s, uint64_t seq)
 {
-    uint64_t *seqs = room_for(s->seqs, &s->cap, s->n, sizeof *s->seqs);
+    uint64_t *seqs = table_room_for(s->seqs, &s->cap, s->n,
+                                    sizeof *s->seqs);
     if (seqs) {
         s->seqs = seqs;
         s->seqs[s->n++] = seq;
@@ -450,41 +389,78 @@ static storage_error report_liability(storage_txn *txn, const policy *pol,
     return e;
 }
 
-/* --- arrears ageing ----------------------------------------------------------
+/* --- pages ------------------------------------------------------------------
  *
- * A household's charges and credits as of the month's end, by the kinds
- * above (arrears.h settles and ages them): a bill charges, a payment or an
- * offset credits; a reversal takes its original out again, so a reversed
- * bill is no charge and is not billed.
+ * The reports with a row per household or account (ageing, arrears, the
+ * trial balance) have as many rows as the community has households: far
+ * more than one reply holds for a large one. Asked whole (limit 0) they
+ * are refused past JIFEN_REPORT_ROWS_MAX rows with a status that says so;
+ * asked in pages they never are. A page holds the rows after a key, at
+ * most `limit` of them (a household's rows stay together), its figures
+ * in `sums` for the client to add up, and the key to ask after next. The
+ * journal-based pages count entries up to `upto` (the first page's head)
+ * so that the pages of one report agree; the trial balance reads the
+ * balances as they are and says its head, for the client to see whether
+ * the ledger moved between its pages.
  */
 
 typedef struct {
-    int64_t to;
-    char fee[JIFEN_ACCOUNT_MAX + 1];
-    arrears a;
-} household_arrears;
+    const char *after; /* rows after this key; "" from the start */
+    size_t limit;      /* rows a page; 0: the whole report */
+    uint64_t upto;     /* entries counted: at most this one (0: all) */
+    bool whole;
+    size_t cap;        /* a whole report: rows at most (0: no cap) */
+    size_t rows;       /* rows so far */
+    bool more;         /* the page ended before the report did */
+    char last[JIFEN_ACCOUNT_MAX + 1]; /* the last key with rows on it */
+} paging;
 
-static void arrears_entry(const jifen_entry *e, void *arg)
+/* Whether a page has room for a key's rows (the caller then adds them);
+ * else it ends before the key, and the next page starts after the last
+ * key it holds. */
+static bool page_room(table *t, paging *pg, const char *key)
 {
-    household_arrears *h = arg;
-    if (e->time_ms >= h->to)
-        return;
-    for (size_t i = 0; i < e->n_postings; i++) {
-        const char *other = NULL;
-        int64_t d = -credit_to(&e->postings[i], h->fee, &other, &h->a.overflow);
-        if (!other) /* not on this household's fee account */
-            continue;
-        uint64_t fen = d < 0 ? (uint64_t)-d : (uint64_t)d;
-        bool bill = fee_kind_of(other) == FEE_BILLED;
-        if (d > 0 && bill && !e->reverses)
-            arrears_bill(&h->a, e->seq, e->time_ms, fen);
-        else if (d > 0) /* a payment or an offset taken back */
-            arrears_owe(&h->a, e->seq, e->time_ms, fen);
-        else if (d < 0 && !(bill && e->reverses &&
-                            arrears_unbill(&h->a, e->reverses, fen)))
-            arrears_pay(&h->a, fen);
+    if (pg->whole || pg->rows < pg->limit) {
+        snprintf(pg->last, sizeof pg->last, "%s", key);
+        return true;
     }
+    pg->more = true;
+    snprintf(t->r->next, sizeof t->r->next, "%s", pg->last);
+    return false;
 }
+
+/* Rows of a whole report beyond what one reply holds. */
+static bool page_over(const paging *pg)
+{
+    return pg->whole && pg->cap && pg->rows > pg->cap;
+}
+
+/* The first key of a walk: the first, or the one after `after`. */
+static storage_error walk_start(storage_cursor *c, const paging *pg,
+                                storage_val *k, storage_val *v)
+{
+    size_t n = strlen(pg->after);
+    if (n == 0)
+        return storage_cursor_first(c, k, v);
+    storage_error e = storage_cursor_seek(c, pg->after, n, k, v);
+    if (e == STORAGE_OK && k->len == n && memcmp(k->data, pg->after, n) == 0)
+        e = storage_cursor_next(c, k, v);
+    return e;
+}
+
+static void page_sums(table *t, const int64_t *sums, size_t n)
+{
+    t->r->n_sums = n;
+    memcpy(t->r->sums, sums, n * sizeof *sums);
+}
+
+/* --- arrears ageing, and arrears per item and period -----------------------
+ *
+ * A household's charges and credits as of the month's end (dues.h walks
+ * them, arrears.h settles and ages them): a bill charges, a payment or an
+ * offset credits; a reversal takes its original out again, so a reversed
+ * bill is no charge and is not billed.
+ */
 
 static void ageing_row(table *t, const char *label, const uint64_t *v,
                        bool *over)
@@ -504,36 +480,86 @@ static void ageing_row(table *t, const char *label, const uint64_t *v,
     table_row(t, cells);
 }
 
+/* One row per open charge: household, item and its name (in the rule
+ * set of the report's month), period, billed, open, days. */
+static void arrears_rows(table *t, const char *code, const arrears *a,
+                         int64_t to, const policy *pol, const ruleset *rules,
+                         paging *pg, bool *over)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const arrears_charge *c = &a->charges[i];
+        if (c->open == 0)
+            continue;
+        char billed[32], open[32], days[32];
+        snprintf(billed, sizeof billed, "%" PRId64,
+                 arrears_signed(c->fen, over));
+        snprintf(open, sizeof open, "%" PRId64, arrears_signed(c->open, over));
+        snprintf(days, sizeof days, "%" PRId64,
+                 arrears_age_days(c->time_ms, to));
+        int64_t start = 0;
+        const policy *of = pol;
+        if (rules && clock_parse_period(c->period, &start) == 0 &&
+            ruleset_at(rules, start))
+            of = ruleset_at(rules, start); /* the schedule that billed it */
+        const policy_fee *fee = of ? policy_find_fee(of, c->item) : NULL;
+        const char *cells[] = {code,   c->item, fee ? fee->name : "",
+                               c->period, billed, open, days};
+        table_row(t, cells);
+        pg->rows++;
+    }
+}
+
+/* Sums of ageing: billed, outstanding, then each bucket. Arrears:
+ * billed, outstanding. */
+#define AGEING_SUMS (2 + ARREARS_BUCKETS)
+
 static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
+                                   bool per_charge, const policy *pol,
+                                   const ruleset *rules, paging *pg,
+                                   const char *only,
                                    int64_t *billed, int64_t *owed,
                                    uint64_t buckets[ARREARS_BUCKETS])
 {
     uint64_t all[ARREARS_BUCKETS] = {0}, all_billed = 0, all_owed = 0;
     bool over = false, nomem = false;
-    household_arrears h;
-    memset(&h, 0, sizeof h);
-    h.to = to;
+    arrears a;
+    memset(&a, 0, sizeof a);
+    dues_filter f = {.before_ms = to, .upto_seq = pg->upto};
     storage_cursor *c = NULL;
     storage_val k;
     storage_error e = storage_cursor_open(txn, TABLE_HOUSEHOLDS, &c);
-    if (e == STORAGE_OK)
-        e = storage_cursor_first(c, &k, NULL);
-    while (e == STORAGE_OK && k.len <= JIFEN_HOUSEHOLD_MAX && !nomem) {
+    size_t olen = only ? strlen(only) : 0;
+    if (e == STORAGE_OK && olen)
+        e = storage_cursor_seek(c, only, olen, &k, NULL);
+    else if (e == STORAGE_OK)
+        e = walk_start(c, pg, &k, NULL);
+    while (e == STORAGE_OK && k.len <= JIFEN_HOUSEHOLD_MAX && !nomem &&
+           !page_over(pg)) {
         char code[JIFEN_HOUSEHOLD_MAX + 1];
         memcpy(code, k.data, k.len);
         code[k.len] = '\0';
-        account_household_fee(code, h.fee);
-        arrears_reset(&h.a);
-        e = each_household_entry(txn, code, arrears_entry, &h);
-        arrears_settle(&h.a);
-        nomem = h.a.nomem;
-        over = over || h.a.overflow;
-        uint64_t open = arrears_open(&h.a);
-        arrears_add_u(&all_billed, arrears_billed(&h.a), &over);
+        if (olen && strcmp(code, only) != 0)
+            break; /* the one household, or none */
+        e = dues_household(txn, code, &f, &a);
+        arrears_settle(&a);
+        nomem = a.nomem;
+        over = over || a.overflow;
+        uint64_t open = arrears_open(&a);
+        if (e == STORAGE_OK && open > 0 && !page_room(t, pg, code))
+            break;
+        /* Counted in this page (its billed too, owing or not): the next
+         * page starts after it. */
+        snprintf(pg->last, sizeof pg->last, "%s", code);
+        arrears_add_u(&all_billed, arrears_billed(&a), &over);
         if (e == STORAGE_OK && open > 0) {
             uint64_t mine[ARREARS_BUCKETS] = {0};
-            arrears_age(&h.a, to, mine);
-            ageing_row(t, code, mine, &over);
+            arrears_age(&a, to, mine);
+            if (per_charge) {
+                arrears_rows(t, code, &a, to, pol, rules, pg, &over);
+            } else {
+                ageing_row(t, code, mine, &over);
+                pg->rows++;
+            }
             for (int i = 0; i < ARREARS_BUCKETS; i++)
                 arrears_add_u(&all[i], mine[i], &over);
             arrears_add_u(&all_owed, open, &over);
@@ -542,12 +568,19 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
             e = storage_cursor_next(c, &k, NULL);
     }
     storage_cursor_close(&c);
-    arrears_free(&h.a);
-    ageing_row(t, "TOTAL", all, &over);
+    arrears_free(&a);
+    if (pg->whole && !per_charge && t->r)
+        ageing_row(t, "TOTAL", all, &over);
     if (buckets)
         memcpy(buckets, all, sizeof all);
     *billed = arrears_signed(all_billed, &over);
     *owed = arrears_signed(all_owed, &over);
+    if (t->r) {
+        int64_t sums[AGEING_SUMS] = {*billed, *owed};
+        for (int i = 0; i < ARREARS_BUCKETS; i++)
+            sums[2 + i] = arrears_signed(all[i], &over);
+        page_sums(t, sums, per_charge ? 2 : AGEING_SUMS);
+    }
     t->overflow = over;
     if (nomem)
         return STORAGE_FAILED;
@@ -557,8 +590,19 @@ static storage_error report_ageing(storage_txn *txn, table *t, int64_t to,
 /* --- trial balance -----------------------------------------------------------
  */
 
+static void trial_row(table *t, const char *label, jifen_asset asset,
+                      uint64_t debits, uint64_t credits, bool *over)
+{
+    char d[32], cr[32], bal[32];
+    snprintf(d, sizeof d, "%" PRIu64, debits);
+    snprintf(cr, sizeof cr, "%" PRIu64, credits);
+    snprintf(bal, sizeof bal, "%" PRId64, arrears_diff(debits, credits, over));
+    const char *cells[] = {label, codec_asset_name(asset), d, cr, bal};
+    table_row(t, cells);
+}
+
 static storage_error report_trial_balance(storage_txn *txn, table *t,
-                                          bool *balanced)
+                                          paging *pg, bool *balanced)
 {
     uint64_t debits[3] = {0}, credits[3] = {0};
     bool over = false;
@@ -566,16 +610,18 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
     storage_val k, v;
     storage_error e = storage_cursor_open(txn, TABLE_BALANCES, &c);
     if (e == STORAGE_OK)
-        e = storage_cursor_first(c, &k, &v);
-    while (e == STORAGE_OK && k.len <= JIFEN_ACCOUNT_MAX) {
+        e = walk_start(c, pg, &k, &v);
+    while (e == STORAGE_OK && k.len <= JIFEN_ACCOUNT_MAX && !page_over(pg)) {
         if (!account_key_is_account(k.data, k.len)) { /* history, counter */
             e = storage_cursor_next(c, &k, &v);
             continue;
         }
-        char name[JIFEN_ACCOUNT_MAX + 1], d[32], cr[32], bal[32];
+        char name[JIFEN_ACCOUNT_MAX + 1];
         account_totals at;
         memcpy(name, k.data, k.len);
         name[k.len] = '\0';
+        if (!page_room(t, pg, name))
+            break;
         if (account_totals_decode(v.data, v.len, &at) != 0) {
             e = STORAGE_CORRUPT;
             break;
@@ -583,29 +629,26 @@ static storage_error report_trial_balance(storage_txn *txn, table *t,
         jifen_asset asset = account_asset(name);
         arrears_add_u(&debits[asset], at.debits, &over);
         arrears_add_u(&credits[asset], at.credits, &over);
-        snprintf(d, sizeof d, "%" PRIu64, at.debits);
-        snprintf(cr, sizeof cr, "%" PRIu64, at.credits);
-        snprintf(bal, sizeof bal, "%" PRId64,
-                 arrears_diff(at.debits, at.credits, &over));
-        const char *cells[] = {name, codec_asset_name(asset), d, cr, bal};
-        table_row(t, cells);
+        trial_row(t, name, asset, at.debits, at.credits, &over);
+        pg->rows++;
         e = storage_cursor_next(c, &k, &v);
     }
     storage_cursor_close(&c);
     *balanced = true;
     for (int a = JIFEN_ASSET_POINTS; a <= JIFEN_ASSET_FEE; a++) {
-        char d[32], cr[32], bal[32], label[32];
+        char label[32];
         snprintf(label, sizeof label, "TOTAL %s",
                  codec_asset_name((jifen_asset)a));
-        snprintf(d, sizeof d, "%" PRIu64, debits[a]);
-        snprintf(cr, sizeof cr, "%" PRIu64, credits[a]);
-        snprintf(bal, sizeof bal, "%" PRId64,
-                 arrears_diff(debits[a], credits[a], &over));
-        const char *cells[] = {label, codec_asset_name((jifen_asset)a), d, cr,
-                               bal};
-        table_row(t, cells);
+        if (pg->whole)
+            trial_row(t, label, (jifen_asset)a, debits[a], credits[a], &over);
         *balanced = *balanced && debits[a] == credits[a];
     }
+    int64_t sums[4] = {
+        arrears_signed(debits[JIFEN_ASSET_POINTS], &over),
+        arrears_signed(credits[JIFEN_ASSET_POINTS], &over),
+        arrears_signed(debits[JIFEN_ASSET_FEE], &over),
+        arrears_signed(credits[JIFEN_ASSET_FEE], &over)};
+    page_sums(t, sums, 4);
     t->overflow = over;
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
@@ -617,6 +660,9 @@ static const char *const ITEM_COLUMNS[] = {"item", "value"};
 static const char *const AGEING_COLUMNS[] = {"household",     "days_0_30",
                                              "days_31_90",    "days_91_180",
                                              "days_over_180", "total_fen"};
+static const char *const ARREARS_COLUMNS[] = {
+    "household", "item", "item_name", "period", "billed_fen", "open_fen",
+    "days"};
 static const char *const TRIAL_COLUMNS[] = {"account", "asset", "debits",
                                             "credits", "balance"};
 
@@ -637,8 +683,9 @@ static void rate_text(int64_t billed, int64_t owed, char *out, size_t cap)
 }
 
 static storage_error run(storage_txn *txn, const jifen_command *cmd,
-                         const policy *pol, table *t, int64_t from, int64_t to,
-                         const char *period)
+                         const policy *pol, const ruleset *rules, table *t,
+                         int64_t from, int64_t to, const char *period,
+                         paging *pg)
 {
     const char *kind = cmd->code;
     char date[CLOCK_DATE_LEN + 1];
@@ -652,21 +699,37 @@ static storage_error run(storage_txn *txn, const jifen_command *cmd,
                     date);
         return report_liability(txn, pol, t, from, to, NULL);
     }
-    if (strcmp(kind, "ageing") == 0) {
+    if (strcmp(kind, "ageing") == 0 || strcmp(kind, "arrears") == 0) {
+        bool per_charge = kind[1] == 'r';
         int64_t billed = 0, owed = 0;
         char rate[48];
-        storage_error e = report_ageing(txn, t, to, &billed, &owed, NULL);
+        storage_error e = report_ageing(txn, t, to, per_charge, pol, rules, pg,
+                                        cmd->household[0] ? cmd->household
+                                                          : NULL,
+                                        &billed, &owed, NULL);
         rate_text(billed, owed, rate, sizeof rate);
-        table_title(t,
-                    "arrears ageing as of the end of %s (fen); collection "
-                    "rate %s (billed %" PRId64 ", outstanding %" PRId64 ")",
-                    date, rate, billed, owed);
+        if (per_charge)
+            table_title(t,
+                        "arrears per fee item and period as of the end of "
+                        "%s (fen)",
+                        date);
+        else if (pg->whole)
+            table_title(t,
+                        "arrears ageing as of the end of %s (fen); collection "
+                        "rate %s (billed %" PRId64 ", outstanding %" PRId64
+                        ")",
+                        date, rate, billed, owed);
+        else
+            table_title(t, "arrears ageing as of the end of %s (fen)", date);
         return e;
     }
     bool balanced = false;
-    storage_error e = report_trial_balance(txn, t, &balanced);
-    table_title(t, "trial balance now: debits %s credits for every asset",
-                balanced ? "equal" : "DO NOT EQUAL");
+    storage_error e = report_trial_balance(txn, t, pg, &balanced);
+    if (pg->whole)
+        table_title(t, "trial balance now: debits %s credits for every asset",
+                    balanced ? "equal" : "DO NOT EQUAL");
+    else
+        table_title(t, "trial balance now");
     return e;
 }
 
@@ -676,30 +739,44 @@ typedef struct {
     const char *const *cols;
     size_t n;
     bool needs_household;
+    bool pages; /* a row per household or account: asked in pages */
 } report_kind;
 
 static const report_kind *find_kind(const jifen_command *cmd,
                                     jifen_result *result)
 {
     static const report_kind kinds[] = {
-        {"statement", ITEM_COLUMNS, 2, true},
-        {"liability", ITEM_COLUMNS, 2, false},
-        {"ageing", AGEING_COLUMNS, 6, false},
-        {"trial-balance", TRIAL_COLUMNS, 5, false},
+        {"statement", ITEM_COLUMNS, 2, true, false},
+        {"liability", ITEM_COLUMNS, 2, false, false},
+        {"ageing", AGEING_COLUMNS, 6, false, true},
+        {"arrears", ARREARS_COLUMNS, 7, false, true},
+        {"trial-balance", TRIAL_COLUMNS, 5, false, true},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         if (strcmp(kinds[k].kind, cmd->code) != 0)
             continue;
-        if (kinds[k].needs_household == (cmd->household[0] != '\0'))
-            return &kinds[k];
-        refuse(result, JIFEN_STATUS_BAD_REQUEST,
-               kinds[k].needs_household
-                   ? "a statement is of one household"
-                   : "only a statement is of one household");
-        return NULL;
+        /* The arrears may be of one household (the desk shows them). */
+        bool one = strcmp(kinds[k].kind, "arrears") == 0;
+        if (!one && kinds[k].needs_household != (cmd->household[0] != '\0')) {
+            refuse(result, JIFEN_STATUS_BAD_REQUEST,
+                   kinds[k].needs_household
+                       ? "a statement is of one household"
+                       : "only a statement and the arrears are of one "
+                         "household");
+            return NULL;
+        }
+        if (!kinds[k].pages && (cmd->limit || cmd->after[0] || cmd->upto)) {
+            refuse(result, JIFEN_STATUS_BAD_REQUEST,
+                   "after, limit, upto: only ageing, arrears and "
+                   "trial-balance come in pages");
+            return NULL;
+        }
+        return &kinds[k];
     }
     refuse(result, JIFEN_STATUS_BAD_REQUEST,
-           "kind: statement, liability, ageing or trial-balance");
+           "kind: statement, liability, ageing, arrears, trial-balance; "
+           "members, statement-lines, passbook, honour, stock, redemptions, "
+           "funders, pickups");
     return NULL;
 }
 
@@ -714,9 +791,12 @@ storage_error reports_summary(storage_txn *txn, const policy *pol,
     storage_error e = storage_count(txn, TABLE_HOUSEHOLDS, &out->households);
     if (e == STORAGE_OK)
         e = report_liability(txn, pol, &quiet, from, to, &l);
+    /* The whole community, no rows kept (quiet has no report), no cap. */
+    paging whole = {.after = "", .whole = true};
     if (e == STORAGE_OK)
-        e = report_ageing(txn, &quiet, to, &out->billed_fen,
-                          &out->outstanding_fen, out->ageing_fen);
+        e = report_ageing(txn, &quiet, to, false, pol, NULL, &whole, NULL,
+                          &out->billed_fen, &out->outstanding_fen,
+                          out->ageing_fen);
     out->points_issued = l.issued_month;
     out->points_redeemed = l.redeemed_month;
     out->points_outstanding = l.points_end;
@@ -730,6 +810,21 @@ storage_error reports_summary(storage_txn *txn, const policy *pol,
 void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
                  int64_t now_ms, jifen_result *result)
 {
+    reports_run_rules(txn, cmd, pol, NULL, now_ms, result);
+}
+
+void reports_run_rules(storage_txn *txn, const jifen_command *cmd,
+                       const policy *pol, const ruleset *rules,
+                       int64_t now_ms, jifen_result *result)
+{
+    /* Issue 15's reports: the committee's, the supermarket's. */
+    if (committee_reports_run(txn, cmd, pol, now_ms, result))
+        return;
+    if (cmd->entry) {
+        refuse(result, JIFEN_STATUS_BAD_REQUEST,
+               "from_entry: only a passbook reprint starts at an entry");
+        return;
+    }
     const report_kind *k = find_kind(cmd, result);
     int64_t from = clock_month_start_ms(now_ms);
     if (!k)
@@ -745,9 +840,28 @@ void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
         refuse(result, JIFEN_STATUS_INTERNAL, "out of memory");
         return;
     }
-    storage_error e =
-        run(txn, cmd, pol, &t, from, clock_next_month_start_ms(from), period);
-    if (e == STORAGE_OK && t.overflow) {
+    /* Two rows of a whole report are its totals. */
+    paging pg = {.after = cmd->after,
+                 .limit = cmd->limit,
+                 .upto = cmd->upto,
+                 .whole = cmd->limit == 0,
+                 .cap = JIFEN_REPORT_ROWS_MAX - 2};
+    uint64_t head = 0;
+    storage_error e = journal_last(txn, &head);
+    t.r->head = cmd->upto && cmd->upto < head ? cmd->upto : head;
+    if (e == STORAGE_OK)
+        e = run(txn, cmd, pol, rules, &t, from,
+                clock_next_month_start_ms(from), period, &pg);
+    if (e == STORAGE_OK && page_over(&pg)) {
+        codec_result_clear(result);
+        snprintf(result->error, sizeof result->error,
+                 "the %s report has more than %d rows, more than one reply "
+                 "holds (JIFEN_REPORT_ROWS_MAX): ask for it in pages "
+                 "(ReportQuery after and limit; the jifen CLI and jifen-web "
+                 "do)",
+                 k->kind, JIFEN_REPORT_ROWS_MAX - 2);
+        result->status = JIFEN_STATUS_REPORT_TOO_LARGE;
+    } else if (e == STORAGE_OK && t.overflow) {
         codec_result_clear(result);
         refuse(result, JIFEN_STATUS_OVERFLOW,
                "a total of this report does not fit in 64-bit integers "

@@ -29,12 +29,18 @@
 #define JIFEN_REPORTS_H
 
 #include "policy.h"
+#include "ruleset.h"
 #include "storage.h"
 
 /* Fills result (status, error, report). `pol` is the rule set in force at
  * the end of the period (for the points-to-fen rate). */
 void reports_run(storage_txn *txn, const jifen_command *cmd, const policy *pol,
                  int64_t now_ms, jifen_result *result);
+/* The same, with the rule sets over time: the arrears name each fee item
+ * as the rule set of its month does (NULL: as `pol` does). */
+void reports_run_rules(storage_txn *txn, const jifen_command *cmd,
+                       const policy *pol, const ruleset *rules,
+                       int64_t now_ms, jifen_result *result);
 
 /* One community's figures for the roll-up across communities (service.c),
  * computed by the very functions of its liability and ageing reports, so

@@ -862,7 +862,7 @@ int server_run(service *svc, transport *tp, const server_options *opts,
     s.done_pipe[0] = s.done_pipe[1] = -1;
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.wake, NULL);
-    int n = opts->committers > 0 ? opts->committers : 2;
+    int n = opts->committers > 0 ? opts->committers : 8;
     int rc = 0;
     s.queries = querypool_new(QUERYPOOL_THREADS, false);
     if (!s.queries || committers_start(&s, n) != 0) {

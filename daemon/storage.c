@@ -455,6 +455,23 @@ storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write)
     return STORAGE_OK;
 }
 
+storage_error storage_txn_begin_child(storage_txn *parent, storage_txn *child)
+{
+    memset(child, 0, sizeof *child);
+    child->owner = parent->owner;
+    child->write = true;
+    if (!parent->write || !parent->txn)
+        return child->error = STORAGE_FAILED;
+    if (parent->error)
+        return child->error = parent->error;
+    MDB_txn *t = NULL;
+    int rc = mdb_txn_begin(parent->owner->env, parent->txn, 0, &t);
+    if (rc)
+        return txn_fail(child, rc);
+    child->txn = t;
+    return STORAGE_OK;
+}
+
 /* LMDB reports a short write as EIO, and a write that hits a full disk is
  * usually short: say so, so that the operator frees space rather than
  * suspects the hardware. Still an I/O error: the daemon stops

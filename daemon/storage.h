@@ -115,6 +115,11 @@ storage_error storage_grow(storage *self, size_t max_bytes);
 size_t storage_map_size(const storage *self);
 
 storage_error storage_txn_begin(storage *self, storage_txn *txn, bool write);
+/* A transaction inside the write transaction `parent` (LMDB's nested
+ * transactions: the environment has no MDB_WRITEMAP): what it writes is
+ * seen by it and vanishes with storage_txn_abort, leaving parent as it was
+ * (a dry run). parent must not be used until the child ends. */
+storage_error storage_txn_begin_child(storage_txn *parent, storage_txn *child);
 /* Commits, or aborts when the txn carries an error. The txn is over either
  * way (LMDB frees a failed commit's handle: it must not be aborted again). */
 storage_error storage_txn_commit(storage_txn *txn);

@@ -8,6 +8,7 @@
 #include "ledger_internal.h"
 
 #include "clock.h"
+#include "desk.h"
 #include "log.h"
 #include "lots.h"
 #include "notice.h"
@@ -137,6 +138,13 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
     if (next_lot < next)
         next = next_lot;
     n += n_lots;
+    /* Then on-time points (desk_ontime.c), a bounded part of a month. */
+    if (e == STORAGE_OK && pol && !self->txn.error) {
+        int64_t next_ontime = INT64_MAX;
+        n += desk_ontime_tick(self, pol, now_ms, TICK_BATCH, &next_ontime);
+        if (next_ontime < next)
+            next = next_ontime;
+    }
     if (e == STORAGE_OK)
         e = self->txn.error;
     if (e != STORAGE_OK || n == 0 || !pol) {
@@ -150,6 +158,10 @@ ledger_error ledger_tick(ledger *self, int64_t now_ms)
     le = ledger_write_commit(self);
     self->timer_rescan = true; /* find out when the next one is due */
     if (le == LEDGER_OK)
-        log_info("timer: %zu notice(s) posted or lot(s) expired", n);
+        log_info("timer: %zu notice(s) posted, lot(s) expired or on-time "
+                 "award(s) made",
+                 n);
+    else /* the month's judging starts over: awards made are skipped */
+        self->ontime_period[0] = '\0';
     return le;
 }

@@ -91,6 +91,38 @@ static const struct {
     {JIFEN_STATUS_NO_TREE, JIFEN__V1__STATUS__STATUS_NO_TREE, "no_tree"},
     {JIFEN_STATUS_NO_TREE_HEAD, JIFEN__V1__STATUS__STATUS_NO_TREE_HEAD,
      "no_tree_head"},
+    {JIFEN_STATUS_ALREADY_BILLED, JIFEN__V1__STATUS__STATUS_ALREADY_BILLED,
+     "already_billed"},
+    {JIFEN_STATUS_DUPLICATE_REFERENCE,
+     JIFEN__V1__STATUS__STATUS_DUPLICATE_REFERENCE, "duplicate_reference"},
+    {JIFEN_STATUS_NOT_BILLABLE, JIFEN__V1__STATUS__STATUS_NOT_BILLABLE,
+     "not_billable"},
+    {JIFEN_STATUS_UNKNOWN_FEE_ITEM, JIFEN__V1__STATUS__STATUS_UNKNOWN_FEE_ITEM,
+     "unknown_fee_item"},
+    {JIFEN_STATUS_REPORT_TOO_LARGE,
+     JIFEN__V1__STATUS__STATUS_REPORT_TOO_LARGE, "report_too_large"},
+    {JIFEN_STATUS_NOT_PREPAID, JIFEN__V1__STATUS__STATUS_NOT_PREPAID,
+     "not_prepaid"},
+    {JIFEN_STATUS_UNKNOWN_MEMBER, JIFEN__V1__STATUS__STATUS_UNKNOWN_MEMBER,
+     "unknown_member"},
+    {JIFEN_STATUS_NO_CONSENT, JIFEN__V1__STATUS__STATUS_NO_CONSENT,
+     "no_consent"},
+    {JIFEN_STATUS_UNKNOWN_ITEM, JIFEN__V1__STATUS__STATUS_UNKNOWN_ITEM,
+     "unknown_item"},
+    {JIFEN_STATUS_OUT_OF_STOCK, JIFEN__V1__STATUS__STATUS_OUT_OF_STOCK,
+     "out_of_stock"},
+    {JIFEN_STATUS_ALREADY_AWARDED, JIFEN__V1__STATUS__STATUS_ALREADY_AWARDED,
+     "already_awarded"},
+    {JIFEN_STATUS_AWARDS_SUSPENDED,
+     JIFEN__V1__STATUS__STATUS_AWARDS_SUSPENDED, "awards_suspended"},
+    {JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES,
+     JIFEN__V1__STATUS__STATUS_HOUSEHOLD_HAS_ENTRIES, "household_has_entries"},
+    {JIFEN_STATUS_ALREADY_PICKED_UP,
+     JIFEN__V1__STATUS__STATUS_ALREADY_PICKED_UP, "already_picked_up"},
+    {JIFEN_STATUS_UNKNOWN_FUNDER, JIFEN__V1__STATUS__STATUS_UNKNOWN_FUNDER,
+     "unknown_funder"},
+    {JIFEN_STATUS_PRINTED_ALREADY, JIFEN__V1__STATUS__STATUS_PRINTED_ALREADY,
+     "printed_already"},
 };
 #define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
 
@@ -165,6 +197,40 @@ static jifen_role role_from_wire(Jifen__V1__Role wire)
         if (ROLES[i].wire == wire)
             return ROLES[i].role;
     return JIFEN_ROLE_NONE;
+}
+
+/* Channels and fee bases are numbered as on the wire (jifen.proto). */
+static const char *const CHANNEL_NAMES[JIFEN_CHANNELS] = {
+    "unspecified", "cash", "wechat", "alipay", "bank", "card"};
+
+const char *jifen_channel_name(jifen_channel channel)
+{
+    return (unsigned)channel < JIFEN_CHANNELS ? CHANNEL_NAMES[channel]
+                                              : "unknown";
+}
+
+jifen_channel jifen_channel_from_name(const char *name)
+{
+    for (int i = JIFEN_CHANNEL_CASH; i < JIFEN_CHANNELS; i++)
+        if (strcmp(CHANNEL_NAMES[i], name) == 0)
+            return (jifen_channel)i;
+    return JIFEN_CHANNEL_UNSPECIFIED;
+}
+
+static jifen_channel channel_from_wire(Jifen__V1__Channel wire, errbuf *e)
+{
+    if ((unsigned)wire < JIFEN_CHANNELS)
+        return (jifen_channel)wire;
+    fail(e, "channel: unknown value %d", (int)wire);
+    return JIFEN_CHANNEL_UNSPECIFIED;
+}
+
+static jifen_fee_basis basis_from_wire(Jifen__V1__FeeBasis wire, errbuf *e)
+{
+    if ((unsigned)wire <= JIFEN_BASIS_UNIT)
+        return (jifen_fee_basis)wire;
+    fail(e, "basis: unknown value %d", (int)wire);
+    return JIFEN_BASIS_NONE;
 }
 
 const char *codec_asset_name(jifen_asset asset)
@@ -454,6 +520,28 @@ static void check_key(errbuf *e, const char *key, size_t cap)
                 "Z85");
 }
 
+void codec_check_household(errbuf *e, const char *s, size_t cap)
+{
+    check_household(e, s, cap);
+}
+
+void codec_check_code(errbuf *e, const char *field, const char *s, size_t cap)
+{
+    check_code(e, field, s, cap);
+}
+
+void codec_check_text(errbuf *e, const char *field, const char *s, size_t cap,
+                      bool required)
+{
+    check_text(e, field, s, cap, required);
+}
+
+void codec_check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
+                       uint64_t hi, const char *hint)
+{
+    check_range(e, field, v, lo, hi, hint);
+}
+
 static void check_request_id(errbuf *e, const char *id, size_t cap)
 {
     if (!failed(e) && !token_ok(id, cap, JIFEN_REQUEST_ID_MAX, request_id_char))
@@ -501,6 +589,7 @@ static void award_check(const jifen_command *c, errbuf *e)
     check_range(e, "points", c->points, 0, JIFEN_POINTS_MAX, POINTS_HINT);
     check_range(e, "hours", c->hours, 0, JIFEN_HOURS_MAX, "");
     check_text(e, "note", c->note, sizeof c->note, false);
+    codec_award_extra_check(c, e);
 }
 
 static void award_to_wire(const jifen_command *c, wire_command *w)
@@ -513,6 +602,10 @@ static void award_to_wire(const jifen_command *c, wire_command *w)
     m->points = c->points;
     m->hours = c->hours;
     m->note = wire_str(c->note);
+    m->member = wire_str(c->member);
+    m->proxy = wire_str(c->proxy);
+    m->event = wire_str(c->name);
+    m->event_date = wire_str(c->effective);
     w->msg.award = m;
 }
 
@@ -524,6 +617,11 @@ static void award_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "activity", c->code, sizeof c->code, m->activity);
     take_str(e, "note", c->note, sizeof c->note, m->note);
+    take_str(e, "member", c->member, sizeof c->member, m->member);
+    take_str(e, "proxy", c->proxy, sizeof c->proxy, m->proxy);
+    take_str(e, "event", c->name, sizeof c->name, m->event);
+    take_str(e, "event_date", c->effective, sizeof c->effective,
+             m->event_date);
     c->points = m->points;
     c->hours = m->hours;
 }
@@ -560,10 +658,20 @@ static void deduct_from_wire(const ProtobufCMessage *sub, jifen_command *c,
     c->points = m->points;
 }
 
+/* A bill of an amount, or of a fee item that jifend prices: then the
+ * amount and what it is computed from are the journal's, not the
+ * client's. */
 static void bill_check(const jifen_command *c, errbuf *e)
 {
     check_household(e, c->household, sizeof c->household);
-    check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    if (c->code[0] == '\0') {
+        check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    } else {
+        check_code(e, "item", c->code, sizeof c->code);
+        if (!failed(e) && (c->amount || c->rate_fen || c->quantity || c->basis))
+            fail(e, "amount_fen, rate_fen, quantity, basis: jifend prices a "
+                    "fee item from the schedule; leave them 0");
+    }
     check_period(e, c->period, sizeof c->period);
 }
 
@@ -575,6 +683,10 @@ static void bill_to_wire(const jifen_command *c, wire_command *w)
     m->household = wire_str(c->household);
     m->amount_fen = c->amount;
     m->period = wire_str(c->period);
+    m->item = wire_str(c->code);
+    m->rate_fen = c->rate_fen;
+    m->quantity = c->quantity;
+    m->basis = (Jifen__V1__FeeBasis)c->basis;
     w->msg.bill = m;
 }
 
@@ -585,13 +697,39 @@ static void bill_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 
     take_str(e, "household", c->household, sizeof c->household, m->household);
     take_str(e, "period", c->period, sizeof c->period, m->period);
+    take_str(e, "item", c->code, sizeof c->code, m->item);
     c->amount = m->amount_fen;
+    c->rate_fen = m->rate_fen;
+    c->quantity = m->quantity;
+    c->basis = basis_from_wire(m->basis, e);
+}
+
+/* A non-cash payment or refund names the platform's transaction; cash has
+ * none (nothing would make a cash reference unique). */
+static void check_channel(errbuf *e, jifen_channel channel,
+                          const char *reference, size_t cap)
+{
+    if (failed(e))
+        return;
+    if ((unsigned)channel >= JIFEN_CHANNELS)
+        fail(e, "channel: unknown");
+    else if (channel <= JIFEN_CHANNEL_CASH && reference[0] != '\0')
+        fail(e, "reference: a cash payment has no platform reference");
+    else if (channel > JIFEN_CHANNEL_CASH &&
+             !token_ok(reference, cap, JIFEN_REFERENCE_MAX, request_id_char))
+        fail(e,
+             "reference: a %s payment needs the platform's transaction "
+             "reference, 1-%d printable ASCII characters",
+             jifen_channel_name(channel), JIFEN_REFERENCE_MAX);
 }
 
 static void pay_check(const jifen_command *c, errbuf *e)
 {
     check_household(e, c->household, sizeof c->household);
     check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    check_channel(e, c->channel, c->reference, sizeof c->reference);
+    if (!failed(e) && c->receipt != 0)
+        fail(e, "receipt: jifend numbers receipts; leave it 0");
 }
 
 static void pay_to_wire(const jifen_command *c, wire_command *w)
@@ -601,6 +739,9 @@ static void pay_to_wire(const jifen_command *c, wire_command *w)
     jifen__v1__pay__init(m);
     m->household = wire_str(c->household);
     m->amount_fen = c->amount;
+    m->channel = (Jifen__V1__Channel)c->channel;
+    m->reference = wire_str(c->reference);
+    m->receipt = c->receipt;
     w->msg.pay = m;
 }
 
@@ -611,6 +752,9 @@ static void pay_from_wire(const ProtobufCMessage *sub, jifen_command *c,
 
     take_str(e, "household", c->household, sizeof c->household, m->household);
     c->amount = m->amount_fen;
+    c->channel = channel_from_wire(m->channel, e);
+    take_str(e, "reference", c->reference, sizeof c->reference, m->reference);
+    c->receipt = m->receipt;
 }
 
 static void redeem_check(const jifen_command *c, errbuf *e)
@@ -1045,6 +1189,9 @@ static void report_check(const jifen_command *c, errbuf *e)
         check_period(e, c->period, sizeof c->period);
     if (c->household[0] != '\0')
         check_household(e, c->household, sizeof c->household);
+    if (c->after[0] != '\0')
+        check_text(e, "after", c->after, sizeof c->after, false);
+    check_range(e, "limit", c->limit, 0, JIFEN_REPORT_ROWS_MAX, "");
 }
 
 static void report_query_to_wire(const jifen_command *c, wire_command *w)
@@ -1055,6 +1202,10 @@ static void report_query_to_wire(const jifen_command *c, wire_command *w)
     m->kind = wire_str(c->code);
     m->period = wire_str(c->period);
     m->household = wire_str(c->household);
+    m->after = wire_str(c->after);
+    m->limit = c->limit;
+    m->upto = c->upto;
+    m->from_entry = c->entry;
     w->msg.report = m;
 }
 
@@ -1066,6 +1217,10 @@ static void report_query_from_wire(const ProtobufCMessage *sub,
     take_str(e, "kind", c->code, sizeof c->code, m->kind);
     take_str(e, "period", c->period, sizeof c->period, m->period);
     take_str(e, "household", c->household, sizeof c->household, m->household);
+    take_str(e, "after", c->after, sizeof c->after, m->after);
+    c->limit = m->limit;
+    c->upto = m->upto;
+    c->entry = m->from_entry;
 }
 
 static void settle_check(const jifen_command *c, errbuf *e)
@@ -1321,16 +1476,250 @@ static void household_search_from_wire(const ProtobufCMessage *sub,
     c->limit = m->limit;
 }
 
-typedef struct {
-    jifen_command_kind kind;
-    const char *name;
-    bool write;
-    Jifen__V1__Command__KindCase wire_case;
-    const ProtobufCMessageDescriptor *desc;
-    void (*check)(const jifen_command *c, errbuf *e);
-    void (*to_wire)(const jifen_command *c, wire_command *w);
-    void (*from_wire)(const ProtobufCMessage *sub, jifen_command *c, errbuf *e);
-} kind_info;
+/* --- the property desk (issue 14): refund, shifts, billing, receipts --- */
+
+static void refund_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    check_range(e, "amount_fen", c->amount, 1, JIFEN_FEN_MAX, "");
+    if (!failed(e) && c->channel == JIFEN_CHANNEL_UNSPECIFIED)
+        fail(e, "channel: required (cash, wechat, alipay, bank or card)");
+    check_channel(e, c->channel, c->reference, sizeof c->reference);
+    check_text(e, "note", c->note, sizeof c->note, true);
+}
+
+static void refund_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__Refund *m = &w->sub.refund;
+
+    jifen__v1__refund__init(m);
+    m->household = wire_str(c->household);
+    m->amount_fen = c->amount;
+    m->channel = (Jifen__V1__Channel)c->channel;
+    m->reference = wire_str(c->reference);
+    m->note = wire_str(c->note);
+    w->msg.refund = m;
+}
+
+static void refund_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__Refund *m = (const Jifen__V1__Refund *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+    c->amount = m->amount_fen;
+    c->channel = channel_from_wire(m->channel, e);
+    take_str(e, "reference", c->reference, sizeof c->reference, m->reference);
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+}
+
+/* The totals are jifend's to count: a request carries the note only. */
+static void shift_close_check(const jifen_command *c, errbuf *e)
+{
+    check_text(e, "note", c->note, sizeof c->note, false);
+    if (!failed(e) && (c->n_totals || c->entry || c->last_entry ||
+                       c->previous_close))
+        fail(e, "totals, first_entry, last_entry, previous_close: jifend "
+                "counts them; send the note only");
+}
+
+static void shift_close_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__ShiftClose *m = &w->sub.shift_close.msg;
+
+    jifen__v1__shift_close__init(m);
+    m->note = wire_str(c->note);
+    size_t n = c->n_totals < JIFEN_CHANNELS ? c->n_totals : JIFEN_CHANNELS;
+    for (size_t i = 0; i < n; i++) {
+        Jifen__V1__ChannelTotal *t = &w->sub.shift_close.totals[i];
+        jifen__v1__channel_total__init(t);
+        t->channel = (Jifen__V1__Channel)c->totals[i].channel;
+        t->payments = c->totals[i].payments;
+        t->paid_fen = c->totals[i].paid_fen;
+        t->refunds = c->totals[i].refunds;
+        t->refunded_fen = c->totals[i].refunded_fen;
+        t->reversals = c->totals[i].reversals;
+        t->reversed_fen = c->totals[i].reversed_fen;
+        w->sub.shift_close.total_ptrs[i] = t;
+    }
+    m->n_totals = n;
+    m->totals = w->sub.shift_close.total_ptrs;
+    m->first_entry = c->entry;
+    m->last_entry = c->last_entry;
+    m->previous_close = c->previous_close;
+    w->msg.shift_close = m;
+}
+
+static void shift_close_from_wire(const ProtobufCMessage *sub,
+                                  jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__ShiftClose *m = (const Jifen__V1__ShiftClose *)sub;
+
+    take_str(e, "note", c->note, sizeof c->note, m->note);
+    if (m->n_totals > JIFEN_CHANNELS) {
+        fail(e, "totals: %zu, at most %d", m->n_totals, JIFEN_CHANNELS);
+        return;
+    }
+    for (size_t i = 0; i < m->n_totals && !failed(e); i++) {
+        const Jifen__V1__ChannelTotal *t = m->totals[i];
+        if (!known_fields_only(e, &t->base))
+            return;
+        c->totals[i].channel = channel_from_wire(t->channel, e);
+        c->totals[i].payments = t->payments;
+        c->totals[i].paid_fen = t->paid_fen;
+        c->totals[i].refunds = t->refunds;
+        c->totals[i].refunded_fen = t->refunded_fen;
+        c->totals[i].reversals = t->reversals;
+        c->totals[i].reversed_fen = t->reversed_fen;
+    }
+    c->n_totals = m->n_totals;
+    c->entry = m->first_entry;
+    c->last_entry = m->last_entry;
+    c->previous_close = m->previous_close;
+}
+
+static void billing_plan_check(const jifen_command *c, errbuf *e)
+{
+    check_period(e, c->period, sizeof c->period);
+    if (c->code[0] != '\0')
+        check_code(e, "item", c->code, sizeof c->code);
+    if (c->after[0] != '\0')
+        check_household(e, c->after, JIFEN_HOUSEHOLD_MAX + 1);
+    check_range(e, "limit", c->limit, 0, JIFEN_PLAN_MAX, " (0: 500)");
+}
+
+static void billing_plan_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__BillingPlan *m = &w->sub.billing_plan;
+
+    jifen__v1__billing_plan__init(m);
+    m->period = wire_str(c->period);
+    m->item = wire_str(c->code);
+    m->after = wire_str(c->after);
+    m->limit = c->limit;
+    w->msg.billing_plan = m;
+}
+
+static void billing_plan_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__BillingPlan *m = (const Jifen__V1__BillingPlan *)sub;
+
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+    take_str(e, "item", c->code, sizeof c->code, m->item);
+    take_str(e, "after", c->after, JIFEN_HOUSEHOLD_MAX + 1, m->after);
+    c->limit = m->limit;
+}
+
+static void ontime_award_check(const jifen_command *c, errbuf *e)
+{
+    if (c->household[0] != '\0')
+        check_household(e, c->household, sizeof c->household);
+    check_period(e, c->period, sizeof c->period);
+}
+
+static void ontime_award_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__OntimeAward *m = &w->sub.ontime_award;
+
+    jifen__v1__ontime_award__init(m);
+    m->household = wire_str(c->household);
+    m->period = wire_str(c->period);
+    m->points = c->points;
+    w->msg.ontime_award = m;
+}
+
+static void ontime_award_from_wire(const ProtobufCMessage *sub,
+                                   jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__OntimeAward *m = (const Jifen__V1__OntimeAward *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+    take_str(e, "period", c->period, sizeof c->period, m->period);
+    c->points = m->points;
+}
+
+static void receipt_query_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__receipt_query__init(&w->sub.receipt);
+    w->sub.receipt.entry = c->entry;
+    w->msg.receipt = &w->sub.receipt;
+}
+
+static void receipt_query_from_wire(const ProtobufCMessage *sub,
+                                    jifen_command *c, errbuf *e)
+{
+    (void)e;
+    c->entry = ((const Jifen__V1__ReceiptQuery *)sub)->entry;
+}
+
+/* YYYY-MM-DD, or empty: today. */
+static void shifts_check(const jifen_command *c, errbuf *e)
+{
+    const char *d = c->effective;
+    if (failed(e) || d[0] == '\0')
+        return;
+    bool ok = strlen(d) == JIFEN_DATE_LEN && d[4] == '-' && d[7] == '-' &&
+              digits(d, 4) >= 2000 && digits(d + 5, 2) >= 1 &&
+              digits(d + 5, 2) <= 12 && digits(d + 8, 2) >= 1 &&
+              digits(d + 8, 2) <= 31;
+    if (!ok)
+        fail(e, "date: must be YYYY-MM-DD");
+}
+
+static void shifts_to_wire(const jifen_command *c, wire_command *w)
+{
+    jifen__v1__shifts_query__init(&w->sub.shifts);
+    w->sub.shifts.date = wire_str(c->effective);
+    w->msg.shifts = &w->sub.shifts;
+}
+
+static void shifts_from_wire(const ProtobufCMessage *sub, jifen_command *c,
+                             errbuf *e)
+{
+    const Jifen__V1__ShiftsQuery *m = (const Jifen__V1__ShiftsQuery *)sub;
+    take_str(e, "date", c->effective, sizeof c->effective, m->date);
+}
+
+/* Either the floor area, or the units of one fee item. */
+static void household_set_check(const jifen_command *c, errbuf *e)
+{
+    check_household(e, c->household, sizeof c->household);
+    if (c->code[0] == '\0') {
+        check_range(e, "area_centi_m2", c->area_centi_m2, 1, UINT32_MAX,
+                    " (or an item and its units)");
+        if (!failed(e) && c->points)
+            fail(e, "units: give them with an item");
+    } else {
+        check_code(e, "item", c->code, sizeof c->code);
+        check_range(e, "units", c->points, 0, 1000, "");
+        if (!failed(e) && c->area_centi_m2)
+            fail(e, "area_centi_m2: set the area in a command of its own");
+    }
+}
+
+static void household_set_to_wire(const jifen_command *c, wire_command *w)
+{
+    Jifen__V1__HouseholdSet *m = &w->sub.household_set;
+
+    jifen__v1__household_set__init(m);
+    m->household = wire_str(c->household);
+    m->area_centi_m2 = c->area_centi_m2;
+    m->item = wire_str(c->code);
+    m->units = c->points;
+    w->msg.household_set = m;
+}
+
+static void household_set_from_wire(const ProtobufCMessage *sub,
+                                    jifen_command *c, errbuf *e)
+{
+    const Jifen__V1__HouseholdSet *m = (const Jifen__V1__HouseholdSet *)sub;
+
+    take_str(e, "household", c->household, sizeof c->household, m->household);
+    c->area_centi_m2 = m->area_centi_m2;
+    take_str(e, "item", c->code, sizeof c->code, m->item);
+    c->points = m->units;
+}
 
 static const kind_info KINDS[] = {
     {JIFEN_CMD_HOUSEHOLD_ADD, "household_add", true,
@@ -1436,6 +1825,30 @@ static const kind_info KINDS[] = {
      JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SEARCH,
      &jifen__v1__household_search__descriptor, household_search_check,
      household_search_to_wire, household_search_from_wire},
+    {JIFEN_CMD_REFUND, "refund", true, JIFEN__V1__COMMAND__KIND_REFUND,
+     &jifen__v1__refund__descriptor, refund_check, refund_to_wire,
+     refund_from_wire},
+    {JIFEN_CMD_SHIFT_CLOSE, "shift_close", true,
+     JIFEN__V1__COMMAND__KIND_SHIFT_CLOSE, &jifen__v1__shift_close__descriptor,
+     shift_close_check, shift_close_to_wire, shift_close_from_wire},
+    {JIFEN_CMD_BILLING_PLAN, "billing_plan", false,
+     JIFEN__V1__COMMAND__KIND_BILLING_PLAN,
+     &jifen__v1__billing_plan__descriptor, billing_plan_check,
+     billing_plan_to_wire, billing_plan_from_wire},
+    {JIFEN_CMD_ONTIME_AWARD, "ontime_award", true,
+     JIFEN__V1__COMMAND__KIND_ONTIME_AWARD,
+     &jifen__v1__ontime_award__descriptor, ontime_award_check,
+     ontime_award_to_wire, ontime_award_from_wire},
+    {JIFEN_CMD_RECEIPT, "receipt", false, JIFEN__V1__COMMAND__KIND_RECEIPT,
+     &jifen__v1__receipt_query__descriptor, entry_only_check,
+     receipt_query_to_wire, receipt_query_from_wire},
+    {JIFEN_CMD_SHIFTS, "shifts", false, JIFEN__V1__COMMAND__KIND_SHIFTS,
+     &jifen__v1__shifts_query__descriptor, shifts_check, shifts_to_wire,
+     shifts_from_wire},
+    {JIFEN_CMD_HOUSEHOLD_SET, "household_set", true,
+     JIFEN__V1__COMMAND__KIND_HOUSEHOLD_SET,
+     &jifen__v1__household_set__descriptor, household_set_check,
+     household_set_to_wire, household_set_from_wire},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -1451,6 +1864,9 @@ static const kind_info *kind_info_of(jifen_command_kind kind)
     for (size_t i = 0; i < N_KINDS; i++)
         if (KINDS[i].kind == kind)
             return &KINDS[i];
+    for (size_t i = 0; i < codec_committee_n_kinds; i++)
+        if (codec_committee_kinds[i].kind == kind)
+            return &codec_committee_kinds[i];
     return NULL;
 }
 
@@ -1459,6 +1875,9 @@ static const kind_info *kind_info_of_wire(Jifen__V1__Command__KindCase wire)
     for (size_t i = 0; i < N_KINDS; i++)
         if (KINDS[i].wire_case == wire)
             return &KINDS[i];
+    for (size_t i = 0; i < codec_committee_n_kinds; i++)
+        if (codec_committee_kinds[i].wire_case == wire)
+            return &codec_committee_kinds[i];
     return NULL;
 }
 
@@ -1648,12 +2067,15 @@ static void request_pack(const jifen_request *req, bool with_id,
         piece.commands = &one;
         protobuf_c_message_pack_to_buffer(&piece.base, sink);
     }
-    /* Field 3 after the commands, so the pieces stay in field order. The
-     * digest leaves it out with the id: the community chooses the ledger
-     * whose idempotency records are asked. */
-    if (with_id && req->community[0]) {
+    /* Fields 3 and 60 after the commands, so the pieces stay in field
+     * order. The digest leaves them out with the id: the community chooses
+     * the ledger whose idempotency records are asked, and a dry run and
+     * the real run of the same commands are the same request. */
+    if (with_id && (req->community[0] || req->dry_run)) {
         Jifen__V1__Request last = JIFEN__V1__REQUEST__INIT;
-        last.community = wire_str(req->community);
+        if (req->community[0])
+            last.community = wire_str(req->community);
+        last.dry_run = req->dry_run;
         protobuf_c_message_pack_to_buffer(&last.base, sink);
     }
 }
@@ -1733,6 +2155,7 @@ static void request_from_wire(const Jifen__V1__Request *w, jifen_request *out,
         return;
     take_str(e, "request_id", out->request_id, sizeof out->request_id,
              w->request_id);
+    out->dry_run = w->dry_run;
     take_str(e, "community", out->community, sizeof out->community,
              w->community);
     if (strcmp(out->community, JIFEN_SERVICE_ADDRESS) != 0)
@@ -2164,8 +2587,11 @@ static void result_to_wire(const jifen_result *r, wire_result *w,
     w->msg.notice_ends_ms = r->notice_ends_ms;
     w->msg.needs_approval = r->needs_approval;
     w->msg.suspended_until_ms = r->suspended_until_ms;
+    w->msg.stock_left = r->stock_left;
     if (r->proof != NULL)
         proof_to_wire(r->proof, w);
+    w->msg.next = wire_str(r->next);
+    w->msg.receipt_no = r->receipt_no;
 }
 
 /* The notice list can be long: its wire form is allocated per result and
@@ -2248,8 +2674,105 @@ static int report_to_wire(const jifen_result *r, wire_result *w,
     }
     out->table.n_rows = nr;
     out->table.rows = out->row_ptrs;
+    out->table.next = wire_str(rep->next);
+    out->table.head = rep->head;
+    out->table.n_sums = rep->n_sums < JIFEN_REPORT_SUMS_MAX
+                            ? rep->n_sums
+                            : JIFEN_REPORT_SUMS_MAX;
+    out->table.sums = (int64_t *)rep->sums;
     w->msg.report = &out->table;
     return 0;
+}
+
+/* A billing plan's lines and a receipt, allocated per result and freed
+ * after packing (desk_wire_free). */
+typedef struct {
+    Jifen__V1__BillLine *lines;
+    Jifen__V1__BillLine **line_ptrs;
+    Jifen__V1__Receipt receipt;
+    Jifen__V1__ReceiptLine receipt_lines[JIFEN_RECEIPT_LINES_MAX];
+    Jifen__V1__ReceiptLine *receipt_line_ptrs[JIFEN_RECEIPT_LINES_MAX];
+} wire_desk;
+
+static void receipt_to_wire(const jifen_receipt *r, wire_desk *d)
+{
+    Jifen__V1__Receipt *m = &d->receipt;
+    jifen__v1__receipt__init(m);
+    m->entry = r->entry;
+    m->receipt = r->receipt;
+    m->time_ms = r->time_ms;
+    m->household = wire_str(r->household);
+    m->name = wire_str(r->name);
+    m->area_centi_m2 = r->area_centi_m2;
+    m->paid_fen = r->paid_fen;
+    m->channel = (Jifen__V1__Channel)r->channel;
+    m->reference = wire_str(r->reference);
+    m->points = r->points;
+    m->offset_fen = r->offset_fen;
+    m->fee_due_after_fen = r->fee_due_after_fen;
+    m->points_after = r->points_after;
+    m->author = wire_str(r->author);
+    m->entry_hash.data = (uint8_t *)r->entry_hash;
+    m->entry_hash.len = JIFEN_HASH_LEN;
+    size_t n = r->n_lines < JIFEN_RECEIPT_LINES_MAX ? r->n_lines
+                                                    : JIFEN_RECEIPT_LINES_MAX;
+    for (size_t i = 0; i < n; i++) {
+        Jifen__V1__ReceiptLine *l = &d->receipt_lines[i];
+        jifen__v1__receipt_line__init(l);
+        l->item = wire_str(r->lines[i].item);
+        l->item_name = wire_str(r->lines[i].item_name);
+        l->period = wire_str(r->lines[i].period);
+        l->fen = r->lines[i].fen;
+        l->bill_entry = r->lines[i].bill_entry;
+        d->receipt_line_ptrs[i] = l;
+    }
+    m->n_lines = n;
+    m->lines = d->receipt_line_ptrs;
+    m->ahead_fen = r->ahead_fen;
+    m->payee = wire_str(r->payee);
+    m->reversed_by = r->reversed_by;
+    m->request_id = wire_str(r->request_id);
+}
+
+static int desk_to_wire(const jifen_result *r, wire_result *w, wire_desk *d)
+{
+    d->lines = NULL;
+    d->line_ptrs = NULL;
+    if (r->receipt != NULL) {
+        receipt_to_wire(r->receipt, d);
+        w->msg.receipt = &d->receipt;
+    }
+    size_t n = r->bill_lines != NULL ? r->n_bill_lines : 0;
+    if (n == 0)
+        return 0;
+    d->lines = calloc(n, sizeof *d->lines);
+    d->line_ptrs = calloc(n, sizeof *d->line_ptrs);
+    if (d->lines == NULL || d->line_ptrs == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const jifen_bill_line *s = &r->bill_lines[i];
+        Jifen__V1__BillLine *m = &d->lines[i];
+        jifen__v1__bill_line__init(m);
+        m->household = wire_str(s->household);
+        m->item = wire_str(s->item);
+        m->amount_fen = s->amount_fen;
+        m->rate_fen = s->rate_fen;
+        m->quantity = s->quantity;
+        m->basis = (Jifen__V1__FeeBasis)s->basis;
+        m->billed_entry = s->billed_entry;
+        m->problem = wire_str(s->problem);
+        m->item_name = wire_str(s->item_name);
+        d->line_ptrs[i] = m;
+    }
+    w->msg.n_bill_lines = n;
+    w->msg.bill_lines = d->line_ptrs;
+    return 0;
+}
+
+static void desk_wire_free(wire_desk *d)
+{
+    free(d->lines);
+    free(d->line_ptrs);
 }
 
 static void report_wire_free(wire_report *w)
@@ -2331,16 +2854,21 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         Jifen__V1__NoticeItem *items;
         Jifen__V1__CommunityInfo *citems;
         wire_report wrep;
+        wire_desk *desk = malloc(sizeof *desk); /* ~10 KB: not the stack's */
         result_to_wire(&reply->results[i], &wr, &h);
         int bad = notices_to_wire(&reply->results[i], &wr, &items);
         int bad_c = communities_to_wire(&reply->results[i], &wr, &citems);
         if (report_to_wire(&reply->results[i], &wr, &wrep) != 0 || bad ||
-            bad_c) {
+            bad_c || desk == NULL ||
+            desk_to_wire(&reply->results[i], &wr, desk) != 0) {
             if (!bad)
                 notices_wire_free(&wr, items);
             if (!bad_c)
                 communities_wire_free(&wr, citems);
             report_wire_free(&wrep);
+            if (desk != NULL)
+                desk_wire_free(desk);
+            free(desk);
             history_buf_free(&h);
             free(sink.data);
             return -1;
@@ -2351,6 +2879,8 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         notices_wire_free(&wr, items);
         communities_wire_free(&wr, citems);
         report_wire_free(&wrep);
+        desk_wire_free(desk);
+        free(desk);
     }
     history_buf_free(&h);
     return grow_sink_finish(&sink, out, out_len);
@@ -2572,6 +3102,14 @@ static void report_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
     r->report = rep;
     take_str(e, "title", rep->title, sizeof rep->title, t->title);
+    take_str(e, "next", rep->next, sizeof rep->next, t->next);
+    rep->head = t->head;
+    if (!failed(e) && t->n_sums > JIFEN_REPORT_SUMS_MAX)
+        fail(e, "sums: %zu, at most %d", t->n_sums, JIFEN_REPORT_SUMS_MAX);
+    for (size_t i = 0; !failed(e) && i < t->n_sums; i++)
+        rep->sums[i] = t->sums[i];
+    if (!failed(e))
+        rep->n_sums = t->n_sums;
     rep->n_columns = t->n_columns;
     for (size_t j = 0; j < t->n_columns && !failed(e); j++)
         take_str(e, "column", rep->columns[j], sizeof rep->columns[j],
@@ -2612,6 +3150,95 @@ static void households_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     }
 }
 
+static void bill_lines_from_wire(const Jifen__V1__Result *w, jifen_result *r,
+                                 errbuf *e)
+{
+    take_str(e, "next", r->next, sizeof r->next, w->next);
+    r->receipt_no = w->receipt_no;
+    if (failed(e) || w->n_bill_lines == 0)
+        return;
+    if (w->n_bill_lines > (size_t)JIFEN_PLAN_MAX * 16) {
+        fail(e, "bill_lines: %zu, at most %u", w->n_bill_lines,
+             JIFEN_PLAN_MAX * 16);
+        return;
+    }
+    r->bill_lines = calloc(w->n_bill_lines, sizeof *r->bill_lines);
+    if (r->bill_lines == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    r->n_bill_lines = w->n_bill_lines;
+    for (size_t i = 0; i < w->n_bill_lines && !failed(e); i++) {
+        const Jifen__V1__BillLine *m = w->bill_lines[i];
+        jifen_bill_line *l = &r->bill_lines[i];
+        if (!known_fields_only(e, &m->base))
+            break;
+        take_str(e, "household", l->household, sizeof l->household,
+                 m->household);
+        take_str(e, "item", l->item, sizeof l->item, m->item);
+        l->amount_fen = m->amount_fen;
+        l->rate_fen = m->rate_fen;
+        l->quantity = m->quantity;
+        l->basis = basis_from_wire(m->basis, e);
+        l->billed_entry = m->billed_entry;
+        take_str(e, "problem", l->problem, sizeof l->problem, m->problem);
+        take_str(e, "item_name", l->item_name, sizeof l->item_name,
+                 m->item_name);
+        fail_context(e, "bill_lines[%zu]", i);
+    }
+}
+
+static void receipt_from_wire(const Jifen__V1__Receipt *m, jifen_result *r,
+                              errbuf *e)
+{
+    if (m == NULL || failed(e) || !known_fields_only(e, &m->base))
+        return;
+    if (m->n_lines > JIFEN_RECEIPT_LINES_MAX) {
+        fail(e, "receipt.lines: %zu, at most %d", m->n_lines,
+             JIFEN_RECEIPT_LINES_MAX);
+        return;
+    }
+    jifen_receipt *p = r->receipt = calloc(1, sizeof *r->receipt);
+    if (p == NULL) {
+        fail_nomem(e);
+        return;
+    }
+    p->entry = m->entry;
+    p->receipt = m->receipt;
+    p->time_ms = m->time_ms;
+    take_str(e, "household", p->household, sizeof p->household, m->household);
+    take_str(e, "name", p->name, sizeof p->name, m->name);
+    p->area_centi_m2 = m->area_centi_m2;
+    p->paid_fen = m->paid_fen;
+    p->channel = channel_from_wire(m->channel, e);
+    take_str(e, "reference", p->reference, sizeof p->reference, m->reference);
+    p->points = m->points;
+    p->offset_fen = m->offset_fen;
+    p->fee_due_after_fen = m->fee_due_after_fen;
+    p->points_after = m->points_after;
+    take_str(e, "author", p->author, sizeof p->author, m->author);
+    take_hash(e, "entry_hash", p->entry_hash, m->entry_hash, true);
+    for (size_t i = 0; i < m->n_lines && !failed(e); i++) {
+        const Jifen__V1__ReceiptLine *w = m->lines[i];
+        jifen_receipt_line *l = &p->lines[i];
+        if (!known_fields_only(e, &w->base))
+            break;
+        take_str(e, "item", l->item, sizeof l->item, w->item);
+        take_str(e, "item_name", l->item_name, sizeof l->item_name,
+                 w->item_name);
+        take_str(e, "period", l->period, sizeof l->period, w->period);
+        l->fen = w->fen;
+        l->bill_entry = w->bill_entry;
+    }
+    p->n_lines = m->n_lines;
+    p->ahead_fen = m->ahead_fen;
+    take_str(e, "payee", p->payee, sizeof p->payee, m->payee);
+    p->reversed_by = m->reversed_by;
+    take_str(e, "request_id", p->request_id, sizeof p->request_id,
+             m->request_id);
+    fail_context(e, "receipt");
+}
+
 static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                              errbuf *e)
 {
@@ -2624,6 +3251,7 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
                        e);
     r->points = w->points;
     r->offset_fen = w->offset_fen;
+    r->stock_left = w->stock_left;
     if (w->balance != NULL && !failed(e)) {
         r->has_balance = true;
         balance_from_wire(w->balance, &r->balance, e);
@@ -2643,6 +3271,8 @@ static void result_from_wire(const Jifen__V1__Result *w, jifen_result *r,
     communities_from_wire(w, r, e);
     proof_from_wire(w->proof, r, e);
     households_from_wire(w, r, e);
+    bill_lines_from_wire(w, r, e);
+    receipt_from_wire(w->receipt, r, e);
 }
 
 static void reply_from_wire(const Jifen__V1__Reply *w, jifen_reply *out,
@@ -2733,6 +3363,11 @@ void codec_result_clear(jifen_result *result)
     free(result->households);
     result->households = NULL;
     result->n_households = 0;
+    free(result->bill_lines);
+    result->bill_lines = NULL;
+    result->n_bill_lines = 0;
+    free(result->receipt);
+    result->receipt = NULL;
 }
 
 void codec_reply_clear(jifen_reply *reply)
@@ -2769,6 +3404,16 @@ bool codec_request_id_ok(const char *s)
 {
     return token_ok(s, JIFEN_REQUEST_ID_MAX + 1, JIFEN_REQUEST_ID_MAX,
                     request_id_char);
+}
+
+size_t codec_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    uint32_t cp;
+    for (size_t len; i < n && (len = utf8_char_len(u + i, n - i, &cp)) != 0;)
+        i += len;
+    return i;
 }
 
 bool codec_text_ok(const char *s, size_t n)

@@ -56,6 +56,9 @@ bool codec_household_ok(const char *s);
 bool codec_code_ok(const char *s);
 bool codec_request_id_ok(const char *s);
 bool codec_text_ok(const char *s, size_t n);
+/* How many bytes of s[0..n) from the start are valid UTF-8 (n: all of
+ * them), control characters and all: a file's text (client/encoding.c). */
+size_t codec_utf8_valid_prefix(const char *s, size_t n);
 
 /* --- replies ------------------------------------------------------------ */
 

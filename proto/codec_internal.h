@@ -227,6 +227,26 @@ typedef struct {
         Jifen__V1__ConsistencyQuery consistency;
         Jifen__V1__TreeHeadQuery tree_head;
         Jifen__V1__HouseholdSearch household_search;
+        Jifen__V1__Refund refund;
+        struct {
+            Jifen__V1__ShiftClose msg;
+            Jifen__V1__ChannelTotal totals[JIFEN_CHANNELS];
+            Jifen__V1__ChannelTotal *total_ptrs[JIFEN_CHANNELS];
+        } shift_close;
+        Jifen__V1__BillingPlan billing_plan;
+        Jifen__V1__OntimeAward ontime_award;
+        Jifen__V1__ReceiptQuery receipt;
+        Jifen__V1__ShiftsQuery shifts;
+        Jifen__V1__HouseholdSet household_set;
+        Jifen__V1__MemberSet member_set; /* issue 15: codec_committee.c */
+        Jifen__V1__ProxyConsent proxy_consent;
+        Jifen__V1__ItemSet item_set;
+        Jifen__V1__StockChange stock_change;
+        Jifen__V1__GoodsRedeem goods_redeem;
+        Jifen__V1__Pickup pickup;
+        Jifen__V1__FunderSettle funder_settle;
+        Jifen__V1__OpeningBalance opening;
+        Jifen__V1__PassbookMark passbook_mark;
     } sub;
     /* A service key's communities (KeyEnrol), split from the command's
      * comma-separated text. */
@@ -241,6 +261,36 @@ static inline char *wire_str(const char *s)
 }
 
 /* --- between the halves ---------------------------------------------------- */
+
+/* One command kind: its names, its wire case and message, and the three
+ * functions that check it and move it to and from the wire. codec.c holds
+ * the table of the kinds it has always had; codec_committee.c that of
+ * issue 15's (codec_committee_kinds). */
+typedef struct {
+    jifen_command_kind kind;
+    const char *name;
+    bool write;
+    Jifen__V1__Command__KindCase wire_case;
+    const ProtobufCMessageDescriptor *desc;
+    void (*check)(const jifen_command *c, errbuf *e);
+    void (*to_wire)(const jifen_command *c, wire_command *w);
+    void (*from_wire)(const ProtobufCMessage *sub, jifen_command *c, errbuf *e);
+} kind_info;
+
+extern const kind_info codec_committee_kinds[];
+extern const size_t codec_committee_n_kinds;
+
+/* codec.c's checks of plain values, shared with codec_committee.c: each
+ * does nothing once e has failed, and fails e with the field named. */
+void codec_check_household(errbuf *e, const char *s, size_t cap);
+void codec_check_code(errbuf *e, const char *field, const char *s,
+                      size_t cap);
+void codec_check_text(errbuf *e, const char *field, const char *s, size_t cap,
+                      bool required);
+void codec_check_range(errbuf *e, const char *field, uint64_t v, uint64_t lo,
+                       uint64_t hi, const char *hint);
+/* Issue 15's fields of an Award (member, proxy, event and its date). */
+void codec_award_extra_check(const jifen_command *c, errbuf *e);
 
 Jifen__V1__Asset codec_asset_to_wire(jifen_asset asset);
 void codec_asset_from_wire(Jifen__V1__Asset wire, jifen_asset *out, errbuf *e);

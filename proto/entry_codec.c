@@ -115,6 +115,12 @@ void codec_entry_to_wire(const jifen_entry *en, wire_entry *w)
     w->msg.expires_ms = en->expires_ms;
     w->msg.suspended_until_ms = en->suspended_until_ms;
     w->msg.author_key = wire_str(en->author_key);
+    w->msg.n_takes_back = en->n_takes_back < JIFEN_POSTINGS_MAX
+                              ? en->n_takes_back
+                              : JIFEN_POSTINGS_MAX;
+    w->msg.takes_back = (uint64_t *)en->takes_back;
+    w->msg.proxy_consent = en->proxy_consent;
+    w->msg.awards_suspended_until_ms = en->awards_suspended_until_ms;
 }
 
 /* Structural checks only: an entry records what was applied, and reading it
@@ -147,6 +153,15 @@ void codec_entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
     en->suspended_until_ms = w->suspended_until_ms;
     take_str(e, "author_key", en->author_key, sizeof en->author_key,
              w->author_key);
+    if (!failed(e) && w->n_takes_back > JIFEN_POSTINGS_MAX)
+        fail(e, "takes_back: %zu, at most %d", w->n_takes_back,
+             JIFEN_POSTINGS_MAX);
+    for (size_t i = 0; !failed(e) && i < w->n_takes_back; i++)
+        en->takes_back[i] = w->takes_back[i];
+    if (!failed(e))
+        en->n_takes_back = w->n_takes_back;
+    en->proxy_consent = w->proxy_consent;
+    en->awards_suspended_until_ms = w->awards_suspended_until_ms;
     if (!keep_text || failed(e)) {
         free(en->command.text);
         en->command.text = NULL;
@@ -176,7 +191,23 @@ void codec_entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
      W_LEN(W_HH + W_CODE + W_VARINT + W_NOTE) +                                \
      W_LEN(W_HH + W_VARINT + W_LEN(JIFEN_PERIOD_LEN)) +                        \
      2 * W_LEN(W_HH + W_VARINT) + W_LEN(W_VARINT + W_NOTE) + W_LEN(W_HH) +     \
-     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS + W_POLICY_LOAD)
+     W_LEN(W_HH + W_VARINT) + W_LEN(0) + W_KEY_COMMANDS + W_POLICY_LOAD +      \
+     W_COMMITTEE)
+/* Issue 15: an Award's member, proxy, event and date (fields 60-63, two-byte
+ * tags), and the kinds of codec_committee.c, each with every field set. */
+#define W_LEN2(n) (2 + 2 + (n))
+#define W_NAME W_LEN(JIFEN_NAME_MAX)
+#define W_COMMITTEE                                                            \
+    (3 * W_LEN2(JIFEN_NAME_MAX) + W_LEN2(JIFEN_DATE_LEN) +                     \
+     W_LEN(W_HH + W_NAME + W_CODE + W_LEN(JIFEN_PHONE_MAX) + W_VARINT) +       \
+     W_LEN(W_HH + 2 * W_NAME + W_NOTE + W_VARINT) +                            \
+     W_LEN(W_CODE + W_NAME + 3 * W_VARINT + W_CODE + W_NOTE + 2 * W_VARINT) +  \
+     W_LEN(W_CODE + 2 * W_VARINT + W_NOTE) +                                   \
+     W_LEN(W_HH + W_CODE + W_VARINT + 2 * W_NAME + W_VARINT) +                 \
+     W_LEN(W_VARINT + 2 * W_NAME + W_NOTE) + W_LEN(W_CODE + W_VARINT + W_NOTE) + \
+     W_LEN(W_HH + 3 * W_VARINT + W_LEN(JIFEN_DATE_LEN) + W_NAME + W_VARINT +   \
+           W_NOTE) +                                                           \
+     W_LEN(W_HH + 2 * W_VARINT))
 /* PolicyLoad as journaled: canonical text, version, effective, resolution. */
 #define W_POLICY_LOAD                                                          \
     W_LEN3(W_LEN3(JIFEN_RULE_SET_LOAD_MAX) + W_LEN(JIFEN_POLICY_MAX) +         \
@@ -190,7 +221,8 @@ void codec_entry_from_wire(const Jifen__V1__Entry *w, jifen_entry *en,
     (8 * W_VARINT + W_LEN(JIFEN_HASH_LEN) + W_LEN(JIFEN_REQUEST_ID_MAX) +      \
      W_LEN(JIFEN_KEY_Z85_LEN) +                                                \
      W_LEN(JIFEN_AUTHOR_MAX) + W_LEN3(W_COMMAND_BODY) +                         \
-     JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX))
+     JIFEN_POSTINGS_MAX * W_POSTING + W_LEN(JIFEN_POLICY_MAX) +                \
+     2 * (2 + 10)) /* fields 30, 31 */
 
 /* A round number with room for the schema to grow; callers may size stack
  * buffers with it. */

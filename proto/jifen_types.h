@@ -42,6 +42,11 @@ extern "C" {
 #define JIFEN_KEYS_MAX 4096u      /* enrolled keys listed in one reply */
 #define JIFEN_SEARCH_DEFAULT 20u  /* households per search, limit 0 */
 #define JIFEN_SEARCH_MAX 100u     /* households per search, at most */
+#define JIFEN_MEMBER_MAX 32       /* a member's name, UTF-8 bytes */
+#define JIFEN_PHONE_MAX 20        /* a member's contact number */
+#define JIFEN_QUANTITY_MAX 1000u  /* goods of one redemption */
+#define JIFEN_STOCK_MAX 1000000u  /* units of one stock change */
+#define JIFEN_PAGE_MAX 100000u    /* a paper ledger's page */
 #define JIFEN_COMMUNITY_MAX 32    /* community / street code, [A-Za-z0-9._-] */
 /* Request.community naming the service's own ledger (its journal, for a
  * replica's feed): no community code starts with '@'. */
@@ -84,6 +89,24 @@ typedef enum {
     JIFEN_STATUS_OVERFLOW = 39, /* a report's total does not fit 64 bits */
     JIFEN_STATUS_NO_TREE = 70,
     JIFEN_STATUS_NO_TREE_HEAD = 71,
+    /* issue 14: the property desk (docs/desk.md) */
+    JIFEN_STATUS_ALREADY_BILLED = 50,
+    JIFEN_STATUS_DUPLICATE_REFERENCE = 51,
+    JIFEN_STATUS_NOT_BILLABLE = 52,
+    JIFEN_STATUS_UNKNOWN_FEE_ITEM = 53,
+    JIFEN_STATUS_REPORT_TOO_LARGE = 54,
+    JIFEN_STATUS_NOT_PREPAID = 55,
+    /* issue 15 (docs/committee.md) */
+    JIFEN_STATUS_UNKNOWN_MEMBER = 60,
+    JIFEN_STATUS_NO_CONSENT = 61,
+    JIFEN_STATUS_UNKNOWN_ITEM = 62,
+    JIFEN_STATUS_OUT_OF_STOCK = 63,
+    JIFEN_STATUS_ALREADY_AWARDED = 64,
+    JIFEN_STATUS_AWARDS_SUSPENDED = 65,
+    JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES = 66,
+    JIFEN_STATUS_ALREADY_PICKED_UP = 67,
+    JIFEN_STATUS_UNKNOWN_FUNDER = 68,
+    JIFEN_STATUS_PRINTED_ALREADY = 69,
 } jifen_status;
 
 /* Short lowercase name of a status ("ok", "insufficient_points", ...). */
@@ -95,6 +118,43 @@ typedef enum {
     JIFEN_ASSET_FEE = 2,
 } jifen_asset;
 
+/* How a payment or refund was made (issue 14). */
+typedef enum {
+    JIFEN_CHANNEL_UNSPECIFIED = 0, /* payments of earlier releases: cash */
+    JIFEN_CHANNEL_CASH = 1,
+    JIFEN_CHANNEL_WECHAT = 2,
+    JIFEN_CHANNEL_ALIPAY = 3,
+    JIFEN_CHANNEL_BANK = 4,
+    JIFEN_CHANNEL_CARD = 5,
+} jifen_channel;
+#define JIFEN_CHANNELS 6 /* including UNSPECIFIED */
+
+/* "cash", "wechat", "alipay", "bank", "card" ("unspecified" for 0). */
+const char *jifen_channel_name(jifen_channel channel);
+/* The channel named `name`, or JIFEN_CHANNEL_UNSPECIFIED. */
+jifen_channel jifen_channel_from_name(const char *name);
+
+/* How a fee item is priced (docs/desk.md). */
+typedef enum {
+    JIFEN_BASIS_NONE = 0, /* a bill of an amount, no schedule */
+    JIFEN_BASIS_AREA = 1, /* fen per m2 per month x floor area */
+    JIFEN_BASIS_FIXED = 2, /* fen per month */
+    JIFEN_BASIS_UNIT = 3, /* fen per unit per month x units */
+} jifen_fee_basis;
+
+#define JIFEN_REFERENCE_MAX 64 /* a platform's transaction reference */
+
+/* One channel's takings in a shift (ShiftClose). */
+typedef struct {
+    jifen_channel channel;
+    uint32_t payments;
+    uint64_t paid_fen;
+    uint32_t refunds;
+    uint64_t refunded_fen;
+    uint32_t reversals;
+    int64_t reversed_fen; /* a reversed payment's -amount, a refund's + */
+} jifen_channel_total;
+
 typedef enum {
     JIFEN_ROLE_NONE = 0,
     JIFEN_ROLE_COMMITTEE = 1,
@@ -102,6 +162,23 @@ typedef enum {
     JIFEN_ROLE_AUDITOR = 3,
     JIFEN_ROLE_ADMIN = 4,
 } jifen_role;
+
+/* Who funds an item of the points supermarket (docs/committee.md). */
+typedef enum {
+    JIFEN_FUNDER_NONE = 0,
+    JIFEN_FUNDER_COMMUNITY_FUND = 1,
+    JIFEN_FUNDER_STREET_OFFICE = 2,
+    JIFEN_FUNDER_SPONSOR = 3,
+    JIFEN_FUNDER_MERCHANT = 4,
+} jifen_funder_kind;
+
+/* "community-fund", "street-office", "sponsor", "merchant"; "none". */
+const char *jifen_funder_kind_name(jifen_funder_kind kind);
+jifen_funder_kind jifen_funder_kind_from_name(const char *name);
+
+/* A member's relation to the household's owner: head (户主), spouse,
+ * child, parent, grandchild, sibling, tenant, other. */
+bool jifen_relation_known(const char *code);
 
 /* "committee", "terminal", "auditor", "admin"; "none" otherwise. */
 const char *jifen_role_name(jifen_role role);
@@ -143,6 +220,22 @@ typedef enum {
     JIFEN_CMD_CONSISTENCY,
     JIFEN_CMD_TREE_HEAD,
     JIFEN_CMD_HOUSEHOLD_SEARCH, /* issue 17: find by door number or name */
+    JIFEN_CMD_REFUND, /* issue 14: the property desk (docs/desk.md) */
+    JIFEN_CMD_SHIFT_CLOSE,
+    JIFEN_CMD_BILLING_PLAN,
+    JIFEN_CMD_ONTIME_AWARD,
+    JIFEN_CMD_RECEIPT,
+    JIFEN_CMD_SHIFTS,
+    JIFEN_CMD_HOUSEHOLD_SET,
+    JIFEN_CMD_MEMBER_SET, /* issue 15: the committee's month */
+    JIFEN_CMD_PROXY_CONSENT,
+    JIFEN_CMD_ITEM_SET,
+    JIFEN_CMD_STOCK_CHANGE,
+    JIFEN_CMD_GOODS_REDEEM,
+    JIFEN_CMD_PICKUP,
+    JIFEN_CMD_FUNDER_SETTLE,
+    JIFEN_CMD_OPENING,
+    JIFEN_CMD_PASSBOOK_MARK,
     /* New kinds go above this line: it counts them (tests/test_keys.c
      * holds every kind to a row of its role matrix). */
     JIFEN_CMD_KINDS
@@ -195,6 +288,37 @@ bool jifen_command_is_write(jifen_command_kind kind);
  *   TREE_HEAD     entry (0: the latest signed tree head)
  *   HOUSEHOLD_SEARCH name (the query: a code prefix or part of a name),
  *                 limit
+ *   BILL          also code (fee item; amount 0 in a request: priced by
+ *                 jifend), and in the journal rate_fen, quantity, basis
+ *   PAY           also channel, reference; in the journal receipt
+ *   REFUND        household, amount, channel, reference, note
+ *   SHIFT_CLOSE   note; in the journal totals, entry (first counted),
+ *                 last_entry, previous_close
+ *   BILLING_PLAN  period, code (item, optional), after, limit
+ *   ONTIME_AWARD  household ("" closes the period), period, points
+ *   RECEIPT       entry
+ *   SHIFTS        effective (the date, YYYY-MM-DD; "" today)
+ *   HOUSEHOLD_SET household, area_centi_m2 (code ""), or code (item) and
+ *                 units (in `points`)
+ *   REPORT        also after, limit, upto (pages)
+ * Issue 15 (docs/committee.md):
+ *   AWARD         also member, proxy; name (the event), effective (its date)
+ *   REPORT        also entry (passbook: from this entry; 0: the last print)
+ *   MEMBER_SET    household, member, code (relation), key (the phone),
+ *                 flag (left)
+ *   PROXY_CONSENT household, member, proxy, note (the consent), flag (revoke)
+ *   ITEM_SET      code, name, points (price), amount (value in fen),
+ *                 funder_kind, key (the funder's code), note (the funder's
+ *                 name), limit (a new item's stock), flag (withdrawn)
+ *   STOCK_CHANGE  code (item), amount (quantity), flag (decrease), note
+ *   GOODS_REDEEM  household, code (item), amount (quantity), member, proxy;
+ *                 in the journal points (the unit price then)
+ *   PICKUP        entry (the redemption), member, proxy, note
+ *   FUNDER_SETTLE key (the funder's code), amount (fen), note
+ *   OPENING       household, points, amount (fen), flag (the fee is
+ *                 prepaid, not owed), effective (the paper's date), name
+ *                 (the book), limit (the page), note
+ *   PASSBOOK_MARK household, entry (printed through), limit (lines)
  */
 typedef struct {
     jifen_command_kind kind;
@@ -218,6 +342,24 @@ typedef struct {
     bool file_rules; /* COMMUNITY_CREATE, by jifend only */
     uint64_t tree_size; /* Merkle queries */
     uint64_t old_size;
+    /* issue 14: the property desk */
+    jifen_channel channel;
+    char reference[JIFEN_REFERENCE_MAX + 1];
+    uint64_t receipt;
+    uint64_t rate_fen;
+    uint32_t quantity;
+    jifen_fee_basis basis;
+    char after[JIFEN_ACCOUNT_MAX + 1]; /* pages: the last key of the one before */
+    uint64_t upto;
+    uint64_t last_entry, previous_close; /* SHIFT_CLOSE */
+    size_t n_totals;
+    jifen_channel_total totals[JIFEN_CHANNELS];
+    /* issue 15 (docs/committee.md); a member's phone and a funder's code
+     * travel in `key`, which their commands do not otherwise use */
+    char member[JIFEN_MEMBER_MAX + 1];
+    char proxy[JIFEN_MEMBER_MAX + 1];
+    jifen_funder_kind funder_kind;
+    bool flag; /* its meaning by kind: see above */
     /* POLICY_LOAD and COMMUNITY_CREATE (a rule set's text), KEY_ENROL (a
      * service key's communities), NUL-terminated, else NULL. Owned by the request
      * (codec_request_clear frees it) or by whoever decoded an entry with
@@ -230,6 +372,7 @@ typedef struct {
     size_t n_commands;
     jifen_command *commands; /* owned; see codec_request_clear */
     char community[JIFEN_COMMUNITY_MAX + 1]; /* "": see Request.community */
+    bool dry_run; /* issue 15: decided and applied, then nothing kept */
 } jifen_request;
 
 typedef struct {
@@ -260,6 +403,12 @@ typedef struct {
     int64_t expires_ms; /* 0: never */
     int64_t suspended_until_ms;
     char author_key[JIFEN_KEY_Z85_LEN + 1];
+    /* issue 14: the on-time awards a payment's reversal takes back */
+    size_t n_takes_back;
+    uint64_t takes_back[JIFEN_POSTINGS_MAX];
+    /* issue 15: the consent a proxy acted under; a sanction on awards */
+    uint64_t proxy_consent;
+    int64_t awards_suspended_until_ms;
 } jifen_entry;
 
 /* The format of entries written by this release; entries of earlier ones
@@ -374,13 +523,73 @@ typedef struct {
     char cells[JIFEN_REPORT_COLUMNS_MAX][JIFEN_REPORT_CELL_MAX + 1];
 } jifen_report_row;
 
+#define JIFEN_REPORT_SUMS_MAX 8
+#define JIFEN_REPORT_PAGE_DEFAULT 2000u /* rows a page, limit 0 in a page */
+
 typedef struct {
     char title[JIFEN_REPORT_TITLE_MAX + 1];
     size_t n_columns;
     char columns[JIFEN_REPORT_COLUMNS_MAX][JIFEN_REPORT_CELL_MAX + 1];
     size_t n_rows;
     jifen_report_row *rows; /* owned, with the report */
+    /* pages (issue 14): the key to ask after next ("" the last page), the
+     * entries counted, and the page's figures to add up */
+    char next[JIFEN_ACCOUNT_MAX + 1];
+    uint64_t head;
+    size_t n_sums;
+    int64_t sums[JIFEN_REPORT_SUMS_MAX];
 } jifen_report;
+
+/* The billing run (issue 14): one household and fee item of a plan. */
+#define JIFEN_PLAN_DEFAULT 500u /* households a plan page, limit 0 */
+#define JIFEN_PLAN_MAX 2000u
+#define JIFEN_PROBLEM_MAX 15
+typedef struct {
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    char item[JIFEN_CODE_MAX + 1];
+    uint64_t amount_fen;
+    uint64_t rate_fen;
+    uint32_t quantity;
+    jifen_fee_basis basis;
+    uint64_t billed_entry;
+    char problem[JIFEN_PROBLEM_MAX + 1]; /* "", "no_area", "no_units" */
+    char item_name[64 + 1];
+} jifen_bill_line;
+
+#define JIFEN_RECEIPT_LINES_MAX 64
+#define JIFEN_ITEM_NAME_MAX 64
+typedef struct {
+    char item[JIFEN_CODE_MAX + 1];
+    char item_name[JIFEN_ITEM_NAME_MAX + 1];
+    char period[JIFEN_PERIOD_LEN + 1];
+    uint64_t fen;
+    uint64_t bill_entry;
+} jifen_receipt_line;
+
+/* A receipt (收据) as the desk prints it (ReceiptQuery). */
+typedef struct {
+    uint64_t entry;
+    uint64_t receipt;
+    int64_t time_ms;
+    char household[JIFEN_HOUSEHOLD_MAX + 1];
+    char name[JIFEN_NAME_MAX + 1];
+    uint32_t area_centi_m2;
+    uint64_t paid_fen;
+    jifen_channel channel;
+    char reference[JIFEN_REFERENCE_MAX + 1];
+    uint64_t points;
+    uint64_t offset_fen;
+    int64_t fee_due_after_fen;
+    int64_t points_after;
+    char author[JIFEN_AUTHOR_MAX + 1];
+    uint8_t entry_hash[JIFEN_HASH_LEN];
+    size_t n_lines;
+    jifen_receipt_line lines[JIFEN_RECEIPT_LINES_MAX];
+    uint64_t ahead_fen;
+    char payee[JIFEN_ITEM_NAME_MAX * 2 + 1];
+    uint64_t reversed_by;
+    char request_id[JIFEN_REQUEST_ID_MAX + 1];
+} jifen_receipt;
 
 /* Merkle proofs (docs/proofs.md). */
 #define JIFEN_PROOFS_MAX 1000u    /* inclusion + consistency per request */
@@ -436,6 +645,13 @@ typedef struct {
     jifen_tree_proof *proof; /* owned; see codec_result_clear */
     size_t n_households;
     jifen_balance *households; /* owned: a search's matches */
+    /* issue 14 */
+    size_t n_bill_lines;
+    jifen_bill_line *bill_lines; /* owned: a billing plan's page */
+    char next[JIFEN_HOUSEHOLD_MAX + 1];
+    jifen_receipt *receipt; /* owned */
+    uint64_t receipt_no;
+    int64_t stock_left; /* issue 15: goods redeem, stock change */
 } jifen_result;
 
 typedef struct {

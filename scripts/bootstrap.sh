@@ -12,6 +12,7 @@ JIFEN_PACKAGES=(
   python3-zmq python3-protobuf
   libmicrohttpd-dev libxlsxwriter-dev curl
   chromium chromium-driver python3-selenium fonts-noto-cjk
+  python3-openpyxl
 )
 
 missing_packages() {

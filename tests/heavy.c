@@ -130,9 +130,12 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < reply.n_results; i++)
                 entries += reply.results[i].n_history;
             printf("status=%s results=%zu history_entries=%zu ms=%.1f "
-                   "error=%s\n",
+                   "error=%s first=%s first_error=%s\n",
                    jifen_status_name(reply.status), reply.n_results, entries,
-                   took, reply.error);
+                   took, reply.error,
+                   reply.n_results ? jifen_status_name(reply.results[0].status)
+                                   : "-",
+                   reply.n_results ? reply.results[0].error : "");
         }
         jifen_reply_clear(&reply);
     } while (seconds > 0 && now_ms() - start < seconds * 1000);

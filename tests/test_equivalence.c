@@ -17,7 +17,14 @@
  * owed, rule sets adopted by PolicyLoad (refused ones too, and one
  * replaced before its date), key enrolment and revocation, retries and
  * conflicting request ids, requests the codec or the role matrix refuses,
- * a restart. At the end it checks that the stream really held all of that
+ * a restart; and issue 15's (docs/committee.md): household members moving
+ * in and out, consents for proxies granted and withdrawn, awards naming a
+ * member, a proxy and an event (the same event again: already awarded),
+ * suspensions of awards by a sanction, the supermarket's items, stock in
+ * and out, redemptions of goods (past the stock too), pickups, settlements
+ * with the funders, opening balances (refused where there are entries
+ * already), passbook marks, reversals of redemptions and openings, and dry
+ * runs of all of them, which must leave no trace. At the end it checks that the stream really held all of that
  * (a stream that never did X proves nothing about X).
  *
  * The primary must verify (the chain, every balance replayed, the
@@ -108,6 +115,7 @@ static const char R2[] =
     "[activity honour]\npoints = 5\nmax_points = 50\n"
     "[activity good-neighbour]\npoints = 10\nmax_per_year = 10\n"
     "[rule free-riding]\npoints = 5\nmax_points = 20\nsuspend_months = 2\n"
+    "suspend_award_months = 1\n"
     "[rule littering]\npoints = 1\nmax_points = 5\n"
     "[rule parking-violation]\npoints = 2\nmax_points = 10\n";
 /* Adopted over the wire in July for 1 September, then replaced by R3B
@@ -200,9 +208,16 @@ typedef struct {
     sent ring[SENT_MAX];
     size_t n_sent;
     ledger_caller local;
-    /* What the stream did: OK per command kind, statuses seen. */
-    unsigned ok[JIFEN_CMD_POLICY_LOAD + 1];
-    unsigned seen[64];
+    /* What the stream did: OK per command kind, statuses seen, dry runs. */
+    unsigned ok[JIFEN_CMD_KINDS];
+    unsigned seen[128]; /* by status number (see saw()) */
+    unsigned dry_runs;
+    /* Issue 15: members taken in (a household, a name), consents given. */
+    struct {
+        char household[JIFEN_HOUSEHOLD_MAX + 1];
+        char name[JIFEN_MEMBER_MAX + 1];
+    } people[MEMBERS_MAX];
+    size_t n_people;
     unsigned groups, ticks, restarts, scripted;
     /* A replica following commit by commit, and what it found. */
     scenario *follower;
@@ -210,6 +225,13 @@ typedef struct {
     bool diverged;
     long first_records;
 } gen;
+
+static void saw(gen *g, jifen_status status)
+{
+    if ((size_t)status >= sizeof g->seen / sizeof g->seen[0])
+        fail_msg("status %d is beyond the test's table", (int)status);
+    g->seen[status]++;
+}
 
 static void keep(gen *g, uint64_t seq, jifen_command_kind kind,
                  const char *author, bool noticed, bool needs_approval)
@@ -392,7 +414,9 @@ static jifen_command reverse(gen *g, ledger_caller *who)
         m = NULL; /* see JIFEN_EQUIV_REVERSE_EXPIRE above */
     uint64_t seq = m && !chance(&g->r, 3) ? m->seq : scenario_head(g->s) + 50;
     jifen_command_kind k = m ? m->kind : JIFEN_CMD_NONE;
-    bool committee = k == JIFEN_CMD_AWARD || k == JIFEN_CMD_DEDUCT;
+    bool committee = k == JIFEN_CMD_AWARD || k == JIFEN_CMD_DEDUCT ||
+                     k == JIFEN_CMD_GOODS_REDEEM || k == JIFEN_CMD_OPENING ||
+                     k == JIFEN_CMD_FUNDER_SETTLE;
     bool terminal = k == JIFEN_CMD_BILL || k == JIFEN_CMD_PAY ||
                     k == JIFEN_CMD_REDEEM;
     if (chance(&g->r, 15)) {
@@ -438,6 +462,7 @@ static jifen_command approve(gen *g, ledger_caller *who)
 }
 
 static jifen_command new_member(gen *g, size_t *slot);
+static const char *with_points(gen *g);
 
 /* A new committee member's key, or sometimes one enrolled before. */
 static jifen_command key_enrol(gen *g, size_t *slot)
@@ -497,6 +522,238 @@ static jifen_command malformed(gen *g)
     }
 }
 
+/* --- issue 15: members, the supermarket, passbooks, openings --------------- */
+
+static const char *const PEOPLE[] = {"王奶奶", "王小明", "李阿姨", "张伟",
+                                     "Chen Jie"};
+static const char *const ITEMS[] = {"rice", "oil", "soap"};
+static const char *const EVENTS[] = {"议事会：加装电梯", "楼道清扫日",
+                                     "垃圾分类宣传"};
+
+static const char *person(gen *g)
+{
+    return PEOPLE[below(&g->r, sizeof PEOPLE / sizeof *PEOPLE)];
+}
+
+/* A member taken in before (so that awards and proxies find one), or a
+ * name at random (unknown_member). */
+static void some_member(gen *g, jifen_command *c)
+{
+    if (g->n_people && !chance(&g->r, 15)) {
+        size_t i = below(&g->r, g->n_people);
+        snprintf(c->household, sizeof c->household, "%s",
+                 g->people[i].household);
+        snprintf(c->member, sizeof c->member, "%s", g->people[i].name);
+    } else {
+        snprintf(c->household, sizeof c->household, "%s", household(g));
+        snprintf(c->member, sizeof c->member, "%s", person(g));
+    }
+}
+
+static jifen_command committee_member(gen *g)
+{
+    static const char *const RELATIONS[] = {"parent", "child", "spouse",
+                                            "tenant"};
+    jifen_command c = sc_household(household(g), NULL);
+    c.kind = JIFEN_CMD_MEMBER_SET;
+    if (g->n_people && chance(&g->r, 15)) {
+        some_member(g, &c);
+        c.flag = true; /* moved out */
+        return c;
+    }
+    snprintf(c.member, sizeof c.member, "%s", person(g));
+    snprintf(c.code, sizeof c.code, "%s",
+             RELATIONS[below(&g->r, sizeof RELATIONS / sizeof *RELATIONS)]);
+    if (chance(&g->r, 60))
+        snprintf(c.key, JIFEN_PHONE_MAX + 1, "1381234%04u",
+                 (unsigned)below(&g->r, 10000));
+    return c;
+}
+
+static jifen_command committee_proxy(gen *g)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_PROXY_CONSENT;
+    some_member(g, &c);
+    snprintf(c.proxy, sizeof c.proxy, "%s", person(g));
+    if (strcmp(c.proxy, c.member) == 0)
+        snprintf(c.proxy, sizeof c.proxy, "%s", PEOPLE[0]);
+    snprintf(c.note, sizeof c.note, "授权书 %u", (unsigned)below(&g->r, 99));
+    c.flag = chance(&g->r, 25);
+    return strcmp(c.proxy, c.member) == 0 ? award(g) : c;
+}
+
+/* An award that names who earned it, sometimes a proxy, sometimes an
+ * event (a few, so that they repeat). */
+static jifen_command committee_award(gen *g)
+{
+    jifen_command c = award(g);
+    jifen_command who;
+    memset(&who, 0, sizeof who);
+    some_member(g, &who);
+    snprintf(c.household, sizeof c.household, "%s", who.household);
+    snprintf(c.member, sizeof c.member, "%s", who.member);
+    if (chance(&g->r, 30)) {
+        snprintf(c.proxy, sizeof c.proxy, "%s", person(g));
+        if (strcmp(c.proxy, c.member) == 0)
+            c.proxy[0] = '\0';
+    }
+    if (chance(&g->r, 60)) {
+        snprintf(c.name, sizeof c.name, "%s",
+                 EVENTS[below(&g->r, sizeof EVENTS / sizeof *EVENTS)]);
+        clock_date_text(g->s->now_ms - (int64_t)below(&g->r, 3) * CLOCK_DAY_MS,
+                        c.effective);
+    }
+    return c;
+}
+
+static jifen_command committee_item(gen *g)
+{
+    static const struct {
+        jifen_funder_kind kind;
+        const char *code;
+    } FUNDERS[] = {{JIFEN_FUNDER_MERCHANT, "laowang"},
+                   {JIFEN_FUNDER_SPONSOR, "aixin"},
+                   {JIFEN_FUNDER_COMMUNITY_FUND, "community-fund"}};
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_ITEM_SET;
+    size_t i = below(&g->r, sizeof ITEMS / sizeof *ITEMS);
+    snprintf(c.code, sizeof c.code, "%s", ITEMS[i]);
+    if (chance(&g->r, 8)) {
+        c.flag = true; /* withdrawn */
+        return c;
+    }
+    /* Each item its own funder, now and then another (of another kind:
+     * bad_request, when the funder has a kind already). */
+    size_t f = chance(&g->r, 10) ? below(&g->r, 3) : i;
+    snprintf(c.name, sizeof c.name, "商品 %s", ITEMS[i]);
+    c.points = (uint32_t)(1 + below(&g->r, 6));
+    c.amount = FUNDERS[f].kind == JIFEN_FUNDER_MERCHANT ? 500 : 0;
+    c.funder_kind = FUNDERS[f].kind;
+    snprintf(c.key, JIFEN_CODE_MAX + 1, "%s", FUNDERS[f].code);
+    c.limit = chance(&g->r, 70) ? (uint32_t)below(&g->r, 6) : 0;
+    return c;
+}
+
+static jifen_command committee_stock(gen *g)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_STOCK_CHANGE;
+    snprintf(c.code, sizeof c.code, "%s",
+             ITEMS[below(&g->r, sizeof ITEMS / sizeof *ITEMS)]);
+    c.amount = 1 + below(&g->r, 5);
+    c.flag = chance(&g->r, 30);
+    return c;
+}
+
+static jifen_command committee_goods(gen *g)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_GOODS_REDEEM;
+    const char *h = chance(&g->r, 70) ? with_points(g) : NULL;
+    snprintf(c.household, sizeof c.household, "%s", h ? h : household(g));
+    snprintf(c.code, sizeof c.code, "%s",
+             ITEMS[below(&g->r, sizeof ITEMS / sizeof *ITEMS)]);
+    c.amount = 1 + below(&g->r, chance(&g->r, 20) ? 8 : 2);
+    return c;
+}
+
+static jifen_command committee_pickup(gen *g)
+{
+    const made *m = pick_entry(g, JIFEN_CMD_GOODS_REDEEM, false);
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_PICKUP;
+    c.entry = m ? m->seq : 1;
+    return c;
+}
+
+static jifen_command committee_funder_settle(gen *g)
+{
+    const char *f = chance(&g->r, 10) ? "nobody" : "laowang";
+    int64_t owed = -account_balance(g, "funder/laowang");
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_FUNDER_SETTLE;
+    snprintf(c.key, JIFEN_CODE_MAX + 1, "%s", f);
+    c.amount = owed > 0 ? (uint64_t)owed + (chance(&g->r, 20) ? 1 : 0) : 100;
+    return c;
+}
+
+/* Mostly a household just registered (no entries yet), sometimes one with
+ * entries (refused). */
+static jifen_command committee_opening(gen *g)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_OPENING;
+    const char *h = g->n_households && chance(&g->r, 70)
+                        ? g->households[g->n_households - 1]
+                        : household(g);
+    snprintf(c.household, sizeof c.household, "%s", h);
+    c.points = (uint32_t)below(&g->r, 60);
+    c.amount = below(&g->r, 3) ? below(&g->r, 40000) : 0;
+    c.flag = c.amount && chance(&g->r, 30);
+    if (c.points == 0 && c.amount == 0)
+        c.points = 1;
+    snprintf(c.effective, sizeof c.effective, "2025-12-31");
+    snprintf(c.name, sizeof c.name, "纸质台账 第%u册", (unsigned)below(&g->r, 5));
+    c.limit = (uint32_t)below(&g->r, 200);
+    return c;
+}
+
+/* Through the household's newest entry, sometimes again (printed_already),
+ * sometimes an entry not its own. */
+static jifen_command committee_passbook(gen *g)
+{
+    jifen_command c;
+    memset(&c, 0, sizeof c);
+    c.kind = JIFEN_CMD_PASSBOOK_MARK;
+    const char *h = household(g);
+    snprintf(c.household, sizeof c.household, "%s", h);
+    c.entry = 1;
+    if (strcmp(h, "9-9-999") != 0) {
+        const jifen_result *hist = scenario_history(g->s, h, 1);
+        c.entry = hist && hist->n_history ? hist->history[0].seq : 1;
+    }
+    if (chance(&g->r, 10))
+        c.entry = 1 + below(&g->r, scenario_head(g->s) + 1);
+    c.limit = (uint32_t)(1 + below(&g->r, 20));
+    return c;
+}
+
+/* One of issue 15's commands, by the committee. */
+static jifen_command committee_command(gen *g)
+{
+    switch (below(&g->r, 11)) {
+    case 0:
+    case 1:
+        return committee_member(g);
+    case 2:
+        return committee_proxy(g);
+    case 3:
+    case 4:
+        return committee_award(g);
+    case 5:
+        return committee_item(g);
+    case 6:
+        return committee_stock(g);
+    case 7:
+        return chance(&g->r, 50) ? committee_goods(g) : committee_pickup(g);
+    case 8:
+        return chance(&g->r, 60) ? committee_goods(g)
+                                 : committee_funder_settle(g);
+    case 9:
+        return committee_opening(g);
+    default:
+        return committee_passbook(g);
+    }
+}
+
 /* --- requests ------------------------------------------------------------- */
 
 static const char *current_period(gen *g, char out[JIFEN_PERIOD_LEN + 1])
@@ -522,6 +779,13 @@ static void make_request(gen *g, sent *out, size_t *enrol_slot,
     if (g->n_households < 6 || roll < 40) {
         *c = new_household(g);
         *who = member(g);
+    } else if (chance(&g->r, 22)) {
+        /* Issue 15: the committee's month; now and then as a dry run. */
+        *who = member(g);
+        out->req.n_commands = chance(&g->r, 10) ? BATCH_MAX : 1;
+        for (size_t i = 0; i < out->req.n_commands; i++)
+            out->cmds[i] = committee_command(g);
+        out->req.dry_run = chance(&g->r, 12);
     } else if (roll < 300) {
         *who = chance(&g->r, 3) ? s->terminal : member(g);
         out->req.n_commands = chance(&g->r, 10) ? BATCH_MAX : 1;
@@ -668,16 +932,24 @@ static void note_result(gen *g, const sent *req, const jifen_reply *reply,
                         size_t enrol_slot, size_t revoke_slot)
 {
     if (reply->status != JIFEN_STATUS_OK) {
-        g->seen[reply->status]++;
+        saw(g, reply->status);
         if (g->trace)
             fprintf(stderr, "    refused as a whole: %s: %s\n",
                     jifen_status_name(reply->status), reply->error);
         return;
     }
+    if (req->req.dry_run) {
+        /* A rehearsal: the follower checked that nothing was kept; its
+         * answers count as refusals seen, never as entries. */
+        g->dry_runs++;
+        for (size_t i = 0; i < reply->n_results; i++)
+            saw(g, reply->results[i].status);
+        return;
+    }
     for (size_t i = 0; i < reply->n_results; i++) {
         const jifen_result *r = &reply->results[i];
         const jifen_command *c = &req->cmds[i];
-        g->seen[r->status]++;
+        saw(g, r->status);
         if (g->trace) {
             char what[256];
             scenario_describe(c, what, sizeof what);
@@ -697,6 +969,13 @@ static void note_result(gen *g, const sent *req, const jifen_reply *reply,
             g->n_households < HOUSEHOLDS_MAX)
             snprintf(g->households[g->n_households++], JIFEN_HOUSEHOLD_MAX + 1,
                      "%s", c->household);
+        if (c->kind == JIFEN_CMD_MEMBER_SET && !c->flag &&
+            g->n_people < MEMBERS_MAX) {
+            snprintf(g->people[g->n_people].household, JIFEN_HOUSEHOLD_MAX + 1,
+                     "%s", c->household);
+            snprintf(g->people[g->n_people++].name, JIFEN_MEMBER_MAX + 1,
+                     "%s", c->member);
+        }
         if (c->kind == JIFEN_CMD_KEY_ENROL && enrol_slot != SIZE_MAX)
             g->revoked[enrol_slot] = false;
         if (c->kind == JIFEN_CMD_KEY_REVOKE && revoke_slot != SIZE_MAX)
@@ -830,6 +1109,96 @@ static void rarer_outcomes(gen *g)
     send_one(g, &g->s->terminal, sc_redeem(household, 1), SIZE_MAX);
 }
 
+/* Issue 15's outcomes that the mix only makes likely, in order: a new
+ * household with a member and a consent, an opening balance for it (and
+ * again: it has entries), an event awarded twice, an item stocked,
+ * redeemed and picked up twice, a passbook marked twice, the funder
+ * settled, and a dry run of the lot, which must leave nothing. */
+static void committee_outcomes(gen *g)
+{
+    ledger_caller *c = &g->members[0];
+    char h[JIFEN_HOUSEHOLD_MAX + 1] = "8-8-808";
+    jifen_command x = sc_household(h, "赵大爷");
+    send_one(g, c, x, SIZE_MAX);
+    if (g->n_households < HOUSEHOLDS_MAX)
+        snprintf(g->households[g->n_households++], JIFEN_HOUSEHOLD_MAX + 1,
+                 "%s", h);
+    x = committee_opening(g);
+    snprintf(x.household, sizeof x.household, "%s", h);
+    x.points = 40;
+    send_one(g, c, x, SIZE_MAX);
+    send_one(g, c, x, SIZE_MAX); /* household_has_entries */
+    jifen_command m;
+    memset(&m, 0, sizeof m);
+    m.kind = JIFEN_CMD_MEMBER_SET;
+    snprintf(m.household, sizeof m.household, "%s", h);
+    snprintf(m.member, sizeof m.member, "赵奶奶");
+    snprintf(m.code, sizeof m.code, "spouse");
+    send_one(g, c, m, SIZE_MAX);
+    snprintf(m.member, sizeof m.member, "赵小军");
+    snprintf(m.code, sizeof m.code, "child");
+    send_one(g, c, m, SIZE_MAX);
+    jifen_command p = committee_proxy(g);
+    p.kind = JIFEN_CMD_PROXY_CONSENT;
+    snprintf(p.household, sizeof p.household, "%s", h);
+    snprintf(p.member, sizeof p.member, "赵奶奶");
+    snprintf(p.proxy, sizeof p.proxy, "赵小军");
+    p.flag = false;
+    send_one(g, c, p, SIZE_MAX);
+    jifen_command a = sc_award(h, "meeting");
+    snprintf(a.member, sizeof a.member, "赵奶奶");
+    snprintf(a.proxy, sizeof a.proxy, "赵小军");
+    snprintf(a.name, sizeof a.name, "%s", EVENTS[0]);
+    clock_date_text(g->s->now_ms, a.effective);
+    send_one(g, c, a, SIZE_MAX);
+    send_one(g, c, a, SIZE_MAX); /* already_awarded */
+    jifen_command no = a; /* for the head, who consented to nobody */
+    snprintf(no.member, sizeof no.member, "赵大爷");
+    no.name[0] = no.effective[0] = '\0';
+    send_one(g, c, no, SIZE_MAX); /* no_consent */
+    jifen_command it = committee_item(g);
+    it.kind = JIFEN_CMD_ITEM_SET;
+    it.flag = false;
+    snprintf(it.code, sizeof it.code, "towel");
+    snprintf(it.name, sizeof it.name, "毛巾");
+    it.points = 2;
+    it.amount = 300;
+    it.funder_kind = JIFEN_FUNDER_MERCHANT;
+    snprintf(it.key, JIFEN_CODE_MAX + 1, "laowang");
+    it.limit = 3;
+    send_one(g, c, it, SIZE_MAX);
+    jifen_command rd = committee_goods(g);
+    snprintf(rd.household, sizeof rd.household, "%s", h);
+    snprintf(rd.code, sizeof rd.code, "towel");
+    rd.amount = 1;
+    send_one(g, c, rd, SIZE_MAX);
+    jifen_command pk = committee_pickup(g);
+    pk.entry = g->entries[g->n_entries - 1].seq;
+    send_one(g, c, pk, SIZE_MAX);
+    send_one(g, c, pk, SIZE_MAX); /* already_picked_up */
+    jifen_command pb = committee_passbook(g);
+    snprintf(pb.household, sizeof pb.household, "%s", h);
+    pb.entry = g->entries[g->n_entries - 2].seq; /* the redemption */
+    send_one(g, c, pb, SIZE_MAX);
+    send_one(g, c, pb, SIZE_MAX); /* printed_already */
+    send_one(g, c, committee_funder_settle(g), SIZE_MAX);
+    jifen_command nobody = committee_funder_settle(g);
+    snprintf(nobody.key, JIFEN_CODE_MAX + 1, "nobody");
+    send_one(g, c, nobody, SIZE_MAX); /* unknown_funder */
+    /* The same again as one dry run: the follower holds it to no trace. */
+    sent dry;
+    memset(&dry, 0, sizeof dry);
+    dry.req.commands = dry.cmds;
+    dry.req.n_commands = BATCH_MAX;
+    dry.req.dry_run = true;
+    dry.cmds[0] = rd;
+    dry.cmds[1] = a;
+    dry.cmds[2] = pk;
+    dry.who = *c;
+    size_t none[1] = {SIZE_MAX};
+    group(g, &dry, 1, none, none);
+}
+
 /* The stream's fixed events, at their place in it (fraction of the
  * commands sent, in per cent). */
 static void milestones(gen *g, unsigned *done)
@@ -846,6 +1215,10 @@ static void milestones(gen *g, unsigned *done)
                  SIZE_MAX);
     if (g->scripted == 0 && percent >= 40) {
         rarer_outcomes(g);
+        g->scripted++;
+    }
+    if (g->scripted == 1 && percent >= 45) {
+        committee_outcomes(g);
         g->scripted++;
     }
     if (g->restarts == 0 && percent >= 50) {
@@ -906,6 +1279,10 @@ static void assert_coverage(const gen *g)
         JIFEN_CMD_REVERSE,       JIFEN_CMD_KEY_ENROL,  JIFEN_CMD_KEY_REVOKE,
         JIFEN_CMD_OBJECT,        JIFEN_CMD_APPROVE,    JIFEN_CMD_RELEASE,
         JIFEN_CMD_EXPIRE,        JIFEN_CMD_SETTLE,     JIFEN_CMD_POLICY_LOAD,
+        /* issue 15 */
+        JIFEN_CMD_MEMBER_SET,    JIFEN_CMD_PROXY_CONSENT, JIFEN_CMD_ITEM_SET,
+        JIFEN_CMD_STOCK_CHANGE,  JIFEN_CMD_GOODS_REDEEM,  JIFEN_CMD_PICKUP,
+        JIFEN_CMD_FUNDER_SETTLE, JIFEN_CMD_OPENING,       JIFEN_CMD_PASSBOOK_MARK,
     };
     static const jifen_status statuses[] = {
         JIFEN_STATUS_EXISTS,          JIFEN_STATUS_ID_CONFLICT,
@@ -918,6 +1295,12 @@ static void assert_coverage(const gen *g)
         JIFEN_STATUS_KEY_EXISTS,      JIFEN_STATUS_NO_RULE_SET,
         JIFEN_STATUS_NOTICE_CLOSED,   JIFEN_STATUS_REDEMPTION_SUSPENDED,
         JIFEN_STATUS_RULE_SET_REFUSED,
+        /* issue 15 */
+        JIFEN_STATUS_UNKNOWN_MEMBER,  JIFEN_STATUS_NO_CONSENT,
+        JIFEN_STATUS_UNKNOWN_ITEM,    JIFEN_STATUS_OUT_OF_STOCK,
+        JIFEN_STATUS_ALREADY_AWARDED, JIFEN_STATUS_AWARDS_SUSPENDED,
+        JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES, JIFEN_STATUS_ALREADY_PICKED_UP,
+        JIFEN_STATUS_UNKNOWN_FUNDER,  JIFEN_STATUS_PRINTED_ALREADY,
     };
     char missing[1024] = "";
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
@@ -930,6 +1313,9 @@ static void assert_coverage(const gen *g)
             snprintf(missing + strlen(missing),
                      sizeof missing - strlen(missing), " %s",
                      jifen_status_name(statuses[i]));
+    if (g->dry_runs == 0)
+        snprintf(missing + strlen(missing), sizeof missing - strlen(missing),
+                 " a dry run");
     if (missing[0])
         fail_msg("seed %" PRIu64 ": the stream of %zu commands never had:%s "
                  "(a longer stream, JIFEN_EQUIV_COMMANDS, or another mix)",

@@ -39,9 +39,19 @@ static const struct {
     {JIFEN_CMD_POLICY_LOAD, "D"},   {JIFEN_CMD_INCLUSION, "CTAD"},
     {JIFEN_CMD_CONSISTENCY, "CTAD"}, {JIFEN_CMD_TREE_HEAD, "CTAD"},
     {JIFEN_CMD_HOUSEHOLD_SEARCH, "CTAD"},
+    {JIFEN_CMD_REFUND, "T"},        {JIFEN_CMD_SHIFT_CLOSE, "T"},
+    {JIFEN_CMD_BILLING_PLAN, "TAD"}, {JIFEN_CMD_ONTIME_AWARD, ""},
+    {JIFEN_CMD_RECEIPT, "CTAD"},    {JIFEN_CMD_SHIFTS, "TAD"},
+    {JIFEN_CMD_HOUSEHOLD_SET, "CT"},
     /* the service's own (docs/communities.md) */
     {JIFEN_CMD_COMMUNITY_CREATE, "D"}, {JIFEN_CMD_COMMUNITY_CLOSE, "D"},
     {JIFEN_CMD_COMMUNITY_LIST, "CTAD"}, {JIFEN_CMD_ROLLUP, "AD"},
+    /* the committee's month (issue 15) */
+    {JIFEN_CMD_MEMBER_SET, "C"},      {JIFEN_CMD_PROXY_CONSENT, "C"},
+    {JIFEN_CMD_ITEM_SET, "C"},        {JIFEN_CMD_STOCK_CHANGE, "C"},
+    {JIFEN_CMD_GOODS_REDEEM, "C"},    {JIFEN_CMD_PICKUP, "C"},
+    {JIFEN_CMD_FUNDER_SETTLE, "C"},   {JIFEN_CMD_OPENING, "CD"},
+    {JIFEN_CMD_PASSBOOK_MARK, "CT"},
 };
 /* Every kind is in the table above: a new command must say who may. */
 _Static_assert(sizeof MATRIX / sizeof MATRIX[0] == JIFEN_CMD_KINDS - 1,
@@ -80,12 +90,29 @@ static void test_who_reverses_what(void **state)
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_BILL));
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_PAY));
     assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REDEEM));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_REFUND));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_ONTIME_AWARD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_AWARD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_ADMIN, JIFEN_CMD_KEY_ENROL));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_AUDITOR, JIFEN_CMD_AWARD));
     assert_false(
         keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_HOUSEHOLD_ADD));
     assert_false(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_REVERSE));
+    /* issue 15: the committee corrects its supermarket and opening
+     * entries; the admin may import an opening but not reverse it, and
+     * registrations (members, items, stock, pickups) are not reversible. */
+    assert_true(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_GOODS_REDEEM));
+    assert_true(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_OPENING));
+    assert_true(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_FUNDER_SETTLE));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_ADMIN, JIFEN_CMD_OPENING));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_TERMINAL, JIFEN_CMD_GOODS_REDEEM));
+    assert_false(
+        keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_MEMBER_SET));
+    assert_false(keys_role_may_reverse(JIFEN_ROLE_COMMITTEE, JIFEN_CMD_PICKUP));
 }
 
 static void key_z85(uint8_t seed, char out[JIFEN_KEY_Z85_LEN + 1])

@@ -936,6 +936,116 @@ static void test_format_round_trip(void **state)
     free(q);
 }
 
+/* The fee schedule (issue 14, docs/desk.md): [fee CODE] sections, the
+ * payee and the on-time rule; what they refuse; the one rounding rule. */
+static void test_fee_schedule(void **state)
+{
+    (void)state;
+    policy *p = new_policy();
+    char err[256] = "";
+    const char *text = TOP "payee = 幸福物业\nontime_day = 15\n"
+                           "ontime_points = 5\n" MEETING
+                           "[fee wuye]\nname = 物业费\nbasis = area\n"
+                           "rate_fen = 120\n"
+                           "[fee chewei]\nname = 车位费\nbasis = unit\n"
+                           "rate_fen = 15000\n"
+                           "[fee laji]\nname = 垃圾处理费\nbasis = fixed\n"
+                           "rate_fen = 1000\n";
+    if (parse_str(p, text, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(p->n_fees, 3);
+    assert_string_equal(p->payee, "幸福物业");
+    const policy_fee *w = policy_find_fee(p, "wuye");
+    assert_non_null(w);
+    assert_int_equal(w->basis, JIFEN_BASIS_AREA);
+    assert_null(policy_find_fee(p, "nope"));
+    /* 1 January 2026, 00:00 Shanghai, + 15 days: the end of the 15th. */
+    assert_int_equal(policy_ontime_deadline(p, 1767196800000LL),
+                     1767196800000LL + 15LL * 86400000LL);
+
+    /* area x rate / 100, half up to the fen, in integers. */
+    static const struct {
+        uint32_t area, rate;
+        uint64_t fen;
+    } cases[] = {
+        {8550, 120, 10260},   /* 85.50 m2 x 1.20 = 102.60 exactly */
+        {8555, 115, 9838},    /* 98.3825 -> 98.38 */
+        {8555, 116, 9924},    /* 99.238 -> 99.24 */
+        {5, 10, 1},           /* 0.5 fen rounds up */
+        {4294967295u, 10000000u, 429496729500000ull}, /* the largest */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        policy_fee f = *w;
+        f.rate_fen = cases[i].rate;
+        uint64_t fen = 0;
+        uint32_t q = 0;
+        char problem[JIFEN_PROBLEM_MAX + 1];
+        assert_int_equal(policy_fee_amount(&f, cases[i].area, 0, &fen, &q,
+                                           problem),
+                         JIFEN_STATUS_OK);
+        if (fen != cases[i].fen)
+            fail_msg("%u x %u: %llu fen, expected %llu", cases[i].area,
+                     cases[i].rate, (unsigned long long)fen,
+                     (unsigned long long)cases[i].fen);
+        assert_int_equal(q, cases[i].area);
+    }
+    uint64_t fen = 0;
+    uint32_t q = 0;
+    char problem[JIFEN_PROBLEM_MAX + 1];
+    assert_int_equal(policy_fee_amount(w, 0, 0, &fen, &q, problem),
+                     JIFEN_STATUS_NOT_BILLABLE);
+    assert_string_equal(problem, "no_area");
+    assert_int_equal(policy_fee_amount(policy_find_fee(p, "chewei"), 8550, 0,
+                                       &fen, &q, problem),
+                     JIFEN_STATUS_NOT_BILLABLE);
+    assert_string_equal(problem, "no_units");
+    assert_int_equal(policy_fee_amount(policy_find_fee(p, "chewei"), 0, 2,
+                                       &fen, &q, problem),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(fen, 30000);
+    assert_int_equal(policy_fee_amount(policy_find_fee(p, "laji"), 0, 0, &fen,
+                                       &q, problem),
+                     JIFEN_STATUS_OK);
+    assert_int_equal(fen, 1000);
+
+    /* It reads back as it was written (policy show, PolicyLoad's text). */
+    static char a[65536], b[65536];
+    policy *r = new_policy();
+    int n = policy_format(p, a, sizeof a);
+    assert_true(n > 0);
+    assert_int_equal(policy_parse(r, a, (size_t)n, "shown", err, sizeof err),
+                     0);
+    assert_int_equal(policy_format(r, b, sizeof b), n);
+    assert_string_equal(a, b);
+    assert_contains(a, "[fee wuye]\nname = 物业费\nbasis = area\nrate_fen = 120\n");
+
+    /* What is refused, naming the line. */
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {TOP MEETING "[fee x]\nname = X\nbasis = volume\nrate_fen = 1\n",
+         "basis must be area"},
+        {TOP MEETING "[fee x]\nbasis = area\nrate_fen = 1\n",
+         "needs name, basis and rate_fen"},
+        {TOP MEETING "[fee x]\nname = X\nbasis = area\nrate_fen = 0\n",
+         "rate_fen must be a whole number from 1"},
+        {TOP MEETING "[fee x]\nname = X\nbasis = fixed\nrate_fen = 1\n"
+                     "[fee x]\nname = Y\nbasis = fixed\nrate_fen = 2\n",
+         "duplicate fee x"},
+        {TOP "ontime_day = 15\n" MEETING, "ontime_day and ontime_points go "
+                                          "together"},
+        {TOP "ontime_day = 29\nontime_points = 1\n" MEETING,
+         "ontime_day must be a whole number from 1 to 28"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err[0] = '\0';
+        assert_int_equal(parse_str(r, bad[i].text, err, sizeof err), -1);
+        assert_contains(err, bad[i].why);
+    }
+    free(p);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -958,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_redeem_overflow),
         cmocka_unit_test(test_rule_set_keys),
         cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_fee_schedule),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -298,11 +298,12 @@ static void test_csv_escaping(void **state)
     char *csv = export_csv(&r, &len);
     assert_non_null(csv);
     assert_memory_equal(csv, "\xEF\xBB\xBF", 3);
+    /* Through client/csv.c: Chinese headings, yuan, formulas defused. */
     assert_string_equal(csv + 3,
-                        "\"household\",\"total_fen\"\r\n"
-                        "\"'=HYPERLINK(\"\"x\"\")\",-500\r\n"
-                        "\"a,b\"\"c\",12\r\n"
-                        "\"张伟\",\"'-\"\r\n");
+                        "门牌号,合计\r\n"
+                        "\"'=HYPERLINK(\"\"x\"\")\",-5.00\r\n"
+                        "\"a,b\"\"c\",0.12\r\n"
+                        "张伟,-\r\n");
     free(csv);
 }
 
@@ -467,6 +468,158 @@ static void test_config(void **state)
     assert_int_equal(web_config_check(&c, err, sizeof err), -1);
 }
 
+/* Many communities: a link binds its community; the form without one is
+ * the one printed before communities and stays what it was. */
+static void test_link_communities(void **state)
+{
+    (void)state;
+    uint8_t secret[32] = {7};
+    char old[LINK_TOKEN_LEN + 1], a[LINK_TOKEN_LEN + 1],
+        b[LINK_TOKEN_LEN + 1];
+    links_compute(secret, "1-1-101", 0, old);
+    links_compute_in(secret, "", "1-1-101", 0, a);
+    assert_string_equal(old, a); /* "" is the old form, byte for byte */
+    links_compute_in(secret, "east", "1-1-101", 0, a);
+    links_compute_in(secret, "west", "1-1-101", 0, b);
+    assert_string_not_equal(a, b); /* the same door in two communities */
+    assert_string_not_equal(a, old);
+    /* The community and the household are separated: "e" + "ast/..." is
+     * not "east" + "...". */
+    links_compute_in(secret, "eas", "t1-1-101", 0, b);
+    assert_string_not_equal(a, b);
+
+    char *dir = testutil_tmpdir();
+    char err[256];
+    links *l = links_open(dir, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(links_token_in(l, "east", "1-1-101", a, err, sizeof err),
+                     0);
+    assert_true(links_check_in(l, "east", "1-1-101", a));
+    assert_false(links_check_in(l, "west", "1-1-101", a));
+    assert_false(links_check_in(l, "", "1-1-101", a));
+    assert_int_equal(links_token(l, "1-1-101", old, err, sizeof err), 0);
+    assert_false(links_check_in(l, "east", "1-1-101", old));
+    /* Revoking east's link leaves the old form's and west's alone. */
+    assert_int_equal(links_token_in(l, "west", "1-1-101", b, err, sizeof err),
+                     0);
+    assert_int_equal(links_revoke_in(l, "east", "1-1-101", err, sizeof err),
+                     0);
+    assert_false(links_check_in(l, "east", "1-1-101", a));
+    assert_true(links_check(l, "1-1-101", old));
+    assert_true(links_check_in(l, "west", "1-1-101", b));
+    links_close(&l);
+    testutil_rmtree(&dir);
+}
+
+/* A user's community or scope: checked, written only when set, read back;
+ * a table of the release before (no such fields) reads as users of the
+ * default community. */
+static void test_user_scopes(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir();
+    char data[512], err[512];
+    snprintf(data, sizeof data, "%s/web", dir);
+    user_store *s = users_open(data, err, sizeof err);
+    assert_non_null(s);
+    web_scope sc;
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.community, sizeof sc.community, "east");
+    assert_int_equal(users_add_scoped(s, "desk-east", JIFEN_ROLE_TERMINAL, &sc,
+                                      "correct-horse-7", NULL, err,
+                                      sizeof err),
+                     0);
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.street, sizeof sc.street, "jiefang");
+    assert_int_equal(users_add_scoped(s, "street", JIFEN_ROLE_AUDITOR, &sc,
+                                      "correct-horse-7", NULL, err,
+                                      sizeof err),
+                     0);
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.communities, sizeof sc.communities, "east,west");
+    assert_int_equal(users_add_scoped(s, "two", JIFEN_ROLE_AUDITOR, &sc,
+                                      "correct-horse-7", NULL, err,
+                                      sizeof err),
+                     0);
+    /* Refused: two kinds at once, bad codes, a malformed list. */
+    snprintf(sc.community, sizeof sc.community, "east");
+    assert_int_equal(users_add_scoped(s, "both", JIFEN_ROLE_AUDITOR, &sc,
+                                      "correct-horse-7", NULL, err,
+                                      sizeof err),
+                     -1);
+    const char *lists[] = {"east,,west", ",east", "east,", "ea st", ".."};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        memset(&sc, 0, sizeof sc);
+        snprintf(sc.communities, sizeof sc.communities, "%s", lists[i]);
+        assert_int_equal(web_scope_check(&sc, err, sizeof err), -1);
+    }
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.community, sizeof sc.community, ".hidden");
+    assert_int_equal(web_scope_check(&sc, err, sizeof err), -1);
+    users_close(&s);
+
+    s = users_open(data, err, sizeof err); /* read back from the file */
+    web_user u;
+    assert_int_equal(users_get(s, "desk-east", &u, err, sizeof err), 0);
+    assert_string_equal(u.scope.community, "east");
+    assert_false(web_scope_is_service(&u.scope));
+    assert_int_equal(users_get(s, "street", &u, err, sizeof err), 0);
+    assert_true(web_scope_is_service(&u.scope));
+    assert_string_equal(u.scope.street, "jiefang");
+    assert_int_equal(users_get(s, "two", &u, err, sizeof err), 0);
+    assert_string_equal(u.scope.communities, "east,west");
+    char text[200];
+    web_scope_text(&u.scope, text, sizeof text);
+    assert_string_equal(text, "east,west");
+    users_close(&s);
+
+    /* The release before: no community, no scope. */
+    const char *old = "{\"format\": \"jifen-web-users-1\", \"users\": [{"
+                      "\"name\": \"olddesk\", \"role\": \"terminal\", "
+                      "\"hash\": \"$argon2id$x\", \"disabled\": false, "
+                      "\"generation\": 1, \"created_ms\": 1, \"key\": "
+                      "\"0123456789012345678901234567890123456789\"}]}";
+    assert_int_equal(store_write(data, "users.json", old, strlen(old), err,
+                                 sizeof err),
+                     0);
+    s = users_open(data, err, sizeof err);
+    assert_int_equal(users_get(s, "olddesk", &u, err, sizeof err), 0);
+    assert_string_equal(u.scope.community, "");
+    assert_false(web_scope_is_service(&u.scope));
+    users_close(&s);
+    /* A malformed scope is refused with the file's name, not guessed. */
+    const char *bad = "{\"format\": \"jifen-web-users-1\", \"users\": [{"
+                      "\"name\": \"x\", \"role\": \"auditor\", \"hash\": "
+                      "\"h\", \"disabled\": false, \"generation\": 1, "
+                      "\"key\": \"0123456789012345678901234567890123456789\","
+                      " \"scope\": {\"street\": 7}}]}";
+    store_write(data, "users.json", bad, strlen(bad), err, sizeof err);
+    s = users_open(data, err, sizeof err);
+    assert_int_equal(users_get(s, "x", &u, err, sizeof err), -1);
+    assert_non_null(strstr(err, "users.json"));
+    users_close(&s);
+    testutil_rmtree(&dir);
+}
+
+static void test_config_community(void **state)
+{
+    (void)state;
+    web_config c;
+    char err[512];
+    web_config_defaults(&c);
+    assert_string_equal(c.community, ""); /* the service's only one */
+    assert_int_equal(web_config_set(&c, "community", "default", err,
+                                    sizeof err),
+                     0);
+    assert_int_equal(web_config_check(&c, err, sizeof err), 0);
+    web_config_set(&c, "community", "bad code", err, sizeof err);
+    assert_int_equal(web_config_check(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "community"));
+    assert_true(spec_community_ok("Xingfuli.2026_a-b"));
+    assert_false(spec_community_ok(".."));
+    assert_false(spec_community_ok(""));
+}
+
 static void test_catalogue(void **state)
 {
     (void)state;
@@ -506,6 +659,9 @@ int main(void)
         cmocka_unit_test(test_user_store),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_link_communities),
+        cmocka_unit_test(test_user_scopes),
+        cmocka_unit_test(test_config_community),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 
 #include "testutil.h"
 
+#include "rebuild.h"
+
 #include "keyfile.h"
 #include "clock.h"
 #include "codec.h"
@@ -483,6 +485,49 @@ static int compare_rows(ledger *a, ledger *b, storage_table table,
     storage_cursor_close(&cb);
     storage_txn_abort(&ta);
     storage_txn_abort(&tb);
+    return rc;
+}
+
+int testutil_book_equivalence(testutil_book *b)
+{
+    static const storage_table derived[] = {
+        TABLE_BALANCES, TABLE_HOUSEHOLDS, TABLE_REVERSALS, TABLE_KEYS,
+        TABLE_META,     TABLE_MERKLE,     TABLE_JOURNAL,
+    };
+    static const char *const names[] = {"balances", "households",
+                                        "reversals", "keys", "meta",
+                                        "merkle", "journal"};
+    char err[640];
+    char *dir = testutil_tmpdir(), *dest = testutil_tmpdir();
+    ledger *rep = NULL;
+    ledger_options lo = {.map_size = 1 << 20, .map_max = 256 << 20};
+    int rc = -1;
+    if (dir && dest &&
+        ledger_open(&rep, dir, &b->pol, &lo, err, sizeof err) == LEDGER_OK &&
+        ledger_use_rules(rep, b->rules, err, sizeof err) == 0) {
+        rc = testutil_replicate(b->led, rep, 0);
+        for (size_t i = 0; rc == 0 && i < sizeof derived / sizeof *derived;
+             i++)
+            rc = compare_rows(b->led, rep, derived[i], NULL, names[i]);
+    }
+    ledger_close(&rep);
+    if (rc == 0) {
+        rebuild_options ro = {.pol = &b->pol, .rules = b->rules,
+                              .compare = true};
+        rebuild_report report;
+        ledger_close(&b->led);
+        rc = rebuild_ledger(b->dir, dest, &ro, &report, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "rebuild: %s\n", err);
+        else if (!report.same) {
+            fprintf(stderr, "rebuild differs: %s\n", report.difference);
+            rc = -1;
+        }
+        if (book_open_ledger(b) != 0)
+            rc = -1;
+    }
+    testutil_rmtree(&dir);
+    testutil_rmtree(&dest);
     return rc;
 }
 

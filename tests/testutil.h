@@ -107,6 +107,13 @@ int testutil_replicate_feed(ledger *from, ledger *to, size_t batch);
  * row by row: 0 when the replica's is the book's, -1 (the first difference
  * printed). */
 int testutil_book_replica_check(testutil_book *b);
+/* The equivalence of "one path for derived state": the book's journal
+ * replicated into a fresh ledger, and rebuilt (rebuild.h) from its files,
+ * each compared with the book's every derived table, row by row. 0 when
+ * both are the book's, -1 (the first difference printed). The book's
+ * ledger is closed and opened again on the way (a rebuild reads the
+ * files). */
+int testutil_book_equivalence(testutil_book *b);
 /* Unix ms of a wall-clock time in Asia/Shanghai. */
 int64_t testutil_at(int year, int month, int day, int hour, int minute);
 

@@ -55,10 +55,14 @@ static void make_dummy(void)
         dummy_hash[0] = '\0';
 }
 
-static json_t *session_json(const session_info *s)
+/* community: the one the session works in ("" for none, or not chosen
+ * yet); scoped: the user chooses among several (api_community.c). */
+static json_t *session_json(const session_info *s, const char *community,
+                            bool scoped)
 {
-    return json_pack("{s:s, s:s, s:s}", "user", s->user, "role",
-                     jifen_role_name((jifen_role)s->role), "csrf", s->csrf);
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "user", s->user, "role",
+                     jifen_role_name((jifen_role)s->role), "csrf", s->csrf,
+                     "community", community, "scoped", scoped);
 }
 
 static void sign_in(web_ctx *c)
@@ -141,12 +145,18 @@ static void sign_in(web_ctx *c)
     sodium_memzero(token, sizeof token);
     web_response_header(c->resp, "Set-Cookie", cookie);
     sodium_memzero(cookie, sizeof cookie);
-    reply_json(c, 200, session_json(&s));
+    bool scoped = web_scope_is_service(&u.scope);
+    reply_json(c, 200,
+               session_json(&s,
+                            scoped                 ? ""
+                            : u.scope.community[0] ? u.scope.community
+                                                   : a->cfg.community,
+                            scoped));
 }
 
 static void who(web_ctx *c)
 {
-    reply_json(c, 200, session_json(c->session));
+    reply_json(c, 200, session_json(c->session, c->community, c->scoped));
 }
 
 static void sign_out(web_ctx *c)

@@ -29,6 +29,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#define APP_RULES_CACHED 8
+
 typedef struct {
     web_config cfg;
     user_store *users;
@@ -38,11 +40,17 @@ typedef struct {
     links *links;
     char public_key_file[STORE_PATH_MAX + 24]; /* the public pages' key */
     bool tls;
-    /* The rule set in force, as the desk's cap needs it (a cache). */
+    /* The rule set in force, as the desk's cap needs it: a cache of the
+     * last few communities' (each community has its own rule sets). */
     pthread_mutex_t rules_mu;
-    policy rules;
-    bool have_rules;
-    int64_t rules_ms;
+    struct {
+        char community[JIFEN_COMMUNITY_MAX + 1];
+        policy rules;
+        int64_t ms; /* 0: a free slot */
+    } rules_cache[APP_RULES_CACHED];
+    /* checkpoint_key's 64 hex digits ("" when none), for the residents'
+     * browsers to check signed tree heads with. */
+    char checkpoint_key_hex[65];
     /* Argon2id takes 64 MiB a try: at most this many at once. */
     pthread_mutex_t hash_mu;
     pthread_cond_t hash_cv;
@@ -55,6 +63,11 @@ typedef struct {
     web_response *resp;
     const session_info *session; /* NULL on the public endpoints */
     char key_file[STORE_PATH_MAX + 48]; /* the caller's ledger key */
+    /* The community every call names ("": none, the service's only one):
+     * a community's user's own, or the configuration's default; for a user
+     * with a scope, the one chosen for the session. */
+    char community[JIFEN_COMMUNITY_MAX + 1];
+    bool scoped; /* a user with a scope of the service's */
 } web_ctx;
 
 typedef void (*web_handler)(web_ctx *ctx);
@@ -78,6 +91,8 @@ extern const web_route desk_routes[];
 extern const web_route committee_routes[];
 extern const web_route audit_routes[];
 extern const web_route public_routes[];
+extern const web_route month_routes[]; /* api_month.c: issue 15 */
+extern const web_route community_routes[]; /* api_community.c */
 
 /* routes.c: the dispatch function given to http. */
 void app_dispatch(void *app, const web_request *req, web_response *resp);
@@ -96,12 +111,36 @@ void reply_refusal(web_ctx *c, jifen_status status, const char *detail);
 /* The body as fields, or the query string (GET). 0, or -1 replied. */
 int app_parse(web_ctx *c, const spec_field *fields);
 
+/* Sends req with the caller's key, naming the context's community when
+ * req names none (a service command names none; a user with a scope who
+ * has chosen none yet gets 409 choose_community): 0 with *reply filled
+ * whatever the ledger answered (the caller looks at the statuses and
+ * clears it), or -1 replied (no answer, a request that failed
+ * validation). A report_call_fn (client/report_pages.h): ctx is the
+ * web_ctx. */
+int app_send(void *ctx, const jifen_request *req, jifen_reply *reply);
+
 /* Sends one request of n commands with the caller's key (or the public
  * key when there is no session). 0 with *reply filled (the caller clears
  * it) when the ledger answered and every result is ok or exists; otherwise
  * replies with the refusal and returns -1. */
 int app_call(web_ctx *c, jifen_command *cmds, size_t n,
              const char *request_id, jifen_reply *reply);
+/* The same naming `community` ("": none; the service's own commands name
+ * none). app_call names the context's, and for a user with a scope who
+ * has chosen none yet replies 409 choose_community. */
+int app_call_in(web_ctx *c, const char *community, jifen_command *cmds,
+                size_t n, const char *request_id, jifen_reply *reply);
+
+/* The resident's link to household h of the context's community, the
+ * form without a community when the context names none. 0, or -1. */
+int app_resident_link(web_ctx *c, const char *h, char *out, size_t cap);
+
+/* The same, each result as it came (a refused command does not refuse the
+ * request; issue 15: a roster's rows), and as a dry run when asked. 0 with
+ * a result per command, or -1 replied. */
+int app_send_commands(web_ctx *c, jifen_command *cmds, size_t n,
+                      const char *request_id, bool dry_run, jifen_reply *reply);
 
 /* A command of `kind` for `household` ("" for none), all else zero. */
 jifen_command app_command(jifen_command_kind kind, const char *household);

@@ -101,6 +101,16 @@ jifen_call_status backend_call(backend *b, const char *key_file,
                                const jifen_request *req, jifen_reply *reply,
                                char *err, size_t errlen)
 {
+    /* One retry: the web page is the person's retry, with its id. */
+    return backend_call_timed(b, key_file, req, reply, b->timeout_ms, 1, err,
+                              errlen);
+}
+
+jifen_call_status backend_call_timed(backend *b, const char *key_file,
+                                     const jifen_request *req,
+                                     jifen_reply *reply, int timeout_ms,
+                                     int retries, char *err, size_t errlen)
+{
     entry *e = entry_for(b, key_file);
     if (e == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -114,8 +124,6 @@ jifen_call_status backend_call(backend *b, const char *key_file,
             snprintf(err, errlen, "cannot make a ledger client");
             return JIFEN_CALL_NOMEM;
         }
-        /* One retry: the web page is the person's retry, with its id. */
-        jifen_client_set_timeout(e->client, b->timeout_ms, 1);
         if (jifen_client_set_curve(e->client, key_file, b->server_key, err,
                                    errlen) != 0) {
             jifen_client_destroy(&e->client);
@@ -123,6 +131,7 @@ jifen_call_status backend_call(backend *b, const char *key_file,
             return JIFEN_CALL_INVALID;
         }
     }
+    jifen_client_set_timeout(e->client, timeout_ms, retries);
     jifen_call_status st = jifen_client_call(e->client, req, reply, err, errlen);
     pthread_mutex_unlock(&e->mu);
     return st;

@@ -20,5 +20,13 @@ void backend_destroy(backend **b_p);
 jifen_call_status backend_call(backend *b, const char *key_file,
                                const jifen_request *req, jifen_reply *reply,
                                char *err, size_t errlen);
+/* The same waiting timeout_ms for the reply, and resending `retries`
+ * times: the reports, verify and the roll-up, which over many communities
+ * take seconds, and which a resend would only compute again behind the
+ * first (as the CLI waits for them). */
+jifen_call_status backend_call_timed(backend *b, const char *key_file,
+                                     const jifen_request *req,
+                                     jifen_reply *reply, int timeout_ms,
+                                     int retries, char *err, size_t errlen);
 
 #endif

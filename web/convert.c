@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "codec.h"
+#include "report_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,8 @@ json_t *json_write_result(const jifen_result *r, const char *request_id)
                           "offset_yuan", json_yuan((int64_t)r->offset_fen));
     if (r->has_balance)
         json_object_set_new(o, "balance", json_balance(&r->balance));
+    if (r->receipt_no)
+        json_object_set_new(o, "receipt", json_integer((json_int_t)r->receipt_no));
     if (r->notice_ends_ms) {
         json_object_set_new(o, "notice_ends", json_minute(r->notice_ends_ms));
         json_object_set_new(o, "needs_approval",
@@ -112,26 +115,6 @@ json_t *json_notice(const jifen_notice *n)
                      (json_int_t)n->decided_by);
 }
 
-/* Whether cell (i, j) of a report is an amount of fen, which people read
- * as yuan: the "_fen" items of statements and the liability, every amount
- * of the ageing, the fee asset's amounts in the trial balance. */
-static bool cell_is_fen(const jifen_report *r, size_t i, size_t j)
-{
-    const char *col = r->columns[j];
-    if (r->n_columns == 2 && strcmp(r->columns[0], "item") == 0) {
-        const char *item = r->rows[i].cells[0];
-        size_t n = strlen(item);
-        return j == 1 && ((n > 4 && strcmp(item + n - 4, "_fen") == 0) ||
-                          strcmp(item, "fen_per_point") == 0);
-    }
-    if (strcmp(r->columns[0], "household") == 0)
-        return j > 0;
-    if (strcmp(r->columns[0], "account") == 0 && r->n_columns >= 2)
-        return j >= 2 && strcmp(r->rows[i].cells[1], "fee") == 0;
-    (void)col;
-    return false;
-}
-
 json_t *json_report(const jifen_report *r)
 {
     if (r == NULL)
@@ -146,7 +129,9 @@ json_t *json_report(const jifen_report *r)
             json_array_append_new(row, json_string(cell));
             char *end = NULL;
             long long v = strtoll(cell, &end, 10);
-            if (cell_is_fen(r, i, j) && *cell && end && *end == '\0')
+            /* report_view.h: the one rule of which cells are fen. */
+            if (report_view_is_fen(r, &r->rows[i], j) && *cell && end &&
+                *end == '\0')
                 json_array_append_new(show, json_yuan(v));
             else
                 json_array_append_new(show, json_string(cell));

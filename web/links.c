@@ -27,13 +27,31 @@ struct links {
 void links_compute(const uint8_t secret[32], const char *household,
                    uint64_t generation, char out[LINK_TOKEN_LEN + 1])
 {
+    links_compute_in(secret, "", household, generation, out);
+}
+
+void links_compute_in(const uint8_t secret[32], const char *community,
+                      const char *household, uint64_t generation,
+                      char out[LINK_TOKEN_LEN + 1])
+{
     crypto_auth_hmacsha256_state st;
     uint8_t mac[crypto_auth_hmacsha256_BYTES];
     char gen[24];
     snprintf(gen, sizeof gen, "%" PRIu64, generation);
     crypto_auth_hmacsha256_init(&st, secret, 32);
-    crypto_auth_hmacsha256_update(&st, (const uint8_t *)"jifen-web statement",
-                                  sizeof "jifen-web statement");
+    if (community[0] == '\0') { /* the form printed before communities */
+        crypto_auth_hmacsha256_update(&st,
+                                      (const uint8_t *)"jifen-web statement",
+                                      sizeof "jifen-web statement");
+    } else {
+        /* Another label: no (community, household) pair ever gives the
+         * token of a link without a community. */
+        crypto_auth_hmacsha256_update(&st,
+                                      (const uint8_t *)"jifen-web statement 2",
+                                      sizeof "jifen-web statement 2");
+        crypto_auth_hmacsha256_update(&st, (const uint8_t *)community,
+                                      strlen(community) + 1);
+    }
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)household,
                                   strlen(household) + 1);
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)gen, strlen(gen));
@@ -117,9 +135,17 @@ static int refresh_locked(links *l, char *err, size_t errlen)
     return 0;
 }
 
-static uint64_t generation_locked(const links *l, const char *household)
+/* The key of a household's generation in links.json. */
+static void gen_key(const char *community, const char *household,
+                    char out[2 * LINK_TOKEN_LEN + 8])
 {
-    json_t *g = json_object_get(l->gens, household);
+    snprintf(out, 2 * LINK_TOKEN_LEN + 8, "%s%s%s", community,
+             community[0] ? "/" : "", household);
+}
+
+static uint64_t generation_locked(const links *l, const char *key)
+{
+    json_t *g = json_object_get(l->gens, key);
     return json_is_integer(g) && json_integer_value(g) > 0
                ? (uint64_t)json_integer_value(g)
                : 0;
@@ -128,33 +154,55 @@ static uint64_t generation_locked(const links *l, const char *household)
 int links_token(links *l, const char *household,
                 char out[LINK_TOKEN_LEN + 1], char *err, size_t errlen)
 {
+    return links_token_in(l, "", household, out, err, errlen);
+}
+
+int links_token_in(links *l, const char *community, const char *household,
+                   char out[LINK_TOKEN_LEN + 1], char *err, size_t errlen)
+{
+    char key[2 * LINK_TOKEN_LEN + 8];
+    gen_key(community, household, key);
     pthread_mutex_lock(&l->mu);
     int rc = refresh_locked(l, err, errlen);
     if (rc == 0)
-        links_compute(l->secret, household, generation_locked(l, household),
-                      out);
+        links_compute_in(l->secret, community, household,
+                         generation_locked(l, key), out);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }
 
 bool links_check(links *l, const char *household, const char *token)
 {
+    return links_check_in(l, "", household, token);
+}
+
+bool links_check_in(links *l, const char *community, const char *household,
+                    const char *token)
+{
     char want[LINK_TOKEN_LEN + 1], err[256];
     if (token == NULL || strlen(token) != LINK_TOKEN_LEN ||
-        links_token(l, household, want, err, sizeof err) != 0)
+        links_token_in(l, community, household, want, err, sizeof err) != 0)
         return false;
     return sodium_memcmp(want, token, LINK_TOKEN_LEN) == 0;
 }
 
 int links_revoke(links *l, const char *household, char *err, size_t errlen)
 {
+    return links_revoke_in(l, "", household, err, errlen);
+}
+
+int links_revoke_in(links *l, const char *community, const char *household,
+                    char *err, size_t errlen)
+{
+    char key[2 * LINK_TOKEN_LEN + 8];
+    gen_key(community, household, key);
     pthread_mutex_lock(&l->mu);
     json_decref(l->gens);
     l->gens = NULL; /* read it fresh */
     int rc = refresh_locked(l, err, errlen);
     if (rc == 0) {
-        uint64_t g = generation_locked(l, household) + 1;
-        json_object_set_new(l->gens, household, json_integer((json_int_t)g));
+        uint64_t g = generation_locked(l, key) + 1;
+        json_object_set_new(l->gens, key, json_integer((json_int_t)g));
         char *text = json_dumps(l->gens, JSON_INDENT(1) | JSON_SORT_KEYS);
         rc = text ? store_write(l->dir, GEN_FILE, text, strlen(text), err,
                                 errlen)

@@ -4,6 +4,7 @@
  */
 #include "app.h"
 
+#include "checkpoint.h"
 #include "codec.h"
 #include "jifen.h"
 #include "store.h"
@@ -19,13 +20,13 @@
 
 static const char USAGE[] =
     "usage: jifen-web [OPTIONS]                      serve the console\n"
-    "       jifen-web [OPTIONS] user add NAME --role ROLE [--password-stdin]\n"
-    "                                    [--admin-key FILE]\n"
+    "       jifen-web [OPTIONS] user add NAME --role ROLE [WHERE]\n"
+    "                                    [--password-stdin] [--admin-key FILE]\n"
     "       jifen-web [OPTIONS] user disable NAME [--admin-key FILE]\n"
     "       jifen-web [OPTIONS] user reset NAME [--password-stdin]\n"
     "       jifen-web [OPTIONS] user list [--json]\n"
-    "       jifen-web [OPTIONS] init [--admin-key FILE]\n"
-    "       jifen-web [OPTIONS] link HOUSEHOLD [--revoke]\n"
+    "       jifen-web [OPTIONS] init [WHERE] [--admin-key FILE]\n"
+    "       jifen-web [OPTIONS] link HOUSEHOLD [--community CODE] [--revoke]\n"
     "       jifen-web --check-config FILE | --help | --version\n"
     "\n"
     "Options (each also a key of the configuration file, with - for _):\n"
@@ -38,7 +39,19 @@ static const char USAGE[] =
     "  --tls-cert FILE --tls-key FILE   HTTPS (PEM)\n"
     "  --public-url URL   the address printed in residents' links\n"
     "  --threads N (8)  --session-hours N  --idle-minutes N  --timeout-ms N\n"
+    "  --report-timeout-ms N (120000: reports, verify, the roll-up)\n"
     "  --signin-failures N  --address-failures N  --lock-minutes N\n"
+    "  --community CODE   the community of users and links that name none\n"
+    "                     (\"\": the service's only one)\n"
+    "  --checkpoint-key FILE  checkpoint.pub, for residents' browsers to\n"
+    "                     check signed tree heads with\n"
+    "\n"
+    "WHERE (docs/communities.md): --community CODE, a user of one community\n"
+    "(its key is that community's); or a scope, for a street office or a\n"
+    "property company (a key of the service): --street CODE, --communities\n"
+    "A,B,... or --all-communities. None: the configured community. init's\n"
+    "WHERE is the public pages' key's: the communities whose boards and\n"
+    "residents' links this jifen-web serves.\n"
     "\n"
     "Roles: terminal (front desk), committee (residents' committee),\n"
     "auditor (street office). Each user gets a CURVE key of its own,\n"
@@ -87,7 +100,8 @@ static int take_option(web_config *cfg, const char *opt, const char *value)
 /* --- talking to jifend as the admin (enrol, revoke) --------------------- */
 
 static int admin_call(const web_config *cfg, const char *admin_key,
-                      jifen_command *cmd, const char *request_id)
+                      jifen_command *cmd, const char *request_id,
+                      const char *community)
 {
     char err[512];
     jifen_client *cl = jifen_client_new(cfg->server);
@@ -100,6 +114,7 @@ static int admin_call(const web_config *cfg, const char *admin_key,
     }
     jifen_request req = {.n_commands = 1, .commands = cmd};
     snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
+    snprintf(req.community, sizeof req.community, "%s", community);
     jifen_reply reply;
     jifen_call_status st = jifen_client_call(cl, &req, &reply, err, sizeof err);
     jifen_client_destroy(&cl);
@@ -122,10 +137,22 @@ static int admin_call(const web_config *cfg, const char *admin_key,
     return rc;
 }
 
-/* Enrols key (Z85) with role and label; a second run is a no-op, since
- * the request id is made from the key. */
+/* The community a key of this scope lives in: its own, or the
+ * configured one; "" for a key of the service (and for the service's only
+ * community when none is configured). */
+static const char *home_of(const web_config *cfg, const web_scope *sc)
+{
+    return web_scope_is_service(sc) ? ""
+           : sc->community[0]        ? sc->community
+                                     : cfg->community;
+}
+
+/* Enrols key (Z85) with role and label where the scope says: into a
+ * community, or as a key of the service with that scope. A second run is
+ * a no-op, since the request id is made from the key. */
 static int enrol(const web_config *cfg, const char *admin_key,
-                 const char *key, jifen_role role, const char *label)
+                 const char *key, jifen_role role, const char *label,
+                 const web_scope *sc)
 {
     jifen_command cmd;
     memset(&cmd, 0, sizeof cmd);
@@ -133,18 +160,80 @@ static int enrol(const web_config *cfg, const char *admin_key,
     snprintf(cmd.key, sizeof cmd.key, "%s", key);
     cmd.role = role;
     snprintf(cmd.name, sizeof cmd.name, "%s", label);
+    cmd.all_communities = sc->all;
+    snprintf(cmd.street, sizeof cmd.street, "%s", sc->street);
+    char list[sizeof sc->communities];
+    snprintf(list, sizeof list, "%s", sc->communities);
+    cmd.text = list[0] ? list : NULL; /* borrowed for the call */
     char id[JIFEN_REQUEST_ID_MAX + 1];
     snprintf(id, sizeof id, "jifen-web-enrol-%s", key);
-    return admin_call(cfg, admin_key, &cmd, id);
+    return admin_call(cfg, admin_key, &cmd, id, home_of(cfg, sc));
+}
+
+/* "--community east", "--street jiefang", ... for the printed lines. */
+static void where_options(const web_config *cfg, const web_scope *sc,
+                          char *global, size_t gcap, char *scope, size_t scap)
+{
+    const char *home = home_of(cfg, sc);
+    snprintf(global, gcap, "%s%s", home[0] ? " --community " : "", home);
+    if (sc->all)
+        snprintf(scope, scap, " --all-communities");
+    else if (sc->street[0])
+        snprintf(scope, scap, " --street %s", sc->street);
+    else if (sc->communities[0])
+        snprintf(scope, scap, " --communities %s", sc->communities);
+    else
+        scope[0] = '\0';
 }
 
 static void print_enrol_line(const web_config *cfg, const char *prefix,
-                             jifen_role role, const char *label)
+                             jifen_role role, const char *label,
+                             const web_scope *sc)
 {
+    char global[64], scope[JIFEN_SCOPE_TEXT_MAX + 32];
+    where_options(cfg, sc, global, sizeof global, scope, sizeof scope);
     printf("enrol it on jifend (as its admin):\n"
-           "  jifen --server %s --server-key %s --key ADMIN.key key enrol "
-           "%s.pub %s --label '%s'\n",
-           cfg->server, cfg->server_key, prefix, jifen_role_name(role), label);
+           "  jifen --server %s --server-key %s --key ADMIN.key%s key enrol "
+           "%s.pub %s --label '%s'%s\n",
+           cfg->server, cfg->server_key, global, prefix,
+           jifen_role_name(role), label, scope);
+}
+
+/* WHERE options (see USAGE) at argv[*i]: true when one was taken. */
+static bool take_where(int argc, char **argv, int *i, web_scope *sc)
+{
+    const char *a = argv[*i];
+    char *dst = NULL;
+    size_t cap = 0;
+    if (strcmp(a, "--all-communities") == 0) {
+        sc->all = true;
+        return true;
+    }
+    if (strcmp(a, "--community") == 0) {
+        dst = sc->community;
+        cap = sizeof sc->community;
+    } else if (strcmp(a, "--street") == 0) {
+        dst = sc->street;
+        cap = sizeof sc->street;
+    } else if (strcmp(a, "--communities") == 0) {
+        dst = sc->communities;
+        cap = sizeof sc->communities;
+    } else {
+        return false;
+    }
+    if (*i + 1 >= argc)
+        usage_error("%s needs a value", a);
+    if (strlen(argv[*i + 1]) >= cap)
+        usage_error("%s: too long", a);
+    snprintf(dst, cap, "%s", argv[++*i]);
+    return true;
+}
+
+static void check_where(const web_scope *sc)
+{
+    char err[256];
+    if (web_scope_check(sc, err, sizeof err) != 0)
+        usage_error("%s", err);
 }
 
 static void read_password(bool from_stdin, char out[130], bool *made)
@@ -186,7 +275,8 @@ static int open_public_key(const web_config *cfg, char *prefix, size_t cap,
     return 0;
 }
 
-static int cmd_init(const web_config *cfg, const char *admin_key)
+static int cmd_init(const web_config *cfg, const char *admin_key,
+                    const web_scope *sc)
 {
     char err[512], prefix[STORE_PATH_MAX + 16], key[JIFEN_KEY_Z85_LEN + 1];
     bool made;
@@ -204,12 +294,13 @@ static int cmd_init(const web_config *cfg, const char *admin_key)
     printf("%s the public pages' key %s.pub (%s)\n", made ? "made" : "have",
            prefix, key);
     if (admin_key != NULL)
-        return enrol(cfg, admin_key, key, JIFEN_ROLE_AUDITOR, PUBLIC_LABEL)
+        return enrol(cfg, admin_key, key, JIFEN_ROLE_AUDITOR, PUBLIC_LABEL,
+                     sc)
                    ? 1
                    : (printf("enrolled on jifend as auditor (%s)\n",
                              PUBLIC_LABEL),
                       0);
-    print_enrol_line(cfg, prefix, JIFEN_ROLE_AUDITOR, PUBLIC_LABEL);
+    print_enrol_line(cfg, prefix, JIFEN_ROLE_AUDITOR, PUBLIC_LABEL, sc);
     return 0;
 }
 
@@ -218,7 +309,11 @@ static int cmd_user(const web_config *cfg, int argc, char **argv)
     const char *sub = argc > 0 ? argv[0] : "";
     const char *name = NULL, *role = NULL, *admin_key = NULL;
     bool pw_stdin = false, json = false;
+    web_scope sc;
+    memset(&sc, 0, sizeof sc);
     for (int i = 1; i < argc; i++) {
+        if (take_where(argc, argv, &i, &sc))
+            continue;
         if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
             role = argv[++i];
         else if (strcmp(argv[i], "--admin-key") == 0 && i + 1 < argc)
@@ -248,22 +343,33 @@ static int cmd_user(const web_config *cfg, int argc, char **argv)
             users_close(&us);
             return 1;
         }
+        char where[JIFEN_SCOPE_TEXT_MAX + 32];
         if (json) {
             json_t *a = json_array();
-            for (size_t i = 0; i < n; i++)
+            for (size_t i = 0; i < n; i++) {
+                /* "community": the one they work in ("" the default);
+                 * "scope": a key of the service's */
+                bool svc = web_scope_is_service(&all[i].scope);
+                web_scope_text(&all[i].scope, where, sizeof where);
                 json_array_append_new(
-                    a, json_pack("{s:s, s:s, s:b, s:s}", "name", all[i].name,
-                                 "role", jifen_role_name(all[i].role),
-                                 "disabled", all[i].disabled, "key",
-                                 all[i].key));
+                    a, json_pack("{s:s, s:s, s:b, s:s, s:s, s:s*}", "name",
+                                 all[i].name, "role",
+                                 jifen_role_name(all[i].role), "disabled",
+                                 all[i].disabled, "key", all[i].key,
+                                 "community", all[i].scope.community,
+                                 "scope", svc ? where : NULL));
+            }
             json_dumpf(a, stdout, JSON_COMPACT);
             putchar('\n');
             json_decref(a);
         } else {
-            for (size_t i = 0; i < n; i++)
-                printf("%-20s %-10s %-9s %s\n", all[i].name,
+            for (size_t i = 0; i < n; i++) {
+                web_scope_text(&all[i].scope, where, sizeof where);
+                printf("%-20s %-10s %-9s %-16s %s\n", all[i].name,
                        jifen_role_name(all[i].role),
-                       all[i].disabled ? "disabled" : "active", all[i].key);
+                       all[i].disabled ? "disabled" : "active", where,
+                       all[i].key);
+            }
         }
         sodium_memzero(all, n * sizeof *all);
         free(all);
@@ -275,24 +381,32 @@ static int cmd_user(const web_config *cfg, int argc, char **argv)
             usage_error("user add: --role terminal, committee or auditor "
                         "(got '%s')",
                         role ? role : "");
+        check_where(&sc);
+        /* The default community is written into the record, so that the
+         * user stays where they were put if the default changes later. */
+        if (!web_scope_is_service(&sc) && !sc.community[0])
+            snprintf(sc.community, sizeof sc.community, "%s", cfg->community);
         char pw[130];
         bool made;
         read_password(pw_stdin, pw, &made);
         web_user u;
-        rc = users_add(us, name, r, pw, &u, err, sizeof err);
+        rc = users_add_scoped(us, name, r, &sc, pw, &u, err, sizeof err);
         if (rc != 0) {
             fprintf(stderr, "jifen-web: %s\n", err);
         } else {
+            char where[JIFEN_SCOPE_TEXT_MAX + 32];
+            web_scope_text(&sc, where, sizeof where);
             users_key_prefix(us, name, prefix, sizeof prefix);
-            printf("added %s (%s), key %s.pub\n", name, role, prefix);
+            printf("added %s (%s, %s), key %s.pub\n", name, role, where,
+                   prefix);
             if (made)
                 printf("password (give it to %s; shown once): %s\n", name, pw);
             if (admin_key != NULL) {
-                rc = enrol(cfg, admin_key, u.key, r, name);
+                rc = enrol(cfg, admin_key, u.key, r, name, &sc);
                 if (rc == 0)
                     printf("enrolled on jifend as %s, label %s\n", role, name);
             } else {
-                print_enrol_line(cfg, prefix, r, name);
+                print_enrol_line(cfg, prefix, r, name, &sc);
             }
         }
         sodium_memzero(pw, sizeof pw);
@@ -312,7 +426,8 @@ static int cmd_user(const web_config *cfg, int argc, char **argv)
                 snprintf(cmd.key, sizeof cmd.key, "%s", u.key);
                 char id[JIFEN_REQUEST_ID_MAX + 1];
                 snprintf(id, sizeof id, "jifen-web-revoke-%s", u.key);
-                rc = admin_call(cfg, admin_key, &cmd, id);
+                rc = admin_call(cfg, admin_key, &cmd, id,
+                                home_of(cfg, &u.scope));
                 if (rc == 0)
                     printf("revoked their key on jifend\n");
             } else {
@@ -345,11 +460,13 @@ static int cmd_user(const web_config *cfg, int argc, char **argv)
 
 static int cmd_link(const web_config *cfg, int argc, char **argv)
 {
-    const char *h = NULL;
+    const char *h = NULL, *community = cfg->community;
     bool revoke = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--revoke") == 0)
             revoke = true;
+        else if (strcmp(argv[i], "--community") == 0 && i + 1 < argc)
+            community = argv[++i];
         else if (h == NULL && argv[i][0] != '-')
             h = argv[i];
         else
@@ -358,6 +475,9 @@ static int cmd_link(const web_config *cfg, int argc, char **argv)
     if (h == NULL || !codec_household_ok(h))
         usage_error("link: a household code such as 3-2-501 (got '%s')",
                     h ? h : "");
+    if (community[0] && !spec_community_ok(community))
+        usage_error("link: --community: not a community code ('%s')",
+                    community);
     char err[512], token[LINK_TOKEN_LEN + 1];
     if (store_dir_ensure(cfg->data, err, sizeof err) != 0) {
         fprintf(stderr, "jifen-web: %s\n", err);
@@ -366,14 +486,16 @@ static int cmd_link(const web_config *cfg, int argc, char **argv)
     links *ln = links_open(cfg->data, err, sizeof err);
     int rc = ln ? 0 : -1;
     if (rc == 0 && revoke)
-        rc = links_revoke(ln, h, err, sizeof err);
+        rc = links_revoke_in(ln, community, h, err, sizeof err);
     if (rc == 0)
-        rc = links_token(ln, h, token, err, sizeof err);
+        rc = links_token_in(ln, community, h, token, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "jifen-web: %s\n", err);
     else
-        printf("%s%s/r/%s/%s\n", revoke ? "revoked the old link; new one: " : "",
-               cfg->public_url[0] ? cfg->public_url : "", h, token);
+        printf("%s%s/r/%s%s%s/%s\n",
+               revoke ? "revoked the old link; new one: " : "",
+               cfg->public_url[0] ? cfg->public_url : "", community,
+               community[0] ? "/" : "", h, token);
     links_close(&ln);
     return rc == 0 ? 0 : 1;
 }
@@ -396,6 +518,38 @@ static char *read_pem(const char *path)
         return NULL;
     }
     return buf;
+}
+
+/* The checkpoint signing key residents' pages check tree heads with:
+ * checkpoint_key, else checkpoint.pub beside server_key (jifend keeps both
+ * in its DATA). An explicit key that cannot be read stops start-up. */
+static int load_checkpoint_key(web_app *a)
+{
+    char path[WEB_CONFIG_PATH_MAX + 32], err[512];
+    bool given = a->cfg.checkpoint_key[0] != '\0';
+    if (given) {
+        snprintf(path, sizeof path, "%s", a->cfg.checkpoint_key);
+    } else {
+        const char *slash = strrchr(a->cfg.server_key, '/');
+        int dir = slash ? (int)(slash - a->cfg.server_key) : 0;
+        snprintf(path, sizeof path, "%.*s%scheckpoint.pub", dir,
+                 a->cfg.server_key, slash ? "/" : "");
+        if (access(a->cfg.server_key, R_OK) != 0 || access(path, R_OK) != 0) {
+            fprintf(stderr, "jifen-web: no checkpoint_key (and no %s): "
+                            "residents' pages will say that the tree head's "
+                            "signature was not checked\n",
+                    path);
+            return 0;
+        }
+    }
+    uint8_t pub[CHECKPOINT_PUBLIC_LEN];
+    if (checkpoint_read_public_key(path, pub, err, sizeof err) != 0) {
+        fprintf(stderr, "jifen-web: checkpoint_key: %s\n", err);
+        return given ? -1 : 0;
+    }
+    jifen_hex(pub, sizeof pub, a->checkpoint_key_hex,
+              sizeof a->checkpoint_key_hex);
+    return 0;
 }
 
 static int serve(web_config *cfg)
@@ -432,6 +586,8 @@ static int serve(web_config *cfg)
                 "and residents' links are refused\n",
                 prefix);
     snprintf(a->public_key_file, sizeof a->public_key_file, "%s.key", prefix);
+    if (load_checkpoint_key(a) != 0)
+        goto out;
     a->sessions = session_table_new(1024,
                                     (int64_t)cfg->session_hours * 3600000,
                                     (int64_t)cfg->idle_minutes * 60000);
@@ -552,13 +708,16 @@ int main(int argc, char **argv)
         return cmd_link(&cfg, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "init") == 0) {
         const char *admin = NULL;
+        web_scope sc;
+        memset(&sc, 0, sizeof sc);
         for (int j = i + 1; j < argc; j++) {
             if (strcmp(argv[j], "--admin-key") == 0 && j + 1 < argc)
                 admin = argv[++j];
-            else
+            else if (!take_where(argc, argv, &j, &sc))
                 usage_error("init: unexpected '%s'", argv[j]);
         }
-        return cmd_init(&cfg, admin);
+        check_where(&sc);
+        return cmd_init(&cfg, admin, &sc);
     }
     usage_error("'%s' is not a command (user, link, init)", cmd);
     return EXIT_USAGE;

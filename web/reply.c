@@ -74,6 +74,8 @@ static int http_of(jifen_status s)
     case JIFEN_STATUS_HOUSEHOLD_EXISTS:
     case JIFEN_STATUS_ALREADY_REVERSED:
     case JIFEN_STATUS_NOTICE_CLOSED:
+    case JIFEN_STATUS_DUPLICATE_REFERENCE:
+    case JIFEN_STATUS_ALREADY_BILLED:
         return 409;
     case JIFEN_STATUS_LEDGER_FULL:
         return 507;
@@ -106,21 +108,30 @@ int app_parse(web_ctx *c, const spec_field *fields)
     return rc;
 }
 
-int app_call(web_ctx *c, jifen_command *cmds, size_t n,
-             const char *request_id, jifen_reply *reply)
+/* The one call to the ledger: req as it is (its community named), with
+ * the long wait for reports, verify and the roll-up. 0 when the ledger
+ * answered (*reply filled), or -1 replied. */
+static int send_named(web_ctx *c, const jifen_request *req, jifen_reply *reply)
 {
-    jifen_request req;
-    memset(&req, 0, sizeof req);
-    if (request_id != NULL)
-        snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
-    req.n_commands = n;
-    req.commands = cmds;
     char err[512];
+    /* Reports, verify and the roll-up: a long wait, no resend (a roll-up
+     * of a thousand communities takes seconds; docs/performance.md). */
+    bool long_query = false;
+    for (size_t i = 0; i < req->n_commands; i++) {
+        jifen_command_kind k = req->commands[i].kind;
+        long_query = long_query || k == JIFEN_CMD_REPORT ||
+                     k == JIFEN_CMD_VERIFY || k == JIFEN_CMD_ROLLUP;
+    }
     jifen_call_status st =
-        backend_call(c->app->ledger, c->key_file, &req, reply, err, sizeof err);
+        long_query ? backend_call_timed(c->app->ledger, c->key_file, req,
+                                        reply,
+                                        (int)c->app->cfg.report_timeout_ms, 0,
+                                        err, sizeof err)
+                   : backend_call(c->app->ledger, c->key_file, req, reply,
+                                  err, sizeof err);
     switch (st) {
     case JIFEN_CALL_OK:
-        break;
+        return 0;
     case JIFEN_CALL_UNREACHABLE:
         reply_error(c, 503, "ledger_unreachable", I18N_ERR_UNREACHABLE, NULL,
                     err);
@@ -133,18 +144,33 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         reply_error(c, 502, "internal", I18N_ERR_INTERNAL, NULL, err);
         return -1;
     }
+}
+
+int app_send(void *ctx, const jifen_request *req, jifen_reply *reply)
+{
+    web_ctx *c = ctx;
+    jifen_request named = *req;
+    bool service = req->n_commands > 0 &&
+                   jifen_command_is_service(req->commands[0].kind);
+    if (named.community[0] == '\0' && !service) {
+        if (c->scoped && c->community[0] == '\0') {
+            reply_error(c, 409, "choose_community", I18N_ERR_CHOOSE_COMMUNITY,
+                        NULL, NULL);
+            return -1;
+        }
+        snprintf(named.community, sizeof named.community, "%s", c->community);
+    }
+    return send_named(c, &named, reply);
+}
+
+/* The request's status ok and a result per command: 0, or -1 replied
+ * (and *reply cleared). */
+static int answered(web_ctx *c, size_t n, jifen_reply *reply)
+{
     if (reply->status != JIFEN_STATUS_OK) {
         reply_refusal(c, reply->status, reply->error);
         jifen_reply_clear(reply);
         return -1;
-    }
-    for (size_t i = 0; i < reply->n_results; i++) {
-        jifen_status s = reply->results[i].status;
-        if (s != JIFEN_STATUS_OK && s != JIFEN_STATUS_EXISTS) {
-            reply_refusal(c, s, reply->results[i].error);
-            jifen_reply_clear(reply);
-            return -1;
-        }
     }
     if (reply->n_results != n) {
         jifen_reply_clear(reply);
@@ -153,6 +179,60 @@ int app_call(web_ctx *c, jifen_command *cmds, size_t n,
         return -1;
     }
     return 0;
+}
+
+/* Every result ok or exists: 0, or -1 replied with the first refusal. */
+static int all_done(web_ctx *c, jifen_reply *reply)
+{
+    for (size_t i = 0; i < reply->n_results; i++) {
+        jifen_status s = reply->results[i].status;
+        if (s != JIFEN_STATUS_OK && s != JIFEN_STATUS_EXISTS) {
+            reply_refusal(c, s, reply->results[i].error);
+            jifen_reply_clear(reply);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static jifen_request request_of(jifen_command *cmds, size_t n,
+                                const char *request_id)
+{
+    jifen_request req;
+    memset(&req, 0, sizeof req);
+    if (request_id != NULL)
+        snprintf(req.request_id, sizeof req.request_id, "%s", request_id);
+    req.n_commands = n;
+    req.commands = cmds;
+    return req;
+}
+
+int app_send_commands(web_ctx *c, jifen_command *cmds, size_t n,
+                      const char *request_id, bool dry_run, jifen_reply *reply)
+{
+    jifen_request req = request_of(cmds, n, request_id);
+    req.dry_run = dry_run;
+    if (app_send(c, &req, reply) != 0)
+        return -1;
+    return answered(c, n, reply);
+}
+
+int app_call(web_ctx *c, jifen_command *cmds, size_t n,
+             const char *request_id, jifen_reply *reply)
+{
+    if (app_send_commands(c, cmds, n, request_id, false, reply) != 0)
+        return -1;
+    return all_done(c, reply);
+}
+
+int app_call_in(web_ctx *c, const char *community, jifen_command *cmds,
+                size_t n, const char *request_id, jifen_reply *reply)
+{
+    jifen_request req = request_of(cmds, n, request_id);
+    snprintf(req.community, sizeof req.community, "%s", community);
+    if (send_named(c, &req, reply) != 0 || answered(c, n, reply) != 0)
+        return -1;
+    return all_done(c, reply);
 }
 
 jifen_command app_command(jifen_command_kind kind, const char *household)
@@ -180,14 +260,34 @@ int app_checkpoint(web_ctx *c, uint64_t entry, jifen_reply *cp)
     return app_call(c, &cmd, 1, NULL, cp);
 }
 
+/* The cache slot of `community` under rules_mu: its own, else a free or
+ * the oldest one (emptied). */
+static int rules_slot(web_app *a, const char *community)
+{
+    int pick = 0;
+    for (int i = 0; i < APP_RULES_CACHED; i++) {
+        if (a->rules_cache[i].ms != 0 &&
+            strcmp(a->rules_cache[i].community, community) == 0)
+            return i;
+        if (a->rules_cache[i].ms < a->rules_cache[pick].ms)
+            pick = i;
+    }
+    a->rules_cache[pick].ms = 0;
+    snprintf(a->rules_cache[pick].community,
+             sizeof a->rules_cache[pick].community, "%s", community);
+    return pick;
+}
+
 int app_rules(web_ctx *c, policy *out)
 {
     web_app *a = c->app;
     int64_t now = app_now_ms();
     pthread_mutex_lock(&a->rules_mu);
-    bool fresh = a->have_rules && now - a->rules_ms < 60000;
+    int slot = rules_slot(a, c->community);
+    bool fresh = a->rules_cache[slot].ms != 0 &&
+                 now - a->rules_cache[slot].ms < 60000;
     if (fresh)
-        *out = a->rules;
+        *out = a->rules_cache[slot].rules;
     pthread_mutex_unlock(&a->rules_mu);
     if (fresh)
         return 0;
@@ -223,10 +323,21 @@ int app_rules(web_ctx *c, policy *out)
         return -1;
     }
     pthread_mutex_lock(&a->rules_mu);
-    a->rules = *out;
-    a->have_rules = true;
-    a->rules_ms = now;
+    slot = rules_slot(a, c->community);
+    a->rules_cache[slot].rules = *out;
+    a->rules_cache[slot].ms = now;
     pthread_mutex_unlock(&a->rules_mu);
+    return 0;
+}
+
+int app_resident_link(web_ctx *c, const char *h, char *out, size_t cap)
+{
+    char token[LINK_TOKEN_LEN + 1], err[256];
+    if (links_token_in(c->app->links, c->community, h, token, err,
+                       sizeof err) != 0)
+        return -1;
+    snprintf(out, cap, "%s/r/%s%s%s/%s", c->app->cfg.public_url, c->community,
+             c->community[0] ? "/" : "", h, token);
     return 0;
 }
 

@@ -16,7 +16,7 @@
 
 static const web_route *const GROUPS[] = {
     session_routes, desk_routes, committee_routes, audit_routes,
-    public_routes,
+    public_routes,  month_routes,  community_routes,
 };
 
 /* A strict policy: scripts and styles only from this server, nothing
@@ -42,7 +42,8 @@ static void security_headers(web_ctx *c)
 static bool is_page(const char *path)
 {
     static const char *const pages[] = {"/",      "/desk",  "/committee",
-                                        "/audit", "/board", "/slip"};
+                                        "/audit", "/board", "/receipt",
+                                        "/street"};
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
         if (strcmp(path, pages[i]) == 0)
             return true;
@@ -104,6 +105,31 @@ static bool same_origin(const web_ctx *c)
     return strcmp(origin, want) == 0;
 }
 
+/*
+ * The community every call of this request names. Never the client's
+ * word: a community's user is held to the community of their record (or
+ * the configuration's default), whatever the request says; a user with a
+ * scope works in the community chosen for the session, and the ledger
+ * holds that to the key's scope. A page sends the community it was drawn
+ * for in X-Jifen-Community, so that a form drawn for one community is
+ * never sent to another one chosen meanwhile in a second window.
+ */
+static bool in_community(web_ctx *c, const web_user *u, const session_info *s)
+{
+    c->scoped = web_scope_is_service(&u->scope);
+    const char *code = c->scoped              ? s->community
+                       : u->scope.community[0] ? u->scope.community
+                                              : c->app->cfg.community;
+    snprintf(c->community, sizeof c->community, "%s", code);
+    const char *drawn = web_request_header(c->req, "X-Jifen-Community");
+    if (drawn != NULL && strcmp(drawn, c->community) != 0) {
+        reply_error(c, 409, "community_changed", I18N_ERR_COMMUNITY_CHANGED,
+                    NULL, NULL);
+        return false;
+    }
+    return true;
+}
+
 static bool check_session(web_ctx *c, const web_route *r, session_info *s)
 {
     const char *token = web_request_cookie(c->req, SESSION_COOKIE);
@@ -137,7 +163,7 @@ static bool check_session(web_ctx *c, const web_route *r, session_info *s)
     char prefix[STORE_PATH_MAX + 40];
     users_key_prefix(c->app->users, s->user, prefix, sizeof prefix);
     snprintf(c->key_file, sizeof c->key_file, "%s.key", prefix);
-    return true;
+    return in_community(c, &u, s);
 }
 
 void app_dispatch(void *app, const web_request *req, web_response *resp)
@@ -179,6 +205,8 @@ void app_dispatch(void *app, const web_request *req, web_response *resp)
     } else {
         snprintf(c.key_file, sizeof c.key_file, "%s",
                  c.app->public_key_file);
+        snprintf(c.community, sizeof c.community, "%s",
+                 c.app->cfg.community);
     }
     r->fn(&c);
 }

@@ -149,6 +149,19 @@ bool session_csrf_ok(const session_info *s, const char *header)
            sodium_memcmp(s->csrf, header, SESSION_TOKEN_LEN) == 0;
 }
 
+bool session_set_community(session_table *t, const char *token,
+                           const char *community)
+{
+    if (!token_shape_ok(token) || strlen(community) > SESSION_COMMUNITY_MAX)
+        return false;
+    pthread_mutex_lock(&t->mu);
+    slot *s = find_locked(t, token);
+    if (s != NULL)
+        strcpy(s->info.community, community);
+    pthread_mutex_unlock(&t->mu);
+    return s != NULL;
+}
+
 void session_end(session_table *t, const char *token)
 {
     if (!token_shape_ok(token))

@@ -18,6 +18,7 @@
 
 #define SESSION_TOKEN_LEN 64 /* hex of 32 random bytes */
 #define SESSION_USER_MAX 32
+#define SESSION_COMMUNITY_MAX 32
 
 typedef struct {
     char user[SESSION_USER_MAX + 1];
@@ -25,6 +26,9 @@ typedef struct {
     char csrf[SESSION_TOKEN_LEN + 1];
     int64_t created_ms, expires_ms, seen_ms;
     uint64_t user_generation;     /* the user's record when signed in */
+    /* A user with a scope of several communities: the one chosen in the
+     * page header (docs/communities.md); "" until chosen. */
+    char community[SESSION_COMMUNITY_MAX + 1];
 } session_info;
 
 typedef struct session_table session_table;
@@ -47,6 +51,11 @@ bool session_find(session_table *t, const char *token, int64_t now_ms,
 
 /* Constant-time comparison of a CSRF header with the session's token. */
 bool session_csrf_ok(const session_info *s, const char *header);
+
+/* Remembers the community a session works in (checked by the caller
+ * against the user's scope). False for an unknown token. */
+bool session_set_community(session_table *t, const char *token,
+                           const char *community);
 
 void session_end(session_table *t, const char *token);
 /* Ends every session of `user` (disabled, reset). Returns how many. */

@@ -27,6 +27,11 @@ bool spec_user_ok(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+bool spec_community_ok(const char *s)
+{
+    return codec_household_ok(s) && s[0] != '.';
+}
+
 static int copy_text(const spec_field *f, const char *text, size_t n,
                      spec_error *err, i18n_id hint)
 {
@@ -99,6 +104,11 @@ int spec_parse_value(const spec_field *f, const char *text, spec_error *err)
     case SPEC_USER:
         if (!spec_user_ok(text))
             return refuse(err, f->name, I18N_ERR_SIGNIN_FAILED);
+        memcpy(f->out, text, n + 1);
+        return 0;
+    case SPEC_COMMUNITY:
+        if (!spec_community_ok(text))
+            return refuse(err, f->name, I18N_ERR_FIELD_COMMUNITY);
         memcpy(f->out, text, n + 1);
         return 0;
     case SPEC_PASSWORD:

@@ -32,6 +32,7 @@ typedef enum {
     SPEC_REQUEST_ID, /* char[JIFEN_REQUEST_ID_MAX + 1] */
     SPEC_USER,       /* char[33]: a jifen-web user name */
     SPEC_PASSWORD,   /* char[129]: 8-128 bytes of text */
+    SPEC_COMMUNITY,  /* char[JIFEN_COMMUNITY_MAX + 1], spec_community_ok */
 } spec_kind;
 
 typedef struct {
@@ -68,5 +69,9 @@ int spec_parse_value(const spec_field *f, const char *text, spec_error *err);
 /* A web user's name: 1-32 of a-z 0-9 . _ - , starting with a letter or a
  * digit (it names files and the key's label). */
 bool spec_user_ok(const char *s);
+
+/* A community or street code, by the codec's rules: 1-32 of A-Z a-z 0-9
+ * . _ -, not starting with a dot (it names a directory). */
+bool spec_community_ok(const char *s);
 
 #endif

@@ -113,6 +113,134 @@ void users_close(user_store **s_p)
     *s_p = NULL;
 }
 
+/* --- where a user works ---------------------------------------------------- */
+
+bool web_scope_is_service(const web_scope *sc)
+{
+    return sc->all || sc->street[0] || sc->communities[0];
+}
+
+int web_scope_check(const web_scope *sc, char *err, size_t errlen)
+{
+    int kinds = !!sc->community[0] + !!sc->all + !!sc->street[0] +
+                !!sc->communities[0];
+    if (kinds > 1) {
+        snprintf(err, errlen, "a user belongs to one community (--community) "
+                              "or has one scope (--street, --communities, "
+                              "--all-communities), not several");
+        return -1;
+    }
+    if ((sc->community[0] && !spec_community_ok(sc->community)) ||
+        (sc->street[0] && !spec_community_ok(sc->street))) {
+        snprintf(err, errlen, "a community or street code is 1-32 of A-Z "
+                              "a-z 0-9 . _ -, not starting with a dot");
+        return -1;
+    }
+    if (sc->communities[0]) {
+        char list[sizeof sc->communities];
+        size_t n = 0;
+        snprintf(list, sizeof list, "%s", sc->communities);
+        for (char *save = NULL, *p = strtok_r(list, ",", &save); p;
+             p = strtok_r(NULL, ",", &save), n++) {
+            if (!spec_community_ok(p) || n >= JIFEN_SCOPE_MAX) {
+                snprintf(err, errlen, "--communities: at most %d community "
+                         "codes, separated by commas",
+                         JIFEN_SCOPE_MAX);
+                return -1;
+            }
+        }
+        if (n == 0 || strstr(sc->communities, ",,") ||
+            sc->communities[0] == ',' ||
+            sc->communities[strlen(sc->communities) - 1] == ',') {
+            snprintf(err, errlen, "--communities: community codes separated "
+                                  "by single commas");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void web_scope_text(const web_scope *sc, char *out, size_t cap)
+{
+    if (sc->all)
+        snprintf(out, cap, "all communities");
+    else if (sc->street[0])
+        snprintf(out, cap, "street %s", sc->street);
+    else if (sc->communities[0])
+        snprintf(out, cap, "%s", sc->communities);
+    else
+        snprintf(out, cap, "%s", sc->community[0] ? sc->community : "-");
+}
+
+/* The record's community or scope; absent in tables written before
+ * communities (the default community). */
+static int parse_scope(json_t *o, web_scope *sc, char *err, size_t errlen)
+{
+    json_t *c = json_object_get(o, "community"), *s = json_object_get(o, "scope");
+    memset(sc, 0, sizeof *sc);
+    if (json_is_string(c) &&
+        strlen(json_string_value(c)) < sizeof sc->community)
+        strcpy(sc->community, json_string_value(c));
+    else if (c != NULL)
+        goto bad;
+    if (json_is_object(s)) {
+        json_t *all = json_object_get(s, "all"),
+               *street = json_object_get(s, "street"),
+               *list = json_object_get(s, "communities");
+        sc->all = json_is_true(all);
+        if (json_is_string(street) &&
+            strlen(json_string_value(street)) < sizeof sc->street)
+            strcpy(sc->street, json_string_value(street));
+        else if (street != NULL)
+            goto bad;
+        size_t i, used = 0;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            const char *code = json_string_value(v);
+            size_t n = code ? strlen(code) : 0;
+            if (n == 0 || used + n + 2 > sizeof sc->communities)
+                goto bad;
+            used += (size_t)snprintf(sc->communities + used,
+                                     sizeof sc->communities - used, "%s%s",
+                                     i ? "," : "", code);
+        }
+        if (!web_scope_is_service(sc))
+            goto bad;
+    } else if (s != NULL) {
+        goto bad;
+    }
+    char why[200];
+    if (web_scope_check(sc, why, sizeof why) == 0)
+        return 0;
+bad:
+    snprintf(err, errlen, "%s: a user's community or scope is malformed",
+             USERS_FILE);
+    return -1;
+}
+
+static void scope_to_json(json_t *o, const web_scope *sc)
+{
+    if (sc->community[0])
+        json_object_set_new(o, "community", json_string(sc->community));
+    if (!web_scope_is_service(sc))
+        return;
+    json_t *s = json_object();
+    if (sc->all)
+        json_object_set_new(s, "all", json_true());
+    if (sc->street[0])
+        json_object_set_new(s, "street", json_string(sc->street));
+    if (sc->communities[0]) {
+        json_t *list = json_array();
+        char copy[sizeof sc->communities];
+        snprintf(copy, sizeof copy, "%s", sc->communities);
+        for (char *save = NULL, *p = strtok_r(copy, ",", &save); p;
+             p = strtok_r(NULL, ",", &save))
+            json_array_append_new(list, json_string(p));
+        json_object_set_new(s, "communities", list);
+    }
+    json_object_set_new(o, "scope", s);
+}
+
 /* --- the file ------------------------------------------------------------ */
 
 static int parse_user(json_t *o, web_user *u, char *err, size_t errlen)
@@ -143,7 +271,7 @@ static int parse_user(json_t *o, web_user *u, char *err, size_t errlen)
                  USERS_FILE, name, role);
         return -1;
     }
-    return 0;
+    return parse_scope(o, &u->scope, err, errlen);
 }
 
 /* Reads the file when it changed since the last read. Under s->mu. */
@@ -207,12 +335,13 @@ static int save_locked(user_store *s, char *err, size_t errlen)
     json_t *list = json_array();
     for (size_t i = 0; i < s->n; i++) {
         const web_user *u = &s->users[i];
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:b, s:I, s:s, s:I}", "name",
-                            u->name, "role", jifen_role_name(u->role), "hash",
-                            u->hash, "disabled", u->disabled, "generation",
-                            (json_int_t)u->generation, "key", u->key,
-                            "created_ms", (json_int_t)u->created_ms));
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:I, s:s, s:I}", "name",
+                              u->name, "role", jifen_role_name(u->role),
+                              "hash", u->hash, "disabled", u->disabled,
+                              "generation", (json_int_t)u->generation, "key",
+                              u->key, "created_ms", (json_int_t)u->created_ms);
+        scope_to_json(o, &u->scope);
+        json_array_append_new(list, o);
     }
     json_t *root = json_pack("{s:s, s:o}", "format", USERS_FORMAT, "users",
                              list);
@@ -336,6 +465,15 @@ static int password_ok_shape(const char *pw, char *err, size_t errlen)
 int users_add(user_store *s, const char *name, jifen_role role,
               const char *password, web_user *out, char *err, size_t errlen)
 {
+    return users_add_scoped(s, name, role, NULL, password, out, err, errlen);
+}
+
+int users_add_scoped(user_store *s, const char *name, jifen_role role,
+                     const web_scope *scope, const char *password,
+                     web_user *out, char *err, size_t errlen)
+{
+    if (scope != NULL && web_scope_check(scope, err, errlen) != 0)
+        return -1;
     if (!spec_user_ok(name)) {
         snprintf(err, errlen,
                  "user name '%s': 1-32 of a-z 0-9 . _ -, starting with a "
@@ -356,6 +494,8 @@ int users_add(user_store *s, const char *name, jifen_role role,
     memset(&u, 0, sizeof u);
     snprintf(u.name, sizeof u.name, "%s", name);
     u.role = role;
+    if (scope != NULL)
+        u.scope = *scope;
     u.generation = 1;
     u.created_ms = now_ms();
     if (users_hash_password(password, u.hash) != 0) {

@@ -9,6 +9,15 @@
  * runs; the server notices the file changed and re-reads it, and each user
  * record has a generation that a reset or a disable bumps, which ends that
  * user's sessions and lifts a sign-in lock at the next request.
+ *
+ * Many communities (docs/communities.md): a user belongs to one community
+ * (its key is a key of that community) or, for the street office and the
+ * property company, has a scope (its key is a key of the service: every
+ * community, a street's, or a list). A record without either, as every
+ * record written before communities, is a user of the configuration's
+ * default community (`community` in jifen-web.conf; empty: the service's
+ * only one): old tables read unchanged, and the fields are written only
+ * when set, so the file's format stays jifen-web-users-1.
  */
 #ifndef JIFEN_WEB_USERS_H
 #define JIFEN_WEB_USERS_H
@@ -24,6 +33,24 @@
 #define USER_HASH_MAX crypto_pwhash_STRBYTES
 #define USER_PASSWORD_GEN_LEN 14
 
+/* Where a user works. At most one of community and the scope (all,
+ * street, communities) is set; none: the default community. */
+typedef struct {
+    char community[JIFEN_COMMUNITY_MAX + 1];
+    bool all;
+    char street[JIFEN_COMMUNITY_MAX + 1];
+    char communities[JIFEN_SCOPE_TEXT_MAX + 1]; /* comma-separated */
+} web_scope;
+
+/* True for a scope of the service (several communities, chosen per
+ * session), false for one community's user. */
+bool web_scope_is_service(const web_scope *sc);
+/* Checks a scope's codes (community and street codes, a list of at most
+ * JIFEN_SCOPE_MAX) and that at most one kind is set. 0, or -1 with err. */
+int web_scope_check(const web_scope *sc, char *err, size_t errlen);
+/* "east", "street jiefang", "all communities", "east,west": for lists. */
+void web_scope_text(const web_scope *sc, char *out, size_t cap);
+
 typedef struct {
     char name[USER_NAME_MAX + 1];
     jifen_role role;
@@ -32,6 +59,7 @@ typedef struct {
     uint64_t generation;
     char key[JIFEN_KEY_Z85_LEN + 1]; /* the user's public key */
     int64_t created_ms;
+    web_scope scope;
 } web_user;
 
 typedef struct user_store user_store;
@@ -53,6 +81,10 @@ int users_list(user_store *s, web_user **out, size_t *n, char *err,
  * or role, a password of fewer than 8 or more than 128 bytes. */
 int users_add(user_store *s, const char *name, jifen_role role,
               const char *password, web_user *out, char *err, size_t errlen);
+/* The same with a community or a scope (NULL: the default community). */
+int users_add_scoped(user_store *s, const char *name, jifen_role role,
+                     const web_scope *scope, const char *password,
+                     web_user *out, char *err, size_t errlen);
 int users_set_password(user_store *s, const char *name, const char *password,
                        char *err, size_t errlen);
 int users_disable(user_store *s, const char *name, char *err, size_t errlen);

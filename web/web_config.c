@@ -5,6 +5,7 @@
 #include "web_config.h"
 
 #include "conffile.h"
+#include "spec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,9 @@ static const option_row table[] = {
     NUM("address_failures", address_failures, 1, 100000),
     NUM("lock_minutes", lock_minutes, 1, 1440),
     NUM("timeout_ms", timeout_ms, 100, 60000),
+    NUM("report_timeout_ms", report_timeout_ms, 1000, 600000),
+    STR("community", community, true),
+    STR("checkpoint_key", checkpoint_key, true),
 };
 
 void web_config_defaults(web_config *cfg)
@@ -60,6 +64,7 @@ void web_config_defaults(web_config *cfg)
     cfg->address_failures = 20;
     cfg->lock_minutes = 15;
     cfg->timeout_ms = 3000;
+    cfg->report_timeout_ms = 120000;
 }
 
 static const option_row *find_row(const char *key)
@@ -168,6 +173,13 @@ int web_config_check(const web_config *cfg, char *err, size_t errlen)
                  "listen: '%s' is not ADDRESS:PORT (127.0.0.1:8080, "
                  "[::1]:8080, 0.0.0.0:443)",
                  cfg->listen);
+        return -1;
+    }
+    if (cfg->community[0] && !spec_community_ok(cfg->community)) {
+        snprintf(err, errlen,
+                 "community: '%s' is not a community code (1-32 of A-Z a-z "
+                 "0-9 . _ -, not starting with a dot)",
+                 cfg->community);
         return -1;
     }
     if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {

@@ -26,6 +26,13 @@ typedef struct {
     unsigned long address_failures;
     unsigned long lock_minutes;
     unsigned long timeout_ms;
+    unsigned long report_timeout_ms; /* reports, verify, the roll-up */
+    /* Many communities (docs/communities.md): the community of users,
+     * links and boards that name none ("": the service's only one), and
+     * the checkpoint signing key residents' pages check tree heads with
+     * ("": checkpoint.pub beside server_key, when that is a file). */
+    char community[33];
+    char checkpoint_key[WEB_CONFIG_PATH_MAX];
 } web_config;
 
 void web_config_defaults(web_config *cfg);

@@ -105,6 +105,13 @@ west_state() {
     o=$(at west west-auditor --json verify 2>&1) || { echo "error: $o"; return 0; }
     jq -r '"\(.entries) \(.head)"' <<<"$o"
 }
+# Issue 15's commands too: west's supermarket, a roster and a paper ledger.
+run at west west-committee shop item rice --name 大米 --price 5 --value 15.00 --funder merchant:laowang --stock 3
+check_rc "west's supermarket: an item" 0
+WEST_GOODS=$(at west west-committee --json shop redeem "$H" rice | jq -r .entry)
+[[ "$WEST_GOODS" =~ ^[0-9]+$ ]] || die "west's redemption of goods"
+printf 'household,member\n%s,张三\n' "$H" >"$WORK/roster.csv"
+printf 'household,points,fee,date,book,page\n9-9-901,10,0,2025-12-31,1,1\n' >"$WORK/opening.csv"
 N=0
 west_args() {
     N=$((N + 1))
@@ -138,6 +145,20 @@ west_args() {
     trial-balance) ARGS=(report trial-balance) ;;
     policy-list) ARGS=(policy list) ;;
     policy-show) ARGS=(policy show 2026-11-west) ;;
+    member-add) ARGS=(member add "$H" "成员$N" --relation child --phone 13912345678) ;;
+    member-list) ARGS=(member list "$H") ;;
+    proxy-grant) ARGS=(proxy grant "$H" 张三 "成员$N" --consent "form $N") ;;
+    shop-item) ARGS=(shop item "item-$N" --name 大米 --price 5 --funder community-fund) ;;
+    shop-stock) ARGS=(shop stock rice 1) ;;
+    shop-redeem) ARGS=(shop redeem "$H" rice) ;;
+    shop-pickup) ARGS=(shop pickup "$WEST_GOODS") ;;
+    funder-settle) ARGS=(funder settle laowang 1.00) ;;
+    roster) ARGS=(award roster "$WORK/roster.csv" --activity meeting --event "cell $N") ;;
+    roster-dry) ARGS=(award roster "$WORK/roster.csv" --activity meeting --event "cell $N" --dry-run) ;;
+    passbook) ARGS=(passbook "$H") ;;
+    opening) ARGS=(import opening "$WORK/opening.csv") ;;
+    honour) ARGS=(report honour) ;;
+    funders) ARGS=(report funders) ;;
     policy-load)
         sed -e "s/^version = .*/version = cell-$N/" -e "s/^effective = .*/effective = 2040-01-01/" \
             "$JIFEN_SOURCE_DIR/deploy/policy-2026-07.conf" >"$WORK/cell-$N.conf"
@@ -147,7 +168,9 @@ west_args() {
 CELLS=(household-add household-search award deduct bill pay redeem reverse-award
     reverse-bill balance history verify checkpoint proof stats key-enrol key-revoke
     key-list appeal object approve notices settle statement liability ageing
-    trial-balance policy-list policy-show policy-load)
+    trial-balance policy-list policy-show policy-load
+    member-add member-list proxy-grant shop-item shop-stock shop-redeem shop-pickup
+    funder-settle roster roster-dry passbook opening honour funders)
 refused=0
 for cell in "${CELLS[@]}"; do
     for r in committee terminal auditor admin; do
@@ -162,6 +185,12 @@ for cell in "${CELLS[@]}"; do
     done
 done
 check_eq "every command of every east key refused on west, west unchanged" $((${#CELLS[@]} * 4)) "$refused"
+run at west west-committee reverse "$WEST_GOODS" --note 退回
+check_rc "west's redemption of goods reversed before its pickup (its points back)" 0
+run at east east-committee --json shop list
+check_eq "east's supermarket is its own: west's rice is not on its shelves" 0 "$(jget '.rows | length')"
+run at west west-committee --json shop list
+check_eq "... and west's still has it, its stock back" 3 "$(jget '.rows[] | select(.item == "rice") | .stock')"
 # The same keys are keys on east: the role matrix holds there.
 run at east east-committee award "$H" meeting
 check_rc "east's committee key on east: an award" 0
@@ -216,8 +245,9 @@ for c in default east west far; do
     acct() { jq -r --arg a "$1" --arg f "$2" '[.rows[] | select(.account == $a) | .[$f]] | add // 0' <<<"$tb"; }
     item() { jq -r --arg i "$1" '.rows[] | select(.item == $i) | .value' <<<"$li"; }
     total() { jq -r --arg f "$1" '.rows[] | select(.household == "TOTAL") | .[$f]' <<<"$ag"; }
+    # Issued and redeemed net of reversals (west's goods came back).
     billed=$(jq -r '.title' <<<"$ag" | sed -n 's/.*(billed \([0-9]*\), outstanding.*/\1/p')
-    want="$(acct community/points-issued debits) $(acct community/points-redeemed credits) $(item points_outstanding) $(item points_pending) $(item owed_at_end_fen) $(item funder_overpaid_fen) $billed $((billed - $(total total_fen))) $(total days_0_30) $(total days_31_90) $(total days_91_180) $(total days_over_180)"
+    want="$(( $(acct community/points-issued debits) - $(acct community/points-issued credits) )) $(( $(acct community/points-redeemed credits) - $(acct community/points-redeemed debits) )) $(item points_outstanding) $(item points_pending) $(item owed_at_end_fen) $(item funder_overpaid_fen) $billed $((billed - $(total total_fen))) $(total days_0_30) $(total days_31_90) $(total days_91_180) $(total days_over_180)"
     got=$(jq -r '"\(.points_issued) \(.points_redeemed) \(.points_outstanding) \(.points_pending) \(.funder_owed_fen) \(.funder_overpaid_fen) \(.billed_fen) \(.collected_fen) \(.days_0_30) \(.days_31_90) \(.days_91_180) \(.days_over_180)"' <<<"$row")
     check_eq "roll-up row $c = its own reports (issued redeemed outstanding pending owed overpaid billed collected ageing)" "$want" "$got"
 done

@@ -197,14 +197,18 @@ role_for() {
     local a
     case "$*" in
     *"policy load"*) echo admin; return ;;
+    *"household set"*) echo terminal; return ;;
+    *"report shifts"*) echo terminal; return ;;
     esac
     for a in "$@"; do
         case "$a" in
         household | award | deduct | object | approve | appeal) echo committee; return ;;
-        bill | pay | redeem | settle) echo terminal; return ;;
+        # issue 15: the committee's month (docs/committee.md)
+        member | proxy | shop | funder | passbook | import) echo committee; return ;;
+        bill | pay | redeem | settle | refund | billing | shift) echo terminal; return ;;
         reverse) echo reverser; return ;;
         key) echo admin; return ;;
-        balance | history | verify | checkpoint | stats | notices | report | policy) echo auditor; return ;;
+        balance | history | verify | checkpoint | stats | notices | report | policy | receipt) echo auditor; return ;;
         esac
     done
     echo auditor

@@ -41,14 +41,15 @@ check_contains "200 ageing reports: refused" "status=request_too_costly" "$OUT"
 
 # --- the heaviest allowed, back to back; another key is answered --------------
 # Three keys load the query threads (a verify at a time on four connections;
-# 5,000 history entries a request, near the most a reply may hold; a verify
+# 4,000 history entries a request, near the most a reply may hold at ~2 KB
+# an entry; a verify
 # with 8,191 balances, the most work and results a request may have).
 PIDS=()
 for i in 1 2 3 4; do
     heavy_as auditor verify 1 10 >"$WORK/verify.$i" 2>&1 &
     PIDS+=($!)
 done
-heavy_as terminal history 250 10 >"$WORK/history.1" 2>&1 &
+heavy_as terminal history 200 10 >"$WORK/history.1" 2>&1 &
 PIDS+=($!)
 heavy_as admin mixed 8192 10 >"$WORK/mixed.1" 2>&1 &
 PIDS+=($!)

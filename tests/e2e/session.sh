@@ -125,8 +125,9 @@ BEFORE=$(verify_state)
 # --- a report as CSV (the figures: tests/scenario_reports.c) ---------------
 run jf report statement "$H" --csv
 check_rc "report statement --csv" 0
-check_eq "report --csv: the header" "item,value" "$(head -1 <<<"$OUT" | tr -d '\r')"
-check_contains "report --csv: a row (what is due at the month's end)" "fee_outstanding_fen,$DUE" "$OUT"
+# For Excel (issue 14): a UTF-8 byte-order mark, Chinese headings, yuan.
+check_eq "report --csv: the header" $'\xef\xbb\xbf项目,数值' "$(head -1 <<<"$OUT" | tr -d '\r')"
+check_contains "report --csv: a row (what is due at the month's end)" "期末欠费（元）,$(yuan "$DUE")" "$OUT"
 
 # --- help ----------------------------------------------------------------------
 run "$JIFEN" help

@@ -40,6 +40,6 @@ check_contains "the other code is as it was" $'\n'"3-2-501," "$OUT"
 check_not_contains "no cell starts with -A1" $'\n'"-A1," "$OUT"
 run jf report statement --period 2026-03 --csv -- -A1
 check_rc "statement of -A1 --csv" 0
-check_contains "numbers stay numbers" "fee_outstanding_fen,10000" "$OUT"
+check_contains "numbers stay numbers" "期末欠费（元）,100.00" "$OUT"
 stop_daemon
 finish

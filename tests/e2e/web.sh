@@ -10,21 +10,19 @@
 # (tools/web_screenshots.sh).
 source "$(dirname "$0")/lib.sh"
 
-: "${JIFEN_WEB:?JIFEN_WEB must name the jifen-web binary}"
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$CHROMIUM" ]; then
-    echo "SKIP: no chromium (apt-get install chromium chromium-driver python3-selenium)"
-    exit 77
-fi
-PY=/usr/bin/python3 # Debian's, which has python3-selenium
-[ -x /usr/bin/chromedriver ] || die "chromium is here but chromedriver is not (apt-get install chromium-driver)"
-"$PY" -c 'import selenium' 2>/dev/null || die "python3-selenium is missing (apt-get install python3-selenium)"
+source "$(dirname "$0")/web_lib.sh"
+need_browser
 
 REVISED="$JIFEN_SOURCE_DIR/deploy/policy-2026-07.conf"
+# The default rules with the fee schedule of deploy/policy-desk.conf and a
+# payee, for the desk's billing run and receipts (issue 14).
+RULES="$WORK/policy.conf"
+sed '/^version = /a payee = 幸福里物业服务有限公司' "$DEFAULT_POLICY" >"$RULES"
+sed -n '/^\[fee /,$p' "$JIFEN_SOURCE_DIR/deploy/policy-desk.conf" >>"$RULES"
 CLOCK="$WORK/clock"
 set_time() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )) >"$CLOCK"; }
 set_time "2026-06-10 10:00"
-start_daemon "$WORK/data" --test-clock "$CLOCK" --policy "$DEFAULT_POLICY" --policy "$REVISED"
+start_daemon "$WORK/data" --test-clock "$CLOCK" --policy "$RULES" --policy "$REVISED"
 
 WEB_DATA="$WORK/web"
 web() {
@@ -54,25 +52,12 @@ check_contains "... saying HTTPS is needed" "needs HTTPS" "$ERR"
 run "$JIFEN_WEB" --help
 check_contains "--help names the user commands" "user add NAME --role ROLE" "$OUT"
 
-WEB_LOG="$WORK/jifen-web.log"
-: >"$WEB_LOG"
-# Not through web(): $! must be jifen-web itself, not a subshell.
-"$JIFEN_WEB" --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" \
-    --listen 127.0.0.1:0 --signin-failures 3 2>"$WEB_LOG" &
-WEB_PID=$!
-DAEMON_PIDS+=("$WEB_PID")
-DAEMON_LOGS+=("$WEB_LOG")
-URL=""
-for ((i = 0; i < 200; i++)); do
-    URL=$(sed -n 's/.* serving \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WEB_LOG" | head -n 1)
-    [ -n "$URL" ] && break
-    kill -0 "$WEB_PID" 2>/dev/null || die "jifen-web exited: $(cat "$WEB_LOG")"
-    sleep 0.05
-done
-[ -n "$URL" ] || die "jifen-web did not report 'serving' within 10 s"
+start_web main --data "$WEB_DATA" --server "$ENDPOINT" --server-key "$SERVER_KEY" --signin-failures 3
+URL=$WEB_URL
 
 export URL PASSWORD CLOCK CHROMIUM
 export JF_AUDITOR="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/auditor.key"
+export JF_COMMITTEE="$JIFEN --server $ENDPOINT --server-key $SERVER_KEY --key $KEYS/committee.key"
 export WEB_DATA JIFEN_WEB ENDPOINT SERVER_KEY
 set +e
 "$PY" "$(dirname "$0")/web_browser.py"
@@ -84,16 +69,16 @@ set -e
 json_ok "history of 3-2-501" history 3-2-501 --limit 100
 check_eq "one payment of 50.00 although pay was double-clicked" 1 \
     "$(jget '[.entries[] | select(.command == "pay")] | length')"
-check_eq "entries name the web users who made them" "comm1 desk1" \
+# ... and jifend, which posted the sign-in sheet's award after its notice.
+check_eq "entries name the web users who made them" "comm1 desk1 jifend" \
     "$(jget '[.entries[].author] | unique | join(" ")')"
+json_ok "the desk's shift close, as the CLI reads it" report shifts
+check_eq "closed by desk1: cash 50.00 and WeChat 20.00" "cash 5000,wechat 2000" \
+    "$(jget '[.rows[] | select(.state == "closed") | "\(.channel) \(.net_fen)"] | join(",")')"
 run jf verify
 check_rc "the chain verifies after the browser's month" 0
 check_contains "jifen-web logged every sign-in" "result=ok user=desk1" "$(cat "$WEB_DATA/signin.log")"
 check_contains "and the refused ones" "result=user_locked user=lockme" "$(cat "$WEB_DATA/signin.log")"
 
-# A clean stop: SIGTERM, exit 0 (under ASan: no leak report).
-kill -TERM "$WEB_PID"
-st=0
-wait "$WEB_PID" || st=$?
-check_eq "jifen-web stops cleanly on SIGTERM" 0 "$st"
+stop_web "$WEB_PID"
 finish
