@@ -214,7 +214,7 @@ cell = next(c for row in ws.iter_rows() for c in row
 print(cell.value, cell.number_format)
 EOF
 check_rc "openpyxl reads the workbook" 0
-check_contains "Chinese headings in the workbook" "门牌号|项目|收费项目|所属月份|应收|未收|账龄（天）" "$OUT"
+check_contains "Chinese headings in the workbook" "门牌号|项目|收费项目|所属月份|应收（元）|未收（元）|账龄（天）" "$OUT"
 check_contains "yuan as numbers with two decimals" "128.25 #,##0.00" "$OUT"
 
 # --- one derivation ----------------------------------------------------------------
