@@ -1603,6 +1603,11 @@ static int run_desk(cli_run *r, const cli_args *a)
         return cli_desk_report(&env, &r->cmd);
     case JIFEN_CMD_SHIFTS:
         return cli_desk_report(&env, &r->cmd);
+    case JIFEN_CMD_ROLLUP:
+        /* In Chinese and yuan like the reports; --json as it always was. */
+        if (r->out.json)
+            return -1;
+        return cli_desk_report(&env, &r->cmd);
     case JIFEN_CMD_RECEIPT:
         return cli_desk_receipt(&env, r->cmd.entry);
     case JIFEN_CMD_BILLING_PLAN: {

@@ -382,8 +382,9 @@ int cli_desk_report(const cli_desk_env *env, const jifen_command *report)
         return DONE;
     }
     sink k = {.env = env,
-              .kind = report->kind == JIFEN_CMD_SHIFTS ? "shifts"
-                                                       : report->code};
+              .kind = report->kind == JIFEN_CMD_SHIFTS   ? "shifts"
+                      : report->kind == JIFEN_CMD_ROLLUP ? "rollup"
+                                                         : report->code};
     page_rows(&k, res->report);
     if (env->out->json)
         json_end(&k, res->report->title);

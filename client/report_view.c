@@ -134,6 +134,16 @@ void report_view_title(const char *kind, const char *title, i18n_lang lang,
     else if (strcmp(kind, "shifts") == 0 &&
              sscanf(title, "shift closes of %10s", b) == 1)
         i18n_format(out, cap, I18N_RPT_TITLE_SHIFTS, lang, b);
+    else if (strcmp(kind, "rollup") == 0 &&
+             sscanf(title, "roll-up of %79s communit%*s for %7s", b, c) == 2) {
+        const char *street = strstr(title, ", street ");
+        char s[80] = "";
+        if (street)
+            sscanf(street, ", street %79[^ ]", s);
+        i18n_format(out, cap,
+                    s[0] ? I18N_RPT_TITLE_ROLLUP_STREET : I18N_RPT_TITLE_ROLLUP,
+                    lang, c, b, s);
+    }
     else
         snprintf(out, cap, "%s", title);
 }

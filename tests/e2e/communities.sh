@@ -258,7 +258,12 @@ check_eq "the TOTAL row is the sum of the communities'" "$sums" "$totals"
 check_match "something to add up" '^3 [1-9]' "$totals"
 run jf_as street-s1 --json report rollup --period 2026-11
 check_eq "the street office's roll-up: its communities and the total" "east west TOTAL" "$(jget '[.rows[].community] | join(" ")')"
+run jf_as street-s1 report rollup --period 2026-11
+check_contains "the roll-up for people: in Chinese" "2026-11 月各小区汇总（2 个小区" "$OUT"
+check_contains "... its headings" "流通积分" "$OUT"
+check_contains "... and the total" "合计" "$OUT"
 run jf_as admin report rollup --street s9 --csv
+check_contains "the roll-up as CSV: a UTF-8 BOM for Excel" $'\xef\xbb\xbf' "$OUT"
 check_contains "--street: one street's communities, as CSV" "far,远区,s9," "$OUT"
 check_not_contains "... none of another street" "east" "$OUT"
 run at east east-admin report rollup
