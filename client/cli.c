@@ -904,9 +904,20 @@ static bool is_write(const command_def *d)
     return jifen_command_is_write(d->kind);
 }
 
+/* Whether the command is one request, whose id --request-id may name.
+ * A file of rows (award roster, import opening) goes as many requests and
+ * a passbook's mark after its reading: each makes its own ids, and an id
+ * given for them would be quietly unused. */
+static bool takes_request_id(const command_def *d)
+{
+    return is_write(d) && d->args[0].set != set_file &&
+           d->kind != JIFEN_CMD_PASSBOOK_MARK;
+}
+
 static uint64_t allowed_opts(const command_def *d)
 {
-    return d->opts | GLOBAL_OPTS | (is_write(d) ? BIT(OPT_REQUEST_ID) : 0);
+    return d->opts | GLOBAL_OPTS |
+           (takes_request_id(d) ? BIT(OPT_REQUEST_ID) : 0);
 }
 
 /* --- help ---------------------------------------------------------------- */
@@ -920,7 +931,8 @@ static void print_synopsis(FILE *f, const command_def *d, bool all)
         fprintf(f, " %s", d->args[i].name);
     for (int o = 0; o < OPT_COUNT; o++) {
         bool wanted =
-            (d->opts & BIT(o)) || (all && o == OPT_REQUEST_ID && is_write(d));
+            (d->opts & BIT(o)) ||
+            (all && o == OPT_REQUEST_ID && takes_request_id(d));
         if (!wanted)
             continue;
         bool required = d->required & BIT(o);
@@ -964,22 +976,27 @@ static void print_help(FILE *f)
     fprintf(
         f,
         "  help [COMMAND]\n      This text, or one command's.\n\n"
-        "Every write (household add, award, deduct, bill, pay, redeem,\n"
-        "refund, reverse, appeal, object, approve, settle, shift close,\n"
-        "household set, policy load) takes --request-id ID;\n"
+        "Every write of one entry (household add, award, deduct, bill,\n"
+        "pay, redeem, refund, reverse, member, proxy, shop, funder settle,\n"
+        "...: each shows [--request-id ID]) takes --request-id ID;\n"
         "without it a random id is made. A\n"
         "request that gets no reply is resent with the same id, and the\n"
         "ledger applies an id once: resending it by hand is safe too.\n"
+        "A file of rows (award roster, import opening) goes 500 rows to a\n"
+        "request, each with an id of its own; sent again, it awards no\n"
+        "household twice for the event and opens no household twice.\n"
         "H is a household code such as 3-2-501. AMOUNT is yuan with at most\n"
         "two decimals: 128, 128.5, 128.50.\n\n"
         "Every connection is encrypted and authenticated with CURVE keys:\n"
         "make a pair with 'jifen keygen', have an admin enrol the .pub with\n"
         "a role, and give --key and --server-key. Roles: committee (household\n"
-        "add, award, deduct, reverse of those; object, approve), terminal\n"
+        "add, award, deduct, reverse of those; object, approve; member,\n"
+        "proxy, shop, funder settle, passbook, import opening), terminal\n"
         "(bill, billing run, pay, redeem, refund, reverse of those; settle,\n"
         "shift close, report shifts, household set), auditor (verify,\n"
         "key list, stats, feed), admin\n"
-        "(key enrol, revoke, list; policy load; verify, stats); all of them:\n"
+        "(key enrol, revoke, list; policy load; import opening; verify,\n"
+        "stats); a terminal may print a passbook too; all of them:\n"
         "balance, history, checkpoint, policy list/show, notices, report,\n"
         "receipt. Receipts and reports print in Chinese; --lang en (or\n"
         "JIFEN_LANG=en, or an English locale) for English.\n\n"
@@ -1697,6 +1714,19 @@ static int run_help(cli_run *r, const cli_args *a, size_t first)
     }
     const command_def *d = find_command(a->words + first, a->n_words - first,
                                         &used, err, sizeof err);
+    if (d == NULL && a->n_words == first + 1) {
+        /* `jifen help shop`: every command of the group, one after the
+         * other (what one looks for knowing only the first word). */
+        size_t shown = 0;
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (commands[i].sub != NULL &&
+                strcmp(commands[i].name, a->words[first]) == 0) {
+                fputs(shown++ ? "\n" : "", stdout);
+                print_command_help(stdout, &commands[i]);
+            }
+        if (shown)
+            return EXIT_DONE;
+    }
     if (d == NULL)
         return usage_error(r, err);
     print_command_help(stdout, d);

@@ -54,6 +54,28 @@ static size_t line_of(const unsigned char *s, size_t at)
     return line;
 }
 
+/* How many multibyte UTF-8 characters the whole lines before the one of
+ * byte `bad` hold (those lines are valid UTF-8). A GB18030 line passes
+ * for UTF-8 only by chance: a common character's two bytes (lead
+ * 0xB0-0xF7, trail 0xA1-0xFE) do so about one time in seven, so four
+ * such characters (1 in 2,400 by chance; a Chinese header row alone has
+ * five) say the file is UTF-8 and a later line of it is not (pasted in
+ * from another file, added in another editor). Fewer are left to the
+ * GB18030 reading: a name turned to nonsense is then refused as no
+ * member of the household, never awarded as someone else. */
+#define UTF8_EVIDENCE 4
+
+static size_t utf8_chars_before_line(const unsigned char *s, size_t bad)
+{
+    size_t end = bad;
+    while (end > 0 && s[end - 1] != '\n')
+        end--;
+    size_t n = 0;
+    for (size_t i = 0; i < end; i++)
+        n += s[i] >= 0xc2 && s[i] <= 0xf4;
+    return n;
+}
+
 /* Converts GB18030 to UTF-8 into a new buffer. 0, or -1 with the offset
  * of the first byte that does not convert in *bad. */
 static int from_gb18030(const unsigned char *in, size_t n, char **out,
@@ -98,9 +120,9 @@ static int fail(char *err, size_t errlen, i18n_lang lang, i18n_id msg,
                   i18n_text(hint, lang));
         return -1;
     }
-    /* ENC_UNKNOWN names the line, ENC_UTF16 only the file. */
+    /* ENC_UNKNOWN and ENC_MIXED name the line, ENC_UTF16 only the file. */
     i18n_fill(what, sizeof what, text, 2, path, num);
-    snprintf(err, errlen, "%s %s", what, i18n_text(I18N_ENC_HINT_NONE, lang));
+    snprintf(err, errlen, "%s %s", what, i18n_text(hint, lang));
     return -1;
 }
 
@@ -153,6 +175,12 @@ int encoding_decode(const char *path, const unsigned char *data, size_t n,
     if (*had_bom) /* says UTF-8, is not */
         return fail(err, errlen, lang, I18N_ENC_UNKNOWN, path,
                     line_of(body, bad), NULL, I18N_ENC_HINT_NONE);
+    if (asked == ENCODING_AUTO &&
+        utf8_chars_before_line(body, bad) >= UTF8_EVIDENCE)
+        /* Read as GB18030 it could even convert, into nonsense names:
+         * refused at the line that breaks the file's UTF-8. */
+        return fail(err, errlen, lang, I18N_ENC_MIXED, path,
+                    line_of(body, bad), NULL, I18N_ENC_HINT_MIXED);
     int gb_ok = from_gb18030(body, body_n, &gb, &gb_len, &gb_bad) == 0;
     if (asked == ENCODING_UTF8) {
         free(gb);
@@ -161,11 +189,17 @@ int encoding_decode(const char *path, const unsigned char *data, size_t n,
                     gb_ok ? I18N_ENC_HINT_GB18030 : I18N_ENC_HINT_NONE);
     }
     if (!gb_ok)
+        /* Neither: the line named is where the reading that got further
+         * stopped, the likelier encoding's bad line (a GB18030 file with a
+         * line of Latin-1 fails as UTF-8 on its first Chinese line). */
         return fail(err, errlen, lang,
                     asked == ENCODING_GB18030 ? I18N_ENC_WRONG
                                               : I18N_ENC_UNKNOWN,
-                    path, line_of(body, gb_bad), "GB18030",
-                    I18N_ENC_HINT_NONE);
+                    path,
+                    line_of(body, asked == ENCODING_GB18030 || gb_bad > bad
+                                      ? gb_bad
+                                      : bad),
+                    "GB18030", I18N_ENC_HINT_NONE);
     *text = gb;
     *len = gb_len;
     *found = ENCODING_GB18030;

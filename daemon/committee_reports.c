@@ -375,6 +375,9 @@ static int by_year(const void *a, const void *b)
 static void honour_board(table *t, score_list *l, const char *board,
                          bool year)
 {
+    if (l->n == 0)
+        return; /* nobody earned anything: l->v is NULL, which qsort must
+                 * not be given even for no elements (UBSan: nonnull) */
     qsort(l->v, l->n, sizeof *l->v, year ? by_year : by_month);
     int64_t rank = 0, last = -1;
     for (size_t i = 0; i < l->n && i < HONOUR_TOP; i++) {

@@ -5,6 +5,8 @@
 
 #include "metakey.h"
 
+#include <string.h>
+
 #define MEMBER_PREFIX "member/"
 #define PROXY_PREFIX "proxy/"
 #define EVENT_PREFIX "event/"
@@ -188,11 +190,48 @@ storage_error proxy_each_of(storage_txn *txn, const char *household,
 
 /* --- events ----------------------------------------------------------------- */
 
+/* The length of a space at s: ASCII white space, or the ideographic
+ * space U+3000 a Chinese input method types; 0 when none. */
+static size_t space_at(const char *s, size_t n)
+{
+    if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' ||
+                   s[0] == '\n'))
+        return 1;
+    return n >= 3 && memcmp(s, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* An event's name as the index knows it: without spaces around it, so
+ * that a corrected roster whose --event was typed with a stray space is
+ * the same event, not a second one awarded again. The entry keeps the
+ * text as given. */
+static const char *event_name(const char *event, char *buf, size_t cap)
+{
+    size_t n = strlen(event), k;
+    while ((k = space_at(event, n)) != 0) {
+        event += k;
+        n -= k;
+    }
+    for (;;) {
+        if (n >= 1 && space_at(event + n - 1, 1))
+            n--;
+        else if (n >= 3 && space_at(event + n - 3, 3) == 3)
+            n -= 3;
+        else
+            break;
+    }
+    n = n < cap ? n : cap - 1;
+    memcpy(buf, event, n);
+    buf[n] = '\0';
+    return buf;
+}
+
 static size_t event_key(uint8_t *key, const char *household,
                         const char *activity, const char *date,
                         const char *event)
 {
-    const char *parts[] = {household, activity, date, event};
+    char name[JIFEN_NAME_MAX + 1];
+    const char *parts[] = {household, activity, date,
+                           event_name(event, name, sizeof name)};
     return metakey(key, KEY_MAX, EVENT_PREFIX, parts, 4);
 }
 

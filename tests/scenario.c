@@ -524,6 +524,40 @@ static int admit(scenario *s, const ledger_caller *who,
     return -1;
 }
 
+/* One write transaction of the admitted requests: LEDGER_OK committed,
+ * or the error with the transaction undone and their replies emptied. */
+static ledger_error apply_admitted(ledger *led, size_t n,
+                                   const jifen_request *decoded,
+                                   const ledger_caller *checked,
+                                   const bool *in_group, int64_t now_ms,
+                                   jifen_reply *replies)
+{
+    ledger_error le = ledger_write_begin(led);
+    if (le != LEDGER_OK)
+        FAIL("ledger_write_begin: %s", ledger_strerror(led));
+    for (size_t i = 0; i < n && le == LEDGER_OK; i++) {
+        uint8_t digest[JIFEN_HASH_LEN];
+        if (!in_group[i])
+            continue;
+        hash_request_digest(&decoded[i], digest);
+        le = ledger_apply(led, &decoded[i], digest, &checked[i], now_ms,
+                          &replies[i]);
+    }
+    if (le == LEDGER_OK)
+        le = ledger_write_commit(led);
+    else
+        ledger_write_abort(led);
+    if (le != LEDGER_OK)
+        for (size_t i = 0; i < n; i++)
+            if (in_group[i]) {
+                char id[sizeof replies[i].request_id];
+                memcpy(id, replies[i].request_id, sizeof id);
+                codec_reply_clear(&replies[i]);
+                memcpy(replies[i].request_id, id, sizeof id);
+            }
+    return le;
+}
+
 void scenario_group(scenario *s, size_t n, const jifen_request *requests,
                     const ledger_caller *who, jifen_reply *replies)
 {
@@ -540,23 +574,23 @@ void scenario_group(scenario *s, size_t n, const jifen_request *requests,
         in_group[i] = admit(s, &who[i], &sent, &decoded[i], &checked[i],
                             &replies[i]) == 0;
     }
+    /* As jifend's committer does (server.c run_job): a group that fills
+     * the map is undone, the map grown and the group applied again. */
     ledger *led = s->book.led;
-    if (ledger_write_begin(led) != LEDGER_OK)
-        FAIL("ledger_write_begin: %s", ledger_strerror(led));
-    for (size_t i = 0; i < n; i++) {
-        uint8_t digest[JIFEN_HASH_LEN];
-        if (!in_group[i])
-            continue;
-        hash_request_digest(&decoded[i], digest);
-        if (ledger_apply(led, &decoded[i], digest, &checked[i], s->now_ms,
-                         &replies[i]) != LEDGER_OK)
-            FAIL("the ledger failed: %s", ledger_strerror(led)[0]
-                                              ? ledger_strerror(led)
-                                              : "(its log line above)");
-        codec_request_clear(&decoded[i]);
+    ledger_error le = LEDGER_FULL;
+    for (int attempt = 0; le == LEDGER_FULL && attempt < 8; attempt++) {
+        if (attempt > 0 && ledger_grow(led) != LEDGER_OK)
+            FAIL("ledger_grow: %s", ledger_strerror(led));
+        le = apply_admitted(led, n, decoded, checked, in_group, s->now_ms,
+                            replies);
     }
-    if (ledger_write_commit(led) != LEDGER_OK)
-        FAIL("the commit failed: %s", ledger_strerror(led));
+    if (le != LEDGER_OK)
+        FAIL("the ledger failed: %s", ledger_strerror(led)[0]
+                                          ? ledger_strerror(led)
+                                          : "(its log line above)");
+    for (size_t i = 0; i < n; i++)
+        if (in_group[i])
+            codec_request_clear(&decoded[i]);
     free(decoded);
     free(checked);
     free(in_group);

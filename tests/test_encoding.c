@@ -138,6 +138,36 @@ static void test_refused(void **state)
                      -1);
     assert_non_null(strstr(err, "第 2 行"));
 
+    /* A UTF-8 file with a line of GB18030 pasted in: refused at that
+     * line, not at line 1 (where its reading as GB18030 breaks), and not
+     * taken for GB18030, which here converts, into a nonsense name. */
+    char *pasted = gb("3-2-502,李秀英\n", &n);
+    const char head[] = "门牌号,姓名\n3-2-501,张伟\n";
+    char mixed[128];
+    memcpy(mixed, head, sizeof head - 1);
+    memcpy(mixed + sizeof head - 1, pasted, n);
+    assert_int_equal(decode(mixed, sizeof head - 1 + n, ENCODING_AUTO, &text,
+                            &found, &bom, err, sizeof err),
+                     -1);
+    assert_null(text);
+    assert_non_null(strstr(err, "第 3 行"));
+    assert_non_null(strstr(err, "前面是 UTF-8"));
+    /* Said to be GB18030, it is not that either. */
+    assert_int_equal(decode(mixed, sizeof head - 1 + n, ENCODING_GB18030,
+                            &text, &found, &bom, err, sizeof err),
+                     -1);
+    free(pasted);
+    /* A GB18030 file with a Latin-1 line: neither, named at that line. */
+    char *g2 = gb("门牌号,姓名\n3-2-501,王奶奶\n3-2-502,李秀英\n", &n);
+    char latin[160];
+    memcpy(latin, g2, n);
+    memcpy(latin + n, "3-2-503,Jos\xe9\n", 13);
+    assert_int_equal(decode(latin, n + 13, ENCODING_AUTO, &text, &found, &bom,
+                            err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "第 4 行"));
+    free(g2);
+
     /* In English on request. */
     size_t len;
     assert_int_equal(encoding_decode("sheet.csv", (const unsigned char *)u16, sizeof u16 - 1,

@@ -16,7 +16,12 @@ for w in 0 1 2; do
     JIFEN_KEY="$(key_of committee)" JIFEN_SERVER_KEY="$SERVER_KEY" "$BURST" "$ENDPOINT" "h$w" "w$w" 1000000 5 50 3000 >"$WORK/w$w" 2>/dev/null &
     eval "W$w=\$!"
 done
-sleep 0.5
+# Until the writers have 50 acknowledgements between them (a loaded or
+# sanitized build takes longer than the usual half second; at most 60 s).
+for _ in $(seq 600); do
+    [ "$(cat "$WORK"/w? | awk '$1 == "ack"' | wc -l)" -ge 50 ] && break
+    sleep 0.1
+done
 # What was acknowledged before the backup started must be in it.
 cat "$WORK"/w? | awk '$1 == "ack" { print $2 }' | LC_ALL=C sort >"$WORK/acked_before"
 run "$JIFEND" --backup "$DATA" --to "$WORK/backup"

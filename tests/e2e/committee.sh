@@ -111,6 +111,26 @@ check_eq "balance unchanged" "2 0" "$(balance_of 3-2-501)"
 run jf --lang en award roster "$GB" --activity meeting --event "小板凳会：自行车棚" --date 2026-07-03 --dry-run
 check_contains "in English on request" "a household counts once for an event" "$OUT"
 
+# --- a corrected roster: one name added, the event typed with a stray space --------
+run jf household add 3-2-504
+CORRECTED="$WORK/roster-corrected.csv"
+printf '门牌号,姓名\n3-2-501,王奶奶\n3-2-502,李秀英\n3-2-504,\n' >"$CORRECTED"
+run jfj award roster "$CORRECTED" --activity meeting --event "小板凳会：自行车棚 " --date 2026-07-03
+check_rc "a corrected roster: only 'already awarded' refusals, exit 0" 0
+check_eq "... awards only the household added" "3-2-504" \
+    "$(jget '[.rows[] | select(.status == "ok") | .household] | join(",")')"
+check_eq "... the others already awarded" "already_awarded already_awarded" \
+    "$(jget '[.rows[] | select(.line < 4) | .status] | join(" ")')"
+
+# --- a UTF-8 roster with a line pasted in from a GB18030 file ------------------------
+MIXED="$WORK/roster-mixed.csv"
+{ printf '门牌号,姓名\n3-2-501,王奶奶\n'; printf '3-2-502,李秀英\n' | iconv -f UTF-8 -t GB18030; } >"$MIXED"
+H4=$(head_of)
+run jf award roster "$MIXED" --activity meeting --event "另一次活动" --date 2026-07-03
+check_rc "a UTF-8 roster with a GB18030 line: refused" 2
+check_contains "... named by that line" "第 3 行却不是 UTF-8 文字" "$ERR"
+check_eq "... nothing written" "$H4" "$(head_of)"
+
 # --- a proxy's award; both on the statement ----------------------------------------
 run jf award 3-2-501 volunteer --hours 3 --member 王奶奶 --proxy 王小明 --note "代签"
 check_rc "a proxy's award" 0
@@ -222,6 +242,17 @@ check_eq "totals do not agree" false "$(jget .agree)"
 run jf import opening "$BAD"
 check_contains "... said in Chinese, by its line" "第 2 行   3-2-502     不予导入：这户已有记账记录" "$OUT"
 check_contains "... and the totals do not agree" "不一致！" "$OUT"
+
+# --- help -----------------------------------------------------------------------------
+run "$JIFEN" help shop
+check_rc "help of a group" 0
+for sub in item withdraw stock redeem pickup list; do
+    check_contains "help shop: shop $sub" "shop $sub" "$OUT"
+done
+run "$JIFEN" help
+check_match "help: the committee's commands by role" "committee \(household[^)]*member,[^)]*import opening\)" "$(tr '\n' ' ' <<<"$OUT")"
+run jf award roster "$ROSTER" --activity meeting --event x --request-id mine
+check_rc "a roster makes its own request ids: --request-id refused" 2
 
 # --- everything derived the same from the journal -------------------------------------
 check_eq "verify" true "$(jfj verify | jq -r .ok)"
