@@ -1136,11 +1136,11 @@ static int run_under_load(const bench_options *o, void *ctx,
         heavy += loads[i].requests;
     }
     finish_row(loaded, d, mon);
-    printf("  under load: %lu heavy requests answered meanwhile (verify x4 "
-           "connections, 300 histories x2); committee p99 %.2fx alone, p99.9 "
-           "%.1f ms\n",
-           heavy, alone->p99_ms > 0 ? loaded->p99_ms / alone->p99_ms : 0,
-           loaded->p999_ms);
+    bench_say("  under load: %lu heavy requests answered meanwhile (verify x4 "
+              "connections, 300 histories x2); committee p99 %.2fx alone, p99.9 "
+              "%.1f ms\n",
+              heavy, alone->p99_ms > 0 ? loaded->p99_ms / alone->p99_ms : 0,
+              loaded->p999_ms);
     return rc;
 }
 

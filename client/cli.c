@@ -1032,8 +1032,16 @@ static void print_command_help(FILE *f, const command_def *d)
 {
     fputs("usage: jifen [OPTIONS] ", f);
     print_synopsis(f, d, true);
-    fprintf(f, "\n\n%s\nRun 'jifen help' for the options and exit codes.\n",
-            d->help);
+    fputs("\n\n", f);
+    /* The help is indented for the command list; here it stands alone as a
+     * paragraph, so its continuation lines lose the list's indent. */
+    for (const char *p = d->help; *p != '\0'; p++) {
+        fputc(*p, f);
+        if (*p == '\n')
+            while (p[1] == ' ')
+                p++;
+    }
+    fputs("\nRun 'jifen help' for the options and exit codes.\n", f);
 }
 
 /* --- the command line ---------------------------------------------------- */

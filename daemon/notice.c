@@ -150,33 +150,45 @@ static bool notice_releasable(const notice_record *r, int64_t now_ms)
  * non-zero or storage fails. */
 typedef int (*record_fn)(const notice_record *r, void *arg);
 
+typedef struct {
+    storage_txn *txn;
+    size_t plen;
+    bool records; /* the records themselves (KEY_RECORD), or an index */
+    record_fn fn;
+    void *arg;
+    storage_error e; /* a read of the record an index names failed */
+} each_walk;
+
+static int visit_record(void *ctx, const storage_val *k, const storage_val *v)
+{
+    each_walk *w = ctx;
+    if (k->len != w->plen + 8)
+        return 1; /* as before the walk went through storage_foreach_prefix */
+    notice_record r;
+    uint64_t entry = storage_be64_get((const uint8_t *)k->data + w->plen);
+    if (w->records) {
+        if (!record_len_ok(v->len))
+            return -1;
+        decode(v->data, v->len, entry, &r);
+    } else if ((w->e = notice_get(w->txn, entry, &r)) != STORAGE_OK) {
+        return 1;
+    }
+    return w->fn(&r, w->arg) != 0 ? 1 : 0;
+}
+
 static storage_error each_record(storage_txn *txn, const char *prefix,
                                  record_fn fn, void *arg)
 {
-    size_t plen = strlen(prefix);
-    storage_cursor *c = NULL;
-    storage_val k, v;
-    storage_error e = storage_cursor_open(txn, TABLE_META, &c);
+    each_walk w = {.txn = txn,
+                   .plen = strlen(prefix),
+                   .records = strcmp(prefix, KEY_RECORD) == 0,
+                   .fn = fn,
+                   .arg = arg,
+                   .e = STORAGE_OK};
+    storage_error e =
+        storage_foreach_prefix(txn, TABLE_META, prefix, w.plen, visit_record, &w);
     if (e == STORAGE_OK)
-        e = storage_cursor_seek(c, prefix, plen, &k, &v);
-    while (e == STORAGE_OK && k.len == plen + 8 &&
-           memcmp(k.data, prefix, plen) == 0) {
-        notice_record r;
-        uint64_t entry = storage_be64_get((const uint8_t *)k.data + plen);
-        if (strcmp(prefix, KEY_RECORD) == 0) {
-            if (!record_len_ok(v.len)) {
-                e = STORAGE_CORRUPT;
-                break;
-            }
-            decode(v.data, v.len, entry, &r);
-        } else if ((e = notice_get(txn, entry, &r)) != STORAGE_OK) {
-            break;
-        }
-        if (fn(&r, arg) != 0)
-            break;
-        e = storage_cursor_next(c, &k, &v);
-    }
-    storage_cursor_close(&c);
+        e = w.e;
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
 

@@ -69,6 +69,30 @@ void sanction_award_put(storage_txn *txn, const char *household,
     put(txn, PREFIX_AWARD, household, entry, until_ms);
 }
 
+typedef struct {
+    size_t plen;
+    int64_t now_ms;
+    uint64_t *entry;
+    int64_t *until_ms;
+} active_walk;
+
+/* The suspension that lasts longest, of those still running. */
+static int visit_suspension(void *ctx, const storage_val *k,
+                            const storage_val *v)
+{
+    active_walk *w = ctx;
+    if (k->len != w->plen + 8)
+        return 1;
+    if (v->len != 8)
+        return -1;
+    int64_t until = (int64_t)storage_be64_get(v->data);
+    if (until > w->now_ms && until > *w->until_ms) {
+        *w->until_ms = until;
+        *w->entry = storage_be64_get((const uint8_t *)k->data + w->plen);
+    }
+    return 0;
+}
+
 static storage_error active(storage_txn *txn, const char *pfx,
                             const char *household, int64_t now_ms,
                             uint64_t *entry, int64_t *until_ms)
@@ -77,25 +101,10 @@ static storage_error active(storage_txn *txn, const char *pfx,
     size_t plen = household_prefix(prefix, pfx, household);
     *entry = 0;
     *until_ms = 0;
-    storage_cursor *c = NULL;
-    storage_val k, v;
-    storage_error e = storage_cursor_open(txn, TABLE_META, &c);
-    if (e == STORAGE_OK)
-        e = storage_cursor_seek(c, prefix, plen, &k, &v);
-    while (e == STORAGE_OK && k.len == plen + 8 &&
-           memcmp(k.data, prefix, plen) == 0) {
-        if (v.len != 8) {
-            e = STORAGE_CORRUPT;
-            break;
-        }
-        int64_t until = (int64_t)storage_be64_get(v.data);
-        if (until > now_ms && until > *until_ms) {
-            *until_ms = until;
-            *entry = storage_be64_get((const uint8_t *)k.data + plen);
-        }
-        e = storage_cursor_next(c, &k, &v);
-    }
-    storage_cursor_close(&c);
+    active_walk w = {.plen = plen, .now_ms = now_ms, .entry = entry,
+                     .until_ms = until_ms};
+    storage_error e = storage_foreach_prefix(txn, TABLE_META, prefix, plen,
+                                             visit_suspension, &w);
     return e == STORAGE_NOT_FOUND ? STORAGE_OK : e;
 }
 

@@ -4,6 +4,7 @@
 #include "codec.h"
 #include "entry_codec.h"
 #include "hash.h"
+#include "journal.h"
 #include "keyspace.h"
 #include "lots.h"
 #include "merkle.h"
@@ -142,52 +143,63 @@ static bool replay_entry(account_table *t, const jifen_entry *e,
     return true;
 }
 
-/* Walks the journal: sequence, chain, decoding, replay. */
+typedef struct {
+    account_table *t;
+    jifen_entry *scratch;
+    jifen_verify_report *r;
+    uint64_t sums[3][2];
+    bool ok;
+} journal_check;
+
+/* One entry in the order of the journal (journal_foreach): its number,
+ * decoding, the chain, the replay. */
+static int check_entry(void *ctx, uint64_t seq, const storage_val *stored,
+                       const jifen_entry *unused)
+{
+    (void)unused;
+    journal_check *j = ctx;
+    jifen_verify_report *r = j->r;
+    uint64_t expect = r->entries + 1;
+    char why[128];
+    if (seq != expect)
+        fail(r, expect, "journal key %" PRIu64 " where entry %" PRIu64
+                        " should be", seq, expect);
+    else if (codec_entry_decode(stored->data, stored->len, j->scratch, why,
+                                sizeof why) != JIFEN_STATUS_OK)
+        fail(r, seq, "entry does not decode: %s", why);
+    else if (j->scratch->seq != seq)
+        fail(r, seq, "entry says it is number %" PRIu64, j->scratch->seq);
+    else if (memcmp(j->scratch->prev_hash, r->head, JIFEN_HASH_LEN) != 0)
+        fail(r, seq, "hash chain broken: previous hash does not match");
+    else {
+        bool replayed = replay_entry(j->t, j->scratch, j->sums, r);
+        hash_sha256(stored->data, stored->len, r->head);
+        r->entries = seq;
+        if (replayed)
+            return 0;
+    }
+    j->ok = false;
+    return 1;
+}
+
+/* Walks the journal (journal.c): sequence, chain, decoding, replay. */
 static bool check_journal(storage_txn *txn, account_table *t,
                           jifen_entry *scratch, jifen_verify_report *r)
 {
-    uint64_t sums[3][2] = {{0}};
-    storage_cursor *c = NULL;
-    storage_val k, v;
-    storage_error se = storage_cursor_open(txn, TABLE_JOURNAL, &c);
-    if (se == STORAGE_OK)
-        se = storage_cursor_first(c, &k, &v);
-    char why[128];
-    bool ok = true;
-    while (ok && se == STORAGE_OK) {
-        uint64_t expect = r->entries + 1;
-        uint64_t seq = k.len == 8 ? storage_be64_get(k.data) : 0;
-        if (seq != expect) {
-            fail(r, expect, "journal key %" PRIu64 " where entry %" PRIu64
-                            " should be", seq, expect);
-            ok = false;
-        } else if (codec_entry_decode(v.data, v.len, scratch, why,
-                                      sizeof why) != JIFEN_STATUS_OK) {
-            fail(r, seq, "entry does not decode: %s", why);
-            ok = false;
-        } else if (scratch->seq != seq) {
-            fail(r, seq, "entry says it is number %" PRIu64, scratch->seq);
-            ok = false;
-        } else if (memcmp(scratch->prev_hash, r->head, JIFEN_HASH_LEN) != 0) {
-            fail(r, seq, "hash chain broken: previous hash does not match");
-            ok = false;
-        } else {
-            ok = replay_entry(t, scratch, sums, r);
-            hash_sha256(v.data, v.len, r->head);
-            r->entries = seq;
-            se = storage_cursor_next(c, &k, &v);
-        }
-    }
-    storage_cursor_close(&c);
-    if (ok && se != STORAGE_NOT_FOUND) {
+    journal_check j = {.t = t, .scratch = scratch, .r = r, .ok = true};
+    storage_error se = journal_foreach(txn, 1, false, check_entry, &j, NULL);
+    if (j.ok && se != STORAGE_OK && se != STORAGE_NOT_FOUND) {
         fail(r, r->entries + 1, "journal unreadable: %s",
-             storage_txn_strerror(txn));
+             se == STORAGE_CORRUPT ? "a key that is no entry number"
+                                   : storage_txn_strerror(txn));
         return false;
     }
+    bool ok = j.ok;
     for (int a = JIFEN_ASSET_POINTS; ok && a <= JIFEN_ASSET_FEE; a++) {
-        if (sums[a][0] != sums[a][1]) {
+        if (j.sums[a][0] != j.sums[a][1]) {
             fail(r, 0, "%s: debits %" PRIu64 " != credits %" PRIu64,
-                 codec_asset_name((jifen_asset)a), sums[a][0], sums[a][1]);
+                 codec_asset_name((jifen_asset)a), j.sums[a][0],
+                 j.sums[a][1]);
             ok = false;
         }
     }

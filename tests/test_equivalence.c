@@ -88,6 +88,13 @@
 
 /* --- the rule sets -------------------------------------------------------- */
 
+/* Issue 14, from July on: the payee, on-time points, and a fee schedule
+ * (the June rule set has none: a bill of an item then is refused). */
+#define DESK_TOP "payee = 幸福里物业\nontime_day = 20\nontime_points = 3\n"
+#define DESK_FEES(wuye_rate)                                                   \
+    "[fee wuye]\nname = 物业费\nbasis = area\nrate_fen = " wuye_rate "\n"       \
+    "[fee laji]\nname = 垃圾处理费\nbasis = fixed\nrate_fen = 1000\n"
+
 /* The operator's files: from 1 June, and a revision from 1 July with public
  * notice, second approvals, another rate, sanctions and a yearly cap. */
 static const char R1[] =
@@ -108,7 +115,7 @@ static const char R2[] =
     "fen_per_point = 50\nmax_offset_percent = 80\n"
     "max_redeem_points_per_year = 400\n"
     "notice_days = 3\napproval_above = 20\n"
-    "expiry = months\nexpiry_months = 2\n"
+    "expiry = months\nexpiry_months = 2\n" DESK_TOP
     "[activity meeting]\npoints = 2\nmax_per_month = 6\n"
     "[activity volunteer]\npoints_per_hour = 1\nmax_hours = 3\n"
     "[activity proposal]\npoints = 3\nmax_points = 10\n"
@@ -117,7 +124,8 @@ static const char R2[] =
     "[rule free-riding]\npoints = 5\nmax_points = 20\nsuspend_months = 2\n"
     "suspend_award_months = 1\n"
     "[rule littering]\npoints = 1\nmax_points = 5\n"
-    "[rule parking-violation]\npoints = 2\nmax_points = 10\n";
+    "[rule parking-violation]\npoints = 2\nmax_points = 10\n"
+    DESK_FEES("120");
 /* Adopted over the wire in July for 1 September, then replaced by R3B
  * before its date; R3C would change it once in force (refused). */
 #define R3_TEXT(meeting)                                                       \
@@ -125,13 +133,14 @@ static const char R2[] =
     "resolution = equivalence rules 3\n"                                       \
     "fen_per_point = 100\nmax_offset_percent = 50\n"                           \
     "notice_days = 2\napproval_above = 15\n"                                   \
-    "expiry = months\nexpiry_months = 1\n"                                     \
+    "expiry = months\nexpiry_months = 1\n" DESK_TOP                            \
     "[activity meeting]\npoints = " meeting "\nmax_per_month = 12\n"           \
     "[activity volunteer]\npoints_per_hour = 2\nmax_hours = 2\n"               \
     "[activity honour]\npoints = 5\nmax_points = 50\n"                         \
     "[rule free-riding]\npoints = 5\nmax_points = 20\nsuspend_months = 1\n"    \
     "suspend_award_months = 1\n"                                              \
-    "[rule littering]\npoints = 1\nmax_points = 5\n"
+    "[rule littering]\npoints = 1\nmax_points = 5\n"                          \
+    DESK_FEES("135") /* a rate change in September */
 static const char R3[] = R3_TEXT("3");
 static const char R3B[] = R3_TEXT("4");
 static const char R3C[] = R3_TEXT("5");
@@ -332,7 +341,9 @@ static jifen_command new_household(gen *g)
                  (int)(1 + below(&g->r, 9)), (int)(1 + below(&g->r, 9)));
     jifen_command c =
         sc_household(code, NAMES[below(&g->r, sizeof NAMES / sizeof *NAMES)]);
-    c.area_centi_m2 = (uint32_t)(4000 + below(&g->r, 10000));
+    /* Now and then no area (an item by area cannot be billed). */
+    c.area_centi_m2 =
+        chance(&g->r, 8) ? 0 : (uint32_t)(4000 + below(&g->r, 10000));
     return c;
 }
 
@@ -728,6 +739,56 @@ static jifen_command committee_passbook(gen *g)
 }
 
 /* One of issue 15's commands, by the committee. */
+/* --- issue 14: the property desk ------------------------------------------ */
+
+static const char *current_period(gen *g, char out[JIFEN_PERIOD_LEN + 1])
+{
+    clock_period_of(g->s->now_ms, out);
+    return out;
+}
+
+/* A bill of a fee item priced by jifend (once per household, item and
+ * month), a payment by channel with a reference (a few, so that they
+ * repeat), a refund, a shift close, a floor area set. */
+static jifen_command desk_command(gen *g)
+{
+    static const char *const ITEMS_OF_FEES[] = {"wuye", "laji", "chewei"};
+    char period[JIFEN_PERIOD_LEN + 1];
+    jifen_command c;
+    unsigned roll = (unsigned)below(&g->r, 100);
+    if (roll < 35) {
+        c = sc_bill(household(g), 0, current_period(g, period));
+        snprintf(c.code, sizeof c.code, "%s",
+                 ITEMS_OF_FEES[below(&g->r, 3)]);
+    } else if (roll < 65) {
+        c = sc_pay(household(g), 100 + below(&g->r, 20000));
+        c.channel = (jifen_channel)(JIFEN_CHANNEL_CASH + below(&g->r, 5));
+        if (c.channel != JIFEN_CHANNEL_CASH)
+            snprintf(c.reference, sizeof c.reference, "4200%04u",
+                     (unsigned)below(&g->r, 200));
+    } else if (roll < 78) {
+        memset(&c, 0, sizeof c);
+        c.kind = JIFEN_CMD_REFUND;
+        snprintf(c.household, sizeof c.household, "%s", household(g));
+        c.amount = 100 + below(&g->r, 5000);
+        c.channel = chance(&g->r, 50) ? JIFEN_CHANNEL_CASH : JIFEN_CHANNEL_BANK;
+        if (c.channel != JIFEN_CHANNEL_CASH)
+            snprintf(c.reference, sizeof c.reference, "tk%04u",
+                     (unsigned)below(&g->r, 500));
+        snprintf(c.note, sizeof c.note, "退多缴");
+    } else if (roll < 88) {
+        memset(&c, 0, sizeof c);
+        c.kind = JIFEN_CMD_SHIFT_CLOSE;
+        snprintf(c.note, sizeof c.note, "交班");
+    } else {
+        memset(&c, 0, sizeof c);
+        c.kind = JIFEN_CMD_HOUSEHOLD_SET;
+        snprintf(c.household, sizeof c.household, "%s", household(g));
+        c.area_centi_m2 = (uint32_t)(4000 + below(&g->r, 10000));
+    }
+    return c;
+}
+
 static jifen_command committee_command(gen *g)
 {
     switch (below(&g->r, 11)) {
@@ -757,11 +818,6 @@ static jifen_command committee_command(gen *g)
 
 /* --- requests ------------------------------------------------------------- */
 
-static const char *current_period(gen *g, char out[JIFEN_PERIOD_LEN + 1])
-{
-    clock_period_of(g->s->now_ms, out);
-    return out;
-}
 
 /* One request of the stream into *req (commands in cmds) and its sender. */
 static void make_request(gen *g, sent *out, size_t *enrol_slot,
@@ -810,8 +866,11 @@ static void make_request(gen *g, sent *out, size_t *enrol_slot,
         for (size_t i = 0; i < out->req.n_commands; i++)
             out->cmds[i] = sc_bill(household(g), 500 + below(&g->r, 30000),
                                    current_period(g, period));
-    } else if (roll < 700) {
+    } else if (roll < 660) {
         *c = sc_pay(household(g), 100 + below(&g->r, 20000));
+        *who = s->terminal;
+    } else if (roll < 700) {
+        *c = desk_command(g); /* issue 14 */
         *who = s->terminal;
     } else if (roll < 820) {
         *c = redeem(g);
@@ -1213,6 +1272,48 @@ static void committee_outcomes(gen *g)
     send_one(g, c, later, SIZE_MAX); /* awards_suspended */
 }
 
+/* Issue 14's refusals that the mix only makes likely: a household
+ * without a floor area billed by area, an item billed twice and one the
+ * schedule does not have, one WeChat payment entered twice, a refund of
+ * more than was paid ahead; and a refund that is right, and a shift close
+ * of it all. Under the July rule set (a fee schedule). */
+static void desk_outcomes(gen *g)
+{
+    ledger_caller *t = &g->s->terminal;
+    char h[JIFEN_HOUSEHOLD_MAX + 1] = "8-8-818", period[JIFEN_PERIOD_LEN + 1];
+    send_one(g, &g->members[0], sc_household(h, "钱阿姨"), SIZE_MAX); /* no area */
+    if (g->n_households < HOUSEHOLDS_MAX)
+        snprintf(g->households[g->n_households++], JIFEN_HOUSEHOLD_MAX + 1,
+                 "%s", h);
+    jifen_command b = sc_bill(h, 0, current_period(g, period));
+    snprintf(b.code, sizeof b.code, "wuye");
+    send_one(g, t, b, SIZE_MAX); /* not_billable */
+    snprintf(b.code, sizeof b.code, "laji");
+    send_one(g, t, b, SIZE_MAX);
+    send_one(g, t, b, SIZE_MAX); /* already_billed */
+    snprintf(b.code, sizeof b.code, "nosuch");
+    send_one(g, t, b, SIZE_MAX); /* unknown_fee_item */
+    jifen_command p = sc_pay(h, 5000);
+    p.channel = JIFEN_CHANNEL_WECHAT;
+    snprintf(p.reference, sizeof p.reference, "4200000818");
+    send_one(g, t, p, SIZE_MAX);
+    send_one(g, t, p, SIZE_MAX); /* duplicate_reference */
+    jifen_command r;
+    memset(&r, 0, sizeof r);
+    r.kind = JIFEN_CMD_REFUND;
+    snprintf(r.household, sizeof r.household, "%s", h);
+    r.channel = JIFEN_CHANNEL_CASH;
+    snprintf(r.note, sizeof r.note, "退多缴");
+    r.amount = 1000000;
+    send_one(g, t, r, SIZE_MAX); /* not_prepaid */
+    r.amount = 100;
+    send_one(g, t, r, SIZE_MAX);
+    jifen_command close;
+    memset(&close, 0, sizeof close);
+    close.kind = JIFEN_CMD_SHIFT_CLOSE;
+    send_one(g, t, close, SIZE_MAX);
+}
+
 /* The stream's fixed events, at their place in it (fraction of the
  * commands sent, in per cent). */
 static void milestones(gen *g, unsigned *done)
@@ -1233,6 +1334,10 @@ static void milestones(gen *g, unsigned *done)
     }
     if (g->scripted == 1 && percent >= 45) {
         committee_outcomes(g);
+        g->scripted++;
+    }
+    if (g->scripted == 2 && percent >= 47) {
+        desk_outcomes(g);
         g->scripted++;
     }
     if (g->restarts == 0 && percent >= 50) {
@@ -1307,6 +1412,8 @@ static void coverage_missing(const gen *g, char *missing, size_t cap)
         JIFEN_CMD_MEMBER_SET,    JIFEN_CMD_PROXY_CONSENT, JIFEN_CMD_ITEM_SET,
         JIFEN_CMD_STOCK_CHANGE,  JIFEN_CMD_GOODS_REDEEM,  JIFEN_CMD_PICKUP,
         JIFEN_CMD_FUNDER_SETTLE, JIFEN_CMD_OPENING,       JIFEN_CMD_PASSBOOK_MARK,
+        /* issue 14 */
+        JIFEN_CMD_REFUND,        JIFEN_CMD_SHIFT_CLOSE,   JIFEN_CMD_HOUSEHOLD_SET,
     };
     static const jifen_status statuses[] = {
         JIFEN_STATUS_EXISTS,          JIFEN_STATUS_ID_CONFLICT,
@@ -1325,6 +1432,10 @@ static void coverage_missing(const gen *g, char *missing, size_t cap)
         JIFEN_STATUS_ALREADY_AWARDED, JIFEN_STATUS_AWARDS_SUSPENDED,
         JIFEN_STATUS_HOUSEHOLD_HAS_ENTRIES, JIFEN_STATUS_ALREADY_PICKED_UP,
         JIFEN_STATUS_UNKNOWN_FUNDER,  JIFEN_STATUS_PRINTED_ALREADY,
+        /* issue 14 */
+        JIFEN_STATUS_ALREADY_BILLED,  JIFEN_STATUS_DUPLICATE_REFERENCE,
+        JIFEN_STATUS_NOT_BILLABLE,    JIFEN_STATUS_UNKNOWN_FEE_ITEM,
+        JIFEN_STATUS_NOT_PREPAID,
     };
     missing[0] = '\0';
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)

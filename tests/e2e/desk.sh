@@ -13,6 +13,11 @@
 # openpyxl; every derived table rebuilt the same, a replica answering the
 # same (docs/desk.md).
 source "$(dirname "$0")/lib.sh"
+# Chinese is the default: whatever the locale of whoever runs the suite
+# (an en_US one would choose English), the checks below without --lang
+# read what a desk with no language set gets.
+# (bash warns of locales that are not installed: not needed, only read)
+{ unset JIFEN_LANG LC_MESSAGES LANG; export LC_ALL=C.UTF-8; } 2>/dev/null
 
 CLOCK="$WORK/clock"
 set_time() { echo $(( $(date -u -d "$1 +0800" +%s) * 1000 )) >"$CLOCK"; }
@@ -120,6 +125,10 @@ check_contains "Shanghai time" "收款时间：2026-02-10T10:00:00+08:00" "$OUT"
 check_contains "the entry number" "账本条目：$A_PAY2" "$OUT"
 run jf receipt "$A_PAY2" --lang en
 check_contains "in English on request" "In Chinese capitals: 壹佰贰拾捌元伍角整" "$OUT"
+{ LC_ALL=en_US.UTF-8 run jf receipt "$A_PAY2"; } 2>/dev/null
+check_contains "or by the locale" "In Chinese capitals: 壹佰贰拾捌元伍角整" "$OUT"
+{ JIFEN_LANG=en LC_ALL=zh_CN.UTF-8 run jf receipt "$A_PAY2"; } 2>/dev/null
+check_contains "JIFEN_LANG before the locale" "In Chinese capitals: 壹佰贰拾捌元伍角整" "$OUT"
 json_ok "arrears per item and month" report arrears --period 2026-02 &&
     {
         check_eq "January of A all paid" 0 "$(arrears open_fen "$A" chewei 2026-01)"
@@ -192,6 +201,18 @@ json_ok "the arrears of July" report arrears --period 2026-07 &&
         check_eq "A's 物业费 in June: 85.50 x 1.20" 10260 "$(arrears billed_fen "$A" wuye 2026-06)"
         check_eq "A's 物业费 in July: 85.50 x 1.50" 12825 "$(arrears billed_fen "$A" wuye 2026-07)"
         check_eq "B's in July: 100 x 1.50" 15000 "$(arrears billed_fen "$B" wuye 2026-07)"
+    }
+# The ageing per month after half a year, oldest bills settled first. A
+# paid 328.50 net (200 + 128.50; the first 128.50 reversed): January's
+# 262.60 and 65.90 of February; open are the rest of February (billed 2
+# January, 210 days by 31 July), March (billed 2 March, 151 days), June and
+# July (billed 28 June, 33 days). C paid 10.00: January's 垃圾处理费, not
+# the 0.01 billed after it; February's 10.00 is over 180 days old.
+json_ok "the ageing of July" report ageing --period 2026-07 &&
+    {
+        age() { jget ".rows[] | select(.household == \"$1\") | \"\(.days_0_30) \(.days_31_90) \(.days_91_180) \(.days_over_180) \(.total_fen)\""; }
+        check_eq "A: June and July, March, the rest of February" "0 39085 26260 19670 85015" "$(age "$A")"
+        check_eq "C: June, March, February and the 0.01" "0 1000 1000 1001 3001" "$(age "$C")"
     }
 
 # --- files for Excel --------------------------------------------------------------

@@ -76,7 +76,12 @@ check_eq "billed exactly once: count and amount" "$WANT $WANT_FEN" "$(billed_in 
 kill_halfway 2027-02 daemon
 start_daemon "$WORK/data" "${POLICIES[@]}"
 json_ok "after the restart, the run again" billing run --period 2027-02 &&
-    check_eq "completes it" "$WANT" "$(( $(jget .bills) + $(jget .already_billed) ))"
+    {
+        check_eq "completes it" "$WANT" "$(( $(jget .bills) + $(jget .already_billed) ))"
+        # What was committed before the kill survived it (durable) and
+        # is not billed again.
+        check_match "what the killed daemon committed is kept" '^[1-9][0-9]* [1-9][0-9]*$' "$(jget '"\(.bills) \(.already_billed)"')"
+    }
 check_eq "billed exactly once after kill -9" "$WANT $WANT_FEN" "$(billed_in 2027-02)"
 json_ok "verify" verify && check_eq "the chain and every balance" true "$(jget .ok)"
 finish

@@ -101,6 +101,7 @@ say report statement 3-2-501 --period 2026-06 --csv
 say policy list
 say verify
 say_one help
+say_one receipt --help
 
 if [ "${JIFEN_GOLDEN_UPDATE:-0}" = 1 ]; then
     mkdir -p "$(dirname "$GOLDEN")"
