@@ -85,6 +85,9 @@ typedef struct {
      * against a NATS cluster there; NULL: none. */
     const char *nats;
     const char *extra_conf; /* more lines of jifend.conf; NULL: none */
+    bool core;    /* only what the targets are: register, storm, billing,
+                     mixed, verify, raw LMDB (no reports, proofs, tree-off
+                     run) */
 } bench_options;
 
 typedef struct {

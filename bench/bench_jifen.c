@@ -959,14 +959,43 @@ static int run_proofs(const bench_options *o, void *ctx, const bench_daemon *d,
 
 /* --- the run -------------------------------------------------------------- */
 
+/* One row's line, with the daemon's CPU per command where measured. */
+static void say_row(const bench_row *r)
+{
+    bench_say("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
+              "%llu errors)",
+              r->scenario, r->ops_per_s, r->p50_ms, r->p99_ms,
+              (unsigned long long)r->ops, (unsigned long long)r->errors);
+    if (r->cpu_us_per_op > 0)
+        bench_say("  daemon CPU %.2f us/op, server thread %.2f",
+                  r->cpu_us_per_op, r->server_us_per_op);
+    bench_say("\n");
+}
+
+/* The daemon's CPU (all threads, and the server thread) since *cpu0 and
+ * *srv0, per op of the row. */
+static void cpu_start(const bench_daemon *d, double *cpu0, double *srv0)
+{
+    *cpu0 = bench_proc_cpu_s(d->pid, 0);
+    *srv0 = bench_proc_cpu_s(d->pid, d->pid);
+}
+
+static void cpu_per_op(const bench_daemon *d, double cpu0, double srv0,
+                       bench_row *row)
+{
+    if (!row->ops || cpu0 < 0 || srv0 < 0)
+        return;
+    row->cpu_us_per_op =
+        (bench_proc_cpu_s(d->pid, 0) - cpu0) * 1e6 / (double)row->ops;
+    row->server_us_per_op =
+        (bench_proc_cpu_s(d->pid, d->pid) - srv0) * 1e6 / (double)row->ops;
+}
+
 static void finish_row(bench_row *row, const bench_daemon *d, rss_monitor *mon)
 {
     row->peak_anon_mb = rss_monitor_stop(&mon);
     row->peak_rss_mb = bench_proc_mb(d->pid, "VmHWM");
-    bench_say("  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
-              "%llu errors)\n",
-              row->scenario, row->ops_per_s, row->p50_ms, row->p99_ms,
-              (unsigned long long)row->ops, (unsigned long long)row->errors);
+    say_row(row);
 }
 
 static int run_one_batched(const bench_options *o, void *ctx,
@@ -976,7 +1005,12 @@ static int run_one_batched(const bench_options *o, void *ctx,
     bench_row *row = bench_results_add(res, scenario, run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
+    double cpu0, srv0;
+    cpu_start(d, &cpu0, &srv0);
     int rc = bench_run_batched(o, ctx, d, fill, key, row);
+    /* CPU per command as in the closed loop: billing is CPU-bound, and
+     * this figure holds where the machine's load moves the throughput. */
+    cpu_per_op(d, cpu0, srv0, row);
     finish_row(row, d, mon);
     return rc;
 }
@@ -984,12 +1018,7 @@ static int run_one_batched(const bench_options *o, void *ctx,
 static void print_closed(const bench_results *res, size_t from)
 {
     for (size_t i = from; i < res->n; i++)
-        bench_say(
-            "  %-14s %10.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  (%llu ops, "
-            "%llu errors)\n",
-            res->rows[i].scenario, res->rows[i].ops_per_s, res->rows[i].p50_ms,
-            res->rows[i].p99_ms, (unsigned long long)res->rows[i].ops,
-            (unsigned long long)res->rows[i].errors);
+        say_row(&res->rows[i]);
 }
 
 /* --- a second key's queries while others send the heaviest ------------------
@@ -1140,13 +1169,19 @@ static int run_scenarios(const bench_options *o, void *ctx,
         return -1;
     print_closed(res, from);
     /* The reports once, with the tree (they read, never write). */
-    if (!o->no_tree && bench_reports_now(o, ctx, d, "report_", res) != 0)
+    if (!o->no_tree && !o->core &&
+        bench_reports_now(o, ctx, d, "report_", res) != 0)
         return -1;
     bench_row *row = bench_results_add(res, "verify", run_system);
     bench_rss_reset(d->pid);
     rss_monitor *mon = rss_monitor_start(d->pid);
+    double cpu0, srv0;
+    cpu_start(d, &cpu0, &srv0);
     int rc = run_verify(ctx, d, row);
+    cpu_per_op(d, cpu0, srv0, row);
     finish_row(row, d, mon);
+    if (o->core)
+        return rc;
     if (rc == 0 && !o->no_tree)
         rc = run_proofs(o, ctx, d, res);
     return rc == 0 ? run_under_load(o, ctx, d, res) : rc;
@@ -1169,7 +1204,7 @@ int bench_jifen_run(const bench_options *o, bench_results *res)
         if (bench_daemon_stop(&d) != 0)
             rc = -1;
     }
-    if (ctx && rc == 0 && !o->no_tree)
+    if (ctx && rc == 0 && !o->no_tree && !o->core)
         rc = bench_reports_scale(o, ctx, res);
     if (ctx)
         zmq_ctx_term(ctx);

@@ -83,14 +83,30 @@ int64_t clock_next_year_start_ms(int64_t ms)
     return clock_date_start_ms(clock_date_of(ms).year + 1, 1, 1);
 }
 
-/* The compiler cannot see that year, month and day fit their widths, so
- * format into room for any int and copy the fixed-size result. */
+/* Digits by hand: every award computes its month two or three times
+ * (caps, counters), and snprintf was most of that (docs/performance.md,
+ * session 4). A year before 0 (a time from the wire can be any int64) is
+ * left to snprintf, which prints it as it always did. */
 void clock_period_of(int64_t ms, char out[CLOCK_PERIOD_LEN + 1])
 {
     clock_date d = clock_date_of(ms);
-    char buf[48];
-    snprintf(buf, sizeof buf, "%04d-%02d", d.year % 10000, d.month);
-    memcpy(out, buf, CLOCK_PERIOD_LEN);
+    int y = d.year % 10000;
+    if (y < 0) {
+        /* The compiler cannot see that year and month fit their widths,
+         * so format into room for any int and copy the fixed-size
+         * result. */
+        char buf[48];
+        snprintf(buf, sizeof buf, "%04d-%02d", y, d.month);
+        memcpy(out, buf, CLOCK_PERIOD_LEN);
+    } else {
+        out[0] = (char)('0' + y / 1000);
+        out[1] = (char)('0' + y / 100 % 10);
+        out[2] = (char)('0' + y / 10 % 10);
+        out[3] = (char)('0' + y % 10);
+        out[4] = '-';
+        out[5] = (char)('0' + d.month / 10);
+        out[6] = (char)('0' + d.month % 10);
+    }
     out[CLOCK_PERIOD_LEN] = '\0';
 }
 

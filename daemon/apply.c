@@ -152,18 +152,8 @@ static int entry_effects(ledger *self, const jifen_entry *e,
 static void add_totals(ledger *self, const char *account, uint64_t debit,
                        uint64_t credit)
 {
-    account_totals t;
-    storage_error e = ledger_get_totals(&self->txn, account, &t);
-    if (e != STORAGE_OK) {
-        fail(self, e);
-        return;
-    }
-    t.debits += debit;
-    t.credits += credit;
-    uint8_t rec[BALANCE_RECORD_LEN];
-    account_totals_encode(&t, rec);
-    storage_put(&self->txn, TABLE_BALANCES, account, strlen(account), rec,
-                sizeof rec, STORAGE_PUT_OVERWRITE);
+    fail(self, totals_add(&self->w->totals, &self->txn, account, debit,
+                          credit));
 }
 
 static void post_balances(ledger *self, const jifen_entry *e)

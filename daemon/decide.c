@@ -52,7 +52,7 @@ void decide_failed(ledger *self, storage_error e)
 bool decide_need_household(ledger *self, const char *code, jifen_balance *b,
                            jifen_result *result)
 {
-    storage_error e = ledger_household_balance(&self->txn, code, b);
+    storage_error e = ledger_household_balance(&self->txn, &self->w->totals, code, b);
     if (e == STORAGE_OK) {
         self->w->before = *b;
         return true;
@@ -308,7 +308,7 @@ static void decide_settle(ledger *self, const write_context *ctx,
                           const jifen_command *cmd, jifen_result *result)
 {
     account_totals t;
-    storage_error se = ledger_get_totals(&self->txn, ACCOUNT_POINTS_OFFSET, &t);
+    storage_error se = ledger_totals(self, ACCOUNT_POINTS_OFFSET, &t);
     if (se != STORAGE_OK) {
         decide_failed(self, se);
         return;
@@ -538,7 +538,7 @@ static void decide_reverse(ledger *self, const write_context *ctx,
         const char *from = e->postings[i].debit;
         if (account_is_household_points(from)) {
             account_totals t;
-            se = ledger_get_totals(&self->txn, from, &t);
+            se = ledger_totals(self, from, &t);
             if (se != STORAGE_OK) {
                 decide_failed(self, se);
                 return;

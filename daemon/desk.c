@@ -358,7 +358,7 @@ bool desk_decide_reverse(ledger *self, const write_context *ctx,
      * household spent of them stays spent: docs/desk.md). */
     const char *h = original->command.household;
     jifen_balance b;
-    se = ledger_household_balance(&self->txn, h, &b);
+    se = ledger_household_balance(&self->txn, &self->w->totals, h, &b);
     if (se != STORAGE_OK) {
         decide_failed(self, se);
         return false;

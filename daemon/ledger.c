@@ -110,8 +110,33 @@ storage_error ledger_get_totals(storage_txn *txn, const char *account,
     return e;
 }
 
-storage_error ledger_household_balance(storage_txn *txn, const char *code,
-                                       jifen_balance *b)
+storage_error ledger_totals(ledger *self, const char *account,
+                            account_totals *t)
+{
+    return totals_get(&self->w->totals, &self->txn, account, t);
+}
+
+storage_error ledger_get_totals_sorted(storage_txn *txn,
+                                       const char *const *accounts, size_t n,
+                                       account_totals *t)
+{
+    storage_val keys[LEDGER_SORTED_MAX] = {{0}}, vals[LEDGER_SORTED_MAX];
+    if (n > LEDGER_SORTED_MAX)
+        return STORAGE_FAILED;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (storage_val){accounts[i], strlen(accounts[i])};
+    storage_error e = storage_get_sorted(txn, TABLE_BALANCES, keys, n, vals);
+    for (size_t i = 0; e == STORAGE_OK && i < n; i++) {
+        if (!vals[i].data)
+            t[i].debits = t[i].credits = 0;
+        else if (account_totals_decode(vals[i].data, vals[i].len, &t[i]) != 0)
+            e = STORAGE_CORRUPT;
+    }
+    return e;
+}
+
+storage_error ledger_household_balance(storage_txn *txn, totals_cache *cache,
+                                       const char *code, jifen_balance *b)
 {
     household_record h;
     storage_error e = ledger_get_household(txn, code, &h);
@@ -121,21 +146,21 @@ storage_error ledger_household_balance(storage_txn *txn, const char *code,
     ledger_copy_text(b->household, sizeof b->household, code);
     memcpy(b->name, h.name, sizeof b->name);
     b->area_centi_m2 = h.area_centi_m2;
-    char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
-        pending[JIFEN_ACCOUNT_MAX + 1];
-    account_household_points(code, points);
+    /* In key order: the three sit side by side in the balances table. */
+    char fee[JIFEN_ACCOUNT_MAX + 1], pending[JIFEN_ACCOUNT_MAX + 1],
+        points[JIFEN_ACCOUNT_MAX + 1];
     account_household_fee(code, fee);
     account_household_pending(code, pending);
-    account_totals t;
-    if ((e = ledger_get_totals(txn, points, &t)) != STORAGE_OK)
+    account_household_points(code, points);
+    const char *const names[3] = {fee, pending, points};
+    account_totals t[3];
+    e = cache ? totals_get_sorted(cache, txn, names, 3, t)
+              : ledger_get_totals_sorted(txn, names, 3, t);
+    if (e != STORAGE_OK)
         return e;
-    b->points = (int64_t)(t.credits - t.debits);
-    if ((e = ledger_get_totals(txn, fee, &t)) != STORAGE_OK)
-        return e;
-    b->fee_due_fen = (int64_t)(t.debits - t.credits);
-    if ((e = ledger_get_totals(txn, pending, &t)) != STORAGE_OK)
-        return e;
-    b->pending_points = (int64_t)(t.credits - t.debits);
+    b->fee_due_fen = (int64_t)(t[0].debits - t[0].credits);
+    b->pending_points = (int64_t)(t[1].credits - t[1].debits);
+    b->points = (int64_t)(t[2].credits - t[2].debits);
     return STORAGE_OK;
 }
 
@@ -392,7 +417,8 @@ static storage_error balance_after(ledger *self, const char *household,
                                    const jifen_entry *e, jifen_balance *b)
 {
     if (strcmp(self->w->before.household, household) != 0)
-        return ledger_household_balance(&self->txn, household, b);
+        return ledger_household_balance(&self->txn, &self->w->totals,
+                                        household, b);
     *b = self->w->before;
     char points[JIFEN_ACCOUNT_MAX + 1], fee[JIFEN_ACCOUNT_MAX + 1],
         pending[JIFEN_ACCOUNT_MAX + 1];
@@ -480,6 +506,7 @@ ledger_error ledger_write_begin(ledger *self)
         return LEDGER_FAILED;
     }
     self->w->before.household[0] = '\0'; /* nothing read yet */
+    totals_init(&self->w->totals);
     storage_error e = storage_txn_begin(self->st, &self->txn, true);
     if (e) {
         scratch_free(self);
@@ -571,6 +598,7 @@ static void load_published(ledger *self)
 
 ledger_error ledger_write_commit(ledger *self)
 {
+    totals_flush(&self->w->totals, &self->txn);
     if (self->hook && self->next_seq != self->head_seq)
         self->hook(self->hook_ctx, &self->txn, self->head_seq, self->next_seq,
                    self->next_hash);
@@ -986,9 +1014,19 @@ static ledger_error apply_dry(ledger *self, const jifen_request *req,
             return LEDGER_OK;
         }
     }
+    /* The writer's totals (totals.c) are the parent's account records
+     * not yet put: the rehearsal adds to them and may write some back
+     * into the child, so they are kept aside and put back with the
+     * parent. */
+    totals_cache *totals = malloc(sizeof *totals);
+    if (!totals)
+        return ledger_fail(self, STORAGE_FAILED, "out of memory");
+    *totals = self->w->totals;
+    jifen_balance before = self->w->before;
     storage_txn parent = self->txn, child;
     storage_error e = storage_txn_begin_child(&parent, &child);
     if (e != STORAGE_OK) {
+        free(totals);
         self->txn.error = e;
         return ledger_fail(self, e, storage_txn_strerror(&child));
     }
@@ -1002,6 +1040,9 @@ static ledger_error apply_dry(ledger *self, const jifen_request *req,
     storage_error failed = self->txn.error;
     storage_txn_abort(&self->txn);
     self->txn = parent;
+    self->w->totals = *totals;
+    self->w->before = before;
+    free(totals);
     self->next_seq = seq;
     memcpy(self->next_hash, hash, JIFEN_HASH_LEN);
     self->timer_next_ms = timer_next;

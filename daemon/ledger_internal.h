@@ -41,6 +41,22 @@ typedef struct {
     char name[JIFEN_NAME_MAX + 1];
 } household_record;
 
+/* The account totals of one write transaction (totals.c): read once,
+ * added to in memory, written back at the commit. */
+#define TOTALS_SLOTS 64 /* a power of two */
+#define TOTALS_PROBE 8  /* slots looked at from an account's home */
+
+typedef struct {
+    char name[JIFEN_ACCOUNT_MAX];
+    size_t len;
+    account_totals t;
+    bool used, dirty;
+} totals_slot;
+
+typedef struct {
+    totals_slot slots[TOTALS_SLOTS];
+} totals_cache;
+
 /* What the writer works with inside one write transaction (see
  * ledger.w): the entry being decided, an original a reversal reads, a
  * decoded replicated entry, a parsed rule set and its canonical text. */
@@ -54,6 +70,7 @@ typedef struct {
      * so that the balance after it is computed from its postings instead
      * of read again; valid for that one command only. */
     jifen_balance before;
+    totals_cache totals; /* every account read or posted to */
 } ledger_scratch;
 
 struct ledger {
@@ -159,9 +176,35 @@ storage_error ledger_get_totals(storage_txn *txn, const char *account,
                                 account_totals *t);
 storage_error ledger_get_household(storage_txn *txn, const char *code,
                                    household_record *h);
-/* Points, pending points and fee due of a household, as seen in txn. */
-storage_error ledger_household_balance(storage_txn *txn, const char *code,
-                                       jifen_balance *b);
+/* Several accounts' totals at once, their names in ascending order (at
+ * most LEDGER_SORTED_MAX): one cursor walk (storage_get_sorted). */
+#define LEDGER_SORTED_MAX 4
+storage_error ledger_get_totals_sorted(storage_txn *txn,
+                                       const char *const *accounts, size_t n,
+                                       account_totals *t);
+/* Points, pending points and fee due of a household, as seen in txn;
+ * the writer passes its totals (NULL: read from txn alone). */
+storage_error ledger_household_balance(storage_txn *txn, totals_cache *cache,
+                                       const char *code, jifen_balance *b);
+/* An account's totals inside the write transaction (through its totals). */
+storage_error ledger_totals(ledger *self, const char *account,
+                            account_totals *t);
+
+/* --- totals.c ---------------------------------------------------------------- */
+
+void totals_init(totals_cache *c);
+storage_error totals_get(totals_cache *c, storage_txn *txn,
+                         const char *account, account_totals *t);
+/* The same for accounts in ascending order (ledger_get_totals_sorted):
+ * those not kept are read in one walk. */
+storage_error totals_get_sorted(totals_cache *c, storage_txn *txn,
+                                const char *const *accounts, size_t n,
+                                account_totals *t);
+/* Adds to an account's totals (kept until totals_flush). */
+storage_error totals_add(totals_cache *c, storage_txn *txn,
+                         const char *account, uint64_t debit, uint64_t credit);
+/* Puts every account changed since totals_init: before the commit. */
+void totals_flush(totals_cache *c, storage_txn *txn);
 
 /* --- search.c ---------------------------------------------------------------- */
 

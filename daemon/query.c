@@ -42,7 +42,7 @@ static void query_balance(storage_txn *txn, const jifen_command *cmd,
                           jifen_result *result)
 {
     storage_error e =
-        ledger_household_balance(txn, cmd->household, &result->balance);
+        ledger_household_balance(txn, NULL, cmd->household, &result->balance);
     if (e == STORAGE_OK) {
         result->status = JIFEN_STATUS_OK;
         result->has_balance = true;

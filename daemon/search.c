@@ -83,7 +83,7 @@ void search_households(storage_txn *txn, const jifen_command *cmd,
         }
         if (hit) {
             e = ledger_household_balance(
-                txn, code, &result->households[result->n_households]);
+                txn, NULL, code, &result->households[result->n_households]);
             if (e != STORAGE_OK)
                 break;
             result->n_households++;

@@ -32,6 +32,21 @@
 /* How many times one group is replayed after growing the map. */
 #define GROW_ATTEMPTS 8
 
+/* Lingering (dispatch_groups): how long a lane's group may wait, after
+ * its last commit, for the writers that commit answered (the commit's own
+ * time, at most this); and the share of them, in 1/RETURN_UNIT, that must
+ * have come back in time after the commits before for the lane to wait at
+ * all: three in four, writers that come straight back (a storm, an
+ * import), not clients that read between writes. */
+#define LINGER_MAX_US 5000u
+#define RETURN_UNIT 256u
+#define RETURN_NEEDED (RETURN_UNIT * 3 / 4)
+/* ... and only for groups of small requests (awards, redemptions: a few
+ * commands each), whose commit costs more than their apply; a group of
+ * 1,000-bill requests keeps the committer busy applying, and waiting for
+ * the next batch would only idle it. */
+#define LINGER_COMMANDS_MAX 16u
+
 typedef struct {
     transport_message msg;
     ledger_caller caller;
@@ -57,6 +72,13 @@ typedef struct lane {
     bool busy;      /* a committer holds the lane */
     bool ready;     /* in the ready list */
     struct lane *next_ready;
+    /* The writers the lane's last commit answered, how many of them have
+     * sent their next write within the window after it, and the smoothed
+     * share that did so after the commits before (dispatch_groups). */
+    uint32_t answered, returned;
+    bool small; /* the last commit's requests were small (lingering) */
+    uint64_t window_end_us;
+    uint32_t return_rate; /* in 1/RETURN_UNIT */
 } lane;
 
 typedef enum { JOB_GROUP, JOB_TICK } job_kind;
@@ -250,16 +272,61 @@ static void mark_ready(server *s, lane *l)
     s->ready_tail = l;
 }
 
-static lane *take_ready(server *s)
+/* Whether the lane's group waits for the writers its last commit
+ * answered: they usually come back within a network round trip, and one
+ * commit for all of them costs about what one commit for half of them
+ * does (two device round trips either way, docs/performance.md session 4).
+ * Only while enough of them came back in time after the commits before
+ * (a desk that reads between writes never makes a lane wait), for at most
+ * the window, and never past a full group. */
+static bool lingering(const lane *l, uint64_t now)
 {
-    lane *l = s->ready_head;
-    if (l) {
-        s->ready_head = l->next_ready;
-        if (!s->ready_head)
-            s->ready_tail = NULL;
+    if (!l->small || l->return_rate < RETURN_NEEDED ||
+        now >= l->window_end_us || group_full(&l->gathered))
+        return false;
+    uint64_t expected = (uint64_t)l->answered * l->return_rate / RETURN_UNIT;
+    return l->returned < expected;
+}
+
+/* The first ready lane whose group need not linger, out of the list;
+ * *waiting says whether one lingers. */
+static lane *take_ready(server *s, bool linger, bool *waiting)
+{
+    uint64_t now = linger ? now_us() : 0;
+    lane *prev = NULL;
+    for (lane *l = s->ready_head; l; prev = l, l = l->next_ready) {
+        if (linger && lingering(l, now)) {
+            *waiting = true;
+            continue;
+        }
+        if (prev)
+            prev->next_ready = l->next_ready;
+        else
+            s->ready_head = l->next_ready;
+        if (s->ready_tail == l)
+            s->ready_tail = prev;
         l->ready = false;
+        return l;
     }
-    return l;
+    return NULL;
+}
+
+/* A commit answered n writers of the lane: the window for their return
+ * opens (as long as the commit took, at most LINGER_MAX_US), and the last
+ * window's share of returns joins the rate. */
+static void watch_returns(lane *l, const group *g, uint64_t commit_us)
+{
+    size_t n = g->n;
+    l->small = g->n_commands <= n * LINGER_COMMANDS_MAX;
+    if (l->answered) {
+        uint32_t share = (uint32_t)((uint64_t)l->returned * RETURN_UNIT /
+                                    l->answered);
+        l->return_rate = (3 * l->return_rate + share) / 4;
+    }
+    l->answered = (uint32_t)n;
+    l->returned = 0;
+    l->window_end_us =
+        now_us() + (commit_us < LINGER_MAX_US ? commit_us : LINGER_MAX_US);
 }
 
 /* --- taking requests in ---------------------------------------------------------- */
@@ -423,6 +490,8 @@ static void admit(server *s, transport_message *msg)
     hash_request_digest(&p.request, p.digest);
     p.msg = *msg; /* takes the payload */
     memset(msg, 0, sizeof *msg);
+    if (l->returned < l->answered && now_us() < l->window_end_us)
+        l->returned++;
     group *g = &l->gathered;
     g->items[g->n++] = p;
     g->n_commands += p.request.n_commands;
@@ -576,6 +645,8 @@ static int finish_group(server *s, lane *l, const committer *c, group *g,
     int rc = 0;
     if (le == LEDGER_OK && !c->fenced && s->opts->ops)
         ops_record_commit(s->opts->ops, g->n, commit_us);
+    if (le == LEDGER_OK)
+        watch_returns(l, g, commit_us);
     if (le == LEDGER_OK && (c->fenced || c->published != OUTBOX_ACKED)) {
         refuse_unpublished(s, c, g);
         if (l->service && !c->fenced)
@@ -676,16 +747,20 @@ static committer *idle_committer(server *s)
 }
 
 /* Groups go out as soon as a committer is free: what arrives during a
- * commit makes the lane's next group. */
-static void dispatch_groups(server *s)
+ * commit makes the lane's next group, unless the lane lingers for the
+ * writers its last commit answered (lingering). True when a lane lingers:
+ * the loop then looks again within a millisecond. */
+static bool dispatch_groups(server *s, bool linger)
 {
     committer *c;
+    bool waiting = false;
     while ((c = idle_committer(s)) != NULL) {
-        lane *l = take_ready(s);
+        lane *l = take_ready(s, linger, &waiting);
         if (!l)
             break;
         hand_over(s, c, l, JOB_GROUP);
     }
+    return waiting;
 }
 
 /* Time-driven work (notice windows ending, points expiring) for every
@@ -851,7 +926,7 @@ int server_run(service *svc, transport *tp, const server_options *opts,
             if (opts->idle)
                 opts->idle(opts->idle_ctx);
         }
-        dispatch_groups(&s);
+        bool waiting = dispatch_groups(&s, !stopping);
         if (!stopping)
             dispatch_timers(&s);
         if (stopping && all_idle(&s) && !anything_gathered(&s))
@@ -860,7 +935,7 @@ int server_run(service *svc, transport *tp, const server_options *opts,
         int ready = transport_wait(tp, s.done_pipe[0],
                                    querypool_fd(s.queries),
                                    opts->idle_fd > 0 ? opts->idle_fd : -1,
-                                   take, 200);
+                                   take, waiting ? 1 : 200);
         if (ready > 0 && (ready & TRANSPORT_READY_FD))
             rc = collect(&s);
         if (ready > 0 && (ready & TRANSPORT_READY_FD2))

@@ -558,6 +558,64 @@ storage_error storage_get(storage_txn *txn, storage_table table,
     return STORAGE_OK;
 }
 
+/* How many steps from one key to the next are tried before seeking. */
+#define SORTED_STEPS 3
+
+storage_error storage_get_sorted(storage_txn *txn, storage_table table,
+                                 const storage_val *keys, size_t n,
+                                 storage_val *vals)
+{
+    for (size_t i = 0; i < n; i++)
+        vals[i] = (storage_val){NULL, 0};
+    if (txn->error)
+        return txn->error;
+    if (txn->owner->missing[table] || n == 0)
+        return STORAGE_OK;
+    MDB_dbi dbi = txn->owner->dbi[table];
+    MDB_cursor *c = NULL;
+    int rc = mdb_cursor_open(txn->txn, dbi, &c);
+    if (rc)
+        return txn_fail(txn, rc);
+    MDB_val k, v;
+    bool placed = false; /* k, v: where the cursor stands */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        MDB_val want = {keys[i].len, (void *)keys[i].data};
+        int steps = 0;
+        while (placed && mdb_cmp(txn->txn, dbi, &k, &want) < 0 &&
+               steps < SORTED_STEPS) {
+            rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+            steps++;
+            if (rc == MDB_NOTFOUND) {
+                placed = false;
+                break;
+            }
+        }
+        if (rc == MDB_NOTFOUND && !placed && steps > 0) {
+            rc = 0;
+            break; /* past the last key: the rest are absent */
+        }
+        if (rc)
+            break;
+        if (!placed || mdb_cmp(txn->txn, dbi, &k, &want) < 0) {
+            k = want;
+            rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+            if (rc == MDB_NOTFOUND) {
+                rc = 0;
+                break;
+            }
+            if (rc)
+                break;
+            placed = true;
+        }
+        if (mdb_cmp(txn->txn, dbi, &k, &want) == 0) {
+            vals[i].data = v.mv_data;
+            vals[i].len = v.mv_size;
+        }
+    }
+    mdb_cursor_close(c);
+    return rc ? txn_fail(txn, rc) : STORAGE_OK;
+}
+
 storage_error storage_put(storage_txn *txn, storage_table table,
                           const void *key, size_t key_len, const void *data,
                           size_t data_len, storage_put_mode mode)

@@ -215,7 +215,7 @@ void supermarket_decide_funder_settle(ledger *self, const write_context *ctx,
     account_totals t = {0, 0};
     market_funder_account(cmd->key, account);
     if (e == STORAGE_OK)
-        e = ledger_get_totals(&self->txn, account, &t);
+        e = ledger_totals(self, account, &t); /* through the writer's totals */
     if (e != STORAGE_OK) {
         decide_failed(self, e);
         return;

@@ -39,6 +39,28 @@ static void test_month_boundary(void **state)
                      MAR_2026_MS + 31 * CLOCK_DAY_MS);
 }
 
+/* The period is written digit by digit: every month start from year 1 to
+ * 9999 (and a few past either end) reads as the calendar's own date
+ * printed with "%04d-%02d". */
+static void test_period_digits(void **state)
+{
+    (void)state;
+    for (int year = -3; year <= 10003; year++) {
+        for (int month = 1; month <= 12; month++) {
+            int64_t ms = clock_date_start_ms(year, month, 1);
+            char p[CLOCK_PERIOD_LEN + 1], want[48];
+            clock_period_of(ms, p);
+            clock_date d = clock_date_of(ms);
+            snprintf(want, sizeof want, "%04d-%02d", d.year % 10000,
+                     d.month);
+            want[CLOCK_PERIOD_LEN] = '\0';
+            assert_string_equal(p, want);
+            if (year >= 1 && year <= 9999)
+                assert_int_equal(d.year, year);
+        }
+    }
+}
+
 static void test_year_boundary(void **state)
 {
     (void)state;
@@ -175,6 +197,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_month_boundary),
+        cmocka_unit_test(test_period_digits),
         cmocka_unit_test(test_year_boundary),
         cmocka_unit_test(test_leap_years),
         cmocka_unit_test(test_parse),

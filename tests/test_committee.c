@@ -556,6 +556,32 @@ static void test_supermarket(void **state)
     assert_int_equal(status_of(&sc), JIFEN_STATUS_OUT_OF_STOCK);
     sc.amount = 3;
     assert_int_equal(write(&sc).stock_left, 0);
+
+    /* Redeemed and settled in one write transaction (one request, as a
+     * group commit would hold them): the settlement sees what the
+     * redemption made owed, though the funder's account is put only at
+     * the commit (daemon/totals.c). */
+    jifen_command eggs = item_of("eggs", "鸡蛋", 2, 800, JIFEN_FUNDER_MERCHANT,
+                                 "laowu", 1);
+    assert_int_equal(status_of(&eggs), JIFEN_STATUS_OK);
+    jifen_command both[2] = {redeem_of(B, "eggs", 1),
+                             cmd_of(JIFEN_CMD_FUNDER_SETTLE, NULL)};
+    snprintf(both[1].key, sizeof both[1].key, "laowu");
+    both[1].amount = 800;
+    jifen_request req = {.n_commands = 2, .commands = both};
+    snprintf(req.request_id, sizeof req.request_id, "redeem-and-settle");
+    ledger_caller who = {.role = JIFEN_ROLE_NONE};
+    snprintf(who.author, sizeof who.author, "委员 王芳");
+    jifen_reply reply;
+    assert_int_equal(testutil_apply(book.led, T, &who, &req, &reply), 0);
+    assert_int_equal(reply.n_results, 2);
+    assert_int_equal(reply.results[0].status, JIFEN_STATUS_OK);
+    assert_int_equal(reply.results[1].status, JIFEN_STATUS_OK);
+    codec_reply_clear(&reply);
+    funders = report("funders", NULL, "2026-07", 0);
+    assert_string_equal(cell(funders.report, "laowu", "owed_fen"), "0");
+    assert_string_equal(cell(funders.report, "laowu", "settled_fen"), "800");
+    report_free(&funders);
 }
 
 /* --- opening balances and passbooks ---------------------------------------------- */

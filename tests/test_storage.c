@@ -184,6 +184,55 @@ static void test_cursor_walks_in_key_order(void **state)
     storage_txn_abort(&txn);
 }
 
+/* storage_get_sorted finds what storage_get finds, key by key: present
+ * and absent keys, neighbours and keys far apart (more steps than it
+ * takes before seeking), keys before the first and past the last, in a
+ * write transaction that changed the table. */
+static void test_get_sorted_matches_get(void **state)
+{
+    fixture *f = *state;
+    storage_txn txn;
+    assert_int_equal(storage_txn_begin(f->st, &txn, true), STORAGE_OK);
+    for (int i = 10; i < 200; i += 2) {
+        char key[8], val[8];
+        snprintf(key, sizeof key, "k%03d", i);
+        snprintf(val, sizeof val, "v%03d", i);
+        assert_int_equal(storage_put(&txn, TABLE_META, key, 4, val, 4,
+                                     STORAGE_PUT_OVERWRITE),
+                         STORAGE_OK);
+    }
+    static const int wanted[][4] = {
+        {10, 11, 12, 14}, {5, 10, 190, 198}, {12, 40, 41, 42},
+        {197, 198, 199, 250}, {0, 1, 2, 3}, {100, 102, 104, 180},
+        {199, 201, 300, 400}, {9, 13, 17, 21},
+    };
+    for (size_t w = 0; w < sizeof wanted / sizeof *wanted; w++) {
+        char names[4][8];
+        storage_val keys[4], vals[4];
+        for (int i = 0; i < 4; i++) {
+            snprintf(names[i], sizeof names[i], "k%03d", wanted[w][i]);
+            keys[i] = (storage_val){names[i], 4};
+        }
+        assert_int_equal(storage_get_sorted(&txn, TABLE_META, keys, 4, vals),
+                         STORAGE_OK);
+        for (int i = 0; i < 4; i++) {
+            storage_val v;
+            storage_error e = storage_get(&txn, TABLE_META, names[i], 4, &v);
+            if (e == STORAGE_NOT_FOUND) {
+                assert_null(vals[i].data);
+                assert_int_equal(vals[i].len, 0);
+            } else {
+                assert_int_equal(e, STORAGE_OK);
+                assert_non_null(vals[i].data);
+                assert_int_equal(vals[i].len, v.len);
+                assert_memory_equal(vals[i].data, v.data, v.len);
+            }
+        }
+    }
+    assert_int_equal(txn.error, STORAGE_OK);
+    storage_txn_abort(&txn);
+}
+
 /* data.mdb cut to `size` bytes; the environment must be closed. */
 static void cut(const fixture *f, off_t size)
 {
@@ -258,6 +307,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_full_is_sticky_then_grow,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_walks_in_key_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_get_sorted_matches_get, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_truncated_file_refused, setup,
                                         teardown),
