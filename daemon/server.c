@@ -87,6 +87,10 @@ typedef struct {
     struct server *srv;
     int id;
     pthread_t thread;
+    /* Signalled when this committer gets a job (or must quit): one
+     * condition each, so that a hand-over wakes the one committer it is
+     * for, not all of them (8 by default) to find nothing to do. */
+    pthread_cond_t wake;
     /* Under srv->lock: */
     bool has_work, done, quit;
     lane *lane;
@@ -112,7 +116,6 @@ typedef struct server {
     committer *committers;
     int n_committers;
     pthread_mutex_t lock;
-    pthread_cond_t wake;
     int done_pipe[2]; /* a byte per finished job, to wake the poll */
     querypool *queries; /* the threads that answer communities' queries */
     /* When dispatch_timers looks again, and whether a due timer waits
@@ -565,7 +568,7 @@ static void *committer_main(void *arg)
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (!c->has_work && !c->quit)
-            pthread_cond_wait(&s->wake, &s->lock);
+            pthread_cond_wait(&c->wake, &s->lock);
         if (!c->has_work)
             break;
         pthread_mutex_unlock(&s->lock);
@@ -607,7 +610,7 @@ static void hand_over(server *s, committer *c, lane *l, job_kind job)
     c->lane = l;
     c->job = job;
     c->has_work = true;
-    pthread_cond_broadcast(&s->wake);
+    pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -811,8 +814,11 @@ static int committers_start(server *s, int n)
         committer *c = &s->committers[i];
         c->srv = s;
         c->id = i;
-        if (pthread_create(&c->thread, NULL, committer_main, c) != 0)
+        pthread_cond_init(&c->wake, NULL);
+        if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+            pthread_cond_destroy(&c->wake);
             return -1;
+        }
         s->n_committers++;
     }
     return 0;
@@ -821,12 +827,14 @@ static int committers_start(server *s, int n)
 static void committers_stop(server *s)
 {
     pthread_mutex_lock(&s->lock);
-    for (int i = 0; i < s->n_committers; i++)
+    for (int i = 0; i < s->n_committers; i++) {
         s->committers[i].quit = true;
-    pthread_cond_broadcast(&s->wake);
+        pthread_cond_signal(&s->committers[i].wake);
+    }
     pthread_mutex_unlock(&s->lock);
     for (int i = 0; i < s->n_committers; i++) {
         pthread_join(s->committers[i].thread, NULL);
+        pthread_cond_destroy(&s->committers[i].wake);
         group_clear(&s->committers[i].work);
         free(s->committers[i].work.items);
     }
@@ -906,7 +914,6 @@ int server_run(service *svc, transport *tp, const server_options *opts,
     s.opts = opts;
     s.done_pipe[0] = s.done_pipe[1] = -1;
     pthread_mutex_init(&s.lock, NULL);
-    pthread_cond_init(&s.wake, NULL);
     int n = opts->committers > 0 ? opts->committers : 8;
     int rc = 0;
     s.queries = querypool_new(QUERYPOOL_THREADS, false);
@@ -963,6 +970,5 @@ int server_run(service *svc, transport *tp, const server_options *opts,
     }
     free(s.lanes);
     pthread_mutex_destroy(&s.lock);
-    pthread_cond_destroy(&s.wake);
     return rc;
 }
