@@ -81,16 +81,18 @@ start_cluster() {
 wait_cluster() {
     local i
     for ((i = 0; i < 300; i++)); do
-        "$STREAM_TOOL" --servers "$NATS_URLS" --ping >/dev/null 2>&1 && return 0
+        timeout 5 "$STREAM_TOOL" --servers "$NATS_URLS" --ping >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     return 1
 }
 
 # stream_dump STREAM: the stream's messages, one line each:
-# "SEQ ENTRY HASH REQUEST_ID" (the tool checks the chain as it reads).
+# "SEQ ENTRY HASH REQUEST_ID" (the tool checks the chain as it reads). At
+# most 60 s: a cluster electing a leader again must not hang the test (the
+# callers retry).
 stream_dump() {
-    "$STREAM_TOOL" --servers "$NATS_URLS" --dump "$1"
+    timeout 60 "$STREAM_TOOL" --servers "$NATS_URLS" --dump "$1"
 }
 
 # nats_conf FILE DURABILITY [MORE LINES]: a jifend configuration for the

@@ -73,7 +73,7 @@ check_eq "the service's journal is in its stream" \
 
 # The example bridge reads the stream as a consumer would, and tells
 # what a resident would be told.
-run "$STREAM_TOOL" --servers "$NATS_URLS" --prefix t --community default --once
+run timeout 60 "$STREAM_TOOL" --servers "$NATS_URLS" --prefix t --community default --once
 check_rc "the example bridge follows the stream" 0
 check_contains "and tells a household its points" "default h1: +1 points (volunteer" "$OUT"
 check_eq "one line per award" 90 "$(grep -c ': +' <<<"$OUT")"
