@@ -317,8 +317,7 @@ static void honour_of(web_ctx *c, bool public_page)
     if (app_parse(c, fields) != 0)
         return;
     if (public_page)
-        snprintf(c->community, sizeof c->community, "%s",
-                 community[0] ? community : c->app->cfg.community);
+        app_public_community(c, community);
     char shown[8];
     app_period_or_now(period, shown);
     one_report(c, "honour", "", shown);

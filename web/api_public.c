@@ -40,8 +40,7 @@
 
 #define STATEMENT_ENTRIES 30u
 
-/* The community a public request names, else the default: into ctx. */
-static void public_community(web_ctx *c, const char *given)
+void app_public_community(web_ctx *c, const char *given)
 {
     snprintf(c->community, sizeof c->community, "%s",
              given[0] ? given : c->app->cfg.community);
@@ -106,7 +105,7 @@ static int parse_community(web_ctx *c)
     };
     if (app_parse(c, fields) != 0)
         return -1;
-    public_community(c, code);
+    app_public_community(c, code);
     return 0;
 }
 
@@ -233,7 +232,7 @@ static void statement(web_ctx *c)
         reply_error(c, 404, "bad_link", I18N_RES_BAD_LINK, NULL, NULL);
         return;
     }
-    public_community(c, code);
+    app_public_community(c, code);
     jifen_command cmds[2];
     memset(cmds, 0, sizeof cmds);
     cmds[0].kind = JIFEN_CMD_REPORT;
@@ -287,7 +286,7 @@ static void tree_head_qr(web_ctx *c)
     };
     if (app_parse(c, fields) != 0)
         return;
-    public_community(c, code);
+    app_public_community(c, code);
     jifen_reply cp;
     if (app_checkpoint(c, size, &cp) != 0)
         return;

@@ -109,6 +109,10 @@ void reply_spec_error(web_ctx *c, const spec_error *e);
 /* A ledger refusal (a result's status other than ok/exists). */
 void reply_refusal(web_ctx *c, jifen_status status, const char *detail);
 
+/* The community a public request (no sign-in) names, else the
+ * configuration's default: into c (api_public.c). */
+void app_public_community(web_ctx *c, const char *given);
+
 /* The body as fields, or the query string (GET). 0, or -1 replied. */
 int app_parse(web_ctx *c, const spec_field *fields);
 
