@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,9 +123,21 @@ static void run(ledger *led, const jifen_request *req, jifen_reply *reply)
     storage_txn_abort(&txn);
 }
 
+/* A query that reads at least a pass of the ledger (querycost.h) or has a
+ * reply of at least this many bytes held megabytes while it was answered. */
+#define QUERY_LARGE_REPLY (1u << 20)
+
+static bool large_query(const jifen_request *req)
+{
+    uint64_t work = 0;
+    for (size_t i = 0; i < req->n_commands; i++)
+        work += querycost_work(&req->commands[i], 0);
+    return work >= QUERY_PASS_MIN;
+}
+
 /* The encoded reply to one job; NULL when memory ran out (the client gets
- * no reply and retries). */
-static done *answer(const job *j)
+ * no reply and retries). *large says whether the query was a large one. */
+static done *answer(const job *j, bool *large)
 {
     jifen_request req;
     jifen_reply reply;
@@ -139,6 +152,7 @@ static done *answer(const job *j)
             j->task(j->task_arg, &req, &reply);
         else
             run(j->led, &req, &reply);
+        *large = large_query(&req);
         codec_request_clear(&req);
     } else {
         refuse(&reply, NULL, st, err);
@@ -158,6 +172,8 @@ static done *answer(const job *j)
         free(d);
         d = NULL;
     }
+    if (d && d->reply.len >= QUERY_LARGE_REPLY)
+        *large = true;
     codec_reply_clear(&reply);
     if (!d) {
         log_error("out of memory answering a query");
@@ -226,6 +242,23 @@ static void free_job(job *j)
     free(j);
 }
 
+/* After a large query, hand the memory it freed back to the system.
+ * glibc keeps what a thread frees in that thread's arena, and four query
+ * threads that each answered their heaviest queries kept 27 MB apiece
+ * (measured in tests/e2e/query_load.sh); as their arenas fragment they
+ * keep more, and jifend once reached 430 MB there, past the bound that
+ * docs/security.md gives. A trim costs well under a millisecond beside
+ * the tens of milliseconds such a query takes. */
+static void give_back_memory(bool large)
+{
+#ifdef __GLIBC__
+    if (large)
+        malloc_trim(0);
+#else
+    (void)large;
+#endif
+}
+
 static void *worker_main(void *arg)
 {
     querypool *p = arg;
@@ -238,8 +271,10 @@ static void *worker_main(void *arg)
         if (!j)
             break;
         pthread_mutex_unlock(&p->lock);
-        done *d = answer(j);
+        bool large = false;
+        done *d = answer(j, &large);
         free_job(j);
+        give_back_memory(large);
         pthread_mutex_lock(&p->lock);
         l->running = false;
         if (!l->head)
