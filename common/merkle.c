@@ -256,25 +256,6 @@ unsigned merkle_completed_levels(uint64_t size)
     return size ? 1 + (unsigned)__builtin_ctzll(size) : 0;
 }
 
-int merkle_complete(merkle_reader *r, uint64_t size, const merkle_hash leaf,
-                    merkle_hash *out)
-{
-    unsigned levels = merkle_completed_levels(size);
-    if (levels == 0)
-        return -1;
-    memcpy(out[0], leaf, MERKLE_HASH_LEN);
-    for (unsigned l = 1; l < levels; l++) {
-        /* out[l - 1] is subtree (l - 1, (size >> (l - 1)) - 1); its left
-         * neighbour is the one before it. */
-        merkle_hash left;
-        int rc = read_node(r, l - 1, (size >> (l - 1)) - 2, left);
-        if (rc != 0)
-            return rc;
-        merkle_node_hash(left, out[l - 1], out[l]);
-    }
-    return 0;
-}
-
 void merkle_frontier_init(merkle_frontier *f)
 {
     memset(f, 0, sizeof *f);

@@ -102,16 +102,11 @@ bool merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
  * leaves (size >= 1): levels 0 .. ctz(size), so 1 + ctz(size); 2 on
  * average. */
 unsigned merkle_completed_levels(uint64_t size);
-/* Those subtrees into out[0 .. merkle_completed_levels(size)): out[0] is
- * the leaf hash itself, out[L] the parent of out[L - 1] and of its left
- * neighbour, which is read (one node read per level above the leaf). 0,
- * or the node reader's code. */
-int merkle_complete(merkle_reader *r, uint64_t size, const merkle_hash leaf,
-                    merkle_hash *out);
 
 /* The right edge of a tree kept in memory: the roots of its complete
- * subtrees, largest first. What verify uses to recompute the tree from the
- * journal without reading the stored one. */
+ * subtrees, largest first. What the writer grows the stored tree with
+ * (merkle_store.h) and what verify recomputes the tree from the journal
+ * with, without reading the stored one. */
 typedef struct {
     uint64_t size;
     unsigned n;
@@ -119,8 +114,9 @@ typedef struct {
 } merkle_frontier;
 
 void merkle_frontier_init(merkle_frontier *f);
-/* Adds a leaf; out[0 .. returned count) receive the subtrees it completes,
- * as merkle_complete gives them. */
+/* Adds a leaf; out[0 .. returned count) receive the subtrees it completes
+ * (merkle_completed_levels): out[0] the leaf hash itself, out[L] the
+ * parent of out[L - 1] and of its left neighbour. */
 unsigned merkle_frontier_push(merkle_frontier *f, const merkle_hash leaf,
                               merkle_hash *out);
 void merkle_frontier_root(const merkle_frontier *f, merkle_hash out);

@@ -581,7 +581,7 @@ int apply_entry(ledger *self, const jifen_entry *e, const uint8_t *stored,
     journal_append(&self->txn, e->seq, stored, len);
     /* The Merkle tree over the journal (merkle_store.h): its one call. */
     if (!self->opts.merkle_off)
-        merkle_append(&self->txn, e->seq, stored, len);
+        merkle_append(&self->txn, &self->tree_edge, e->seq, stored, len);
     post_balances(self, e);
     if (household[0])
         index_history(self, household, e->seq);

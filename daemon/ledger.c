@@ -522,6 +522,7 @@ ledger_error ledger_write_begin(ledger *self)
 void ledger_write_abort(ledger *self)
 {
     storage_txn_abort(&self->txn);
+    merkle_edge_forget(&self->tree_edge);
     self->in_write = false;
     scratch_free(self);
     rulebook_abort(self->book);
@@ -1039,6 +1040,7 @@ static ledger_error apply_dry(ledger *self, const jifen_request *req,
     ledger_error le = decide_request(self, req, who, now_ms, reply);
     storage_error failed = self->txn.error;
     storage_txn_abort(&self->txn);
+    merkle_edge_forget(&self->tree_edge); /* the rehearsal's appends */
     self->txn = parent;
     self->w->totals = *totals;
     self->w->before = before;

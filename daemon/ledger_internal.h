@@ -27,6 +27,7 @@
 #include "accounts.h"
 #include "keys.h"
 #include "ledger.h"
+#include "merkle_store.h"
 #include "rulebook.h"
 #include "storage.h"
 
@@ -126,6 +127,9 @@ struct ledger {
     char ontime_after[JIFEN_HOUSEHOLD_MAX + 1];
     keys_snapshot keys; /* active keys, for the ZAP handler's thread */
     bool keys_changed;  /* the write transaction enrolled or revoked */
+    /* The Merkle tree's right edge as the last append left it
+     * (merkle_store.h); forgotten when a write transaction aborts. */
+    merkle_edge tree_edge;
     bool service;       /* the service's own ledger (ledger_options) */
     void *outbox;       /* ledger_set_outbox */
     /* The published-up-to mark (under head_lock): as stored, and the

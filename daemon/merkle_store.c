@@ -32,23 +32,56 @@ static storage_error poison(storage_txn *txn, storage_error e)
     return e;
 }
 
-storage_error merkle_append(storage_txn *txn, uint64_t seq,
+void merkle_edge_forget(merkle_edge *edge)
+{
+    edge->known = false;
+}
+
+/* The right edge of the tree of `size` leaves, from the table: one
+ * complete subtree per bit of size, largest first (merkle_frontier). */
+static storage_error load_edge(storage_txn *txn, uint64_t size,
+                               merkle_frontier *f)
+{
+    merkle_frontier_init(f);
+    uint64_t lo = 0;
+    for (unsigned level = 64; level-- > 0;) {
+        if (!(size >> level & 1))
+            continue;
+        int rc = read_node(txn, level, lo >> level, f->nodes[f->n]);
+        if (rc != 0)
+            return (storage_error)rc;
+        f->n++;
+        lo += (uint64_t)1 << level;
+    }
+    f->size = size;
+    return STORAGE_OK;
+}
+
+storage_error merkle_append(storage_txn *txn, merkle_edge *edge, uint64_t seq,
                             const uint8_t *stored, size_t len)
 {
     if (txn->error)
         return txn->error;
+    if (seq == 0)
+        return poison(txn, STORAGE_FAILED);
+    if (!edge->known || edge->f.size != seq - 1) {
+        edge->known = false;
+        storage_error e = load_edge(txn, seq - 1, &edge->f);
+        if (e != STORAGE_OK)
+            return poison(txn, e);
+        edge->known = true;
+    }
     merkle_hash leaf, nodes[MERKLE_PROOF_MAX];
     merkle_leaf_hash(stored, len, leaf);
-    merkle_reader r;
-    merkle_reader_init(&r, read_node, txn);
-    int rc = merkle_complete(&r, seq, leaf, nodes);
-    if (rc != 0)
-        return poison(txn, rc < 0 ? STORAGE_FAILED : (storage_error)rc);
+    unsigned levels = merkle_frontier_push(&edge->f, leaf, nodes);
     uint8_t key[8];
     storage_be64_put(key, seq);
-    return storage_put(txn, TABLE_MERKLE, key, sizeof key, nodes,
-                       (size_t)MERKLE_HASH_LEN * merkle_completed_levels(seq),
-                       STORAGE_PUT_APPEND);
+    storage_error e =
+        storage_put(txn, TABLE_MERKLE, key, sizeof key, nodes,
+                    (size_t)MERKLE_HASH_LEN * levels, STORAGE_PUT_APPEND);
+    if (e != STORAGE_OK)
+        edge->known = false; /* the table did not take it */
+    return e;
 }
 
 storage_error merkle_store_size(storage_txn *txn, uint64_t *size)
@@ -86,6 +119,7 @@ storage_error merkle_store_catch_up(storage_txn *txn, uint64_t head,
     if (size > head)
         return STORAGE_CORRUPT;
     uint64_t todo = head - size;
+    merkle_edge edge = {.known = false};
     storage_cursor *c = NULL;
     storage_val k, v;
     uint8_t key[8];
@@ -99,7 +133,7 @@ storage_error merkle_store_catch_up(storage_txn *txn, uint64_t head,
             e = STORAGE_CORRUPT; /* a gap in the journal */
             break;
         }
-        e = merkle_append(txn, seq, v.data, v.len);
+        e = merkle_append(txn, &edge, seq, v.data, v.len);
         if (e != STORAGE_OK)
             break;
         if (++*built % CATCH_UP_REPORT == 0 && progress)

@@ -25,10 +25,16 @@
  *    inclusion proof of one entry in a 10-million-entry ledger reads at
  *    most 2 x 24 records (test_merkle counts them), and a statement's
  *    proofs against one tree size share the right edge (merkle_reader);
- *  - nothing is kept in memory across transactions: a group that aborts
- *    leaves nothing to roll back, and a replica, a rebuild or a ledger
- *    upgraded from a version without the tree gets the same bytes from the
- *    same call.
+ *  - what the next append needs of the tree, its right edge (the roots of
+ *    its complete subtrees, at most one per level), the writer keeps in a
+ *    merkle_edge: read from the table once (log2 n gets) and then carried
+ *    from entry to entry and commit to commit, so that an append reads
+ *    nothing. It is a cache of committed and in-transaction records only:
+ *    an append checks that the edge is of the tree it grows (its size is
+ *    seq - 1) and reads it again when not, and the writer forgets it when
+ *    a transaction aborts, so a group that aborts leaves nothing wrong
+ *    behind; a replica, a rebuild or a ledger upgraded from a version
+ *    without the tree gets the same bytes from the same call.
  * Storing only the leaves (40 B/entry) would make a proof O(n) hashes;
  * storing only levels >= k (tiles) saves space but makes every proof and
  * every k-th append rehash 2^k journal entries.
@@ -39,12 +45,24 @@
 #include "merkle.h"
 #include "storage.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
+/* The right edge of the tree as the writer's last append left it (see
+ * the top). Zeroed or forgotten, it is read again at the next append. */
+typedef struct {
+    bool known;
+    merkle_frontier f;
+} merkle_edge;
+
+/* After a transaction that appended may have aborted. */
+void merkle_edge_forget(merkle_edge *edge);
+
 /* The tree grows by entry `seq` (the tree must have seq - 1 leaves) with
- * its stored bytes. A failure lands in the transaction's sticky error, as
- * storage_put's do, and is returned. */
-storage_error merkle_append(storage_txn *txn, uint64_t seq,
+ * its stored bytes; edge is the writer's (kept across its transactions).
+ * A failure lands in the transaction's sticky error, as storage_put's do,
+ * and is returned. */
+storage_error merkle_append(storage_txn *txn, merkle_edge *edge, uint64_t seq,
                             const uint8_t *stored, size_t len);
 
 /* The number of leaves in the tree (the last key of TABLE_MERKLE). */

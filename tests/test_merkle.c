@@ -278,8 +278,8 @@ static void test_rfc_consistency(void **state)
 }
 
 /* Every tree of 1 to 64 leaves: every inclusion proof and every pair of
- * sizes, made and checked, the frontier's root and merkle_complete's
- * nodes against the reader's. (tests/merkle_crosscheck.py takes the same
+ * sizes, made and checked, the frontier's root and the subtrees each
+ * push completes against the reader's. (tests/merkle_crosscheck.py takes the same
  * to 1,000 leaves, against Python's own code.) */
 static void test_every_shape(void **state)
 {
@@ -296,11 +296,14 @@ static void test_every_shape(void **state)
         mem_tree t = {leaves, n};
         merkle_reader r;
         merkle_reader_init(&r, mem_node, &t);
-        merkle_hash done[MERKLE_PROOF_MAX], done2[MERKLE_PROOF_MAX];
+        merkle_hash done[MERKLE_PROOF_MAX];
         unsigned k = merkle_frontier_push(&f, leaves[n - 1], done);
         assert_int_equal(k, merkle_completed_levels(n));
-        assert_int_equal(merkle_complete(&r, n, leaves[n - 1], done2), 0);
-        assert_memory_equal(done, done2, k * 32);
+        for (unsigned l = 0; l < k; l++) { /* subtree (l, (n >> l) - 1) */
+            merkle_hash want;
+            assert_int_equal(mem_node(&t, l, (n >> l) - 1, want), 0);
+            assert_memory_equal(done[l], want, 32);
+        }
         assert_int_equal(merkle_root(&r, n, roots[n]), 0);
         merkle_hash fr;
         merkle_frontier_root(&f, fr);
@@ -390,10 +393,11 @@ static size_t fake_entry(uint64_t seq, uint8_t *buf)
 }
 
 /* Writes entries from+1 .. to into the journal and (with_tree) the tree,
- * `per_txn` a transaction. */
+ * `per_txn` a transaction, through a writer's edge that starts unknown. */
 static void write_entries(storage *st, uint64_t from, uint64_t to,
                           uint64_t per_txn, bool with_tree)
 {
+    merkle_edge edge = {.known = false};
     for (uint64_t seq = from + 1; seq <= to;) {
         storage_txn txn;
         assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
@@ -404,7 +408,7 @@ static void write_entries(storage *st, uint64_t from, uint64_t to,
             storage_put(&txn, TABLE_JOURNAL, key, 8, buf, len,
                         STORAGE_PUT_APPEND);
             if (with_tree)
-                merkle_append(&txn, seq, buf, len);
+                merkle_append(&txn, &edge, seq, buf, len);
         }
         assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
     }
@@ -466,6 +470,75 @@ static void test_store(void **state)
     storage_txn_abort(&txn);
     storage_close(&st);
     testutil_rmtree(&dir);
+}
+
+/* Appends entries from+1 .. to (the bytes of fake_entry, or other bytes
+ * when `other`) in one transaction through `edge`; commits or aborts. */
+static void append_txn(storage *st, merkle_edge *edge, uint64_t from,
+                       uint64_t to, bool other, bool commit)
+{
+    storage_txn txn;
+    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
+    for (uint64_t seq = from + 1; seq <= to; seq++) {
+        uint8_t buf[64], key[8];
+        size_t len = fake_entry(seq, buf);
+        if (other)
+            buf[0] ^= 0x5a;
+        storage_be64_put(key, seq);
+        storage_put(&txn, TABLE_JOURNAL, key, 8, buf, len, STORAGE_PUT_APPEND);
+        assert_int_equal(merkle_append(&txn, edge, seq, buf, len), STORAGE_OK);
+    }
+    if (commit)
+        assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    else
+        storage_txn_abort(&txn);
+}
+
+static void assert_same_tree(storage *a, storage *b);
+
+/* The writer's edge is carried from transaction to transaction; after a
+ * transaction that appended other entries aborts, the tree grows as if it
+ * had never been, whether the writer forgot its edge (as ledger.c does) or
+ * not (the size no longer fits: it is read again), and equals a tree
+ * written a transaction at a time from a fresh edge. */
+static void test_edge_across_aborts(void **state)
+{
+    (void)state;
+    char err[256];
+    char *dir_a = testutil_tmpdir(), *dir_b = testutil_tmpdir();
+    storage *a = NULL, *b = NULL;
+    assert_int_equal(storage_open(&a, dir_a, 8 << 20, err, sizeof err),
+                     STORAGE_OK);
+    assert_int_equal(storage_open(&b, dir_b, 8 << 20, err, sizeof err),
+                     STORAGE_OK);
+    merkle_edge edge = {.known = false};
+    append_txn(a, &edge, 0, 255, false, true);
+    append_txn(a, &edge, 255, 300, true, false); /* aborted, not forgotten */
+    assert_true(edge.known && edge.f.size == 300);
+    append_txn(a, &edge, 255, 256, false, true);
+    append_txn(a, &edge, 256, 400, true, false);
+    merkle_edge_forget(&edge); /* aborted, forgotten */
+    append_txn(a, &edge, 256, 513, false, true);
+    for (uint64_t n = 0; n < 513; n += 19) {
+        merkle_edge fresh = {.known = false};
+        append_txn(b, &fresh, n, n + 19 < 513 ? n + 19 : 513, false, true);
+    }
+    assert_same_tree(a, b);
+    storage_txn txn;
+    assert_int_equal(storage_txn_begin(a, &txn, false), STORAGE_OK);
+    merkle_store_reader mr;
+    merkle_store_reader_init(&mr, &txn);
+    merkle_frontier f;
+    merkle_hash root, fr;
+    frontier_of(513, &f);
+    merkle_frontier_root(&f, fr);
+    assert_int_equal(merkle_store_root(&mr, 513, root), STORAGE_OK);
+    assert_memory_equal(root, fr, 32);
+    storage_txn_abort(&txn);
+    storage_close(&a);
+    storage_close(&b);
+    testutil_rmtree(&dir_a);
+    testutil_rmtree(&dir_b);
 }
 
 /* Byte for byte, the tree tables of two environments. */
@@ -673,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_every_shape),
         cmocka_unit_test(test_reads_are_logarithmic),
         cmocka_unit_test(test_store),
+        cmocka_unit_test(test_edge_across_aborts),
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_ledger_tree_and_replica),
         cmocka_unit_test(test_ledger_migration),
