@@ -47,6 +47,9 @@ static const option_row table[] = {
     /* A committer holds one community's write transaction at a time; with
      * more, more communities wait for their fsync together. */
     NUM("committers", committers, 1, 64),
+    /* How long a group of small writes may wait for the writers the last
+     * commit answered (server.c, lingering); 0: never. */
+    NUM("group_linger_us", group_linger_us, 0, 20000),
     /* Replication on NATS JetStream (docs/operations.md). */
     STR("nats_servers", nats_servers),
     STR("nats_durability", nats_durability),

@@ -40,6 +40,7 @@ typedef struct {
     char community[JIFEN_COMMUNITY_MAX + 1];
     /* Committer threads: how many communities commit at once. */
     unsigned long committers;
+    unsigned long group_linger_us; /* 0: groups never linger */
     /* Replication on NATS JetStream (docs/operations.md): "" = none,
      * everything as without it. */
     char nats_servers[CONFIG_PATH_MAX]; /* comma-separated nats:// URLs */

@@ -959,6 +959,7 @@ static int serve(options *o, policy *pol, ruleset **rules)
                          .on_reload = reload_rules,
                          .reload_arg = &rl,
                          .committers = (int)o->cfg.committers,
+                         .linger_max_us = (unsigned)o->cfg.group_linger_us,
                          .test_hold_reads = o->test_hold_reads};
     if (o->test_hold_reads)
         log_info("TEST: no request is taken while %s exists",

@@ -34,11 +34,16 @@
 
 /* Lingering (dispatch_groups): how long a lane's group may wait, after
  * its last commit, for the writers that commit answered (the commit's own
- * time, at most this); and the share of them, in 1/RETURN_UNIT, that must
- * have come back in time after the commits before for the lane to wait at
- * all: three in four, writers that come straight back (a storm, an
- * import), not clients that read between writes. */
-#define LINGER_MAX_US 5000u
+ * time, at most group_linger_us of the configuration, server_options'
+ * linger_max_us; 0, the default, never); and the share of them, in
+ * 1/RETURN_UNIT, that must have come back in time after the commits
+ * before for the lane to wait at all: three in four, writers that come
+ * straight back (a storm, an import), not clients that read between
+ * writes. It pays where a commit's fsync is slow beside a round trip to
+ * the clients (a busy disk: the storm's p99 44 -> 25 ms at load 5-9) and
+ * costs where it is not, the committer idling while it waits (a quiet
+ * machine: the storm 13-36 % slower with it, its p99 6.5 -> 8-10 ms;
+ * docs/performance.md, "Lingering, measured again"). */
 #define RETURN_UNIT 256u
 #define RETURN_NEEDED (RETURN_UNIT * 3 / 4)
 /* ... and only for groups of small requests (awards, redemptions: a few
@@ -315,9 +320,10 @@ static lane *take_ready(server *s, bool linger, bool *waiting)
 }
 
 /* A commit answered n writers of the lane: the window for their return
- * opens (as long as the commit took, at most LINGER_MAX_US), and the last
+ * opens (as long as the commit took, at most `max_us`), and the last
  * window's share of returns joins the rate. */
-static void watch_returns(lane *l, const group *g, uint64_t commit_us)
+static void watch_returns(lane *l, const group *g, uint64_t commit_us,
+                          uint64_t max_us)
 {
     size_t n = g->n;
     l->small = g->n_commands <= n * LINGER_COMMANDS_MAX;
@@ -329,7 +335,7 @@ static void watch_returns(lane *l, const group *g, uint64_t commit_us)
     l->answered = (uint32_t)n;
     l->returned = 0;
     l->window_end_us =
-        now_us() + (commit_us < LINGER_MAX_US ? commit_us : LINGER_MAX_US);
+        now_us() + (commit_us < max_us ? commit_us : max_us);
 }
 
 /* --- taking requests in ---------------------------------------------------------- */
@@ -649,7 +655,7 @@ static int finish_group(server *s, lane *l, const committer *c, group *g,
     if (le == LEDGER_OK && !c->fenced && s->opts->ops)
         ops_record_commit(s->opts->ops, g->n, commit_us);
     if (le == LEDGER_OK)
-        watch_returns(l, g, commit_us);
+        watch_returns(l, g, commit_us, s->opts->linger_max_us);
     if (le == LEDGER_OK && (c->fenced || c->published != OUTBOX_ACKED)) {
         refuse_unpublished(s, c, g);
         if (l->service && !c->fenced)
@@ -933,7 +939,8 @@ int server_run(service *svc, transport *tp, const server_options *opts,
             if (opts->idle)
                 opts->idle(opts->idle_ctx);
         }
-        bool waiting = dispatch_groups(&s, !stopping);
+        bool waiting =
+            dispatch_groups(&s, !stopping && opts->linger_max_us > 0);
         if (!stopping)
             dispatch_timers(&s);
         if (stopping && all_idle(&s) && !anything_gathered(&s))

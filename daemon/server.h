@@ -57,6 +57,9 @@ typedef struct {
     outbox *outbox;
     /* Committer threads: ledgers whose groups commit at once (0: 2). */
     int committers;
+    /* Lingering (server.c): at most this long a group of small writes
+     * waits for the writers the last commit answered; 0: never. */
+    unsigned linger_max_us;
     /* TESTS ONLY (--test-hold-reads): while this file exists no request
      * is taken from the socket. NULL in service. */
     const char *test_hold_reads;
