@@ -375,19 +375,6 @@ static void *tree_main(void *arg)
     return NULL;
 }
 
-/* The caller's journal length: its last key. */
-static uint64_t journal_length(storage_txn *txn)
-{
-    storage_cursor *c = NULL;
-    storage_val k;
-    uint64_t n = 0;
-    if (storage_cursor_open(txn, TABLE_JOURNAL, &c) == STORAGE_OK &&
-        storage_cursor_last(c, &k, NULL) == STORAGE_OK && k.len == 8)
-        n = storage_be64_get(k.data);
-    storage_cursor_close(&c);
-    return n;
-}
-
 /* Points lots (lots.h): each household's lots hold its points balance.
  * Ledgers of earlier formats have none until they are migrated. */
 static bool check_lots(storage_txn *txn, const account_table *t,
@@ -447,7 +434,8 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
     bool tree_apart = false;
     if (tc) {
         tc->st = txn->owner;
-        tc->limit = journal_length(txn);
+        if (journal_last(txn, &tc->limit) != STORAGE_OK)
+            tc->limit = 0; /* check_journal names what it cannot read */
         tc->r.ok = true;
         tree_apart = t.slots && scratch &&
                      pthread_create(&tree_thread, NULL, tree_main, tc) == 0;

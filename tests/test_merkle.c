@@ -392,26 +392,40 @@ static size_t fake_entry(uint64_t seq, uint8_t *buf)
     return len;
 }
 
+/* Appends entries from+1 .. to (the bytes of fake_entry, or other bytes
+ * when `other`) in one transaction, through `edge` into the tree too
+ * (NULL: the journal alone); commits or aborts. */
+static void append_txn(storage *st, merkle_edge *edge, uint64_t from,
+                       uint64_t to, bool other, bool commit)
+{
+    storage_txn txn;
+    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
+    for (uint64_t seq = from + 1; seq <= to; seq++) {
+        uint8_t buf[64], key[8];
+        size_t len = fake_entry(seq, buf);
+        if (other)
+            buf[0] ^= 0x5a;
+        storage_be64_put(key, seq);
+        storage_put(&txn, TABLE_JOURNAL, key, 8, buf, len, STORAGE_PUT_APPEND);
+        if (edge)
+            assert_int_equal(merkle_append(&txn, edge, seq, buf, len),
+                             STORAGE_OK);
+    }
+    if (commit)
+        assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    else
+        storage_txn_abort(&txn);
+}
+
 /* Writes entries from+1 .. to into the journal and (with_tree) the tree,
  * `per_txn` a transaction, through a writer's edge that starts unknown. */
 static void write_entries(storage *st, uint64_t from, uint64_t to,
                           uint64_t per_txn, bool with_tree)
 {
     merkle_edge edge = {.known = false};
-    for (uint64_t seq = from + 1; seq <= to;) {
-        storage_txn txn;
-        assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
-        for (uint64_t k = 0; k < per_txn && seq <= to; k++, seq++) {
-            uint8_t buf[64], key[8];
-            size_t len = fake_entry(seq, buf);
-            storage_be64_put(key, seq);
-            storage_put(&txn, TABLE_JOURNAL, key, 8, buf, len,
-                        STORAGE_PUT_APPEND);
-            if (with_tree)
-                merkle_append(&txn, &edge, seq, buf, len);
-        }
-        assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
-    }
+    for (uint64_t at = from; at < to; at += per_txn)
+        append_txn(st, with_tree ? &edge : NULL, at,
+                   to - at < per_txn ? to : at + per_txn, false, true);
 }
 
 static void frontier_of(uint64_t n, merkle_frontier *f)
@@ -472,28 +486,6 @@ static void test_store(void **state)
     testutil_rmtree(&dir);
 }
 
-/* Appends entries from+1 .. to (the bytes of fake_entry, or other bytes
- * when `other`) in one transaction through `edge`; commits or aborts. */
-static void append_txn(storage *st, merkle_edge *edge, uint64_t from,
-                       uint64_t to, bool other, bool commit)
-{
-    storage_txn txn;
-    assert_int_equal(storage_txn_begin(st, &txn, true), STORAGE_OK);
-    for (uint64_t seq = from + 1; seq <= to; seq++) {
-        uint8_t buf[64], key[8];
-        size_t len = fake_entry(seq, buf);
-        if (other)
-            buf[0] ^= 0x5a;
-        storage_be64_put(key, seq);
-        storage_put(&txn, TABLE_JOURNAL, key, 8, buf, len, STORAGE_PUT_APPEND);
-        assert_int_equal(merkle_append(&txn, edge, seq, buf, len), STORAGE_OK);
-    }
-    if (commit)
-        assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
-    else
-        storage_txn_abort(&txn);
-}
-
 static void assert_same_tree(storage *a, storage *b);
 
 /* The writer's edge is carried from transaction to transaction; after a
@@ -519,10 +511,7 @@ static void test_edge_across_aborts(void **state)
     append_txn(a, &edge, 256, 400, true, false);
     merkle_edge_forget(&edge); /* aborted, forgotten */
     append_txn(a, &edge, 256, 513, false, true);
-    for (uint64_t n = 0; n < 513; n += 19) {
-        merkle_edge fresh = {.known = false};
-        append_txn(b, &fresh, n, n + 19 < 513 ? n + 19 : 513, false, true);
-    }
+    write_entries(b, 0, 513, 19, true);
     assert_same_tree(a, b);
     storage_txn txn;
     assert_int_equal(storage_txn_begin(a, &txn, false), STORAGE_OK);
