@@ -427,6 +427,28 @@ storage_error lots_expiring(storage_txn *txn, const char *household,
     return e;
 }
 
+int lots_record(const storage_val *k, const storage_val *v,
+                size_t *prefix_len, uint64_t *left)
+{
+    static const char prefix[] = "household/";
+    const uint8_t *key = k->data;
+    size_t np = sizeof prefix - 1;
+    if (k->len <= np || memcmp(key, prefix, np) != 0)
+        return 0;
+    const uint8_t *slash = memchr(key + np, '/', k->len - np);
+    if (!slash)
+        return 0;
+    size_t plen = (size_t)(slash - key) + 1; /* a code holds no '/' */
+    if (plen >= k->len || key[plen] != LOT_MARK)
+        return 0;
+    lot l;
+    if (decode_lot(k, v, plen + 1, &l) != 0)
+        return -1;
+    *prefix_len = plen;
+    *left = l.left;
+    return 1;
+}
+
 storage_error lots_total(storage_txn *txn, const char *household,
                          uint64_t *points)
 {

@@ -76,6 +76,14 @@ storage_error lots_due(storage_txn *txn, int64_t now_ms, lots_due_item *out,
 storage_error lots_expiring(storage_txn *txn, const char *household,
                             int64_t due_ms, uint64_t *points);
 
+/* For a reader walking the balances table in key order (verify): 1 when
+ * the record is one of a household's lots, with the length of the
+ * household's prefix "household/<code>/" in *prefix_len and the points
+ * left in *left; 0 when it is some other record; -1 when it is a lot whose
+ * record is damaged. */
+int lots_record(const storage_val *k, const storage_val *v,
+                size_t *prefix_len, uint64_t *left);
+
 /* Points in all the household's lots. */
 storage_error lots_total(storage_txn *txn, const char *household,
                          uint64_t *points);

@@ -16,55 +16,125 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-/* Replayed totals per account: an open-addressing table keyed by name. */
+/* Replayed totals per account: an open-addressing table keyed by name.
+ * A slot is 32 bytes and the names sit apart, back to back: at 160-byte
+ * slots with the name inside, the table of a 100,000-household ledger was
+ * 84 MB, grown once during the walk, and its cache misses and first-touch
+ * page faults were a fifth of a verification. */
 typedef struct {
-    uint64_t hash; /* of name: probes compare it before the name */
-    char name[JIFEN_ACCOUNT_MAX + 1];
-    jifen_asset asset;
+    uint64_t hash; /* of the name: probes compare it before the name */
     account_totals totals;
+    uint32_t name_at; /* offset of the NUL-terminated name in names */
+    uint8_t name_len;
+    uint8_t asset;
+    bool used;
 } replayed_account;
 
 typedef struct {
     replayed_account *slots;
     size_t cap; /* power of two */
     size_t used;
+    char *names;
+    size_t names_len, names_cap;
 } account_table;
 
-static uint64_t name_hash(const char *s)
+static const char *account_name(const account_table *t,
+                                const replayed_account *a)
+{
+    return t->names + a->name_at;
+}
+
+static uint64_t name_hash(const char *s, size_t *len)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    const char *p = s;
+    for (; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    *len = (size_t)(p - s);
     return h;
 }
 
-static replayed_account *slot_for(account_table *t, const char *name,
-                                  uint64_t hash)
+static replayed_account *slot_for(const account_table *t, const char *name,
+                                  size_t len, uint64_t hash)
 {
     size_t i = (size_t)hash & (t->cap - 1);
-    while (t->slots[i].name[0] &&
-           (t->slots[i].hash != hash || strcmp(t->slots[i].name, name) != 0))
+    while (t->slots[i].used &&
+           (t->slots[i].hash != hash || t->slots[i].name_len != len ||
+            memcmp(account_name(t, &t->slots[i]), name, len) != 0))
         i = (i + 1) & (t->cap - 1);
     return &t->slots[i];
 }
 
-static replayed_account *table_slot(account_table *t, const char *name)
+static replayed_account *table_slot(const account_table *t, const char *name)
 {
-    return slot_for(t, name, name_hash(name));
+    size_t len;
+    uint64_t hash = name_hash(name, &len);
+    return slot_for(t, name, len, hash);
+}
+
+/* The table's memory is mapped with its pages present (MAP_POPULATE):
+ * pages from calloc, or malloc and memset, which the compiler turns into
+ * calloc, are mapped on first read to the shared zero page and copied on
+ * first write, and with the tree thread running each copy flushed the
+ * other core's TLB (a tenth of a verification). Zero-filled. */
+static void *populated(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void unpopulated(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes);
+}
+
+static replayed_account *slots_new(size_t cap)
+{
+    return populated(cap * sizeof(replayed_account));
+}
+
+/* Room for `more` bytes of names; -1 when there is none. */
+static int names_reserve(account_table *t, size_t more)
+{
+    if (t->names_len + more <= t->names_cap)
+        return 0;
+    size_t cap = t->names_cap ? t->names_cap : 4096;
+    while (cap < t->names_len + more)
+        cap *= 2;
+    char *names = populated(cap);
+    if (!names)
+        return -1;
+    if (t->names_len)
+        memcpy(names, t->names, t->names_len);
+    unpopulated(t->names, t->names_cap);
+    t->names = names;
+    t->names_cap = cap;
+    return 0;
+}
+
+static void table_free(account_table *t)
+{
+    unpopulated(t->slots, t->cap * sizeof *t->slots);
+    unpopulated(t->names, t->names_cap);
 }
 
 static int table_grow(account_table *t)
 {
-    account_table bigger = {calloc(t->cap * 2, sizeof *t->slots), t->cap * 2,
-                            t->used};
+    account_table bigger = *t;
+    bigger.cap = t->cap * 2;
+    bigger.slots = slots_new(bigger.cap);
     if (!bigger.slots)
         return -1;
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i].name[0])
-            *slot_for(&bigger, t->slots[i].name, t->slots[i].hash) =
-                t->slots[i];
-    free(t->slots);
+    for (size_t i = 0; i < t->cap; i++) {
+        const replayed_account *a = &t->slots[i];
+        if (a->used)
+            *slot_for(&bigger, account_name(t, a), a->name_len, a->hash) = *a;
+    }
+    unpopulated(t->slots, t->cap * sizeof *t->slots);
     *t = bigger;
     return 0;
 }
@@ -74,17 +144,23 @@ static replayed_account *table_get(account_table *t, const char *name)
 {
     if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t) != 0)
         return NULL;
-    uint64_t hash = name_hash(name);
-    replayed_account *a = slot_for(t, name, hash);
-    if (!a->name[0]) {
-        /* Names come from decoded postings, so they fit; a plain copy
-         * (snprintf was 4 % of a verification, one per account). */
-        size_t n = strnlen(name, sizeof a->name - 1);
-        memcpy(a->name, name, n);
-        a->name[n] = '\0';
-        a->hash = hash;
-        t->used++;
-    }
+    size_t len;
+    uint64_t hash = name_hash(name, &len);
+    replayed_account *a = slot_for(t, name, len, hash);
+    if (a->used)
+        return a;
+    if (len > JIFEN_ACCOUNT_MAX) /* names come from decoded postings */
+        return NULL;
+    if (t->names_len + len + 1 > UINT32_MAX ||
+        names_reserve(t, len + 1) != 0)
+        return NULL;
+    memcpy(t->names + t->names_len, name, len + 1);
+    a->name_at = (uint32_t)t->names_len;
+    a->name_len = (uint8_t)len;
+    a->hash = hash;
+    a->used = true;
+    t->names_len += len + 1;
+    t->used++;
     return a;
 }
 
@@ -119,7 +195,8 @@ static bool replay_entry(account_table *t, const jifen_entry *e,
                 return false;
             }
             if (a->asset && a->asset != p->asset) {
-                fail(r, e->seq, "account %s holds both assets", a->name);
+                fail(r, e->seq, "account %s holds both assets",
+                     account_name(t, a));
                 return false;
             }
             a->asset = p->asset;
@@ -207,20 +284,92 @@ static bool check_journal(storage_txn *txn, account_table *t,
     return ok;
 }
 
-/* Every stored balance equals the replay, and nothing is missing. */
-static bool check_balances(storage_txn *txn, account_table *t,
+/* The lots of the household whose records a walk of the balances table
+ * is in (check_balances). */
+typedef struct {
+    uint8_t prefix[ACCOUNT_HISTORY_KEY_MAX]; /* "household/<code>/" */
+    size_t len;     /* 0: no household's lots yet */
+    uint64_t points;
+    bool compared;  /* with the household's points account */
+} lots_run;
+
+static void fail_lots(jifen_verify_report *r, const uint8_t *prefix,
+                      size_t len, uint64_t held, uint64_t in_lots)
+{
+    size_t skip = sizeof "household/" - 1;
+    fail(r, 0, "%.*s holds %" PRIu64 " points, its lots %" PRIu64,
+         (int)(len - skip - 1), (const char *)prefix + skip, held, in_lots);
+}
+
+/* A lot record met in the walk: a run of one household's lots starts or
+ * goes on. False when the run before held points with no account. */
+static bool lots_add(lots_run *run, const storage_val *k, size_t plen,
+                     uint64_t left, jifen_verify_report *r)
+{
+    if (plen != run->len || memcmp(run->prefix, k->data, plen) != 0) {
+        if (run->len && !run->compared) {
+            fail_lots(r, run->prefix, run->len, 0, run->points);
+            return false;
+        }
+        if (plen > sizeof run->prefix)
+            plen = sizeof run->prefix; /* not a name the ledger makes */
+        memcpy(run->prefix, k->data, plen);
+        run->len = plen;
+        run->points = 0;
+        run->compared = false;
+    }
+    run->points += left;
+    return true;
+}
+
+/* A household's points account: its lots, met just before it in key order
+ * (control bytes sort before the account names), hold its balance. */
+static bool lots_compare(lots_run *run, const char *name, size_t n,
+                         const replayed_account *a, jifen_verify_report *r)
+{
+    size_t plen = n - (sizeof "points" - 1); /* "household/<code>/" */
+    bool same = plen == run->len && memcmp(run->prefix, name, plen) == 0;
+    uint64_t in_lots = same ? run->points : 0;
+    uint64_t held = a->totals.credits - a->totals.debits;
+    if (same)
+        run->compared = true;
+    if (in_lots != held) {
+        fail_lots(r, (const uint8_t *)name, plen, held, in_lots);
+        return false;
+    }
+    return true;
+}
+
+/* Every stored balance equals the replay and nothing is missing; where the
+ * ledger keeps lots (lots.h), each household's lots hold its points
+ * balance. One walk in key order: a seek per household for its lots was
+ * a tenth of a verification. */
+static bool check_balances(storage_txn *txn, account_table *t, bool lots_kept,
                            jifen_verify_report *r)
 {
     storage_cursor *c = NULL;
     storage_val k, v;
     size_t seen = 0;
+    lots_run run = {.len = 0};
     storage_error se = storage_cursor_open(txn, TABLE_BALANCES, &c);
     if (se == STORAGE_OK)
         se = storage_cursor_first(c, &k, &v);
     bool ok = true;
     while (ok && se == STORAGE_OK) {
-        if (!account_key_is_account(k.data, k.len)) { /* history, counter */
-            se = storage_cursor_next(c, &k, &v);
+        if (!account_key_is_account(k.data, k.len)) { /* history, lots... */
+            size_t plen;
+            uint64_t left;
+            int lot = lots_kept ? lots_record(&k, &v, &plen, &left) : 0;
+            if (lot < 0) {
+                fail(r, 0, "a points lot of %.*s is damaged",
+                     (int)(k.len < JIFEN_ACCOUNT_MAX ? k.len : 0),
+                     (const char *)k.data);
+                ok = false;
+            } else if (lot > 0) {
+                ok = lots_add(&run, &k, plen, left, r);
+            }
+            if (ok)
+                se = storage_cursor_next(c, &k, &v);
             continue;
         }
         char name[JIFEN_ACCOUNT_MAX + 1];
@@ -233,11 +382,13 @@ static bool check_balances(storage_txn *txn, account_table *t,
             account_totals_decode(v.data, v.len, &stored) != 0) {
             fail(r, 0, "balance record of %s is damaged", name);
             ok = false;
-        } else if (!a->name[0] ||
-                   a->totals.debits != stored.debits ||
+        } else if (!a->used || a->totals.debits != stored.debits ||
                    a->totals.credits != stored.credits) {
             fail(r, 0, "balance of %s differs from the journal's replay",
                  name);
+            ok = false;
+        } else if (lots_kept && account_is_household_points(name) &&
+                   !lots_compare(&run, name, n, a, r)) {
             ok = false;
         } else {
             seen++;
@@ -245,6 +396,10 @@ static bool check_balances(storage_txn *txn, account_table *t,
         }
     }
     storage_cursor_close(&c);
+    if (ok && run.len && !run.compared) {
+        fail_lots(r, run.prefix, run.len, 0, run.points);
+        ok = false;
+    }
     if (ok && seen != t->used) {
         fail(r, 0, "%zu accounts in the journal, %zu stored balances",
              t->used, seen);
@@ -277,12 +432,14 @@ static bool check_notices(storage_txn *txn, const account_table *t,
     uint64_t open = 0, held = 0;
     for (size_t i = 0; i < t->cap; i++) {
         const replayed_account *a = &t->slots[i];
-        size_t n = strlen(a->name);
-        if (n < sizeof suffix || strcmp(a->name + n - (sizeof suffix - 1),
-                                        suffix) != 0)
+        const char *name = account_name(t, a);
+        size_t n = a->name_len;
+        if (!a->used || n < sizeof suffix ||
+            memcmp(name + n - (sizeof suffix - 1), suffix,
+                   sizeof suffix - 1) != 0)
             continue;
         if (a->totals.debits > a->totals.credits) {
-            fail(r, 0, "%s is below zero", a->name);
+            fail(r, 0, "%s is below zero", name);
             return false;
         }
         held += a->totals.credits - a->totals.debits;
@@ -375,59 +532,35 @@ static void *tree_main(void *arg)
     return NULL;
 }
 
-/* Points lots (lots.h): each household's lots hold its points balance.
- * Ledgers of earlier formats have none until they are migrated. */
-static bool check_lots(storage_txn *txn, const account_table *t,
-                       jifen_verify_report *r)
+/* Ledgers of earlier formats have no lots until they are migrated. */
+static bool keeps_lots(storage_txn *txn)
 {
     storage_val v;
-    if (storage_get(txn, TABLE_META, META_FORMAT, strlen(META_FORMAT), &v) !=
-            STORAGE_OK ||
-        v.len != strlen(LEDGER_FORMAT) ||
-        memcmp(v.data, LEDGER_FORMAT, v.len) != 0)
-        return true;
-    static const char prefix[] = "household/", suffix[] = "/points";
-    for (size_t i = 0; i < t->cap; i++) {
-        const replayed_account *a = &t->slots[i];
-        size_t n = strlen(a->name);
-        if (!account_is_household_points(a->name))
-            continue;
-        char household[JIFEN_HOUSEHOLD_MAX + 1];
-        size_t hlen = n - (sizeof prefix - 1) - (sizeof suffix - 1);
-        if (hlen > JIFEN_HOUSEHOLD_MAX)
-            continue; /* not a name the ledger makes; the replay said so */
-        memcpy(household, a->name + sizeof prefix - 1, hlen);
-        household[hlen] = '\0';
-        uint64_t in_lots = 0;
-        if (lots_total(txn, household, &in_lots) != STORAGE_OK) {
-            fail(r, 0, "the points lots of %s cannot be read", household);
-            return false;
-        }
-        if (in_lots != a->totals.credits - a->totals.debits) {
-            fail(r, 0, "%s holds %" PRIu64 " points, its lots %" PRIu64,
-                 household, a->totals.credits - a->totals.debits, in_lots);
-            return false;
-        }
-    }
-    return true;
+    return storage_get(txn, TABLE_META, META_FORMAT, strlen(META_FORMAT),
+                       &v) == STORAGE_OK &&
+           v.len == strlen(LEDGER_FORMAT) &&
+           memcmp(v.data, LEDGER_FORMAT, v.len) == 0;
 }
 
 void verify_ledger(storage_txn *txn, jifen_verify_report *report)
 {
     memset(report, 0, sizeof *report);
     report->ok = true;
-    /* Sized at the start for one account per household (points, fee and
-     * pending come to one to three; grown when they outnumber it), so the
-     * replay does not rehash again and again as it grows. Not from the
-     * balances table's count: that holds the households' history keys and
-     * counters too, and a table twice too large costs cache misses and
-     * memory. */
+    /* Sized at the start for the three accounts a household may have
+     * (points, fee, pending), so that the replay does not rehash as it
+     * grows; grown when they outnumber it. Not from the balances table's
+     * count: that holds the households' history keys, counters and lots
+     * too, and a table far too large costs cache misses and memory. At 32
+     * bytes a slot, 100,000 households take 16 MB. */
     uint64_t households = 0;
     size_t cap = 1024;
     if (storage_count(txn, TABLE_HOUSEHOLDS, &households) == STORAGE_OK)
-        while (cap < (1u << 26) && cap * 3 < (households + 64) * 4)
+        while (cap < (1u << 27) && cap * 3 < (3 * households + 64) * 4)
             cap *= 2;
-    account_table t = {calloc(cap, sizeof(replayed_account)), cap, 0};
+    account_table t = {.slots = slots_new(cap), .cap = cap};
+    if (t.slots) /* the names' room at ~28 bytes an account; else grown */
+        (void)names_reserve(&t, (3 * households + 64) * 28);
+    bool lots_kept = keeps_lots(txn);
     jifen_entry *scratch = malloc(sizeof *scratch); /* large: not the stack */
     tree_check *tc = calloc(1, sizeof *tc);
     pthread_t tree_thread;
@@ -443,8 +576,8 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
     if (!t.slots || !scratch || !tc) {
         fail(report, 0, "out of memory");
     } else if (check_journal(txn, &t, scratch, report) &&
-               check_balances(txn, &t, report) &&
-               check_notices(txn, &t, report) && check_lots(txn, &t, report)) {
+               check_balances(txn, &t, lots_kept, report) &&
+               check_notices(txn, &t, report)) {
         if (check_head(txn, report)) {
             if (!tree_apart)
                 check_tree(txn, tc->limit, report);
@@ -462,5 +595,5 @@ void verify_ledger(storage_txn *txn, jifen_verify_report *report)
     }
     free(tc);
     free(scratch);
-    free(t.slots);
+    table_free(&t);
 }

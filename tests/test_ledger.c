@@ -693,6 +693,72 @@ static void test_verify_catches_tampering(void **state)
     assert_true(rep.bad_entry == 2 || rep.bad_entry == 3);
 }
 
+/* Changes the first lot of `household` behind the daemon's back: its
+ * points left by `delta`, or the record cut short when delta is 0. */
+static void edit_lot(fixture *f, const char *household, int delta)
+{
+    ledger_close(&f->led);
+    storage_txn txn;
+    storage *st = raw_begin(f, &txn);
+    uint8_t prefix[64], key[80], val[32];
+    size_t plen = (size_t)snprintf((char *)prefix, sizeof prefix,
+                                   "household/%s/", household);
+    prefix[plen++] = 0x02; /* a lot (keyspace.h) */
+    storage_cursor *c = NULL;
+    storage_val k, v;
+    assert_int_equal(storage_cursor_open(&txn, TABLE_BALANCES, &c),
+                     STORAGE_OK);
+    assert_int_equal(storage_cursor_seek(c, prefix, plen, &k, &v),
+                     STORAGE_OK);
+    assert_true(k.len == plen + 8 && memcmp(k.data, prefix, plen) == 0);
+    assert_int_equal(v.len, 16);
+    size_t klen = k.len;
+    memcpy(key, k.data, klen);
+    memcpy(val, v.data, v.len);
+    storage_cursor_close(&c);
+    storage_be64_put(val + 8, storage_be64_get(val + 8) + (uint64_t)delta);
+    storage_put(&txn, TABLE_BALANCES, key, klen, val, delta ? 16 : 15,
+                STORAGE_PUT_OVERWRITE);
+    assert_int_equal(storage_txn_commit(&txn), STORAGE_OK);
+    storage_close(&st);
+    reopen(f);
+}
+
+static void assert_verify_fails(fixture *f, const char *problem)
+{
+    jifen_verify_report rep;
+    assert_int_equal(ledger_verify(f->led, &rep), LEDGER_OK);
+    assert_false(rep.ok);
+    if (!strstr(rep.problem, problem))
+        fail_msg("verify said \"%s\", not \"%s\"", rep.problem, problem);
+}
+
+/* Each household's lots hold its points balance, checked in verify's one
+ * walk of the balances table: a lot changed by a point, or cut short, is
+ * named with its household, and the household beside it is not blamed. */
+static void test_verify_checks_the_lots(void **state)
+{
+    fixture *f = *state;
+    add_household(f, "h1");
+    add_household(f, "h2");
+    run(f, award("h1", "meeting", 0));
+    run(f, award("h2", "meeting", 0));
+    run(f, award("h2", "meeting", 0));
+    assert_verifies(f, 5);
+    jifen_balance b = balance(f, "h2");
+    char want[96];
+
+    edit_lot(f, "h2", 1);
+    snprintf(want, sizeof want, "h2 holds %lld points, its lots %lld",
+             (long long)b.points, (long long)b.points + 1);
+    assert_verify_fails(f, want);
+    edit_lot(f, "h2", -1);
+    assert_verifies(f, 5);
+
+    edit_lot(f, "h1", 0);
+    assert_verify_fails(f, "a points lot of household/h1/");
+}
+
 /* A full map refuses the group cleanly; after growing, the same work
  * commits and nothing earlier is lost. */
 static void test_map_full_then_grow(void **state)
@@ -949,6 +1015,7 @@ int main(void)
         T(test_history_newest_first),
         T(test_format_1_ledger_is_migrated),
         T(test_verify_catches_tampering),
+        T(test_verify_checks_the_lots),
         T(test_map_full_then_grow),
         T(test_replica_rebuilds_key_table),
         T(test_bill_reversal_after_points_paid),
