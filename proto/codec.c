@@ -2776,6 +2776,8 @@ static void desk_wire_free(wire_desk *d)
 {
     free(d->lines);
     free(d->line_ptrs);
+    d->lines = NULL; /* the same wire_desk serves the next result */
+    d->line_ptrs = NULL;
 }
 
 static void report_wire_free(wire_report *w)
@@ -2840,10 +2842,19 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
     Jifen__V1__Reply piece = JIFEN__V1__REPLY__INIT;
     history_buf h;
 
+    /* ~10 KB, not the stack's; one for all the results (desk_to_wire sets
+     * what it uses), not a malloc for each of a billing run's thousand. */
     if (history_buf_init(&h, reply) != 0) {
         history_buf_free(&h);
         return -1;
     }
+    wire_desk *desk = malloc(sizeof *desk);
+    if (desk == NULL) {
+        history_buf_free(&h);
+        return -1;
+    }
+    desk->lines = NULL; /* what desk_wire_free frees */
+    desk->line_ptrs = NULL;
     piece.request_id = wire_str(reply->request_id);
     piece.status = status_to_wire(reply->status);
     piece.error = wire_str(reply->error);
@@ -2857,20 +2868,17 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         Jifen__V1__NoticeItem *items;
         Jifen__V1__CommunityInfo *citems;
         wire_report wrep;
-        wire_desk *desk = malloc(sizeof *desk); /* ~10 KB: not the stack's */
         result_to_wire(&reply->results[i], &wr, &h);
         int bad = notices_to_wire(&reply->results[i], &wr, &items);
         int bad_c = communities_to_wire(&reply->results[i], &wr, &citems);
         if (report_to_wire(&reply->results[i], &wr, &wrep) != 0 || bad ||
-            bad_c || desk == NULL ||
-            desk_to_wire(&reply->results[i], &wr, desk) != 0) {
+            bad_c || desk_to_wire(&reply->results[i], &wr, desk) != 0) {
             if (!bad)
                 notices_wire_free(&wr, items);
             if (!bad_c)
                 communities_wire_free(&wr, citems);
             report_wire_free(&wrep);
-            if (desk != NULL)
-                desk_wire_free(desk);
+            desk_wire_free(desk);
             free(desk);
             history_buf_free(&h);
             free(sink.data);
@@ -2883,8 +2891,8 @@ int codec_reply_encode(const jifen_reply *reply, uint8_t **out, size_t *out_len)
         communities_wire_free(&wr, citems);
         report_wire_free(&wrep);
         desk_wire_free(desk);
-        free(desk);
     }
+    free(desk);
     history_buf_free(&h);
     return grow_sink_finish(&sink, out, out_len);
 }

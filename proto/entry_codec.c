@@ -242,10 +242,18 @@ size_t codec_entry_encode(const jifen_entry *entry, uint8_t *buf, size_t cap)
 
     if (entry->n_postings > JIFEN_POSTINGS_MAX)
         return 0;
-    codec_entry_to_wire(entry, &w);
-    n = protobuf_c_message_get_packed_size(&w.msg.base);
-    if (n > cap || buf == NULL)
+    if (buf == NULL)
         return 0;
+    codec_entry_to_wire(entry, &w);
+    /* Every field but a rule set's text is bounded by jifen_types.h, so
+     * with ENTRY_MAX_SIZE of room (W_ENTRY, asserted above) the size need
+     * not be computed first: that was a pass over the message of its own,
+     * 4 % of the committer's time in a billing run. */
+    if (cap < ENTRY_MAX_SIZE || entry->command.text != NULL) {
+        n = protobuf_c_message_get_packed_size(&w.msg.base);
+        if (n > cap)
+            return 0;
+    }
     return protobuf_c_message_pack(&w.msg.base, buf);
 }
 
