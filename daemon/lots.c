@@ -442,9 +442,9 @@ int lots_record(const storage_val *k, const storage_val *v,
     if (plen >= k->len || key[plen] != LOT_MARK)
         return 0;
     lot l;
+    *prefix_len = plen;
     if (decode_lot(k, v, plen + 1, &l) != 0)
         return -1;
-    *prefix_len = plen;
     *left = l.left;
     return 1;
 }

@@ -80,7 +80,7 @@ storage_error lots_expiring(storage_txn *txn, const char *household,
  * the record is one of a household's lots, with the length of the
  * household's prefix "household/<code>/" in *prefix_len and the points
  * left in *left; 0 when it is some other record; -1 when it is a lot whose
- * record is damaged. */
+ * record is damaged (*prefix_len still set, to name the household). */
 int lots_record(const storage_val *k, const storage_val *v,
                 size_t *prefix_len, uint64_t *left);
 

@@ -361,8 +361,9 @@ static bool check_balances(storage_txn *txn, account_table *t, bool lots_kept,
             uint64_t left;
             int lot = lots_kept ? lots_record(&k, &v, &plen, &left) : 0;
             if (lot < 0) {
-                fail(r, 0, "a points lot of %.*s is damaged",
-                     (int)(k.len < JIFEN_ACCOUNT_MAX ? k.len : 0),
+                /* the printable prefix, not the key's control byte and
+                 * lot number */
+                fail(r, 0, "a points lot of %.*s is damaged", (int)plen,
                      (const char *)k.data);
                 ok = false;
             } else if (lot > 0) {
